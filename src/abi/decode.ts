@@ -1,0 +1,48 @@
+/**
+ * Record bytes -> plain objects, for everything off the NDJSON hot path:
+ * tests, the process table, rules. Only call on records the dispatcher accepted.
+ */
+import { type FieldLayout } from './layout.js';
+import { HEADER, KIND_BY_ID, type KindLayout } from './schema.js';
+
+/** A decoded field: numbers for <= 32-bit integers, bigint for 64-bit, raw bytes for char/bytes. */
+export type FieldValue = number | bigint | Uint8Array;
+export type DecodedFields = Record<string, FieldValue>;
+
+export interface DecodedEvent {
+  readonly kind: KindLayout;
+  readonly fields: DecodedFields;
+}
+
+/** Reads one field at its schema offset. char/bytes come back as a view (no copy). */
+export function readField(view: DataView, bytes: Uint8Array, recordOffset: number, f: FieldLayout): FieldValue {
+  const at = recordOffset + f.offset;
+  switch (f.type) {
+    case 'u8': return view.getUint8(at);
+    case 'u16': return view.getUint16(at, true);
+    case 'u32': return view.getUint32(at, true);
+    case 's32': return view.getInt32(at, true);
+    case 'u64': return view.getBigUint64(at, true);
+    case 's64': return view.getBigInt64(at, true);
+    case 'char':
+    case 'bytes': return bytes.subarray(at, at + f.size);
+  }
+}
+
+/** Decodes an accepted record of kind `kindId` into header and body fields. */
+export function decodeRecord(bytes: Uint8Array, offset: number, kindId: number): DecodedEvent {
+  const kind = KIND_BY_ID[kindId];
+  if (kind === undefined) throw new RangeError(`abi: decodeRecord called with unknown kind ${kindId}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields: DecodedFields = {};
+  for (const f of kind.layout.fields) fields[f.name] = readField(view, bytes, offset, f);
+  return { kind, fields };
+}
+
+/** Bytes of a char buffer up to (not including) the first NUL. */
+export function cString(buf: Uint8Array): Uint8Array {
+  const end = buf.indexOf(0);
+  return end < 0 ? buf : buf.subarray(0, end);
+}
+
+export const HEADER_FIELD_NAMES: readonly string[] = HEADER.fields.map((f) => f.name);

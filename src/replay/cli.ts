@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** rg-replay entry point: see main.ts. */
+import { main } from './main.js';
+
+main(process.argv);

@@ -1,0 +1,90 @@
+/**
+ * The `--stats` report: what a capture holds and how trustworthy it is, as
+ * one JSON object or a short readable block.
+ */
+import { KIND_BY_ID, KINDS } from '../abi/schema.js';
+import { describeDamage } from '../rgc/damage.js';
+import { sumLost } from '../rgc/meta-records.js';
+import { WallClock } from '../output/wall-clock.js';
+import { type ReplayTotals } from './replay.js';
+
+export interface StatsReport {
+  readonly files: readonly {
+    path: string; complete: boolean; damaged: boolean; frames: number; bytes: number;
+    host: string | null; kernel: string | null; boot_id: string | null; tool_version: string | null;
+    stop_reason: string | null; damage_count: number; damage: string[];
+  }[];
+  readonly complete: boolean;
+  readonly damaged: boolean;
+  readonly events: number;
+  readonly by_kind: Record<string, number>;
+  readonly invalid: { total: number; by_reason: Record<string, Record<string, number>> };
+  readonly lost: { kernel: number; user: number; kernel_by_cpu: number[] };
+  readonly time_range: { first: string | null; last: string | null; first_ts_ns: string | null; last_ts_ns: string | null };
+  readonly host: string | null;
+  readonly kernel: string | null;
+}
+
+export function buildStats(t: ReplayTotals): StatsReport {
+  const byKind: Record<string, number> = {};
+  for (const k of KINDS) byKind[k.eventType] = t.counts.acceptedByKind[k.id];
+  const byReason: Record<string, Record<string, number>> = {};
+  for (const [reason, kinds] of t.counts.rejected) {
+    byReason[reason] = {};
+    for (const [kind, n] of [...kinds].sort((a, b) => a[0] - b[0])) {
+      byReason[reason][kind < 0 ? 'none' : KIND_BY_ID[kind]?.eventType ?? String(kind)] = n;
+    }
+  }
+  const lostByCpu: number[] = [];
+  let lostUser = 0;
+  for (const f of t.files) {
+    const totals = f.totals;
+    if (totals === null) continue;
+    totals.lost_kernel_by_cpu.forEach((n, cpu) => { lostByCpu[cpu] = (lostByCpu[cpu] ?? 0) + n; });
+    lostUser += totals.lost_user;
+  }
+  const first = t.files.find((f) => f.manifest !== null)?.manifest ?? null;
+  const clock = first ? new WallClock(first.clock.realtime_ns, first.clock.monotonic_ns) : null;
+  return {
+    files: t.files.map((f) => ({
+      path: f.path, complete: f.summary.complete, damaged: f.summary.damaged, frames: f.summary.framesRead, bytes: f.summary.bytesRead,
+      host: f.manifest?.host.hostname ?? null, kernel: f.manifest?.host.kernel_release ?? null, boot_id: f.manifest?.host.boot_id ?? null,
+      tool_version: f.manifest?.tool.version ?? null, stop_reason: f.end?.stop_reason ?? null,
+      damage_count: f.damageCount, damage: f.damage.map(describeDamage),
+    })),
+    complete: t.files.every((f) => f.summary.complete),
+    damaged: t.files.some((f) => f.summary.damaged),
+    events: t.counts.acceptedTotal,
+    by_kind: byKind,
+    invalid: { total: t.counts.rejectedTotal, by_reason: byReason },
+    lost: { kernel: sumLost(lostByCpu.map((n) => n ?? 0)), user: lostUser, kernel_by_cpu: Array.from(lostByCpu, (n) => n ?? 0) },
+    time_range: {
+      first: t.minTs !== null && clock ? clock.format(t.minTs) : null,
+      last: t.maxTs !== null && clock ? clock.format(t.maxTs) : null,
+      first_ts_ns: t.minTs?.toString() ?? null,
+      last_ts_ns: t.maxTs?.toString() ?? null,
+    },
+    host: first?.host.hostname ?? null,
+    kernel: first?.host.kernel_release ?? null,
+  };
+}
+
+export function formatStatsText(s: StatsReport): string {
+  const lines: string[] = [];
+  lines.push(`host:      ${s.host ?? 'unknown'} (kernel ${s.kernel ?? 'unknown'})`);
+  lines.push(`time:      ${s.time_range.first ?? '-'} .. ${s.time_range.last ?? '-'}`);
+  lines.push(`events:    ${s.events}`);
+  for (const [kind, n] of Object.entries(s.by_kind)) lines.push(`  ${kind.padEnd(14)} ${n}`);
+  lines.push(`invalid:   ${s.invalid.total}`);
+  for (const [reason, kinds] of Object.entries(s.invalid.by_reason)) {
+    lines.push(`  ${reason.padEnd(16)} ${Object.entries(kinds).map(([k, n]) => `${k}=${n}`).join(' ')}`);
+  }
+  lines.push(`lost:      ${s.lost.kernel} in kernel, ${s.lost.user} in user space`);
+  for (const f of s.files) {
+    const state = f.damaged ? 'DAMAGED' : f.complete ? 'complete' : 'INCOMPLETE (no end record)';
+    lines.push(`file:      ${f.path}: ${state}, ${f.frames} frames, ${f.bytes} bytes${f.stop_reason ? `, stopped by ${f.stop_reason}` : ''}`);
+    for (const d of f.damage) lines.push(`  damage:  ${d}`);
+    if (f.damage_count > f.damage.length) lines.push(`  damage:  ... ${f.damage_count - f.damage.length} more`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,96 @@
+/**
+ * The manifest: the first frame of every capture, in CBOR. It carries what an
+ * analyst needs to trust and interpret the records without the machine they
+ * came from: the full schema, the clock pair, host identity and options.
+ */
+import { Decoder, Encoder } from 'cbor-x';
+import { type SchemaDescription } from '../abi/manifest-schema.js';
+import { FormatError } from './errors.js';
+import { FORMAT_VERSION } from './format.js';
+
+export interface ClockPair {
+  /** Which clock the records' ts_ns uses. */
+  readonly source: 'CLOCK_MONOTONIC';
+  /** CLOCK_REALTIME and CLOCK_MONOTONIC read back to back at capture start, in ns. */
+  readonly realtime_ns: bigint;
+  readonly monotonic_ns: bigint;
+}
+
+export interface HostInfo {
+  readonly hostname: string;
+  readonly kernel_release: string;
+  readonly machine: string;
+  readonly boot_id: string;
+}
+
+export interface SegmentInfo {
+  /** Random id shared by all segments of one capture run. */
+  readonly capture_id: string;
+  readonly index: number;
+  /** SHA-256 (hex) of the previous segment's file, null for the first. */
+  readonly previous_sha256: string | null;
+}
+
+export interface Manifest {
+  readonly format: 'rgc';
+  readonly format_version: number;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly byte_order: 'little';
+  readonly schema: SchemaDescription;
+  readonly host: HostInfo;
+  readonly clock: ClockPair;
+  /** Options the capture ran with (events, watch prefixes, ring size, command...). */
+  readonly capture: Readonly<Record<string, unknown>>;
+  /** SHA-256 (hex) of the BPF object that produced the records; null for synthetic captures. */
+  readonly bpf_object_sha256: string | null;
+  readonly segment: SegmentInfo;
+  /** SHA-256 (hex) of the Ed25519 public key that signs the end record, when signing. */
+  readonly signing_key_sha256?: string;
+}
+
+// Maps as plain objects, no cbor-x record extension (plain CBOR other tools can read), 64-bit ints as bigint.
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' } as ConstructorParameters<typeof Decoder>[0]);
+
+export function encodeCbor(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+/** Decodes untrusted CBOR; any failure (truncation, bad types, absurd nesting) becomes `null`. */
+export function decodeCbor(bytes: Uint8Array): unknown {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+export function encodeManifest(m: Manifest): Uint8Array {
+  return encodeCbor(m);
+}
+
+/** Decodes and shape-checks a manifest; throws FormatError naming the first problem. */
+export function decodeManifest(bytes: Uint8Array): Manifest {
+  const value = decodeCbor(bytes);
+  const bad = (what: string): never => {
+    throw new FormatError('bad_manifest', `rgc: manifest is damaged: ${what}`);
+  };
+  if (!isRecord(value)) return bad('not a CBOR map');
+  if (value.format !== 'rgc') return bad('format is not "rgc"');
+  if (value.format_version !== FORMAT_VERSION) {
+    throw new FormatError('unsupported_version', `rgc: unsupported format version ${String(value.format_version)} (this build reads ${FORMAT_VERSION})`);
+  }
+  if (!isRecord(value.schema) || !Array.isArray(value.schema.kinds) || !Array.isArray(value.schema.header)) return bad('schema missing');
+  if (!isRecord(value.clock) || typeof value.clock.realtime_ns !== 'bigint' && typeof value.clock.realtime_ns !== 'number') return bad('clock missing');
+  if (!isRecord(value.host) || typeof value.host.hostname !== 'string') return bad('host missing');
+  if (!isRecord(value.segment)) return bad('segment missing');
+  const clock = value.clock as Record<string, unknown>;
+  return {
+    ...(value as unknown as Manifest),
+    clock: { source: 'CLOCK_MONOTONIC', realtime_ns: BigInt(clock.realtime_ns as bigint), monotonic_ns: BigInt(clock.monotonic_ns as bigint ?? 0) },
+  };
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}

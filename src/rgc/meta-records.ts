@@ -1,0 +1,59 @@
+/**
+ * Stats and end records: the capture's own account of what it wrote and what
+ * it lost, so that loss is never silent and truncation is detectable.
+ */
+import { decodeCbor, encodeCbor, isRecord } from './manifest.js';
+
+export interface CaptureTotals {
+  /** Data frames written so far. */
+  readonly frames: number;
+  /** Records written so far. */
+  readonly records: number;
+  /** Ring-buffer reservations that failed in the kernel, per possible CPU (cumulative). */
+  readonly lost_kernel_by_cpu: readonly number[];
+  /** Records user space had to drop (e.g. after a write error), cumulative. */
+  readonly lost_user: number;
+  /** CLOCK_MONOTONIC ns when these totals were taken. */
+  readonly monotonic_ns: bigint;
+}
+
+export type StopReason = 'signal' | 'duration' | 'command_exit' | 'max_size' | 'rotate' | 'write_error' | 'synthetic';
+
+export interface EndRecord extends CaptureTotals {
+  readonly stop_reason: StopReason;
+  /** SHA-256 of every file byte before the end frame. */
+  readonly chain_sha256: Uint8Array;
+}
+
+export function sumLost(byCpu: readonly number[]): number {
+  let sum = 0;
+  for (const n of byCpu) sum += n;
+  return sum;
+}
+
+export function encodeTotals(t: CaptureTotals | EndRecord): Uint8Array {
+  return encodeCbor(t);
+}
+
+/** Decodes stats or end CBOR; returns null when the shape is wrong (damage, reported by the caller). */
+export function decodeTotals(bytes: Uint8Array): CaptureTotals | null {
+  const v = decodeCbor(bytes);
+  if (!isRecord(v)) return null;
+  if (!isCount(v.frames) || !isCount(v.records) || !isCount(v.lost_user)) return null;
+  if (!Array.isArray(v.lost_kernel_by_cpu) || v.lost_kernel_by_cpu.length > 8192 || !v.lost_kernel_by_cpu.every(isCount)) return null;
+  const mono = v.monotonic_ns;
+  if (typeof mono !== 'bigint' && typeof mono !== 'number') return null;
+  return { frames: v.frames, records: v.records, lost_kernel_by_cpu: v.lost_kernel_by_cpu as number[], lost_user: v.lost_user, monotonic_ns: BigInt(mono) };
+}
+
+export function decodeEnd(bytes: Uint8Array): EndRecord | null {
+  const totals = decodeTotals(bytes);
+  const v = decodeCbor(bytes);
+  if (totals === null || !isRecord(v)) return null;
+  if (typeof v.stop_reason !== 'string' || !(v.chain_sha256 instanceof Uint8Array) || v.chain_sha256.length !== 32) return null;
+  return { ...totals, stop_reason: v.stop_reason as StopReason, chain_sha256: v.chain_sha256 };
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}

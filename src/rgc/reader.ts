@@ -1,0 +1,376 @@
+/**
+ * Reads a capture as a push parser: feed it bytes in chunks of any size
+ * (file reads, stdin, a network stream) and it reports manifest, records,
+ * stats, end and damage in file order. Chunk boundaries never change what it
+ * reports. It buffers at most one frame, so memory is bounded by the format's
+ * limits whatever the file claims, and it resynchronises on the next frame
+ * header after damage instead of giving up.
+ */
+import { createHash } from 'node:crypto';
+import { type Damage } from './damage.js';
+import { FormatError } from './errors.js';
+import {
+  FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_COMPRESSED_BYTES, MAX_FRAME_RAW_BYTES, MAX_MANIFEST_BYTES,
+  MAX_META_BYTES, SKIPPABLE_BASE, SKIPPABLE_HEADER_SIZE, SKIPPABLE_MAGIC, SKIPPABLE_MAGIC_MASK, TAG_END, TAG_FRAME,
+  TAG_MANIFEST, TAG_STATS, ZSTD_MAGIC, FORMAT_VERSION,
+} from './format.js';
+import { decodeManifest, type Manifest } from './manifest.js';
+import { type CaptureTotals, decodeEnd, decodeTotals, type EndRecord } from './meta-records.js';
+import { FrameDecompressor } from './zstd.js';
+
+export interface FrameHeader {
+  readonly seq: number;
+  readonly recordCount: number;
+  readonly rawSize: number;
+  readonly compressedSize: number;
+  readonly firstTs: bigint;
+  readonly lastTs: bigint;
+  /** SHA-256 of every file byte before this header, as the writer computed it. */
+  readonly chain: Uint8Array;
+  /** File offset of the frame header. */
+  readonly offset: number;
+}
+
+export interface RgcHandler {
+  manifest?(m: Manifest): void;
+  /** Decompressed data frame: `recordCount` length-prefixed records. `raw` is valid only during the call. */
+  frame?(h: FrameHeader, raw: Uint8Array): void;
+  stats?(t: CaptureTotals): void;
+  /** `body` is the signed CBOR, `signature` the Ed25519 signature (empty when unsigned). */
+  end?(e: EndRecord, body: Uint8Array, signature: Uint8Array, offset: number): void;
+  damage?(d: Damage): void;
+  /** Every byte of the input, in order, with its offset (for hashing). Valid only during the call. */
+  bytes?(chunk: Uint8Array, offset: number): void;
+}
+
+export interface ReadSummary {
+  readonly manifestSeen: boolean;
+  readonly complete: boolean;
+  readonly framesRead: number;
+  readonly damaged: boolean;
+  readonly bytesRead: number;
+}
+
+const MAX_PUSH_SLICE = 1 << 20;
+
+export class RgcReader {
+  private buf = new Uint8Array(2 << 20);
+  private start = 0;
+  private end = 0;
+  /** File offset of buf[start]. */
+  private base = 0;
+  private state: 'manifest' | 'items' | 'resync' | 'after_end' = 'manifest';
+  /** Bytes of a foreign or unknown skippable frame still to be skipped without buffering. */
+  private skipRemaining = 0;
+  private pendingFrame: FrameHeader | null = null;
+  private garbageStart = -1;
+  private afterEndStart = -1;
+  private expectedSeq = 0;
+  private framesRead = 0;
+  private damageCount = 0;
+  private endSeen = false;
+  private manifestSeen = false;
+  private readonly decompressor = new FrameDecompressor(MAX_FRAME_RAW_BYTES);
+
+  constructor(private readonly handler: RgcHandler) {}
+
+  /** Feeds the next bytes of the file. Throws FormatError if the input is not a capture at all. */
+  push(chunk: Uint8Array): void {
+    for (let at = 0; at < chunk.length; at += MAX_PUSH_SLICE) {
+      const slice = chunk.subarray(at, Math.min(chunk.length, at + MAX_PUSH_SLICE));
+      this.handler.bytes?.(slice, this.base + (this.end - this.start));
+      this.append(slice);
+      this.pump();
+    }
+  }
+
+  /** Declares end of input; reports a truncated tail or a missing end record. */
+  finish(): ReadSummary {
+    const left = this.end - this.start;
+    if (this.state === 'manifest') {
+      throw new FormatError('not_rgc', left === 0 ? 'rgc: empty input, not a capture' : 'rgc: input ends before the manifest: not a capture');
+    }
+    if (this.state === 'resync') this.closeGarbage(this.base + left);
+    else if (this.state === 'after_end') this.closeAfterEnd(this.base + left);
+    else if (this.pendingFrame !== null) {
+      const h = this.pendingFrame;
+      this.report({ kind: 'truncated', offset: h.offset, length: this.base + left - h.offset, seq: h.seq, recordsLost: h.recordCount, detail: `file ends inside data frame ${h.seq}` });
+    } else if (left > 0 || this.skipRemaining > 0) {
+      this.report({ kind: 'truncated', offset: this.base, length: left, detail: 'file ends inside a frame' });
+    }
+    this.start = this.end;
+    return { manifestSeen: this.manifestSeen, complete: this.endSeen, framesRead: this.framesRead, damaged: this.damageCount > 0, bytesRead: this.base };
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.base;
+  }
+
+  private append(slice: Uint8Array): void {
+    if (this.end + slice.length > this.buf.length) {
+      const live = this.end - this.start;
+      if (live + slice.length > this.buf.length) {
+        // Bounded: live data is at most one frame (limits in format.ts) plus one slice.
+        const grown = new Uint8Array(Math.max(this.buf.length * 2, live + slice.length));
+        grown.set(this.buf.subarray(this.start, this.end));
+        this.buf = grown;
+      } else {
+        this.buf.copyWithin(0, this.start, this.end);
+      }
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(slice, this.end);
+    this.end += slice.length;
+  }
+
+  private consume(n: number): void {
+    this.start += n;
+    this.base += n;
+  }
+
+  private u32(at: number): number {
+    const b = this.buf;
+    const i = this.start + at;
+    return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+  }
+
+  private pump(): void {
+    for (;;) {
+      if (this.skipRemaining > 0) {
+        const n = Math.min(this.skipRemaining, this.end - this.start);
+        this.consume(n);
+        this.skipRemaining -= n;
+        if (this.skipRemaining > 0) return;
+      }
+      if (this.state === 'resync' && !this.resync()) return;
+      if (this.state === 'after_end') {
+        this.consume(this.end - this.start);
+        return;
+      }
+      if (this.pendingFrame !== null) {
+        if (!this.readDataFrame(this.pendingFrame)) return;
+        continue;
+      }
+      const avail = this.end - this.start;
+      if (avail < SKIPPABLE_HEADER_SIZE + 4) return;
+      const magic = this.u32(0);
+      if (this.state === 'manifest') {
+        if (magic !== SKIPPABLE_MAGIC || this.u32(8) !== TAG_MANIFEST) throw new FormatError('not_rgc', 'rgc: no manifest at the start of the file: not a rand-guard capture');
+        if (!this.readManifest()) return;
+        continue;
+      }
+      if (magic === SKIPPABLE_MAGIC) {
+        if (!this.readOurFrame()) return;
+      } else if ((magic & SKIPPABLE_MAGIC_MASK) === SKIPPABLE_BASE) {
+        // Someone else's metadata (zstd allows it): skip it without buffering.
+        this.skipRemaining = this.u32(4);
+        this.consume(SKIPPABLE_HEADER_SIZE);
+      } else {
+        const detail = magic === ZSTD_MAGIC ? 'zstd frame without a frame header' : 'bytes that start no frame';
+        if (magic === ZSTD_MAGIC) this.report({ kind: 'unexpected_frame', offset: this.base, length: 0, detail });
+        this.enterResync();
+      }
+    }
+  }
+
+  /** Reads the manifest item at the start of the file; false when more bytes are needed. */
+  private readManifest(): boolean {
+    const size = this.u32(4);
+    if (size < 8 || size > MAX_MANIFEST_BYTES) throw new FormatError('bad_manifest', `rgc: manifest size ${size} is outside 8..${MAX_MANIFEST_BYTES}: damaged or not a capture`);
+    if (this.end - this.start < SKIPPABLE_HEADER_SIZE + size) return false;
+    const version = this.u32(12);
+    if (version !== FORMAT_VERSION) throw new FormatError('unsupported_version', `rgc: unsupported format version ${version} (this build reads ${FORMAT_VERSION})`);
+    const body = this.buf.subarray(this.start + 16, this.start + SKIPPABLE_HEADER_SIZE + size);
+    try {
+      this.handler.manifest?.(decodeManifest(body));
+    } catch (e) {
+      if (!(e instanceof FormatError) || e.problem === 'unsupported_version') throw e;
+      this.report({ kind: 'bad_manifest', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: `${e.message}; records replay without wall-clock times` });
+    }
+    this.manifestSeen = true;
+    this.consume(SKIPPABLE_HEADER_SIZE + size);
+    this.state = 'items';
+    return true;
+  }
+
+  /** Reads one of our skippable frames; false when more bytes are needed. */
+  private readOurFrame(): boolean {
+    const size = this.u32(4);
+    const tag = this.u32(8);
+    const total = SKIPPABLE_HEADER_SIZE + size;
+    if (tag === TAG_FRAME) {
+      if (size !== FRAME_HEADER_PAYLOAD) return this.badHeader(`frame header of ${size} bytes, expected ${FRAME_HEADER_PAYLOAD}`);
+      if (this.end - this.start < total) return false;
+      return this.readFrameHeader();
+    }
+    if (tag === TAG_STATS || tag === TAG_END) {
+      if (size < 8 || size > MAX_META_BYTES) return this.badHeader(`metadata record of ${size} bytes is outside 8..${MAX_META_BYTES}`);
+      if (this.end - this.start < total) return false;
+      if (tag === TAG_STATS) this.readStats(size);
+      else this.readEnd(size);
+      return true;
+    }
+    if (tag === TAG_MANIFEST) {
+      this.report({ kind: 'unexpected_frame', offset: this.base, length: Math.min(total, this.end - this.start), detail: 'a second manifest inside the file: skipped' });
+    }
+    // Unknown tag from a newer writer: skip without buffering, as zstd would.
+    this.skipRemaining = size;
+    this.consume(SKIPPABLE_HEADER_SIZE);
+    return true;
+  }
+
+  private readFrameHeader(): boolean {
+    const p = this.start + SKIPPABLE_HEADER_SIZE;
+    const payload = this.buf.subarray(p, p + FRAME_HEADER_PAYLOAD);
+    const check = createHash('sha256').update(payload.subarray(0, FRAME_HEADER_CHECKED)).digest();
+    for (let i = 0; i < 8; i++) if (check[i] !== payload[FRAME_HEADER_CHECKED + i]) return this.badHeader('frame header check failed');
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const seq64 = view.getBigUint64(8, true);
+    const header: FrameHeader = {
+      seq: seq64 > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(seq64),
+      recordCount: view.getUint32(4, true),
+      rawSize: view.getUint32(16, true),
+      compressedSize: view.getUint32(20, true),
+      firstTs: view.getBigUint64(24, true),
+      lastTs: view.getBigUint64(32, true),
+      chain: payload.slice(40, 72),
+      offset: this.base,
+    };
+    if (header.rawSize > MAX_FRAME_RAW_BYTES || header.compressedSize > MAX_FRAME_COMPRESSED_BYTES || header.compressedSize < 8) {
+      return this.badHeader(`frame ${header.seq} declares ${header.rawSize} raw / ${header.compressedSize} compressed bytes, outside the format's limits`);
+    }
+    this.consume(SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD);
+    this.pendingFrame = header;
+    return true;
+  }
+
+  /** Reads the zstd frame announced by `h`; false when more bytes are needed. */
+  private readDataFrame(h: FrameHeader): boolean {
+    if (this.end - this.start < h.compressedSize) return false;
+    const data = this.buf.subarray(this.start, this.start + h.compressedSize);
+    const dataOffset = this.base;
+    this.pendingFrame = null;
+    if (h.seq < this.expectedSeq) {
+      this.report({ kind: 'duplicate_frame', offset: h.offset, length: dataOffset + h.compressedSize - h.offset, seq: h.seq, detail: `frame ${h.seq} after frame ${this.expectedSeq - 1}: skipped` });
+      this.consume(h.compressedSize);
+      return true;
+    }
+    const result = this.decompressor.decompress(data, h.rawSize);
+    if (!result.ok) {
+      this.report({ kind: 'bad_data_frame', offset: h.offset, length: dataOffset + h.compressedSize - h.offset, seq: h.seq, recordsLost: h.recordCount, detail: result.reason });
+      // The header passed its check, so its compressed size is trusted: skip the frame. If that was
+      // wrong, the next bytes start no frame and pump() resynchronises from there.
+      this.expectedSeq = Math.max(this.expectedSeq, h.seq + 1);
+      this.consume(h.compressedSize);
+      return true;
+    }
+    if (h.seq > this.expectedSeq) {
+      const missing = h.seq - this.expectedSeq;
+      this.report({ kind: 'frame_gap', offset: h.offset, length: 0, seq: this.expectedSeq, detail: `${missing} frame(s) missing: ${this.expectedSeq}..${h.seq - 1}` });
+    }
+    this.expectedSeq = h.seq + 1;
+    this.framesRead++;
+    this.consume(h.compressedSize);
+    this.handler.frame?.(h, result.raw);
+    return true;
+  }
+
+  private readStats(size: number): void {
+    const body = this.buf.subarray(this.start + 12, this.start + SKIPPABLE_HEADER_SIZE + size);
+    const totals = decodeTotals(body);
+    if (totals === null) this.report({ kind: 'bad_meta', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: 'stats record unreadable' });
+    else this.handler.stats?.(totals);
+    this.consume(SKIPPABLE_HEADER_SIZE + size);
+  }
+
+  private readEnd(size: number): void {
+    const p = this.start + SKIPPABLE_HEADER_SIZE;
+    const bodyLength = this.u32(12);
+    const offset = this.base;
+    if (bodyLength > size - 8) {
+      this.report({ kind: 'bad_meta', offset, length: SKIPPABLE_HEADER_SIZE + size, detail: 'end record body overruns its frame' });
+      this.consume(SKIPPABLE_HEADER_SIZE + size);
+      return;
+    }
+    const body = this.buf.slice(p + 8, p + 8 + bodyLength);
+    const signature = this.buf.slice(p + 8 + bodyLength, p + size);
+    const end = decodeEnd(body);
+    this.consume(SKIPPABLE_HEADER_SIZE + size);
+    if (end === null) {
+      this.report({ kind: 'bad_meta', offset, length: SKIPPABLE_HEADER_SIZE + size, detail: 'end record unreadable' });
+      return;
+    }
+    if (end.frames !== this.expectedSeq) {
+      this.report({ kind: 'totals_mismatch', offset, length: 0, detail: `end record counts ${end.frames} frames, the file numbers ${this.expectedSeq}` });
+    }
+    this.endSeen = true;
+    this.handler.end?.(end, body, signature, offset);
+    this.state = 'after_end';
+    this.afterEndStart = this.base;
+  }
+
+  private badHeader(detail: string): boolean {
+    this.report({ kind: 'bad_frame_header', offset: this.base, length: 0, detail });
+    this.enterResync();
+    return true;
+  }
+
+  /** Skips one byte and scans for the next frame start. */
+  private enterResync(): void {
+    if (this.garbageStart < 0) this.garbageStart = this.base;
+    this.consume(Math.min(1, this.end - this.start));
+    this.state = 'resync';
+  }
+
+  /** Scans for our magic followed by a known tag; true when found (state back to items). */
+  private resync(): boolean {
+    const b = this.buf;
+    const last = this.end - 12;
+    for (let i = this.start; i <= last; i++) {
+      if (b[i] !== 0x5e || b[i + 1] !== 0x2a || b[i + 2] !== 0x4d || b[i + 3] !== 0x18) continue;
+      const tag = (b[i + 8] | (b[i + 9] << 8) | (b[i + 10] << 16) | (b[i + 11] << 24)) >>> 0;
+      if (tag !== TAG_FRAME && tag !== TAG_STATS && tag !== TAG_END) continue;
+      this.consume(i - this.start);
+      this.closeGarbage(this.base);
+      this.state = 'items';
+      return true;
+    }
+    // Keep the last 11 bytes: a frame start may straddle the next chunk.
+    const keep = Math.min(11, this.end - this.start);
+    this.consume(this.end - this.start - keep);
+    return false;
+  }
+
+  private closeGarbage(at: number): void {
+    if (this.garbageStart < 0) return;
+    const length = at - this.garbageStart;
+    this.report({ kind: 'garbage', offset: this.garbageStart, length, detail: `${length} bytes skipped to resynchronise` });
+    this.garbageStart = -1;
+  }
+
+  private closeAfterEnd(at: number): void {
+    if (at > this.afterEndStart) this.report({ kind: 'after_end', offset: this.afterEndStart, length: at - this.afterEndStart, detail: 'bytes after the end record' });
+  }
+
+  private report(d: Damage): void {
+    this.damageCount++;
+    this.handler.damage?.(d);
+  }
+}
+
+/** Calls `onRecord(offset, length)` for each length-prefixed record of a data frame; returns a problem or null. */
+export function forEachRecord(raw: Uint8Array, onRecord: (offset: number, length: number) => void): string | null {
+  let at = 0;
+  const n = raw.length;
+  while (at < n) {
+    if (at + 4 > n) return `record length prefix cut at byte ${at} of ${n}`;
+    const len = (raw[at] | (raw[at + 1] << 8) | (raw[at + 2] << 16) | (raw[at + 3] << 24)) >>> 0;
+    at += 4;
+    if (len > n - at) return `record of ${len} bytes at byte ${at} runs past the frame (${n} bytes)`;
+    onRecord(at, len);
+    at += len;
+  }
+  return null;
+}

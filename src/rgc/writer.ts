@@ -1,0 +1,178 @@
+/**
+ * Writes a capture: manifest first, then records batched into independent,
+ * checksummed zstd frames, each announced by a frame header that carries its
+ * sequence number and the hash chain, with stats and an end record.
+ *
+ * Every frame is handed to the sink as soon as it is sealed, so a writer killed
+ * mid-capture leaves a file that replays up to its last sealed frame.
+ */
+import { createHash, sign, type Hash, type KeyObject } from 'node:crypto';
+import { encodeManifest, type Manifest } from './manifest.js';
+import {
+  FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_RAW_BYTES, MAX_RECORD_BYTES, RECORD_LENGTH_PREFIX,
+  SKIPPABLE_HEADER_SIZE, SKIPPABLE_MAGIC, TAG_END, TAG_FRAME, TAG_MANIFEST, TAG_STATS, TARGET_FRAME_RAW_BYTES,
+} from './format.js';
+import { type CaptureTotals, type EndRecord, encodeTotals, type StopReason } from './meta-records.js';
+import { FrameCompressor } from './zstd.js';
+
+/** Where bytes go. `write` must take all bytes or throw (the capture stops on a write error). */
+export interface ByteSink {
+  write(bytes: Uint8Array): void;
+}
+
+export interface WriterOptions {
+  /** zstd level; low levels keep capture CPU per event small. */
+  readonly compressionLevel?: number;
+  /** Seal a frame once it holds this many raw bytes. */
+  readonly targetFrameBytes?: number;
+  /** Ed25519 private key: signs the end record. */
+  readonly signingKey?: KeyObject;
+}
+
+export class RgcWriter {
+  private readonly chain: Hash = createHash('sha256');
+  private readonly compressor: FrameCompressor;
+  private readonly targetFrameBytes: number;
+  private readonly frame: Uint8Array;
+  private readonly frameView: DataView;
+  private frameUsed = 0;
+  private frameRecords = 0;
+  private firstTs = 0n;
+  private lastTs = 0n;
+  private seq = 0;
+  private recordsTotal = 0;
+  private bytesTotal = 0;
+  private ended = false;
+
+  constructor(private readonly sink: ByteSink, manifest: Manifest, private readonly options: WriterOptions = {}) {
+    this.targetFrameBytes = Math.min(options.targetFrameBytes ?? TARGET_FRAME_RAW_BYTES, MAX_FRAME_RAW_BYTES - MAX_RECORD_BYTES);
+    this.frame = new Uint8Array(this.targetFrameBytes + MAX_RECORD_BYTES + RECORD_LENGTH_PREFIX);
+    this.frameView = new DataView(this.frame.buffer);
+    this.compressor = new FrameCompressor(options.compressionLevel ?? 1, this.frame.length);
+    const body = encodeManifest(manifest);
+    const payload = new Uint8Array(8 + body.length);
+    const view = new DataView(payload.buffer);
+    view.setUint32(0, TAG_MANIFEST, true);
+    view.setUint32(4, manifest.format_version, true);
+    payload.set(body, 8);
+    this.emit(skippable(payload));
+  }
+
+  /** File bytes written so far. */
+  get bytesWritten(): number {
+    return this.bytesTotal;
+  }
+
+  get recordsWritten(): number {
+    return this.recordsTotal;
+  }
+
+  get framesWritten(): number {
+    return this.seq;
+  }
+
+  /** Raw bytes waiting in the open frame. */
+  get pendingBytes(): number {
+    return this.frameUsed;
+  }
+
+  /** Appends one record verbatim. Seals the frame first if the record would overflow it. */
+  append(bytes: Uint8Array, offset: number, length: number): void {
+    if (this.ended) throw new Error('rgc: append after end');
+    if (length > MAX_RECORD_BYTES) throw new RangeError(`rgc: record of ${length} bytes exceeds ${MAX_RECORD_BYTES}`);
+    if (this.frameUsed + RECORD_LENGTH_PREFIX + length > this.frame.length) this.flush();
+    const at = this.frameUsed;
+    this.frameView.setUint32(at, length, true);
+    this.frame.set(bytes.subarray(offset, offset + length), at + RECORD_LENGTH_PREFIX);
+    this.frameUsed = at + RECORD_LENGTH_PREFIX + length;
+    if (length >= 16) {
+      const ts = this.frameView.getBigUint64(at + RECORD_LENGTH_PREFIX + 8, true);
+      if (this.frameRecords === 0) this.firstTs = ts;
+      this.lastTs = ts;
+    }
+    this.frameRecords++;
+    if (this.frameUsed >= this.targetFrameBytes) this.flush();
+  }
+
+  /** Seals and writes the open frame, if it holds anything. */
+  flush(): void {
+    if (this.frameRecords === 0) return;
+    const raw = this.frame.subarray(0, this.frameUsed);
+    const compressed = this.compressor.compress(raw);
+    const header = new Uint8Array(SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD);
+    const view = new DataView(header.buffer);
+    view.setUint32(0, SKIPPABLE_MAGIC, true);
+    view.setUint32(4, FRAME_HEADER_PAYLOAD, true);
+    const p = SKIPPABLE_HEADER_SIZE;
+    view.setUint32(p, TAG_FRAME, true);
+    view.setUint32(p + 4, this.frameRecords, true);
+    view.setBigUint64(p + 8, BigInt(this.seq), true);
+    view.setUint32(p + 16, raw.length, true);
+    view.setUint32(p + 20, compressed.length, true);
+    view.setBigUint64(p + 24, this.firstTs, true);
+    view.setBigUint64(p + 32, this.lastTs, true);
+    header.set(this.chain.copy().digest(), p + 40);
+    header.set(headerCheck(header.subarray(p, p + FRAME_HEADER_CHECKED)), p + FRAME_HEADER_CHECKED);
+    this.emit(header);
+    this.emit(compressed);
+    this.seq++;
+    this.recordsTotal += this.frameRecords;
+    this.frameUsed = 0;
+    this.frameRecords = 0;
+  }
+
+  /** Seals the open frame, then writes a stats record with the writer's totals and the caller's loss counts. */
+  writeStats(lostKernelByCpu: readonly number[], lostUser: number, monotonicNs: bigint): CaptureTotals {
+    this.flush();
+    const totals: CaptureTotals = { frames: this.seq, records: this.recordsTotal, lost_kernel_by_cpu: [...lostKernelByCpu], lost_user: lostUser, monotonic_ns: monotonicNs };
+    this.emit(skippable(tagged(TAG_STATS, encodeTotals(totals))));
+    return totals;
+  }
+
+  /** Seals the open frame and writes the end record; the writer accepts nothing after this. */
+  end(stopReason: StopReason, lostKernelByCpu: readonly number[], lostUser: number, monotonicNs: bigint): EndRecord {
+    this.flush();
+    this.ended = true;
+    const record: EndRecord = {
+      frames: this.seq, records: this.recordsTotal, lost_kernel_by_cpu: [...lostKernelByCpu], lost_user: lostUser,
+      monotonic_ns: monotonicNs, stop_reason: stopReason, chain_sha256: this.chain.copy().digest(),
+    };
+    const body = encodeTotals(record);
+    const signature = this.options.signingKey ? sign(null, body, this.options.signingKey) : new Uint8Array(0);
+    const payload = new Uint8Array(8 + body.length + signature.length);
+    const view = new DataView(payload.buffer);
+    view.setUint32(0, TAG_END, true);
+    view.setUint32(4, body.length, true);
+    payload.set(body, 8);
+    payload.set(signature, 8 + body.length);
+    this.emit(skippable(payload));
+    return record;
+  }
+
+  private emit(bytes: Uint8Array): void {
+    this.sink.write(bytes);
+    this.chain.update(bytes);
+    this.bytesTotal += bytes.length;
+  }
+}
+
+/** First 8 bytes of SHA-256 of a frame header's checked part. */
+export function headerCheck(checked: Uint8Array): Uint8Array {
+  return createHash('sha256').update(checked).digest().subarray(0, 8);
+}
+
+function tagged(tag: number, body: Uint8Array): Uint8Array {
+  const payload = new Uint8Array(4 + body.length);
+  new DataView(payload.buffer).setUint32(0, tag, true);
+  payload.set(body, 4);
+  return payload;
+}
+
+function skippable(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SKIPPABLE_HEADER_SIZE + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, SKIPPABLE_MAGIC, true);
+  view.setUint32(4, payload.length, true);
+  out.set(payload, SKIPPABLE_HEADER_SIZE);
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * The two zstd operations the format needs, on caller-owned buffers so that
+ * neither side allocates per frame, and so that a frame can never decompress
+ * into more memory than the reader set aside for it.
+ */
+import { createRequire } from 'node:module';
+import type * as Binding from 'zstd-napi/binding.js';
+
+const require = createRequire(import.meta.url);
+const zstd = require('zstd-napi/binding') as typeof Binding;
+
+export class FrameCompressor {
+  private readonly cctx = new zstd.CCtx();
+  private out: Uint8Array;
+
+  constructor(level: number, maxInput: number) {
+    this.cctx.setParameter(zstd.CParameter.compressionLevel, level);
+    this.cctx.setParameter(zstd.CParameter.checksumFlag, 1);
+    this.cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
+    this.out = new Uint8Array(zstd.compressBound(maxInput));
+  }
+
+  /** Compresses `input` into one zstd frame; the result is a view valid until the next call. */
+  compress(input: Uint8Array): Uint8Array {
+    const bound = zstd.compressBound(input.length);
+    if (bound > this.out.length) this.out = new Uint8Array(bound);
+    const written = this.cctx.compress2(this.out, input);
+    return this.out.subarray(0, written);
+  }
+}
+
+export type DecompressResult = { ok: true; raw: Uint8Array } | { ok: false; reason: string };
+
+export class FrameDecompressor {
+  private readonly dctx = new zstd.DCtx();
+  private out: Uint8Array;
+
+  constructor(maxOutput: number) {
+    this.out = new Uint8Array(maxOutput);
+  }
+
+  /**
+   * Decompresses exactly one zstd frame that must yield exactly `expectedRaw`
+   * bytes (<= the size given at construction). Content checksum is verified
+   * by zstd. The result is a view valid until the next call.
+   */
+  decompress(frame: Uint8Array, expectedRaw: number): DecompressResult {
+    if (expectedRaw > this.out.length) return { ok: false, reason: `claims ${expectedRaw} raw bytes, over the limit` };
+    let frameSize: number;
+    try {
+      frameSize = zstd.findFrameCompressedSize(frame);
+    } catch (e) {
+      return { ok: false, reason: `not a zstd frame (${messageOf(e)})` };
+    }
+    if (frameSize !== frame.length) return { ok: false, reason: `zstd frame is ${frameSize} bytes, header says ${frame.length}` };
+    const declared = zstd.getFrameContentSize(frame);
+    if (declared !== expectedRaw) return { ok: false, reason: `zstd frame holds ${String(declared)} bytes, header says ${expectedRaw}` };
+    // One extra byte of room: a frame that decompresses to more than it claims fails here instead of fitting.
+    const room = this.out.subarray(0, Math.min(this.out.length, expectedRaw + 1));
+    let got: number;
+    try {
+      got = this.dctx.decompress(room, frame);
+    } catch (e) {
+      return { ok: false, reason: `zstd: ${messageOf(e)}` };
+    }
+    if (got !== expectedRaw) return { ok: false, reason: `decompressed to ${got} bytes, header says ${expectedRaw}` };
+    return { ok: true, raw: this.out.subarray(0, got) };
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

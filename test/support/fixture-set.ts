@@ -1,0 +1,74 @@
+/**
+ * The synthetic fixtures shipped in captures/: every kind and the edge cases
+ * of decoding (maximum and over-long paths, non-UTF-8 bytes, IPv6, u64 values
+ * beyond 2^53, every InvalidSchema reason), plus damaged variants.
+ */
+import { AF_INET6, EventKind, EVENT_FLAG_COMM_TRUNCATED, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED, EVENT_SCHEMA_VERSION, HEADER_SIZE, PATH_LEN } from '../../src/abi/index.js';
+import { encodeRecord } from '../../src/abi/encode.js';
+import { connectRecord, execRecord, exitRecord, forkRecord, ipv4, ipv6, openRecord, type Identity } from './records.js';
+import { writeSynthetic, SYNTHETIC_MONOTONIC_NS } from './synthetic.js';
+
+const T0 = SYNTHETIC_MONOTONIC_NS + 5_000_000n;
+const ms = (n: number) => T0 + BigInt(n) * 1_000_000n;
+const bash: Identity = { ts: 0n, pid: 4100, ppid: 1, uid: 1000, gid: 1000, auid: 1000, comm: 'bash' };
+const at = (id: Identity, t: number, extra: Partial<Identity> = {}): Identity => ({ ...id, ts: ms(t), ...extra });
+
+/** Every valid kind, with edge cases in strings, numbers and addresses. */
+export function allKindsRecords(): Uint8Array[] {
+  const child: Identity = { ...bash, pid: 4101, ppid: 4100 };
+  const longName = '/tmp/' + 'd/'.repeat(60) + 'x'.repeat(200);
+  const exactMax = '/' + 'p'.repeat(PATH_LEN - 2); // 255 bytes + NUL: fits, not truncated
+  const nonUtf8 = Uint8Array.from([...new TextEncoder().encode('/tmp/bad-'), 0xff, 0xfe, 0x41, 0xc3, 0x28, 0xe2, 0x82]);
+  const quoted = '/tmp/q"uote\\back\nline\ttab\u0001ctl-é-日本-🚀';
+  return [
+    forkRecord(at(bash, 0), 4101),
+    execRecord(at(child, 1, { comm: 'curl' }), '/usr/bin/curl', ['curl', '-fsS', 'http://127.0.0.1:8080/x', ''], 1234567n),
+    openRecord(at(child, 2, { comm: 'curl' }), '/etc/ld.so.cache', 0o2000000, 3),
+    openRecord(at(child, 3, { comm: 'curl' }), '/etc/nonexistent', 0, -2),
+    openRecord(at(child, 4, { comm: 'curl', flags: EVENT_FLAG_FILENAME_TRUNCATED }), longName, 0o101 | 0o1000, 4, 0o644),
+    openRecord(at(child, 5, { comm: 'curl' }), exactMax, 0o2, 5),
+    openRecord(at(child, 6, { comm: 'curl' }), nonUtf8, 0o100 | 0o1, 6, 0o600, 7),
+    openRecord(at(child, 7, { comm: 'curl' }), quoted, 0, 7),
+    openRecord(at(child, 8, { comm: 'curl', flags: EVENT_FLAG_USER_READ_FAILED }), '', 0, -14),
+    connectRecord(at(child, 9, { comm: 'curl' }), ipv4(127, 0, 0, 1).family, ipv4(127, 0, 0, 1).addr, 8080, 0),
+    connectRecord(at(child, 10, { comm: 'curl' }), ipv6([0, 0, 0, 0, 0, 0, 0, 1]).family, ipv6([0, 0, 0, 0, 0, 0, 0, 1]).addr, 443, -111),
+    connectRecord(at(child, 11, { comm: 'curl' }), AF_INET6, ipv6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 0x2a]).addr, 53, -115),
+    connectRecord(at(child, 12, { comm: 'curl' }), AF_INET6, ipv6([0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0001]).addr, 22, 0),
+    exitRecord(at(child, 13, { comm: 'curl' }), ms(0), 7),
+    execRecord(at(bash, 14, { pid: 4102, ppid: 4100, comm: 'a-very-long-nam', flags: EVENT_FLAG_COMM_TRUNCATED | EVENT_FLAG_EXE_DELETED }),
+      '/dev/shm/a-very-long-name-indeed', ['./a-very-long-name-indeed', 'x'.repeat(600)], 99n),
+    exitRecord(at(bash, 15, { pid: 4102, ppid: 4100, comm: 'a-very-long-nam' }), ms(14), 0, 9),
+    // u64 values beyond 2^53 must print exactly.
+    openRecord({ ...bash, ts: 0xfedcba9876543210n, cgroup_id: 0xffffffffffffffffn, comm: 'bash' }, '/var/log/far-future', 0, 3),
+  ];
+}
+
+/** One record for each InvalidSchema reason, in dispatcher check order. */
+export function invalidRecords(): Uint8Array[] {
+  const good = openRecord(at(bash, 20), '/tmp/valid-after-invalid', 0, 3);
+  const tooShort = good.slice(0, HEADER_SIZE - 1);
+  const badVersion = good.slice();
+  new DataView(badVersion.buffer).setUint16(0, EVENT_SCHEMA_VERSION + 1, true);
+  const unknownKind = good.slice();
+  new DataView(unknownKind.buffer).setUint16(2, 99, true);
+  const sizeMismatch = good.slice();
+  new DataView(sizeMismatch.buffer).setUint32(4, good.length - 8, true);
+  const lengthMismatch = new Uint8Array(good.length + 8);
+  lengthMismatch.set(good);
+  const forkAsExec = encodeRecord(EventKind.ProcessFork, { ts_ns: ms(21), pid: 1, size: 856 });
+  return [tooShort, badVersion, unknownKind, sizeMismatch, lengthMismatch, forkAsExec, good];
+}
+
+export interface Fixture {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+export function syntheticFixtures(): Fixture[] {
+  const records = [...allKindsRecords(), ...invalidRecords()];
+  return [
+    { name: 'synthetic-all-kinds', bytes: writeSynthetic({ records, frameBreaks: [5, 12], statsAfter: [12], lostKernelByCpu: [0, 0] }) },
+    { name: 'synthetic-incomplete', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 8), frameBreaks: [3], noEnd: true }) },
+    { name: 'synthetic-lost', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 4), lostKernelByCpu: [3, 11] }) },
+  ];
+}

@@ -1,0 +1,23 @@
+/** How golden files are produced and named: shared by the test and the regeneration script. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
+export const REPLAY_BIN = `${REPO_ROOT}dist/src/replay/cli.js`;
+
+export const GOLDEN_RUNS: readonly { suffix: string; args: string[] }[] = [
+  { suffix: 'ndjson', args: ['--json'] },
+  { suffix: 'stats.json', args: ['--stats', '--json'] },
+  { suffix: 'txt', args: ['--no-color'] },
+];
+
+export function goldenPath(capture: string, suffix: string): string {
+  return `test/golden/${capture.replace(/\.rgc$/, '')}.${suffix}`;
+}
+
+export interface CliRun { stdout: Buffer; stderr: string; status: number | null }
+
+export function runReplayCli(args: string[], input?: Uint8Array): CliRun {
+  const r = spawnSync(process.execPath, [REPLAY_BIN, ...args], { cwd: REPO_ROOT, input, maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  return { stdout: r.stdout, stderr: r.stderr.toString(), status: r.status };
+}

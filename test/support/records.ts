@@ -1,0 +1,62 @@
+/**
+ * Test-only record builders: bytes exactly as the kernel program lays them
+ * out, built from the ABI definition (never from hand-typed offsets).
+ */
+import { AF_INET, AF_INET6, ARGS_LEN, EVENT_FLAG_ARGS_TRUNCATED, EventKind, PATH_LEN } from '../../src/abi/constants.js';
+import { encodeRecord, type FieldInput } from '../../src/abi/encode.js';
+
+export interface Identity {
+  ts: bigint; pid: number; tid?: number; ppid: number; uid?: number; gid?: number; auid?: number;
+  comm: string | Uint8Array; cgroup_id?: bigint; cpu?: number; mntns?: number; flags?: number;
+}
+
+function header(id: Identity): Record<string, FieldInput> {
+  return {
+    ts_ns: id.ts, pid: id.pid, tid: id.tid ?? id.pid, ppid: id.ppid, uid: id.uid ?? 0, gid: id.gid ?? 0,
+    auid: id.auid ?? 4294967295, cgroup_id: id.cgroup_id ?? 1n, flags: id.flags ?? 0, cpu: id.cpu ?? 0,
+    mntns: id.mntns ?? 4026531841, comm: id.comm,
+  };
+}
+
+export function execRecord(id: Identity, filename: string | Uint8Array, argv: (string | Uint8Array)[], exeIno = 0n): Uint8Array {
+  const enc = new TextEncoder();
+  const parts = argv.map((a) => (typeof a === 'string' ? enc.encode(a) : a));
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0));
+  let at = 0;
+  for (const p of parts) { joined.set(p, at); at += p.length + 1; }
+  const args = joined.subarray(0, Math.min(joined.length, ARGS_LEN));
+  const flags = (id.flags ?? 0) | (joined.length > ARGS_LEN ? EVENT_FLAG_ARGS_TRUNCATED : 0);
+  return encodeRecord(EventKind.ProcessExec, {
+    ...header({ ...id, flags }), argc: argv.length, args_size: args.length, exe_ino: exeIno,
+    filename: clampPath(filename), args,
+  });
+}
+
+export function forkRecord(id: Identity, childPid: number): Uint8Array {
+  return encodeRecord(EventKind.ProcessFork, { ...header(id), child_pid: childPid, child_tid: childPid });
+}
+
+export function exitRecord(id: Identity, startNs: bigint, exitCode: number, signal = 0): Uint8Array {
+  return encodeRecord(EventKind.ProcessExit, { ...header(id), start_ns: startNs, exit_status: ((exitCode & 0xff) << 8) | signal, reserved: 0 });
+}
+
+export function openRecord(id: Identity, path: string | Uint8Array, openFlags: number, result: number, mode = 0, dirfd = -100): Uint8Array {
+  return encodeRecord(EventKind.FileOpen, { ...header(id), open_flags: openFlags, mode, result, dirfd, path: clampPath(path) });
+}
+
+export function connectRecord(id: Identity, family: number, addr: number[], port: number, result: number, fd = 3): Uint8Array {
+  const bytes = new Uint8Array(16);
+  bytes.set(addr);
+  return encodeRecord(EventKind.NetConnect, {
+    ...header(id), fd, result, family, port, protocol: 6, sock_type: 1, addr: bytes,
+  });
+}
+
+export const ipv4 = (a: number, b: number, c: number, d: number) => ({ family: AF_INET, addr: [a, b, c, d] });
+export const ipv6 = (groups: number[]) => ({ family: AF_INET6, addr: groups.flatMap((g) => [g >> 8, g & 0xff]) });
+
+/** The kernel keeps at most PATH_LEN bytes, the last being NUL unless truncated. */
+function clampPath(path: string | Uint8Array): Uint8Array {
+  const bytes = typeof path === 'string' ? new TextEncoder().encode(path) : path;
+  return bytes.subarray(0, PATH_LEN);
+}
