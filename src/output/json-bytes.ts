@@ -85,7 +85,7 @@ export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number
       }
       continue;
     }
-    const n = utf8SequenceLength(src, i);
+    const n = utf8SequenceLength(src, i, end);
     if (n > 0) {
       for (let k = 0; k < n; k++) b[p++] = src[i + k];
       i += n - 1;

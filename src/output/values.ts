@@ -135,13 +135,13 @@ const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Length of the valid UTF-8 sequence starting at `i` (1 for ASCII), or 0 if
- * the byte there does not start one. Rejects overlongs, surrogates and > U+10FFFF.
+ * Length of the valid UTF-8 sequence starting at `i` and ending before `end`
+ * (1 for ASCII), or 0 if the byte there does not start one. Rejects overlongs, surrogates and > U+10FFFF.
  */
-export function utf8SequenceLength(b: Uint8Array, i: number): number {
+export function utf8SequenceLength(b: Uint8Array, i: number, end: number = b.length): number {
   const c = b[i];
   if (c < 0x80) return 1;
-  const n = b.length;
+  const n = end;
   if (c >= 0xc2 && c <= 0xdf) return i + 1 < n && (b[i + 1] & 0xc0) === 0x80 ? 2 : 0;
   if (c >= 0xe0 && c <= 0xef) {
     if (i + 2 >= n) return 0;

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderCHeader } from '../../src/abi/cheader.js';
+import { elementSize } from '../../src/abi/layout.js';
+import { CAPTURE_CONFIG, FILE_FILTER_CONFIG, HEADER, HEADER_SIZE, KINDS } from '../../src/abi/schema.js';
+import { EVENT_SCHEMA_VERSION, COMM_LEN, PATH_LEN, EVENT_FLAG_FILENAME_TRUNCATED } from '../../src/abi/constants.js';
+
+const repo = new URL('../../', import.meta.url);
+
+describe('event ABI layout', () => {
+  it('keeps the constants the design fixes', () => {
+    expect(EVENT_SCHEMA_VERSION).toBe(1);
+    expect(COMM_LEN).toBe(16);
+    expect(PATH_LEN).toBe(256);
+    expect(EVENT_FLAG_FILENAME_TRUNCATED).toBe(1);
+  });
+
+  it('pins the common header layout (changing it is an ABI break: bump the schema version)', () => {
+    expect(HEADER_SIZE).toBe(72);
+    expect(Object.fromEntries(HEADER.fields.map((f) => [f.name, f.offset]))).toEqual({
+      version: 0, kind: 2, size: 4, ts_ns: 8, pid: 16, tid: 20, ppid: 24, uid: 28, gid: 32, auid: 36,
+      cgroup_id: 40, flags: 48, cpu: 50, mntns: 52, comm: 56,
+    });
+  });
+
+  it('pins every kind size', () => {
+    expect(Object.fromEntries(KINDS.map((k) => [k.name, k.layout.size]))).toEqual({
+      process_exec: 856, process_fork: 80, process_exit: 88, file_open: 344, net_connect: 104,
+    });
+  });
+
+  it('has no padding holes and natural alignment in any struct', () => {
+    for (const s of [HEADER, ...KINDS.map((k) => k.layout), FILE_FILTER_CONFIG, CAPTURE_CONFIG]) {
+      let expected = 0;
+      for (const f of s.fields) {
+        expect(f.offset, `${s.cName}.${f.name}`).toBe(expected);
+        expect(f.offset % elementSize(f.type), `${s.cName}.${f.name} alignment`).toBe(0);
+        expected += f.size;
+      }
+      expect(s.size, s.cName).toBe(expected);
+    }
+  });
+
+  it('starts every kind with the common header and gives each a distinct id and event_type', () => {
+    for (const k of KINDS) expect(k.layout.fields.slice(0, HEADER.fields.length)).toEqual(HEADER.fields);
+    expect(new Set(KINDS.map((k) => k.id)).size).toBe(KINDS.length);
+    expect(new Set(KINDS.map((k) => k.eventType)).size).toBe(KINDS.length);
+    expect(KINDS.find((k) => k.name === 'process_exec')?.eventType).toBe('process_start');
+  });
+});
+
+describe('generated C header', () => {
+  it('is up to date with the schema (run `npm run gen:header` after changing src/abi)', () => {
+    expect(readFileSync(new URL('bpf/rg_abi.h', repo), 'utf8')).toBe(renderCHeader());
+  });
+
+  it('compiles, so its static asserts on size and offsets hold for a C compiler', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-abi-'));
+    const source = join(dir, 'check.c');
+    writeFileSync(source, '#include <linux/types.h>\n#include "rg_abi.h"\nint main(void) { return 0; }\n');
+    execFileSync('cc', ['-std=c11', '-Wall', '-Werror', '-I', new URL('bpf', repo).pathname, '-c', source, '-o', join(dir, 'check.o')]);
+  });
+});

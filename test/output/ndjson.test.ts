@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { classifyRecord } from '../../src/abi/dispatch.js';
+import { encodeRecord } from '../../src/abi/encode.js';
+import { EventKind } from '../../src/abi/constants.js';
+import { ByteOutput } from '../../src/output/byte-output.js';
+import { eventValues } from '../../src/output/event-values.js';
+import { NdjsonEncoder } from '../../src/output/ndjson.js';
+import { addressText, bytesToText, openFlagsText } from '../../src/output/values.js';
+import { WallClock } from '../../src/output/wall-clock.js';
+import { arbitraryRecord } from '../support/arbitrary.js';
+
+function encodeLine(bytes: Uint8Array, clock: WallClock | null = null): string {
+  const chunks: Buffer[] = [];
+  const out = new ByteOutput((b) => chunks.push(Buffer.from(b)));
+  new NdjsonEncoder(clock).writeEvent(out, classifyRecord(bytes, 0, bytes.length), bytes, 0);
+  out.flush();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('NDJSON encoder', () => {
+  it('writes exactly what the slow decoder reads, as valid JSON, for any record', () => {
+    fc.assert(fc.property(arbitraryRecord({ safeU64: true }), ({ kind, fields }) => {
+      const bytes = encodeRecord(kind.id, fields);
+      const line = encodeLine(bytes);
+      expect(line.endsWith('}\n')).toBe(true);
+      expect(line.indexOf('\n')).toBe(line.length - 1);
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      const expected = Object.fromEntries(eventValues(kind.id, bytes, 0).values);
+      expect(Object.keys(parsed).filter((k) => k !== 'time')).toEqual(Object.keys(expected));
+      delete parsed.time;
+      expect(parsed).toEqual(expected);
+    }), { numRuns: 500 });
+  });
+
+  it('prints u64 values beyond 2^53 exactly', () => {
+    const line = encodeLine(encodeRecord(EventKind.FileOpen, { ts_ns: 0xfedcba9876543210n, cgroup_id: (1n << 64n) - 1n }));
+    expect(line).toContain('"ts_ns":18364758544493064720');
+    expect(line).toContain('"cgroup_id":18446744073709551615');
+  });
+
+  it('puts event_type first and uses process_start for exec', () => {
+    expect(encodeLine(encodeRecord(EventKind.ProcessExec, { comm: 'bash' }))).toMatch(/^\{"event_type":"process_start","ts_ns":0,"time":null,/);
+  });
+
+  it('computes wall-clock time from the manifest clock pair, to the nanosecond', () => {
+    const clock = new WallClock(1767323045_000000000n, 1000_000000000n);
+    expect(encodeLine(encodeRecord(EventKind.ProcessFork, { ts_ns: 1000_000000001n }), clock)).toContain('"time":"2026-01-02T03:04:05.000000001Z"');
+    expect(encodeLine(encodeRecord(EventKind.ProcessFork, { ts_ns: 999_999999999n }), clock)).toContain('"time":"2026-01-02T03:04:04.999999999Z"');
+    expect(clock.format(1001_500000000n)).toBe('2026-01-02T03:04:06.500000000Z');
+  });
+
+  it('escapes bytes that are not UTF-8 as \\udcXX and keeps valid UTF-8 as is', () => {
+    const path = Uint8Array.from([0x2f, 0xff, 0xc3, 0xa9, 0xe2, 0x82, 0x22, 0x5c, 0x0a]);
+    const line = encodeLine(encodeRecord(EventKind.FileOpen, { path }));
+    expect(line).toContain('"path":"/\\udcffé\\udce2\\udc82\\"\\\\\\n"');
+    expect(JSON.parse(line).path).toBe(bytesToText(path));
+  });
+});
+
+describe('value rendering', () => {
+  it('formats addresses as text', () => {
+    expect(addressText(2, Uint8Array.from([127, 0, 0, 1]))).toBe('127.0.0.1');
+    const v6 = (g: number[]) => Uint8Array.from(g.flatMap((x) => [x >> 8, x & 0xff]));
+    expect(addressText(10, v6([0, 0, 0, 0, 0, 0, 0, 1]))).toBe('::1');
+    expect(addressText(10, v6([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]))).toBe('2001:db8::1:0:0:1');
+    expect(addressText(10, v6([0, 0, 0, 0, 0, 0, 0, 0]))).toBe('::');
+    expect(addressText(10, v6([1, 0, 2, 0, 3, 0, 4, 0]))).toBe('1:0:2:0:3:0:4:0');
+  });
+
+  it('names open flags and keeps unknown bits', () => {
+    expect(openFlagsText(0o1101)).toBe('O_WRONLY|O_CREAT|O_TRUNC');
+    expect(openFlagsText(0x80000000)).toBe('O_RDONLY|0x80000000');
+  });
+});

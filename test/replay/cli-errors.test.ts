@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { writeSynthetic } from '../support/synthetic.js';
+import { allKindsRecords } from '../support/fixture-set.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rg-cli-'));
+const write = (name: string, bytes: Uint8Array) => {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+};
+const oneLine = (stderr: string) => {
+  const lines = stderr.trim().split('\n');
+  expect(lines.length).toBe(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  return lines[0];
+};
+
+describe('rg-replay errors: one clear line and a documented exit code', () => {
+  it('missing file: exit 3', () => {
+    const r = runReplayCli([join(dir, 'nope.rgc'), '--json']);
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toMatch(/^rg-replay: cannot open .*nope\.rgc: no such file/);
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it('a file that is not a capture: exit 4', () => {
+    const r = runReplayCli([write('text.rgc', Buffer.from('hello, this is not a capture\n'))]);
+    expect(r.status).toBe(4);
+    expect(oneLine(r.stderr)).toMatch(/not a rand-guard capture/);
+  });
+
+  it('an empty file: exit 4', () => {
+    const r = runReplayCli([write('empty.rgc', new Uint8Array(0))]);
+    expect(r.status).toBe(4);
+    expect(oneLine(r.stderr)).toMatch(/empty input/);
+  });
+
+  it('an unsupported format version: exit 4 naming both versions', () => {
+    const bytes = Buffer.from(readFileSync(`${REPO_ROOT}captures/synthetic-all-kinds.rgc`));
+    bytes.writeUInt32LE(99, 12);
+    const r = runReplayCli([write('v99.rgc', bytes)]);
+    expect(r.status).toBe(4);
+    expect(oneLine(r.stderr)).toMatch(/unsupported format version 99 \(this build reads 1\)/);
+  });
+
+  it('a plain zstd file: exit 4', () => {
+    const r = runReplayCli([write('plain.zst', Buffer.from('28b52ffd2000010000', 'hex'))]);
+    expect(r.status).toBe(4);
+  });
+
+  it('an incomplete capture (no end record): every event replayed, exit 6, reported on stderr', () => {
+    const r = runReplayCli(['captures/synthetic-incomplete.rgc', '--json']);
+    expect(r.status).toBe(6);
+    expect(r.stdout.toString().trim().split('\n').length).toBe(8);
+    expect(oneLine(r.stderr)).toMatch(/incomplete: no end record/);
+  });
+
+  it('a manifest whose CBOR is garbage still replays records, without wall-clock times, as damaged (exit 5)', () => {
+    const good = writeSynthetic({ records: allKindsRecords().slice(0, 3) });
+    const bytes = Buffer.from(good);
+    const manifestSize = bytes.readUInt32LE(4);
+    bytes.fill(0xff, 16, 8 + manifestSize);
+    const r = runReplayCli([write('badmanifest.rgc', bytes), '--json']);
+    expect(r.status).toBe(5);
+    const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBe(3);
+    expect(lines[0].time).toBeNull();
+  });
+
+  it('unknown flag: usage error, exit 2', () => {
+    const r = runReplayCli(['--bogus', 'captures/synthetic-all-kinds.rgc']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  it('reports lost events on stderr', () => {
+    const r = runReplayCli(['captures/synthetic-lost.rgc', '--stats', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.toString()).lost).toEqual({ kernel: 14, user: 0, kernel_by_cpu: [3, 11] });
+    expect(oneLine(r.stderr)).toMatch(/lost 14 events in the kernel/);
+  });
+
+});

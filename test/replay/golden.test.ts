@@ -1,0 +1,44 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GOLDEN_RUNS, goldenPath, REPO_ROOT, REPLAY_BIN, runReplayCli } from '../support/golden.js';
+
+const captures = readdirSync(`${REPO_ROOT}captures`).filter((n) => n.endsWith('.rgc')).sort();
+
+describe('golden replay output (regenerate only with `npm run gen:fixtures`)', () => {
+  it('ships fixtures', () => {
+    expect(captures.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const capture of captures) {
+    for (const run of GOLDEN_RUNS) {
+      it(`${capture} ${run.args.join(' ')} matches ${goldenPath(capture, run.suffix)} byte for byte`, () => {
+        const expected = readFileSync(`${REPO_ROOT}${goldenPath(capture, run.suffix)}`);
+        const first = runReplayCli([`captures/${capture}`, ...run.args]);
+        const second = runReplayCli([`captures/${capture}`, ...run.args]);
+        expect(first.stdout.equals(expected)).toBe(true);
+        expect(second.stdout.equals(first.stdout)).toBe(true);
+      });
+    }
+  }
+
+  it('replays the same bytes from stdin as from the file', () => {
+    const file = `${REPO_ROOT}captures/synthetic-all-kinds.rgc`;
+    const fromStdin = runReplayCli(['-', '--json'], readFileSync(file));
+    expect(fromStdin.status).toBe(0);
+    expect(fromStdin.stdout.equals(readFileSync(`${REPO_ROOT}test/golden/synthetic-all-kinds.ndjson`))).toBe(true);
+  });
+
+  it('replays as an unprivileged user (no root, no kernel access)', () => {
+    const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).status === 0;
+    if (process.getuid?.() !== 0 || !hasSetpriv) {
+      // Not root: this process is already unprivileged, which is the point.
+      const r = runReplayCli(['captures/synthetic-all-kinds.rgc', '--json']);
+      expect(r.status).toBe(0);
+      return;
+    }
+    const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+      process.execPath, REPLAY_BIN, `${REPO_ROOT}captures/synthetic-all-kinds.rgc`, '--json'], { env: { PATH: process.env.PATH ?? '' } });
+    expect(out.equals(readFileSync(`${REPO_ROOT}test/golden/synthetic-all-kinds.ndjson`))).toBe(true);
+  });
+});

@@ -1,0 +1,41 @@
+/** fast-check generators for records of any kind, from the schema (not from hand-written field lists). */
+import fc from 'fast-check';
+import { type FieldInput } from '../../src/abi/encode.js';
+import { HEADER, KINDS, type KindLayout } from '../../src/abi/schema.js';
+import { type FieldLayout } from '../../src/abi/layout.js';
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function fieldArb(f: FieldLayout, safeU64: boolean): fc.Arbitrary<FieldInput> {
+  switch (f.type) {
+    case 'u8': return fc.integer({ min: 0, max: 0xff });
+    case 'u16': return fc.integer({ min: 0, max: 0xffff });
+    case 'u32': return fc.integer({ min: 0, max: 0xffffffff });
+    case 's32': return fc.integer({ min: -0x80000000, max: 0x7fffffff });
+    case 'u64': return safeU64 ? fc.bigInt({ min: 0n, max: MAX_SAFE }) : fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+    case 's64': return fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
+    // Strings as the kernel writes them: any non-NUL bytes, then NUL padding (or none when full).
+    case 'char': return fc.uint8Array({ maxLength: f.size }).map((b) => b.map((x) => (x === 0 ? 0x61 : x)));
+    case 'bytes': return fc.uint8Array({ minLength: f.size, maxLength: f.size });
+  }
+}
+
+export interface ArbitraryRecord {
+  kind: KindLayout;
+  fields: Record<string, FieldInput>;
+}
+
+/** A valid record of any kind: the header's version, kind and size are the kind's own. */
+export function arbitraryRecord(opts: { safeU64?: boolean } = {}): fc.Arbitrary<ArbitraryRecord> {
+  return fc.constantFrom(...KINDS).chain((kind) => {
+    const settable = kind.layout.fields.filter((f) => !['version', 'kind', 'size'].includes(f.name));
+    const shape: Record<string, fc.Arbitrary<FieldInput>> = {};
+    for (const f of settable) {
+      // args_size must stay within the args buffer for a meaningful argv.
+      shape[f.name] = f.name === 'args_size' ? fc.integer({ min: 0, max: 512 }) : fieldArb(f, opts.safeU64 ?? false);
+    }
+    return fc.record(shape).map((fields) => ({ kind, fields }));
+  });
+}
+
+export const HEADER_FIELD_COUNT = HEADER.fields.length;

@@ -1,0 +1,25 @@
+/** Locates the items of a well-formed capture (for tests that damage specific frames). */
+export interface Item {
+  readonly kind: 'manifest' | 'frame' | 'stats' | 'end' | 'data';
+  readonly offset: number;
+  readonly length: number;
+}
+
+export function listItems(bytes: Uint8Array): Item[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const items: Item[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const size = view.getUint32(at + 4, true);
+    const tag = String.fromCharCode(...bytes.subarray(at + 8, at + 12));
+    const kind = ({ RGCM: 'manifest', RGCF: 'frame', RGCS: 'stats', RGCE: 'end' } as const)[tag as 'RGCM'];
+    items.push({ kind, offset: at, length: 8 + size });
+    at += 8 + size;
+    if (kind === 'frame') {
+      const compressed = view.getUint32(at - 80 + 20, true);
+      items.push({ kind: 'data', offset: at, length: compressed });
+      at += compressed;
+    }
+  }
+  return items;
+}
