@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System packages rand-guard needs beyond Node.js, for a fresh Debian/Ubuntu machine:
+#   zstd              the CLI (tests check that a capture is a plain zstd stream)
+#   libbpf1           libbpf.so.1, loaded by rg-capture through koffi
+#   clang llvm libbpf-dev bpftool   rebuilding bpf/rg.bpf.o from source (npm run build:bpf)
+#   python3 make g++  building zstd-napi's native addon during npm ci
+# Replay needs none of the BPF packages; capture hosts need only libbpf1.
+set -euo pipefail
+packages=(zstd libbpf1 clang llvm libbpf-dev bpftool python3 make g++)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
