@@ -12,7 +12,9 @@ export function listItems(bytes: Uint8Array): Item[] {
   while (at < bytes.length) {
     const size = view.getUint32(at + 4, true);
     const tag = String.fromCharCode(...bytes.subarray(at + 8, at + 12));
-    const kind = ({ RGCM: 'manifest', RGCF: 'frame', RGCS: 'stats', RGCE: 'end' } as const)[tag as 'RGCM'];
+    const kinds: Record<string, Item['kind']> = { RGCM: 'manifest', RGCF: 'frame', RGCS: 'stats', RGCE: 'end' };
+    const kind = kinds[tag];
+    if (kind === undefined) throw new Error(`listItems: unknown tag ${tag} at ${at}`);
     items.push({ kind, offset: at, length: 8 + size });
     at += 8 + size;
     if (kind === 'frame') {

@@ -1,0 +1,267 @@
+/**
+ * The capture's use of libbpf, through koffi and the system's libbpf.so.1:
+ * open and load bpf/rg.bpf.o, write the config maps, attach the tracepoint
+ * programs, read the drop counters, clean up. Nothing on the per-event path
+ * goes through here: records are drained by ringbuf.ts straight from mmap.
+ *
+ * libbpf 1.x conventions relied on: int-returning calls return -errno;
+ * pointer-returning calls return NULL and set errno.
+ */
+import koffi from 'koffi';
+import { CAPTURE_CONFIG, EventKind, FILE_FILTER_CONFIG } from '../abi/index.js';
+import { CaptureSetupError, SetupExit } from './errors.js';
+import { errnoText, lastErrno, pageSize } from './libc.js';
+
+export { CaptureSetupError, SetupExit } from './errors.js';
+
+export interface LoadOptions {
+  /** Path of the compiled CO-RE object (bpf/rg.bpf.o). */
+  objectPath: string;
+  /** Ring-buffer data size in bytes: a power of two and a multiple of the page size. */
+  ringBytes: number;
+}
+
+export interface AttachOptions {
+  /** config.follow will be 1: fork and exit must run to maintain FOLLOWED even if not recorded. */
+  follow?: boolean;
+}
+
+const EPERM = 1;
+const ENOENT = 2;
+const EACCES = 13;
+
+/**
+ * Programs in rg.bpf.c per event kind. File opens are always attached: the
+ * readiness canary needs them. sys_exit halves come before their sys_enter
+ * halves (and are detached after them), so no stash is ever left by an enter
+ * whose exit was not yet attached.
+ */
+const PROGRAMS_BY_KIND: ReadonlyMap<number, readonly string[]> = new Map([
+  [EventKind.ProcessExec, ['handle_exec']],
+  [EventKind.ProcessFork, ['handle_fork']],
+  [EventKind.ProcessExit, ['handle_exit']],
+  [EventKind.FileOpen, ['handle_openat_exit', 'handle_openat2_exit', 'handle_open_exit',
+    'handle_openat_enter', 'handle_openat2_enter', 'handle_open_enter']],
+  [EventKind.NetConnect, ['handle_connect_exit', 'handle_connect_enter']],
+]);
+
+type Ptr = unknown;
+interface Libbpf {
+  libbpf_set_print(fn: Ptr): Ptr;
+  bpf_object__open_file(path: string, opts: null): Ptr;
+  bpf_object__find_map_by_name(obj: Ptr, name: string): Ptr;
+  bpf_object__find_program_by_name(obj: Ptr, name: string): Ptr;
+  bpf_map__set_max_entries(map: Ptr, n: number): number;
+  bpf_map__fd(map: Ptr): number;
+  bpf_object__load(obj: Ptr): number;
+  bpf_object__close(obj: Ptr): void;
+  bpf_program__attach(prog: Ptr): Ptr;
+  bpf_link__destroy(link: Ptr): number;
+  bpf_map_update_elem(fd: number, key: Uint8Array, value: Uint8Array, flags: number): number;
+  bpf_map_lookup_elem(fd: number, key: Uint8Array, value: Uint8Array): number;
+  libbpf_num_possible_cpus(): number;
+}
+
+let libbpf: Libbpf | undefined;
+/** Recent libbpf warning lines, so a one-line error can say why (e.g. the verifier's complaint). */
+const recentLog: string[] = [];
+
+function loadLibbpf(): Libbpf {
+  if (libbpf !== undefined) return libbpf;
+  let lib: koffi.IKoffiLib;
+  try {
+    lib = koffi.load('libbpf.so.1');
+  } catch {
+    throw new CaptureSetupError('libbpf.so.1 not found: install libbpf1', SetupExit.Unavailable);
+  }
+  const f = {
+    libbpf_set_print: lib.func('void *libbpf_set_print(void *fn)'),
+    bpf_object__open_file: lib.func('void *bpf_object__open_file(const char *path, const void *opts)'),
+    bpf_object__find_map_by_name: lib.func('void *bpf_object__find_map_by_name(void *obj, const char *name)'),
+    bpf_object__find_program_by_name: lib.func('void *bpf_object__find_program_by_name(void *obj, const char *name)'),
+    bpf_map__set_max_entries: lib.func('int bpf_map__set_max_entries(void *map, uint32_t n)'),
+    bpf_map__fd: lib.func('int bpf_map__fd(void *map)'),
+    bpf_object__load: lib.func('int bpf_object__load(void *obj)'),
+    bpf_object__close: lib.func('void bpf_object__close(void *obj)'),
+    bpf_program__attach: lib.func('void *bpf_program__attach(void *prog)'),
+    bpf_link__destroy: lib.func('int bpf_link__destroy(void *link)'),
+    bpf_map_update_elem: lib.func('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
+    bpf_map_lookup_elem: lib.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
+    libbpf_num_possible_cpus: lib.func('int libbpf_num_possible_cpus()'),
+  } as Libbpf;
+  installPrintCallback(lib, f);
+  libbpf = f;
+  return f;
+}
+
+/**
+ * libbpf prints to stderr by default (pages of verifier log on failure). We
+ * format its lines with vsnprintf (the callback gets a va_list) and keep the
+ * last few warnings for our error message instead. The callback stays
+ * registered for the life of the process: libbpf keeps the pointer globally.
+ */
+function installPrintCallback(_lib: koffi.IKoffiLib, f: Libbpf): void {
+  const libc = koffi.load('libc.so.6');
+  const vsnprintf = libc.func('int vsnprintf(void *buf, size_t n, const char *fmt, void *ap)');
+  const PrintFn = koffi.proto('int rg_libbpf_print_fn(int level, const char *fmt, void *ap)');
+  const buf = Buffer.alloc(1024);
+  const cb = koffi.register((level: number, fmt: string, ap: Ptr): number => {
+    if (level !== 0) return 0; // LIBBPF_WARN only; INFO/DEBUG are noise here
+    const n = vsnprintf(buf, buf.length, fmt, ap) as number;
+    const text = buf.toString('utf8', 0, Math.max(0, Math.min(n, buf.length - 1))).trim();
+    if (text !== '') {
+      recentLog.push(text);
+      if (recentLog.length > 8) recentLog.shift();
+    }
+    return 0;
+  }, koffi.pointer(PrintFn));
+  f.libbpf_set_print(cb);
+}
+
+/** The most telling libbpf line: the last one, which names the failing step. */
+function libbpfReason(): string {
+  const last = recentLog[recentLog.length - 1];
+  return last === undefined ? '' : `: ${last.replace(/\s+/g, ' ')}`;
+}
+
+function isNull(p: Ptr): boolean {
+  return p === null || koffi.address(p as never) === 0n;
+}
+
+/** A loaded rg.bpf.o: map fds, attached links, and the config writes user space does. */
+export class BpfCapture {
+  private links: Ptr[] = [];
+  private closed = false;
+  private readonly zeroKey = new Uint8Array(4);
+
+  private constructor(
+    private readonly lib: Libbpf,
+    private readonly obj: Ptr,
+    /** fd of the EVENTS ring buffer, for RingBufferReader. */
+    readonly ringFd: number,
+    /** Data size of EVENTS in bytes. */
+    readonly ringBytes: number,
+    private readonly fds: { config: number; fileFilter: number; lost: number; followed: number },
+  ) {}
+
+  /** Opens the object, sizes EVENTS to ringBytes and loads every program (nothing is attached yet). */
+  static open(opts: LoadOptions): BpfCapture {
+    const page = pageSize();
+    const rb = opts.ringBytes;
+    if (!Number.isInteger(rb) || rb < page || (rb & (rb - 1)) !== 0 || rb > 2 ** 30) {
+      throw new CaptureSetupError(`ring buffer size must be a power of two between ${page} and 1 GiB, got ${rb}`);
+    }
+    const lib = loadLibbpf();
+    recentLog.length = 0;
+    const obj = lib.bpf_object__open_file(opts.objectPath, null);
+    if (isNull(obj)) {
+      const errno = lastErrno();
+      const what = errno === ENOENT ? 'file not found (run npm run build:bpf)' : `${errnoText(errno)}${libbpfReason()}`;
+      throw new CaptureSetupError(`cannot open BPF object ${opts.objectPath}: ${what}`, SetupExit.Unavailable);
+    }
+    try {
+      const map = (name: string): Ptr => {
+        const m = lib.bpf_object__find_map_by_name(obj, name);
+        if (isNull(m)) throw new CaptureSetupError(`${opts.objectPath} has no map ${name}: rebuild it with npm run build:bpf`);
+        return m;
+      };
+      const events = map('EVENTS');
+      let err = lib.bpf_map__set_max_entries(events, rb);
+      if (err < 0) throw new CaptureSetupError(`cannot size the ring buffer to ${rb} bytes: ${errnoText(-err)}`);
+      err = lib.bpf_object__load(obj);
+      if (err < 0) throw loadError(-err);
+      const fd = (name: string): number => lib.bpf_map__fd(map(name));
+      return new BpfCapture(lib, obj, fd('EVENTS'), rb, {
+        config: fd('CONFIG'), fileFilter: fd('FILE_FILTER'), lost: fd('LOST'), followed: fd('FOLLOWED'),
+      });
+    } catch (e) {
+      lib.bpf_object__close(obj);
+      throw e;
+    }
+  }
+
+  /** Writes CONFIG[0]: bytes from encodeCaptureConfig. Takes effect for the next event. */
+  setConfig(bytes: Uint8Array): void {
+    this.update(this.fds.config, this.zeroKey, bytes, CAPTURE_CONFIG.size, 'CONFIG');
+  }
+
+  /** Writes FILE_FILTER[0]: bytes from encodeFileFilterConfig. */
+  setFileFilter(bytes: Uint8Array): void {
+    this.update(this.fds.fileFilter, this.zeroKey, bytes, FILE_FILTER_CONFIG.size, 'FILE_FILTER');
+  }
+
+  /** Adds a process to FOLLOWED; its descendants forked afterwards are added by the kernel. */
+  followTgid(tgid: number): void {
+    const key = new Uint8Array(4);
+    new DataView(key.buffer).setUint32(0, tgid, true);
+    this.update(this.fds.followed, key, Uint8Array.of(1), 1, 'FOLLOWED');
+  }
+
+  /**
+   * Attaches the programs for `kinds` (EventKind ids), always including the
+   * file-open ones, and fork/exit when following. Idempotent per call: links
+   * from an earlier call are kept. Attaching is the slow part (tens of ms).
+   */
+  attachAll(kinds: ReadonlySet<number>, opts: AttachOptions = {}): void {
+    const want = new Set<number>([...kinds, EventKind.FileOpen]);
+    if (opts.follow === true) {
+      want.add(EventKind.ProcessFork);
+      want.add(EventKind.ProcessExit);
+    }
+    for (const [kind, names] of PROGRAMS_BY_KIND) {
+      if (!want.has(kind)) continue;
+      for (const name of names) {
+        const prog = this.lib.bpf_object__find_program_by_name(this.obj, name);
+        if (isNull(prog)) throw new CaptureSetupError(`BPF object has no program ${name}: rebuild it with npm run build:bpf`);
+        recentLog.length = 0;
+        const link = this.lib.bpf_program__attach(prog);
+        if (isNull(link)) {
+          const errno = lastErrno();
+          this.detach();
+          throw new CaptureSetupError(`cannot attach ${name}: ${errnoText(errno)}${libbpfReason()}`,
+            errno === EPERM || errno === EACCES ? SetupExit.NoPermission : SetupExit.Unavailable);
+        }
+        this.links.push(link);
+      }
+    }
+  }
+
+  /** LOST (ring buffer full) per possible CPU; sum them for the total. */
+  readLostPerCpu(): bigint[] {
+    const ncpu = this.lib.libbpf_num_possible_cpus();
+    if (ncpu <= 0) throw new CaptureSetupError(`cannot count possible CPUs: ${errnoText(-ncpu)}`);
+    const value = new Uint8Array(ncpu * 8); // per-CPU values are each rounded up to 8 bytes
+    const err = this.lib.bpf_map_lookup_elem(this.fds.lost, this.zeroKey, value);
+    if (err < 0) throw new CaptureSetupError(`cannot read LOST: ${errnoText(-err)}`);
+    const view = new DataView(value.buffer);
+    return Array.from({ length: ncpu }, (_, i) => view.getBigUint64(i * 8, true));
+  }
+
+  /** Destroys all links, newest first (each takes tens of ms: the kernel waits for running programs). */
+  detach(): void {
+    for (const link of this.links.reverse()) this.lib.bpf_link__destroy(link);
+    this.links = [];
+  }
+
+  /** Detaches, then frees the object and its maps (the ring fd is invalid afterwards). Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.detach();
+    this.lib.bpf_object__close(this.obj);
+    this.closed = true;
+  }
+
+  private update(fd: number, key: Uint8Array, value: Uint8Array, size: number, map: string): void {
+    if (value.length !== size) throw new CaptureSetupError(`${map} value must be ${size} bytes, got ${value.length}`);
+    const err = this.lib.bpf_map_update_elem(fd, key, value, 0);
+    if (err < 0) throw new CaptureSetupError(`cannot write ${map}: ${errnoText(-err)}`);
+  }
+}
+
+function loadError(errno: number): CaptureSetupError {
+  if (errno === EPERM || errno === EACCES) {
+    return new CaptureSetupError(`rg-capture needs root or CAP_BPF + CAP_PERFMON (load: ${errnoText(errno)})`,
+      SetupExit.NoPermission);
+  }
+  return new CaptureSetupError(`loading the BPF object failed: ${errnoText(errno)}${libbpfReason()}`);
+}

@@ -1,0 +1,238 @@
+/**
+ * Real-kernel smoke test: load bpf/rg.bpf.o, prove readiness with the canary,
+ * run a small process tree and check each action comes back exactly once
+ * with the right fields. Needs root (or CAP_BPF + CAP_PERFMON); skipped with a
+ * visible reason otherwise, except in CI (CI=true), where it must run.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARGS_LEN, EVENT_FLAG_ARGS_TRUNCATED, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED, EventKind, PATH_LEN, classifyRecord, cString,
+  decodeRecord, encodeCaptureConfig, encodeFileFilterConfig, type DecodedFields,
+} from '../../src/abi/index.js';
+import { BpfCapture } from '../../src/capture/libbpf.js';
+import { runKernelChecks, hasBpfPrivileges } from '../../src/capture/kernel-checks.js';
+import { RingBufferReader } from '../../src/capture/ringbuf.js';
+
+/** bpf/rg.bpf.o of the repo this file is in, whether run from test/ or a compiled copy under dist/. */
+function findObject(): string {
+  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'bpf/rg.bpf.o');
+  }
+  throw new Error('kernel-smoke: no package.json above the test');
+}
+const OBJECT = findObject();
+const inCI = process.env.CI === 'true';
+const privileged = hasBpfPrivileges();
+if (!privileged && !inCI) console.warn('kernel-smoke: SKIPPED, needs root or CAP_BPF + CAP_PERFMON (set CI=true to force)');
+
+interface Ev { kind: number; f: DecodedFields }
+const ALL_KINDS = [EventKind.ProcessExec, EventKind.ProcessFork, EventKind.ProcessExit, EventKind.FileOpen, EventKind.NetConnect];
+const text = (v: unknown): string => Buffer.from(cString(v as Uint8Array)).toString('utf8');
+const argv = (f: DecodedFields): string[] =>
+  Buffer.from((f.args as Uint8Array).subarray(0, f.args_size as number)).toString('utf8').split('\0').filter((s, i, a) => s !== '' || i < a.length - 1);
+/** Every byte after the string's NUL is zero: records must not carry stale kernel memory. */
+const zeroTail = (v: unknown): boolean => {
+  const b = v as Uint8Array;
+  const end = b.indexOf(0);
+  return end < 0 || b.subarray(end).every((x) => x === 0);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function listen(host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const s = createServer((sock) => sock.destroy());
+    s.once('error', reject);
+    s.listen(0, host, () => resolve(s));
+  });
+}
+const portOf = (s: Server) => (s.address() as { port: number }).port;
+
+describe.skipIf(!privileged && !inCI)('kernel smoke (real eBPF)', () => {
+  let cap: BpfCapture;
+  let ring: RingBufferReader;
+  const events: Ev[] = [];
+  let invalid = 0;
+  const collect = () => ring.drain((bytes, offset, length) => {
+    const kind = classifyRecord(bytes, offset, length);
+    if (kind < 0) { invalid++; return; }
+    // copy out: the mapped bytes are reused once the consumer position moves
+    events.push({ kind, f: decodeRecord(bytes.slice(offset, offset + length), 0, kind).fields });
+  });
+  const config = (canaryArmed: boolean) => encodeCaptureConfig({
+    selfTgid: process.pid, eventsMask: ALL_KINDS.reduce((m, k) => m | (1 << k), 0), follow: false,
+    wakeupBytes: 256 * 1024, canaryArmed,
+  });
+
+  beforeAll(async () => {
+    runKernelChecks();
+    cap = BpfCapture.open({ objectPath: OBJECT, ringBytes: 8 << 20 });
+    cap.setConfig(config(true));
+    cap.setFileFilter(encodeFileFilterConfig([]));
+    cap.attachAll(new Set(ALL_KINDS));
+    ring = new RingBufferReader(cap.ringFd, cap.ringBytes);
+    // Readiness: our own open of a unique missing path must come back before the workload starts.
+    const marker = join(tmpdir(), `rg-canary-${process.pid}-${Date.now()}`);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try { closeSync(openSync(marker, 'r')); } catch { /* ENOENT is the point */ }
+      collect();
+      if (events.some((e) => e.kind === EventKind.FileOpen && text(e.f.path) === marker)) break;
+      if (Date.now() > deadline) throw new Error('canary never seen: programs not attached?');
+      await sleep(5);
+    }
+    cap.setConfig(config(false));
+    events.length = 0;
+  }, 30_000);
+
+  afterAll(() => {
+    ring?.close();
+    cap?.close();
+  });
+
+  it('records exec, fork, exit, opens and connects of a child tree exactly once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-smoke-'));
+    const bin = join(dir, `rgbin-${process.pid}`);
+    copyFileSync('/bin/cat', bin);
+    const exist = join(dir, 'exists.txt');
+    writeFileSync(exist, 'x');
+    const missing = join(dir, 'missing.txt');
+    // Paths of PATH_LEN-1 (fits), PATH_LEN and 300 bytes (cut); distinct from their first byte after dir.
+    const long = (tag: string, len: number) => (join(dir, tag) + '/').padEnd(len, 'p');
+    const p255 = long('a', PATH_LEN - 1), p256 = long('b', PATH_LEN), p300 = long('c', 300);
+    const [v4, v6, closed] = await Promise.all([listen('127.0.0.1'), listen('::1'), listen('127.0.0.1')]);
+    const [port4, port6, closedPort] = [portOf(v4), portOf(v6), portOf(closed)];
+    await new Promise((r) => closed.close(r));
+
+    const script = [
+      '"$BIN" -u "$EXIST"', '"$BIN" "$MISSING"', '"$BIN" "$P255" "$P256" "$P300"',
+      'bash -c \'exec 3<>/dev/tcp/127.0.0.1/$P4\'', 'bash -c \'exec 3<>/dev/tcp/::1/$P6\'',
+      'bash -c \'exec 3<>/dev/tcp/127.0.0.1/$PX\'', 'exit 7',
+    ].join('; ');
+    const env = { PATH: '/usr/bin:/bin', BIN: bin, EXIST: exist, MISSING: missing, P255: p255, P256: p256, P300: p300,
+      P4: String(port4), P6: String(port6), PX: String(closedPort) };
+    const child = spawn('/bin/sh', ['-c', script], { env, stdio: 'ignore' });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(7);
+    v4.close(); v6.close();
+
+    // NO_WAKEUP submissions: poll until the sh exit (the last event of the tree) has arrived.
+    const shPid = child.pid!;
+    const deadline = Date.now() + 5000;
+    while (!events.some((e) => e.kind === EventKind.ProcessExit && e.f.pid === shPid) && Date.now() < deadline) {
+      collect();
+      await sleep(10);
+    }
+    collect();
+    rmSync(dir, { recursive: true, force: true });
+
+    expect(invalid).toBe(0);
+    expect(cap.readLostPerCpu().reduce((a, b) => a + b, 0n)).toBe(0n);
+    const uid = process.getuid!();
+    const of = (kind: number, pred: (f: DecodedFields) => boolean) => events.filter((e) => e.kind === kind && pred(e.f)).map((e) => e.f);
+    const one = (kind: number, pred: (f: DecodedFields) => boolean) => {
+      const found = of(kind, pred);
+      expect(found).toHaveLength(1);
+      return found[0];
+    };
+
+    // The shell: started by us (its fork is ours, so not recorded), exits with 7.
+    const sh = one(EventKind.ProcessExec, (f) => f.pid === shPid);
+    expect(text(sh.filename)).toBe('/bin/sh');
+    expect(sh.ppid).toBe(process.pid);
+    expect(sh.uid).toBe(uid);
+    expect(argv(sh)).toEqual(['/bin/sh', '-c', script]);
+    expect(one(EventKind.ProcessExit, (f) => f.pid === shPid).exit_status).toBe(7 << 8);
+
+    // The copied binary, three runs: each forked by sh, exec'd with its argv, exited.
+    const runs = of(EventKind.ProcessExec, (f) => text(f.filename) === bin);
+    expect(runs.map(argv).slice(0, 2)).toEqual([[bin, '-u', exist], [bin, missing]]);
+    // The third command line is longer than ARGS_LEN: cut to exactly ARGS_LEN bytes and flagged.
+    const full = Buffer.from([bin, p255, p256, p300].join('\0') + '\0');
+    expect(runs[2].args_size).toBe(ARGS_LEN);
+    expect(Buffer.from(runs[2].args as Uint8Array).equals(full.subarray(0, ARGS_LEN))).toBe(true);
+    expect((runs[2].flags as number) & EVENT_FLAG_ARGS_TRUNCATED).toBe(EVENT_FLAG_ARGS_TRUNCATED);
+    expect((runs[0].flags as number) & EVENT_FLAG_ARGS_TRUNCATED).toBe(0);
+    for (const run of runs) {
+      expect(run.ppid).toBe(shPid);
+      expect(run.uid).toBe(uid);
+      expect(text(run.comm)).toBe(`rgbin-${process.pid}`.slice(0, 15));
+      const fork = one(EventKind.ProcessFork, (f) => f.child_pid === run.pid);
+      expect(fork.pid).toBe(shPid);
+      expect(fork.child_tid).toBe(run.pid);
+    }
+    expect(runs.map((r) => r.argc)).toEqual([3, 2, 4]);
+    expect(runs.map((r) => one(EventKind.ProcessExit, (f) => f.pid === r.pid).exit_status)).toEqual([0, 1 << 8, 1 << 8]);
+
+    // File opens by those runs.
+    const opened = (path: string) => one(EventKind.FileOpen, (f) => text(f.path) === path);
+    const ok = opened(exist);
+    expect(ok.pid).toBe(runs[0].pid);
+    expect(ok.ppid).toBe(shPid);
+    expect(ok.uid).toBe(uid);
+    expect(ok.result).toBeGreaterThanOrEqual(0);
+    expect(ok.dirfd).toBe(-100);
+    expect((ok.open_flags as number) & 3).toBe(0); // O_RDONLY
+    expect((ok.flags as number) & (EVENT_FLAG_FILENAME_TRUNCATED | EVENT_FLAG_USER_READ_FAILED)).toBe(0);
+    expect(opened(missing).result).toBe(-2); // ENOENT
+    const exact = opened(p255);
+    expect((exact.flags as number) & EVENT_FLAG_FILENAME_TRUNCATED).toBe(0);
+    expect(exact.result).toBe(-2);
+    for (const p of [p256, p300]) {
+      const cut = opened(p.slice(0, PATH_LEN - 1));
+      expect((cut.flags as number) & EVENT_FLAG_FILENAME_TRUNCATED).toBe(EVENT_FLAG_FILENAME_TRUNCATED);
+      expect(cut.pid).toBe(runs[2].pid);
+    }
+
+    // No stale bytes anywhere in the records we made.
+    for (const e of events.filter((e) => e.f.pid === shPid || runs.some((r) => r.pid === e.f.pid))) {
+      expect(zeroTail(e.f.comm)).toBe(true);
+      if (e.kind === EventKind.FileOpen) expect(zeroTail(e.f.path)).toBe(true);
+      if (e.kind === EventKind.ProcessExec) {
+        expect(zeroTail(e.f.filename)).toBe(true);
+        expect((e.f.args as Uint8Array).subarray(e.f.args_size as number).every((x) => x === 0)).toBe(true);
+      }
+    }
+
+    // Connects: IPv4 and IPv6 to our listeners, and one refused.
+    const conn = (port: number) => one(EventKind.NetConnect, (f) => f.port === port);
+    const c4 = conn(port4);
+    expect([c4.family, c4.result, c4.protocol, c4.sock_type]).toEqual([2, 0, 6, 1]); // AF_INET, TCP, SOCK_STREAM
+    expect(Buffer.from(c4.addr as Uint8Array).toString('hex')).toBe('7f000001' + '00'.repeat(12));
+    expect(c4.ppid).toBe(shPid);
+    const c6 = conn(port6);
+    expect([c6.family, c6.result, c6.protocol, c6.sock_type]).toEqual([10, 0, 6, 1]);
+    expect(Buffer.from(c6.addr as Uint8Array).toString('hex')).toBe('00'.repeat(15) + '01');
+    expect(conn(closedPort).result).toBe(-111); // ECONNREFUSED
+  }, 30_000);
+
+  it('applies FILE_FILTER prefixes and follows only FOLLOWED process trees', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-follow-'));
+    const keep = join(dir, 'keep-1'), drop = join(dir, 'drop-1');
+    cap.setFileFilter(encodeFileFilterConfig([join(dir, 'nomatch'), join(dir, 'keep')]));
+    cap.setConfig(encodeCaptureConfig({
+      selfTgid: process.pid, eventsMask: 1 << EventKind.FileOpen, follow: true, wakeupBytes: 0, canaryArmed: false,
+    }));
+    try {
+      // The followed shell waits for a line on stdin, so it is in FOLLOWED before it does anything.
+      const followed = spawn('/bin/sh', ['-c', 'read x; cat "$K" "$D" 2>/dev/null; exit 0'],
+        { env: { PATH: '/usr/bin:/bin', K: keep, D: drop }, stdio: ['pipe', 'ignore', 'ignore'] });
+      cap.followTgid(followed.pid!);
+      const other = spawn('/bin/cat', [keep], { stdio: 'ignore' }); // not followed: must not appear
+      followed.stdin!.end('go\n');
+      await Promise.all([followed, other].map((c) => new Promise((r) => c.on('exit', r))));
+      events.length = 0;
+      for (let i = 0; i < 5; i++) { collect(); await sleep(10); }
+      const opens = events.filter((e) => e.kind === EventKind.FileOpen && text(e.f.path).startsWith(dir));
+      expect(opens.map((e) => [text(e.f.path), e.f.ppid])).toEqual([[keep, followed.pid]]); // cat, forked by the followed sh
+      expect(events.every((e) => e.kind === EventKind.FileOpen)).toBe(true);
+    } finally {
+      cap.setFileFilter(encodeFileFilterConfig([]));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
