@@ -15,6 +15,7 @@ export interface Libc {
   close(fd: number): number;
   sysconf(name: number): number;
   strerror(errnum: number): string;
+  clock_gettime(clock: number, timespec: Buffer): number;
 }
 
 export const PROT_READ = 1;
@@ -41,6 +42,7 @@ export function getLibc(): Libc {
     close: lib.func('int close(int fd)'),
     sysconf: lib.func('long sysconf(int name)'),
     strerror: lib.func('const char *strerror(int errnum)'),
+    clock_gettime: lib.func('int clock_gettime(int clk, void *tp)'),
   } as Libc;
   return libc;
 }
@@ -57,4 +59,25 @@ export function lastErrno(): number {
 /** "ENOENT-style" text for an errno value, e.g. "Operation not permitted". */
 export function errnoText(errno: number): string {
   return `${getLibc().strerror(errno)} (errno ${errno})`;
+}
+
+const CLOCK_REALTIME = 0;
+const CLOCK_MONOTONIC = 1;
+
+/**
+ * CLOCK_REALTIME and CLOCK_MONOTONIC read back to back, in ns: the pair that
+ * turns the kernel's bpf_ktime_get_ns() (CLOCK_MONOTONIC) into wall-clock time.
+ * Read as mono, real, mono and centred, so the pair's error is half the gap.
+ */
+export function clockPair(): { realtimeNs: bigint; monotonicNs: bigint } {
+  const c = getLibc();
+  const ts = Buffer.alloc(16);
+  const read = (clock: number): bigint => {
+    if (c.clock_gettime(clock, ts) !== 0) throw new Error(`clock_gettime: ${errnoText(lastErrno())}`);
+    return ts.readBigInt64LE(0) * 1_000_000_000n + ts.readBigInt64LE(8);
+  };
+  const before = read(CLOCK_MONOTONIC);
+  const realtimeNs = read(CLOCK_REALTIME);
+  const after = read(CLOCK_MONOTONIC);
+  return { realtimeNs, monotonicNs: (before + after) / 2n };
 }

@@ -63,8 +63,14 @@ export class RgcWriter {
     return this.bytesTotal;
   }
 
+  /** Records in sealed frames (already handed to the sink). */
   get recordsWritten(): number {
     return this.recordsTotal;
+  }
+
+  /** Records appended so far, sealed or still in the open frame. */
+  get recordsAppended(): number {
+    return this.recordsTotal + this.frameRecords;
   }
 
   get framesWritten(): number {

@@ -1,0 +1,143 @@
+/**
+ * The drain worker: walks the mmapped ring buffer, appends each record
+ * verbatim to the capture writer, seals a frame at least every second, and
+ * writes stats and the end record when told. It owns the output file so the
+ * main thread's event loop never waits on compression or disk.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { EventKind } from '../abi/constants.js';
+import { KIND_BY_ID } from '../abi/schema.js';
+import { writeAllSync } from '../common/fd-sink.js';
+import { RgcWriter } from '../rgc/writer.js';
+import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
+import { RingBufferReader } from './ringbuf.js';
+
+const data = workerData as DrainWorkerData;
+const port = parentPort!;
+const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+
+const WAIT_MS = 10;
+const PROGRESS_MS = 250;
+const LIVE_BATCH_BYTES = 256 << 10;
+const PID_OFFSET = 16;
+const KIND_OFFSET = 2;
+const openPath = KIND_BY_ID[EventKind.FileOpen]!.layout.fields.find((f) => f.name === 'path')!;
+const marker = Buffer.from(data.canaryMarker);
+
+const ring = new RingBufferReader(data.ringFd, data.ringBytes);
+const writer = new RgcWriter({ write: (bytes) => writeAllSync(data.outputFd, bytes) }, data.manifest, {
+  compressionLevel: data.compressionLevel,
+  signingKey: data.signingKeyPem ? createPrivateKey(data.signingKeyPem) : undefined,
+});
+
+let ready = false;
+let writeFailed = false;
+let lostUser = 0;
+let frameOpenedAt = 0;
+let pendingStats: number[] | null = null;
+let stop: Extract<ToWorker, { type: 'stop' }> | null = null;
+let live = data.liveJson ? new Uint8Array(LIVE_BATCH_BYTES + 4096) : null;
+let liveUsed = 0;
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'stats') pendingStats = m.lostKernelByCpu;
+  else stop = m;
+});
+
+/** Recognises rg-capture's own canary open; everything else from rg-capture is dropped. */
+function sawCanary(bytes: Uint8Array, offset: number, length: number): boolean {
+  if (length < openPath.offset + marker.length) return false;
+  if ((bytes[offset + KIND_OFFSET] | (bytes[offset + KIND_OFFSET + 1] << 8)) !== EventKind.FileOpen) return false;
+  const path = bytes.subarray(offset + openPath.offset, offset + openPath.offset + openPath.size);
+  return Buffer.from(path.buffer, path.byteOffset, path.length).indexOf(marker) >= 0;
+}
+
+function onRecord(bytes: Uint8Array, offset: number, length: number): void {
+  const pid = (bytes[offset + PID_OFFSET] | (bytes[offset + PID_OFFSET + 1] << 8) | (bytes[offset + PID_OFFSET + 2] << 16) | (bytes[offset + PID_OFFSET + 3] << 24)) >>> 0;
+  if (pid === data.selfTgid) {
+    if (!ready && sawCanary(bytes, offset, length)) {
+      ready = true;
+      post({ type: 'ready' });
+    }
+    return;
+  }
+  if (writeFailed) {
+    lostUser++;
+    return;
+  }
+  if (writer.pendingBytes === 0) frameOpenedAt = Date.now();
+  try {
+    writer.append(bytes, offset, length);
+  } catch (e) {
+    failWrite(e);
+    lostUser++;
+    return;
+  }
+  if (live !== null) appendLive(bytes, offset, length);
+}
+
+function appendLive(bytes: Uint8Array, offset: number, length: number): void {
+  if (liveUsed + 4 + length > live!.length) flushLive();
+  const b = live!;
+  b[liveUsed] = length & 0xff; b[liveUsed + 1] = (length >>> 8) & 0xff; b[liveUsed + 2] = (length >>> 16) & 0xff; b[liveUsed + 3] = length >>> 24;
+  b.set(bytes.subarray(offset, offset + length), liveUsed + 4);
+  liveUsed += 4 + length;
+}
+
+function flushLive(): void {
+  if (live === null || liveUsed === 0) return;
+  const batch = live.slice(0, liveUsed);
+  post({ type: 'records', batch }, [batch.buffer]);
+  liveUsed = 0;
+}
+
+function failWrite(e: unknown): void {
+  if (writeFailed) return;
+  writeFailed = true;
+  const err = e as NodeJS.ErrnoException;
+  const reason = err.code === 'ENOSPC' ? 'disk full' : err.code === 'EPIPE' ? 'output pipe closed' : err.code ?? err.message;
+  post({ type: 'write_error', message: `writing the capture failed: ${reason}` });
+}
+
+/** Runs a writer step, turning an I/O failure into a reported stop instead of a crash. */
+function guarded(step: () => void): void {
+  if (writeFailed) return;
+  try {
+    step();
+  } catch (e) {
+    failWrite(e);
+  }
+}
+
+async function run(): Promise<void> {
+  let lastProgress = 0;
+  for (;;) {
+    ring.waitSync(WAIT_MS);
+    ring.drain(onRecord);
+    flushLive();
+    const now = Date.now();
+    if (writer.pendingBytes > 0 && now - frameOpenedAt >= data.frameMaxAgeMs) guarded(() => writer.flush());
+    if (pendingStats !== null) {
+      const lost = pendingStats;
+      pendingStats = null;
+      guarded(() => writer.writeStats(lost, lostUser, process.hrtime.bigint()));
+    }
+    if (now - lastProgress >= PROGRESS_MS) {
+      lastProgress = now;
+      post({ type: 'progress', records: writer.recordsAppended, bytes: writer.bytesWritten, lostUser });
+    }
+    if (stop !== null) break;
+    // Yield so stop/stats messages are delivered.
+    await new Promise((r) => setImmediate(r));
+  }
+  // The programs are detached: what is in the ring now is all there will be.
+  while (ring.drain(onRecord) > 0);
+  flushLive();
+  const final = stop;
+  guarded(() => writer.end(final.reason, final.lostKernelByCpu, lostUser, process.hrtime.bigint()));
+  ring.close();
+  post({ type: 'done', records: writer.recordsWritten, bytes: writer.bytesWritten, frames: writer.framesWritten, lostUser });
+}
+
+void run();

@@ -1,0 +1,241 @@
+/**
+ * One capture, start to finish: check the host, load and configure the
+ * kernel program, start the drain worker, prove the probes deliver (canary),
+ * run the command if any, and stop cleanly: detach, drain everything, write
+ * the final stats and end record, report loss.
+ */
+import { closeSync, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { kindMaskBit } from '../abi/constants.js';
+import { encodeCaptureConfig, encodeFileFilterConfig } from '../abi/encode.js';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { formatBytes } from '../common/format-bytes.js';
+import { type StopReason } from '../rgc/meta-records.js';
+import { spawnHeld, type HeldCommand } from './command.js';
+import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
+import { runKernelChecks } from './kernel-checks.js';
+import { BpfCapture } from './libbpf.js';
+import { LiveJsonPrinter } from './live-json.js';
+import { buildManifest, newCaptureId } from './manifest-build.js';
+import { EVENT_NAMES, type CaptureOptions } from './options.js';
+import { StatusLine } from './status-line.js';
+
+const READY_TIMEOUT_MS = 5000;
+const CANARY_INTERVAL_MS = 5;
+const STATS_INTERVAL_MS = 5000;
+/** Wake the drain worker once this much is unconsumed (bounded by a quarter of the ring). */
+const WAKEUP_BYTES = 256 << 10;
+
+export interface Reporter {
+  /** One line on stderr, prefixed `rg-capture: `. */
+  line(text: string): void;
+}
+
+export async function runCapture(o: CaptureOptions, report: Reporter): Promise<number> {
+  const { mountedTracefs } = runKernelChecks();
+  if (mountedTracefs) report.line('mounted tracefs at /sys/kernel/tracing');
+  const outputFd = openOutput(o);
+  let cap: BpfCapture | null = null;
+  let worker: Worker | null = null;
+  try {
+    cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes });
+    const config = {
+      selfTgid: process.pid,
+      eventsMask: [...o.kinds].reduce((m, k) => m | kindMaskBit(k), 0),
+      follow: o.follow,
+      wakeupBytes: Math.min(WAKEUP_BYTES, o.ringBytes / 4),
+      canaryArmed: true,
+    };
+    cap.setConfig(encodeCaptureConfig(config));
+    cap.setFileFilter(encodeFileFilterConfig(o.watchPrefixes));
+    const manifest = buildManifest(captureOptionsRecord(o), o.objectPath, { capture_id: newCaptureId(), index: 0, previous_sha256: null });
+    cap.attachAll(o.kinds, { follow: o.follow });
+    const marker = `rg-canary-${randomBytes(8).toString('hex')}`;
+    const data: DrainWorkerData = {
+      ringFd: cap.ringFd, ringBytes: cap.ringBytes, outputFd, manifest, compressionLevel: o.compressionLevel,
+      selfTgid: process.pid, canaryMarker: marker, liveJson: o.liveJson, frameMaxAgeMs: 1000, signingKeyPem: null,
+    };
+    worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: data });
+    const run = new RunningCapture(worker, cap, o, report, manifest.clock);
+    await run.waitReady(marker);
+    cap.setConfig(encodeCaptureConfig({ ...config, canaryArmed: false }));
+    return await run.untilStopped();
+  } catch (e) {
+    // Setup failed before anything was recorded: leave no file behind.
+    if (worker === null && o.output !== '-') {
+      closeSync(outputFd);
+      rmSync(o.output, { force: true });
+    }
+    throw e;
+  } finally {
+    cap?.close();
+  }
+}
+
+/** Opens the output before loading anything: an unwritable path fails fast with a clear message. */
+function openOutput(o: CaptureOptions): number {
+  if (o.output === '-') return 1;
+  try {
+    return openSync(o.output, o.force ? 'w' : 'wx', 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CliError(`${o.output} exists; use --force to overwrite it`, ExitCode.Usage);
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code;
+    throw new CliError(`cannot write ${o.output}: ${why}`, ExitCode.Io);
+  }
+}
+
+function captureOptionsRecord(o: CaptureOptions): Record<string, unknown> {
+  const names = Object.entries(EVENT_NAMES).filter(([, k]) => o.kinds.has(k)).map(([n]) => n);
+  return {
+    events: names, watch_prefixes: [...o.watchPrefixes], ring_bytes: o.ringBytes, follow: o.follow,
+    command: [...o.command], duration_ms: o.durationMs, compression_level: o.compressionLevel,
+    started_at: new Date().toISOString(),
+  };
+}
+
+class RunningCapture {
+  private records = 0;
+  private bytes = 0;
+  private lostUser = 0;
+  private ready = false;
+  private onReady: (() => void) | null = null;
+  private stopRequested: ((reason: StopReason) => void) | null = null;
+  private writeError: string | null = null;
+  private done: ((m: Extract<FromWorker, { type: 'done' }>) => void) | null = null;
+  private workerFailure: Error | null = null;
+  private readonly live: LiveJsonPrinter | null;
+  private readonly status: StatusLine | null;
+
+  constructor(private readonly worker: Worker, private readonly cap: BpfCapture, private readonly o: CaptureOptions,
+    private readonly report: Reporter, clock: { realtime_ns: bigint; monotonic_ns: bigint }) {
+    this.live = o.liveJson ? new LiveJsonPrinter(clock) : null;
+    this.status = process.stderr.isTTY && !o.liveJson ? new StatusLine() : null;
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (e) => {
+      this.workerFailure = e;
+      this.stopRequested?.('write_error');
+      this.onReady?.();
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready': this.ready = true; this.onReady?.(); break;
+      case 'progress': this.records = m.records; this.bytes = m.bytes; this.lostUser = m.lostUser; break;
+      case 'records': this.live?.print(m.batch); break;
+      case 'write_error': this.writeError = m.message; this.stopRequested?.('write_error'); break;
+      case 'done': this.done?.(m); break;
+    }
+  }
+
+  /** Opens the canary path until the worker sees the open come through the ring buffer. */
+  async waitReady(marker: string): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    const readyOrTimeout = new Promise<void>((resolve) => { this.onReady = resolve; });
+    while (!this.ready && this.workerFailure === null && Date.now() < deadline) {
+      try {
+        closeSync(openSync(`/${marker}`, 'r'));
+      } catch {
+        // ENOENT is expected: the open itself is the canary.
+      }
+      await Promise.race([readyOrTimeout, sleep(CANARY_INTERVAL_MS)]);
+    }
+    if (this.workerFailure !== null) throw this.workerFailure;
+    if (!this.ready) throw new CliError(`the probes did not deliver events within ${READY_TIMEOUT_MS} ms`, ExitCode.Unsupported);
+  }
+
+  async untilStopped(): Promise<number> {
+    const o = this.o;
+    let command: HeldCommand | null = null;
+    let commandStatus: number | null = null;
+    const stopped = new Promise<StopReason>((resolve) => { this.stopRequested = resolve; });
+    const signals = new SignalHandler(() => this.stopRequested?.('signal'), this.report);
+    const timers: NodeJS.Timeout[] = [];
+    if (o.durationMs !== null) timers.push(setTimeout(() => this.stopRequested?.('duration'), o.durationMs));
+    timers.push(setInterval(() => this.post({ type: 'stats', lostKernelByCpu: this.lostByCpu() }), STATS_INTERVAL_MS));
+    if (this.status) timers.push(setInterval(() => this.status!.update(this.records, this.lostKernel(), this.bytes), 1000));
+    if (o.command.length > 0) {
+      command = await spawnHeld(o.command, o.output === '-');
+      if (o.follow) this.cap.followTgid(command.pid);
+      void command.exited.then((status) => { commandStatus = status; this.stopRequested?.('command_exit'); });
+    }
+    this.report.line(`ready: recording ${o.output === '-' ? 'to stdout' : `to ${o.output}`}${command ? `; started ${o.command[0]} (pid ${command.pid})` : '; stop with Ctrl-C'}`);
+    command?.release();
+    const reason = await stopped;
+    for (const t of timers) clearInterval(t);
+    this.status?.clear();
+    // Detach first so nothing new arrives, then the worker drains what is left and writes the end.
+    this.cap.detach();
+    const lost = this.lostByCpu();
+    const done = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve) => { this.done = resolve; });
+    this.post({ type: 'stop', reason, lostKernelByCpu: lost });
+    const final = await done;
+    signals.dispose();
+    await this.worker.terminate();
+    this.live?.flush();
+    finishOutput(o);
+    const lostKernel = lost.reduce((a, b) => a + b, 0);
+    const size = o.output === '-' ? final.bytes : statSync(o.output).size;
+    this.report.line(`stopped (${reason.replace('_', ' ')}): ${final.records} events in ${final.frames} frames, ${formatBytes(size)}; lost ${lostKernel} in the kernel, ${final.lostUser} in user space`);
+    if (lostKernel + final.lostUser > 0) this.report.line(`WARNING: ${lostKernel + final.lostUser} events were lost; a larger --ring-size may help`);
+    if (this.writeError !== null) {
+      this.report.line(`${this.writeError}; the file replays up to that point`);
+      return ExitCode.WriteFailed;
+    }
+    if (command !== null) return commandStatus ?? (await command.exited);
+    return ExitCode.Ok;
+  }
+
+  private post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  private lostByCpu(): number[] {
+    return this.cap.readLostPerCpu().map(Number);
+  }
+
+  private lostKernel(): number {
+    return this.lostByCpu().reduce((a, b) => a + b, 0);
+  }
+}
+
+function finishOutput(o: CaptureOptions): void {
+  if (o.output === '-') return;
+  // The worker wrote through its own copy of the fd number; flush to disk once at the end.
+  try {
+    const fd = openSync(o.output, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch {
+    // best effort: the data is in the page cache either way
+  }
+}
+
+/** First SIGINT/SIGTERM stops cleanly; a second one forces an exit (the file stays replayable up to its last frame). */
+class SignalHandler {
+  private count = 0;
+  private readonly handler = () => {
+    this.count++;
+    if (this.count === 1) {
+      this.report.line('stopping: draining the ring buffer and writing the end record (Ctrl-C again to force)');
+      this.onStop();
+    } else {
+      this.report.line('forced exit: the capture has no end record but replays up to its last frame');
+      process.exit(130);
+    }
+  };
+  constructor(private readonly onStop: () => void, private readonly report: Reporter) {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+  dispose(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
