@@ -1,0 +1,42 @@
+/** Spawns measured runs and summarises them (median of several, since this machine is shared and noisy). */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface RunMeasure { exit_code: number; wall_ms: number; cpu_ms: number; max_rss_mb: number }
+
+const CHILD = fileURLToPath(new URL('./measure-child.js', import.meta.url));
+
+/** Runs `node <module> args` with stdout to /dev/null (or `stdoutPath`), returning its own measurements. */
+export function measureNode(moduleFile: string, args: string[], stdoutPath = '/dev/null', input?: string): RunMeasure {
+  const out = openSync(stdoutPath, 'w');
+  const inFd = input ? openSync(input, 'r') : 'ignore';
+  try {
+    const r = spawnSync(process.execPath, [CHILD, moduleFile, ...args], { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+    const report = r.output[3]?.toString() ?? '';
+    if (!report) throw new Error(`measured run failed (${r.status}): ${r.stderr?.toString().slice(0, 500)}`);
+    return JSON.parse(report) as RunMeasure;
+  } finally {
+    closeSync(out);
+    if (typeof inFd === 'number') closeSync(inFd);
+  }
+}
+
+/** Wall time of an external command, stdout to /dev/null. */
+export function timeCommand(cmd: string, args: string[]): number {
+  const out = openSync('/dev/null', 'w');
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', out, 'pipe'] });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.toString().slice(0, 300)}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  } finally {
+    closeSync(out);
+  }
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
