@@ -1,11 +1,14 @@
 /** Messages between rg-capture's main thread and its drain worker. */
 import { type Manifest } from '../rgc/manifest.js';
 import { type StopReason } from '../rgc/meta-records.js';
+import { type SegmentPlan } from './segments.js';
 
 export interface DrainWorkerData {
   readonly ringFd: number;
   readonly ringBytes: number;
+  /** fd of the output (or of the first segment when rotating), opened by the main thread. */
   readonly outputFd: number;
+  readonly plan: SegmentPlan;
   readonly manifest: Manifest;
   readonly compressionLevel: number;
   /** rg-capture's tgid: its records are canaries, never written. */
@@ -29,4 +32,6 @@ export type FromWorker =
   /** Records for live output: length-prefixed, as in a data frame. */
   | { type: 'records'; batch: Uint8Array }
   | { type: 'write_error'; message: string }
+  /** --max-size reached: the capture should stop. */
+  | { type: 'size_limit' }
   | { type: 'done'; records: number; bytes: number; frames: number; lostUser: number };

@@ -8,8 +8,7 @@ import { createPrivateKey } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventKind } from '../abi/constants.js';
 import { KIND_BY_ID } from '../abi/schema.js';
-import { writeAllSync } from '../common/fd-sink.js';
-import { RgcWriter } from '../rgc/writer.js';
+import { SegmentedOutput } from './segments.js';
 import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
 import { RingBufferReader } from './ringbuf.js';
 
@@ -26,7 +25,7 @@ const openPath = KIND_BY_ID[EventKind.FileOpen]!.layout.fields.find((f) => f.nam
 const marker = Buffer.from(data.canaryMarker);
 
 const ring = new RingBufferReader(data.ringFd, data.ringBytes);
-const writer = new RgcWriter({ write: (bytes) => writeAllSync(data.outputFd, bytes) }, data.manifest, {
+const output = new SegmentedOutput(data.plan, data.outputFd, data.manifest, {
   compressionLevel: data.compressionLevel,
   signingKey: data.signingKeyPem ? createPrivateKey(data.signingKeyPem) : undefined,
 });
@@ -36,13 +35,20 @@ let writeFailed = false;
 let lostUser = 0;
 let frameOpenedAt = 0;
 let pendingStats: number[] | null = null;
+/** Latest cumulative kernel loss per CPU from the main thread (it owns the map). */
+let lostKernel: number[] = [];
+let sizeLimitReported = false;
 let stop: Extract<ToWorker, { type: 'stop' }> | null = null;
 let live = data.liveJson ? new Uint8Array(LIVE_BATCH_BYTES + 4096) : null;
 let liveUsed = 0;
 
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'stats') pendingStats = m.lostKernelByCpu;
-  else stop = m;
+  if (m.type === 'stats') {
+    pendingStats = m.lostKernelByCpu;
+    lostKernel = m.lostKernelByCpu;
+  } else {
+    stop = m;
+  }
 });
 
 /** Recognises rg-capture's own canary open; everything else from rg-capture is dropped. */
@@ -66,6 +72,7 @@ function onRecord(bytes: Uint8Array, offset: number, length: number): void {
     lostUser++;
     return;
   }
+  const writer = output.writer;
   if (writer.pendingBytes === 0) frameOpenedAt = Date.now();
   try {
     writer.append(bytes, offset, length);
@@ -117,15 +124,19 @@ async function run(): Promise<void> {
     ring.drain(onRecord);
     flushLive();
     const now = Date.now();
-    if (writer.pendingBytes > 0 && now - frameOpenedAt >= data.frameMaxAgeMs) guarded(() => writer.flush());
+    if (output.writer.pendingBytes > 0 && now - frameOpenedAt >= data.frameMaxAgeMs) guarded(() => output.writer.flush());
+    guarded(() => output.maybeRotate(lostKernel, lostUser + output.writer.droppedRecords));
     if (pendingStats !== null) {
-      const lost = pendingStats;
       pendingStats = null;
-      guarded(() => writer.writeStats(lost, lostUser, process.hrtime.bigint()));
+      guarded(() => output.writeStats(lostKernel, lostUser + output.writer.droppedRecords));
+    }
+    if (output.writer.full && !sizeLimitReported) {
+      sizeLimitReported = true;
+      post({ type: 'size_limit' });
     }
     if (now - lastProgress >= PROGRESS_MS) {
       lastProgress = now;
-      post({ type: 'progress', records: writer.recordsAppended, bytes: writer.bytesWritten, lostUser });
+      post({ type: 'progress', records: output.recordsAppended, bytes: output.bytesWritten, lostUser: lostUser + output.writer.droppedRecords });
     }
     if (stop !== null) break;
     // Yield so stop/stats messages are delivered.
@@ -135,9 +146,11 @@ async function run(): Promise<void> {
   while (ring.drain(onRecord) > 0);
   flushLive();
   const final = stop;
-  guarded(() => writer.end(final.reason, final.lostKernelByCpu, lostUser, process.hrtime.bigint()));
+  const dropped = () => lostUser + output.writer.droppedRecords;
+  guarded(() => output.writer.flush());
+  guarded(() => output.finish(final.reason, final.lostKernelByCpu, dropped()));
   ring.close();
-  post({ type: 'done', records: writer.recordsWritten, bytes: writer.bytesWritten, frames: writer.framesWritten, lostUser });
+  post({ type: 'done', records: output.recordsAppended, bytes: output.bytesWritten, frames: output.framesWritten, lostUser: dropped() });
 }
 
 void run();

@@ -8,7 +8,8 @@ import { TOOL_VERSION } from '../common/version.js';
 import { CaptureSetupError } from './errors.js';
 import { defaultObjectPath } from './object-path.js';
 import {
-  type CaptureOptions, checkConflicts, checkWatchPrefixes, EVENT_NAMES, parseDuration, parseEvents, parseRingSize,
+  type CaptureOptions, checkConflicts, checkWatchPrefixes, EVENT_NAMES, parseDuration, parseEvents, parseKeep, parseRingSize,
+  parseRotate, parseSize,
 } from './options.js';
 import { runCapture } from './session.js';
 
@@ -23,6 +24,10 @@ interface RawOptions {
   json?: boolean;
   compressionLevel: string;
   bpfObject?: string;
+  maxSize?: string;
+  rotate?: string;
+  keep?: string;
+  signKey?: string;
 }
 
 const line = (text: string) => process.stderr.write(`rg-capture: ${text}\n`);
@@ -31,13 +36,21 @@ export function toCaptureOptions(raw: RawOptions, command: string[]): CaptureOpt
   checkWatchPrefixes(raw.watchPrefix);
   const level = Number(raw.compressionLevel);
   if (!Number.isInteger(level) || level < -5 || level > 19) throw new CliError(`--compression-level must be an integer from -5 to 19, got ${raw.compressionLevel}`, ExitCode.Usage);
-  const o: CaptureOptions = {
+  const o: CaptureOptions & { rotateBytes: number | null; rotateMs: number | null } = {
     output: raw.output, force: raw.force === true,
     durationMs: raw.duration === undefined ? null : parseDuration(raw.duration),
     kinds: parseEvents(raw.events), watchPrefixes: raw.watchPrefix, ringBytes: parseRingSize(raw.ringSize),
     follow: raw.follow === true, liveJson: raw.json === true, command, compressionLevel: level,
     statsIntervalMs: 5000, objectPath: raw.bpfObject ?? defaultObjectPath(),
+    maxBytes: raw.maxSize === undefined ? null : parseSize(raw.maxSize),
+    rotateBytes: null, rotateMs: null,
+    keep: raw.keep === undefined ? null : parseKeep(raw.keep),
+    signKeyPath: raw.signKey ?? null,
   };
+  if (raw.rotate !== undefined) {
+    const r = parseRotate(raw.rotate);
+    Object.assign(o, { rotateBytes: r.bytes, rotateMs: r.ms });
+  }
   checkConflicts(o);
   return o;
 }
@@ -54,6 +67,10 @@ export function buildProgram(): Command {
     .option('--ring-size <size>', 'kernel ring buffer size, a power of two', '8M')
     .option('--follow', 'with -- CMD: record only CMD and its descendants')
     .option('--json', 'also print events live as NDJSON on stdout (not with -o -)')
+    .option('--max-size <size>', 'stop cleanly before the file exceeds this size (e.g. 500M)')
+    .option('--rotate <size|time>', 'start a new segment file at this size (100M) or age (1h): host.000000.rgc, host.000001.rgc, ...')
+    .option('--keep <n>', 'with --rotate: keep only the newest N segments')
+    .option('--sign-key <file>', 'Ed25519 private key (PEM) to sign the end record (rg-replay verify --pubkey checks it)')
     .addOption(new Option('--compression-level <n>', 'zstd level for capture frames').default('1'))
     .addOption(new Option('--bpf-object <file>', 'kernel object to load (default: the shipped bpf/rg.bpf.o)').hideHelp())
     .argument('[command...]', 'after --: a command to run once capture is ready; capture stops when it exits')

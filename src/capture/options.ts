@@ -24,6 +24,25 @@ export interface CaptureOptions {
   readonly compressionLevel: number;
   readonly statsIntervalMs: number;
   readonly objectPath: string;
+  /** Stop cleanly before the file would exceed this many bytes. */
+  readonly maxBytes: number | null;
+  readonly rotateBytes: number | null;
+  readonly rotateMs: number | null;
+  readonly keep: number | null;
+  /** PKCS#8 PEM file of an Ed25519 private key that signs the end record. */
+  readonly signKeyPath: string | null;
+}
+
+/** `--rotate 100M` (size: K, M, G, T) or `--rotate 1h` (duration: ms, s, m, h). */
+export function parseRotate(text: string): { bytes: number | null; ms: number | null } {
+  if (/^\d+(\.\d+)?(ms|s|m|h)$/.test(text.trim())) return { bytes: null, ms: parseDuration(text) };
+  return { bytes: parseSize(text), ms: null };
+}
+
+export function parseKeep(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw usage(`--keep needs a whole number of segments >= 1, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 const usage = (message: string) => new CliError(message, ExitCode.Usage);
@@ -79,4 +98,10 @@ export function checkWatchPrefixes(prefixes: readonly string[]): void {
 export function checkConflicts(o: CaptureOptions): void {
   if (o.liveJson && o.output === '-') throw usage('--json prints events on stdout, which -o - already uses for the capture');
   if (o.follow && o.command.length === 0) throw usage('--follow needs a command to follow: rg-capture -o FILE --follow -- CMD ARGS...');
+  const rotating = o.rotateBytes !== null || o.rotateMs !== null;
+  if (rotating && o.output === '-') throw usage('--rotate writes segment files: it cannot write to stdout (-o -)');
+  if (o.keep !== null && !rotating) throw usage('--keep applies to --rotate segments');
+  if (rotating && o.maxBytes !== null) throw usage('--max-size and --rotate do not combine: bound disk use with --rotate SIZE --keep N');
+  if (o.maxBytes !== null && o.maxBytes < 64 << 10) throw usage('--max-size must be at least 64K (a manifest and an end record must fit)');
+  if (o.rotateBytes !== null && o.rotateBytes < 64 << 10) throw usage('--rotate SIZE must be at least 64K');
 }

@@ -4,8 +4,8 @@
  * run the command if any, and stop cleanly: detach, drain everything, write
  * the final stats and end record, report loss.
  */
-import { closeSync, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { kindMaskBit } from '../abi/constants.js';
 import { encodeCaptureConfig, encodeFileFilterConfig } from '../abi/encode.js';
@@ -20,6 +20,8 @@ import { LiveJsonPrinter } from './live-json.js';
 import { buildManifest, newCaptureId } from './manifest-build.js';
 import { EVENT_NAMES, type CaptureOptions } from './options.js';
 import { StatusLine } from './status-line.js';
+import { rotates, segmentPath, type SegmentPlan } from './segments.js';
+import { publicKeySha256 } from '../rgc/signing.js';
 
 const READY_TIMEOUT_MS = 5000;
 const CANARY_INTERVAL_MS = 5;
@@ -35,7 +37,10 @@ export interface Reporter {
 export async function runCapture(o: CaptureOptions, report: Reporter): Promise<number> {
   const { mountedTracefs } = runKernelChecks();
   if (mountedTracefs) report.line('mounted tracefs at /sys/kernel/tracing');
-  const outputFd = openOutput(o);
+  const signingKey = o.signKeyPath === null ? null : loadSigningKey(o.signKeyPath);
+  const plan: SegmentPlan = { output: o.output, rotateBytes: o.rotateBytes, rotateMs: o.rotateMs, keep: o.keep, maxBytes: o.maxBytes, force: o.force };
+  const firstPath = rotates(plan) ? segmentPath(o.output, 0) : o.output;
+  const outputFd = openOutput(firstPath, o.force);
   let cap: BpfCapture | null = null;
   let worker: Worker | null = null;
   try {
@@ -49,15 +54,17 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
     };
     cap.setConfig(encodeCaptureConfig(config));
     cap.setFileFilter(encodeFileFilterConfig(o.watchPrefixes));
-    const manifest = buildManifest(captureOptionsRecord(o), o.objectPath, { capture_id: newCaptureId(), index: 0, previous_sha256: null });
+    const manifest = buildManifest(captureOptionsRecord(o), o.objectPath, { capture_id: newCaptureId(), index: 0, previous_sha256: null },
+      signingKey ? publicKeySha256(createPublicKey(signingKey)) : undefined);
     cap.attachAll(o.kinds, { follow: o.follow });
     const marker = `rg-canary-${randomBytes(8).toString('hex')}`;
     const data: DrainWorkerData = {
-      ringFd: cap.ringFd, ringBytes: cap.ringBytes, outputFd, manifest, compressionLevel: o.compressionLevel,
-      selfTgid: process.pid, canaryMarker: marker, liveJson: o.liveJson, frameMaxAgeMs: 1000, signingKeyPem: null,
+      ringFd: cap.ringFd, ringBytes: cap.ringBytes, outputFd, plan, manifest, compressionLevel: o.compressionLevel,
+      selfTgid: process.pid, canaryMarker: marker, liveJson: o.liveJson, frameMaxAgeMs: 1000,
+      signingKeyPem: signingKey ? signingKey.export({ type: 'pkcs8', format: 'pem' }).toString() : null,
     };
     worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: data });
-    const run = new RunningCapture(worker, cap, o, report, manifest.clock);
+    const run = new RunningCapture(worker, cap, o, plan, outputFd, report, manifest.clock);
     await run.waitReady(marker);
     cap.setConfig(encodeCaptureConfig({ ...config, canaryArmed: false }));
     return await run.untilStopped();
@@ -65,7 +72,7 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
     // Setup failed before anything was recorded: leave no file behind.
     if (worker === null && o.output !== '-') {
       closeSync(outputFd);
-      rmSync(o.output, { force: true });
+      rmSync(firstPath, { force: true });
     }
     throw e;
   } finally {
@@ -74,15 +81,31 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
 }
 
 /** Opens the output before loading anything: an unwritable path fails fast with a clear message. */
-function openOutput(o: CaptureOptions): number {
-  if (o.output === '-') return 1;
+function openOutput(path: string, force: boolean): number {
+  if (path === '-') return 1;
   try {
-    return openSync(o.output, o.force ? 'w' : 'wx', 0o600);
+    return openSync(path, force ? 'w' : 'wx', 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError(`${o.output} exists; use --force to overwrite it`, ExitCode.Usage);
+    if (code === 'EEXIST') throw new CliError(`${path} exists; use --force to overwrite it`, ExitCode.Usage);
     const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code;
-    throw new CliError(`cannot write ${o.output}: ${why}`, ExitCode.Io);
+    throw new CliError(`cannot write ${path}: ${why}`, ExitCode.Io);
+  }
+}
+
+function loadSigningKey(path: string): KeyObject {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch {
+    throw new CliError(`cannot read signing key ${path}`, ExitCode.Io);
+  }
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
+    return key;
+  } catch {
+    throw new CliError(`${path} is not an Ed25519 private key (PEM); make one with: openssl genpkey -algorithm ed25519 -out key.pem`, ExitCode.Usage);
   }
 }
 
@@ -91,7 +114,8 @@ function captureOptionsRecord(o: CaptureOptions): Record<string, unknown> {
   return {
     events: names, watch_prefixes: [...o.watchPrefixes], ring_bytes: o.ringBytes, follow: o.follow,
     command: [...o.command], duration_ms: o.durationMs, compression_level: o.compressionLevel,
-    started_at: new Date().toISOString(),
+    started_at: new Date().toISOString(), max_bytes: o.maxBytes, rotate_bytes: o.rotateBytes, rotate_ms: o.rotateMs, keep: o.keep,
+    signed: o.signKeyPath !== null,
   };
 }
 
@@ -109,7 +133,7 @@ class RunningCapture {
   private readonly status: StatusLine | null;
 
   constructor(private readonly worker: Worker, private readonly cap: BpfCapture, private readonly o: CaptureOptions,
-    private readonly report: Reporter, clock: { realtime_ns: bigint; monotonic_ns: bigint }) {
+    private readonly plan: SegmentPlan, private readonly outputFd: number, private readonly report: Reporter, clock: { realtime_ns: bigint; monotonic_ns: bigint }) {
     this.live = o.liveJson ? new LiveJsonPrinter(clock) : null;
     this.status = process.stderr.isTTY && !o.liveJson ? new StatusLine() : null;
     worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -126,6 +150,7 @@ class RunningCapture {
       case 'progress': this.records = m.records; this.bytes = m.bytes; this.lostUser = m.lostUser; break;
       case 'records': this.live?.print(m.batch); break;
       case 'write_error': this.writeError = m.message; this.stopRequested?.('write_error'); break;
+      case 'size_limit': this.stopRequested?.('max_size'); break;
       case 'done': this.done?.(m); break;
     }
   }
@@ -175,11 +200,13 @@ class RunningCapture {
     signals.dispose();
     await this.worker.terminate();
     this.live?.flush();
-    finishOutput(o);
+    finishOutput(o, this.outputFd);
     const lostKernel = lost.reduce((a, b) => a + b, 0);
-    const size = o.output === '-' ? final.bytes : statSync(o.output).size;
+    const size = o.output === '-' || rotates(this.plan) ? final.bytes : statSync(o.output).size;
     this.report.line(`stopped (${reason.replace('_', ' ')}): ${final.records} events in ${final.frames} frames, ${formatBytes(size)}; lost ${lostKernel} in the kernel, ${final.lostUser} in user space`);
-    if (lostKernel + final.lostUser > 0) this.report.line(`WARNING: ${lostKernel + final.lostUser} events were lost; a larger --ring-size may help`);
+    if (reason === 'max_size' && final.lostUser > 0) this.report.line(`${final.lostUser} events arrived after the file reached --max-size and were not written`);
+    else if (final.lostUser > 0) this.report.line(`WARNING: ${final.lostUser} events could not be written`);
+    if (lostKernel > 0) this.report.line(`WARNING: ${lostKernel} events were lost in the kernel (ring buffer full); a larger --ring-size may help`);
     if (this.writeError !== null) {
       this.report.line(`${this.writeError}; the file replays up to that point`);
       return ExitCode.WriteFailed;
@@ -201,16 +228,15 @@ class RunningCapture {
   }
 }
 
-function finishOutput(o: CaptureOptions): void {
+/** Flushes the first output file to disk and closes it (later segments are closed by the worker). */
+function finishOutput(o: CaptureOptions, fd: number): void {
   if (o.output === '-') return;
-  // The worker wrote through its own copy of the fd number; flush to disk once at the end.
   try {
-    const fd = openSync(o.output, 'r');
     fsyncSync(fd);
-    closeSync(fd);
   } catch {
     // best effort: the data is in the page cache either way
   }
+  closeSync(fd);
 }
 
 /** First SIGINT/SIGTERM stops cleanly; a second one forces an exit (the file stays replayable up to its last frame). */

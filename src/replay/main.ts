@@ -13,6 +13,7 @@ import { newTotals, replayFile } from './replay.js';
 import { type EventSink, NdjsonSink, NullSink, TextSink } from './sinks.js';
 import { buildStats, formatStatsText } from './stats.js';
 import { TOOL_VERSION } from '../common/version.js';
+import { checkSegmentChain, formatVerifyText, loadPublicKey, verifyExitCode, verifyFile } from './verify.js';
 
 interface MainOptions {
   json?: boolean;
@@ -78,6 +79,20 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .action((files: string[], opts: MainOptions) => {
       process.exitCode = runReplay(files, opts);
+    });
+  program.command('verify')
+    .description('check checksums, hash chain, sequence numbers, totals and signature; print a verdict and the file SHA-256')
+    .argument('<files...>', 'capture files (or directories of segments)')
+    .option('--pubkey <file>', 'Ed25519 public key (PEM) that must have signed the end record')
+    .option('--json', 'one JSON object per file')
+    .addHelpText('after', '\nExit codes: 0 verified, 6 incomplete (no end record, nothing altered), 7 altered, 3 unreadable, 4 not a capture.')
+    .action((files: string[], opts: { pubkey?: string; json?: boolean }) => {
+      const key = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
+      const reports = expandInputs(files).map((f) => verifyFile(f, key));
+      checkSegmentChain(reports);
+      const text = reports.map((r) => (opts.json ? JSON.stringify(r) + '\n' : formatVerifyText(r))).join('');
+      writeAllSync(1, Buffer.from(text));
+      process.exitCode = verifyExitCode(reports);
     });
   return program;
 }

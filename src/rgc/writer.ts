@@ -27,7 +27,16 @@ export interface WriterOptions {
   readonly targetFrameBytes?: number;
   /** Ed25519 private key: signs the end record. */
   readonly signingKey?: KeyObject;
+  /**
+   * Hard limit on the file size. A frame that would not fit (with room kept for
+   * the end record) is not written: its records are counted as dropped and the
+   * writer is `full`; the caller should then end the capture.
+   */
+  readonly maxBytes?: number;
 }
+
+/** Room kept for the end record (CBOR of a few counters, a hash and a signature) under maxBytes. */
+export const END_RECORD_RESERVE = 4096;
 
 export class RgcWriter {
   private readonly chain: Hash = createHash('sha256');
@@ -43,6 +52,8 @@ export class RgcWriter {
   private recordsTotal = 0;
   private bytesTotal = 0;
   private ended = false;
+  private dropped = 0;
+  private isFull = false;
 
   constructor(private readonly sink: ByteSink, manifest: Manifest, private readonly options: WriterOptions = {}) {
     this.targetFrameBytes = Math.min(options.targetFrameBytes ?? TARGET_FRAME_RAW_BYTES, MAX_FRAME_RAW_BYTES - MAX_RECORD_BYTES);
@@ -77,6 +88,21 @@ export class RgcWriter {
     return this.seq;
   }
 
+  /** True once a frame did not fit under maxBytes; further records are dropped. */
+  get full(): boolean {
+    return this.isFull;
+  }
+
+  /** Records dropped because the file reached maxBytes. */
+  get droppedRecords(): number {
+    return this.dropped;
+  }
+
+  /** SHA-256 of every byte written so far (after `end`, of the whole file). */
+  fileSha256(): string {
+    return this.chain.copy().digest('hex');
+  }
+
   /** Raw bytes waiting in the open frame. */
   get pendingBytes(): number {
     return this.frameUsed;
@@ -86,6 +112,10 @@ export class RgcWriter {
   append(bytes: Uint8Array, offset: number, length: number): void {
     if (this.ended) throw new Error('rgc: append after end');
     if (length > MAX_RECORD_BYTES) throw new RangeError(`rgc: record of ${length} bytes exceeds ${MAX_RECORD_BYTES}`);
+    if (this.isFull) {
+      this.dropped++;
+      return;
+    }
     if (this.frameUsed + RECORD_LENGTH_PREFIX + length > this.frame.length) this.flush();
     const at = this.frameUsed;
     this.frameView.setUint32(at, length, true);
@@ -105,6 +135,14 @@ export class RgcWriter {
     if (this.frameRecords === 0) return;
     const raw = this.frame.subarray(0, this.frameUsed);
     const compressed = this.compressor.compress(raw);
+    const limit = this.options.maxBytes;
+    if (limit !== undefined && this.bytesTotal + SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD + compressed.length + END_RECORD_RESERVE > limit) {
+      this.isFull = true;
+      this.dropped += this.frameRecords;
+      this.frameUsed = 0;
+      this.frameRecords = 0;
+      return;
+    }
     const header = new Uint8Array(SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD);
     const view = new DataView(header.buffer);
     view.setUint32(0, SKIPPABLE_MAGIC, true);
@@ -131,7 +169,10 @@ export class RgcWriter {
   writeStats(lostKernelByCpu: readonly number[], lostUser: number, monotonicNs: bigint): CaptureTotals {
     this.flush();
     const totals: CaptureTotals = { frames: this.seq, records: this.recordsTotal, lost_kernel_by_cpu: [...lostKernelByCpu], lost_user: lostUser, monotonic_ns: monotonicNs };
-    this.emit(skippable(tagged(TAG_STATS, encodeTotals(totals))));
+    const record = skippable(tagged(TAG_STATS, encodeTotals(totals)));
+    // Under a size limit, stats give way to the end record, which carries the same totals.
+    const limit = this.options.maxBytes;
+    if (limit === undefined || this.bytesTotal + record.length + END_RECORD_RESERVE <= limit) this.emit(record);
     return totals;
   }
 
