@@ -211,7 +211,10 @@ class RunningCapture {
       this.report.line(`${this.writeError}; the file replays up to that point`);
       return ExitCode.WriteFailed;
     }
-    if (command !== null) return commandStatus ?? (await command.exited);
+    if (command !== null) {
+      if (commandStatus === null) this.report.line(`capture ended; waiting for ${o.command[0]} (pid ${command.pid}) to exit`);
+      return commandStatus ?? (await command.exited);
+    }
     return ExitCode.Ok;
   }
 

@@ -76,6 +76,7 @@ Examples:
 Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported version,
             5 damaged (frames skipped), 6 incomplete (no end record), 1 internal error.`)
     .exitOverride()
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .action((files: string[], opts: MainOptions) => {
       process.exitCode = runReplay(files, opts);

@@ -8,6 +8,7 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import { readFileSync } from 'node:fs';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
+import { FormatError } from '../rgc/errors.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type EndRecord } from '../rgc/meta-records.js';
 import { forEachRecord, RgcReader } from '../rgc/reader.js';
@@ -104,8 +105,14 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
     },
     damage: (d) => problems.push(describeDamage(d)),
   });
-  readInput(path, (chunk) => reader.push(chunk));
-  reader.finish();
+  try {
+    readInput(path, (chunk) => reader.push(chunk));
+    reader.finish();
+  } catch (e) {
+    // A file whose manifest is destroyed is not what the recorder wrote.
+    if (!(e instanceof FormatError)) throw e;
+    problems.push(e.message);
+  }
   const sha256 = hasher.final();
   const e = end as EndRecord | null;
   if (e !== null) {
