@@ -102,6 +102,11 @@ export class RgcReader {
     return { manifestSeen: this.manifestSeen, complete: this.endSeen, framesRead: this.framesRead, damaged: this.damageCount > 0, bytesRead: this.base };
   }
 
+  /** Bytes the reader currently holds room for (bounded by the format's limits, whatever the input). */
+  get bufferCapacity(): number {
+    return this.buf.length;
+  }
+
   /** Bytes consumed so far. */
   get position(): number {
     return this.base;
@@ -184,7 +189,9 @@ export class RgcReader {
     if (version !== FORMAT_VERSION) throw new FormatError('unsupported_version', `rgc: unsupported format version ${version} (this build reads ${FORMAT_VERSION})`);
     const body = this.buf.subarray(this.start + 16, this.start + SKIPPABLE_HEADER_SIZE + size);
     try {
-      this.handler.manifest?.(decodeManifest(body));
+      // Decode even without a handler: a damaged manifest is reported whoever listens.
+      const manifest = decodeManifest(body);
+      this.handler.manifest?.(manifest);
     } catch (e) {
       if (!(e instanceof FormatError) || e.problem === 'unsupported_version') throw e;
       this.report({ kind: 'bad_manifest', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: `${e.message}; records replay without wall-clock times` });
