@@ -4,33 +4,38 @@
  * with the right fields. Needs root (or CAP_BPF + CAP_PERFMON); skipped with a
  * visible reason otherwise, except in CI (CI=true), where it must run.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ARGS_LEN, EVENT_FLAG_ARGS_TRUNCATED, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED, EventKind, PATH_LEN, classifyRecord, cString,
+  ARGS_LEN, EVENT_FLAG_ARGS_TRUNCATED, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_OPENAT2, EVENT_FLAG_USER_READ_FAILED, EventKind, PATH_LEN,
+  classifyRecord, cString,
   decodeRecord, encodeCaptureConfig, encodeFileFilterConfig, type DecodedFields,
 } from '../../src/abi/index.js';
 import { BpfCapture } from '../../src/capture/libbpf.js';
 import { runKernelChecks, hasBpfPrivileges } from '../../src/capture/kernel-checks.js';
 import { RingBufferReader } from '../../src/capture/ringbuf.js';
 
-/** bpf/rg.bpf.o of the repo this file is in, whether run from test/ or a compiled copy under dist/. */
-function findObject(): string {
+/** The repo this file is in, whether run from test/ or a compiled copy under dist/. */
+function findRepo(): string {
   for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'bpf/rg.bpf.o');
+    if (existsSync(join(dir, 'package.json'))) return dir;
   }
   throw new Error('kernel-smoke: no package.json above the test');
 }
-const OBJECT = findObject();
+const REPO = findRepo();
+/** RG_BPF_OBJECT runs the suite against another build (e.g. to show a test catches an old bug). */
+const OBJECT = process.env.RG_BPF_OBJECT ?? join(REPO, 'bpf/rg.bpf.o');
 const inCI = process.env.CI === 'true';
 const privileged = hasBpfPrivileges();
 if (!privileged && !inCI) console.warn('kernel-smoke: SKIPPED, needs root or CAP_BPF + CAP_PERFMON (set CI=true to force)');
 
 interface Ev { kind: number; f: DecodedFields }
+/** A tgid no process has (pid_max is at most 2^22): as self_tgid, it makes no process rg-capture. */
+const NO_SUCH_TGID = 0x7fffffff;
 const ALL_KINDS = [EventKind.ProcessExec, EventKind.ProcessFork, EventKind.ProcessExit, EventKind.FileOpen, EventKind.NetConnect];
 const text = (v: unknown): string => Buffer.from(cString(v as Uint8Array)).toString('utf8');
 const argv = (f: DecodedFields): string[] =>
@@ -42,6 +47,44 @@ const zeroTail = (v: unknown): boolean => {
   return end < 0 || b.subarray(end).every((x) => x === 0);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', r));
+
+/**
+ * A child that makes openat, openat2 and connect calls whose path, open_how
+ * and sockaddr sit in pages it has mapped but never touched: bpf_probe_read_user
+ * cannot fault them in at sys_enter, the kernel's own copy does before sys_exit.
+ * Page 0 of `pagesFile`: the openat path; page 1: open_how, openat2 path at +64;
+ * page 2: the sockaddr_in.
+ */
+const UNTOUCHED_PAGES_CHILD = `
+import koffi from 'koffi';
+import { openSync } from 'node:fs';
+const libc = koffi.load('libc.so.6');
+const mmap = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)');
+const open = libc.func('int open(void *path, int flags)');
+const syscall = libc.func('long syscall(long nr, ...)');
+const socket = libc.func('int socket(int domain, int type, int protocol)');
+const connect = libc.func('int connect(int fd, void *addr, uint32_t len)');
+const fd = openSync(process.env.RG_PAGES, 'r');
+// one fresh PROT_READ, MAP_PRIVATE mapping per call: no page table entry until the kernel touches it
+const page = (i) => mmap(null, 4096, 1, 2, fd, i * 4096);
+open(page(0), 0);
+const how = page(1);
+syscall(437, 'int', -100, 'void *', koffi.address(how) + 64n, 'void *', how, 'size_t', 24);
+connect(socket(2, 1, 0), page(2), 16);
+`;
+
+/** The pages UNTOUCHED_PAGES_CHILD reads: `path` twice, open_how { O_CLOEXEC }, 127.0.0.1:port. */
+function untouchedPages(path: string, port: number): Buffer {
+  const buf = Buffer.alloc(3 * 4096);
+  buf.write(`${path}\0`, 0);
+  buf.writeBigUInt64LE(0x80000n, 4096); // open_how.flags = O_CLOEXEC; mode and resolve 0
+  buf.write(`${path}\0`, 4096 + 64);
+  buf.writeUInt16LE(2, 8192); // AF_INET
+  buf.writeUInt16BE(port, 8194);
+  Buffer.from([127, 0, 0, 1]).copy(buf, 8196);
+  return buf;
+}
 
 function listen(host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -210,13 +253,88 @@ describe.skipIf(!privileged && !inCI)('kernel smoke (real eBPF)', () => {
     expect(conn(closedPort).result).toBe(-111); // ECONNREFUSED
   }, 30_000);
 
+  /** Runs UNTOUCHED_PAGES_CHILD over pages naming `path` and 127.0.0.1:port; returns its pid. */
+  async function runUntouched(dir: string, path: string, port: number): Promise<number> {
+    const pages = join(dir, `pages-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(pages, untouchedPages(path, port));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', UNTOUCHED_PAGES_CHILD],
+      { cwd: REPO, env: { PATH: '/usr/bin:/bin', RG_PAGES: pages }, stdio: 'ignore' });
+    expect(await exited(child)).toBe(0);
+    return child.pid!;
+  }
+
+  /** After a config change: lets records made under the old config land, then drops them. */
+  async function forgetOldRecords(): Promise<void> {
+    await sleep(20);
+    collect();
+    events.length = 0;
+  }
+
+  /** Collects until `done` holds (NO_WAKEUP submissions arrive on our schedule) or 5 s pass. */
+  async function collectUntil(done: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!done() && Date.now() < deadline) {
+      collect();
+      await sleep(10);
+    }
+    collect();
+  }
+
+  it('reads paths and sockaddrs in pages not faulted in at sys_enter: retried at sys_exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-unread-'));
+    const target = join(dir, 'target');
+    writeFileSync(target, 'x');
+    const server = await listen('127.0.0.1');
+    try {
+      events.length = 0;
+      const pid = await runUntouched(dir, target, portOf(server));
+      // ls opens /usr/lib/locale/locale-archive from a string in libc's .rodata, a page not yet
+      // touched by the fresh process: the field case that showed `path_unreadable` (1-2 per run).
+      const ls = spawn('/bin/ls', ['/nonexistent-rg'], { env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }, stdio: 'ignore' });
+      await exited(ls);
+      await collectUntil(() => events.some((e) => e.kind === EventKind.ProcessExit && e.f.pid === ls.pid));
+
+      const mine = (kind: number) => events.filter((e) => e.kind === kind && e.f.pid === pid).map((e) => e.f);
+      const opens = mine(EventKind.FileOpen).filter((f) => text(f.path) === target);
+      expect(opens.map((f) => [f.flags, f.open_flags, (f.result as number) >= 0]))
+        .toEqual([[0, 0, true], [EVENT_FLAG_OPENAT2, 0x80000, true]]);
+      expect(opens.every((f) => zeroTail(f.path))).toBe(true);
+      const conns = mine(EventKind.NetConnect);
+      expect(conns.map((f) => [f.flags, f.family, f.port, f.result])).toEqual([[0, 2, portOf(server), 0]]);
+      expect(Buffer.from(conns[0].addr as Uint8Array).toString('hex')).toBe('7f000001' + '00'.repeat(12));
+
+      const lsOpens = events.filter((e) => e.kind === EventKind.FileOpen && e.f.pid === ls.pid).map((e) => e.f);
+      expect(lsOpens.length).toBeGreaterThan(5);
+      expect(lsOpens.filter((f) => ((f.flags as number) & EVENT_FLAG_USER_READ_FAILED) !== 0 || text(f.path) === '')).toEqual([]);
+
+      // With FILE_FILTER active, the filter judges such a path once sys_exit could read it.
+      cap.setFileFilter(encodeFileFilterConfig([join(dir, 'keep')]));
+      const keep = join(dir, 'keep-1'), drop = join(dir, 'drop-1');
+      writeFileSync(keep, 'x');
+      writeFileSync(drop, 'x');
+      events.length = 0;
+      const kept = await runUntouched(dir, keep, portOf(server));
+      const dropped = await runUntouched(dir, drop, portOf(server));
+      await collectUntil(() => events.some((e) => e.kind === EventKind.ProcessExit && e.f.pid === dropped));
+      const filtered = events.filter((e) => e.kind === EventKind.FileOpen && text(e.f.path).startsWith(dir));
+      expect(filtered.map((e) => [e.f.pid, text(e.f.path), e.f.flags])).toEqual([[kept, keep, 0], [kept, keep, EVENT_FLAG_OPENAT2]]);
+    } finally {
+      cap.setFileFilter(encodeFileFilterConfig([]));
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('applies FILE_FILTER prefixes and follows only FOLLOWED process trees', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rg-follow-'));
     const keep = join(dir, 'keep-1'), drop = join(dir, 'drop-1');
     cap.setFileFilter(encodeFileFilterConfig([join(dir, 'nomatch'), join(dir, 'keep')]));
+    // Not our pid as self_tgid: the kernel follows self_tgid's children by itself (next test),
+    // and here both children are ours but only the one named with followTgid may appear.
     cap.setConfig(encodeCaptureConfig({
-      selfTgid: process.pid, eventsMask: 1 << EventKind.FileOpen, follow: true, wakeupBytes: 0, canaryArmed: false,
+      selfTgid: NO_SUCH_TGID, eventsMask: 1 << EventKind.FileOpen, follow: true, wakeupBytes: 0, canaryArmed: false,
     }));
+    await forgetOldRecords();
     try {
       // The followed shell waits for a line on stdin, so it is in FOLLOWED before it does anything.
       const followed = spawn('/bin/sh', ['-c', 'read x; cat "$K" "$D" 2>/dev/null; exit 0'],
@@ -232,6 +350,62 @@ describe.skipIf(!privileged && !inCI)('kernel smoke (real eBPF)', () => {
       expect(events.every((e) => e.kind === EventKind.FileOpen)).toBe(true);
     } finally {
       cap.setFileFilter(encodeFileFilterConfig([]));
+      cap.setConfig(config(false));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('follows the children of self_tgid from their fork: the first exec and every descendant, nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-follow-'));
+    const mark = join(dir, 'mark');
+    writeFileSync(mark, 'x');
+    const env = { PATH: '/usr/bin:/bin', M: mark };
+    // Forked before follow is on, so not followed; it runs its cat while the followed tree runs.
+    const other = spawn('/bin/sh', ['-c', 'read x; cat "$M"; cat "$M"'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const otherDone = exited(other);
+    await new Promise((r) => other.once('spawn', r));
+    cap.setConfig(encodeCaptureConfig({
+      selfTgid: process.pid, eventsMask: ALL_KINDS.reduce((m, k) => m | (1 << k), 0), follow: true,
+      wakeupBytes: 256 * 1024, canaryArmed: false,
+    }));
+    await forgetOldRecords();
+    try {
+      // No followTgid: the kernel must follow it from the fork, before it execs /bin/sh.
+      const script = 'cat "$M"; sh -c \'cat "$M" & wait\'; exit 3';
+      const followed = spawn('/bin/sh', ['-c', script], { env, stdio: 'ignore' });
+      const followedDone = exited(followed);
+      other.stdin!.end('go\n');
+      expect(await followedDone).toBe(3);
+      await otherDone;
+      await collectUntil(() => events.some((e) => e.kind === EventKind.ProcessExit && e.f.pid === followed.pid));
+
+      const sh = followed.pid!;
+      // Nothing of sh is missed, not even what its pid did before its first exec: libuv's opens of
+      // /dev/null for stdio 'ignore' in the forked copy of us, then the exec of /bin/sh.
+      const ofSh = events.filter((e) => e.f.pid === sh);
+      const firstExec = ofSh.findIndex((e) => e.kind === EventKind.ProcessExec);
+      expect(ofSh.slice(0, firstExec).map((e) => [e.kind, text(e.f.path), e.f.result]))
+        .toEqual([0, 1, 2].map((fd) => [EventKind.FileOpen, '/dev/null', fd]));
+      const exec = ofSh[firstExec].f;
+      expect([text(exec.filename), argv(exec), exec.ppid]).toEqual(['/bin/sh', ['/bin/sh', '-c', script], process.pid]);
+      // Our own fork of sh is not recorded, and nothing of ours or of the unrelated tree appears.
+      const pids = new Set(events.map((e) => e.f.pid as number));
+      expect(pids.has(process.pid)).toBe(false);
+      expect(pids.has(other.pid!)).toBe(false);
+      // The tree: sh forks cat and sh -c, which forks a cat of its own; every one is followed.
+      const forks = events.filter((e) => e.kind === EventKind.ProcessFork).map((e) => [e.f.pid, e.f.child_pid] as [number, number]);
+      const tree = new Set([sh, ...forks.map(([, child]) => child)]);
+      expect(forks.every(([parent]) => tree.has(parent))).toBe(true);
+      expect(tree.size).toBe(4);
+      expect([...pids].sort()).toEqual([...tree].sort());
+      for (const pid of tree) {
+        expect(events.filter((e) => e.kind === EventKind.ProcessExec && e.f.pid === pid)).toHaveLength(1);
+        expect(events.filter((e) => e.kind === EventKind.ProcessExit && e.f.pid === pid)).toHaveLength(1);
+      }
+      const catOpens = events.filter((e) => e.kind === EventKind.FileOpen && text(e.f.path) === mark);
+      expect(catOpens.map((e) => tree.has(e.f.pid as number))).toEqual([true, true]);
+    } finally {
+      cap.setConfig(config(false));
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
