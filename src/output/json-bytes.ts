@@ -1,6 +1,11 @@
 /**
- * JSON value writers on a ByteOutput: integers written digit by digit (u64
- * exact, never through a float), strings escaped straight from record bytes.
+ * JSON value writers: integers printed exactly (u64 never through a float),
+ * strings escaped straight from record bytes.
+ *
+ * The `put*` functions take the buffer and a position and return the position
+ * after what they wrote, so the NDJSON encoder keeps its position in a local
+ * (a register) for a whole line instead of loading and storing `out.pos` per
+ * value. The `write*` functions are the same on a ByteOutput, for cold paths.
  */
 import { type ByteOutput } from './byte-output.js';
 import { utf8SequenceLength } from './values.js';
@@ -15,57 +20,96 @@ const NEEDS_ESCAPE = (() => {
   return t;
 })();
 
-/** Writes a non-negative integer below 2^53. */
-export function writeUint(out: ByteOutput, n: number): void {
-  const b = out.buf;
-  let p = out.pos;
-  if (n < 10) {
-    b[p] = 48 + n;
-    out.pos = p + 1;
-    return;
+/**
+ * "0000".."9999" as little-endian words (first digit in the low byte): a group
+ * of four digits is one table load and one DataView store, no per-digit work.
+ * 1M synthetic events (~13 numbers each), encoder only: two digits per step
+ * 471 ns -> four-digit words 420 ns per event; rg-replay --json median 770 ->
+ * 710 ms. (Before either, one float division per digit.) The table is 40 KB.
+ */
+const DIGITS4 = (() => {
+  const t = new Int32Array(10000);
+  for (let n = 0; n < 10000; n++) {
+    const d = String(n).padStart(4, '0');
+    t[n] = d.charCodeAt(0) | (d.charCodeAt(1) << 8) | (d.charCodeAt(2) << 16) | (d.charCodeAt(3) << 24);
   }
-  let digits = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-  p += digits;
-  out.pos = p;
-  let x = n;
-  while (x >= 10) {
-    const q = Math.floor(x / 10);
-    b[--p] = 48 + (x - q * 10);
-    x = q;
-  }
-  b[--p] = 48 + x;
+  return t;
+})();
+
+/**
+ * Writes a non-negative integer below 2^53 at `p` of the buffer behind `v`;
+ * returns the position after it. Up to 2^31 all arithmetic stays in int32
+ * (V8 turns `(n / 10000) | 0` into a multiply); above, one float division
+ * splits off the last eight digits.
+ */
+export function putUint(v: DataView, p: number, n: number): number {
+  if (n < 10000) return putUpTo4(v, p, n);
+  if (n < 100000000) return putUpTo8(v, p, n);
+  // Up to 2^53: high < 2^53 / 10^8 < 10^8.
+  const high = n <= 0x7fffffff ? (n / 100000000) | 0 : Math.floor(n / 1e8);
+  return put8(v, putUpTo8(v, p, high), n - high * 100000000);
 }
 
-export function writeInt(out: ByteOutput, n: number): void {
-  if (n < 0) {
-    out.buf[out.pos++] = 45;
-    writeUint(out, -n);
-  } else {
-    writeUint(out, n);
-  }
+/** n < 10^4: the padded word shifted right past its leading zeros. */
+function putUpTo4(v: DataView, p: number, n: number): number {
+  const len = n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : 4;
+  v.setInt32(p, DIGITS4[n] >>> ((4 - len) << 3), true);
+  return p + len;
+}
+
+/** n < 10^8, without leading zeros. */
+function putUpTo8(v: DataView, p: number, n: number): number {
+  if (n < 10000) return putUpTo4(v, p, n);
+  const high = (n / 10000) | 0;
+  p = putUpTo4(v, p, high);
+  v.setInt32(p, DIGITS4[n - high * 10000], true);
+  return p + 4;
+}
+
+/** Exactly eight digits (zero-padded) of n < 10^8. */
+export function put8(v: DataView, p: number, n: number): number {
+  const high = (n / 10000) | 0;
+  v.setInt32(p, DIGITS4[high], true);
+  v.setInt32(p + 4, DIGITS4[n - high * 10000], true);
+  return p + 8;
+}
+
+/** Writes an int32 (or any integer of magnitude below 2^53). */
+export function putInt(v: DataView, p: number, n: number): number {
+  if (n >= 0) return putUint(v, p, n);
+  v.setUint8(p, 45);
+  return putUint(v, p + 1, -n);
 }
 
 /** Writes the u64 made of `lo` and `hi` (both u32) exactly. */
-export function writeU64(out: ByteOutput, lo: number, hi: number): void {
-  if (hi < 0x200000) writeUint(out, hi * 4294967296 + lo);
-  else out.ascii(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+export function putU64(v: DataView, p: number, lo: number, hi: number): number {
+  if (hi < 0x200000) return putUint(v, p, hi * 4294967296 + lo);
+  const text = ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  for (let i = 0; i < text.length; i++) v.setUint8(p++, text.charCodeAt(i));
+  return p;
 }
 
 /**
  * Writes `"..."` for the NUL-terminated bytes in `src[start, start + max)`.
  * Bytes outside valid UTF-8 become `\udcXX` (see bytesToText in values.ts).
  */
-export function writeCString(out: ByteOutput, src: Uint8Array, start: number, max: number): void {
-  let end = start;
-  const limit = start + max;
-  while (end < limit && src[end] !== 0) end++;
-  writeStringBytes(out, src, start, end);
+export function putCString(b: Uint8Array, p: number, src: Uint8Array, start: number, max: number): number {
+  return putString(b, p, src, start, start + max, true);
 }
 
-export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number, end: number): void {
-  const b = out.buf;
-  let p = out.pos;
+/** Writes `"..."` for `src[start, end)`, escaped for JSON; non-UTF-8 bytes become `\udcXX`. */
+export function putStringBytes(b: Uint8Array, p: number, src: Uint8Array, start: number, end: number): number {
+  return putString(b, p, src, start, end, false);
+}
+
+/**
+ * One pass over the bytes: plain ASCII is copied, the rest escaped, and with
+ * `nulEnds` a NUL ends the string. Finding the NUL first was a second pass over
+ * every path and comm (encoder only, 1M events: 420 -> 405 ns per event). A
+ * valid UTF-8 sequence never spans a NUL (NUL is no continuation byte), so
+ * passing the buffer's end as `end` validates exactly as the string's end would.
+ */
+function putString(b: Uint8Array, p: number, src: Uint8Array, start: number, end: number, nulEnds: boolean): number {
   b[p++] = 34;
   for (let i = start; i < end; i++) {
     const c = src[i];
@@ -74,6 +118,7 @@ export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number
         b[p++] = c;
         continue;
       }
+      if (c === 0 && nulEnds) break;
       b[p++] = 92;
       if (c === 0x22 || c === 0x5c) b[p++] = c;
       else if (c === 0x0a) b[p++] = 110;
@@ -96,7 +141,23 @@ export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number
     }
   }
   b[p++] = 34;
-  out.pos = p;
+  return p;
+}
+
+export function writeUint(out: ByteOutput, n: number): void {
+  out.pos = putUint(out.view, out.pos, n);
+}
+
+export function writeInt(out: ByteOutput, n: number): void {
+  out.pos = putInt(out.view, out.pos, n);
+}
+
+export function writeU64(out: ByteOutput, lo: number, hi: number): void {
+  out.pos = putU64(out.view, out.pos, lo, hi);
+}
+
+export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number, end: number): void {
+  out.pos = putStringBytes(out.buf, out.pos, src, start, end);
 }
 
 /** Writes a JS string known to need no escaping beyond `"` and `\` (our own names and numbers). */

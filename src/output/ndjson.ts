@@ -6,32 +6,50 @@
  * Key order is fixed: event_type, the header fields in schema order with
  * `time` right after `ts_ns`, the kind's own fields, then its flag booleans.
  */
-import { EVENT_FLAG_USER_READ_FAILED } from '../abi/constants.js';
+import { AF_INET, EVENT_FLAG_USER_READ_FAILED } from '../abi/constants.js';
 import { HEADER, KINDS, type KindLayout, type SchemaField, HEADER_FIELDS } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
-import { type ByteOutput } from './byte-output.js';
-import { writeCString, writeInt, writeStringBytes, writeU64, writeUint } from './json-bytes.js';
+import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
+import { putCString, putInt, putStringBytes, putU64, putUint } from './json-bytes.js';
 import { addressText, errnoName, familyName, openFlagsText } from './values.js';
 import { type WallClock } from './wall-clock.js';
 
-const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, Flag }
+const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus }
+
+/**
+ * A kind's plan, flattened into typed arrays: the loop reads five ints per
+ * step from one array instead of chasing step -> key -> bytes objects, and
+ * keeps the write position in a local for the whole line (json-bytes.ts).
+ * Both together, encoder only on 1M synthetic events: 610 -> 500 ns per event.
+ */
+interface Plan {
+  /** `{"event_type":"..."` */
+  readonly head: PackedBytes;
+  /** STEP_INTS ints per printed field: op, offset, arg, key start (word index in `keyWords`), key length in bytes. */
+  readonly code: Int32Array;
+  /** Every step's `,"name":` packed as words (see PackedBytes), one after another. */
+  readonly keyWords: Int32Array;
+  /** The kind's flag bits ORed together. */
+  readonly flagMask: number;
+  /**
+   * `,"a":true,"b":false...` for every combination of the kind's flags, indexed
+   * by `flags & flagMask`: one copy instead of a key and a boolean per flag.
+   */
+  readonly flagTails: readonly PackedBytes[];
+}
+const STEP_INTS = 5;
 
 interface Step {
   readonly op: Op;
-  /** `,"name":` (or `{"event_type":"..."` fused into the first step's key). */
-  readonly key: Uint8Array;
+  readonly key: string;
   readonly offset: number;
-  /** Buffer length for strings, flag bit for Flag, related field offset for Argv (size) and Addr (family). */
+  /** Buffer length for strings, related field offset for Argv (size) and Addr (family). */
   readonly arg: number;
 }
 
-interface Plan {
-  readonly head: Uint8Array;
-  readonly steps: readonly Step[];
-}
-
 const enc = new TextEncoder();
-const keyBytes = (name: string) => enc.encode(`,"${name}":`);
+const packText = (text: string) => new PackedBytes(enc.encode(text));
+const keyBytes = (name: string) => packText(`,"${name}":`);
 
 function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
   switch (f.view) {
@@ -49,7 +67,7 @@ function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
   }
 }
 
-function buildPlan(kind: KindLayout): Plan {
+function buildSteps(kind: KindLayout): Step[] {
   const steps: Step[] = [];
   const schemaFields = [...HEADER_FIELDS, ...kind.fields];
   const offsetOf = (name: string) => kind.layout.fields.find((x) => x.name === name)?.offset ?? -1;
@@ -60,34 +78,51 @@ function buildPlan(kind: KindLayout): Plan {
     if (op === Op.Argv) arg = offsetOf('args_size');
     if (op === Op.Addr) arg = offsetOf('family');
     if (op === Op.ExitStatus) {
-      steps.push({ op, key: keyBytes('exit_code'), offset: layout.offset, arg: 0 });
+      steps.push({ op, key: 'exit_code', offset: layout.offset, arg: 0 });
       return;
     }
-    steps.push({ op, key: keyBytes(op === Op.Argv ? 'argv' : layout.name), offset: layout.offset, arg });
-    if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: keyBytes('time'), offset: layout.offset, arg: 0 });
+    steps.push({ op, key: op === Op.Argv ? 'argv' : layout.name, offset: layout.offset, arg });
+    if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: 'time', offset: layout.offset, arg: 0 });
   });
-  for (const flag of kind.flags) steps.push({ op: Op.Flag, key: keyBytes(flag.outputName), offset: 0, arg: flag.bit });
-  return { head: enc.encode(`{"event_type":"${kind.eventType}"`), steps };
+  return steps;
+}
+
+function buildPlan(kind: KindLayout): Plan {
+  const steps = buildSteps(kind);
+  const keys = steps.map((s) => keyBytes(s.key));
+  const keyWords = new Int32Array(keys.reduce((n, k) => n + k.words.length, 0));
+  const code = new Int32Array(steps.length * STEP_INTS);
+  let w = 0;
+  steps.forEach((s, i) => {
+    code.set([s.op, s.offset, s.arg, w, keys[i].length], i * STEP_INTS);
+    keyWords.set(keys[i].words, w);
+    w += keys[i].words.length;
+  });
+  const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
+  const flagTails: PackedBytes[] = [];
+  for (let v = 0; v <= flagMask; v++) {
+    if ((v & ~flagMask) !== 0) continue;
+    flagTails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
+  }
+  return { head: packText(`{"event_type":"${kind.eventType}"`), code, keyWords, flagMask, flagTails };
 }
 
 const PLANS: (Plan | undefined)[] = [];
 for (const k of KINDS) PLANS[k.id] = buildPlan(k);
 const FLAGS_OFFSET = HEADER.fields.find((f) => f.name === 'flags')!.offset;
 
-const TRUE = enc.encode('true');
-const FALSE = enc.encode('false');
-const NULL = enc.encode('null');
+const NULL = packText('null');
 const ERROR_KEY = keyBytes('error');
 const SIGNAL_KEY = keyBytes('signal');
 
 /** Pre-escaped JSON string values for repeated texts (flags, errno names), keyed by number. */
 class TextCache {
-  private readonly map = new Map<number, Uint8Array>();
+  private readonly map = new Map<number, PackedBytes>();
   constructor(private readonly render: (n: number) => string) {}
-  get(n: number): Uint8Array {
+  get(n: number): PackedBytes {
     let v = this.map.get(n);
     if (v === undefined) {
-      v = enc.encode(JSON.stringify(this.render(n)));
+      v = packText(JSON.stringify(this.render(n)));
       if (this.map.size < 4096) this.map.set(n, v);
     }
     return v;
@@ -112,48 +147,53 @@ export class NdjsonEncoder {
     const plan = PLANS[kindId];
     if (plan === undefined) throw new RangeError(`ndjson: no plan for kind ${kindId}`);
     const view = this.dataViewFor(src);
-    out.bytes(plan.head);
+    const b = out.buf;
+    const ov = out.view;
+    let p = putPacked(ov, out.pos, plan.head);
     const flags = view.getUint16(at + FLAGS_OFFSET, true);
-    const steps = plan.steps;
-    for (let i = 0; i < steps.length; i++) {
-      const s = steps[i];
-      out.bytes(s.key);
-      const o = at + s.offset;
-      switch (s.op) {
-        case Op.U16: writeUint(out, view.getUint16(o, true)); break;
-        case Op.U32: writeUint(out, view.getUint32(o, true)); break;
-        case Op.S32: writeInt(out, view.getInt32(o, true)); break;
-        case Op.U64: writeU64(out, view.getUint32(o, true), view.getUint32(o + 4, true)); break;
+    const code = plan.code;
+    const keyWords = plan.keyWords;
+    for (let i = 0; i < code.length; i += STEP_INTS) {
+      // The step's key, a word at a time (see PackedBytes).
+      const keyStart = code[i + 3];
+      const keyLength = code[i + 4];
+      for (let k = 0; k < keyLength; k += 4) ov.setInt32(p + k, keyWords[keyStart + (k >> 2)], true);
+      p += keyLength;
+      const o = at + code[i + 1];
+      switch (code[i] as Op) {
+        case Op.U16: p = putUint(ov, p, view.getUint16(o, true)); break;
+        case Op.U32: p = putUint(ov, p, view.getUint32(o, true)); break;
+        case Op.S32: p = putInt(ov, p, view.getInt32(o, true)); break;
+        case Op.U64: p = putU64(ov, p, view.getUint32(o, true), view.getUint32(o + 4, true)); break;
         case Op.Ts:
-          if (this.clock === null) out.bytes(NULL);
-          else this.clock.write(out, view.getUint32(o, true), view.getUint32(o + 4, true));
+          if (this.clock === null) p = putPacked(ov, p, NULL);
+          else p = this.clock.put(b, ov, p, view, o);
           break;
-        case Op.CString: writeCString(out, src, o, s.arg); break;
-        case Op.Argv: writeArgv(out, src, o, view.getUint32(at + s.arg, true)); break;
-        case Op.OpenFlags: out.bytes(openFlagsJson.get(view.getUint32(o, true))); break;
+        case Op.CString: p = putCString(b, p, src, o, code[i + 2]); break;
+        case Op.Argv: p = putArgv(b, p, src, o, view.getUint32(at + code[i + 2], true)); break;
+        case Op.OpenFlags: p = putPacked(ov, p, openFlagsJson.get(view.getUint32(o, true))); break;
         case Op.Result: {
           const r = view.getInt32(o, true);
-          writeInt(out, r);
-          if (r < 0) { out.bytes(ERROR_KEY); out.bytes(errnoJson.get(-r)); }
+          p = putInt(ov, p, r);
+          if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r));
           break;
         }
-        case Op.Family: out.bytes(familyJson.get(view.getUint16(o, true))); break;
+        case Op.Family: p = putPacked(ov, p, familyJson.get(view.getUint16(o, true))); break;
         case Op.Addr: {
-          const family = view.getUint16(at + s.arg, true);
+          const family = view.getUint16(at + code[i + 2], true);
           const unreadable = (flags & EVENT_FLAG_USER_READ_FAILED) !== 0;
-          out.ascii(JSON.stringify(unreadable ? '' : addressText(family, src.subarray(o, o + 16))));
+          p = putAddress(b, ov, p, unreadable ? -1 : family, src, o);
           break;
         }
         case Op.ExitStatus: {
           const status = view.getUint32(o, true);
-          writeUint(out, (status >>> 8) & 0xff);
-          out.bytes(SIGNAL_KEY);
-          writeUint(out, status & 0x7f);
+          p = putUint(ov, p, (status >>> 8) & 0xff);
+          p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f);
           break;
         }
-        case Op.Flag: out.bytes((flags & s.arg) !== 0 ? TRUE : FALSE); break;
       }
     }
+    out.pos = putPacked(ov, p, plan.flagTails[flags & plan.flagMask]);
   }
 
   /** Writes one complete line for an accepted record. */
@@ -177,21 +217,42 @@ export function closeLine(out: ByteOutput): void {
   out.buf[out.pos++] = 10;
 }
 
+/**
+ * `"a.b.c.d"` for IPv4 straight from the bytes: IPv4 is the common case, and
+ * addressText + JSON.stringify built two strings per event. Other families go
+ * through addressText. `family` -1: the address was unreadable, so `""`.
+ */
+function putAddress(b: Uint8Array, ov: DataView, p: number, family: number, src: Uint8Array, o: number): number {
+  if (family === AF_INET) {
+    b[p++] = 34;
+    for (let i = 0; i < 4; i++) {
+      if (i > 0) b[p++] = 46;
+      p = putUint(ov, p, src[o + i]);
+    }
+    b[p++] = 34;
+    return p;
+  }
+  const text = JSON.stringify(family === -1 ? '' : addressText(family, src.subarray(o, o + 16)));
+  for (let i = 0; i < text.length; i++) b[p++] = text.charCodeAt(i);
+  return p;
+}
+
 /** `["arg0","arg1",...]` from the NUL-separated argv bytes at `o`, `size` bytes used (bounded by ARGS_LEN). */
-function writeArgv(out: ByteOutput, src: Uint8Array, o: number, size: number): void {
+function putArgv(b: Uint8Array, p: number, src: Uint8Array, o: number, size: number): number {
   const limit = Math.min(size, argsLen);
-  out.buf[out.pos++] = 91;
+  b[p++] = 91;
   let start = o;
   const end = o + limit;
   let first = true;
   for (let i = o; i <= end; i++) {
     if (i === end ? i > start : src[i] === 0) {
-      if (!first) out.buf[out.pos++] = 44;
-      writeStringBytes(out, src, start, i);
+      if (!first) b[p++] = 44;
+      p = putStringBytes(b, p, src, start, i);
       first = false;
       start = i + 1;
     }
   }
-  out.buf[out.pos++] = 93;
+  b[p++] = 93;
+  return p;
 }
 const argsLen = KINDS.find((k) => k.name === 'process_exec')!.layout.fields.find((f) => f.name === 'args')!.size;

@@ -3,14 +3,15 @@
  * the capture took at start. The date-and-seconds part is cached because
  * consecutive events nearly always share it.
  */
-import { type ByteOutput } from './byte-output.js';
+import { put8 } from './json-bytes.js';
 
 export class WallClock {
   /** realtime - monotonic, split into whole seconds and ns (0 <= ns < 1e9). */
   private readonly offsetSec: number;
   private readonly offsetNs: number;
   private cachedSec = Number.NaN;
-  private cachedPrefix = new Uint8Array(20);
+  /** `YYYY-MM-DDTHH:MM:SS.` of `cachedSec`, as little-endian words. */
+  private readonly cachedWords = new Int32Array(5);
 
   constructor(realtimeNs: bigint, monotonicNs: bigint) {
     const offset = realtimeNs - monotonicNs;
@@ -21,8 +22,17 @@ export class WallClock {
     this.offsetNs = Number(ns);
   }
 
-  /** Writes `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"` for the monotonic time lo/hi (u32 halves). */
-  write(out: ByteOutput, lo: number, hi: number): void {
+  /**
+   * Writes `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"` at `p` of `b` (`view` is over all
+   * of `b`) for the u64 monotonic time at `at` in `record`; returns the position
+   * after the closing quote. Reads the time itself rather than taking its u32
+   * halves: a call V8 does not inline boxes a number >= 2^30 into a fresh heap
+   * number, and this was the last allocation per event (--json on 1M events:
+   * 17 -> 11 scavenges, the same as --stats).
+   */
+  put(b: Uint8Array, view: DataView, p: number, record: DataView, at: number): number {
+    const lo = record.getUint32(at, true);
+    const hi = record.getUint32(at + 4, true);
     let sec: number;
     let ns: number;
     if (hi < 0x200000) {
@@ -39,20 +49,21 @@ export class WallClock {
     ns += this.offsetNs;
     if (ns >= 1e9) { sec++; ns -= 1e9; }
     if (sec !== this.cachedSec) this.cacheSecond(sec);
-    const b = out.buf;
-    let p = out.pos;
-    b[p++] = 34;
-    b.set(this.cachedPrefix, p);
-    p += 20;
-    for (let i = 8; i >= 0; i--) {
-      const q = Math.floor(ns / 10);
-      b[p + i] = 48 + (ns - q * 10);
-      ns = q;
-    }
-    p += 9;
-    b[p++] = 90;
-    b[p++] = 34;
-    out.pos = p;
+    // `"` + the cached 20-byte `YYYY-MM-DDTHH:MM:SS.` as five word stores.
+    b[p] = 34;
+    const w = this.cachedWords;
+    view.setInt32(p + 1, w[0], true);
+    view.setInt32(p + 5, w[1], true);
+    view.setInt32(p + 9, w[2], true);
+    view.setInt32(p + 13, w[3], true);
+    view.setInt32(p + 17, w[4], true);
+    // ns < 10^9: the first of nine digits, then eight.
+    const first = Math.floor(ns / 1e8);
+    b[p + 21] = 48 + first;
+    p = put8(view, p + 22, ns - first * 1e8);
+    b[p] = 90;
+    b[p + 1] = 34;
+    return p + 2;
   }
 
   /** The ISO text for a monotonic time, for slow paths (text output, stats). */
@@ -70,7 +81,11 @@ export class WallClock {
 
   private cacheSecond(sec: number): void {
     const text = `${isoSeconds(sec)}.`;
-    for (let i = 0; i < 20; i++) this.cachedPrefix[i] = text.charCodeAt(i);
+    const w = this.cachedWords;
+    for (let i = 0; i < 5; i++) {
+      const c = (k: number) => text.charCodeAt(4 * i + k);
+      w[i] = c(0) | (c(1) << 8) | (c(2) << 16) | (c(3) << 24);
+    }
     this.cachedSec = sec;
   }
 }

@@ -6,7 +6,7 @@ import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
 import { type Damage } from '../rgc/damage.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type CaptureTotals, type EndRecord } from '../rgc/meta-records.js';
-import { forEachRecord, RgcReader, type ReadSummary } from '../rgc/reader.js';
+import { RecordCursor, RgcReader, type ReadSummary } from '../rgc/reader.js';
 import { WallClock } from '../output/wall-clock.js';
 import { readInput } from './input.js';
 import { type EventSink } from './sinks.js';
@@ -60,6 +60,7 @@ export function replayFile(path: string, sink: EventSink, totals: ReplayTotals, 
     hooks.onDamage?.(path, d);
   };
 
+  const records = new RecordCursor();
   const reader = new RgcReader({
     manifest(m) {
       manifest = m;
@@ -67,19 +68,26 @@ export function replayFile(path: string, sink: EventSink, totals: ReplayTotals, 
     },
     frame(h, raw) {
       let index = 0;
-      const problem = forEachRecord(raw, (offset, length) => {
+      // The time range in locals for the frame, folded into the file's once per frame (see RecordCursor).
+      let fMinHi = minHi, fMinLo = minLo, fMaxHi = maxHi, fMaxLo = maxLo;
+      records.reset(raw);
+      while (records.next()) {
+        const offset = records.offset;
+        const length = records.length;
         const code = counts.dispatch(raw, offset, length);
         if (code > 0) {
           const lo = (raw[offset + 8] | (raw[offset + 9] << 8) | (raw[offset + 10] << 16) | (raw[offset + 11] << 24)) >>> 0;
           const hi = (raw[offset + 12] | (raw[offset + 13] << 8) | (raw[offset + 14] << 16) | (raw[offset + 15] << 24)) >>> 0;
-          if (hi < minHi || (hi === minHi && lo < minLo)) { minHi = hi; minLo = lo; }
-          if (hi > maxHi || (hi === maxHi && lo > maxLo)) { maxHi = hi; maxLo = lo; }
+          if (hi < fMinHi || (hi === fMinHi && lo < fMinLo)) { fMinHi = hi; fMinLo = lo; }
+          if (hi > fMaxHi || (hi === fMaxHi && lo > fMaxLo)) { fMaxHi = hi; fMaxLo = lo; }
           sink.event(code, raw, offset);
         } else {
           sink.rejected({ reason: reasonOfCode(code), rawKind: rawKindOf(raw, offset, length), length, frameSeq: h.seq, index });
         }
         index++;
-      });
+      }
+      minHi = fMinHi; minLo = fMinLo; maxHi = fMaxHi; maxLo = fMaxLo;
+      const problem = records.problem;
       if (problem !== null) {
         recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - index), detail: problem });
       } else if (index !== h.recordCount) {
