@@ -80,6 +80,17 @@ export class DispatchCounts {
     return code;
   }
 
+  /** Counts a record accepted by another classifier (decoding by a manifest's schema). */
+  countAccepted(kind: number): void {
+    this.acceptedByKind[kind]++;
+    this.acceptedTotal++;
+  }
+
+  /** Counts a record rejected by another classifier, by reason name. */
+  countRejectedReason(reason: InvalidReason, rawKind: number): void {
+    this.countRejected(-(REASON_CODES.indexOf(reason) + 1), rawKind);
+  }
+
   private countRejected(code: number, rawKind: number): void {
     const reason = reasonOfCode(code);
     let byKind = this.rejected.get(reason);

@@ -18,6 +18,8 @@ export const ExitCode = {
   Incomplete: 6,
   /** `rg-replay verify`: the file fails its checksums, hash chain, totals or signature. */
   VerifyFailed: 7,
+  /** `rg-replay audit`: the file's schema differs from this build's, or records failed schema checks. */
+  AuditMismatch: 8,
   /** rg-capture: not enough privilege (root, or CAP_BPF + CAP_PERFMON). */
   NoPrivilege: 10,
   /** rg-capture: this kernel or system lacks something capture needs (BTF, tracefs, libbpf). */

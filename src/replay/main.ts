@@ -1,62 +1,138 @@
 /**
- * rg-replay's command line: decode captures offline. Parses the command line, calls the
- * replay library, and maps every failure to one line and a documented exit code.
+ * rg-replay's command line: decode captures offline. Parses the command line,
+ * calls the replay library, and maps every failure to one line and a
+ * documented exit code.
  */
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { BrokenPipeError, writeAllSync } from '../common/fd-sink.js';
+import { TOOL_VERSION } from '../common/version.js';
 import { ByteOutput } from '../output/byte-output.js';
-import { FormatError } from '../rgc/errors.js';
 import { describeDamage } from '../rgc/damage.js';
+import { FormatError } from '../rgc/errors.js';
+import { auditExitCode, buildAudit, formatAuditText } from './audit.js';
+import { ProcessContextEncoder } from './context-json.js';
+import { compileFilter, type FilterOptions } from './filters.js';
 import { expandInputs } from './input.js';
-import { newTotals, replayFile } from './replay.js';
+import { replayMerged } from './merge.js';
+import { type FileReport, newTotals, replayFile, type ReplayHooks } from './replay.js';
+import { buildAlertEngine } from './rules/setup.js';
+import { ReplaySession } from './session.js';
 import { type EventSink, NdjsonSink, NullSink, TextSink } from './sinks.js';
 import { buildStats, formatStatsText } from './stats.js';
-import { TOOL_VERSION } from '../common/version.js';
+import { treeJson, treeText } from './tree.js';
 import { checkSegmentChain, formatVerifyText, loadPublicKey, verifyExitCode, verifyFile } from './verify.js';
+import { readManifestOnly, sameCapture } from './manifest-peek.js';
+import { Progress } from './progress.js';
 
-interface MainOptions {
+interface MainOptions extends FilterOptions {
   json?: boolean;
   stats?: boolean;
   color?: boolean;
+  alerts?: boolean;
+  detect?: boolean;
+  withEvents?: boolean;
+  rules?: string[];
+  alertPort?: string[];
+  alertCidr?: string[];
+  context?: boolean;
+  schema?: string;
 }
 
 /** Damage lines printed per file before summarising the rest. */
 const DAMAGE_LINES = 20;
+const collect = (v: string, acc: string[]) => [...acc, v];
 
 function stderr(line: string): void {
   process.stderr.write(`rg-replay: ${line}\n`);
 }
 
-export function runReplay(paths: string[], opts: MainOptions): number {
+interface RunResult {
+  readonly session: ReplaySession;
+  readonly stats: ReturnType<typeof buildStats>;
+  readonly files: readonly FileReport[];
+}
+
+/** Replays inputs through a session: sequentially for one capture's segments, merged by time otherwise. */
+export function runSession(paths: string[], opts: MainOptions, sinkFor: (context: ProcessContextEncoder | null) => EventSink, needTable: boolean): RunResult {
   const inputs = expandInputs(paths);
-  const out = new ByteOutput((bytes) => writeAllSync(1, bytes));
-  const useColor = opts.color !== false && !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const sink: EventSink = opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out) : new TextSink(out, useColor);
+  if (inputs.length > 1 && inputs.includes('-')) throw new CliError('stdin (-) can only be replayed on its own', ExitCode.Usage);
+  const filter = compileFilter(opts);
+  const alerts = buildAlertEngine(opts);
+  const withProcesses = needTable || opts.context !== false || filter.active || alerts !== null;
+  let session: ReplaySession;
+  const contextEncoder = opts.context === false ? null : new ProcessContextEncoder((host) => session.clockForHost(host));
+  session = new ReplaySession({
+    sink: sinkFor(withProcesses ? contextEncoder : null), filter, withProcesses, keepProcessHistory: needTable, alerts,
+    alertsOnly: opts.alerts === true, withSourceEvents: opts.withEvents === true, schema: parseSchemaMode(opts.schema),
+  });
   const totals = newTotals();
   let printed = 0;
-  for (const path of inputs) {
-    printed = 0;
-    replayFile(path, sink, totals, {
-      onDamage(p, d) {
-        if (printed++ < DAMAGE_LINES) stderr(`${p}: ${describeDamage(d)}`);
-      },
-    });
+  const hooks: ReplayHooks = { onDamage(p, d) { if (printed++ < DAMAGE_LINES) stderr(`${p}: ${describeDamage(d)}`); } };
+  const progress = Progress.maybe(inputs);
+  if (inputs.length > 1 && !sameCapture(inputs.map(readManifestOnly))) {
+    replayMerged(inputs, session, totals, hooks);
+  } else {
+    for (const path of inputs) {
+      printed = 0;
+      replayFile(path, session, totals, hooks);
+      progress?.update(totals.files.reduce((n, f) => n + f.summary.bytesRead, 0));
+    }
   }
-  const stats = buildStats(totals);
-  if (opts.stats) {
-    const text = opts.json ? JSON.stringify(stats) + '\n' : formatStatsText(stats);
-    writeAllSync(1, Buffer.from(text));
-  }
+  progress?.clear();
+  return { session, stats: buildStats(totals, session.counts), files: totals.files };
+}
+
+function parseSchemaMode(s: string | undefined): 'build' | 'manifest' {
+  if (s === undefined || s === 'build' || s === 'manifest') return s ?? 'build';
+  throw new CliError(`--schema must be 'build' or 'manifest', got ${JSON.stringify(s)}`, ExitCode.Usage);
+}
+
+export function reportAndExit(result: RunResult): number {
+  const { stats, session } = result;
   for (const f of stats.files) {
     if (f.damage_count > DAMAGE_LINES) stderr(`${f.path}: ${f.damage_count - DAMAGE_LINES} more damage reports (see --stats)`);
     if (!f.complete && !f.damaged) stderr(`${f.path}: incomplete: no end record (the capture was killed or the file was cut); all ${f.frames} frames read replayed`);
   }
   if (stats.lost.kernel + stats.lost.user > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks (reported as invalid_record)`);
+  if (session.options.alerts !== null) stderr(`${session.alertCount} alert(s)`);
   if (stats.damaged) return ExitCode.Damaged;
   if (!stats.complete) return ExitCode.Incomplete;
   return ExitCode.Ok;
+}
+
+export function runReplay(paths: string[], opts: MainOptions): number {
+  const out = new ByteOutput((bytes) => writeAllSync(1, bytes));
+  const useColor = opts.color !== false && !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor)), false);
+  if (opts.stats) {
+    const text = opts.json ? JSON.stringify(result.stats) + '\n' : formatStatsText(result.stats);
+    writeAllSync(1, Buffer.from(text));
+  }
+  return reportAndExit(result);
+}
+
+function addFilterOptions(c: Command): Command {
+  return c
+    .option('--kind <kinds>', 'only these event types (process_start, process_fork, process_exit, file_open, net_connect; repeatable or comma-separated)', collect, [])
+    .option('--pid <pid>', 'only events of this process (repeatable)', collect, [])
+    .option('--tree', 'with --pid: include all descendants')
+    .option('--comm <name>', 'only events whose comm is exactly this (repeatable)', collect, [])
+    .option('--uid <uid>', 'only events of this user id (repeatable)', collect, [])
+    .option('--path-prefix <path>', 'only file opens and execs under this path (repeatable)', collect, [])
+    .option('--since <time>', 'from this wall-clock time (ISO-8601) or offset from capture start (90s, 5m)')
+    .option('--until <time>', 'up to this wall-clock time or offset from capture start');
+}
+
+function addRuleOptions(c: Command): Command {
+  return c
+    .option('--detect', 'run the built-in detections and print alerts after their source events')
+    .option('--alerts', 'print only alerts (built-in detections plus --rules)')
+    .option('--with-events', 'with --alerts: also print each alert\'s source event')
+    .option('--rules <file>', 'TOML rule file (repeatable); see rules/*.toml', collect, [])
+    .option('--alert-port <port>', 'alert on connects to this port (repeatable; replaces the default list)', collect, [])
+    .option('--alert-cidr <cidr>', 'alert on connects into this network (repeatable)', collect, []);
 }
 
 export function buildProgram(): Command {
@@ -67,26 +143,62 @@ export function buildProgram(): Command {
     .option('--json', 'one JSON object per event (NDJSON); with --stats, the summary as JSON')
     .option('--stats', 'print a summary (counts by kind, invalid records, loss, time range) instead of events')
     .option('--no-color', 'never color text output (NO_COLOR is honoured too)')
+    .option('--no-context', 'leave out the process context of each event')
+    .option('--schema <which>', "decode by 'build' (this build's layouts, default) or 'manifest' (the file's own layouts, for the fields this build knows)");
+  addFilterOptions(program);
+  addRuleOptions(program);
+  program
     .addHelpText('after', `
+Commands:
+  rg-replay tree FILE...       the process tree, with what each process did
+  rg-replay audit FILE...      the file's schema against this build's, invalid records, loss, damage
+  rg-replay verify FILE...     checksums, hash chain, totals, signature: was the file altered?
+
 Examples:
-  rg-replay captures/demo.rgc --json            every event as NDJSON
-  rg-replay host.rgc --stats                    what the capture holds, and whether it is intact
-  zstd -dc host.rgc | xxd | head                the raw records (a capture is a valid zstd stream)
+  rg-replay captures/demo.rgc --json                 every event as NDJSON, with process context
+  rg-replay host.rgc --alerts                        only what the built-in detections flag
+  rg-replay host.rgc --pid 4242 --tree --kind file_open
+  rg-replay segments/ --since 2026-11-25T08:00:00Z --until 10m
 
 Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported version,
-            5 damaged (frames skipped), 6 incomplete (no end record), 1 internal error.`)
+            5 damaged (frames skipped), 6 incomplete (no end record), 7 verify: altered, 1 internal error.`)
     .exitOverride()
     .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .action((files: string[], opts: MainOptions) => {
       process.exitCode = runReplay(files, opts);
     });
+
+  program.command('tree')
+    .description('print the process tree the capture saw, with counts of what each process did')
+    .argument('<files...>', 'capture files or directories')
+    .option('--json', 'the tree as JSON')
+    .action((files: string[], opts: { json?: boolean }) => {
+      const result = runSession(files, { context: false }, () => new NullSink(), true);
+      const table = result.session.table!;
+      const text = opts.json ? JSON.stringify(treeJson(table, result.session.clockForHost)) + '\n' : treeText(table);
+      writeAllSync(1, Buffer.from(text));
+      process.exitCode = reportAndExit(result);
+    });
+
+  program.command('audit')
+    .description("compare the file's schema with this build's, kind by kind; count invalid records, loss and damage")
+    .argument('<files...>', 'capture files or directories')
+    .option('--json', 'the audit as JSON')
+    .option('--schema <which>', "judge records by 'build' (this build's layouts) or 'manifest' (the file's own layouts)", 'build')
+    .action((files: string[], opts: { json?: boolean; schema: string }) => {
+      const result = runSession(files, { context: false, schema: parseSchemaMode(opts.schema) }, () => new NullSink(), false);
+      const report = buildAudit(result.stats, result.files, opts.schema === 'manifest' ? 'manifest' : 'build');
+      writeAllSync(1, Buffer.from(opts.json ? JSON.stringify(report) + '\n' : formatAuditText(report)));
+      process.exitCode = auditExitCode(report, reportAndExit(result));
+    });
+
   program.command('verify')
     .description('check checksums, hash chain, sequence numbers, totals and signature; print a verdict and the file SHA-256')
     .argument('<files...>', 'capture files (or directories of segments)')
     .option('--pubkey <file>', 'Ed25519 public key (PEM) that must have signed the end record')
     .option('--json', 'one JSON object per file')
-    .addHelpText('after', '\nExit codes: 0 verified, 6 incomplete (no end record, nothing altered), 7 altered, 3 unreadable, 4 not a capture.')
+    .addHelpText('after', '\nExit codes: 0 verified, 6 incomplete (no end record, nothing altered), 7 altered, 3 unreadable.')
     .action((files: string[], opts: { pubkey?: string; json?: boolean }) => {
       const key = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
       const reports = expandInputs(files).map((f) => verifyFile(f, key));
@@ -107,9 +219,7 @@ export function main(argv: string[]): void {
 }
 
 function exitCodeFor(e: unknown): number {
-  if (e instanceof CommanderError) {
-    return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-  }
+  if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   if (e instanceof BrokenPipeError) return ExitCode.Ok;
   if (e instanceof CliError) {
     stderr(e.message);

@@ -1,15 +1,17 @@
 /**
- * The replay loop: file bytes -> RgcReader -> dispatcher -> sink, with every
- * count an analyst needs afterwards (kinds, rejections, loss, damage, time range).
+ * The replay loop: file bytes -> RgcReader -> dispatcher -> session, with
+ * every count an analyst needs afterwards (kinds, rejections, loss, damage,
+ * time range). One input, or segments of one capture, replay in file order;
+ * independent captures are merged in wall-clock order (merge.ts).
  */
-import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
 import { type Damage } from '../rgc/damage.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type CaptureTotals, type EndRecord } from '../rgc/meta-records.js';
 import { RecordCursor, RgcReader, type ReadSummary } from '../rgc/reader.js';
-import { WallClock } from '../output/wall-clock.js';
 import { readInput } from './input.js';
-import { type EventSink } from './sinks.js';
+import { type InputContext, type ReplaySession } from './session.js';
+import { ManifestSchemaTranslator } from './schema-audit.js';
+import { rawKindOf, REASON_CODES } from '../abi/dispatch.js';
 
 /** Damage entries kept in memory per file; the rest are only counted (a hostile file could hold millions). */
 const MAX_DAMAGE_KEPT = 1000;
@@ -26,7 +28,6 @@ export interface FileReport {
 }
 
 export interface ReplayTotals {
-  readonly counts: DispatchCounts;
   readonly files: FileReport[];
   /** Smallest and largest ts_ns of accepted records (null when none). */
   minTs: bigint | null;
@@ -39,39 +40,92 @@ export interface ReplayHooks {
 }
 
 export function newTotals(): ReplayTotals {
-  return { counts: new DispatchCounts(), files: [], minTs: null, maxTs: null };
+  return { files: [], minTs: null, maxTs: null };
 }
 
-/** Replays one input into `sink`, adding to `totals`. */
-export function replayFile(path: string, sink: EventSink, totals: ReplayTotals, hooks: ReplayHooks = {}): FileReport {
-  let manifest: Manifest | null = null;
-  let end: EndRecord | null = null;
-  let stats: CaptureTotals | null = null;
-  const damage: Damage[] = [];
-  let damageCount = 0;
-  const counts = totals.counts;
+/** Collects what a file says about itself while it is read. */
+export class FileState {
+  manifest: Manifest | null = null;
+  end: EndRecord | null = null;
+  stats: CaptureTotals | null = null;
+  readonly damage: Damage[] = [];
+  damageCount = 0;
+  ctx: InputContext;
+  /** With --schema manifest: decodes this file's records by its own manifest's layouts. */
+  translator: ManifestSchemaTranslator | null = null;
+
+  constructor(readonly path: string, private readonly session: ReplaySession, private readonly hooks: ReplayHooks) {
+    this.ctx = session.contextFor(path, null);
+  }
+
+  onManifest(m: Manifest): void {
+    this.manifest = m;
+    this.ctx = this.session.contextFor(this.path, m);
+    if (this.session.options.schema === 'manifest') this.translator = new ManifestSchemaTranslator(m.schema);
+  }
+
+  recordDamage = (d: Damage): void => {
+    this.damageCount++;
+    if (this.damage.length < MAX_DAMAGE_KEPT) this.damage.push(d);
+    this.hooks.onDamage?.(this.path, d);
+  };
+
+  report(summary: ReadSummary): FileReport {
+    return { path: this.path, manifest: this.manifest, summary, end: this.end, totals: this.stats, damage: this.damage, damageCount: this.damageCount };
+  }
+}
+
+/** The frame's records decoded by the file's own schema (slow path: --schema manifest). Returns the record count. */
+function replayTranslated(t: ManifestSchemaTranslator, records: RecordCursor, raw: Uint8Array, seq: number, session: ReplaySession, ctx: InputContext): number {
+  let index = 0;
+  while (records.next()) {
+    const { offset, length } = records;
+    const verdict = t.classify(raw, offset, length);
+    if (typeof verdict === 'number') {
+      session.counts.countAccepted(verdict);
+      const { record, unavailable } = t.translate(verdict, raw, offset);
+      session.accept(ctx, verdict, record, 0, unavailable);
+    } else {
+      session.counts.countRejectedReason(verdict, rawKindOf(raw, offset, length));
+      session.reject(-(REASON_CODES.indexOf(verdict) + 1), raw, offset, length, seq, index);
+    }
+    index++;
+  }
+  return index;
+}
+
+export function foldTimeRange(totals: ReplayTotals, minHi: number, minLo: number, maxHi: number, maxLo: number): void {
+  if (maxHi < 0) return;
+  const min = (BigInt(minHi) << 32n) | BigInt(minLo);
+  const max = (BigInt(maxHi) << 32n) | BigInt(maxLo);
+  if (totals.minTs === null || min < totals.minTs) totals.minTs = min;
+  if (totals.maxTs === null || max > totals.maxTs) totals.maxTs = max;
+}
+
+/** Replays one input in file order through `session`, adding to `totals`. */
+export function replayFile(path: string, session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): FileReport {
+  const file = new FileState(path, session, hooks);
+  const counts = session.counts;
+  const sink = session.options.sink;
   // Time range tracked as two u32 halves to stay off BigInt per record.
   let minHi = 0xffffffff, minLo = 0xffffffff, maxHi = -1, maxLo = -1;
   sink.begin(null);
 
-  const recordDamage = (d: Damage) => {
-    damageCount++;
-    if (damage.length < MAX_DAMAGE_KEPT) damage.push(d);
-    hooks.onDamage?.(path, d);
-  };
-
   const records = new RecordCursor();
   const reader = new RgcReader({
     manifest(m) {
-      manifest = m;
-      sink.begin(new WallClock(m.clock.realtime_ns, m.clock.monotonic_ns));
+      file.onManifest(m);
+      sink.begin(file.ctx.clock);
     },
     frame(h, raw) {
       let index = 0;
       // The time range in locals for the frame, folded into the file's once per frame (see RecordCursor).
       let fMinHi = minHi, fMinLo = minLo, fMaxHi = maxHi, fMaxLo = maxLo;
+      const ctx = file.ctx;
       records.reset(raw);
-      while (records.next()) {
+      if (file.translator !== null) {
+        index = replayTranslated(file.translator, records, raw, h.seq, session, ctx);
+      } else while (records.next()) {
         const offset = records.offset;
         const length = records.length;
         const code = counts.dispatch(raw, offset, length);
@@ -80,34 +134,29 @@ export function replayFile(path: string, sink: EventSink, totals: ReplayTotals, 
           const hi = (raw[offset + 12] | (raw[offset + 13] << 8) | (raw[offset + 14] << 16) | (raw[offset + 15] << 24)) >>> 0;
           if (hi < fMinHi || (hi === fMinHi && lo < fMinLo)) { fMinHi = hi; fMinLo = lo; }
           if (hi > fMaxHi || (hi === fMaxHi && lo > fMaxLo)) { fMaxHi = hi; fMaxLo = lo; }
-          sink.event(code, raw, offset);
+          session.accept(ctx, code, raw, offset);
         } else {
-          sink.rejected({ reason: reasonOfCode(code), rawKind: rawKindOf(raw, offset, length), length, frameSeq: h.seq, index });
+          session.reject(code, raw, offset, length, h.seq, index);
         }
         index++;
       }
       minHi = fMinHi; minLo = fMinLo; maxHi = fMaxHi; maxLo = fMaxLo;
       const problem = records.problem;
       if (problem !== null) {
-        recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - index), detail: problem });
+        file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - index), detail: problem });
       } else if (index !== h.recordCount) {
-        recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, detail: `frame holds ${index} records, header says ${h.recordCount}` });
+        file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, detail: `frame holds ${index} records, header says ${h.recordCount}` });
       }
     },
-    stats(t) { stats = t; },
-    end(e) { end = e; stats = e; },
-    damage: recordDamage,
+    stats(t) { file.stats = t; },
+    end(e) { file.end = e; file.stats = e; },
+    damage: file.recordDamage,
   });
   readInput(path, (chunk) => reader.push(chunk));
   const summary = reader.finish();
   sink.flush();
-  if (maxHi >= 0) {
-    const min = (BigInt(minHi) << 32n) | BigInt(minLo);
-    const max = (BigInt(maxHi) << 32n) | BigInt(maxLo);
-    if (totals.minTs === null || min < totals.minTs) totals.minTs = min;
-    if (totals.maxTs === null || max > totals.maxTs) totals.maxTs = max;
-  }
-  const report: FileReport = { path, manifest, summary, end, totals: stats, damage, damageCount };
+  foldTimeRange(totals, minHi, minLo, maxHi, maxLo);
+  const report = file.report(summary);
   totals.files.push(report);
   return report;
 }

@@ -6,6 +6,7 @@ import { KIND_BY_ID, KINDS } from '../abi/schema.js';
 import { describeDamage } from '../rgc/damage.js';
 import { sumLost } from '../rgc/meta-records.js';
 import { WallClock } from '../output/wall-clock.js';
+import { type DispatchCounts } from '../abi/dispatch.js';
 import { type ReplayTotals } from './replay.js';
 
 export interface StatsReport {
@@ -25,11 +26,11 @@ export interface StatsReport {
   readonly kernel: string | null;
 }
 
-export function buildStats(t: ReplayTotals): StatsReport {
+export function buildStats(t: ReplayTotals, counts: DispatchCounts): StatsReport {
   const byKind: Record<string, number> = {};
-  for (const k of KINDS) byKind[k.eventType] = t.counts.acceptedByKind[k.id];
+  for (const k of KINDS) byKind[k.eventType] = counts.acceptedByKind[k.id];
   const byReason: Record<string, Record<string, number>> = {};
-  for (const [reason, kinds] of t.counts.rejected) {
+  for (const [reason, kinds] of counts.rejected) {
     byReason[reason] = {};
     for (const [kind, n] of [...kinds].sort((a, b) => a[0] - b[0])) {
       byReason[reason][kind < 0 ? 'none' : KIND_BY_ID[kind]?.eventType ?? String(kind)] = n;
@@ -54,9 +55,9 @@ export function buildStats(t: ReplayTotals): StatsReport {
     })),
     complete: t.files.every((f) => f.summary.complete),
     damaged: t.files.some((f) => f.summary.damaged),
-    events: t.counts.acceptedTotal,
+    events: counts.acceptedTotal,
     by_kind: byKind,
-    invalid: { total: t.counts.rejectedTotal, by_reason: byReason },
+    invalid: { total: counts.rejectedTotal, by_reason: byReason },
     lost: { kernel: sumLost(lostByCpu.map((n) => n ?? 0)), user: lostUser, kernel_by_cpu: Array.from(lostByCpu, (n) => n ?? 0) },
     time_range: {
       first: t.minTs !== null && clock ? clock.format(t.minTs) : null,

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN_RUNS, goldenPath, REPO_ROOT, REPLAY_BIN, runReplayCli } from '../support/golden.js';
+import { GOLDEN_RUNS, goldenArgs, goldenPath, REPO_ROOT, REPLAY_BIN, runReplayCli } from '../support/golden.js';
 
 const captures = readdirSync(`${REPO_ROOT}captures`).filter((n) => n.endsWith('.rgc')).sort();
 
@@ -14,8 +14,8 @@ describe('golden replay output (regenerate only with `npm run gen:fixtures`)', (
     for (const run of GOLDEN_RUNS) {
       it(`${capture} ${run.args.join(' ')} matches ${goldenPath(capture, run.suffix)} byte for byte`, () => {
         const expected = readFileSync(`${REPO_ROOT}${goldenPath(capture, run.suffix)}`);
-        const first = runReplayCli([`captures/${capture}`, ...run.args]);
-        const second = runReplayCli([`captures/${capture}`, ...run.args]);
+        const first = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
+        const second = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
         expect(first.stdout.equals(expected)).toBe(true);
         expect(second.stdout.equals(first.stdout)).toBe(true);
       });

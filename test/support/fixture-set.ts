@@ -6,7 +6,8 @@
 import { AF_INET6, EventKind, EVENT_FLAG_COMM_TRUNCATED, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED, EVENT_SCHEMA_VERSION, HEADER_SIZE, PATH_LEN } from '../../src/abi/index.js';
 import { encodeRecord } from '../../src/abi/encode.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, ipv4, ipv6, openRecord, type Identity } from './records.js';
-import { writeSynthetic, SYNTHETIC_MONOTONIC_NS } from './synthetic.js';
+import { syntheticManifest, writeSynthetic, SYNTHETIC_MONOTONIC_NS } from './synthetic.js';
+import { describeSchema } from '../../src/abi/manifest-schema.js';
 
 const T0 = SYNTHETIC_MONOTONIC_NS + 5_000_000n;
 const ms = (n: number) => T0 + BigInt(n) * 1_000_000n;
@@ -70,5 +71,47 @@ export function syntheticFixtures(): Fixture[] {
     { name: 'synthetic-all-kinds', bytes: writeSynthetic({ records, frameBreaks: [5, 12], statsAfter: [12], lostKernelByCpu: [0, 0] }) },
     { name: 'synthetic-incomplete', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 8), frameBreaks: [3], noEnd: true }) },
     { name: 'synthetic-lost', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 4), lostKernelByCpu: [3, 11] }) },
+    { name: 'synthetic-schema-newer', bytes: newerSchemaCapture() },
+    { name: 'synthetic-schema-resized', bytes: resizedSchemaCapture() },
   ];
+}
+
+/** A newer build's capture: schema version 2, file_open grew a u64 `ino` field (344 -> 352 bytes). */
+export function newerSchemaCapture(): Uint8Array {
+  const schema = describeSchema();
+  const kinds = schema.kinds.map((k) => (k.name !== 'file_open' ? k : {
+    ...k, size: k.size + 8, fields: [...k.fields, { name: 'ino', type: 'u64' as const, offset: k.size, count: 1 }],
+  }));
+  const manifest = syntheticManifest({ tool: { name: 'rand-guard', version: '0.2.0-future' }, schema: { ...schema, version: 2, kinds } });
+  const records = allKindsRecords().slice(0, 6).map((r) => {
+    const kind = new DataView(r.buffer, r.byteOffset).getUint16(2, true);
+    const grown = new Uint8Array(kind === EventKind.FileOpen ? r.length + 8 : r.length);
+    grown.set(r);
+    const view = new DataView(grown.buffer);
+    view.setUint16(0, 2, true);
+    if (kind === EventKind.FileOpen) {
+      view.setUint32(4, grown.length, true);
+      view.setBigUint64(r.length, 0x1234n, true);
+    }
+    return grown;
+  });
+  return writeSynthetic({ records, manifest });
+}
+
+/** A build with PATH_LEN 512 that forgot to bump the schema version: file_open is 600 bytes, path is char[512]. */
+export function resizedSchemaCapture(): Uint8Array {
+  const schema = describeSchema();
+  const kinds = schema.kinds.map((k) => (k.name !== 'file_open' ? k : {
+    ...k, size: k.size + 256, fields: k.fields.map((f) => (f.name === 'path' ? { ...f, count: 512 } : f)),
+  }));
+  const manifest = syntheticManifest({ tool: { name: 'rand-guard', version: '0.1.0-pathlen512' }, schema: { ...schema, kinds } });
+  const records = allKindsRecords().slice(0, 6).map((r) => {
+    const kind = new DataView(r.buffer, r.byteOffset).getUint16(2, true);
+    if (kind !== EventKind.FileOpen) return r;
+    const grown = new Uint8Array(r.length + 256);
+    grown.set(r);
+    new DataView(grown.buffer).setUint32(4, grown.length, true);
+    return grown;
+  });
+  return writeSynthetic({ records, manifest });
 }

@@ -9,7 +9,16 @@ export const GOLDEN_RUNS: readonly { suffix: string; args: string[] }[] = [
   { suffix: 'ndjson', args: ['--json'] },
   { suffix: 'stats.json', args: ['--stats', '--json'] },
   { suffix: 'txt', args: ['--no-color'] },
+  { suffix: 'audit.txt', args: ['audit'] },
+  { suffix: 'manifest-schema.ndjson', args: ['--json', '--schema', 'manifest'] },
+  { suffix: 'alerts.ndjson', args: ['--alerts', '--json'] },
+  { suffix: 'tree.txt', args: ['tree'] },
 ];
+
+/** Subcommands take the file after their name. */
+export function goldenArgs(capture: string, args: readonly string[]): string[] {
+  return ['audit', 'tree', 'verify'].includes(args[0]) ? [args[0], capture, ...args.slice(1)] : [capture, ...args];
+}
 
 export function goldenPath(capture: string, suffix: string): string {
   return `test/golden/${capture.replace(/\.rgc$/, '')}.${suffix}`;

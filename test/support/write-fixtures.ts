@@ -4,7 +4,7 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { syntheticFixtures } from './fixture-set.js';
-import { GOLDEN_RUNS, goldenPath, runReplayCli } from './golden.js';
+import { GOLDEN_RUNS, goldenArgs, goldenPath, runReplayCli } from './golden.js';
 
 const root = new URL('../../../', import.meta.url);
 for (const f of syntheticFixtures()) {
@@ -13,7 +13,7 @@ for (const f of syntheticFixtures()) {
 }
 for (const capture of readdirSync(new URL('captures/', root)).filter((n) => n.endsWith('.rgc'))) {
   for (const run of GOLDEN_RUNS) {
-    const { stdout } = runReplayCli([`captures/${capture}`, ...run.args]);
+    const { stdout } = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
     writeFileSync(new URL(goldenPath(capture, run.suffix), root), stdout);
   }
   process.stderr.write(`wrote golden files for ${capture}\n`);

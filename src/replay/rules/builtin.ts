@@ -1,0 +1,62 @@
+/**
+ * Built-in detections, as rules in the same engine user rules run in:
+ * persistence writes, execution from world-writable or deleted locations,
+ * and connects to configured ports and networks.
+ */
+import { type Rule } from './model.js';
+
+/** Common reverse-shell and C2 listener ports; override with [detections] ports = [...]. */
+export const DEFAULT_ALERT_PORTS = [1337, 4444, 4445, 5555, 6666, 6667, 31337];
+
+const writeOk = { write: { equals: true }, result: { gte: 0 } };
+
+export function builtinRules(ports: readonly number[], cidrs: readonly string[]): Rule[] {
+  const rules: Rule[] = [
+    {
+      id: 'persistence.cron', title: 'Cron job written', severity: 'high', events: ['file_open'], match: writeOk,
+      any: [
+        { path: { prefix: ['/etc/cron.d/', '/etc/cron.hourly/', '/etc/cron.daily/', '/etc/cron.weekly/', '/etc/cron.monthly/', '/var/spool/cron/'] } },
+        { path: { equals: ['/etc/crontab', '/etc/anacrontab'] } },
+      ],
+    },
+    {
+      id: 'persistence.systemd', title: 'systemd unit written', severity: 'high', events: ['file_open'], match: writeOk,
+      any: [
+        { path: { prefix: ['/etc/systemd/system/', '/etc/systemd/user/', '/usr/lib/systemd/system/', '/lib/systemd/system/', '/run/systemd/system/'] } },
+        { path: { contains: '/.config/systemd/user/' } },
+      ],
+    },
+    {
+      id: 'persistence.ssh_authorized_keys', title: 'SSH authorized_keys written', severity: 'high', events: ['file_open'], match: writeOk,
+      // A relative name is matched too: the capture cannot resolve the working directory.
+      any: [{ path: { suffix: ['/authorized_keys', '/authorized_keys2'] } }, { path: { equals: ['authorized_keys', 'authorized_keys2'] } }],
+    },
+    {
+      id: 'persistence.ld_preload', title: '/etc/ld.so.preload written', severity: 'critical', events: ['file_open'],
+      match: { ...writeOk, path: { equals: '/etc/ld.so.preload' } }, any: [],
+    },
+    {
+      id: 'persistence.shell_startup', title: 'Shell start-up file written', severity: 'medium', events: ['file_open'], match: writeOk,
+      any: [
+        { path: { equals: ['/etc/profile', '/etc/bash.bashrc', '/etc/zsh/zshrc', '/etc/zsh/zprofile', '/etc/environment'] } },
+        { path: { prefix: '/etc/profile.d/' } },
+        { path: { suffix: ['/.bashrc', '/.bash_profile', '/.bash_login', '/.bash_logout', '/.profile', '/.zshrc', '/.zprofile', '/.zshenv'] } },
+      ],
+    },
+    {
+      id: 'execution.tmp', title: 'Program executed from a world-writable directory', severity: 'high', events: ['process_start'],
+      match: { filename: { prefix: ['/tmp/', '/dev/shm/', '/var/tmp/', '/run/shm/'] } }, any: [],
+    },
+    {
+      id: 'execution.deleted', title: 'Deleted or memory-only program executed', severity: 'critical', events: ['process_start'], match: {},
+      any: [{ exe_deleted: { equals: true } }, { filename: { prefix: ['/dev/fd/', '/proc/self/fd/', 'memfd:'] } }],
+    },
+  ];
+  const network: Rule['any'][number][] = [];
+  if (ports.length > 0) network.push({ port: { one_of: [...ports] } });
+  if (cidrs.length > 0) network.push({ addr: { cidr: [...cidrs] } });
+  if (network.length > 0) {
+    rules.push({ id: 'network.watched_destination', title: 'Connect to a watched port or network', severity: 'high', events: ['net_connect'], match: {}, any: network });
+  }
+  return rules;
+}

@@ -1,0 +1,106 @@
+/**
+ * Reads `--rules rules.toml`: `[[rules]]` tables with id, title, severity,
+ * event(s), `match` and optional `any`; and an optional `[detections]` table
+ * configuring the built-in network detection (ports, cidrs). Every mistake is
+ * reported with the rule's position and what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'smol-toml';
+import { KINDS } from '../../abi/schema.js';
+import { CliError, ExitCode } from '../../common/exit-codes.js';
+import { cidrBlock } from './evaluate.js';
+import { CONDITION_OPS, type Condition, type Match, type Rule, SEVERITIES, type Severity } from './model.js';
+
+export interface RuleFile {
+  readonly rules: Rule[];
+  readonly ports: number[] | null;
+  readonly cidrs: string[] | null;
+}
+
+const EVENT_TYPES = new Set(['alert', ...KINDS.map((k) => k.eventType)]);
+const MAX_RULE_FILE_BYTES = 4 << 20;
+
+export function loadRuleFile(path: string): RuleFile {
+  let text: string;
+  try {
+    const bytes = readFileSync(path);
+    if (bytes.length > MAX_RULE_FILE_BYTES) throw new CliError(`${path}: rule file larger than 4 MiB`, ExitCode.Usage);
+    text = bytes.toString('utf8');
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read rules ${path}`, ExitCode.Io);
+  }
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    throw new CliError(`${path}: not valid TOML: ${first}`, ExitCode.Usage);
+  }
+  return parseRuleDocument(doc, path);
+}
+
+export function parseRuleDocument(doc: Record<string, unknown>, source: string): RuleFile {
+  const bad = (where: string, what: string): never => { throw new CliError(`${source}: ${where}: ${what}`, ExitCode.Usage); };
+  for (const key of Object.keys(doc)) if (key !== 'rules' && key !== 'detections') bad(key, 'unknown top-level key (expected [[rules]] or [detections])');
+  const raw = doc.rules ?? [];
+  if (!Array.isArray(raw)) return bad('rules', 'must be an array of tables ([[rules]])');
+  const seen = new Set<string>();
+  const rules = raw.map((r, i) => {
+    const where = `rules[${i}]`;
+    if (!isTable(r)) return bad(where, 'must be a table');
+    for (const key of Object.keys(r)) if (!['id', 'title', 'severity', 'event', 'events', 'match', 'any'].includes(key)) bad(where, `unknown key ${key}`);
+    if (typeof r.id !== 'string' || !/^[\w.-]{1,64}$/.test(r.id)) bad(where, 'id must be 1-64 letters, digits, _ . -');
+    const id = r.id as string;
+    if (seen.has(id)) bad(where, `duplicate id ${id}`);
+    seen.add(id);
+    if (typeof r.title !== 'string' || r.title.length === 0) bad(`${where} (${id})`, 'title is required');
+    const severity = r.severity ?? 'medium';
+    if (!SEVERITIES.includes(severity as Severity)) bad(`${where} (${id})`, `severity must be one of ${SEVERITIES.join(', ')}`);
+    const events = [...(r.event !== undefined ? [r.event] : []), ...(Array.isArray(r.events) ? r.events : r.events !== undefined ? [r.events] : [])];
+    for (const e of events) if (typeof e !== 'string' || !EVENT_TYPES.has(e)) bad(`${where} (${id})`, `unknown event ${JSON.stringify(e)}; one of ${[...EVENT_TYPES].join(', ')}`);
+    const match = parseMatch(r.match ?? {}, `${where} (${id}).match`, bad);
+    if (r.any !== undefined && !Array.isArray(r.any)) bad(`${where} (${id})`, 'any must be an array of tables');
+    const any = ((r.any as unknown[]) ?? []).map((m, j) => parseMatch(m, `${where} (${id}).any[${j}]`, bad));
+    if (Object.keys(match).length === 0 && any.length === 0) bad(`${where} (${id})`, 'needs a match table or any alternatives');
+    return { id, title: r.title as string, severity: severity as Severity, events: events as string[], match, any };
+  });
+  let ports: number[] | null = null;
+  let cidrs: string[] | null = null;
+  if (doc.detections !== undefined) {
+    const d = doc.detections;
+    if (!isTable(d)) return bad('detections', 'must be a table');
+    if (d.ports !== undefined) {
+      if (!Array.isArray(d.ports) || !d.ports.every((p) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536)) bad('detections.ports', 'must be a list of port numbers');
+      ports = d.ports as number[];
+    }
+    if (d.cidrs !== undefined) {
+      if (!Array.isArray(d.cidrs) || !d.cidrs.every((c) => typeof c === 'string')) bad('detections.cidrs', 'must be a list of CIDR strings');
+      try { cidrBlock(d.cidrs as string[]); } catch (e) { bad('detections.cidrs', (e as Error).message); }
+      cidrs = d.cidrs as string[];
+    }
+  }
+  return { rules, ports, cidrs };
+}
+
+function parseMatch(m: unknown, where: string, bad: (where: string, what: string) => never): Match {
+  if (!isTable(m)) return bad(where, 'must be a table of field = { op = value }');
+  const out: Match = {};
+  for (const [field, cond] of Object.entries(m)) {
+    if (!isTable(cond)) bad(`${where}.${field}`, 'must be a table like { prefix = "/tmp/" }');
+    const c = cond as Record<string, unknown>;
+    for (const op of Object.keys(c)) if (!CONDITION_OPS.includes(op as keyof Condition)) bad(`${where}.${field}`, `unknown operator ${op}; one of ${CONDITION_OPS.join(', ')}`);
+    for (const op of ['gt', 'gte', 'lt', 'lte']) if (c[op] !== undefined && typeof c[op] !== 'number') bad(`${where}.${field}.${op}`, 'must be a number');
+    for (const op of ['cidr', 'not_cidr']) {
+      if (c[op] !== undefined) {
+        try { cidrBlock(Array.isArray(c[op]) ? (c[op] as string[]) : [c[op] as string]); } catch (e) { bad(`${where}.${field}.${op}`, (e as Error).message); }
+      }
+    }
+    out[field] = c as Condition;
+  }
+  return out;
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

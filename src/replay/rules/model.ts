@@ -1,0 +1,52 @@
+/** Rules as data: what a rule file declares and what the built-in detections are made of. */
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Strings (or lists of strings, any of which may match) and numbers to compare a fact with. */
+export interface Condition {
+  equals?: string | number | boolean | (string | number)[];
+  prefix?: string | string[];
+  suffix?: string | string[];
+  contains?: string | string[];
+  one_of?: (string | number)[];
+  cidr?: string | string[];
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+  not_equals?: string | number | boolean | (string | number)[];
+  not_prefix?: string | string[];
+  not_suffix?: string | string[];
+  not_contains?: string | string[];
+  not_one_of?: (string | number)[];
+  not_cidr?: string | string[];
+}
+
+export const CONDITION_OPS: readonly (keyof Condition)[] = [
+  'equals', 'prefix', 'suffix', 'contains', 'one_of', 'cidr', 'gt', 'gte', 'lt', 'lte',
+  'not_equals', 'not_prefix', 'not_suffix', 'not_contains', 'not_one_of', 'not_cidr',
+];
+
+/** Field name -> condition; all must hold. */
+export type Match = Record<string, Condition>;
+
+export interface Rule {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** Event types the rule applies to (empty: all). */
+  readonly events: readonly string[];
+  /** Every field condition must hold... */
+  readonly match: Match;
+  /** ...and, when present, at least one of these alternatives. */
+  readonly any: readonly Match[];
+}
+
+/**
+ * Facts a rule can test, per event: every output field of the event
+ * (`path`, `filename`, `argv`, `addr`, `port`, `uid`, `comm`, ...), plus
+ * `write` (opened for writing), `process.exe`, `process.argv`, `process.known`,
+ * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor).
+ */
+export type Facts = Map<string, string | number | boolean | string[] | null>;

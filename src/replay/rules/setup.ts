@@ -1,0 +1,45 @@
+/** Builds the alert engine from the command line: built-in detections, rule files, watched ports and networks. */
+import { CliError, ExitCode } from '../../common/exit-codes.js';
+import { AlertEngine } from './alerts.js';
+import { builtinRules, DEFAULT_ALERT_PORTS } from './builtin.js';
+import { cidrBlock, compileRule } from './evaluate.js';
+import { loadRuleFile } from './load.js';
+import { type Rule } from './model.js';
+
+export interface RuleOptions {
+  alerts?: boolean;
+  detect?: boolean;
+  rules?: string[];
+  alertPort?: string[];
+  alertCidr?: string[];
+}
+
+/** null when no detection was asked for. */
+export function buildAlertEngine(o: RuleOptions): AlertEngine | null {
+  const files = (o.rules ?? []).map(loadRuleFile);
+  if (!o.alerts && !o.detect && files.length === 0) return null;
+  let ports = [...DEFAULT_ALERT_PORTS];
+  let cidrs: string[] = [];
+  for (const f of files) {
+    if (f.ports !== null) ports = f.ports;
+    if (f.cidrs !== null) cidrs = [...cidrs, ...f.cidrs];
+  }
+  if ((o.alertPort ?? []).length > 0) {
+    ports = o.alertPort!.map((p) => {
+      const n = Number(p);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`--alert-port needs a port number, got ${JSON.stringify(p)}`, ExitCode.Usage);
+      return n;
+    });
+  }
+  for (const c of o.alertCidr ?? []) {
+    try { cidrBlock([c]); } catch (e) { throw new CliError(`--alert-cidr: ${(e as Error).message}`, ExitCode.Usage); }
+    cidrs.push(c);
+  }
+  const rules: Rule[] = [...builtinRules(ports, cidrs), ...files.flatMap((f) => f.rules)];
+  const ids = new Set<string>();
+  for (const r of rules) {
+    if (ids.has(r.id)) throw new CliError(`rule id ${r.id} is defined twice (rule files and built-in detections share one namespace)`, ExitCode.Usage);
+    ids.add(r.id);
+  }
+  return new AlertEngine(rules.map(compileRule));
+}

@@ -1,0 +1,133 @@
+/**
+ * Schema audit: the layouts a capture's manifest declares against this
+ * build's, kind by kind and field by field; and a translator that decodes
+ * records by the manifest's layouts (`--schema manifest`) for the fields this
+ * build knows by name and type, reporting the rest instead of guessing.
+ */
+import { type SchemaDescription, type SchemaFieldDescription } from '../abi/manifest-schema.js';
+import { EVENT_SCHEMA_VERSION } from '../abi/constants.js';
+import { type InvalidReason } from '../abi/dispatch.js';
+import { HEADER_SIZE, KIND_BY_ID, KINDS, type KindLayout } from '../abi/schema.js';
+import { type FieldLayout } from '../abi/layout.js';
+
+export interface FieldDifference {
+  readonly field: string;
+  readonly problem: 'missing_in_file' | 'unknown_to_build' | 'moved' | 'retyped';
+  readonly file?: SchemaFieldDescription;
+  readonly build?: { type: string; offset: number; count: number };
+}
+
+export interface KindAudit {
+  readonly id: number;
+  readonly name: string;
+  readonly status: 'same' | 'different' | 'missing_in_file' | 'unknown_to_build';
+  readonly fileSize: number | null;
+  readonly buildSize: number | null;
+  readonly differences: FieldDifference[];
+}
+
+export interface SchemaAudit {
+  readonly fileVersion: number;
+  readonly buildVersion: number;
+  readonly identical: boolean;
+  readonly kinds: KindAudit[];
+}
+
+const sameType = (a: SchemaFieldDescription, b: FieldLayout) => a.type === b.type && a.count === b.count;
+
+export function auditSchema(file: SchemaDescription, buildVersion: number): SchemaAudit {
+  const kinds: KindAudit[] = [];
+  const fileKinds = new Map(file.kinds.map((k) => [k.id, k]));
+  for (const build of KINDS) {
+    const fk = fileKinds.get(build.id);
+    if (fk === undefined) {
+      kinds.push({ id: build.id, name: build.eventType, status: 'missing_in_file', fileSize: null, buildSize: build.layout.size, differences: [] });
+      continue;
+    }
+    const differences: FieldDifference[] = [];
+    const fileFields = new Map(fk.fields.map((f) => [f.name, f]));
+    for (const bf of build.layout.fields) {
+      const ff = fileFields.get(bf.name);
+      const b = { type: bf.type, offset: bf.offset, count: bf.count };
+      if (ff === undefined) differences.push({ field: bf.name, problem: 'missing_in_file', build: b });
+      else if (!sameType(ff, bf)) differences.push({ field: bf.name, problem: 'retyped', file: ff, build: b });
+      else if (ff.offset !== bf.offset) differences.push({ field: bf.name, problem: 'moved', file: ff, build: b });
+    }
+    const known = new Set(build.layout.fields.map((f) => f.name));
+    for (const ff of fk.fields) if (!known.has(ff.name)) differences.push({ field: ff.name, problem: 'unknown_to_build', file: ff });
+    const same = differences.length === 0 && fk.size === build.layout.size;
+    kinds.push({ id: build.id, name: build.eventType, status: same ? 'same' : 'different', fileSize: fk.size, buildSize: build.layout.size, differences });
+  }
+  for (const fk of file.kinds) {
+    if (KIND_BY_ID[fk.id] === undefined) kinds.push({ id: fk.id, name: fk.event_type ?? fk.name, status: 'unknown_to_build', fileSize: fk.size, buildSize: null, differences: [] });
+  }
+  const identical = file.version === buildVersion && kinds.every((k) => k.status === 'same');
+  return { fileVersion: file.version, buildVersion, identical, kinds };
+}
+
+interface Translation {
+  readonly build: KindLayout;
+  readonly fileSize: number;
+  /** [file offset, build offset, bytes] for every field decodable by name and type. */
+  readonly copies: [number, number, number][];
+  /** Build fields the file lacks or lays out differently: printed as null. */
+  readonly unavailable: string[];
+}
+
+/**
+ * Decodes records laid out by another build's schema (from the manifest):
+ * the record is rebuilt in this build's layout from the fields both know,
+ * and the fields this build cannot fill are listed for the caller to null out.
+ */
+export class ManifestSchemaTranslator {
+  private readonly byKind = new Map<number, Translation>();
+  private readonly scratch = new Map<number, Uint8Array>();
+
+  constructor(private readonly file: SchemaDescription) {
+    for (const fk of file.kinds) {
+      const build = KIND_BY_ID[fk.id];
+      if (build === undefined) continue;
+      const fileFields = new Map(fk.fields.map((f) => [f.name, f]));
+      const copies: [number, number, number][] = [];
+      const unavailable: string[] = [];
+      for (const bf of build.layout.fields) {
+        const ff = fileFields.get(bf.name);
+        if (ff !== undefined && sameType(ff, bf) && ff.offset + bf.size <= fk.size) copies.push([ff.offset, bf.offset, bf.size]);
+        else if (!['version', 'kind', 'size'].includes(bf.name)) unavailable.push(bf.name);
+      }
+      this.byKind.set(fk.id, { build, fileSize: fk.size, copies, unavailable });
+      this.scratch.set(fk.id, new Uint8Array(build.layout.size));
+    }
+  }
+
+  /**
+   * Checks a record against the manifest's schema (same order as the
+   * dispatcher) and returns the kind id, or a rejection reason.
+   */
+  classify(bytes: Uint8Array, at: number, length: number): number | InvalidReason {
+    if (length < HEADER_SIZE) return 'too_short';
+    const version = bytes[at] | (bytes[at + 1] << 8);
+    if (version !== this.file.version) return 'version_mismatch';
+    const kind = bytes[at + 2] | (bytes[at + 3] << 8);
+    const t = this.byKind.get(kind);
+    if (t === undefined) return 'unknown_kind';
+    const declared = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
+    if (declared !== t.fileSize) return 'size_mismatch';
+    if (length !== declared) return 'length_mismatch';
+    return kind;
+  }
+
+  /** The record rebuilt in this build's layout (valid until the next call for the same kind), and what is missing. */
+  translate(kind: number, bytes: Uint8Array, at: number): { record: Uint8Array; unavailable: readonly string[] } {
+    const t = this.byKind.get(kind)!;
+    const out = this.scratch.get(kind)!;
+    out.fill(0);
+    for (const [from, to, n] of t.copies) out.set(bytes.subarray(at + from, at + from + n), to);
+    // The rebuilt record is in this build's layout: say so in its own header.
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    view.setUint16(0, EVENT_SCHEMA_VERSION, true);
+    view.setUint16(2, kind, true);
+    view.setUint32(4, t.build.layout.size, true);
+    return { record: out, unavailable: t.unavailable };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * What happens to each record once the file layer has read it: the process
+ * table learns from every accepted event, filters choose what is shown,
+ * the sink prints it with its process context, and rules raise alerts.
+ * Shared by sequential replay and the timestamp merge of several captures.
+ */
+import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
+import { type Manifest } from '../rgc/manifest.js';
+import { WallClock } from '../output/wall-clock.js';
+import { boundToMonotonic, type EventFilter } from './filters.js';
+import { ProcessTable, type ProcessNode } from './process-table.js';
+import { type AlertEngine } from './rules/alerts.js';
+import { eventFacts } from './rules/facts.js';
+import { type EventSink } from './sinks.js';
+
+export interface SessionOptions {
+  readonly sink: EventSink;
+  readonly filter: EventFilter;
+  /** Build the process table (needed for context, --tree, tree view and rules). */
+  readonly withProcesses: boolean;
+  /** Keep every process and its children for the tree view (memory grows with the capture). */
+  readonly keepProcessHistory: boolean;
+  readonly alerts: AlertEngine | null;
+  /** Print only alerts (and, with `withSourceEvents`, the events that raised them). */
+  readonly alertsOnly: boolean;
+  readonly withSourceEvents: boolean;
+  /** Decode by this build's schema, or by each file's manifest (fields this build knows). */
+  readonly schema: 'build' | 'manifest';
+}
+
+/** Per-input state: which host's process table and which clock its records use. */
+export interface InputContext {
+  readonly host: string;
+  readonly clock: WallClock | null;
+  readonly sinceMono: bigint | null;
+  readonly untilMono: bigint | null;
+}
+
+export class ReplaySession {
+  readonly counts = new DispatchCounts();
+  readonly table: ProcessTable | null;
+  private readonly clocks = new Map<string, WallClock | null>();
+  alertCount = 0;
+  shown = 0;
+
+  constructor(readonly options: SessionOptions) {
+    this.table = options.withProcesses ? new ProcessTable(options.keepProcessHistory) : null;
+  }
+
+  /** The context for an input, from its manifest (null when the manifest was unreadable). */
+  contextFor(path: string, manifest: Manifest | null): InputContext {
+    const clock = manifest ? new WallClock(manifest.clock.realtime_ns, manifest.clock.monotonic_ns) : null;
+    // Processes are keyed by boot: pids of two boots (or hosts) never share a table entry.
+    const host = manifest?.host.boot_id && manifest.host.boot_id !== 'unknown' ? manifest.host.boot_id : `file:${path}`;
+    if (!this.clocks.has(host)) this.clocks.set(host, clock);
+    const offset = manifest ? manifest.clock.realtime_ns - manifest.clock.monotonic_ns : null;
+    const start = manifest?.clock.monotonic_ns ?? 0n;
+    const f = this.options.filter;
+    return { host, clock, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start) };
+  }
+
+  clockForHost = (host: string): WallClock | null => this.clocks.get(host) ?? null;
+
+  /** An accepted record of kind `code` at `raw[offset]`. */
+  accept(ctx: InputContext, code: number, raw: Uint8Array, offset: number, unavailable: readonly string[] | null = null): void {
+    const node: ProcessNode | null = this.table === null ? null : this.table.apply(ctx.host, code, raw, offset);
+    const o = this.options;
+    if (o.filter.active && !o.filter.matches(code, raw, offset, node!, ctx.sinceMono, ctx.untilMono)) return;
+    this.shown++;
+    if (unavailable !== null) {
+      o.sink.translatedEvent(code, raw, offset, node, unavailable);
+      return;
+    }
+    if (o.alerts === null) {
+      o.sink.event(code, raw, offset, node);
+      return;
+    }
+    const facts = eventFacts(code, raw, offset, node);
+    const ts = facts.get('ts_ns');
+    const time = ctx.clock !== null ? ctx.clock.format(BigInt(ts as number | string)) : null;
+    const alerts = o.alerts.evaluate(facts, time);
+    if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) o.sink.event(code, raw, offset, node);
+    for (const a of alerts) o.sink.alert(a);
+    this.alertCount += alerts.length;
+  }
+
+  /** A record the dispatcher rejected. */
+  reject(code: number, raw: Uint8Array, offset: number, length: number, frameSeq: number, index: number): void {
+    if (this.options.alertsOnly) return;
+    this.options.sink.rejected({ reason: reasonOfCode(code), rawKind: rawKindOf(raw, offset, length), length, frameSeq, index });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `rg-replay tree`: the process tree the capture saw, each process with what
+ * it did (execs, opens, connects, forks) and how it ended.
+ */
+import { type WallClock } from '../output/wall-clock.js';
+import { type ProcessNode, type ProcessTable } from './process-table.js';
+
+export interface TreeNodeJson {
+  pid: number; ppid: number; known: boolean; exe: string | null; argv: string[] | null; comm: string; uid: number;
+  start: string | null; execs: number; opens: number; connects: number; forks: number;
+  exit_code: number | null; signal: number | null; children: TreeNodeJson[];
+}
+
+export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null): TreeNodeJson[] {
+  const toJson = (n: ProcessNode): TreeNodeJson => {
+    const clock = clockFor(n.host);
+    return {
+      pid: n.pid, ppid: n.ppid, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid,
+      start: n.startNs !== null && clock ? clock.format(n.startNs) : null,
+      execs: n.execs, opens: n.opens, connects: n.connects, forks: n.forks,
+      exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
+      children: n.children.map(toJson),
+    };
+  };
+  return table.roots().map(toJson);
+}
+
+export function treeText(table: ProcessTable): string {
+  const lines: string[] = [];
+  const walk = (n: ProcessNode, prefix: string, last: boolean, root: boolean) => {
+    const branch = root ? '' : last ? '└─ ' : '├─ ';
+    const what = n.exe ?? `[${n.comm || '?'}]`;
+    const args = n.argv && n.argv.length > 1 ? ` ${n.argv.slice(1).join(' ')}` : '';
+    const known = n.startSeen ? '' : ' (started before capture)';
+    const counts = [`${n.execs} exec`, `${n.opens} open`, `${n.connects} connect`, `${n.forks} fork`].join(', ');
+    const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
+    lines.push(`${prefix}${branch}${n.pid} ${what}${truncate(args, 80)}${known} uid=${n.uid} [${counts}]${end}`);
+    const childPrefix = root ? prefix : prefix + (last ? '   ' : '│  ');
+    n.children.forEach((c, i) => walk(c, childPrefix, i === n.children.length - 1, false));
+  };
+  for (const r of table.roots()) walk(r, '', true, true);
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
