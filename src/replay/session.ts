@@ -36,6 +36,9 @@ export interface InputContext {
   readonly untilMono: bigint | null;
 }
 
+/** A monotonic time no record reaches. */
+const NEVER = (1n << 64n) - 1n;
+
 export class ReplaySession {
   readonly counts = new DispatchCounts();
   readonly table: ProcessTable | null;
@@ -56,6 +59,10 @@ export class ReplaySession {
     const offset = manifest ? manifest.clock.realtime_ns - manifest.clock.monotonic_ns : null;
     const start = manifest?.clock.monotonic_ns ?? 0n;
     const f = this.options.filter;
+    if (offset === null && (f.since?.kind === 'wall' || f.until?.kind === 'wall')) {
+      // No clock (before the manifest, or a damaged one): a wall-clock bound cannot be checked, so nothing passes it.
+      return { host, clock, sinceMono: NEVER, untilMono: null };
+    }
     return { host, clock, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start) };
   }
 
@@ -86,7 +93,8 @@ export class ReplaySession {
 
   /** A record the dispatcher rejected. */
   reject(code: number, raw: Uint8Array, offset: number, length: number, frameSeq: number, index: number): void {
-    if (this.options.alertsOnly) return;
+    // A filtered or alerts-only view shows what was asked for; rejections stay counted for --stats and audit.
+    if (this.options.alertsOnly || this.options.filter.active) return;
     this.options.sink.rejected({ reason: reasonOfCode(code), rawKind: rawKindOf(raw, offset, length), length, frameSeq, index });
   }
 }

@@ -1,0 +1,125 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyRecord } from '../../src/abi/dispatch.js';
+import { AF_INET } from '../../src/abi/constants.js';
+import { ProcessTable } from '../../src/replay/process-table.js';
+import { AlertEngine } from '../../src/replay/rules/alerts.js';
+import { builtinRules, DEFAULT_ALERT_PORTS } from '../../src/replay/rules/builtin.js';
+import { compileRule } from '../../src/replay/rules/evaluate.js';
+import { eventFacts } from '../../src/replay/rules/facts.js';
+import { loadRuleFile } from '../../src/replay/rules/load.js';
+import { connectRecord, execRecord, forkRecord, openRecord, type Identity } from '../support/records.js';
+import { REPO_ROOT } from '../support/golden.js';
+import { EVENT_FLAG_EXE_DELETED } from '../../src/abi/constants.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rg-rules-'));
+const writeRules = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const id: Identity = { ts: 1n, pid: 500, ppid: 1, uid: 1000, comm: 'sh' };
+const O_WRONLY_CREAT_TRUNC = 0o1101;
+
+function alertsFor(records: Uint8Array[], engine = new AlertEngine(builtinRules(DEFAULT_ALERT_PORTS, ['203.0.113.0/24']).map(compileRule))): string[] {
+  const table = new ProcessTable();
+  const out: string[] = [];
+  for (const r of records) {
+    const kind = classifyRecord(r, 0, r.length);
+    const node = table.apply('h', kind, r, 0);
+    for (const a of engine.evaluate(eventFacts(kind, r, 0, node), null)) out.push(a.rule_id);
+  }
+  return out;
+}
+
+describe('built-in detections', () => {
+  const writes = (path: string, result = 3) => openRecord(id, path, O_WRONLY_CREAT_TRUNC, result, 0o644);
+  const reads = (path: string) => openRecord(id, path, 0, 3);
+
+  it('flag persistence writes', () => {
+    expect(alertsFor([writes('/etc/cron.d/job')])).toEqual(['persistence.cron']);
+    expect(alertsFor([writes('/var/spool/cron/crontabs/root')])).toEqual(['persistence.cron']);
+    expect(alertsFor([writes('/etc/crontab')])).toEqual(['persistence.cron']);
+    expect(alertsFor([writes('/etc/systemd/system/evil.service')])).toEqual(['persistence.systemd']);
+    expect(alertsFor([writes('/home/u/.config/systemd/user/x.service')])).toEqual(['persistence.systemd']);
+    expect(alertsFor([writes('/root/.ssh/authorized_keys')])).toEqual(['persistence.ssh_authorized_keys']);
+    expect(alertsFor([writes('authorized_keys')])).toEqual(['persistence.ssh_authorized_keys']);
+    expect(alertsFor([writes('/etc/ld.so.preload')])).toEqual(['persistence.ld_preload']);
+    expect(alertsFor([writes('/home/u/.bashrc'), writes('/etc/profile.d/x.sh')])).toEqual(['persistence.shell_startup', 'persistence.shell_startup']);
+  });
+
+  it('stay quiet on benign look-alikes: reads, failed writes, similar names elsewhere', () => {
+    expect(alertsFor([
+      reads('/etc/cron.d/job'), reads('/root/.ssh/authorized_keys'), reads('/etc/ld.so.preload'), reads('/home/u/.bashrc'),
+      writes('/etc/cron.d/job', -13), writes('/tmp/cron.d-notes'), writes('/home/u/authorized_keys.bak'),
+      writes('/etc/crontab.bak'), writes('/home/u/.bashrc.swp'), writes('/srv/etc/systemd/system/x'),
+    ])).toEqual([]);
+  });
+
+  it('flag execution from /tmp, /dev/shm and deleted binaries, not look-alikes', () => {
+    expect(alertsFor([execRecord(id, '/dev/shm/.x', ['.x'])])).toEqual(['execution.tmp']);
+    expect(alertsFor([execRecord(id, '/tmp/payload', ['payload'])])).toEqual(['execution.tmp']);
+    expect(alertsFor([execRecord({ ...id, flags: EVENT_FLAG_EXE_DELETED }, '/proc/self/fd/5', ['x'])])).toEqual(['execution.deleted']);
+    expect(alertsFor([execRecord(id, '/usr/bin/tmpreaper', ['tmpreaper']), execRecord(id, '/tmpfs/bin/x', ['x']), execRecord(id, '/usr/bin/shm', ['shm'])])).toEqual([]);
+  });
+
+  it('flag connects to watched ports and networks only', () => {
+    const c = (addr: number[], port: number) => connectRecord(id, AF_INET, addr, port, 0);
+    expect(alertsFor([c([10, 0, 0, 5], 4444)])).toEqual(['network.watched_destination']);
+    expect(alertsFor([c([203, 0, 113, 9], 443)])).toEqual(['network.watched_destination']);
+    expect(alertsFor([c([10, 0, 0, 5], 443), c([203, 0, 114, 1], 80)])).toEqual([]);
+  });
+});
+
+describe('rule files', () => {
+  it('ships example rule files that load', () => {
+    const files = readdirSync(`${REPO_ROOT}rules`).filter((f) => f.endsWith('.toml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(loadRuleFile(`${REPO_ROOT}rules/${f}`).rules.length).toBeGreaterThan(0);
+  });
+
+  it('matches with every operator, lists and ancestry', () => {
+    const path = writeRules('ops.toml', `
+[[rules]]
+id = "a"
+title = "web shell"
+severity = "critical"
+event = "process_start"
+match = { filename = { suffix = "/sh" }, "ancestors.exe" = { suffix = "/nginx" }, uid = { gte = 33, lt = 1000 }, argv = { contains = "-c" } }
+[[rules]]
+id = "b"
+title = "not ssh"
+event = "file_open"
+match = { path = { prefix = ["/root/.ssh/", "/home/"], not_suffix = ".pub" }, comm = { not_one_of = ["ssh", "sshd"] } }
+`);
+    const engine = new AlertEngine(loadRuleFile(path).rules.map(compileRule));
+    const web: Identity = { ts: 1n, pid: 10, ppid: 1, uid: 33, comm: 'nginx' };
+    const recs = [
+      execRecord(web, '/usr/sbin/nginx', ['nginx']),
+      forkRecord(web, 11),
+      execRecord({ ...web, pid: 11, ppid: 10, comm: 'sh' }, '/bin/sh', ['sh', '-c', 'id']),
+      openRecord({ ...web, pid: 11, ppid: 10, comm: 'sh' }, '/root/.ssh/id_rsa', 0, 3),
+      openRecord({ ...web, pid: 11, ppid: 10, comm: 'sh' }, '/root/.ssh/id_rsa.pub', 0, 3),
+      openRecord({ ...web, pid: 11, ppid: 10, comm: 'ssh' }, '/root/.ssh/id_rsa', 0, 3),
+    ];
+    expect(alertsFor(recs, engine)).toEqual(['a', 'b']);
+  });
+
+  it('refuses bad rule files with one clear line naming the rule', () => {
+    const cases: [string, RegExp][] = [
+      ['[[rules]]\nid = "x"\ntitle = "t"\nseverity = "urgent"\nmatch = { uid = { equals = 0 } }', /rules\[0\] \(x\): severity must be one of/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { uid = { bigger = 0 } }', /unknown operator bigger/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { addr = { cidr = "10.0.0.0/33" } }', /bad prefix length/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nevent = "file_write"\nmatch = { uid = { equals = 0 } }', /unknown event "file_write"/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = {}', /needs a match table or any alternatives/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { uid = { equals = 0 } }\n[[rules]]\nid = "x"\ntitle = "u"\nmatch = { uid = { equals = 1 } }', /duplicate id x/],
+      ['rules = [', /not valid TOML/],
+      ['[whatever]\na = 1', /unknown top-level key/],
+    ];
+    cases.forEach(([text, message], i) => {
+      expect(() => loadRuleFile(writeRules(`bad${i}.toml`, text))).toThrow(message);
+    });
+  });
+});
