@@ -292,8 +292,17 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		bpf_map_update_elem(&FOLLOWED, &child_tgid, &one, BPF_ANY);
 	}
 
-	if (!wanted(cfg, parent_tgid, RG_KIND_PROCESS_FORK))
+	/*
+	 * rg-capture forks nothing but the command, so that fork is the command's
+	 * birth, not rg-capture's own activity: record it, or the command's root
+	 * process would have no observed start.
+	 */
+	if (parent_tgid == cfg->self_tgid) {
+		if (!(cfg->events_mask & (1U << RG_KIND_PROCESS_FORK)))
+			return 0;
+	} else if (!wanted(cfg, parent_tgid, RG_KIND_PROCESS_FORK)) {
 		return 0;
+	}
 
 	struct rg_process_fork *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {

@@ -61,7 +61,8 @@ function sawCanary(bytes: Uint8Array, offset: number, length: number): boolean {
 
 function onRecord(bytes: Uint8Array, offset: number, length: number): void {
   const pid = (bytes[offset + PID_OFFSET] | (bytes[offset + PID_OFFSET + 1] << 8) | (bytes[offset + PID_OFFSET + 2] << 16) | (bytes[offset + PID_OFFSET + 3] << 24)) >>> 0;
-  if (pid === data.selfTgid) {
+  // rg-capture's own records are canaries, except the fork of the command (its birth: see the fork program).
+  if (pid === data.selfTgid && (bytes[offset + KIND_OFFSET] | (bytes[offset + KIND_OFFSET + 1] << 8)) !== EventKind.ProcessFork) {
     if (!ready && sawCanary(bytes, offset, length)) {
       ready = true;
       post({ type: 'ready' });

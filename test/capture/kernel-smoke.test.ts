@@ -388,12 +388,13 @@ describe.skipIf(!privileged && !inCI)('kernel smoke (real eBPF)', () => {
         .toEqual([0, 1, 2].map((fd) => [EventKind.FileOpen, '/dev/null', fd]));
       const exec = ofSh[firstExec].f;
       expect([text(exec.filename), argv(exec), exec.ppid]).toEqual(['/bin/sh', ['/bin/sh', '-c', script], process.pid]);
-      // Our own fork of sh is not recorded, and nothing of ours or of the unrelated tree appears.
-      const pids = new Set(events.map((e) => e.f.pid as number));
-      expect(pids.has(process.pid)).toBe(false);
+      // Of ours, only the fork of sh is recorded (it is the command's birth); nothing of the unrelated tree appears.
+      const ours = events.filter((e) => e.f.pid === process.pid);
+      expect(ours.map((e) => [e.kind, e.f.child_pid])).toEqual([[EventKind.ProcessFork, sh]]);
+      const pids = new Set(events.filter((e) => e.f.pid !== process.pid).map((e) => e.f.pid as number));
       expect(pids.has(other.pid!)).toBe(false);
       // The tree: sh forks cat and sh -c, which forks a cat of its own; every one is followed.
-      const forks = events.filter((e) => e.kind === EventKind.ProcessFork).map((e) => [e.f.pid, e.f.child_pid] as [number, number]);
+      const forks = events.filter((e) => e.kind === EventKind.ProcessFork && e.f.pid !== process.pid).map((e) => [e.f.pid, e.f.child_pid] as [number, number]);
       const tree = new Set([sh, ...forks.map(([, child]) => child)]);
       expect(forks.every(([parent]) => tree.has(parent))).toBe(true);
       expect(tree.size).toBe(4);
