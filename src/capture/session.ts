@@ -4,8 +4,9 @@
  * run the command if any, and stop cleanly: detach, drain everything, write
  * the final stats and end record, report loss.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { loadSigningKey } from '../common/keys.js';
 import { Worker } from 'node:worker_threads';
 import { kindMaskBit } from '../abi/constants.js';
 import { encodeCaptureConfig, encodeFileFilterConfig } from '../abi/encode.js';
@@ -93,21 +94,6 @@ function openOutput(path: string, force: boolean): number {
   }
 }
 
-function loadSigningKey(path: string): KeyObject {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch {
-    throw new CliError(`cannot read signing key ${path}`, ExitCode.Io);
-  }
-  try {
-    const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
-    return key;
-  } catch {
-    throw new CliError(`${path} is not an Ed25519 private key (PEM); make one with: openssl genpkey -algorithm ed25519 -out key.pem`, ExitCode.Usage);
-  }
-}
 
 function captureOptionsRecord(o: CaptureOptions): Record<string, unknown> {
   const names = Object.entries(EVENT_NAMES).filter(([, k]) => o.kinds.has(k)).map(([n]) => n);

@@ -4,9 +4,8 @@
  * record, sequence numbers, the end record's totals and, with a public key,
  * the end record's Ed25519 signature. Anything off is an alteration.
  */
-import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { CliError, ExitCode } from '../common/exit-codes.js';
+import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
 import { FormatError } from '../rgc/errors.js';
 import { type Manifest } from '../rgc/manifest.js';
@@ -62,21 +61,6 @@ class PrefixHasher {
   }
 }
 
-export function loadPublicKey(path: string): KeyObject {
-  let text: Buffer;
-  try {
-    text = readFileSync(path);
-  } catch {
-    throw new CliError(`cannot read public key ${path}`, ExitCode.Io);
-  }
-  try {
-    const key = createPublicKey(text);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
-    return key;
-  } catch {
-    throw new CliError(`${path} is not an Ed25519 public key (PEM)`, ExitCode.Usage);
-  }
-}
 
 
 export function verifyFile(path: string, publicKey: KeyObject | null): VerifyReport {
@@ -176,3 +160,5 @@ export function verifyExitCode(reports: readonly VerifyReport[]): number {
   if (reports.some((r) => r.verdict === 'incomplete')) return ExitCode.Incomplete;
   return ExitCode.Ok;
 }
+
+export { loadPublicKey } from '../common/keys.js';

@@ -33,42 +33,32 @@ function compileMatch(match: Match): FactPredicate {
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+type Value = string | number | boolean;
+type ValueTest = (v: Value) => boolean;
+
+/** Each operator, given its argument, tests one value; `not_<op>` holds when `<op>` holds for no element. */
+const OPERATORS: Record<string, (arg: unknown) => ValueTest> = {
+  equals: (arg) => { const xs = list(arg as Value | Value[]); return (v) => xs.includes(v); },
+  one_of: (arg) => { const xs = list(arg as Value[]); return (v) => xs.includes(v); },
+  prefix: (arg) => { const xs = list(arg as string | string[]); return (v) => typeof v === 'string' && xs.some((p) => v.startsWith(p)); },
+  suffix: (arg) => { const xs = list(arg as string | string[]); return (v) => typeof v === 'string' && xs.some((s) => v.endsWith(s)); },
+  contains: (arg) => { const xs = list(arg as string | string[]); return (v) => typeof v === 'string' && xs.some((s) => v.includes(s)); },
+  cidr: (arg) => { const block = cidrBlock(list(arg as string | string[])); return (v) => typeof v === 'string' && inBlock(block, v); },
+  gt: (arg) => (v) => typeof v === 'number' && v > (arg as number),
+  gte: (arg) => (v) => typeof v === 'number' && v >= (arg as number),
+  lt: (arg) => (v) => typeof v === 'number' && v < (arg as number),
+  lte: (arg) => (v) => typeof v === 'number' && v <= (arg as number),
+};
+
 function compileCondition(field: string, c: Condition): FactPredicate {
-  const tests: ((v: string | number | boolean) => boolean)[] = [];
-  const negated: ((v: string | number | boolean) => boolean)[] = [];
-  const eq = list(c.equals);
-  if (eq.length) tests.push((v) => eq.includes(v as never));
-  const oneOf = list(c.one_of);
-  if (oneOf.length) tests.push((v) => oneOf.includes(v as never));
-  const prefixes = list(c.prefix);
-  if (prefixes.length) tests.push((v) => typeof v === 'string' && prefixes.some((p) => v.startsWith(p)));
-  const suffixes = list(c.suffix);
-  if (suffixes.length) tests.push((v) => typeof v === 'string' && suffixes.some((s) => v.endsWith(s)));
-  const parts = list(c.contains);
-  if (parts.length) tests.push((v) => typeof v === 'string' && parts.some((s) => v.includes(s)));
-  const cidrs = list(c.cidr);
-  if (cidrs.length) {
-    const block = cidrBlock(cidrs);
-    tests.push((v) => typeof v === 'string' && inBlock(block, v));
-  }
-  if (c.gt !== undefined) tests.push((v) => typeof v === 'number' && v > c.gt!);
-  if (c.gte !== undefined) tests.push((v) => typeof v === 'number' && v >= c.gte!);
-  if (c.lt !== undefined) tests.push((v) => typeof v === 'number' && v < c.lt!);
-  if (c.lte !== undefined) tests.push((v) => typeof v === 'number' && v <= c.lte!);
-  const neq = list(c.not_equals);
-  if (neq.length) negated.push((v) => neq.includes(v as never));
-  const notOneOf = list(c.not_one_of);
-  if (notOneOf.length) negated.push((v) => notOneOf.includes(v as never));
-  const notPrefixes = list(c.not_prefix);
-  if (notPrefixes.length) negated.push((v) => typeof v === 'string' && notPrefixes.some((p) => v.startsWith(p)));
-  const notSuffixes = list(c.not_suffix);
-  if (notSuffixes.length) negated.push((v) => typeof v === 'string' && notSuffixes.some((s) => v.endsWith(s)));
-  const notParts = list(c.not_contains);
-  if (notParts.length) negated.push((v) => typeof v === 'string' && notParts.some((s) => v.includes(s)));
-  const notCidrs = list(c.not_cidr);
-  if (notCidrs.length) {
-    const block = cidrBlock(notCidrs);
-    negated.push((v) => typeof v === 'string' && inBlock(block, v));
+  const tests: ValueTest[] = [];
+  const negated: ValueTest[] = [];
+  for (const [op, arg] of Object.entries(c)) {
+    if (arg === undefined) continue;
+    const negative = op.startsWith('not_');
+    const build = OPERATORS[negative ? op.slice(4) : op];
+    if (build === undefined) throw new Error(`unknown operator ${op}`);
+    (negative ? negated : tests).push(build(arg));
   }
   return (facts) => {
     const value = facts.get(field);
