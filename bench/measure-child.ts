@@ -14,6 +14,8 @@ process.on('exit', (code) => {
     exit_code: code,
     wall_ms: Number(process.hrtime.bigint() - started) / 1e6,
     cpu_ms: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    user_ms: usage.userCPUTime / 1000,
+    sys_ms: usage.systemCPUTime / 1000,
     max_rss_mb: usage.maxRSS / 1024,
   };
   writeSync(3, JSON.stringify(report));

@@ -3,18 +3,20 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export interface RunMeasure { exit_code: number; wall_ms: number; cpu_ms: number; max_rss_mb: number }
+export interface RunMeasure { exit_code: number; wall_ms: number; cpu_ms: number; user_ms: number; sys_ms: number; max_rss_mb: number }
 
 const CHILD = fileURLToPath(new URL('./measure-child.js', import.meta.url));
+/** No single measured run on this machine should take this long; a hung one is killed. */
+const RUN_TIMEOUT_MS = 600_000;
 
 /** Runs `node <module> args` with stdout to /dev/null (or `stdoutPath`), returning its own measurements. */
 export function measureNode(moduleFile: string, args: string[], stdoutPath = '/dev/null', input?: string): RunMeasure {
   const out = openSync(stdoutPath, 'w');
   const inFd = input ? openSync(input, 'r') : 'ignore';
   try {
-    const r = spawnSync(process.execPath, [CHILD, moduleFile, ...args], { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, [CHILD, moduleFile, ...args], { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' });
     const report = r.output[3]?.toString() ?? '';
-    if (!report) throw new Error(`measured run failed (${r.status}): ${r.stderr?.toString().slice(0, 500)}`);
+    if (!report) throw new Error(`measured run of ${moduleFile} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr?.toString().slice(0, 500)}`);
     return JSON.parse(report) as RunMeasure;
   } finally {
     closeSync(out);
@@ -27,8 +29,8 @@ export function timeCommand(cmd: string, args: string[]): number {
   const out = openSync('/dev/null', 'w');
   try {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: ['ignore', out, 'pipe'] });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr.toString().slice(0, 300)}`);
+    const r = spawnSync(cmd, args, { stdio: ['ignore', out, 'pipe'], timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`${cmd} failed (${r.status ?? r.signal ?? r.error?.message}): ${r.stderr?.toString().slice(0, 300)}`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   } finally {
     closeSync(out);

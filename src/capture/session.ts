@@ -44,6 +44,7 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
   const outputFd = openOutput(firstPath, o.force);
   let cap: BpfCapture | null = null;
   let worker: Worker | null = null;
+  let recording = false;
   try {
     cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes });
     const config = {
@@ -67,13 +68,18 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
     worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: data });
     const run = new RunningCapture(worker, cap, o, plan, outputFd, report, manifest.clock);
     await run.waitReady(marker);
+    recording = true;
     cap.setConfig(encodeCaptureConfig({ ...config, canaryArmed: false }));
     return await run.untilStopped();
   } catch (e) {
-    // Setup failed before anything was recorded: leave no file behind.
-    if (worker === null && o.output !== '-') {
-      closeSync(outputFd);
-      rmSync(firstPath, { force: true });
+    // Setup failed before anything was recorded (the canary never arrived, at the latest): stop the
+    // worker, or it would keep the process alive, and leave no file behind.
+    if (!recording) {
+      await worker?.terminate();
+      if (o.output !== '-') {
+        closeSync(outputFd);
+        rmSync(firstPath, { force: true });
+      }
     }
     throw e;
   } finally {

@@ -59,7 +59,8 @@ export function runSession(paths: string[], opts: MainOptions, sinkFor: (context
   if (inputs.length > 1 && inputs.includes('-')) throw new CliError('stdin (-) can only be replayed on its own', ExitCode.Usage);
   const filter = compileFilter(opts);
   const alerts = buildAlertEngine(opts);
-  const withProcesses = needTable || opts.context !== false || filter.active || alerts !== null;
+  // The table feeds context (printed output only), --pid/--tree, tree view and rules: --stats needs none of them.
+  const withProcesses = needTable || (opts.context !== false && !opts.stats) || filter.active || alerts !== null;
   let session: ReplaySession;
   const contextEncoder = opts.context === false ? null : new ProcessContextEncoder((host) => session.clockForHost(host));
   session = new ReplaySession({

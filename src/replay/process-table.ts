@@ -49,6 +49,8 @@ const EXIT_STATUS = field(EventKind.ProcessExit, 'exit_status');
 const COMM = field(EventKind.FileOpen, 'comm');
 
 const NO_CHILDREN: ProcessNode[] = [];
+/** Exited processes remembered for late events of their other threads. */
+const RECENT_EXITS = 4096;
 
 export class ProcessTable {
   private readonly live = new Map<string, Map<number, ProcessNode>>();
@@ -56,6 +58,7 @@ export class ProcessTable {
   private nextId = 0;
   private lastHost: string | null = null;
   private lastPids: Map<number, ProcessNode> | undefined;
+  private readonly recentExits = new Map<string, ProcessNode>();
 
   /**
    * `keepHistory`: remember every process and its children (the tree view).
@@ -99,7 +102,9 @@ export class ProcessTable {
         // Only a newly learnt start time changes what the context says.
         const learnt = node.startNs === null;
         if (learnt) node.startNs = u64(bytes, at + EXIT_START.offset);
-        return this.touch(host, node, ppid, uid, bytes, at, learnt);
+        const done = this.touch(host, node, ppid, uid, bytes, at, learnt);
+        if (!this.keepHistory) this.retire(host, node);
+        return done;
       }
       case EventKind.FileOpen: node.opens++; return this.touch(host, node, ppid, uid, bytes, at, false);
       case EventKind.NetConnect: node.connects++; return this.touch(host, node, ppid, uid, bytes, at, false);
@@ -120,7 +125,26 @@ export class ProcessTable {
     return node;
   }
 
+  /**
+   * Without history, an exited process leaves the live table for a short
+   * list of recent exits (late events of its other threads still find it),
+   * so memory follows the processes alive at once, not the capture's length.
+   */
+  private retire(host: string, node: ProcessNode): void {
+    const byPid = this.live.get(host);
+    if (byPid?.get(node.pid) !== node) return;
+    byPid.delete(node.pid);
+    const key = `${host}\u0000${node.pid}`;
+    this.recentExits.delete(key);
+    this.recentExits.set(key, node);
+    if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);
+  }
+
   lookup(host: string, pid: number): ProcessNode | undefined {
+    return this.lookupLive(host, pid) ?? (this.recentExits.size > 0 ? this.recentExits.get(`${host}\u0000${pid}`) : undefined);
+  }
+
+  private lookupLive(host: string, pid: number): ProcessNode | undefined {
     // Nearly every lookup is for the same host as the last one: skip the outer map then.
     if (host !== this.lastHost) {
       this.lastHost = host;

@@ -1,0 +1,46 @@
+/**
+ * The bench's C workloads (bench/workloads/*.c, compiled into bench/work/)
+ * and what rg-capture says about a run on stderr.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** This file runs from dist/bench/: paths lead back to the repo. */
+export const SOURCES = fileURLToPath(new URL('../../bench/workloads/', import.meta.url));
+export const WORK = fileURLToPath(new URL('../../bench/work/', import.meta.url));
+export const CAPTURE_CLI = fileURLToPath(new URL('../src/capture/cli.js', import.meta.url));
+export const REPLAY_CLI = fileURLToPath(new URL('../src/replay/cli.js', import.meta.url));
+
+export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop';
+
+/** cc -O2 bench/workloads/NAME.c -o bench/work/NAME (skipped when the binary is newer); returns the binary's path. */
+export function compile(name: Workload): string {
+  mkdirSync(WORK, { recursive: true });
+  const source = join(SOURCES, `${name}.c`);
+  const out = join(WORK, name);
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return out;
+  const r = spawnSync('cc', ['-O2', '-Wall', '-o', out, source], { encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw new Error(`bench: cannot run cc: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`bench: cc ${name}.c failed: ${r.stderr.slice(0, 500)}`);
+  return out;
+}
+
+export interface LoopResult { count: number; elapsed_ns: number; cpu_ns: number }
+
+/** A workload's own report: "<count> <elapsed_ns> <cpu_ns>" as its last stdout line. */
+export function parseLoop(stdout: string, what: string): LoopResult {
+  const m = /(\d+) (\d+) (\d+)\s*$/.exec(stdout);
+  if (m === null) throw new Error(`bench: ${what} printed no "<count> <elapsed_ns> <cpu_ns>" line: ${stdout.slice(-200)}`);
+  return { count: Number(m[1]), elapsed_ns: Number(m[2]), cpu_ns: Number(m[3]) };
+}
+
+export interface CaptureSummary { events: number; lost_kernel: number; lost_user: number }
+
+/** rg-capture's last words: "stopped (...): N events in F frames, SIZE; lost K in the kernel, U in user space". */
+export function parseStopped(stderr: string): CaptureSummary {
+  const m = /stopped \([^)]*\): (\d+) events in \d+ frames, [^;]*; lost (\d+) in the kernel, (\d+) in user space/.exec(stderr);
+  if (m === null) throw new Error(`bench: rg-capture printed no "stopped ..." line: ${stderr.slice(-500)}`);
+  return { events: Number(m[1]), lost_kernel: Number(m[2]), lost_user: Number(m[3]) };
+}
