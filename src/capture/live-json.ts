@@ -7,7 +7,7 @@ import { writeAllSync } from '../common/fd-sink.js';
 import { ByteOutput } from '../output/byte-output.js';
 import { NdjsonEncoder } from '../output/ndjson.js';
 import { WallClock } from '../output/wall-clock.js';
-import { writeRejectedJson } from '../replay/sinks.js';
+import { writeRejectedJson } from '../output/rejected-json.js';
 import { forEachRecord } from '../rgc/reader.js';
 
 export class LiveJsonPrinter {

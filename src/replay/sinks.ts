@@ -4,7 +4,7 @@
  */
 import { type ByteOutput } from '../output/byte-output.js';
 import { closeLine, NdjsonEncoder } from '../output/ndjson.js';
-import { writeInt, writeJsString, writeUint } from '../output/json-bytes.js';
+import { type RejectedRecord, writeRejectedJson } from '../output/rejected-json.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { formatEventText, textValue } from '../output/text.js';
 import { eventValues } from '../output/event-values.js';
@@ -12,15 +12,7 @@ import { type ProcessContextEncoder } from './context-json.js';
 import { type ProcessNode } from './process-table.js';
 import { type Alert } from './rules/alerts.js';
 
-export interface RejectedRecord {
-  readonly reason: string;
-  /** Kind as the header claimed, -1 when too short to have one. */
-  readonly rawKind: number;
-  readonly length: number;
-  readonly frameSeq: number;
-  /** Position of the record within its frame. */
-  readonly index: number;
-}
+export { type RejectedRecord, writeRejectedJson } from '../output/rejected-json.js';
 
 export interface EventSink {
   /** A new file begins (its clock may differ from the previous one's). */
@@ -132,20 +124,4 @@ export class NullSink implements EventSink {
   alert(): void {}
   translatedEvent(): void {}
   flush(): void {}
-}
-
-/** `{"event_type":"invalid_record","reason":...}`: rejected records are reported in the stream, never guessed at. */
-export function writeRejectedJson(out: ByteOutput, r: RejectedRecord): void {
-  out.reserve();
-  out.ascii('{"event_type":"invalid_record","reason":');
-  writeJsString(out, r.reason);
-  out.ascii(',"kind":');
-  writeInt(out, r.rawKind);
-  out.ascii(',"length":');
-  writeUint(out, r.length);
-  out.ascii(',"frame":');
-  writeUint(out, r.frameSeq);
-  out.ascii(',"index":');
-  writeUint(out, r.index);
-  closeLine(out);
 }
