@@ -37,6 +37,8 @@ export interface ProcessNode {
   signal: number | null;
   /** Bumped when identity (exe, argv, parent, start, exit) changes, not on counts: output caches key on it. */
   version: number;
+  /** Table size when a parent was last looked for: an orphan retries only once a new process appeared. */
+  parentSearchedAt: number;
 }
 
 const field = (kind: number, name: string) => KIND_BY_ID[kind]!.layout.fields.find((f) => f.name === name)!;
@@ -116,9 +118,12 @@ export class ProcessTable {
   private touch(host: string, node: ProcessNode, ppid: number, uid: number, bytes: Uint8Array, at: number, changed: boolean): ProcessNode {
     node.uid = uid;
     if (changed || node.comm === '') node.comm = bytesToText(cString(bytes, at + COMM.offset, COMM.size));
-    if (node.parent === null || node.ppid !== ppid) {
+    // A parent that started before the capture is never in the table: without the check below its
+    // children would search for it on every event of theirs.
+    if (node.ppid !== ppid || (node.parent === null && node.parentSearchedAt !== this.nextId)) {
       const before = node.parent;
       this.linkParent(host, node, ppid);
+      node.parentSearchedAt = this.nextId;
       if (node.parent !== before) changed = true;
     }
     if (changed) node.version++;
@@ -183,7 +188,7 @@ export class ProcessTable {
   private create(host: string, pid: number, ppid: number, startSeen: boolean, startNs: bigint | null): ProcessNode {
     const node: ProcessNode = {
       id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
-      comm: '', uid: 0, execs: 0, opens: 0, connects: 0, forks: 0, exited: false, exitCode: null, signal: null, version: 0,
+      comm: '', uid: 0, execs: 0, opens: 0, connects: 0, forks: 0, exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1,
     };
     let byPid = this.live.get(host);
     if (byPid === undefined) {
