@@ -3,7 +3,7 @@
  * tests, the process table, rules. Only call on records the dispatcher accepted.
  */
 import { type FieldLayout } from './layout.js';
-import { HEADER, KIND_BY_ID, type KindLayout } from './schema.js';
+import { KIND_BY_ID, type KindLayout } from './schema.js';
 
 /** A decoded field: numbers for <= 32-bit integers, bigint for 64-bit, raw bytes for char/bytes. */
 export type FieldValue = number | bigint | Uint8Array;
@@ -45,4 +45,3 @@ export function cString(buf: Uint8Array): Uint8Array {
   return end < 0 ? buf : buf.subarray(0, end);
 }
 
-export const HEADER_FIELD_NAMES: readonly string[] = HEADER.fields.map((f) => f.name);

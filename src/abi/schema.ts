@@ -162,14 +162,8 @@ export const KIND_SIZE: Uint32Array = (() => {
   return table;
 })();
 
-export const MAX_KIND_ID = Math.max(...KINDS.map((k) => k.id));
-
 export function kindByEventType(eventType: string): KindLayout | undefined {
   return KINDS.find((k) => k.eventType === eventType);
-}
-
-export function kindByName(name: string): KindLayout | undefined {
-  return KINDS.find((k) => k.name === name);
 }
 
 /** Settings of the kernel-side path-prefix filter, written into the FILE_FILTER map. */

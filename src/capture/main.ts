@@ -41,7 +41,7 @@ export function toCaptureOptions(raw: RawOptions, command: string[]): CaptureOpt
     durationMs: raw.duration === undefined ? null : parseDuration(raw.duration),
     kinds: parseEvents(raw.events), watchPrefixes: raw.watchPrefix, ringBytes: parseRingSize(raw.ringSize),
     follow: raw.follow === true, liveJson: raw.json === true, command, compressionLevel: level,
-    statsIntervalMs: 5000, objectPath: raw.bpfObject ?? defaultObjectPath(),
+    objectPath: raw.bpfObject ?? defaultObjectPath(),
     maxBytes: raw.maxSize === undefined ? null : parseSize(raw.maxSize),
     rotateBytes: null, rotateMs: null,
     keep: raw.keep === undefined ? null : parseKeep(raw.keep),

@@ -22,7 +22,6 @@ export interface CaptureOptions {
   readonly liveJson: boolean;
   readonly command: readonly string[];
   readonly compressionLevel: number;
-  readonly statsIntervalMs: number;
   readonly objectPath: string;
   /** Stop cleanly before the file would exceed this many bytes. */
   readonly maxBytes: number | null;

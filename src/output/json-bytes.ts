@@ -152,10 +152,6 @@ export function writeInt(out: ByteOutput, n: number): void {
   out.pos = putInt(out.view, out.pos, n);
 }
 
-export function writeU64(out: ByteOutput, lo: number, hi: number): void {
-  out.pos = putU64(out.view, out.pos, lo, hi);
-}
-
 export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number, end: number): void {
   out.pos = putStringBytes(out.buf, out.pos, src, start, end);
 }

@@ -101,11 +101,6 @@ export function splitArgv(args: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-/** wait(2) status word -> exit code and terminating signal (0 when it exited normally). */
-export function exitStatusParts(status: number): { exitCode: number; signal: number } {
-  return { exitCode: (status >>> 8) & 0xff, signal: status & 0x7f };
-}
-
 /**
  * Bytes -> string. Valid UTF-8 decodes as usual; each byte that is not part of
  * valid UTF-8 becomes the lone surrogate U+DC00+byte (PEP 383 "surrogateescape",

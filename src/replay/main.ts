@@ -21,7 +21,8 @@ import { ReplaySession } from './session.js';
 import { type EventSink, NdjsonSink, NullSink, TextSink } from './sinks.js';
 import { buildStats, formatStatsText } from './stats.js';
 import { treeJson, treeText } from './tree.js';
-import { checkSegmentChain, formatVerifyText, loadPublicKey, verifyExitCode, verifyFile } from './verify.js';
+import { loadPublicKey } from '../common/keys.js';
+import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
 import { readManifestOnly, sameCapture } from './manifest-peek.js';
 import { Progress } from './progress.js';
 

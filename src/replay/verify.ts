@@ -161,4 +161,3 @@ export function verifyExitCode(reports: readonly VerifyReport[]): number {
   return ExitCode.Ok;
 }
 
-export { loadPublicKey } from '../common/keys.js';

@@ -46,7 +46,6 @@ export function tagValue(ascii: string): number {
  */
 export const FRAME_HEADER_PAYLOAD = 80;
 export const FRAME_HEADER_CHECKED = 72;
-export const FRAME_HEADER_TOTAL = SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD;
 
 /** Largest manifest payload accepted. */
 export const MAX_MANIFEST_BYTES = 1 << 20;
@@ -62,5 +61,3 @@ export const MAX_FRAME_COMPRESSED_BYTES = MAX_FRAME_RAW_BYTES + (64 << 10);
 export const MAX_RECORD_BYTES = 64 << 10;
 /** Each record in a data frame is preceded by its length. */
 export const RECORD_LENGTH_PREFIX = 4;
-/** Ed25519 signature length, optionally appended to the end record. */
-export const SIGNATURE_BYTES = 64;
