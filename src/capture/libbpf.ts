@@ -32,16 +32,15 @@ const EACCES = 13;
 
 /**
  * Programs in rg.bpf.c per event kind. File opens are always attached: the
- * readiness canary needs them; they are recorded at sys_exit alone. For
- * connect, the sys_exit half comes before its sys_enter half (and is detached
- * after it), so no stash is ever left by an enter whose exit was not attached.
+ * readiness canary needs them. Opens and connects are recorded at sys_exit
+ * alone: a sys_enter_* program would make every syscall of every process pay.
  */
 const PROGRAMS_BY_KIND: ReadonlyMap<number, readonly string[]> = new Map([
   [EventKind.ProcessExec, ['handle_exec']],
   [EventKind.ProcessFork, ['handle_fork']],
   [EventKind.ProcessExit, ['handle_exit']],
   [EventKind.FileOpen, ['handle_openat_exit', 'handle_openat2_exit', 'handle_open_exit']],
-  [EventKind.NetConnect, ['handle_connect_exit', 'handle_connect_enter']],
+  [EventKind.NetConnect, ['handle_connect_exit']],
 ]);
 
 type Ptr = unknown;
