@@ -92,14 +92,28 @@ export function putU64(v: DataView, p: number, lo: number, hi: number): number {
 /**
  * Writes `"..."` for the NUL-terminated bytes in `src[start, start + max)`.
  * Bytes outside valid UTF-8 become `\udcXX` (see bytesToText in values.ts).
+ * `ov` and `sv` are DataViews over all of `b` and `src`.
  */
-export function putCString(b: Uint8Array, p: number, src: Uint8Array, start: number, max: number): number {
-  return putString(b, p, src, start, start + max, true);
+export function putCString(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, start: number, max: number): number {
+  return putString(b, ov, p, src, sv, start, start + max, true);
 }
 
 /** Writes `"..."` for `src[start, end)`, escaped for JSON; non-UTF-8 bytes become `\udcXX`. */
-export function putStringBytes(b: Uint8Array, p: number, src: Uint8Array, start: number, end: number): number {
-  return putString(b, p, src, start, end, false);
+export function putStringBytes(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, start: number, end: number): number {
+  return putString(b, ov, p, src, sv, start, end, false);
+}
+
+/**
+ * Nonzero if any byte of the little-endian word `w` must not be copied as is:
+ * below 0x20 (a control character or the NUL that ends a C string), `"`,
+ * `\`, or 0x80 and up (UTF-8 to validate). The has-zero-byte test of each
+ * condition (Hacker's Delight 6-1); it may flag a clean byte that follows a
+ * flagged one, never miss one, and a flagged word only takes the byte path.
+ */
+function needsByteWork(w: number): number {
+  const quote = w ^ 0x22222222;
+  const backslash = w ^ 0x5c5c5c5c;
+  return (w | ((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080;
 }
 
 /**
@@ -108,10 +122,23 @@ export function putStringBytes(b: Uint8Array, p: number, src: Uint8Array, start:
  * every path and comm (encoder only, 1M events: 420 -> 405 ns per event). A
  * valid UTF-8 sequence never spans a NUL (NUL is no continuation byte), so
  * passing the buffer's end as `end` validates exactly as the string's end would.
+ *
+ * Plain ASCII goes four bytes per step until the first word that holds
+ * anything else (usually the NUL), then byte by byte: on a real capture the
+ * strings (mostly paths) took 80 of the encoder's 415 ns per event byte by
+ * byte, about 30 word by word (encoder only: 415 -> 365 ns per event).
  */
-function putString(b: Uint8Array, p: number, src: Uint8Array, start: number, end: number, nulEnds: boolean): number {
+function putString(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, start: number, end: number, nulEnds: boolean): number {
   b[p++] = 34;
-  for (let i = start; i < end; i++) {
+  let i = start;
+  while (i + 4 <= end) {
+    const w = sv.getInt32(i, true);
+    if (needsByteWork(w) !== 0) break;
+    ov.setInt32(p, w, true);
+    p += 4;
+    i += 4;
+  }
+  for (; i < end; i++) {
     const c = src[i];
     if (c < 0x80) {
       if (NEEDS_ESCAPE[c] === 0) {
@@ -153,7 +180,7 @@ export function writeInt(out: ByteOutput, n: number): void {
 }
 
 export function writeStringBytes(out: ByteOutput, src: Uint8Array, start: number, end: number): void {
-  out.pos = putStringBytes(out.buf, out.pos, src, start, end);
+  out.pos = putStringBytes(out.buf, out.view, out.pos, src, new DataView(src.buffer, src.byteOffset, src.byteLength), start, end);
 }
 
 /** Writes a JS string known to need no escaping beyond `"` and `\` (our own names and numbers). */

@@ -56,6 +56,44 @@ describe('NDJSON encoder', () => {
     expect(line).toContain('"path":"/\\udcffé\\udce2\\udc82\\"\\\\\\n"');
     expect(JSON.parse(line).path).toBe(bytesToText(path));
   });
+
+  // Plain ASCII is copied a word at a time: specials must be caught at every position of a word.
+  it('escapes every special byte at any position within a word of an otherwise plain string', () => {
+    const special = fc.constantFrom(0x01, 0x09, 0x0a, 0x1f, 0x22, 0x5c, 0x7f, 0x80, 0xc3, 0xff);
+    const plain = fc.integer({ min: 0x20, max: 0x7e });
+    fc.assert(fc.property(fc.array(fc.oneof({ weight: 9, arbitrary: plain }, { weight: 1, arbitrary: special }), { maxLength: 255 }), (chars) => {
+      const path = Uint8Array.from(chars);
+      const parsed = JSON.parse(encodeLine(encodeRecord(EventKind.FileOpen, { path })));
+      expect(parsed.path).toBe(bytesToText(path));
+    }), { numRuns: 1000 });
+  });
+
+  // One encoder remembers each thread's unchanged header text (HeaderMemo): a stream of records
+  // with few threads, shared and changing headers, must print exactly what a fresh encoder prints.
+  it('prints a stream through one encoder exactly as record by record, however headers repeat or change', () => {
+    const header = fc.record({
+      pid: fc.constantFrom(1, 2, 257, 513, 0x10000001),
+      tid: fc.constantFrom(1, 2, 257, 513, 0xffffffff),
+      ppid: fc.constantFrom(0, 1, 4000000000),
+      uid: fc.constantFrom(0, 1000),
+      gid: fc.constantFrom(0, 1000),
+      auid: fc.constantFrom(1000, 0xffffffff),
+      // Values that differ only in a run's first or last word.
+      cgroup_id: fc.constantFrom(1n, (1n << 32n) + 1n, 0xfedcba9876543210n),
+      mntns: fc.constantFrom(4026531832, 7),
+      comm: fc.constantFrom('bash', 'sh', 'a"b\\c\n', 'exactly15chars!', 'exactly15chars?', '\u00e9t\u00e9'),
+    });
+    const stream = fc.array(fc.tuple(arbitraryRecord({ safeU64: true }), header), { minLength: 1, maxLength: 60 });
+    fc.assert(fc.property(stream, (items) => {
+      const records = items.map(([{ kind, fields }, h]) => encodeRecord(kind.id, { ...fields, ...h }));
+      const chunks: Buffer[] = [];
+      const out = new ByteOutput((b) => chunks.push(Buffer.from(b)));
+      const shared = new NdjsonEncoder(null);
+      for (const bytes of records) shared.writeEvent(out, classifyRecord(bytes, 0, bytes.length), bytes, 0);
+      out.flush();
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(records.map((bytes) => encodeLine(bytes)).join(''));
+    }), { numRuns: 300 });
+  });
 });
 
 describe('value rendering', () => {
