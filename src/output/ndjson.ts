@@ -1,7 +1,7 @@
 /**
  * Record bytes -> one NDJSON line, with no per-event object and no
- * JSON.stringify. Each kind has a plan derived from the schema (key bytes,
- * offset, how to print); the encoder walks the plan and writes bytes.
+ * JSON.stringify. Each kind's steps are derived from the schema (key, offset,
+ * how to print) and compiled once into a writer function (compileWriter).
  *
  * Key order is fixed: event_type, the header fields in schema order with
  * `time` right after `ts_ns`, the kind's own fields, then its flag booleans.
@@ -32,29 +32,7 @@ const MEMO_RUNS: readonly (readonly string[])[] = [
 const MEMO_SLOTS = 256;
 const TID_OFFSET = HEADER.fields.find((f) => f.name === 'tid')!.offset;
 
-/**
- * A kind's plan, flattened into typed arrays: the loop reads five ints per
- * step from one array instead of chasing step -> key -> bytes objects, and
- * keeps the write position in a local for the whole line (json-bytes.ts).
- * Both together, encoder only on 1M synthetic events: 610 -> 500 ns per event.
- */
-interface Plan {
-  /** `{"event_type":"..."` */
-  readonly head: PackedBytes;
-  /** STEP_INTS ints per printed field: op, offset, arg, key start (word index in `keyWords`), key length in bytes. */
-  readonly code: Int32Array;
-  /** Every step's `,"name":` packed as words (see PackedBytes), one after another. */
-  readonly keyWords: Int32Array;
-  /** The kind's flag bits ORed together. */
-  readonly flagMask: number;
-  /**
-   * `,"a":true,"b":false...` for every combination of the kind's flags, indexed
-   * by `flags & flagMask`: one copy instead of a key and a boolean per flag.
-   */
-  readonly flagTails: readonly PackedBytes[];
-}
-const STEP_INTS = 5;
-
+/** One printed field (or the start or end of a memo run) of a kind, in output order. */
 interface Step {
   readonly op: Op;
   readonly key: string;
@@ -124,44 +102,78 @@ function memoSpan(kind: KindLayout, run: readonly string[]): number {
   return end - start;
 }
 
-function buildPlan(kind: KindLayout): Plan {
+/**
+ * A kind's writer, compiled from its steps into straight-line JavaScript: key
+ * bytes become literal word stores, offsets literal numbers, and there is no
+ * loop over steps, no switch and no table reads per event. The source is built
+ * only from the schema (names, offsets, sizes); nothing from a capture file
+ * reaches it. Encoder only, real 1M-event capture: 365 -> 283 ns per event
+ * against the table-driven loop it replaced.
+ */
+type Writer = (b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number, clock: WallClock | null, memo: HeaderMemo) => number;
+
+/** Word stores of constant bytes at `p + …`, then the position moved past them. */
+function emitConstant(bytes: PackedBytes): string {
+  if (bytes.length === 0) return '';
+  const stores = Array.from(bytes.words, (w, i) => `ov.setInt32(p + ${4 * i}, ${w}, true);`);
+  return `${stores.join(' ')} p += ${bytes.length};\n`;
+}
+
+function emitValue(s: Step): string {
+  const o = `at + ${s.offset}`;
+  switch (s.op) {
+    case Op.U16: return `p = putUint(ov, p, view.getUint16(${o}, true));\n`;
+    case Op.U32: return `p = putUint(ov, p, view.getUint32(${o}, true));\n`;
+    case Op.S32: return `p = putInt(ov, p, view.getInt32(${o}, true));\n`;
+    case Op.U64: return `p = putU64(ov, p, view.getUint32(${o}, true), view.getUint32(${o} + 4, true));\n`;
+    case Op.Ts: return `p = clock === null ? putPacked(ov, p, NULL) : clock.put(b, ov, p, view, ${o});\n`;
+    case Op.CString: return `p = putCString(b, ov, p, src, view, ${o}, ${s.arg});\n`;
+    case Op.Argv: return `p = putArgv(b, ov, p, src, view, ${o}, view.getUint32(at + ${s.arg}, true));\n`;
+    case Op.OpenFlags: return `p = putPacked(ov, p, openFlagsJson.get(view.getUint32(${o}, true)));\n`;
+    case Op.Result: return `{ const r = view.getInt32(${o}, true); p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r)); }\n`;
+    case Op.Family: return `p = putPacked(ov, p, familyJson.get(view.getUint16(${o}, true)));\n`;
+    // family -1: the address was unreadable, so "".
+    case Op.Addr: return `p = putAddress(b, ov, p, (flags & ${EVENT_FLAG_USER_READ_FAILED}) !== 0 ? -1 : view.getUint16(at + ${s.arg}, true), src, ${o});\n`;
+    case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, p, (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
+    case Op.MemoStart: case Op.MemoEnd: throw new Error('ndjson: memo steps have no value');
+  }
+}
+
+function compileWriter(kind: KindLayout): Writer {
   const steps = buildSteps(kind);
-  const keys = steps.map((s) => (s.op === Op.MemoStart || s.op === Op.MemoEnd ? packText('') : keyBytes(s.key)));
-  const keyWords = new Int32Array(keys.reduce((n, k) => n + k.words.length, 0));
-  const code = new Int32Array(steps.length * STEP_INTS);
-  let w = 0;
-  steps.forEach((s, i) => {
-    if (s.op === Op.MemoStart) {
-      // offset, run, words to compare, and where the run's MemoEnd is (to skip to on a hit).
-      const end = steps.findIndex((t, j) => j > i && t.op === Op.MemoEnd);
-      code.set([s.op, s.offset, s.arg, s.span! >> 2, end * STEP_INTS], i * STEP_INTS);
-      return;
-    }
-    if (s.op === Op.MemoEnd) {
-      code.set([s.op, 0, 0, 0, 0], i * STEP_INTS);
-      return;
-    }
-    code.set([s.op, s.offset, s.arg, w, keys[i].length], i * STEP_INTS);
-    keyWords.set(keys[i].words, w);
-    w += keys[i].words.length;
-  });
   const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
   const flagTails: PackedBytes[] = [];
   for (let v = 0; v <= flagMask; v++) {
     if ((v & ~flagMask) !== 0) continue;
     flagTails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
   }
-  return { head: packText(`{"event_type":"${kind.eventType}"`), code, keyWords, flagMask, flagTails };
+  let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
+  body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
+  for (const s of steps) {
+    if (s.op === Op.MemoStart) {
+      const words = s.span! >> 2;
+      body += `{ const slot = ${s.arg * MEMO_SLOTS} + (view.getUint32(at + ${TID_OFFSET}, true) & ${MEMO_SLOTS - 1});\n`;
+      body += `const length = memoLookup(memo, slot, view, at + ${s.offset}, ${words});\n`;
+      body += `if (length !== 0) p = memoCopy(memo, slot, ov, p, length); else { memoKeep(memo, slot, view, at + ${s.offset}, ${words}); const start = p;\n`;
+    } else if (s.op === Op.MemoEnd) {
+      body += 'memoStore(memo, slot, ov, start, p); } }\n';
+    } else {
+      body += emitConstant(keyBytes(s.key)) + emitValue(s);
+    }
+  }
+  body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
+  const helpers = {
+    putUint, putInt, putU64, putPacked, putCString, putArgv, putAddress, memoLookup, memoCopy, memoKeep, memoStore,
+    openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, flagTails,
+  };
+  const names = Object.keys(helpers);
+  // Compiled from the schema only (see Writer).
+  const factory = new Function(...names, `return function write_${kind.name}(b, ov, p, src, view, at, clock, memo) {\n${body}};`) as (...h: unknown[]) => Writer;
+  return factory(...names.map((n) => helpers[n as keyof typeof helpers]));
 }
 
-const PLANS: (Plan | undefined)[] = [];
-for (const k of KINDS) PLANS[k.id] = buildPlan(k);
 /** Record words a memo key holds: the longest run's. */
-const MEMO_KEY_WORDS = Math.max(...PLANS.flatMap((plan) => {
-  const words: number[] = [];
-  for (let i = 0; plan !== undefined && i < plan.code.length; i += STEP_INTS) if (plan.code[i] === Op.MemoStart) words.push(plan.code[i + 3]);
-  return words;
-}));
+const MEMO_KEY_WORDS = Math.max(...KINDS.flatMap((k) => buildSteps(k).filter((s) => s.op === Op.MemoStart).map((s) => s.span! >> 2)));
 /** Room for a run's text; a longer one (a comm of escapes) is rendered every time instead. */
 const MEMO_TEXT_WORDS = 64;
 
@@ -176,6 +188,42 @@ class HeaderMemo {
   /** Bytes of text in the slot; 0 = empty. */
   readonly textLength = new Int32Array(MEMO_RUNS.length * MEMO_SLOTS);
 }
+
+/** The slot's text length if its key equals the record's `words` words at `o`, else 0. */
+function memoLookup(memo: HeaderMemo, slot: number, view: DataView, o: number, words: number): number {
+  const length = memo.textLength[slot];
+  if (length === 0) return 0;
+  const keys = memo.keys;
+  const keyAt = slot * MEMO_KEY_WORDS;
+  for (let k = 0; k < words; k++) if (view.getInt32(o + 4 * k, true) !== keys[keyAt + k]) return 0;
+  return length;
+}
+
+function memoCopy(memo: HeaderMemo, slot: number, ov: DataView, p: number, length: number): number {
+  const text = memo.text;
+  const textAt = slot * MEMO_TEXT_WORDS;
+  for (let k = 0; k < length; k += 4) ov.setInt32(p + k, text[textAt + (k >> 2)], true);
+  return p + length;
+}
+
+/** Takes the record's words as the slot's key; memoStore adds the text once it is rendered. */
+function memoKeep(memo: HeaderMemo, slot: number, view: DataView, o: number, words: number): void {
+  const keys = memo.keys;
+  const keyAt = slot * MEMO_KEY_WORDS;
+  for (let k = 0; k < words; k++) keys[keyAt + k] = view.getInt32(o + 4 * k, true);
+  memo.textLength[slot] = 0;
+}
+
+/** Remembers the text rendered at `[start, end)`, read back a word at a time (the buffer's slack covers the last word). */
+function memoStore(memo: HeaderMemo, slot: number, ov: DataView, start: number, end: number): void {
+  const length = end - start;
+  if (length > MEMO_TEXT_WORDS * 4) return;
+  const text = memo.text;
+  const textAt = slot * MEMO_TEXT_WORDS;
+  for (let k = 0; k < length; k += 4) text[textAt + (k >> 2)] = ov.getInt32(start + k, true);
+  memo.textLength[slot] = length;
+}
+
 const FLAGS_OFFSET = HEADER.fields.find((f) => f.name === 'flags')!.offset;
 
 const NULL = packText('null');
@@ -199,6 +247,9 @@ const openFlagsJson = new TextCache(openFlagsText);
 const errnoJson = new TextCache(errnoName);
 const familyJson = new TextCache(familyName);
 
+const WRITERS: (Writer | undefined)[] = [];
+for (const k of KINDS) WRITERS[k.id] = compileWriter(k);
+
 export class NdjsonEncoder {
   private view: DataView | null = null;
   private viewBytes: Uint8Array | null = null;
@@ -212,91 +263,9 @@ export class NdjsonEncoder {
    * append context fields; finish the line with `closeLine`.
    */
   writeEventBody(out: ByteOutput, kindId: number, src: Uint8Array, at: number): void {
-    const plan = PLANS[kindId];
-    if (plan === undefined) throw new RangeError(`ndjson: no plan for kind ${kindId}`);
-    const view = this.dataViewFor(src);
-    const b = out.buf;
-    const ov = out.view;
-    let p = putPacked(ov, out.pos, plan.head);
-    const flags = view.getUint16(at + FLAGS_OFFSET, true);
-    const code = plan.code;
-    const keyWords = plan.keyWords;
-    const memo = this.memo;
-    let memoSlot = 0;
-    let memoStart = 0;
-    for (let i = 0; i < code.length; i += STEP_INTS) {
-      if (code[i] >= Op.MemoStart) {
-        if (code[i] === Op.MemoStart) {
-          const o = at + code[i + 1];
-          const words = code[i + 3];
-          memoSlot = code[i + 2] * MEMO_SLOTS + (view.getUint32(at + TID_OFFSET, true) & (MEMO_SLOTS - 1));
-          const keyAt = memoSlot * MEMO_KEY_WORDS;
-          const length = memo.textLength[memoSlot];
-          let same = 0;
-          if (length > 0) while (same < words && view.getInt32(o + 4 * same, true) === memo.keys[keyAt + same]) same++;
-          if (same === words) {
-            // The run's text as this thread last printed it: copy it and go on after the run.
-            const textAt = memoSlot * MEMO_TEXT_WORDS;
-            for (let k = 0; k < length; k += 4) ov.setInt32(p + k, memo.text[textAt + (k >> 2)], true);
-            p += length;
-            i = code[i + 4];
-            continue;
-          }
-          for (let k = 0; k < words; k++) memo.keys[keyAt + k] = view.getInt32(o + 4 * k, true);
-          memoStart = p;
-        } else {
-          // End of a run rendered field by field: remember its text (read back a word at a time; the slack covers the last word).
-          const length = p - memoStart;
-          if (length <= MEMO_TEXT_WORDS * 4) {
-            const textAt = memoSlot * MEMO_TEXT_WORDS;
-            for (let k = 0; k < length; k += 4) memo.text[textAt + (k >> 2)] = ov.getInt32(memoStart + k, true);
-            memo.textLength[memoSlot] = length;
-          } else {
-            memo.textLength[memoSlot] = 0;
-          }
-        }
-        continue;
-      }
-      // The step's key, a word at a time (see PackedBytes).
-      const keyStart = code[i + 3];
-      const keyLength = code[i + 4];
-      for (let k = 0; k < keyLength; k += 4) ov.setInt32(p + k, keyWords[keyStart + (k >> 2)], true);
-      p += keyLength;
-      const o = at + code[i + 1];
-      switch (code[i] as Op) {
-        case Op.U16: p = putUint(ov, p, view.getUint16(o, true)); break;
-        case Op.U32: p = putUint(ov, p, view.getUint32(o, true)); break;
-        case Op.S32: p = putInt(ov, p, view.getInt32(o, true)); break;
-        case Op.U64: p = putU64(ov, p, view.getUint32(o, true), view.getUint32(o + 4, true)); break;
-        case Op.Ts:
-          if (this.clock === null) p = putPacked(ov, p, NULL);
-          else p = this.clock.put(b, ov, p, view, o);
-          break;
-        case Op.CString: p = putCString(b, ov, p, src, view, o, code[i + 2]); break;
-        case Op.Argv: p = putArgv(b, ov, p, src, view, o, view.getUint32(at + code[i + 2], true)); break;
-        case Op.OpenFlags: p = putPacked(ov, p, openFlagsJson.get(view.getUint32(o, true))); break;
-        case Op.Result: {
-          const r = view.getInt32(o, true);
-          p = putInt(ov, p, r);
-          if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r));
-          break;
-        }
-        case Op.Family: p = putPacked(ov, p, familyJson.get(view.getUint16(o, true))); break;
-        case Op.Addr: {
-          const family = view.getUint16(at + code[i + 2], true);
-          const unreadable = (flags & EVENT_FLAG_USER_READ_FAILED) !== 0;
-          p = putAddress(b, ov, p, unreadable ? -1 : family, src, o);
-          break;
-        }
-        case Op.ExitStatus: {
-          const status = view.getUint32(o, true);
-          p = putUint(ov, p, (status >>> 8) & 0xff);
-          p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f);
-          break;
-        }
-      }
-    }
-    out.pos = putPacked(ov, p, plan.flagTails[flags & plan.flagMask]);
+    const write = WRITERS[kindId];
+    if (write === undefined) throw new RangeError(`ndjson: no writer for kind ${kindId}`);
+    out.pos = write(out.buf, out.view, out.pos, src, this.dataViewFor(src), at, this.clock, this.memo);
   }
 
   /** Writes one complete line for an accepted record. */

@@ -105,7 +105,7 @@ export function reportAndExit(result: RunResult): number {
 }
 
 export function runReplay(paths: string[], opts: MainOptions): number {
-  const out = new ByteOutput((bytes) => writeAllSync(1, bytes));
+  const out = new ByteOutput((bytes) => writeAllSync(1, bytes), 256 << 10);
   const useColor = opts.color !== false && !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor)), false);
   if (opts.stats) {
