@@ -60,6 +60,8 @@ export class ProcessTable {
   private nextId = 0;
   private lastHost: string | null = null;
   private lastPids: Map<number, ProcessNode> | undefined;
+  /** The live node lookupLive returned last, for lastHost. */
+  private lastNode: ProcessNode | undefined;
   private readonly recentExits = new Map<string, ProcessNode>();
 
   /**
@@ -139,6 +141,7 @@ export class ProcessTable {
     const byPid = this.live.get(host);
     if (byPid?.get(node.pid) !== node) return;
     byPid.delete(node.pid);
+    this.lastNode = undefined;
     const key = `${host}\u0000${node.pid}`;
     this.recentExits.delete(key);
     this.recentExits.set(key, node);
@@ -154,8 +157,14 @@ export class ProcessTable {
     if (host !== this.lastHost) {
       this.lastHost = host;
       this.lastPids = this.live.get(host);
+      this.lastNode = undefined;
     }
-    return this.lastPids?.get(pid);
+    // And for the same process as the last one: skip the pid map too (create and retire forget it).
+    const last = this.lastNode;
+    if (last !== undefined && last.pid === pid) return last;
+    const node = this.lastPids?.get(pid);
+    this.lastNode = node;
+    return node;
   }
 
   /** Nodes without a parent in the table, in order of appearance. */
@@ -197,6 +206,7 @@ export class ProcessTable {
       this.lastHost = null;
     }
     byPid.set(pid, node);
+    this.lastNode = undefined;
     if (this.keepHistory) this.all.push(node);
     return node;
   }
