@@ -81,6 +81,33 @@ export function putInt(v: DataView, p: number, n: number): number {
   return putUint(v, p + 1, -n);
 }
 
+/**
+ * Writes the u32 at `o` of `record`. Reads the value itself and splits it into
+ * parts below 2^30 before any call: a number from 2^30 up crossing a call V8
+ * does not inline is boxed into a fresh heap number (an allocation per value).
+ */
+export function putU32At(v: DataView, p: number, record: DataView, o: number): number {
+  const n = record.getUint32(o, true);
+  if (n < 100000000) return putUpTo8(v, p, n);
+  const high = Math.floor(n / 100000000);
+  return put8(v, putUpTo4(v, p, high), n - high * 100000000);
+}
+
+/**
+ * Writes the u64 at `o` of `record` exactly, split below 2^30 like putU32At
+ * (timestamps are nearly always above 2^30, so this was an allocation per event).
+ */
+export function putU64At(v: DataView, p: number, record: DataView, o: number): number {
+  const lo = record.getUint32(o, true);
+  const hi = record.getUint32(o + 4, true);
+  if (hi >= 0x200000) return putU64(v, p, lo, hi);
+  const n = hi * 4294967296 + lo;
+  // n < 2^53, so high < 2^53 / 10^8 < 10^8.
+  const high = Math.floor(n / 100000000);
+  const low = n - high * 100000000;
+  return high === 0 ? putUpTo8(v, p, low) : put8(v, putUpTo8(v, p, high), low);
+}
+
 /** Writes the u64 made of `lo` and `hi` (both u32) exactly. */
 export function putU64(v: DataView, p: number, lo: number, hi: number): number {
   if (hi < 0x200000) return putUint(v, p, hi * 4294967296 + lo);

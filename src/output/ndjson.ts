@@ -10,7 +10,7 @@ import { AF_INET, EVENT_FLAG_USER_READ_FAILED } from '../abi/constants.js';
 import { HEADER, KINDS, type KindLayout, type SchemaField, HEADER_FIELDS } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
 import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
-import { putCString, putInt, putStringBytes, putU64, putUint } from './json-bytes.js';
+import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { addressText, errnoName, familyName, openFlagsText } from './values.js';
 import { type WallClock } from './wall-clock.js';
 
@@ -123,9 +123,9 @@ function emitValue(s: Step): string {
   const o = `at + ${s.offset}`;
   switch (s.op) {
     case Op.U16: return `p = putUint(ov, p, view.getUint16(${o}, true));\n`;
-    case Op.U32: return `p = putUint(ov, p, view.getUint32(${o}, true));\n`;
+    case Op.U32: return `p = putU32At(ov, p, view, ${o});\n`;
     case Op.S32: return `p = putInt(ov, p, view.getInt32(${o}, true));\n`;
-    case Op.U64: return `p = putU64(ov, p, view.getUint32(${o}, true), view.getUint32(${o} + 4, true));\n`;
+    case Op.U64: return `p = putU64At(ov, p, view, ${o});\n`;
     case Op.Ts: return `p = clock === null ? putPacked(ov, p, NULL) : clock.put(b, ov, p, view, ${o});\n`;
     case Op.CString: return `p = putCString(b, ov, p, src, view, ${o}, ${s.arg});\n`;
     case Op.Argv: return `p = putArgv(b, ov, p, src, view, ${o}, view.getUint32(at + ${s.arg}, true));\n`;
@@ -163,7 +163,7 @@ function compileWriter(kind: KindLayout): Writer {
   }
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const helpers = {
-    putUint, putInt, putU64, putPacked, putCString, putArgv, putAddress, memoLookup, memoCopy, memoKeep, memoStore,
+    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoLookup, memoCopy, memoKeep, memoStore,
     openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, flagTails,
   };
   const names = Object.keys(helpers);
@@ -234,12 +234,18 @@ const SIGNAL_KEY = keyBytes('signal');
 class TextCache {
   private readonly map = new Map<number, PackedBytes>();
   constructor(private readonly render: (n: number) => string) {}
+  private lastN = -1;
+  private lastValue: PackedBytes | null = null;
   get(n: number): PackedBytes {
+    // The same flags (or errno) as the last event is the common case.
+    if (n === this.lastN) return this.lastValue!;
     let v = this.map.get(n);
     if (v === undefined) {
       v = packText(JSON.stringify(this.render(n)));
       if (this.map.size < 4096) this.map.set(n, v);
     }
+    this.lastN = n;
+    this.lastValue = v;
     return v;
   }
 }
