@@ -39,6 +39,22 @@ export interface ProcessNode {
   version: number;
   /** Table size when a parent was last looked for: an orphan retries only once a new process appeared. */
   parentSearchedAt: number;
+  /**
+   * This node's context as an output last rendered it (context-json.ts), or
+   * null. Kept on the node, not in a WeakMap beside it: the map's table was
+   * garbage that grew with every process of a long capture.
+   */
+  rendered: RenderedContext | null;
+}
+
+/** Bytes an output rendered for a node, and the identity they were rendered from. */
+export interface RenderedContext {
+  /** The renderer: another one's bytes are never taken. */
+  readonly owner: object;
+  readonly version: number;
+  readonly parent: ProcessNode | null;
+  readonly parentVersion: number;
+  readonly bytes: Uint8Array;
 }
 
 const field = (kind: number, name: string) => KIND_BY_ID[kind]!.layout.fields.find((f) => f.name === name)!;
@@ -51,7 +67,7 @@ const EXIT_STATUS = field(EventKind.ProcessExit, 'exit_status');
 const COMM = field(EventKind.FileOpen, 'comm');
 
 const NO_CHILDREN: ProcessNode[] = [];
-/** Exited processes remembered for late events of their other threads. */
+/** Exited processes remembered, per host, for late events of their other threads. */
 const RECENT_EXITS = 4096;
 
 export class ProcessTable {
@@ -62,7 +78,8 @@ export class ProcessTable {
   private lastPids: Map<number, ProcessNode> | undefined;
   /** The live node lookupLive returned last, for lastHost. */
   private lastNode: ProcessNode | undefined;
-  private readonly recentExits = new Map<string, ProcessNode>();
+  /** Per host, pid -> node, oldest first (a pid number key allocates nothing per exit, a host-and-pid string did). */
+  private readonly recentExits = new Map<string, Map<number, ProcessNode>>();
 
   /**
    * `keepHistory`: remember every process and its children (the tree view).
@@ -142,14 +159,18 @@ export class ProcessTable {
     if (byPid?.get(node.pid) !== node) return;
     byPid.delete(node.pid);
     this.lastNode = undefined;
-    const key = `${host}\u0000${node.pid}`;
-    this.recentExits.delete(key);
-    this.recentExits.set(key, node);
-    if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);
+    let recent = this.recentExits.get(host);
+    if (recent === undefined) {
+      recent = new Map();
+      this.recentExits.set(host, recent);
+    }
+    recent.delete(node.pid);
+    recent.set(node.pid, node);
+    if (recent.size > RECENT_EXITS) recent.delete(recent.keys().next().value!);
   }
 
   lookup(host: string, pid: number): ProcessNode | undefined {
-    return this.lookupLive(host, pid) ?? (this.recentExits.size > 0 ? this.recentExits.get(`${host}\u0000${pid}`) : undefined);
+    return this.lookupLive(host, pid) ?? (this.recentExits.size > 0 ? this.recentExits.get(host)?.get(pid) : undefined);
   }
 
   private lookupLive(host: string, pid: number): ProcessNode | undefined {
@@ -197,7 +218,7 @@ export class ProcessTable {
   private create(host: string, pid: number, ppid: number, startSeen: boolean, startNs: bigint | null): ProcessNode {
     const node: ProcessNode = {
       id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
-      comm: '', uid: 0, execs: 0, opens: 0, connects: 0, forks: 0, exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1,
+      comm: '', uid: 0, execs: 0, opens: 0, connects: 0, forks: 0, exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
     };
     let byPid = this.live.get(host);
     if (byPid === undefined) {
