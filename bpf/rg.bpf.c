@@ -117,8 +117,9 @@ static __always_inline __u64 first_nul(__u64 w)
  * later. task comes from bpf_get_current_task_btf(): a trusted BTF pointer whose
  * fields are read with direct (CO-RE relocated, fault-safe) loads, several
  * times cheaper than a bpf_probe_read_kernel call per BPF_CORE_READ hop, and
- * cheaper than the helpers that read the same fields: each helper call costs
- * ~15-40 ns on our VMs (return thunks), a direct load next to nothing.
+ * cheaper than the helpers that read the same fields, none of which the 6.18
+ * verifier inlines (measured per record: ~15 ns for bpf_get_current_pid_tgid()
+ * and a second task lookup, ~40 ns for bpf_get_current_cgroup_id()).
  * comm is cut at its first NUL and zero-padded here rather than trusting the
  * kernel's padding (older kernels used strlcpy; a concurrent rename can tear).
  */
