@@ -1,6 +1,6 @@
 /** Spawns measured runs and summarises them (median of several, since this machine is shared and noisy). */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface RunMeasure { exit_code: number; wall_ms: number; cpu_ms: number; user_ms: number; sys_ms: number; max_rss_mb: number }
@@ -9,12 +9,22 @@ const CHILD = fileURLToPath(new URL('./measure-child.js', import.meta.url));
 /** No single measured run on this machine should take this long; a hung one is killed. */
 const RUN_TIMEOUT_MS = 600_000;
 
+/**
+ * Node flags from the module's `#!/usr/bin/env -S node FLAGS` line: a measured
+ * run starts the CLI with the flags its users' shells start it with.
+ */
+export function shebangFlags(moduleFile: string): string[] {
+  const first = readFileSync(moduleFile, 'utf8').split('\n', 1)[0];
+  const flags = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first)?.[1] ?? '';
+  return flags.split(' ').filter((f) => f !== '');
+}
+
 /** Runs `node <module> args` with stdout to /dev/null (or `stdoutPath`), returning its own measurements. */
 export function measureNode(moduleFile: string, args: string[], stdoutPath = '/dev/null', input?: string): RunMeasure {
   const out = openSync(stdoutPath, 'w');
   const inFd = input ? openSync(input, 'r') : 'ignore';
   try {
-    const r = spawnSync(process.execPath, [CHILD, moduleFile, ...args], { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const r = spawnSync(process.execPath, [...shebangFlags(moduleFile), CHILD, moduleFile, ...args], { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' });
     const report = r.output[3]?.toString() ?? '';
     if (!report) throw new Error(`measured run of ${moduleFile} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr?.toString().slice(0, 500)}`);
     return JSON.parse(report) as RunMeasure;

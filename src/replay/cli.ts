@@ -1,5 +1,13 @@
-#!/usr/bin/env node
-/** rg-replay entry point: see main.ts. */
+#!/usr/bin/env -S node --max-semi-space-size=1
+/**
+ * rg-replay entry point: see main.ts.
+ *
+ * Why the V8 flag: a replay keeps little alive (the live processes), but V8
+ * grows its young generation towards 16 MB per semi-space over a long run,
+ * so peak RSS grew with the capture's length. One MB is ample for a stream
+ * decoder: rg-replay --json peak RSS, real capture of 1M / 10M events:
+ * 72 / 111 MB by default, 66 / 80 MB with it, at the same speed.
+ */
 import { main } from './main.js';
 
 main(process.argv);
