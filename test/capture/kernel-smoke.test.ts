@@ -51,8 +51,10 @@ const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit
 
 /**
  * A child that makes openat, openat2 and connect calls whose path, open_how
- * and sockaddr sit in pages it has mapped but never touched: bpf_probe_read_user
- * cannot fault them in at sys_enter, the kernel's own copy does before sys_exit.
+ * and sockaddr sit in pages it has mapped but never touched. Opens and connects
+ * are read only at sys_exit, with arguments from the task's saved registers: by
+ * then the kernel's own copy has faulted those pages in (bpf_probe_read_user
+ * cannot fault, so a read at sys_enter would fail on them).
  * Page 0 of `pagesFile`: the openat path; page 1: open_how, openat2 path at +64;
  * page 2: the sockaddr_in.
  */
@@ -280,7 +282,7 @@ describe.skipIf(!privileged && !inCI)('kernel smoke (real eBPF)', () => {
     collect();
   }
 
-  it('reads paths and sockaddrs in pages not faulted in at sys_enter: retried at sys_exit', async () => {
+  it('reads paths and sockaddrs in pages not faulted in before the syscall: read at sys_exit alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rg-unread-'));
     const target = join(dir, 'target');
     writeFileSync(target, 'x');
