@@ -17,33 +17,31 @@ import { type WallClock } from './wall-clock.js';
 const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, MemoStart, MemoEnd }
 
 /**
- * Header fields that stay the same from one event of a thread to the next,
- * in runs of adjacent fields: each run's JSON text is remembered per thread
- * (see HeaderMemo) and copied whole while the run's record bytes are
- * unchanged. Each run must cover whole 4-byte words of the record.
- * Why: these are 9 of an event's ~17 printed values; rendering them was a
+ * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
+ * same from one event of a thread to the next: their JSON text is remembered
+ * per thread and CPU (see HeaderMemo) and copied whole while their record
+ * bytes are unchanged. Bytes of fields in between that are not printed here
+ * (flags) are masked out of the comparison.
+ * Why: these are 10 of an event's ~17 printed values; rendering them was a
  * third of the encoder's time on a real capture (numbers up to 20 digits,
  * the comm escaped byte by byte).
  */
-const MEMO_RUNS: readonly (readonly string[])[] = [
-  ['pid', 'tid', 'ppid', 'uid', 'gid', 'auid', 'cgroup_id'],
-  ['mntns', 'comm'],
-];
+const MEMO_FIRST = 'pid';
+const MEMO_LAST = 'comm';
 const MEMO_SLOTS = 256;
-const TID_OFFSET = HEADER.fields.find((f) => f.name === 'tid')!.offset;
+const headerOffset = (name: string) => HEADER.fields.find((f) => f.name === name)!.offset;
+const TID_OFFSET = headerOffset('tid');
+const CPU_OFFSET = headerOffset('cpu');
 
 /** One printed field (or the start or end of a memo run) of a kind, in output order. */
 interface Step {
   readonly op: Op;
   readonly key: string;
   readonly offset: number;
-  /**
-   * Buffer length for strings, related field offset for Argv (size) and Addr
-   * (family); for MemoStart the run's index in MEMO_RUNS.
-   */
+  /** Buffer length for strings, related field offset for Argv (size) and Addr (family). */
   readonly arg: number;
-  /** MemoStart: bytes of the record the run covers. */
-  readonly span?: number;
+  /** MemoStart: per word of the record the run covers, the bits its printed fields occupy. */
+  readonly masks?: Int32Array;
 }
 
 const enc = new TextEncoder();
@@ -80,26 +78,42 @@ function buildSteps(kind: KindLayout): Step[] {
       steps.push({ op, key: 'exit_code', offset: layout.offset, arg: 0 });
       return;
     }
-    const run = MEMO_RUNS.findIndex((r) => r[0] === layout.name);
-    if (run >= 0) steps.push({ op: Op.MemoStart, key: '', offset: layout.offset, arg: run, span: memoSpan(kind, MEMO_RUNS[run]) });
+    if (layout.name === MEMO_FIRST) steps.push({ op: Op.MemoStart, key: '', offset: layout.offset, arg: 0, masks: memoMasks(kind, schemaFields) });
     steps.push({ op, key: op === Op.Argv ? 'argv' : layout.name, offset: layout.offset, arg });
-    if (MEMO_RUNS.some((r) => r[r.length - 1] === layout.name)) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0 });
+    if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0 });
     if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: 'time', offset: layout.offset, arg: 0 });
   });
+  checkMemoRun(kind, steps);
   return steps;
 }
 
-/** Bytes from the run's first field to the end of its last; checks that they are adjacent, visible and whole words. */
-function memoSpan(kind: KindLayout, run: readonly string[]): number {
-  const fields = run.map((name) => kind.layout.fields.find((f) => f.name === name));
-  const start = fields[0]!.offset;
-  let end = start;
-  for (const f of fields) {
-    if (f === undefined || f.offset !== end) throw new Error(`ndjson: memo run ${run.join(',')} is not adjacent in ${kind.name}`);
-    end += f.size;
+/**
+ * The comparison masks of the memo run, a word per 4 record bytes from
+ * MEMO_FIRST to the end of MEMO_LAST: the bytes of printed fields count,
+ * hidden ones (flags, printed elsewhere from its own bits) do not.
+ */
+function memoMasks(kind: KindLayout, schemaFields: readonly SchemaField[]): Int32Array {
+  const fields = kind.layout.fields;
+  const first = fields.findIndex((f) => f.name === MEMO_FIRST);
+  const last = fields.findIndex((f) => f.name === MEMO_LAST);
+  const start = fields[first].offset;
+  const end = fields[last].offset + fields[last].size;
+  if (start % 4 !== 0 || (end - start) % 4 !== 0) throw new Error(`ndjson: the memo run of ${kind.name} is not whole words`);
+  const bytes = new Uint8Array(end - start);
+  for (let i = first; i <= last; i++) if (schemaFields[i].view !== 'hidden') bytes.fill(0xff, fields[i].offset - start, fields[i].offset - start + fields[i].size);
+  return new Int32Array(bytes.buffer);
+}
+
+/** Every step inside the memo run must print from record bytes within the run alone: its text then depends on nothing else. */
+function checkMemoRun(kind: KindLayout, steps: readonly Step[]): void {
+  const start = steps.findIndex((s) => s.op === Op.MemoStart);
+  const end = steps.findIndex((s) => s.op === Op.MemoEnd);
+  const from = steps[start].offset;
+  const to = from + 4 * steps[start].masks!.length;
+  for (const s of steps.slice(start + 1, end)) {
+    const plain = s.op === Op.U16 || s.op === Op.U32 || s.op === Op.S32 || s.op === Op.U64 || s.op === Op.CString;
+    if (!plain || s.offset < from || s.offset >= to) throw new Error(`ndjson: ${s.key} cannot be in the memo run of ${kind.name}`);
   }
-  if (start % 4 !== 0 || (end - start) % 4 !== 0) throw new Error(`ndjson: memo run ${run.join(',')} is not whole words`);
-  return end - start;
 }
 
 /**
@@ -151,20 +165,20 @@ function compileWriter(kind: KindLayout): Writer {
   body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
   for (const s of steps) {
     if (s.op === Op.MemoStart) {
-      const words = s.span! >> 2;
-      body += `{ const slot = ${s.arg * MEMO_SLOTS} + (view.getUint32(at + ${TID_OFFSET}, true) & ${MEMO_SLOTS - 1});\n`;
-      body += `const length = memoLookup(memo, slot, view, at + ${s.offset}, ${words});\n`;
-      body += `if (length !== 0) p = memoCopy(memo, slot, ov, p, length); else { memoKeep(memo, slot, view, at + ${s.offset}, ${words}); const start = p;\n`;
+      // A slot per thread and CPU: a thread that moves between CPUs keeps a text for each.
+      body += `{ const slot = (view.getUint32(at + ${TID_OFFSET}, true) ^ (view.getUint16(at + ${CPU_OFFSET}, true) << 4)) & ${MEMO_SLOTS - 1};\n`;
+      body += `const text = memoLookup(memo, slot, view, at + ${s.offset}, memoMasks);\n`;
+      body += `if (text !== null) { b.set(text, p); p += text.length; } else { memoKeep(memo, slot, view, at + ${s.offset}, memoMasks); const start = p;\n`;
     } else if (s.op === Op.MemoEnd) {
-      body += 'memoStore(memo, slot, ov, start, p); } }\n';
+      body += 'memoStore(memo, slot, b, start, p); } }\n';
     } else {
       body += emitConstant(keyBytes(s.key)) + emitValue(s);
     }
   }
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const helpers = {
-    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoLookup, memoCopy, memoKeep, memoStore,
-    openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, flagTails,
+    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoLookup, memoKeep, memoStore,
+    openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, flagTails, memoMasks: steps.find((s) => s.op === Op.MemoStart)!.masks,
   };
   const names = Object.keys(helpers);
   // Compiled from the schema only (see Writer).
@@ -172,56 +186,50 @@ function compileWriter(kind: KindLayout): Writer {
   return factory(...names.map((n) => helpers[n as keyof typeof helpers]));
 }
 
-/** Record words a memo key holds: the longest run's. */
-const MEMO_KEY_WORDS = Math.max(...KINDS.flatMap((k) => buildSteps(k).filter((s) => s.op === Op.MemoStart).map((s) => s.span! >> 2)));
-/** Room for a run's text; a longer one (a comm of escapes) is rendered every time instead. */
-const MEMO_TEXT_WORDS = 64;
+/** Record words a memo key holds. */
+const MEMO_KEY_WORDS = Math.max(...KINDS.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
+/** Room for the run's text; a longer one (a comm of escapes) is rendered every time instead. */
+const MEMO_TEXT_BYTES = 256;
 
 /**
- * The remembered text of each memo run, per thread: slot `run * MEMO_SLOTS +
- * (tid % MEMO_SLOTS)`. A slot holds the run's record words and the JSON they
- * printed; threads that share a slot just take turns (the words decide).
+ * The remembered text of the memo run per slot (thread and CPU, hashed):
+ * the run's masked record words and the JSON they printed. Threads that share
+ * a slot just take turns (the words decide).
  */
 class HeaderMemo {
-  readonly keys = new Int32Array(MEMO_RUNS.length * MEMO_SLOTS * MEMO_KEY_WORDS);
-  readonly text = new Int32Array(MEMO_RUNS.length * MEMO_SLOTS * MEMO_TEXT_WORDS);
-  /** Bytes of text in the slot; 0 = empty. */
-  readonly textLength = new Int32Array(MEMO_RUNS.length * MEMO_SLOTS);
+  readonly keys = new Int32Array(MEMO_SLOTS * MEMO_KEY_WORDS);
+  readonly textBytes = new Uint8Array(MEMO_SLOTS * MEMO_TEXT_BYTES);
+  /**
+   * Each slot's text as a view of textBytes, null when empty: copied with one
+   * `set` (a memcpy), which beat word stores for the ~150 bytes of the run.
+   */
+  readonly texts: (Uint8Array | null)[] = new Array<Uint8Array | null>(MEMO_SLOTS).fill(null);
 }
 
-/** The slot's text length if its key equals the record's `words` words at `o`, else 0. */
-function memoLookup(memo: HeaderMemo, slot: number, view: DataView, o: number, words: number): number {
-  const length = memo.textLength[slot];
-  if (length === 0) return 0;
+/** The slot's text if its key equals the record's masked words at `o`, else null. */
+function memoLookup(memo: HeaderMemo, slot: number, view: DataView, o: number, masks: Int32Array): Uint8Array | null {
+  const text = memo.texts[slot];
+  if (text === null) return null;
   const keys = memo.keys;
   const keyAt = slot * MEMO_KEY_WORDS;
-  for (let k = 0; k < words; k++) if (view.getInt32(o + 4 * k, true) !== keys[keyAt + k]) return 0;
-  return length;
+  for (let k = 0; k < masks.length; k++) if ((view.getInt32(o + 4 * k, true) & masks[k]) !== keys[keyAt + k]) return null;
+  return text;
 }
 
-function memoCopy(memo: HeaderMemo, slot: number, ov: DataView, p: number, length: number): number {
-  const text = memo.text;
-  const textAt = slot * MEMO_TEXT_WORDS;
-  for (let k = 0; k < length; k += 4) ov.setInt32(p + k, text[textAt + (k >> 2)], true);
-  return p + length;
-}
-
-/** Takes the record's words as the slot's key; memoStore adds the text once it is rendered. */
-function memoKeep(memo: HeaderMemo, slot: number, view: DataView, o: number, words: number): void {
+/** Takes the record's masked words as the slot's key; memoStore adds the text once it is rendered. */
+function memoKeep(memo: HeaderMemo, slot: number, view: DataView, o: number, masks: Int32Array): void {
   const keys = memo.keys;
   const keyAt = slot * MEMO_KEY_WORDS;
-  for (let k = 0; k < words; k++) keys[keyAt + k] = view.getInt32(o + 4 * k, true);
-  memo.textLength[slot] = 0;
+  for (let k = 0; k < masks.length; k++) keys[keyAt + k] = view.getInt32(o + 4 * k, true) & masks[k];
+  memo.texts[slot] = null;
 }
 
-/** Remembers the text rendered at `[start, end)`, read back a word at a time (the buffer's slack covers the last word). */
-function memoStore(memo: HeaderMemo, slot: number, ov: DataView, start: number, end: number): void {
-  const length = end - start;
-  if (length > MEMO_TEXT_WORDS * 4) return;
-  const text = memo.text;
-  const textAt = slot * MEMO_TEXT_WORDS;
-  for (let k = 0; k < length; k += 4) text[textAt + (k >> 2)] = ov.getInt32(start + k, true);
-  memo.textLength[slot] = length;
+/** Remembers the text rendered at `b[start, end)` as the slot's. */
+function memoStore(memo: HeaderMemo, slot: number, b: Uint8Array, start: number, end: number): void {
+  if (end - start > MEMO_TEXT_BYTES) return;
+  const at = slot * MEMO_TEXT_BYTES;
+  memo.textBytes.set(b.subarray(start, end), at);
+  memo.texts[slot] = memo.textBytes.subarray(at, at + end - start);
 }
 
 const FLAGS_OFFSET = HEADER.fields.find((f) => f.name === 'flags')!.offset;
