@@ -75,6 +75,46 @@ export class FileState {
   }
 }
 
+/**
+ * The smallest and largest record time of a file as u32 halves (high word,
+ * low word), to stay off BigInt per record: MIN_HI, MIN_LO, MAX_HI, MAX_LO.
+ */
+type TimeRange = Float64Array;
+const MIN_HI = 0, MIN_LO = 1, MAX_HI = 2, MAX_LO = 3;
+const newTimeRange = (): TimeRange => Float64Array.of(0xffffffff, 0xffffffff, -1, -1);
+
+/**
+ * The frame's records decoded by this build's schema (the fast path); returns
+ * the record count. Its own function, with nothing after the loop but the
+ * return: V8 compiles a long-running loop on the fly (OSR) before code after
+ * the loop has ever run, and when that code was the frame handler's own
+ * epilogue, the OSR code deoptimised at the end of every frame and was
+ * re-entered at the next (rg-replay --json, 1M events: ~200 deopts; the
+ * handler's loop mostly ran unoptimised).
+ */
+function replayRecords(records: RecordCursor, raw: Uint8Array, seq: number, session: ReplaySession, ctx: InputContext, range: TimeRange): number {
+  const counts = session.counts;
+  let index = 0;
+  let minHi = range[MIN_HI], minLo = range[MIN_LO], maxHi = range[MAX_HI], maxLo = range[MAX_LO];
+  while (records.next()) {
+    const offset = records.offset;
+    const length = records.length;
+    const code = counts.dispatch(raw, offset, length);
+    if (code > 0) {
+      const lo = (raw[offset + 8] | (raw[offset + 9] << 8) | (raw[offset + 10] << 16) | (raw[offset + 11] << 24)) >>> 0;
+      const hi = (raw[offset + 12] | (raw[offset + 13] << 8) | (raw[offset + 14] << 16) | (raw[offset + 15] << 24)) >>> 0;
+      // Stored as they change, inside the loop: see above for why nothing follows it.
+      if (hi < minHi || (hi === minHi && lo < minLo)) { minHi = hi; minLo = lo; range[MIN_HI] = hi; range[MIN_LO] = lo; }
+      if (hi > maxHi || (hi === maxHi && lo > maxLo)) { maxHi = hi; maxLo = lo; range[MAX_HI] = hi; range[MAX_LO] = lo; }
+      session.accept(ctx, code, raw, offset);
+    } else {
+      session.reject(code, raw, offset, length, seq, index);
+    }
+    index++;
+  }
+  return index;
+}
+
 /** The frame's records decoded by the file's own schema (slow path: --schema manifest). Returns the record count. */
 function replayTranslated(t: ManifestSchemaTranslator, records: RecordCursor, raw: Uint8Array, seq: number, session: ReplaySession, ctx: InputContext): number {
   let index = 0;
@@ -105,10 +145,8 @@ export function foldTimeRange(totals: ReplayTotals, minHi: number, minLo: number
 /** Replays one input in file order through `session`, adding to `totals`. */
 export function replayFile(path: string, session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): FileReport {
   const file = new FileState(path, session, hooks);
-  const counts = session.counts;
   const sink = session.options.sink;
-  // Time range tracked as two u32 halves to stay off BigInt per record.
-  let minHi = 0xffffffff, minLo = 0xffffffff, maxHi = -1, maxLo = -1;
+  const range = newTimeRange();
   sink.begin(null);
 
   const records = new RecordCursor();
@@ -118,29 +156,11 @@ export function replayFile(path: string, session: ReplaySession, totals: ReplayT
       sink.begin(file.ctx.clock);
     },
     frame(h, raw) {
-      let index = 0;
-      // The time range in locals for the frame, folded into the file's once per frame (see RecordCursor).
-      let fMinHi = minHi, fMinLo = minLo, fMaxHi = maxHi, fMaxLo = maxLo;
       const ctx = file.ctx;
       records.reset(raw);
-      if (file.translator !== null) {
-        index = replayTranslated(file.translator, records, raw, h.seq, session, ctx);
-      } else while (records.next()) {
-        const offset = records.offset;
-        const length = records.length;
-        const code = counts.dispatch(raw, offset, length);
-        if (code > 0) {
-          const lo = (raw[offset + 8] | (raw[offset + 9] << 8) | (raw[offset + 10] << 16) | (raw[offset + 11] << 24)) >>> 0;
-          const hi = (raw[offset + 12] | (raw[offset + 13] << 8) | (raw[offset + 14] << 16) | (raw[offset + 15] << 24)) >>> 0;
-          if (hi < fMinHi || (hi === fMinHi && lo < fMinLo)) { fMinHi = hi; fMinLo = lo; }
-          if (hi > fMaxHi || (hi === fMaxHi && lo > fMaxLo)) { fMaxHi = hi; fMaxLo = lo; }
-          session.accept(ctx, code, raw, offset);
-        } else {
-          session.reject(code, raw, offset, length, h.seq, index);
-        }
-        index++;
-      }
-      minHi = fMinHi; minLo = fMinLo; maxHi = fMaxHi; maxLo = fMaxLo;
+      const index = file.translator !== null
+        ? replayTranslated(file.translator, records, raw, h.seq, session, ctx)
+        : replayRecords(records, raw, h.seq, session, ctx, range);
       const problem = records.problem;
       if (problem !== null) {
         file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - index), detail: problem });
@@ -155,7 +175,7 @@ export function replayFile(path: string, session: ReplaySession, totals: ReplayT
   readInput(path, (chunk) => reader.push(chunk));
   const summary = reader.finish();
   sink.flush();
-  foldTimeRange(totals, minHi, minLo, maxHi, maxLo);
+  foldTimeRange(totals, range[MIN_HI], range[MIN_LO], range[MAX_HI], range[MAX_LO]);
   const report = file.report(summary);
   totals.files.push(report);
   return report;
