@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const SOURCES = fileURLToPath(new URL('../../bench/workloads/', import.meta.url));
 export const WORK = fileURLToPath(new URL('../../bench/work/', import.meta.url));
 export const CAPTURE_CLI = fileURLToPath(new URL('../src/capture/cli.js', import.meta.url));
-export const REPLAY_CLI = fileURLToPath(new URL('../src/replay/cli.js', import.meta.url));
+/** The file the `rg-replay` bin runs (the bundle). */
+export const REPLAY_CLI = fileURLToPath(new URL('../bin/rg-replay.mjs', import.meta.url));
 
 export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop';
 

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
-export const REPLAY_BIN = `${REPO_ROOT}dist/src/replay/cli.js`;
+/** The file `rg-replay` runs (the bundle, see scripts/bundle-replay.ts): what ships is what the goldens check. */
+export const REPLAY_BIN = `${REPO_ROOT}dist/bin/rg-replay.mjs`;
 
 export const GOLDEN_RUNS: readonly { suffix: string; args: string[] }[] = [
   { suffix: 'ndjson', args: ['--json'] },
