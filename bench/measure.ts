@@ -1,6 +1,7 @@
 /** Spawns measured runs and summarises them (median of several, since this machine is shared and noisy). */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface RunMeasure { exit_code: number; wall_ms: number; cpu_ms: number; user_ms: number; sys_ms: number; max_rss_mb: number }
@@ -19,12 +20,24 @@ export function shebangFlags(moduleFile: string): string[] {
   return flags.split(' ').filter((f) => f !== '');
 }
 
-/** Runs `node <module> args` with stdout to /dev/null (or `stdoutPath`), returning its own measurements. */
-export function measureNode(moduleFile: string, args: string[], stdoutPath = '/dev/null', input?: string): RunMeasure {
+/**
+ * The CPU that single-core measurements are pinned to with taskset (the last
+ * one), or null without taskset. Pinned, V8's compiler and GC threads share
+ * the core with the program instead of running beside it.
+ */
+export const PIN_CPU: number | null = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? cpus().length - 1 : null;
+
+/**
+ * Runs `node <module> args` with stdout to /dev/null (or `stdoutPath`),
+ * returning its own measurements; on CPU `pinCpu` alone when given.
+ */
+export function measureNode(moduleFile: string, args: string[], stdoutPath = '/dev/null', input?: string, pinCpu: number | null = null): RunMeasure {
   const out = openSync(stdoutPath, 'w');
   const inFd = input ? openSync(input, 'r') : 'ignore';
+  const node = [...shebangFlags(moduleFile), CHILD, moduleFile, ...args];
+  const [cmd, argv] = pinCpu === null ? [process.execPath, node] : ['taskset', ['-c', String(pinCpu), process.execPath, ...node]];
   try {
-    const r = spawnSync(process.execPath, [...shebangFlags(moduleFile), CHILD, moduleFile, ...args], { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const r = spawnSync(cmd, argv, { stdio: [inFd, out, 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: RUN_TIMEOUT_MS, killSignal: 'SIGKILL' });
     const report = r.output[3]?.toString() ?? '';
     if (!report) throw new Error(`measured run of ${moduleFile} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr?.toString().slice(0, 500)}`);
     return JSON.parse(report) as RunMeasure;

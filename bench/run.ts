@@ -97,8 +97,19 @@ function addReplayRows(r: ReplayBenchResult | null, mem: ReplayMemoryResult | nu
     rows.push({ what: 'replay', measured: `skipped: ${skipped['replay (--json, --stats, zstd -dc, sysdig)']}`, target: '', pass: null });
     return;
   }
-  rows.push({ what: 'replay --json', measured: `${M(r.json_events_per_s)} events/s (${M(r.json_cpu_events_per_s)}/s per CPU-second); ${input}`, target: '>= 1.5 M/s', pass: r.json_events_per_s >= 1.5e6 });
-  rows.push({ what: 'replay --json vs zstd -dc', measured: `${r.json_vs_zstd.toFixed(2)}x (${r.json_ms.toFixed(0)} ms vs ${r.zstd_ms.toFixed(0)} ms)`, target: '<= 5x', pass: r.json_vs_zstd <= 5 });
+  // Judged pinned to one CPU ("on one core"); the unpinned figure is shown beside it.
+  const p = r.pinned;
+  const free = `unpinned ${M(r.json_events_per_s)}/s (${M(r.json_cpu_events_per_s)}/s per CPU-second)`;
+  rows.push({
+    what: 'replay --json',
+    measured: p !== null ? `${M(p.json_events_per_s)} events/s pinned to one CPU; ${free}; ${input}` : `${M(r.json_events_per_s)} events/s, not pinned (no taskset); ${input}`,
+    target: '>= 1.5 M/s on one core', pass: p !== null ? p.json_events_per_s >= 1.5e6 : null,
+  });
+  rows.push({
+    what: 'replay --json vs zstd -dc',
+    measured: p !== null ? `${p.json_vs_zstd.toFixed(2)}x pinned (${p.json_ms.toFixed(0)} ms vs ${r.zstd_ms.toFixed(0)} ms); unpinned ${r.json_vs_zstd.toFixed(2)}x` : `${r.json_vs_zstd.toFixed(2)}x unpinned (${r.json_ms.toFixed(0)} ms vs ${r.zstd_ms.toFixed(0)} ms)`,
+    target: '<= 5x', pass: (p?.json_vs_zstd ?? r.json_vs_zstd) <= 5,
+  });
   rows.push({ what: 'replay --stats', measured: `${M(r.stats_events_per_s)} events/s`, target: '>= 4 M/s', pass: r.stats_events_per_s >= 4e6 });
   if (mem !== null) {
     const small = Math.max(r.json_peak_rss_mb, r.stats_peak_rss_mb);
