@@ -167,7 +167,7 @@ function compileWriter(kind: KindLayout): Writer {
     if (s.op === Op.MemoStart) {
       // A slot per thread and CPU: a thread that moves between CPUs keeps a text for each.
       body += `{ const slot = (view.getUint32(at + ${TID_OFFSET}, true) ^ (view.getUint16(at + ${CPU_OFFSET}, true) << 4)) & ${MEMO_SLOTS - 1};\n`;
-      body += `const text = memoLookup(memo, slot, view, at + ${s.offset}, memoMasks);\n`;
+      body += emitMemoLookup(s);
       body += `if (text !== null) { b.set(text, p); p += text.length; } else { memoKeep(memo, slot, view, at + ${s.offset}, memoMasks); const start = p;\n`;
     } else if (s.op === Op.MemoEnd) {
       body += 'memoStore(memo, slot, b, start, p); } }\n';
@@ -175,9 +175,11 @@ function compileWriter(kind: KindLayout): Writer {
       body += emitConstant(keyBytes(s.key)) + emitValue(s);
     }
   }
+  // No flag set is the common case: its tail as literal stores, the others copied from their table.
+  body += `if ((flags & ${flagMask}) === 0) { ${emitConstant(flagTails[0])} return p; }\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const helpers = {
-    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoLookup, memoKeep, memoStore,
+    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore,
     openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, flagTails, memoMasks: steps.find((s) => s.op === Op.MemoStart)!.masks,
   };
   const names = Object.keys(helpers);
@@ -206,14 +208,19 @@ class HeaderMemo {
   readonly texts: (Uint8Array | null)[] = new Array<Uint8Array | null>(MEMO_SLOTS).fill(null);
 }
 
-/** The slot's text if its key equals the record's masked words at `o`, else null. */
-function memoLookup(memo: HeaderMemo, slot: number, view: DataView, o: number, masks: Int32Array): Uint8Array | null {
-  const text = memo.texts[slot];
-  if (text === null) return null;
-  const keys = memo.keys;
-  const keyAt = slot * MEMO_KEY_WORDS;
-  for (let k = 0; k < masks.length; k++) if ((view.getInt32(o + 4 * k, true) & masks[k]) !== keys[keyAt + k]) return null;
-  return text;
+/**
+ * The memo lookup for one run, as statements defining `text`: the slot's text if each record word (masked
+ * where the run holds unprinted bytes) equals the key's, else null. Unrolled
+ * with literal offsets and masks: no loop and no mask loads per word.
+ */
+function emitMemoLookup(s: Step): string {
+  const masks = s.masks!;
+  const words = Array.from(masks, (mask, k) => {
+    const word = `view.getInt32(at + ${s.offset + 4 * k}, true)`;
+    return `${mask === -1 ? word : `(${word} & ${mask})`} === keys[keyAt + ${k}]`;
+  });
+  return `const kept = memo.texts[slot]; const keys = memo.keys; const keyAt = slot * ${MEMO_KEY_WORDS};\n`
+    + `const text = kept !== null && ${words.join(' && ')} ? kept : null;\n`;
 }
 
 /** Takes the record's masked words as the slot's key; memoStore adds the text once it is rendered. */
