@@ -153,16 +153,9 @@ function emitValue(s: Step): string {
   }
 }
 
-function compileWriter(kind: KindLayout): Writer {
-  const steps = buildSteps(kind);
-  const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
-  const flagTails: PackedBytes[] = [];
-  for (let v = 0; v <= flagMask; v++) {
-    if ((v & ~flagMask) !== 0) continue;
-    flagTails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
-  }
-  let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
-  body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
+/** The source of `steps` as statements that advance `p`. */
+function emitSteps(steps: readonly Step[]): string {
+  let body = '';
   for (const s of steps) {
     if (s.op === Op.MemoStart) {
       // A slot per thread and CPU: a thread that moves between CPUs keeps a text for each.
@@ -175,17 +168,57 @@ function compileWriter(kind: KindLayout): Writer {
       body += emitConstant(keyBytes(s.key)) + emitValue(s);
     }
   }
+  return body;
+}
+
+/** Compiles `body` into a function named `name` with the helpers it may call in scope. Compiled from the schema only (see Writer). */
+function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
+  const helpers: Record<string, unknown> = {
+    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore,
+    openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, ...extra,
+  };
+  const names = Object.keys(helpers);
+  const factory = new Function(...names, `return function ${name}(${params}) {\n${body}};`) as (...h: unknown[]) => F;
+  return factory(...names.map((n) => helpers[n]));
+}
+
+/**
+ * The steps every kind shares (the header's, ending with the memo run) and
+ * each kind's own. Why apart: V8 compiles each hot function on its own; the
+ * header inlined into five writers was compiled five times, a cost paid
+ * while a replay warms up (pinned to one CPU, on the same core).
+ */
+function splitSteps(kind: KindLayout): { header: Step[]; own: Step[] } {
+  const steps = buildSteps(kind);
+  const end = steps.findIndex((s) => s.op === Op.MemoEnd) + 1;
+  return { header: steps.slice(0, end), own: steps.slice(end) };
+}
+
+type HeaderWriter = (b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number, clock: WallClock | null, memo: HeaderMemo) => number;
+
+function compileHeaderWriter(): HeaderWriter {
+  const headers = KINDS.map((k) => splitSteps(k).header);
+  const same = (a: Step[], b: Step[]) => a.length === b.length && a.every((s, i) => s.op === b[i].op && s.key === b[i].key && s.offset === b[i].offset && s.arg === b[i].arg);
+  if (!headers.every((h) => same(h, headers[0]))) throw new Error('ndjson: kinds disagree on the header steps');
+  const memoMasks = headers[0].find((s) => s.op === Op.MemoStart)!.masks;
+  return compile<HeaderWriter>('write_header', 'b, ov, p, src, view, at, clock, memo', `${emitSteps(headers[0])}return p;\n`, { memoMasks });
+}
+
+function compileWriter(kind: KindLayout, writeHeader: HeaderWriter): Writer {
+  const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
+  const flagTails: PackedBytes[] = [];
+  for (let v = 0; v <= flagMask; v++) {
+    if ((v & ~flagMask) !== 0) continue;
+    flagTails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
+  }
+  let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
+  body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
+  body += 'p = writeHeader(b, ov, p, src, view, at, clock, memo);\n';
+  body += emitSteps(splitSteps(kind).own);
   // No flag set is the common case: its tail as literal stores, the others copied from their table.
   body += `if ((flags & ${flagMask}) === 0) { ${emitConstant(flagTails[0])} return p; }\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
-  const helpers = {
-    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore,
-    openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, flagTails, memoMasks: steps.find((s) => s.op === Op.MemoStart)!.masks,
-  };
-  const names = Object.keys(helpers);
-  // Compiled from the schema only (see Writer).
-  const factory = new Function(...names, `return function write_${kind.name}(b, ov, p, src, view, at, clock, memo) {\n${body}};`) as (...h: unknown[]) => Writer;
-  return factory(...names.map((n) => helpers[n as keyof typeof helpers]));
+  return compile<Writer>(`write_${kind.name}`, 'b, ov, p, src, view, at, clock, memo', body, { flagTails, writeHeader });
 }
 
 /** Record words a memo key holds. */
@@ -269,7 +302,8 @@ const errnoJson = new TextCache(errnoName);
 const familyJson = new TextCache(familyName);
 
 const WRITERS: (Writer | undefined)[] = [];
-for (const k of KINDS) WRITERS[k.id] = compileWriter(k);
+const HEADER_WRITER = compileHeaderWriter();
+for (const k of KINDS) WRITERS[k.id] = compileWriter(k, HEADER_WRITER);
 
 export class NdjsonEncoder {
   private view: DataView | null = null;
