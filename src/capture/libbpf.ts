@@ -34,13 +34,15 @@ const EACCES = 13;
  * Programs in rg.bpf.c per event kind. File opens are always attached: the
  * readiness canary needs them. Opens and connects are recorded at sys_exit
  * alone: a sys_enter_* program would make every syscall of every process pay.
+ * They share one program on the raw sys_exit tracepoint (cheaper per open than
+ * the per-syscall tracepoints; see rg.bpf.c), which checks events_mask itself.
  */
 const PROGRAMS_BY_KIND: ReadonlyMap<number, readonly string[]> = new Map([
   [EventKind.ProcessExec, ['handle_exec']],
   [EventKind.ProcessFork, ['handle_fork']],
   [EventKind.ProcessExit, ['handle_exit']],
-  [EventKind.FileOpen, ['handle_openat_exit', 'handle_openat2_exit', 'handle_open_exit']],
-  [EventKind.NetConnect, ['handle_connect_exit']],
+  [EventKind.FileOpen, ['handle_sys_exit']],
+  [EventKind.NetConnect, ['handle_sys_exit']],
 ]);
 
 type Ptr = unknown;
@@ -206,21 +208,20 @@ export class BpfCapture {
       want.add(EventKind.ProcessFork);
       want.add(EventKind.ProcessExit);
     }
-    for (const [kind, names] of PROGRAMS_BY_KIND) {
-      if (!want.has(kind)) continue;
-      for (const name of names) {
-        const prog = this.lib.bpf_object__find_program_by_name(this.obj, name);
-        if (isNull(prog)) throw new CaptureSetupError(`BPF object has no program ${name}: rebuild it with npm run build:bpf`);
-        recentLog.length = 0;
-        const link = this.lib.bpf_program__attach(prog);
-        if (isNull(link)) {
-          const errno = lastErrno();
-          this.detach();
-          throw new CaptureSetupError(`cannot attach ${name}: ${errnoText(errno)}${libbpfReason()}`,
-            errno === EPERM || errno === EACCES ? SetupExit.NoPermission : SetupExit.Unavailable);
-        }
-        this.links.push(link);
+    // A set: opens and connects share one program, attached once.
+    const programs = new Set([...PROGRAMS_BY_KIND].filter(([kind]) => want.has(kind)).flatMap(([, names]) => names));
+    for (const name of programs) {
+      const prog = this.lib.bpf_object__find_program_by_name(this.obj, name);
+      if (isNull(prog)) throw new CaptureSetupError(`BPF object has no program ${name}: rebuild it with npm run build:bpf`);
+      recentLog.length = 0;
+      const link = this.lib.bpf_program__attach(prog);
+      if (isNull(link)) {
+        const errno = lastErrno();
+        this.detach();
+        throw new CaptureSetupError(`cannot attach ${name}: ${errnoText(errno)}${libbpfReason()}`,
+          errno === EPERM || errno === EACCES ? SetupExit.NoPermission : SetupExit.Unavailable);
       }
+      this.links.push(link);
     }
   }
 
