@@ -31,14 +31,19 @@ export interface CaptureOverhead {
   /** target <= 0.05 */
   forkexec_overhead: number;
   forkexec_overhead_cpu: number;
+  /** ns per getppid() untraced and traced, and the overhead: what syscalls that are not recorded pay (no target) */
+  syscall_ns_base: number;
+  syscall_ns_traced: number;
+  syscall_overhead: number;
   /** events lost (kernel + user space) over every traced run (target 0) */
   lost: number;
   /** every run, for the record */
-  raw: { openat_base: LoopResult[]; openat_traced: TracedResult[]; forkexec_base: LoopResult[]; forkexec_traced: TracedResult[] };
+  raw: { openat_base: LoopResult[]; openat_traced: TracedResult[]; forkexec_base: LoopResult[]; forkexec_traced: TracedResult[]; syscall_base: LoopResult[]; syscall_traced: TracedResult[] };
 }
 
 const OPENAT_ROUNDS = 150_000; // x4 paths: ~1 s untraced
 const FORKEXEC_ROUNDS = 1_500; // ~1 s untraced
+const SYSCALL_CALLS = 3_000_000; // ~0.5 s untraced
 const RUN_TIMEOUT_MS = 120_000;
 
 export interface TracedResult extends LoopResult { events: number; lost: number }
@@ -47,16 +52,19 @@ export async function benchCaptureOverhead(runs = Number(process.env.BENCH_RUNS 
   if (process.geteuid?.() !== 0) throw new Error('bench capture-overhead: needs root (rg-capture loads BPF programs)');
   const openat = compile('openat-loop');
   const forkexec = compile('forkexec-loop');
+  const syscalls = compile('syscall-loop');
   const tmp = mkdtempSync(join(tmpdir(), 'rg-bench-'));
   try {
     const capture = join(tmp, 'bench.rgc');
-    const ob: LoopResult[] = [], ot: TracedResult[] = [], fb: LoopResult[] = [], ft: TracedResult[] = [];
+    const ob: LoopResult[] = [], ot: TracedResult[] = [], fb: LoopResult[] = [], ft: TracedResult[] = [], sb: LoopResult[] = [], st: TracedResult[] = [];
     // Interleaved, so drift on this shared machine hits both sides alike.
     for (let i = 0; i < runs; i++) {
       ob.push(runLoop(openat, OPENAT_ROUNDS));
       ot.push(runTraced(openat, OPENAT_ROUNDS, capture));
       fb.push(runLoop(forkexec, FORKEXEC_ROUNDS));
       ft.push(runTraced(forkexec, FORKEXEC_ROUNDS, capture));
+      sb.push(runLoop(syscalls, SYSCALL_CALLS));
+      st.push(runTraced(syscalls, SYSCALL_CALLS, capture));
     }
     const perOp = (rs: LoopResult[], unit: number) => median(rs.map((r) => r.elapsed_ns / r.count / unit));
     const wall = (r: LoopResult) => r.elapsed_ns / r.count;
@@ -71,8 +79,11 @@ export async function benchCaptureOverhead(runs = Number(process.env.BENCH_RUNS 
       forkexec_us_traced: perOp(ft, 1e3),
       forkexec_overhead: overhead(ft, fb, wall),
       forkexec_overhead_cpu: overhead(ft, fb, cpu),
+      syscall_ns_base: perOp(sb, 1),
+      syscall_ns_traced: perOp(st, 1),
+      syscall_overhead: overhead(st, sb, wall),
       lost: [...ot, ...ft].reduce((n, r) => n + r.lost, 0),
-      raw: { openat_base: ob, openat_traced: ot, forkexec_base: fb, forkexec_traced: ft },
+      raw: { openat_base: ob, openat_traced: ot, forkexec_base: fb, forkexec_traced: ft, syscall_base: sb, syscall_traced: st },
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -14,7 +14,7 @@ export const CAPTURE_CLI = fileURLToPath(new URL('../src/capture/cli.js', import
 /** The file the `rg-replay` bin runs (the bundle). */
 export const REPLAY_CLI = fileURLToPath(new URL('../bin/rg-replay.mjs', import.meta.url));
 
-export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop';
+export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop' | 'syscall-loop';
 
 /** cc -O2 bench/workloads/NAME.c -o bench/work/NAME (skipped when the binary is newer); returns the binary's path. */
 export function compile(name: Workload): string {
