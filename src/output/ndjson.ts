@@ -12,6 +12,7 @@ import { type FieldLayout } from '../abi/layout.js';
 import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { addressText, errnoName, familyName, openFlagsText } from './values.js';
+import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { type WallClock } from './wall-clock.js';
 
 const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, MemoStart, MemoEnd }
@@ -19,7 +20,7 @@ const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family
 /**
  * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
  * same from one event of a thread to the next: their JSON text is remembered
- * per thread and CPU (see HeaderMemo) and copied whole while their record
+ * per thread and CPU (header-memo.ts) and copied whole while their record
  * bytes are unchanged. Bytes of fields in between that are not printed here
  * (flags) are masked out of the comparison.
  * Why: these are 10 of an event's ~17 printed values; rendering them was a
@@ -28,7 +29,6 @@ const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family
  */
 const MEMO_FIRST = 'pid';
 const MEMO_LAST = 'comm';
-const MEMO_SLOTS = 256;
 const headerOffset = (name: string) => HEADER.fields.find((f) => f.name === name)!.offset;
 const TID_OFFSET = headerOffset('tid');
 const CPU_OFFSET = headerOffset('cpu');
@@ -194,17 +194,15 @@ function splitSteps(kind: KindLayout): { header: Step[]; own: Step[] } {
   return { header: steps.slice(0, end), own: steps.slice(end) };
 }
 
-type HeaderWriter = (b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number, clock: WallClock | null, memo: HeaderMemo) => number;
-
-function compileHeaderWriter(): HeaderWriter {
+function compileHeaderWriter(): Writer {
   const headers = KINDS.map((k) => splitSteps(k).header);
   const same = (a: Step[], b: Step[]) => a.length === b.length && a.every((s, i) => s.op === b[i].op && s.key === b[i].key && s.offset === b[i].offset && s.arg === b[i].arg);
   if (!headers.every((h) => same(h, headers[0]))) throw new Error('ndjson: kinds disagree on the header steps');
   const memoMasks = headers[0].find((s) => s.op === Op.MemoStart)!.masks;
-  return compile<HeaderWriter>('write_header', 'b, ov, p, src, view, at, clock, memo', `${emitSteps(headers[0])}return p;\n`, { memoMasks });
+  return compile<Writer>('write_header', 'b, ov, p, src, view, at, clock, memo', `${emitSteps(headers[0])}return p;\n`, { memoMasks });
 }
 
-function compileWriter(kind: KindLayout, writeHeader: HeaderWriter): Writer {
+function compileWriter(kind: KindLayout, writeHeader: Writer): Writer {
   const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
   const flagTails: PackedBytes[] = [];
   for (let v = 0; v <= flagMask; v++) {
@@ -223,23 +221,6 @@ function compileWriter(kind: KindLayout, writeHeader: HeaderWriter): Writer {
 
 /** Record words a memo key holds. */
 const MEMO_KEY_WORDS = Math.max(...KINDS.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
-/** Room for the run's text; a longer one (a comm of escapes) is rendered every time instead. */
-const MEMO_TEXT_BYTES = 256;
-
-/**
- * The remembered text of the memo run per slot (thread and CPU, hashed):
- * the run's masked record words and the JSON they printed. Threads that share
- * a slot just take turns (the words decide).
- */
-class HeaderMemo {
-  readonly keys = new Int32Array(MEMO_SLOTS * MEMO_KEY_WORDS);
-  readonly textBytes = new Uint8Array(MEMO_SLOTS * MEMO_TEXT_BYTES);
-  /**
-   * Each slot's text as a view of textBytes, null when empty: copied with one
-   * `set` (a memcpy), which beat word stores for the ~150 bytes of the run.
-   */
-  readonly texts: (Uint8Array | null)[] = new Array<Uint8Array | null>(MEMO_SLOTS).fill(null);
-}
 
 /**
  * The memo lookup for one run, as statements defining `text`: the slot's text if each record word (masked
@@ -254,22 +235,6 @@ function emitMemoLookup(s: Step): string {
   });
   return `const kept = memo.texts[slot]; const keys = memo.keys; const keyAt = slot * ${MEMO_KEY_WORDS};\n`
     + `const text = kept !== null && ${words.join(' && ')} ? kept : null;\n`;
-}
-
-/** Takes the record's masked words as the slot's key; memoStore adds the text once it is rendered. */
-function memoKeep(memo: HeaderMemo, slot: number, view: DataView, o: number, masks: Int32Array): void {
-  const keys = memo.keys;
-  const keyAt = slot * MEMO_KEY_WORDS;
-  for (let k = 0; k < masks.length; k++) keys[keyAt + k] = view.getInt32(o + 4 * k, true) & masks[k];
-  memo.texts[slot] = null;
-}
-
-/** Remembers the text rendered at `b[start, end)` as the slot's. */
-function memoStore(memo: HeaderMemo, slot: number, b: Uint8Array, start: number, end: number): void {
-  if (end - start > MEMO_TEXT_BYTES) return;
-  const at = slot * MEMO_TEXT_BYTES;
-  memo.textBytes.set(b.subarray(start, end), at);
-  memo.texts[slot] = memo.textBytes.subarray(at, at + end - start);
 }
 
 const FLAGS_OFFSET = HEADER.fields.find((f) => f.name === 'flags')!.offset;
@@ -308,7 +273,7 @@ for (const k of KINDS) WRITERS[k.id] = compileWriter(k, HEADER_WRITER);
 export class NdjsonEncoder {
   private view: DataView | null = null;
   private viewBytes: Uint8Array | null = null;
-  private readonly memo = new HeaderMemo();
+  private readonly memo = new HeaderMemo(MEMO_KEY_WORDS);
 
   /** `clock` null: the manifest was unreadable, so `time` is null. */
   constructor(private readonly clock: WallClock | null) {}
