@@ -16,12 +16,13 @@ export const REPLAY_CLI = fileURLToPath(new URL('../bin/rg-replay.mjs', import.m
 
 export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop' | 'syscall-loop';
 
-/** cc -O2 bench/workloads/NAME.c -o bench/work/NAME (skipped when the binary is newer); returns the binary's path. */
+/** cc -O2 bench/workloads/NAME.c -o bench/work/NAME (skipped when the binary is newer than it and loop-clock.h); returns the binary's path. */
 export function compile(name: Workload): string {
   mkdirSync(WORK, { recursive: true });
   const source = join(SOURCES, `${name}.c`);
   const out = join(WORK, name);
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return out;
+  const newestInput = Math.max(statSync(source).mtimeMs, statSync(join(SOURCES, 'loop-clock.h')).mtimeMs);
+  if (existsSync(out) && statSync(out).mtimeMs >= newestInput) return out;
   const r = spawnSync('cc', ['-O2', '-Wall', '-o', out, source], { encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw new Error(`bench: cannot run cc: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`bench: cc ${name}.c failed: ${r.stderr.slice(0, 500)}`);

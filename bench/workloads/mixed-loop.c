@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "loop-clock.h"
 
 static const char *const existing[] = {
 	"/etc/hostname", "/etc/passwd", "/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/ld.so.cache",
@@ -36,23 +36,6 @@ static const char *const missing_dirs[] = {
 	"/opt/vendor/share/locale/en_US/LC_MESSAGES", "/srv/www/static/assets/img",
 };
 #define NMISSING (sizeof(missing_dirs) / sizeof(missing_dirs[0]))
-
-static long long cpu_ns(void)
-{
-	struct rusage self, kids;
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids);
-	long long us = self.ru_utime.tv_sec * 1000000LL + self.ru_utime.tv_usec + self.ru_stime.tv_sec * 1000000LL + self.ru_stime.tv_usec
-		+ kids.ru_utime.tv_sec * 1000000LL + kids.ru_utime.tv_usec + kids.ru_stime.tv_sec * 1000000LL + kids.ru_stime.tv_usec;
-	return us * 1000;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void open_close(const char *path, int flags)
 {
