@@ -172,7 +172,7 @@ class RunningCapture {
     const timers: NodeJS.Timeout[] = [];
     if (o.durationMs !== null) timers.push(setTimeout(() => this.stopRequested?.('duration'), o.durationMs));
     timers.push(setInterval(() => this.post({ type: 'stats', lostKernelByCpu: this.lostByCpu() }), STATS_INTERVAL_MS));
-    if (this.status) timers.push(setInterval(() => this.status!.update(this.records, this.lostKernel(), this.bytes), 1000));
+    if (this.status) timers.push(setInterval(() => this.status!.update(this.records, this.lostKernel(), this.lostUser, this.bytes), 1000));
     if (o.command.length > 0) {
       command = await spawnHeld(o.command, o.output === '-');
       if (o.follow) this.cap.followTgid(command.pid);

@@ -5,12 +5,13 @@ export class StatusLine {
   private lastRecords = 0;
   private lastAt = Date.now();
 
-  update(records: number, lost: number, bytes: number): void {
+  /** `lostKernel`: ring buffer full; `lostUser`: arrived but not written (write error, --max-size). */
+  update(records: number, lostKernel: number, lostUser: number, bytes: number): void {
     const now = Date.now();
     const rate = ((records - this.lastRecords) * 1000) / Math.max(1, now - this.lastAt);
     this.lastRecords = records;
     this.lastAt = now;
-    process.stderr.write(`\r\x1b[Krg-capture: ${records} events (${Math.round(rate)}/s), lost ${lost}, ${formatBytes(bytes)} written`);
+    process.stderr.write(`\r\x1b[Krg-capture: ${records} events (${Math.round(rate)}/s), lost ${lostKernel} in the kernel, ${lostUser} in user space, ${formatBytes(bytes)} written`);
   }
 
   clear(): void {
