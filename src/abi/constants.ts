@@ -19,23 +19,20 @@ export const ADDR_LEN = 16;
 export const FILE_FILTER_MAX_PREFIXES = 8;
 export const FILE_FILTER_PREFIX_LEN = 128;
 
-/** Header flag bits (u16). A bit's meaning is the same in every kind that can set it. */
-export const EVENT_FLAG_FILENAME_TRUNCATED = 1 << 0;
-export const EVENT_FLAG_ARGS_TRUNCATED = 1 << 1;
-/** comm filled all 15 characters the kernel keeps, so the real name may be longer. */
-export const EVENT_FLAG_COMM_TRUNCATED = 1 << 2;
-/** A user-memory read (path, argv, sockaddr) failed; the string or address is empty, not garbage. */
-export const EVENT_FLAG_USER_READ_FAILED = 1 << 3;
-/** The executed file had no links left when it ran (deleted, or a memfd). */
-export const EVENT_FLAG_EXE_DELETED = 1 << 4;
-/** The open came through openat2(2) rather than openat(2)/open(2). */
-export const EVENT_FLAG_OPENAT2 = 1 << 5;
+/** The array lengths a field may name (`countName`), so the C header says `char path[PATH_LEN]`. */
+export const ARRAY_LENGTHS: Readonly<Record<string, number>> = {
+  COMM_LEN, PATH_LEN, ARGS_LEN, ADDR_LEN, FILE_FILTER_MAX_PREFIXES,
+  'FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN': FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN,
+};
 
 /** Address families as the kernel numbers them. */
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
-/** Event kinds (u16). Zero is never a valid kind. */
+/**
+ * Ids of this build's kinds, for tests, fixtures and detection content. Code
+ * outside src/abi never names a kind: it reads the registry (schema.ts).
+ */
 export const EventKind = {
   ProcessExec: 1,
   ProcessFork: 2,
@@ -45,7 +42,12 @@ export const EventKind = {
 } as const;
 export type EventKindId = (typeof EventKind)[keyof typeof EventKind];
 
-/** Event-selection mask bits, one per kind, used by the capture config (bit = 1 << kind). */
-export function kindMaskBit(kind: EventKindId): number {
-  return 1 << kind;
+/** Kinds the capture config's u32 events_mask can select (bit = 1 << kind). */
+export const MAX_MASKABLE_KIND = 31;
+
+/** Event-selection mask bit of a kind, for the capture config. */
+export function kindMaskBit(kind: number): number {
+  // events_mask is a u32 in rg_capture_config: a kind above 31 needs a wider mask (kernel and loader).
+  if (!Number.isInteger(kind) || kind < 1 || kind > MAX_MASKABLE_KIND) throw new RangeError(`abi: kind ${kind} does not fit the u32 events_mask`);
+  return (1 << kind) >>> 0;
 }

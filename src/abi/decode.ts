@@ -1,9 +1,11 @@
 /**
  * Record bytes -> plain objects, for everything off the NDJSON hot path:
- * tests, the process table, rules. Only call on records the dispatcher accepted.
+ * tests, display values, rules. Only call on records the dispatcher accepted.
  */
 import { type FieldLayout } from './layout.js';
-import { KIND_BY_ID, type KindLayout } from './schema.js';
+import { BUILD_SCHEMA, type KindLayout, type Schema } from './schema.js';
+
+export { cString } from './bytes.js';
 
 /** A decoded field: numbers for <= 32-bit integers, bigint for 64-bit, raw bytes for char/bytes. */
 export type FieldValue = number | bigint | Uint8Array;
@@ -30,18 +32,11 @@ export function readField(view: DataView, bytes: Uint8Array, recordOffset: numbe
 }
 
 /** Decodes an accepted record of kind `kindId` into header and body fields. */
-export function decodeRecord(bytes: Uint8Array, offset: number, kindId: number): DecodedEvent {
-  const kind = KIND_BY_ID[kindId];
+export function decodeRecord(bytes: Uint8Array, offset: number, kindId: number, schema: Schema = BUILD_SCHEMA): DecodedEvent {
+  const kind = schema.byId[kindId];
   if (kind === undefined) throw new RangeError(`abi: decodeRecord called with unknown kind ${kindId}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fields: DecodedFields = {};
   for (const f of kind.layout.fields) fields[f.name] = readField(view, bytes, offset, f);
   return { kind, fields };
 }
-
-/** Bytes of a char buffer up to (not including) the first NUL. */
-export function cString(buf: Uint8Array): Uint8Array {
-  const end = buf.indexOf(0);
-  return end < 0 ? buf : buf.subarray(0, end);
-}
-

@@ -4,8 +4,8 @@
  * with a reason, checking in a fixed order and never guessing. It allocates
  * nothing per record so replay can run it millions of times a second.
  */
-import { EVENT_SCHEMA_VERSION } from './constants.js';
-import { HEADER_SIZE, KIND_SIZE } from './schema.js';
+import { RECORD_HEADER_SIZE, recordKind, recordSize, recordVersion } from './header-access.js';
+import { BUILD_SCHEMA, type Schema } from './schema.js';
 
 /** Why a record was rejected, in the order the checks run. */
 export const InvalidReason = {
@@ -40,14 +40,17 @@ export function reasonOfCode(code: number): InvalidReason {
  * Checks, in order: shorter than a header; schema version; known kind;
  * declared size equals the kind's struct size; record length equals the declared size.
  */
-export function classifyRecord(bytes: Uint8Array, offset: number, length: number): number {
-  if (length < HEADER_SIZE) return TOO_SHORT;
-  const version = bytes[offset] | (bytes[offset + 1] << 8);
-  if (version !== EVENT_SCHEMA_VERSION) return VERSION_MISMATCH;
-  const kind = bytes[offset + 2] | (bytes[offset + 3] << 8);
-  const expected = kind < 256 ? KIND_SIZE[kind] : 0;
+export function classifyRecord(bytes: Uint8Array, offset: number, length: number, schema: Schema = BUILD_SCHEMA): number {
+  return classify(bytes, offset, length, schema.version, schema.sizes);
+}
+
+function classify(bytes: Uint8Array, offset: number, length: number, version: number, sizes: Uint32Array): number {
+  if (length < RECORD_HEADER_SIZE) return TOO_SHORT;
+  if (recordVersion(bytes, offset) !== version) return VERSION_MISMATCH;
+  const kind = recordKind(bytes, offset);
+  const expected = kind < sizes.length ? sizes[kind] : 0;
   if (expected === 0) return UNKNOWN_KIND;
-  const declared = (bytes[offset + 4] | (bytes[offset + 5] << 8) | (bytes[offset + 6] << 16) | (bytes[offset + 7] << 24)) >>> 0;
+  const declared = recordSize(bytes, offset);
   if (declared !== expected) return SIZE_MISMATCH;
   if (length !== declared) return LENGTH_MISMATCH;
   return kind;
@@ -55,7 +58,7 @@ export function classifyRecord(bytes: Uint8Array, offset: number, length: number
 
 /** The kind field as written in a record's header, or -1 if the record is too short to have one. */
 export function rawKindOf(bytes: Uint8Array, offset: number, length: number): number {
-  return length >= 4 ? bytes[offset + 2] | (bytes[offset + 3] << 8) : -1;
+  return length >= 4 ? recordKind(bytes, offset) : -1;
 }
 
 /**
@@ -67,10 +70,17 @@ export class DispatchCounts {
   readonly rejected = new Map<InvalidReason, Map<number, number>>();
   rejectedTotal = 0;
   acceptedTotal = 0;
+  private readonly version: number;
+  private readonly sizes: Uint32Array;
+
+  constructor(readonly schema: Schema = BUILD_SCHEMA) {
+    this.version = schema.version;
+    this.sizes = schema.sizes;
+  }
 
   /** Classifies and counts in one step; returns what `classifyRecord` returns. */
   dispatch(bytes: Uint8Array, offset: number, length: number): number {
-    const code = classifyRecord(bytes, offset, length);
+    const code = classify(bytes, offset, length, this.version, this.sizes);
     if (code > 0) {
       this.acceptedByKind[code]++;
       this.acceptedTotal++;

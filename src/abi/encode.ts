@@ -3,9 +3,9 @@
  * them. Used to build synthetic records for tests and fixtures, and to encode
  * the FILE_FILTER and CONFIG map values the capture loader writes.
  */
-import { EVENT_SCHEMA_VERSION, FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN } from './constants.js';
+import { FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN } from './constants.js';
 import { type FieldLayout, type StructLayout } from './layout.js';
-import { CAPTURE_CONFIG, FILE_FILTER_CONFIG, KIND_BY_ID } from './schema.js';
+import { BUILD_SCHEMA, CAPTURE_CONFIG, FILE_FILTER_CONFIG, type Schema } from './schema.js';
 
 export type FieldInput = number | bigint | Uint8Array | string;
 
@@ -37,10 +37,10 @@ export function writeField(view: DataView, bytes: Uint8Array, offset: number, f:
  * Encodes a record of `kindId`. The header's version, kind and size are filled
  * in unless `fields` overrides them (tests use that to build invalid records).
  */
-export function encodeRecord(kindId: number, fields: Record<string, FieldInput>): Uint8Array {
-  const kind = KIND_BY_ID[kindId];
+export function encodeRecord(kindId: number, fields: Record<string, FieldInput>, schema: Schema = BUILD_SCHEMA): Uint8Array {
+  const kind = schema.byId[kindId];
   if (kind === undefined) throw new RangeError(`abi: no kind ${kindId}`);
-  return encodeStruct(kind.layout, { version: EVENT_SCHEMA_VERSION, kind: kindId, size: kind.layout.size, ...fields });
+  return encodeStruct(kind.layout, { version: schema.version, kind: kindId, size: kind.layout.size, ...fields });
 }
 
 /** Encodes any schema struct; fields not given are zero. Unknown names are an error, not ignored. */

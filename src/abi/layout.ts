@@ -13,6 +13,8 @@ export interface FieldSpec {
   readonly type: FieldType;
   /** Array length for `char` and `bytes` (and optional for scalars); 1 when absent. */
   readonly count?: number;
+  /** The C constant that names `count` in the generated header (`PATH_LEN`), when one does. */
+  readonly countName?: string;
   /** What the field holds, printed into the generated C header. */
   readonly doc: string;
 }
@@ -63,4 +65,11 @@ export function layoutStruct(cName: string, specs: readonly FieldSpec[], startOf
     throw new Error(`abi: ${cName} ends at ${offset}, not a multiple of its alignment ${align}: add an explicit field`);
   }
   return { cName, size: offset, align, fields };
+}
+
+/** The field `name` of a struct; a missing name is a bug in the schema or its caller. */
+export function fieldOf(layout: StructLayout, name: string): FieldLayout {
+  const f = layout.fields.find((x) => x.name === name);
+  if (f === undefined) throw new Error(`abi: ${layout.cName} has no field ${name}`);
+  return f;
 }

@@ -4,8 +4,8 @@
  * newer capture from the layouts the file itself declares.
  */
 import * as C from './constants.js';
-import { type FieldType } from './layout.js';
-import { HEADER, KINDS } from './schema.js';
+import { type FieldLayout, type FieldType } from './layout.js';
+import { BUILD_SCHEMA, type Schema } from './schema.js';
 
 export interface SchemaFieldDescription {
   readonly name: string;
@@ -31,22 +31,22 @@ export interface SchemaDescription {
   readonly kinds: readonly SchemaKindDescription[];
 }
 
-export function describeSchema(): SchemaDescription {
-  const fieldsOf = (fields: typeof HEADER.fields) =>
+/** The schema as the manifest records it. The kind registry's other facts (roles, programs) are this build's, not the file's. */
+export function describeSchema(schema: Schema = BUILD_SCHEMA): SchemaDescription {
+  const fieldsOf = (fields: readonly FieldLayout[]) =>
     fields.map((f) => ({ name: f.name, type: f.type, offset: f.offset, count: f.count }));
+  const flags = Object.fromEntries(schema.headerFlags.map((f) => [`EVENT_FLAG_${f.name}`, 1 << f.bit]));
   return {
-    version: C.EVENT_SCHEMA_VERSION,
+    version: schema.version,
     byte_order: 'little',
-    header_size: HEADER.size,
+    header_size: schema.header.size,
     constants: {
-      EVENT_SCHEMA_VERSION: C.EVENT_SCHEMA_VERSION, COMM_LEN: C.COMM_LEN, PATH_LEN: C.PATH_LEN,
+      EVENT_SCHEMA_VERSION: schema.version, COMM_LEN: C.COMM_LEN, PATH_LEN: C.PATH_LEN,
       ARGS_LEN: C.ARGS_LEN, ADDR_LEN: C.ADDR_LEN, FILE_FILTER_MAX_PREFIXES: C.FILE_FILTER_MAX_PREFIXES,
       FILE_FILTER_PREFIX_LEN: C.FILE_FILTER_PREFIX_LEN,
-      EVENT_FLAG_FILENAME_TRUNCATED: C.EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_ARGS_TRUNCATED: C.EVENT_FLAG_ARGS_TRUNCATED,
-      EVENT_FLAG_COMM_TRUNCATED: C.EVENT_FLAG_COMM_TRUNCATED, EVENT_FLAG_USER_READ_FAILED: C.EVENT_FLAG_USER_READ_FAILED,
-      EVENT_FLAG_EXE_DELETED: C.EVENT_FLAG_EXE_DELETED, EVENT_FLAG_OPENAT2: C.EVENT_FLAG_OPENAT2,
+      ...flags,
     },
-    header: fieldsOf(HEADER.fields),
-    kinds: KINDS.map((k) => ({ id: k.id, name: k.name, event_type: k.eventType, size: k.layout.size, fields: fieldsOf(k.layout.fields) })),
+    header: fieldsOf(schema.header.fields),
+    kinds: schema.kinds.map((k) => ({ id: k.id, name: k.name, event_type: k.eventType, size: k.layout.size, fields: fieldsOf(k.layout.fields) })),
   };
 }

@@ -1,56 +1,21 @@
 /**
- * The event schema: the one description of every record that crosses the ring
- * buffer. The C header, the manifest written into captures, the dispatcher, the
- * decoders and the NDJSON writer are all derived from the tables below.
+ * The event schema and kind registry: the one description of every record
+ * that crosses the ring buffer, and of everything each part of the tool knows
+ * about a kind. The C header, the manifest, the dispatcher, the decoders, the
+ * NDJSON and text writers, the process table, filters, stats, the tree and
+ * rg-capture's program and --events lists are all derived from the tables
+ * below. Adding a kind is adding an entry here (and its BPF program).
  */
 import {
-  ADDR_LEN, ARGS_LEN, COMM_LEN, EVENT_FLAG_ARGS_TRUNCATED, EVENT_FLAG_COMM_TRUNCATED,
-  EVENT_FLAG_EXE_DELETED, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_OPENAT2, EVENT_FLAG_USER_READ_FAILED,
-  EventKind, type EventKindId, FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN, PATH_LEN,
+  ADDR_LEN, ARGS_LEN, COMM_LEN, EVENT_SCHEMA_VERSION, EventKind, FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN, PATH_LEN,
 } from './constants.js';
-import { type FieldSpec, type StructLayout, layoutStruct } from './layout.js';
+import { defineSchema } from './define-schema.js';
 
-/**
- * How a field is presented in output. The schema says what a value means;
- * src/output decides how to print each meaning.
- */
-export type FieldView =
-  | 'uint' | 'int'
-  | 'string'      // NUL-terminated text
-  | 'argv'        // NUL-separated strings, length in a sibling field
-  | 'open_flags'  // O_* bits
-  | 'result'      // >= 0 success value, < 0 is -errno
-  | 'family'      // AF_* number
-  | 'addr'        // IPv4/IPv6 bytes, read with the family field
-  | 'exit_status' // wait(2) status word
-  | 'hidden';     // carried in the record, not printed (lengths, reserved words)
+export { defineSchema, extendSchema } from './define-schema.js';
+import { type KindDefinition, type HeaderFlag, type KindLayout, type Schema, type SchemaField } from './kind-types.js';
+import { type StructLayout, layoutStruct } from './layout.js';
 
-export interface SchemaField extends FieldSpec {
-  readonly view: FieldView;
-}
-
-/** A header flag bit that a kind can set, and the boolean it becomes in output. */
-export interface KindFlag {
-  readonly bit: number;
-  readonly outputName: string;
-}
-
-export interface KindDefinition {
-  readonly id: EventKindId;
-  /** Name used in code and the C header (`struct rg_<name>`). */
-  readonly name: string;
-  /** `event_type` in output. */
-  readonly eventType: string;
-  readonly fields: readonly SchemaField[];
-  readonly flags: readonly KindFlag[];
-}
-
-export interface KindLayout extends KindDefinition {
-  /** The whole record: header then the kind's own fields. */
-  readonly layout: StructLayout;
-  /** Only the kind's own fields, offsets relative to the record start. */
-  readonly bodyFields: StructLayout['fields'];
-}
+export * from './kind-types.js';
 
 /** The common header, first in every record. 72 bytes, no padding. */
 export const HEADER_FIELDS: readonly SchemaField[] = [
@@ -68,32 +33,58 @@ export const HEADER_FIELDS: readonly SchemaField[] = [
   { name: 'flags', type: 'u16', view: 'hidden', doc: 'EVENT_FLAG_* bits' },
   { name: 'cpu', type: 'u16', view: 'uint', doc: 'CPU the event was recorded on' },
   { name: 'mntns', type: 'u32', view: 'uint', doc: 'mount namespace inode number (tells containers apart)' },
-  { name: 'comm', type: 'char', count: COMM_LEN, view: 'string', doc: 'task comm, NUL-terminated' },
+  { name: 'comm', type: 'char', count: COMM_LEN, countName: 'COMM_LEN', view: 'string', doc: 'task comm, NUL-terminated' },
 ];
 
-export const HEADER: StructLayout = layoutStruct('rg_event_header', HEADER_FIELDS);
-export const HEADER_SIZE = HEADER.size;
+/**
+ * Header flag bits (u16 `flags`). A bit's meaning is the same in every kind
+ * that can set it. Reserved for this round: 6..9 issue 12, 10..11 issue 13,
+ * 12..15 issue 14. A flag only one kind needs belongs in that kind's body.
+ */
+export const HEADER_FLAGS: readonly HeaderFlag[] = [
+  { name: 'FILENAME_TRUNCATED', bit: 0, doc: 'a path or filename filled its buffer: it was cut' },
+  { name: 'ARGS_TRUNCATED', bit: 1, doc: 'argv filled its buffer: it was cut' },
+  { name: 'COMM_TRUNCATED', bit: 2, doc: 'comm filled all 15 characters the kernel keeps, so the real name may be longer' },
+  { name: 'USER_READ_FAILED', bit: 3, doc: 'a user-memory read (path, argv, sockaddr) failed; the string or address is empty, not garbage' },
+  { name: 'EXE_DELETED', bit: 4, doc: 'the executed file had no links left when it ran (deleted, or a memfd)' },
+  { name: 'OPENAT2', bit: 5, doc: 'the open came through openat2(2) rather than openat(2)/open(2)' },
+];
 
-const KIND_DEFINITIONS: readonly KindDefinition[] = [
+const flagMask = (name: string): number => 1 << HEADER_FLAGS.find((f) => f.name === name)!.bit;
+export const EVENT_FLAG_FILENAME_TRUNCATED = flagMask('FILENAME_TRUNCATED');
+export const EVENT_FLAG_ARGS_TRUNCATED = flagMask('ARGS_TRUNCATED');
+export const EVENT_FLAG_COMM_TRUNCATED = flagMask('COMM_TRUNCATED');
+export const EVENT_FLAG_USER_READ_FAILED = flagMask('USER_READ_FAILED');
+export const EVENT_FLAG_EXE_DELETED = flagMask('EXE_DELETED');
+export const EVENT_FLAG_OPENAT2 = flagMask('OPENAT2');
+
+/** Every kind of this build, in registry order. Ids are reserved per issue (see PLAN.md): 6..9, 10..29, 30..49. */
+export const KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
-    id: EventKind.ProcessExec, name: 'process_exec', eventType: 'process_start',
+    id: EventKind.ProcessExec, name: 'process_exec', eventType: 'process_start', cliName: 'exec',
+    process: { role: 'exec', exe: 'filename', argv: 'args' },
+    capture: { programs: ['handle_exec'], syscalls: ['execve', 'execveat'] },
+    pathFields: ['filename'], color: 'green', counter: { key: 'execs', label: 'exec' },
     fields: [
       { name: 'argc', type: 'u32', view: 'uint', doc: 'argument count of the new program' },
       { name: 'args_size', type: 'u32', view: 'hidden', doc: 'bytes of args[] holding argv (NUL-separated)' },
       { name: 'exe_ino', type: 'u64', view: 'uint', doc: 'inode number of the executed file' },
-      { name: 'filename', type: 'char', count: PATH_LEN, view: 'string', doc: 'path given to execve' },
-      { name: 'args', type: 'char', count: ARGS_LEN, view: 'argv', doc: 'argv, NUL-separated, args_size bytes' },
+      { name: 'filename', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'path given to execve' },
+      { name: 'args', type: 'char', count: ARGS_LEN, countName: 'ARGS_LEN', view: 'argv', key: 'argv', sizeField: 'args_size', doc: 'argv, NUL-separated, args_size bytes' },
     ],
     flags: [
-      { bit: EVENT_FLAG_FILENAME_TRUNCATED, outputName: 'filename_truncated' },
-      { bit: EVENT_FLAG_ARGS_TRUNCATED, outputName: 'argv_truncated' },
-      { bit: EVENT_FLAG_COMM_TRUNCATED, outputName: 'comm_truncated' },
-      { bit: EVENT_FLAG_USER_READ_FAILED, outputName: 'argv_unreadable' },
-      { bit: EVENT_FLAG_EXE_DELETED, outputName: 'exe_deleted' },
+      { flag: 'FILENAME_TRUNCATED', outputName: 'filename_truncated' },
+      { flag: 'ARGS_TRUNCATED', outputName: 'argv_truncated' },
+      { flag: 'COMM_TRUNCATED', outputName: 'comm_truncated' },
+      { flag: 'USER_READ_FAILED', outputName: 'argv_unreadable' },
+      { flag: 'EXE_DELETED', outputName: 'exe_deleted' },
     ],
   },
   {
-    id: EventKind.ProcessFork, name: 'process_fork', eventType: 'process_fork',
+    id: EventKind.ProcessFork, name: 'process_fork', eventType: 'process_fork', cliName: 'fork',
+    process: { role: 'fork', child: 'child_pid' },
+    capture: { programs: ['handle_fork'], syscalls: ['fork', 'vfork', 'clone', 'clone3'] },
+    pathFields: [], color: 'cyan', counter: { key: 'forks', label: 'fork' },
     fields: [
       { name: 'child_pid', type: 'u32', view: 'uint', doc: 'tgid of the new process' },
       { name: 'child_tid', type: 'u32', view: 'uint', doc: 'tid of the new process main thread' },
@@ -101,7 +92,10 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
     flags: [],
   },
   {
-    id: EventKind.ProcessExit, name: 'process_exit', eventType: 'process_exit',
+    id: EventKind.ProcessExit, name: 'process_exit', eventType: 'process_exit', cliName: 'exit',
+    process: { role: 'exit', status: 'exit_status', start: 'start_ns' },
+    capture: { programs: ['handle_exit'], syscalls: ['exit', 'exit_group', 'fatal signals'] },
+    pathFields: [], color: 'gray', counter: null,
     fields: [
       { name: 'start_ns', type: 'u64', view: 'uint', doc: 'task start time, CLOCK_MONOTONIC ns' },
       { name: 'exit_status', type: 'u32', view: 'exit_status', doc: 'wait(2) status: code << 8 | signal' },
@@ -110,22 +104,29 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
     flags: [],
   },
   {
-    id: EventKind.FileOpen, name: 'file_open', eventType: 'file_open',
+    id: EventKind.FileOpen, name: 'file_open', eventType: 'file_open', cliName: 'open',
+    process: { role: 'activity' },
+    // The readiness canary is an open by rg-capture itself, so opens are always attached.
+    capture: { programs: ['handle_sys_exit'], syscalls: ['open', 'openat', 'openat2'], canaryField: 'path' },
+    pathFields: ['path'], color: 'blue', counter: { key: 'opens', label: 'open' },
     fields: [
       { name: 'open_flags', type: 'u32', view: 'open_flags', doc: 'O_* flags' },
       { name: 'mode', type: 'u32', view: 'uint', doc: 'mode for O_CREAT/O_TMPFILE' },
       { name: 'result', type: 's32', view: 'result', doc: 'fd on success, -errno on failure' },
       { name: 'dirfd', type: 's32', view: 'int', doc: 'directory fd a relative path is resolved against (-100 = cwd)' },
-      { name: 'path', type: 'char', count: PATH_LEN, view: 'string', doc: 'path as passed to the syscall' },
+      { name: 'path', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'path as passed to the syscall' },
     ],
     flags: [
-      { bit: EVENT_FLAG_FILENAME_TRUNCATED, outputName: 'path_truncated' },
-      { bit: EVENT_FLAG_USER_READ_FAILED, outputName: 'path_unreadable' },
-      { bit: EVENT_FLAG_OPENAT2, outputName: 'openat2' },
+      { flag: 'FILENAME_TRUNCATED', outputName: 'path_truncated' },
+      { flag: 'USER_READ_FAILED', outputName: 'path_unreadable' },
+      { flag: 'OPENAT2', outputName: 'openat2' },
     ],
   },
   {
-    id: EventKind.NetConnect, name: 'net_connect', eventType: 'net_connect',
+    id: EventKind.NetConnect, name: 'net_connect', eventType: 'net_connect', cliName: 'connect',
+    process: { role: 'activity' },
+    capture: { programs: ['handle_sys_exit'], syscalls: ['connect'] },
+    pathFields: [], color: 'magenta', counter: { key: 'connects', label: 'connect' },
     fields: [
       { name: 'fd', type: 's32', view: 'int', doc: 'socket fd' },
       { name: 'result', type: 's32', view: 'result', doc: '0 on success, -errno on failure (-EINPROGRESS for non-blocking)' },
@@ -133,44 +134,38 @@ const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'port', type: 'u16', view: 'uint', doc: 'destination port, host byte order' },
       { name: 'protocol', type: 'u16', view: 'uint', doc: 'IPPROTO_* of the socket, 0 if unknown' },
       { name: 'sock_type', type: 'u16', view: 'uint', doc: 'SOCK_* type of the socket, 0 if unknown' },
-      { name: 'addr', type: 'bytes', count: ADDR_LEN, view: 'addr', doc: 'destination address, network byte order' },
+      { name: 'addr', type: 'bytes', count: ADDR_LEN, countName: 'ADDR_LEN', view: 'addr', familyField: 'family', doc: 'destination address, network byte order' },
     ],
     flags: [
-      { bit: EVENT_FLAG_USER_READ_FAILED, outputName: 'addr_unreadable' },
+      { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' },
     ],
   },
 ];
 
-function layoutKind(def: KindDefinition): KindLayout {
-  const layout = layoutStruct(`rg_${def.name}`, [...HEADER_FIELDS, ...def.fields]);
-  return { ...def, layout, bodyFields: layout.fields.slice(HEADER_FIELDS.length) };
-}
+/** This build's schema: the default of every component that takes one. */
+export const BUILD_SCHEMA: Schema = defineSchema(KIND_DEFINITIONS, { version: EVENT_SCHEMA_VERSION, headerFields: HEADER_FIELDS, headerFlags: HEADER_FLAGS });
 
-export const KINDS: readonly KindLayout[] = KIND_DEFINITIONS.map(layoutKind);
-
+export const HEADER: StructLayout = BUILD_SCHEMA.header;
+export const HEADER_SIZE = HEADER.size;
+/** This build's kinds, in registry order. */
+export const KINDS: readonly KindLayout[] = BUILD_SCHEMA.kinds;
 /** Indexed by kind id; `undefined` for ids that are not kinds. */
-export const KIND_BY_ID: readonly (KindLayout | undefined)[] = (() => {
-  const table: (KindLayout | undefined)[] = [];
-  for (const k of KINDS) table[k.id] = k;
-  return table;
-})();
-
+export const KIND_BY_ID: readonly (KindLayout | undefined)[] = BUILD_SCHEMA.byId;
 /** Record size by kind id, 0 for unknown ids: the dispatcher's size table. */
-export const KIND_SIZE: Uint32Array = (() => {
-  const table = new Uint32Array(256);
-  for (const k of KINDS) table[k.id] = k.layout.size;
-  return table;
-})();
+export const KIND_SIZE: Uint32Array = BUILD_SCHEMA.sizes;
 
-export function kindByEventType(eventType: string): KindLayout | undefined {
-  return KINDS.find((k) => k.eventType === eventType);
+export function kindByEventType(eventType: string, schema: Schema = BUILD_SCHEMA): KindLayout | undefined {
+  return schema.kinds.find((k) => k.eventType === eventType);
 }
 
 /** Settings of the kernel-side path-prefix filter, written into the FILE_FILTER map. */
 export const FILE_FILTER_CONFIG: StructLayout = layoutStruct('rg_file_filter_config', [
   { name: 'prefix_count', type: 'u32', doc: 'prefixes in use; 0 = no filter, every open is recorded' },
-  { name: 'prefixes', type: 'char', count: FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN, doc: '[FILE_FILTER_MAX_PREFIXES][FILE_FILTER_PREFIX_LEN]' },
-  { name: 'prefix_lens', type: 'u32', count: FILE_FILTER_MAX_PREFIXES, doc: 'length of each prefix, without NUL' },
+  {
+    name: 'prefixes', type: 'char', count: FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN,
+    countName: 'FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN', doc: '[FILE_FILTER_MAX_PREFIXES][FILE_FILTER_PREFIX_LEN]',
+  },
+  { name: 'prefix_lens', type: 'u32', count: FILE_FILTER_MAX_PREFIXES, countName: 'FILE_FILTER_MAX_PREFIXES', doc: 'length of each prefix, without NUL' },
 ]);
 
 /** Capture settings, written into the CONFIG map before the programs run. */

@@ -6,8 +6,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { EventKind } from '../abi/constants.js';
-import { KIND_BY_ID } from '../abi/schema.js';
+import { recordKind, recordPid } from '../abi/header-access.js';
+import { canaryOf, forkKinds } from './programs.js';
 import { SegmentedOutput } from './segments.js';
 import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
 import { RingBufferReader } from './ringbuf.js';
@@ -19,9 +19,8 @@ const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, tr
 const WAIT_MS = 10;
 const PROGRESS_MS = 250;
 const LIVE_BATCH_BYTES = 256 << 10;
-const PID_OFFSET = 16;
-const KIND_OFFSET = 2;
-const openPath = KIND_BY_ID[EventKind.FileOpen]!.layout.fields.find((f) => f.name === 'path')!;
+const canary = canaryOf();
+const FORK_KINDS = forkKinds();
 const marker = Buffer.from(data.canaryMarker);
 
 const ring = new RingBufferReader(data.ringFd, data.ringBytes);
@@ -53,16 +52,15 @@ port.on('message', (m: ToWorker) => {
 
 /** Recognises rg-capture's own canary open; everything else from rg-capture is dropped. */
 function sawCanary(bytes: Uint8Array, offset: number, length: number): boolean {
-  if (length < openPath.offset + marker.length) return false;
-  if ((bytes[offset + KIND_OFFSET] | (bytes[offset + KIND_OFFSET + 1] << 8)) !== EventKind.FileOpen) return false;
-  const path = bytes.subarray(offset + openPath.offset, offset + openPath.offset + openPath.size);
+  if (length < canary.field.offset + marker.length) return false;
+  if (recordKind(bytes, offset) !== canary.kind) return false;
+  const path = bytes.subarray(offset + canary.field.offset, offset + canary.field.offset + canary.field.size);
   return Buffer.from(path.buffer, path.byteOffset, path.length).indexOf(marker) >= 0;
 }
 
 function onRecord(bytes: Uint8Array, offset: number, length: number): void {
-  const pid = (bytes[offset + PID_OFFSET] | (bytes[offset + PID_OFFSET + 1] << 8) | (bytes[offset + PID_OFFSET + 2] << 16) | (bytes[offset + PID_OFFSET + 3] << 24)) >>> 0;
   // rg-capture's own records are canaries, except the fork of the command (its birth: see the fork program).
-  if (pid === data.selfTgid && (bytes[offset + KIND_OFFSET] | (bytes[offset + KIND_OFFSET + 1] << 8)) !== EventKind.ProcessFork) {
+  if (recordPid(bytes, offset) === data.selfTgid && !FORK_KINDS.has(recordKind(bytes, offset))) {
     if (!ready && sawCanary(bytes, offset, length)) {
       ready = true;
       post({ type: 'ready' });

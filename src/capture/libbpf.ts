@@ -8,9 +8,10 @@
  * pointer-returning calls return NULL and set errno.
  */
 import koffi from 'koffi';
-import { CAPTURE_CONFIG, EventKind, FILE_FILTER_CONFIG } from '../abi/index.js';
+import { CAPTURE_CONFIG, FILE_FILTER_CONFIG } from '../abi/index.js';
 import { CaptureSetupError, SetupExit } from './errors.js';
 import { errnoText, lastErrno, pageSize } from './libc.js';
+import { programsToAttach } from './programs.js';
 
 export { CaptureSetupError, SetupExit } from './errors.js';
 
@@ -30,20 +31,6 @@ const EPERM = 1;
 const ENOENT = 2;
 const EACCES = 13;
 
-/**
- * Programs in rg.bpf.c per event kind. File opens are always attached: the
- * readiness canary needs them. Opens and connects are recorded at sys_exit
- * alone: a sys_enter_* program would make every syscall of every process pay.
- * They share one program on the raw sys_exit tracepoint (cheaper per open than
- * the per-syscall tracepoints; see rg.bpf.c), which checks events_mask itself.
- */
-const PROGRAMS_BY_KIND: ReadonlyMap<number, readonly string[]> = new Map([
-  [EventKind.ProcessExec, ['handle_exec']],
-  [EventKind.ProcessFork, ['handle_fork']],
-  [EventKind.ProcessExit, ['handle_exit']],
-  [EventKind.FileOpen, ['handle_sys_exit']],
-  [EventKind.NetConnect, ['handle_sys_exit']],
-]);
 
 type Ptr = unknown;
 interface Libbpf {
@@ -198,19 +185,16 @@ export class BpfCapture {
   }
 
   /**
-   * Attaches the programs for `kinds` (EventKind ids), always including the
-   * file-open ones, and fork/exit when following. Idempotent per call: links
-   * from an earlier call are kept. Attaching is the slow part (tens of ms).
+   * Attaches the programs for `kinds` (kind ids), as the registry lists them
+   * (programsToAttach: with the canary's, and fork/exit when following). The
+   * programs check events_mask themselves: opens and connects share one on
+   * the raw sys_exit tracepoint, at sys_exit alone (a sys_enter_* program
+   * would make every syscall of every process pay; see rg.bpf.c). Idempotent
+   * per call: links from an earlier call are kept. Attaching is the slow part
+   * (tens of ms).
    */
   attachAll(kinds: ReadonlySet<number>, opts: AttachOptions = {}): void {
-    const want = new Set<number>([...kinds, EventKind.FileOpen]);
-    if (opts.follow === true) {
-      want.add(EventKind.ProcessFork);
-      want.add(EventKind.ProcessExit);
-    }
-    // A set: opens and connects share one program, attached once.
-    const programs = new Set([...PROGRAMS_BY_KIND].filter(([kind]) => want.has(kind)).flatMap(([, names]) => names));
-    for (const name of programs) {
+    for (const name of programsToAttach(kinds, opts.follow === true)) {
       const prog = this.lib.bpf_object__find_program_by_name(this.obj, name);
       if (isNull(prog)) throw new CaptureSetupError(`BPF object has no program ${name}: rebuild it with npm run build:bpf`);
       recentLog.length = 0;

@@ -2,20 +2,20 @@
  * rg-capture's options, parsed and checked once into a typed value: a bad
  * duration, size or event name is a usage error before anything is touched.
  */
-import { EventKind, type EventKindId, FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN } from '../abi/constants.js';
+import { FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN } from '../abi/constants.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { eventNames } from './programs.js';
 
-export const EVENT_NAMES: Readonly<Record<string, EventKindId>> = {
-  exec: EventKind.ProcessExec, fork: EventKind.ProcessFork, exit: EventKind.ProcessExit,
-  open: EventKind.FileOpen, connect: EventKind.NetConnect,
-};
+/** `--events` names of this build's kinds -> kind ids (the registry's cliName). */
+export const EVENT_NAMES: Readonly<Record<string, number>> = eventNames();
 
 export interface CaptureOptions {
   /** Output path, or '-' for stdout. */
   readonly output: string;
   readonly force: boolean;
   readonly durationMs: number | null;
-  readonly kinds: ReadonlySet<EventKindId>;
+  readonly kinds: ReadonlySet<number>;
   readonly watchPrefixes: readonly string[];
   readonly ringBytes: number;
   readonly follow: boolean;
@@ -66,11 +66,12 @@ export function parseSize(text: string): number {
   return bytes;
 }
 
-export function parseEvents(text: string): Set<EventKindId> {
-  const kinds = new Set<EventKindId>();
+export function parseEvents(text: string, schema: Schema = BUILD_SCHEMA): Set<number> {
+  const names = schema === BUILD_SCHEMA ? EVENT_NAMES : eventNames(schema);
+  const kinds = new Set<number>();
   for (const name of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const kind = EVENT_NAMES[name];
-    if (kind === undefined) throw usage(`unknown event ${JSON.stringify(name)}: choose from ${Object.keys(EVENT_NAMES).join(',')}`);
+    const kind = names[name];
+    if (kind === undefined) throw usage(`unknown event ${JSON.stringify(name)}: choose from ${Object.keys(names).join(',')}`);
     kinds.add(kind);
   }
   if (kinds.size === 0) throw usage('--events needs at least one event kind');

@@ -8,7 +8,7 @@
  * value. The `write*` functions are the same on a ByteOutput, for cold paths.
  */
 import { type ByteOutput } from './byte-output.js';
-import { utf8SequenceLength } from './values.js';
+import { utf8SequenceLength } from '../abi/values.js';
 
 const HEX = '0123456789abcdef';
 /** For each byte < 0x80: 0 = copy as is, 1 = needs a JSON escape. */

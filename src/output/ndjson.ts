@@ -6,16 +6,17 @@
  * Key order is fixed: event_type, the header fields in schema order with
  * `time` right after `ts_ns`, the kind's own fields, then its flag booleans.
  */
-import { AF_INET, EVENT_FLAG_USER_READ_FAILED } from '../abi/constants.js';
-import { HEADER, KINDS, type KindLayout, type SchemaField, HEADER_FIELDS } from '../abi/schema.js';
+import { AF_INET } from '../abi/constants.js';
+import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET } from '../abi/header-access.js';
+import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
+import { addressText, errnoName, familyName, openFlagsText } from '../abi/values.js';
 import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
-import { addressText, errnoName, familyName, openFlagsText } from './values.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { type WallClock } from './wall-clock.js';
 
-const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, MemoStart, MemoEnd }
 
 /**
  * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
@@ -29,9 +30,6 @@ const enum Op { U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family
  */
 const MEMO_FIRST = 'pid';
 const MEMO_LAST = 'comm';
-const headerOffset = (name: string) => HEADER.fields.find((f) => f.name === name)!.offset;
-const TID_OFFSET = headerOffset('tid');
-const CPU_OFFSET = headerOffset('cpu');
 
 /** One printed field (or the start or end of a memo run) of a kind, in output order. */
 interface Step {
@@ -40,6 +38,8 @@ interface Step {
   readonly offset: number;
   /** Buffer length for strings, related field offset for Argv (size) and Addr (family). */
   readonly arg: number;
+  /** Argv: the buffer's length, which bounds the size field. */
+  readonly arg2?: number;
   /** MemoStart: per word of the record the run covers, the bits its printed fields occupy. */
   readonly masks?: Int32Array;
 }
@@ -59,27 +59,28 @@ function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'addr': return Op.Addr;
     case 'exit_status': return Op.ExitStatus;
     case 'uint':
-      return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : Op.U32;
+      return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
   }
 }
 
 function buildSteps(kind: KindLayout): Step[] {
   const steps: Step[] = [];
-  const schemaFields = [...HEADER_FIELDS, ...kind.fields];
-  const offsetOf = (name: string) => kind.layout.fields.find((x) => x.name === name)?.offset ?? -1;
+  const schemaFields = kind.schemaFields;
+  const offsetOf = (name: string | undefined) => kind.layout.fields.find((x) => x.name === name)!.offset;
   kind.layout.fields.forEach((layout, i) => {
-    const op = viewOf(schemaFields[i], layout);
+    const field = schemaFields[i];
+    const op = viewOf(field, layout);
     if (op === null) return;
     let arg = layout.size;
-    if (op === Op.Argv) arg = offsetOf('args_size');
-    if (op === Op.Addr) arg = offsetOf('family');
+    if (op === Op.Argv) arg = offsetOf(field.sizeField);
+    if (op === Op.Addr) arg = offsetOf(field.familyField);
     if (op === Op.ExitStatus) {
       steps.push({ op, key: 'exit_code', offset: layout.offset, arg: 0 });
       return;
     }
     if (layout.name === MEMO_FIRST) steps.push({ op: Op.MemoStart, key: '', offset: layout.offset, arg: 0, masks: memoMasks(kind, schemaFields) });
-    steps.push({ op, key: op === Op.Argv ? 'argv' : layout.name, offset: layout.offset, arg });
+    steps.push({ op, key: field.key ?? layout.name, offset: layout.offset, arg, arg2: layout.size });
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0 });
     if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: 'time', offset: layout.offset, arg: 0 });
   });
@@ -111,7 +112,7 @@ function checkMemoRun(kind: KindLayout, steps: readonly Step[]): void {
   const from = steps[start].offset;
   const to = from + 4 * steps[start].masks!.length;
   for (const s of steps.slice(start + 1, end)) {
-    const plain = s.op === Op.U16 || s.op === Op.U32 || s.op === Op.S32 || s.op === Op.U64 || s.op === Op.CString;
+    const plain = s.op === Op.U8 || s.op === Op.U16 || s.op === Op.U32 || s.op === Op.S32 || s.op === Op.U64 || s.op === Op.CString;
     if (!plain || s.offset < from || s.offset >= to) throw new Error(`ndjson: ${s.key} cannot be in the memo run of ${kind.name}`);
   }
 }
@@ -136,13 +137,14 @@ function emitConstant(bytes: PackedBytes): string {
 function emitValue(s: Step): string {
   const o = `at + ${s.offset}`;
   switch (s.op) {
+    case Op.U8: return `p = putUint(ov, p, view.getUint8(${o}));\n`;
     case Op.U16: return `p = putUint(ov, p, view.getUint16(${o}, true));\n`;
     case Op.U32: return `p = putU32At(ov, p, view, ${o});\n`;
     case Op.S32: return `p = putInt(ov, p, view.getInt32(${o}, true));\n`;
     case Op.U64: return `p = putU64At(ov, p, view, ${o});\n`;
     case Op.Ts: return `p = clock === null ? putPacked(ov, p, NULL) : clock.put(b, ov, p, view, ${o});\n`;
     case Op.CString: return `p = putCString(b, ov, p, src, view, ${o}, ${s.arg});\n`;
-    case Op.Argv: return `p = putArgv(b, ov, p, src, view, ${o}, view.getUint32(at + ${s.arg}, true));\n`;
+    case Op.Argv: return `p = putArgv(b, ov, p, src, view, ${o}, Math.min(view.getUint32(at + ${s.arg}, true), ${s.arg2}));\n`;
     case Op.OpenFlags: return `p = putPacked(ov, p, openFlagsJson.get(view.getUint32(${o}, true)));\n`;
     case Op.Result: return `{ const r = view.getInt32(${o}, true); p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r)); }\n`;
     case Op.Family: return `p = putPacked(ov, p, familyJson.get(view.getUint16(${o}, true)));\n`;
@@ -154,13 +156,13 @@ function emitValue(s: Step): string {
 }
 
 /** The source of `steps` as statements that advance `p`. */
-function emitSteps(steps: readonly Step[]): string {
+function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
   let body = '';
   for (const s of steps) {
     if (s.op === Op.MemoStart) {
       // A slot per thread and CPU: a thread that moves between CPUs keeps a text for each.
       body += `{ const slot = (view.getUint32(at + ${TID_OFFSET}, true) ^ (view.getUint16(at + ${CPU_OFFSET}, true) << 4)) & ${MEMO_SLOTS - 1};\n`;
-      body += emitMemoLookup(s);
+      body += emitMemoLookup(s, memoKeyWords);
       body += `if (text !== null) { b.set(text, p); p += text.length; } else { memoKeep(memo, slot, view, at + ${s.offset}, memoMasks); const start = p;\n`;
     } else if (s.op === Op.MemoEnd) {
       body += 'memoStore(memo, slot, b, start, p); } }\n';
@@ -194,15 +196,15 @@ function splitSteps(kind: KindLayout): { header: Step[]; own: Step[] } {
   return { header: steps.slice(0, end), own: steps.slice(end) };
 }
 
-function compileHeaderWriter(): Writer {
-  const headers = KINDS.map((k) => splitSteps(k).header);
+function compileHeaderWriter(schema: Schema, memoKeyWords: number): Writer {
+  const headers = schema.kinds.map((k) => splitSteps(k).header);
   const same = (a: Step[], b: Step[]) => a.length === b.length && a.every((s, i) => s.op === b[i].op && s.key === b[i].key && s.offset === b[i].offset && s.arg === b[i].arg);
   if (!headers.every((h) => same(h, headers[0]))) throw new Error('ndjson: kinds disagree on the header steps');
   const memoMasks = headers[0].find((s) => s.op === Op.MemoStart)!.masks;
-  return compile<Writer>('write_header', 'b, ov, p, src, view, at, clock, memo', `${emitSteps(headers[0])}return p;\n`, { memoMasks });
+  return compile<Writer>('write_header', 'b, ov, p, src, view, at, clock, memo', `${emitSteps(headers[0], memoKeyWords)}return p;\n`, { memoMasks });
 }
 
-function compileWriter(kind: KindLayout, writeHeader: Writer): Writer {
+function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: number): Writer {
   const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
   const flagTails: PackedBytes[] = [];
   for (let v = 0; v <= flagMask; v++) {
@@ -212,32 +214,28 @@ function compileWriter(kind: KindLayout, writeHeader: Writer): Writer {
   let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
   body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
   body += 'p = writeHeader(b, ov, p, src, view, at, clock, memo);\n';
-  body += emitSteps(splitSteps(kind).own);
+  body += emitSteps(splitSteps(kind).own, memoKeyWords);
   // No flag set is the common case: its tail as literal stores, the others copied from their table.
   body += `if ((flags & ${flagMask}) === 0) { ${emitConstant(flagTails[0])} return p; }\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   return compile<Writer>(`write_${kind.name}`, 'b, ov, p, src, view, at, clock, memo', body, { flagTails, writeHeader });
 }
 
-/** Record words a memo key holds. */
-const MEMO_KEY_WORDS = Math.max(...KINDS.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
 
 /**
  * The memo lookup for one run, as statements defining `text`: the slot's text if each record word (masked
  * where the run holds unprinted bytes) equals the key's, else null. Unrolled
  * with literal offsets and masks: no loop and no mask loads per word.
  */
-function emitMemoLookup(s: Step): string {
+function emitMemoLookup(s: Step, memoKeyWords: number): string {
   const masks = s.masks!;
   const words = Array.from(masks, (mask, k) => {
     const word = `view.getInt32(at + ${s.offset + 4 * k}, true)`;
     return `${mask === -1 ? word : `(${word} & ${mask})`} === keys[keyAt + ${k}]`;
   });
-  return `const kept = memo.texts[slot]; const keys = memo.keys; const keyAt = slot * ${MEMO_KEY_WORDS};\n`
+  return `const kept = memo.texts[slot]; const keys = memo.keys; const keyAt = slot * ${memoKeyWords};\n`
     + `const text = kept !== null && ${words.join(' && ')} ? kept : null;\n`;
 }
-
-const FLAGS_OFFSET = HEADER.fields.find((f) => f.name === 'flags')!.offset;
 
 const NULL = packText('null');
 const ERROR_KEY = keyBytes('error');
@@ -266,24 +264,56 @@ const openFlagsJson = new TextCache(openFlagsText);
 const errnoJson = new TextCache(errnoName);
 const familyJson = new TextCache(familyName);
 
-const WRITERS: (Writer | undefined)[] = [];
-const HEADER_WRITER = compileHeaderWriter();
-for (const k of KINDS) WRITERS[k.id] = compileWriter(k, HEADER_WRITER);
+/** A schema's writers, compiled once per schema object and shared by every encoder of it. */
+interface SchemaWriters {
+  readonly byKind: readonly (Writer | undefined)[];
+  /** Record words a memo key holds. */
+  readonly memoKeyWords: number;
+}
+const compiledWriters = new WeakMap<Schema, SchemaWriters>();
+
+function writersFor(schema: Schema): SchemaWriters {
+  let w = compiledWriters.get(schema);
+  if (w === undefined) {
+    const memoKeyWords = Math.max(...schema.kinds.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
+    const header = compileHeaderWriter(schema, memoKeyWords);
+    const byKind: (Writer | undefined)[] = [];
+    for (const k of schema.kinds) byKind[k.id] = compileWriter(k, header, memoKeyWords);
+    w = { byKind, memoKeyWords };
+    compiledWriters.set(schema, w);
+  }
+  return w;
+}
 
 export class NdjsonEncoder {
   private view: DataView | null = null;
   private viewBytes: Uint8Array | null = null;
-  private readonly memo = new HeaderMemo(MEMO_KEY_WORDS);
+  private readonly writers: readonly (Writer | undefined)[];
+  /**
+   * One memo whatever the clock: it holds the text from pid to comm, which
+   * no clock enters, and it compares record bytes, so records of other hosts
+   * can only miss it, never take a wrong text.
+   */
+  private readonly memo: HeaderMemo;
 
   /** `clock` null: the manifest was unreadable, so `time` is null. */
-  constructor(private readonly clock: WallClock | null) {}
+  constructor(private clock: WallClock | null, schema: Schema = BUILD_SCHEMA) {
+    const w = writersFor(schema);
+    this.writers = w.byKind;
+    this.memo = new HeaderMemo(w.memoKeyWords);
+  }
+
+  /** The clock for the records that follow (merged replay switches inputs, and so clocks, often). */
+  useClock(clock: WallClock | null): void {
+    this.clock = clock;
+  }
 
   /**
    * Writes the event's JSON object without its closing brace, so callers can
    * append context fields; finish the line with `closeLine`.
    */
   writeEventBody(out: ByteOutput, kindId: number, src: Uint8Array, at: number): void {
-    const write = WRITERS[kindId];
+    const write = this.writers[kindId];
     if (write === undefined) throw new RangeError(`ndjson: no writer for kind ${kindId}`);
     out.pos = write(out.buf, out.view, out.pos, src, this.dataViewFor(src), at, this.clock, this.memo);
   }
@@ -329,9 +359,8 @@ function putAddress(b: Uint8Array, ov: DataView, p: number, family: number, src:
   return p;
 }
 
-/** `["arg0","arg1",...]` from the NUL-separated argv bytes at `o`, `size` bytes used (bounded by ARGS_LEN). */
-function putArgv(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, o: number, size: number): number {
-  const limit = Math.min(size, argsLen);
+/** `["arg0","arg1",...]` from the NUL-separated argv bytes at `o`, `limit` bytes used (the caller bounds it by the buffer). */
+function putArgv(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, o: number, limit: number): number {
   b[p++] = 91;
   let start = o;
   const end = o + limit;
@@ -347,4 +376,3 @@ function putArgv(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: Da
   b[p++] = 93;
   return p;
 }
-const argsLen = KINDS.find((k) => k.name === 'process_exec')!.layout.fields.find((f) => f.name === 'args')!.size;

@@ -4,7 +4,7 @@
  * offset and type), InvalidSchema counts by reason and kind, loss, damaged or
  * missing frames, and whether the capture ended cleanly.
  */
-import { EVENT_SCHEMA_VERSION } from '../abi/constants.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { type FileReport } from './replay.js';
 import { auditSchema, type SchemaAudit } from './schema-audit.js';
@@ -20,12 +20,12 @@ export interface AuditReport {
   readonly complete: boolean;
 }
 
-export function buildAudit(stats: StatsReport, files: readonly FileReport[], judgedBy: 'build' | 'manifest'): AuditReport {
+export function buildAudit(stats: StatsReport, files: readonly FileReport[], judgedBy: 'build' | 'manifest', schema: Schema = BUILD_SCHEMA): AuditReport {
   return {
     judged_by: judgedBy,
     files: files.map((f) => ({
       path: f.path, tool_version: f.manifest?.tool.version ?? null,
-      schema: f.manifest ? auditSchema(f.manifest.schema, EVENT_SCHEMA_VERSION) : null,
+      schema: f.manifest ? auditSchema(f.manifest.schema, schema) : null,
     })),
     invalid: stats.invalid,
     events: stats.events,

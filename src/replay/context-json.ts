@@ -1,12 +1,23 @@
 /**
- * The `"process":{...}` context appended to each NDJSON event, encoded once
- * per process identity and reused for every event of that process.
+ * A process as output shows it with each event: the `"process":{...}`
+ * context of an NDJSON line, encoded once per process identity and reused
+ * for every event of that process, and the ` exe=... parent=...` of a text line.
  */
+import { type ProcessRenderer } from '../output/sinks.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from './process-table.js';
 
-export class ProcessContextEncoder {
+export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
   constructor(private readonly clockFor: (host: string) => WallClock | null) {}
+
+  json(node: ProcessNode): Uint8Array {
+    return this.encode(node);
+  }
+
+  text(node: ProcessNode): string {
+    const exe = node.exe ?? (node.startSeen ? '?' : 'unknown');
+    return ` exe=${exe} parent=${node.ppid}:${node.parent?.exe ?? 'unknown'}`;
+  }
 
   /** `,"process":{...}` for `node`, as bytes: rendered again only when the node's identity or its parent's changed. */
   encode(node: ProcessNode): Uint8Array {

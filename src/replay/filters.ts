@@ -3,8 +3,10 @@
  * --since/--until), compiled once and evaluated on record bytes. Filters only
  * choose what is printed: the process table has already seen every event.
  */
-import { EventKind } from '../abi/constants.js';
-import { KIND_BY_ID, kindByEventType, KINDS } from '../abi/schema.js';
+import { cStringStartsWith } from '../abi/bytes.js';
+import { recordComm, recordTsNs, recordUid } from '../abi/header-access.js';
+import { type FieldLayout } from '../abi/layout.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
 
@@ -31,10 +33,16 @@ export interface EventFilter {
 }
 
 const usage = (m: string) => new CliError(m, ExitCode.Usage);
-const fieldOffset = (kind: number, name: string) => KIND_BY_ID[kind]!.layout.fields.find((f) => f.name === name)!;
-const OPEN_PATH = fieldOffset(EventKind.FileOpen, 'path');
-const EXEC_FILENAME = fieldOffset(EventKind.ProcessExec, 'filename');
-const COMM = fieldOffset(EventKind.FileOpen, 'comm');
+
+/** The event types --kind lists in help and errors (it also takes a kind's C name and its rg-capture --events name). */
+export function kindNames(schema: Schema = BUILD_SCHEMA): string {
+  return schema.kinds.map((k) => k.eventType).join(', ');
+}
+
+/** The fields --path-prefix looks at, for help: `process_start filename, file_open path`. */
+export function pathFieldNames(schema: Schema = BUILD_SCHEMA): string {
+  return schema.kinds.filter((k) => k.paths.length > 0).map((k) => `${k.eventType} ${k.pathFields.join('/')}`).join(', ');
+}
 
 export function parseTimeBound(text: string, flag: string): TimeBound {
   const offset = /^\+?(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
@@ -50,12 +58,12 @@ export function parseTimeBound(text: string, flag: string): TimeBound {
   return { kind: 'wall', ns: BigInt(ms) * 1_000_000n + extraNs };
 }
 
-export function compileFilter(o: FilterOptions): EventFilter {
+export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): EventFilter {
   const kinds = new Set<number>();
   for (const name of o.kind ?? []) {
     for (const part of name.split(',')) {
-      const k = kindByEventType(part) ?? KINDS.find((x) => x.name === part || x.name.endsWith(`_${part}`));
-      if (k === undefined) throw usage(`--kind: unknown kind ${JSON.stringify(part)}; one of ${KINDS.map((x) => x.eventType).join(', ')}`);
+      const k = schema.kinds.find((x) => x.eventType === part || x.name === part || x.cliName === part);
+      if (k === undefined) throw usage(`--kind: unknown kind ${JSON.stringify(part)}; one of ${kindNames(schema)}`);
       kinds.add(k.id);
     }
   }
@@ -64,6 +72,9 @@ export function compileFilter(o: FilterOptions): EventFilter {
   const uids = new Set((o.uid ?? []).map((u) => parseId(u, '--uid')));
   const comms = new Set(o.comm ?? []);
   const prefixes = (o.pathPrefix ?? []).map((p) => Buffer.from(p));
+  // Per kind id, the fields --path-prefix looks at (the kind's pathFields); kinds without paths never match.
+  const pathsById: (readonly FieldLayout[] | undefined)[] = [];
+  for (const k of schema.kinds) pathsById[k.id] = k.paths;
   const since = o.since !== undefined ? parseTimeBound(o.since, '--since') : null;
   const until = o.until !== undefined ? parseTimeBound(o.until, '--until') : null;
   const active = kinds.size + pids.size + uids.size + comms.size + prefixes.length > 0 || since !== null || until !== null;
@@ -73,14 +84,14 @@ export function compileFilter(o: FilterOptions): EventFilter {
     matches(kind, bytes, at, node, sinceMono, untilMono) {
       if (kinds.size > 0 && !kinds.has(kind)) return false;
       if (pids.size > 0 && !(tree ? ProcessTable.descendsFrom(node, pids) : pids.has(node.pid))) return false;
-      if (uids.size > 0 && !uids.has(u32(bytes, at + 28))) return false;
-      if (comms.size > 0 && !comms.has(cText(bytes, at + COMM.offset, COMM.size))) return false;
+      if (uids.size > 0 && !uids.has(recordUid(bytes, at))) return false;
+      if (comms.size > 0 && !comms.has(Buffer.from(recordComm(bytes, at)).toString('utf8'))) return false;
       if (prefixes.length > 0) {
-        const f = kind === EventKind.FileOpen ? OPEN_PATH : kind === EventKind.ProcessExec ? EXEC_FILENAME : null;
-        if (f === null || !prefixes.some((p) => startsWith(bytes, at + f.offset, f.size, p))) return false;
+        const paths = pathsById[kind] ?? [];
+        if (!paths.some((f) => prefixes.some((p) => cStringStartsWith(bytes, at + f.offset, f.size, p)))) return false;
       }
       if (sinceMono !== null || untilMono !== null) {
-        const ts = (BigInt(u32(bytes, at + 12)) << 32n) | BigInt(u32(bytes, at + 8));
+        const ts = recordTsNs(bytes, at);
         if (sinceMono !== null && ts < sinceMono) return false;
         if (untilMono !== null && ts > untilMono) return false;
       }
@@ -101,20 +112,4 @@ function parseId(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw usage(`${flag} needs a number, got ${JSON.stringify(text)}`);
   return n;
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
-
-function cText(b: Uint8Array, at: number, max: number): string {
-  let end = at;
-  while (end < at + max && b[end] !== 0) end++;
-  return Buffer.from(b.buffer, b.byteOffset + at, end - at).toString('utf8');
-}
-
-function startsWith(b: Uint8Array, at: number, max: number, prefix: Uint8Array): boolean {
-  if (prefix.length > max) return false;
-  for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false;
-  return true;
 }

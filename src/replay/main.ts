@@ -11,19 +11,20 @@ import { ByteOutput } from '../output/byte-output.js';
 import { describeDamage } from '../rgc/damage.js';
 import { FormatError } from '../rgc/errors.js';
 import { auditExitCode, buildAudit, formatAuditText } from './audit.js';
+import { type EventSink, NdjsonSink, NullSink, TextSink } from '../output/sinks.js';
 import { ProcessContextEncoder } from './context-json.js';
-import { compileFilter, type FilterOptions } from './filters.js';
+import { compileFilter, type FilterOptions, kindNames, pathFieldNames } from './filters.js';
 import { expandInputs } from './input.js';
+import { type ProcessNode } from './process-table.js';
 import { replayMerged } from './merge.js';
 import { type FileReport, newTotals, replayFile, type ReplayHooks } from './replay.js';
+import { readManifestOnly, sameCapture } from './manifest-peek.js';
 import { buildAlertEngine } from './rules/setup.js';
 import { ReplaySession } from './session.js';
-import { type EventSink, NdjsonSink, NullSink, TextSink } from './sinks.js';
 import { buildStats, formatStatsText } from './stats.js';
 import { treeJson, treeText } from './tree.js';
 import { loadPublicKey } from '../common/keys.js';
 import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
-import { readManifestOnly, sameCapture } from './manifest-peek.js';
 import { Progress } from './progress.js';
 
 interface MainOptions extends FilterOptions {
@@ -55,7 +56,7 @@ interface RunResult {
 }
 
 /** Replays inputs through a session: sequentially for one capture's segments, merged by time otherwise. */
-export function runSession(paths: string[], opts: MainOptions, sinkFor: (context: ProcessContextEncoder | null) => EventSink, needTable: boolean): RunResult {
+export function runSession(paths: string[], opts: MainOptions, sinkFor: (context: ProcessContextEncoder | null) => EventSink<ProcessNode>, needTable: boolean): RunResult {
   const inputs = expandInputs(paths);
   if (inputs.length > 1 && inputs.includes('-')) throw new CliError('stdin (-) can only be replayed on its own', ExitCode.Usage);
   const filter = compileFilter(opts);
@@ -66,7 +67,7 @@ export function runSession(paths: string[], opts: MainOptions, sinkFor: (context
   const contextEncoder = opts.context === false ? null : new ProcessContextEncoder((host) => session.clockForHost(host));
   session = new ReplaySession({
     sink: sinkFor(withProcesses ? contextEncoder : null), filter, withProcesses, keepProcessHistory: needTable, alerts,
-    alertsOnly: opts.alerts === true, withSourceEvents: opts.withEvents === true, schema: parseSchemaMode(opts.schema),
+    alertsOnly: opts.alerts === true, withSourceEvents: opts.withEvents === true, decodeBy: parseSchemaMode(opts.schema),
   });
   const totals = newTotals();
   let printed = 0;
@@ -82,7 +83,7 @@ export function runSession(paths: string[], opts: MainOptions, sinkFor: (context
     }
   }
   progress?.clear();
-  return { session, stats: buildStats(totals, session.counts), files: totals.files };
+  return { session, stats: buildStats(totals, session.counts, session.schema), files: totals.files };
 }
 
 function parseSchemaMode(s: string | undefined): 'build' | 'manifest' {
@@ -107,7 +108,7 @@ export function reportAndExit(result: RunResult): number {
 export function runReplay(paths: string[], opts: MainOptions): number {
   const out = new ByteOutput((bytes) => writeAllSync(1, bytes), 256 << 10);
   const useColor = opts.color !== false && !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor)), false);
+  const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
   if (opts.stats) {
     const text = opts.json ? JSON.stringify(result.stats) + '\n' : formatStatsText(result.stats);
     writeAllSync(1, Buffer.from(text));
@@ -117,12 +118,12 @@ export function runReplay(paths: string[], opts: MainOptions): number {
 
 function addFilterOptions(c: Command): Command {
   return c
-    .option('--kind <kinds>', 'only these event types (process_start, process_fork, process_exit, file_open, net_connect; repeatable or comma-separated)', collect, [])
+    .option('--kind <kinds>', `only these event types (${kindNames()}; repeatable or comma-separated)`, collect, [])
     .option('--pid <pid>', 'only events of this process (repeatable)', collect, [])
     .option('--tree', 'with --pid: include all descendants')
     .option('--comm <name>', 'only events whose comm is exactly this (repeatable)', collect, [])
     .option('--uid <uid>', 'only events of this user id (repeatable)', collect, [])
-    .option('--path-prefix <path>', 'only file opens and execs under this path (repeatable)', collect, [])
+    .option('--path-prefix <path>', `only events with a path under this one (${pathFieldNames()}; repeatable)`, collect, [])
     .option('--since <time>', 'from this wall-clock time (ISO-8601) or offset from capture start (90s, 5m)')
     .option('--until <time>', 'up to this wall-clock time or offset from capture start');
 }

@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { recordTsNs, recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
 import { RecordCursor, RgcReader } from '../rgc/reader.js';
 import { describeIoError } from './input.js';
 import { FileState, foldTimeRange, type FileReport, type ReplayHooks, type ReplayTotals } from './replay.js';
@@ -64,11 +65,11 @@ class MergeInput {
           this.session.reject(code, raw, offset, length, this.frame.seq, index);
           continue;
         }
-        const lo = (raw[offset + 8] | (raw[offset + 9] << 8) | (raw[offset + 10] << 16) | (raw[offset + 11] << 24)) >>> 0;
-        const hi = (raw[offset + 12] | (raw[offset + 13] << 8) | (raw[offset + 14] << 16) | (raw[offset + 15] << 24)) >>> 0;
+        const lo = recordTsNsLo(raw, offset);
+        const hi = recordTsNsHi(raw, offset);
         if (hi < this.minHi || (hi === this.minHi && lo < this.minLo)) { this.minHi = hi; this.minLo = lo; }
         if (hi > this.maxHi || (hi === this.maxHi && lo > this.maxLo)) { this.maxHi = hi; this.maxLo = lo; }
-        const mono = (BigInt(hi) << 32n) | BigInt(lo);
+        const mono = recordTsNs(raw, offset);
         this.wallNs = this.file.ctx.clock !== null ? this.file.ctx.clock.realtimeNs(mono) : mono;
         this.code = code;
         this.raw = raw;

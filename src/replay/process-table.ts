@@ -1,14 +1,17 @@
 /**
- * The process table: exec, fork and exit events build one node per process
+ * The process table: events whose kind has an exec, fork or exit role (its
+ * process role in the registry, schema.ts) build one node per process
  * lifetime, so every other event can be read with its process's context
  * (executable, command line, parent, start time). A pid reused after an exit
  * or a fork gets a new node, never the old one's history. Processes already
  * running when the capture started are `known: false`: what was not seen is
  * not guessed. Built from every event, before any filter is applied.
  */
-import { EventKind } from '../abi/constants.js';
-import { KIND_BY_ID } from '../abi/schema.js';
-import { bytesToText, splitArgv } from '../output/values.js';
+import { cStringBytes, u32le, u64le } from '../abi/bytes.js';
+import { recordComm, recordPid, recordPpid, recordTsNs, recordUid } from '../abi/header-access.js';
+import { type FieldLayout, fieldOf } from '../abi/layout.js';
+import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
+import { bytesToText, exitCodeOf, exitSignalOf, splitArgv } from '../abi/values.js';
 
 export interface ProcessNode {
   /** Order of creation in this table: a stable identity even when pids are reused. */
@@ -28,10 +31,8 @@ export interface ProcessNode {
   argv: string[] | null;
   comm: string;
   uid: number;
-  execs: number;
-  opens: number;
-  connects: number;
-  forks: number;
+  /** Events of each counted kind (Schema.counted order): execs, opens, ..., forks. */
+  readonly counts: number[];
   exited: boolean;
   exitCode: number | null;
   signal: number | null;
@@ -57,20 +58,54 @@ export interface RenderedContext {
   readonly bytes: Uint8Array;
 }
 
-const field = (kind: number, name: string) => KIND_BY_ID[kind]!.layout.fields.find((f) => f.name === name)!;
-const EXEC_FILENAME = field(EventKind.ProcessExec, 'filename');
-const EXEC_ARGS = field(EventKind.ProcessExec, 'args');
-const EXEC_ARGS_SIZE = field(EventKind.ProcessExec, 'args_size');
-const FORK_CHILD = field(EventKind.ProcessFork, 'child_pid');
-const EXIT_START = field(EventKind.ProcessExit, 'start_ns');
-const EXIT_STATUS = field(EventKind.ProcessExit, 'exit_status');
-const COMM = field(EventKind.FileOpen, 'comm');
+/** What the table does with a kind's events (the kind's process role, schema.ts). */
+const enum Role { Activity, Exec, Fork, Exit, Cred }
+
+/** A kind as the table reads it: its role, the fields the role reads, and its counter. */
+class KindRole {
+  readonly role: Role;
+  /** Index into ProcessNode.counts, or -1. */
+  readonly counter: number;
+  /** Exec: the program's path, argv and argv's used size. */
+  readonly exe: FieldLayout | null = null;
+  readonly argv: FieldLayout | null = null;
+  readonly argvSize: FieldLayout | null = null;
+  /** Fork: the child's tgid. */
+  readonly child: FieldLayout | null = null;
+  /** Exit: the wait status and the start time. */
+  readonly status: FieldLayout | null = null;
+  readonly start: FieldLayout | null = null;
+
+  constructor(kind: KindLayout, counter: number) {
+    this.counter = counter;
+    const p = kind.process;
+    const f = (name: string) => fieldOf(kind.layout, name);
+    switch (p.role) {
+      case 'exec':
+        this.role = Role.Exec;
+        this.exe = f(p.exe);
+        this.argv = f(p.argv);
+        this.argvSize = f(kind.schemaFields.find((x) => x.name === p.argv)!.sizeField!);
+        break;
+      case 'fork': this.role = Role.Fork; this.child = f(p.child); break;
+      case 'exit': this.role = Role.Exit; this.status = f(p.status); this.start = f(p.start); break;
+      case 'cred': this.role = Role.Cred; break;
+      case 'activity': this.role = Role.Activity; break;
+    }
+  }
+}
 
 const NO_CHILDREN: ProcessNode[] = [];
 /** Exited processes remembered, per host, for late events of their other threads. */
 const RECENT_EXITS = 4096;
 
 export class ProcessTable {
+  /** Indexed by kind id. */
+  private readonly roles: (KindRole | undefined)[] = [];
+  /** The counters' keys, in ProcessNode.counts order. */
+  readonly counterKeys: readonly string[];
+  /** A new node's counts, copied (a packed array of small integers: cheap to copy and to increment). */
+  private readonly zeroCounts: number[];
   private readonly live = new Map<string, Map<number, ProcessNode>>();
   readonly all: ProcessNode[] = [];
   private nextId = 0;
@@ -86,19 +121,26 @@ export class ProcessTable {
    * Without it only live pids are kept, so memory follows the number of
    * processes alive at once, not the length of the capture.
    */
-  constructor(private readonly keepHistory = false) {}
+  constructor(private readonly keepHistory = false, readonly schema: Schema = BUILD_SCHEMA) {
+    for (const k of schema.kinds) this.roles[k.id] = new KindRole(k, schema.counted.indexOf(k));
+    this.counterKeys = schema.counted.map((k) => k.counter!.key);
+    this.zeroCounts = this.counterKeys.map(() => 0);
+  }
 
   /** Applies one accepted record and returns the node of the process that produced it. */
   apply(host: string, kind: number, bytes: Uint8Array, at: number): ProcessNode {
-    const pid = u32(bytes, at + 16);
-    const ppid = u32(bytes, at + 24);
-    const uid = u32(bytes, at + 28);
+    const pid = recordPid(bytes, at);
+    const ppid = recordPpid(bytes, at);
+    const uid = recordUid(bytes, at);
     let node = this.lookup(host, pid) ?? this.create(host, pid, ppid, false, null);
-    switch (kind) {
-      case EventKind.ProcessFork: {
-        node.forks++;
-        const childPid = u32(bytes, at + FORK_CHILD.offset);
-        const child = this.create(host, childPid, pid, true, u64(bytes, at + 8));
+    const r = this.roles[kind];
+    // A kind the table has no role for (none in a consistent schema) is plain activity: it never invalidates the context.
+    if (r === undefined) return this.touch(host, node, ppid, uid, bytes, at, false);
+    switch (r.role) {
+      case Role.Fork: {
+        if (r.counter >= 0) node.counts[r.counter]++;
+        const childPid = u32le(bytes, at + r.child!.offset);
+        const child = this.create(host, childPid, pid, true, recordTsNs(bytes, at));
         child.exe = node.exe;
         child.argv = node.argv;
         child.comm = node.comm;
@@ -108,35 +150,46 @@ export class ProcessTable {
         // A fork changes nothing in the parent's own identity.
         return this.touch(host, node, ppid, uid, bytes, at, false);
       }
-      case EventKind.ProcessExec: {
+      case Role.Exec: {
         if (node.exited) node = this.create(host, pid, ppid, false, null);
-        node.exe = bytesToText(cString(bytes, at + EXEC_FILENAME.offset, EXEC_FILENAME.size));
-        node.argv = splitArgv(bytes.subarray(at + EXEC_ARGS.offset, at + EXEC_ARGS.offset + EXEC_ARGS.size), u32(bytes, at + EXEC_ARGS_SIZE.offset)).map(bytesToText);
-        node.execs++;
-        break;
+        const exe = r.exe!, argv = r.argv!;
+        node.exe = bytesToText(cStringBytes(bytes, at + exe.offset, exe.size));
+        node.argv = splitArgv(bytes.subarray(at + argv.offset, at + argv.offset + argv.size), u32le(bytes, at + r.argvSize!.offset)).map(bytesToText);
+        if (r.counter >= 0) node.counts[r.counter]++;
+        return this.touch(host, node, ppid, uid, bytes, at, true);
       }
-      case EventKind.ProcessExit: {
+      case Role.Exit: {
         node.exited = true;
-        const status = u32(bytes, at + EXIT_STATUS.offset);
-        node.exitCode = (status >>> 8) & 0xff;
-        node.signal = status & 0x7f;
+        const status = u32le(bytes, at + r.status!.offset);
+        node.exitCode = exitCodeOf(status);
+        node.signal = exitSignalOf(status);
+        if (r.counter >= 0) node.counts[r.counter]++;
         // Only a newly learnt start time changes what the context says.
         const learnt = node.startNs === null;
-        if (learnt) node.startNs = u64(bytes, at + EXIT_START.offset);
+        if (learnt) node.startNs = u64le(bytes, at + r.start!.offset);
         const done = this.touch(host, node, ppid, uid, bytes, at, learnt);
         if (!this.keepHistory) this.retire(host, node);
         return done;
       }
-      case EventKind.FileOpen: node.opens++; return this.touch(host, node, ppid, uid, bytes, at, false);
-      case EventKind.NetConnect: node.connects++; return this.touch(host, node, ppid, uid, bytes, at, false);
+      // A credential change is identity: uid and comm are read again and the context re-rendered.
+      case Role.Cred:
+        if (r.counter >= 0) node.counts[r.counter]++;
+        return this.touch(host, node, ppid, uid, bytes, at, true);
+      case Role.Activity:
+        if (r.counter >= 0) node.counts[r.counter]++;
+        return this.touch(host, node, ppid, uid, bytes, at, false);
     }
-    return this.touch(host, node, ppid, uid, bytes, at, true);
+  }
+
+  /** The node's counts by counter key (`execs`, `opens`, ...), in tree order. */
+  countsOf(node: ProcessNode): Record<string, number> {
+    return Object.fromEntries(this.counterKeys.map((key, i) => [key, node.counts[i]]));
   }
 
   /** Keeps uid, comm and parent current; only identity changes bump the version. */
   private touch(host: string, node: ProcessNode, ppid: number, uid: number, bytes: Uint8Array, at: number, changed: boolean): ProcessNode {
     node.uid = uid;
-    if (changed || node.comm === '') node.comm = bytesToText(cString(bytes, at + COMM.offset, COMM.size));
+    if (changed || node.comm === '') node.comm = bytesToText(recordComm(bytes, at));
     // A parent that started before the capture is never in the table: without the check below its
     // children would search for it on every event of theirs.
     if (node.ppid !== ppid || (node.parent === null && node.parentSearchedAt !== this.nextId)) {
@@ -218,7 +271,7 @@ export class ProcessTable {
   private create(host: string, pid: number, ppid: number, startSeen: boolean, startNs: bigint | null): ProcessNode {
     const node: ProcessNode = {
       id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
-      comm: '', uid: 0, execs: 0, opens: 0, connects: 0, forks: 0, exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
+      comm: '', uid: 0, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
     };
     let byPid = this.live.get(host);
     if (byPid === undefined) {
@@ -231,18 +284,4 @@ export class ProcessTable {
     if (this.keepHistory) this.all.push(node);
     return node;
   }
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
-
-function u64(b: Uint8Array, at: number): bigint {
-  return (BigInt(u32(b, at + 4)) << 32n) | BigInt(u32(b, at));
-}
-
-function cString(b: Uint8Array, at: number, max: number): Uint8Array {
-  let end = at;
-  while (end < at + max && b[end] !== 0) end++;
-  return b.subarray(at, end);
 }

@@ -12,6 +12,7 @@ import { readInput } from './input.js';
 import { type InputContext, type ReplaySession } from './session.js';
 import { ManifestSchemaTranslator } from './schema-audit.js';
 import { rawKindOf, REASON_CODES } from '../abi/dispatch.js';
+import { recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
 
 /** Damage entries kept in memory per file; the rest are only counted (a hostile file could hold millions). */
 const MAX_DAMAGE_KEPT = 1000;
@@ -61,7 +62,7 @@ export class FileState {
   onManifest(m: Manifest): void {
     this.manifest = m;
     this.ctx = this.session.contextFor(this.path, m);
-    if (this.session.options.schema === 'manifest') this.translator = new ManifestSchemaTranslator(m.schema);
+    if (this.session.options.decodeBy === 'manifest') this.translator = new ManifestSchemaTranslator(m.schema, this.session.schema);
   }
 
   recordDamage = (d: Damage): void => {
@@ -101,8 +102,8 @@ function replayRecords(records: RecordCursor, raw: Uint8Array, seq: number, sess
     const length = records.length;
     const code = counts.dispatch(raw, offset, length);
     if (code > 0) {
-      const lo = (raw[offset + 8] | (raw[offset + 9] << 8) | (raw[offset + 10] << 16) | (raw[offset + 11] << 24)) >>> 0;
-      const hi = (raw[offset + 12] | (raw[offset + 13] << 8) | (raw[offset + 14] << 16) | (raw[offset + 15] << 24)) >>> 0;
+      const lo = recordTsNsLo(raw, offset);
+      const hi = recordTsNsHi(raw, offset);
       // Stored as they change, inside the loop: see above for why nothing follows it.
       if (hi < minHi || (hi === minHi && lo < minLo)) { minHi = hi; minLo = lo; range[MIN_HI] = hi; range[MIN_LO] = lo; }
       if (hi > maxHi || (hi === maxHi && lo > maxLo)) { maxHi = hi; maxLo = lo; range[MAX_HI] = hi; range[MAX_LO] = lo; }

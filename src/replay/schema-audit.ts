@@ -5,10 +5,10 @@
  * build knows by name and type, reporting the rest instead of guessing.
  */
 import { type SchemaDescription, type SchemaFieldDescription } from '../abi/manifest-schema.js';
-import { EVENT_SCHEMA_VERSION } from '../abi/constants.js';
 import { type InvalidReason } from '../abi/dispatch.js';
-import { HEADER_SIZE, KIND_BY_ID, KINDS, type KindLayout } from '../abi/schema.js';
+import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
+import { KIND_OFFSET, recordKind, recordSize, recordVersion, SIZE_OFFSET, VERSION_OFFSET } from '../abi/header-access.js';
 
 export interface FieldDifference {
   readonly field: string;
@@ -35,10 +35,11 @@ export interface SchemaAudit {
 
 const sameType = (a: SchemaFieldDescription, b: FieldLayout) => a.type === b.type && a.count === b.count;
 
-export function auditSchema(file: SchemaDescription, buildVersion: number): SchemaAudit {
+export function auditSchema(file: SchemaDescription, schema: Schema = BUILD_SCHEMA): SchemaAudit {
+  const buildVersion = schema.version;
   const kinds: KindAudit[] = [];
   const fileKinds = new Map(file.kinds.map((k) => [k.id, k]));
-  for (const build of KINDS) {
+  for (const build of schema.kinds) {
     const fk = fileKinds.get(build.id);
     if (fk === undefined) {
       kinds.push({ id: build.id, name: build.eventType, status: 'missing_in_file', fileSize: null, buildSize: build.layout.size, differences: [] });
@@ -59,7 +60,7 @@ export function auditSchema(file: SchemaDescription, buildVersion: number): Sche
     kinds.push({ id: build.id, name: build.eventType, status: same ? 'same' : 'different', fileSize: fk.size, buildSize: build.layout.size, differences });
   }
   for (const fk of file.kinds) {
-    if (KIND_BY_ID[fk.id] === undefined) kinds.push({ id: fk.id, name: fk.event_type ?? fk.name, status: 'unknown_to_build', fileSize: fk.size, buildSize: null, differences: [] });
+    if (schema.byId[fk.id] === undefined) kinds.push({ id: fk.id, name: fk.event_type ?? fk.name, status: 'unknown_to_build', fileSize: fk.size, buildSize: null, differences: [] });
   }
   const identical = file.version === buildVersion && kinds.every((k) => k.status === 'same');
   return { fileVersion: file.version, buildVersion, identical, kinds };
@@ -72,6 +73,8 @@ interface Translation {
   readonly copies: [number, number, number][];
   /** Build fields the file lacks or lays out differently: printed as null. */
   readonly unavailable: string[];
+  /** The file's records carry ts_ns where this build expects it: they can be placed in time. */
+  readonly timed: boolean;
 }
 
 /**
@@ -83,9 +86,14 @@ export class ManifestSchemaTranslator {
   private readonly byKind = new Map<number, Translation>();
   private readonly scratch = new Map<number, Uint8Array>();
 
-  constructor(private readonly file: SchemaDescription) {
+  private readonly headerSize: number;
+  private readonly buildVersion: number;
+
+  constructor(private readonly file: SchemaDescription, schema: Schema = BUILD_SCHEMA) {
+    this.headerSize = schema.header.size;
+    this.buildVersion = schema.version;
     for (const fk of file.kinds) {
-      const build = KIND_BY_ID[fk.id];
+      const build = schema.byId[fk.id];
       if (build === undefined) continue;
       const fileFields = new Map(fk.fields.map((f) => [f.name, f]));
       const copies: [number, number, number][] = [];
@@ -95,7 +103,7 @@ export class ManifestSchemaTranslator {
         if (ff !== undefined && sameType(ff, bf) && ff.offset + bf.size <= fk.size) copies.push([ff.offset, bf.offset, bf.size]);
         else if (!['version', 'kind', 'size'].includes(bf.name)) unavailable.push(bf.name);
       }
-      this.byKind.set(fk.id, { build, fileSize: fk.size, copies, unavailable });
+      this.byKind.set(fk.id, { build, fileSize: fk.size, copies, unavailable, timed: !unavailable.includes('ts_ns') });
       this.scratch.set(fk.id, new Uint8Array(build.layout.size));
     }
   }
@@ -105,16 +113,20 @@ export class ManifestSchemaTranslator {
    * dispatcher) and returns the kind id, or a rejection reason.
    */
   classify(bytes: Uint8Array, at: number, length: number): number | InvalidReason {
-    if (length < HEADER_SIZE) return 'too_short';
-    const version = bytes[at] | (bytes[at + 1] << 8);
-    if (version !== this.file.version) return 'version_mismatch';
-    const kind = bytes[at + 2] | (bytes[at + 3] << 8);
+    if (length < this.headerSize) return 'too_short';
+    if (recordVersion(bytes, at) !== this.file.version) return 'version_mismatch';
+    const kind = recordKind(bytes, at);
     const t = this.byKind.get(kind);
     if (t === undefined) return 'unknown_kind';
-    const declared = (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
+    const declared = recordSize(bytes, at);
     if (declared !== t.fileSize) return 'size_mismatch';
     if (length !== declared) return 'length_mismatch';
     return kind;
+  }
+
+  /** True when records of `kind` (accepted by classify) have a known ts_ns once translated. */
+  timed(kind: number): boolean {
+    return this.byKind.get(kind)!.timed;
   }
 
   /** The record rebuilt in this build's layout (valid until the next call for the same kind), and what is missing. */
@@ -125,9 +137,9 @@ export class ManifestSchemaTranslator {
     for (const [from, to, n] of t.copies) out.set(bytes.subarray(at + from, at + from + n), to);
     // The rebuilt record is in this build's layout: say so in its own header.
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    view.setUint16(0, EVENT_SCHEMA_VERSION, true);
-    view.setUint16(2, kind, true);
-    view.setUint32(4, t.build.layout.size, true);
+    view.setUint16(VERSION_OFFSET, this.buildVersion, true);
+    view.setUint16(KIND_OFFSET, kind, true);
+    view.setUint32(SIZE_OFFSET, t.build.layout.size, true);
     return { record: out, unavailable: t.unavailable };
   }
 }

@@ -5,16 +5,18 @@
  * Shared by sequential replay and the timestamp merge of several captures.
  */
 import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
+import { recordTsNs } from '../abi/header-access.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type Manifest } from '../rgc/manifest.js';
+import { type EventSink } from '../output/sinks.js';
 import { WallClock } from '../output/wall-clock.js';
 import { boundToMonotonic, type EventFilter } from './filters.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
 import { type AlertEngine } from './rules/alerts.js';
 import { eventFacts } from './rules/facts.js';
-import { type EventSink } from './sinks.js';
 
 export interface SessionOptions {
-  readonly sink: EventSink;
+  readonly sink: EventSink<ProcessNode>;
   readonly filter: EventFilter;
   /** Build the process table (needed for context, --tree, tree view and rules). */
   readonly withProcesses: boolean;
@@ -25,7 +27,9 @@ export interface SessionOptions {
   readonly alertsOnly: boolean;
   readonly withSourceEvents: boolean;
   /** Decode by this build's schema, or by each file's manifest (fields this build knows). */
-  readonly schema: 'build' | 'manifest';
+  readonly decodeBy: 'build' | 'manifest';
+  /** The kind registry to decode and present by (default: this build's). */
+  readonly schema?: Schema;
 }
 
 /** Per-input state: which host's process table and which clock its records use. */
@@ -40,14 +44,17 @@ export interface InputContext {
 const NEVER = (1n << 64n) - 1n;
 
 export class ReplaySession {
-  readonly counts = new DispatchCounts();
+  readonly schema: Schema;
+  readonly counts: DispatchCounts;
   readonly table: ProcessTable | null;
   private readonly clocks = new Map<string, WallClock | null>();
   alertCount = 0;
   shown = 0;
 
   constructor(readonly options: SessionOptions) {
-    this.table = options.withProcesses ? new ProcessTable(options.keepProcessHistory) : null;
+    this.schema = options.schema ?? BUILD_SCHEMA;
+    this.counts = new DispatchCounts(this.schema);
+    this.table = options.withProcesses ? new ProcessTable(options.keepProcessHistory, this.schema) : null;
   }
 
   /** The context for an input, from its manifest (null when the manifest was unreadable). */
@@ -82,9 +89,8 @@ export class ReplaySession {
       o.sink.event(code, raw, offset, node);
       return;
     }
-    const facts = eventFacts(code, raw, offset, node);
-    const ts = facts.get('ts_ns');
-    const time = ctx.clock !== null ? ctx.clock.format(BigInt(ts as number | string)) : null;
+    const facts = eventFacts(code, raw, offset, node, this.schema);
+    const time = ctx.clock !== null ? ctx.clock.format(recordTsNs(raw, offset)) : null;
     const alerts = o.alerts.evaluate(facts, time);
     if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) o.sink.event(code, raw, offset, node);
     for (const a of alerts) o.sink.alert(a);

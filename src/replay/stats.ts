@@ -2,7 +2,7 @@
  * The `--stats` report: what a capture holds and how trustworthy it is, as
  * one JSON object or a short readable block.
  */
-import { KIND_BY_ID, KINDS } from '../abi/schema.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { describeDamage } from '../rgc/damage.js';
 import { sumLost } from '../rgc/meta-records.js';
 import { WallClock } from '../output/wall-clock.js';
@@ -26,14 +26,14 @@ export interface StatsReport {
   readonly kernel: string | null;
 }
 
-export function buildStats(t: ReplayTotals, counts: DispatchCounts): StatsReport {
+export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Schema = BUILD_SCHEMA): StatsReport {
   const byKind: Record<string, number> = {};
-  for (const k of KINDS) byKind[k.eventType] = counts.acceptedByKind[k.id];
+  for (const k of schema.kinds) byKind[k.eventType] = counts.acceptedByKind[k.id];
   const byReason: Record<string, Record<string, number>> = {};
   for (const [reason, kinds] of counts.rejected) {
     byReason[reason] = {};
     for (const [kind, n] of [...kinds].sort((a, b) => a[0] - b[0])) {
-      byReason[reason][kind < 0 ? 'none' : KIND_BY_ID[kind]?.eventType ?? String(kind)] = n;
+      byReason[reason][kind < 0 ? 'none' : schema.byId[kind]?.eventType ?? String(kind)] = n;
     }
   }
   const lostByCpu: number[] = [];

@@ -1,13 +1,16 @@
 /**
  * `rg-replay tree`: the process tree the capture saw, each process with what
- * it did (execs, opens, connects, forks) and how it ended.
+ * it did (a count per counted kind: execs, opens, connects, ..., forks) and
+ * how it ended.
  */
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode, type ProcessTable } from './process-table.js';
 
+/** A process in `tree --json`: identity, then one count per counted kind (its counter key), then how it ended. */
 export interface TreeNodeJson {
   pid: number; ppid: number; known: boolean; exe: string | null; argv: string[] | null; comm: string; uid: number;
-  start: string | null; execs: number; opens: number; connects: number; forks: number;
+  start: string | null;
+  [count: string]: unknown;
   exit_code: number | null; signal: number | null; children: TreeNodeJson[];
 }
 
@@ -17,7 +20,7 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
     return {
       pid: n.pid, ppid: n.ppid, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid,
       start: n.startNs !== null && clock ? clock.format(n.startNs) : null,
-      execs: n.execs, opens: n.opens, connects: n.connects, forks: n.forks,
+      ...table.countsOf(n),
       exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
       children: n.children.map(toJson),
     };
@@ -32,7 +35,7 @@ export function treeText(table: ProcessTable): string {
     const what = n.exe ?? `[${n.comm || '?'}]`;
     const args = n.argv && n.argv.length > 1 ? ` ${n.argv.slice(1).join(' ')}` : '';
     const known = n.startSeen ? '' : ' (started before capture)';
-    const counts = [`${n.execs} exec`, `${n.opens} open`, `${n.connects} connect`, `${n.forks} fork`].join(', ');
+    const counts = table.schema.counted.map((k, i) => `${n.counts[i]} ${k.counter!.label}`).join(', ');
     const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
     lines.push(`${prefix}${branch}${n.pid} ${what}${truncate(args, 80)}${known} uid=${n.uid} [${counts}]${end}`);
     const childPrefix = root ? prefix : prefix + (last ? '   ' : '│  ');

@@ -13,6 +13,8 @@
  * file: a reader never allocates more than these, whatever the file says.
  */
 
+import { fieldOf, layoutStruct, type StructLayout } from '../abi/layout.js';
+
 export const FORMAT_VERSION = 1;
 
 /** zstd reserves 0x184D2A50..0x184D2A5F for skippable frames; we use one value for all our metadata. */
@@ -33,19 +35,30 @@ export function tagValue(ascii: string): number {
 }
 
 /**
- * Frame header payload (after the 8-byte skippable header), 80 bytes:
- *   0  tag 'RGCF'
- *   4  u32 record_count
- *   8  u64 seq             frames are numbered 0, 1, 2, ... in write order
- *   16 u32 raw_size        bytes the data frame decompresses to
- *   20 u32 compressed_size bytes of the zstd frame that follows
- *   24 u64 first_ts        ts_ns of the first and last record (0 when none)
- *   32 u64 last_ts
- *   40 u8[32] chain        SHA-256 of every file byte before this frame header
- *   72 u8[8] check         first 8 bytes of SHA-256(payload[0..72)): a damaged header is caught before its sizes are trusted
+ * Frame header payload (after the 8-byte skippable header), 80 bytes, laid
+ * out like a record (natural alignment, little-endian, no padding). Readers
+ * and writers use the named offsets in FRAME_FIELD, never literal ones.
  */
-export const FRAME_HEADER_PAYLOAD = 80;
-export const FRAME_HEADER_CHECKED = 72;
+export const FRAME_HEADER: StructLayout = layoutStruct('rgc_frame_header', [
+  { name: 'tag', type: 'u32', doc: "'RGCF'" },
+  { name: 'record_count', type: 'u32', doc: 'records in the data frame that follows' },
+  { name: 'seq', type: 'u64', doc: 'frames are numbered 0, 1, 2, ... in write order' },
+  { name: 'raw_size', type: 'u32', doc: 'bytes the data frame decompresses to' },
+  { name: 'compressed_size', type: 'u32', doc: 'bytes of the zstd frame that follows' },
+  { name: 'first_ts', type: 'u64', doc: 'ts_ns of the first and last record (0 when none)' },
+  { name: 'last_ts', type: 'u64', doc: 'ts_ns of the last record' },
+  { name: 'chain', type: 'bytes', count: 32, doc: 'SHA-256 of every file byte before this frame header' },
+  { name: 'check', type: 'bytes', count: 8, doc: 'first 8 bytes of SHA-256 of the payload before it: a damaged header is caught before its sizes are trusted' },
+]);
+const at = (name: string) => fieldOf(FRAME_HEADER, name).offset;
+/** Offsets of the frame header's fields within its payload. */
+export const FRAME_FIELD = {
+  tag: at('tag'), recordCount: at('record_count'), seq: at('seq'), rawSize: at('raw_size'), compressedSize: at('compressed_size'),
+  firstTs: at('first_ts'), lastTs: at('last_ts'), chain: at('chain'), check: at('check'),
+} as const;
+export const FRAME_HEADER_PAYLOAD = FRAME_HEADER.size;
+/** Bytes of the payload the check covers: everything before it. */
+export const FRAME_HEADER_CHECKED = FRAME_FIELD.check;
 
 /** Largest manifest payload accepted. */
 export const MAX_MANIFEST_BYTES = 1 << 20;

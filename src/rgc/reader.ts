@@ -7,10 +7,11 @@
  * header after damage instead of giving up.
  */
 import { createHash } from 'node:crypto';
+import { u32le } from '../abi/bytes.js';
 import { type Damage } from './damage.js';
 import { FormatError } from './errors.js';
 import {
-  FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_COMPRESSED_BYTES, MAX_FRAME_RAW_BYTES, MAX_MANIFEST_BYTES,
+  FRAME_FIELD, FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_COMPRESSED_BYTES, MAX_FRAME_RAW_BYTES, MAX_MANIFEST_BYTES,
   MAX_META_BYTES, SKIPPABLE_BASE, SKIPPABLE_HEADER_SIZE, SKIPPABLE_MAGIC, SKIPPABLE_MAGIC_MASK, TAG_END, TAG_FRAME,
   TAG_MANIFEST, TAG_STATS, ZSTD_MAGIC, FORMAT_VERSION,
 } from './format.js';
@@ -234,15 +235,15 @@ export class RgcReader {
     const check = createHash('sha256').update(payload.subarray(0, FRAME_HEADER_CHECKED)).digest();
     for (let i = 0; i < 8; i++) if (check[i] !== payload[FRAME_HEADER_CHECKED + i]) return this.badHeader('frame header check failed');
     const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-    const seq64 = view.getBigUint64(8, true);
+    const seq64 = view.getBigUint64(FRAME_FIELD.seq, true);
     const header: FrameHeader = {
       seq: seq64 > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(seq64),
-      recordCount: view.getUint32(4, true),
-      rawSize: view.getUint32(16, true),
-      compressedSize: view.getUint32(20, true),
-      firstTs: view.getBigUint64(24, true),
-      lastTs: view.getBigUint64(32, true),
-      chain: payload.slice(40, 72),
+      recordCount: view.getUint32(FRAME_FIELD.recordCount, true),
+      rawSize: view.getUint32(FRAME_FIELD.rawSize, true),
+      compressedSize: view.getUint32(FRAME_FIELD.compressedSize, true),
+      firstTs: view.getBigUint64(FRAME_FIELD.firstTs, true),
+      lastTs: view.getBigUint64(FRAME_FIELD.lastTs, true),
+      chain: payload.slice(FRAME_FIELD.chain, FRAME_FIELD.check),
       offset: this.base,
     };
     if (header.rawSize > MAX_FRAME_RAW_BYTES || header.compressedSize > MAX_FRAME_COMPRESSED_BYTES || header.compressedSize < 8) {
@@ -399,7 +400,7 @@ export class RecordCursor {
     let at = this.at;
     if (at >= n) return false;
     if (at + 4 > n) return this.stop(`record length prefix cut at byte ${at} of ${n}`);
-    const len = (raw[at] | (raw[at + 1] << 8) | (raw[at + 2] << 16) | (raw[at + 3] << 24)) >>> 0;
+    const len = u32le(raw, at);
     at += 4;
     if (len > n - at) return this.stop(`record of ${len} bytes at byte ${at} runs past the frame (${n} bytes)`);
     this.offset = at;

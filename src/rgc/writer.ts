@@ -8,8 +8,9 @@
  */
 import { createHash, sign, type Hash, type KeyObject } from 'node:crypto';
 import { encodeManifest, type Manifest } from './manifest.js';
+import { recordTsNs, TS_NS_OFFSET } from '../abi/header-access.js';
 import {
-  FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_RAW_BYTES, MAX_RECORD_BYTES, RECORD_LENGTH_PREFIX,
+  FRAME_FIELD, FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_RAW_BYTES, MAX_RECORD_BYTES, RECORD_LENGTH_PREFIX,
   SKIPPABLE_HEADER_SIZE, SKIPPABLE_MAGIC, TAG_END, TAG_FRAME, TAG_MANIFEST, TAG_STATS, TARGET_FRAME_RAW_BYTES,
 } from './format.js';
 import { type CaptureTotals, type EndRecord, encodeTotals, type StopReason } from './meta-records.js';
@@ -121,8 +122,8 @@ export class RgcWriter {
     this.frameView.setUint32(at, length, true);
     this.frame.set(bytes.subarray(offset, offset + length), at + RECORD_LENGTH_PREFIX);
     this.frameUsed = at + RECORD_LENGTH_PREFIX + length;
-    if (length >= 16) {
-      const ts = this.frameView.getBigUint64(at + RECORD_LENGTH_PREFIX + 8, true);
+    if (length >= TS_NS_OFFSET + 8) {
+      const ts = recordTsNs(this.frame, at + RECORD_LENGTH_PREFIX);
       if (this.frameRecords === 0) this.firstTs = ts;
       this.lastTs = ts;
     }
@@ -148,14 +149,14 @@ export class RgcWriter {
     view.setUint32(0, SKIPPABLE_MAGIC, true);
     view.setUint32(4, FRAME_HEADER_PAYLOAD, true);
     const p = SKIPPABLE_HEADER_SIZE;
-    view.setUint32(p, TAG_FRAME, true);
-    view.setUint32(p + 4, this.frameRecords, true);
-    view.setBigUint64(p + 8, BigInt(this.seq), true);
-    view.setUint32(p + 16, raw.length, true);
-    view.setUint32(p + 20, compressed.length, true);
-    view.setBigUint64(p + 24, this.firstTs, true);
-    view.setBigUint64(p + 32, this.lastTs, true);
-    header.set(this.chain.copy().digest(), p + 40);
+    view.setUint32(p + FRAME_FIELD.tag, TAG_FRAME, true);
+    view.setUint32(p + FRAME_FIELD.recordCount, this.frameRecords, true);
+    view.setBigUint64(p + FRAME_FIELD.seq, BigInt(this.seq), true);
+    view.setUint32(p + FRAME_FIELD.rawSize, raw.length, true);
+    view.setUint32(p + FRAME_FIELD.compressedSize, compressed.length, true);
+    view.setBigUint64(p + FRAME_FIELD.firstTs, this.firstTs, true);
+    view.setBigUint64(p + FRAME_FIELD.lastTs, this.lastTs, true);
+    header.set(this.chain.copy().digest(), p + FRAME_FIELD.chain);
     header.set(headerCheck(header.subarray(p, p + FRAME_HEADER_CHECKED)), p + FRAME_HEADER_CHECKED);
     this.emit(header);
     this.emit(compressed);

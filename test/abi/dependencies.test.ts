@@ -1,11 +1,14 @@
 /**
- * Imports point one way: src/abi depends on nothing of ours; replay (and the
- * file format it reads) never pulls in capture or koffi, so it runs on a
- * laptop without libbpf, root or a compiler.
+ * Imports point one way: src/abi (the schema and what fields mean) depends on
+ * nothing of ours; output may read abi; rgc (the file format) may read abi;
+ * replay may read abi, output and rgc; nothing but capture imports capture or
+ * koffi, so replay runs on a laptop without libbpf, root or a compiler. And no
+ * code outside src/abi names a kind: it reads the registry instead.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KINDS } from '../../src/abi/schema.js';
 import { REPO_ROOT } from '../support/golden.js';
 
 function sources(dir: string): string[] {
@@ -20,21 +23,50 @@ function imports(file: string): string[] {
 }
 
 const src = join(REPO_ROOT, 'src');
+/** The top-level folders of src/ a module of `dir` imports from (its own excluded). */
+function importedAreas(dir: string): Map<string, string> {
+  const areas = new Map<string, string>();
+  for (const f of sources(join(src, dir))) {
+    for (const i of imports(f)) {
+      if (!i.startsWith('.')) continue;
+      const area = relative(src, join(f, '..', i)).split('/')[0];
+      if (area !== dir) areas.set(area, `${relative(src, f)} imports ${i}`);
+    }
+  }
+  return areas;
+}
 
 describe('dependency direction', () => {
-  it('src/abi imports nothing of ours outside src/abi', () => {
-    for (const f of sources(join(src, 'abi'))) {
-      for (const i of imports(f)) expect(i.startsWith('./') || i.startsWith('node:'), `${relative(src, f)} imports ${i}`).toBe(true);
+  const allowed: Record<string, string[]> = {
+    abi: [],
+    common: [],
+    output: ['abi'],
+    rgc: ['abi'],
+    replay: ['abi', 'output', 'rgc', 'common'],
+  };
+  for (const [dir, may] of Object.entries(allowed)) {
+    it(`src/${dir} imports ${may.length === 0 ? 'nothing else of ours' : `only from ${may.join(', ')}`}`, () => {
+      for (const [area, where] of importedAreas(dir)) expect(may, where).toContain(area);
+    });
+  }
+
+  it('only src/capture imports src/capture or koffi', () => {
+    for (const dir of readdirSync(src).filter((d) => d !== 'capture')) {
+      for (const f of sources(join(src, dir))) {
+        for (const i of imports(f)) expect(i.includes('/capture/') || i === 'koffi', `${relative(src, f)} imports ${i}`).toBe(false);
+      }
     }
   });
 
-  it('src/replay, src/rgc, src/output and src/common never import src/capture or koffi', () => {
-    for (const dir of ['replay', 'rgc', 'output', 'common']) {
-      for (const f of sources(join(src, dir))) {
-        for (const i of imports(f)) {
-          expect(i.includes('/capture/') || i === 'koffi', `${relative(src, f)} imports ${i}`).toBe(false);
-        }
-      }
+  it('outside src/abi (and the built-in detections, which are content), no code names a kind', () => {
+    const names = KINDS.flatMap((k) => [k.name, k.eventType]);
+    const alternatives = names.join('|');
+    // EventKind.X, a quoted kind name, or one as an object key (`file_open: ...`).
+    const naming = new RegExp(`EventKind\\.|kindByEventType\\(|['"\`](${alternatives})['"\`]|\\b(${alternatives})\\s*:`);
+    for (const f of sources(src)) {
+      const rel = relative(src, f);
+      if (rel.startsWith('abi/') || rel === 'replay/rules/builtin.ts') continue;
+      readFileSync(f, 'utf8').split('\n').forEach((line, n) => expect(naming.test(line), `${rel}:${n + 1}: ${line.trim()}`).toBe(false));
     }
   });
 });

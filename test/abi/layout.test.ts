@@ -4,9 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCHeader } from '../../src/abi/cheader.js';
+import { renderHeaderAccess } from '../../src/abi/header-access-source.js';
+import * as access from '../../src/abi/header-access.js';
+import { encodeRecord } from '../../src/abi/encode.js';
 import { elementSize } from '../../src/abi/layout.js';
 import { CAPTURE_CONFIG, FILE_FILTER_CONFIG, HEADER, HEADER_SIZE, KINDS } from '../../src/abi/schema.js';
-import { EVENT_SCHEMA_VERSION, COMM_LEN, PATH_LEN, EVENT_FLAG_FILENAME_TRUNCATED } from '../../src/abi/constants.js';
+import { EVENT_SCHEMA_VERSION, COMM_LEN, PATH_LEN } from '../../src/abi/constants.js';
+import { EVENT_FLAG_FILENAME_TRUNCATED } from '../../src/abi/schema.js';
 
 const repo = new URL('../../', import.meta.url);
 
@@ -49,6 +53,29 @@ describe('event ABI layout', () => {
     expect(new Set(KINDS.map((k) => k.id)).size).toBe(KINDS.length);
     expect(new Set(KINDS.map((k) => k.eventType)).size).toBe(KINDS.length);
     expect(KINDS.find((k) => k.name === 'process_exec')?.eventType).toBe('process_start');
+  });
+});
+
+describe('generated header accessors (src/abi/header-access.ts)', () => {
+  it('are up to date with the schema (run `npm run gen:header` after changing src/abi)', () => {
+    expect(readFileSync(new URL('src/abi/header-access.ts', repo), 'utf8')).toBe(renderHeaderAccess());
+  });
+
+  it('read every header field where the encoder wrote it, at any record offset', () => {
+    const rec = encodeRecord(KINDS[0].id, {
+      ts_ns: 0x0123456789abcdefn, pid: 0xfffffffe, tid: 2, ppid: 3, uid: 4, gid: 5, auid: 0xffffffff, cgroup_id: (1n << 64n) - 2n,
+      flags: 0x8001, cpu: 513, mntns: 4026531841, comm: 'bash',
+    });
+    const at = 5;
+    const b = new Uint8Array(rec.length + at);
+    b.set(rec, at);
+    expect([access.recordVersion(b, at), access.recordKind(b, at), access.recordSize(b, at)]).toEqual([EVENT_SCHEMA_VERSION, KINDS[0].id, rec.length]);
+    expect([access.recordTsNs(b, at), access.recordTsNsHi(b, at), access.recordTsNsLo(b, at)]).toEqual([0x0123456789abcdefn, 0x01234567, 0x89abcdef]);
+    expect([access.recordPid(b, at), access.recordTid(b, at), access.recordPpid(b, at), access.recordUid(b, at), access.recordGid(b, at), access.recordAuid(b, at)])
+      .toEqual([0xfffffffe, 2, 3, 4, 5, 0xffffffff]);
+    expect([access.recordCgroupId(b, at), access.recordFlags(b, at), access.recordCpu(b, at), access.recordMntns(b, at)]).toEqual([(1n << 64n) - 2n, 0x8001, 513, 4026531841]);
+    expect(Buffer.from(access.recordComm(b, at)).toString()).toBe('bash');
+    expect(access.RECORD_HEADER_SIZE).toBe(HEADER_SIZE);
   });
 });
 

@@ -4,9 +4,9 @@ import { classifyRecord } from '../../src/abi/dispatch.js';
 import { encodeRecord, type FieldInput } from '../../src/abi/encode.js';
 import { EventKind } from '../../src/abi/constants.js';
 import { ByteOutput } from '../../src/output/byte-output.js';
-import { eventValues } from '../../src/output/event-values.js';
+import { eventValues } from '../../src/abi/event-values.js';
 import { NdjsonEncoder } from '../../src/output/ndjson.js';
-import { addressText, bytesToText, openFlagsText } from '../../src/output/values.js';
+import { addressText, bytesToText, openFlagsText } from '../../src/abi/values.js';
 import { WallClock } from '../../src/output/wall-clock.js';
 import { arbitraryRecord } from '../support/arbitrary.js';
 

@@ -12,7 +12,7 @@ import { eventFacts } from '../../src/replay/rules/facts.js';
 import { loadRuleFile } from '../../src/replay/rules/load.js';
 import { connectRecord, execRecord, forkRecord, openRecord, type Identity } from '../support/records.js';
 import { REPO_ROOT } from '../support/golden.js';
-import { EVENT_FLAG_EXE_DELETED } from '../../src/abi/constants.js';
+import { EVENT_FLAG_EXE_DELETED } from '../../src/abi/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-rules-'));
 const writeRules = (name: string, text: string) => {

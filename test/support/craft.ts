@@ -1,6 +1,6 @@
 /** Hand-built .rgc pieces for hostile-input tests: valid framing around invalid content. */
 import { createRequire } from 'node:module';
-import { FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, SKIPPABLE_MAGIC, TAG_FRAME } from '../../src/rgc/format.js';
+import { FRAME_FIELD, FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, SKIPPABLE_MAGIC, TAG_FRAME } from '../../src/rgc/format.js';
 import { headerCheck } from '../../src/rgc/writer.js';
 
 const zstd = createRequire(import.meta.url)('zstd-napi') as { compress(b: Uint8Array): Buffer };
@@ -26,11 +26,11 @@ export interface FrameSpec {
 export function frame(f: FrameSpec): Buffer {
   const compressed = f.compressed ?? zstd.compress(f.raw);
   const payload = Buffer.alloc(FRAME_HEADER_PAYLOAD);
-  payload.writeUInt32LE(TAG_FRAME, 0);
-  payload.writeUInt32LE(f.records ?? 0, 4);
-  payload.writeBigUInt64LE(BigInt(f.seq), 8);
-  payload.writeUInt32LE((f.rawSizeClaim ?? f.raw.length) >>> 0, 16);
-  payload.writeUInt32LE((f.compressedSizeClaim ?? compressed.length) >>> 0, 20);
+  payload.writeUInt32LE(TAG_FRAME, FRAME_FIELD.tag);
+  payload.writeUInt32LE(f.records ?? 0, FRAME_FIELD.recordCount);
+  payload.writeBigUInt64LE(BigInt(f.seq), FRAME_FIELD.seq);
+  payload.writeUInt32LE((f.rawSizeClaim ?? f.raw.length) >>> 0, FRAME_FIELD.rawSize);
+  payload.writeUInt32LE((f.compressedSizeClaim ?? compressed.length) >>> 0, FRAME_FIELD.compressedSize);
   Buffer.from(headerCheck(payload.subarray(0, FRAME_HEADER_CHECKED))).copy(payload, FRAME_HEADER_CHECKED);
   return Buffer.concat([skippable(SKIPPABLE_MAGIC, payload), compressed]);
 }

@@ -1,4 +1,6 @@
 /** Locates the items of a well-formed capture (for tests that damage specific frames). */
+import { FRAME_FIELD, FRAME_HEADER_PAYLOAD } from '../../src/rgc/format.js';
+
 export interface Item {
   readonly kind: 'manifest' | 'frame' | 'stats' | 'end' | 'data';
   readonly offset: number;
@@ -18,7 +20,7 @@ export function listItems(bytes: Uint8Array): Item[] {
     items.push({ kind, offset: at, length: 8 + size });
     at += 8 + size;
     if (kind === 'frame') {
-      const compressed = view.getUint32(at - 80 + 20, true);
+      const compressed = view.getUint32(at - FRAME_HEADER_PAYLOAD + FRAME_FIELD.compressedSize, true);
       items.push({ kind: 'data', offset: at, length: compressed });
       at += compressed;
     }

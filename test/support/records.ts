@@ -2,7 +2,8 @@
  * Test-only record builders: bytes exactly as the kernel program lays them
  * out, built from the ABI definition (never from hand-typed offsets).
  */
-import { AF_INET, AF_INET6, ARGS_LEN, EVENT_FLAG_ARGS_TRUNCATED, EventKind, PATH_LEN } from '../../src/abi/constants.js';
+import { AF_INET, AF_INET6, ARGS_LEN, EventKind, PATH_LEN } from '../../src/abi/constants.js';
+import { EVENT_FLAG_ARGS_TRUNCATED } from '../../src/abi/schema.js';
 import { encodeRecord, type FieldInput } from '../../src/abi/encode.js';
 
 export interface Identity {

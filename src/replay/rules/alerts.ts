@@ -3,10 +3,11 @@
  * text line) right after its source event, carrying enough of the source to
  * read on its own: time, process, executable, and the path or address.
  */
+import { type AlertLine } from '../../output/sinks.js';
 import { type Facts } from './model.js';
 import { type CompiledRule } from './evaluate.js';
 
-export interface Alert {
+export interface Alert extends AlertLine {
   readonly event_type: 'alert';
   readonly rule_id: string;
   readonly severity: string;

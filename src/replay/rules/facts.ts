@@ -1,20 +1,18 @@
 /** An event's facts for rules: its output fields plus its process, parent and ancestors. */
-import { EventKind } from '../../abi/constants.js';
-import { KIND_BY_ID } from '../../abi/schema.js';
-import { eventValues } from '../../output/event-values.js';
-import { opensForWrite } from '../../output/values.js';
+import { u32le } from '../../abi/bytes.js';
+import { eventValues } from '../../abi/event-values.js';
+import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
+import { opensForWrite } from '../../abi/values.js';
 import { type ProcessNode } from '../process-table.js';
 import { type Facts } from './model.js';
 
-const OPEN_FLAGS_OFFSET = KIND_BY_ID[EventKind.FileOpen]!.layout.fields.find((f) => f.name === 'open_flags')!.offset;
-
-export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null): Facts {
-  const { values } = eventValues(kindId, bytes, at);
+export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schema: Schema = BUILD_SCHEMA): Facts {
+  const { kind, values } = eventValues(kindId, bytes, at, schema);
   const facts: Facts = new Map(values as Map<string, string | number | boolean | string[]>);
-  if (kindId === EventKind.FileOpen) {
-    const flags = (bytes[at + OPEN_FLAGS_OFFSET] | (bytes[at + OPEN_FLAGS_OFFSET + 1] << 8) | (bytes[at + OPEN_FLAGS_OFFSET + 2] << 16) | (bytes[at + OPEN_FLAGS_OFFSET + 3] << 24)) >>> 0;
-    facts.set('write', opensForWrite(flags));
-  }
+  // `write`: opened for writing, for any kind that records open flags.
+  kind.layout.fields.forEach((f, i) => {
+    if (kind.schemaFields[i].view === 'open_flags') facts.set('write', opensForWrite(u32le(bytes, at + f.offset)));
+  });
   if (node !== null) {
     facts.set('process.exe', node.exe);
     facts.set('process.argv', node.argv);

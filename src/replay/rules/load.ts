@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-import { KINDS } from '../../abi/schema.js';
+import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { CliError, ExitCode } from '../../common/exit-codes.js';
 import { cidrBlock } from './evaluate.js';
 import { CONDITION_OPS, type Condition, type Match, type Rule, SEVERITIES, type Severity } from './model.js';
@@ -17,10 +17,12 @@ export interface RuleFile {
   readonly cidrs: string[] | null;
 }
 
-const EVENT_TYPES = new Set(['alert', ...KINDS.map((k) => k.eventType)]);
 const MAX_RULE_FILE_BYTES = 4 << 20;
 
-export function loadRuleFile(path: string): RuleFile {
+/** The event types a rule may name: every kind's, and `alert`. */
+const eventTypes = (schema: Schema) => new Set(['alert', ...schema.kinds.map((k) => k.eventType)]);
+
+export function loadRuleFile(path: string, schema: Schema = BUILD_SCHEMA): RuleFile {
   let text: string;
   try {
     const bytes = readFileSync(path);
@@ -37,10 +39,11 @@ export function loadRuleFile(path: string): RuleFile {
     const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new CliError(`${path}: not valid TOML: ${first}`, ExitCode.Usage);
   }
-  return parseRuleDocument(doc, path);
+  return parseRuleDocument(doc, path, schema);
 }
 
-export function parseRuleDocument(doc: Record<string, unknown>, source: string): RuleFile {
+export function parseRuleDocument(doc: Record<string, unknown>, source: string, schema: Schema = BUILD_SCHEMA): RuleFile {
+  const EVENT_TYPES = eventTypes(schema);
   const bad = (where: string, what: string): never => { throw new CliError(`${source}: ${where}: ${what}`, ExitCode.Usage); };
   for (const key of Object.keys(doc)) if (key !== 'rules' && key !== 'detections') bad(key, 'unknown top-level key (expected [[rules]] or [detections])');
   const raw = doc.rules ?? [];

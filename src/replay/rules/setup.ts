@@ -1,4 +1,5 @@
 /** Builds the alert engine from the command line: built-in detections, rule files, watched ports and networks. */
+import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { CliError, ExitCode } from '../../common/exit-codes.js';
 import { AlertEngine } from './alerts.js';
 import { builtinRules, DEFAULT_ALERT_PORTS } from './builtin.js';
@@ -15,8 +16,8 @@ export interface RuleOptions {
 }
 
 /** null when no detection was asked for. */
-export function buildAlertEngine(o: RuleOptions): AlertEngine | null {
-  const files = (o.rules ?? []).map(loadRuleFile);
+export function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SCHEMA): AlertEngine | null {
+  const files = (o.rules ?? []).map((path) => loadRuleFile(path, schema));
   if (!o.alerts && !o.detect && files.length === 0) return null;
   let ports = [...DEFAULT_ALERT_PORTS];
   let cidrs: string[] = [];

@@ -1,9 +1,11 @@
 /**
- * How field meanings become text: open flags, errno names, addresses, argv,
- * exit status, and the one escaping rule for bytes that are not UTF-8.
- * Shared by NDJSON, text output and the rule engine so all three agree.
+ * What field values mean, as text: open flags, errno names, address families
+ * and addresses, argv, exit status, and the one escaping rule for bytes that
+ * are not UTF-8. Decoding semantics, below both output and replay: NDJSON,
+ * text, the process table and the rule engine all read meaning from here, so
+ * they agree.
  */
-import { AF_INET, AF_INET6 } from '../abi/constants.js';
+import { AF_INET, AF_INET6 } from './constants.js';
 
 const O_ACCMODE = 3;
 /** x86_64/aarch64 generic values (asm-generic/fcntl.h). */
@@ -84,6 +86,16 @@ export function addressText(family: number, addr: Uint8Array): string {
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** The exit code of a wait(2) status word. */
+export function exitCodeOf(status: number): number {
+  return (status >>> 8) & 0xff;
+}
+
+/** The terminating signal of a wait(2) status word (0: none). */
+export function exitSignalOf(status: number): number {
+  return status & 0x7f;
 }
 
 /** Splits an argv buffer (NUL-separated, `size` bytes used) into its arguments' bytes. */

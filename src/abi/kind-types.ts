@@ -1,0 +1,151 @@
+/**
+ * The shape of the kind registry: what one entry of the schema says about an
+ * event kind (its record layout and everything each part of the tool needs to
+ * know about it), and the schema object every component takes. The entries
+ * themselves are in schema.ts; defineSchema (define-schema.ts) checks them and
+ * derives the lookup tables.
+ */
+import { type FieldLayout, type FieldSpec, type StructLayout } from './layout.js';
+
+/**
+ * How a field's value is read and presented. The schema says what a value
+ * means; src/abi/values.ts turns each meaning into text and src/output prints it.
+ */
+export type FieldView =
+  | 'uint' | 'int'
+  | 'string'      // NUL-terminated text
+  | 'argv'        // NUL-separated strings, length in the field named by `sizeField`
+  | 'open_flags'  // O_* bits
+  | 'result'      // >= 0 success value, < 0 is -errno (adds an `error` key)
+  | 'family'      // AF_* number
+  | 'addr'        // IPv4/IPv6 bytes, read with the field named by `familyField`; "" when USER_READ_FAILED
+  | 'exit_status' // wait(2) status word (printed as `exit_code` and `signal`)
+  | 'hidden';     // carried in the record, not printed (lengths, reserved words)
+
+export interface SchemaField extends FieldSpec {
+  readonly view: FieldView;
+  /** Output key when it is not the field's name (`args` prints as `argv`). */
+  readonly key?: string;
+  /** view 'argv': the u32 field holding how many bytes of this buffer are used. */
+  readonly sizeField?: string;
+  /** view 'addr': the field holding the address family. */
+  readonly familyField?: string;
+}
+
+/** A header flag bit: data, so the C header, the manifest and the checks all come from one list. */
+export interface HeaderFlag {
+  /** `EVENT_FLAG_<name>` in C. */
+  readonly name: string;
+  /** Bit number in the u16 `flags` header field. */
+  readonly bit: number;
+  readonly doc: string;
+}
+
+/** A header flag a kind can set, and the boolean it prints as for that kind. */
+export interface KindFlagSpec {
+  readonly flag: string;
+  readonly outputName: string;
+}
+
+/** A kind's flag, resolved: `bit` is the mask (1 << HeaderFlag.bit). */
+export interface KindFlag {
+  readonly bit: number;
+  readonly outputName: string;
+}
+
+/**
+ * What an event does to the process table. Field names refer to the kind's own fields.
+ * - exec: the process runs a new program (`exe` path, `argv` buffer): its identity changes.
+ * - fork: the process created `child` (a tgid): a new node, inheriting exe and argv.
+ * - exit: the process ended (`status` wait word, `start` its start time).
+ * - cred: the process changed credentials: its identity (uid, comm) is read again.
+ * - activity: the process did something; its identity is unchanged (the context is not re-rendered).
+ */
+export type ProcessRole =
+  | { readonly role: 'exec'; readonly exe: string; readonly argv: string }
+  | { readonly role: 'fork'; readonly child: string }
+  | { readonly role: 'exit'; readonly status: string; readonly start: string }
+  | { readonly role: 'cred' }
+  | { readonly role: 'activity' };
+
+/** How rg-capture records a kind. */
+export interface CaptureSpec {
+  /** BPF programs (in bpf/) to attach so that the kind is recorded; a program may feed several kinds. */
+  readonly programs: readonly string[];
+  /** The syscalls (or kernel events) that feed it, for documentation and --help. */
+  readonly syscalls: readonly string[];
+  /**
+   * rg-capture's readiness canary is a record of this kind, with its marker in
+   * this (string) field: the kind's programs are then always attached.
+   */
+  readonly canaryField?: string;
+}
+
+/** Text-output colour of a kind's event_type (src/output/text.ts maps names to terminal codes). */
+export type TextColor = 'green' | 'cyan' | 'gray' | 'blue' | 'magenta' | 'yellow' | 'red' | 'white';
+
+/** A per-process count of a kind's events, in `rg-replay tree` (JSON key and text label). */
+export interface KindCounter {
+  readonly key: string;
+  readonly label: string;
+}
+
+/** One entry of the registry: everything a kind means, in one place. */
+export interface KindDefinition {
+  /** u16 in the record header; reserved ranges per issue (see docs). 1..255. */
+  readonly id: number;
+  /** Name in code and the C header (`struct rg_<name>`, `RG_KIND_<NAME>`). */
+  readonly name: string;
+  /** `event_type` in output (NDJSON, text, --kind, rules, stats). */
+  readonly eventType: string;
+  /** Name for `rg-capture --events`. */
+  readonly cliName: string;
+  readonly process: ProcessRole;
+  readonly capture: CaptureSpec;
+  /** Fields that hold paths: --path-prefix, rules and exports look at these. */
+  readonly pathFields: readonly string[];
+  readonly color: TextColor;
+  /** Its count per process in `tree`, or null when the tree shows it otherwise (exit status). */
+  readonly counter: KindCounter | null;
+  /** The kind's own fields, after the common header. */
+  readonly fields: readonly SchemaField[];
+  readonly flags: readonly KindFlagSpec[];
+}
+
+/** A kind with its layout computed and its field references resolved. */
+export interface KindLayout extends Omit<KindDefinition, 'flags'> {
+  /** The whole record: header then the kind's own fields. */
+  readonly layout: StructLayout;
+  /** Only the kind's own fields, offsets relative to the record start. */
+  readonly bodyFields: readonly FieldLayout[];
+  /** Header then own fields, each with its view (parallel to layout.fields). */
+  readonly schemaFields: readonly SchemaField[];
+  readonly flags: readonly KindFlag[];
+  /** The definition's flags, by header flag name. */
+  readonly flagSpecs: readonly KindFlagSpec[];
+  /** pathFields, laid out. */
+  readonly paths: readonly FieldLayout[];
+}
+
+/**
+ * The schema object every component takes (default: the build's, BUILD_SCHEMA).
+ * Tests build one with an extra kind (defineSchema) and run the real
+ * components on it.
+ */
+export interface Schema {
+  /** EVENT_SCHEMA_VERSION of this schema's records. */
+  readonly version: number;
+  readonly header: StructLayout;
+  readonly headerFields: readonly SchemaField[];
+  readonly headerFlags: readonly HeaderFlag[];
+  /** In registry order (the order of stats, audit and the C header). */
+  readonly kinds: readonly KindLayout[];
+  /** Indexed by kind id; undefined for ids that are not kinds. */
+  readonly byId: readonly (KindLayout | undefined)[];
+  /** Record size by kind id (256 entries), 0 for unknown ids: the dispatcher's table. */
+  readonly sizes: Uint32Array;
+  /** Kinds that have a counter, in tree order: exec, then activity and credential changes, then fork (by id within each). */
+  readonly counted: readonly KindLayout[];
+  /** The entries this schema was defined from (extendSchema adds to them). */
+  readonly definitions: readonly KindDefinition[];
+}

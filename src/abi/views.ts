@@ -1,0 +1,30 @@
+/**
+ * Which output keys a field prints as, from its view: the one rule NDJSON,
+ * text, the `--schema manifest` translation and the schema checks share.
+ */
+import { type KindLayout, type SchemaField } from './kind-types.js';
+
+/** Keys a field prints, in order (none for hidden fields). */
+export function outputKeys(f: SchemaField): string[] {
+  switch (f.view) {
+    case 'hidden': return [];
+    case 'result': return [f.key ?? f.name, 'error'];
+    case 'exit_status': return ['exit_code', 'signal'];
+    default: return [f.key ?? f.name];
+  }
+}
+
+/**
+ * Keys whose values depend on field `name` of `kind`: its own keys, the keys
+ * of fields read with it (an argv with its size, an address with its family)
+ * and, for the header's `flags`, the kind's flag booleans. When a capture
+ * lacks the field (`--schema manifest`), these print as null.
+ */
+export function keysDependingOn(kind: KindLayout, name: string): string[] {
+  const keys: string[] = [];
+  for (const f of kind.schemaFields) {
+    if (f.name === name || f.sizeField === name || f.familyField === name) keys.push(...outputKeys(f));
+  }
+  if (name === 'flags') keys.push(...kind.flags.map((f) => f.outputName));
+  return keys;
+}

@@ -1,0 +1,139 @@
+/**
+ * Where replayed events go: NDJSON, readable text, or nowhere (--stats).
+ * Each sink receives accepted records as bytes and rejected ones as reasons.
+ * The process an event belongs to is replay's business: a sink gets it as an
+ * opaque value and a renderer that turns it into bytes or text.
+ */
+import { eventValues } from '../abi/event-values.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
+import { keysDependingOn } from '../abi/views.js';
+import { type ByteOutput } from './byte-output.js';
+import { closeLine, NdjsonEncoder } from './ndjson.js';
+import { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
+import { formatEventText, textValue } from './text.js';
+import { type WallClock } from './wall-clock.js';
+
+export { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
+
+/** How a sink shows the process `P` an event belongs to (replay renders it: context-json.ts). */
+export interface ProcessRenderer<P> {
+  /** `,"process":{...}`, appended to an NDJSON event. */
+  json(process: P): Uint8Array;
+  /** ` exe=... parent=...`, appended to a text line. */
+  text(process: P): string;
+}
+
+/** What a sink prints of an alert (replay's rules build it: rules/alerts.ts). */
+export interface AlertLine {
+  readonly rule_id: string;
+  readonly severity: string;
+  readonly title: string;
+  readonly time: string | null;
+  readonly process: { readonly pid: number; readonly exe: string | null };
+  readonly path?: unknown;
+  readonly filename?: unknown;
+  readonly addr?: unknown;
+  readonly port?: unknown;
+}
+
+export interface EventSink<P> {
+  /** The records that follow read times by this clock (a new file, or another input of a merge). */
+  begin(clock: WallClock | null): void;
+  /** An event; `process` is its process (null when the process table is off). */
+  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void;
+  rejected(r: RejectedRecord): void;
+  alert(a: AlertLine): void;
+  /** An event decoded by the file's own schema: `unavailable` fields are unknown, printed as null. */
+  translatedEvent(kindId: number, bytes: Uint8Array, offset: number, process: P | null, unavailable: readonly string[]): void;
+  flush(): void;
+}
+
+/** Display values with the values of unknown fields set to null, plus the list of what was unavailable. */
+export function translatedValues(kindId: number, bytes: Uint8Array, offset: number, unavailable: readonly string[], clock: WallClock | null, schema: Schema = BUILD_SCHEMA): Record<string, unknown> {
+  const { kind, values: display } = eventValues(kindId, bytes, offset, schema);
+  const values = new Map<string, unknown>();
+  for (const [key, value] of display) {
+    values.set(key, value);
+    if (key === 'ts_ns') values.set('time', clock !== null ? clock.format(BigInt(value as number | string)) : null);
+  }
+  for (const field of unavailable) {
+    for (const key of keysDependingOn(kind, field)) if (values.has(key)) values.set(key, null);
+  }
+  values.set('schema_unavailable', [...unavailable]);
+  return Object.fromEntries(values);
+}
+
+export class NdjsonSink<P> implements EventSink<P> {
+  private readonly encoder: NdjsonEncoder;
+  private clock: WallClock | null = null;
+  /** `processes` null: events are printed without their process (--no-context). */
+  constructor(private readonly out: ByteOutput, private readonly processes: ProcessRenderer<P> | null, private readonly schema: Schema = BUILD_SCHEMA) {
+    this.encoder = new NdjsonEncoder(null, schema);
+  }
+  begin(clock: WallClock | null): void {
+    this.clock = clock;
+    this.encoder.useClock(clock);
+  }
+  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void {
+    if (process === null || this.processes === null) {
+      this.encoder.writeEvent(this.out, kindId, bytes, offset);
+      return;
+    }
+    this.out.reserve();
+    this.encoder.writeEventBody(this.out, kindId, bytes, offset);
+    this.out.bytes(this.processes.json(process));
+    closeLine(this.out);
+  }
+  rejected(r: RejectedRecord): void { writeRejectedJson(this.out, r); }
+  alert(a: AlertLine): void {
+    this.out.reserve();
+    this.out.bytes(Buffer.from(JSON.stringify(a) + '\n'));
+  }
+  translatedEvent(kindId: number, bytes: Uint8Array, offset: number, process: P | null, unavailable: readonly string[]): void {
+    const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
+    const context = process !== null && this.processes !== null ? Buffer.from(this.processes.json(process)).toString() : '';
+    const json = JSON.stringify(values);
+    this.out.reserve();
+    this.out.bytes(Buffer.from(`${json.slice(0, -1)}${context}}\n`));
+  }
+  flush(): void { this.out.flush(); }
+}
+
+export class TextSink<P> implements EventSink<P> {
+  private clock: WallClock | null = null;
+  constructor(private readonly out: ByteOutput, private readonly color: boolean, private readonly processes: ProcessRenderer<P> | null, private readonly schema: Schema = BUILD_SCHEMA) {}
+  begin(clock: WallClock | null): void { this.clock = clock; }
+  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void {
+    this.out.reserve();
+    let line = formatEventText(kindId, bytes, offset, this.clock, this.color, this.schema);
+    if (process !== null && this.processes !== null) line += this.processes.text(process);
+    this.out.bytes(Buffer.from(line + '\n'));
+  }
+  translatedEvent(kindId: number, bytes: Uint8Array, offset: number, _process: P | null, unavailable: readonly string[]): void {
+    const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
+    const parts = Object.entries(values).filter(([k, v]) => k !== 'event_type' && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0))
+      .map(([k, v]) => (v === true ? k : `${k}=${v === null ? 'unknown' : textValue(v as never)}`));
+    this.out.reserve();
+    this.out.bytes(Buffer.from(`${String(values.event_type)} ${parts.join(' ')}\n`));
+  }
+  alert(a: AlertLine): void {
+    this.out.reserve();
+    const what = a.path ?? a.filename ?? (a.addr !== undefined ? `${String(a.addr)}:${String(a.port)}` : '');
+    const sev = this.color ? `\x1b[1;31m${a.severity.toUpperCase()}\x1b[0m` : a.severity.toUpperCase();
+    this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${a.rule_id}: ${a.title}: pid=${a.process.pid} exe=${a.process.exe ?? 'unknown'} ${String(what)}\n`));
+  }
+  rejected(r: RejectedRecord): void {
+    this.out.reserve();
+    this.out.bytes(Buffer.from(`invalid_record reason=${r.reason} kind=${r.rawKind} length=${r.length} frame=${r.frameSeq} index=${r.index}\n`));
+  }
+  flush(): void { this.out.flush(); }
+}
+
+export class NullSink<P> implements EventSink<P> {
+  begin(): void {}
+  event(): void {}
+  rejected(): void {}
+  alert(): void {}
+  translatedEvent(): void {}
+  flush(): void {}
+}
