@@ -7,7 +7,8 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 
-const CHUNK_BYTES = 1 << 20;
+/** Chunk size of a sequential read (one input at a time: large reads, fewer calls). */
+export const CHUNK_BYTES = 1 << 20;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Expands directories into their capture files; checks every path exists before any output. */
@@ -29,31 +30,45 @@ export function expandInputs(paths: readonly string[]): string[] {
   return out;
 }
 
-/** Calls `onChunk` with consecutive chunks of the input (the chunk buffer is reused between calls). */
-export function readInput(path: string, onChunk: (chunk: Uint8Array) => void): void {
-  let fd: number;
+/** Opens an input for reading: a path, or `-` for stdin (fd 0). A failure is a one-line CliError (exit 3). */
+export function openInput(path: string): number {
   try {
-    fd = path === '-' ? 0 : openSync(path, 'r');
+    return path === '-' ? 0 : openSync(path, 'r');
   } catch (e) {
     throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
   }
+}
+
+/** Closes what openInput opened (never stdin). */
+export function closeInput(path: string, fd: number): void {
+  if (path !== '-') closeSync(fd);
+}
+
+/**
+ * Reads the next bytes of an input into `buf`; 0 at its end. A non-blocking
+ * stdin (EAGAIN) is waited for, not treated as the end.
+ */
+export function readChunk(path: string, fd: number, buf: Uint8Array): number {
+  for (;;) {
+    try {
+      return readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') { Atomics.wait(sleeper, 0, 0, 5); continue; }
+      if (code === 'EOF') return 0;
+      throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
+    }
+  }
+}
+
+/** Calls `onChunk` with consecutive chunks of the input (the chunk buffer is reused between calls). */
+export function readInput(path: string, onChunk: (chunk: Uint8Array) => void): void {
+  const fd = openInput(path);
   const buf = new Uint8Array(CHUNK_BYTES);
   try {
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') { Atomics.wait(sleeper, 0, 0, 5); continue; }
-        if (code === 'EOF') break;
-        throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
-      }
-      if (n === 0) break;
-      onChunk(buf.subarray(0, n));
-    }
+    for (let n = readChunk(path, fd, buf); n > 0; n = readChunk(path, fd, buf)) onChunk(buf.subarray(0, n));
   } finally {
-    if (path !== '-') closeSync(fd);
+    closeInput(path, fd);
   }
 }
 

@@ -16,9 +16,7 @@ import { ProcessContextEncoder } from './context-json.js';
 import { compileFilter, type FilterOptions, kindNames, pathFieldNames } from './filters.js';
 import { expandInputs } from './input.js';
 import { type ProcessNode } from './process-table.js';
-import { replayMerged } from './merge.js';
-import { type FileReport, newTotals, replayFile, type ReplayHooks } from './replay.js';
-import { readManifestOnly, sameCapture } from './manifest-peek.js';
+import { type FileReport, newTotals, replayInputs, type ReplayHooks } from './replay.js';
 import { buildAlertEngine } from './rules/setup.js';
 import { ReplaySession } from './session.js';
 import { buildStats, formatStatsText } from './stats.js';
@@ -71,17 +69,15 @@ export function runSession(paths: string[], opts: MainOptions, sinkFor: (context
   });
   const totals = newTotals();
   let printed = 0;
-  const hooks: ReplayHooks = { onDamage(p, d) { if (printed++ < DAMAGE_LINES) stderr(`${p}: ${describeDamage(d)}`); } };
   const progress = Progress.maybe(inputs);
-  if (inputs.length > 1 && !sameCapture(inputs.map(readManifestOnly))) {
-    replayMerged(inputs, session, totals, hooks);
-  } else {
-    for (const path of inputs) {
+  const hooks: ReplayHooks = {
+    onDamage(p, d) { if (printed++ < DAMAGE_LINES) stderr(`${p}: ${describeDamage(d)}`); },
+    onFileDone() {
       printed = 0;
-      replayFile(path, session, totals, hooks);
       progress?.update(totals.files.reduce((n, f) => n + f.summary.bytesRead, 0));
-    }
-  }
+    },
+  };
+  replayInputs(inputs, session, totals, hooks);
   progress?.clear();
   return { session, stats: buildStats(totals, session.counts, session.schema), files: totals.files };
 }

@@ -1,33 +1,51 @@
 /** Reads just a capture's manifest, to decide how several inputs relate (segments of one capture, or not). */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { type Manifest } from '../rgc/manifest.js';
 import { RgcReader } from '../rgc/reader.js';
 import { FormatError } from '../rgc/errors.js';
+import { closeInput, openInput, readChunk } from './input.js';
+import { MAX_MANIFEST_BYTES, SKIPPABLE_HEADER_SIZE } from '../rgc/format.js';
 
-const PEEK_BYTES = 1 << 20;
+/** Read size while looking for the manifest: most manifests fit the first read. */
+const PEEK_CHUNK = 16 << 10;
 
+/** The manifest of a capture, or null when it has none that can be read (stdin is never peeked: it cannot be read twice). */
 export function readManifestOnly(path: string): Manifest | null {
   if (path === '-') return null;
   let manifest: Manifest | null = null;
-  const fd = openSync(path, 'r');
+  let done = false;
+  const reader = new RgcReader({ manifest: (m) => { manifest = m; }, frame: () => { done = true; return false; } });
+  const fd = openInput(path);
+  const buf = new Uint8Array(PEEK_CHUNK);
   try {
-    const buf = new Uint8Array(PEEK_BYTES + 16);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const reader = new RgcReader({ manifest: (m) => { manifest = m; } });
-    try {
+    // The manifest comes first and is bounded: stop once it is read, or past its largest size.
+    for (let read = 0; manifest === null && !done && read <= MAX_MANIFEST_BYTES + SKIPPABLE_HEADER_SIZE;) {
+      const n = readChunk(path, fd, buf);
+      if (n === 0) break;
+      read += n;
       reader.push(buf.subarray(0, n));
-    } catch (e) {
-      if (!(e instanceof FormatError)) throw e;
     }
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
   } finally {
-    closeSync(fd);
+    closeInput(path, fd);
   }
   return manifest;
 }
 
-/** True when all inputs are segments of one capture, given in segment order. */
-export function sameCapture(manifests: readonly (Manifest | null)[]): boolean {
-  if (manifests.some((m) => m === null)) return false;
-  const first = manifests[0]!.segment.capture_id;
-  return manifests.every((m, i) => m!.segment.capture_id === first && (i === 0 || m!.segment.index > manifests[i - 1]!.segment.index));
+/**
+ * Groups inputs into captures: consecutive inputs that are segments of one
+ * capture, in increasing segment order, form one chain (read in sequence);
+ * every other input is a chain of its own.
+ */
+export function segmentChains(paths: readonly string[], manifests: readonly (Manifest | null)[]): string[][] {
+  const chains: string[][] = [];
+  paths.forEach((path, i) => {
+    const m = manifests[i];
+    const prev = i > 0 ? manifests[i - 1] : null;
+    const continues = m !== null && prev !== null && chains.length > 0
+      && m.segment.capture_id === prev.segment.capture_id && m.segment.index > prev.segment.index;
+    if (continues) chains[chains.length - 1].push(path);
+    else chains.push([path]);
+  });
+  return chains;
 }

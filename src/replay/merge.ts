@@ -1,132 +1,184 @@
 /**
  * Several independent captures (other hosts, other boots, or captures to
  * compare) replayed as one stream in wall-clock order, through one session
- * and so one process table. Each input is read lazily in small chunks, so
- * memory stays bounded by a few frames per input.
+ * and so one process table; ties keep command-line order. Each capture's
+ * rotated segments are one input, read in sequence.
+ *
+ * Built for many inputs: an input is opened only when the merge reaches its
+ * first record (found beforehand by a peek that keeps nothing), holds one
+ * frame while open (no copies: its reader pauses on it), and is closed at its
+ * end. Turns are runs, not single records: the earliest input replays until
+ * its next record is later than the next input's (a heap orders the inputs),
+ * through the same frame replayer as sequential replay.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { CliError, ExitCode } from '../common/exit-codes.js';
-import { recordTsNs, recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
+import { classifyRecord } from '../abi/dispatch.js';
+import { recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
+import { MAX_FRAME_RAW_BYTES } from '../rgc/format.js';
+import { type Manifest } from '../rgc/manifest.js';
 import { RecordCursor, RgcReader } from '../rgc/reader.js';
-import { describeIoError } from './input.js';
-import { FileState, foldTimeRange, type FileReport, type ReplayHooks, type ReplayTotals } from './replay.js';
+import { FrameDecompressor } from '../rgc/zstd.js';
+import { BEFORE_ALL, CaptureInput, UNLIMITED, type WallLimit } from './capture-input.js';
+import { closeInput, openInput, readChunk } from './input.js';
+import { foldTimeRange, type ReplayHooks, type ReplayTotals } from './replay.js';
+import { ManifestSchemaTranslator } from './schema-audit.js';
 import { type ReplaySession } from './session.js';
 
-const CHUNK = 64 << 10;
+const WORD = 4294967296;
+/** Read size of merged inputs: one buffer for all (reads are synchronous); each reader keeps only what a frame needs. */
+const MERGE_CHUNK = 256 << 10;
 
-interface QueuedFrame { seq: number; recordCount: number; offset: number; raw: Uint8Array }
-
-/** One input as a pull stream of accepted records, each with its wall-clock time. */
-class MergeInput {
-  readonly file: FileState;
-  private readonly reader: RgcReader;
-  private readonly fd: number;
-  private readonly chunk = new Uint8Array(CHUNK);
-  private readonly frames: QueuedFrame[] = [];
-  private readonly cursor = new RecordCursor();
-  private frame: QueuedFrame | null = null;
-  private index = 0;
-  private eof = false;
-  summary: ReturnType<RgcReader['finish']> | null = null;
-  /** The current record. */
-  code = 0;
-  raw: Uint8Array = new Uint8Array(0);
-  offset = 0;
-  wallNs = 0n;
-  minHi = 0xffffffff; minLo = 0xffffffff; maxHi = -1; maxLo = -1;
-
-  constructor(readonly path: string, private readonly session: ReplaySession, hooks: ReplayHooks) {
-    this.file = new FileState(path, session, hooks);
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
-    }
-    this.reader = new RgcReader({
-      manifest: (m) => this.file.onManifest(m),
-      // The reader reuses its buffer: keep a copy until the records are merged out.
-      frame: (h, raw) => { this.frames.push({ seq: h.seq, recordCount: h.recordCount, offset: h.offset, raw: raw.slice() }); },
-      stats: (t) => { this.file.stats = t; },
-      end: (e) => { this.file.end = e; this.file.stats = e; },
-      damage: this.file.recordDamage,
-    });
-  }
-
-  /** Moves to the next accepted record (rejected ones are reported on the way); false at the end. */
-  advance(): boolean {
-    const counts = this.session.counts;
-    for (;;) {
-      if (this.frame !== null && this.cursor.next()) {
-        const { offset, length } = this.cursor;
-        const raw = this.frame.raw;
-        const code = counts.dispatch(raw, offset, length);
-        const index = this.index++;
-        if (code <= 0) {
-          this.session.reject(code, raw, offset, length, this.frame.seq, index);
-          continue;
-        }
-        const lo = recordTsNsLo(raw, offset);
-        const hi = recordTsNsHi(raw, offset);
-        if (hi < this.minHi || (hi === this.minHi && lo < this.minLo)) { this.minHi = hi; this.minLo = lo; }
-        if (hi > this.maxHi || (hi === this.maxHi && lo > this.maxLo)) { this.maxHi = hi; this.maxLo = lo; }
-        const mono = recordTsNs(raw, offset);
-        this.wallNs = this.file.ctx.clock !== null ? this.file.ctx.clock.realtimeNs(mono) : mono;
-        this.code = code;
-        this.raw = raw;
-        this.offset = offset;
-        return true;
-      }
-      if (this.frame !== null) this.finishFrame(this.frame);
-      const next = this.frames.shift();
-      if (next !== undefined) {
-        this.frame = next;
-        this.index = 0;
-        this.cursor.reset(next.raw);
-        continue;
-      }
-      this.frame = null;
-      if (this.eof) return false;
-      this.pull();
+/** Replays the inputs (each a capture: its segment paths in order) merged by wall-clock time. */
+export function replayMerged(chains: readonly (readonly string[])[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {
+  const chunk = new Uint8Array(MERGE_CHUNK);
+  const peekDecompressor = new FrameDecompressor(MAX_FRAME_RAW_BYTES);
+  const inputs = chains.map((paths, order) => ({ order, input: new CaptureInput(paths, session, hooks, chunk) }));
+  const heap = new InputHeap();
+  for (const entry of inputs) {
+    const head = peekFirstRecord(entry.input.paths[0], session, chunk, peekDecompressor);
+    if (head !== null) {
+      entry.input.headHi = head.hi;
+      entry.input.headLo = head.lo;
+      heap.push(entry);
+    } else if (entry.input.run(BEFORE_ALL)) {
+      // Something precedes its first record (rejected records, damage) or it has none: it is read
+      // now, in command-line order, so that what it reports comes where it always has, first.
+      heap.push(entry);
     }
   }
-
-  private finishFrame(f: QueuedFrame): void {
-    const problem = this.cursor.problem;
-    if (problem !== null) this.file.recordDamage({ kind: 'bad_record_length', offset: f.offset, length: 0, seq: f.seq, detail: problem });
-    else if (this.index !== f.recordCount) this.file.recordDamage({ kind: 'bad_record_length', offset: f.offset, length: 0, seq: f.seq, detail: `frame holds ${this.index} records, header says ${f.recordCount}` });
-  }
-
-  private pull(): void {
-    const n = readSync(this.fd, this.chunk, 0, CHUNK, null);
-    if (n === 0) {
-      this.eof = true;
-      closeSync(this.fd);
-      this.summary = this.reader.finish();
-      return;
+  while (heap.size > 0) {
+    const entry = heap.pop();
+    const next = heap.peek();
+    let limit: WallLimit = UNLIMITED;
+    if (next !== null) {
+      // Up to the next input's record; at equal times, the input earlier on the command line goes first.
+      const hi = next.input.headHi, lo = next.input.headLo;
+      limit = entry.order < next.order ? { hi, lo } : lo > 0 ? { hi, lo: lo - 1 } : { hi: hi - 1, lo: WORD - 1 };
     }
-    this.reader.push(this.chunk.subarray(0, n));
+    if (entry.input.run(limit)) heap.push(entry);
+  }
+  session.options.sink.flush();
+  for (const { input } of inputs) {
+    for (const r of input.reports) {
+      foldTimeRange(totals, r.range);
+      totals.files.push(r.report);
+    }
   }
 }
 
-/** Replays `paths` merged by wall-clock time (ties keep command-line order). */
-export function replayMerged(paths: readonly string[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): FileReport[] {
-  const inputs = paths.map((p) => new MergeInput(p, session, hooks));
-  const live = inputs.filter((i) => i.advance());
-  const sink = session.options.sink;
-  while (live.length > 0) {
-    // Few inputs: a linear scan for the earliest beats a heap.
-    let best = 0;
-    for (let i = 1; i < live.length; i++) if (live[i].wallNs < live[best].wallNs) best = i;
-    const input = live[best];
-    sink.begin(input.file.ctx.clock);
-    session.accept(input.file.ctx, input.code, input.raw, input.offset);
-    if (!input.advance()) live.splice(best, 1);
+interface HeapEntry {
+  readonly order: number;
+  readonly input: CaptureInput;
+}
+
+/** A binary min-heap of inputs by (head time, command-line order). */
+class InputHeap {
+  private readonly items: HeapEntry[] = [];
+
+  get size(): number {
+    return this.items.length;
   }
-  sink.flush();
-  return inputs.map((i) => {
-    foldTimeRange(totals, i.minHi, i.minLo, i.maxHi, i.maxLo);
-    const report = i.file.report(i.summary!);
-    totals.files.push(report);
-    return report;
-  });
+
+  peek(): HeapEntry | null {
+    return this.items[0] ?? null;
+  }
+
+  push(e: HeapEntry): void {
+    const a = this.items;
+    a.push(e);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+
+  pop(): HeapEntry {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && before(a[l], a[m])) m = l;
+        if (r < a.length && before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(x: HeapEntry, y: HeapEntry): boolean {
+  const a = x.input, b = y.input;
+  if (a.headHi !== b.headHi) return a.headHi < b.headHi;
+  if (a.headLo !== b.headLo) return a.headLo < b.headLo;
+  return x.order < y.order;
+}
+
+/**
+ * The wall-clock time of a capture's first record, classified as replay will
+ * classify it, or null when anything comes before it (a rejected record,
+ * damage, an unreadable manifest) or it has none: such an input is read at
+ * the start instead, as merged replay always did. Reads only as far as that
+ * record, keeps nothing and reports nothing.
+ */
+function peekFirstRecord(path: string, session: ReplaySession, chunk: Uint8Array, decompressor: FrameDecompressor): { hi: number; lo: number } | null {
+  let manifest: Manifest | null = null;
+  let translator: ManifestSchemaTranslator | null = null;
+  let clean = true;
+  let found: { hi: number; lo: number } | null = null;
+  const cursor = new RecordCursor();
+  const reader = new RgcReader({
+    manifest: (m) => {
+      manifest = m;
+      if (session.options.decodeBy === 'manifest') translator = new ManifestSchemaTranslator(m.schema, session.schema);
+    },
+    frame: (_h, raw) => {
+      cursor.reset(raw);
+      while (clean && found === null && cursor.next()) {
+        const { offset, length } = cursor;
+        const t = translator as ManifestSchemaTranslator | null;
+        if (t === null) {
+          if (classifyRecord(raw, offset, length, session.schema) > 0) found = { hi: recordTsNsHi(raw, offset), lo: recordTsNsLo(raw, offset) };
+          else clean = false;
+        } else {
+          const verdict = t.classify(raw, offset, length);
+          if (typeof verdict !== 'number') clean = false;
+          else {
+            const { record } = t.translate(verdict, raw, offset);
+            found = { hi: recordTsNsHi(record, 0), lo: recordTsNsLo(record, 0) };
+          }
+        }
+      }
+      return false;
+    },
+    damage: () => { clean = false; },
+  }, { decompressor });
+  const fd = openInput(path);
+  try {
+    for (;;) {
+      reader.resume();
+      if (found !== null || !clean) break;
+      const n = readChunk(path, fd, chunk);
+      if (n === 0) return null;
+      reader.push(chunk.subarray(0, n));
+      if (found !== null || !clean) break;
+    }
+  } finally {
+    closeInput(path, fd);
+  }
+  const m = manifest as Manifest | null;
+  if (!clean || found === null || m === null) return null;
+  const mono = found as { hi: number; lo: number };
+  const offset = m.clock.realtime_ns - m.clock.monotonic_ns;
+  const lo = mono.lo + Number(offset & 0xffffffffn);
+  const carry = lo >= WORD ? 1 : 0;
+  return { hi: mono.hi + Number(offset >> 32n) + carry, lo: lo - carry * WORD };
 }

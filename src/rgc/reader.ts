@@ -4,7 +4,9 @@
  * stats, end and damage in file order. Chunk boundaries never change what it
  * reports. It buffers at most one frame, so memory is bounded by the format's
  * limits whatever the file claims, and it resynchronises on the next frame
- * header after damage instead of giving up.
+ * header after damage instead of giving up. A consumer that wants frames one
+ * at a time (merged replay) pauses it from the frame handler: the frame's
+ * bytes then stay valid, uncopied, until it resumes.
  */
 import { createHash } from 'node:crypto';
 import { u32le } from '../abi/bytes.js';
@@ -34,8 +36,12 @@ export interface FrameHeader {
 
 export interface RgcHandler {
   manifest?(m: Manifest): void;
-  /** Decompressed data frame: `recordCount` length-prefixed records. `raw` is valid only during the call. */
-  frame?(h: FrameHeader, raw: Uint8Array): void;
+  /**
+   * Decompressed data frame: `recordCount` length-prefixed records. `raw` is
+   * valid only during the call, or, when the handler returns false (pause),
+   * until `resume()`: the reader then reads nothing further until resumed.
+   */
+  frame?(h: FrameHeader, raw: Uint8Array): void | boolean;
   stats?(t: CaptureTotals): void;
   /** `body` is the signed CBOR, `signature` the Ed25519 signature (empty when unsigned). */
   end?(e: EndRecord, body: Uint8Array, signature: Uint8Array, offset: number): void;
@@ -53,9 +59,16 @@ export interface ReadSummary {
 }
 
 const MAX_PUSH_SLICE = 1 << 20;
+/** First size of the input buffer; it grows (bounded by the format's limits) to what the file's frames need. */
+const INITIAL_BUFFER = 64 << 10;
+
+export interface ReaderOptions {
+  /** Share one decompressor between readers used one after the other (its buffer grows to the largest frame). */
+  readonly decompressor?: FrameDecompressor;
+}
 
 export class RgcReader {
-  private buf = new Uint8Array(2 << 20);
+  private buf = new Uint8Array(INITIAL_BUFFER);
   private start = 0;
   private end = 0;
   /** File offset of buf[start]. */
@@ -71,22 +84,41 @@ export class RgcReader {
   private damageCount = 0;
   private endSeen = false;
   private manifestSeen = false;
-  private readonly decompressor = new FrameDecompressor(MAX_FRAME_RAW_BYTES);
+  private readonly decompressor: FrameDecompressor;
+  private paused = false;
 
-  constructor(private readonly handler: RgcHandler) {}
+  constructor(private readonly handler: RgcHandler, options: ReaderOptions = {}) {
+    this.decompressor = options.decompressor ?? new FrameDecompressor(MAX_FRAME_RAW_BYTES);
+  }
 
-  /** Feeds the next bytes of the file. Throws FormatError if the input is not a capture at all. */
+  /**
+   * Feeds the next bytes of the file. Throws FormatError if the input is not a
+   * capture at all. While paused, the bytes are only buffered.
+   */
   push(chunk: Uint8Array): void {
     for (let at = 0; at < chunk.length; at += MAX_PUSH_SLICE) {
       const slice = chunk.subarray(at, Math.min(chunk.length, at + MAX_PUSH_SLICE));
       this.handler.bytes?.(slice, this.base + (this.end - this.start));
       this.append(slice);
-      this.pump();
+      if (!this.paused) this.pump();
     }
+  }
+
+  /** True after a frame handler paused the reader, until `resume()`. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Goes on from a pause with the bytes already buffered (the paused frame's bytes are reused). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.pump();
   }
 
   /** Declares end of input; reports a truncated tail or a missing end record. */
   finish(): ReadSummary {
+    if (this.paused) throw new Error('rgc: finish() while paused: resume() first');
     const left = this.end - this.start;
     if (this.state === 'manifest') {
       throw new FormatError('not_rgc', left === 0 ? 'rgc: empty input, not a capture' : 'rgc: input ends before the manifest: not a capture');
@@ -144,6 +176,7 @@ export class RgcReader {
 
   private pump(): void {
     for (;;) {
+      if (this.paused) return;
       if (this.skipRemaining > 0) {
         const n = Math.min(this.skipRemaining, this.end - this.start);
         this.consume(n);
@@ -281,7 +314,7 @@ export class RgcReader {
     this.expectedSeq = h.seq + 1;
     this.framesRead++;
     this.consume(h.compressedSize);
-    this.handler.frame?.(h, result.raw);
+    if (this.handler.frame?.(h, result.raw) === false) this.paused = true;
     return true;
   }
 

@@ -33,11 +33,10 @@ export type DecompressResult = { ok: true; raw: Uint8Array } | { ok: false; reas
 
 export class FrameDecompressor {
   private readonly dctx = new zstd.DCtx();
-  private out: Uint8Array;
+  /** Grown to the largest frame seen (bounded by maxOutput): a reader of small frames stays small. */
+  private out = new Uint8Array(0);
 
-  constructor(maxOutput: number) {
-    this.out = new Uint8Array(maxOutput);
-  }
+  constructor(private readonly maxOutput: number) {}
 
   /**
    * Decompresses exactly one zstd frame that must yield exactly `expectedRaw`
@@ -45,7 +44,7 @@ export class FrameDecompressor {
    * by zstd. The result is a view valid until the next call.
    */
   decompress(frame: Uint8Array, expectedRaw: number): DecompressResult {
-    if (expectedRaw > this.out.length) return { ok: false, reason: `claims ${expectedRaw} raw bytes, over the limit` };
+    if (expectedRaw > this.maxOutput) return { ok: false, reason: `claims ${expectedRaw} raw bytes, over the limit` };
     let frameSize: number;
     try {
       frameSize = zstd.findFrameCompressedSize(frame);
@@ -56,7 +55,9 @@ export class FrameDecompressor {
     const declared = zstd.getFrameContentSize(frame);
     if (declared !== expectedRaw) return { ok: false, reason: `zstd frame holds ${String(declared)} bytes, header says ${expectedRaw}` };
     // One extra byte of room: a frame that decompresses to more than it claims fails here instead of fitting.
-    const room = this.out.subarray(0, Math.min(this.out.length, expectedRaw + 1));
+    const want = Math.min(this.maxOutput, expectedRaw + 1);
+    if (this.out.length < want) this.out = new Uint8Array(Math.min(this.maxOutput, Math.max(want, this.out.length * 2, 64 << 10)));
+    const room = this.out.subarray(0, want);
     let got: number;
     try {
       got = this.dctx.decompress(room, frame);

@@ -29,7 +29,7 @@ import { buildAudit } from '../../src/replay/audit.js';
 import { ProcessContextEncoder } from '../../src/replay/context-json.js';
 import { compileFilter } from '../../src/replay/filters.js';
 import { ProcessTable } from '../../src/replay/process-table.js';
-import { newTotals, replayFile } from '../../src/replay/replay.js';
+import { newTotals, replayInputs } from '../../src/replay/replay.js';
 import { parseRuleDocument } from '../../src/replay/rules/load.js';
 import { ReplaySession } from '../../src/replay/session.js';
 import { buildStats } from '../../src/replay/stats.js';
@@ -180,7 +180,7 @@ describe('a kind added at run time', () => {
         alertsOnly: false, withSourceEvents: false, decodeBy, schema: s,
       });
       const totals = newTotals();
-      replayFile(path, session, totals);
+      replayInputs([path], session, totals);
       const stats = buildStats(totals, session.counts, s);
       return { lines: lines.map((l) => JSON.parse(l)), stats, audit: buildAudit(stats, totals.files, decodeBy, s), session };
     }

@@ -1,0 +1,98 @@
+/**
+ * One input of a replay: a capture file, or the rotated segments of one
+ * capture read one after the other. It replays through the frame replayer up
+ * to a wall-clock limit, so that merged replay can interleave inputs; it
+ * opens its current file only when it first runs and closes each file at its
+ * end, so an input waiting for its turn holds no file and no buffers.
+ *
+ * Wall-clock times are exact 64-bit nanoseconds held as two doubles, a high
+ * part (any sign, |hi| < 2^34) and a low word (0 <= lo < 2^32): merge order
+ * is decided per run of records without a bigint per record.
+ */
+import { FrameReplayer, NO_LIMIT } from './frame-replayer.js';
+import { FrameSource } from './frame-source.js';
+import { CHUNK_BYTES } from './input.js';
+import { FileState, type FileReport, type ReplayHooks, type TimeRange } from './replay.js';
+import { type ReplaySession } from './session.js';
+
+const WORD = 4294967296;
+
+/** A wall-clock limit: run while records are at most this time. */
+export interface WallLimit {
+  readonly hi: number;
+  readonly lo: number;
+}
+/** Lets every record through (sequential replay). */
+export const UNLIMITED: WallLimit = { hi: Infinity, lo: 0 };
+/** Lets no record through: runs an input up to its first record (merge start). */
+export const BEFORE_ALL: WallLimit = { hi: -Infinity, lo: 0 };
+
+
+export class CaptureInput {
+  private readonly replayer: FrameReplayer;
+  private next = 0;
+  private file: FileState | null = null;
+  private source: FrameSource | null = null;
+  /** One per file finished, in file order. */
+  readonly reports: { report: FileReport; range: TimeRange }[] = [];
+  /** Wall-clock time of the held record: the input's place in the merge. */
+  headHi = 0;
+  headLo = 0;
+
+  /** `chunk`: the read buffer; merged replay shares one among all inputs (reads are synchronous, each push is copied). */
+  constructor(readonly paths: readonly string[], private readonly session: ReplaySession, private readonly hooks: ReplayHooks,
+    private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES)) {
+    this.replayer = new FrameReplayer(session);
+  }
+
+  /** Files of this input still to finish (its current one included). */
+  get open(): boolean {
+    return this.source !== null;
+  }
+
+  /**
+   * Replays records up to the wall-clock limit (inclusive). True: it stopped
+   * at a later record, whose time is now (headHi, headLo); false: the input
+   * is done, every file reported and closed.
+   */
+  run(limit: WallLimit): boolean {
+    if (this.source === null && !this.openNext()) return false;
+    this.session.options.sink.begin(this.file!.ctx.clock);
+    for (;;) {
+      const file = this.file!;
+      let hi = NO_LIMIT, lo = NO_LIMIT;
+      if (limit.hi !== Infinity) {
+        // The limit in this file's monotonic clock.
+        lo = limit.lo - file.offsetLo;
+        const borrow = lo < 0 ? 1 : 0;
+        lo += borrow * WORD;
+        hi = limit.hi - file.offsetHi - borrow;
+        if (hi > NO_LIMIT) { hi = NO_LIMIT; lo = NO_LIMIT; } else if (hi < 0) { hi = -1; lo = 0; }
+      }
+      if (this.replayer.run(hi, lo)) {
+        const headLo = this.replayer.heldLo + file.offsetLo;
+        const carry = headLo >= WORD ? 1 : 0;
+        this.headLo = headLo - carry * WORD;
+        this.headHi = this.replayer.heldHi + file.offsetHi + carry;
+        return true;
+      }
+      const source = this.source!;
+      if (source.next()) {
+        this.replayer.begin(this.file!, source.header!, source.raw);
+        continue;
+      }
+      this.reports.push({ report: this.file!.report(source.summary!), range: this.file!.range });
+      this.source = null;
+      if (!this.openNext()) return false;
+    }
+  }
+
+  private openNext(): boolean {
+    if (this.next >= this.paths.length) return false;
+    const path = this.paths[this.next++];
+    const file = new FileState(path, this.session, this.hooks);
+    this.file = file;
+    this.source = new FrameSource(path, file, this.chunk);
+    return true;
+  }
+}
