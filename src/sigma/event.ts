@@ -1,0 +1,108 @@
+/**
+ * What the Sigma engine sees of an event: its log source category, its time,
+ * and its fields by Sigma name. The mapping from rand-guard records lives
+ * elsewhere (src/replay/sigma/); this engine knows nothing of captures.
+ */
+
+/** A field value. Lists match when any element does. */
+export type SigmaScalar = string | number | boolean;
+export type SigmaFieldValue = SigmaScalar | readonly string[] | null;
+
+export interface SigmaEventView {
+  /** The Sigma log source category this event belongs to (process_creation, ...), or null for none. */
+  readonly category: string | null;
+  /** Wall-clock time in milliseconds since the Unix epoch (correlation windows); NaN when unknown. */
+  readonly timeMs: number;
+  /**
+   * A field by its Sigma name: undefined when the event has no such field,
+   * null when it has the field but its value is unknown or empty of meaning
+   * (Sigma's `null`).
+   */
+  get(field: string): SigmaFieldValue | undefined;
+  /**
+   * Something that still identifies this event after the view has moved on,
+   * for correlation alerts decided later (a window that closes at a later
+   * event, or at the end of input). Called only when a correlation needs it.
+   */
+  ref?(): unknown;
+}
+
+/** The fields a log source category offers, by Sigma name. */
+export interface SigmaCategory {
+  readonly fields: readonly string[];
+}
+
+/** The log sources an engine can route rules to (for product linux). */
+export interface SigmaLogSources {
+  readonly categories: ReadonlyMap<string, SigmaCategory>;
+  /** Linux categories the events cannot provide, with the reason a rule for them is not loaded. */
+  readonly unavailable: ReadonlyMap<string, string>;
+}
+
+/**
+ * Per-event field cache shared by every compiled rule: each field is read
+ * from the view, turned into text and lowercased at most once per event, so
+ * a hundred rules testing `Image` cost one `get` and one `toLowerCase`.
+ * Fields are numbered (slots) when rules compile.
+ */
+export class FieldCursor {
+  view: SigmaEventView | null = null;
+  private generation = 1;
+  private readonly loaded: Int32Array;
+  private readonly lowered: Int32Array;
+  private readonly raws: (SigmaFieldValue | undefined)[];
+  private readonly texts: (string | null)[];
+  private readonly lowers: (string | null)[];
+
+  constructor(readonly names: readonly string[]) {
+    this.loaded = new Int32Array(names.length);
+    this.lowered = new Int32Array(names.length);
+    this.raws = new Array(names.length).fill(undefined);
+    this.texts = new Array(names.length).fill(null);
+    this.lowers = new Array(names.length).fill(null);
+  }
+
+  /** Points the cursor at the next event (cached values of the previous one are forgotten). */
+  reset(view: SigmaEventView): void {
+    this.view = view;
+    if (++this.generation === 0x7fffffff) {
+      this.generation = 1;
+      this.loaded.fill(0);
+      this.lowered.fill(0);
+    }
+  }
+
+  /** The field's value (undefined: the event has no such field). */
+  raw(slot: number): SigmaFieldValue | undefined {
+    if (this.loaded[slot] !== this.generation) this.load(slot);
+    return this.raws[slot];
+  }
+
+  /** The field as text (numbers and booleans as they print), or null for absent, null and list values. */
+  text(slot: number): string | null {
+    if (this.loaded[slot] !== this.generation) this.load(slot);
+    return this.texts[slot];
+  }
+
+  /** `text`, lowercased, for case-insensitive matching. */
+  lower(slot: number): string | null {
+    if (this.lowered[slot] !== this.generation) {
+      const t = this.text(slot);
+      this.lowers[slot] = t === null ? null : t.toLowerCase();
+      this.lowered[slot] = this.generation;
+    }
+    return this.lowers[slot];
+  }
+
+  private load(slot: number): void {
+    const v = this.view!.get(this.names[slot]);
+    this.raws[slot] = v;
+    this.texts[slot] = v === undefined || v === null || typeof v === 'object' ? null : typeof v === 'string' ? v : String(v);
+    this.loaded[slot] = this.generation;
+  }
+}
+
+/** Scalar to text as Sigma compares it: numbers and booleans by their printed form. */
+export function scalarText(v: SigmaScalar): string {
+  return typeof v === 'string' ? v : String(v);
+}

@@ -1,0 +1,158 @@
+/**
+ * Sigma strings: plain text with the wildcards `*` (any run of characters)
+ * and `?` (one character), and the backslash escape, exactly as the
+ * specification's "Escape Character" section and pySigma's SigmaString read
+ * them: `\*` and `\?` are literal, `\\` is one backslash, and a backslash
+ * before any other character (or at the end) is itself literal.
+ */
+
+export const ANY = 0; // *
+export const ONE = 1; // ?
+/** Literal text runs between wildcards. */
+export type SigmaStringPart = string | typeof ANY | typeof ONE;
+
+export function parseSigmaString(s: string): SigmaStringPart[] {
+  const parts: SigmaStringPart[] = [];
+  let acc = '';
+  let escaped = false;
+  for (const c of s) {
+    if (escaped) {
+      acc += c === '*' || c === '?' || c === '\\' ? c : `\\${c}`;
+      escaped = false;
+    } else if (c === '\\') {
+      escaped = true;
+    } else if (c === '*' || c === '?') {
+      if (acc !== '') parts.push(acc);
+      acc = '';
+      parts.push(c === '*' ? ANY : ONE);
+    } else {
+      acc += c;
+    }
+  }
+  if (escaped) acc += '\\';
+  if (acc !== '') parts.push(acc);
+  return parts;
+}
+
+export function hasWildcards(parts: readonly SigmaStringPart[]): boolean {
+  return parts.some((p) => typeof p !== 'string');
+}
+
+/** The text of a string without wildcards. */
+export function plainText(parts: readonly SigmaStringPart[]): string {
+  return parts.join('');
+}
+
+/** Applies `f` to each literal run, keeping wildcards; runs that become empty are dropped. */
+export function mapLiterals(parts: readonly SigmaStringPart[], f: (s: string) => string): SigmaStringPart[] {
+  const out: SigmaStringPart[] = [];
+  for (const p of parts) {
+    if (typeof p !== 'string') out.push(p);
+    else {
+      const m = f(p);
+      if (m !== '') out.push(m);
+    }
+  }
+  return out;
+}
+
+/** The modifiers contains, startswith and endswith: a `*` at either end unless one is already there. */
+export function withWildcards(parts: readonly SigmaStringPart[], start: boolean, end: boolean): SigmaStringPart[] {
+  const out = [...parts];
+  if (start && out[0] !== ANY) out.unshift(ANY);
+  if (end && out[out.length - 1] !== ANY) out.push(ANY);
+  return out;
+}
+
+/**
+ * A test of a value's text against a pattern. `needsLower` says the test
+ * reads the lowercased text (case-insensitive patterns, the default).
+ */
+export interface StringTest {
+  readonly needsLower: boolean;
+  readonly test: (text: string) => boolean;
+  /** A literal any matching (lowercased, when needsLower) text contains, for pre-filters; '' when none. */
+  readonly literal: string;
+}
+
+/** Compiles a pattern to the cheapest test that decides it: equality, prefix, suffix, substring, or a glob. */
+export function compileStringTest(parts: readonly SigmaStringPart[], cased: boolean): StringTest {
+  const norm = cased ? parts : mapLiterals(parts, (s) => s.toLowerCase());
+  const lits = norm.filter((p): p is string => typeof p === 'string');
+  const literal = lits.reduce((a, b) => (b.length > a.length ? b : a), '');
+  const needsLower = !cased;
+  const n = norm.length;
+  if (n === 0) return { needsLower, literal, test: (t) => t === '' };
+  if (n === 1 && typeof norm[0] === 'string') {
+    const s = norm[0];
+    return { needsLower, literal, test: (t) => t === s };
+  }
+  if (n === 1 && norm[0] === ANY) return { needsLower, literal, test: () => true };
+  if (n === 2 && typeof norm[0] === 'string' && norm[1] === ANY) {
+    const s = norm[0];
+    return { needsLower, literal, test: (t) => t.startsWith(s) };
+  }
+  if (n === 2 && norm[0] === ANY && typeof norm[1] === 'string') {
+    const s = norm[1];
+    return { needsLower, literal, test: (t) => t.endsWith(s) };
+  }
+  if (n === 3 && norm[0] === ANY && typeof norm[1] === 'string' && norm[2] === ANY) {
+    const s = norm[1];
+    return { needsLower, literal, test: (t) => t.includes(s) };
+  }
+  const pattern = globPattern(norm);
+  return { needsLower, literal, test: (t) => globMatch(pattern, t) };
+}
+
+/** Pattern as code units, with -1 for `*` and -2 for `?`. */
+function globPattern(parts: readonly SigmaStringPart[]): Int32Array {
+  const codes: number[] = [];
+  for (const p of parts) {
+    if (p === ANY) { if (codes[codes.length - 1] !== -1) codes.push(-1); }
+    else if (p === ONE) codes.push(-2);
+    else for (let i = 0; i < p.length; i++) codes.push(p.charCodeAt(i));
+  }
+  return Int32Array.from(codes);
+}
+
+/** Width in code units of the character at `i` (a surrogate pair is one character for `?`). */
+function charWidth(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/**
+ * Wildcard match with backtracking to the last `*` only: O(text x pattern)
+ * at worst, never exponential (a later `*` can always absorb what an earlier
+ * one would have, so earlier stars never need to be revisited).
+ */
+export function globMatch(p: Int32Array, s: string): boolean {
+  let pi = 0;
+  let si = 0;
+  let starP = -1;
+  let starS = 0;
+  while (si < s.length) {
+    if (pi < p.length && p[pi] === -2) {
+      si += charWidth(s, si);
+      pi++;
+    } else if (pi < p.length && p[pi] >= 0 && p[pi] === s.charCodeAt(si)) {
+      si++;
+      pi++;
+    } else if (pi < p.length && p[pi] === -1) {
+      starP = pi++;
+      starS = si;
+    } else if (starP >= 0) {
+      pi = starP + 1;
+      starS += charWidth(s, starS);
+      si = starS;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === -1) pi++;
+  return pi === p.length;
+}

@@ -1,0 +1,45 @@
+/** Hand-made log sources and events for testing the Sigma engine on its own. */
+import { type SigmaEventView, type SigmaFieldValue, type SigmaLogSources } from '../../src/sigma/event.js';
+import { compileRuleTexts, type SigmaRuleSet } from '../../src/sigma/load.js';
+import { SigmaEngine, type SigmaHit } from '../../src/sigma/engine.js';
+
+export const TEST_SOURCES: SigmaLogSources = {
+  categories: new Map([
+    ['process_creation', { fields: ['Image', 'CommandLine', 'ParentImage', 'ParentCommandLine', 'User', 'ProcessId', 'ParentProcessId', 'CurrentDirectory', 'LogonId', 'Tags'] }],
+    ['network_connection', { fields: ['Image', 'DestinationIp', 'DestinationPort', 'DestinationHostname', 'SourceIp', 'SourcePort', 'Initiated', 'Protocol', 'User'] }],
+    ['file_event', { fields: ['Image', 'TargetFilename', 'User'] }],
+  ]),
+  unavailable: new Map([['file_access', 'reads are not recorded']]),
+};
+
+export type Fields = Record<string, SigmaFieldValue>;
+
+/** An event of `category` with exactly these fields (absent ones are undefined). */
+export function view(category: string, fields: Fields, timeMs = 0, ref: unknown = null): SigmaEventView {
+  return {
+    category, timeMs,
+    get: (f) => (Object.prototype.hasOwnProperty.call(fields, f) ? fields[f] : undefined),
+    ref: () => ref,
+  };
+}
+
+export function load(...texts: string[]): SigmaRuleSet {
+  return compileRuleTexts(texts.map((text, i) => ({ file: `rule${i}.yml`, text, problem: null })), TEST_SOURCES);
+}
+
+/** A complete rule around a detection section (indented YAML, without the `detection:` line). */
+export function ruleText(detection: string, category = 'process_creation', extra = ''): string {
+  return `title: test rule\nid: 11111111-1111-4111-8111-111111111111\nstatus: test\nlevel: high\nlogsource:\n    product: linux\n    category: ${category}\ndetection:\n${detection}\n${extra}`;
+}
+
+/** The single rule in `text` must load; returns an engine over it. */
+export function engineFor(...texts: string[]): SigmaEngine {
+  const set = load(...texts);
+  const bad = set.reports.filter((r) => !r.loaded);
+  if (bad.length > 0) throw new Error(`not loaded: ${bad.map((r) => r.problem?.reason).join('; ')}`);
+  return new SigmaEngine(set);
+}
+
+export function titles(hits: readonly SigmaHit[]): string[] {
+  return hits.map((h) => h.rule.title);
+}
