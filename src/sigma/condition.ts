@@ -100,6 +100,9 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
 
   if (tokens.length === 0) fail('is empty');
   const node = parseOr();
-  if (pos < tokens.length) fail(`unexpected '${tokens[pos].text}'`);
+  if (pos < tokens.length) {
+    const t = tokens[pos].text;
+    fail(`unexpected '${t}'${['and', 'or', 'not', 'of'].includes(t.toLowerCase()) && t !== t.toLowerCase() ? ' (operators are lowercase)' : ''}`);
+  }
   return node;
 }

@@ -11,13 +11,17 @@ export const SIGMA_LIMITS = {
   /** Rule files read from the --sigma paths together. */
   maxFiles: 20_000,
   /** Bytes of all rule files together. */
-  maxTotalBytes: 256 << 20,
+  maxTotalBytes: 64 << 20,
   /** YAML documents in one file (`---` separated). */
   maxDocuments: 1_000,
   /** Nesting depth of maps and lists in one document. */
   maxDepth: 64,
-  /** Maps, lists and scalars in one document, after aliases are expanded. */
-  maxNodes: 200_000,
+  /**
+   * Maps, lists and scalars in one document, after aliases are expanded.
+   * The `yaml` parser takes ~20 us per node here, so this also bounds the
+   * time one hostile file costs (about a second).
+   */
+  maxNodes: 50_000,
   /** YAML alias uses per document (the `yaml` package counts expanded nodes against it). */
   maxAliasCount: 100,
   /** Values one detection item may expand to (windash permutations, base64offset variants). */

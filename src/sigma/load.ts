@@ -23,6 +23,7 @@ export interface RuleReport {
   readonly line: number;
   readonly title: string | null;
   readonly id: string | null;
+  readonly name: string | null;
   readonly loaded: boolean;
   /** Loaded detections: their log source category; loaded correlations: 'correlation'. */
   readonly category: string | null;
@@ -69,7 +70,7 @@ export function compileRuleTexts(texts: readonly RuleText[], sources: SigmaLogSo
   type Entry = { report: Mutable<RuleReport>; rule: ParsedRule | null };
   const entries: Entry[] = [];
   for (const { file, text, problem } of texts) {
-    const fileProblem = (reason: string) => entries.push({ report: { file, document: 0, line: 0, title: null, id: null, loaded: false, category: null, problem: { kind: 'file', reason } }, rule: null });
+    const fileProblem = (reason: string) => entries.push({ report: { file, document: 0, line: 0, title: null, id: null, name: null, loaded: false, category: null, problem: { kind: 'file', reason } }, rule: null });
     if (text === null) { fileProblem(problem ?? 'unreadable'); continue; }
     if (text.length > SIGMA_LIMITS.maxFileBytes) { fileProblem(`larger than ${SIGMA_LIMITS.maxFileBytes >> 20} MiB`); continue; }
     const docs = parseYamlDocuments(text);
@@ -77,7 +78,7 @@ export function compileRuleTexts(texts: readonly RuleText[], sources: SigmaLogSo
     let global: YamlMap = Object.create(null);
     let previous: YamlMap = Object.create(null);
     docs.forEach((d, i) => {
-      const report: Mutable<RuleReport> = { file, document: i + 1, line: d.line, title: null, id: null, loaded: false, category: null, problem: null };
+      const report: Mutable<RuleReport> = { file, document: i + 1, line: d.line, title: null, id: null, name: null, loaded: false, category: null, problem: null };
       const fail = (kind: ProblemKind, reason: string) => { report.problem = { kind, reason }; entries.push({ report, rule: null }); };
       if (!d.ok) return fail('invalid', d.reason);
       if (!isMap(d.value)) return fail('invalid', 'a rule document must be a map');
@@ -121,6 +122,8 @@ export function compileRuleTexts(texts: readonly RuleText[], sources: SigmaLogSo
   };
 }
 
+const LOOP = 'correlation rules refer to each other in a loop';
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const isMap = (v: YamlValue | undefined): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -145,7 +148,7 @@ function resolveCorrelations(entries: { report: Mutable<RuleReport>; rule: Parse
   for (const loadedPass of [true, false]) {
     for (const e of entries) {
       if (e.report.document === 0 || e.report.loaded !== loadedPass) continue;
-      for (const key of [e.rule?.info.id ?? e.report.id, e.rule?.info.name ?? null]) {
+      for (const key of [e.rule?.info.id ?? e.report.id, e.rule?.info.name ?? e.report.name]) {
         if (key === null) continue;
         const other = byRef.get(key);
         if (other === undefined) byRef.set(key, e);
@@ -166,7 +169,7 @@ function resolveCorrelations(entries: { report: Mutable<RuleReport>; rule: Parse
     if (seen === 'failed') return false;
     const c = e.rule;
     const fail = (kind: ProblemKind, reason: string) => { e.report.loaded = false; e.report.problem = { kind, reason }; state.set(e, 'failed'); return false; };
-    if (seen === 'resolving' || depth > 32) return fail('invalid', 'correlation rules refer to each other in a loop');
+    if (seen === 'resolving' || depth > 32) return fail('invalid', LOOP);
     state.set(e, 'resolving');
     const resolvedSources: { rule: ParsedRule; groupFields: string[]; valueField: string | null }[] = [];
     for (const ref of c.rules) {
@@ -174,6 +177,7 @@ function resolveCorrelations(entries: { report: Mutable<RuleReport>; rule: Parse
       if (target === undefined) return fail('invalid', `refers to rule '${ref}', which no loaded file defines`);
       if (!resolve(target, depth + 1)) {
         const why = target.report.problem?.reason ?? 'not loaded';
+        if (why === LOOP) return fail('invalid', LOOP);
         return fail(target.report.problem?.kind === 'logsource' ? 'logsource' : 'unsupported', `refers to rule '${ref}', which is not loaded (${why})`);
       }
       const rule = target.rule!;

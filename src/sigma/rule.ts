@@ -22,6 +22,8 @@ export interface RuleInfo {
   readonly status: Status | null;
   readonly level: Level | null;
   readonly tags: readonly string[];
+  /** The rule's authors: the Detection Rule License asks that matches name them. */
+  readonly author: string | null;
   /** The rule's `fields`: what an analyst should see of a match (alerts carry their values). */
   readonly fields: readonly string[];
   readonly file: string;
@@ -89,7 +91,7 @@ function ruleInfo(doc: YamlMap, file: string, document: number, line: number): R
   if (taxonomy !== null && taxonomy !== 'sigma') throw RuleProblem.unsupported(`taxonomy '${taxonomy}': rand-guard maps the default (sigma) field names only`);
   return {
     title, id: optionalString('id'), name: optionalString('name'), status: status as Status | null, level: level as Level | null,
-    tags: stringList('tags'), fields: stringList('fields'), file, document, line,
+    tags: stringList('tags'), author: optionalString('author'), fields: stringList('fields'), file, document, line,
   };
 }
 
