@@ -1,14 +1,16 @@
 /**
  * Runs loaded Sigma rules over events. Rules are indexed by log source
- * category, so an event is only offered to the rules of its own; each rule
- * first checks a literal its matches must contain (when its detection has
- * one: `Image|endswith: /curl` means the lowercased Image contains
- * "/curl"), which rejects most events with one `includes` on a field that
- * is lowercased once per event for all rules.
+ * category, so an event is only offered to the rules of its own. Most rules
+ * need a literal in some field for any match (`Image|endswith: /curl` means
+ * the lowercased Image contains "/curl"): per category and field, one
+ * Aho-Corasick scan of the event's lowercased text finds which of those
+ * literals occur, and only rules with a literal present (or with none known)
+ * run their full test.
  */
 import { CorrelationRuntime, type CorrelationDetail, type GroupValue } from './correlation.js';
 import { type FieldCursor, type SigmaEventView, type SigmaFieldValue } from './event.js';
 import { type SigmaRuleSet } from './load.js';
+import { LiteralIndex } from './literal-index.js';
 import { type RuleInfo } from './rule.js';
 import { type CursorTest, type Requirements } from './values.js';
 
@@ -24,19 +26,94 @@ interface Consumer { readonly runtime: CorrelationRuntime; readonly source: numb
 interface IndexedRule {
   readonly info: RuleInfo;
   readonly test: CursorTest;
-  /** Literal pre-filter: one of these must hold before the test runs (null: always run it). */
-  readonly slots: Int32Array | null;
-  readonly literals: readonly string[] | null;
+  /** Literals one of which the event must contain before the test runs (null: nothing known, always run it). */
+  readonly requires: Requirements;
   /** Whether a match alerts on its own (false for rules only correlations use, unless one says generate). */
   readonly alerts: boolean;
   readonly consumers: readonly Consumer[];
   matches: number;
 }
 
+/** One field's literals, for the rules of one category. */
+interface FieldScan {
+  readonly slot: number;
+  readonly index: LiteralIndex;
+  /** Rule positions per literal id. */
+  readonly rulesOf: readonly Int32Array[];
+  /** Every rule with a literal on this field (all candidates when the field holds a list). */
+  readonly anyRule: Int32Array;
+}
+
+/** The rules of one category and their literal pre-filter. */
+class CategoryRules {
+  readonly rules: IndexedRule[] = [];
+  private scans: FieldScan[] = [];
+  /** Rules without a known literal, always tested. */
+  private unfiltered: Uint8Array = new Uint8Array(0);
+  /** candidate[i] === generation: rule i had a literal present in this event. */
+  private candidate: Int32Array = new Int32Array(0);
+  private generation = 0;
+
+  /** Builds the literal indexes once every rule is added. */
+  seal(): void {
+    const n = this.rules.length;
+    this.candidate = new Int32Array(n);
+    this.unfiltered = new Uint8Array(n);
+    const bySlot = new Map<number, { literals: Map<string, number[]>; rules: Set<number> }>();
+    this.rules.forEach((r, i) => {
+      if (r.requires === null) { this.unfiltered[i] = 1; return; }
+      for (const { slot, literal } of r.requires) {
+        let entry = bySlot.get(slot);
+        if (entry === undefined) bySlot.set(slot, (entry = { literals: new Map(), rules: new Set() }));
+        let list = entry.literals.get(literal);
+        if (list === undefined) entry.literals.set(literal, (list = []));
+        if (list[list.length - 1] !== i) list.push(i);
+        entry.rules.add(i);
+      }
+    });
+    this.scans = [...bySlot].map(([slot, { literals, rules }]) => ({
+      slot,
+      index: new LiteralIndex([...literals.keys()]),
+      rulesOf: [...literals.values()].map((l) => Int32Array.from(l)),
+      anyRule: Int32Array.from(rules),
+    }));
+  }
+
+  /** Marks the rules whose literal the event contains; returns the generation that marks them. */
+  markCandidates(c: FieldCursor): number {
+    if (++this.generation === 0x7fffffff) { this.generation = 1; this.candidate.fill(0); }
+    const g = this.generation;
+    const candidate = this.candidate;
+    const found = FOUND;
+    for (let k = 0; k < this.scans.length; k++) {
+      const scan = this.scans[k];
+      const text = c.lower(scan.slot);
+      let n = text === null ? (Array.isArray(c.raw(scan.slot)) ? -1 : 0) : scan.index.scan(text, found);
+      if (n < 0) {
+        // A list field, or more occurrences than the buffer holds: every rule with a literal here stays a candidate.
+        const all = scan.anyRule;
+        for (let i = 0; i < all.length; i++) candidate[all[i]] = g;
+        n = 0;
+      }
+      for (let j = 0; j < n; j++) {
+        const rs = scan.rulesOf[found[j]];
+        for (let i = 0; i < rs.length; i++) candidate[rs[i]] = g;
+      }
+    }
+    return g;
+  }
+
+  isCandidate(i: number, g: number): boolean {
+    return this.unfiltered[i] === 1 || this.candidate[i] === g;
+  }
+}
+
 const NO_HITS: readonly SigmaHit[] = Object.freeze([]);
+/** Literal occurrences found in one field (scratch, reused for every scan). */
+const FOUND = new Int32Array(4096);
 
 export class SigmaEngine {
-  private readonly byCategory = new Map<string, IndexedRule[]>();
+  private readonly byCategory = new Map<string, CategoryRules>();
   private readonly cursor: FieldCursor;
   private readonly runtimes: CorrelationRuntime[] = [];
   private readonly pending: { consumer: Consumer; rule: IndexedRule }[] = [];
@@ -77,15 +154,12 @@ export class SigmaEngine {
     };
     for (const d of set.detections) consumersOf.set(d, consumersFor(d));
     for (const d of set.detections) {
-      const req: Requirements = d.detection.requires;
-      const entry: IndexedRule = {
-        info: d.info, test: d.detection.test, slots: req === null ? null : Int32Array.from(req.map((r) => r.slot)),
-        literals: req === null ? null : req.map((r) => r.literal), alerts: alertsOf(d), consumers: consumersOf.get(d)!, matches: 0,
-      };
-      let list = this.byCategory.get(d.category);
-      if (list === undefined) this.byCategory.set(d.category, (list = []));
-      list.push(entry);
+      const entry: IndexedRule = { info: d.info, test: d.detection.test, requires: d.detection.requires, alerts: alertsOf(d), consumers: consumersOf.get(d)!, matches: 0 };
+      let category = this.byCategory.get(d.category);
+      if (category === undefined) this.byCategory.set(d.category, (category = new CategoryRules()));
+      category.rules.push(entry);
     }
+    for (const category of this.byCategory.values()) category.seal();
   }
 
   /** Categories some loaded rule runs on. */
@@ -97,16 +171,18 @@ export class SigmaEngine {
   evaluate(view: SigmaEventView): readonly SigmaHit[] {
     const category = view.category;
     if (category === null) return NO_HITS;
-    const rules = this.byCategory.get(category);
-    if (rules === undefined) return NO_HITS;
+    const index = this.byCategory.get(category);
+    if (index === undefined) return NO_HITS;
     this.events++;
     const c = this.cursor;
     c.reset(view);
+    const g = index.markCandidates(c);
+    const rules = index.rules;
     let hits: SigmaHit[] | null = null;
     let tested = false;
     for (let i = 0; i < rules.length; i++) {
+      if (!index.isCandidate(i, g)) continue;
       const r = rules[i];
-      if (r.slots !== null && !passes(c, r.slots, r.literals!)) continue;
       tested = true;
       if (!r.test(c)) continue;
       r.matches++;
@@ -130,7 +206,7 @@ export class SigmaEngine {
   /** Matches per rule, and groups correlations had to drop to stay bounded. */
   counts(): { rule: RuleInfo; matches: number }[] {
     const out: { rule: RuleInfo; matches: number }[] = [];
-    for (const list of this.byCategory.values()) for (const r of list) out.push({ rule: r.info, matches: r.matches });
+    for (const index of this.byCategory.values()) for (const r of index.rules) out.push({ rule: r.info, matches: r.matches });
     return out;
   }
 
@@ -160,13 +236,4 @@ export class SigmaEngine {
       for (const next of consumer.chained) this.deliver(next, chainedGet, t, () => at ?? ref(), at, hits);
     }
   }
-}
-
-/** Whether any (slot, literal) requirement can hold: the lowercased field contains the literal (lists: cannot tell, so yes). */
-function passes(c: FieldCursor, slots: Int32Array, literals: readonly string[]): boolean {
-  for (let i = 0; i < slots.length; i++) {
-    const t = c.lower(slots[i]);
-    if (t === null ? Array.isArray(c.raw(slots[i])) : t.includes(literals[i])) return true;
-  }
-  return false;
 }

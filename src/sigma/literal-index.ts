@@ -1,0 +1,119 @@
+/**
+ * Aho-Corasick over the literals rules require of one field: one pass over
+ * the field's lowercased text finds every literal it contains, however many
+ * rules there are. Measured with SigmaHQ's 144 Linux process_creation rules
+ * (~500 literals): a `String.includes` per literal and rule cost ~30 us per
+ * exec event; one scan per field costs ~1 us.
+ *
+ * ASCII moves through a full transition table (one array read per
+ * character); other code units through per-node maps and failure links.
+ */
+
+const ASCII = 128;
+
+export class LiteralIndex {
+  /** Full ASCII transition table: next state = delta[state * 128 + code]. */
+  private readonly delta: Int32Array;
+  /** Transitions on non-ASCII code units (sparse), and failure links for them. */
+  private readonly wide: (Map<number, number> | null)[];
+  private readonly fail: Int32Array;
+  /** Literal ids ending at each state (its own and those of its failure chain), flattened. */
+  private readonly outStart: Int32Array;
+  private readonly outIds: Int32Array;
+
+  constructor(literals: readonly string[]) {
+    const goto: Map<number, number>[] = [new Map()];
+    const ends: number[][] = [[]];
+    literals.forEach((lit, id) => {
+      let s = 0;
+      for (let i = 0; i < lit.length; i++) {
+        const c = lit.charCodeAt(i);
+        let next = goto[s].get(c);
+        if (next === undefined) {
+          next = goto.length;
+          goto.push(new Map());
+          ends.push([]);
+          goto[s].set(c, next);
+        }
+        s = next;
+      }
+      ends[s].push(id);
+    });
+    const n = goto.length;
+    const fail = new Int32Array(n);
+    const delta = new Int32Array(n * ASCII);
+    const order: number[] = [0];
+    for (let head = 0; head < order.length; head++) {
+      const s = order[head];
+      for (let c = 0; c < ASCII; c++) {
+        const next = goto[s].get(c);
+        if (next !== undefined) {
+          fail[next] = s === 0 ? 0 : delta[fail[s] * ASCII + c];
+          delta[s * ASCII + c] = next;
+          order.push(next);
+        } else {
+          delta[s * ASCII + c] = s === 0 ? 0 : delta[fail[s] * ASCII + c];
+        }
+      }
+      for (const [c, next] of goto[s]) {
+        if (c < ASCII) continue;
+        fail[next] = s === 0 ? 0 : stepWide(goto, fail, fail[s], c);
+        order.push(next);
+      }
+    }
+    // Outputs in BFS order, so a state's failure target is complete before it.
+    const outs: number[][] = new Array(n);
+    for (const s of order) outs[s] = s === 0 ? ends[0] : [...ends[s], ...outs[fail[s]]];
+    const outStart = new Int32Array(n + 1);
+    for (let s = 0; s < n; s++) outStart[s + 1] = outStart[s] + outs[s].length;
+    const outIds = new Int32Array(outStart[n]);
+    for (let s = 0; s < n; s++) outIds.set(outs[s], outStart[s]);
+    this.delta = delta;
+    this.fail = fail;
+    this.wide = goto.map((m) => {
+      let wide: Map<number, number> | null = null;
+      for (const [c, next] of m) if (c >= ASCII) (wide ??= new Map()).set(c, next);
+      return wide;
+    });
+    this.outStart = outStart;
+    this.outIds = outIds;
+  }
+
+  /**
+   * Writes the id of every literal `text` contains into `found` (once per
+   * occurrence) and returns how many; -1 when `found` filled up (the caller
+   * then treats every literal as present).
+   */
+  scan(text: string, found: Int32Array): number {
+    const { delta, outStart, outIds } = this;
+    let n = 0;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      s = c < ASCII ? delta[s * ASCII + c] : this.wideStep(s, c);
+      for (let o = outStart[s], end = outStart[s + 1]; o < end; o++) {
+        if (n === found.length) return -1;
+        found[n++] = outIds[o];
+      }
+    }
+    return n;
+  }
+
+  private wideStep(s: number, c: number): number {
+    for (;;) {
+      const next = this.wide[s]?.get(c);
+      if (next !== undefined) return next;
+      if (s === 0) return 0;
+      s = this.fail[s];
+    }
+  }
+}
+
+function stepWide(goto: Map<number, number>[], fail: Int32Array, s: number, c: number): number {
+  for (;;) {
+    const next = goto[s].get(c);
+    if (next !== undefined) return next;
+    if (s === 0) return 0;
+    s = fail[s];
+  }
+}
