@@ -34,6 +34,9 @@ interface IndexedRule {
   matches: number;
 }
 
+/** A length a field must reach for a rule to be a candidate (regexes like `[^/]{100,}$`). */
+interface LengthCheck { readonly slot: number; readonly minLength: number; readonly rule: number }
+
 /** One field's literals, for the rules of one category. */
 interface FieldScan {
   readonly slot: number;
@@ -48,6 +51,7 @@ interface FieldScan {
 class CategoryRules {
   readonly rules: IndexedRule[] = [];
   private scans: FieldScan[] = [];
+  private lengths: LengthCheck[] = [];
   /** Rules without a known literal, always tested. */
   private unfiltered: Uint8Array = new Uint8Array(0);
   /** candidate[i] === generation: rule i had a literal present in this event. */
@@ -62,7 +66,8 @@ class CategoryRules {
     const bySlot = new Map<number, { literals: Map<string, number[]>; rules: Set<number> }>();
     this.rules.forEach((r, i) => {
       if (r.requires === null) { this.unfiltered[i] = 1; return; }
-      for (const { slot, literal } of r.requires) {
+      for (const { slot, literal, minLength } of r.requires) {
+        if (literal === '') { this.lengths.push({ slot, minLength, rule: i }); continue; }
         let entry = bySlot.get(slot);
         if (entry === undefined) bySlot.set(slot, (entry = { literals: new Map(), rules: new Set() }));
         let list = entry.literals.get(literal);
@@ -99,6 +104,11 @@ class CategoryRules {
         const rs = scan.rulesOf[found[j]];
         for (let i = 0; i < rs.length; i++) candidate[rs[i]] = g;
       }
+    }
+    for (let k = 0; k < this.lengths.length; k++) {
+      const { slot, minLength, rule } = this.lengths[k];
+      const text = c.text(slot);
+      if (text === null ? Array.isArray(c.raw(slot)) : text.length >= minLength) candidate[rule] = g;
     }
     return g;
   }

@@ -13,6 +13,7 @@ import { RE2JS } from 're2js';
 import { type FieldCursor, type SigmaFieldValue } from './event.js';
 import { SIGMA_LIMITS } from './limits.js';
 import { RuleProblem } from './problems.js';
+import { regexHints } from './regex-hints.js';
 import { compileStringTest, hasWildcards, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, withWildcards } from './strings.js';
 
 export type RuleScalar = string | number | boolean | null;
@@ -35,9 +36,10 @@ export type CursorTest = (c: FieldCursor) => boolean;
 
 /**
  * Something a matching event must have, for pre-filters: the lowercased
- * text of field `slot` contains `literal`.
+ * text of field `slot` contains `literal` (when not '') and is at least
+ * `minLength` long.
  */
-export interface Requirement { readonly slot: number; readonly literal: string }
+export interface Requirement { readonly slot: number; readonly literal: string; readonly minLength: number }
 /** At least one requirement of the list holds for every match (null: nothing known). */
 export type Requirements = readonly Requirement[] | null;
 
@@ -308,7 +310,7 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
     case 'str': {
       if (v.binary) throw RuleProblem.unsupported('utf16/wide values are bytes, and only match when base64-encoded: rand-guard fields are text');
       const st = compileStringTest(v.parts, v.cased);
-      return { test: textTest(s, st), requires: st.literal.length > 0 ? [{ slot: s, literal: v.cased ? st.literal.toLowerCase() : st.literal }] : null };
+      return { test: textTest(s, st), requires: st.literal.length > 0 ? [{ slot: s, literal: v.cased ? st.literal.toLowerCase() : st.literal, minLength: 0 }] : null };
     }
     case 'num': {
       const n = v.n;
@@ -327,7 +329,9 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
     }
     case 're': {
       const re = compileRegex(v.source, v.i, v.m, v.s);
-      return { test: (c) => anyScalar(c, s, (_raw, t) => re.test(t)), requires: null };
+      const hints = regexHints(v.source, v.i);
+      const useful = hints.literal.length > 0 || hints.minLength > 0;
+      return { test: (c) => anyScalar(c, s, (_raw, t) => re.test(t)), requires: useful ? [{ slot: s, literal: hints.literal, minLength: hints.minLength }] : null };
     }
     case 'cidr': {
       const block = v.block;
@@ -458,7 +462,7 @@ export function best(rs: readonly Requirements[]): Requirements {
   let score = -Infinity;
   for (const r of rs) {
     if (r === null) continue;
-    const shortest = Math.min(...r.map((x) => x.literal.length));
+    const shortest = Math.min(...r.map((x) => x.literal.length + x.minLength / 16));
     const s = shortest * 4 - r.length;
     if (s > score) {
       score = s;

@@ -1,0 +1,186 @@
+/**
+ * What any text a regular expression matches must have, for the literal
+ * pre-filter: a literal it contains and a minimum length. Conservative: a
+ * construct this reader does not follow contributes nothing (no literal,
+ * length 0), never a wrong requirement.
+ *
+ * Only ASCII literals are kept, because the pre-filter compares lowercased
+ * text and, outside ASCII, lowercasing is not what RE2's case folding is
+ * (final sigma, dotted I). Under case-insensitive matching `s` is left out
+ * too: RE2 folds it with U+017F (long s), which lowercases to itself.
+ */
+
+export interface RegexHints {
+  /** A lowercased ASCII literal every match contains ('' when none is known). */
+  readonly literal: string;
+  /** A lower bound on the length (in UTF-16 code units) of any text it matches. */
+  readonly minLength: number;
+}
+
+interface Info {
+  /** Minimum number of characters matched. */
+  min: number;
+  /** The exact text the node always matches, when it is a fixed string. */
+  exact: string | null;
+  /** Literals every match of the node contains. */
+  lits: string[];
+}
+
+const CLASS: Info = { min: 1, exact: null, lits: [] };
+const EMPTY: Info = { min: 0, exact: '', lits: [] };
+const UNKNOWN: Info = { min: 0, exact: null, lits: [] };
+
+export function regexHints(source: string, caseInsensitive: boolean): RegexHints {
+  let info: Info;
+  try {
+    const p = new Reader(source);
+    info = p.alternation();
+    if (p.pos !== source.length) info = UNKNOWN;
+  } catch {
+    info = UNKNOWN;
+  }
+  const ci = caseInsensitive || /\(\?[a-zA-Z]*i/.test(source);
+  const candidates = [...info.lits, ...(info.exact !== null ? [info.exact] : [])].flatMap((l) => usableParts(l, ci));
+  const literal = candidates.reduce((a, b) => (b.length > a.length ? b : a), '');
+  return { literal: literal.toLowerCase(), minLength: info.min };
+}
+
+/** The runs of a literal the pre-filter can trust (see the module comment). */
+function usableParts(lit: string, ci: boolean): string[] {
+  return lit.split(ci ? /[^\x00-\x7f]|[sS]/ : /[^\x00-\x7f]/).filter((x) => x.length > 0);
+}
+
+class Reader {
+  pos = 0;
+  constructor(private readonly s: string) {}
+
+  alternation(): Info {
+    const branches = [this.concatenation()];
+    while (this.s[this.pos] === '|') {
+      this.pos++;
+      branches.push(this.concatenation());
+    }
+    if (branches.length === 1) return branches[0];
+    const first = branches[0].exact;
+    return { min: Math.min(...branches.map((b) => b.min)), exact: branches.every((b) => b.exact === first) ? first : null, lits: [] };
+  }
+
+  private concatenation(): Info {
+    let min = 0;
+    let exact: string | null = '';
+    let run = '';
+    const lits: string[] = [];
+    while (this.pos < this.s.length && this.s[this.pos] !== '|' && this.s[this.pos] !== ')') {
+      const item = this.repeat(this.atom());
+      min += item.min;
+      lits.push(...item.lits);
+      if (item.exact !== null) {
+        run += item.exact;
+        if (exact !== null) exact += item.exact;
+      } else {
+        if (run !== '') lits.push(run);
+        run = '';
+        exact = null;
+      }
+    }
+    if (run !== '') lits.push(run);
+    return { min, exact, lits };
+  }
+
+  private repeat(atom: Info): Info {
+    const c = this.s[this.pos];
+    let lo: number;
+    let hi: number;
+    if (c === '*') { lo = 0; hi = Infinity; this.pos++; }
+    else if (c === '+') { lo = 1; hi = Infinity; this.pos++; }
+    else if (c === '?') { lo = 0; hi = 1; this.pos++; }
+    else if (c === '{' && /^\{\d+(,\d*)?\}/.test(this.s.slice(this.pos, this.pos + 24))) {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.s.slice(this.pos, this.pos + 24))!;
+      lo = Number(m[1]);
+      hi = m[2] === undefined ? lo : m[3] === '' ? Infinity : Number(m[3]);
+      this.pos += m[0].length;
+    } else {
+      return atom;
+    }
+    if (this.s[this.pos] === '?') this.pos++; // lazy
+    if (lo === 0) return UNKNOWN;
+    const lits = atom.exact !== null && atom.exact !== '' ? [...atom.lits, atom.exact] : atom.lits;
+    return { min: atom.min * lo, exact: lo === hi && atom.exact !== null && lo <= 64 ? atom.exact.repeat(lo) : null, lits };
+  }
+
+  private atom(): Info {
+    const s = this.s;
+    const c = s[this.pos++];
+    switch (c) {
+      case '.': return CLASS;
+      case '^':
+      case '$': return EMPTY;
+      case '[': this.skipClass(); return CLASS;
+      case '(': return this.group();
+      case '\\': return this.escape();
+      default: {
+        const code = s.codePointAt(this.pos - 1)!;
+        if (code > 0xffff) this.pos++;
+        return { min: 1, exact: String.fromCodePoint(code), lits: [] };
+      }
+    }
+  }
+
+  private group(): Info {
+    const s = this.s;
+    if (s[this.pos] === '?') {
+      // (?flags) sets flags and matches nothing; (?:...), (?flags:...), (?P<name>...), (?<name>...) group.
+      const flags = /^\?[a-zA-Z-]*\)/.exec(s.slice(this.pos, this.pos + 16));
+      if (flags !== null) { this.pos += flags[0].length; return EMPTY; }
+      const open = /^\?(?:[a-zA-Z-]*:|P?<[A-Za-z_][A-Za-z0-9_]*>)/.exec(s.slice(this.pos, this.pos + 72));
+      if (open === null) throw new Error('unknown group');
+      this.pos += open[0].length;
+    }
+    const inner = this.alternation();
+    if (s[this.pos] !== ')') throw new Error('unclosed group');
+    this.pos++;
+    return inner;
+  }
+
+  private escape(): Info {
+    const s = this.s;
+    const c = s[this.pos++];
+    if (c === undefined) throw new Error('trailing backslash');
+    if ('dDwWsSC'.includes(c)) return CLASS;
+    if (c === 'p' || c === 'P') {
+      if (s[this.pos] === '{') { const end = s.indexOf('}', this.pos); if (end < 0) throw new Error('bad \\p'); this.pos = end + 1; } else this.pos++;
+      return CLASS;
+    }
+    if ('bBAz'.includes(c)) return EMPTY;
+    if (c === 'Q') {
+      const end = s.indexOf('\\E', this.pos);
+      const text = s.slice(this.pos, end < 0 ? s.length : end);
+      this.pos = end < 0 ? s.length : end + 2;
+      return { min: text.length, exact: text, lits: [] };
+    }
+    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07' };
+    if (c in simple) return { min: 1, exact: simple[c], lits: [] };
+    if (c === 'x') {
+      const m = /^(?:\{([0-9a-fA-F]{1,6})\}|([0-9a-fA-F]{2}))/.exec(s.slice(this.pos, this.pos + 9));
+      if (m === null) throw new Error('bad \\x');
+      this.pos += m[0].length;
+      const code = parseInt(m[1] ?? m[2], 16);
+      return code <= 0x10ffff ? { min: 1, exact: String.fromCodePoint(code), lits: [] } : CLASS;
+    }
+    if (/[0-9A-Za-z]/.test(c)) return CLASS; // octal and anything else this reader does not follow
+    return { min: 1, exact: c, lits: [] };
+  }
+
+  private skipClass(): void {
+    const s = this.s;
+    if (s[this.pos] === '^') this.pos++;
+    if (s[this.pos] === ']') this.pos++;
+    while (this.pos < s.length && s[this.pos] !== ']') {
+      if (s[this.pos] === '\\') this.pos += 2;
+      else if (s.startsWith('[:', this.pos)) { const end = s.indexOf(':]', this.pos + 2); this.pos = end < 0 ? s.length : end + 2; }
+      else this.pos++;
+    }
+    if (this.pos >= s.length) throw new Error('unclosed class');
+    this.pos++;
+  }
+}

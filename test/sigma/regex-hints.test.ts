@@ -1,0 +1,40 @@
+/** Regex hints are necessary conditions: whatever RE2 matches contains the literal and is at least the length. */
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
+import { describe, expect, it } from 'vitest';
+import { regexHints } from '../../src/sigma/regex-hints.js';
+
+describe('regexHints', () => {
+  const cases: [string, boolean, string, number][] = [
+    ['/mail/tmp/[a-zA-Z0-9]{3}[0-9]{3}\\.tar\\.gz', false, '/mail/tmp/', 23],
+    ['[^/]{100,}$', false, '', 100],
+    ['https://[0-9]{1,3}\\.[0-9]{1,3}', false, 'https://', 11],
+    ['(?i)/lib/python3\\.([5-9]|[0-9]{2})/site-packages/', false, '/lib/python3.', 29],
+    ['\\s-O\\s', false, '-o', 4],
+    ['a|b', false, '', 1],
+    ['(abc|abc)d', false, 'abcd', 4],
+    ['x*yz', false, 'yz', 2],
+    ['(ab)+c', false, 'ab', 3],
+    ['a{3}', false, 'aaa', 3],
+    ['\\Q.*\\E!', false, '.*!', 3],
+    ['caf\u00e9s', false, 'caf', 5],
+    ['Password', true, 'word', 8],
+    ['(?P<n>evil)\\x41', false, 'evila', 5],
+    ['(?=a)', false, '', 0],
+  ];
+  for (const [re, ci, literal, minLength] of cases) {
+    it(`${re}${ci ? ' (i)' : ''}`, () => expect(regexHints(re, ci)).toEqual({ literal, minLength }));
+  }
+
+  it('never claims more than RE2 matches (random texts against hinted patterns)', () => {
+    const patterns = ['ab+c', 'a(bc|bd)e', '[0-9]{2,}x', 'x?yz', '(?i)SaK', 'k.{3}s', '(a|b)(c|d)e', 'S{2}', '\\.tar\\.gz$', 'é+a'];
+    const alphabet = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'x', 'y', 'z', 'k', 'K', 's', 'S', '\u017f', '\u212a', '1', '2', '.', 't', 'r', 'g', 'é');
+    fc.assert(fc.property(fc.constantFrom(...patterns), fc.boolean(), fc.array(alphabet, { maxLength: 12 }).map((c) => c.join('')), (pattern, ci, text) => {
+      const re = RE2JS.compile(pattern, ci ? RE2JS.CASE_INSENSITIVE : 0);
+      if (!re.test(text)) return;
+      const h = regexHints(pattern, ci);
+      expect(text.toLowerCase().includes(h.literal)).toBe(true);
+      expect(text.length).toBeGreaterThanOrEqual(h.minLength);
+    }), { numRuns: 3000 });
+  });
+});
