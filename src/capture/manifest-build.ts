@@ -6,6 +6,7 @@ import { describeSchema } from '../abi/manifest-schema.js';
 import { TOOL_VERSION } from '../common/version.js';
 import { FORMAT_VERSION } from '../rgc/format.js';
 import { type Manifest, type SegmentInfo } from '../rgc/manifest.js';
+import { hostAccounts } from './accounts.js';
 import { clockPair } from './libc.js';
 
 export function bootId(): string {
@@ -29,7 +30,7 @@ export function buildManifest(captureOptions: Record<string, unknown>, bpfObject
   return {
     format: 'rgc', format_version: FORMAT_VERSION, tool: { name: 'rand-guard', version: TOOL_VERSION }, byte_order: 'little',
     schema: describeSchema(),
-    host: { hostname: hostname(), kernel_release: release(), machine: machine(), boot_id: bootId() },
+    host: { hostname: hostname(), kernel_release: release(), machine: machine(), boot_id: bootId(), ...hostAccounts() },
     clock: { source: 'CLOCK_MONOTONIC', realtime_ns: clock.realtimeNs, monotonic_ns: clock.monotonicNs },
     capture: captureOptions,
     bpf_object_sha256: sha256File(bpfObjectPath),

@@ -21,6 +21,29 @@ export interface HostInfo {
   readonly kernel_release: string;
   readonly machine: string;
   readonly boot_id: string;
+  /** uid -> user name and gid -> group name from the host's /etc/passwd and /etc/group (absent in older captures). */
+  readonly users?: readonly (readonly [number, string])[];
+  readonly groups?: readonly (readonly [number, string])[];
+}
+
+/** Entries an id-name table may hold, and characters a name may have. */
+const MAX_ID_NAMES = 65_536;
+const MAX_ID_NAME_LENGTH = 256;
+
+/**
+ * A well-formed id-name table, or undefined. A malformed table (from a
+ * damaged or crafted file) is left out rather than failing the manifest:
+ * names are a convenience, and without them replay shows the numbers.
+ */
+function idNames(v: unknown): readonly (readonly [number, string])[] | undefined {
+  if (!Array.isArray(v) || v.length > MAX_ID_NAMES) return undefined;
+  for (const e of v) {
+    if (!Array.isArray(e) || e.length !== 2) return undefined;
+    const [id, name] = e as unknown[];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff) return undefined;
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID_NAME_LENGTH) return undefined;
+  }
+  return v as [number, string][];
 }
 
 export interface SegmentInfo {
@@ -85,8 +108,12 @@ export function decodeManifest(bytes: Uint8Array): Manifest {
   if (!isRecord(value.host) || typeof value.host.hostname !== 'string') return bad('host missing');
   if (!isRecord(value.segment)) return bad('segment missing');
   const clock = value.clock as Record<string, unknown>;
+  const { users, groups, ...host } = value.host as Record<string, unknown>;
+  const u = idNames(users);
+  const g = idNames(groups);
   return {
     ...(value as unknown as Manifest),
+    host: { ...(host as unknown as HostInfo), ...(u !== undefined ? { users: u } : {}), ...(g !== undefined ? { groups: g } : {}) },
     clock: { source: 'CLOCK_MONOTONIC', realtime_ns: BigInt(clock.realtime_ns as bigint), monotonic_ns: BigInt(clock.monotonic_ns as bigint ?? 0) },
   };
 }
