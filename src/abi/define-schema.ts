@@ -93,6 +93,17 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
   if (def.capture.programs.length === 0) bad('capture.programs is empty: no BPF program would record it');
   if (def.capture.canaryField !== undefined) expect(def.capture.canaryField, 'capture.canaryField', 'string');
   if (def.counter !== null && (!/^[a-z][a-z0-9_]*$/.test(def.counter.key) || def.counter.label === '')) bad('counter needs a lower_snake_case key and a label');
+  if (def.sigma !== undefined) {
+    const sg = def.sigma;
+    if (!/^[a-z][a-z0-9_]*$/.test(sg.category)) bad('sigma.category must be a lower_snake_case Sigma category');
+    for (const [sigmaName, name] of Object.entries(sg.fields ?? {})) {
+      if (!/^[A-Z][A-Za-z0-9]*$/.test(sigmaName)) bad(`sigma field ${sigmaName} must be a Sigma (PascalCase) name`);
+      if (viewOf(field(name, `sigma field ${sigmaName}`)) === 'hidden') bad(`sigma field ${sigmaName} names hidden field ${name}`);
+    }
+    if (sg.writesOnly === true && (!schemaFields.some((f) => f.view === 'open_flags') || !schemaFields.some((f) => f.view === 'result'))) {
+      bad('sigma.writesOnly needs an open_flags field and a result field');
+    }
+  }
 
   // Every key a line of this kind prints must be distinct: a collision would silently overwrite a value.
   const keys = ['event_type', 'time', ...schemaFields.flatMap(outputKeys), ...flags.map((f) => f.outputName)];

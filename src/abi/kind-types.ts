@@ -90,6 +90,24 @@ export interface KindCounter {
   readonly label: string;
 }
 
+/**
+ * How Sigma rules see a kind's events (docs/sigma.md): the log source
+ * category, with the meanings Sysmon for Linux gives its fields, and which of
+ * the kind's own fields give them. Process fields (Image, CommandLine, User,
+ * ids, parent) come from the process table. A kind without one has no Sigma
+ * log source.
+ */
+export interface SigmaSpec {
+  /** Sigma log source category (process_creation, file_event, network_connection, ...). */
+  readonly category: string;
+  /** Only events that could have changed a file: an open_flags field with write access, and a result >= 0. */
+  readonly writesOnly?: boolean;
+  /** Sigma field -> the kind's field that gives it (as its view reads: text, number, address). */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** Sigma fields with one value for every event of the kind (Initiated: true for a connect). */
+  readonly constants?: Readonly<Record<string, string | number | boolean>>;
+}
+
 /** One entry of the registry: everything a kind means, in one place. */
 export interface KindDefinition {
   /** u16 in the record header; reserved ranges per issue (see docs). 1..255. */
@@ -110,6 +128,8 @@ export interface KindDefinition {
   /** The kind's own fields, after the common header. */
   readonly fields: readonly SchemaField[];
   readonly flags: readonly KindFlagSpec[];
+  /** Its Sigma log source, if it has one. */
+  readonly sigma?: SigmaSpec;
 }
 
 /** A kind with its layout computed and its field references resolved. */

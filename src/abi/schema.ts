@@ -65,6 +65,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     process: { role: 'exec', exe: 'filename', argv: 'args' },
     capture: { programs: ['handle_exec'], syscalls: ['execve', 'execveat'] },
     pathFields: ['filename'], color: 'green', counter: { key: 'execs', label: 'exec' },
+    sigma: { category: 'process_creation' },
     fields: [
       { name: 'argc', type: 'u32', view: 'uint', doc: 'argument count of the new program' },
       { name: 'args_size', type: 'u32', view: 'hidden', doc: 'bytes of args[] holding argv (NUL-separated)' },
@@ -96,6 +97,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     process: { role: 'exit', status: 'exit_status', start: 'start_ns' },
     capture: { programs: ['handle_exit'], syscalls: ['exit', 'exit_group', 'fatal signals'] },
     pathFields: [], color: 'gray', counter: null,
+    sigma: { category: 'process_termination' },
     fields: [
       { name: 'start_ns', type: 'u64', view: 'uint', doc: 'task start time, CLOCK_MONOTONIC ns' },
       { name: 'exit_status', type: 'u32', view: 'exit_status', doc: 'wait(2) status: code << 8 | signal' },
@@ -109,6 +111,8 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     // The readiness canary is an open by rg-capture itself, so opens are always attached.
     capture: { programs: ['handle_sys_exit'], syscalls: ['open', 'openat', 'openat2'], canaryField: 'path' },
     pathFields: ['path'], color: 'blue', counter: { key: 'opens', label: 'open' },
+    // Sysmon's FileCreate: a file created or overwritten. A read, or a failed open, changed nothing.
+    sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'path' } },
     fields: [
       { name: 'open_flags', type: 'u32', view: 'open_flags', doc: 'O_* flags' },
       { name: 'mode', type: 'u32', view: 'uint', doc: 'mode for O_CREAT/O_TMPFILE' },
@@ -127,6 +131,8 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['connect'] },
     pathFields: [], color: 'magenta', counter: { key: 'connects', label: 'connect' },
+    // Every connect, refused ones too: an attempt to reach a C2 port is evidence.
+    sigma: { category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true } },
     fields: [
       { name: 'fd', type: 's32', view: 'int', doc: 'socket fd' },
       { name: 'result', type: 's32', view: 'result', doc: '0 on success, -errno on failure (-EINPROGRESS for non-blocking)' },
