@@ -7,6 +7,7 @@
 import { eventValues } from '../abi/event-values.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { keysDependingOn } from '../abi/views.js';
+import { visible } from '../common/visible.js';
 import { type ByteOutput } from './byte-output.js';
 import { closeLine, NdjsonEncoder } from './ndjson.js';
 import { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
@@ -120,7 +121,9 @@ export class TextSink<P> implements EventSink<P> {
     this.out.reserve();
     const what = a.path ?? a.filename ?? (a.addr !== undefined ? `${String(a.addr)}:${String(a.port)}` : '');
     const sev = this.color ? `\x1b[1;31m${a.severity.toUpperCase()}\x1b[0m` : a.severity.toUpperCase();
-    this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${a.rule_id}: ${a.title}: pid=${a.process.pid} exe=${a.process.exe ?? 'unknown'} ${String(what)}\n`));
+    // Titles come from rule files (Sigma's from anywhere), the rest from the traced host: control characters are shown, never sent.
+    const line = `${a.rule_id}: ${a.title}: pid=${a.process.pid} exe=${a.process.exe ?? 'unknown'} ${String(what)}`;
+    this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${visible(line)}\n`));
   }
   rejected(r: RejectedRecord): void {
     this.out.reserve();

@@ -24,6 +24,8 @@ import { treeJson, treeText } from './tree.js';
 import { loadPublicKey } from '../common/keys.js';
 import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
 import { Progress } from './progress.js';
+import { checkJson, formatCheckText } from '../sigma/check.js';
+import { loadReplaySigmaRules } from './sigma/runner.js';
 
 interface MainOptions extends FilterOptions {
   json?: boolean;
@@ -33,6 +35,7 @@ interface MainOptions extends FilterOptions {
   detect?: boolean;
   withEvents?: boolean;
   rules?: string[];
+  sigma?: string[];
   alertPort?: string[];
   alertCidr?: string[];
   context?: boolean;
@@ -59,6 +62,7 @@ export function runSession(paths: string[], opts: MainOptions, sinkFor: (context
   if (inputs.length > 1 && inputs.includes('-')) throw new CliError('stdin (-) can only be replayed on its own', ExitCode.Usage);
   const filter = compileFilter(opts);
   const alerts = buildAlertEngine(opts);
+  for (const line of alerts?.sigma?.notLoadedLines() ?? []) stderr(line);
   // The table feeds context (printed output only), --pid/--tree, tree view and rules: --stats needs none of them.
   const withProcesses = needTable || (opts.context !== false && !opts.stats) || filter.active || alerts !== null;
   let session: ReplaySession;
@@ -79,6 +83,7 @@ export function runSession(paths: string[], opts: MainOptions, sinkFor: (context
   };
   replayInputs(inputs, session, totals, hooks);
   progress?.clear();
+  session.finish();
   return { session, stats: buildStats(totals, session.counts, session.schema), files: totals.files };
 }
 
@@ -130,6 +135,7 @@ function addRuleOptions(c: Command): Command {
     .option('--alerts', 'print only alerts (built-in detections plus --rules)')
     .option('--with-events', 'with --alerts: also print each alert\'s source event')
     .option('--rules <file>', 'TOML rule file (repeatable); see rules/*.toml', collect, [])
+    .option('--sigma <path>', 'Sigma rule file or directory (repeatable); see rules/sigma/ and rg-replay sigma-check', collect, [])
     .option('--alert-port <port>', 'alert on connects to this port (repeatable; replaces the default list)', collect, [])
     .option('--alert-cidr <cidr>', 'alert on connects into this network (repeatable)', collect, []);
 }
@@ -152,11 +158,13 @@ Commands:
   rg-replay tree FILE...       the process tree, with what each process did
   rg-replay audit FILE...      the file's schema against this build's, invalid records, loss, damage
   rg-replay verify FILE...     checksums, hash chain, totals, signature: was the file altered?
+  rg-replay sigma-check PATH   which Sigma rules load, and why the others do not
 
 Examples:
   rg-replay captures/demo.rgc --json                 every event as NDJSON, with process context
   rg-replay host.rgc --alerts                        only what the built-in detections flag
   rg-replay host.rgc --pid 4242 --tree --kind file_open
+  rg-replay host.rgc --sigma rules/sigma/ --alerts     SigmaHQ's Linux rules over the capture
   rg-replay segments/ --since 2026-11-25T08:00:00Z --until 10m
 
 Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported version,
@@ -190,6 +198,15 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
       const report = buildAudit(result.stats, result.files, opts.schema === 'manifest' ? 'manifest' : 'build');
       writeAllSync(1, Buffer.from(opts.json ? JSON.stringify(report) + '\n' : formatAuditText(report)));
       process.exitCode = auditExitCode(report, reportAndExit(result));
+    });
+
+  program.command('sigma-check')
+    .description('list every Sigma rule under the paths: loaded (and for which log source), or not loaded and why')
+    .argument('<paths...>', 'Sigma rule files or directories')
+    .option('--json', 'the list and a summary as JSON')
+    .action((paths: string[], opts: { json?: boolean }) => {
+      const set = loadReplaySigmaRules(paths);
+      writeAllSync(1, Buffer.from(opts.json ? JSON.stringify(checkJson(set.reports)) + '\n' : formatCheckText(set.reports)));
     });
 
   program.command('verify')

@@ -5,7 +5,6 @@
  * Shared by sequential replay and the timestamp merge of several captures.
  */
 import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
-import { recordTsNs } from '../abi/header-access.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type EventSink } from '../output/sinks.js';
@@ -13,7 +12,6 @@ import { WallClock } from '../output/wall-clock.js';
 import { boundToMonotonic, type EventFilter } from './filters.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
 import { type AlertEngine } from './rules/alerts.js';
-import { eventFacts } from './rules/facts.js';
 
 export interface SessionOptions {
   readonly sink: EventSink<ProcessNode>;
@@ -36,6 +34,8 @@ export interface SessionOptions {
 export interface InputContext {
   readonly host: string;
   readonly clock: WallClock | null;
+  /** uid -> user name from the manifest (Sigma's User); empty for captures that predate it. */
+  readonly users: ReadonlyMap<number, string>;
   readonly sinceMono: bigint | null;
   readonly untilMono: bigint | null;
 }
@@ -60,6 +60,7 @@ export class ReplaySession {
   /** The context for an input, from its manifest (null when the manifest was unreadable). */
   contextFor(path: string, manifest: Manifest | null): InputContext {
     const clock = manifest ? new WallClock(manifest.clock.realtime_ns, manifest.clock.monotonic_ns) : null;
+    const users = new Map(manifest?.host.users ?? []);
     // Processes are keyed by boot: pids of two boots (or hosts) never share a table entry.
     const host = manifest?.host.boot_id && manifest.host.boot_id !== 'unknown' ? manifest.host.boot_id : `file:${path}`;
     if (!this.clocks.has(host)) this.clocks.set(host, clock);
@@ -68,9 +69,9 @@ export class ReplaySession {
     const f = this.options.filter;
     if (offset === null && (f.since?.kind === 'wall' || f.until?.kind === 'wall')) {
       // No clock (before the manifest, or a damaged one): a wall-clock bound cannot be checked, so nothing passes it.
-      return { host, clock, sinceMono: NEVER, untilMono: null };
+      return { host, clock, users, sinceMono: NEVER, untilMono: null };
     }
-    return { host, clock, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start) };
+    return { host, clock, users, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start) };
   }
 
   clockForHost = (host: string): WallClock | null => this.clocks.get(host) ?? null;
@@ -89,11 +90,16 @@ export class ReplaySession {
       o.sink.event(code, raw, offset, node);
       return;
     }
-    const facts = eventFacts(code, raw, offset, node, this.schema);
-    const time = ctx.clock !== null ? ctx.clock.format(recordTsNs(raw, offset)) : null;
-    const alerts = o.alerts.evaluate(facts, time);
+    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx);
     if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) o.sink.event(code, raw, offset, node);
     for (const a of alerts) o.sink.alert(a);
+    this.alertCount += alerts.length;
+  }
+
+  /** The end of input: alerts only decided now (Sigma correlation windows still open). */
+  finish(): void {
+    const alerts = this.options.alerts?.finish() ?? [];
+    for (const a of alerts) this.options.sink.alert(a);
     this.alertCount += alerts.length;
   }
 

@@ -3,6 +3,7 @@
  * each, and a summary by reason. Titles and paths come from rule files, so
  * control characters are shown escaped, never sent to the terminal.
  */
+import { visible } from '../common/visible.js';
 import { type RuleReport } from './load.js';
 import { type ProblemKind } from './problems.js';
 
@@ -12,14 +13,6 @@ const KIND_LABEL: Record<ProblemKind, string> = {
   invalid: 'invalid rule',
   file: 'unreadable file',
 };
-
-/** Control characters, bidirectional overrides and lone surrogates as visible escapes. */
-export function visible(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
 
 /** Where a report points: the file, and the document when the file has several. */
 export function reportPlace(r: RuleReport): string {

@@ -2,10 +2,19 @@
  * Runs rules over events and writes alerts: each its own NDJSON record (or
  * text line) right after its source event, carrying enough of the source to
  * read on its own: time, process, executable, and the path or address.
+ * Built-in detections, TOML rules and Sigma rules run here, and their
+ * alerts share one shape (Sigma's add the rule's level, status, tags,
+ * authors and file).
  */
+import { recordTsNs } from '../../abi/header-access.js';
+import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { type AlertLine } from '../../output/sinks.js';
-import { type Facts } from './model.js';
+import { type ProcessNode } from '../process-table.js';
+import { type SigmaRunner } from '../sigma/runner.js';
+import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
+import { RecordFacts } from './facts.js';
+import { type FactSource } from './model.js';
 
 export interface Alert extends AlertLine {
   readonly event_type: 'alert';
@@ -21,34 +30,72 @@ export interface Alert extends AlertLine {
 /** Facts copied into an alert so it reads on its own, when the source event has them. */
 const KEY_FACTS = ['path', 'open_flags', 'result', 'error', 'filename', 'argv', 'addr', 'port', 'family', 'parent.exe'];
 
+/** An alert of rule `ruleId` on the event `facts` describe. */
+export function alertFromFacts(ruleId: string, severity: string, title: string, facts: FactSource, time: string | null): Alert {
+  const alert: Record<string, unknown> = {
+    event_type: 'alert', rule_id: ruleId, severity, title, time,
+    source: { event_type: facts.get('event_type'), ts_ns: String(facts.get('ts_ns')), pid: facts.get('pid'), tid: facts.get('tid') },
+    process: {
+      pid: facts.get('pid'), ppid: facts.get('ppid'), uid: facts.get('uid'), comm: facts.get('comm'),
+      exe: facts.get('process.exe') ?? null, argv: facts.get('process.argv') ?? null,
+    },
+  };
+  for (const key of KEY_FACTS) {
+    const v = facts.get(key);
+    if (v !== undefined && v !== null) alert[key === 'parent.exe' ? 'parent_exe' : key] = v;
+  }
+  return alert as unknown as Alert;
+}
+
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
+
 export class AlertEngine {
   readonly countsByRule = new Map<string, number>();
-  constructor(private readonly rules: readonly CompiledRule[]) {}
+  private readonly facts: RecordFacts;
 
-  get empty(): boolean {
-    return this.rules.length === 0;
+  constructor(private readonly rules: readonly CompiledRule[], readonly sigma: SigmaRunner | null = null, readonly schema: Schema = BUILD_SCHEMA) {
+    this.facts = new RecordFacts(schema);
   }
 
-  evaluate(facts: Facts, time: string | null): Alert[] {
+  get empty(): boolean {
+    return this.rules.length === 0 && (this.sigma === null || this.sigma.ruleCount === 0);
+  }
+
+  /** Alerts of the built-in and TOML rules on one event's facts. */
+  evaluate(facts: FactSource, time: string | null): Alert[] {
     const type = facts.get('event_type') as string;
     const out: Alert[] = [];
     for (const r of this.rules) {
       if (!r.appliesTo(type) || !r.test(facts)) continue;
-      this.countsByRule.set(r.rule.id, (this.countsByRule.get(r.rule.id) ?? 0) + 1);
-      const alert: Record<string, unknown> = {
-        event_type: 'alert', rule_id: r.rule.id, severity: r.rule.severity, title: r.rule.title, time,
-        source: { event_type: type, ts_ns: String(facts.get('ts_ns')), pid: facts.get('pid'), tid: facts.get('tid') },
-        process: {
-          pid: facts.get('pid'), ppid: facts.get('ppid'), uid: facts.get('uid'), comm: facts.get('comm'),
-          exe: facts.get('process.exe') ?? null, argv: facts.get('process.argv') ?? null,
-        },
-      };
-      for (const key of KEY_FACTS) {
-        const v = facts.get(key);
-        if (v !== undefined && v !== null) alert[key === 'parent.exe' ? 'parent_exe' : key] = v;
-      }
-      out.push(alert as unknown as Alert);
+      out.push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time)));
     }
     return out;
+  }
+
+  /** Alerts of every rule on one record (usually none: nothing is decoded unless a rule gets that far). */
+  evaluateRecord(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource): readonly Alert[] {
+    const facts = this.facts.reset(kindId, bytes, at, node);
+    let own: Alert[] | null = null;
+    const type = this.schema.byId[kindId]!.eventType;
+    for (const r of this.rules) {
+      if (!r.appliesTo(type) || !r.test(facts)) continue;
+      const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
+      (own ??= []).push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time)));
+    }
+    if (this.sigma === null) return own ?? NO_ALERTS;
+    const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts);
+    if (sigma.length === 0) return own ?? NO_ALERTS;
+    for (const a of sigma) this.count(a);
+    return own === null ? sigma : [...own, ...sigma];
+  }
+
+  /** Alerts decided at the end of input (Sigma correlation windows still open). */
+  finish(): Alert[] {
+    return this.sigma === null ? [] : this.sigma.finish().map((a) => this.count(a));
+  }
+
+  private count(a: Alert): Alert {
+    this.countsByRule.set(a.rule_id, (this.countsByRule.get(a.rule_id) ?? 0) + 1);
+    return a;
   }
 }

@@ -5,9 +5,9 @@
  * positive condition: unknown is not guessed.
  */
 import { BlockList, isIP } from 'node:net';
-import { type Condition, type Facts, type Match, type Rule } from './model.js';
+import { type Condition, type FactSource, type Match, type Rule } from './model.js';
 
-export type FactPredicate = (facts: Facts) => boolean;
+export type FactPredicate = (facts: FactSource) => boolean;
 
 export interface CompiledRule {
   readonly rule: Rule;
@@ -22,13 +22,21 @@ export function compileRule(rule: Rule): CompiledRule {
   return {
     rule,
     appliesTo: events.size === 0 ? () => true : (t) => events.has(t),
-    test: alternatives.length === 0 ? all : (f) => all(f) && alternatives.some((alt) => alt(f)),
+    test: alternatives.length === 0 ? all : (f) => {
+      if (!all(f)) return false;
+      for (let i = 0; i < alternatives.length; i++) if (alternatives[i](f)) return true;
+      return false;
+    },
   };
 }
 
+// Rules run on every event: the predicates below allocate nothing per call (no closures, no arrays for scalars).
 function compileMatch(match: Match): FactPredicate {
   const checks = Object.entries(match).map(([field, cond]) => compileCondition(field, cond));
-  return (facts) => checks.every((check) => check(facts));
+  return (facts) => {
+    for (let i = 0; i < checks.length; i++) if (!checks[i](facts)) return false;
+    return true;
+  };
 }
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -40,9 +48,9 @@ type ValueTest = (v: Value) => boolean;
 const OPERATORS: Record<string, (arg: unknown) => ValueTest> = {
   equals: (arg) => { const xs = list(arg as Value | Value[]); return (v) => xs.includes(v); },
   one_of: (arg) => { const xs = list(arg as Value[]); return (v) => xs.includes(v); },
-  prefix: (arg) => { const xs = list(arg as string | string[]); return (v) => typeof v === 'string' && xs.some((p) => v.startsWith(p)); },
-  suffix: (arg) => { const xs = list(arg as string | string[]); return (v) => typeof v === 'string' && xs.some((s) => v.endsWith(s)); },
-  contains: (arg) => { const xs = list(arg as string | string[]); return (v) => typeof v === 'string' && xs.some((s) => v.includes(s)); },
+  prefix: (arg) => { const xs = list(arg as string | string[]); return (v) => { if (typeof v === 'string') for (const x of xs) if (v.startsWith(x)) return true; return false; }; },
+  suffix: (arg) => { const xs = list(arg as string | string[]); return (v) => { if (typeof v === 'string') for (const x of xs) if (v.endsWith(x)) return true; return false; }; },
+  contains: (arg) => { const xs = list(arg as string | string[]); return (v) => { if (typeof v === 'string') for (const x of xs) if (v.includes(x)) return true; return false; }; },
   cidr: (arg) => { const block = cidrBlock(list(arg as string | string[])); return (v) => typeof v === 'string' && inBlock(block, v); },
   gt: (arg) => (v) => typeof v === 'number' && v > (arg as number),
   gte: (arg) => (v) => typeof v === 'number' && v >= (arg as number),
@@ -63,10 +71,14 @@ function compileCondition(field: string, c: Condition): FactPredicate {
   return (facts) => {
     const value = facts.get(field);
     if (value === undefined || value === null) return tests.length === 0;
-    const values = Array.isArray(value) ? value : [value];
-    // Each positive test must hold for some element; no negated test may hold for any element.
-    for (const t of tests) if (!values.some(t)) return false;
-    for (const n of negated) if (values.some(n)) return false;
+    if (Array.isArray(value)) {
+      // Each positive test must hold for some element; no negated test may hold for any element.
+      for (const t of tests) if (!value.some(t)) return false;
+      for (const n of negated) if (value.some(n)) return false;
+      return true;
+    }
+    for (let i = 0; i < tests.length; i++) if (!tests[i](value)) return false;
+    for (let i = 0; i < negated.length; i++) if (negated[i](value)) return false;
     return true;
   };
 }

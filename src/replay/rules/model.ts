@@ -49,4 +49,7 @@ export interface Rule {
  * `write` (opened for writing), `process.exe`, `process.argv`, `process.known`,
  * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor).
  */
-export type Facts = Map<string, string | number | boolean | string[] | null>;
+export type FactValue = string | number | boolean | string[] | null;
+export type Facts = Map<string, FactValue>;
+/** What rules read facts from: a Map of them, or a record read on demand (facts.ts). */
+export interface FactSource { get(key: string): FactValue | undefined }

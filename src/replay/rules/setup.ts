@@ -6,11 +6,14 @@ import { builtinRules, DEFAULT_ALERT_PORTS } from './builtin.js';
 import { cidrBlock, compileRule } from './evaluate.js';
 import { loadRuleFile } from './load.js';
 import { type Rule } from './model.js';
+import { loadReplaySigmaRules, SigmaRunner } from '../sigma/runner.js';
 
 export interface RuleOptions {
   alerts?: boolean;
   detect?: boolean;
   rules?: string[];
+  /** Sigma rule files or directories (repeatable). */
+  sigma?: string[];
   alertPort?: string[];
   alertCidr?: string[];
 }
@@ -18,7 +21,8 @@ export interface RuleOptions {
 /** null when no detection was asked for. */
 export function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SCHEMA): AlertEngine | null {
   const files = (o.rules ?? []).map((path) => loadRuleFile(path, schema));
-  if (!o.alerts && !o.detect && files.length === 0) return null;
+  const sigma = (o.sigma ?? []).length > 0 ? new SigmaRunner(loadReplaySigmaRules(o.sigma!, schema), schema) : null;
+  if (!o.alerts && !o.detect && files.length === 0 && sigma === null) return null;
   let ports = [...DEFAULT_ALERT_PORTS];
   let cidrs: string[] = [];
   for (const f of files) {
@@ -42,5 +46,5 @@ export function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SCHEMA):
     if (ids.has(r.id)) throw new CliError(`rule id ${r.id} is defined twice (rule files and built-in detections share one namespace)`, ExitCode.Usage);
     ids.add(r.id);
   }
-  return new AlertEngine(rules.map(compileRule));
+  return new AlertEngine(rules.map(compileRule), sigma, schema);
 }
