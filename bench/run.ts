@@ -18,6 +18,7 @@ import { ensurePeerScap } from './peer-bench.js';
 import { ensureRealCapture, type RealCapture } from './real-capture.js';
 import { benchReplay, benchReplayMemory, type ReplayBenchResult, type ReplayMemoryResult } from './replay-bench.js';
 import { ensureSyntheticCapture } from './synthetic-capture.js';
+import { benchSigma, sigmaRow } from './sigma-bench.js';
 import { WORK } from './workloads.js';
 
 const RESULTS_JSON = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
@@ -87,9 +88,12 @@ const memory = large === null ? null : await section('replay memory (10M)', () =
 const lifecycle = await section('capture lifecycle (ready, sustained, CPU, stop)', () => benchCaptureLifecycle(runs));
 const overhead = await section('capture overhead (openat, fork/exec)', () => benchCaptureOverhead(runs));
 Object.assign(results, { replay, replay_memory: memory, capture_lifecycle: lifecycle, capture_overhead: overhead });
+const sigma = await section('sigma (--sigma rules/sigma --alerts vs --json)', () => benchSigma(real!, runs));
+results.sigma = sigma;
 
 addReplayRows(replay, memory);
 addCaptureRows(lifecycle, overhead);
+if (sigma !== null) rows.push(sigmaRow(sigma));
 
 function addReplayRows(r: ReplayBenchResult | null, mem: ReplayMemoryResult | null): void {
   const input = `${inputLabel}, ${M(real!.events)} events`;
