@@ -45,6 +45,9 @@ interface FieldScan {
   readonly rulesOf: readonly Int32Array[];
   /** Every rule with a literal on this field (all candidates when the field holds a list). */
   readonly anyRule: Int32Array;
+  /** The last text scanned and the rules its literals made candidates: consecutive events often share a value. */
+  lastText: string | null;
+  lastRules: Int32Array;
 }
 
 /** The rules of one category and their literal pre-filter. */
@@ -81,6 +84,8 @@ class CategoryRules {
       index: new LiteralIndex([...literals.keys()]),
       rulesOf: [...literals.values()].map((l) => Int32Array.from(l)),
       anyRule: Int32Array.from(rules),
+      lastText: null,
+      lastRules: new Int32Array(0),
     }));
   }
 
@@ -93,17 +98,30 @@ class CategoryRules {
     for (let k = 0; k < this.scans.length; k++) {
       const scan = this.scans[k];
       const text = c.lower(scan.slot);
+      if (text !== null && text === scan.lastText) {
+        const rs = scan.lastRules;
+        for (let i = 0; i < rs.length; i++) candidate[rs[i]] = g;
+        continue;
+      }
       let n = text === null ? (Array.isArray(c.raw(scan.slot)) ? -1 : 0) : scan.index.scan(text, found);
       if (n < 0) {
         // A list field, or more occurrences than the buffer holds: every rule with a literal here stays a candidate.
         const all = scan.anyRule;
         for (let i = 0; i < all.length; i++) candidate[all[i]] = g;
-        n = 0;
+        scan.lastText = null;
+        continue;
       }
+      let marked = 0;
       for (let j = 0; j < n; j++) {
         const rs = scan.rulesOf[found[j]];
-        for (let i = 0; i < rs.length; i++) candidate[rs[i]] = g;
+        for (let i = 0; i < rs.length; i++) {
+          candidate[rs[i]] = g;
+          MARKED[marked++ & MARKED_MASK] = rs[i];
+        }
       }
+      scan.lastText = text;
+      scan.lastRules = marked === 0 ? NONE : MARKED.slice(0, Math.min(marked, MARKED.length));
+      if (marked > MARKED.length) scan.lastText = null;
     }
     for (let k = 0; k < this.lengths.length; k++) {
       const { slot, minLength, rule } = this.lengths[k];
@@ -121,6 +139,10 @@ class CategoryRules {
 const NO_HITS: readonly SigmaHit[] = Object.freeze([]);
 /** Literal occurrences found in one field (scratch, reused for every scan). */
 const FOUND = new Int32Array(4096);
+/** Rules one scan made candidates (scratch; past its size the scan is not remembered). */
+const MARKED = new Int32Array(1024);
+const MARKED_MASK = 1023;
+const NONE = new Int32Array(0);
 
 export class SigmaEngine {
   private readonly byCategory = new Map<string, CategoryRules>();

@@ -53,6 +53,8 @@ export class FieldCursor {
   private readonly raws: (SigmaFieldValue | undefined)[];
   private readonly texts: (string | null)[];
   private readonly lowers: (string | null)[];
+  /** The text each `lowers` entry was made from (kept across events). */
+  private readonly lowerOf: (string | null)[];
 
   constructor(readonly names: readonly string[]) {
     this.loaded = new Int32Array(names.length);
@@ -60,6 +62,7 @@ export class FieldCursor {
     this.raws = new Array(names.length).fill(undefined);
     this.texts = new Array(names.length).fill(null);
     this.lowers = new Array(names.length).fill(null);
+    this.lowerOf = new Array(names.length).fill(null);
   }
 
   /** Points the cursor at the next event (cached values of the previous one are forgotten). */
@@ -88,7 +91,11 @@ export class FieldCursor {
   lower(slot: number): string | null {
     if (this.lowered[slot] !== this.generation) {
       const t = this.text(slot);
-      this.lowers[slot] = t === null ? null : t.toLowerCase();
+      // Consecutive events often share a value (a process's Image): lowercase it once for the run of them.
+      if (t !== this.lowerOf[slot] || t === null) {
+        this.lowers[slot] = t === null ? null : t.toLowerCase();
+        this.lowerOf[slot] = t;
+      }
       this.lowered[slot] = this.generation;
     }
     return this.lowers[slot];

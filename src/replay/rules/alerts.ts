@@ -52,6 +52,8 @@ const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 export class AlertEngine {
   readonly countsByRule = new Map<string, number>();
   private readonly facts: RecordFacts;
+  /** The rules that apply to each kind, worked out at its first record. */
+  private readonly rulesByKind: (readonly CompiledRule[] | undefined)[] = [];
 
   constructor(private readonly rules: readonly CompiledRule[], readonly sigma: SigmaRunner | null = null, readonly schema: Schema = BUILD_SCHEMA) {
     this.facts = new RecordFacts(schema);
@@ -76,9 +78,13 @@ export class AlertEngine {
   evaluateRecord(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource): readonly Alert[] {
     const facts = this.facts.reset(kindId, bytes, at, node);
     let own: Alert[] | null = null;
-    const type = this.schema.byId[kindId]!.eventType;
-    for (const r of this.rules) {
-      if (!r.appliesTo(type) || !r.test(facts)) continue;
+    let rules = this.rulesByKind[kindId];
+    if (rules === undefined) {
+      const type = this.schema.byId[kindId]!.eventType;
+      this.rulesByKind[kindId] = rules = this.rules.filter((r) => r.appliesTo(type));
+    }
+    for (const r of rules) {
+      if (!r.test(facts)) continue;
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
       (own ??= []).push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time)));
     }

@@ -1,6 +1,7 @@
 /** An event's facts for rules: its output fields plus its process, parent and ancestors. */
 import { cStringBytes, s32le, u16le, u32le } from '../../abi/bytes.js';
 import { eventValues } from '../../abi/event-values.js';
+import { recordFlags } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { bytesToText, opensForWrite } from '../../abi/values.js';
 import { type ProcessNode } from '../process-table.js';
@@ -32,7 +33,8 @@ export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: 
 }
 
 /** How to read one fact straight from a kind's records: a number, or text (decoded once per event). */
-type DirectFact = { readonly kind: 'u32' | 's32' | 'u16'; readonly offset: number } | { readonly kind: 'text'; readonly offset: number; readonly size: number } | { readonly kind: 'write'; readonly offset: number };
+type DirectFact = { readonly kind: 'u32' | 's32' | 'u16'; readonly offset: number } | { readonly kind: 'text'; readonly offset: number; readonly size: number }
+  | { readonly kind: 'write'; readonly offset: number } | { readonly kind: 'flag'; readonly bit: number };
 
 /** Per kind: the facts read without decoding the whole record (numbers and strings of its fields). */
 function directFacts(kind: KindLayout): Map<string, DirectFact> {
@@ -44,6 +46,7 @@ function directFacts(kind: KindLayout): Map<string, DirectFact> {
     if (view === 'string') out.set(key, { kind: 'text', offset: f.offset, size: f.size });
     else if ((view === 'uint' || view === 'int' || view === 'result') && (f.type === 'u32' || f.type === 's32' || f.type === 'u16')) out.set(key, { kind: f.type, offset: f.offset });
   });
+  for (const flag of kind.flags) out.set(flag.outputName, { kind: 'flag', bit: flag.bit });
   return out;
 }
 
@@ -94,6 +97,7 @@ export class RecordFacts implements FactSource {
         case 'u32': return u32le(b, at + d.offset);
         case 's32': return s32le(b, at + d.offset);
         case 'u16': return u16le(b, at + d.offset);
+        case 'flag': return (recordFlags(b, at) & d.bit) !== 0;
         case 'text': {
           let t = this.texts.get(key);
           if (t === undefined) this.texts.set(key, (t = bytesToText(cStringBytes(b, at + d.offset, d.size))));
