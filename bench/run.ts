@@ -19,6 +19,7 @@ import { ensureRealCapture, type RealCapture } from './real-capture.js';
 import { benchReplay, benchReplayMemory, type ReplayBenchResult, type ReplayMemoryResult } from './replay-bench.js';
 import { ensureSyntheticCapture } from './synthetic-capture.js';
 import { benchSigma, sigmaRow } from './sigma-bench.js';
+import { benchMerge, mergeRows } from './merge-bench.js';
 import { WORK } from './workloads.js';
 
 const RESULTS_JSON = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
@@ -94,6 +95,11 @@ results.sigma = sigma;
 addReplayRows(replay, memory);
 addCaptureRows(lifecycle, overhead);
 if (sigma !== null) rows.push(sigmaRow(sigma));
+
+// Merged replay at fleet scale (issue 11): its own inputs and rows, see merge-bench.ts.
+const merge = await section('merged replay (5 x 1M, 10 x 1M, 100 small)', () => benchMerge(memoryRuns));
+results.merged_replay = merge;
+if (merge !== null) rows.push(...mergeRows(merge));
 
 function addReplayRows(r: ReplayBenchResult | null, mem: ReplayMemoryResult | null): void {
   const input = `${inputLabel}, ${M(real!.events)} events`;
