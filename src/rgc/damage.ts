@@ -4,7 +4,8 @@ export type DamageKind =
   | 'bad_frame_header'    // a frame header failed its check or declared impossible sizes
   | 'bad_data_frame'      // a data frame failed to decompress or its checksum/size did not match
   | 'frame_gap'           // sequence numbers skipped: frames are missing
-  | 'duplicate_frame'     // a sequence number seen before (or going backwards): skipped, not replayed twice
+  | 'duplicate_frame'     // a sequence number seen before: skipped, not replayed twice
+  | 'reordered_frame'     // a frame that was missing (a gap) turns up later: out of order, replayed
   | 'bad_record_length'   // a record length inside a verified frame ran past the frame
   | 'bad_meta'            // a stats or end record was unreadable
   | 'unexpected_frame'    // a zstd frame without our header, or a second manifest

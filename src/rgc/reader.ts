@@ -59,6 +59,13 @@ export interface ReadSummary {
 }
 
 const MAX_PUSH_SLICE = 1 << 20;
+/**
+ * Gaps in the frame sequence remembered, so that a missing frame turning up
+ * later is told from a duplicate (its records are replayed). Bounded: a
+ * hostile file can skip numbers at every frame; past this many open gaps the
+ * oldest are forgotten, and a frame from one of them is reported as a duplicate.
+ */
+const MAX_OPEN_GAPS = 1024;
 /** First size of the input buffer; it grows (bounded by the format's limits) to what the file's frames need. */
 const INITIAL_BUFFER = 64 << 10;
 
@@ -80,6 +87,8 @@ export class RgcReader {
   private garbageStart = -1;
   private afterEndStart = -1;
   private expectedSeq = 0;
+  /** Sequence numbers skipped so far and not seen since, as [first, last] ranges, oldest first. */
+  private readonly gaps: [number, number][] = [];
   private framesRead = 0;
   private damageCount = 0;
   private endSeen = false;
@@ -293,8 +302,9 @@ export class RgcReader {
     const data = this.buf.subarray(this.start, this.start + h.compressedSize);
     const dataOffset = this.base;
     this.pendingFrame = null;
-    if (h.seq < this.expectedSeq) {
-      this.report({ kind: 'duplicate_frame', offset: h.offset, length: dataOffset + h.compressedSize - h.offset, seq: h.seq, detail: `frame ${h.seq} after frame ${this.expectedSeq - 1}: skipped` });
+    const late = h.seq < this.expectedSeq;
+    if (late && !this.fillGap(h.seq)) {
+      this.report({ kind: 'duplicate_frame', offset: h.offset, length: dataOffset + h.compressedSize - h.offset, seq: h.seq, detail: `frame ${h.seq} after frame ${this.expectedSeq - 1}: seen before, skipped` });
       this.consume(h.compressedSize);
       return true;
     }
@@ -307,14 +317,32 @@ export class RgcReader {
       this.consume(h.compressedSize);
       return true;
     }
-    if (h.seq > this.expectedSeq) {
-      const missing = h.seq - this.expectedSeq;
-      this.report({ kind: 'frame_gap', offset: h.offset, length: 0, seq: this.expectedSeq, detail: `${missing} frame(s) missing: ${this.expectedSeq}..${h.seq - 1}` });
+    if (late) {
+      this.report({ kind: 'reordered_frame', offset: h.offset, length: dataOffset + h.compressedSize - h.offset, seq: h.seq, detail: `frame ${h.seq} after frame ${this.expectedSeq - 1}: out of order, replayed here` });
+    } else {
+      if (h.seq > this.expectedSeq) {
+        const missing = h.seq - this.expectedSeq;
+        this.report({ kind: 'frame_gap', offset: h.offset, length: 0, seq: this.expectedSeq, detail: `${missing} frame(s) missing: ${this.expectedSeq}..${h.seq - 1}` });
+        this.gaps.push([this.expectedSeq, h.seq - 1]);
+        if (this.gaps.length > MAX_OPEN_GAPS) this.gaps.shift();
+      }
+      this.expectedSeq = h.seq + 1;
     }
-    this.expectedSeq = h.seq + 1;
     this.framesRead++;
     this.consume(h.compressedSize);
     if (this.handler.frame?.(h, result.raw) === false) this.paused = true;
+    return true;
+  }
+
+  /** True (and `seq` no longer missing) when `seq` was skipped by a gap: the frame is late, not a duplicate. */
+  private fillGap(seq: number): boolean {
+    const i = this.gaps.findIndex(([first, last]) => seq >= first && seq <= last);
+    if (i < 0) return false;
+    const [first, last] = this.gaps[i];
+    const rest: [number, number][] = [];
+    if (first < seq) rest.push([first, seq - 1]);
+    if (seq < last) rest.push([seq + 1, last]);
+    this.gaps.splice(i, 1, ...rest);
     return true;
   }
 

@@ -93,6 +93,16 @@ describe('damaged captures', () => {
     expect(out.damage.map((d) => [d.kind, d.seq])).toEqual([['duplicate_frame', 1]]);
   });
 
+  it('a frame moved later in the file is reported as reordered and its records replayed, not dropped', () => {
+    const frame1 = file.subarray(frames[1].offset, data[1].offset + data[1].length);
+    const moved = Buffer.concat([file.subarray(0, frames[1].offset), file.subarray(frames[2].offset, frames[4].offset), frame1, file.subarray(frames[4].offset)]);
+    const out = read(moved);
+    expect([...out.records].sort()).toEqual([...all.records].sort());
+    expect(out.records.slice(0, perFrame[0])).toEqual(all.records.slice(0, perFrame[0]));
+    expect(out.damage.map((d) => [d.kind, d.seq])).toEqual([['frame_gap', 1], ['reordered_frame', 1]]);
+    expect(out.damage[1].detail).toMatch(/frame 1 after frame 3: out of order, replayed here/);
+  });
+
   it('bytes appended after the end record are reported', () => {
     const out = read(Buffer.concat([file, Buffer.from('trailing junk')]));
     expect(out.records).toEqual(all.records);
