@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GOLDEN_RUNS, goldenArgs, goldenPath, REPO_ROOT, REPLAY_BIN, runReplayCli } from '../support/golden.js';
+import { type ExitGolden, exitGoldenOf, exitGoldenPath, GOLDEN_RUNS, goldenArgs, goldenPath, REPO_ROOT, REPLAY_BIN, runReplayCli } from '../support/golden.js';
+import { syntheticFixtures } from '../support/fixture-set.js';
 
 const captures = readdirSync(`${REPO_ROOT}captures`).filter((n) => n.endsWith('.rgc')).sort();
 
@@ -11,16 +12,24 @@ describe('golden replay output (regenerate only with `npm run gen:fixtures`)', (
   });
 
   for (const capture of captures) {
+    const exits = JSON.parse(readFileSync(`${REPO_ROOT}${exitGoldenPath(capture)}`, 'utf8')) as ExitGolden;
     for (const run of GOLDEN_RUNS) {
-      it(`${capture} ${run.args.join(' ')} matches ${goldenPath(capture, run.suffix)} byte for byte`, () => {
+      it(`${capture} ${run.args.join(' ')} matches ${goldenPath(capture, run.suffix)} byte for byte, and its exit status and stderr`, () => {
         const expected = readFileSync(`${REPO_ROOT}${goldenPath(capture, run.suffix)}`);
         const first = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
         const second = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
         expect(first.stdout.equals(expected)).toBe(true);
         expect(second.stdout.equals(first.stdout)).toBe(true);
+        expect(exitGoldenOf(first)).toEqual(exits[run.suffix]);
       });
     }
   }
+
+  it('ships the synthetic captures their generator writes, byte for byte (test/support/fixture-set.ts)', () => {
+    const fixtures = syntheticFixtures();
+    expect(fixtures.map((f) => `${f.name}.rgc`)).toEqual(captures.filter((c) => c.startsWith('synthetic-')));
+    for (const f of fixtures) expect(Buffer.from(f.bytes).equals(readFileSync(`${REPO_ROOT}captures/${f.name}.rgc`)), f.name).toBe(true);
+  });
 
   it('replays the same bytes from stdin as from the file', () => {
     const file = `${REPO_ROOT}captures/synthetic-all-kinds.rgc`;

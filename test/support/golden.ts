@@ -25,6 +25,17 @@ export function goldenPath(capture: string, suffix: string): string {
   return `test/golden/${capture.replace(/\.rgc$/, '')}.${suffix}`;
 }
 
+/** Per capture, the exit status and stderr lines of every golden run, keyed by its suffix (`<capture>.exit.json`). */
+export type ExitGolden = Record<string, { status: number | null; stderr: string[] }>;
+
+export function exitGoldenPath(capture: string): string {
+  return goldenPath(capture, 'exit.json');
+}
+
+export function exitGoldenOf(run: CliRun): ExitGolden[string] {
+  return { status: run.status, stderr: run.stderr.split('\n').filter((l) => l !== '') };
+}
+
 export interface CliRun { stdout: Buffer; stderr: string; status: number | null }
 
 export function runReplayCli(args: string[], input?: Uint8Array): CliRun {

@@ -4,7 +4,7 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { syntheticFixtures } from './fixture-set.js';
-import { GOLDEN_RUNS, goldenArgs, goldenPath, runReplayCli } from './golden.js';
+import { type ExitGolden, exitGoldenOf, exitGoldenPath, GOLDEN_RUNS, goldenArgs, goldenPath, runReplayCli } from './golden.js';
 
 const root = new URL('../../../', import.meta.url);
 for (const f of syntheticFixtures()) {
@@ -12,9 +12,12 @@ for (const f of syntheticFixtures()) {
   process.stderr.write(`wrote captures/${f.name}.rgc (${f.bytes.length} bytes)\n`);
 }
 for (const capture of readdirSync(new URL('captures/', root)).filter((n) => n.endsWith('.rgc'))) {
+  const exits: ExitGolden = {};
   for (const run of GOLDEN_RUNS) {
-    const { stdout } = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
-    writeFileSync(new URL(goldenPath(capture, run.suffix), root), stdout);
+    const result = runReplayCli(goldenArgs(`captures/${capture}`, run.args));
+    writeFileSync(new URL(goldenPath(capture, run.suffix), root), result.stdout);
+    exits[run.suffix] = exitGoldenOf(result);
   }
+  writeFileSync(new URL(exitGoldenPath(capture), root), `${JSON.stringify(exits, null, 2)}\n`);
   process.stderr.write(`wrote golden files for ${capture}\n`);
 }
