@@ -26,11 +26,10 @@ import { type ReplaySession } from './session.js';
 const WORD = 4294967296;
 /**
  * Read size of merged inputs: one buffer for all (reads are synchronous). Each
- * push is copied into the input's reader, whose buffer grows to a frame plus
- * a push: small pushes keep a hundred open inputs small (256 KiB: 232 MB
- * peak for 100 inputs; 64 KiB: see bench/merge-bench.ts).
+ * push is copied into the input's reader, whose buffer grows to a compressed
+ * frame plus a push: small pushes keep a hundred open inputs small.
  */
-const MERGE_CHUNK = 64 << 10;
+const MERGE_CHUNK = 32 << 10;
 
 /** Replays the inputs (each a capture: its segment paths in order) merged by wall-clock time. */
 export function replayMerged(chains: readonly (readonly string[])[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {

@@ -67,7 +67,7 @@ const MAX_PUSH_SLICE = 1 << 20;
  */
 const MAX_OPEN_GAPS = 1024;
 /** First size of the input buffer; it grows (bounded by the format's limits) to what the file's frames need. */
-const INITIAL_BUFFER = 64 << 10;
+const INITIAL_BUFFER = 16 << 10;
 
 export interface ReaderOptions {
   /** Share one decompressor between readers used one after the other (its buffer grows to the largest frame). */

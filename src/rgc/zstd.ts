@@ -31,9 +31,6 @@ export class FrameCompressor {
 
 export type DecompressResult = { ok: true; raw: Uint8Array } | { ok: false; reason: string };
 
-/** The output buffer grows in steps of this many bytes. */
-const GROWTH_STEP = 64 << 10;
-
 export class FrameDecompressor {
   private readonly dctx = new zstd.DCtx();
   /** Grown to the largest frame seen (bounded by maxOutput): a reader of small frames stays small. */
@@ -59,9 +56,9 @@ export class FrameDecompressor {
     if (declared !== expectedRaw) return { ok: false, reason: `zstd frame holds ${String(declared)} bytes, header says ${expectedRaw}` };
     // One extra byte of room: a frame that decompresses to more than it claims fails here instead of fitting.
     const want = Math.min(this.maxOutput, expectedRaw + 1);
-    // Rounded up, not doubled: frames cluster just above the writer's target size, and a doubling
-    // would give each open input of a merge twice the room its frames need.
-    if (this.out.length < want) this.out = new Uint8Array(Math.min(this.maxOutput, Math.ceil(want / GROWTH_STEP) * GROWTH_STEP));
+    // To the size asked, not doubled: frames cluster just above the writer's target size, and each
+    // open input of a merge holds one (a doubling gave each twice the room its frames need).
+    if (this.out.length < want) this.out = new Uint8Array(want);
     const room = this.out.subarray(0, want);
     let got: number;
     try {
