@@ -4,7 +4,8 @@ import { classifyRecord, DispatchCounts, InvalidReason, reasonOfCode } from '../
 import { decodeRecord } from '../../src/abi/decode.js';
 import { encodeFileFilterConfig, encodeRecord } from '../../src/abi/encode.js';
 import { EventKind, EVENT_SCHEMA_VERSION, FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN } from '../../src/abi/constants.js';
-import { FILE_FILTER_CONFIG, HEADER_SIZE, KIND_BY_ID, KINDS } from '../../src/abi/schema.js';
+import { BUILD_SCHEMA, extendSchema, FILE_FILTER_CONFIG, HEADER_SIZE, KIND_BY_ID, KINDS } from '../../src/abi/schema.js';
+import { arbitraryRecord } from '../support/arbitrary.js';
 import { invalidRecords } from '../support/fixture-set.js';
 
 const reasonOf = (bytes: Uint8Array) => {
@@ -48,6 +49,40 @@ describe('dispatcher', () => {
         expect(Object.values(InvalidReason)).toContain(reasonOfCode(code));
       }
     }));
+  });
+
+  // Random bytes never form a valid record: these are valid records of every kind, from the schema.
+  it('accepts every valid record of every kind, decodes each field as written, and rejects it once its header or length lies', () => {
+    const extended = extendSchema(BUILD_SCHEMA, [{
+      id: 42, name: 'test_extra', eventType: 'test_extra', cliName: 'extra', process: { role: 'activity' },
+      capture: { programs: ['handle_extra'], syscalls: [] }, pathFields: [], color: 'white', counter: null,
+      fields: [{ name: 'value', type: 'u64', view: 'uint', doc: '' }, { name: 'name', type: 'char', count: 24, view: 'string', doc: '' }], flags: [],
+    }]);
+    for (const schema of [BUILD_SCHEMA, extended]) {
+      fc.assert(fc.property(arbitraryRecord({ schema }), fc.integer({ min: 1, max: 255 }), ({ kind, fields }, otherId) => {
+        const bytes = encodeRecord(kind.id, fields, schema);
+        const classify = (b: Uint8Array) => classifyRecord(b, 0, b.length, schema);
+        expect(classify(bytes)).toBe(kind.id);
+        const decoded = decodeRecord(bytes, 0, kind.id, schema).fields;
+        for (const [name, value] of Object.entries(fields)) {
+          if (value instanceof Uint8Array) expect(Buffer.from(decoded[name] as Uint8Array).subarray(0, value.length).equals(value), name).toBe(true);
+          else expect(decoded[name] === value || decoded[name] === BigInt(value as number), name).toBe(true);
+        }
+        expect(reasonOfCode(classify(bytes.subarray(0, bytes.length - 1)))).toBe(InvalidReason.LengthMismatch);
+        const longer = new Uint8Array(bytes.length + 1);
+        longer.set(bytes);
+        expect(reasonOfCode(classify(longer))).toBe(InvalidReason.LengthMismatch);
+        const other = bytes.slice();
+        new DataView(other.buffer).setUint16(2, otherId, true);
+        const otherKind = schema.byId[otherId];
+        const expected = otherKind === undefined ? InvalidReason.UnknownKind : otherKind.layout.size !== bytes.length ? InvalidReason.SizeMismatch : otherId;
+        const got = classify(other);
+        expect(got > 0 ? got : reasonOfCode(got)).toBe(expected);
+        const newer = bytes.slice();
+        new DataView(newer.buffer).setUint16(0, schema.version + 1, true);
+        expect(reasonOfCode(classify(newer))).toBe(InvalidReason.VersionMismatch);
+      }), { numRuns: 300 });
+    }
   });
 
   it('counts rejections by reason and by the kind the header claimed', () => {

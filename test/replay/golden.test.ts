@@ -51,3 +51,14 @@ describe('golden replay output (regenerate only with `npm run gen:fixtures`)', (
     expect(out.equals(readFileSync(`${REPO_ROOT}test/golden/synthetic-all-kinds.ndjson`))).toBe(true);
   });
 });
+
+describe('the README', () => {
+  it('shows a real NDJSON line of the shipped demo capture', () => {
+    const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
+    const example = /An NDJSON line:\n\n```json\n(.*)\n```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const lines = readFileSync(`${REPO_ROOT}test/golden/demo.ndjson`, 'utf8').split('\n');
+    expect(lines).toContain(example);
+    expect(runReplayCli(['captures/demo.rgc', '--json']).stdout.toString().split('\n')).toContain(example);
+  });
+});

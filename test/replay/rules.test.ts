@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyRecord } from '../../src/abi/dispatch.js';
-import { AF_INET } from '../../src/abi/constants.js';
+import { AF_INET, AF_INET6 } from '../../src/abi/constants.js';
 import { ProcessTable } from '../../src/replay/process-table.js';
 import { AlertEngine } from '../../src/replay/rules/alerts.js';
 import { builtinRules, DEFAULT_ALERT_PORTS } from '../../src/replay/rules/builtin.js';
@@ -105,6 +105,58 @@ match = { path = { prefix = ["/root/.ssh/", "/home/"], not_suffix = ".pub" }, co
       openRecord({ ...web, pid: 11, ppid: 10, comm: 'ssh' }, '/root/.ssh/id_rsa', 0, 3),
     ];
     expect(alertsFor(recs, engine)).toEqual(['a', 'b']);
+  });
+
+  // Each operator and its not_* form, one rule each: every rule fires on exactly the events listed for it.
+  it('tests every operator and its not_* form from a rule file', () => {
+    const rule = (id: string, event: string, match: string) => `[[rules]]\nid = "${id}"\ntitle = "${id}"\nevent = "${event}"\nmatch = ${match}\n`;
+    const path = writeRules('operators.toml', [
+      rule('equals', 'file_open', '{ path = { equals = "/etc/shadow" } }'),
+      rule('not_equals', 'file_open', '{ path = { prefix = "/etc/", not_equals = "/etc/shadow" } }'),
+      rule('prefix', 'file_open', '{ path = { prefix = ["/tmp/", "/dev/shm/"] } }'),
+      rule('not_prefix', 'file_open', '{ path = { not_prefix = ["/tmp/", "/etc/"] } }'),
+      rule('suffix', 'file_open', '{ path = { suffix = ".key" } }'),
+      rule('not_suffix', 'file_open', '{ path = { prefix = "/tmp/", not_suffix = ".key" } }'),
+      rule('contains', 'file_open', '{ path = { contains = "/.ssh/" } }'),
+      rule('not_contains', 'file_open', '{ path = { prefix = "/home/", not_contains = "/.ssh/" } }'),
+      rule('one_of', 'file_open', '{ uid = { one_of = [0, 33] } }'),
+      rule('not_one_of', 'file_open', '{ comm = { not_one_of = ["sh", "bash", "cat"] } }'),
+      rule('cidr', 'net_connect', '{ addr = { cidr = ["10.0.0.0/8", "2001:db8::/32"] } }'),
+      rule('not_cidr', 'net_connect', '{ addr = { not_cidr = "10.0.0.0/8" } }'),
+      rule('gt', 'net_connect', '{ port = { gt = 1024 } }'),
+      rule('gte', 'net_connect', '{ port = { gte = 8080 } }'),
+      rule('lt', 'net_connect', '{ port = { lt = 80 } }'),
+      rule('lte', 'net_connect', '{ port = { lte = 80 } }'),
+    ].join(''));
+    const engine = new AlertEngine(loadRuleFile(path).rules.map(compileRule));
+    const user: Identity = { ...id, uid: 1000, comm: 'sh' };
+    const open = (path: string, who: Identity = user) => openRecord(who, path, 0, 3);
+    const connect = (addr: number[], port: number, family = AF_INET) => connectRecord(user, family, addr, port, 0);
+    const cases: [Uint8Array, string[]][] = [
+      [open('/etc/shadow'), ['equals']],
+      [open('/etc/passwd'), ['not_equals']],
+      [open('/tmp/x'), ['prefix', 'not_suffix']],
+      [open('/tmp/server.key'), ['prefix', 'suffix']],
+      [open('/home/u/notes'), ['not_prefix', 'not_contains']],
+      [open('/home/u/.ssh/id_rsa'), ['not_prefix', 'contains']],
+      [open('/tmp/y', { ...user, uid: 33 }), ['prefix', 'not_suffix', 'one_of']],
+      [open('/tmp/z', { ...user, comm: 'python3' }), ['prefix', 'not_suffix', 'not_one_of']],
+      [connect([10, 1, 2, 3], 80), ['cidr', 'lte']],
+      [connect([192, 0, 2, 1], 79), ['not_cidr', 'lt', 'lte']],
+      [connect([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 8080, AF_INET6), ['cidr', 'not_cidr', 'gt', 'gte']],
+      [connect([10, 9, 9, 9], 1025), ['cidr', 'gt']],
+    ];
+    for (const [record, expected] of cases) {
+      const kind = classifyRecord(record, 0, record.length);
+      const fired = engine.evaluate(eventFacts(kind, record, 0, null), null).map((a) => a.rule_id);
+      expect(fired.sort(), JSON.stringify(eventFacts(kind, record, 0, null).get('path') ?? eventFacts(kind, record, 0, null).get('addr'))).toEqual([...expected].sort());
+    }
+    // Every rule of the file fired somewhere, and stayed quiet somewhere.
+    const ids = loadRuleFile(path).rules.map((r) => r.id);
+    for (const ruleId of ids) {
+      expect(cases.some(([, e]) => e.includes(ruleId)), `${ruleId} fires`).toBe(true);
+      expect(cases.some(([, e]) => !e.includes(ruleId)), `${ruleId} is quiet`).toBe(true);
+    }
   });
 
   it('refuses bad rule files with one clear line naming the rule', () => {

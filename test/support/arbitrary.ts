@@ -1,7 +1,7 @@
 /** fast-check generators for records of any kind, from the schema (not from hand-written field lists). */
 import fc from 'fast-check';
 import { type FieldInput } from '../../src/abi/encode.js';
-import { HEADER, KINDS, type KindLayout } from '../../src/abi/schema.js';
+import { BUILD_SCHEMA, HEADER, type KindLayout, type Schema } from '../../src/abi/schema.js';
 import { type FieldLayout } from '../../src/abi/layout.js';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -25,14 +25,16 @@ export interface ArbitraryRecord {
   fields: Record<string, FieldInput>;
 }
 
-/** A valid record of any kind: the header's version, kind and size are the kind's own. */
-export function arbitraryRecord(opts: { safeU64?: boolean } = {}): fc.Arbitrary<ArbitraryRecord> {
-  return fc.constantFrom(...KINDS).chain((kind) => {
+/** A valid record of any kind of `schema` (default: this build's): the header's version, kind and size are the kind's own. */
+export function arbitraryRecord(opts: { safeU64?: boolean; schema?: Schema } = {}): fc.Arbitrary<ArbitraryRecord> {
+  return fc.constantFrom(...(opts.schema ?? BUILD_SCHEMA).kinds).chain((kind) => {
     const settable = kind.layout.fields.filter((f) => !['version', 'kind', 'size'].includes(f.name));
+    // A size field (of an argv) stays within its buffer, so the argv is meaningful.
+    const sizeOf = new Map(kind.schemaFields.filter((f) => f.sizeField !== undefined).map((f) => [f.sizeField!, kind.layout.fields.find((x) => x.name === f.name)!.size]));
     const shape: Record<string, fc.Arbitrary<FieldInput>> = {};
     for (const f of settable) {
-      // args_size must stay within the args buffer for a meaningful argv.
-      shape[f.name] = f.name === 'args_size' ? fc.integer({ min: 0, max: 512 }) : fieldArb(f, opts.safeU64 ?? false);
+      const max = sizeOf.get(f.name);
+      shape[f.name] = max !== undefined ? fc.integer({ min: 0, max }) : fieldArb(f, opts.safeU64 ?? false);
     }
     return fc.record(shape).map((fields) => ({ kind, fields }));
   });
