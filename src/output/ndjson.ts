@@ -288,6 +288,7 @@ function writersFor(schema: Schema): SchemaWriters {
 export class NdjsonEncoder {
   private view: DataView | null = null;
   private viewBytes: Uint8Array | null = null;
+  private readonly views = new WeakMap<Uint8Array, DataView>();
   private readonly writers: readonly (Writer | undefined)[];
   /**
    * One memo whatever the clock: it holds the text from pid to comm, which
@@ -325,9 +326,19 @@ export class NdjsonEncoder {
     closeLine(out);
   }
 
+  /**
+   * A DataView over `src`: the last one, else one made before for the same
+   * bytes (merged replay switches between inputs' frames at every turn: a
+   * new view per record was a quarter of its garbage), else a new one.
+   */
   private dataViewFor(src: Uint8Array): DataView {
     if (this.viewBytes !== src) {
-      this.view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+      let view = this.views.get(src);
+      if (view === undefined) {
+        view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+        this.views.set(src, view);
+      }
+      this.view = view;
       this.viewBytes = src;
     }
     return this.view!;

@@ -17,15 +17,10 @@ import { type ReplaySession } from './session.js';
 
 const WORD = 4294967296;
 
-/** A wall-clock limit: run while records are at most this time. */
-export interface WallLimit {
-  readonly hi: number;
-  readonly lo: number;
-}
-/** Lets every record through (sequential replay). */
-export const UNLIMITED: WallLimit = { hi: Infinity, lo: 0 };
-/** Lets no record through: runs an input up to its first record (merge start). */
-export const BEFORE_ALL: WallLimit = { hi: -Infinity, lo: 0 };
+/** As a wall-clock limit's high part: lets every record through (sequential replay). */
+export const UNLIMITED = Infinity;
+/** As a wall-clock limit's high part: lets no record through (runs an input up to its first record). */
+export const BEFORE_ALL = -Infinity;
 
 
 export class CaptureInput {
@@ -51,22 +46,22 @@ export class CaptureInput {
   }
 
   /**
-   * Replays records up to the wall-clock limit (inclusive). True: it stopped
-   * at a later record, whose time is now (headHi, headLo); false: the input
-   * is done, every file reported and closed.
+   * Replays records up to the wall-clock limit (limHi, limLo) inclusive. True:
+   * it stopped at a later record, whose time is now (headHi, headLo); false:
+   * the input is done, every file reported and closed.
    */
-  run(limit: WallLimit): boolean {
+  run(limHi: number, limLo = 0): boolean {
     if (this.source === null && !this.openNext()) return false;
     this.session.options.sink.begin(this.file!.ctx.clock);
     for (;;) {
       const file = this.file!;
       let hi = NO_LIMIT, lo = NO_LIMIT;
-      if (limit.hi !== Infinity) {
+      if (limHi !== Infinity) {
         // The limit in this file's monotonic clock.
-        lo = limit.lo - file.offsetLo;
+        lo = limLo - file.offsetLo;
         const borrow = lo < 0 ? 1 : 0;
         lo += borrow * WORD;
-        hi = limit.hi - file.offsetHi - borrow;
+        hi = limHi - file.offsetHi - borrow;
         if (hi > NO_LIMIT) { hi = NO_LIMIT; lo = NO_LIMIT; } else if (hi < 0) { hi = -1; lo = 0; }
       }
       if (this.replayer.run(hi, lo)) {

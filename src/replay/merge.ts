@@ -17,7 +17,7 @@ import { MAX_FRAME_RAW_BYTES } from '../rgc/format.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { RecordCursor, RgcReader } from '../rgc/reader.js';
 import { FrameDecompressor } from '../rgc/zstd.js';
-import { BEFORE_ALL, CaptureInput, UNLIMITED, type WallLimit } from './capture-input.js';
+import { BEFORE_ALL, CaptureInput, UNLIMITED } from './capture-input.js';
 import { closeInput, openInput, readChunk } from './input.js';
 import { foldTimeRange, type ReplayHooks, type ReplayTotals } from './replay.js';
 import { ManifestSchemaTranslator } from './schema-audit.js';
@@ -34,31 +34,24 @@ const MERGE_CHUNK = 32 << 10;
 /** Replays the inputs (each a capture: its segment paths in order) merged by wall-clock time. */
 export function replayMerged(chains: readonly (readonly string[])[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {
   const chunk = new Uint8Array(MERGE_CHUNK);
-  const peekDecompressor = new FrameDecompressor(MAX_FRAME_RAW_BYTES);
   const inputs = chains.map((paths, order) => ({ order, input: new CaptureInput(paths, session, hooks, chunk) }));
-  const heap = new InputHeap();
-  for (const entry of inputs) {
-    const head = peekFirstRecord(entry.input.paths[0], session, chunk, peekDecompressor);
-    if (head !== null) {
-      entry.input.headHi = head.hi;
-      entry.input.headLo = head.lo;
-      heap.push(entry);
-    } else if (entry.input.run(BEFORE_ALL)) {
-      // Something precedes its first record (rejected records, damage) or it has none: it is read
-      // now, in command-line order, so that what it reports comes where it always has, first.
-      heap.push(entry);
-    }
-  }
+  const heap = startingOrder(inputs, session, chunk);
   while (heap.size > 0) {
-    const entry = heap.pop();
-    const next = heap.peek();
-    let limit: WallLimit = UNLIMITED;
+    // The earliest input runs until its next record is later than the second earliest's (the root's child).
+    const entry = heap.top();
+    const next = heap.second();
+    let limHi = UNLIMITED, limLo = 0;
     if (next !== null) {
-      // Up to the next input's record; at equal times, the input earlier on the command line goes first.
-      const hi = next.input.headHi, lo = next.input.headLo;
-      limit = entry.order < next.order ? { hi, lo } : lo > 0 ? { hi, lo: lo - 1 } : { hi: hi - 1, lo: WORD - 1 };
+      // At equal times, the input earlier on the command line goes first.
+      limHi = next.input.headHi;
+      limLo = next.input.headLo;
+      if (entry.order > next.order) {
+        if (limLo > 0) limLo--;
+        else { limHi--; limLo = WORD - 1; }
+      }
     }
-    if (entry.input.run(limit)) heap.push(entry);
+    if (entry.input.run(limHi, limLo)) heap.siftTop();
+    else heap.pop();
   }
   session.options.sink.flush();
   for (const { input } of inputs) {
@@ -67,6 +60,29 @@ export function replayMerged(chains: readonly (readonly string[])[], session: Re
       totals.files.push(r.report);
     }
   }
+}
+
+/**
+ * The inputs in a heap by their first record, peeked without opening them
+ * for good. An input with something before its first record (rejected
+ * records, damage) or without records is read up to its first record now,
+ * in command-line order, so what it reports comes where it always has: first.
+ */
+function startingOrder(inputs: readonly HeapEntry[], session: ReplaySession, chunk: Uint8Array): InputHeap {
+  // One decompressor for every peek, garbage once they are done.
+  const decompressor = new FrameDecompressor(MAX_FRAME_RAW_BYTES);
+  const heap = new InputHeap();
+  for (const entry of inputs) {
+    const head = peekFirstRecord(entry.input.paths[0], session, chunk, decompressor);
+    if (head !== null) {
+      entry.input.headHi = head.hi;
+      entry.input.headLo = head.lo;
+      heap.push(entry);
+    } else if (entry.input.run(BEFORE_ALL)) {
+      heap.push(entry);
+    }
+  }
+  return heap;
 }
 
 interface HeapEntry {
@@ -82,8 +98,21 @@ class InputHeap {
     return this.items.length;
   }
 
-  peek(): HeapEntry | null {
-    return this.items[0] ?? null;
+  /** The earliest entry (the heap must not be empty). */
+  top(): HeapEntry {
+    return this.items[0];
+  }
+
+  /** The second earliest entry: a child of the root. */
+  second(): HeapEntry | null {
+    const a = this.items;
+    if (a.length < 3) return a[1] ?? null;
+    return before(a[1], a[2]) ? a[1] : a[2];
+  }
+
+  /** Restores heap order after the top entry's time grew (one sift, where a pop and a push took two). */
+  siftTop(): void {
+    this.siftDown(0);
   }
 
   push(e: HeapEntry): void {
@@ -93,7 +122,9 @@ class InputHeap {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!before(a[i], a[parent])) break;
-      [a[i], a[parent]] = [a[parent], a[i]];
+      const swap = a[i];
+      a[i] = a[parent];
+      a[parent] = swap;
       i = parent;
     }
   }
@@ -104,18 +135,24 @@ class InputHeap {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && before(a[l], a[m])) m = l;
-        if (r < a.length && before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
+      this.siftDown(0);
     }
     return top;
+  }
+
+  private siftDown(i: number): void {
+    const a = this.items;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < a.length && before(a[l], a[m])) m = l;
+      if (r < a.length && before(a[r], a[m])) m = r;
+      if (m === i) return;
+      const swap = a[i];
+      a[i] = a[m];
+      a[m] = swap;
+      i = m;
+    }
   }
 }
 
