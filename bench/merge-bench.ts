@@ -151,5 +151,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rounds = Math.max(1, Number(process.argv[2] ?? 3) || 3);
   const result = benchMerge(rounds);
   for (const row of mergeRows(result)) process.stdout.write(`| ${row.what} | ${row.measured} | ${row.target} | ${row.pass === null ? 'skip' : row.pass ? 'pass' : 'FAIL'} |\n`);
-  process.stdout.write(`${JSON.stringify({ ...result, raw: undefined })}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -1,9 +1,10 @@
 /**
  * One input of a replay: a capture file, or the rotated segments of one
  * capture read one after the other. It replays through the frame replayer up
- * to a wall-clock limit, so that merged replay can interleave inputs; it
- * opens its current file only when it first runs and closes each file at its
- * end, so an input waiting for its turn holds no file and no buffers.
+ * to a wall-clock limit, so that merged replay can interleave inputs. It
+ * opens its first file only when it first runs (in a merge: when the merge
+ * reaches its first record), holds one decompressed frame while it waits for
+ * its next turn, and closes each file at its end.
  *
  * Wall-clock times are exact 64-bit nanoseconds held as two doubles, a high
  * part (any sign, |hi| < 2^34) and a low word (0 <= lo < 2^32): merge order
@@ -22,7 +23,6 @@ export const UNLIMITED = Infinity;
 /** As a wall-clock limit's high part: lets no record through (runs an input up to its first record). */
 export const BEFORE_ALL = -Infinity;
 
-
 export class CaptureInput {
   private readonly replayer: FrameReplayer;
   private next = 0;
@@ -38,11 +38,6 @@ export class CaptureInput {
   constructor(readonly paths: readonly string[], private readonly session: ReplaySession, private readonly hooks: ReplayHooks,
     private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES)) {
     this.replayer = new FrameReplayer(session);
-  }
-
-  /** Files of this input still to finish (its current one included). */
-  get open(): boolean {
-    return this.source !== null;
   }
 
   /**
