@@ -23,7 +23,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['zstd-napi', 'cbor-x'],
+  // DuckDB (optional) is imported only by `export --format parquet` and `sql`, at run time.
+  external: ['zstd-napi', 'cbor-x', '@duckdb/node-api', '@duckdb/node-bindings'],
   // Bundled CommonJS (commander) calls require(): give the module one.
   banner: { js: "import { createRequire as rgCreateRequire } from 'node:module'; const require = rgCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -10,4 +10,4 @@
  */
 import { main } from './main.js';
 
-main(process.argv);
+await main(process.argv);

@@ -26,6 +26,7 @@ import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from 
 import { Progress } from './progress.js';
 import { checkJson, formatCheckText } from '../sigma/check.js';
 import { loadReplaySigmaRules } from './sigma/runner.js';
+import { registerExportCommands } from '../export/command.js';
 
 interface MainOptions extends FilterOptions {
   json?: boolean;
@@ -159,6 +160,8 @@ Commands:
   rg-replay audit FILE...      the file's schema against this build's, invalid records, loss, damage
   rg-replay verify FILE...     checksums, hash chain, totals, signature: was the file altered?
   rg-replay sigma-check PATH   which Sigma rules load, and why the others do not
+  rg-replay export FILE...     OCSF Parquet dataset (-o DIR), OCSF or ECS NDJSON (--format ocsf|ecs)
+  rg-replay sql FILE... QUERY  SQL (DuckDB) over captures or an exported dataset
 
 Examples:
   rg-replay captures/demo.rgc --json                 every event as NDJSON, with process context
@@ -223,12 +226,15 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
       writeAllSync(1, Buffer.from(text));
       process.exitCode = verifyExitCode(reports);
     });
+
+  // export (OCSF Parquet, OCSF/ECS NDJSON) and sql (DuckDB): src/export, DuckDB loaded only when used.
+  registerExportCommands(program, addFilterOptions);
   return program;
 }
 
-export function main(argv: string[]): void {
+export async function main(argv: string[]): Promise<void> {
   try {
-    buildProgram().parse(argv);
+    await buildProgram().parseAsync(argv);
   } catch (e) {
     process.exitCode = exitCodeFor(e);
   }

@@ -1,0 +1,204 @@
+/**
+ * The export loop: every input in turn, file bytes -> RgcReader ->
+ * dispatcher -> replay session (process table, filters, detections) ->
+ * an ExportWriter, with each record's provenance (capture, frame sequence
+ * number, record index). Inputs are read in 64 KiB chunks, and between
+ * chunks the loop awaits the writer when it asks (the Parquet writer's
+ * DuckDB COPY of the previous batch runs on another thread meanwhile), so
+ * memory holds at most two batches whatever the capture's length.
+ *
+ * Inputs replay one after another, not merged by time: rows need no order
+ * (every query orders by time), and one process table keyed by boot id still
+ * links the segments of a capture.
+ */
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { type Manifest } from '../rgc/manifest.js';
+import { RecordCursor, RgcReader } from '../rgc/reader.js';
+import { type WallClock } from '../output/wall-clock.js';
+import { describeIoError, expandInputs } from '../replay/input.js';
+import { readManifestOnly } from '../replay/manifest-peek.js';
+import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
+import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
+import { type Alert } from '../replay/rules/alerts.js';
+import { type InputContext, ReplaySession } from '../replay/session.js';
+import { type EventSink, type RejectedRecord } from '../replay/sinks.js';
+import { buildStats, type StatsReport } from '../replay/stats.js';
+import { compileFilter, type FilterOptions } from '../replay/filters.js';
+import { buildAlertEngine } from '../replay/rules/setup.js';
+
+const CHUNK = 64 << 10;
+
+export interface ExportInput {
+  readonly index: number;
+  readonly path: string;
+  readonly fileName: string;
+  /** SHA-256 (hex) of the whole file: what `rg-replay verify` prints. */
+  readonly sha256: string;
+  readonly manifest: Manifest | null;
+}
+
+/** Where the current record came from. */
+export interface Provenance {
+  input: ExportInput;
+  frameSeq: number;
+  recordIndex: number;
+  clock: WallClock | null;
+}
+
+export interface ExportWriter {
+  beginInput(input: ExportInput): void;
+  event(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance): void;
+  /** A detection's alert, right after its source event. */
+  alert(a: Alert, at: Provenance): void;
+  /** True when the writer wants `drain()` awaited before more records. */
+  readonly wantsDrain: boolean;
+  drain(): Promise<void>;
+  finish(): Promise<void>;
+  /** Drops partial output after a failure. */
+  abort(): Promise<void>;
+}
+
+export interface ExportRunOptions extends FilterOptions {
+  detect?: boolean;
+  rules?: string[];
+  alertPort?: string[];
+  alertCidr?: string[];
+}
+
+export interface ExportResult {
+  readonly stats: StatsReport;
+  readonly events: number;
+  readonly alerts: number;
+  readonly inputs: readonly ExportInput[];
+}
+
+/** Reads each input's manifest and hashes it; an unreadable input fails before any output. */
+export async function prepareInputs(paths: readonly string[]): Promise<ExportInput[]> {
+  const files = expandInputs(paths);
+  if (files.includes('-')) throw new CliError('export reads files, not stdin (-): the SHA-256 of each capture goes into every row', ExitCode.Usage);
+  const out: ExportInput[] = [];
+  for (const [index, path] of files.entries()) {
+    out.push({ index, path, fileName: basename(path), sha256: await sha256File(path), manifest: readManifestOnly(path) });
+  }
+  return out;
+}
+
+function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex')))
+      .on('error', (e) => reject(new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io)));
+  });
+}
+
+/** Forwards what the session shows to the writer, with the current provenance. */
+class WriterSink implements EventSink {
+  readonly at: Provenance;
+  events = 0;
+  alerts = 0;
+  constructor(private readonly writer: ExportWriter, input: ExportInput) {
+    this.at = { input, frameSeq: 0, recordIndex: 0, clock: null };
+  }
+  begin(clock: WallClock | null): void { this.at.clock = clock; }
+  event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
+    this.events++;
+    this.writer.event(kindId, bytes, offset, node!, this.at);
+  }
+  alert(a: Alert): void {
+    this.alerts++;
+    this.writer.alert(a, this.at);
+  }
+  // Rejected records are counted by the session (and shown in the summary); they have no OCSF row.
+  rejected(_r: RejectedRecord): void {}
+  translatedEvent(): void {}
+  flush(): void {}
+}
+
+/** `bindTable` receives the session's process table (writers look up a fork's child there). */
+export async function runExport(inputs: readonly ExportInput[], opts: ExportRunOptions, writer: ExportWriter, hooks: ReplayHooks = {},
+  bindTable: (table: ProcessTable) => void = () => {}): Promise<ExportResult> {
+  const filter = compileFilter(opts);
+  const alertEngine = buildAlertEngine(opts);
+  const sink = new WriterSink(writer, inputs[0]);
+  const session = new ReplaySession({
+    sink, filter, withProcesses: true, keepProcessHistory: false, alerts: alertEngine,
+    alertsOnly: false, withSourceEvents: false, schema: 'build',
+  });
+  bindTable(session.table!);
+  const totals = newTotals();
+  try {
+    for (const input of inputs) {
+      sink.at.input = input;
+      writer.beginInput(input);
+      const file = new FileState(input.path, session, hooks);
+      const cursor = new RecordCursor();
+      const reader = new RgcReader({
+        manifest(m) {
+          file.onManifest(m);
+          sink.begin(file.ctx.clock);
+        },
+        frame(h, raw) {
+          sink.at.frameSeq = h.seq;
+          const index = replayFrame(cursor, raw, h.seq, session, file.ctx, sink.at);
+          if (cursor.problem !== null) file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - index), detail: cursor.problem });
+          else if (index !== h.recordCount) file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, detail: `frame holds ${index} records, header says ${h.recordCount}` });
+        },
+        stats(t) { file.stats = t; },
+        end(e) { file.end = e; file.stats = e; },
+        damage: file.recordDamage,
+      });
+      sink.begin(null);
+      await readChunks(input.path, (chunk) => reader.push(chunk), writer);
+      totals.files.push(file.report(reader.finish()));
+    }
+    await writer.finish();
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+  return { stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, inputs };
+}
+
+/** The frame's records through the session; returns how many there were. */
+function replayFrame(records: RecordCursor, raw: Uint8Array, seq: number, session: ReplaySession, ctx: InputContext, at: Provenance): number {
+  records.reset(raw);
+  const counts = session.counts;
+  let index = 0;
+  while (records.next()) {
+    const { offset, length } = records;
+    const code = counts.dispatch(raw, offset, length);
+    at.recordIndex = index;
+    if (code > 0) session.accept(ctx, code, raw, offset);
+    else session.reject(code, raw, offset, length, seq, index);
+    index++;
+  }
+  return index;
+}
+
+async function readChunks(path: string, onChunk: (chunk: Uint8Array) => void, writer: ExportWriter): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
+  }
+  const buf = new Uint8Array(CHUNK);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
+      }
+      if (n === 0) break;
+      onChunk(buf.subarray(0, n));
+      if (writer.wantsDrain) await writer.drain();
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * One exported event as the NDJSON exports see it: the record's display
+ * values (as `rg-replay --json` prints them), its OCSF class, activity and
+ * status from the mapping table, its wall time, processes and provenance.
+ * The slow, simple path (objects per event): NDJSON export is bound by JSON
+ * text anyway; the Parquet path never builds these.
+ */
+import { eventValues, type DisplayValue } from '../output/event-values.js';
+import { type ProcessNode } from '../replay/process-table.js';
+import { type ExportInput, type Provenance } from './driver.js';
+import { activityOf, type KindOcsf, ocsfOfKind, statusOf } from './ocsf-map.js';
+import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
+import { storableText } from './text-bytes.js';
+import { type KindLayout } from '../abi/schema.js';
+
+export interface EventFacts {
+  readonly kind: KindLayout;
+  readonly map: KindOcsf;
+  /** rg-replay --json's values, strings made storable (stray bytes as \xNN). */
+  readonly values: Map<string, DisplayValue>;
+  readonly activityId: number;
+  readonly statusId: number;
+  /** Wall clock ns since the epoch, or null without a manifest clock. */
+  readonly timeNs: bigint | null;
+  readonly actor: ProcessFacts | null;
+  readonly actorPid: number;
+  readonly actorParent: ProcessFacts | null;
+  readonly target: ProcessFacts | null;
+  readonly targetPid: number | null;
+  readonly targetParent: ProcessFacts | null;
+  readonly input: ExportInput;
+  readonly frameSeq: number;
+  readonly recordIndex: number;
+}
+
+export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance, ids: ProcessIdentities,
+  lookup: (host: string, pid: number) => ProcessNode | undefined): EventFacts {
+  const { kind, values } = eventValues(kindId, raw, at);
+  for (const [k, v] of values) {
+    if (typeof v === 'string') values.set(k, storableText(v));
+    else if (Array.isArray(v)) values.set(k, v.map(storableText));
+  }
+  const map = ocsfOfKind(kind);
+  const result = map.resultField === undefined ? null : (values.get(map.resultField) as number);
+  const ts = BigInt(values.get('ts_ns') as number | string);
+  const actorNode = map.actor === 'parent' ? node.parent : node;
+  let targetNode: ProcessNode | null = null;
+  let targetPid: number | null = null;
+  if (map.target === 'self') {
+    targetNode = node;
+    targetPid = node.pid;
+  } else if (map.target !== undefined) {
+    targetPid = values.get(map.target.pidField) as number;
+    targetNode = lookup(node.host, targetPid) ?? null;
+  }
+  const facts = (n: ProcessNode | null) => (n === null ? null : ids.facts(n));
+  return {
+    kind, map, values, activityId: activityOf(map, result), statusId: statusOf(map, result),
+    timeNs: p.clock === null ? null : p.clock.realtimeNs(ts),
+    actor: facts(actorNode), actorPid: map.actor === 'parent' ? node.ppid : node.pid, actorParent: facts(actorNode?.parent ?? null),
+    target: facts(targetNode), targetPid, targetParent: facts(targetNode?.parent ?? null),
+    input: p.input, frameSeq: p.frameSeq, recordIndex: p.recordIndex,
+  };
+}
+
+/** ns since the epoch -> RFC 3339 with nanoseconds. */
+export function isoNs(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const frac = String(((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).padStart(9, '0');
+  return `${new Date(Number(ms)).toISOString().slice(0, 19)}.${frac}Z`;
+}
+
+export function basename(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut < 0 ? path : path.slice(cut + 1);
+}
+
+export function dirname(path: string): string | null {
+  const cut = path.lastIndexOf('/');
+  if (cut < 0) return null;
+  return cut === 0 ? '/' : path.slice(0, cut);
+}
+
+/** Drops null and undefined members, recursively (OCSF and ECS leave absent attributes out). */
+export function compact<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(compact) as T;
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x === null || x === undefined) continue;
+    out[k] = compact(x);
+  }
+  return out as T;
+}

@@ -1,0 +1,83 @@
+/** `export --format ocsf|ecs`: one JSON document per line (ECS: each after its _bulk action line), to stdout or a file. */
+import { closeSync, openSync } from 'node:fs';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { writeAllSync } from '../common/fd-sink.js';
+import { ByteOutput, MAX_LINE_BYTES } from '../output/byte-output.js';
+import { type WallClock } from '../output/wall-clock.js';
+import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
+import { type Alert } from '../replay/rules/alerts.js';
+import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
+import { bulkAction, ecsAlert, ecsEvent } from './ecs-json.js';
+import { eventFactsOf } from './event-facts.js';
+import { ocsfEvent, ocsfFinding } from './ocsf-json.js';
+import { ProcessIdentities } from './process-identity.js';
+
+export class NdjsonExportWriter implements ExportWriter {
+  readonly wantsDrain = false;
+  table: ProcessTable | null = null;
+  private readonly ids: ProcessIdentities;
+  private readonly action: string;
+  private lastNode: ProcessNode | null = null;
+
+  private constructor(private readonly format: 'ocsf' | 'ecs', private readonly out: ByteOutput, private readonly fd: number, clockFor: (host: string) => WallClock | null, index: string) {
+    this.ids = new ProcessIdentities(clockFor);
+    this.action = `${bulkAction(index)}\n`;
+  }
+
+  static open(format: 'ocsf' | 'ecs', path: string | null, clockFor: (host: string) => WallClock | null, index = 'logs-rand_guard.events-default'): NdjsonExportWriter {
+    let fd = 1;
+    if (path !== null && path !== '-') {
+      try {
+        fd = openSync(path, 'wx', 0o600);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new CliError(code === 'EEXIST' ? `${path} exists: choose a new file` : `cannot create ${path}: ${code ?? String(e)}`, ExitCode.Io);
+      }
+    }
+    return new NdjsonExportWriter(format, new ByteOutput((b) => writeAllSync(fd, b), 256 << 10), fd, clockFor, index);
+  }
+
+  beginInput(input: ExportInput): void {
+    this.ids.captureId = input.manifest?.segment.capture_id ?? input.sha256;
+  }
+
+  event(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance): void {
+    this.lastNode = node;
+    const facts = eventFactsOf(kindId, raw, offset, node, at, this.ids, (host, pid) => this.table?.lookup(host, pid));
+    this.line(this.format === 'ocsf' ? ocsfEvent(facts) : ecsEvent(facts));
+  }
+
+  alert(a: Alert, at: Provenance): void {
+    const timeNs = at.clock === null ? null : at.clock.realtimeNs(BigInt(a.source.ts_ns));
+    const node = this.lastNode;
+    const actor = node === null ? null : this.ids.facts(node);
+    const parent = node?.parent == null ? null : this.ids.facts(node.parent);
+    this.line(this.format === 'ocsf'
+      ? ocsfFinding(a, at.input, at.frameSeq, at.recordIndex, timeNs, actor, parent)
+      : ecsAlert(a, at.input, at.frameSeq, at.recordIndex, timeNs, actor, parent));
+  }
+
+  private line(doc: Record<string, unknown>): void {
+    const text = this.format === 'ecs' ? `${this.action}${JSON.stringify(doc)}\n` : `${JSON.stringify(doc)}\n`;
+    const bytes = Buffer.from(text);
+    if (bytes.length > MAX_LINE_BYTES) {
+      // Longer than the buffer guarantees room for (long argv, two process contexts): written on its own.
+      this.out.flush();
+      writeAllSync(this.fd, bytes);
+      return;
+    }
+    this.out.reserve();
+    this.out.bytes(bytes);
+  }
+
+  async drain(): Promise<void> {}
+
+  async finish(): Promise<void> {
+    this.out.flush();
+    if (this.fd !== 1) closeSync(this.fd);
+  }
+
+  async abort(): Promise<void> {
+    await this.finish();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * OCSF NDJSON: the same objects the Parquet dataset holds (ocsf-sql.ts),
+ * built per event in JS. Differences, by the OCSF JSON conventions: absent
+ * attributes are left out instead of null, `time` and other timestamps are
+ * epoch milliseconds (timestamp_t), and `time_dt` (the datetime profile)
+ * carries the exact nanoseconds as RFC 3339.
+ */
+import { type Alert } from '../replay/rules/alerts.js';
+import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
+import { type ExportInput } from './driver.js';
+import { LAUNCH_TYPES, OCSF_VERSION, PRODUCT, SEVERITY_NAMES, STATUS_NAMES, DETECTION_FINDING } from './ocsf-map.js';
+import { type ProcessFacts } from './process-identity.js';
+import { SEVERITY_IDS } from './finding-sql.js';
+import { storableText } from './text-bytes.js';
+
+const ms = (ns: bigint | null) => (ns === null ? null : Number(ns / 1_000_000n));
+
+export function metadataOf(input: ExportInput): Record<string, unknown> {
+  const m = input.manifest;
+  return {
+    version: OCSF_VERSION, product: { name: PRODUCT.name, vendor_name: PRODUCT.vendor_name, version: m?.tool.version ?? null },
+    profiles: ['host', 'record_integrity', 'datetime'], log_name: 'rgc', log_provider: m?.tool.name ?? null, correlation_uid: m?.segment.capture_id ?? null,
+  };
+}
+
+export function deviceOf(input: ExportInput): Record<string, unknown> {
+  const h = input.manifest?.host;
+  return {
+    hostname: h?.hostname ?? null, name: h?.hostname ?? null, type_id: 0, type: 'Unknown', boot_uid: h?.boot_id ?? null,
+    os: { name: 'Linux', type_id: 200, type: 'Linux', kernel_release: h?.kernel_release ?? null },
+  };
+}
+
+export function attestationOf(input: ExportInput): Record<string, unknown>[] {
+  const m = input.manifest;
+  return [{
+    uid: m?.segment.capture_id ?? null, chain_uid: m?.segment.capture_id ?? null, authority_uid: m?.signing_key_sha256 ?? null,
+    fingerprint: { algorithm_id: 3, algorithm: 'SHA-256', encoding_id: 1, encoding: 'Hex', serialization_id: 99, serialization: 'rgc capture file', value: input.sha256 },
+  }];
+}
+
+function fileOfExe(exe: string | null): Record<string, unknown> | null {
+  return exe === null ? null : { name: basename(exe), path: exe, parent_folder: dirname(exe), type_id: 1, type: 'Regular File' };
+}
+
+export function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null): Record<string, unknown> | null {
+  if (pid === null) return null;
+  return {
+    pid, uid: p?.guid ?? null, cpid: p?.guid ?? null, name: p?.name ?? null, cmd_line: p?.cmdLine ?? null, file: fileOfExe(p?.exe ?? null),
+    working_directory: p?.cwd ?? null, created_time: ms(p?.startNs ?? null),
+    user: p === null ? null : { uid: String(p.uid), uid_numeric: p.uid },
+    parent_process: p === null ? null : {
+      pid: parent?.pid ?? p.ppid, uid: parent?.guid ?? null, cpid: parent?.guid ?? null, name: parent?.name ?? null, cmd_line: parent?.cmdLine ?? null,
+      file: fileOfExe(parent?.exe ?? null), created_time: ms(parent?.startNs ?? null),
+    },
+  };
+}
+
+export function ocsfEvent(e: EventFacts): Record<string, unknown> {
+  const cls = e.map.ocsfClass;
+  const v = e.values;
+  const result = e.map.resultField === undefined ? null : (v.get(e.map.resultField) as number);
+  const activity = cls.activities[e.activityId] ?? 'Unknown';
+  const out: Record<string, unknown> = {
+    class_uid: cls.uid, class_name: cls.name, category_uid: cls.categoryUid, category_name: cls.categoryName,
+    activity_id: e.activityId, activity_name: cls.activities[e.activityId] ?? null, type_uid: cls.uid * 100 + e.activityId, type_name: `${cls.name}: ${activity}`,
+    severity_id: 1, severity: SEVERITY_NAMES[1], status_id: e.statusId, status: STATUS_NAMES[e.statusId] ?? null,
+    status_code: result !== null && result < 0 ? v.get('error') ?? null : null,
+    time: ms(e.timeNs), time_dt: e.timeNs === null ? null : isoNs(e.timeNs),
+    metadata: metadataOf(e.input), device: deviceOf(e.input),
+    actor: { process: processOf(e.actor, e.actorPid, e.actorParent), user: { uid: String(v.get('uid')), uid_numeric: v.get('uid') } },
+  };
+  if (cls.uid === 1007) {
+    out.process = processOf(e.target, e.targetPid, e.targetParent);
+    out.launch_type_id = e.map.launchTypeId ?? null;
+    out.launch_type = e.map.launchTypeId === undefined ? null : LAUNCH_TYPES[e.map.launchTypeId];
+    out.exit_code = e.map.exitStatusField === undefined ? null : v.get('exit_code');
+  }
+  if (cls.uid === 1001) {
+    const path = v.get(e.map.filePathField!) as string;
+    out.file = { name: basename(path), path, parent_folder: dirname(path), type_id: 0, type: 'Unknown' };
+  }
+  if (cls.uid === 4001) {
+    const dst = e.map.dst!;
+    const family = v.get(dst.family) as string;
+    const protocol = dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
+    out.dst_endpoint = { ip: (v.get(dst.addr) as string) || null, port: v.get(dst.port) };
+    out.src_endpoint = { hostname: e.input.manifest?.host.hostname ?? null };
+    out.connection_info = {
+      direction_id: 2, direction: 'Outbound', protocol_num: protocol === 0 ? null : protocol,
+      protocol_name: ({ 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' } as Record<number, string>)[protocol] ?? null,
+      protocol_ver_id: family === 'AF_INET' ? 4 : family === 'AF_INET6' ? 6 : 0,
+    };
+  }
+  out.attestation_list = attestationOf(e.input);
+  out.unmapped = { ...Object.fromEntries(v), capture_sha256: e.input.sha256, capture_file: e.input.fileName, frame_seq: e.frameSeq, record_index: e.recordIndex };
+  return compact(out);
+}
+
+/** An alert as OCSF Detection Finding (2004). */
+export function ocsfFinding(a: Alert, input: ExportInput, frameSeq: number, recordIndex: number, timeNs: bigint | null, actor: ProcessFacts | null, actorParent: ProcessFacts | null): Record<string, unknown> {
+  const severityId = SEVERITY_IDS[a.severity] ?? 0;
+  const path = typeof a.path === 'string' ? a.path : typeof a.filename === 'string' ? a.filename : null;
+  const proc = processOf(actor, a.process.pid, actorParent);
+  return compact({
+    class_uid: DETECTION_FINDING.uid, class_name: DETECTION_FINDING.name, category_uid: DETECTION_FINDING.categoryUid, category_name: DETECTION_FINDING.categoryName,
+    activity_id: 1, activity_name: 'Create', type_uid: DETECTION_FINDING.uid * 100 + 1, type_name: 'Detection Finding: Create',
+    severity_id: severityId, severity: SEVERITY_NAMES[severityId] ?? null, status_id: 1, status: 'New',
+    time: ms(timeNs), time_dt: timeNs === null ? null : isoNs(timeNs),
+    metadata: metadataOf(input), device: deviceOf(input),
+    finding_info: {
+      uid: `${input.sha256}:${frameSeq}:${recordIndex}:${a.rule_id}`, title: a.title, types: [a.source.event_type], created_time: ms(timeNs),
+      analytic: { uid: a.rule_id, name: a.rule_id, type_id: 1, type: 'Rule' },
+    },
+    is_alert: true,
+    actor: { process: proc },
+    evidences: [{
+      process: proc, file: path === null ? null : { name: basename(storableText(path)), path: storableText(path), type_id: 0, type: 'Unknown' },
+      dst_endpoint: typeof a.addr === 'string' && a.addr !== '' ? { ip: a.addr, port: a.port } : null,
+    }],
+    attestation_list: attestationOf(input),
+    unmapped: {
+      rule_id: a.rule_id, source_event_type: a.source.event_type, source_ts_ns: a.source.ts_ns, alert: JSON.stringify(a),
+      capture_sha256: input.sha256, capture_file: input.fileName, frame_seq: frameSeq, record_index: recordIndex,
+    },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * What an export says about a process: its stable GUID and its context
+ * (executable, command line, parent, start time) as of an event.
+ *
+ * The GUID is a UUID (RFC 9562 version 8, name-based on SHA-256) of the
+ * boot id, the pid and the start time: the same process gets the same GUID
+ * in every export of the same evidence, and two lifetimes of a reused pid
+ * never share one. The start time is the one the process table knows when
+ * the process is first exported: the fork record's time when the capture saw
+ * the fork. A process that was already running when the capture started has
+ * no start time in the records until it exits, so its GUID uses the capture
+ * id instead (stable across that capture's segments, not across captures).
+ * Records that carried the kernel's task start time would make it stable
+ * everywhere; see docs/fleet.md.
+ */
+import { createHash } from 'node:crypto';
+import { type WallClock } from '../output/wall-clock.js';
+import { type ProcessNode } from '../replay/process-table.js';
+import { storableText } from './text-bytes.js';
+
+export function processGuid(bootId: string, pid: number, startNs: bigint | null, captureId: string): string {
+  const name = startNs !== null ? `${bootId}|${pid}|${startNs}` : `${bootId}|${pid}|running-before:${captureId}`;
+  const h = createHash('sha256').update(name).digest('hex');
+  const variant = ((parseInt(h[16], 16) & 3) | 8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A process as the exports describe it (strings storable as UTF-8). */
+export interface ProcessFacts {
+  readonly pid: number;
+  readonly guid: string;
+  readonly name: string;
+  readonly exe: string | null;
+  readonly argv: readonly string[] | null;
+  readonly cmdLine: string | null;
+  /** Wall-clock start, ns since the epoch; null when unknown. */
+  readonly startNs: bigint | null;
+  readonly uid: number;
+  readonly known: boolean;
+  readonly ppid: number;
+  /** Not recorded by this build's schema: null (issue 12 adds cwd). */
+  readonly cwd: string | null;
+}
+
+/** Remembers each process's GUID (fixed at first sight) and builds its facts. */
+export class ProcessIdentities {
+  private readonly guids = new WeakMap<ProcessNode, string>();
+  /** Set per input file: the capture id a GUID of a process running before the capture uses. */
+  captureId = '';
+
+  constructor(private readonly clockFor: (host: string) => WallClock | null) {}
+
+  guid(node: ProcessNode): string {
+    let g = this.guids.get(node);
+    if (g === undefined) {
+      g = processGuid(node.host, node.pid, node.startNs, this.captureId);
+      this.guids.set(node, g);
+    }
+    return g;
+  }
+
+  facts(node: ProcessNode): ProcessFacts {
+    const clock = this.clockFor(node.host);
+    const argv = node.argv === null ? null : node.argv.map(storableText);
+    return {
+      pid: node.pid, guid: this.guid(node), name: storableText(node.comm), exe: node.exe === null ? null : storableText(node.exe),
+      argv, cmdLine: argv === null ? null : argv.join(' '),
+      startNs: node.startNs !== null && clock !== null ? clock.realtimeNs(node.startNs) : null,
+      uid: node.uid, known: node.startSeen, ppid: node.ppid, cwd: null,
+    };
+  }
+}
+
+/** The last path component, and the directory before it ('' when none). */
+export function splitPath(path: string): { name: string; dir: string } {
+  const cut = path.lastIndexOf('/');
+  return cut < 0 ? { name: path, dir: '' } : { name: path.slice(cut + 1), dir: cut === 0 ? '/' : path.slice(0, cut) };
+}

@@ -1,0 +1,178 @@
+/**
+ * `rg-replay sql INPUT... "QUERY"`: DuckDB over an OCSF Parquet dataset,
+ * either one exported before (a directory of .parquet files) or one written
+ * from captures into a temporary directory for this query. Views: `events`
+ * (the columns every class shares) and one per class (`process_activity`,
+ * `file_system_activity`, ...). Rows stream out chunk by chunk: NDJSON with
+ * --json, else a table whose every cell has its control characters made
+ * visible (captured strings are hostile).
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { type WallClock } from '../output/wall-clock.js';
+import { prepareInputs, runExport } from './driver.js';
+import { type Duck, type DuckConnection, loadDuckDB, openDuckDB, sqlString } from './duckdb.js';
+import { DETECTION_FINDING, OCSF_CLASSES, type OcsfClass } from './ocsf-map.js';
+import { ParquetWriter } from './parquet.js';
+
+export interface SqlOptions {
+  json?: boolean;
+  maxRows?: string;
+  detect?: boolean;
+}
+
+/** The view name of a class: its OCSF name in snake case. */
+export function viewName(c: OcsfClass): string {
+  return c.name.toLowerCase().replaceAll(' ', '_');
+}
+
+/** Columns every class has, for the `events` view. */
+export const EVENTS_COLUMNS = [
+  'class_uid', 'class_name', 'category_uid', 'category_name', 'activity_id', 'activity_name', 'type_uid', 'type_name', 'severity_id', 'severity',
+  'status_id', 'status', 'time', 'metadata', 'device', 'actor', 'attestation_list',
+];
+
+function isDataset(paths: readonly string[]): boolean {
+  if (paths.length !== 1) return false;
+  try {
+    if (!statSync(paths[0]).isDirectory()) return false;
+  } catch {
+    return false;
+  }
+  return readdirSync(paths[0], { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+}
+
+/** Creates the views over dataset directory `dir`; returns the names made. */
+export async function createViews(conn: DuckConnection, dir: string): Promise<string[]> {
+  const made: string[] = [];
+  const parts: string[] = [];
+  for (const c of [...OCSF_CLASSES, DETECTION_FINDING]) {
+    const glob = join(dir, '*', '*', `class_uid=${c.uid}`, '*.parquet');
+    const files = classFiles(dir, c.uid);
+    if (files === 0) continue;
+    // The partition columns (host, day) come from the path; class_uid is in the files too.
+    await conn.run(`CREATE VIEW ${viewName(c)} AS SELECT * EXCLUDE (class_uid), class_uid::INTEGER AS class_uid FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`);
+    made.push(viewName(c));
+    parts.push(`SELECT ${EVENTS_COLUMNS.map((k) => (k === 'time' ? '"time"' : k)).join(', ')}, host, day FROM ${viewName(c)}`);
+  }
+  if (parts.length === 0) throw new CliError(`${dir} holds no OCSF Parquet files (expected host=*/day=*/class_uid=*/*.parquet)`, ExitCode.Io);
+  await conn.run(`CREATE VIEW events AS ${parts.join(' UNION ALL BY NAME ')}`);
+  return ['events', ...made];
+}
+
+function classFiles(dir: string, classUid: number): number {
+  let n = 0;
+  for (const host of safeList(dir)) {
+    for (const day of safeList(join(dir, host))) {
+      n += safeList(join(dir, host, day, `class_uid=${classUid}`)).filter((f) => f.endsWith('.parquet')).length;
+    }
+  }
+  return n;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export async function runSql(inputs: string[], query: string, opts: SqlOptions, write: (text: string) => void): Promise<number> {
+  const duck = await loadDuckDB();
+  const scratch = mkdtempSync(join(tmpdir(), 'rg-sql-'));
+  let exit: number = ExitCode.Ok;
+  try {
+    let dataset: string;
+    if (isDataset(inputs)) {
+      dataset = inputs[0];
+    } else {
+      dataset = join(scratch, 'dataset');
+      exit = await exportForQuery(duck, inputs, dataset, opts);
+    }
+    const db = await openDuckDB(duck, join(scratch, 'spill'));
+    const conn = await db.connect();
+    try {
+      await createViews(conn, dataset);
+      await printQuery(conn, query, opts, write);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return exit;
+}
+
+async function exportForQuery(duck: Duck, paths: string[], dir: string, opts: SqlOptions): Promise<number> {
+  const inputs = await prepareInputs(paths);
+  const clocks = new Map<string, WallClock | null>();
+  const { WallClock: Clock } = await import('../output/wall-clock.js');
+  for (const i of inputs) {
+    const m = i.manifest;
+    if (m !== null && !clocks.has(m.host.boot_id)) clocks.set(m.host.boot_id, new Clock(m.clock.realtime_ns, m.clock.monotonic_ns));
+  }
+  const writer = await ParquetWriter.open(duck, { outDir: dir, append: false }, (h) => clocks.get(h) ?? null);
+  const r = await runExport(inputs, { detect: opts.detect }, writer, {}, (t) => { writer.table = t; });
+  if (r.stats.damaged) return ExitCode.Damaged;
+  if (!r.stats.complete) return ExitCode.Incomplete;
+  return ExitCode.Ok;
+}
+
+async function printQuery(conn: DuckConnection, query: string, opts: SqlOptions, write: (text: string) => void): Promise<void> {
+  let result;
+  try {
+    result = await conn.stream(query);
+  } catch (e) {
+    throw new CliError(`sql: ${(e as Error).message.split('\n')[0]}`, ExitCode.Usage);
+  }
+  const { JsonDuckDBValueConverter } = await import('@duckdb/node-api');
+  const names = result.columnNames();
+  const limit = opts.json ? Infinity : Math.max(1, Number(opts.maxRows ?? 1000) || 1000);
+  const rows: string[][] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) break;
+    const converted = chunk.convertRows(JsonDuckDBValueConverter);
+    for (const row of converted) {
+      total++;
+      if (opts.json) {
+        const obj: Record<string, unknown> = {};
+        names.forEach((n, i) => { obj[n] = row[i]; });
+        write(`${JSON.stringify(obj)}\n`);
+      } else if (rows.length < limit) {
+        rows.push(row.map(cellText));
+      }
+    }
+  }
+  if (!opts.json) write(formatTable(names.map(visible), rows, total));
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  return visible(typeof v === 'string' ? v : JSON.stringify(v));
+}
+
+/** Control characters (C0, DEL, C1, and so ESC) as visible escapes: a cell is one line and cannot drive the terminal. */
+export function visible(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16)}`;
+  });
+}
+
+function formatTable(names: string[], rows: string[][], total: number): string {
+  const width = names.map((n, i) => Math.min(80, Math.max(n.length, ...rows.map((r) => r[i].length))));
+  const cut = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
+  const line = (cells: string[]) => `${cells.map((c, i) => cut(c, width[i])).join(' | ')}\n`;
+  let out = line(names) + `${width.map((w) => '-'.repeat(w)).join('-+-')}\n`;
+  for (const r of rows) out += line(r);
+  out += total > rows.length ? `(${total} rows, ${rows.length} shown; --json prints all)\n` : `(${total} row${total === 1 ? '' : 's'})\n`;
+  return out;
+}
+
