@@ -4,9 +4,11 @@
 #   libbpf1           libbpf.so.1, loaded by rg-capture through koffi
 #   clang llvm libbpf-dev bpftool   rebuilding bpf/rg.bpf.o from source (npm run build:bpf)
 #   python3 make g++  building zstd-napi's native addon during npm ci
+#   clickhouse-server clickhouse-client   the distributed-export test (test/export/clickhouse.test.ts) loads
+#                     an export into a real ClickHouse (Debian's 18.16), started on its own ports
 # Replay needs none of the BPF packages; capture hosts need only libbpf1.
 set -euo pipefail
-packages=(zstd libbpf1 clang llvm libbpf-dev bpftool python3 make g++)
+packages=(zstd libbpf1 clang llvm libbpf-dev bpftool python3 make g++ clickhouse-server clickhouse-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,6 +3,7 @@
  * the commands' options, one block to register them, and the mapping of
  * their outcome to a summary line and an exit code.
  */
+import { readFileSync } from 'node:fs';
 import { type Command } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { writeAllSync } from '../common/fd-sink.js';
@@ -116,6 +117,7 @@ See docs/fleet.md for DuckDB, ClickHouse, Spark and Athena/Trino over the datase
     .argument('<inputs...>', 'capture files, directories of captures, or one exported dataset directory; then the query as the last argument')
     .option('--json', 'one JSON object per row (NDJSON)')
     .option('--max-rows <n>', 'rows to print in the terminal table (default 1000; --json prints all)')
+    .option('-f, --file <sql>', 'read the query from this file (then every argument is an input)')
     .addHelpText('after', `
 Views: events (every event: class_uid, time, actor, ...), process_activity, file_system_activity,
 network_activity, dns_activity, detection_finding (with --detect), base_event.
@@ -123,8 +125,18 @@ Examples:
   rg-replay sql host.rgc "SELECT actor.process.file.path AS exe, count(*) n FROM file_system_activity GROUP BY 1 ORDER BY n DESC"
   rg-replay sql lake/ "SELECT time, dst_endpoint.ip, dst_endpoint.port FROM network_activity ORDER BY time" --json`)
     .option('--detect', 'captures: also run the built-in detections (view detection_finding)')
-    .action(async (inputs: string[], opts: SqlOptions) => {
-      if (inputs.length < 2) throw new CliError('sql needs at least one input and a query (the last argument)', ExitCode.Usage);
-      process.exitCode = await runSql(inputs.slice(0, -1), inputs[inputs.length - 1], opts, (text) => writeAllSync(1, Buffer.from(text)));
+    .action(async (inputs: string[], opts: SqlOptions & { file?: string }) => {
+      let query: string;
+      if (opts.file !== undefined) {
+        try {
+          query = readFileSync(opts.file, 'utf8');
+        } catch (e) {
+          throw new CliError(`cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, ExitCode.Io);
+        }
+      } else {
+        if (inputs.length < 2) throw new CliError('sql needs at least one input and a query (the last argument, or -f FILE)', ExitCode.Usage);
+        query = inputs.pop()!;
+      }
+      process.exitCode = await runSql(inputs, query, opts, (text) => writeAllSync(1, Buffer.from(text)));
     });
 }
