@@ -6,6 +6,7 @@
  * (class and activity), so a kind with an OCSF entry needs no ECS one.
  * rand-guard's own fields go under `rand_guard` (a custom field set).
  */
+import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
@@ -36,13 +37,13 @@ function hostOf(input: ExportInput): Record<string, unknown> {
   return { hostname: h?.hostname ?? null, name: h?.hostname ?? null, architecture: h?.machine ?? null, boot: { id: h?.boot_id ?? null }, os: { kernel: h?.kernel_release ?? null, type: 'linux' } };
 }
 
-function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null): Record<string, unknown> | null {
+function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null, guid: string | null = null): Record<string, unknown> | null {
   if (pid === null) return null;
   return {
-    pid, entity_id: p?.guid ?? null, name: p?.name ?? null, executable: p?.exe ?? null, command_line: p?.cmdLine ?? null, args: p?.argv ?? null,
+    pid, entity_id: p?.guid ?? guid, name: p?.name ?? null, executable: p?.exe ?? null, command_line: p?.cmdLine ?? null, args: p?.argv ?? null,
     args_count: p?.argv?.length ?? null, start: p?.startNs == null ? null : isoNs(p.startNs), working_directory: p?.cwd ?? null,
     user: p === null ? null : { id: String(p.uid) },
-    parent: p === null ? null : { pid: parent?.pid ?? p.ppid, entity_id: parent?.guid ?? null, executable: parent?.exe ?? null, command_line: parent?.cmdLine ?? null, start: parent?.startNs == null ? null : isoNs(parent.startNs) },
+    parent: p === null ? null : { pid: parent?.pid ?? p.ppid, entity_id: p.parentGuid, executable: parent?.exe ?? null, command_line: parent?.cmdLine ?? null, start: parent?.startNs == null ? null : isoNs(parent.startNs) },
   };
 }
 
@@ -57,6 +58,7 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
   const subject = cls.uid === 1007 ? e.target : e.actor;
   const subjectPid = cls.uid === 1007 ? e.targetPid : e.actorPid;
   const subjectParent = cls.uid === 1007 ? e.targetParent : e.actorParent;
+  const subjectGuid = cls.uid === 1007 ? e.targetGuid : e.actorGuid;
   const doc: Record<string, unknown> = {
     '@timestamp': e.timeNs === null ? null : isoNs(e.timeNs),
     ecs: { version: ECS_VERSION },
@@ -66,7 +68,7 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
     },
     agent: { type: 'rand-guard', version: e.input.manifest?.tool.version ?? null },
     host: hostOf(e.input),
-    process: { ...processOf(subject, subjectPid, subjectParent), thread: { id: v.get('tid') }, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
+    process: { ...processOf(subject, subjectPid, subjectParent, subjectGuid), thread: { id: v.get('tid') }, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
     user: { id: String(v.get('uid')) },
     group: { id: String(v.get('gid')) },
   };
@@ -78,11 +80,11 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
   if (cls.uid === 4001) {
     const dst = e.map.dst!;
     const ip = (v.get(dst.addr) as string) || null;
-    const family = v.get(dst.family) as string;
+    const family = v.get(dst.family) as number;
     const protocol = dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
     doc.destination = { ip, address: ip, port: v.get(dst.port) };
     doc.network = {
-      direction: 'egress', type: family === 'AF_INET' ? 'ipv4' : family === 'AF_INET6' ? 'ipv6' : null,
+      direction: 'egress', type: family === AF_INET ? 'ipv4' : family === AF_INET6 ? 'ipv6' : null,
       transport: ({ 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' } as Record<number, string>)[protocol] ?? null, iana_number: protocol === 0 ? null : String(protocol),
     };
   }

@@ -11,7 +11,8 @@ import { type ExportInput, type Provenance } from './driver.js';
 import { activityOf, type KindOcsf, ocsfOfKind, statusOf } from './ocsf-map.js';
 import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
 import { storableText } from './text-bytes.js';
-import { type KindLayout } from '../abi/schema.js';
+import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
+import { decodeRecord } from '../abi/decode.js';
 
 export interface EventFacts {
   readonly kind: KindLayout;
@@ -24,9 +25,12 @@ export interface EventFacts {
   readonly timeNs: bigint | null;
   readonly actor: ProcessFacts | null;
   readonly actorPid: number;
+  /** The actor's GUID when the table has no node for it (started before the capture, unseen since). */
+  readonly actorGuid: string | null;
   readonly actorParent: ProcessFacts | null;
   readonly target: ProcessFacts | null;
   readonly targetPid: number | null;
+  readonly targetGuid: string | null;
   readonly targetParent: ProcessFacts | null;
   readonly input: ExportInput;
   readonly frameSeq: number;
@@ -36,6 +40,14 @@ export interface EventFacts {
 export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance, ids: ProcessIdentities,
   lookup: (host: string, pid: number) => ProcessNode | undefined): EventFacts {
   const { kind, values } = eventValues(kindId, raw, at);
+  // Every schema field, as the Parquet export has them: the hidden ones (version, kind, size, flags, lengths) too.
+  const decoded = decodeRecord(raw, at, kindId).fields;
+  for (const f of [...HEADER_FIELDS, ...kind.fields]) {
+    const v = decoded[f.name];
+    // Numbers where rg-replay --json prints a rendering (O_* names, AF_* names): bit tests and joins need the value.
+    if (f.view === 'open_flags' || f.view === 'family' || f.view === 'exit_status') values.set(f.name, v as number);
+    else if (f.view === 'hidden' && !(v instanceof Uint8Array)) values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
+  }
   for (const [k, v] of values) {
     if (typeof v === 'string') values.set(k, storableText(v));
     else if (Array.isArray(v)) values.set(k, v.map(storableText));
@@ -54,11 +66,14 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
     targetNode = lookup(node.host, targetPid) ?? null;
   }
   const facts = (n: ProcessNode | null) => (n === null ? null : ids.facts(n));
+  const actorPid = map.actor === 'parent' ? node.ppid : node.pid;
   return {
     kind, map, values, activityId: activityOf(map, result), statusId: statusOf(map, result),
     timeNs: p.clock === null ? null : p.clock.realtimeNs(ts),
-    actor: facts(actorNode), actorPid: map.actor === 'parent' ? node.ppid : node.pid, actorParent: facts(actorNode?.parent ?? null),
+    actor: facts(actorNode), actorPid, actorParent: facts(actorNode?.parent ?? null),
+    actorGuid: actorNode === null ? ids.guidOfUnseen(node.host, actorPid) : null,
     target: facts(targetNode), targetPid, targetParent: facts(targetNode?.parent ?? null),
+    targetGuid: targetNode === null && targetPid !== null ? ids.guidOfUnseen(node.host, targetPid) : null,
     input: p.input, frameSeq: p.frameSeq, recordIndex: p.recordIndex,
   };
 }

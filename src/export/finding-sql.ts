@@ -4,7 +4,7 @@
  * analytic, the source event's process, file or destination as evidence).
  */
 import { type Column } from './chunk-writer.js';
-import { attestationColumn, deviceColumn, metadataColumn } from './ocsf-sql.js';
+import { attestationColumn, deviceColumn, metadataColumn, processStruct } from './ocsf-sql.js';
 import { DETECTION_FINDING, SEVERITY_NAMES } from './ocsf-map.js';
 import { sqlString } from './duckdb.js';
 
@@ -25,9 +25,7 @@ export const SEVERITY_IDS: Readonly<Record<string, number>> = { info: 1, low: 2,
 export function findingSelectSql(alerts: string, procs: string, captures: string, where: string): string {
   const sev = `CASE s.severity ${Object.entries(SEVERITY_IDS).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} ELSE 0 END`;
   const sevName = `CASE ${sev} ${Object.entries(SEVERITY_NAMES).map(([k, v]) => `WHEN ${k} THEN ${sqlString(v)}`).join(' ')} END`;
-  const proc = `struct_pack(pid := s.actor_pid, uid := a.guid, cpid := a.guid, name := a.name, cmd_line := a.cmd_line, `
-    + `file := CASE WHEN a.exe IS NULL THEN NULL ELSE struct_pack(name := rg_basename(a.exe), path := a.exe, parent_folder := rg_dirname(a.exe), type_id := 1, type := 'Regular File') END, `
-    + `created_time := rg_ts(a.start_ns), parent_process := CASE WHEN a.ppid IS NULL THEN NULL ELSE struct_pack(pid := COALESCE(ap.pid, a.ppid), uid := ap.guid, cmd_line := ap.cmd_line) END)`;
+  const proc = processStruct('a', 'ap', 's.actor_pid', 'NULL::VARCHAR');
   const columns = [
     `${DETECTION_FINDING.uid} AS class_uid`, `${sqlString(DETECTION_FINDING.name)} AS class_name`, `${DETECTION_FINDING.categoryUid} AS category_uid`,
     `${sqlString(DETECTION_FINDING.categoryName)} AS category_name`, `1 AS activity_id`, `'Create' AS activity_name`, `${DETECTION_FINDING.uid * 100 + 1}::BIGINT AS type_uid`,

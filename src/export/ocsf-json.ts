@@ -5,6 +5,7 @@
  * epoch milliseconds (timestamp_t), and `time_dt` (the datetime profile)
  * carries the exact nanoseconds as RFC 3339.
  */
+import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
@@ -43,14 +44,14 @@ function fileOfExe(exe: string | null): Record<string, unknown> | null {
   return exe === null ? null : { name: basename(exe), path: exe, parent_folder: dirname(exe), type_id: 1, type: 'Regular File' };
 }
 
-export function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null): Record<string, unknown> | null {
+export function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null, guid: string | null = null): Record<string, unknown> | null {
   if (pid === null) return null;
   return {
-    pid, uid: p?.guid ?? null, cpid: p?.guid ?? null, name: p?.name ?? null, cmd_line: p?.cmdLine ?? null, file: fileOfExe(p?.exe ?? null),
+    pid, uid: p?.guid ?? guid, cpid: p?.guid ?? guid, name: p?.name ?? null, cmd_line: p?.cmdLine ?? null, file: fileOfExe(p?.exe ?? null),
     working_directory: p?.cwd ?? null, created_time: ms(p?.startNs ?? null),
     user: p === null ? null : { uid: String(p.uid), uid_numeric: p.uid },
     parent_process: p === null ? null : {
-      pid: parent?.pid ?? p.ppid, uid: parent?.guid ?? null, cpid: parent?.guid ?? null, name: parent?.name ?? null, cmd_line: parent?.cmdLine ?? null,
+      pid: parent?.pid ?? p.ppid, uid: p.parentGuid, cpid: p.parentGuid, name: parent?.name ?? null, cmd_line: parent?.cmdLine ?? null,
       file: fileOfExe(parent?.exe ?? null), created_time: ms(parent?.startNs ?? null),
     },
   };
@@ -68,10 +69,10 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
     status_code: result !== null && result < 0 ? v.get('error') ?? null : null,
     time: ms(e.timeNs), time_dt: e.timeNs === null ? null : isoNs(e.timeNs),
     metadata: metadataOf(e.input), device: deviceOf(e.input),
-    actor: { process: processOf(e.actor, e.actorPid, e.actorParent), user: { uid: String(v.get('uid')), uid_numeric: v.get('uid') } },
+    actor: { process: processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid), user: { uid: String(v.get('uid')), uid_numeric: v.get('uid') } },
   };
   if (cls.uid === 1007) {
-    out.process = processOf(e.target, e.targetPid, e.targetParent);
+    out.process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
     out.launch_type_id = e.map.launchTypeId ?? null;
     out.launch_type = e.map.launchTypeId === undefined ? null : LAUNCH_TYPES[e.map.launchTypeId];
     out.exit_code = e.map.exitStatusField === undefined ? null : v.get('exit_code');
@@ -82,14 +83,14 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
   }
   if (cls.uid === 4001) {
     const dst = e.map.dst!;
-    const family = v.get(dst.family) as string;
+    const family = v.get(dst.family) as number;
     const protocol = dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
     out.dst_endpoint = { ip: (v.get(dst.addr) as string) || null, port: v.get(dst.port) };
     out.src_endpoint = { hostname: e.input.manifest?.host.hostname ?? null };
     out.connection_info = {
       direction_id: 2, direction: 'Outbound', protocol_num: protocol === 0 ? null : protocol,
       protocol_name: ({ 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' } as Record<number, string>)[protocol] ?? null,
-      protocol_ver_id: family === 'AF_INET' ? 4 : family === 'AF_INET6' ? 6 : 0,
+      protocol_ver_id: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0,
     };
   }
   out.attestation_list = attestationOf(e.input);

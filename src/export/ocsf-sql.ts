@@ -25,12 +25,16 @@ export function macroSql(): string[] {
 const caseOf = (expr: string, map: Readonly<Record<number, string>>, otherwise = 'NULL') =>
   `CASE ${expr} ${Object.entries(map).map(([k, v]) => `WHEN ${k} THEN ${sqlString(v)}`).join(' ')} ELSE ${otherwise} END`;
 
-/** The OCSF process object for snapshot alias `p` (parent snapshot `pp`), with `pid` when the snapshot is missing. */
-function processStruct(p: string, pp: string, pid: string): string {
+/**
+ * The OCSF process object for snapshot alias `p` (parent snapshot `pp`);
+ * `pid` and `guid` stand in when the process has no snapshot (not in the
+ * process table: it started before the capture and did nothing yet).
+ */
+export function processStruct(p: string, pp: string, pid: string, guid: string): string {
   const file = (a: string) => `CASE WHEN ${a}.exe IS NULL THEN NULL ELSE struct_pack(name := rg_basename(${a}.exe), path := ${a}.exe, parent_folder := rg_dirname(${a}.exe), type_id := 1, type := 'Regular File') END`;
-  const parent = `CASE WHEN ${p}.ppid IS NULL THEN NULL ELSE struct_pack(pid := COALESCE(${pp}.pid, ${p}.ppid), uid := ${pp}.guid, cpid := ${pp}.guid, name := ${pp}.name, `
+  const parent = `CASE WHEN ${p}.ppid IS NULL THEN NULL ELSE struct_pack(pid := COALESCE(${pp}.pid, ${p}.ppid), uid := ${p}.parent_guid, cpid := ${p}.parent_guid, name := ${pp}.name, `
     + `cmd_line := ${pp}.cmd_line, file := ${file(pp)}, created_time := rg_ts(${pp}.start_ns)) END`;
-  return `CASE WHEN ${pid} IS NULL THEN NULL ELSE struct_pack(pid := ${pid}, uid := ${p}.guid, cpid := ${p}.guid, name := ${p}.name, cmd_line := ${p}.cmd_line, `
+  return `CASE WHEN ${pid} IS NULL THEN NULL ELSE struct_pack(pid := ${pid}, uid := COALESCE(${p}.guid, ${guid}), cpid := COALESCE(${p}.guid, ${guid}), name := ${p}.name, cmd_line := ${p}.cmd_line, `
     + `file := ${file(p)}, working_directory := ${p}.cwd, created_time := rg_ts(${p}.start_ns), `
     + `user := CASE WHEN ${p}.uid IS NULL THEN NULL ELSE struct_pack(uid := CAST(${p}.uid AS VARCHAR), uid_numeric := ${p}.uid::BIGINT) END, `
     + `parent_process := ${parent}) END`;
@@ -47,7 +51,7 @@ function baseColumns(cls: OcsfClass, statusCode: string): string[] {
     `rg_ts(s.time_ns) AS "time"`,
     metadataColumn(),
     deviceColumn(),
-    `struct_pack(process := ${processStruct('a', 'ap', 's.actor_pid')}, user := struct_pack(uid := CAST(s.uid AS VARCHAR), uid_numeric := s.uid::BIGINT)) AS actor`,
+    `struct_pack(process := ${processStruct('a', 'ap', 's.actor_pid', 's.actor_guid')}, user := struct_pack(uid := CAST(s.uid AS VARCHAR), uid_numeric := s.uid::BIGINT)) AS actor`,
   ];
 }
 
@@ -120,7 +124,7 @@ function classColumns(cls: OcsfClass, kinds: readonly KindLayout[]): string[] {
   const maps = kinds.map((k) => ({ k, m: ocsfOfKind(k) }));
   const out: string[] = [];
   if (cls.uid === 1007) {
-    out.push(`${processStruct('t', 'tp', 's.target_pid')} AS process`);
+    out.push(`${processStruct('t', 'tp', 's.target_pid', 's.target_guid')} AS process`);
     const launch = maps.filter(({ m }) => m.launchTypeId !== undefined).map(({ k, m }) => [k.id, String(m.launchTypeId)] as [number, string]);
     out.push(`${perKind(launch, 'INTEGER')} AS launch_type_id`, `${caseOf(`(${perKind(launch, 'INTEGER')})`, LAUNCH_TYPES)} AS launch_type`);
     const exits = maps.filter(({ m }) => m.exitStatusField !== undefined).map(({ k, m }) => [k.id, `((s.${quote(m.exitStatusField!)} >> 8) & 255)::INTEGER`] as [number, string]);

@@ -35,9 +35,10 @@ export const BATCH_ROWS = 500_000;
 const PROC_COLUMNS: readonly Column[] = [
   { name: 'ref', type: 'UINTEGER' }, { name: 'pid', type: 'UINTEGER' }, { name: 'guid', type: 'VARCHAR' }, { name: 'name', type: 'VARCHAR' },
   { name: 'exe', type: 'VARCHAR' }, { name: 'cmd_line', type: 'VARCHAR' }, { name: 'start_ns', type: 'BIGINT' }, { name: 'uid', type: 'UINTEGER' },
-  { name: 'known', type: 'BOOLEAN' }, { name: 'ppid', type: 'UINTEGER' }, { name: 'parent_ref', type: 'UINTEGER' }, { name: 'cwd', type: 'VARCHAR' },
+  { name: 'known', type: 'BOOLEAN' }, { name: 'ppid', type: 'UINTEGER' }, { name: 'parent_ref', type: 'UINTEGER' }, { name: 'parent_guid', type: 'VARCHAR' },
+  { name: 'cwd', type: 'VARCHAR' },
 ];
-const Proc = { Ref: 0, Pid: 1, Guid: 2, Name: 3, Exe: 4, CmdLine: 5, StartNs: 6, Uid: 7, Known: 8, Ppid: 9, ParentRef: 10, Cwd: 11 } as const;
+const Proc = { Ref: 0, Pid: 1, Guid: 2, Name: 3, Exe: 4, CmdLine: 5, StartNs: 6, Uid: 7, Known: 8, Ppid: 9, ParentRef: 10, ParentGuid: 11, Cwd: 12 } as const;
 
 const CAPTURE_COLUMNS: readonly Column[] = [
   'idx:UINTEGER', 'file_name:VARCHAR', 'path:VARCHAR', 'sha256:VARCHAR', 'hostname:VARCHAR', 'kernel_release:VARCHAR', 'machine:VARCHAR', 'boot_id:VARCHAR',
@@ -153,6 +154,7 @@ export class ParquetWriter implements ExportWriter {
     const actor = slot.map.actor === 'parent' ? node.parent : node;
     w.u32(Common.ActorPid, slot.map.actor === 'parent' ? node.ppid : node.pid);
     if (actor !== null) w.u32(Common.ActorRef, this.ref(actor, true));
+    else w.text(Common.ActorGuid, this.identities.guidOfUnseen(node.host, node.ppid));
     const target = slot.map.target;
     if (target === 'self') {
       w.u32(Common.TargetPid, node.pid);
@@ -162,6 +164,7 @@ export class ParquetWriter implements ExportWriter {
       w.u32(Common.TargetPid, childPid);
       const child = this.table?.lookup(node.host, childPid);
       if (child !== undefined) w.u32(Common.TargetRef, this.ref(child, true));
+      else w.text(Common.TargetGuid, this.identities.guidOfUnseen(node.host, childPid));
     }
     for (const op of slot.staging.ops) op(w, raw, at);
     w.endRow();
@@ -288,6 +291,7 @@ export class ParquetWriter implements ExportWriter {
     w.bool(Proc.Known, f.known);
     w.u32(Proc.Ppid, f.ppid);
     if (parentRef !== null) w.u32(Proc.ParentRef, parentRef);
+    w.text(Proc.ParentGuid, node.parent !== null ? this.identities.guid(node.parent) : this.identities.guidOfUnseen(node.host, node.ppid));
     w.endRow();
     this.snapshots.set(node, { ref, batch: this.batch.n, version: node.version, parent: node.parent, parentVersion, withParent });
     return ref;

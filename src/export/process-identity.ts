@@ -38,6 +38,8 @@ export interface ProcessFacts {
   readonly uid: number;
   readonly known: boolean;
   readonly ppid: number;
+  /** The parent's GUID (from the table, or as a process the table has not seen). */
+  readonly parentGuid: string;
   /** Not recorded by this build's schema: null (issue 12 adds cwd). */
   readonly cwd: string | null;
 }
@@ -59,6 +61,11 @@ export class ProcessIdentities {
     return g;
   }
 
+  /** The GUID of a process the table has not seen: it started before the capture (what it would get if it appeared). */
+  guidOfUnseen(host: string, pid: number): string {
+    return processGuid(host, pid, null, this.captureId);
+  }
+
   facts(node: ProcessNode): ProcessFacts {
     const clock = this.clockFor(node.host);
     const argv = node.argv === null ? null : node.argv.map(storableText);
@@ -67,6 +74,7 @@ export class ProcessIdentities {
       argv, cmdLine: argv === null ? null : argv.join(' '),
       startNs: node.startNs !== null && clock !== null ? clock.realtimeNs(node.startNs) : null,
       uid: node.uid, known: node.startSeen, ppid: node.ppid, cwd: null,
+      parentGuid: node.parent !== null ? this.guid(node.parent) : this.guidOfUnseen(node.host, node.ppid),
     };
   }
 }

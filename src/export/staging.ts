@@ -25,9 +25,11 @@ export const COMMON_COLUMNS: readonly Column[] = [
   { name: 'actor_ref', type: 'UINTEGER' },    // procs.ref of the actor's snapshot, NULL when not in the table
   { name: 'target_pid', type: 'UINTEGER' },   // Process Activity: the target process
   { name: 'target_ref', type: 'UINTEGER' },
+  { name: 'actor_guid', type: 'VARCHAR' },    // only when actor_ref is NULL: the GUID a process not in the table gets
+  { name: 'target_guid', type: 'VARCHAR' },
 ];
 export const Common = {
-  Capture: 0, FrameSeq: 1, RecordIndex: 2, TimeNs: 3, Day: 4, Activity: 5, Status: 6, ActorPid: 7, ActorRef: 8, TargetPid: 9, TargetRef: 10,
+  Capture: 0, FrameSeq: 1, RecordIndex: 2, TimeNs: 3, Day: 4, Activity: 5, Status: 6, ActorPid: 7, ActorRef: 8, TargetPid: 9, TargetRef: 10, ActorGuid: 11, TargetGuid: 12,
 } as const;
 
 const SCALAR: Record<string, ColumnType> = { u8: 'UTINYINT', u16: 'USMALLINT', u32: 'UINTEGER', s32: 'INTEGER', u64: 'UBIGINT', s64: 'BIGINT' };
