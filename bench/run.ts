@@ -21,6 +21,7 @@ import { ensureSyntheticCapture } from './synthetic-capture.js';
 import { benchSigma, sigmaRow } from './sigma-bench.js';
 import { benchMerge, mergeRows } from './merge-bench.js';
 import { WORK } from './workloads.js';
+import { benchExport, exportRows } from './export-bench.js';
 
 const RESULTS_JSON = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const RESULTS_MD = fileURLToPath(new URL('../../bench/results.md', import.meta.url));
@@ -95,6 +96,10 @@ results.sigma = sigma;
 addReplayRows(replay, memory);
 addCaptureRows(lifecycle, overhead);
 if (sigma !== null) rows.push(sigmaRow(sigma));
+// Export (issue 16): parquet vs --json on the same capture, and export memory at 10x.
+const exported = await section('export --format parquet', () => benchExport(real!, Math.min(runs, 3), large));
+results.export = exported;
+if (exported !== null) rows.push(...exportRows(exported));
 
 // Merged replay at fleet scale (issue 11): its own inputs and rows, see merge-bench.ts.
 const merge = await section('merged replay (5 x 1M, 10 x 1M, 100 small)', () => benchMerge(memoryRuns));
