@@ -42,7 +42,7 @@ export async function loadDuckDB(): Promise<Duck> {
  * of its own beyond `memoryLimit`, never downloading extensions (parquet and
  * json are built into the package's binary).
  */
-export async function openDuckDB(duck: Duck, tempDir: string, memoryLimit = process.env.RG_DUCKDB_MEMORY ?? '1GB', threads = 2): Promise<DuckInstance> {
+export async function openDuckDB(duck: Duck, tempDir: string, memoryLimit = process.env.RG_DUCKDB_MEMORY ?? '512MB', threads = 2): Promise<DuckInstance> {
   return duck.api.DuckDBInstance.create(':memory:', {
     threads: String(threads),
     memory_limit: memoryLimit,
