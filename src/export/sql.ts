@@ -96,7 +96,7 @@ export async function runSql(inputs: string[], query: string, opts: SqlOptions, 
     const conn = await db.connect();
     try {
       await createViews(conn, dataset);
-      await printQuery(conn, query, opts, write);
+      await printQuery(duck, conn, query, opts, write);
     } finally {
       conn.closeSync();
       db.closeSync();
@@ -122,14 +122,14 @@ async function exportForQuery(duck: Duck, paths: string[], dir: string, opts: Sq
   return ExitCode.Ok;
 }
 
-async function printQuery(conn: DuckConnection, query: string, opts: SqlOptions, write: (text: string) => void): Promise<void> {
+async function printQuery(duck: Duck, conn: DuckConnection, query: string, opts: SqlOptions, write: (text: string) => void): Promise<void> {
   let result;
   try {
     result = await conn.stream(query);
   } catch (e) {
     throw new CliError(`sql: ${(e as Error).message.split('\n')[0]}`, ExitCode.Usage);
   }
-  const { JsonDuckDBValueConverter } = await import('@duckdb/node-api');
+  const { JsonDuckDBValueConverter } = duck.api;
   const names = result.columnNames();
   const limit = opts.json ? Infinity : Math.max(1, Number(opts.maxRows ?? 1000) || 1000);
   const rows: string[][] = [];
