@@ -27,19 +27,49 @@ export function macroSql(): string[] {
 const caseOf = (expr: string, map: Readonly<Record<number, string>>, otherwise = 'NULL') =>
   `CASE ${expr} ${Object.entries(map).map(([k, v]) => `WHEN ${k} THEN ${sqlString(v)}`).join(' ')} ELSE ${otherwise} END`;
 
+/** Types of the process snapshot columns (parquet.ts writes them), for typed NULLs. */
+const SNAPSHOT_TYPES: Readonly<Record<string, string>> = {
+  pid: 'UINTEGER', guid: 'VARCHAR', name: 'VARCHAR', exe: 'VARCHAR', cmd_line: 'VARCHAR', start_ns: 'BIGINT', uid: 'UINTEGER',
+  ppid: 'UINTEGER', parent_guid: 'VARCHAR', cwd: 'VARCHAR',
+};
+type Col = (alias: 'p' | 'pp', name: string) => string;
+
 /**
- * The OCSF process object for snapshot alias `p` (parent snapshot `pp`);
- * `pid` and `guid` stand in when the process has no snapshot (not in the
+ * The OCSF process object from a snapshot (`p`) and its parent's (`pp`);
+ * `pid` and `guid` stand in for a process without a snapshot (not in the
  * process table: it started before the capture and did nothing yet).
  */
-export function processStruct(p: string, pp: string, pid: string, guid: string): string {
-  const file = (a: string) => `CASE WHEN ${a}.exe IS NULL THEN NULL ELSE struct_pack(name := rg_basename(${a}.exe), path := ${a}.exe, parent_folder := rg_dirname(${a}.exe), type_id := 1, type := 'Regular File') END`;
-  const parent = `CASE WHEN ${p}.ppid IS NULL THEN NULL ELSE struct_pack(pid := COALESCE(${pp}.pid, ${p}.ppid), uid := ${p}.parent_guid, cpid := ${p}.parent_guid, name := ${pp}.name, `
-    + `cmd_line := ${pp}.cmd_line, file := ${file(pp)}, created_time := rg_ts(${pp}.start_ns)) END`;
-  return `CASE WHEN ${pid} IS NULL THEN NULL ELSE struct_pack(pid := ${pid}, uid := COALESCE(${p}.guid, ${guid}), cpid := COALESCE(${p}.guid, ${guid}), name := ${p}.name, cmd_line := ${p}.cmd_line, `
-    + `file := ${file(p)}, working_directory := ${p}.cwd, created_time := rg_ts(${p}.start_ns), `
-    + `user := CASE WHEN ${p}.uid IS NULL THEN NULL ELSE struct_pack(uid := CAST(${p}.uid AS VARCHAR), uid_numeric := ${p}.uid::BIGINT) END, `
+function processStructOf(col: Col, pid: string, guid: string): string {
+  const file = (a: 'p' | 'pp') => `CASE WHEN ${col(a, 'exe')} IS NULL THEN NULL ELSE struct_pack(name := rg_basename(${col(a, 'exe')}), path := ${col(a, 'exe')}, `
+    + `parent_folder := rg_dirname(${col(a, 'exe')}), type_id := 1, type := 'Regular File') END`;
+  const parent = `CASE WHEN ${col('p', 'ppid')} IS NULL THEN NULL ELSE struct_pack(pid := COALESCE(${col('pp', 'pid')}, ${col('p', 'ppid')}), `
+    + `uid := ${col('p', 'parent_guid')}, cpid := ${col('p', 'parent_guid')}, name := ${col('pp', 'name')}, `
+    + `cmd_line := ${col('pp', 'cmd_line')}, file := ${file('pp')}, created_time := rg_ts(${col('pp', 'start_ns')})) END`;
+  const uid = col('p', 'uid');
+  return `CASE WHEN ${pid} IS NULL THEN NULL ELSE struct_pack(pid := ${pid}, uid := COALESCE(${col('p', 'guid')}, ${guid}), cpid := COALESCE(${col('p', 'guid')}, ${guid}), `
+    + `name := ${col('p', 'name')}, cmd_line := ${col('p', 'cmd_line')}, file := ${file('p')}, working_directory := ${col('p', 'cwd')}, created_time := rg_ts(${col('p', 'start_ns')}), `
+    + `user := CASE WHEN ${uid} IS NULL THEN NULL ELSE struct_pack(uid := CAST(${uid} AS VARCHAR), uid_numeric := ${uid}::BIGINT) END, `
     + `parent_process := ${parent}) END`;
+}
+
+/**
+ * The OCSF process object of every snapshot in `procs`, built once per
+ * snapshot instead of once per event (a process has many events).
+ */
+export function processStructTableSql(procs: string, out: string): string {
+  return `CREATE TABLE "${out}" AS SELECT p.ref, ${processStructOf((a, n) => `${a}.${n}`, 'p.pid', 'NULL::VARCHAR')} AS proc `
+    + `FROM "${procs}" p LEFT JOIN "${procs}" pp ON pp.ref = p.parent_ref`;
+}
+
+/** The process object for snapshot-struct alias `alias`, or, without a snapshot, one of `pid` and `guid` alone. */
+export function processStruct(alias: string, pid: string, guid: string): string {
+  const none = processStructOf((_a, n) => `NULL::${SNAPSHOT_TYPES[n]}`, pid, guid);
+  return `CASE WHEN ${alias}.ref IS NOT NULL THEN ${alias}.proc ELSE ${none} END`;
+}
+
+/** Per capture, the objects every row of it repeats: built once per batch, not once per row. */
+export function captureObjectsTableSql(captures: string, out: string): string {
+  return `CREATE TABLE "${out}" AS SELECT c.idx, ${metadataColumn()}, ${deviceColumn()}, ${attestationColumn()} FROM "${captures}" c`;
 }
 
 /** Columns every class has, in order. `s` is the staging row, `c` its capture. */
@@ -51,9 +81,8 @@ function baseColumns(cls: OcsfClass, statusCode: string): string[] {
     `1 AS severity_id`, `${sqlString(SEVERITY_NAMES[1])} AS severity`,
     `s.status_id::INTEGER AS status_id`, `${caseOf('s.status_id', STATUS_NAMES)} AS status`, `${statusCode} AS status_code`,
     `rg_ts(s.time_ns) AS "time"`,
-    metadataColumn(),
-    deviceColumn(),
-    `struct_pack(process := ${processStruct('a', 'ap', 's.actor_pid', 's.actor_guid')}, user := struct_pack(uid := CAST(s.uid AS VARCHAR), uid_numeric := s.uid::BIGINT)) AS actor`,
+    'cc.metadata', 'cc.device',
+    `struct_pack(process := ${processStruct('a', 's.actor_pid', 's.actor_guid')}, user := struct_pack(uid := CAST(s.uid AS VARCHAR), uid_numeric := s.uid::BIGINT)) AS actor`,
   ];
 }
 
@@ -126,7 +155,7 @@ function classColumns(cls: OcsfClass, kinds: readonly KindLayout[]): string[] {
   const maps = kinds.map((k) => ({ k, m: ocsfOfKind(k) }));
   const out: string[] = [];
   if (cls.uid === 1007) {
-    out.push(`${processStruct('t', 'tp', 's.target_pid', 's.target_guid')} AS process`);
+    out.push(`${processStruct('t', 's.target_pid', 's.target_guid')} AS process`);
     const launch = maps.filter(({ m }) => m.launchTypeId !== undefined).map(({ k, m }) => [k.id, String(m.launchTypeId)] as [number, string]);
     out.push(`${perKind(launch, 'INTEGER')} AS launch_type_id`, `${caseOf(`(${perKind(launch, 'INTEGER')})`, LAUNCH_TYPES)} AS launch_type`);
     const exits = maps.filter(({ m }) => m.exitStatusField !== undefined).map(({ k, m }) => [k.id, `((s.${quote(m.exitStatusField!)} >> 8) & 255)::INTEGER`] as [number, string]);
@@ -155,18 +184,17 @@ function classColumns(cls: OcsfClass, kinds: readonly KindLayout[]): string[] {
  * The SELECT that turns the staging rows of `stagings` (all kinds of one
  * class) into that class's OCSF rows. `where` narrows to one partition.
  */
-export function classSelectSql(cls: OcsfClass, stagings: readonly KindStaging[], procs: string, captures: string, where: string): string {
+export function classSelectSql(cls: OcsfClass, stagings: readonly KindStaging[], procStructs: string, captures: string, captureObjects: string, where: string): string {
   const kinds = stagings.map((st) => st.kind);
   const results = stagings.flatMap((st) => {
     const m = ocsfOfKind(st.kind);
     return m.resultField === undefined ? [] : [[st.kind.id, `CASE WHEN s.${quote(m.resultField)} < 0 THEN rg_errno(-s.${quote(m.resultField)}) END`] as [number, string]];
   });
   const from = stagings.map((st) => `SELECT * FROM "${st.table}"`).join(' UNION ALL BY NAME ');
-  const columns = [...baseColumns(cls, perKind(results, 'VARCHAR')), ...classColumns(cls, kinds), attestationColumn(), unmappedColumn(stagings)];
-  const targets = cls.uid === 1007
-    ? `LEFT JOIN "${procs}" t ON t.ref = s.target_ref LEFT JOIN "${procs}" tp ON tp.ref = t.parent_ref\n` : '';
-  return `SELECT ${columns.join(',\n  ')}\nFROM (${from}) s\nJOIN "${captures}" c ON c.idx = s.capture\n`
-    + `LEFT JOIN "${procs}" a ON a.ref = s.actor_ref LEFT JOIN "${procs}" ap ON ap.ref = a.parent_ref\n${targets}`
+  const columns = [...baseColumns(cls, perKind(results, 'VARCHAR')), ...classColumns(cls, kinds), 'cc.attestation_list', unmappedColumn(stagings)];
+  const targets = cls.uid === 1007 ? `LEFT JOIN "${procStructs}" t ON t.ref = s.target_ref\n` : '';
+  return `SELECT ${columns.join(',\n  ')}\nFROM (${from}) s\nJOIN "${captures}" c ON c.idx = s.capture JOIN "${captureObjects}" cc ON cc.idx = s.capture\n`
+    + `LEFT JOIN "${procStructs}" a ON a.ref = s.actor_ref\n${targets}`
     + `WHERE ${where}`;
 }
 

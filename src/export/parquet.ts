@@ -20,7 +20,7 @@ import { ChunkWriter, type Column, createTableSql } from './chunk-writer.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { type Duck, type DuckConnection, type DuckInstance, openDuckDB, rawConnection, sqlString } from './duckdb.js';
 import { activityOf, DETECTION_FINDING, type KindOcsf, type OcsfClass, ocsfOfKind, statusOf } from './ocsf-map.js';
-import { classSelectSql, kindsByClass, macroSql } from './ocsf-sql.js';
+import { captureObjectsTableSql, classSelectSql, kindsByClass, macroSql, processStructTableSql } from './ocsf-sql.js';
 import { findingSelectSql, ALERT_COLUMNS, Alerts } from './finding-sql.js';
 import { ProcessIdentities } from './process-identity.js';
 import { Common, type KindStaging, kindStaging, u32 } from './staging.js';
@@ -356,7 +356,10 @@ export class ParquetWriter implements ExportWriter {
   }
 
   private copyStatements(b: Batch, stagings: readonly KindStaging[]): string[] {
-    const out: string[] = [];
+    const procStructs = `${b.procsTable}_objects`;
+    const captureObjects = `captures_objects_${b.n}`;
+    const out: string[] = [processStructTableSql(b.procsTable, procStructs), captureObjectsTableSql('captures', captureObjects)];
+    b.tables.push(procStructs, captureObjects);
     for (const [classUid, parts] of b.partitions) {
       // One file per (host, day): partitions of captures with the same hostname share it.
       const groups = new Map<string, { host: string; day: number | null; captures: number[] }>();
@@ -376,8 +379,8 @@ export class ParquetWriter implements ExportWriter {
         const file = join(dir, `part-${this.run}-${String(b.n).padStart(5, '0')}.parquet`);
         const where = `s.capture IN (${g.captures.join(', ')}) AND ${g.day === null ? 's.day IS NULL' : `s.day = ${g.day}`}`;
         const select = classUid === DETECTION_FINDING.uid
-          ? findingSelectSql(`"${b.alertsTable}"`, b.procsTable, 'captures', where)
-          : classSelectSql([...this.classes.keys()].find((c) => c.uid === classUid)!, stagings.filter((st) => ocsfOfKind(st.kind).ocsfClass.uid === classUid), b.procsTable, 'captures', where);
+          ? findingSelectSql(`"${b.alertsTable}"`, procStructs, 'captures', captureObjects, where)
+          : classSelectSql([...this.classes.keys()].find((c) => c.uid === classUid)!, stagings.filter((st) => ocsfOfKind(st.kind).ocsfClass.uid === classUid), procStructs, 'captures', captureObjects, where);
         out.push(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
         this.filesWritten.push(file);
       }
