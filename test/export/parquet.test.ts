@@ -171,6 +171,19 @@ describe('export --format parquet, read back by hyparquet', () => {
     expect(parquetFiles(dir)).toHaveLength(2);
   });
 
+  it('exits as replay does: 6 for an incomplete capture (rows written), 4 for a file that is not a capture, 2 for a bad format', () => {
+    const d = scratch();
+    const incomplete = runReplayCli(['export', 'captures/synthetic-incomplete.rgc', '-o', join(d, 'a')]);
+    expect(incomplete.status).toBe(6);
+    expect(incomplete.stderr).toMatch(/incomplete: no end record/);
+    expect(parquetFiles(join(d, 'a')).length).toBeGreaterThan(0);
+    writeFileSync(join(d, 'not.rgc'), 'hello');
+    expect(runReplayCli(['export', join(d, 'not.rgc'), '-o', join(d, 'b')]).status).toBe(4);
+    const bad = runReplayCli(['export', 'captures/demo.rgc', '--format', 'csv']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('without DuckDB installed: parquet and sql say how to add it in one line; ocsf still works', () => {
     // A copy of the shipped bundle beside a node_modules that has everything but @duckdb.
     const d = scratch();
