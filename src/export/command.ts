@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { type Command } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { writeAllSync } from '../common/fd-sink.js';
-import { type WallClock } from '../output/wall-clock.js';
 import { describeDamage } from '../rgc/damage.js';
-import { type ExportResult, type ExportRunOptions, type ExportWriter, prepareInputs, runExport } from './driver.js';
+import { clocksByHost, type ExportResult, type ExportRunOptions, type ExportWriter, prepareInputs, runExport } from './driver.js';
 import { loadDuckDB } from './duckdb.js';
 import { NdjsonExportWriter } from './ndjson-writer.js';
 import { ParquetWriter } from './parquet.js';
@@ -38,15 +37,7 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   const hooks = { onDamage: (p: string, d: Parameters<typeof describeDamage>[0]) => { if (damagePrinted++ < 20) stderr(`${p}: ${describeDamage(d)}`); } };
   let writer: ExportWriter;
   let parquet: ParquetWriter | null = null;
-  // The session's clocks, for process start times: bound once the run has its session.
-  const clocks = new Map<string, WallClock | null>();
-  const clockFor = (host: string) => clocks.get(host) ?? null;
-  for (const i of inputs) {
-    const m = i.manifest;
-    if (m === null) continue;
-    const host = m.host.boot_id && m.host.boot_id !== 'unknown' ? m.host.boot_id : `file:${i.path}`;
-    if (!clocks.has(host)) clocks.set(host, new (await import('../output/wall-clock.js')).WallClock(m.clock.realtime_ns, m.clock.monotonic_ns));
-  }
+  const clockFor = clocksByHost(inputs);
   if (format === 'parquet') {
     const duck = await loadDuckDB();
     parquet = await ParquetWriter.open(duck, { outDir: opts.output!, append: opts.append === true, batchRows: envBatchRows() }, clockFor);

@@ -17,7 +17,7 @@ import { basename } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { RecordCursor, RgcReader } from '../rgc/reader.js';
-import { type WallClock } from '../output/wall-clock.js';
+import { WallClock } from '../output/wall-clock.js';
 import { describeIoError, expandInputs } from '../replay/input.js';
 import { readManifestOnly } from '../replay/manifest-peek.js';
 import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
@@ -73,6 +73,18 @@ export interface ExportResult {
   readonly events: number;
   readonly alerts: number;
   readonly inputs: readonly ExportInput[];
+}
+
+/** Each input's clock, keyed as the replay session keys processes (boot id, or the file for captures without one). */
+export function clocksByHost(inputs: readonly ExportInput[]): (host: string) => WallClock | null {
+  const clocks = new Map<string, WallClock>();
+  for (const i of inputs) {
+    const m = i.manifest;
+    if (m === null) continue;
+    const host = m.host.boot_id && m.host.boot_id !== 'unknown' ? m.host.boot_id : `file:${i.path}`;
+    if (!clocks.has(host)) clocks.set(host, new WallClock(m.clock.realtime_ns, m.clock.monotonic_ns));
+  }
+  return (host) => clocks.get(host) ?? null;
 }
 
 /** Reads each input's manifest and hashes it; an unreadable input fails before any output. */

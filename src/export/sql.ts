@@ -11,8 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
-import { type WallClock } from '../output/wall-clock.js';
-import { prepareInputs, runExport } from './driver.js';
+import { clocksByHost, prepareInputs, runExport } from './driver.js';
 import { type Duck, type DuckConnection, loadDuckDB, openDuckDB, sqlString } from './duckdb.js';
 import { DETECTION_FINDING, OCSF_CLASSES, type OcsfClass } from './ocsf-map.js';
 import { ParquetWriter } from './parquet.js';
@@ -109,13 +108,7 @@ export async function runSql(inputs: string[], query: string, opts: SqlOptions, 
 
 async function exportForQuery(duck: Duck, paths: string[], dir: string, opts: SqlOptions): Promise<number> {
   const inputs = await prepareInputs(paths);
-  const clocks = new Map<string, WallClock | null>();
-  const { WallClock: Clock } = await import('../output/wall-clock.js');
-  for (const i of inputs) {
-    const m = i.manifest;
-    if (m !== null && !clocks.has(m.host.boot_id)) clocks.set(m.host.boot_id, new Clock(m.clock.realtime_ns, m.clock.monotonic_ns));
-  }
-  const writer = await ParquetWriter.open(duck, { outDir: dir, append: false }, (h) => clocks.get(h) ?? null);
+  const writer = await ParquetWriter.open(duck, { outDir: dir, append: false }, clocksByHost(inputs));
   const r = await runExport(inputs, { detect: opts.detect }, writer, {}, (t) => { writer.table = t; });
   if (r.stats.damaged) return ExitCode.Damaged;
   if (!r.stats.complete) return ExitCode.Incomplete;

@@ -58,7 +58,8 @@ export function kindStaging(kind: KindLayout, tableSuffix: string): KindStaging 
   for (const f of kind.layout.fields) {
     const scalar = SCALAR[f.type];
     const view = [...HEADER_FIELDS, ...kind.fields].find((x) => x.name === f.name)!.view;
-    if (scalar !== undefined) {
+    // A scalar array (count > 1) has no one-number column: it is kept as its bytes (BLOB, below).
+    if (scalar !== undefined && f.count === 1) {
       const col = add(f.name, scalar);
       fieldColumns.set(f.name, scalar);
       const { offset, size } = f;
