@@ -17,7 +17,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/replay/cli.ts'],
+  entryPoints: ['src/cli/rg-replay.ts'],
   outfile: 'dist/bin/rg-replay.mjs',
   bundle: true,
   platform: 'node',

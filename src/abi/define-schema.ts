@@ -90,6 +90,14 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     expect(role.status, 'process status', 'exit_status');
     if (field(role.start, 'process start').type !== 'u64') bad(`process start ${role.start} must be a u64 field`);
   }
+  const o = def.ocsf;
+  if (o !== undefined) {
+    const target = typeof o.target === 'object' ? o.target.pidField : undefined;
+    for (const name of [target, o.dst?.addr, o.dst?.port, o.dst?.family, o.dst?.protocol]) if (name !== undefined) field(name, 'ocsf');
+    if (o.resultField !== undefined) expect(o.resultField, 'ocsf resultField', 'result');
+    if (o.exitStatusField !== undefined) expect(o.exitStatusField, 'ocsf exitStatusField', 'exit_status');
+    if (o.filePathField !== undefined) expect(o.filePathField, 'ocsf filePathField', 'string');
+  }
   if (def.capture.programs.length === 0) bad('capture.programs is empty: no BPF program would record it');
   if (def.capture.canaryField !== undefined) expect(def.capture.canaryField, 'capture.canaryField', 'string');
   if (def.counter !== null && (!/^[a-z][a-z0-9_]*$/.test(def.counter.key) || def.counter.label === '')) bad('counter needs a lower_snake_case key and a label');

@@ -108,6 +108,32 @@ export interface SigmaSpec {
   readonly constants?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/**
+ * What a kind's record means in OCSF (src/export writes it): its class and
+ * activity, and which of its fields play which OCSF part. Field names are the
+ * kind's own. A kind without one is exported as OCSF Base Event.
+ */
+export interface OcsfSpec {
+  /** class_uid: 1007 Process Activity, 1001 File System Activity, 4001 Network Activity, 4003 DNS Activity. */
+  readonly classUid: number;
+  /** activity_id, or 'connect_result': Open, Refuse (ECONNREFUSED) or Fail by the `resultField`. */
+  readonly activity: number | 'connect_result';
+  /** A field holding >= 0 on success and -errno on failure: status_id and status_code. */
+  readonly resultField?: string;
+  /** Whose activity it is (`actor.process`): the recording process, or its parent (exec: the parent launched it). */
+  readonly actor: 'self' | 'parent';
+  /** Process Activity: the target `process`: the recording process, or the child a field names. */
+  readonly target?: 'self' | { readonly pidField: string };
+  /** Process Activity: launch_type_id (2 Fork, 3 Exec). */
+  readonly launchTypeId?: number;
+  /** Process Activity: the wait(2) status word (exit_code). */
+  readonly exitStatusField?: string;
+  /** File System Activity: the file's path. */
+  readonly filePathField?: string;
+  /** Network Activity: the destination address, port, family and IP protocol. */
+  readonly dst?: { readonly addr: string; readonly port: string; readonly family: string; readonly protocol?: string };
+}
+
 /** One entry of the registry: everything a kind means, in one place. */
 export interface KindDefinition {
   /** u16 in the record header; reserved ranges per issue (see docs). 1..255. */
@@ -130,6 +156,8 @@ export interface KindDefinition {
   readonly flags: readonly KindFlagSpec[];
   /** Its Sigma log source, if it has one. */
   readonly sigma?: SigmaSpec;
+  /** Its OCSF meaning, for `rg-replay export` (absent: exported as Base Event). */
+  readonly ocsf?: OcsfSpec;
 }
 
 /** A kind with its layout computed and its field references resolved. */

@@ -80,6 +80,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'argv_unreadable' },
       { flag: 'EXE_DELETED', outputName: 'exe_deleted' },
     ],
+    ocsf: { classUid: 1007, activity: 1, actor: 'parent', target: 'self', launchTypeId: 3 },
   },
   {
     id: EventKind.ProcessFork, name: 'process_fork', eventType: 'process_fork', cliName: 'fork',
@@ -91,6 +92,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'child_tid', type: 'u32', view: 'uint', doc: 'tid of the new process main thread' },
     ],
     flags: [],
+    ocsf: { classUid: 1007, activity: 1, actor: 'self', target: { pidField: 'child_pid' }, launchTypeId: 2 },
   },
   {
     id: EventKind.ProcessExit, name: 'process_exit', eventType: 'process_exit', cliName: 'exit',
@@ -104,6 +106,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'reserved', type: 'u32', view: 'hidden', doc: 'zero; keeps the record free of padding' },
     ],
     flags: [],
+    ocsf: { classUid: 1007, activity: 2, actor: 'self', target: 'self', exitStatusField: 'exit_status' },
   },
   {
     id: EventKind.FileOpen, name: 'file_open', eventType: 'file_open', cliName: 'open',
@@ -125,6 +128,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'path_unreadable' },
       { flag: 'OPENAT2', outputName: 'openat2' },
     ],
+    ocsf: { classUid: 1001, activity: 14, actor: 'self', resultField: 'result', filePathField: 'path' },
   },
   {
     id: EventKind.NetConnect, name: 'net_connect', eventType: 'net_connect', cliName: 'connect',
@@ -145,6 +149,10 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     flags: [
       { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' },
     ],
+    ocsf: {
+      classUid: 4001, activity: 'connect_result', actor: 'self', resultField: 'result',
+      dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' },
+    },
   },
 ];
 

@@ -24,7 +24,7 @@ import { type ProcessNode, type ProcessTable } from '../replay/process-table.js'
 import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { type InputContext, ReplaySession } from '../replay/session.js';
-import { type EventSink, type RejectedRecord } from '../replay/sinks.js';
+import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
 import { buildStats, type StatsReport } from '../replay/stats.js';
 import { compileFilter, type FilterOptions } from '../replay/filters.js';
 import { buildAlertEngine } from '../replay/rules/setup.js';
@@ -107,7 +107,7 @@ function sha256File(path: string): Promise<string> {
 }
 
 /** Forwards what the session shows to the writer, with the current provenance. */
-class WriterSink implements EventSink {
+class WriterSink implements EventSink<ProcessNode> {
   readonly at: Provenance;
   events = 0;
   alerts = 0;
@@ -119,9 +119,10 @@ class WriterSink implements EventSink {
     this.events++;
     this.writer.event(kindId, bytes, offset, node!, this.at);
   }
-  alert(a: Alert): void {
+  /** The session hands its rules' alerts (rules/alerts.ts) to sinks as AlertLine, their printable part. */
+  alert(a: AlertLine): void {
     this.alerts++;
-    this.writer.alert(a, this.at);
+    this.writer.alert(a as Alert, this.at);
   }
   // Rejected records are counted by the session (and shown in the summary); they have no OCSF row.
   rejected(_r: RejectedRecord): void {}
@@ -137,7 +138,7 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
   const sink = new WriterSink(writer, inputs[0]);
   const session = new ReplaySession({
     sink, filter, withProcesses: true, keepProcessHistory: false, alerts: alertEngine,
-    alertsOnly: false, withSourceEvents: false, schema: 'build',
+    alertsOnly: false, withSourceEvents: false, decodeBy: 'build',
   });
   bindTable(session.table!);
   const totals = newTotals();

@@ -5,7 +5,7 @@
  * The slow, simple path (objects per event): NDJSON export is bound by JSON
  * text anyway; the Parquet path never builds these.
  */
-import { eventValues, type DisplayValue } from '../output/event-values.js';
+import { eventValues, type DisplayValue } from '../abi/event-values.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type ExportInput, type Provenance } from './driver.js';
 import { activityOf, type KindOcsf, ocsfOfKind, statusOf } from './ocsf-map.js';

@@ -1,15 +1,15 @@
 /**
- * How rand-guard's event kinds map to OCSF classes: one table entry per kind.
- * Both exports read it: the Parquet projection (ocsf-sql.ts) and the OCSF
- * NDJSON writer (ocsf-json.ts). A new kind gets an entry here (or, once the
- * kind registry carries per-kind facts, in its registry entry); a kind without
- * one is still exported, as OCSF Base Event (class 0, activity Other), so no
- * event is ever left out of an export.
+ * OCSF's classes, activities and enums as the exports use them, and each
+ * kind's OCSF meaning, read from its registry entry (`ocsf` in
+ * src/abi/schema.ts). Both exports read these: the Parquet projection
+ * (ocsf-sql.ts) and the OCSF NDJSON writer (ocsf-json.ts). A new kind maps by
+ * its entry alone; a kind without one is still exported, as OCSF Base Event
+ * (class 0, activity Other), so no event is ever left out of an export.
  *
  * Names and enum ids come from the OCSF schema (github.com/ocsf/ocsf-schema,
  * 1.9.0-dev; test/export/ocsf-schema/ holds the files the tests validate against).
  */
-import { KINDS, type KindLayout } from '../abi/schema.js';
+import { KINDS, type KindLayout, type OcsfSpec } from '../abi/schema.js';
 
 export const OCSF_VERSION = '1.9.0-dev';
 export const PRODUCT = { name: 'rand-guard', vendor_name: 'rand-guard' } as const;
@@ -58,47 +58,31 @@ export const LAUNCH_TYPES: Readonly<Record<number, string>> = { 0: 'Unknown', 1:
 const EINPROGRESS = 115;
 const ECONNREFUSED = 111;
 
-/** What a kind's record means in OCSF terms. Field names are the kind's schema field names. */
-export interface KindOcsf {
+/** A kind's OCSF meaning (its registry entry's `ocsf`), with its class resolved. */
+export interface KindOcsf extends Omit<OcsfSpec, 'classUid'> {
   readonly ocsfClass: OcsfClass;
-  /** activity_id, or how to derive it from the record's `result` (-errno) field. */
-  readonly activity: number | 'connect_result';
-  /** A field holding fd/0 on success and -errno on failure: sets status_id and status_code. */
-  readonly resultField?: string;
-  /** Process Activity: whose activity it is (`actor.process`): the process itself or its parent. */
-  readonly actor: 'self' | 'parent';
-  /** Process Activity: the target `process`: the record's own process, or the child a field names. */
-  readonly target?: 'self' | { readonly pidField: string };
-  readonly launchTypeId?: number;
-  /** A wait(2) status word: exit_code. */
-  readonly exitStatusField?: string;
-  /** File System Activity: the field holding the file's path. */
-  readonly filePathField?: string;
-  /** Network Activity: the destination address, port, family and IP protocol fields. */
-  readonly dst?: { readonly addr: string; readonly port: string; readonly family: string; readonly protocol?: string };
 }
-
-/** The table: kind name (as in src/abi/schema.ts) -> OCSF meaning. */
-export const KIND_OCSF: Readonly<Record<string, KindOcsf>> = {
-  process_exec: { ocsfClass: PROCESS_ACTIVITY, activity: 1, actor: 'parent', target: 'self', launchTypeId: 3 },
-  process_fork: { ocsfClass: PROCESS_ACTIVITY, activity: 1, actor: 'self', target: { pidField: 'child_pid' }, launchTypeId: 2 },
-  process_exit: { ocsfClass: PROCESS_ACTIVITY, activity: 2, actor: 'self', target: 'self', exitStatusField: 'exit_status' },
-  file_open: { ocsfClass: FILE_SYSTEM_ACTIVITY, activity: 14, actor: 'self', resultField: 'result', filePathField: 'path' },
-  net_connect: {
-    ocsfClass: NETWORK_ACTIVITY, activity: 'connect_result', actor: 'self', resultField: 'result',
-    dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' },
-  },
-};
 
 const UNMAPPED: KindOcsf = { ocsfClass: BASE_EVENT, activity: 99, actor: 'self' };
+const CLASS_BY_UID = new Map([...OCSF_CLASSES, DETECTION_FINDING].map((c) => [c.uid, c]));
+const resolved = new WeakMap<KindLayout, KindOcsf>();
 
+/** The kind's OCSF meaning, from its registry entry (Base Event when it has none). */
 export function ocsfOfKind(kind: KindLayout): KindOcsf {
-  return KIND_OCSF[kind.name] ?? UNMAPPED;
+  let m = resolved.get(kind);
+  if (m === undefined) {
+    const spec = kind.ocsf;
+    const cls = spec === undefined ? undefined : CLASS_BY_UID.get(spec.classUid);
+    if (spec !== undefined && cls === undefined) throw new Error(`export: kind ${kind.name} maps to OCSF class ${spec.classUid}, which the exporter does not write`);
+    m = spec === undefined ? UNMAPPED : { ...spec, ocsfClass: cls! };
+    resolved.set(kind, m);
+  }
+  return m;
 }
 
-/** Kinds of this build without a table entry (exported as Base Event): listed by the export's summary. */
+/** Kinds without an OCSF entry (exported as Base Event): listed by the export's summary. */
 export function unmappedKinds(kinds: readonly KindLayout[] = KINDS): string[] {
-  return kinds.filter((k) => KIND_OCSF[k.name] === undefined).map((k) => k.name);
+  return kinds.filter((k) => k.ocsf === undefined).map((k) => k.name);
 }
 
 /** activity_id of a record, given its result field's value (null when the kind has none). */

@@ -6,7 +6,7 @@
  * ocsf-json.ts writes the same shape as NDJSON; a test holds the two equal.
  */
 import { HEADER_FIELDS, KINDS, type KindLayout } from '../abi/schema.js';
-import { errnoName } from '../output/values.js';
+import { errnoName } from '../abi/values.js';
 import { sqlString } from './duckdb.js';
 import { LAUNCH_TYPES, OCSF_VERSION, type OcsfClass, ocsfOfKind, PRODUCT, SEVERITY_NAMES, STATUS_NAMES } from './ocsf-map.js';
 import { type KindStaging } from './staging.js';

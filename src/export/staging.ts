@@ -5,10 +5,9 @@
  * activity and status, process references). Record bytes go straight into
  * column buffers; nothing is decoded into objects per event.
  */
-import { EVENT_FLAG_USER_READ_FAILED } from '../abi/constants.js';
 import { type FieldLayout } from '../abi/layout.js';
-import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
-import { addressText, splitArgv, bytesToText } from '../output/values.js';
+import { EVENT_FLAG_USER_READ_FAILED, HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
+import { addressText, splitArgv, bytesToText } from '../abi/values.js';
 import { type ChunkWriter, type Column, type ColumnType } from './chunk-writer.js';
 import { cStringEnd, escapedText, isUtf8, storableText } from './text-bytes.js';
 

@@ -5,7 +5,7 @@
  * shows each stray byte as `\xNN` (as rg-replay's text output does) and the
  * exact bytes go beside it in a `*_raw` BLOB column, so nothing is lost.
  */
-import { utf8SequenceLength } from '../output/values.js';
+import { utf8SequenceLength } from '../abi/values.js';
 
 /** True when `b[start, end)` is valid UTF-8. */
 export function isUtf8(b: Uint8Array, start: number, end: number): boolean {

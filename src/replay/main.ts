@@ -26,7 +26,6 @@ import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from 
 import { Progress } from './progress.js';
 import { checkJson, formatCheckText } from '../sigma/check.js';
 import { loadReplaySigmaRules } from './sigma/runner.js';
-import { registerExportCommands } from '../export/command.js';
 
 interface MainOptions extends FilterOptions {
   json?: boolean;
@@ -118,7 +117,7 @@ export function runReplay(paths: string[], opts: MainOptions): number {
   return reportAndExit(result);
 }
 
-function addFilterOptions(c: Command): Command {
+export function addFilterOptions(c: Command): Command {
   return c
     .option('--kind <kinds>', `only these event types (${kindNames()}; repeatable or comma-separated)`, collect, [])
     .option('--pid <pid>', 'only events of this process (repeatable)', collect, [])
@@ -141,7 +140,8 @@ function addRuleOptions(c: Command): Command {
     .option('--alert-cidr <cidr>', 'alert on connects into this network (repeatable)', collect, []);
 }
 
-export function buildProgram(): Command {
+/** rg-replay's program; `addCommands` registers commands that live above replay (export, sql: src/cli/rg-replay.ts). */
+export function buildProgram(addCommands: (program: Command) => void = () => {}): Command {
   const program = new Command('rg-replay')
     .description('Decode rand-guard captures (.rgc) offline: no root, no kernel access needed.')
     .version(TOOL_VERSION)
@@ -227,14 +227,13 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
       process.exitCode = verifyExitCode(reports);
     });
 
-  // export (OCSF Parquet, OCSF/ECS NDJSON) and sql (DuckDB): src/export, DuckDB loaded only when used.
-  registerExportCommands(program, addFilterOptions);
+  addCommands(program);
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], addCommands: (program: Command) => void = () => {}): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(addCommands).parseAsync(argv);
   } catch (e) {
     process.exitCode = exitCodeFor(e);
   }

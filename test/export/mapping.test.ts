@@ -4,38 +4,48 @@
  * kinds, and a kind without an entry is exported as Base Event.
  */
 import { describe, expect, it } from 'vitest';
-import { HEADER_FIELDS, KINDS, type KindLayout, type SchemaField } from '../../src/abi/schema.js';
-import { layoutStruct } from '../../src/abi/layout.js';
+import { BUILD_SCHEMA, extendSchema, KINDS, type KindLayout, type SchemaField } from '../../src/abi/schema.js';
 import { kindStaging } from '../../src/export/staging.js';
-import { activityOf, BASE_EVENT, classesInUse, KIND_OCSF, NETWORK_ACTIVITY, ocsfOfKind, statusOf, unmappedKinds } from '../../src/export/ocsf-map.js';
+import { activityOf, BASE_EVENT, classesInUse, FILE_SYSTEM_ACTIVITY, NETWORK_ACTIVITY, ocsfOfKind, statusOf, unmappedKinds } from '../../src/export/ocsf-map.js';
 import { classSelectSql } from '../../src/export/ocsf-sql.js';
 
-function testKind(name: string): KindLayout {
+/** The build's schema plus a kind of its own, added as the registry allows (extendSchema), with or without an OCSF entry. */
+function testKind(ocsf: boolean): KindLayout {
   const fields: SchemaField[] = [
     { name: 'inode', type: 'u64', view: 'uint', doc: 'a u64' },
-    { name: 'weights', type: 'u32', count: 4, view: 'uint', doc: 'a scalar array' },
+    { name: 'result', type: 's32', view: 'result', doc: 'fd or -errno' },
+    { name: 'reserved', type: 'u32', view: 'hidden', doc: 'padding' },
+    { name: 'weights', type: 'u32', count: 4, view: 'hidden', doc: 'a scalar array' },
     { name: 'target', type: 'char', count: 64, view: 'string', doc: 'a string' },
   ];
-  const layout = layoutStruct(`rg_${name}`, [...HEADER_FIELDS, ...fields]);
-  return { id: 99 as never, name, eventType: name, fields, flags: [], layout, bodyFields: layout.fields.slice(HEADER_FIELDS.length) };
+  const schema = extendSchema(BUILD_SCHEMA, [{
+    id: 60, name: 'test_memfd', eventType: 'test_memfd', cliName: 'test-memfd', process: { role: 'activity' },
+    capture: { programs: ['handle_test'], syscalls: ['memfd_create'] }, pathFields: ['target'], color: 'white', counter: null,
+    fields, flags: [],
+    ...(ocsf ? { ocsf: { classUid: 1001, activity: 1, actor: 'self' as const, resultField: 'result', filePathField: 'target' } } : {}),
+  }]);
+  return schema.byId[60]!;
 }
 
 describe('the OCSF mapping table', () => {
-  it('maps every kind of this build', () => {
+  it('maps every kind of this build, from the registry', () => {
     expect(unmappedKinds()).toEqual([]);
-    for (const k of KINDS) expect(KIND_OCSF[k.name], k.name).toBeDefined();
+    for (const k of KINDS) expect(k.ocsf, k.name).toBeDefined();
     expect(classesInUse().map((c) => c.uid)).toEqual([1007, 1001, 4001]);
   });
 
-  it('exports a kind without an entry as Base Event, activity Other', () => {
-    const k = testKind('memfd_create');
+  it('maps a new kind by its registry entry alone, and one without an entry as Base Event, activity Other', () => {
+    const mapped = ocsfOfKind(testKind(true));
+    expect(mapped.ocsfClass).toBe(FILE_SYSTEM_ACTIVITY);
+    expect([activityOf(mapped, -2), statusOf(mapped, -2)]).toEqual([1, 2]);
+    const k = testKind(false);
     expect(ocsfOfKind(k).ocsfClass).toBe(BASE_EVENT);
     expect(activityOf(ocsfOfKind(k), null)).toBe(99);
-    expect(unmappedKinds([...KINDS, k])).toEqual(['memfd_create']);
+    expect(unmappedKinds([...KINDS, k])).toEqual(['test_memfd']);
   });
 
   it('derives a new kind\'s staging columns from its schema: exact integers, text with raw bytes, arrays as bytes', () => {
-    const st = kindStaging(testKind('memfd_create'), '0');
+    const st = kindStaging(testKind(false), '0');
     const col = (n: string) => st.columns.find((c) => c.name === n)?.type;
     expect(col('inode')).toBe('UBIGINT');
     expect(col('cgroup_id')).toBe('UBIGINT');
@@ -50,7 +60,7 @@ describe('the OCSF mapping table', () => {
   });
 
   it('reads connect outcomes as OCSF activities and statuses', () => {
-    const m = KIND_OCSF.net_connect;
+    const m = ocsfOfKind(KINDS.find((k) => k.ocsf?.activity === 'connect_result')!);
     expect(m.ocsfClass).toBe(NETWORK_ACTIVITY);
     expect([activityOf(m, 0), statusOf(m, 0)]).toEqual([1, 1]);
     expect([activityOf(m, -115), statusOf(m, -115)]).toEqual([1, 0]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 /**
- * rg-replay entry point: see main.ts.
+ * rg-replay entry point: replay's commands (src/replay/main.ts) plus export
+ * and sql (src/export, which builds on replay, so it is wired in here, above both).
  *
  * Why the V8 flag: a replay keeps little alive (the live processes), but V8
  * grows its young generation towards 16 MB per semi-space over a long run,
@@ -8,6 +9,7 @@
  * decoder: rg-replay --json peak RSS, real capture of 1M / 10M events:
  * 72 / 111 MB by default, 66 / 80 MB with it, at the same speed.
  */
-import { main } from './main.js';
+import { registerExportCommands } from '../export/command.js';
+import { addFilterOptions, main } from '../replay/main.js';
 
-await main(process.argv);
+await main(process.argv, (program) => registerExportCommands(program, addFilterOptions));
