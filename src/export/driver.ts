@@ -1,7 +1,7 @@
 /**
- * The export loop: every input in turn, file bytes -> RgcReader ->
- * dispatcher -> replay session (process table, filters, detections) ->
- * an ExportWriter, with each record's provenance (capture, frame sequence
+ * The export loop: every input in turn, file bytes -> RgcReader -> replay's
+ * frame replayer (dispatcher, session: process table, filters, detections)
+ * -> an ExportWriter, with each record's provenance (capture, frame sequence
  * number, record index). Inputs are read in 64 KiB chunks, and between
  * chunks the loop awaits the writer when it asks (the Parquet writer's
  * DuckDB COPY of the previous batch runs on another thread meanwhile), so
@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { type Manifest } from '../rgc/manifest.js';
-import { RecordCursor, RgcReader } from '../rgc/reader.js';
+import { RgcReader } from '../rgc/reader.js';
 import { WallClock } from '../output/wall-clock.js';
 import { describeIoError, expandInputs } from '../replay/input.js';
 import { readManifestOnly } from '../replay/manifest-peek.js';
@@ -24,6 +24,7 @@ import { type ProcessNode, type ProcessTable } from '../replay/process-table.js'
 import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { type InputContext, ReplaySession } from '../replay/session.js';
+import { FrameReplayer, NO_LIMIT } from '../replay/frame-replayer.js';
 import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
 import { buildStats, type StatsReport } from '../replay/stats.js';
 import { compileFilter, type FilterOptions } from '../replay/filters.js';
@@ -131,15 +132,37 @@ class WriterSink implements EventSink<ProcessNode> {
 }
 
 /** `bindTable` receives the session's process table (writers look up a fork's child there). */
+/**
+ * The replay session, numbering each record within its frame as the shared
+ * frame replayer hands it over (accepted or rejected, in frame order): the
+ * record index of a row's provenance.
+ */
+class ProvenanceSession extends ReplaySession {
+  constructor(options: ConstructorParameters<typeof ReplaySession>[0], private readonly at: Provenance) {
+    super(options);
+  }
+
+  override accept(ctx: InputContext, code: number, raw: Uint8Array, offset: number, unavailable: readonly string[] | null = null): void {
+    super.accept(ctx, code, raw, offset, unavailable);
+    this.at.recordIndex++;
+  }
+
+  override reject(code: number, raw: Uint8Array, offset: number, length: number, frameSeq: number, index: number): void {
+    super.reject(code, raw, offset, length, frameSeq, index);
+    this.at.recordIndex++;
+  }
+}
+
 export async function runExport(inputs: readonly ExportInput[], opts: ExportRunOptions, writer: ExportWriter, hooks: ReplayHooks = {},
   bindTable: (table: ProcessTable) => void = () => {}): Promise<ExportResult> {
   const filter = compileFilter(opts);
   const alertEngine = buildAlertEngine(opts);
   const sink = new WriterSink(writer, inputs[0]);
-  const session = new ReplaySession({
+  const session = new ProvenanceSession({
     sink, filter, withProcesses: true, keepProcessHistory: false, alerts: alertEngine,
     alertsOnly: false, withSourceEvents: false, decodeBy: 'build',
-  });
+  }, sink.at);
+  const replayer = new FrameReplayer(session);
   bindTable(session.table!);
   const totals = newTotals();
   try {
@@ -147,17 +170,13 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
       sink.at.input = input;
       writer.beginInput(input);
       const file = new FileState(input.path, session, hooks);
-      const cursor = new RecordCursor();
       const reader = new RgcReader({
-        manifest(m) {
-          file.onManifest(m);
-          sink.begin(file.ctx.clock);
-        },
+        manifest: (m) => file.onManifest(m),
         frame(h, raw) {
           sink.at.frameSeq = h.seq;
-          const index = replayFrame(cursor, raw, h.seq, session, file.ctx, sink.at);
-          if (cursor.problem !== null) file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - index), detail: cursor.problem });
-          else if (index !== h.recordCount) file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, detail: `frame holds ${index} records, header says ${h.recordCount}` });
+          sink.at.recordIndex = 0;
+          replayer.begin(file, h, raw);
+          replayer.run(NO_LIMIT, NO_LIMIT);
         },
         stats(t) { file.stats = t; },
         end(e) { file.end = e; file.stats = e; },
@@ -173,22 +192,6 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
     throw e;
   }
   return { stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, inputs };
-}
-
-/** The frame's records through the session; returns how many there were. */
-function replayFrame(records: RecordCursor, raw: Uint8Array, seq: number, session: ReplaySession, ctx: InputContext, at: Provenance): number {
-  records.reset(raw);
-  const counts = session.counts;
-  let index = 0;
-  while (records.next()) {
-    const { offset, length } = records;
-    const code = counts.dispatch(raw, offset, length);
-    at.recordIndex = index;
-    if (code > 0) session.accept(ctx, code, raw, offset);
-    else session.reject(code, raw, offset, length, seq, index);
-    index++;
-  }
-  return index;
 }
 
 async function readChunks(path: string, onChunk: (chunk: Uint8Array) => void, writer: ExportWriter): Promise<void> {

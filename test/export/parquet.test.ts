@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, REPLAY_BIN, runReplayCli } from '../support/golden.js';
 import { writeSynthetic, syntheticManifest } from '../support/synthetic.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
+import { RecordCursor, RgcReader } from '../../src/rgc/reader.js';
 
 const dirs: string[] = [];
 const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-parquet-')); dirs.push(d); return d; };
@@ -51,6 +52,24 @@ describe('export --format parquet, read back by hyparquet', () => {
     const keys = new Set(rows.map((x) => `${String(unmapped(x).frame_seq)}:${String(unmapped(x).record_index)}`));
     expect(keys.size).toBe(rows.length);
     expect(new Set(rows.map((x) => unmapped(x).capture_sha256))).toEqual(new Set([sha]));
+    // Each row's frame_seq and record_index find its record in the file: same kind and ts_ns there.
+    const byPosition = new Map<string, string>();
+    const cursor = new RecordCursor();
+    const reader = new RgcReader({
+      frame(h, raw) {
+        cursor.reset(raw);
+        for (let i = 0; cursor.next(); i++) {
+          const view = new DataView(raw.buffer, raw.byteOffset + cursor.offset, cursor.length);
+          byPosition.set(`${h.seq}:${i}`, `${view.getUint16(2, true)}:${view.getBigUint64(8, true)}`);
+        }
+      },
+    });
+    reader.push(readFileSync(join(REPO_ROOT, 'captures/demo.rgc')));
+    reader.finish();
+    for (const x of rows) {
+      const u = unmapped(x);
+      expect(byPosition.get(`${String(u.frame_seq)}:${String(u.record_index)}`)).toBe(`${String(u.kind)}:${String(u.ts_ns)}`);
+    }
     const sig = (e: Record<string, unknown>) => `${String(e.event_type)}|${String(e.ts_ns)}|${String(e.pid)}|${String(e.tid)}|${String(e.path ?? e.filename ?? e.addr ?? '')}`;
     const fromParquet = rows.map((x) => { const u = unmapped(x); return sig({ ...u, ts_ns: u.ts_ns, filename: u.filename }); }).sort();
     expect(fromParquet).toEqual(json.map(sig).sort());
