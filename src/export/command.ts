@@ -90,6 +90,7 @@ export function registerExportCommands(program: Command, addFilters: (c: Command
     .option('--index <name>', 'ecs: the index or data stream in the bulk action lines', 'logs-rand_guard.events-default')
     .option('--detect', 'also export the built-in detections\' alerts (OCSF Detection Finding 2004)')
     .option('--rules <file>', 'also export alerts of these TOML rules (repeatable)', collect, [])
+    .option('--sigma <path>', 'also export alerts of these Sigma rules (file or directory, repeatable)', collect, [])
     .option('--alert-port <port>', 'alert on connects to this port (repeatable)', collect, [])
     .option('--alert-cidr <cidr>', 'alert on connects into this network (repeatable)', collect, []);
   addFilters(exp)

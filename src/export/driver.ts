@@ -65,6 +65,7 @@ export interface ExportWriter {
 export interface ExportRunOptions extends FilterOptions {
   detect?: boolean;
   rules?: string[];
+  sigma?: string[];
   alertPort?: string[];
   alertCidr?: string[];
 }

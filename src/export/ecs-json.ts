@@ -99,7 +99,7 @@ export function ecsAlert(a: Alert, input: ExportInput, frameSeq: number, recordI
     ecs: { version: ECS_VERSION },
     event: {
       kind: 'alert', category: ['intrusion_detection'], type: ['info'], action: a.rule_id, module: 'rand_guard', dataset: 'rand_guard.alerts',
-      severity: ({ info: 21, low: 21, medium: 47, high: 73, critical: 99 } as Record<string, number>)[a.severity] ?? null,
+      severity: ({ info: 21, informational: 21, low: 21, medium: 47, high: 73, critical: 99 } as Record<string, number>)[a.severity] ?? null,
       id: `${input.sha256}:${frameSeq}:${recordIndex}:${a.rule_id}`,
     },
     message: storableText(a.title),

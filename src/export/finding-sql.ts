@@ -19,8 +19,8 @@ export const Alerts = {
   ActorPid: 10, ActorRef: 11, Path: 12, Addr: 13, Port: 14, AlertJson: 15,
 } as const;
 
-/** Rule severity -> OCSF severity_id. */
-export const SEVERITY_IDS: Readonly<Record<string, number>> = { info: 1, low: 2, medium: 3, high: 4, critical: 5 };
+/** Rule severity (TOML rules; Sigma levels) -> OCSF severity_id. */
+export const SEVERITY_IDS: Readonly<Record<string, number>> = { info: 1, informational: 1, low: 2, medium: 3, high: 4, critical: 5 };
 
 export function findingSelectSql(alerts: string, procStructs: string, captures: string, captureObjects: string, where: string): string {
   const sev = `CASE s.severity ${Object.entries(SEVERITY_IDS).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} ELSE 0 END`;

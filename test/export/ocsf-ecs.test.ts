@@ -54,6 +54,15 @@ describe('export --format ocsf and parquet', () => {
     expect(new Set(ndjson.map((d) => d.class_uid))).toEqual(new Set([1001, 1007, 4001, 2004]));
   });
 
+  it('exports Sigma alerts as valid Detection Findings too', () => {
+    const r = runReplayCli(['export', 'captures/demo.rgc', '--format', 'ocsf', '--sigma', 'rules/sigma', '--kind', 'process_start']);
+    expect(r.status, r.stderr).toBe(0);
+    const findings = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>).filter((d) => d.class_uid === 2004);
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) expect(validateOcsf(f)).toEqual([]);
+    expect(findings.every((f) => Number(f.severity_id) > 0)).toBe(true);
+  });
+
   it('every NDJSON document is valid OCSF', () => {
     const problems = ndjson.flatMap((d, i) => validateOcsf(d).map((p) => `line ${i + 1}: ${p}`));
     expect(problems.slice(0, 20)).toEqual([]);
