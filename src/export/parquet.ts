@@ -8,7 +8,7 @@
  * while the next batch fills on the first: decoding and Parquet encoding run
  * on the two cores at once, and memory holds at most two batches.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ import { findingSelectSql, ALERT_COLUMNS, Alerts } from './finding-sql.js';
 import { ProcessIdentities } from './process-identity.js';
 import { Common, type KindStaging, kindStaging, u32 } from './staging.js';
 import { storableText } from './text-bytes.js';
+import { clean, dayText, partitionValue, prepareOutDir } from './dataset-layout.js';
 
 /**
  * Events per batch. Larger batches mean fewer, larger files (each batch
@@ -98,6 +99,8 @@ export class ParquetWriter implements ExportWriter {
   private hasClock = false;
   private clockRef: unknown = undefined;
   private lastNode: ProcessNode | null = null;
+  /** Per class, where its last event went (batch, capture, day): most events go where the previous one did. */
+  private readonly lastPartition: Record<number, { batch: number; capture: number; day: number | null }> = {};
   private readonly inputs: ExportInput[] = [];
   readonly filesWritten: string[] = [];
   rowsByClass = new Map<number, number>();
@@ -275,8 +278,6 @@ export class ParquetWriter implements ExportWriter {
     parts.add(`${this.captureIdx}|${day}`);
   }
 
-  private readonly lastPartition: Record<number, { batch: number; capture: number; day: number | null }> = {};
-
   /** The snapshot ref of `node` in this batch, writing its row (and, one level up, its parent's) when new or changed. */
   private ref(node: ProcessNode, withParent: boolean): number {
     const s = this.snapshots.get(node);
@@ -388,38 +389,3 @@ export class ParquetWriter implements ExportWriter {
     return out;
   }
 }
-
-/** A Hive partition value: anything but [A-Za-z0-9._-] percent-encoded, so a hostile hostname cannot leave its directory. */
-export function partitionValue(s: string): string {
-  if (s === '') return '__unknown__';
-  const enc = Buffer.from(s).reduce((acc, b) => acc + (/[A-Za-z0-9._-]/.test(String.fromCharCode(b)) && b < 0x80 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`), '');
-  return enc === '.' || enc === '..' ? enc.replaceAll('.', '%2E') : enc;
-}
-
-function dayText(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** A string with lone surrogates replaced (U+FFFD), as DuckDB's VARCHAR needs valid UTF-8. */
-function clean(s: string): string {
-  return s.replace(/[\ud800-\udfff]/gu, '\ufffd');
-}
-
-function prepareOutDir(dir: string, append: boolean): void {
-  let entries: string[] | null = null;
-  try {
-    entries = readdirSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new CliError(`cannot use ${dir} as the output directory: ${code ?? String(e)}`, ExitCode.Io);
-  }
-  if (entries !== null && entries.length > 0 && !append) {
-    throw new CliError(`${dir} exists and is not empty: choose a new directory, or add --append to add this export to the dataset there`, ExitCode.Io);
-  }
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new CliError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, ExitCode.Io);
-  }
-}
-
