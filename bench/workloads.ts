@@ -7,14 +7,15 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** This file runs from dist/bench/: paths lead back to the repo. */
-export const SOURCES = fileURLToPath(new URL('../../bench/workloads/', import.meta.url));
-export const WORK = fileURLToPath(new URL('../../bench/work/', import.meta.url));
-export const CAPTURE_CLI = fileURLToPath(new URL('../src/capture/cli.js', import.meta.url));
+/** The repository: this file runs from dist/bench/ (npm run bench) or from bench/ (the tests, through vitest). */
+const ROOT = new URL(import.meta.url.includes('/dist/') ? '../../' : '../', import.meta.url);
+export const SOURCES = fileURLToPath(new URL('bench/workloads/', ROOT));
+export const WORK = fileURLToPath(new URL('bench/work/', ROOT));
+export const CAPTURE_CLI = fileURLToPath(new URL('dist/src/capture/cli.js', ROOT));
 /** The file the `rg-replay` bin runs (the bundle). */
-export const REPLAY_CLI = fileURLToPath(new URL('../bin/rg-replay.mjs', import.meta.url));
+export const REPLAY_CLI = fileURLToPath(new URL('dist/bin/rg-replay.mjs', ROOT));
 
-export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop' | 'syscall-loop';
+export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop' | 'syscall-loop' | 'proc-time';
 
 /** cc -O2 bench/workloads/NAME.c -o bench/work/NAME (skipped when the binary is newer than it and loop-clock.h); returns the binary's path. */
 export function compile(name: Workload): string {
