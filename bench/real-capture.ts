@@ -65,7 +65,7 @@ function record(loop: string, rounds: number, path: string) {
 }
 
 /** What rg-replay --stats says about a capture, or null when it cannot read it to its end record. */
-function inspect(path: string): Omit<RealCapture, 'recorded' | 'record_s'> | null {
+export function inspect(path: string): Omit<RealCapture, 'recorded' | 'record_s'> | null {
   const s = spawnSync(process.execPath, [REPLAY_CLI, path, '--stats'], { encoding: 'utf8', timeout: STATS_TIMEOUT_MS });
   if (s.status !== 0) {
     process.stderr.write(`bench: rg-replay --stats ${path} failed (${s.status ?? s.signal}): ${s.stderr.trim().slice(-300)}\n`);
