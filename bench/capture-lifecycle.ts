@@ -1,8 +1,8 @@
 /**
  * One capture's life, timed from outside with default settings: spawn
- * `rg-capture -o FILE` (under measure-child, which reports the process's own
- * CPU time at exit), wait for its `ready` line, run the openat loop as a
- * separate process at full speed, then SIGINT and wait for the exit.
+ * `rg-capture -o FILE` (under proc-time, which reports the process's CPU time
+ * and peak RSS from wait4 at exit), wait for its `ready` line, run the openat
+ * loop as a separate process at full speed, then SIGINT and wait for the exit.
  *
  * - time to ready: spawn to the stderr line containing `ready` (node start-up,
  *   BPF load and attach, the canary round trip);
@@ -17,11 +17,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { median } from './measure.js';
+import { median, nodeCommand } from './measure.js';
+import { type BenchContext, fmt, type Row, type Section, type SectionResult } from './section.js';
 import { CAPTURE_CLI, compile, type LoopResult, parseLoop, parseStopped, WORK } from './workloads.js';
-
-const CHILD = fileURLToPath(new URL('./measure-child.js', import.meta.url));
 const OPENAT_ROUNDS = 500_000; // x4 paths = 2M opens
 const READY_TIMEOUT_MS = 30_000;
 const LOOP_TIMEOUT_MS = 120_000;
@@ -91,13 +89,14 @@ export async function benchCaptureLifecycle(runs: number, extraArgs: string[] = 
 
 async function oneRun(loopBin: string, output: string, extraArgs: string[]): Promise<LifecycleRun> {
   const started = process.hrtime.bigint();
-  const capture = spawn(process.execPath, [CHILD, CAPTURE_CLI, '-o', output, '--force', ...extraArgs], { cwd: WORK, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const [cmd, args] = nodeCommand(CAPTURE_CLI, ['-o', output, '--force', ...extraArgs]);
+  const capture = spawn(compile('proc-time'), ['--', cmd, ...args], { cwd: WORK, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let report = '';
   capture.stderr!.setEncoding('utf8');
-  (capture.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8');
-  (capture.stdio[3] as NodeJS.ReadableStream).on('data', (s: string) => { report += s; });
-  const exited = new Promise<number | string>((resolve) => capture.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  capture.stdout!.setEncoding('utf8');
+  capture.stdout!.on('data', (s: string) => { report += s; });
+  const exited = new Promise<number | string>((resolve) => capture.once('close', (code, signal) => resolve(code ?? signal ?? -1)));
   try {
     const readyMs = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`bench capture-lifecycle: no "ready" within ${READY_TIMEOUT_MS} ms: ${stderr.slice(-500)}`)), READY_TIMEOUT_MS);
@@ -110,17 +109,21 @@ async function oneRun(loopBin: string, output: string, extraArgs: string[]): Pro
       });
       void exited.then((status) => { clearTimeout(timer); reject(new Error(`bench capture-lifecycle: rg-capture exited (${status}) before ready: ${stderr.slice(-500)}`)); });
     });
-    const atReady = processCpuMs(capture.pid!);
+    const capturePid = Number(/^pid (\d+)$/m.exec(report)?.[1]);
+    if (!(capturePid > 0)) throw new Error(`bench capture-lifecycle: proc-time did not say which pid rg-capture has: ${report}`);
+    const atReady = processCpuMs(capturePid);
     const cpuAtReadyMs = atReady.user + atReady.sys;
     const loop = await runLoop(loopBin, OPENAT_ROUNDS);
     const sigint = process.hrtime.bigint();
     capture.kill('SIGINT');
     const status = await withTimeout(exited, STOP_TIMEOUT_MS, 'rg-capture did not exit after SIGINT');
     const stopMs = Number(process.hrtime.bigint() - sigint) / 1e6;
-    // The report (fd 3) may trail the exit event by a tick.
+    // proc-time's last line may trail its exit event by a tick.
     await new Promise((r) => setImmediate(r));
-    if (status !== 0 || report === '') throw new Error(`bench capture-lifecycle: rg-capture exited with ${status}: ${stderr.slice(-500)}`);
-    const usage = JSON.parse(report) as { cpu_ms: number; user_ms: number; sys_ms: number; max_rss_mb: number };
+    const json = /^\{.*\}$/m.exec(report)?.[0];
+    if (status !== 0 || json === undefined) throw new Error(`bench capture-lifecycle: proc-time exited with ${status}: ${stderr.slice(-500)}`);
+    const usage = JSON.parse(json) as { exit_code: number; cpu_ms: number; user_ms: number; sys_ms: number; max_rss_mb: number };
+    if (usage.exit_code !== 0) throw new Error(`bench capture-lifecycle: rg-capture exited with ${usage.exit_code}: ${stderr.slice(-500)}`);
     const stopped = parseStopped(stderr);
     const events = stopped.events;
     return {
@@ -179,3 +182,26 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`bench: ${message}`)), ms); });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
+
+export const captureLifecycleSection: Section = {
+  id: 'capture-lifecycle',
+  title: 'Capture: start, sustained rate, CPU, stop',
+  async run(ctx: BenchContext): Promise<SectionResult> {
+    const lc = await benchCaptureLifecycle(ctx.runs);
+    const rows: Row[] = [
+      {
+        what: 'sustained rate (openat loop, 2M opens)',
+        cells: [`${fmt.k(lc.sustained_events_per_s)} events/s, ${lc.lost} lost${lc.complete ? '' : ', SOME OPENS MISSING'}`],
+        target: '>= 300k/s, 0 lost', pass: lc.sustained_events_per_s >= 300e3 && lc.lost === 0 && lc.complete,
+      },
+      {
+        what: 'capture CPU per event',
+        cells: [`${lc.cpu_us_per_event.toFixed(2)} µs after ready (${lc.cpu_total_us_per_event.toFixed(2)} µs with ${fmt.ms(lc.cpu_startup_ms)} of start-up CPU)`],
+        target: '<= 0.5 µs', pass: lc.cpu_us_per_event <= 0.5,
+      },
+      { what: 'time to ready', cells: [fmt.ms(lc.ready_ms)], target: '<= 1 s', pass: lc.ready_ms <= 1000 },
+      { what: 'stop: SIGINT to exit', cells: [fmt.ms(lc.stop_ms)], target: '<= 1 s', pass: lc.stop_ms <= 1000 },
+    ];
+    return { rows, notes: [`rg-capture with default settings, whole host, median of ${ctx.runs} runs; its CPU time is wait4's rusage (main thread and drain worker), from ready to exit over the events it wrote.`], data: lc };
+  },
+};

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './measure.js';
+import { type BenchContext, fmt, type Row, type Section, type SectionResult } from './section.js';
 import { CAPTURE_CLI, compile, type LoopResult, parseLoop, parseStopped, WORK } from './workloads.js';
 
 export interface CaptureOverhead {
@@ -108,3 +109,43 @@ function runTraced(bin: string, rounds: number, capture: string): TracedResult {
   rmSync(capture, { force: true });
   return { ...loop, events: stopped.events, lost: stopped.lost_kernel + stopped.lost_user };
 }
+
+/** Per-round traced/untraced ratios of one loop, as the table shows them. */
+function roundRatios(traced: LoopResult[], base: LoopResult[]): number[] {
+  return traced.map((t, i) => (t.elapsed_ns / t.count) / (base[i].elapsed_ns / base[i].count));
+}
+
+export const captureOverheadSection: Section = {
+  id: 'capture-overhead',
+  title: 'Capture: what the traced workload pays',
+  async run(ctx: BenchContext): Promise<SectionResult> {
+    const oh = await benchCaptureOverhead(ctx.runs);
+    const rounds = (t: LoopResult[], b: LoopResult[]) => `rounds x${fmt.list(roundRatios(t, b))}`;
+    const rows: Row[] = [
+      {
+        what: 'openat loop',
+        cells: [`${fmt.pct(oh.openat_overhead)} (${oh.openat_ns_base.toFixed(0)} -> ${oh.openat_ns_traced.toFixed(0)} ns/open; by CPU ${fmt.pct(oh.openat_overhead_cpu)}); ${rounds(oh.raw.openat_traced, oh.raw.openat_base)}`],
+        target: '<= +30%', pass: oh.openat_overhead <= 0.3,
+      },
+      {
+        what: 'fork/exec loop',
+        cells: [`${fmt.pct(oh.forkexec_overhead)} (${oh.forkexec_us_base.toFixed(0)} -> ${oh.forkexec_us_traced.toFixed(0)} µs/exec; by CPU ${fmt.pct(oh.forkexec_overhead_cpu)}); ${rounds(oh.raw.forkexec_traced, oh.raw.forkexec_base)}`],
+        target: '<= +5%', pass: oh.forkexec_overhead <= 0.05,
+      },
+      // No target: the price of tracing every syscall exit, paid by syscalls that are not recorded.
+      {
+        what: 'other syscalls (getppid loop)',
+        cells: [`${fmt.pct(oh.syscall_overhead)} (${oh.syscall_ns_base.toFixed(0)} -> ${oh.syscall_ns_traced.toFixed(0)} ns/call); ${rounds(oh.raw.syscall_traced, oh.raw.syscall_base)}`],
+        target: '', pass: null,
+      },
+    ];
+    return {
+      rows,
+      notes: [
+        `Each loop untraced and under \`rg-capture -o FILE -- LOOP\` back to back in each of ${ctx.runs} rounds; the loops time themselves (capture start-up and stop are not counted). The overhead is the median of the per-round ratios, minus 1; every round's ratio is listed.`,
+        `Events lost over all traced runs: ${oh.lost}.`,
+      ],
+      data: oh,
+    };
+  },
+};

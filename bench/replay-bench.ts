@@ -1,110 +1,128 @@
 /**
- * Replay throughput and memory on a REAL capture of >= 1M events:
- * rg-replay --json and --stats, side by side with `zstd -dc` on the same file
- * and, when available, `sysdig -r PEER.scap -j` on a comparable .scap. All of
- * them run interleaved in every round, so a noisy neighbour slows them alike;
- * ratios are medians of the per-round ratios. Output goes to /dev/null.
- * --json runs twice a round: as is, and pinned to one CPU (the target is
- * "on one core"; unpinned, V8 compiles and collects on a second one).
+ * The replay headline, per capture: rg-replay --json against `zstd -dc` on the
+ * same file (the floor: decompressing and nothing else) and `sysdig -r -j` on
+ * a comparable .scap, plus --stats, output size and memory. Every tool is one
+ * whole process timed from spawn to exit (measure.ts), pinned to the same CPU;
+ * --json also runs unpinned and into a pipe, shown beside it. Each round runs
+ * --json and zstd back to back (order swapped every other round); ratios are
+ * medians of the per-round ratios.
  */
-import { rmSync, statSync } from 'node:fs';
-import { median, measureNode, PIN_CPU, type RunMeasure, timeCommand } from './measure.js';
+import { type CaptureInput } from './inputs.js';
+import { backToBack, measureProcess, median, medianRatio, nodeCommand, type RunMeasure } from './measure.js';
+import { type BenchContext, fmt, type Row, type Section, type SectionResult } from './section.js';
 import { REPLAY_CLI } from './workloads.js';
 
-export interface ReplayInput { path: string; events: number }
-export interface PeerScap { path: string; lines: number }
-
-export interface ReplayBenchResult {
-  file: string; events: number; file_bytes: number;
-  json_ms: number; json_cpu_ms: number; json_events_per_s: number; json_cpu_events_per_s: number;
-  zstd_ms: number; json_vs_zstd: number;
-  /** --json pinned to one CPU (null without taskset): the rate and its ratio to zstd -dc (single-threaded). */
-  pinned: null | { cpu: number; json_ms: number; json_events_per_s: number; json_vs_zstd: number };
-  stats_ms: number; stats_events_per_s: number; stats_cpu_events_per_s: number;
-  json_peak_rss_mb: number; stats_peak_rss_mb: number;
-  ndjson_bytes: number; ndjson_ratio: number;
-  peer: null | { file: string; file_bytes: number; events: number; sysdig_ms: number; sysdig_events_per_s: number; rg_vs_sysdig: number };
-  raw: { zstd_ms: number[]; json: RunMeasure[]; json_pinned: RunMeasure[]; stats: RunMeasure[]; sysdig_ms: number[] };
+export interface ReplayCaptureResult {
+  capture: string;
+  events: number;
+  file_bytes: number;
+  json_ms: number;
+  json_events_per_s: number;
+  zstd_ms: number;
+  /** median over rounds of json_ms / zstd_ms (both pinned) */
+  json_vs_zstd: number;
+  json_vs_zstd_rounds: number[];
+  free_json_ms: number;
+  free_json_events_per_s: number;
+  free_json_cpu_events_per_s: number;
+  pipe_json_events_per_s: number;
+  stats_events_per_s: number;
+  ndjson_bytes: number;
+  ndjson_lines: number;
+  json_peak_rss_mb: number;
+  stats_peak_rss_mb: number;
+  /** only for the judged capture, when sysdig and the peer file are there */
+  peer: null | { file: string; lines: number; sysdig_ms: number; sysdig_events_per_s: number; rg_vs_sysdig: number; rounds: number[] };
+  raw: { json: RunMeasure[]; zstd: RunMeasure[]; free_json: RunMeasure[]; pipe_json: RunMeasure[]; stats: RunMeasure[]; sysdig: RunMeasure[] };
 }
 
-export function benchReplay(input: ReplayInput, runs: number, peer: PeerScap | null, ndjsonPath: string): ReplayBenchResult {
-  const { path, events } = input;
-  const zstd: number[] = [], json: RunMeasure[] = [], jsonPinned: RunMeasure[] = [], stats: RunMeasure[] = [], sysdig: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    zstd.push(timeCommand('zstd', ['-dc', '-q', path]));
-    json.push(replay(path, '--json'));
-    if (PIN_CPU !== null) jsonPinned.push(replay(path, '--json', undefined, PIN_CPU));
-    stats.push(replay(path, '--stats'));
-    if (peer !== null) sysdig.push(timeCommand('sysdig', ['-r', peer.path, '-j']));
+/** rg-replay ARGS as one measured process. */
+export function replay(args: string[], o: Parameters<typeof measureProcess>[2] = {}): RunMeasure {
+  const [cmd, argv] = nodeCommand(REPLAY_CLI, args);
+  return measureProcess(cmd, argv, o);
+}
+
+export function benchReplayCapture(c: CaptureInput, ctx: BenchContext, peer: { path: string; lines: number } | null): ReplayCaptureResult {
+  const pin = ctx.pinCpu;
+  const free: RunMeasure[] = [], pipe: RunMeasure[] = [], stats: RunMeasure[] = [], sysdig: RunMeasure[] = [];
+  const json: RunMeasure[] = [], zstd: RunMeasure[] = [];
+  for (let i = 0; i < ctx.runs; i++) {
+    ctx.log(`replay ${c.id}: round ${i + 1}/${ctx.runs}`);
+    const [j, z] = backToBack(i, () => replay([c.path, '--json'], { pinCpu: pin }), () => measureProcess('zstd', ['-dc', '-q', c.path], { pinCpu: pin }));
+    json.push(j);
+    zstd.push(z);
+    if (peer !== null) sysdig.push(measureProcess('sysdig', ['-r', peer.path, '-j'], { pinCpu: pin }));
+    free.push(replay([c.path, '--json']));
+    pipe.push(replay([c.path, '--json'], { pinCpu: pin, stdout: 'pipe' }));
+    stats.push(replay([c.path, '--stats'], { pinCpu: pin }));
   }
-  const ndjsonBytes = ndjsonSize(path, ndjsonPath);
-  const fileBytes = statSync(path).size;
+  const rate = (rs: RunMeasure[]) => c.events / (median(rs.map((r) => r.wall_ms)) / 1000);
   const jsonMs = median(json.map((r) => r.wall_ms));
-  const jsonRate = events / (jsonMs / 1000);
-  let peerResult: ReplayBenchResult['peer'] = null;
+  const ratioRounds = json.map((r, i) => r.wall_ms / zstd[i].wall_ms);
+  let peerResult: ReplayCaptureResult['peer'] = null;
   if (peer !== null) {
-    const sysdigMs = median(sysdig);
-    peerResult = {
-      file: peer.path, file_bytes: statSync(peer.path).size, events: peer.lines,
-      sysdig_ms: sysdigMs, sysdig_events_per_s: peer.lines / (sysdigMs / 1000),
-      rg_vs_sysdig: median(json.map((r, i) => (events / r.wall_ms) / (peer.lines / sysdig[i]))),
-    };
+    const rounds = json.map((r, i) => (c.events / r.wall_ms) / (peer.lines / sysdig[i].wall_ms));
+    const sysdigMs = median(sysdig.map((r) => r.wall_ms));
+    peerResult = { file: peer.path, lines: peer.lines, sysdig_ms: sysdigMs, sysdig_events_per_s: peer.lines / (sysdigMs / 1000), rg_vs_sysdig: median(rounds), rounds };
   }
   return {
-    file: path, events, file_bytes: fileBytes,
-    json_ms: jsonMs, json_cpu_ms: median(json.map((r) => r.cpu_ms)),
-    json_events_per_s: jsonRate, json_cpu_events_per_s: events / (median(json.map((r) => r.cpu_ms)) / 1000),
-    zstd_ms: median(zstd), json_vs_zstd: median(json.map((r, i) => r.wall_ms / zstd[i])),
-    pinned: PIN_CPU === null ? null : {
-      cpu: PIN_CPU,
-      json_ms: median(jsonPinned.map((r) => r.wall_ms)),
-      json_events_per_s: events / (median(jsonPinned.map((r) => r.wall_ms)) / 1000),
-      json_vs_zstd: median(jsonPinned.map((r, i) => r.wall_ms / zstd[i])),
-    },
-    stats_ms: median(stats.map((r) => r.wall_ms)),
-    stats_events_per_s: events / (median(stats.map((r) => r.wall_ms)) / 1000),
-    stats_cpu_events_per_s: events / (median(stats.map((r) => r.cpu_ms)) / 1000),
-    json_peak_rss_mb: Math.max(...json.map((r) => r.max_rss_mb)), stats_peak_rss_mb: Math.max(...stats.map((r) => r.max_rss_mb)),
-    ndjson_bytes: ndjsonBytes, ndjson_ratio: ndjsonBytes / fileBytes,
+    capture: c.id, events: c.events, file_bytes: c.bytes,
+    json_ms: jsonMs, json_events_per_s: rate(json),
+    zstd_ms: median(zstd.map((r) => r.wall_ms)),
+    json_vs_zstd: medianRatio(json, zstd, (a, b) => a.wall_ms / b.wall_ms), json_vs_zstd_rounds: ratioRounds,
+    free_json_ms: median(free.map((r) => r.wall_ms)), free_json_events_per_s: rate(free),
+    free_json_cpu_events_per_s: c.events / (median(free.map((r) => r.cpu_ms)) / 1000),
+    pipe_json_events_per_s: rate(pipe),
+    stats_events_per_s: rate(stats),
+    ndjson_bytes: pipe[0].out_bytes, ndjson_lines: pipe[0].out_lines,
+    json_peak_rss_mb: Math.max(...[...json, ...free, ...pipe].map((r) => r.max_rss_mb)),
+    stats_peak_rss_mb: Math.max(...stats.map((r) => r.max_rss_mb)),
     peer: peerResult,
-    raw: { zstd_ms: zstd, json, json_pinned: jsonPinned, stats, sysdig_ms: sysdig },
+    raw: { json, zstd, free_json: free, pipe_json: pipe, stats, sysdig },
   };
 }
 
-export interface ReplayMemoryResult {
-  file: string; events: number; file_bytes: number;
-  json_peak_rss_mb: number; stats_peak_rss_mb: number; json_events_per_s: number; stats_events_per_s: number;
-  raw: { json: RunMeasure[]; stats: RunMeasure[] };
+export const replaySection: Section = {
+  id: 'replay',
+  title: 'Replay: --json against zstd -dc and sysdig',
+  run(ctx: BenchContext): SectionResult {
+    const results = ctx.inputs.captures.map((c) => benchReplayCapture(c, ctx, c.judged ? ctx.inputs.peer : null));
+    return { columns: captureColumns(ctx.inputs.captures), rows: replayRows(ctx.inputs.captures, results), notes: replayNotes(ctx, results), data: results };
+  },
+};
+
+/** Column headers: one per capture, the judged one first. */
+export function captureColumns(captures: CaptureInput[]): string[] {
+  return captures.map((c) => `${c.label} capture (${fmt.M(c.events)} events${c.lost > 0 ? `, ${c.lost} lost` : ''})${c.judged ? ', judged' : ''}`);
 }
 
-/** Peak RSS (and, for the record, throughput) of --json and --stats on a larger capture. */
-export function benchReplayMemory(input: ReplayInput, runs: number): ReplayMemoryResult {
-  const json: RunMeasure[] = [], stats: RunMeasure[] = [];
-  for (let i = 0; i < runs; i++) {
-    json.push(replay(input.path, '--json'));
-    stats.push(replay(input.path, '--stats'));
+function replayRows(captures: CaptureInput[], rs: ReplayCaptureResult[]): Row[] {
+  const judged = rs[captures.findIndex((c) => c.judged)];
+  const row = (what: string, cell: (r: ReplayCaptureResult) => string, target: string, pass: ((r: ReplayCaptureResult) => boolean) | null): Row =>
+    ({ what, cells: rs.map(cell), target, pass: pass === null || judged === undefined ? null : pass(judged) });
+  const rows: Row[] = [
+    row('`--json`, pinned', (r) => `${fmt.M(r.json_events_per_s)} events/s (${fmt.ms(r.json_ms)})`, '>= 1.5 M/s on one CPU', (r) => r.json_events_per_s >= 1.5e6),
+    row('`--json` / `zstd -dc` time, both pinned', (r) => `${fmt.x(r.json_vs_zstd)} (${fmt.ms(r.json_ms)} vs ${fmt.ms(r.zstd_ms)}); rounds ${fmt.list(r.json_vs_zstd_rounds)}`, '<= 5x', (r) => r.json_vs_zstd <= 5),
+    row('`--json`, not pinned', (r) => `${fmt.M(r.free_json_events_per_s)} events/s; ${fmt.M(r.free_json_cpu_events_per_s)} per CPU-second`, '', null),
+    row('`--json` into a pipe, pinned', (r) => `${fmt.M(r.pipe_json_events_per_s)} events/s`, '', null),
+    row('`--stats`, pinned', (r) => `${fmt.M(r.stats_events_per_s)} events/s`, '>= 4 M/s', (r) => r.stats_events_per_s >= 4e6),
+    row('NDJSON / capture size', (r) => `${(r.ndjson_bytes / r.file_bytes).toFixed(1)}x (${fmt.mib(r.ndjson_bytes)} / ${fmt.mib(r.file_bytes)})`, '>= 8x', (r) => r.ndjson_bytes / r.file_bytes >= 8),
+    row('peak RSS', (r) => `${fmt.mb(r.json_peak_rss_mb)} --json, ${fmt.mb(r.stats_peak_rss_mb)} --stats`, '< 150 MB', (r) => Math.max(r.json_peak_rss_mb, r.stats_peak_rss_mb) < 150),
+  ];
+  if (judged?.peer) {
+    const p = judged.peer;
+    rows.push(row('`--json` / `sysdig -r -j` events/s, both pinned',
+      (r) => (r.peer ? `${fmt.x(r.peer.rg_vs_sysdig)}: sysdig ${fmt.M(r.peer.sysdig_events_per_s)}/s on ${fmt.M(r.peer.lines)} output lines; rounds ${fmt.list(r.peer.rounds, 1)}` : '-'),
+      '>= 5x', () => p.rg_vs_sysdig >= 5));
   }
-  return {
-    file: input.path, events: input.events, file_bytes: statSync(input.path).size,
-    json_peak_rss_mb: Math.max(...json.map((r) => r.max_rss_mb)), stats_peak_rss_mb: Math.max(...stats.map((r) => r.max_rss_mb)),
-    json_events_per_s: input.events / (median(json.map((r) => r.wall_ms)) / 1000),
-    stats_events_per_s: input.events / (median(stats.map((r) => r.wall_ms)) / 1000),
-    raw: { json, stats },
-  };
+  return rows;
 }
 
-function replay(path: string, mode: '--json' | '--stats', stdoutPath?: string, pinCpu: number | null = null): RunMeasure {
-  const r = measureNode(REPLAY_CLI, [path, mode], stdoutPath, undefined, pinCpu);
-  if (r.exit_code !== 0 && r.exit_code !== undefined) throw new Error(`bench: rg-replay ${path} ${mode} exited with ${r.exit_code}`);
-  return r;
-}
-
-/** Bytes of the NDJSON the capture replays to (written to a scratch file, then removed). */
-function ndjsonSize(path: string, ndjsonPath: string): number {
-  try {
-    replay(path, '--json', ndjsonPath);
-    return statSync(ndjsonPath).size;
-  } finally {
-    rmSync(ndjsonPath, { force: true });
-  }
+function replayNotes(ctx: BenchContext, rs: ReplayCaptureResult[]): string[] {
+  const notes = [
+    `Every figure is a whole process, spawn to exit (start-up included), output to /dev/null unless it says pipe; pinned means alone on CPU ${ctx.pinCpu} (sched_setaffinity). Times and rates are medians of ${ctx.runs} rounds; ratios are the median of the per-round ratios (the two runs of a ratio are back to back in each round, their order swapped every other round).`,
+    'events/s counts the events in the capture; a capture\'s lost events (in its column header) are events the recording never had, not events replay skipped.',
+  ];
+  if (rs.some((r) => r.peer)) notes.push('sysdig prints a syscall\'s enter and exit as two lines: its rate counts lines, so per syscall it is about half that.');
+  return notes;
 }

@@ -1,196 +1,175 @@
 /**
- * npm run bench: measures everything the performance issue asks for in one
- * run on this machine, side by side where it compares (the machine is shared
- * and noisy), median of BENCH_RUNS runs (default 5). Prints the machine and one
- * table; writes bench/results.json (every raw number) and bench/results.md
- * (the table for the README's Performance section).
+ * npm run bench: every performance figure the README shows, measured in one
+ * run on this machine. Writes bench/results.json (every raw number) and
+ * bench/results.md; `npm run bench:readme` then puts the tables into README.md.
  *
- * Generated inputs live in bench/work/ (gitignored) and are reused: the real
- * captures (recorded once with rg-capture, needs root) and the peer .scap.
+ * How it measures (bench/measure.ts): every tool is one whole process timed
+ * from its spawn to its exit by bench/workloads/proc-time.c, output to
+ * /dev/null or a pipe it drains; ratios are taken within each round (the two
+ * runs back to back) and the tables show the median of the per-round ratios.
+ *
+ * ADDING A SECTION (merge, Sigma, export, report, ...): write bench/<name>-bench.ts
+ * exporting a `Section` (bench/section.ts) and add it to SECTIONS below:
+ *
+ *   export const mergeSection: Section = {
+ *     id: 'merge',                          // its key in results.json
+ *     title: 'Merge: N segments into one',  // its table's heading in the README
+ *     columns: ['measured'],                // cells between "what" and "target" (this is the default)
+ *     run(ctx) {                            // ctx: runs, pinCpu, isRoot, inputs (captures, rules20, ...), log
+ *       const base = ..., mine = ...;       // measureProcess / backToBack / median from measure.ts
+ *       return {
+ *         rows: [{ what: 'merge 4 x 250k', cells: ['1.9 M events/s, 0.95x --json'], target: '>= 0.9x', pass: true }],
+ *         notes: ['how to read the rows'],  // optional, printed under the table
+ *         data: { raw },                    // optional, every raw number, kept in results.json
+ *       };
+ *     },
+ *   };
+ *
+ * `pass: null` shows a row without judging it. A section that throws is
+ * listed as skipped with its message; the others still run. Figures belong in
+ * rows and notes that the section computes: the README prints nothing else.
+ *
+ * Environment: BENCH_RUNS (rounds, default 5; keep it small while developing
+ * on the shared machine), BENCH_ONLY=id,id (run only these sections; inputs are
+ * still made or reused).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { benchCaptureLifecycle, type CaptureLifecycle } from './capture-lifecycle.js';
-import { benchCaptureOverhead, type CaptureOverhead } from './capture-overhead.js';
-import { ensurePeerScap } from './peer-bench.js';
-import { ensureRealCapture, type RealCapture } from './real-capture.js';
-import { benchReplay, benchReplayMemory, type ReplayBenchResult, type ReplayMemoryResult } from './replay-bench.js';
-import { ensureSyntheticCapture } from './synthetic-capture.js';
-import { benchSigma, sigmaRow } from './sigma-bench.js';
-import { benchMerge, mergeRows } from './merge-bench.js';
-import { WORK } from './workloads.js';
+import { captureLifecycleSection } from './capture-lifecycle.js';
+import { captureOverheadSection } from './capture-overhead.js';
+import { type BenchInputs, ensureInputs } from './inputs.js';
+import { PIN_CPU } from './measure.js';
+import { renderResults, type BenchResults } from './readme.js';
+import { replaySection } from './replay-bench.js';
+import { memorySection } from './replay-memory.js';
+import { modesSection } from './replay-modes.js';
+import { startupSection } from './replay-startup.js';
+import { type BenchContext, fmt, type Row, type Section, type SectionRecord } from './section.js';
 import { benchExport, exportRows } from './export-bench.js';
+import { benchMerge, mergeRows } from './merge-bench.js';
+import { benchSigma, sigmaRow } from './sigma-bench.js';
+import { WORK } from './workloads.js';
+
+/** Rows of the shape the Sigma and merge benches return, as table rows with one "measured" cell. */
+function measuredRows(rows: { what: string; measured: string; target: string; pass: boolean | null }[]): Row[] {
+  return rows.map((r) => ({ what: r.what, cells: [r.measured], target: r.target === 'none (shown)' ? '' : r.target, pass: r.pass }));
+}
+
+/** Sigma's own bench (bench/sigma-bench.ts) as a section, on the capture the targets are judged on. */
+const sigmaSection: Section = {
+  id: 'sigma',
+  title: 'Replay: Sigma rules',
+  run(ctx) {
+    const capture = ctx.inputs.captures[0];
+    const r = benchSigma(capture, ctx.runs);
+    return { rows: measuredRows([sigmaRow(r)]).map((row) => ({ ...row, cells: [`${capture.label} capture: ${row.cells[0]}`] })), data: r };
+  },
+};
+
+/** Export (issue 16, bench/export-bench.ts): parquet against --json on the judged capture, and export memory at 10x. */
+const exportSection: Section = {
+  id: 'export',
+  title: 'Export: --format parquet',
+  run(ctx) {
+    const capture = ctx.inputs.captures[0];
+    const r = benchExport(capture, Math.min(ctx.runs, 3), ctx.inputs.large);
+    return { rows: measuredRows(exportRows(r)), notes: [`On the ${capture.label} capture (and the 10M loop capture for memory); rounds: at most 3.`], data: r };
+  },
+};
+
+/** Merged replay at fleet scale (bench/merge-bench.ts: its own synthetic hosts), as a section. */
+const mergeSection: Section = {
+  id: 'merge',
+  title: 'Replay: merged captures (5 x 1M, 10 x 1M, 100 small)',
+  run(ctx) {
+    const r = benchMerge(Math.min(ctx.runs, 3));
+    return { rows: measuredRows(mergeRows(r)), notes: ['Synthetic hosts built by bench/merge-bench.ts; rounds: at most 3.'], data: r };
+  },
+};
+
+/** In the order they run and appear in the README. */
+const SECTIONS: Section[] = [
+  startupSection,
+  replaySection,
+  modesSection,
+  sigmaSection,
+  exportSection,
+  mergeSection,
+  memorySection,
+  captureLifecycleSection,
+  captureOverheadSection,
+];
 
 const RESULTS_JSON = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const RESULTS_MD = fileURLToPath(new URL('../../bench/results.md', import.meta.url));
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5) || 5);
-const memoryRuns = Math.min(runs, 3);
-
-const REAL_EVENTS = 1_000_000;
-const LARGE_EVENTS = 10_000_000;
-const PEER_EVENTS = 1_000_000;
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 
 const version = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 }).stdout?.split('\n')[0].trim() || 'absent';
 const machine = `${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, `
   + `Node ${process.version}, ${version('zstd', ['--version']).replace(/^\*+\s*/, '').replace(/,.*$/, '')}, ${version('/usr/bin/sysdig', ['--version'])}`;
-const loadAtStart = loadavg()[0];
 const started = Date.now();
-process.stderr.write(`bench: ${machine}; load ${loadAtStart.toFixed(2)}; median of ${runs} runs\n`);
+const loadAtStart = loadavg()[0];
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+log(`${machine}; load ${loadAtStart.toFixed(2)}; ${runs} rounds${only ? `; only ${[...only].join(', ')}` : ''}`);
 
-type Row = { what: string; measured: string; target: string; pass: boolean | null };
-const rows: Row[] = [];
-const skipped: Record<string, string> = {};
-const timings: Record<string, number> = {};
-const results: Record<string, unknown> = {};
+mkdirSync(WORK, { recursive: true });
+const isRoot = process.geteuid?.() === 0;
+const inputs: BenchInputs = ensureInputs(isRoot, log);
+const ctx: BenchContext = { runs, pinCpu: PIN_CPU, isRoot, inputs, log };
 
-/** Runs one section; a failure becomes a skip message and the table goes on. */
-async function section<T>(name: string, f: () => T | Promise<T>): Promise<T | null> {
+const CAPTURE_SOURCES: Record<string, string> = {
+  work: '`rg-capture --follow -- bench/workloads/mixed-work.sh`: make -j2 of 42 C files, git, tar/cp/rm churn of ~2500 files, curl and Python HTTP, DNS-like UDP',
+  loop: '`rg-capture -- bench/workloads/mixed-loop` (whole host): one process opening 16 paths and a few missing ones, connects, a fork+exec every 64 rounds',
+  large: 'the loop workload at 10x the length',
+  tiny: '`rg-capture --follow -- sh -c "/bin/true; exit 0"`',
+  synthetic: 'records built from the ABI (bench/synthetic-capture.ts): not root, nothing recorded',
+};
+
+const records: SectionRecord[] = [inputsRecord(inputs)];
+for (const s of SECTIONS) {
+  if (only !== null && !only.has(s.id)) continue;
   const t0 = Date.now();
-  process.stderr.write(`bench: ${name}...\n`);
+  const load0 = loadavg()[0];
+  log(`${s.id}...`);
+  let record: Omit<SectionRecord, 'seconds' | 'load'>;
   try {
-    return await f();
+    const r = await s.run(ctx);
+    record = { id: s.id, title: s.title, columns: r.columns ?? s.columns ?? ['measured'], rows: r.rows, notes: r.notes ?? [], skipped: null, data: r.data ?? null };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    skipped[name] = message;
-    process.stderr.write(`bench: ${name} SKIPPED: ${message}\n`);
-    return null;
-  } finally {
-    timings[name] = (Date.now() - t0) / 1000;
+    log(`${s.id} SKIPPED: ${message}`);
+    record = { id: s.id, title: s.title, columns: s.columns ?? ['measured'], rows: [], notes: [], skipped: message, data: null };
   }
+  records.push({ ...record, seconds: (Date.now() - t0) / 1000, load: [load0, loadavg()[0]] });
 }
 
-const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
-const k = (x: number) => `${(x / 1e3).toFixed(0)}k`;
-const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const mb = (x: number) => `${x.toFixed(0)} MB`;
-const mib = (x: number) => `${(x / 2 ** 20).toFixed(1)} MiB`;
+const results: BenchResults = {
+  machine, date: new Date().toISOString(), runs, only: only ? [...only] : null,
+  load: { start: loadAtStart, end: loadavg()[0], max: Math.max(loadAtStart, ...records.flatMap((r) => r.load)) },
+  duration_s: (Date.now() - started) / 1000,
+  sections: records,
+};
+const markdown = renderResults(results);
+process.stdout.write(`${markdown}\n`);
+writeFileSync(RESULTS_MD, `${markdown}\n`);
+writeFileSync(RESULTS_JSON, JSON.stringify(results, null, 2) + '\n');
+log(`done in ${(results.duration_s / 60).toFixed(1)} min; wrote bench/results.json and bench/results.md (npm run bench:readme puts them into README.md)`);
 
-// Inputs: two real captures (or, without root, a synthetic one so replay still gets measured).
-const isRoot = process.geteuid?.() === 0;
-let real = await section('real capture (1M)', () => isRoot ? ensureRealCapture(`${WORK}real-1m.rgc`, REAL_EVENTS) : null);
-let inputLabel = 'real capture';
-if (real === null) {
-  const path = `${WORK}synthetic-1m.rgc`;
-  ensureSyntheticCapture(path, REAL_EVENTS);
-  real = { path, events: REAL_EVENTS, bytes: 0, lost: 0, kinds: {}, recorded: false, record_s: null } satisfies RealCapture;
-  inputLabel = `SYNTHETIC capture (${isRoot ? 'recording failed' : 'not root: cannot record'})`;
+/** The captures as a table of their own: what every replay row read, and what its recording lost. */
+function inputsRecord(i: BenchInputs): SectionRecord {
+  const rows = [...i.captures, ...(i.large ? [i.large] : []), i.tiny].map((c) => ({
+    what: i.captures.includes(c) && c.judged ? `${c.label} (targets are judged on it)` : c.label,
+    cells: [
+      `${c.events} events (${Object.entries(c.kinds).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')}); ${fmt.mib(c.bytes)}`,
+      `${c.lost}`,
+      CAPTURE_SOURCES[c.id] ?? c.id,
+    ],
+    target: '', pass: null,
+  }));
+  const notes = Object.entries(i.missing).map(([name, why]) => `missing ${name}: ${why}`);
+  if (i.peer) notes.push(`peer: ${i.peer.lines} lines of \`sysdig -r ${i.peer.path.replace(WORK, 'bench/work/')} -j\` (built from bench/peer/curl_google.scap).`);
+  return { id: 'inputs', title: 'Inputs', columns: ['events', 'lost while recording', 'what it recorded'], rows, notes, skipped: null, seconds: 0, load: [loadAtStart, loadAtStart], data: i };
 }
-const large = isRoot ? await section('real capture (10M)', () => ensureRealCapture(`${WORK}real-10m.rgc`, LARGE_EVENTS)) : null;
-const peer = await section('peer .scap', () => {
-  const p = ensurePeerScap(`${WORK}peer-1m.scap`, PEER_EVENTS);
-  if ('skipped' in p) throw new Error(p.skipped);
-  return p;
-});
-results.inputs = { real, large, peer };
-
-const replay = await section('replay (--json, --stats, zstd -dc, sysdig)', () => benchReplay(real, runs, peer, `${WORK}replay.ndjson`));
-const memory = large === null ? null : await section('replay memory (10M)', () => benchReplayMemory(large, memoryRuns));
-const lifecycle = await section('capture lifecycle (ready, sustained, CPU, stop)', () => benchCaptureLifecycle(runs));
-const overhead = await section('capture overhead (openat, fork/exec)', () => benchCaptureOverhead(runs));
-Object.assign(results, { replay, replay_memory: memory, capture_lifecycle: lifecycle, capture_overhead: overhead });
-const sigma = await section('sigma (--sigma rules/sigma --alerts vs --json)', () => benchSigma(real!, runs));
-results.sigma = sigma;
-
-addReplayRows(replay, memory);
-addCaptureRows(lifecycle, overhead);
-if (sigma !== null) rows.push(sigmaRow(sigma));
-// Export (issue 16): parquet vs --json on the same capture, and export memory at 10x.
-const exported = await section('export --format parquet', () => benchExport(real!, Math.min(runs, 3), large));
-results.export = exported;
-if (exported !== null) rows.push(...exportRows(exported));
-
-// Merged replay at fleet scale (issue 11): its own inputs and rows, see merge-bench.ts.
-const merge = await section('merged replay (5 x 1M, 10 x 1M, 100 small)', () => benchMerge(memoryRuns));
-results.merged_replay = merge;
-if (merge !== null) rows.push(...mergeRows(merge));
-
-function addReplayRows(r: ReplayBenchResult | null, mem: ReplayMemoryResult | null): void {
-  const input = `${inputLabel}, ${M(real!.events)} events`;
-  if (r === null) {
-    rows.push({ what: 'replay', measured: `skipped: ${skipped['replay (--json, --stats, zstd -dc, sysdig)']}`, target: '', pass: null });
-    return;
-  }
-  // Judged pinned to one CPU ("on one core"); the unpinned figure is shown beside it.
-  const p = r.pinned;
-  const free = `unpinned ${M(r.json_events_per_s)}/s (${M(r.json_cpu_events_per_s)}/s per CPU-second)`;
-  rows.push({
-    what: 'replay --json',
-    measured: p !== null ? `${M(p.json_events_per_s)} events/s pinned to one CPU; ${free}; ${input}` : `${M(r.json_events_per_s)} events/s, not pinned (no taskset); ${input}`,
-    target: '>= 1.5 M/s on one core', pass: p !== null ? p.json_events_per_s >= 1.5e6 : null,
-  });
-  rows.push({
-    what: 'replay --json vs zstd -dc',
-    measured: p !== null ? `${p.json_vs_zstd.toFixed(2)}x pinned (${p.json_ms.toFixed(0)} ms vs ${r.zstd_ms.toFixed(0)} ms); unpinned ${r.json_vs_zstd.toFixed(2)}x` : `${r.json_vs_zstd.toFixed(2)}x unpinned (${r.json_ms.toFixed(0)} ms vs ${r.zstd_ms.toFixed(0)} ms)`,
-    target: '<= 5x', pass: (p?.json_vs_zstd ?? r.json_vs_zstd) <= 5,
-  });
-  rows.push({ what: 'replay --stats', measured: `${M(r.stats_events_per_s)} events/s`, target: '>= 4 M/s', pass: r.stats_events_per_s >= 4e6 });
-  if (mem !== null) {
-    const small = Math.max(r.json_peak_rss_mb, r.stats_peak_rss_mb);
-    const big = Math.max(mem.json_peak_rss_mb, mem.stats_peak_rss_mb);
-    rows.push({
-      what: 'replay peak RSS',
-      measured: `${M(r.events)} events: ${mb(r.json_peak_rss_mb)} --json, ${mb(r.stats_peak_rss_mb)} --stats; `
-        + `${M(mem.events)} events: ${mb(mem.json_peak_rss_mb)} --json, ${mb(mem.stats_peak_rss_mb)} --stats`,
-      target: '< 150 MB, flat',
-      pass: big < 150 && big <= small * 1.25,
-    });
-  } else {
-    rows.push({ what: 'replay peak RSS', measured: `${mb(r.json_peak_rss_mb)} --json, ${mb(r.stats_peak_rss_mb)} --stats (no 10x capture: ${skipped['real capture (10M)'] ?? 'not root'})`, target: '< 150 MB, flat', pass: null });
-  }
-  if (r.peer !== null) {
-    rows.push({
-      what: 'peer: sysdig -r -j',
-      measured: `rg-replay --json ${M(r.json_events_per_s)}/s vs sysdig ${M(r.peer.sysdig_events_per_s)}/s (${M(r.peer.events)} events = output lines, sysdig prints a syscall's enter and exit apart; ${mib(r.peer.file_bytes)} .scap): ${r.peer.rg_vs_sysdig.toFixed(1)}x`,
-      target: '>= 5x', pass: r.peer.rg_vs_sysdig >= 5,
-    });
-  } else {
-    rows.push({ what: 'peer: sysdig -r -j', measured: `skipped: ${skipped['peer .scap'] ?? 'no peer file'}`, target: '>= 5x', pass: null });
-  }
-  rows.push({ what: 'NDJSON / capture size', measured: `${r.ndjson_ratio.toFixed(1)}x (${mib(r.ndjson_bytes)} / ${mib(r.file_bytes)})`, target: '>= 8x', pass: r.ndjson_ratio >= 8 });
-}
-
-function addCaptureRows(lc: CaptureLifecycle | null, oh: CaptureOverhead | null): void {
-  if (lc !== null) {
-    rows.push({
-      what: 'capture sustained rate',
-      measured: `${k(lc.sustained_events_per_s)} events/s, ${lc.lost} lost${lc.complete ? '' : ', SOME OPENS MISSING'} (openat loop, 2M opens)`,
-      target: '>= 300k/s, 0 lost', pass: lc.sustained_events_per_s >= 300e3 && lc.lost === 0 && lc.complete,
-    });
-    rows.push({
-      what: 'capture CPU per event',
-      measured: `${lc.cpu_us_per_event.toFixed(2)} µs after ready (${lc.cpu_total_us_per_event.toFixed(2)} µs with ${lc.cpu_startup_ms.toFixed(0)} ms start-up)`,
-      target: '<= 0.5 µs', pass: lc.cpu_us_per_event <= 0.5,
-    });
-  } else {
-    rows.push({ what: 'capture', measured: `skipped: ${skipped['capture lifecycle (ready, sustained, CPU, stop)']}`, target: '', pass: null });
-  }
-  if (oh !== null) {
-    rows.push({ what: 'overhead: openat loop', measured: `${pct(oh.openat_overhead)} (${oh.openat_ns_base.toFixed(0)} -> ${oh.openat_ns_traced.toFixed(0)} ns/open; by CPU ${pct(oh.openat_overhead_cpu)})`, target: '<= +30%', pass: oh.openat_overhead <= 0.3 });
-    rows.push({ what: 'overhead: fork/exec loop', measured: `${pct(oh.forkexec_overhead)} (${oh.forkexec_us_base.toFixed(0)} -> ${oh.forkexec_us_traced.toFixed(0)} µs/exec; by CPU ${pct(oh.forkexec_overhead_cpu)})`, target: '<= +5%', pass: oh.forkexec_overhead <= 0.05 });
-    // No target: the price of tracing every syscall exit, paid by syscalls that are not recorded.
-    rows.push({ what: 'overhead: other syscalls (getppid loop)', measured: `${pct(oh.syscall_overhead)} (${oh.syscall_ns_base.toFixed(0)} -> ${oh.syscall_ns_traced.toFixed(0)} ns/call)`, target: 'none (shown)', pass: null });
-  } else {
-    rows.push({ what: 'overhead', measured: `skipped: ${skipped['capture overhead (openat, fork/exec)']}`, target: '', pass: null });
-  }
-  if (lc !== null) {
-    rows.push({ what: 'start: time to ready', measured: `${lc.ready_ms.toFixed(0)} ms`, target: '<= 1 s', pass: lc.ready_ms <= 1000 });
-    rows.push({ what: 'stop: SIGINT to exit', measured: `${lc.stop_ms.toFixed(0)} ms`, target: '<= 1 s', pass: lc.stop_ms <= 1000 });
-  }
-}
-
-const verdict = (p: boolean | null) => (p === null ? 'skip' : p ? 'pass' : 'FAIL');
-const table = ['| what | measured | target | result |', '| --- | --- | --- | --- |',
-  ...rows.map((r) => `| ${r.what} | ${r.measured} | ${r.target} | ${verdict(r.pass)} |`)].join('\n');
-const date = new Date().toISOString();
-const header = `Machine: ${machine}; load average ${loadAtStart.toFixed(2)} at start (shared). `
-  + `${date.slice(0, 10)}, median of ${runs} runs (peak RSS: the maximum), \`npm run bench\`.`;
-process.stdout.write(`${header}\n\n${table}\n`);
-for (const [name, why] of Object.entries(skipped)) process.stdout.write(`skipped ${name}: ${why}\n`);
-writeFileSync(RESULTS_MD, `${header}\n\n${table}\n`);
-writeFileSync(RESULTS_JSON, JSON.stringify({
-  machine, date, runs, load_at_start: loadAtStart, load_at_end: loadavg()[0], duration_s: (Date.now() - started) / 1000,
-  section_seconds: timings, skipped, rows, ...results,
-}, null, 2) + '\n');
-process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench/results.json and bench/results.md\n`);

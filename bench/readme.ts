@@ -1,0 +1,38 @@
+/**
+ * The README's Performance tables, generated from bench/results.json: a
+ * header saying where and how busy the machine was, then one table per
+ * section. `npm run bench:readme` (bench/update-readme.ts) writes them
+ * between the markers below; nothing between the markers is written by hand.
+ */
+import { type SectionRecord, sectionMarkdown } from './section.js';
+
+export const BEGIN_MARKER = '<!-- bench:begin (generated from bench/results.json by `npm run bench:readme`; do not edit by hand) -->';
+export const END_MARKER = '<!-- bench:end -->';
+
+export interface BenchResults {
+  machine: string;
+  date: string;
+  runs: number;
+  /** the sections run, when BENCH_ONLY limited them */
+  only: string[] | null;
+  /** 1-minute load average: at the start, the highest seen at a section boundary, at the end */
+  load: { start: number; end: number; max: number };
+  duration_s: number;
+  sections: SectionRecord[];
+}
+
+export function renderResults(r: BenchResults): string {
+  const header = `Machine: ${r.machine}. Load average ${r.load.start.toFixed(2)} at the start, up to ${r.load.max.toFixed(2)}, `
+    + `${r.load.end.toFixed(2)} at the end (a shared machine: 2 CPUs). ${r.date.slice(0, 10)}, ${r.runs} round${r.runs === 1 ? '' : 's'}, \`npm run bench\` `
+    + `(${(r.duration_s / 60).toFixed(0)} min)${r.only ? `, only the sections ${r.only.join(', ')}` : ''}.`;
+  return [header, ...r.sections.map((s) => sectionMarkdown(s))].join('\n\n');
+}
+
+/** `text` with everything between the markers replaced by `block`; throws if the markers are missing or out of order. */
+export function replaceBetweenMarkers(text: string, block: string): string {
+  const begin = text.indexOf(BEGIN_MARKER);
+  const end = text.indexOf(END_MARKER);
+  if (begin < 0 || end < 0 || end < begin) throw new Error(`README: expected "${BEGIN_MARKER}" followed by "${END_MARKER}"`);
+  if (text.indexOf(BEGIN_MARKER, begin + 1) >= 0 || text.indexOf(END_MARKER, end + 1) >= 0) throw new Error('README: the bench markers appear more than once');
+  return `${text.slice(0, begin + BEGIN_MARKER.length)}\n\n${block.trim()}\n\n${text.slice(end)}`;
+}
