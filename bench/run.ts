@@ -25,6 +25,9 @@
  *     },
  *   };
  *
+ * A new rg-replay mode (a flag, a subcommand) needs no section: add an entry to
+ * MODES in bench/replay-modes.ts and it is timed against --json on both captures.
+ *
  * `pass: null` shows a row without judging it. A section that throws is
  * listed as skipped with its message; the others still run. Figures belong in
  * rows and notes that the section computes: the README prints nothing else.
