@@ -10,13 +10,23 @@ import { recordKind, recordPid } from '../abi/header-access.js';
 import { canaryOf, forkKinds } from './programs.js';
 import { SegmentedOutput } from './segments.js';
 import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
-import { RingBufferReader } from './ringbuf.js';
+import { fallbackWaitMs, RingBufferReader } from './ringbuf.js';
 
 const data = workerData as DrainWorkerData;
 const port = parentPort!;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
 
-const WAIT_MS = 10;
+/** Until the canary is seen the capture is not ready: drain often. */
+const READY_WAIT_MS = 2;
+/**
+ * A stream that brings less than this in one fallback wait is slow: the worker
+ * then sleeps until the kernel wakes it or the wait ends, instead of every
+ * 2 ms (see RingBufferReader.waitSync). Half the default wakeup_bytes, so at
+ * that rate the kernel's wake-up would not come first; 5 MB/s with the default
+ * 25 ms wait: a fork/exec loop (~2.7 MB/s) is slow, an openat loop (~200 MB/s)
+ * is not.
+ */
+const SLOW_STREAM_BYTES = 128 << 10;
 const PROGRESS_MS = 250;
 const LIVE_BATCH_BYTES = 256 << 10;
 const canary = canaryOf();
@@ -24,6 +34,7 @@ const FORK_KINDS = forkKinds();
 const marker = Buffer.from(data.canaryMarker);
 
 const ring = new RingBufferReader(data.ringFd, data.ringBytes);
+const waitMs = fallbackWaitMs(data.ringBytes);
 const output = new SegmentedOutput(data.plan, data.outputFd, data.manifest, {
   compressionLevel: data.compressionLevel,
   signingKey: data.signingKeyPem ? createPrivateKey(data.signingKeyPem) : undefined,
@@ -118,9 +129,17 @@ function guarded(step: () => void): void {
 
 async function run(): Promise<void> {
   let lastProgress = 0;
+  let lastPassAt = Date.now();
+  let lastConsumed = ring.consumedBytes;
+  let slow = false;
   for (;;) {
-    ring.waitSync(WAIT_MS);
+    ring.waitSync(ready ? waitMs : READY_WAIT_MS, slow);
     ring.drain(onRecord);
+    const passAt = Date.now();
+    // Bytes per ms since the last pass, projected over a fallback wait.
+    slow = ((ring.consumedBytes - lastConsumed) * waitMs) / Math.max(1, passAt - lastPassAt) < SLOW_STREAM_BYTES;
+    lastPassAt = passAt;
+    lastConsumed = ring.consumedBytes;
     flushLive();
     const now = Date.now();
     if (output.writer.pendingBytes > 0 && now - frameOpenedAt >= data.frameMaxAgeMs) guarded(() => output.writer.flush());

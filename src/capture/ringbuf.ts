@@ -18,14 +18,36 @@ const BUSY_BIT = 0x80000000;
 const DISCARD_BIT = 0x40000000;
 const HEADER_BYTES = 8;
 const EINTR = 4;
+/** epoll: report a file only when it is woken, not while it stays ready (<sys/epoll.h>) */
+const EPOLLET = 1 << 31;
 
 /** Called for each committed record; `bytes` is the mapped ring, valid only during the call. */
 export type RecordHandler = (bytes: Uint8Array, offset: number, length: number) => void;
 
-/** Below this much unconsumed data, waitSync waits briefly so records are drained in batches. */
+/** With this much unconsumed data, waitSync returns at once: drain now. */
 const BATCH_BYTES = 64 << 10;
+/** A fast stream with less pending than BATCH_BYTES: sleep this long so records are drained in batches. */
 const BATCH_WAIT_MS = 2;
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The fastest the programs fill the ring, in bytes per ms: an openat loop under
+ * capture on this 2-CPU VM peaked at ~270 MB/s (~770k records/s), rounded up.
+ */
+const PEAK_BYTES_PER_MS = 300_000;
+const MAX_WAIT_MS = 25;
+const MIN_WAIT_MS = 2;
+
+/**
+ * How long the drain worker waits for the kernel's wake-up before draining
+ * anyway: no longer than the ring takes to fill at the peak rate, so a wake-up
+ * that never comes (rg.bpf.c's submit_flags admits a rare miss) costs latency,
+ * not records; and at most MAX_WAIT_MS, which bounds what stop and live output
+ * wait for. 25 ms for the default 8 MiB ring, 3 ms for a 1 MiB one.
+ */
+export function fallbackWaitMs(ringBytes: number): number {
+  return Math.max(MIN_WAIT_MS, Math.min(MAX_WAIT_MS, Math.floor(ringBytes / PEAK_BYTES_PER_MS)));
+}
 
 export class RingBufferReader {
   private readonly page: number;
@@ -99,19 +121,38 @@ export class RingBufferReader {
     return Number(Atomics.load(this.producerPos, 0)) - this.consumed;
   }
 
+  /** Bytes consumed since the ring was mapped (what drain() has walked past). */
+  get consumedBytes(): number {
+    return this.consumed;
+  }
+
   /**
-   * Blocks up to timeoutMs for data (epoll on the map fd). Returns pending().
-   * With BPF_RB_NO_WAKEUP submissions the kernel only wakes us past the
-   * wakeup_bytes threshold, so callers must drain on the timeout too; use
-   * this from a worker thread, or a short timeout, since it blocks the thread.
+   * Waits for records to drain; returns pending(). With a batch (BATCH_BYTES)
+   * pending, returns at once. With less, a fast stream sleeps BATCH_WAIT_MS:
+   * epoll reports the ring readable whenever anything is unconsumed, so waiting
+   * on it would return at once and each pass would drain a handful of records
+   * (measured: capture CPU fell from 0.58-0.78 to 0.31-0.43 us per event with
+   * the sleep, with no loss). A slow stream (`slow`, the caller's judgement),
+   * or an empty ring, waits on epoll instead, up to timeoutMs.
+   *
+   * The epoll registration is edge-triggered: it reports the ring only when
+   * the kernel wakes its readers, which with BPF_RB_NO_WAKEUP submissions is
+   * once the unconsumed data passes wakeup_bytes (submit_flags in rg.bpf.c),
+   * not whenever a record is pending. So a slow stream is drained once per
+   * timeout instead of every BATCH_WAIT_MS: a pass has a fixed cost in JS, and
+   * under a fork/exec loop (a few thousand records a second) the 2 ms sleeps
+   * meant ~100 passes a second; now ~37, and the drain worker's CPU per second
+   * of the loop went from ~12 to ~10 ms (bench/capture-cost.ts, old and new
+   * builds in the same rounds). A fast stream is drained as before: in paired
+   * sustained-rate runs on the busy shared machine, both builds lost records in
+   * 2 of 8 (the worker starved of CPU), none with the worker waiting for a wake-up
+   * that never came. Callers must drain on the timeout too, and use this from a
+   * worker thread (it blocks the thread).
    */
-  waitSync(timeoutMs: number): number {
+  waitSync(timeoutMs: number, slow = false): number {
     const ready = this.pending();
     if (ready >= BATCH_BYTES) return ready;
-    if (ready > 0) {
-      // epoll reports the ring readable whenever anything is unconsumed, so waiting on it would return at
-      // once and the caller would drain a handful of records per pass. Let a batch build up instead:
-      // measured, capture CPU fell from 0.58-0.78 to 0.31-0.43 us per event, with no loss.
+    if (ready > 0 && !slow) {
       Atomics.wait(SLEEPER, 0, 0, Math.min(BATCH_WAIT_MS, Math.max(0, timeoutMs)));
       return this.pending();
     }
@@ -120,7 +161,7 @@ export class RingBufferReader {
       const epfd = libc.epoll_create1(EPOLL_CLOEXEC);
       if (epfd < 0) throw new Error(`ringbuf: epoll_create1: ${errnoText(lastErrno())}`);
       const ev = Buffer.alloc(12);
-      ev.writeUInt32LE(EPOLLIN, 0);
+      ev.writeUInt32LE((EPOLLIN | EPOLLET) >>> 0, 0);
       if (libc.epoll_ctl(epfd, EPOLL_CTL_ADD, this.ringFd, ev) < 0) {
         const errno = lastErrno();
         libc.close(epfd);
