@@ -9,12 +9,15 @@ import { type SectionRecord, sectionMarkdown } from './section.js';
 export const BEGIN_MARKER = '<!-- bench:begin (generated from bench/results.json by `npm run bench:readme`; do not edit by hand) -->';
 export const END_MARKER = '<!-- bench:end -->';
 
+/** A BENCH_ONLY run of some sections, merged into the results of the last full run. */
+export interface Rerun { date: string; runs: number; sections: string[]; load: { start: number; end: number } }
+
 export interface BenchResults {
   machine: string;
   date: string;
   runs: number;
-  /** the sections run, when BENCH_ONLY limited them */
-  only: string[] | null;
+  /** sections run again alone since (BENCH_ONLY), newest last; their records replaced the earlier ones */
+  reruns?: Rerun[];
   /** 1-minute load average: at the start, the highest seen at a section boundary, at the end */
   load: { start: number; end: number; max: number };
   duration_s: number;
@@ -24,8 +27,25 @@ export interface BenchResults {
 export function renderResults(r: BenchResults): string {
   const header = `Machine: ${r.machine}. Load average ${r.load.start.toFixed(2)} at the start, up to ${r.load.max.toFixed(2)}, `
     + `${r.load.end.toFixed(2)} at the end (a shared machine: 2 CPUs). ${r.date.slice(0, 10)}, ${r.runs} round${r.runs === 1 ? '' : 's'}, \`npm run bench\` `
-    + `(${(r.duration_s / 60).toFixed(0)} min)${r.only ? `, only the sections ${r.only.join(', ')}` : ''}.`;
+    + `(${(r.duration_s / 60).toFixed(0)} min).`
+    + (r.reruns ?? []).map((x) => ` Run again alone on ${x.date.slice(0, 10)} (${x.runs} rounds, load ${x.load.start.toFixed(2)} to ${x.load.end.toFixed(2)}): ${x.sections.join(', ')}.`).join('');
   return [header, ...r.sections.map((s) => sectionMarkdown(s))].join('\n\n');
+}
+
+/**
+ * The results of a run of some sections (BENCH_ONLY) merged into the previous
+ * results: its sections replace theirs, the others stay, in `order`; the
+ * header keeps the previous run's machine, date and load and lists the rerun.
+ * Without previous results, the partial run stands alone.
+ */
+export function mergeResults(previous: BenchResults | null, partial: BenchResults, rerun: string[], order: string[]): BenchResults {
+  const entry: Rerun = { date: partial.date, runs: partial.runs, sections: rerun, load: { start: partial.load.start, end: partial.load.end } };
+  if (previous === null || !Array.isArray(previous.sections)) return { ...partial, reruns: [entry] };
+  const byId = new Map(previous.sections.map((s) => [s.id, s]));
+  for (const s of partial.sections) if (rerun.includes(s.id) || !byId.has(s.id)) byId.set(s.id, s);
+  const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
+  const sections = [...byId.values()].sort((a, b) => rank(a.id) - rank(b.id));
+  return { ...previous, sections, reruns: [...(previous.reruns ?? []), entry] };
 }
 
 /** `text` with everything between the markers replaced by `block`; throws if the markers are missing or out of order. */

@@ -33,18 +33,18 @@
  * rows and notes that the section computes: the README prints nothing else.
  *
  * Environment: BENCH_RUNS (rounds, default 5; keep it small while developing
- * on the shared machine), BENCH_ONLY=id,id (run only these sections; inputs are
- * still made or reused).
+ * on the shared machine), BENCH_ONLY=id,id (run only these sections, and replace
+ * only theirs in bench/results.json; inputs are still made or reused).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { captureLifecycleSection } from './capture-lifecycle.js';
 import { captureOverheadSection } from './capture-overhead.js';
 import { type BenchInputs, ensureInputs } from './inputs.js';
 import { PIN_CPU } from './measure.js';
-import { renderResults, type BenchResults } from './readme.js';
+import { type BenchResults, mergeResults, renderResults } from './readme.js';
 import { replaySection } from './replay-bench.js';
 import { memorySection } from './replay-memory.js';
 import { modesSection } from './replay-modes.js';
@@ -149,17 +149,28 @@ for (const s of SECTIONS) {
   records.push({ ...record, seconds: (Date.now() - t0) / 1000, load: [load0, loadavg()[0]] });
 }
 
-const results: BenchResults = {
-  machine, date: new Date().toISOString(), runs, only: only ? [...only] : null,
+const thisRun: BenchResults = {
+  machine, date: new Date().toISOString(), runs,
   load: { start: loadAtStart, end: loadavg()[0], max: Math.max(loadAtStart, ...records.flatMap((r) => r.load)) },
   duration_s: (Date.now() - started) / 1000,
   sections: records,
 };
+// A run of some sections replaces only theirs in the last full run's results.
+const results = only === null ? thisRun
+  : mergeResults(readPrevious(), thisRun, [...only], ['inputs', ...SECTIONS.map((s) => s.id)]);
 const markdown = renderResults(results);
 process.stdout.write(`${markdown}\n`);
 writeFileSync(RESULTS_MD, `${markdown}\n`);
 writeFileSync(RESULTS_JSON, JSON.stringify(results, null, 2) + '\n');
-log(`done in ${(results.duration_s / 60).toFixed(1)} min; wrote bench/results.json and bench/results.md (npm run bench:readme puts them into README.md)`);
+log(`done in ${(thisRun.duration_s / 60).toFixed(1)} min; wrote bench/results.json and bench/results.md (npm run bench:readme puts them into README.md)`);
+
+function readPrevious(): BenchResults | null {
+  try {
+    return JSON.parse(readFileSync(RESULTS_JSON, 'utf8')) as BenchResults;
+  } catch {
+    return null;
+  }
+}
 
 /** The captures as a table of their own: what every replay row read, and what its recording lost. */
 function inputsRecord(i: BenchInputs): SectionRecord {

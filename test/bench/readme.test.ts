@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BEGIN_MARKER, type BenchResults, END_MARKER, renderResults, replaceBetweenMarkers } from '../../bench/readme.js';
+import { BEGIN_MARKER, type BenchResults, END_MARKER, mergeResults, renderResults, replaceBetweenMarkers } from '../../bench/readme.js';
 import { type SectionRecord, sectionMarkdown } from '../../bench/section.js';
 import { REPO_ROOT } from '../support/golden.js';
 
@@ -42,11 +42,34 @@ describe('sectionMarkdown', () => {
 
 describe('renderResults', () => {
   it('starts with the machine, its load and the number of rounds, then every section', () => {
-    const r: BenchResults = { machine: 'M', date: '2026-12-02T00:00:00Z', runs: 5, only: null, load: { start: 1.5, end: 2, max: 3.25 }, duration_s: 600, sections: [section(), section({ id: 'b', title: 'Other' })] };
+    const r: BenchResults = { machine: 'M', date: '2026-12-02T00:00:00Z', runs: 5, load: { start: 1.5, end: 2, max: 3.25 }, duration_s: 600, sections: [section(), section({ id: 'b', title: 'Other' })] };
     const md = renderResults(r);
     expect(md.split('\n')[0]).toMatch(/^Machine: M\. Load average 1\.50 at the start, up to 3\.25, 2\.00 at the end .*2026-12-02, 5 rounds/);
     expect(md).toContain('#### Demo');
     expect(md).toContain('#### Other');
+  });
+});
+
+describe('mergeResults (a BENCH_ONLY run)', () => {
+  const full: BenchResults = {
+    machine: 'M', date: '2026-12-01T00:00:00Z', runs: 5, load: { start: 1, end: 1, max: 1 }, duration_s: 1800,
+    sections: [section({ id: 'inputs', title: 'Inputs' }), section({ id: 'a', title: 'A' }), section({ id: 'b', title: 'B' })],
+  };
+  const partial: BenchResults = {
+    machine: 'M', date: '2026-12-02T00:00:00Z', runs: 1, load: { start: 9, end: 10, max: 10 }, duration_s: 60,
+    sections: [section({ id: 'inputs', title: 'Inputs (new)' }), section({ id: 'b', title: 'B (new)' }), section({ id: 'c', title: 'C (new)' })],
+  };
+
+  it('replaces only the sections run, keeps the rest and the full run\'s header, and lists the rerun', () => {
+    const m = mergeResults(full, partial, ['b', 'c'], ['inputs', 'c', 'a', 'b']);
+    expect(m.sections.map((s) => s.title)).toEqual(['Inputs', 'C (new)', 'A', 'B (new)']);
+    expect(m.date).toBe(full.date);
+    expect(m.reruns).toEqual([{ date: partial.date, runs: 1, sections: ['b', 'c'], load: { start: 9, end: 10 } }]);
+    expect(renderResults(m).split('\n')[0]).toContain('Run again alone on 2026-12-02 (1 rounds, load 9.00 to 10.00): b, c.');
+  });
+
+  it('stands alone without earlier results', () => {
+    expect(mergeResults(null, partial, ['b'], []).sections).toBe(partial.sections);
   });
 });
 
