@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds bpf/rg.bpf.o, the one CO-RE object rg-capture loads. The object is
 # committed so capture hosts need no compiler; rebuild after changing
-# bpf/rg.bpf.c or src/abi (run `npm run gen:header` first for the latter).
+# bpf/*.bpf.c, bpf/*.bpf.h or src/abi (run `npm run gen:header` first for the latter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

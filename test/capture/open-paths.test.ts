@@ -1,5 +1,5 @@
 /**
- * Real-kernel test of read_path in bpf/rg.bpf.c: for every path length 1..300,
+ * Real-kernel test of read_path in bpf/files.bpf.h: for every path length 1..300,
  * with stale bytes left where the path is read (the ring slot without a file
  * filter, PATH_SCRATCH with one), the record holds exactly the path bytes,
  * NUL padding to PATH_LEN, and as flags FILENAME_TRUNCATED exactly from
