@@ -32,6 +32,8 @@ export type FromWorker =
   /** Records for live output: length-prefixed, as in a data frame. */
   | { type: 'records'; batch: Uint8Array }
   | { type: 'write_error'; message: string }
+  /** A line for the user, e.g. a segment written under another name. */
+  | { type: 'notice'; message: string }
   /** --max-size reached: the capture should stop. */
   | { type: 'size_limit' }
   | { type: 'done'; records: number; bytes: number; frames: number; lostUser: number };

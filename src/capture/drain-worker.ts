@@ -38,6 +38,7 @@ const waitMs = fallbackWaitMs(data.ringBytes);
 const output = new SegmentedOutput(data.plan, data.outputFd, data.manifest, {
   compressionLevel: data.compressionLevel,
   signingKey: data.signingKeyPem ? createPrivateKey(data.signingKeyPem) : undefined,
+  notice: (message) => post({ type: 'notice', message }),
 });
 
 let ready = false;

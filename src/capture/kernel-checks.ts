@@ -27,7 +27,7 @@ export function hasBpfPrivileges(euid = process.geteuid?.() ?? -1, caps = effect
 
 export function checkPrivileges(): void {
   if (!hasBpfPrivileges()) {
-    throw new CaptureSetupError('rg-capture needs root or CAP_BPF + CAP_PERFMON', SetupExit.NoPermission);
+    throw new CaptureSetupError('needs root or CAP_BPF + CAP_PERFMON', SetupExit.NoPermission);
   }
 }
 
@@ -35,7 +35,7 @@ export function checkPrivileges(): void {
 export function checkBtf(path = BTF_PATH): void {
   if (!existsSync(path)) {
     throw new CaptureSetupError(
-      `no kernel BTF at ${path}: rg-capture needs a kernel built with CONFIG_DEBUG_INFO_BTF=y`, SetupExit.Unavailable);
+      `no kernel BTF at ${path}: capture needs a kernel built with CONFIG_DEBUG_INFO_BTF=y`, SetupExit.Unavailable);
   }
 }
 

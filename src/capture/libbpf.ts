@@ -243,7 +243,7 @@ export class BpfCapture {
 
 function loadError(errno: number): CaptureSetupError {
   if (errno === EPERM || errno === EACCES) {
-    return new CaptureSetupError(`rg-capture needs root or CAP_BPF + CAP_PERFMON (load: ${errnoText(errno)})`,
+    return new CaptureSetupError(`needs root or CAP_BPF + CAP_PERFMON (load: ${errnoText(errno)})`,
       SetupExit.NoPermission);
   }
   return new CaptureSetupError(`loading the BPF object failed: ${errnoText(errno)}${libbpfReason()}`);

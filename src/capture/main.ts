@@ -60,7 +60,7 @@ export function buildProgram(): Command {
     .description('Record process, file and network events with eBPF into a capture file (needs root or CAP_BPF + CAP_PERFMON).')
     .version(TOOL_VERSION)
     .requiredOption('-o, --output <file>', 'capture file to write, or - for stdout')
-    .option('--force', 'overwrite an existing output file')
+    .option('--force', 'replace an existing output file (a new 0600 file is renamed over it, never written through)')
     .option('--duration <time>', 'stop after this long (e.g. 30s, 5m, 2h)')
     .option('--events <list>', `event kinds to record: ${Object.keys(EVENT_NAMES).join(',')}`, Object.keys(EVENT_NAMES).join(','))
     .option('--watch-prefix <path>', 'record only file opens under this path prefix (repeatable, filtered in the kernel)', (v: string, acc: string[]) => [...acc, v], [] as string[])

@@ -4,13 +4,14 @@
  * capture with its own manifest and end record, linked to the one before by
  * that file's SHA-256.
  */
-import { closeSync, fsyncSync, openSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, rmSync } from 'node:fs';
 import { type KeyObject } from 'node:crypto';
 import { writeAllSync } from '../common/fd-sink.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type StopReason } from '../rgc/meta-records.js';
 import { RgcWriter } from '../rgc/writer.js';
 import { clockPair } from './libc.js';
+import { createNewFile, replaceFile } from './output-file.js';
 
 export interface SegmentPlan {
   /** The path given with -o ('-' for stdout). */
@@ -33,9 +34,36 @@ export function segmentPath(output: string, index: number): string {
   return `${stem}.${String(index).padStart(6, '0')}.rgc`;
 }
 
+/** Alternatives to a segment name already taken: `host.000003.rgc` -> `host.000003.1.rgc`, `.2`, ... */
+const MAX_ALTERNATIVES = 100;
+
+/**
+ * Creates the file of a later segment (the first is opened at start, where an
+ * existing name is an error). With --force an existing name is replaced.
+ * Without it, a name someone created in the meantime (a planted file, a
+ * symlink) is never written: the next free alternative is used and `notice`
+ * says which. Returns the fd and the path actually written.
+ */
+export function createSegmentFile(path: string, force: boolean, notice: (text: string) => void): { fd: number; path: string } {
+  if (force) return { fd: replaceFile(path), path };
+  for (let k = 0; k <= MAX_ALTERNATIVES; k++) {
+    const candidate = k === 0 ? path : `${path.slice(0, -4)}.${k}.rgc`;
+    try {
+      const fd = createNewFile(candidate);
+      if (k > 0) notice(`segment ${path} already exists and was not written by this capture; writing ${candidate} instead`);
+      return { fd, path: candidate };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  throw new Error(`segment ${path} and its ${MAX_ALTERNATIVES} alternatives all exist`);
+}
+
 export interface WriterSettings {
   readonly compressionLevel: number;
   readonly signingKey?: KeyObject;
+  /** One line for the user (a segment written under another name). */
+  readonly notice?: (text: string) => void;
 }
 
 export class SegmentedOutput {
@@ -73,9 +101,9 @@ export class SegmentedOutput {
     this.completedFrames += this.writer.framesWritten;
     const previous = this.writer.fileSha256();
     this.index++;
-    const path = segmentPath(this.plan.output, this.index);
-    this.fd = openSync(path, this.plan.force ? 'w' : 'wx', 0o600);
-    this.paths.push(path);
+    const created = createSegmentFile(segmentPath(this.plan.output, this.index), this.plan.force, this.settings.notice ?? (() => {}));
+    this.fd = created.fd;
+    this.paths.push(created.path);
     this.openedAt = Date.now();
     const clock = clockPair();
     this.writer = this.newWriter({

@@ -4,7 +4,7 @@
  * run the command if any, and stop cleanly: detach, drain everything, write
  * the final stats and end record, report loss.
  */
-import { closeSync, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { loadSigningKey } from '../common/keys.js';
 import { Worker } from 'node:worker_threads';
@@ -21,6 +21,7 @@ import { LiveJsonPrinter } from './live-json.js';
 import { buildManifest, newCaptureId } from './manifest-build.js';
 import { EVENT_NAMES, type CaptureOptions } from './options.js';
 import { StatusLine } from './status-line.js';
+import { openOutputFile } from './output-file.js';
 import { rotates, segmentPath, type SegmentPlan } from './segments.js';
 import { publicKeySha256 } from '../rgc/signing.js';
 
@@ -89,15 +90,7 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
 
 /** Opens the output before loading anything: an unwritable path fails fast with a clear message. */
 function openOutput(path: string, force: boolean): number {
-  if (path === '-') return 1;
-  try {
-    return openSync(path, force ? 'w' : 'wx', 0o600);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError(`${path} exists; use --force to overwrite it`, ExitCode.Usage);
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code;
-    throw new CliError(`cannot write ${path}: ${why}`, ExitCode.Io);
-  }
+  return path === '-' ? 1 : openOutputFile(path, force);
 }
 
 
@@ -142,6 +135,7 @@ class RunningCapture {
       case 'progress': this.records = m.records; this.bytes = m.bytes; this.lostUser = m.lostUser; break;
       case 'records': this.live?.print(m.batch); break;
       case 'write_error': this.writeError = m.message; this.stopRequested?.('write_error'); break;
+      case 'notice': this.report.line(m.message); break;
       case 'size_limit': this.stopRequested?.('max_size'); break;
       case 'done': this.done?.(m); break;
     }
@@ -192,9 +186,10 @@ class RunningCapture {
     signals.dispose();
     await this.worker.terminate();
     this.live?.flush();
+    // The size of the file we wrote, through our fd: the name may have been replaced meanwhile.
+    const size = o.output === '-' || rotates(this.plan) ? final.bytes : fstatSync(this.outputFd).size;
     finishOutput(o, this.outputFd);
     const lostKernel = lost.reduce((a, b) => a + b, 0);
-    const size = o.output === '-' || rotates(this.plan) ? final.bytes : statSync(o.output).size;
     this.report.line(`stopped (${reason.replace('_', ' ')}): ${final.records} events in ${final.frames} frames, ${formatBytes(size)}; lost ${lostKernel} in the kernel, ${final.lostUser} in user space`);
     if (reason === 'max_size' && final.lostUser > 0) this.report.line(`${final.lostUser} events arrived after the file reached --max-size and were not written`);
     else if (final.lostUser > 0) this.report.line(`WARNING: ${final.lostUser} events could not be written`);

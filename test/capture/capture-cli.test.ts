@@ -4,7 +4,7 @@
  * exactly once with the right identity and details, and nothing lost.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,13 +174,28 @@ describe.skipIf(!runKernelTests)('rg-capture against a known workload (real eBPF
 });
 
 describe.skipIf(!runKernelTests)('rg-capture failure modes', () => {
-  it('refuses to overwrite an existing file without --force', () => {
+  it('refuses to overwrite an existing file without --force: one line, exit 3 (an output that cannot be written)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rg-exists-'));
     const out = join(dir, 'x.rgc');
     writeFileSync(out, 'precious');
     const r = spawnSync(process.execPath, [CAPTURE_BIN, '-o', out, '--', 'true'], { encoding: 'utf8' });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/exists; use --force/);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe(`rg-capture: ${out} exists; use --force to replace it\n`);
+    expect(readFileSync(out, 'utf8')).toBe('precious');
+  });
+
+  it('--force through a planted symlink replaces the link, never the file it points to', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-link-'));
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious');
+    const out = join(dir, 'x.rgc');
+    symlinkSync(victim, out);
+    const r = spawnSync(process.execPath, [CAPTURE_BIN, '-o', out, '--force', '--', 'true'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(lstatSync(out).mode & 0o777).toBe(0o600);
+    expect(runReplayCli([out, '--stats', '--json']).status).toBe(0);
   });
 
   it('without privileges: one clear line, exit 10, no file left behind', () => {
@@ -190,7 +205,7 @@ describe.skipIf(!runKernelTests)('rg-capture failure modes', () => {
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
       process.execPath, CAPTURE_BIN, '-o', out, '--duration', '1s'], { encoding: 'utf8' });
     expect(r.status).toBe(10);
-    expect(r.stderr.trim()).toBe('rg-capture: rg-capture needs root or CAP_BPF + CAP_PERFMON');
+    expect(r.stderr.trim()).toBe('rg-capture: needs root or CAP_BPF + CAP_PERFMON');
     expect(spawnSync('test', ['-e', out]).status).not.toBe(0);
   });
 

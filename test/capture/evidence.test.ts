@@ -4,7 +4,7 @@
  * workload and checks what the file proves afterwards.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,36 @@ describe.skipIf(!runKernelTests)('evidence that survives (real eBPF)', () => {
     const files = segments.map((s) => join(sub, s));
     expect(runReplayCli(['verify', files[0], files[2]]).status).toBe(7);
   }, 60_000);
+
+  it('a segment name planted by another user does not stop the capture: the next free name, said on stderr', async () => {
+    const sub = mkdtempSync(join(tmpdir(), 'rg-planted-')); // not under dir (0700): the other user must reach it
+    chmodSync(sub, 0o1777);
+    const planted = join(sub, 'seg.000001.rgc');
+    execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', `echo planted > ${planted}`]);
+    const cap = startCapture(['-o', join(sub, 'seg.rgc'), '--rotate', '500ms', '--follow', '--',
+      'bash', '-c', 'for i in $(seq 1 15); do : < /dev/null; sleep 0.1; done']);
+    await cap.ready;
+    expect(await cap.closed).toBe(0);
+    const instead = join(sub, 'seg.000001.1.rgc');
+    expect(cap.stderr()).toContain(`rg-capture: segment ${planted} already exists and was not written by this capture; writing ${instead} instead`);
+    expect(readFileSync(planted, 'utf8')).toBe('planted\n');
+    expect(statSync(planted).uid).toBe(65534);
+    const ours = readdirSync(sub).filter((n) => n !== 'seg.000001.rgc').sort().map((n) => join(sub, n));
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    expect(ours.every((p) => statSync(p).uid === 0 && (statSync(p).mode & 0o777) === 0o600)).toBe(true);
+    // Our segments, in capture order, are one intact chain.
+    const inOrder = [join(sub, 'seg.000000.rgc'), instead, ...ours.filter((p) => /seg\.0000(0[2-9]|[1-9]\d)\.rgc$/.test(p))];
+    expect(new Set(inOrder).size).toBe(ours.length);
+    expect(runReplayCli(['verify', ...inOrder]).status).toBe(0);
+  }, 60_000);
+
+  it('a planted first segment stops the capture at start (exit 3) without --force', () => {
+    const sub = mkdtempSync(join(dir, 'planted0-'));
+    writeFileSync(join(sub, 'seg.000000.rgc'), 'planted');
+    const r = spawnSync(process.execPath, [CAPTURE_BIN, '-o', join(sub, 'seg.rgc'), '--rotate', '1s', '--', 'true'], { encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe(`rg-capture: ${join(sub, 'seg.000000.rgc')} exists; use --force to replace it\n`);
+  });
 
   it('verify detects a single flipped bit anywhere in a real capture', async () => {
     const out = join(dir, 'flip.rgc');
