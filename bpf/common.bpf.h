@@ -15,11 +15,31 @@
 #include "rg_abi.h"
 
 #define AT_FDCWD -100
+#define AT_EMPTY_PATH 0x1000
 #define AF_INET 2
 #define AF_INET6 10
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 #define AUID_UNSET 4294967295U
+#define O_ACCMODE 00000003
+#define O_WRONLY 00000001
+#define O_CREAT 00000100
+#define O_TRUNC 00001000
+#define O_APPEND 00002000
+#define O_PATH 010000000
+#define EINPROGRESS 115
+#define EALREADY 114
+#define EISCONN 106
+
+/*
+ * A kernel pointer we hold as a number (read with a helper, or kept across a
+ * bpf_loop() step) made a typed BTF pointer again, so its fields are read
+ * with direct loads: CO-RE relocated and fault-safe like bpf_probe_read_kernel(),
+ * several times cheaper than a helper call per field. bpf_rdonly_cast() is a
+ * kfunc the verifier turns into a plain move (no call at run time).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KERNEL_PTR(ptr, type) ((type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
 
 /* ---- maps ---------------------------------------------------------------- */
 
@@ -59,17 +79,39 @@ struct {
 } FOLLOWED SEC(".maps");
 
 /*
- * Where a path is read when FILE_FILTER must judge it before ring space is
- * taken (a full ring must only count opens that would have been recorded).
- * Per CPU: the sys_exit program does not nest on a CPU (the kernel skips a
- * program's recursive run).
+ * A path being built. Strings start at s[0]; the second half is slack, so a
+ * copy to a bounded offset with a bounded length stays in the buffer as far
+ * as the verifier can tell. 8-byte aligned (zero_tail, prefix_matches).
  */
+struct path_buf {
+	char s[2 * PATH_LEN];
+} __attribute__((aligned(8)));
+
+/*
+ * Scratch space for building a record's strings before ring space is taken:
+ * a filter must judge a path first (a full ring must only count records that
+ * would have been written), and paths are walked from the leaf up but written
+ * from the root down. Per CPU: these programs run with preemption disabled
+ * and a program does not nest on a CPU (the kernel skips a recursive run);
+ * each program uses it from the top, never across programs.
+ */
+struct scratch {
+	struct path_buf path;   /* the record's main path: the opened file, the program, a joined name */
+	struct path_buf path2;  /* a second path (exec: the cwd) */
+	struct path_buf arg;    /* a name as passed, read from user memory */
+	/* one path walk: each component's dentry, leaf first */
+	__u64 dentries[PATH_WALK_MAX];
+	/* where each component of the path being built starts (its '/'), for a lexical join's ".." */
+	__u16 starts[PATH_WALK_MAX];
+	char args[2 * ARGS_LEN];  /* a failed exec's argv */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, char[PATH_LEN]);
-} PATH_SCRATCH SEC(".maps");
+	__type(value, struct scratch);
+} SCRATCH SEC(".maps");
 
 /*
  * Per CPU, for submit_flags(): record bytes submitted since this CPU last asked
@@ -215,6 +257,98 @@ static __always_inline __u64 submit_flags(const struct rg_capture_config *cfg, _
 	bool crossed = avail >= wakeup && c->last_avail < wakeup;
 	c->last_avail = avail;
 	return crossed ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&SCRATCH, &zero);
+}
+
+/*
+ * Zeroes dst[n..PATH_LEN) of an 8-byte aligned dst: the word holding byte n
+ * is masked, the words after it cleared.
+ */
+static __always_inline void zero_tail(char *dst, __u32 n)
+{
+	__u64 *w = (__u64 *)dst;
+	__u32 k = n / 8;
+	if (n % 8) {
+		/* k < PATH_LEN / 8 here; the mask only spells that out for the verifier */
+		w[k & (PATH_LEN / 8 - 1)] &= (1ULL << (n % 8 * 8)) - 1; /* little-endian: low bytes first */
+		k++;
+	}
+	for (__u32 i = 0; i < PATH_LEN / 8; i++)
+		if (i >= k)
+			w[i] = 0;
+}
+
+/*
+ * Reads the user path into dst[PATH_LEN], every byte written (NUL-padded).
+ * Returns the EVENT_FLAG_* bits to add: FILENAME_TRUNCATED, or
+ * USER_READ_FAILED with dst all zero (the helper zeroes it on failure).
+ */
+static __always_inline __u16 read_user_path(char *dst, const char *upath)
+{
+	long n = bpf_probe_read_user_str(dst, PATH_LEN, upath);
+	if (n < 0)
+		return EVENT_FLAG_USER_READ_FAILED;
+	/*
+	 * n counts the NUL; probe_read_user_str does not pad, and the bytes after
+	 * the NUL are stale (ring or scratch memory) and must not leak into records.
+	 * Zeroing only them, after the read, is cheaper than a memset of the whole
+	 * buffer before it (measured ~35 ns per open).
+	 */
+	zero_tail(dst, n);
+	if (n == PATH_LEN) {
+		/* PATH_LEN is returned both for exactly PATH_LEN-1 chars and for longer paths. */
+		char next = 0;
+		if (bpf_probe_read_user(&next, 1, upath + PATH_LEN - 1) == 0 && next != 0)
+			return EVENT_FLAG_FILENAME_TRUNCATED;
+	}
+	return 0;
+}
+
+/* ---- syscall arguments ----------------------------------------------------- */
+
+/* arch/x86/include/asm/thread_info.h: thread_info.status bit of a 32-bit (ia32) syscall in progress */
+#define TS_COMPAT 0x0002
+
+/* One syscall exit, as the raw sys_exit program dispatches it (see rg.bpf.c). */
+struct syscall_exit {
+	struct task_struct *task;  /* current, a trusted BTF pointer */
+	struct pt_regs *regs;      /* the task's saved user registers: the arguments, as the syscall left them */
+	long ret;
+	enum rg_call call;
+	bool compat;               /* an ia32 syscall: other argument registers, 32-bit pointers */
+};
+
+/*
+ * Argument i (0-5) of the syscall. x86_64 passes them in di, si, dx, r10, r8,
+ * r9; ia32 in bx, cx, dx, si, di, bp, of which the kernel uses the low 32 bits
+ * (int 0x80 from 64-bit code can leave garbage above them).
+ */
+static __always_inline unsigned long syscall_arg(const struct syscall_exit *sc, int i)
+{
+	struct pt_regs *r = sc->regs;
+	if (sc->compat) {
+		switch (i) {
+		case 0: return (__u32)r->bx;
+		case 1: return (__u32)r->cx;
+		case 2: return (__u32)r->dx;
+		case 3: return (__u32)r->si;
+		case 4: return (__u32)r->di;
+		default: return (__u32)r->bp;
+		}
+	}
+	switch (i) {
+	case 0: return r->di;
+	case 1: return r->si;
+	case 2: return r->dx;
+	case 3: return r->r10;
+	case 4: return r->r8;
+	default: return r->r9;
+	}
 }
 
 #endif /* RG_COMMON_BPF_H */

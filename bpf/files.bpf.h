@@ -1,115 +1,44 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * File opens, from the raw sys_exit program (see rg.bpf.c for the dispatch).
+ * File opens (open, openat, openat2, creat, open_by_handle_at), from the raw
+ * sys_exit program (see rg.bpf.c for the dispatch).
+ *
+ * Opens are recorded at sys_exit alone, with the arguments taken from the
+ * task's saved user registers: no sys_enter program, so no per-thread stash,
+ * and the name as passed is read after the kernel's getname() has faulted its
+ * page in (at sys_enter bpf_probe_read_user() cannot fault it in and fails).
+ *
+ * What the record says was opened comes from the kernel, not from the
+ * caller's memory (which another thread can rewrite while the syscall runs):
+ * a successful open's path is walked from the struct file the returned fd
+ * refers to; a failed open's directory is resolved in the kernel and joined
+ * with the name as passed. The name as passed is kept too (path_arg).
  */
 #ifndef RG_FILES_BPF_H
 #define RG_FILES_BPF_H
 
 #include "common.bpf.h"
-
-/* ---- file: open, openat, openat2 ----------------------------------------- */
-
-/*
- * Opens are recorded from sys_exit alone, with the arguments taken from the
- * task's saved user registers (pt_regs), which the syscall leaves as it found
- * them. No sys_enter program, so no per-thread stash, and the path is read
- * after the kernel's getname() has faulted its page in: a string in a page the
- * process had not touched yet (a library's .rodata, say) reads fine here, while
- * at sys_enter bpf_probe_read_user() cannot fault it in and fails. Measured:
- * half the BPF time per open, and no unreadable paths in real captures.
- */
-
-/* Does path start with prefix[0..len)? Compared 8 bytes at a time (prefix bytes past len are 0). */
-static __always_inline bool prefix_matches(const char *path, const char *prefix, __u32 len)
-{
-	for (__u32 off = 0; off < FILE_FILTER_PREFIX_LEN; off += 8) {
-		if (off >= len)
-			return true;
-		__u64 a = *(const __u64 *)(path + off);
-		__u64 b = *(const __u64 *)(prefix + off);
-		__u32 left = len - off;
-		if (left < 8) {
-			__u64 mask = (1ULL << (left * 8)) - 1; /* little-endian: low bytes come first */
-			return ((a ^ b) & mask) == 0;
-		}
-		if (a != b)
-			return false;
-	}
-	return true;
-}
-
-/* FILE_FILTER if it has prefixes, else NULL (every open is recorded). */
-static __always_inline const struct rg_file_filter_config *active_filter(void)
-{
-	__u32 zero = 0;
-	const struct rg_file_filter_config *f = bpf_map_lookup_elem(&FILE_FILTER, &zero);
-	return f && f->prefix_count != 0 ? f : NULL;
-}
-
-/* Does path (PATH_LEN bytes, 8-byte aligned) start with one of the filter's prefixes? */
-static __always_inline bool path_passes_filter(const struct rg_file_filter_config *f, const char *path)
-{
-	for (__u32 i = 0; i < FILE_FILTER_MAX_PREFIXES; i++) {
-		if (i >= f->prefix_count)
-			break;
-		__u32 len = f->prefix_lens[i];
-		if (len == 0 || len > FILE_FILTER_PREFIX_LEN)
-			continue;
-		if (prefix_matches(path, f->prefixes + i * FILE_FILTER_PREFIX_LEN, len))
-			return true;
-	}
-	return false;
-}
+#include "paths.bpf.h"
 
 /*
- * Zeroes dst[n..PATH_LEN) of an 8-byte aligned dst: the word holding byte n
- * is masked, the words after it cleared.
+ * Was f opened the way this call asked? The fd is read from the table at
+ * sys_exit, after fd_install(): another thread can close it and open
+ * something else under the same number in between. A file whose access mode,
+ * O_APPEND or O_PATH differ from the call's cannot be the one it opened.
+ * (One opened with the same flags can: that is not detectable here.)
  */
-static __always_inline void zero_tail(char *dst, __u32 n)
+static __always_inline bool opened_as_asked(struct file *f, __u32 flags)
 {
-	__u64 *w = (__u64 *)dst;
-	__u32 k = n / 8;
-	if (n % 8) {
-		/* k < PATH_LEN / 8 here; the mask only spells that out for the verifier */
-		w[k & (PATH_LEN / 8 - 1)] &= (1ULL << (n % 8 * 8)) - 1; /* little-endian: low bytes first */
-		k++;
-	}
-	for (__u32 i = 0; i < PATH_LEN / 8; i++)
-		if (i >= k)
-			w[i] = 0;
+	__u32 got = f->f_flags;
+	if ((flags & O_PATH) || (got & O_PATH))
+		return (flags & O_PATH) && (got & O_PATH);
+	return (got & O_ACCMODE) == (flags & O_ACCMODE) && ((got ^ flags) & O_APPEND) == 0;
 }
 
-/*
- * Reads the user path into dst[PATH_LEN], every byte written (NUL-padded).
- * Returns the EVENT_FLAG_* bits to add: FILENAME_TRUNCATED, or
- * USER_READ_FAILED with dst all zero (the helper zeroes it on failure).
- */
-static __always_inline __u16 read_path(char *dst, const char *upath)
+/* One open flavour at sys_exit: arguments, the kernel's path, filter, reserve, fill, submit. */
+static __always_inline int open_exit(const struct syscall_exit *sc)
 {
-	long n = bpf_probe_read_user_str(dst, PATH_LEN, upath);
-	if (n < 0)
-		return EVENT_FLAG_USER_READ_FAILED;
-	/*
-	 * n counts the NUL; probe_read_user_str does not pad, and the bytes after
-	 * the NUL are stale (ring or scratch memory) and must not leak into records.
-	 * Zeroing only them, after the read, is cheaper than a memset of the whole
-	 * buffer before it (measured ~35 ns per open).
-	 */
-	zero_tail(dst, n);
-	if (n == PATH_LEN) {
-		/* PATH_LEN is returned both for exactly PATH_LEN-1 chars and for longer paths. */
-		char next = 0;
-		if (bpf_probe_read_user(&next, 1, upath + PATH_LEN - 1) == 0 && next != 0)
-			return EVENT_FLAG_FILENAME_TRUNCATED;
-	}
-	return 0;
-}
-
-enum open_call { CALL_OPEN, CALL_OPENAT, CALL_OPENAT2 };
-
-/* One open flavour at sys_exit: arguments from pt_regs, filter, reserve, fill, submit. */
-static __always_inline int open_exit(struct task_struct *task, struct pt_regs *regs, long ret, enum open_call call)
-{
+	struct task_struct *task = sc->task;
 	__u32 tgid = task->tgid;
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg)
@@ -118,49 +47,88 @@ static __always_inline int open_exit(struct task_struct *task, struct pt_regs *r
 	bool canary = tgid == cfg->self_tgid && cfg->canary_armed == 1;
 	if (!canary && !wanted(cfg, tgid, RG_KIND_FILE_OPEN))
 		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
 
-	const char *upath;
-	__s32 dirfd;
+	const char *upath = NULL;
+	long dirfd = AT_FDCWD;
 	__u32 flags = 0, mode = 0;
-	__u16 ev_flags = 0;
-	if (call == CALL_OPEN) {
-		dirfd = AT_FDCWD;
-		upath = (const char *)PT_REGS_PARM1_SYSCALL(regs);
-		flags = PT_REGS_PARM2_SYSCALL(regs);
-		mode = PT_REGS_PARM3_SYSCALL(regs);
-	} else {
-		dirfd = PT_REGS_PARM1_SYSCALL(regs);
-		upath = (const char *)PT_REGS_PARM2_SYSCALL(regs);
-		if (call == CALL_OPENAT) {
-			flags = PT_REGS_PARM3_SYSCALL(regs);
-			mode = PT_REGS_PARM4_SYSCALL(regs);
+	__u16 ev_flags = sc->compat ? EVENT_FLAG_COMPAT : 0;
+	switch (sc->call) {
+	case RG_CALL_OPEN:
+		upath = (const char *)syscall_arg(sc, 0);
+		flags = syscall_arg(sc, 1);
+		mode = syscall_arg(sc, 2);
+		break;
+	case RG_CALL_CREAT: /* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode) */
+		upath = (const char *)syscall_arg(sc, 0);
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+		mode = syscall_arg(sc, 1);
+		break;
+	case RG_CALL_OPENAT:
+		dirfd = (int)syscall_arg(sc, 0);
+		upath = (const char *)syscall_arg(sc, 1);
+		flags = syscall_arg(sc, 2);
+		mode = syscall_arg(sc, 3);
+		break;
+	case RG_CALL_OPENAT2: {
+		dirfd = (int)syscall_arg(sc, 0);
+		upath = (const char *)syscall_arg(sc, 1);
+		/* openat2's flags and mode are in user memory too (struct open_how) */
+		struct open_how how = {};
+		ev_flags |= EVENT_FLAG_OPENAT2;
+		if (bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode), (const void *)syscall_arg(sc, 2)) == 0) {
+			flags = how.flags;
+			mode = how.mode;
 		} else {
-			/* openat2's flags and mode are in user memory too (struct open_how) */
-			struct open_how how = {};
-			ev_flags = EVENT_FLAG_OPENAT2;
-			if (bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode),
-						(const void *)PT_REGS_PARM3_SYSCALL(regs)) == 0) {
-				flags = how.flags;
-				mode = how.mode;
-			} else {
-				ev_flags |= EVENT_FLAG_USER_READ_FAILED;
-			}
+			ev_flags |= EVENT_FLAG_USER_READ_FAILED;
+		}
+		break;
+	}
+	default: /* open_by_handle_at(mount_fd, handle, flags): no name; a failure names mount_fd's directory */
+		dirfd = (int)syscall_arg(sc, 0);
+		flags = syscall_arg(sc, 2);
+		break;
+	}
+
+	/* The path: the opened file's, or a failed call's name resolved in the kernel. */
+	__u16 path_flags;
+	__u64 ino = 0;
+	__u32 dev = 0;
+	bool arg_read = false;
+	if (sc->ret >= 0) {
+		struct file *f = file_of_fd(task, sc->ret);
+		if (f) {
+			path_flags = path_of_file(s->path.s, s, f);
+			ino = f->f_inode->i_ino;
+			dev = f->f_inode->i_sb->s_dev;
+			if (!opened_as_asked(f, flags))
+				path_flags |= PATH_FLAG_FD_REUSED;
+		} else {
+			/* another thread closed the fd before sys_exit */
+			path_flags = PATH_FLAG_UNRESOLVED;
+			end_path(s->path.s, 0);
+		}
+	} else {
+		if (upath) {
+			ev_flags |= read_user_path(s->arg.s, upath);
+			arg_read = true;
+		} else {
+			end_path(s->arg.s, 0);
+		}
+		if (ev_flags & EVENT_FLAG_USER_READ_FAILED) {
+			path_flags = PATH_FLAG_UNRESOLVED;
+			end_path(s->path.s, 0);
+		} else {
+			path_flags = path_of_dir_and_name(s, task, dirfd);
 		}
 	}
 
-	/* With a filter, judge the path before taking ring space; an unreadable path never matches. */
-	const struct rg_file_filter_config *f = canary ? NULL : active_filter();
-	char *scratch = NULL;
-	if (f) {
-		__u32 zero = 0;
-		scratch = bpf_map_lookup_elem(&PATH_SCRATCH, &zero);
-		if (!scratch)
-			return 0;
-		__u16 read = read_path(scratch, upath);
-		if ((read & EVENT_FLAG_USER_READ_FAILED) || !path_passes_filter(f, scratch))
-			return 0;
-		ev_flags |= read;
-	}
+	/* With a filter, judge the kernel's path before taking ring space. */
+	const struct rg_file_filter_config *filter = canary ? NULL : active_filter();
+	if (filter && !path_passes_filter(filter, s->path.s))
+		return 0;
 
 	struct rg_file_open *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -168,15 +136,22 @@ static __always_inline int open_exit(struct task_struct *task, struct pt_regs *r
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_FILE_OPEN, sizeof(*e), task);
-	if (scratch)
-		__builtin_memcpy(e->path, scratch, sizeof(e->path));
+	__builtin_memcpy(e->path, s->path.s, sizeof(e->path));
+	if (arg_read)
+		__builtin_memcpy(e->path_arg, s->arg.s, sizeof(e->path_arg));
+	else if (upath)
+		ev_flags |= read_user_path(e->path_arg, upath);
 	else
-		ev_flags |= read_path(e->path, upath);
+		__builtin_memset(e->path_arg, 0, sizeof(e->path_arg));
 	e->hdr.flags |= ev_flags;
 	e->open_flags = flags;
 	e->mode = mode;
-	e->result = ret;
+	e->result = sc->ret;
 	e->dirfd = dirfd;
+	e->ino = ino;
+	e->dev = dev;
+	e->path_flags = path_flags;
+	e->call = sc->call;
 	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 	return 0;
 }

@@ -1,25 +1,27 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * Network connects, from the raw sys_exit program (see rg.bpf.c for the dispatch).
+ * Network connects (connect, and ia32 socketcall(SYS_CONNECT)), from the raw
+ * sys_exit program (see rg.bpf.c for the dispatch).
+ *
+ * The destination recorded is the one the kernel stored in the socket
+ * whenever it accepted the connect (success, EINPROGRESS): the sockaddr in
+ * the caller's memory can be rewritten by another thread while connect()
+ * blocks, after the kernel copied it. Only when the socket holds nothing
+ * (a refused or failed connect, a bad fd) is the caller's sockaddr read at
+ * exit, and marked ADDR_FLAG_UNVERIFIED. Sockets of other families than
+ * IPv4/IPv6 (AF_UNIX, netlink, ...) are not network connections: not recorded.
+ *
+ * No sys_enter program: once any sys_enter_* tracepoint has a program, every
+ * syscall of every process takes the sys_enter tracing path (measured: an
+ * openat loop that never connects at ~36% overhead with one, 33% without).
  */
 #ifndef RG_NET_BPF_H
 #define RG_NET_BPF_H
 
 #include "common.bpf.h"
+#include "paths.bpf.h"
 
-/* ---- network: connect ---------------------------------------------------- */
-
-/*
- * Connects are recorded from sys_exit alone, like opens: fd and sockaddr come
- * from the task's saved user registers. A sys_enter_connect program would make
- * more than connect pay: once any sys_enter_* tracepoint has a program, every
- * syscall of every process takes the sys_enter tracing path. One run each way
- * measured the overhead on an openat loop that never connects at about 36%
- * with such a program and 33% without (single runs on a noisy shared VM).
- * And at sys_exit move_addr_to_kernel() has already faulted the sockaddr in,
- * so a sockaddr in a page the process had not touched yet reads fine, with
- * no per-thread stash and no retry.
- */
+#define SYS_CONNECT 3 /* linux/net.h: socketcall's call number for connect */
 
 /* What a connect record carries besides the header and the result. */
 struct connect_info {
@@ -30,31 +32,43 @@ struct connect_info {
 	__u16 sock_type;
 };
 
-/* Best effort IPPROTO_* and SOCK_* of fd: fd table -> file -> socket -> sock. */
-static __always_inline void read_socket_kind(struct connect_info *c, int fd)
+/* The struct socket behind f, or NULL if f is not a socket (private_data is a socket only for socket inodes). */
+static __always_inline struct socket *socket_of_file(struct file *f)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) != 0 || !file)
-		return;
-	/* private_data is a struct socket only for socket inodes */
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return;
-	struct socket *sock = BPF_CORE_READ(file, private_data);
-	c->sock_type = BPF_CORE_READ(sock, type);
-	c->protocol = BPF_CORE_READ(sock, sk, sk_protocol);
+	if (!f || (f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return KERNEL_PTR(f->private_data, struct socket);
 }
 
 /*
- * Reads family, port and address of an AF_INET/AF_INET6 sockaddr into c.
- * Returns 1 if read, 0 for other families (not network connections), -1 if
- * the memory could not be read (c's address fields are then left zero).
+ * The destination the kernel stored in sk (inet_daddr/inet_dport, or
+ * sk_v6_daddr for IPv6), with family, protocol and type. Returns true if
+ * the socket holds a destination (a port was set).
  */
-static __always_inline int read_sockaddr(struct connect_info *c, const void *uaddr)
+static __always_inline bool sock_destination(struct connect_info *c, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	c->family = sk->__sk_common.skc_family;
+	c->sock_type = sock->type;
+	c->protocol = sk->sk_protocol;
+	__u16 dport = sk->__sk_common.skc_dport;
+	if (dport == 0)
+		return false;
+	c->port = bpf_ntohs(dport);
+	if (c->family == AF_INET) {
+		*(__u32 *)c->addr = sk->__sk_common.skc_daddr;
+	} else {
+		__builtin_memcpy(c->addr, &sk->__sk_common.skc_v6_daddr, 16);
+	}
+	return true;
+}
+
+/*
+ * Reads family, port and address of an AF_INET/AF_INET6 sockaddr in user
+ * memory into c. Returns 1 if read, 0 for other families, -1 if the memory
+ * could not be read (c's address fields are then left zero).
+ */
+static __always_inline int read_user_sockaddr(struct connect_info *c, const void *uaddr)
 {
 	__u16 family = 0;
 	if (bpf_probe_read_user(&family, sizeof(family), uaddr) != 0)
@@ -72,28 +86,60 @@ static __always_inline int read_sockaddr(struct connect_info *c, const void *uad
 		c->port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(c->addr, &sin6.sin6_addr, 16);
 	} else {
-		return 0; /* AF_UNIX, AF_NETLINK, ...: not network connections */
+		return 0;
 	}
 	c->family = family;
 	return 1;
 }
 
-static __always_inline int connect_exit(struct task_struct *task, struct pt_regs *regs, long ret)
+static __always_inline int connect_exit(const struct syscall_exit *sc)
 {
+	struct task_struct *task = sc->task;
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_NET_CONNECT))
 		return 0;
 
-	int fd = PT_REGS_PARM1_SYSCALL(regs);
-	const void *uaddr = (const void *)PT_REGS_PARM2_SYSCALL(regs);
+	long fd;
+	const void *uaddr;
+	__u16 ev_flags = sc->compat ? EVENT_FLAG_COMPAT : 0;
+	if (sc->call == RG_CALL_SOCKETCALL) {
+		/* socketcall(call, args): args points to the ia32 connect arguments (fd, addr, addrlen) as u32 */
+		if (syscall_arg(sc, 0) != SYS_CONNECT)
+			return 0;
+		__u32 args[2] = {};
+		if (bpf_probe_read_user(args, sizeof(args), (const void *)syscall_arg(sc, 1)) != 0)
+			return 0; /* no fd to judge by: nothing says this was a network connect */
+		fd = (int)args[0];
+		uaddr = (const void *)(__u64)args[1];
+	} else {
+		fd = (int)syscall_arg(sc, 0);
+		uaddr = (const void *)syscall_arg(sc, 1);
+	}
+
 	struct connect_info c = {};
-	__u16 ev_flags = 0;
-	int read = read_sockaddr(&c, uaddr);
-	if (read == 0)
-		return 0;
-	if (read < 0)
-		ev_flags = EVENT_FLAG_USER_READ_FAILED; /* family unknown: recorded, never guessed */
-	read_socket_kind(&c, fd);
+	__u16 addr_flags = 0;
+	struct socket *sock = socket_of_file(file_of_fd(task, fd));
+	long ret = sc->ret;
+	bool accepted = ret == 0 || ret == -EINPROGRESS || ret == -EALREADY || ret == -EISCONN;
+	bool from_kernel = false;
+	if (sock) {
+		from_kernel = sock_destination(&c, sock) && accepted;
+		if (c.family != AF_INET && c.family != AF_INET6)
+			return 0; /* AF_UNIX, AF_NETLINK, ...: not network connections */
+	}
+	if (!from_kernel) {
+		/* The kernel stored nothing (or refused it): the caller's sockaddr, unverified. */
+		struct connect_info user = { .protocol = c.protocol, .sock_type = c.sock_type };
+		int read = read_user_sockaddr(&user, uaddr);
+		if (read == 0 && !sock)
+			return 0; /* not a socket and not an IPv4/IPv6 address: nothing network about it */
+		if (read < 0)
+			ev_flags |= EVENT_FLAG_USER_READ_FAILED; /* the address is unknown: recorded, never guessed */
+		if (read <= 0 && sock)
+			user.family = c.family; /* the socket's own family; the caller's address was not IPv4/IPv6 or unreadable */
+		c = user;
+		addr_flags = ADDR_FLAG_UNVERIFIED;
+	}
 
 	struct rg_net_connect *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -109,6 +155,9 @@ static __always_inline int connect_exit(struct task_struct *task, struct pt_regs
 	e->protocol = c.protocol;
 	e->sock_type = c.sock_type;
 	__builtin_memcpy(e->addr, c.addr, sizeof(e->addr));
+	e->addr_flags = addr_flags;
+	e->call = sc->call;
+	e->reserved = 0;
 	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 	return 0;
 }

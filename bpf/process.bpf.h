@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * Process lifecycle: exec, fork and exit, from the sched_process_*
- * tracepoints (BTF-typed: their arguments are trusted pointers).
+ * tracepoints (BTF-typed: their arguments are trusted pointers), and failed
+ * execve/execveat from the raw sys_exit program (see rg.bpf.c).
+ *
+ * A process is a thread group: a fork that makes a thread is not recorded,
+ * process_exit means the whole group is gone (not its main thread: a
+ * pthread_exit() of main() leaves the process running), and an exec from a
+ * non-main thread keeps the process (the kernel gives the thread the group's
+ * pid and ends the old leader without ending the group).
  */
 #ifndef RG_PROCESS_BPF_H
 #define RG_PROCESS_BPF_H
 
 #include "common.bpf.h"
+#include "paths.bpf.h"
+
+/* include/linux/sched/signal.h: signal_struct.flags bit of exit_group() or a fatal signal */
+#define SIGNAL_GROUP_EXIT 0x00000004
 
 /* ---- process: exec ------------------------------------------------------- */
 
@@ -17,6 +28,26 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_PROCESS_EXEC))
 		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+
+	/*
+	 * What runs, from the kernel: mm->exe_file, set to the file exec opened
+	 * (a script: its interpreter; /proc/self/fd/3: the file or memfd behind
+	 * it), as /proc/PID/exe shows it; and the working directory.
+	 */
+	struct file *exe = p->mm->exe_file;
+	__u16 exe_flags;
+	__u32 exe_dev = 0;
+	if (exe) {
+		exe_flags = path_of_file(s->path.s, s, exe);
+		exe_dev = exe->f_inode->i_sb->s_dev;
+	} else {
+		exe_flags = PATH_FLAG_UNRESOLVED;
+		end_path(s->path.s, 0);
+	}
+	__u16 cwd_flags = path_of_fs_path(s->path2.s, s, &p->fs->pwd);
 
 	struct rg_process_exec *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -24,6 +55,13 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_PROCESS_EXEC, sizeof(*e), task);
+	__builtin_memcpy(e->exe_path, s->path.s, sizeof(e->exe_path));
+	__builtin_memcpy(e->cwd, s->path2.s, sizeof(e->cwd));
+	e->exe_path_flags = exe_flags;
+	e->cwd_flags = cwd_flags;
+	e->exe_dev = exe_dev;
+	e->old_tid = old_pid; /* the tid before exec: differs from pid when a non-main thread exec-ed */
+	e->reserved = 0;
 	__builtin_memset(e->filename, 0, sizeof(e->filename));
 	__builtin_memset(e->args, 0, sizeof(e->args));
 	/* p and bprm are trusted BTF arguments: direct (CO-RE relocated, fault-safe) loads, no helper per hop. */
@@ -128,18 +166,33 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
+	/*
+	 * The process ends when its last thread does: group_dead, the tracepoint's
+	 * second argument since it has one (6.x: struct
+	 * trace_event_raw_sched_process_exit gained the field with it); before,
+	 * the group's live count, already decremented by this thread.
+	 */
+	struct trace_event_raw_sched_process_exit *tp = NULL;
+	bool group_dead;
+	if (bpf_core_field_exists(tp->group_dead))
+		group_dead = ctx[1] != 0;
+	else
+		group_dead = p->signal->live.counter == 0;
+	if (!group_dead)
+		return 0; /* a thread, or the old leader of an exec from another thread */
+
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
-	if (task->pid != tgid)
-		return 0; /* only the thread-group leader ends the process */
-
 	const struct rg_capture_config *cfg = get_config();
 	if (cfg && wanted(cfg, tgid, RG_KIND_PROCESS_EXIT)) {
 		struct rg_process_exit *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 		if (e) {
 			fill_header(&e->hdr, RG_KIND_PROCESS_EXIT, sizeof(*e), task);
-			e->start_ns = p->start_time;
-			e->exit_status = p->exit_code; /* set by do_exit before this tracepoint */
+			struct task_struct *leader = p->group_leader;
+			e->start_ns = leader->start_time;
+			/* what wait(2) reports for the process (wait_task_zombie): the group's code, or the leader's */
+			struct signal_struct *sig = p->signal;
+			e->exit_status = (sig->flags & SIGNAL_GROUP_EXIT) ? sig->group_exit_code : leader->exit_code;
 			e->reserved = 0;
 			bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 		} else {
@@ -148,6 +201,129 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	}
 	/* After the emit: the follow check above still needs the entry. */
 	bpf_map_delete_elem(&FOLLOWED, &tgid);
+	return 0;
+}
+
+/* ---- process: failed execve / execveat (from sys_exit) ---------------------- */
+
+/* Copying a failed exec's argv from user memory, one argument per bpf_loop() step. */
+struct argv_state {
+	__u64 argv;            /* user pointer to the pointer array */
+	char *out;             /* scratch args[2 * ARGS_LEN] */
+	__u32 pos;
+	__u32 argc;
+	__u16 flags;           /* EVENT_FLAG_* */
+	bool compat;           /* 32-bit pointers */
+};
+
+static long argv_step(__u64 i, struct argv_state *a)
+{
+	__u64 arg = 0;
+	long err = a->compat ? bpf_probe_read_user(&arg, 4, (const void *)(a->argv + i * 4))
+			     : bpf_probe_read_user(&arg, 8, (const void *)(a->argv + i * 8));
+	if (err != 0) {
+		a->flags |= EVENT_FLAG_USER_READ_FAILED;
+		return 1;
+	}
+	if (arg == 0)
+		return 1;
+	if (a->pos >= ARGS_LEN) {
+		a->flags |= EVENT_FLAG_ARGS_TRUNCATED;
+		return 1;
+	}
+	long n = bpf_probe_read_user_str(a->out + (a->pos & (ARGS_LEN - 1)), ARGS_LEN, (const void *)arg);
+	if (n <= 0) {
+		a->flags |= EVENT_FLAG_USER_READ_FAILED;
+		return 1;
+	}
+	a->pos += n;
+	a->argc++;
+	return 0;
+}
+
+/* Most arguments of a failed exec read (each at least a NUL: ARGS_LEN bounds the bytes anyway). */
+#define EXEC_FAILED_MAX_ARGS 128
+
+/*
+ * A failed execve/execveat: what an intruder tried to run. Nothing was
+ * opened, so the name is resolved as a failed open's is (the directory from
+ * the kernel, the name as passed joined to it); fexecve (AT_EMPTY_PATH with
+ * an empty name) names the dirfd's file. Filename and argv are read from the
+ * caller's memory at exit. A successful exec returns 0 here, in the new
+ * program: handle_exec recorded it.
+ */
+static __always_inline int exec_failed_exit(const struct syscall_exit *sc)
+{
+	if (sc->ret >= 0)
+		return 0;
+	struct task_struct *task = sc->task;
+	const struct rg_capture_config *cfg = get_config();
+	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_EXEC_FAILED))
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+
+	long dirfd = AT_FDCWD;
+	__u32 at_flags = 0;
+	const char *upath;
+	__u64 argv;
+	if (sc->call == RG_CALL_EXECVEAT) {
+		dirfd = (int)syscall_arg(sc, 0);
+		upath = (const char *)syscall_arg(sc, 1);
+		argv = syscall_arg(sc, 2);
+		at_flags = syscall_arg(sc, 4);
+	} else {
+		upath = (const char *)syscall_arg(sc, 0);
+		argv = syscall_arg(sc, 1);
+	}
+	__u16 ev_flags = sc->compat ? EVENT_FLAG_COMPAT : 0;
+	ev_flags |= read_user_path(s->arg.s, upath);
+	__u16 path_flags;
+	if (ev_flags & EVENT_FLAG_USER_READ_FAILED) {
+		path_flags = PATH_FLAG_UNRESOLVED;
+		end_path(s->path.s, 0);
+	} else if (s->arg.s[0] == 0 && (at_flags & AT_EMPTY_PATH)) {
+		struct file *f = file_of_fd(task, dirfd);
+		if (f) {
+			path_flags = PATH_FLAG_DIR_FD | path_of_file(s->path.s, s, f);
+		} else {
+			path_flags = PATH_FLAG_UNRESOLVED;
+			end_path(s->path.s, 0);
+		}
+	} else {
+		path_flags = path_of_dir_and_name(s, task, dirfd);
+	}
+	struct argv_state a = { .argv = argv, .out = s->args, .compat = sc->compat };
+	bpf_loop(EXEC_FAILED_MAX_ARGS, argv_step, &a, 0);
+	__u32 args_size = a.pos;
+	if (args_size > ARGS_LEN) {
+		args_size = ARGS_LEN;
+		a.flags |= EVENT_FLAG_ARGS_TRUNCATED;
+	}
+
+	struct rg_exec_failed *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_EXEC_FAILED, sizeof(*e), task);
+	e->hdr.flags |= ev_flags | a.flags;
+	__builtin_memcpy(e->filename, s->arg.s, sizeof(e->filename));
+	__builtin_memcpy(e->path, s->path.s, sizeof(e->path));
+	__builtin_memset(e->args, 0, sizeof(e->args));
+	if (args_size >= ARGS_LEN)
+		__builtin_memcpy(e->args, s->args, ARGS_LEN);
+	else if (args_size > 0)
+		bpf_probe_read_kernel(e->args, args_size, s->args);
+	e->result = sc->ret;
+	e->dirfd = dirfd;
+	e->at_flags = at_flags;
+	e->argc = a.argc;
+	e->args_size = args_size;
+	e->path_flags = path_flags;
+	e->call = sc->call;
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 	return 0;
 }
 

@@ -3,13 +3,14 @@
 #ifndef RG_ABI_H
 #define RG_ABI_H
 
-#define EVENT_SCHEMA_VERSION 1
+#define EVENT_SCHEMA_VERSION 2
 #define COMM_LEN 16
 #define PATH_LEN 256
 #define ARGS_LEN 512
 #define ADDR_LEN 16
 #define FILE_FILTER_MAX_PREFIXES 8
 #define FILE_FILTER_PREFIX_LEN 128
+#define PATH_WALK_MAX 64
 
 #define EVENT_FLAG_FILENAME_TRUNCATED (1 << 0)
 #define EVENT_FLAG_ARGS_TRUNCATED (1 << 1)
@@ -17,6 +18,49 @@
 #define EVENT_FLAG_USER_READ_FAILED (1 << 3)
 #define EVENT_FLAG_EXE_DELETED (1 << 4)
 #define EVENT_FLAG_OPENAT2 (1 << 5)
+#define EVENT_FLAG_COMPAT (1 << 6)
+
+#define PATH_FLAG_FROM_FILE (1 << 0)
+#define PATH_FLAG_DIR_CWD (1 << 1)
+#define PATH_FLAG_DIR_FD (1 << 2)
+#define PATH_FLAG_DIR_ROOT (1 << 3)
+#define PATH_FLAG_TRUNCATED (1 << 4)
+#define PATH_FLAG_INCOMPLETE (1 << 5)
+#define PATH_FLAG_DELETED (1 << 6)
+#define PATH_FLAG_PSEUDO (1 << 7)
+#define PATH_FLAG_UNRESOLVED (1 << 8)
+#define PATH_FLAG_FD_REUSED (1 << 9)
+#define ADDR_FLAG_UNVERIFIED (1 << 0)
+
+/* The syscalls the sys_exit program records: their call ids, and numbers on x86_64 (NR64_) and ia32 (NR32_). */
+enum rg_call {
+	RG_CALL_OPEN = 1,
+	RG_CALL_OPENAT = 2,
+	RG_CALL_OPENAT2 = 3,
+	RG_CALL_CREAT = 4,
+	RG_CALL_OPEN_BY_HANDLE_AT = 5,
+	RG_CALL_CONNECT = 6,
+	RG_CALL_SOCKETCALL = 7,
+	RG_CALL_EXECVE = 8,
+	RG_CALL_EXECVEAT = 9,
+};
+#define NR64_open 2
+#define NR32_open 5
+#define NR64_openat 257
+#define NR32_openat 295
+#define NR64_openat2 437
+#define NR32_openat2 437
+#define NR64_creat 85
+#define NR32_creat 8
+#define NR64_open_by_handle_at 304
+#define NR32_open_by_handle_at 342
+#define NR64_connect 42
+#define NR32_connect 362
+#define NR32_socketcall 102
+#define NR64_execve 59
+#define NR32_execve 11
+#define NR64_execveat 322
+#define NR32_execveat 358
 
 enum rg_event_kind {
 	RG_KIND_PROCESS_EXEC = 1,
@@ -24,6 +68,7 @@ enum rg_event_kind {
 	RG_KIND_PROCESS_EXIT = 3,
 	RG_KIND_FILE_OPEN = 4,
 	RG_KIND_NET_CONNECT = 5,
+	RG_KIND_EXEC_FAILED = 6,
 };
 
 struct rg_event_header {
@@ -65,15 +110,29 @@ struct rg_process_exec {
 	__u32 argc;                            /* @72: argument count of the new program */
 	__u32 args_size;                       /* @76: bytes of args[] holding argv (NUL-separated) */
 	__u64 exe_ino;                         /* @80: inode number of the executed file */
-	char filename[PATH_LEN];               /* @88: path given to execve */
-	char args[ARGS_LEN];                   /* @344: argv, NUL-separated, args_size bytes */
+	__u32 exe_dev;                         /* @88: device of the executed file's filesystem (kernel dev_t: major << 20 | minor) */
+	__u32 old_tid;                         /* @92: tid of the exec-ing thread before exec (not pid when a non-main thread exec-ed) */
+	__u16 exe_path_flags;                  /* @96: PATH_FLAG_* of exe_path */
+	__u16 cwd_flags;                       /* @98: PATH_FLAG_* of cwd */
+	__u32 reserved;                        /* @100: zero; keeps the record free of padding */
+	char filename[PATH_LEN];               /* @104: path given to execve, as passed (a script: the script) */
+	char exe_path[PATH_LEN];               /* @360: the program's path walked in the kernel from mm->exe_file (a script: its interpreter) */
+	char cwd[PATH_LEN];                    /* @616: working directory of the process, walked in the kernel */
+	char args[ARGS_LEN];                   /* @872: argv, NUL-separated, args_size bytes */
 };
-_Static_assert(sizeof(struct rg_process_exec) == 856, "rg_process_exec size");
+_Static_assert(sizeof(struct rg_process_exec) == 1384, "rg_process_exec size");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, argc) == 72, "rg_process_exec.argc offset");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, args_size) == 76, "rg_process_exec.args_size offset");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, exe_ino) == 80, "rg_process_exec.exe_ino offset");
-_Static_assert(__builtin_offsetof(struct rg_process_exec, filename) == 88, "rg_process_exec.filename offset");
-_Static_assert(__builtin_offsetof(struct rg_process_exec, args) == 344, "rg_process_exec.args offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, exe_dev) == 88, "rg_process_exec.exe_dev offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, old_tid) == 92, "rg_process_exec.old_tid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, exe_path_flags) == 96, "rg_process_exec.exe_path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, cwd_flags) == 98, "rg_process_exec.cwd_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, reserved) == 100, "rg_process_exec.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, filename) == 104, "rg_process_exec.filename offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, exe_path) == 360, "rg_process_exec.exe_path offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, cwd) == 616, "rg_process_exec.cwd offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, args) == 872, "rg_process_exec.args offset");
 
 struct rg_process_fork {
 	struct rg_event_header hdr;
@@ -100,15 +159,25 @@ struct rg_file_open {
 	__u32 open_flags;                      /* @72: O_* flags */
 	__u32 mode;                            /* @76: mode for O_CREAT/O_TMPFILE */
 	__s32 result;                          /* @80: fd on success, -errno on failure */
-	__s32 dirfd;                           /* @84: directory fd a relative path is resolved against (-100 = cwd) */
-	char path[PATH_LEN];                   /* @88: path as passed to the syscall */
+	__s32 dirfd;                           /* @84: directory fd a relative path is resolved against (-100 = cwd; open_by_handle_at: mount_fd) */
+	__u64 ino;                             /* @88: inode number of the opened file (0 on failure) */
+	__u32 dev;                             /* @96: device of the opened file's filesystem (kernel dev_t; 0 on failure) */
+	__u16 path_flags;                      /* @100: PATH_FLAG_*: how path was made */
+	__u16 call;                            /* @102: the syscall (SyscallCall id): open, openat, openat2, creat, open_by_handle_at */
+	char path[PATH_LEN];                   /* @104: absolute path from the kernel: the opened file, or (failed) the resolved directory joined with the name */
+	char path_arg[PATH_LEN];               /* @360: path as passed to the syscall (read from the caller's memory at exit) */
 };
-_Static_assert(sizeof(struct rg_file_open) == 344, "rg_file_open size");
+_Static_assert(sizeof(struct rg_file_open) == 616, "rg_file_open size");
 _Static_assert(__builtin_offsetof(struct rg_file_open, open_flags) == 72, "rg_file_open.open_flags offset");
 _Static_assert(__builtin_offsetof(struct rg_file_open, mode) == 76, "rg_file_open.mode offset");
 _Static_assert(__builtin_offsetof(struct rg_file_open, result) == 80, "rg_file_open.result offset");
 _Static_assert(__builtin_offsetof(struct rg_file_open, dirfd) == 84, "rg_file_open.dirfd offset");
-_Static_assert(__builtin_offsetof(struct rg_file_open, path) == 88, "rg_file_open.path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_open, ino) == 88, "rg_file_open.ino offset");
+_Static_assert(__builtin_offsetof(struct rg_file_open, dev) == 96, "rg_file_open.dev offset");
+_Static_assert(__builtin_offsetof(struct rg_file_open, path_flags) == 100, "rg_file_open.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_open, call) == 102, "rg_file_open.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_open, path) == 104, "rg_file_open.path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_open, path_arg) == 360, "rg_file_open.path_arg offset");
 
 struct rg_net_connect {
 	struct rg_event_header hdr;
@@ -119,8 +188,11 @@ struct rg_net_connect {
 	__u16 protocol;                        /* @84: IPPROTO_* of the socket, 0 if unknown */
 	__u16 sock_type;                       /* @86: SOCK_* type of the socket, 0 if unknown */
 	__u8 addr[ADDR_LEN];                   /* @88: destination address, network byte order */
+	__u16 addr_flags;                      /* @104: ADDR_FLAG_*: UNVERIFIED = the caller's sockaddr, not the socket's destination */
+	__u16 call;                            /* @106: the syscall (SyscallCall id): connect, or socketcall (ia32) */
+	__u32 reserved;                        /* @108: zero; keeps the record free of padding */
 };
-_Static_assert(sizeof(struct rg_net_connect) == 104, "rg_net_connect size");
+_Static_assert(sizeof(struct rg_net_connect) == 112, "rg_net_connect size");
 _Static_assert(__builtin_offsetof(struct rg_net_connect, fd) == 72, "rg_net_connect.fd offset");
 _Static_assert(__builtin_offsetof(struct rg_net_connect, result) == 76, "rg_net_connect.result offset");
 _Static_assert(__builtin_offsetof(struct rg_net_connect, family) == 80, "rg_net_connect.family offset");
@@ -128,6 +200,34 @@ _Static_assert(__builtin_offsetof(struct rg_net_connect, port) == 82, "rg_net_co
 _Static_assert(__builtin_offsetof(struct rg_net_connect, protocol) == 84, "rg_net_connect.protocol offset");
 _Static_assert(__builtin_offsetof(struct rg_net_connect, sock_type) == 86, "rg_net_connect.sock_type offset");
 _Static_assert(__builtin_offsetof(struct rg_net_connect, addr) == 88, "rg_net_connect.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_connect, addr_flags) == 104, "rg_net_connect.addr_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_net_connect, call) == 106, "rg_net_connect.call offset");
+_Static_assert(__builtin_offsetof(struct rg_net_connect, reserved) == 108, "rg_net_connect.reserved offset");
+
+struct rg_exec_failed {
+	struct rg_event_header hdr;
+	__s32 result;                          /* @72: -errno of the failed execve/execveat */
+	__s32 dirfd;                           /* @76: execveat dirfd (-100 = cwd, and for execve) */
+	__u32 at_flags;                        /* @80: execveat flags (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW) */
+	__u32 argc;                            /* @84: arguments read from argv */
+	__u32 args_size;                       /* @88: bytes of args[] holding argv (NUL-separated) */
+	__u16 path_flags;                      /* @92: PATH_FLAG_*: how path was made */
+	__u16 call;                            /* @94: the syscall (SyscallCall id): execve or execveat */
+	char filename[PATH_LEN];               /* @96: path as passed (read from the caller's memory at exit) */
+	char path[PATH_LEN];                   /* @352: the directory resolved in the kernel joined with filename (execveat AT_EMPTY_PATH: the fd's file) */
+	char args[ARGS_LEN];                   /* @608: argv, NUL-separated, args_size bytes */
+};
+_Static_assert(sizeof(struct rg_exec_failed) == 1120, "rg_exec_failed size");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, result) == 72, "rg_exec_failed.result offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, dirfd) == 76, "rg_exec_failed.dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, at_flags) == 80, "rg_exec_failed.at_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, argc) == 84, "rg_exec_failed.argc offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, args_size) == 88, "rg_exec_failed.args_size offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, path_flags) == 92, "rg_exec_failed.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, call) == 94, "rg_exec_failed.call offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, filename) == 96, "rg_exec_failed.filename offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, path) == 352, "rg_exec_failed.path offset");
+_Static_assert(__builtin_offsetof(struct rg_exec_failed, args) == 608, "rg_exec_failed.args offset");
 
 struct rg_file_filter_config {
 	__u32 prefix_count;                    /* @0: prefixes in use; 0 = no filter, every open is recorded */

@@ -6,6 +6,7 @@
 import * as C from './constants.js';
 import { type FieldLayout, type StructLayout } from './layout.js';
 import { BUILD_SCHEMA, CAPTURE_CONFIG, FILE_FILTER_CONFIG, type Schema } from './schema.js';
+import { SYSCALLS } from './syscalls.js';
 
 const C_TYPE: Record<string, string> = {
   u8: '__u8', u16: '__u16', u32: '__u32', u64: '__u64', s32: '__s32', s64: '__s64', char: 'char', bytes: '__u8',
@@ -48,8 +49,21 @@ export function renderCHeader(schema: Schema = BUILD_SCHEMA): string {
   out.push('#define ADDR_LEN ' + C.ADDR_LEN);
   out.push('#define FILE_FILTER_MAX_PREFIXES ' + C.FILE_FILTER_MAX_PREFIXES);
   out.push('#define FILE_FILTER_PREFIX_LEN ' + C.FILE_FILTER_PREFIX_LEN);
+  out.push('#define PATH_WALK_MAX ' + C.PATH_WALK_MAX);
   out.push('');
   for (const f of schema.headerFlags) out.push(`#define EVENT_FLAG_${f.name} (1 << ${f.bit})`);
+  out.push('');
+  for (const f of C.PATH_FLAGS) out.push(`#define PATH_FLAG_${f.name.toUpperCase()} (1 << ${f.bit})`);
+  for (const f of C.ADDR_FLAGS) out.push(`#define ADDR_FLAG_${f.name.toUpperCase()} (1 << ${f.bit})`);
+  out.push('');
+  out.push('/* The syscalls the sys_exit program records: their call ids, and numbers on x86_64 (NR64_) and ia32 (NR32_). */');
+  out.push('enum rg_call {');
+  for (const c of SYSCALLS) out.push(`\tRG_CALL_${c.name.toUpperCase()} = ${c.call},`);
+  out.push('};');
+  for (const c of SYSCALLS) {
+    if (c.x86_64 !== null) out.push(`#define NR64_${c.name} ${c.x86_64}`);
+    if (c.ia32 !== null) out.push(`#define NR32_${c.name} ${c.ia32}`);
+  }
   out.push('');
   out.push('enum rg_event_kind {');
   for (const k of schema.kinds) out.push(`\tRG_KIND_${k.name.toUpperCase()} = ${k.id},`);

@@ -3,8 +3,14 @@
  * `bpf/rg_abi.h` is generated from this module and the schema next to it.
  */
 
-/** Bumped on any change to a record layout; the dispatcher rejects other versions. */
-export const EVENT_SCHEMA_VERSION = 1;
+/**
+ * Bumped on any change to a record layout; the dispatcher rejects other
+ * versions (and replay decodes older captures by their manifest).
+ * 2: paths and addresses from the kernel (file_open.path is the opened file's
+ * path, path_arg the path as passed), exec's exe_path/cwd, exec_failed,
+ * process_exit per thread group, the compat flag.
+ */
+export const EVENT_SCHEMA_VERSION = 2;
 
 /** Linux TASK_COMM_LEN: 15 characters and a NUL. */
 export const COMM_LEN = 16;
@@ -15,6 +21,9 @@ export const ARGS_LEN = 512;
 /** Bytes of a network address: IPv4 uses the first 4, IPv6 all 16. */
 export const ADDR_LEN = 16;
 
+/** Most components (directories and mount crossings) a kernel path walk follows before it gives up. */
+export const PATH_WALK_MAX = 64;
+
 /** Kernel-side path-prefix filter: at most this many prefixes of at most this many bytes. */
 export const FILE_FILTER_MAX_PREFIXES = 8;
 export const FILE_FILTER_PREFIX_LEN = 128;
@@ -24,6 +33,44 @@ export const ARRAY_LENGTHS: Readonly<Record<string, number>> = {
   COMM_LEN, PATH_LEN, ARGS_LEN, ADDR_LEN, FILE_FILTER_MAX_PREFIXES,
   'FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN': FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN,
 };
+
+/*
+ * Bits of a kind's own path_flags fields (schema 2): how a path in the record
+ * was made. A successful open's `path` comes from the opened file
+ * (FROM_FILE); a failed call has no file, so its directory is resolved in the
+ * kernel (the cwd, the dirfd's file, or the task's root for an absolute name)
+ * and the name as passed is joined to it lexically (`.`, `..`, `//` folded).
+ * The names are what output prints (`path_flags: "from_file|deleted"`).
+ */
+export const PATH_FLAGS: readonly { readonly name: string; readonly bit: number; readonly doc: string }[] = [
+  { name: 'from_file', bit: 0, doc: 'walked in the kernel from an open file (the opened file, the program)' },
+  { name: 'dir_cwd', bit: 1, doc: "a failed call: the name as passed, joined to the task's working directory" },
+  { name: 'dir_fd', bit: 2, doc: "a failed call: the name as passed, joined to the path of the dirfd's file" },
+  { name: 'dir_root', bit: 3, doc: "a failed call with an absolute name: joined to the task's root directory" },
+  { name: 'truncated', bit: 4, doc: 'longer than PATH_LEN - 1 bytes: its beginning is kept' },
+  { name: 'incomplete', bit: 5, doc: 'the walk stopped before the root (more than PATH_WALK_MAX components)' },
+  { name: 'deleted', bit: 6, doc: 'the file was unlinked (the kernel shows such a path with " (deleted)")' },
+  { name: 'pseudo', bit: 7, doc: 'a name the kernel gives an object outside any tree: pipe:[N], socket:[N], anon_inode:..., /memfd:...' },
+  { name: 'unresolved', bit: 8, doc: 'no path: the fd or directory could not be found, or another thread closed the new fd before sys_exit' },
+  { name: 'fd_reused', bit: 9, doc: "the file under the returned fd was not opened with this call's access mode: another thread reused the fd number before sys_exit" },
+];
+const pathFlag = (name: string) => 1 << PATH_FLAGS.find((f) => f.name === name)!.bit;
+export const PATH_FLAG_FROM_FILE = pathFlag('from_file');
+export const PATH_FLAG_DIR_CWD = pathFlag('dir_cwd');
+export const PATH_FLAG_DIR_FD = pathFlag('dir_fd');
+export const PATH_FLAG_DIR_ROOT = pathFlag('dir_root');
+export const PATH_FLAG_TRUNCATED = pathFlag('truncated');
+export const PATH_FLAG_INCOMPLETE = pathFlag('incomplete');
+export const PATH_FLAG_DELETED = pathFlag('deleted');
+export const PATH_FLAG_PSEUDO = pathFlag('pseudo');
+export const PATH_FLAG_UNRESOLVED = pathFlag('unresolved');
+export const PATH_FLAG_FD_REUSED = pathFlag('fd_reused');
+
+/** Bits of net_connect.addr_flags (schema 2). */
+export const ADDR_FLAGS: readonly { readonly name: string; readonly bit: number; readonly doc: string }[] = [
+  { name: 'unverified', bit: 0, doc: "the destination is the caller's sockaddr read at exit: the socket held none" },
+];
+export const ADDR_FLAG_UNVERIFIED = 1 << ADDR_FLAGS[0].bit;
 
 /** Address families as the kernel numbers them. */
 export const AF_INET = 2;
@@ -39,6 +86,7 @@ export const EventKind = {
   ProcessExit: 3,
   FileOpen: 4,
   NetConnect: 5,
+  ExecFailed: 6,
 } as const;
 export type EventKindId = (typeof EventKind)[keyof typeof EventKind];
 

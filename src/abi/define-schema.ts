@@ -22,7 +22,8 @@ const MAX_KIND_ID = 255;
 /** Scalar types each view can print (the NDJSON writer has a step for each). */
 const VIEW_TYPES: Record<SchemaField['view'], readonly string[]> = {
   uint: ['u8', 'u16', 'u32', 'u64'], int: ['s32'], string: ['char'], argv: ['char'], open_flags: ['u32'], result: ['s32'],
-  family: ['u16'], addr: ['bytes'], exit_status: ['u32'], hidden: ['u8', 'u16', 'u32', 'u64', 's32', 's64', 'char', 'bytes'],
+  family: ['u16'], addr: ['bytes'], exit_status: ['u32'], path_flags: ['u16'], addr_flags: ['u16'], syscall: ['u16'], dev: ['u32'],
+  hidden: ['u8', 'u16', 'u32', 'u64', 's32', 's64', 'char', 'bytes'],
 };
 
 /** Tree order of counters: what the process became, what it did, then what it started. */
@@ -84,7 +85,11 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     return field(name, 'pathFields');
   });
   const role = def.process;
-  if (role.role === 'exec') { expect(role.exe, 'process exe', 'string'); expect(role.argv, 'process argv', 'argv'); }
+  if (role.role === 'exec') {
+    expect(role.exe, 'process exe', 'string');
+    expect(role.argv, 'process argv', 'argv');
+    if (role.exeAsPassed !== undefined) expect(role.exeAsPassed, 'process exeAsPassed', 'string');
+  }
   if (role.role === 'fork') expect(role.child, 'process child', 'uint', 'u32');
   if (role.role === 'exit') {
     expect(role.status, 'process status', 'exit_status');

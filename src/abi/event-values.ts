@@ -7,7 +7,10 @@
 import { cStringBytes } from './bytes.js';
 import { decodeRecord } from './decode.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema } from './schema.js';
-import { addressText, bytesToText, errnoName, exitCodeOf, exitSignalOf, familyName, openFlagsText, splitArgv } from './values.js';
+import {
+  addrFlagsText, addressText, bytesToText, devText, errnoName, exitCodeOf, exitSignalOf, familyName, openFlagsText, pathFlagsText, splitArgv,
+  syscallText,
+} from './values.js';
 
 export type DisplayValue = string | number | boolean | string[];
 
@@ -42,6 +45,10 @@ export function eventValues(kindId: number, bytes: Uint8Array, offset: number, s
         values.set('exit_code', exitCodeOf(v as number));
         values.set('signal', exitSignalOf(v as number));
         break;
+      case 'path_flags': values.set(key, pathFlagsText(v as number)); break;
+      case 'addr_flags': values.set(key, addrFlagsText(v as number)); break;
+      case 'syscall': values.set(key, syscallText(v as number)); break;
+      case 'dev': values.set(key, devText(v as number)); break;
       default:
         values.set(key, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : (v as number));
     }

@@ -20,6 +20,10 @@ export type FieldView =
   | 'family'      // AF_* number
   | 'addr'        // IPv4/IPv6 bytes, read with the field named by `familyField`; "" when USER_READ_FAILED
   | 'exit_status' // wait(2) status word (printed as `exit_code` and `signal`)
+  | 'path_flags'  // PATH_FLAGS bits, printed as their names joined by | ("" for none)
+  | 'addr_flags'  // ADDR_FLAGS bits, printed likewise
+  | 'syscall'     // a SyscallCall id, printed as the syscall's name (syscalls.ts)
+  | 'dev'         // a kernel dev_t (major << 20 | minor), printed "major:minor"
   | 'hidden';     // carried in the record, not printed (lengths, reserved words)
 
 export interface SchemaField extends FieldSpec {
@@ -56,13 +60,15 @@ export interface KindFlag {
 /**
  * What an event does to the process table. Field names refer to the kind's own fields.
  * - exec: the process runs a new program (`exe` path, `argv` buffer): its identity changes.
+ *   `exeAsPassed`, when set, is the path the caller gave: the exe when `exe` is empty (a capture
+ *   of an older schema, which did not record the kernel's path).
  * - fork: the process created `child` (a tgid): a new node, inheriting exe and argv.
  * - exit: the process ended (`status` wait word, `start` its start time).
  * - cred: the process changed credentials: its identity (uid, comm) is read again.
  * - activity: the process did something; its identity is unchanged (the context is not re-rendered).
  */
 export type ProcessRole =
-  | { readonly role: 'exec'; readonly exe: string; readonly argv: string }
+  | { readonly role: 'exec'; readonly exe: string; readonly argv: string; readonly exeAsPassed?: string }
   | { readonly role: 'fork'; readonly child: string }
   | { readonly role: 'exit'; readonly status: string; readonly start: string }
   | { readonly role: 'cred' }

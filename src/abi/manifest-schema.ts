@@ -43,8 +43,10 @@ export function describeSchema(schema: Schema = BUILD_SCHEMA): SchemaDescription
     constants: {
       EVENT_SCHEMA_VERSION: schema.version, COMM_LEN: C.COMM_LEN, PATH_LEN: C.PATH_LEN,
       ARGS_LEN: C.ARGS_LEN, ADDR_LEN: C.ADDR_LEN, FILE_FILTER_MAX_PREFIXES: C.FILE_FILTER_MAX_PREFIXES,
-      FILE_FILTER_PREFIX_LEN: C.FILE_FILTER_PREFIX_LEN,
+      FILE_FILTER_PREFIX_LEN: C.FILE_FILTER_PREFIX_LEN, PATH_WALK_MAX: C.PATH_WALK_MAX,
       ...flags,
+      ...Object.fromEntries(C.PATH_FLAGS.map((f) => [`PATH_FLAG_${f.name.toUpperCase()}`, 1 << f.bit])),
+      ...Object.fromEntries(C.ADDR_FLAGS.map((f) => [`ADDR_FLAG_${f.name.toUpperCase()}`, 1 << f.bit])),
     },
     header: fieldsOf(schema.header.fields),
     kinds: schema.kinds.map((k) => ({ id: k.id, name: k.name, event_type: k.eventType, size: k.layout.size, fields: fieldsOf(k.layout.fields) })),

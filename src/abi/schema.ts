@@ -48,6 +48,7 @@ export const HEADER_FLAGS: readonly HeaderFlag[] = [
   { name: 'USER_READ_FAILED', bit: 3, doc: 'a user-memory read (path, argv, sockaddr) failed; the string or address is empty, not garbage' },
   { name: 'EXE_DELETED', bit: 4, doc: 'the executed file had no links left when it ran (deleted, or a memfd)' },
   { name: 'OPENAT2', bit: 5, doc: 'the open came through openat2(2) rather than openat(2)/open(2)' },
+  { name: 'COMPAT', bit: 6, doc: 'a 32-bit (ia32) syscall of a 64-bit kernel: int 0x80 or a 32-bit binary (schema 2)' },
 ];
 
 const flagMask = (name: string): number => 1 << HEADER_FLAGS.find((f) => f.name === name)!.bit;
@@ -57,20 +58,28 @@ export const EVENT_FLAG_COMM_TRUNCATED = flagMask('COMM_TRUNCATED');
 export const EVENT_FLAG_USER_READ_FAILED = flagMask('USER_READ_FAILED');
 export const EVENT_FLAG_EXE_DELETED = flagMask('EXE_DELETED');
 export const EVENT_FLAG_OPENAT2 = flagMask('OPENAT2');
+export const EVENT_FLAG_COMPAT = flagMask('COMPAT');
 
 /** Every kind of this build, in registry order. Ids are reserved per issue (see PLAN.md): 6..9, 10..29, 30..49. */
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
     id: EventKind.ProcessExec, name: 'process_exec', eventType: 'process_start', cliName: 'exec',
-    process: { role: 'exec', exe: 'filename', argv: 'args' },
+    process: { role: 'exec', exe: 'exe_path', exeAsPassed: 'filename', argv: 'args' },
     capture: { programs: ['handle_exec'], syscalls: ['execve', 'execveat'] },
-    pathFields: ['filename'], color: 'green', counter: { key: 'execs', label: 'exec' },
+    pathFields: ['exe_path', 'filename'], color: 'green', counter: { key: 'execs', label: 'exec' },
     sigma: { category: 'process_creation' },
     fields: [
       { name: 'argc', type: 'u32', view: 'uint', doc: 'argument count of the new program' },
       { name: 'args_size', type: 'u32', view: 'hidden', doc: 'bytes of args[] holding argv (NUL-separated)' },
       { name: 'exe_ino', type: 'u64', view: 'uint', doc: 'inode number of the executed file' },
-      { name: 'filename', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'path given to execve' },
+      { name: 'exe_dev', type: 'u32', view: 'dev', doc: "device of the executed file's filesystem (kernel dev_t: major << 20 | minor)" },
+      { name: 'old_tid', type: 'u32', view: 'uint', doc: 'tid of the exec-ing thread before exec (not pid when a non-main thread exec-ed)' },
+      { name: 'exe_path_flags', type: 'u16', view: 'path_flags', doc: 'PATH_FLAG_* of exe_path' },
+      { name: 'cwd_flags', type: 'u16', view: 'path_flags', doc: 'PATH_FLAG_* of cwd' },
+      { name: 'reserved', type: 'u32', view: 'hidden', doc: 'zero; keeps the record free of padding' },
+      { name: 'filename', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'path given to execve, as passed (a script: the script)' },
+      { name: 'exe_path', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: "the program's path walked in the kernel from mm->exe_file (a script: its interpreter)" },
+      { name: 'cwd', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'working directory of the process, walked in the kernel' },
       { name: 'args', type: 'char', count: ARGS_LEN, countName: 'ARGS_LEN', view: 'argv', key: 'argv', sizeField: 'args_size', doc: 'argv, NUL-separated, args_size bytes' },
     ],
     flags: [
@@ -112,28 +121,34 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     id: EventKind.FileOpen, name: 'file_open', eventType: 'file_open', cliName: 'open',
     process: { role: 'activity' },
     // The readiness canary is an open by rg-capture itself, so opens are always attached.
-    capture: { programs: ['handle_sys_exit'], syscalls: ['open', 'openat', 'openat2'], canaryField: 'path' },
-    pathFields: ['path'], color: 'blue', counter: { key: 'opens', label: 'open' },
+    capture: { programs: ['handle_sys_exit'], syscalls: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at'], canaryField: 'path' },
+    pathFields: ['path', 'path_arg'], color: 'blue', counter: { key: 'opens', label: 'open' },
     // Sysmon's FileCreate: a file created or overwritten. A read, or a failed open, changed nothing.
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'path' } },
     fields: [
       { name: 'open_flags', type: 'u32', view: 'open_flags', doc: 'O_* flags' },
       { name: 'mode', type: 'u32', view: 'uint', doc: 'mode for O_CREAT/O_TMPFILE' },
       { name: 'result', type: 's32', view: 'result', doc: 'fd on success, -errno on failure' },
-      { name: 'dirfd', type: 's32', view: 'int', doc: 'directory fd a relative path is resolved against (-100 = cwd)' },
-      { name: 'path', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'path as passed to the syscall' },
+      { name: 'dirfd', type: 's32', view: 'int', doc: 'directory fd a relative path is resolved against (-100 = cwd; open_by_handle_at: mount_fd)' },
+      { name: 'ino', type: 'u64', view: 'uint', doc: 'inode number of the opened file (0 on failure)' },
+      { name: 'dev', type: 'u32', view: 'dev', doc: "device of the opened file's filesystem (kernel dev_t; 0 on failure)" },
+      { name: 'path_flags', type: 'u16', view: 'path_flags', doc: 'PATH_FLAG_*: how path was made' },
+      { name: 'call', type: 'u16', view: 'syscall', doc: 'the syscall (SyscallCall id): open, openat, openat2, creat, open_by_handle_at' },
+      { name: 'path', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'absolute path from the kernel: the opened file, or (failed) the resolved directory joined with the name' },
+      { name: 'path_arg', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: "path as passed to the syscall (read from the caller's memory at exit)" },
     ],
     flags: [
-      { flag: 'FILENAME_TRUNCATED', outputName: 'path_truncated' },
-      { flag: 'USER_READ_FAILED', outputName: 'path_unreadable' },
+      { flag: 'FILENAME_TRUNCATED', outputName: 'path_arg_truncated' },
+      { flag: 'USER_READ_FAILED', outputName: 'path_arg_unreadable' },
       { flag: 'OPENAT2', outputName: 'openat2' },
+      { flag: 'COMPAT', outputName: 'compat' },
     ],
     ocsf: { classUid: 1001, activity: 14, actor: 'self', resultField: 'result', filePathField: 'path' },
   },
   {
     id: EventKind.NetConnect, name: 'net_connect', eventType: 'net_connect', cliName: 'connect',
     process: { role: 'activity' },
-    capture: { programs: ['handle_sys_exit'], syscalls: ['connect'] },
+    capture: { programs: ['handle_sys_exit'], syscalls: ['connect', 'socketcall (ia32)'] },
     pathFields: [], color: 'magenta', counter: { key: 'connects', label: 'connect' },
     // Every connect, refused ones too: an attempt to reach a C2 port is evidence.
     sigma: { category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true } },
@@ -145,9 +160,38 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'protocol', type: 'u16', view: 'uint', doc: 'IPPROTO_* of the socket, 0 if unknown' },
       { name: 'sock_type', type: 'u16', view: 'uint', doc: 'SOCK_* type of the socket, 0 if unknown' },
       { name: 'addr', type: 'bytes', count: ADDR_LEN, countName: 'ADDR_LEN', view: 'addr', familyField: 'family', doc: 'destination address, network byte order' },
+      { name: 'addr_flags', type: 'u16', view: 'addr_flags', doc: "ADDR_FLAG_*: UNVERIFIED = the caller's sockaddr, not the socket's destination" },
+      { name: 'call', type: 'u16', view: 'syscall', doc: 'the syscall (SyscallCall id): connect, or socketcall (ia32)' },
+      { name: 'reserved', type: 'u32', view: 'hidden', doc: 'zero; keeps the record free of padding' },
     ],
     flags: [
       { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' },
+      { flag: 'COMPAT', outputName: 'compat' },
+    ],
+  },
+  {
+    id: EventKind.ExecFailed, name: 'exec_failed', eventType: 'exec_failed', cliName: 'exec-failed',
+    process: { role: 'activity' },
+    capture: { programs: ['handle_sys_exit'], syscalls: ['execve', 'execveat'] },
+    pathFields: ['path', 'filename'], color: 'yellow', counter: null,
+    fields: [
+      { name: 'result', type: 's32', view: 'result', doc: '-errno of the failed execve/execveat' },
+      { name: 'dirfd', type: 's32', view: 'int', doc: 'execveat dirfd (-100 = cwd, and for execve)' },
+      { name: 'at_flags', type: 'u32', view: 'uint', doc: 'execveat flags (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW)' },
+      { name: 'argc', type: 'u32', view: 'uint', doc: 'arguments read from argv' },
+      { name: 'args_size', type: 'u32', view: 'hidden', doc: 'bytes of args[] holding argv (NUL-separated)' },
+      { name: 'path_flags', type: 'u16', view: 'path_flags', doc: 'PATH_FLAG_*: how path was made' },
+      { name: 'call', type: 'u16', view: 'syscall', doc: 'the syscall (SyscallCall id): execve or execveat' },
+      { name: 'filename', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: "path as passed (read from the caller's memory at exit)" },
+      { name: 'path', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: "the directory resolved in the kernel joined with filename (execveat AT_EMPTY_PATH: the fd's file)" },
+      { name: 'args', type: 'char', count: ARGS_LEN, countName: 'ARGS_LEN', view: 'argv', key: 'argv', sizeField: 'args_size', doc: 'argv, NUL-separated, args_size bytes' },
+    ],
+    flags: [
+      { flag: 'FILENAME_TRUNCATED', outputName: 'filename_truncated' },
+      { flag: 'ARGS_TRUNCATED', outputName: 'argv_truncated' },
+      { flag: 'COMM_TRUNCATED', outputName: 'comm_truncated' },
+      { flag: 'USER_READ_FAILED', outputName: 'unreadable' },
+      { flag: 'COMPAT', outputName: 'compat' },
     ],
     ocsf: {
       classUid: 4001, activity: 'connect_result', actor: 'self', resultField: 'result',
@@ -167,6 +211,35 @@ export const KINDS: readonly KindLayout[] = BUILD_SCHEMA.kinds;
 export const KIND_BY_ID: readonly (KindLayout | undefined)[] = BUILD_SCHEMA.byId;
 /** Record size by kind id, 0 for unknown ids: the dispatcher's size table. */
 export const KIND_SIZE: Uint32Array = BUILD_SCHEMA.sizes;
+
+/**
+ * Fields whose meaning changed with a schema version: in a capture older
+ * than `since`, the kind's field `from` holds what this build calls `to`.
+ * Decoding such a capture by its manifest moves the value there, so an old
+ * value never appears under a name that now means something else: schema 1's
+ * file_open.path was the path as passed (this build's path_arg); schema 2's
+ * path is the kernel's, which schema 1 did not record.
+ */
+export interface RenamedField {
+  readonly kind: string;
+  readonly from: string;
+  readonly to: string;
+  readonly since: number;
+}
+
+export const RENAMED_FIELDS: readonly RenamedField[] = [
+  { kind: 'file_open', from: 'path', to: 'path_arg', since: 2 },
+];
+
+/**
+ * The name under which a capture of schema `version` holds this build's
+ * field `name` of kind `kind`, or undefined when it cannot hold it (the name
+ * meant something else then).
+ */
+export function fieldNameInVersion(kind: string, version: number, name: string): string | undefined {
+  const renamed = RENAMED_FIELDS.filter((r) => r.kind === kind && version < r.since);
+  return renamed.find((r) => r.to === name)?.from ?? (renamed.some((r) => r.from === name) ? undefined : name);
+}
 
 export function kindByEventType(eventType: string, schema: Schema = BUILD_SCHEMA): KindLayout | undefined {
   return schema.kinds.find((k) => k.eventType === eventType);

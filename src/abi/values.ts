@@ -5,7 +5,8 @@
  * text, the process table and the rule engine all read meaning from here, so
  * they agree.
  */
-import { AF_INET, AF_INET6 } from './constants.js';
+import { ADDR_FLAGS, AF_INET, AF_INET6, PATH_FLAGS } from './constants.js';
+import { syscallName } from './syscalls.js';
 
 const O_ACCMODE = 3;
 /** x86_64/aarch64 generic values (asm-generic/fcntl.h). */
@@ -54,6 +55,40 @@ const ERRNO_NAMES: Record<number, string> = {
 };
 
 /** `ENOENT` for 2; `E<n>` for numbers without a name. */
+/** Names of the set bits of a bit table, joined by | ("" when none); unnamed bits as one hex remainder. */
+function bitsText(table: readonly { name: string; bit: number }[], bits: number): string {
+  const parts: string[] = [];
+  let rest = bits >>> 0;
+  for (const f of table) {
+    if ((rest & (1 << f.bit)) !== 0) {
+      parts.push(f.name);
+      rest = (rest & ~(1 << f.bit)) >>> 0;
+    }
+  }
+  if (rest !== 0) parts.push(`0x${rest.toString(16)}`);
+  return parts.join('|');
+}
+
+/** `from_file|deleted`: how a path in a record was made (PATH_FLAGS). */
+export function pathFlagsText(bits: number): string {
+  return bitsText(PATH_FLAGS, bits);
+}
+
+/** `unverified` (ADDR_FLAGS), or "". */
+export function addrFlagsText(bits: number): string {
+  return bitsText(ADDR_FLAGS, bits);
+}
+
+/** A syscall's name for a record's `call` field; "" for 0, `syscall_<n>` for ids this build does not know. */
+export function syscallText(call: number): string {
+  return call === 0 ? '' : syscallName(call) ?? `syscall_${call}`;
+}
+
+/** A kernel dev_t (MKDEV: major << 20 | minor) as `major:minor`, the way ls and /proc show devices. */
+export function devText(dev: number): string {
+  return `${dev >>> 20}:${dev & 0xfffff}`;
+}
+
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
 }

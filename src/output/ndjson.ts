@@ -10,13 +10,13 @@ import { AF_INET } from '../abi/constants.js';
 import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET } from '../abi/header-access.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
-import { addressText, errnoName, familyName, openFlagsText } from '../abi/values.js';
+import { addrFlagsText, addressText, devText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { type WallClock } from './wall-clock.js';
 
-const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, MemoStart, MemoEnd }
 
 /**
  * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
@@ -58,6 +58,10 @@ function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'family': return Op.Family;
     case 'addr': return Op.Addr;
     case 'exit_status': return Op.ExitStatus;
+    case 'path_flags': return Op.PathFlags;
+    case 'addr_flags': return Op.AddrFlags;
+    case 'syscall': return Op.Syscall;
+    case 'dev': return Op.Dev;
     case 'uint':
       return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
@@ -148,6 +152,10 @@ function emitValue(s: Step): string {
     case Op.OpenFlags: return `p = putPacked(ov, p, openFlagsJson.get(view.getUint32(${o}, true)));\n`;
     case Op.Result: return `{ const r = view.getInt32(${o}, true); p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r)); }\n`;
     case Op.Family: return `p = putPacked(ov, p, familyJson.get(view.getUint16(${o}, true)));\n`;
+    case Op.PathFlags: return `p = putPacked(ov, p, pathFlagsJson.get(view.getUint16(${o}, true)));\n`;
+    case Op.AddrFlags: return `p = putPacked(ov, p, addrFlagsJson.get(view.getUint16(${o}, true)));\n`;
+    case Op.Syscall: return `p = putPacked(ov, p, syscallJson.get(view.getUint16(${o}, true)));\n`;
+    case Op.Dev: return `p = putPacked(ov, p, devJson.get(view.getUint32(${o}, true)));\n`;
     // family -1: the address was unreadable, so "".
     case Op.Addr: return `p = putAddress(b, ov, p, (flags & ${EVENT_FLAG_USER_READ_FAILED}) !== 0 ? -1 : view.getUint16(at + ${s.arg}, true), src, ${o});\n`;
     case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, p, (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
@@ -177,7 +185,7 @@ function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
     putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore,
-    openFlagsJson, errnoJson, familyJson, NULL, ERROR_KEY, SIGNAL_KEY, ...extra,
+    openFlagsJson, errnoJson, familyJson, pathFlagsJson, addrFlagsJson, syscallJson, devJson, NULL, ERROR_KEY, SIGNAL_KEY, ...extra,
   };
   const names = Object.keys(helpers);
   const factory = new Function(...names, `return function ${name}(${params}) {\n${body}};`) as (...h: unknown[]) => F;
@@ -263,6 +271,10 @@ class TextCache {
 const openFlagsJson = new TextCache(openFlagsText);
 const errnoJson = new TextCache(errnoName);
 const familyJson = new TextCache(familyName);
+const pathFlagsJson = new TextCache(pathFlagsText);
+const addrFlagsJson = new TextCache(addrFlagsText);
+const syscallJson = new TextCache(syscallText);
+const devJson = new TextCache(devText);
 
 /** A schema's writers, compiled once per schema object and shared by every encoder of it. */
 interface SchemaWriters {

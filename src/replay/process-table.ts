@@ -66,8 +66,9 @@ class KindRole {
   readonly role: Role;
   /** Index into ProcessNode.counts, or -1. */
   readonly counter: number;
-  /** Exec: the program's path, argv and argv's used size. */
+  /** Exec: the program's path (the kernel's; else as passed), argv and argv's used size. */
   readonly exe: FieldLayout | null = null;
+  readonly exeAsPassed: FieldLayout | null = null;
   readonly argv: FieldLayout | null = null;
   readonly argvSize: FieldLayout | null = null;
   /** Fork: the child's tgid. */
@@ -84,6 +85,7 @@ class KindRole {
       case 'exec':
         this.role = Role.Exec;
         this.exe = f(p.exe);
+        this.exeAsPassed = p.exeAsPassed === undefined ? null : f(p.exeAsPassed);
         this.argv = f(p.argv);
         this.argvSize = f(kind.schemaFields.find((x) => x.name === p.argv)!.sizeField!);
         break;
@@ -152,7 +154,9 @@ export class ProcessTable {
       }
       case Role.Exec: {
         if (node.exited) node = this.create(host, pid, ppid, false, null);
-        const exe = r.exe!, argv = r.argv!;
+        const argv = r.argv!;
+        // The kernel's path of the program; a capture that did not record it (an older schema) has only the path as passed.
+        const exe = bytes[at + r.exe!.offset] === 0 && r.exeAsPassed !== null ? r.exeAsPassed : r.exe!;
         node.exe = bytesToText(cStringBytes(bytes, at + exe.offset, exe.size));
         node.argv = splitArgv(bytes.subarray(at + argv.offset, at + argv.offset + argv.size), u32le(bytes, at + r.argvSize!.offset)).map(bytesToText);
         if (r.counter >= 0) node.counts[r.counter]++;

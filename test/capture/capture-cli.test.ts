@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PATH_LEN } from '../../src/abi/constants.js';
+import { PATH_FLAG_TRUNCATED, PATH_LEN } from '../../src/abi/constants.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { announceSkip, runKernelTests } from './privilege.js';
 
@@ -126,7 +126,7 @@ describe.skipIf(!runKernelTests)('rg-capture against a known workload (real eBPF
     for (let i = 0; i < OPENS; i++) {
       const opens = mine((e) => e.event_type === 'file_open' && e.path === join(dir, `${tag}-open-${i}`));
       expect(opens.length, `open ${i}`).toBe(1);
-      expect(opens[0]).toMatchObject({ pid: workloadPid, ppid: run.capturePid, uid: 65534, open_flags: 'O_RDONLY', path_truncated: false });
+      expect(opens[0]).toMatchObject({ pid: workloadPid, ppid: run.capturePid, uid: 65534, open_flags: 'O_RDONLY', path_arg: join(dir, `${tag}-open-${i}`), path_arg_truncated: false });
       expect(opens[0].result as number).toBeGreaterThanOrEqual(0);
     }
     const written = mine((e) => e.event_type === 'file_open' && e.path === join(dir, `${tag}-written`));
@@ -140,11 +140,13 @@ describe.skipIf(!runKernelTests)('rg-capture against a known workload (real eBPF
     expect(missing[0]).toMatchObject({ result: -2, error: 'ENOENT', pid: workloadPid });
   });
 
-  it('flags a path longer than PATH_LEN as truncated and keeps its first PATH_LEN - 1 bytes', () => {
+  it('flags a path longer than PATH_LEN as truncated and keeps its first PATH_LEN - 1 bytes, as passed and from the kernel', () => {
     expect(Buffer.byteLength(longPath)).toBeGreaterThan(PATH_LEN);
-    const long = mine((e) => e.event_type === 'file_open' && e.path_truncated === true && longPath.startsWith(e.path as string));
+    const long = mine((e) => e.event_type === 'file_open' && e.path_arg_truncated === true && longPath.startsWith(e.path_arg as string));
     expect(long).toHaveLength(1);
-    expect(Buffer.byteLength(long[0].path as string)).toBe(PATH_LEN - 1);
+    expect(Buffer.byteLength(long[0].path_arg as string)).toBe(PATH_LEN - 1);
+    expect(long[0].path).toBe(long[0].path_arg); // the same file: its kernel path is cut at the same byte
+    expect((long[0].path_flags as number) & PATH_FLAG_TRUNCATED).toBe(PATH_FLAG_TRUNCATED);
     expect(long[0].result as number).toBeGreaterThanOrEqual(0);
   });
 
