@@ -57,7 +57,8 @@ export function formatAuditText(a: AuditReport): string {
         const file = d.file ? `${d.file.type}${d.file.count > 1 ? `[${d.file.count}]` : ''} @${d.file.offset}` : '';
         const build = d.build ? `${d.build.type}${d.build.count > 1 ? `[${d.build.count}]` : ''} @${d.build.offset}` : '';
         const text = { missing_in_file: `missing in the file (this build: ${build})`, unknown_to_build: `${file} in the file, unknown to this build`,
-          moved: `moved: ${file} in the file, ${build} in this build`, retyped: `type differs: ${file} in the file, ${build} in this build` }[d.problem];
+          moved: `moved: ${file} in the file, ${build} in this build`, retyped: `type differs: ${file} in the file, ${build} in this build`,
+          renamed: `the file's ${d.file?.name} (${file}): its meaning is this build's ${d.field} (${build})` }[d.problem];
         out.push(`      ${d.field}: ${text}`);
       }
     }

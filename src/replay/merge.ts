@@ -20,7 +20,7 @@ import { FrameDecompressor } from '../rgc/zstd.js';
 import { BEFORE_ALL, CaptureInput, UNLIMITED } from './capture-input.js';
 import { closeInput, openInput, readChunk } from './input.js';
 import { foldTimeRange, type ReplayHooks, type ReplayTotals } from './replay.js';
-import { ManifestSchemaTranslator } from './schema-audit.js';
+import { type ManifestSchemaTranslator, translatorFor } from './schema-audit.js';
 import { type ReplaySession } from './session.js';
 
 const WORD = 4294967296;
@@ -179,7 +179,7 @@ function peekFirstRecord(path: string, session: ReplaySession, chunk: Uint8Array
   const reader = new RgcReader({
     manifest: (m) => {
       manifest = m;
-      if (session.options.decodeBy === 'manifest') translator = new ManifestSchemaTranslator(m.schema, session.schema);
+      translator = translatorFor(m.schema, session.schema, session.options.decodeBy);
     },
     frame: (_h, raw) => {
       cursor.reset(raw);

@@ -14,7 +14,7 @@ import { CaptureInput, UNLIMITED } from './capture-input.js';
 import { readManifestOnly, segmentChains } from './manifest-peek.js';
 import { replayMerged } from './merge.js';
 import { type InputContext, type ReplaySession } from './session.js';
-import { ManifestSchemaTranslator } from './schema-audit.js';
+import { type ManifestSchemaTranslator, translatorFor } from './schema-audit.js';
 
 /** Damage entries kept in memory per file; the rest are only counted (a hostile file could hold millions). */
 const MAX_DAMAGE_KEPT = 1000;
@@ -83,7 +83,7 @@ export class FileState {
     const offset = m.clock.realtime_ns - m.clock.monotonic_ns;
     this.offsetHi = Number(offset >> 32n);
     this.offsetLo = Number(offset & 0xffffffffn);
-    if (this.session.options.decodeBy === 'manifest') this.translator = new ManifestSchemaTranslator(m.schema, this.session.schema);
+    this.translator = translatorFor(m.schema, this.session.schema, this.session.options.decodeBy);
     // The records that follow read their times by this file's clock.
     this.session.options.sink.begin(this.ctx.clock);
   }

@@ -6,13 +6,13 @@
  */
 import { type SchemaDescription, type SchemaFieldDescription } from '../abi/manifest-schema.js';
 import { type InvalidReason } from '../abi/dispatch.js';
-import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
+import { BUILD_SCHEMA, fieldNameInVersion, type KindLayout, type Schema } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
 import { KIND_OFFSET, recordKind, recordSize, recordVersion, SIZE_OFFSET, VERSION_OFFSET } from '../abi/header-access.js';
 
 export interface FieldDifference {
   readonly field: string;
-  readonly problem: 'missing_in_file' | 'unknown_to_build' | 'moved' | 'retyped';
+  readonly problem: 'missing_in_file' | 'unknown_to_build' | 'moved' | 'retyped' | 'renamed';
   readonly file?: SchemaFieldDescription;
   readonly build?: { type: string; offset: number; count: number };
 }
@@ -48,13 +48,15 @@ export function auditSchema(file: SchemaDescription, schema: Schema = BUILD_SCHE
     const differences: FieldDifference[] = [];
     const fileFields = new Map(fk.fields.map((f) => [f.name, f]));
     for (const bf of build.layout.fields) {
-      const ff = fileFields.get(bf.name);
+      const name = fieldNameInVersion(build.name, file.version, bf.name);
+      const ff = name === undefined ? undefined : fileFields.get(name);
       const b = { type: bf.type, offset: bf.offset, count: bf.count };
       if (ff === undefined) differences.push({ field: bf.name, problem: 'missing_in_file', build: b });
+      else if (name !== bf.name) differences.push({ field: bf.name, problem: 'renamed', file: ff, build: b });
       else if (!sameType(ff, bf)) differences.push({ field: bf.name, problem: 'retyped', file: ff, build: b });
       else if (ff.offset !== bf.offset) differences.push({ field: bf.name, problem: 'moved', file: ff, build: b });
     }
-    const known = new Set(build.layout.fields.map((f) => f.name));
+    const known = new Set(build.layout.fields.map((f) => fieldNameInVersion(build.name, file.version, f.name)));
     for (const ff of fk.fields) if (!known.has(ff.name)) differences.push({ field: ff.name, problem: 'unknown_to_build', file: ff });
     const same = differences.length === 0 && fk.size === build.layout.size;
     kinds.push({ id: build.id, name: build.eventType, status: same ? 'same' : 'different', fileSize: fk.size, buildSize: build.layout.size, differences });
@@ -75,6 +77,15 @@ interface Translation {
   readonly unavailable: string[];
   /** The file's records carry ts_ns where this build expects it: they can be placed in time. */
   readonly timed: boolean;
+}
+
+/**
+ * The translator a file's records are decoded through, or null to decode
+ * them by this build's schema: with --schema manifest, and always for a
+ * capture of an older schema version (its records would all be rejected).
+ */
+export function translatorFor(file: SchemaDescription, schema: Schema, decodeBy: 'build' | 'manifest'): ManifestSchemaTranslator | null {
+  return decodeBy === 'manifest' || file.version < schema.version ? new ManifestSchemaTranslator(file, schema) : null;
 }
 
 /**
@@ -99,7 +110,9 @@ export class ManifestSchemaTranslator {
       const copies: [number, number, number][] = [];
       const unavailable: string[] = [];
       for (const bf of build.layout.fields) {
-        const ff = fileFields.get(bf.name);
+        // A field whose meaning changed since the file's version is read from its old name; its new name is not.
+        const name = fieldNameInVersion(build.name, file.version, bf.name);
+        const ff = name === undefined ? undefined : fileFields.get(name);
         if (ff !== undefined && sameType(ff, bf) && ff.offset + bf.size <= fk.size) copies.push([ff.offset, bf.offset, bf.size]);
         else if (!['version', 'kind', 'size'].includes(bf.name)) unavailable.push(bf.name);
       }

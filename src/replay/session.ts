@@ -38,6 +38,8 @@ export interface InputContext {
   readonly users: ReadonlyMap<number, string>;
   readonly sinceMono: bigint | null;
   readonly untilMono: bigint | null;
+  /** The schema version the input's records were written with (rules can tell an older capture's events). */
+  readonly schemaVersion: number;
 }
 
 /** A monotonic time no record reaches. */
@@ -67,11 +69,12 @@ export class ReplaySession {
     const offset = manifest ? manifest.clock.realtime_ns - manifest.clock.monotonic_ns : null;
     const start = manifest?.clock.monotonic_ns ?? 0n;
     const f = this.options.filter;
+    const schemaVersion = manifest?.schema.version ?? this.schema.version;
     if (offset === null && (f.since?.kind === 'wall' || f.until?.kind === 'wall')) {
       // No clock (before the manifest, or a damaged one): a wall-clock bound cannot be checked, so nothing passes it.
-      return { host, clock, users, sinceMono: NEVER, untilMono: null };
+      return { host, clock, users, sinceMono: NEVER, untilMono: null, schemaVersion };
     }
-    return { host, clock, users, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start) };
+    return { host, clock, users, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start), schemaVersion };
   }
 
   clockForHost = (host: string): WallClock | null => this.clocks.get(host) ?? null;
@@ -82,16 +85,16 @@ export class ReplaySession {
     const o = this.options;
     if (o.filter.active && !o.filter.matches(code, raw, offset, node!, ctx.sinceMono, ctx.untilMono)) return;
     this.shown++;
-    if (unavailable !== null) {
-      o.sink.translatedEvent(code, raw, offset, node, unavailable);
-      return;
-    }
+    const print = () => (unavailable === null
+      ? o.sink.event(code, raw, offset, node)
+      : o.sink.translatedEvent(code, raw, offset, node, unavailable));
     if (o.alerts === null) {
-      o.sink.event(code, raw, offset, node);
+      print();
       return;
     }
-    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx);
-    if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) o.sink.event(code, raw, offset, node);
+    // A record rebuilt from another schema version: what its file did not record is unknown to rules, not empty.
+    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx, ctx.schemaVersion, unavailable);
+    if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) print();
     for (const a of alerts) o.sink.alert(a);
     this.alertCount += alerts.length;
   }

@@ -45,9 +45,31 @@ describe('built-in detections', () => {
     expect(alertsFor([writes('/etc/systemd/system/evil.service')])).toEqual(['persistence.systemd']);
     expect(alertsFor([writes('/home/u/.config/systemd/user/x.service')])).toEqual(['persistence.systemd']);
     expect(alertsFor([writes('/root/.ssh/authorized_keys')])).toEqual(['persistence.ssh_authorized_keys']);
-    expect(alertsFor([writes('authorized_keys')])).toEqual(['persistence.ssh_authorized_keys']);
+    // A relative name as passed: the kernel's path is what the rule sees.
+    expect(alertsFor([openRecord(id, '/root/.ssh/authorized_keys', O_WRONLY_CREAT_TRUNC, 3, 0o644, -100, { pathArg: 'authorized_keys' })]))
+      .toEqual(['persistence.ssh_authorized_keys']);
     expect(alertsFor([writes('/etc/ld.so.preload')])).toEqual(['persistence.ld_preload']);
     expect(alertsFor([writes('/home/u/.bashrc'), writes('/etc/profile.d/x.sh')])).toEqual(['persistence.shell_startup', 'persistence.shell_startup']);
+  });
+
+  it('match the kernel path, not the path as passed (schema 2)', () => {
+    // The name as passed says cron, the kernel wrote elsewhere (a symlink, a race): no cron alert.
+    expect(alertsFor([openRecord(id, '/tmp/x', O_WRONLY_CREAT_TRUNC, 3, 0o644, -100, { pathArg: '/etc/cron.d/job' })])).toEqual([]);
+    // The name as passed hides cron, the kernel wrote into it.
+    expect(alertsFor([openRecord(id, '/etc/cron.d/job', O_WRONLY_CREAT_TRUNC, 3, 0o644, -100, { pathArg: '/tmp/../etc//cron.d/./job' })])).toEqual(['persistence.cron']);
+  });
+
+  it('on a schema-1 capture, which has only the path as passed, match that', () => {
+    const engine = new AlertEngine(builtinRules(DEFAULT_ALERT_PORTS, []).map(compileRule));
+    const v1 = (r: Uint8Array) => {
+      const facts = eventFacts(classifyRecord(r, 0, r.length), r, 0, null);
+      facts.delete('path'); // schema 1 did not record the kernel's path
+      facts.set('schema_version', 1);
+      return engine.evaluate(facts, null).map((a) => a.rule_id);
+    };
+    expect(v1(openRecord(id, '', O_WRONLY_CREAT_TRUNC, 3, 0o644, -100, { pathArg: '/etc/cron.d/job' }))).toEqual(['persistence.cron']);
+    expect(v1(openRecord(id, '', O_WRONLY_CREAT_TRUNC, 3, 0o644, -100, { pathArg: 'authorized_keys' }))).toEqual(['persistence.ssh_authorized_keys']);
+    expect(v1(openRecord(id, '', 0, 3, 0, -100, { pathArg: '/etc/cron.d/job' }))).toEqual([]);
   });
 
   it('stay quiet on benign look-alikes: reads, failed writes, similar names elsewhere', () => {

@@ -28,7 +28,7 @@ export interface Alert extends AlertLine {
 }
 
 /** Facts copied into an alert so it reads on its own, when the source event has them. */
-const KEY_FACTS = ['path', 'open_flags', 'result', 'error', 'filename', 'argv', 'addr', 'port', 'family', 'parent.exe'];
+const KEY_FACTS = ['path', 'path_arg', 'open_flags', 'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'parent.exe'];
 
 /** An alert of rule `ruleId` on the event `facts` describe. */
 export function alertFromFacts(ruleId: string, severity: string, title: string, facts: FactSource, time: string | null): Alert {
@@ -74,9 +74,15 @@ export class AlertEngine {
     return out;
   }
 
-  /** Alerts of every rule on one record (usually none: nothing is decoded unless a rule gets that far). */
-  evaluateRecord(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource): readonly Alert[] {
-    const facts = this.facts.reset(kindId, bytes, at, node);
+  /**
+   * Alerts of every rule on one record (usually none: nothing is decoded
+   * unless a rule gets that far). `schemaVersion` is the version its capture
+   * was written with (the `schema_version` fact); `unknown` lists the fields a
+   * record rebuilt from another version's layout does not have (absent facts).
+   */
+  evaluateRecord(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
+    schemaVersion: number = this.schema.version, unknown: readonly string[] | null = null): readonly Alert[] {
+    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, unknown);
     let own: Alert[] | null = null;
     let rules = this.rulesByKind[kindId];
     if (rules === undefined) {

@@ -3,45 +3,57 @@
  * persistence writes, execution from world-writable or deleted locations,
  * and connects to configured ports and networks.
  */
-import { type Rule } from './model.js';
+import { type Condition, type Match, type Rule } from './model.js';
 
 /** Common reverse-shell and C2 listener ports; override with [detections] ports = [...]. */
 export const DEFAULT_ALERT_PORTS = [1337, 4444, 4445, 5555, 6666, 6667, 31337];
 
 const writeOk = { write: { equals: true }, result: { gte: 0 } };
 
+/**
+ * A condition on an open's path: the kernel's (`path`, schema 2); for a
+ * capture of schema 1, which recorded only the path as passed (now
+ * `path_arg`), on that, since it is all there is.
+ */
+function onPath(...conds: Condition[]): Match[] {
+  return conds.flatMap((c): Match[] => [{ path: c }, { path_arg: c, schema_version: { lt: 2 } }]);
+}
+
 export function builtinRules(ports: readonly number[], cidrs: readonly string[]): Rule[] {
   const rules: Rule[] = [
     {
       id: 'persistence.cron', title: 'Cron job written', severity: 'high', events: ['file_open'], match: writeOk,
-      any: [
-        { path: { prefix: ['/etc/cron.d/', '/etc/cron.hourly/', '/etc/cron.daily/', '/etc/cron.weekly/', '/etc/cron.monthly/', '/var/spool/cron/'] } },
-        { path: { equals: ['/etc/crontab', '/etc/anacrontab'] } },
-      ],
+      any: onPath(
+        { prefix: ['/etc/cron.d/', '/etc/cron.hourly/', '/etc/cron.daily/', '/etc/cron.weekly/', '/etc/cron.monthly/', '/var/spool/cron/'] },
+        { equals: ['/etc/crontab', '/etc/anacrontab'] },
+      ),
     },
     {
       id: 'persistence.systemd', title: 'systemd unit written', severity: 'high', events: ['file_open'], match: writeOk,
-      any: [
-        { path: { prefix: ['/etc/systemd/system/', '/etc/systemd/user/', '/usr/lib/systemd/system/', '/lib/systemd/system/', '/run/systemd/system/'] } },
-        { path: { contains: '/.config/systemd/user/' } },
-      ],
+      any: onPath(
+        { prefix: ['/etc/systemd/system/', '/etc/systemd/user/', '/usr/lib/systemd/system/', '/lib/systemd/system/', '/run/systemd/system/'] },
+        { contains: '/.config/systemd/user/' },
+      ),
     },
     {
       id: 'persistence.ssh_authorized_keys', title: 'SSH authorized_keys written', severity: 'high', events: ['file_open'], match: writeOk,
-      // A relative name is matched too: the capture cannot resolve the working directory.
-      any: [{ path: { suffix: ['/authorized_keys', '/authorized_keys2'] } }, { path: { equals: ['authorized_keys', 'authorized_keys2'] } }],
+      // A schema-1 capture has only the name as passed, which may be relative.
+      any: [
+        ...onPath({ suffix: ['/authorized_keys', '/authorized_keys2'] }),
+        { path_arg: { equals: ['authorized_keys', 'authorized_keys2'] }, schema_version: { lt: 2 } },
+      ],
     },
     {
       id: 'persistence.ld_preload', title: '/etc/ld.so.preload written', severity: 'critical', events: ['file_open'],
-      match: { ...writeOk, path: { equals: '/etc/ld.so.preload' } }, any: [],
+      match: writeOk, any: onPath({ equals: '/etc/ld.so.preload' }),
     },
     {
       id: 'persistence.shell_startup', title: 'Shell start-up file written', severity: 'medium', events: ['file_open'], match: writeOk,
-      any: [
-        { path: { equals: ['/etc/profile', '/etc/bash.bashrc', '/etc/zsh/zshrc', '/etc/zsh/zprofile', '/etc/environment'] } },
-        { path: { prefix: '/etc/profile.d/' } },
-        { path: { suffix: ['/.bashrc', '/.bash_profile', '/.bash_login', '/.bash_logout', '/.profile', '/.zshrc', '/.zprofile', '/.zshenv'] } },
-      ],
+      any: onPath(
+        { equals: ['/etc/profile', '/etc/bash.bashrc', '/etc/zsh/zshrc', '/etc/zsh/zprofile', '/etc/environment'] },
+        { prefix: '/etc/profile.d/' },
+        { suffix: ['/.bashrc', '/.bash_profile', '/.bash_login', '/.bash_logout', '/.profile', '/.zshrc', '/.zprofile', '/.zshenv'] },
+      ),
     },
     {
       id: 'execution.tmp', title: 'Program executed from a world-writable directory', severity: 'high', events: ['process_start'],

@@ -64,14 +64,19 @@ export class RecordFacts implements FactSource {
   private bytes: Uint8Array = new Uint8Array(0);
   private at = 0;
   private node: ProcessNode | null = null;
+  private schemaVersion: number;
+  /** Facts of fields the record's capture did not have (a record rebuilt from another schema version). */
+  private unknown: ReadonlySet<string> | null = null;
   private all: Facts | null = null;
   /** Text facts already decoded for this event (several rules test the same path). */
   private readonly texts = new Map<string, string>();
   private readonly directByKind = new Map<number, Map<string, DirectFact>>();
 
-  constructor(private readonly schema: Schema = BUILD_SCHEMA) {}
+  constructor(private readonly schema: Schema = BUILD_SCHEMA) {
+    this.schemaVersion = schema.version;
+  }
 
-  reset(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null): this {
+  reset(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schemaVersion = this.schema.version, unknown: readonly string[] | null = null): this {
     if (this.kind?.id !== kindId) {
       this.kind = this.schema.byId[kindId];
       let direct = this.directByKind.get(kindId);
@@ -81,6 +86,8 @@ export class RecordFacts implements FactSource {
     this.bytes = bytes;
     this.at = at;
     this.node = node;
+    this.schemaVersion = schemaVersion;
+    this.unknown = unknown === null || unknown.length === 0 ? null : new Set(unknown);
     this.all = null;
     if (this.texts.size > 0) this.texts.clear();
     return this;
@@ -88,6 +95,8 @@ export class RecordFacts implements FactSource {
 
   get(key: string): FactValue | undefined {
     if (key === 'event_type') return this.kind?.eventType;
+    if (key === 'schema_version') return this.schemaVersion;
+    if (this.unknown !== null && this.unknown.has(key)) return undefined; // not recorded: unknown, not empty
     const d = this.direct.get(key);
     const b = this.bytes;
     const at = this.at;

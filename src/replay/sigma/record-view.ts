@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { cStringBytes, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
 import { AF_INET6 } from '../../abi/constants.js';
 import { recordAuid, recordFlags, recordPid, recordPpid, recordTsNs, recordUid } from '../../abi/header-access.js';
-import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema } from '../../abi/schema.js';
+import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, RENAMED_FIELDS, type Schema } from '../../abi/schema.js';
 import { addressText, bytesToText, opensForWrite } from '../../abi/values.js';
 import { type WallClock } from '../../output/wall-clock.js';
 import { type SigmaEventView, type SigmaFieldValue } from '../../sigma/event.js';
@@ -22,6 +22,8 @@ export interface RecordSource {
   readonly clock: WallClock | null;
   /** uid -> user name, from the capture's manifest (empty for older captures). */
   readonly users: ReadonlyMap<number, string>;
+  /** The schema version the capture was written with (this build's when not said). */
+  readonly schemaVersion?: number;
 }
 
 /** A record kept for an alert decided later (correlation windows): its bytes are copied. */
@@ -40,9 +42,17 @@ interface KindView {
   readonly creation: boolean;
   /** writesOnly: where the open flags and the result are. */
   readonly writes: { readonly flags: number; readonly result: number } | null;
-  /** The exec's program path, for Image (creation kinds). */
+  /** The exec's program path, for Image (creation kinds); the path as passed when the capture has none. */
   readonly exe: FieldReader | null;
+  readonly exeAsPassed: FieldReader | null;
   readonly fields: ReadonlyMap<string, FieldReader>;
+  /**
+   * Sigma fields whose field meant something else in older schema versions
+   * (RENAMED_FIELDS): in a capture older than `since`, what the field meant
+   * then is read from `read` (schema 1's file_open.path, the path as passed,
+   * is this build's path_arg).
+   */
+  readonly legacy: ReadonlyMap<string, { readonly read: FieldReader; readonly since: number }>;
   readonly constants: ReadonlyMap<string, string | number | boolean>;
 }
 
@@ -77,8 +87,11 @@ function kindView(kind: KindLayout): KindView | null {
     }
   };
   const fields = new Map<string, FieldReader>();
+  const legacy = new Map<string, { read: FieldReader; since: number }>();
   for (const [sigma, name] of Object.entries(spec.fields ?? {})) {
     const read = reader(name)!;
+    const renamed = RENAMED_FIELDS.find((r) => r.kind === kind.name && r.from === name);
+    if (renamed !== undefined) legacy.set(sigma, { read: reader(renamed.to)!, since: renamed.since });
     if (sigma === 'Protocol') {
       // IPPROTO_* of the socket as Sysmon names it; 0 (unknown) falls back on the socket type when the kind has it.
       const type = reader('sock_type');
@@ -105,7 +118,9 @@ function kindView(kind: KindLayout): KindView | null {
     creation: role.role === 'exec',
     writes: spec.writesOnly === true ? { flags: kind.layout.fields[flags].offset, result: kind.layout.fields[result].offset } : null,
     exe: role.role === 'exec' ? reader(role.exe) : null,
+    exeAsPassed: role.role === 'exec' && role.exeAsPassed !== undefined ? reader(role.exeAsPassed) : null,
     fields,
+    legacy,
     constants: new Map(Object.entries(spec.constants ?? {})),
   };
 }
@@ -158,13 +173,21 @@ export class RecordView implements SigmaEventView {
     const at = this.at;
     const node = this.node;
     const read = k.fields.get(field);
-    if (read !== undefined) return this.facts !== null && field === 'TargetFilename' ? (this.facts.get('path') as string | undefined) ?? read(b, at) : read(b, at);
+    if (read !== undefined) {
+      const old = k.legacy.get(field);
+      if (old !== undefined && (this.source.schemaVersion ?? this.schema.version) < old.since) return old.read(b, at);
+      return this.facts !== null && field === 'TargetFilename' ? (this.facts.get('path') as string | undefined) ?? read(b, at) : read(b, at);
+    }
     const constant = k.constants.get(field);
     if (constant !== undefined) return constant;
     switch (field) {
       case 'ProcessId': return recordPid(b, at);
       case 'User': return this.source.users.get(recordUid(b, at)) ?? null;
-      case 'Image': return k.exe !== null ? k.exe(b, at) : node?.exe ?? null;
+      case 'Image': {
+        if (k.exe === null) return node?.exe ?? null;
+        const exe = k.exe(b, at);
+        return exe === '' && k.exeAsPassed !== null ? k.exeAsPassed(b, at) : exe;
+      }
       case 'ProcessGuid': return node === null ? null : processGuid(node);
     }
     if (!k.creation) return undefined;
