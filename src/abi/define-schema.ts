@@ -89,6 +89,7 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     expect(role.exe, 'process exe', 'string');
     expect(role.argv, 'process argv', 'argv');
     if (role.exeAsPassed !== undefined) expect(role.exeAsPassed, 'process exeAsPassed', 'string');
+    if (role.cwd !== undefined) expect(role.cwd, 'process cwd', 'string');
   }
   if (role.role === 'fork') expect(role.child, 'process child', 'uint', 'u32');
   if (role.role === 'exit') {

@@ -61,14 +61,15 @@ export interface KindFlag {
  * What an event does to the process table. Field names refer to the kind's own fields.
  * - exec: the process runs a new program (`exe` path, `argv` buffer): its identity changes.
  *   `exeAsPassed`, when set, is the path the caller gave: the exe when `exe` is empty (a capture
- *   of an older schema, which did not record the kernel's path).
+ *   of an older schema, which did not record the kernel's path). `cwd`, when set, is the working
+ *   directory the kernel resolved a relative `exeAsPassed` against (rules join the two).
  * - fork: the process created `child` (a tgid): a new node, inheriting exe and argv.
  * - exit: the process ended (`status` wait word, `start` its start time).
  * - cred: the process changed credentials: its identity (uid, comm) is read again.
  * - activity: the process did something; its identity is unchanged (the context is not re-rendered).
  */
 export type ProcessRole =
-  | { readonly role: 'exec'; readonly exe: string; readonly argv: string; readonly exeAsPassed?: string }
+  | { readonly role: 'exec'; readonly exe: string; readonly argv: string; readonly exeAsPassed?: string; readonly cwd?: string }
   | { readonly role: 'fork'; readonly child: string }
   | { readonly role: 'exit'; readonly status: string; readonly start: string }
   | { readonly role: 'cred' }

@@ -64,7 +64,7 @@ export const EVENT_FLAG_COMPAT = flagMask('COMPAT');
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
     id: EventKind.ProcessExec, name: 'process_exec', eventType: 'process_start', cliName: 'exec',
-    process: { role: 'exec', exe: 'exe_path', exeAsPassed: 'filename', argv: 'args' },
+    process: { role: 'exec', exe: 'exe_path', exeAsPassed: 'filename', argv: 'args', cwd: 'cwd' },
     capture: { programs: ['handle_exec'], syscalls: ['execve', 'execveat'] },
     pathFields: ['exe_path', 'filename'], color: 'green', counter: { key: 'execs', label: 'exec' },
     sigma: { category: 'process_creation' },

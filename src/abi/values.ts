@@ -89,6 +89,22 @@ export function devText(dev: number): string {
   return `${dev >>> 20}:${dev & 0xfffff}`;
 }
 
+/**
+ * `name` resolved against directory `dir` as text: `.`, `..` and repeated `/`
+ * folded, the way the kernel walks a name when nothing on the way is a
+ * symlink (a symlink followed by `..` it resolves physically, this cannot).
+ * An absolute name ignores `dir`.
+ */
+export function joinPathLexically(dir: string, name: string): string {
+  const parts: string[] = [];
+  for (const part of (name.startsWith('/') ? name : `${dir}/${name}`).split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
 export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `E${errno}`;
 }

@@ -12,6 +12,7 @@ import { eventFacts } from '../../src/replay/rules/facts.js';
 import { loadRuleFile } from '../../src/replay/rules/load.js';
 import { connectRecord, execRecord, forkRecord, openRecord, type Identity } from '../support/records.js';
 import { REPO_ROOT } from '../support/golden.js';
+import { PATH_FLAG_DELETED, PATH_FLAG_FROM_FILE, PATH_FLAG_PSEUDO } from '../../src/abi/constants.js';
 import { EVENT_FLAG_EXE_DELETED } from '../../src/abi/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-rules-'));
@@ -85,6 +86,24 @@ describe('built-in detections', () => {
     expect(alertsFor([execRecord(id, '/tmp/payload', ['payload'])])).toEqual(['execution.tmp']);
     expect(alertsFor([execRecord({ ...id, flags: EVENT_FLAG_EXE_DELETED }, '/proc/self/fd/5', ['x'])])).toEqual(['execution.deleted']);
     expect(alertsFor([execRecord(id, '/usr/bin/tmpreaper', ['tmpreaper']), execRecord(id, '/tmpfs/bin/x', ['x']), execRecord(id, '/usr/bin/shm', ['shm'])])).toEqual([]);
+  });
+
+  it('judge a program by the kernel path it ran from, not by how it was named', () => {
+    const ran = (filename: string, exePath: string, cwd = '/home/u') => alertsFor([execRecord(id, filename, ['x'], 1n, { exePath, cwd })]);
+    for (const [filename, cwd] of [['//tmp/d/x', '/'], ['./x', '/tmp/d'], ['/proc/self/cwd/x', '/tmp/d'], ['/home/u/link', '/home/u']]) {
+      expect(ran(filename, '/tmp/d/x', cwd), filename).toEqual(['execution.tmp']);
+    }
+    expect(ran('/run/lock/x', '/run/lock/x')).toEqual(['execution.tmp']);
+    // Named like /tmp, but the kernel ran something else.
+    expect(ran('/usr/local/bin/tool', '/usr/local/bin/tool', '/tmp')).toEqual([]);
+    // A script: the kernel's program is its interpreter; the name it was run by, joined to the cwd, is in /tmp.
+    expect(ran('./drop.sh', '/usr/bin/dash', '/tmp/d')).toEqual(['execution.tmp']);
+    expect(ran('../../tmp/d/drop.sh', '/usr/bin/dash', '/home/u')).toEqual(['execution.tmp']);
+    expect(ran('./ok.sh', '/usr/bin/dash', '/home/u')).toEqual([]);
+    // A memfd, and a deleted file, by the kernel's flags and name.
+    expect(alertsFor([execRecord(id, '/dev/fd/3', ['x'], 1n, { exePath: '/memfd:x (deleted)', exePathFlags: PATH_FLAG_FROM_FILE | PATH_FLAG_PSEUDO })]))
+      .toEqual(['execution.deleted']);
+    expect(alertsFor([execRecord(id, '/home/u/x', ['x'], 1n, { exePathFlags: PATH_FLAG_FROM_FILE | PATH_FLAG_DELETED })])).toEqual(['execution.deleted']);
   });
 
   it('flag connects to watched ports and networks only', () => {

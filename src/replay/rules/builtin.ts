@@ -10,6 +10,9 @@ export const DEFAULT_ALERT_PORTS = [1337, 4444, 4445, 5555, 6666, 6667, 31337];
 
 const writeOk = { write: { equals: true }, result: { gte: 0 } };
 
+/** Directories anyone can write to (mode 1777 on Debian): a program run from one was dropped there. */
+const WORLD_WRITABLE = ['/tmp/', '/dev/shm/', '/var/tmp/', '/run/shm/', '/run/lock/'];
+
 /**
  * A condition on an open's path: the kernel's (`path`, schema 2); for a
  * capture of schema 1, which recorded only the path as passed (now
@@ -56,12 +59,23 @@ export function builtinRules(ports: readonly number[], cidrs: readonly string[])
       ),
     },
     {
-      id: 'execution.tmp', title: 'Program executed from a world-writable directory', severity: 'high', events: ['process_start'],
-      match: { filename: { prefix: ['/tmp/', '/dev/shm/', '/var/tmp/', '/run/shm/'] } }, any: [],
+      // The kernel's path of the program: any spelling (//tmp/x, ./x in /tmp, /proc/self/cwd/x, a symlink) ends
+      // there. A script's exe_path is its interpreter: the name it was run by, joined to the cwd, says where it is.
+      id: 'execution.tmp', title: 'Program executed from a world-writable directory', severity: 'high', events: ['process_start'], match: {},
+      any: [
+        { exe_path: { prefix: WORLD_WRITABLE } },
+        { filename_in_cwd: { prefix: WORLD_WRITABLE } },
+        { filename: { prefix: WORLD_WRITABLE }, schema_version: { lt: 2 } },
+      ],
     },
     {
       id: 'execution.deleted', title: 'Deleted or memory-only program executed', severity: 'critical', events: ['process_start'], match: {},
-      any: [{ exe_deleted: { equals: true } }, { filename: { prefix: ['/dev/fd/', '/proc/self/fd/', 'memfd:'] } }],
+      any: [
+        { exe_deleted: { equals: true } },
+        { exe_path: { prefix: '/memfd:' } },
+        { exe_path_flags: { contains: 'deleted' } },
+        { filename: { prefix: ['/dev/fd/', '/proc/self/fd/', 'memfd:'] } },
+      ],
     },
   ];
   const network: Rule['any'][number][] = [];

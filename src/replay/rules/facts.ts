@@ -1,9 +1,14 @@
-/** An event's facts for rules: its output fields plus its process, parent and ancestors. */
+/**
+ * An event's facts for rules: its output fields plus its process, parent and
+ * ancestors, and for an exec `filename_in_cwd`: the name the caller passed
+ * joined to the kernel's cwd (a script keeps its own path there, while the
+ * kernel's exe_path is its interpreter's).
+ */
 import { cStringBytes, s32le, u16le, u32le } from '../../abi/bytes.js';
 import { eventValues } from '../../abi/event-values.js';
 import { recordFlags } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
-import { bytesToText, opensForWrite } from '../../abi/values.js';
+import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.js';
 import { type ProcessNode } from '../process-table.js';
 import { type FactSource, type Facts, type FactValue } from './model.js';
 
@@ -14,6 +19,13 @@ export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: 
   kind.layout.fields.forEach((f, i) => {
     if (kind.schemaFields[i].view === 'open_flags') facts.set('write', opensForWrite(u32le(bytes, at + f.offset)));
   });
+  const role = kind.process;
+  if (role.role === 'exec' && role.exeAsPassed !== undefined && role.cwd !== undefined) {
+    const name = facts.get(role.exeAsPassed);
+    const cwd = facts.get(role.cwd);
+    // Only with a cwd from the kernel (a capture of an older schema has none).
+    if (typeof name === 'string' && name !== '' && typeof cwd === 'string' && cwd.startsWith('/')) facts.set('filename_in_cwd', joinPathLexically(cwd, name));
+  }
   if (node !== null) {
     facts.set('process.exe', node.exe);
     facts.set('process.argv', node.argv);
