@@ -45,6 +45,15 @@ describe('schema-1 captures', () => {
     expect(r.stdout.toString()).toContain('path: missing in the file (this build: char[256] @104)');
   });
 
+  it('give Sigma rules the paths as passed for Image and TargetFilename, the only ones schema 1 has', () => {
+    const r = runReplayCli([V1, '--sigma', 'rules/sigma', '--alerts', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const sigma = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((a) => a.engine === 'sigma');
+    const cron = sigma.filter((a) => a.title === 'New Cron File Created');
+    expect(cron.map((a) => a.path_arg)).toEqual(['/etc/cron.d/rg-demo-job']);
+    expect(sigma.some((a) => a.title === 'Process Execution From Shared Memory Directory')).toBe(true);
+  });
+
   it('still raise the built-in detections, on the only path schema 1 has, and say which it was', () => {
     const alerts = lines([V1, '--alerts', '--json']);
     expect(alerts.map((a) => a.rule_id)).toEqual([
