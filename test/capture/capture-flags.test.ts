@@ -150,7 +150,7 @@ describe.skipIf(!runKernelTests)('rg-capture flags against known commands (real 
     // A private mount namespace where /sys/kernel/btf is an empty tmpfs: the check sees what such a kernel shows.
     const r = spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs none /sys/kernel/btf && exec "${process.execPath}" "${CAPTURE_BIN}" -o "${out}" --duration 1s`], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(11);
-    expect(r.stderr.trim()).toBe('rg-capture: no kernel BTF at /sys/kernel/btf/vmlinux: rg-capture needs a kernel built with CONFIG_DEBUG_INFO_BTF=y');
+    expect(r.stderr.trim()).toBe('rg-capture: no kernel BTF at /sys/kernel/btf/vmlinux: capture needs a kernel built with CONFIG_DEBUG_INFO_BTF=y');
     expect(existsSync(out)).toBe(false);
   });
 });

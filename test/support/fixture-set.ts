@@ -101,8 +101,8 @@ export function syntheticFixtures(): Fixture[] {
   const records = [...allKindsRecords(), ...invalidRecords()];
   return [
     { name: 'synthetic-all-kinds', bytes: writeSynthetic({ records, frameBreaks: [5, 12], statsAfter: [12], lostKernelByCpu: [0, 0] }) },
-    { name: 'synthetic-kernel-truth', bytes: writeSynthetic({ records: kernelTruthRecords() }) },
     { name: 'synthetic-incomplete', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 8), frameBreaks: [3], noEnd: true }) },
+    { name: 'synthetic-kernel-truth', bytes: writeSynthetic({ records: kernelTruthRecords() }) },
     { name: 'synthetic-lost', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 4), lostKernelByCpu: [3, 11] }) },
     { name: 'synthetic-schema-newer', bytes: newerSchemaCapture() },
     { name: 'synthetic-schema-resized', bytes: resizedSchemaCapture() },
