@@ -168,6 +168,10 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' },
       { flag: 'COMPAT', outputName: 'compat' },
     ],
+    ocsf: {
+      classUid: 4001, activity: 'connect_result', actor: 'self', resultField: 'result',
+      dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' },
+    },
   },
   {
     id: EventKind.ExecFailed, name: 'exec_failed', eventType: 'exec_failed', cliName: 'exec-failed',
@@ -193,10 +197,8 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'unreadable' },
       { flag: 'COMPAT', outputName: 'compat' },
     ],
-    ocsf: {
-      classUid: 4001, activity: 'connect_result', actor: 'self', resultField: 'result',
-      dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' },
-    },
+    // A launch that failed: Process Activity, Launch, status Failure (from result).
+    ocsf: { classUid: 1007, activity: 1, actor: 'self', target: 'self', launchTypeId: 3, resultField: 'result' },
   },
 ];
 

@@ -44,8 +44,10 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
   const decoded = decodeRecord(raw, at, kindId).fields;
   for (const f of [...HEADER_FIELDS, ...kind.fields]) {
     const v = decoded[f.name];
-    // Numbers where rg-replay --json prints a rendering (O_* names, AF_* names): bit tests and joins need the value.
-    if (f.view === 'open_flags' || f.view === 'family' || f.view === 'exit_status') values.set(f.name, v as number);
+    // Numbers where rg-replay --json prints a rendering (O_* names, AF_* names, path flag names, a syscall's name,
+    // major:minor): bit tests and joins need the value.
+    if (f.view === 'open_flags' || f.view === 'family' || f.view === 'exit_status' || f.view === 'path_flags' || f.view === 'addr_flags'
+      || f.view === 'syscall' || f.view === 'dev') values.set(f.name, v as number);
     else if (f.view === 'hidden' && !(v instanceof Uint8Array)) values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
   }
   for (const [k, v] of values) {

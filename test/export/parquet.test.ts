@@ -77,7 +77,7 @@ describe('export --format parquet, read back by hyparquet', () => {
     for (const f of files) {
       const cls = /class_uid=(\d+)/.exec(relative(dir, f.file))![1];
       expect(new Set(f.rows.map((x) => String(x.class_uid)))).toEqual(new Set([cls]));
-      expect(relative(dir, f.file)).toMatch(/^host=vm\/day=2026-11-25\/class_uid=\d+\/part-[0-9a-f]{8}-\d{5}\.parquet$/);
+      expect(relative(dir, f.file)).toMatch(/^host=vm\/day=2026-12-02\/class_uid=\d+\/part-[0-9a-f]{8}-\d{5}\.parquet$/);
     }
   });
 
@@ -219,7 +219,7 @@ describe('export --format parquet, read back by hyparquet', () => {
     }
     const ocsf = run(['export', 'captures/demo.rgc', '--format', 'ocsf']);
     expect(ocsf.status, ocsf.stderr.toString()).toBe(0);
-    expect(ocsf.stdout.toString().split('\n').filter((l) => l !== '')).toHaveLength(437);
+    expect(ocsf.stdout.toString().split('\n').filter((l) => l !== '')).toHaveLength(445);
     expect(run(['captures/demo.rgc', '--stats']).status).toBe(0);
   });
 });
