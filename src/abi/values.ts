@@ -190,7 +190,8 @@ export function bytesToText(bytes: Uint8Array): string {
 }
 
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a U+FEFF is a character of the name like any other; by default the decoder drops one at the start of each call.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Length of the valid UTF-8 sequence starting at `i` and ending before `end`
