@@ -152,12 +152,12 @@ describe('files and directories', () => {
     const text = formatCheckText(set.reports);
     expect(text).not.toContain('\x1b');
     expect(text.split('\n')).toEqual([
-      "loaded      process_creation  rule0.yml  evil \\x1b[31m title",
+      "loaded      process_creation  rule0.yml  evil \\u001b[31m title",
       'not loaded  other log source  rule1.yml  test rule: category file_access: reads are not recorded',
       '1 loaded (1 process_creation), 1 not loaded (1 other log source)',
       '',
     ]);
     expect(checkJson(set.reports)).toMatchObject({ summary: { loaded: 1, notLoaded: 1 } });
-    expect(visible('a\u202eb\x7f')).toBe('a\\u202eb\\x7f');
+    expect(visible('a\u202eb\x7f')).toBe('a\\u202eb\\u007f');
   });
 });

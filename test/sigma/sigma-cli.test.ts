@@ -93,7 +93,7 @@ describe('rg-replay --sigma', () => {
     writeFileSync(join(dir, 'broken.yml'), 'title: [unclosed\n');
     const r = runReplayCli([DEMO, '--sigma', dir, '--alerts']);
     expect(r.status).toBe(0);
-    expect(r.stdout.toString()).toContain('evil \\x1b]0;pwned\\x07 title');
+    expect(r.stdout.toString()).toContain('evil \\u001b]0;pwned\\u0007 title');
     expect(r.stdout.toString()).not.toContain('\x1b');
     expect(r.stderr).toMatch(/rg-replay: sigma: not loaded: invalid rule  \S+broken\.yml  \S+broken\.yml: not valid YAML/);
   });
