@@ -7,11 +7,12 @@
 import { eventValues } from '../abi/event-values.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { keysDependingOn } from '../abi/views.js';
-import { visible } from '../common/visible.js';
+import { textValue as textToken, visible } from '../common/visible.js';
 import { type ByteOutput } from './byte-output.js';
 import { closeLine, NdjsonEncoder } from './ndjson.js';
 import { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
-import { formatEventText, textValue } from './text.js';
+import { textValue } from './text.js';
+import { TextLineEncoder } from './text-writers.js';
 import { type WallClock } from './wall-clock.js';
 
 export { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
@@ -20,8 +21,8 @@ export { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
 export interface ProcessRenderer<P> {
   /** `,"process":{...}`, appended to an NDJSON event. */
   json(process: P): Uint8Array;
-  /** ` exe=... parent=...`, appended to a text line. */
-  text(process: P): string;
+  /** ` exe=... parent=...`, appended to a text line (as bytes: rendered once per process identity, like the JSON). */
+  text(process: P): Uint8Array;
 }
 
 /** What a sink prints of an alert (replay's rules build it: rules/alerts.ts). */
@@ -102,13 +103,16 @@ export class NdjsonSink<P> implements EventSink<P> {
 
 export class TextSink<P> implements EventSink<P> {
   private clock: WallClock | null = null;
-  constructor(private readonly out: ByteOutput, private readonly color: boolean, private readonly processes: ProcessRenderer<P> | null, private readonly schema: Schema = BUILD_SCHEMA) {}
-  begin(clock: WallClock | null): void { this.clock = clock; }
+  private readonly encoder: TextLineEncoder;
+  constructor(private readonly out: ByteOutput, private readonly color: boolean, private readonly processes: ProcessRenderer<P> | null, private readonly schema: Schema = BUILD_SCHEMA) {
+    this.encoder = new TextLineEncoder(color, schema);
+  }
+  begin(clock: WallClock | null): void {
+    this.clock = clock;
+    this.encoder.useClock(clock);
+  }
   event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void {
-    this.out.reserve();
-    let line = formatEventText(kindId, bytes, offset, this.clock, this.color, this.schema);
-    if (process !== null && this.processes !== null) line += this.processes.text(process);
-    this.out.bytes(Buffer.from(line + '\n'));
+    this.encoder.writeLine(this.out, kindId, bytes, offset, process !== null && this.processes !== null ? this.processes.text(process) : null);
   }
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, _process: P | null, unavailable: readonly string[]): void {
     const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
@@ -122,8 +126,9 @@ export class TextSink<P> implements EventSink<P> {
     const what = a.path ?? a.filename ?? (a.addr !== undefined ? `${String(a.addr)}:${String(a.port)}` : '');
     const sev = this.color ? `\x1b[1;31m${a.severity.toUpperCase()}\x1b[0m` : a.severity.toUpperCase();
     // Titles come from rule files (Sigma's from anywhere), the rest from the traced host: control characters are shown, never sent.
-    const line = `${a.rule_id}: ${a.title}: pid=${a.process.pid} exe=${a.process.exe ?? 'unknown'} ${String(what)}`;
-    this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${visible(line)}\n`));
+    const exe = a.process.exe === null ? 'unknown' : textToken(a.process.exe);
+    const line = `${visible(a.rule_id)}: ${visible(a.title)}: pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
+    this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${line}\n`));
   }
   rejected(r: RejectedRecord): void {
     this.out.reserve();

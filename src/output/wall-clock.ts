@@ -34,6 +34,14 @@ export class WallClock {
    * 17 -> 11 scavenges, the same as --stats).
    */
   put(b: Uint8Array, view: DataView, p: number, record: DataView, at: number): number {
+    b[p] = 34;
+    p = this.putIso(b, view, p + 1, record, at);
+    b[p] = 34;
+    return p + 1;
+  }
+
+  /** Writes `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` without quotes (text output); see `put`. */
+  putIso(b: Uint8Array, view: DataView, p: number, record: DataView, at: number): number {
     const lo = record.getUint32(at, true);
     const hi = record.getUint32(at + 4, true);
     let sec: number;
@@ -52,21 +60,19 @@ export class WallClock {
     ns += this.offsetNs;
     if (ns >= 1e9) { sec++; ns -= 1e9; }
     if (sec !== this.cachedSec) this.cacheSecond(sec);
-    // `"` + the cached 20-byte `YYYY-MM-DDTHH:MM:SS.` as five word stores.
-    b[p] = 34;
+    // The cached 20-byte `YYYY-MM-DDTHH:MM:SS.` as five word stores.
     const w = this.cachedWords;
-    view.setInt32(p + 1, w[0], true);
-    view.setInt32(p + 5, w[1], true);
-    view.setInt32(p + 9, w[2], true);
-    view.setInt32(p + 13, w[3], true);
-    view.setInt32(p + 17, w[4], true);
+    view.setInt32(p, w[0], true);
+    view.setInt32(p + 4, w[1], true);
+    view.setInt32(p + 8, w[2], true);
+    view.setInt32(p + 12, w[3], true);
+    view.setInt32(p + 16, w[4], true);
     // ns < 10^9: the first of nine digits, then eight.
     const first = Math.floor(ns / 1e8);
-    b[p + 21] = 48 + first;
-    p = put8(view, p + 22, ns - first * 1e8);
+    b[p + 20] = 48 + first;
+    p = put8(view, p + 21, ns - first * 1e8);
     b[p] = 90;
-    b[p + 1] = 34;
-    return p + 2;
+    return p + 1;
   }
 
   /**

@@ -3,6 +3,7 @@
  * context of an NDJSON line, encoded once per process identity and reused
  * for every event of that process, and the ` exe=... parent=...` of a text line.
  */
+import { textValue } from '../common/visible.js';
 import { type ProcessRenderer } from '../output/sinks.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from './process-table.js';
@@ -14,10 +15,23 @@ export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
     return this.encode(node);
   }
 
-  text(node: ProcessNode): string {
-    const exe = node.exe ?? (node.startSeen ? '?' : 'unknown');
-    return ` exe=${exe} parent=${node.ppid}:${node.parent?.exe ?? 'unknown'}`;
+  /**
+   * ` exe=... parent=PID:...` for `node`, as bytes, escaped for terminals,
+   * cached like the JSON (a renderer is used for one output, never both).
+   */
+  text(node: ProcessNode): Uint8Array {
+    const r = node.rendered;
+    const parentVersion = node.parent?.version ?? -1;
+    if (r !== null && r.owner === this.textOwner && r.version === node.version && r.parent === node.parent && r.parentVersion === parentVersion && r.ppid === node.ppid) return r.bytes;
+    const exe = node.exe === null ? (node.startSeen ? '?' : 'unknown') : textValue(node.exe);
+    const parentExe = node.parent?.exe;
+    const bytes = Buffer.from(` exe=${exe} parent=${node.ppid}:${parentExe === undefined || parentExe === null ? 'unknown' : textValue(parentExe)}`);
+    node.rendered = { owner: this.textOwner, version: node.version, parent: node.parent, parentVersion, ppid: node.ppid, bytes };
+    return bytes;
   }
+
+  /** Marks text renderings in the node's cache apart from JSON ones. */
+  private readonly textOwner = {};
 
   /** `,"process":{...}` for `node`, as bytes: rendered again only when the node's identity or its parent's changed. */
   encode(node: ProcessNode): Uint8Array {
@@ -26,7 +40,7 @@ export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
     if (r !== null && r.owner === this && r.version === node.version && r.parent === node.parent && r.parentVersion === parentVersion) return r.bytes;
     // Buffer.from: small texts share Node's pooled slabs instead of an ArrayBuffer each.
     const bytes = Buffer.from(`,"process":${JSON.stringify(this.describe(node))}`);
-    node.rendered = { owner: this, version: node.version, parent: node.parent, parentVersion, bytes };
+    node.rendered = { owner: this, version: node.version, parent: node.parent, parentVersion, ppid: node.ppid, bytes };
     return bytes;
   }
 

@@ -108,7 +108,8 @@ export function reportAndExit(result: RunResult): number {
 
 export function runReplay(paths: string[], opts: MainOptions): number {
   const out = new ByteOutput((bytes) => writeAllSync(1, bytes), 256 << 10);
-  const useColor = opts.color !== false && !opts.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  // --color forces colour (into a pager: | less -R); otherwise only on a terminal, and never with NO_COLOR.
+  const useColor = !opts.json && (opts.color === true || (opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR));
   const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
   if (opts.stats) {
     const text = opts.json ? JSON.stringify(result.stats) + '\n' : formatStatsText(result.stats);
@@ -148,6 +149,7 @@ export function buildProgram(addCommands: (program: Command) => void = () => {})
     .argument('<files...>', 'capture files, directories of captures, or - for stdin')
     .option('--json', 'one JSON object per event (NDJSON); with --stats, the summary as JSON')
     .option('--stats', 'print a summary (counts by kind, invalid records, loss, time range) instead of events')
+    .option('--color', 'color text output even when stdout is not a terminal')
     .option('--no-color', 'never color text output (NO_COLOR is honoured too)')
     .option('--no-context', 'leave out the process context of each event')
     .option('--schema <which>', "decode by 'build' (this build's layouts, default) or 'manifest' (the file's own layouts, for the fields this build knows)");

@@ -55,6 +55,8 @@ export interface RenderedContext {
   readonly version: number;
   readonly parent: ProcessNode | null;
   readonly parentVersion: number;
+  /** The ppid rendered: text shows it, and it can change without a new parent node (reparented to a process not in the table). */
+  readonly ppid: number;
   readonly bytes: Uint8Array;
 }
 
