@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { TOOL_VERSION } from '../common/version.js';
+import { visible } from '../common/visible.js';
 import { CaptureSetupError } from './errors.js';
 import { defaultObjectPath } from './object-path.js';
 import {
@@ -30,7 +31,8 @@ interface RawOptions {
   signKey?: string;
 }
 
-const line = (text: string) => process.stderr.write(`rg-capture: ${text}\n`);
+/** One status line; it may quote paths and commands: controls are shown, never sent. */
+const line = (text: string) => process.stderr.write(`rg-capture: ${visible(text)}\n`);
 
 export function toCaptureOptions(raw: RawOptions, command: string[]): CaptureOptions {
   checkWatchPrefixes(raw.watchPrefix);

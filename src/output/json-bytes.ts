@@ -9,14 +9,21 @@
  */
 import { type ByteOutput } from './byte-output.js';
 import { utf8SequenceLength } from '../abi/values.js';
+import { isEscapedCodePoint } from '../common/visible.js';
 
 const HEX = '0123456789abcdef';
-/** For each byte < 0x80: 0 = copy as is, 1 = needs a JSON escape. */
+/**
+ * For each byte < 0x80: 0 = copy as is, 1 = needs a JSON escape. DEL too:
+ * JSON allows it raw, but NDJSON lands on terminals (`| head`), so every
+ * character the terminal rule escapes (src/common/visible.ts) is a `\u`
+ * escape here as well; a JSON parser reads back the same string.
+ */
 const NEEDS_ESCAPE = (() => {
   const t = new Uint8Array(128);
   for (let i = 0; i < 0x20; i++) t[i] = 1;
   t[0x22] = 1;
   t[0x5c] = 1;
+  t[0x7f] = 1;
   return t;
 })();
 
@@ -133,14 +140,15 @@ export function putStringBytes(b: Uint8Array, ov: DataView, p: number, src: Uint
 /**
  * Nonzero if any byte of the little-endian word `w` must not be copied as is:
  * below 0x20 (a control character or the NUL that ends a C string), `"`,
- * `\`, or 0x80 and up (UTF-8 to validate). The has-zero-byte test of each
+ * `\`, DEL, or 0x80 and up (UTF-8 to validate). The has-zero-byte test of each
  * condition (Hacker's Delight 6-1); it may flag a clean byte that follows a
  * flagged one, never miss one, and a flagged word only takes the byte path.
  */
 function needsByteWork(w: number): number {
   const quote = w ^ 0x22222222;
   const backslash = w ^ 0x5c5c5c5c;
-  return (w | ((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080;
+  const del = w ^ 0x7f7f7f7f;
+  return (w | ((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | ((del - 0x01010101) & ~del)) & 0x80808080;
 }
 
 /**
@@ -186,7 +194,15 @@ function putString(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: 
     }
     const n = utf8SequenceLength(src, i, end);
     if (n > 0) {
-      for (let k = 0; k < n; k++) b[p++] = src[i + k];
+      const cp = n === 2 ? ((c & 0x1f) << 6) | (src[i + 1] & 0x3f)
+        : n === 3 ? ((c & 0x0f) << 12) | ((src[i + 1] & 0x3f) << 6) | (src[i + 2] & 0x3f)
+          : ((c & 0x07) << 18) | ((src[i + 1] & 0x3f) << 12) | ((src[i + 2] & 0x3f) << 6) | (src[i + 3] & 0x3f);
+      if (isEscapedCodePoint(cp)) {
+        // C1 controls, bidi overrides, invisible and separator characters: \uXXXX (astral ones as their two halves).
+        p = cp > 0xffff ? putJsonU(b, putJsonU(b, p, 0xd800 + ((cp - 0x10000) >> 10)), 0xdc00 + ((cp - 0x10000) & 0x3ff)) : putJsonU(b, p, cp);
+      } else {
+        for (let k = 0; k < n; k++) b[p++] = src[i + k];
+      }
       i += n - 1;
     } else {
       // \udcXX: the byte as a lone low surrogate (surrogateescape).
@@ -196,6 +212,14 @@ function putString(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: 
   }
   b[p++] = 34;
   return p;
+}
+
+/** `\uXXXX`, lowercase hex (as JSON.stringify writes it). */
+function putJsonU(b: Uint8Array, p: number, u: number): number {
+  b[p] = 92; b[p + 1] = 117;
+  b[p + 2] = HEX.charCodeAt((u >> 12) & 15); b[p + 3] = HEX.charCodeAt((u >> 8) & 15);
+  b[p + 4] = HEX.charCodeAt((u >> 4) & 15); b[p + 5] = HEX.charCodeAt(u & 15);
+  return p + 6;
 }
 
 export function writeUint(out: ByteOutput, n: number): void {

@@ -7,7 +7,7 @@
 import { eventValues } from '../abi/event-values.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { keysDependingOn } from '../abi/views.js';
-import { textValue as textToken, visible } from '../common/visible.js';
+import { terminalSafeJson, textValue as textToken, visible } from '../common/visible.js';
 import { type ByteOutput } from './byte-output.js';
 import { closeLine, NdjsonEncoder } from './ndjson.js';
 import { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
@@ -89,12 +89,12 @@ export class NdjsonSink<P> implements EventSink<P> {
   rejected(r: RejectedRecord): void { writeRejectedJson(this.out, r); }
   alert(a: AlertLine): void {
     this.out.reserve();
-    this.out.bytes(Buffer.from(JSON.stringify(a) + '\n'));
+    this.out.bytes(Buffer.from(terminalSafeJson(a) + '\n'));
   }
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, process: P | null, unavailable: readonly string[]): void {
     const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
     const context = process !== null && this.processes !== null ? Buffer.from(this.processes.json(process)).toString() : '';
-    const json = JSON.stringify(values);
+    const json = terminalSafeJson(values);
     this.out.reserve();
     this.out.bytes(Buffer.from(`${json.slice(0, -1)}${context}}\n`));
   }

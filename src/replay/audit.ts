@@ -4,6 +4,7 @@
  * offset and type), InvalidSchema counts by reason and kind, loss, damaged or
  * missing frames, and whether the capture ended cleanly.
  */
+import { visible } from '../common/visible.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { type FileReport } from './replay.js';
@@ -73,7 +74,8 @@ export function formatAuditText(a: AuditReport): string {
     for (const item of d.items) out.push(`  ${item}`);
   }
   out.push(`end: ${a.complete ? 'complete (end record present)' : 'INCOMPLETE: no end record'}`);
-  return out.join('\n') + '\n';
+  // Kind and field names, versions and paths come from the file's manifest: shown, never obeyed.
+  return out.map(visible).join('\n') + '\n';
 }
 
 /** Damage and incompleteness keep their codes; otherwise 8 when schemas differ or records were invalid. */

@@ -3,7 +3,7 @@
  * context of an NDJSON line, encoded once per process identity and reused
  * for every event of that process, and the ` exe=... parent=...` of a text line.
  */
-import { textValue } from '../common/visible.js';
+import { terminalSafeJson, textValue } from '../common/visible.js';
 import { type ProcessRenderer } from '../output/sinks.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from './process-table.js';
@@ -39,7 +39,7 @@ export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
     const parentVersion = node.parent?.version ?? -1;
     if (r !== null && r.owner === this && r.version === node.version && r.parent === node.parent && r.parentVersion === parentVersion) return r.bytes;
     // Buffer.from: small texts share Node's pooled slabs instead of an ArrayBuffer each.
-    const bytes = Buffer.from(`,"process":${JSON.stringify(this.describe(node))}`);
+    const bytes = Buffer.from(`,"process":${terminalSafeJson(this.describe(node))}`);
     node.rendered = { owner: this, version: node.version, parent: node.parent, parentVersion, ppid: node.ppid, bytes };
     return bytes;
   }

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { BrokenPipeError, writeAllSync } from '../common/fd-sink.js';
 import { TOOL_VERSION } from '../common/version.js';
+import { terminalSafeJson, visible } from '../common/visible.js';
 import { ByteOutput } from '../output/byte-output.js';
 import { describeDamage } from '../rgc/damage.js';
 import { FormatError } from '../rgc/errors.js';
@@ -46,8 +47,9 @@ interface MainOptions extends FilterOptions {
 const DAMAGE_LINES = 20;
 const collect = (v: string, acc: string[]) => [...acc, v];
 
+/** One line on stderr; messages quote paths, file contents and rule text: controls are shown, never sent. */
 function stderr(line: string): void {
-  process.stderr.write(`rg-replay: ${line}\n`);
+  process.stderr.write(`rg-replay: ${visible(line)}\n`);
 }
 
 interface RunResult {
@@ -112,7 +114,7 @@ export function runReplay(paths: string[], opts: MainOptions): number {
   const useColor = !opts.json && (opts.color === true || (opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR));
   const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
   if (opts.stats) {
-    const text = opts.json ? JSON.stringify(result.stats) + '\n' : formatStatsText(result.stats);
+    const text = opts.json ? terminalSafeJson(result.stats) + '\n' : formatStatsText(result.stats);
     writeAllSync(1, Buffer.from(text));
   }
   return reportAndExit(result);
@@ -188,7 +190,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .action((files: string[], opts: { json?: boolean }) => {
       const result = runSession(files, { context: false }, () => new NullSink(), true);
       const table = result.session.table!;
-      const text = opts.json ? JSON.stringify(treeJson(table, result.session.clockForHost)) + '\n' : treeText(table);
+      const text = opts.json ? terminalSafeJson(treeJson(table, result.session.clockForHost)) + '\n' : treeText(table);
       writeAllSync(1, Buffer.from(text));
       process.exitCode = reportAndExit(result);
     });
@@ -201,7 +203,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .action((files: string[], opts: { json?: boolean; schema: string }) => {
       const result = runSession(files, { context: false, schema: parseSchemaMode(opts.schema) }, () => new NullSink(), false);
       const report = buildAudit(result.stats, result.files, opts.schema === 'manifest' ? 'manifest' : 'build');
-      writeAllSync(1, Buffer.from(opts.json ? JSON.stringify(report) + '\n' : formatAuditText(report)));
+      writeAllSync(1, Buffer.from(opts.json ? terminalSafeJson(report) + '\n' : formatAuditText(report)));
       process.exitCode = auditExitCode(report, reportAndExit(result));
     });
 
@@ -211,7 +213,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .option('--json', 'the list and a summary as JSON')
     .action((paths: string[], opts: { json?: boolean }) => {
       const set = loadReplaySigmaRules(paths);
-      writeAllSync(1, Buffer.from(opts.json ? JSON.stringify(checkJson(set.reports)) + '\n' : formatCheckText(set.reports)));
+      writeAllSync(1, Buffer.from(opts.json ? terminalSafeJson(checkJson(set.reports)) + '\n' : formatCheckText(set.reports)));
     });
 
   program.command('verify')
@@ -224,7 +226,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
       const key = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
       const reports = expandInputs(files).map((f) => verifyFile(f, key));
       checkSegmentChain(reports);
-      const text = reports.map((r) => (opts.json ? JSON.stringify(r) + '\n' : formatVerifyText(r))).join('');
+      const text = reports.map((r) => (opts.json ? terminalSafeJson(r) + '\n' : formatVerifyText(r))).join('');
       writeAllSync(1, Buffer.from(text));
       process.exitCode = verifyExitCode(reports);
     });

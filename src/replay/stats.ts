@@ -8,6 +8,7 @@ import { sumLost } from '../rgc/meta-records.js';
 import { WallClock } from '../output/wall-clock.js';
 import { type DispatchCounts } from '../abi/dispatch.js';
 import { type ReplayTotals } from './replay.js';
+import { visible } from '../common/visible.js';
 
 export interface StatsReport {
   readonly files: readonly {
@@ -87,5 +88,6 @@ export function formatStatsText(s: StatsReport): string {
     for (const d of f.damage) lines.push(`  damage:  ${d}`);
     if (f.damage_count > f.damage.length) lines.push(`  damage:  ... ${f.damage_count - f.damage.length} more`);
   }
-  return lines.join('\n') + '\n';
+  // Host name, kernel, stop reason and paths come from the file (and so from the traced host): shown, never obeyed.
+  return lines.map(visible).join('\n') + '\n';
 }

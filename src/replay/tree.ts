@@ -3,6 +3,7 @@
  * it did (a count per counted kind: execs, opens, connects, ..., forks) and
  * how it ended.
  */
+import { visible } from '../common/visible.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode, type ProcessTable } from './process-table.js';
 
@@ -32,12 +33,13 @@ export function treeText(table: ProcessTable): string {
   const lines: string[] = [];
   const walk = (n: ProcessNode, prefix: string, last: boolean, root: boolean) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
-    const what = n.exe ?? `[${n.comm || '?'}]`;
-    const args = n.argv && n.argv.length > 1 ? ` ${n.argv.slice(1).join(' ')}` : '';
+    // Programs, arguments and comms are the traced host's: shown with controls escaped (cut first, so no escape is cut in half).
+    const what = n.exe !== null ? visible(n.exe) : `[${visible(n.comm || '?')}]`;
+    const args = n.argv && n.argv.length > 1 ? visible(truncate(` ${n.argv.slice(1).join(' ')}`, 80)) : '';
     const known = n.startSeen ? '' : ' (started before capture)';
     const counts = table.schema.counted.map((k, i) => `${n.counts[i]} ${k.counter!.label}`).join(', ');
     const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
-    lines.push(`${prefix}${branch}${n.pid} ${what}${truncate(args, 80)}${known} uid=${n.uid} [${counts}]${end}`);
+    lines.push(`${prefix}${branch}${n.pid} ${what}${args}${known} uid=${n.uid} [${counts}]${end}`);
     const childPrefix = root ? prefix : prefix + (last ? '   ' : '│  ');
     n.children.forEach((c, i) => walk(c, childPrefix, i === n.children.length - 1, false));
   };
@@ -46,5 +48,8 @@ export function treeText(table: ProcessTable): string {
 }
 
 function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+  if (s.length <= n) return s;
+  // Never cut a character in two (an astral one is two UTF-16 units).
+  const cut = s.charCodeAt(n - 2) >= 0xd800 && s.charCodeAt(n - 2) <= 0xdbff ? n - 2 : n - 1;
+  return `${s.slice(0, cut)}…`;
 }

@@ -4,6 +4,7 @@
  * record, sequence numbers, the end record's totals and, with a public key,
  * the end record's Ed25519 signature. Anything off is an alteration.
  */
+import { visible } from '../common/visible.js';
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
@@ -152,7 +153,7 @@ export function formatVerifyText(r: VerifyReport): string {
   if (r.verdict === 'incomplete') lines.push('  no end record: the chain is intact as far as it goes, but totals cannot be checked');
   for (const p of r.problems.slice(0, 50)) lines.push(`  problem   ${p}`);
   if (r.problems.length > 50) lines.push(`  ... ${r.problems.length - 50} more problems`);
-  return lines.join('\n') + '\n';
+  return lines.map(visible).join('\n') + '\n';
 }
 
 export function verifyExitCode(reports: readonly VerifyReport[]): number {

@@ -4,7 +4,7 @@ import { EventKind } from '../../src/abi/constants.js';
 import { classifyRecord } from '../../src/abi/dispatch.js';
 import { encodeRecord } from '../../src/abi/encode.js';
 import { bytesToText } from '../../src/abi/values.js';
-import { ESCAPED_CODE_POINTS, isEscapedCodePoint, textValue, visible } from '../../src/common/visible.js';
+import { ESCAPED_CODE_POINTS, isEscapedCodePoint, terminalSafeJson, textValue, visible } from '../../src/common/visible.js';
 import { ByteOutput } from '../../src/output/byte-output.js';
 import { formatEventText } from '../../src/output/text.js';
 import { ARGV, C_STRING, putTextValue } from '../../src/output/text-bytes.js';
@@ -166,5 +166,17 @@ describe('bytes -> text', () => {
   it('keeps a U+FEFF wherever it is in a name (the UTF-8 decoder drops a leading one unless told not to)', () => {
     expect(bytesToText(Uint8Array.of(0xef, 0xbb, 0xbf, 0x61))).toBe('\ufeffa');
     expect(bytesToText(Uint8Array.of(0xff, 0xef, 0xbb, 0xbf))).toBe('\udcff\ufeff');
+  });
+});
+
+describe('terminal-safe JSON', () => {
+  it('reads back exactly the same value, with nothing raw that the terminal rule escapes', () => {
+    const raw = /[\x7f-\x9f\u00a0\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|\udb40[\udc01\udc20-\udc7f]/u;
+    fc.assert(fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(fc.string({ unit: 'binary' }), fc.array(fc.string({ unit: 'binary' })))), (value) => {
+      const json = terminalSafeJson(value);
+      expect(JSON.parse(json)).toEqual(value);
+      expect(raw.test(json)).toBe(false);
+    }), { numRuns: 500 });
+    expect(terminalSafeJson({ p: 'a\u009bb\u202ec\u{e0041}' })).toBe('{"p":"a\\u009bb\\u202ec\\udb40\\udc41"}');
   });
 });
