@@ -6,10 +6,10 @@
  * output rg-replay has. The exact bytes printed are asserted; no control
  * character reaches stdout or stderr, and one event is one line.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AF_INET } from '../../src/abi/constants.js';
 import { bytesToText } from '../../src/abi/values.js';
 import { runReplayCli } from '../support/golden.js';
@@ -47,6 +47,8 @@ beforeAll(() => {
   capture = join(dir, 'host\x1b[2J.rgc');
   writeFileSync(capture, writeSynthetic({ records: RECORDS, manifest }));
 });
+
+afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 function run(args: string[]) {
   const r = runReplayCli(args);
