@@ -125,6 +125,7 @@ function isPlainToken(s: string): boolean {
   return true;
 }
 
+const BEYOND_ASCII = /[\x7f-\uffff]/;
 /** The characters JSON.stringify leaves raw that the rule escapes (all but the C0 controls, which JSON escapes itself). */
 const RAW_IN_JSON = new RegExp(`[${ESCAPED_CODE_POINTS.filter(([, to]) => to >= 0x20)
   .map(([from, to]) => `\\u{${Math.max(from, 0x20).toString(16)}}-\\u{${to.toString(16)}}`).join('')}]`, 'gu');
@@ -136,7 +137,10 @@ const RAW_IN_JSON = new RegExp(`[${ESCAPED_CODE_POINTS.filter(([, to]) => to >= 
  * parser reads back exactly the same value.
  */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(RAW_IN_JSON, (c) => {
+  const json = JSON.stringify(value);
+  // Nearly all JSON is ASCII: one plain scan decides, before the Unicode-aware replace (10x slower per call).
+  if (!BEYOND_ASCII.test(json)) return json;
+  return json.replace(RAW_IN_JSON, (c) => {
     const cp = c.codePointAt(0)!;
     if (cp <= 0xffff) return `\\u${hex4(cp)}`;
     return `\\u${hex4(0xd800 + ((cp - 0x10000) >> 10))}\\u${hex4(0xdc00 + ((cp - 0x10000) & 0x3ff))}`;

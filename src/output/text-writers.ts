@@ -17,7 +17,7 @@ import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET, TS_NS_OFFSET } from '../abi/header-access.js';
 import { type FieldLayout } from '../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField, type TextColor } from '../abi/schema.js';
-import { addressText, errnoName, familyName, openFlagsText } from '../abi/values.js';
+import { addrFlagsText, addressText, devText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { type ByteOutput, MAX_LINE_BYTES, PackedBytes, putPacked } from './byte-output.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { putInt, putU32At, putU64At, putUint } from './json-bytes.js';
@@ -32,7 +32,7 @@ export const COLOR_CODES: Record<TextColor, string> = {
 };
 export const COLOR_RESET = '\x1b[0m';
 
-const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, MemoStart, MemoEnd }
 
 /** As in ndjson.ts: the run of header fields whose text is remembered per thread. */
 const MEMO_FIRST = 'pid';
@@ -47,7 +47,12 @@ interface Step {
   /** Argv: the buffer's length, which bounds the size field. */
   readonly arg2: number;
   readonly masks?: Int32Array;
+  /** NumberText: the view whose text of a number is printed (path_flags, addr_flags, syscall, dev). */
+  readonly view?: NumberTextView;
 }
+
+/** Views printed as a text of the field's number (values.ts); an empty text leaves the field out. */
+type NumberTextView = 'path_flags' | 'addr_flags' | 'syscall' | 'dev';
 
 const enc = new TextEncoder();
 const packText = (text: string) => new PackedBytes(enc.encode(text));
@@ -63,6 +68,7 @@ function opOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'family': return Op.Family;
     case 'addr': return Op.Addr;
     case 'exit_status': return Op.ExitStatus;
+    case 'path_flags': case 'addr_flags': case 'syscall': case 'dev': return Op.NumberText;
     case 'uint': return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
   }
@@ -80,7 +86,8 @@ function buildSteps(kind: KindLayout): Step[] {
       let arg = layout.size;
       if (op === Op.Argv) arg = offsetOf(field.sizeField);
       if (op === Op.Addr) arg = offsetOf(field.familyField);
-      steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size });
+      if (op === Op.NumberText && !['u8', 'u16', 'u32'].includes(layout.type)) throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u8, u16 or u32`);
+      steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, view: op === Op.NumberText ? field.view as NumberTextView : undefined });
     }
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0, arg2: 0 });
   });
@@ -125,7 +132,7 @@ function maxStepBytes(s: Step): number {
     case Op.Addr: return key + 64;
     case Op.ExitStatus: return 40;
     case Op.Result: return key + 24 + 64;
-    case Op.OpenFlags: return key + 400;
+    case Op.OpenFlags: case Op.NumberText: return key + 400;
     default: return key + 24;
   }
 }
@@ -155,6 +162,10 @@ function emitValue(s: Step): string {
     case Op.Family: return `${key}p = putPacked(ov, p, familyText.get(view.getUint16(${o}, true)));\n`;
     // Unreadable (or of a family without a text form): an empty address, left out.
     case Op.Addr: return `if ((flags & ${EVENT_FLAG_USER_READ_FAILED}) === 0) p = putTextAddress(b, ov, p, view.getUint16(at + ${s.arg}, true), src, ${o}, ${JSON.stringify(s.key)});\n`;
+    case Op.NumberText: {
+      const read = s.arg2 === 1 ? `view.getUint8(${o})` : s.arg2 === 2 ? `view.getUint16(${o}, true)` : `view.getUint32(${o}, true)`;
+      return `{ const t = numberTexts.${s.view}.get(${read}); if (t.length !== 0) { ${key}p = putPacked(ov, p, t); } }\n`;
+    }
     case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, putPacked(ov, p, EXIT_CODE_KEY), (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
     case Op.MemoStart: case Op.MemoEnd: throw new Error('text: memo steps have no value');
   }
@@ -192,7 +203,7 @@ function emitMemoLookup(s: Step, memoKeyWords: number): string {
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
     putUint, putInt, putU32At, putU64At, putPacked, putTextValue, putTextAddress, memoKeep, memoStore,
-    openFlagsText_: openFlagsTextCache, errnoText, familyText, ERROR_KEY, EXIT_CODE_KEY, SIGNAL_KEY, ...extra,
+    openFlagsText_: openFlagsTextCache, errnoText, familyText, numberTexts, ERROR_KEY, EXIT_CODE_KEY, SIGNAL_KEY, ...extra,
   };
   const names = Object.keys(helpers);
   const factory = new Function(...names, `return function ${name}(${params}) {\n${body}};`) as (...h: unknown[]) => F;
@@ -276,6 +287,10 @@ class PackedTextCache {
 const openFlagsTextCache = new PackedTextCache(openFlagsText);
 const errnoText = new PackedTextCache(errnoName);
 const familyText = new PackedTextCache(familyName);
+const numberTexts: Record<NumberTextView, PackedTextCache> = {
+  path_flags: new PackedTextCache(pathFlagsText), addr_flags: new PackedTextCache(addrFlagsText),
+  syscall: new PackedTextCache(syscallText), dev: new PackedTextCache(devText),
+};
 
 /** ` key=a.b.c.d` for IPv4 from the bytes, addressText for IPv6; nothing for other families (an empty address). */
 function putTextAddress(b: Uint8Array, ov: DataView, p: number, family: number, src: Uint8Array, o: number, key: string): number {

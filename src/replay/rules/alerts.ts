@@ -15,6 +15,13 @@ import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
 import { RecordFacts } from './facts.js';
 import { type FactSource } from './model.js';
+import { compileRecordRule, RecordEpoch, type RecordPredicate } from './record-rules.js';
+
+/** A rule compiled for one kind's records. */
+interface KindRule {
+  readonly rule: CompiledRule;
+  readonly test: RecordPredicate;
+}
 
 export interface Alert extends AlertLine {
   readonly event_type: 'alert';
@@ -52,8 +59,9 @@ const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 export class AlertEngine {
   readonly countsByRule = new Map<string, number>();
   private readonly facts: RecordFacts;
-  /** The rules that apply to each kind, worked out at its first record. */
-  private readonly rulesByKind: (readonly CompiledRule[] | undefined)[] = [];
+  /** The rules that can match each kind, compiled for its records at its first one. */
+  private readonly rulesByKind: (readonly KindRule[] | undefined)[] = [];
+  private readonly epoch = new RecordEpoch();
 
   constructor(private readonly rules: readonly CompiledRule[], readonly sigma: SigmaRunner | null = null, readonly schema: Schema = BUILD_SCHEMA) {
     this.facts = new RecordFacts(schema);
@@ -76,29 +84,62 @@ export class AlertEngine {
 
   /**
    * Alerts of every rule on one record (usually none: nothing is decoded
-   * unless a rule gets that far). `schemaVersion` is the version its capture
-   * was written with (the `schema_version` fact); `unknown` lists the fields a
-   * record rebuilt from another version's layout does not have (absent facts).
+   * unless a rule matches). `schemaVersion` is the version its capture was
+   * written with (the `schema_version` fact); `unknown` lists the fields a
+   * record rebuilt from another version's layout does not have (absent
+   * facts): such records take the rules over facts, which know absence.
    */
   evaluateRecord(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
     schemaVersion: number = this.schema.version, unknown: readonly string[] | null = null): readonly Alert[] {
-    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, unknown);
+    if (unknown !== null && unknown.length > 0) return this.evaluateByFacts(kindId, bytes, at, node, source, schemaVersion, unknown);
+    const rules = this.rulesByKind[kindId] ?? this.compileFor(kindId);
+    // No rule can match this kind, and no Sigma rule to offer it to: the common case of most events under --detect.
+    if (rules.length === 0 && this.sigma === null) return NO_ALERTS;
+    this.epoch.n++;
+    this.epoch.schemaVersion = schemaVersion;
     let own: Alert[] | null = null;
-    let rules = this.rulesByKind[kindId];
-    if (rules === undefined) {
-      const type = this.schema.byId[kindId]!.eventType;
-      this.rulesByKind[kindId] = rules = this.rules.filter((r) => r.appliesTo(type));
+    let facts: RecordFacts | null = null;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
+      if (!r.test(bytes, at, node)) continue;
+      facts ??= this.facts.reset(kindId, bytes, at, node, schemaVersion, null);
+      const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
+      const rule = r.rule.rule;
+      (own ??= []).push(this.count(alertFromFacts(rule.id, rule.severity, rule.title, facts, time)));
     }
-    for (const r of rules) {
-      if (!r.test(facts)) continue;
+    if (this.sigma === null) return own ?? NO_ALERTS;
+    const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts ?? this.facts.reset(kindId, bytes, at, node, schemaVersion, null));
+    if (sigma.length === 0) return own ?? NO_ALERTS;
+    for (const a of sigma) this.count(a);
+    return own === null ? sigma : [...own, ...sigma];
+  }
+
+  /** The rules over facts (the reference), for records whose facts may be unknown. */
+  private evaluateByFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
+    schemaVersion: number, unknown: readonly string[]): readonly Alert[] {
+    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, unknown);
+    const type = this.schema.byId[kindId]!.eventType;
+    let own: Alert[] | null = null;
+    for (const r of this.rules) {
+      if (!r.appliesTo(type) || !r.test(facts)) continue;
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
       (own ??= []).push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time)));
     }
     if (this.sigma === null) return own ?? NO_ALERTS;
     const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts);
-    if (sigma.length === 0) return own ?? NO_ALERTS;
     for (const a of sigma) this.count(a);
     return own === null ? sigma : [...own, ...sigma];
+  }
+
+  private compileFor(kindId: number): readonly KindRule[] {
+    const kind = this.schema.byId[kindId]!;
+    const out: KindRule[] = [];
+    for (const rule of this.rules) {
+      const test = compileRecordRule(rule.rule, kind, this.epoch, this.schema);
+      if (test !== null) out.push({ rule, test });
+    }
+    this.rulesByKind[kindId] = out;
+    return out;
   }
 
   /** Alerts decided at the end of input (Sigma correlation windows still open). */

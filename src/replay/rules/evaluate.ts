@@ -5,7 +5,7 @@
  * positive condition: unknown is not guessed.
  */
 import { BlockList, isIP } from 'node:net';
-import { type Condition, type FactSource, type Match, type Rule } from './model.js';
+import { type Condition, type FactSource, type FactValue, type Match, type Rule } from './model.js';
 
 export type FactPredicate = (facts: FactSource) => boolean;
 
@@ -59,6 +59,16 @@ const OPERATORS: Record<string, (arg: unknown) => ValueTest> = {
 };
 
 function compileCondition(field: string, c: Condition): FactPredicate {
+  const test = valueCondition(c);
+  return (facts) => test(facts.get(field));
+}
+
+/**
+ * A condition as a test of one fact's value (undefined or null: the fact is
+ * missing). The meaning of every operator lives here; the rules compiled over
+ * record bytes (record-rules.ts) use it for every fact they do not read faster.
+ */
+export function valueCondition(c: Condition): (value: FactValue | undefined) => boolean {
   const tests: ValueTest[] = [];
   const negated: ValueTest[] = [];
   for (const [op, arg] of Object.entries(c)) {
@@ -68,8 +78,7 @@ function compileCondition(field: string, c: Condition): FactPredicate {
     if (build === undefined) throw new Error(`unknown operator ${op}`);
     (negative ? negated : tests).push(build(arg));
   }
-  return (facts) => {
-    const value = facts.get(field);
+  return (value) => {
     if (value === undefined || value === null) return tests.length === 0;
     if (Array.isArray(value)) {
       // Each positive test must hold for some element; no negated test may hold for any element.

@@ -1,0 +1,393 @@
+/**
+ * Rules compiled, per kind, into predicates over a record's bytes and its
+ * process node: what --detect, --alerts and --rules run on every event.
+ * The meaning is the one of evaluate.ts over eventFacts (facts.ts), the
+ * reference a property test holds this equal to; only the reading is faster:
+ * - a rule that names other event types is never offered this kind's events;
+ * - numbers, flags and `write` are read straight from the record;
+ * - string fields (path, filename, comm) are compared as UTF-8 bytes, without
+ *   decoding: for a rule string of whole characters, prefix, suffix, contains
+ *   and equality on the bytes agree with the same test on the decoded text
+ *   (a valid UTF-8 sequence never starts with a continuation byte, so the
+ *   decoder's steps line up with the rule string's wherever it is found);
+ * - texts computed from a number (open flags, address family, errno name)
+ *   are tested once per distinct number;
+ * - process facts are tested once per process identity (its version);
+ * - within a rule, conditions run cheapest first (they are all ANDed).
+ * Anything else (addresses, argv, ancestors, 64-bit numbers) is read per
+ * event as eventFacts would, only when a rule gets that far.
+ *
+ * Why: --detect on a real 1M-event capture spent its extra time in a Map
+ * lookup per condition and a string per path, and 20 TOML rules with
+ * process facts built every fact of every event (0.08x the events/s of --json).
+ */
+import { AF_INET, AF_INET6 } from '../../abi/constants.js';
+import { cStringEnd } from '../../abi/bytes.js';
+import { recordFlags } from '../../abi/header-access.js';
+import { type FieldLayout } from '../../abi/layout.js';
+import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../../abi/schema.js';
+import {
+  addrFlagsText, addressText, bytesToText, devText, errnoName, familyName, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
+} from '../../abi/values.js';
+import { type ProcessNode } from '../process-table.js';
+import { valueCondition } from './evaluate.js';
+import { eventFacts } from './facts.js';
+import { type Condition, type FactValue, type Match, type Rule } from './model.js';
+
+/** A rule for one kind: true when the record (and its process) matches. */
+export type RecordPredicate = (b: Uint8Array, at: number, node: ProcessNode | null) => boolean;
+
+/**
+ * Counts records, so per-record caches know when they are stale, and keeps
+ * the one per-record cache every rule shares: where each C string of the
+ * record ends, by field offset (found once per record, however many rules
+ * read the field).
+ */
+export class RecordEpoch {
+  n = 0;
+  /** The `schema_version` fact of the current record: the version its capture was written with. */
+  schemaVersion = BUILD_SCHEMA.version;
+  private readonly seen = new Float64Array(1024).fill(-1);
+  private readonly ends = new Int32Array(1024);
+
+  /** The end (index of the NUL, or the buffer's end) of the C string field at `at + offset`. */
+  stringEnd(b: Uint8Array, at: number, offset: number, size: number): number {
+    if (offset >= 1024) return cStringEnd(b, at + offset, size);
+    if (this.seen[offset] === this.n) return this.ends[offset];
+    const end = cStringEnd(b, at + offset, size);
+    this.seen[offset] = this.n;
+    this.ends[offset] = end;
+    return end;
+  }
+}
+
+/** How costly a condition is to test, for ordering: cheap first. */
+const enum Cost { Number, Bytes, PerNumber, PerProcess, PerEvent }
+
+interface CompiledCondition {
+  readonly cost: Cost;
+  readonly test: RecordPredicate;
+}
+
+type Reader = (b: Uint8Array, at: number, node: ProcessNode | null) => FactValue | undefined;
+
+/**
+ * The rule as a predicate over `kind`'s records, or null when it can never
+ * match one (it names other event types, or a condition on the event type fails).
+ */
+export function compileRecordRule(rule: Rule, kind: KindLayout, epoch: RecordEpoch, schema: Schema = BUILD_SCHEMA): RecordPredicate | null {
+  if (rule.events.length > 0 && !rule.events.includes(kind.eventType)) return null;
+  const facts = new KindFacts(kind, epoch, schema);
+  const all = compileMatch(rule.match, facts);
+  if (all === null) return null;
+  const alternatives = rule.any.map((m) => compileMatch(m, facts)).filter((m): m is RecordPredicate => m !== null);
+  if (rule.any.length > 0 && alternatives.length === 0) return null;
+  if (alternatives.length === 0) return all;
+  return (b, at, node) => {
+    if (!all(b, at, node)) return false;
+    for (let i = 0; i < alternatives.length; i++) if (alternatives[i](b, at, node)) return true;
+    return false;
+  };
+}
+
+/** All of a match's conditions, cheapest first; null when one of them is false for every record of the kind. */
+function compileMatch(match: Match, facts: KindFacts): RecordPredicate | null {
+  const conditions: CompiledCondition[] = [];
+  for (const [field, cond] of Object.entries(match)) {
+    const c = facts.condition(field, cond);
+    if (c === false) return null;
+    if (c !== true) conditions.push(c);
+  }
+  conditions.sort((a, b) => a.cost - b.cost);
+  const tests = conditions.map((c) => c.test);
+  if (tests.length === 0) return () => true;
+  if (tests.length === 1) return tests[0];
+  return (b, at, node) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i](b, at, node)) return false;
+    return true;
+  };
+}
+
+/** The facts of one kind's records, as eventFacts names them, and how to test each. */
+class KindFacts {
+  constructor(private readonly kind: KindLayout, private readonly epoch: RecordEpoch, private readonly schema: Schema) {}
+
+  /** A compiled condition, or a constant when the fact is the same for every record of the kind. */
+  condition(key: string, cond: Condition): CompiledCondition | boolean {
+    const test = valueCondition(cond);
+    const process = this.processFact(key, test);
+    if (process !== null) return process;
+    if (key === 'write') {
+      const flags = this.fieldWithView('open_flags');
+      if (flags !== null) return { cost: Cost.Number, test: (b, at) => test(opensForWrite(u32(b, at + flags.layout.offset))) };
+    }
+    const flag = this.kind.flags.find((f) => f.outputName === key);
+    if (flag !== undefined) return { cost: Cost.Number, test: (b, at) => test((recordFlags(b, at) & flag.bit) !== 0) };
+    if (key === 'event_type') return test(this.kind.eventType);
+    if (key === 'schema_version') return { cost: Cost.Number, test: () => test(this.epoch.schemaVersion) };
+    const role = this.kind.process;
+    if (key === 'filename_in_cwd' && role.role === 'exec' && role.exeAsPassed !== undefined && role.cwd !== undefined) {
+      // Derived from two strings (the name as passed, joined to the kernel's cwd), for execs only: read as eventFacts reads it.
+      const schema = this.schema;
+      const id = this.kind.id;
+      return { cost: Cost.PerEvent, test: (b, at, node) => test(eventFacts(id, b, at, node, schema).get(key)) };
+    }
+    const fieldFact = this.fieldFact(key, cond, test);
+    if (fieldFact !== null) return fieldFact;
+    // Not a fact of this kind: missing for every record.
+    return test(undefined);
+  }
+
+  /** process.*, parent.*, ancestors.*: from the process node; missing without one. */
+  private processFact(key: string, test: (v: FactValue | undefined) => boolean): CompiledCondition | null {
+    const perNode = (value: (n: ProcessNode) => FactValue): CompiledCondition => ({ cost: Cost.PerProcess, test: memoByProcess(test, value) });
+    switch (key) {
+      case 'process.exe': return perNode((n) => n.exe);
+      case 'process.argv': return perNode((n) => n.argv);
+      case 'process.known': return perNode((n) => n.startSeen);
+      case 'parent.exe': return perNode((n) => n.parent?.exe ?? null);
+      case 'parent.comm': return perNode((n) => n.parent?.comm ?? null);
+      // An ancestor's exec does not change this node's version: read every time.
+      case 'ancestors.exe': return { cost: Cost.PerEvent, test: (_b, _at, node) => test(node === null ? undefined : ancestors(node, (p) => p.exe)) };
+      case 'ancestors.comm': return { cost: Cost.PerEvent, test: (_b, _at, node) => test(node === null ? undefined : ancestors(node, (p) => p.comm)) };
+      default: return null;
+    }
+  }
+
+  /** A fact from one of the kind's fields (as eventValues prints it), or null when no field gives `key`. */
+  private fieldFact(key: string, cond: Condition, test: (v: FactValue | undefined) => boolean): CompiledCondition | null {
+    // eventValues keeps the last field that sets a key.
+    const fields = this.kind.schemaFields.map((f, i) => ({ f, layout: this.kind.layout.fields[i] }));
+    for (let i = fields.length - 1; i >= 0; i--) {
+      const { f, layout } = fields[i];
+      const o = layout.offset;
+      const own = f.key ?? f.name;
+      switch (f.view) {
+        case 'hidden': continue;
+        case 'string':
+          if (own !== key) continue;
+          return this.stringFact(layout, cond, test);
+        case 'uint': case 'int':
+          if (own !== key) continue;
+          if (layout.type === 'u64') return { cost: Cost.PerEvent, test: (b, at) => test(u64Value(b, at + o)) };
+          return { cost: Cost.Number, test: numberTest(numberOf(layout), test) };
+        case 'result': {
+          const read = numberOf(layout);
+          if (own === key) return { cost: Cost.Number, test: (b, at) => test(read(b, at)) };
+          if (key !== 'error') continue;
+          return { cost: Cost.PerNumber, test: memoByNumber(read, (r) => test(r < 0 ? errnoName(-r) : undefined)) };
+        }
+        case 'open_flags':
+          if (own !== key) continue;
+          return { cost: Cost.PerNumber, test: memoByNumber((b, at) => u32(b, at + o), (n) => test(openFlagsText(n))) };
+        case 'family':
+          if (own !== key) continue;
+          return { cost: Cost.PerNumber, test: memoByNumber((b, at) => u16(b, at + o), (n) => test(familyName(n))) };
+        case 'path_flags': case 'addr_flags': case 'syscall': case 'dev': {
+          if (own !== key) continue;
+          const text = NUMBER_TEXTS[f.view];
+          return { cost: Cost.PerNumber, test: memoByNumber(numberOf(layout), (n) => test(text(n))) };
+        }
+        case 'exit_status':
+          if (key === 'exit_code') return { cost: Cost.Number, test: (b, at) => test((u32(b, at + o) >>> 8) & 0xff) };
+          if (key === 'signal') return { cost: Cost.Number, test: (b, at) => test(u32(b, at + o) & 0x7f) };
+          continue;
+        case 'addr': {
+          if (own !== key) continue;
+          const family = this.kind.layout.fields[this.kind.schemaFields.findIndex((x) => x.name === f.familyField)].offset;
+          // An IPv4 address's text is a function of its four bytes: tested once per address (a CIDR test parses the text).
+          const v4 = memoByNumber((b, at) => u32(b, at + o), (n) => test(`${n & 0xff}.${(n >>> 8) & 0xff}.${(n >>> 16) & 0xff}.${n >>> 24}`));
+          return {
+            cost: Cost.PerNumber,
+            test: (b, at, node) => ((recordFlags(b, at) & EVENT_FLAG_USER_READ_FAILED) === 0 && u16(b, at + family) === AF_INET ? v4(b, at, node) : test(addressOf(b, at, o, at + family))),
+          };
+        }
+        case 'argv': {
+          if (own !== key) continue;
+          const size = this.kind.layout.fields[this.kind.schemaFields.findIndex((x) => x.name === f.sizeField)].offset;
+          return { cost: Cost.PerEvent, test: (b, at) => test(splitArgv(b.subarray(at + o, at + o + layout.size), u32(b, at + size)).map(bytesToText)) };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A string field: compared as bytes when every operator and argument allows it, else decoded. */
+  private stringFact(layout: FieldLayout, cond: Condition, test: (v: FactValue | undefined) => boolean): CompiledCondition {
+    const o = layout.offset;
+    const size = layout.size;
+    const epoch = this.epoch;
+    const endOf = (b: Uint8Array, at: number) => epoch.stringEnd(b, at, o, size);
+    const bytesTest = byteStringCondition(cond);
+    if (bytesTest !== null) return { cost: Cost.Bytes, test: (b, at) => bytesTest(b, at + o, endOf(b, at)) };
+    return { cost: Cost.PerEvent, test: (b, at) => test(bytesToText(b.subarray(at + o, endOf(b, at)))) };
+  }
+
+  private fieldWithView(view: SchemaField['view']): { layout: FieldLayout } | null {
+    let found: { layout: FieldLayout } | null = null;
+    this.kind.schemaFields.forEach((f, i) => { if (f.view === view) found = { layout: this.kind.layout.fields[i] }; });
+    return found;
+  }
+}
+
+/** The views that print a number as a text (values.ts), and how. */
+const NUMBER_TEXTS: Readonly<Record<'path_flags' | 'addr_flags' | 'syscall' | 'dev', (n: number) => string>> = {
+  path_flags: pathFlagsText, addr_flags: addrFlagsText, syscall: syscallText, dev: devText,
+};
+
+/** Operators a string field can test on its bytes, and what each does. */
+const BYTE_OPS = new Set(['equals', 'one_of', 'prefix', 'suffix', 'contains']);
+const utf8 = new TextEncoder();
+
+/**
+ * The condition as a test of the string bytes `[start, end)`, or null when
+ * it needs the decoded text (cidr, comparisons, a rule string that is not
+ * whole characters).
+ */
+function byteStringCondition(cond: Condition): ((b: Uint8Array, start: number, end: number) => boolean) | null {
+  const positive: ByteTest[] = [];
+  const negative: ByteTest[] = [];
+  for (const [op, arg] of Object.entries(cond)) {
+    if (arg === undefined) continue;
+    const not = op.startsWith('not_');
+    const name = not ? op.slice(4) : op;
+    if (!BYTE_OPS.has(name)) return null;
+    const args = (Array.isArray(arg) ? arg : [arg]) as unknown[];
+    let strings: string[];
+    if (name === 'equals' || name === 'one_of') {
+      // Strict equality: a number or a boolean never equals a string value.
+      strings = args.filter((x): x is string => typeof x === 'string');
+    } else {
+      // startsWith, endsWith and includes take their argument as a string.
+      strings = args.map((x) => String(x));
+    }
+    // A lone surrogate has no UTF-8 bytes of its own (TextEncoder would write U+FFFD's): such a rule string is tested on the text.
+    if (strings.some((s) => /\p{Cs}/u.test(s))) return null;
+    const patterns = strings.map((s) => utf8.encode(s));
+    const t = byteTest(name, patterns);
+    (not ? negative : positive).push(t);
+  }
+  return (b, start, end) => {
+    for (let i = 0; i < positive.length; i++) if (!positive[i](b, start, end)) return false;
+    for (let i = 0; i < negative.length; i++) if (negative[i](b, start, end)) return false;
+    return true;
+  };
+}
+
+type ByteTest = (b: Uint8Array, start: number, end: number) => boolean;
+
+function byteTest(op: string, patterns: readonly Uint8Array[]): ByteTest {
+  const at = (b: Uint8Array, from: number, p: Uint8Array) => {
+    for (let k = 0; k < p.length; k++) if (b[from + k] !== p[k]) return false;
+    return true;
+  };
+  switch (op) {
+    case 'equals': case 'one_of':
+      return (b, start, end) => {
+        for (const p of patterns) if (end - start === p.length && at(b, start, p)) return true;
+        return false;
+      };
+    case 'prefix':
+      return (b, start, end) => {
+        for (const p of patterns) if (end - start >= p.length && at(b, start, p)) return true;
+        return false;
+      };
+    case 'suffix':
+      return (b, start, end) => {
+        for (const p of patterns) if (end - start >= p.length && at(b, end - p.length, p)) return true;
+        return false;
+      };
+    default: // contains
+      return (b, start, end) => {
+        for (const p of patterns) for (let i = start; i + p.length <= end; i++) if (at(b, i, p)) return true;
+        return false;
+      };
+  }
+}
+
+/** Tests a text computed from a number once per distinct number (the last one, then a table). */
+function memoByNumber(read: (b: Uint8Array, at: number) => number, test: (n: number) => boolean): RecordPredicate {
+  const known = new Map<number, boolean>();
+  let lastN = Number.NaN;
+  let last = false;
+  return (b, at) => {
+    const n = read(b, at);
+    if (n === lastN) return last;
+    let r = known.get(n);
+    if (r === undefined) {
+      r = test(n);
+      if (known.size < 4096) known.set(n, r);
+    }
+    lastN = n;
+    last = r;
+    return r;
+  };
+}
+
+/**
+ * Tests a process fact once per process identity: the node, its version (exe,
+ * argv, parent change it), and its parent's version (the parent's exe).
+ * Consecutive events of one process are the common case.
+ */
+function memoByProcess(test: (v: FactValue | undefined) => boolean, value: (n: ProcessNode) => FactValue): RecordPredicate {
+  let lastNode: ProcessNode | null = null;
+  let lastVersion = -1;
+  let lastParent: ProcessNode | null = null;
+  let lastParentVersion = -1;
+  let last = false;
+  return (_b, _at, node) => {
+    if (node === null) return test(undefined);
+    const parent = node.parent;
+    const parentVersion = parent === null ? -1 : parent.version;
+    if (node === lastNode && node.version === lastVersion && parent === lastParent && parentVersion === lastParentVersion) return last;
+    last = test(value(node));
+    lastNode = node;
+    lastVersion = node.version;
+    lastParent = parent;
+    lastParentVersion = parentVersion;
+    return last;
+  };
+}
+
+/** What eventFacts lists for ancestors: nearest first, up to 256, skipping unknown exes. */
+function ancestors(node: ProcessNode, pick: (p: ProcessNode) => string | null): string[] {
+  const out: string[] = [];
+  for (let p = node.parent, depth = 0; p !== null && depth < 256; p = p.parent, depth++) {
+    const v = pick(p);
+    if (v !== null) out.push(v);
+  }
+  return out;
+}
+
+/** Reads a field of up to 32 bits as its type says (as decodeRecord does). */
+function numberOf(layout: FieldLayout): (b: Uint8Array, at: number) => number {
+  const o = layout.offset;
+  switch (layout.type) {
+    case 'u8': return (b, at) => b[at + o];
+    case 'u16': return (b, at) => u16(b, at + o);
+    case 's32': return (b, at) => s32(b, at + o);
+    default: return (b, at) => u32(b, at + o);
+  }
+}
+
+function numberTest(read: (b: Uint8Array, at: number) => number, test: (v: FactValue | undefined) => boolean): RecordPredicate {
+  return (b, at) => test(read(b, at));
+}
+
+/** A u64 as eventValues shows it: a number up to 2^53, else its decimal text. */
+function u64Value(b: Uint8Array, o: number): number | string {
+  const lo = u32(b, o);
+  const hi = u32(b, o + 4);
+  return hi < 0x200000 ? hi * 4294967296 + lo : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
+function addressOf(b: Uint8Array, at: number, o: number, familyAt: number): string {
+  if ((recordFlags(b, at) & EVENT_FLAG_USER_READ_FAILED) !== 0) return '';
+  const family = u16(b, familyAt);
+  if (family === AF_INET) return `${b[at + o]}.${b[at + o + 1]}.${b[at + o + 2]}.${b[at + o + 3]}`;
+  return family === AF_INET6 ? addressText(family, b.subarray(at + o, at + o + 16)) : '';
+}
+
+const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
+const u32 = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+const s32 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
