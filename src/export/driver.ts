@@ -157,7 +157,7 @@ class ProvenanceSession extends ReplaySession {
 export async function runExport(inputs: readonly ExportInput[], opts: ExportRunOptions, writer: ExportWriter, hooks: ReplayHooks = {},
   bindTable: (table: ProcessTable) => void = () => {}): Promise<ExportResult> {
   const filter = compileFilter(opts);
-  const alertEngine = buildAlertEngine(opts);
+  const alertEngine = await buildAlertEngine(opts);
   const sink = new WriterSink(writer, inputs[0]);
   const session = new ProvenanceSession({
     sink, filter, withProcesses: true, keepProcessHistory: false, alerts: alertEngine,

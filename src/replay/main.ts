@@ -18,15 +18,12 @@ import { compileFilter, type FilterOptions, kindNames, pathFieldNames } from './
 import { expandInputs } from './input.js';
 import { type ProcessNode } from './process-table.js';
 import { type FileReport, newTotals, replayInputs, type ReplayHooks } from './replay.js';
-import { buildAlertEngine } from './rules/setup.js';
 import { ReplaySession } from './session.js';
 import { buildStats, formatStatsText } from './stats.js';
 import { treeJson, treeText } from './tree.js';
 import { loadPublicKey } from '../common/keys.js';
 import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
 import { Progress } from './progress.js';
-import { checkJson, formatCheckText } from '../sigma/check.js';
-import { loadReplaySigmaRules } from './sigma/runner.js';
 
 interface MainOptions extends FilterOptions {
   json?: boolean;
@@ -59,11 +56,13 @@ interface RunResult {
 }
 
 /** Replays inputs through a session: sequentially for one capture's segments, merged by time otherwise. */
-export function runSession(paths: string[], opts: MainOptions, sinkFor: (context: ProcessContextEncoder | null) => EventSink<ProcessNode>, needTable: boolean): RunResult {
+export async function runSession(paths: string[], opts: MainOptions, sinkFor: (context: ProcessContextEncoder | null) => EventSink<ProcessNode>, needTable: boolean): Promise<RunResult> {
   const inputs = expandInputs(paths);
   if (inputs.length > 1 && inputs.includes('-')) throw new CliError('stdin (-) can only be replayed on its own', ExitCode.Usage);
   const filter = compileFilter(opts);
-  const alerts = buildAlertEngine(opts);
+  // Rules are loaded only when asked for: a plain replay starts without them (and without node:net, which CIDR tests need).
+  const wantsRules = opts.alerts === true || opts.detect === true || (opts.rules ?? []).length > 0 || (opts.sigma ?? []).length > 0;
+  const alerts = wantsRules ? await (await import('./rules/setup.js')).buildAlertEngine(opts) : null;
   for (const line of alerts?.sigma?.notLoadedLines() ?? []) stderr(line);
   // The table feeds context (printed output only), --pid/--tree, tree view and rules: --stats needs none of them.
   const withProcesses = needTable || (opts.context !== false && !opts.stats) || filter.active || alerts !== null;
@@ -108,11 +107,11 @@ export function reportAndExit(result: RunResult): number {
   return ExitCode.Ok;
 }
 
-export function runReplay(paths: string[], opts: MainOptions): number {
+export async function runReplay(paths: string[], opts: MainOptions): Promise<number> {
   const out = new ByteOutput((bytes) => writeAllSync(1, bytes), 256 << 10);
   // --color forces colour (into a pager: | less -R); otherwise only on a terminal, and never with NO_COLOR.
   const useColor = !opts.json && (opts.color === true || (opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR));
-  const result = runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
+  const result = await runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
   if (opts.stats) {
     const text = opts.json ? terminalSafeJson(result.stats) + '\n' : formatStatsText(result.stats);
     writeAllSync(1, Buffer.from(text));
@@ -179,16 +178,16 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .exitOverride()
     .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .action((files: string[], opts: MainOptions) => {
-      process.exitCode = runReplay(files, opts);
+    .action(async (files: string[], opts: MainOptions) => {
+      process.exitCode = await runReplay(files, opts);
     });
 
   program.command('tree')
     .description('print the process tree the capture saw, with counts of what each process did')
     .argument('<files...>', 'capture files or directories')
     .option('--json', 'the tree as JSON')
-    .action((files: string[], opts: { json?: boolean }) => {
-      const result = runSession(files, { context: false }, () => new NullSink(), true);
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const result = await runSession(files, { context: false }, () => new NullSink(), true);
       const table = result.session.table!;
       const text = opts.json ? terminalSafeJson(treeJson(table, result.session.clockForHost)) + '\n' : treeText(table);
       writeAllSync(1, Buffer.from(text));
@@ -200,8 +199,8 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .argument('<files...>', 'capture files or directories')
     .option('--json', 'the audit as JSON')
     .option('--schema <which>', "judge records by 'build' (this build's layouts) or 'manifest' (the file's own layouts)", 'build')
-    .action((files: string[], opts: { json?: boolean; schema: string }) => {
-      const result = runSession(files, { context: false, schema: parseSchemaMode(opts.schema) }, () => new NullSink(), false);
+    .action(async (files: string[], opts: { json?: boolean; schema: string }) => {
+      const result = await runSession(files, { context: false, schema: parseSchemaMode(opts.schema) }, () => new NullSink(), false);
       const report = buildAudit(result.stats, result.files, opts.schema === 'manifest' ? 'manifest' : 'build');
       writeAllSync(1, Buffer.from(opts.json ? terminalSafeJson(report) + '\n' : formatAuditText(report)));
       process.exitCode = auditExitCode(report, reportAndExit(result));
@@ -211,7 +210,9 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .description('list every Sigma rule under the paths: loaded (and for which log source), or not loaded and why')
     .argument('<paths...>', 'Sigma rule files or directories')
     .option('--json', 'the list and a summary as JSON')
-    .action((paths: string[], opts: { json?: boolean }) => {
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      // Loaded here: the Sigma engine is half of rg-replay's code, and only this command and --sigma need it.
+      const [{ loadReplaySigmaRules }, { checkJson, formatCheckText }] = await Promise.all([import('./sigma/runner.js'), import('../sigma/check.js')]);
       const set = loadReplaySigmaRules(paths);
       writeAllSync(1, Buffer.from(opts.json ? terminalSafeJson(checkJson(set.reports)) + '\n' : formatCheckText(set.reports)));
     });

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -206,8 +206,9 @@ describe('export --format parquet, read back by hyparquet', () => {
   it('without DuckDB installed: parquet and sql say how to add it in one line; ocsf still works', () => {
     // A copy of the shipped bundle beside a node_modules that has everything but @duckdb.
     const d = scratch();
-    mkdirSync(join(d, 'dist/bin'), { recursive: true });
-    cpSync(REPLAY_BIN, join(d, 'dist/bin/rg-replay.mjs'));
+    // The bundle and its chunks (the parts loaded on demand).
+    mkdirSync(join(d, 'dist'), { recursive: true });
+    cpSync(dirname(REPLAY_BIN), join(d, 'dist/bin'), { recursive: true });
     mkdirSync(join(d, 'node_modules'));
     for (const m of readdirSync(join(REPO_ROOT, 'node_modules'))) if (m !== '@duckdb') symlinkSync(join(REPO_ROOT, 'node_modules', m), join(d, 'node_modules', m));
     expect(existsSync(join(d, 'node_modules/@duckdb'))).toBe(false);

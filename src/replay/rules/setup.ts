@@ -4,9 +4,9 @@ import { CliError, ExitCode } from '../../common/exit-codes.js';
 import { AlertEngine } from './alerts.js';
 import { builtinRules, DEFAULT_ALERT_PORTS } from './builtin.js';
 import { cidrBlock, compileRule } from './evaluate.js';
-import { loadRuleFile } from './load.js';
+import { type RuleFile } from './load.js';
 import { type Rule } from './model.js';
-import { loadReplaySigmaRules, SigmaRunner } from '../sigma/runner.js';
+import { type SigmaRunner } from '../sigma/runner.js';
 
 export interface RuleOptions {
   alerts?: boolean;
@@ -18,10 +18,22 @@ export interface RuleOptions {
   alertCidr?: string[];
 }
 
-/** null when no detection was asked for. */
-export function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SCHEMA): AlertEngine | null {
-  const files = (o.rules ?? []).map((path) => loadRuleFile(path, schema));
-  const sigma = (o.sigma ?? []).length > 0 ? new SigmaRunner(loadReplaySigmaRules(o.sigma!, schema), schema) : null;
+/**
+ * null when no detection was asked for. The TOML reader and the Sigma engine
+ * (YAML, RE2: half of rg-replay's code) are loaded only when rules of theirs
+ * are given: every other run starts without parsing them.
+ */
+export async function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SCHEMA): Promise<AlertEngine | null> {
+  let files: RuleFile[] = [];
+  if ((o.rules ?? []).length > 0) {
+    const { loadRuleFile } = await import('./load.js');
+    files = o.rules!.map((path) => loadRuleFile(path, schema));
+  }
+  let sigma: SigmaRunner | null = null;
+  if ((o.sigma ?? []).length > 0) {
+    const { loadReplaySigmaRules, SigmaRunner } = await import('../sigma/runner.js');
+    sigma = new SigmaRunner(loadReplaySigmaRules(o.sigma!, schema), schema);
+  }
   if (!o.alerts && !o.detect && files.length === 0 && sigma === null) return null;
   let ports = [...DEFAULT_ALERT_PORTS];
   let cidrs: string[] = [];
