@@ -165,6 +165,7 @@ Commands:
   rg-replay sigma-check PATH   which Sigma rules load, and why the others do not
   rg-replay export FILE...     OCSF Parquet dataset (-o DIR), OCSF or ECS NDJSON (--format ocsf|ecs)
   rg-replay sql FILE... QUERY  SQL (DuckDB) over captures or an exported dataset
+  rg-replay report FILE... -o report.html   an investigator's report: one self-contained HTML page
 
 Examples:
   rg-replay captures/demo.rgc --json                 every event as NDJSON, with process context

@@ -1,0 +1,46 @@
+/** The page's shared state and the actions sections call on each other (select a process, show an event, filter). */
+import { type ReportData } from '../model.js';
+import { type Filters, type Rows } from './events.js';
+import { type TimeFormat } from './format.js';
+
+export interface App {
+  readonly data: ReportData;
+  readonly rows: Rows;
+  readonly time: TimeFormat;
+  /** Children of each process, by index. */
+  readonly children: readonly (readonly number[])[];
+  readonly filters: Filters;
+  /** Row indices passing the filters. */
+  visible: Int32Array;
+  /** Selected process, or -1. */
+  selected: number;
+  /** Highlighted row, or -1. */
+  highlighted: number;
+  /** Re-runs the filters and redraws what depends on them. */
+  refilter(): void;
+  selectProcess(index: number, reveal: boolean): void;
+  /** Scrolls the table to a row (clearing filters that hide it) and highlights it. */
+  showEvent(row: number): void;
+  /** Filters the table to a process (and its descendants). */
+  filterToProcess(index: number, descendants: boolean): void;
+  /** Called after filters change, by the section that owns each view. */
+  readonly listeners: (() => void)[];
+}
+
+/** The process and everything below it, as a mask over process indices. */
+export function descendantMask(app: App, root: number): Uint8Array {
+  const mask = new Uint8Array(app.data.processes.items.length);
+  const stack = [root];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    if (mask[i] === 1) continue;
+    mask[i] = 1;
+    for (const c of app.children[i]) stack.push(c);
+  }
+  return mask;
+}
+
+export function processLabel(app: App, index: number): string {
+  const p = app.data.processes.items[index];
+  return p.exe ?? `[${p.comm}]`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The report page: reads the embedded data (JSON in a non-executable script
+ * element), builds every section with the safe DOM helpers, and wires them
+ * together. `window.rgReport.readyMs` says when the page became interactive,
+ * for the tests and the benchmark.
+ */
+import { type ReportData } from '../model.js';
+import { type App } from './app.js';
+import { anchor, byId, h } from './dom.js';
+import { decodeRows, RowFilter } from './events.js';
+import { TimeFormat } from './format.js';
+import { ProcessPanel } from './panel.js';
+import { renderAlerts, renderCoverage, renderHeader, renderIndicators } from './sections.js';
+import { renderEventSection, revealRow } from './table.js';
+import { renderTimeline } from './timeline.js';
+import { ProcessTree } from './tree.js';
+
+declare global {
+  interface Window { rgReport?: { readyMs: number; parseMs: number; error?: string } }
+}
+
+function start(): void {
+  const t0 = performance.now();
+  const data = JSON.parse(byId('rg-data').textContent ?? 'null') as ReportData;
+  const parseMs = performance.now() - t0;
+  const rows = decodeRows(data.events);
+  const children: number[][] = data.processes.items.map(() => []);
+  data.processes.items.forEach((p, i) => { if (p.parent >= 0) children[p.parent].push(i); });
+  const filter = new RowFilter(rows);
+  const app: App = {
+    data, rows, time: new TimeFormat(data.time), children,
+    filters: { kinds: new Uint8Array(data.kinds.length).fill(1), processes: null, text: '', range: null },
+    visible: new Int32Array(0), selected: -1, highlighted: -1, listeners: [],
+    refilter() {
+      app.visible = filter.apply(app.filters);
+      for (const f of app.listeners) f();
+    },
+    selectProcess(index, reveal) {
+      app.selected = index;
+      tree.reveal(index);
+      tree.markSelected(index);
+      panel.show(index);
+      if (reveal) byId(`proc-${index}`).scrollIntoView({ block: 'center' });
+    },
+    showEvent(row) {
+      revealRow(app, events.table, row);
+      const p = rows.p[row];
+      if (p >= 0) app.selectProcess(p, false);
+      byId('events').scrollIntoView({ block: 'start' });
+    },
+    filterToProcess(index, descendants) {
+      const pid = byId('filter-pid') as HTMLInputElement;
+      const tree = byId('filter-tree') as HTMLInputElement;
+      pid.value = String(data.processes.items[index].pid);
+      tree.checked = descendants;
+      tree.dispatchEvent(new Event('change'));
+      byId('events').scrollIntoView({ block: 'start' });
+    },
+  };
+  app.visible = filter.apply(app.filters);
+
+  const root = byId('app');
+  root.textContent = '';
+  const tree = new ProcessTree(app);
+  const panel = new ProcessPanel(app);
+  const events = renderEventSection(app);
+  root.append(
+    h('nav', { class: 'toc' }, ...[['summary', 'Summary'], ['coverage', 'Coverage'], ['alerts', 'Alerts'], ['processes', 'Processes'],
+      ['timeline', 'Timeline'], ['events', 'Events'], ['indicators', 'Indicators']].map(([id, label]) => anchor(id, null, label))),
+    renderHeader(app),
+    renderCoverage(app),
+    renderAlerts(app),
+    h('section', { id: 'processes' }, h('h2', null, `Processes (${data.processes.total})`), h('div', { class: 'split' }, tree.element, panel.element)),
+    renderTimeline(app),
+    events.element,
+    renderIndicators(app));
+  // On paper every collapsed section is shown.
+  window.addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });
+  window.rgReport = { readyMs: performance.now(), parseMs };
+}
+
+try {
+  start();
+} catch (e) {
+  // A broken page must say so, not sit on "Loading".
+  const message = e instanceof Error ? e.message : String(e);
+  window.rgReport = { readyMs: -1, parseMs: -1, error: message };
+  const root = document.getElementById('app');
+  if (root !== null) {
+    root.textContent = '';
+    root.appendChild(h('p', { class: 'bad' }, `This report could not be displayed: ${message}`));
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The process tree, collapsible. Children are rendered when their parent is
+ * first expanded (a big capture has tens of thousands of processes), at most
+ * CHILDREN_PAGE at a time. At load, the paths down to processes with alerts
+ * are open.
+ */
+import { type App } from './app.js';
+import { button, h, hostile } from './dom.js';
+
+const CHILDREN_PAGE = 200;
+/** Processes rendered open for printing, at most. */
+const PRINT_LIMIT = 3000;
+const ARG_CHARS = 160;
+
+export class ProcessTree {
+  readonly element: HTMLElement;
+  private readonly nodes = new Map<number, HTMLElement>();
+  private readonly roots: number[];
+
+  constructor(private readonly app: App) {
+    const items = app.data.processes.items;
+    this.roots = [];
+    for (let i = 0; i < items.length; i++) if (items[i].parent < 0) this.roots.push(i);
+    const list = h('ul', { class: 'tree', role: 'tree', id: 'process-tree' });
+    this.appendChildren(list, this.roots, 0);
+    const omitted = app.data.processes.omitted;
+    this.element = h('div', { class: 'tree-box' },
+      h('div', { class: 'row' },
+        button('Expand all', () => this.expandAll(PRINT_LIMIT), { id: 'tree-expand-all' }),
+        button('Collapse all', () => this.collapseAll(), { id: 'tree-collapse-all' })),
+      list,
+      omitted > 0 ? h('p', { class: 'notes' }, `${omitted} of ${app.data.processes.total} processes are not listed (no alerts, beyond the report's cap).`) : null);
+    // Open the way to every process with alerts.
+    for (let i = 0; i < items.length; i++) if (items[i].alerts > 0) this.reveal(i);
+    if (this.roots.length <= 3) for (const r of this.roots) this.expand(r);
+    window.addEventListener('beforeprint', () => this.expandAll(PRINT_LIMIT));
+  }
+
+  /** Opens every ancestor of a process so it is in view, and returns its line. */
+  reveal(index: number): HTMLElement | null {
+    const chain: number[] = [];
+    for (let p = this.app.data.processes.items[index].parent; p >= 0; p = this.app.data.processes.items[p].parent) chain.push(p);
+    for (const p of chain.reverse()) this.expand(p);
+    return this.nodes.get(index) ?? null;
+  }
+
+  markSelected(index: number): void {
+    for (const el of this.element.querySelectorAll('.node-line.selected')) el.classList.remove('selected');
+    this.nodes.get(index)?.querySelector('.node-line')?.classList.add('selected');
+  }
+
+  expand(index: number): void {
+    const li = this.nodes.get(index);
+    if (li === undefined) return;
+    const toggle = li.querySelector<HTMLElement>(':scope > .node-line > .twisty');
+    let list = li.querySelector<HTMLElement>(':scope > ul');
+    if (list === null) {
+      list = h('ul', { role: 'group' });
+      this.appendChildren(list, this.app.children[index], 0);
+      li.appendChild(list);
+    }
+    list.hidden = false;
+    toggle?.setAttribute('aria-expanded', 'true');
+    if (toggle) toggle.textContent = '▾';
+  }
+
+  collapse(index: number): void {
+    const li = this.nodes.get(index);
+    const list = li?.querySelector<HTMLElement>(':scope > ul');
+    if (li === undefined || list === null || list === undefined) return;
+    list.hidden = true;
+    const toggle = li.querySelector<HTMLElement>(':scope > .node-line > .twisty');
+    toggle?.setAttribute('aria-expanded', 'false');
+    if (toggle) toggle.textContent = '▸';
+  }
+
+  private expandAll(limit: number): void {
+    const queue = [...this.roots];
+    let opened = 0;
+    while (queue.length > 0 && opened < limit) {
+      const i = queue.shift()!;
+      if (this.app.children[i].length === 0) continue;
+      this.expand(i);
+      opened += this.app.children[i].length;
+      queue.push(...this.app.children[i]);
+    }
+  }
+
+  private collapseAll(): void {
+    for (const i of this.nodes.keys()) this.collapse(i);
+  }
+
+  private appendChildren(list: HTMLElement, children: readonly number[], from: number): void {
+    const end = Math.min(children.length, from + CHILDREN_PAGE);
+    for (let i = from; i < end; i++) list.appendChild(this.renderNode(children[i]));
+    if (end < children.length) {
+      const more = button(`Show ${Math.min(CHILDREN_PAGE, children.length - end)} more of ${children.length - end}`, () => {
+        more.parentElement?.remove();
+        this.appendChildren(list, children, end);
+      }, { class: 'more' });
+      list.appendChild(h('li', null, more));
+    }
+  }
+
+  private renderNode(index: number): HTMLElement {
+    const app = this.app;
+    const p = app.data.processes.items[index];
+    const kids = app.children[index].length;
+    const toggle = kids > 0
+      ? button('▸', (e) => {
+        e.stopPropagation();
+        if (toggle.getAttribute('aria-expanded') === 'true') this.collapse(index);
+        else this.expand(index);
+      }, { class: 'twisty', 'aria-expanded': 'false', 'aria-label': `${kids} child process(es)` })
+      : h('span', { class: 'twisty leaf', 'aria-hidden': 'true' }, '·');
+    const program = h('span', { class: 'exe' }, hostile(p.exe ?? `[${p.comm}]`));
+    const args = p.argv !== null && p.argv.length > 1 ? p.argv.slice(1).join(' ') : '';
+    const argText = h('span', { class: 'args', title: args }, hostile(args.length > ARG_CHARS ? `${args.slice(0, ARG_CHARS - 1)}…` : args));
+    const cwd = p.fields.find(([k]) => k === 'cwd');
+    const end = p.exit === null ? 'running at end' : p.exit.signal !== 0 ? `killed by signal ${p.exit.signal}` : `exit ${p.exit.code}`;
+    const line = h('div', { class: 'node-line', role: 'treeitem', tabindex: 0, 'data-process': index, id: `proc-${index}` },
+      toggle,
+      h('span', { class: 'pid' }, String(p.pid)),
+      program, ' ', argText,
+      h('span', { class: 'meta' }, `uid ${p.uids.join('→')}`, cwd ? ' · cwd ' : '', cwd ? hostile(cwd[1]) : '', ` · ${end}${p.known ? '' : ' · started before capture'}`),
+      ...p.badges.map((b) => {
+        const info = app.data.badges.find((x) => x.id === b);
+        return h('span', { class: `badge badge-${b}`, title: info?.description ?? b }, info?.label ?? b);
+      }),
+      p.alerts > 0 ? h('span', { class: 'badge alerts', title: 'alerts raised by this process' }, `${p.alerts} alert${p.alerts === 1 ? '' : 's'}`) : null);
+    line.addEventListener('click', () => app.selectProcess(index, false));
+    line.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') app.selectProcess(index, false);
+      else if (e.key === 'ArrowRight') this.expand(index);
+      else if (e.key === 'ArrowLeft') this.collapse(index);
+    });
+    const li = h('li', { class: 'node' }, line);
+    this.nodes.set(index, li);
+    return li;
+  }
+}

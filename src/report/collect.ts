@@ -1,0 +1,316 @@
+/**
+ * The report's sink: sees every accepted event once (after the process table
+ * has), decodes it to facts once, and from them runs the detections, counts,
+ * fills the timeline, the per-process panels, the indicators and the event
+ * table's pool. Everything it keeps is bounded (caps and the row budget), so a
+ * long capture costs time, not memory.
+ */
+import { KINDS } from '../abi/schema.js';
+import { type WallClock } from '../output/wall-clock.js';
+import { type ProcessNode } from '../replay/process-table.js';
+import { type Alert, type AlertEngine } from '../replay/rules/alerts.js';
+import { eventFacts } from '../replay/rules/facts.js';
+import { type Facts } from '../replay/rules/model.js';
+import { type EventSink, type RejectedRecord } from '../replay/sinks.js';
+import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
+import {
+  BADGES, compileBadges, compileGroupRules, type CompiledBadge, type CompiledGroupRule, detailOf, endpoint, GROUPS, subjectOf,
+} from './groups.js';
+import { HistogramBuilder } from './histogram.js';
+import { isHeaderField, kindView, type KindView } from './kinds.js';
+
+/** Distinct values listed per process and group; further occurrences are counted. */
+export const PANEL_CAP = 200;
+/** Distinct values listed per indicator group. */
+export const INDICATOR_CAP = 2000;
+/** Processes named per indicator value. */
+export const INDICATOR_PROCESSES = 5;
+/** Alerts listed one by one; beyond this they are counted by rule. */
+export const ALERT_CAP = 5000;
+/** User ids remembered per process. */
+const UID_CAP = 8;
+
+export interface CollectorOptions {
+  readonly alerts: AlertEngine | null;
+  readonly budget?: RowBudget;
+}
+
+export interface ValueStats {
+  count: number;
+  t: number;
+  detail: string;
+  processes: number[];
+}
+
+export interface GroupValues {
+  readonly values: Map<string, ValueStats>;
+  more: number;
+}
+
+/** What one process did, by process-table node id. */
+export interface ProcessActivity {
+  readonly counts: Float64Array;
+  readonly groups: Map<number, GroupValues>;
+  readonly uids: number[];
+  readonly badges: Set<string>;
+  alerts: number;
+  /** The latest exec's fields beyond program and argv. */
+  execFields: [string, string][];
+}
+
+export interface CollectedAlert {
+  readonly alert: Alert;
+  readonly t: number;
+  readonly node: number;
+  readonly order: number;
+}
+
+interface ClockBase { hi: number; lo: number; rel: number }
+
+const SUBJECT_OF_EXEC = new Set(['filename', 'argv']);
+
+export class ReportCollector implements EventSink {
+  readonly views: readonly KindView[] = KINDS.map(kindView);
+  /** Kind id -> index into `views`. */
+  private readonly indexOfKind: Int32Array;
+  readonly pool: RowPool;
+  readonly histogram: HistogramBuilder;
+  readonly total: Float64Array;
+  readonly offeredByTier = [0, 0, 0];
+  /** Group index by id: the built-in groups, then one per kind that has path fields and no group rule. */
+  readonly groups: { id: string; label: string; indicator: boolean }[] = GROUPS.map((g) => ({ ...g }));
+  private readonly groupRules: readonly CompiledGroupRule[] = compileGroupRules();
+  private readonly groupIndex = new Map<string, number>(GROUPS.map((g, i) => [g.id, i]));
+  /** Per kind index: the group that collects its path fields when no rule names the kind, or -1. */
+  private readonly fallbackGroup: Int32Array;
+  private readonly badges: readonly CompiledBadge[] = compileBadges(BADGES);
+  readonly activity: (ProcessActivity | undefined)[] = [];
+  readonly indicators = new Map<number, GroupValues>();
+  readonly alerts: CollectedAlert[] = [];
+  readonly alertsOmitted = new Map<string, number>();
+  alertTotal = 0;
+  /** Events whose flags say a string was cut or could not be read, by flag name. */
+  readonly flagged = new Map<string, number>();
+  private order = 0;
+  private clock: WallClock | null = null;
+  private readonly clockBases = new Map<WallClock | null, ClockBase>();
+  private base: ClockBase | null = null;
+  /** Wall-clock ns of the first event, the zero of every relative time. */
+  baseWall: bigint | null = null;
+  /** Whether the first event's input had a clock (the base is wall-clock time, not monotonic). */
+  wallClock = false;
+  minT = Infinity;
+  maxT = -Infinity;
+
+  constructor(private readonly options: CollectorOptions) {
+    this.indexOfKind = new Int32Array(256).fill(-1);
+    this.views.forEach((v, i) => { this.indexOfKind[v.kind.id] = i; });
+    this.pool = new RowPool(options.budget);
+    this.histogram = new HistogramBuilder(this.views.length);
+    this.total = new Float64Array(this.views.length);
+    this.fallbackGroup = new Int32Array(this.views.length).fill(-1);
+    const named = new Set(this.groupRules.flatMap((r) => r.events));
+    this.views.forEach((v, i) => {
+      if (v.role !== 'activity' || named.has(v.eventType) || v.pathFields.length === 0) return;
+      this.fallbackGroup[i] = this.groups.length;
+      this.groupIndex.set(`kind:${v.eventType}`, this.groups.length);
+      this.groups.push({ id: `kind:${v.eventType}`, label: v.eventType, indicator: false });
+    });
+  }
+
+  begin(clock: WallClock | null): void {
+    this.clock = clock;
+    this.base = this.clockBases.get(clock) ?? null;
+  }
+
+  event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
+    const ki = this.indexOfKind[kindId];
+    const view = this.views[ki];
+    const order = this.order++;
+    const t = this.relativeTime(bytes, offset);
+    if (t < this.minT) this.minT = t;
+    if (t > this.maxT) this.maxT = t;
+    this.total[ki]++;
+    this.histogram.add(t, ki);
+    const facts = eventFacts(kindId, bytes, offset, node);
+    const act = node === null ? null : this.activityOf(node, facts);
+    if (act !== null) act.counts[ki]++;
+    this.countFlags(facts);
+
+    const raised = this.options.alerts === null ? [] : this.options.alerts.evaluate(facts, null);
+    if (raised.length > 0) this.collectAlerts(raised, bytes, offset, t, node, order, act);
+
+    let subject: string | null = null;
+    let subjectFacts: readonly string[] = [];
+    let notable = view.role !== 'activity';
+    for (const rule of this.groupRules) {
+      if (!rule.compiled.appliesTo(view.eventType) || !rule.compiled.test(facts)) continue;
+      const value = subjectOf(rule, facts);
+      if (value === null) continue;
+      notable = true;
+      if (subject === null) { subject = value; subjectFacts = rule.subject; }
+      this.addGroupValue(this.groupIndex.get(rule.group)!, value, detailOf(rule.detail, facts), t, node, act);
+    }
+    const fallback = this.fallbackGroup[ki];
+    if (fallback >= 0) {
+      const value = joinFacts(view.pathFields, facts);
+      if (value !== '') {
+        notable = true;
+        this.addGroupValue(fallback, value, '', t, node, act);
+      }
+    }
+    if (act !== null) {
+      for (const b of this.badges) if (b.compiled !== null && b.compiled.appliesTo(view.eventType) && b.compiled.test(facts)) act.badges.add(b.id);
+      if (view.role === 'cred') act.badges.add('privilege_change');
+      if (view.role === 'exec') act.execFields = execFields(facts);
+    }
+
+    const tier = raised.length > 0 ? TIER_EVIDENCE : notable ? TIER_NOTABLE : TIER_ROUTINE;
+    this.offeredByTier[tier]++;
+    const key = rowKey(tier, order);
+    if (!this.pool.admits(key)) {
+      this.pool.dropped[tier]++;
+      return;
+    }
+    if (subject === null) {
+      subject = joinFacts(view.pathFields, facts);
+      subjectFacts = view.pathFields;
+      if (subject === '' && typeof facts.get('addr') === 'string' && facts.get('addr') !== '') {
+        subject = endpoint(facts.get('addr') as string, facts.has('port') ? String(facts.get('port')) : undefined);
+        subjectFacts = ['addr', 'port'];
+      }
+    }
+    const comm = facts.get('comm');
+    this.pool.offer({
+      key, order, t, k: ki, p: node === null ? -1 : node.id,
+      c: typeof comm === 'string' ? comm : '', a: subject, b: otherFields(facts, subjectFacts),
+    });
+  }
+
+  translatedEvent(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
+    this.event(kindId, bytes, offset, node);
+  }
+
+  rejected(_r: RejectedRecord): void {}
+  alert(_a: Alert): void {}
+  flush(): void {}
+
+  /** Relative ns of an event: exact in a double while events lie within ~104 days of each other. */
+  private relativeTime(bytes: Uint8Array, at: number): number {
+    const lo = u32(bytes, at + 8);
+    const hi = u32(bytes, at + 12);
+    let base = this.base;
+    if (base === null) {
+      const mono = (BigInt(hi) << 32n) | BigInt(lo);
+      const wall = this.clock !== null ? this.clock.realtimeNs(mono) : mono;
+      if (this.baseWall === null) {
+        this.baseWall = wall;
+        this.wallClock = this.clock !== null;
+      }
+      base = { hi, lo, rel: Number(wall - this.baseWall) };
+      this.clockBases.set(this.clock, base);
+      this.base = base;
+    }
+    return base.rel + (hi - base.hi) * 4294967296 + (lo - base.lo);
+  }
+
+  private activityOf(node: ProcessNode, facts: Facts): ProcessActivity {
+    let act = this.activity[node.id];
+    if (act === undefined) {
+      act = { counts: new Float64Array(this.views.length), groups: new Map(), uids: [], badges: new Set(), alerts: 0, execFields: [] };
+      this.activity[node.id] = act;
+    }
+    const uid = facts.get('uid');
+    if (typeof uid === 'number' && act.uids[act.uids.length - 1] !== uid && !act.uids.includes(uid) && act.uids.length < UID_CAP) act.uids.push(uid);
+    return act;
+  }
+
+  private countFlags(facts: Facts): void {
+    for (const [name, value] of facts) {
+      if (value === true && (name.endsWith('_truncated') || name.endsWith('_unreadable'))) this.flagged.set(name, (this.flagged.get(name) ?? 0) + 1);
+    }
+  }
+
+  private collectAlerts(raised: Alert[], bytes: Uint8Array, at: number, t: number, node: ProcessNode | null, order: number, act: ProcessActivity | null): void {
+    for (const a of raised) {
+      this.alertTotal++;
+      if (act !== null) act.alerts++;
+      if (this.alerts.length >= ALERT_CAP) {
+        this.alertsOmitted.set(a.rule_id, (this.alertsOmitted.get(a.rule_id) ?? 0) + 1);
+        continue;
+      }
+      const mono = (BigInt(u32(bytes, at + 12)) << 32n) | BigInt(u32(bytes, at + 8));
+      const time = this.clock !== null ? this.clock.format(mono) : null;
+      this.alerts.push({ alert: { ...a, time }, t, node: node === null ? -1 : node.id, order });
+    }
+  }
+
+  private addGroupValue(group: number, value: string, detail: string, t: number, node: ProcessNode | null, act: ProcessActivity | null): void {
+    if (act !== null) {
+      let g = act.groups.get(group);
+      if (g === undefined) { g = { values: new Map(), more: 0 }; act.groups.set(group, g); }
+      addValue(g, value, detail, t, -1, PANEL_CAP);
+    }
+    if (!this.groups[group].indicator) return;
+    let g = this.indicators.get(group);
+    if (g === undefined) { g = { values: new Map(), more: 0 }; this.indicators.set(group, g); }
+    addValue(g, value, detail, t, node === null ? -1 : node.id, INDICATOR_CAP);
+  }
+}
+
+function addValue(g: GroupValues, value: string, detail: string, t: number, node: number, cap: number): void {
+  const v = g.values.get(value);
+  if (v === undefined) {
+    if (g.values.size >= cap) { g.more++; return; }
+    g.values.set(value, { count: 1, t, detail, processes: node >= 0 ? [node] : [] });
+    return;
+  }
+  v.count++;
+  if (t < v.t) { v.t = t; v.detail = detail; }
+  if (node >= 0 && v.processes.length < INDICATOR_PROCESSES && !v.processes.includes(node)) v.processes.push(node);
+}
+
+function joinFacts(names: readonly string[], facts: Facts): string {
+  const parts: string[] = [];
+  for (const n of names) {
+    const v = facts.get(n);
+    if (typeof v === 'string' && v !== '') parts.push(v);
+  }
+  return parts.join(' → ');
+}
+
+/** `name=value` for the event's own fields, other than those in the subject. */
+function otherFields(facts: Facts, subject: readonly string[]): string {
+  const parts: string[] = [];
+  for (const [name, value] of facts) {
+    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || subject.includes(name)) continue;
+    const text = fieldText(value);
+    if (text === null) continue;
+    parts.push(text === '' ? name : `${name}=${text}`);
+  }
+  return parts.join(' ');
+}
+
+/** A value as text; '' for a true flag (shown by name alone); null for what is left out (false, empty). */
+function fieldText(value: Facts extends Map<string, infer V> ? V : never): string | null {
+  if (value === null || value === false || value === '') return null;
+  if (value === true) return '';
+  if (Array.isArray(value)) return value.map((s) => (s === '' || /[\s"]/.test(s) ? JSON.stringify(s) : s)).join(' ');
+  const s = String(value);
+  return /[\s"]/.test(s) ? JSON.stringify(s) : s;
+}
+
+function execFields(facts: Facts): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [name, value] of facts) {
+    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || SUBJECT_OF_EXEC.has(name)) continue;
+    const text = fieldText(value);
+    if (text !== null) out.push([name, text === '' ? 'yes' : text]);
+  }
+  return out;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+

@@ -1,0 +1,82 @@
+/**
+ * `rg-replay report FILE... -o report.html`: the investigator's report, one
+ * self-contained HTML file. Registered by rg-replay's main with the replay
+ * function it uses everywhere, so this module does not import main.
+ */
+import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
+import { type Command } from 'commander';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { writeAllSync } from '../common/fd-sink.js';
+import { formatBytes } from '../common/format-bytes.js';
+import { loadPublicKey } from '../common/keys.js';
+import { buildAlertEngine } from '../replay/rules/setup.js';
+import { verifyExitCode } from '../replay/verify.js';
+import { buildReport, type ReplayRun, type RunReplay } from './build.js';
+import { renderReportHtml } from './html.js';
+
+interface ReportOptions {
+  output?: string;
+  rules?: string[];
+  alertPort?: string[];
+  alertCidr?: string[];
+  pubkey?: string;
+}
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+export function registerReportCommand(program: Command, run: RunReplay, exitCodeOf: (run: ReplayRun) => number): void {
+  program.command('report')
+    .description('write an investigation report: one self-contained HTML file (no network), with alerts, process tree, timeline and events')
+    .argument('<files...>', 'capture files or directories (not stdin: each file is read twice, to replay and to verify)')
+    .option('-o, --output <file>', 'the HTML file to write (- for stdout)')
+    .option('--rules <file>', 'TOML rule file to run besides the built-in detections (repeatable)', collect, [])
+    .option('--alert-port <port>', 'alert on connects to this port (repeatable; replaces the default list)', collect, [])
+    .option('--alert-cidr <cidr>', 'alert on connects into this network (repeatable)', collect, [])
+    .option('--pubkey <file>', 'Ed25519 public key (PEM) that must have signed each capture')
+    .addHelpText('after', `
+Examples:
+  rg-replay report captures/demo.rgc -o demo.html
+  rg-replay report host.rgc --pubkey pub.pem --rules rules/example.toml -o host.html
+
+The page needs no network and loads nothing: open it from disk in any browser, or print it.
+Exit codes: 0 written; 5 damaged or 6 incomplete input (the report is written and says so);
+            7 a capture failed verification (written, marked ALTERED); 2 usage; 3 unreadable input or output.`)
+    .action((files: string[], opts: ReportOptions) => {
+      process.exitCode = writeReport(files, opts, run, exitCodeOf);
+    });
+}
+
+export function writeReport(files: string[], opts: ReportOptions, run: RunReplay, exitCodeOf: (run: ReplayRun) => number): number {
+  if (opts.output === undefined) throw new CliError('report: give the file to write with -o FILE (or -o - for stdout)', ExitCode.Usage);
+  if (files.includes('-')) throw new CliError('report reads each capture twice (to replay and to verify): give files, not stdin', ExitCode.Usage);
+  const alerts = buildAlertEngine({ detect: true, rules: opts.rules, alertPort: opts.alertPort, alertCidr: opts.alertCidr });
+  const publicKey = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
+  const built = buildReport(run, { paths: files, alerts, publicKey });
+  const html = Buffer.from(renderReportHtml(built.data));
+  if (opts.output === '-') writeAllSync(1, html);
+  else writeFileAtomically(opts.output, html);
+  const d = built.data;
+  process.stderr.write(`rg-replay: ${opts.output === '-' ? 'report' : `wrote ${opts.output}`}: ${formatBytes(html.length)}, `
+    + `${d.totals.events} events (${d.events.shown} in the table), ${d.processes.total} processes, ${d.alerts.total} alert(s)\n`);
+  const replayCode = exitCodeOf(built.run);
+  const verifyCode = verifyExitCode(built.verify);
+  return verifyCode === ExitCode.VerifyFailed ? verifyCode : replayCode;
+}
+
+/** Writes next to the target and renames: a reader never sees half a report. */
+function writeFileAtomically(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeAllSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new CliError(`cannot write ${path}: ${code}`, ExitCode.Io);
+  }
+}

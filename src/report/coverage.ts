@@ -1,0 +1,71 @@
+/**
+ * What the capture could not see, said plainly: kinds that were not recorded
+ * (not enabled, or unknown to the capturing build), settings that narrowed it
+ * (--follow, --watch-prefix), and limits the data shows (processes already
+ * running, cut strings, loss, damage). Derived from the manifests, the schema
+ * and the counts, so a limit lifted by the schema (a new field, a new kind)
+ * leaves the list by itself.
+ */
+import { type Manifest } from '../rgc/manifest.js';
+import { type KindView } from './kinds.js';
+import { type Coverage } from './model.js';
+
+export interface CoverageInput {
+  readonly manifests: readonly (Manifest | null)[];
+  readonly views: readonly KindView[];
+  readonly eventsByKind: ArrayLike<number>;
+  readonly processesUnknown: number;
+  readonly flagged: ReadonlyMap<string, number>;
+  readonly lostKernel: number;
+  readonly lostUser: number;
+  readonly invalid: number;
+  readonly damagedFiles: number;
+  readonly incompleteFiles: number;
+}
+
+export function describeCoverage(c: CoverageInput): Coverage {
+  const manifests = c.manifests.filter((m): m is Manifest => m !== null);
+  const notRecorded: Coverage['not_recorded'][number][] = [];
+  for (const v of c.views) {
+    const missingFromSchema = manifests.filter((m) => !m.schema.kinds.some((k) => k.name === v.kind.name));
+    const notEnabled = manifests.filter((m) => {
+      const events = m.capture.events;
+      return Array.isArray(events) && !events.includes(v.cliName) && m.schema.kinds.some((k) => k.name === v.kind.name);
+    });
+    if (missingFromSchema.length > 0 && c.eventsByKind[c.views.indexOf(v)] === 0) {
+      notRecorded.push({ kind: v.eventType, reason: `the capturing build${manifests.length > 1 ? ` of ${missingFromSchema.length} of ${manifests.length} inputs` : ''} did not have this kind` });
+    } else if (notEnabled.length > 0) {
+      notRecorded.push({ kind: v.eventType, reason: `not enabled (rg-capture --events without ${v.cliName})${manifests.length > 1 ? ` in ${notEnabled.length} of ${manifests.length} inputs` : ''}` });
+    }
+  }
+
+  const spots: string[] = [];
+  if (manifests.length < c.manifests.length) spots.push(`${c.manifests.length - manifests.length} input(s) had no readable manifest: their options and clock are unknown.`);
+  const followed = manifests.filter((m) => m.capture.follow === true);
+  if (followed.length > 0) {
+    const cmd = followed.map((m) => m.capture.command).find((x) => Array.isArray(x)) as unknown[] | undefined;
+    spots.push(`Only one command's process tree was recorded (--follow${cmd ? `: ${cmd.map(String).join(' ')}` : ''}); the rest of the host is not in this capture.`);
+  }
+  const prefixes = [...new Set(manifests.flatMap((m) => (Array.isArray(m.capture.watch_prefixes) ? m.capture.watch_prefixes.map(String) : [])))];
+  if (prefixes.length > 0) spots.push(`File opens were filtered in the kernel: only paths under ${prefixes.join(', ')} were recorded.`);
+  const hasField = (name: string) => c.views.some((v) => v.kind.fields.some((f) => f.name === name));
+  if (!hasField('cwd')) spots.push('Relative paths are recorded as the program passed them, not resolved against its working directory (which is not recorded).');
+  if (c.processesUnknown > 0) {
+    spots.push(`${c.processesUnknown} process(es) were already running when the capture started: their program and command line are unknown unless they ran a new program later.`);
+  }
+  if (!c.views.some((v) => v.role === 'thread')) spots.push('Threads are not processes: thread starts and exits are not recorded, only their events.');
+  for (const [flag, n] of [...c.flagged].sort((a, b) => a[0].localeCompare(b[0]))) {
+    spots.push(flag.endsWith('_truncated')
+      ? `${n} event(s) have ${flag}: the string was longer than its buffer and is cut.`
+      : `${n} event(s) have ${flag}: the kernel could not read the value from the process's memory.`);
+  }
+  spots.push(c.lostKernel + c.lostUser > 0
+    ? `${c.lostKernel + c.lostUser} event(s) were LOST (${c.lostKernel} in the kernel, ${c.lostUser} in user space): activity is missing from this report.`
+    : 'No events were lost (the capture counts losses in the kernel and in user space).');
+  if (c.invalid > 0) spots.push(`${c.invalid} record(s) failed the schema checks and are not shown (rg-replay audit lists them).`);
+  if (c.damagedFiles > 0) spots.push(`${c.damagedFiles} input(s) are damaged: frames were skipped (see the inputs above).`);
+  if (c.incompleteFiles > 0) spots.push(`${c.incompleteFiles} input(s) have no end record (the recorder was killed or the file cut): totals cannot be checked.`);
+  const recorded = c.views.filter((v, i) => c.eventsByKind[i] > 0 || !notRecorded.some((n) => n.kind === v.eventType)).map((v) => v.eventType);
+  spots.push(`Only these kinds of event are recorded: ${recorded.join(', ')}. Anything else a process does (reading or writing file contents, memory, other system calls) is not in the capture.`);
+  return { not_recorded: notRecorded, blind_spots: spots };
+}

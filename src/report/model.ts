@@ -1,0 +1,229 @@
+/**
+ * The report's data: what `rg-replay report` embeds in the page and the page
+ * reads. One JSON document, deterministic for the same input. Kinds, fields,
+ * panel groups and badges are data here, not code: a kind the schema gains
+ * shows up in the counts, timeline, table and panels without a new code path.
+ *
+ * Every string that came from the traced host (paths, argv, comm, host name,
+ * capture options) is hostile: the page renders it as text only.
+ *
+ * Times are nanoseconds relative to `time.base_wall_ns` (a decimal string,
+ * wall clock), so they stay exact as JS numbers for captures up to ~104 days.
+ */
+
+export const REPORT_DATA_VERSION = 1;
+
+export interface ReportData {
+  readonly version: typeof REPORT_DATA_VERSION;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly inputs: readonly InputSummary[];
+  readonly time: TimeSummary;
+  readonly totals: Totals;
+  /** Indexed by the events' `k` column and the histogram's series. */
+  readonly kinds: readonly KindInfo[];
+  readonly coverage: Coverage;
+  readonly alerts: AlertList;
+  readonly processes: ProcessList;
+  readonly groups: readonly GroupInfo[];
+  readonly badges: readonly BadgeInfo[];
+  readonly histogram: Histogram;
+  readonly events: EventTable;
+  readonly indicators: readonly IndicatorGroup[];
+}
+
+export interface InputSummary {
+  /** As given on the command line. */
+  readonly path: string;
+  readonly sha256: string;
+  readonly verify: {
+    readonly verdict: 'verified' | 'altered' | 'incomplete';
+    readonly signature: string;
+    readonly problems: readonly string[];
+    /** Problems beyond those listed. */
+    readonly more_problems: number;
+  };
+  readonly host: string | null;
+  readonly kernel: string | null;
+  readonly machine: string | null;
+  readonly boot_id: string | null;
+  readonly tool_version: string | null;
+  readonly bpf_object_sha256: string | null;
+  /** The capture's own options, from its manifest (hostile text: the command line is the traced command's). */
+  readonly capture: readonly (readonly [string, string])[];
+  readonly complete: boolean;
+  readonly damaged: boolean;
+  readonly stop_reason: string | null;
+  readonly frames: number;
+  readonly bytes: number;
+  readonly damage: readonly string[];
+  readonly damage_count: number;
+}
+
+export interface TimeSummary {
+  /** Wall-clock ns (decimal) that every relative time in the report adds to; null without events. */
+  readonly base_wall_ns: string | null;
+  /** False when no input had a readable clock: times are then monotonic, not wall-clock. */
+  readonly wall: boolean;
+  readonly first: string | null;
+  readonly last: string | null;
+  /** Relative ns of the first and last event. */
+  readonly first_ns: number;
+  readonly last_ns: number;
+}
+
+export interface Totals {
+  readonly events: number;
+  readonly by_kind: readonly number[];
+  readonly invalid: number;
+  readonly invalid_by_reason: readonly (readonly [string, number])[];
+  readonly lost_kernel: number;
+  readonly lost_user: number;
+  /** Processes the capture saw start (the rest were already running). */
+  readonly processes_started: number;
+}
+
+export interface KindInfo {
+  /** event_type, as in NDJSON output. */
+  readonly name: string;
+  /** CSS colour. */
+  readonly color: string;
+  /** What the process table does with it: exec, fork, exit, cred, or activity. */
+  readonly role: string;
+}
+
+export interface Coverage {
+  /** Kinds this build knows that the capture did not record, with why. */
+  readonly not_recorded: readonly { readonly kind: string; readonly reason: string }[];
+  /** What this capture cannot show, stated plainly. */
+  readonly blind_spots: readonly string[];
+}
+
+export interface AlertList {
+  readonly total: number;
+  /** Alerts beyond the cap are only counted, by rule. */
+  readonly omitted_by_rule: readonly (readonly [string, number])[];
+  readonly items: readonly AlertItem[];
+}
+
+export interface AlertItem {
+  readonly rule: string;
+  readonly title: string;
+  readonly severity: string;
+  readonly techniques: readonly string[];
+  /** Relative ns of the source event. */
+  readonly t: number;
+  readonly time: string | null;
+  /** Index into `processes`, or -1. */
+  readonly process: number;
+  /** Row of the source event in `events`, or -1 when the table had no room for it. */
+  readonly event: number;
+  readonly event_type: string;
+  /** The path, program or address the alert is about. */
+  readonly subject: string;
+}
+
+/**
+ * Processes, one entry each, indexed by position. `parent` is an index or -1.
+ * `fields` are the latest exec's values beyond program and argv (cwd, device,
+ * inode... whatever the schema carries), as [name, text] pairs.
+ */
+export interface ProcessList {
+  readonly total: number;
+  /** Processes left out (beyond the cap, no alerts, no alerting descendant). */
+  readonly omitted: number;
+  readonly items: readonly ProcessItem[];
+}
+
+export interface ProcessItem {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly parent: number;
+  /** Seen starting during the capture. */
+  readonly known: boolean;
+  readonly exe: string | null;
+  readonly argv: readonly string[] | null;
+  readonly comm: string;
+  readonly uid: number;
+  readonly uids: readonly number[];
+  readonly start: string | null;
+  readonly exit: { readonly code: number; readonly signal: number } | null;
+  readonly fields: readonly (readonly [string, string])[];
+  readonly badges: readonly string[];
+  /** Events by kind index. */
+  readonly counts: readonly number[];
+  readonly alerts: number;
+  /** Panel entries by group index: only groups with entries. */
+  readonly panels: readonly PanelGroup[];
+}
+
+export interface PanelGroup {
+  readonly group: number;
+  /** Occurrences of values beyond the listed ones (the list is capped). */
+  readonly more: number;
+  readonly items: readonly PanelEntry[];
+}
+
+export interface PanelEntry {
+  readonly value: string;
+  readonly count: number;
+  /** Relative ns of the first occurrence. */
+  readonly t: number;
+  readonly detail: string;
+}
+
+export interface GroupInfo {
+  readonly id: string;
+  readonly label: string;
+}
+
+export interface BadgeInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+}
+
+export interface Histogram {
+  /** Relative ns of the first bin's start. */
+  readonly start_ns: number;
+  readonly bin_ns: number;
+  /** Per kind index, counts per bin (every event, not only the table's). */
+  readonly series: readonly (readonly number[])[];
+}
+
+/**
+ * The event table, columnar. Strings are indices into `strings`; `t` is
+ * delta-encoded (each row's relative ns minus the previous row's).
+ */
+export interface EventTable {
+  readonly total: number;
+  readonly shown: number;
+  /** Why rows are missing, when some are: one sentence each. */
+  readonly notes: readonly string[];
+  /** Per kind index: events in the capture and rows in the table. */
+  readonly shown_by_kind: readonly number[];
+  readonly strings: readonly string[];
+  readonly t: readonly number[];
+  readonly k: readonly number[];
+  readonly p: readonly number[];
+  readonly c: readonly number[];
+  /** The main subject (path, program, address). */
+  readonly a: readonly number[];
+  /** The other fields, `name=value`. */
+  readonly b: readonly number[];
+}
+
+export interface IndicatorGroup {
+  readonly group: number;
+  /** Occurrences of values beyond the listed ones (the list is capped). */
+  readonly more: number;
+  readonly items: readonly IndicatorEntry[];
+}
+
+export interface IndicatorEntry {
+  readonly value: string;
+  readonly count: number;
+  readonly t: number;
+  readonly detail: string;
+  /** Up to a few process indices that produced it. */
+  readonly processes: readonly number[];
+}
