@@ -17,10 +17,13 @@ import { type StatsReport } from '../replay/stats.js';
 import { checkSegmentChain, verifyFile, type VerifyReport } from '../replay/verify.js';
 import { type CollectedAlert, type GroupValues, type ProcessActivity, ReportCollector } from './collect.js';
 import { describeCoverage } from './coverage.js';
+import { REPORT_SCRIPT, REPORT_STYLE } from './client-assets.generated.js';
 import { type RowBudget, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
+import { embedJson } from './html.js';
 import { BADGES } from './groups.js';
 import {
-  type AlertItem, type EventTable, type IndicatorGroup, type InputSummary, type PanelGroup, type ProcessItem, REPORT_DATA_VERSION, type ReportData,
+  type AlertItem, compactProcess, type EventTable, type IndicatorGroup, type InputSummary, type PanelGroup, type ProcessItem, type ProcessRecord,
+  REPORT_DATA_VERSION, type ReportData,
 } from './model.js';
 
 /** Processes listed one by one; beyond this, those without alerts (or alerting descendants) are counted. */
@@ -42,8 +45,20 @@ export interface ReportInputs {
   readonly alerts: AlertEngine | null;
   readonly publicKey: KeyObject | null;
   readonly budget?: RowBudget;
+  readonly page?: PageBudget;
   readonly processCap?: number;
 }
+
+export interface PageBudget {
+  /** The whole page, at most (the issue's limit is 30 MB; this leaves a margin for estimates). */
+  readonly totalBytes: number;
+  /** The process list, at most. */
+  readonly processBytes: number;
+}
+
+export const DEFAULT_PAGE_BUDGET: PageBudget = { totalBytes: 28 << 20, processBytes: 8 << 20 };
+/** The page around the data: script, style, markup. */
+const PAGE_OVERHEAD_BYTES = REPORT_SCRIPT.length + REPORT_STYLE.length + 4096;
 
 export interface BuiltReport {
   readonly data: ReportData;
@@ -56,18 +71,15 @@ export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
   const result = run(inputs.paths, collector);
   const verify = result.files.map((f) => verifyFile(f.path, inputs.publicKey));
   checkSegmentChain(verify);
-  const table = result.session.table!;
-  const nodes = table.all;
-  const keep = chooseProcesses(nodes, collector, inputs.processCap ?? PROCESS_CAP);
-  const indexOf = new Int32Array(nodes.length).fill(-1);
-  keep.forEach((n, i) => { indexOf[n.id] = i; });
-  const proc = (id: number) => (id >= 0 && id < indexOf.length ? indexOf[id] : -1);
-
-  const events = eventTable(collector, proc);
-  const rowOfOrder = events.rowOfOrder;
-  const base = collector.baseWall;
+  const page = inputs.page ?? DEFAULT_PAGE_BUDGET;
+  const nodes = result.session.table!.all;
   const clockOf = (host: string) => result.session.clockForHost(host);
-  const data: ReportData = {
+  const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf);
+  const proc = (id: number) => (id >= 0 && id < processes.indexOf.length ? processes.indexOf[id] : -1);
+
+  const base = collector.baseWall;
+  const alerts = sortAlerts(collector.alerts);
+  const withoutEvents: ReportData = {
     version: REPORT_DATA_VERSION,
     tool: { name: 'rand-guard', version: TOOL_VERSION },
     inputs: result.files.map((f, i) => inputSummary(f, verify[i], result.stats.files[i])),
@@ -99,20 +111,70 @@ export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
     alerts: {
       total: collector.alertTotal,
       omitted_by_rule: [...collector.alertsOmitted].sort((a, b) => a[0].localeCompare(b[0])),
-      items: sortAlerts(collector.alerts).map((a) => alertItem(a, proc(a.node), rowOfOrder.get(a.order) ?? -1)),
+      items: alerts.map((a) => alertItem(a, proc(a.node), -1)),
     },
-    processes: {
-      total: nodes.length,
-      omitted: nodes.length - keep.length,
-      items: keep.map((n) => processItem(n, collector.activity[n.id], proc, clockOf, collector)),
-    },
+    processes: { total: nodes.length, omitted: nodes.length - processes.keep.length, panel_entries_omitted: processes.panelEntriesOmitted, items: processes.records },
     groups: collector.groups.map((g) => ({ id: g.id, label: g.label })),
     badges: BADGES.map((b) => ({ id: b.id, label: b.label, description: b.description })),
     histogram: collector.histogram.finish(),
-    events: events.table,
+    events: { total: 0, shown: 0, notes: [], shown_by_kind: [], strings: [], t: [], k: [], p: [], c: [], a: [], b: [] },
     indicators: indicatorGroups(collector.indicators, proc),
   };
+  // What is left of the page's budget goes to the event table (the rows chosen so far, trimmed by key).
+  const rest = Buffer.byteLength(embedJson(withoutEvents)) + PAGE_OVERHEAD_BYTES;
+  collector.pool.trimTo(Math.max(0, page.totalBytes - rest));
+  const events = eventTable(collector, proc);
+  const data: ReportData = {
+    ...withoutEvents,
+    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, proc(a.node), events.rowOfOrder.get(a.order) ?? -1)) },
+    events: events.table,
+  };
   return { data, run: result, verify };
+}
+
+interface ProcessSection {
+  readonly keep: readonly ProcessNode[];
+  /** Node id -> index in the page, or -1. */
+  readonly indexOf: Int32Array;
+  readonly records: readonly ProcessRecord[];
+  readonly panelEntriesOmitted: number;
+}
+
+/** Panel entries kept per group for processes without alerts, tried in turn until the processes fit their budget. */
+const PANEL_STEPS = [Infinity, 20, 5, 1, 0];
+
+/**
+ * The processes as the page lists them, within `maxBytes`: first by listing
+ * fewer panel entries for processes without alerts, then by listing fewer
+ * processes (those with alerts and their ancestors always stay).
+ */
+function processSection(nodes: readonly ProcessNode[], c: ReportCollector, cap: number, maxBytes: number,
+  clockOf: (host: string) => WallClock | null): ProcessSection {
+  for (;;) {
+    const keep = chooseProcesses(nodes, c, cap);
+    const indexOf = new Int32Array(nodes.length).fill(-1);
+    keep.forEach((n, i) => { indexOf[n.id] = i; });
+    const proc = (id: number) => indexOf[id];
+    const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, c));
+    let size = 0;
+    for (const step of PANEL_STEPS) {
+      let omitted = 0;
+      const records = items.map((p) => {
+        if (p.alerts > 0 || step === Infinity) return compactProcess(p);
+        const panels = p.panels.map((g) => {
+          const listed = g.items.slice(0, step);
+          const dropped = g.items.slice(step);
+          omitted += dropped.length;
+          return { ...g, more: g.more + dropped.reduce((n, e) => n + e.count, 0), items: listed };
+        });
+        return compactProcess({ ...p, panels });
+      });
+      size = Buffer.byteLength(embedJson(records));
+      if (size <= maxBytes) return { keep, indexOf, records, panelEntriesOmitted: omitted };
+    }
+    if (keep.length <= 1) throw new Error('report: one process does not fit the page budget');
+    cap = Math.max(1, Math.floor(keep.length * (maxBytes / size) * 0.9));
+  }
 }
 
 /** Every process with alerts and its ancestors, then the rest in order of appearance, up to `cap`. */

@@ -31,13 +31,27 @@ export interface RowBudget {
   readonly maxBytes: number;
 }
 
-/** ~1M-event captures: 24 MB of rows and strings leaves room for the rest of a 30 MB page. */
-export const DEFAULT_ROW_BUDGET: RowBudget = { maxRows: 600_000, maxBytes: 22 << 20 };
+/**
+ * At most 300k rows and 14 MB: the table of a 1M-event capture parses and
+ * filters in well under a second, and leaves room in a 30 MB page for the
+ * processes. The page budget may trim further at the end (`trimTo`).
+ */
+export const DEFAULT_ROW_BUDGET: RowBudget = { maxRows: 300_000, maxBytes: 14 << 20 };
 
 /** A row's columns as JSON numbers with commas: time delta, kind, process, three string indices. */
 const ROW_BYTES = 30;
 /** A string in the table: quotes and comma. */
 const STRING_OVERHEAD = 3;
+
+/** Bytes of a string in the embedded JSON, at most: escapes (`\u003c`, `\udc80`) take six. */
+export function jsonLength(s: string): number {
+  let n = s.length + STRING_OVERHEAD;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) n += 5;
+  }
+  return n;
+}
 
 /** A 32-bit mix of the position (murmur3's finaliser): a sample that does not follow any pattern in the capture. */
 export function positionHash(order: number): number {
@@ -83,13 +97,20 @@ export class RowPool {
     this.ref(row.c);
     this.ref(row.a);
     this.ref(row.b);
-    while (this.heap.length > this.budget.maxRows || this.bytes() > this.budget.maxBytes) {
-      const out = this.pop();
-      this.unref(out.c);
-      this.unref(out.a);
-      this.unref(out.b);
-      this.dropped[tierOf(out.key)]++;
-    }
+    while (this.heap.length > this.budget.maxRows || this.bytes() > this.budget.maxBytes) this.evict();
+  }
+
+  /** Drops the largest keys until the rows and their strings fit in `maxBytes`. */
+  trimTo(maxBytes: number): void {
+    while (this.heap.length > 0 && this.bytes() > maxBytes) this.evict();
+  }
+
+  private evict(): void {
+    const out = this.pop();
+    this.unref(out.c);
+    this.unref(out.a);
+    this.unref(out.b);
+    this.dropped[tierOf(out.key)]++;
   }
 
   bytes(): number {
@@ -105,7 +126,7 @@ export class RowPool {
     const n = this.refs.get(s);
     if (n === undefined) {
       this.refs.set(s, 1);
-      this.stringBytes += s.length + STRING_OVERHEAD;
+      this.stringBytes += jsonLength(s);
     } else {
       this.refs.set(s, n + 1);
     }
@@ -115,7 +136,7 @@ export class RowPool {
     const n = this.refs.get(s)!;
     if (n === 1) {
       this.refs.delete(s);
-      this.stringBytes -= s.length + STRING_OVERHEAD;
+      this.stringBytes -= jsonLength(s);
     } else {
       this.refs.set(s, n - 1);
     }

@@ -123,22 +123,49 @@ export interface AlertItem {
 }
 
 /**
- * Processes, one entry each, indexed by position. `parent` is an index or -1.
- * `fields` are the latest exec's values beyond program and argv (cwd, device,
- * inode... whatever the schema carries), as [name, text] pairs.
+ * Processes, one entry each, indexed by position. Embedded compactly (a
+ * capture can hold tens of thousands): what is empty or default is left out,
+ * and `expandProcess` restores the full item.
  */
 export interface ProcessList {
   readonly total: number;
   /** Processes left out (beyond the cap, no alerts, no alerting descendant). */
   readonly omitted: number;
-  readonly items: readonly ProcessItem[];
+  /** Panel entries left out of processes without alerts, to keep the page small (0: none). */
+  readonly panel_entries_omitted: number;
+  readonly items: readonly ProcessRecord[];
+}
+
+export interface ProcessRecord {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Index of the parent, or -1. */
+  readonly parent: number;
+  readonly comm: string;
+  readonly uid: number;
+  /** Events by kind index. */
+  readonly counts: readonly number[];
+  /** Present (true) when the capture saw it start. */
+  readonly known?: true;
+  readonly exe?: string;
+  readonly argv?: readonly string[];
+  /** Every user id its events carried, when more than one. */
+  readonly uids?: readonly number[];
+  readonly start?: string;
+  /** [exit code, signal] */
+  readonly exit?: readonly [number, number];
+  /** The latest exec's values beyond program and argv (cwd, device, inode... whatever the schema carries). */
+  readonly fields?: readonly (readonly [string, string])[];
+  readonly badges?: readonly string[];
+  readonly alerts?: number;
+  /** Panel entries by group index: only groups with entries. */
+  readonly panels?: readonly PanelGroup[];
 }
 
 export interface ProcessItem {
   readonly pid: number;
   readonly ppid: number;
   readonly parent: number;
-  /** Seen starting during the capture. */
   readonly known: boolean;
   readonly exe: string | null;
   readonly argv: readonly string[] | null;
@@ -149,11 +176,32 @@ export interface ProcessItem {
   readonly exit: { readonly code: number; readonly signal: number } | null;
   readonly fields: readonly (readonly [string, string])[];
   readonly badges: readonly string[];
-  /** Events by kind index. */
   readonly counts: readonly number[];
   readonly alerts: number;
-  /** Panel entries by group index: only groups with entries. */
   readonly panels: readonly PanelGroup[];
+}
+
+export function compactProcess(p: ProcessItem): ProcessRecord {
+  const r: { -readonly [K in keyof ProcessRecord]: ProcessRecord[K] } = { pid: p.pid, ppid: p.ppid, parent: p.parent, comm: p.comm, uid: p.uid, counts: p.counts };
+  if (p.known) r.known = true;
+  if (p.exe !== null) r.exe = p.exe;
+  if (p.argv !== null) r.argv = p.argv;
+  if (p.uids.length > 1 || (p.uids.length === 1 && p.uids[0] !== p.uid)) r.uids = p.uids;
+  if (p.start !== null) r.start = p.start;
+  if (p.exit !== null) r.exit = [p.exit.code, p.exit.signal];
+  if (p.fields.length > 0) r.fields = p.fields;
+  if (p.badges.length > 0) r.badges = p.badges;
+  if (p.alerts > 0) r.alerts = p.alerts;
+  if (p.panels.length > 0) r.panels = p.panels;
+  return r;
+}
+
+export function expandProcess(r: ProcessRecord): ProcessItem {
+  return {
+    pid: r.pid, ppid: r.ppid, parent: r.parent, known: r.known === true, exe: r.exe ?? null, argv: r.argv ?? null, comm: r.comm,
+    uid: r.uid, uids: r.uids ?? [r.uid], start: r.start ?? null, exit: r.exit ? { code: r.exit[0], signal: r.exit[1] } : null,
+    fields: r.fields ?? [], badges: r.badges ?? [], counts: r.counts, alerts: r.alerts ?? 0, panels: r.panels ?? [],
+  };
 }
 
 export interface PanelGroup {

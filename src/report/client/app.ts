@@ -1,11 +1,13 @@
 /** The page's shared state and the actions sections call on each other (select a process, show an event, filter). */
-import { type ReportData } from '../model.js';
+import { type ProcessItem, type ReportData } from '../model.js';
 import { type Filters, type Rows } from './events.js';
 import { type TimeFormat } from './format.js';
 
 export interface App {
   readonly data: ReportData;
   readonly rows: Rows;
+  /** The processes, expanded from their compact form. */
+  readonly processes: readonly ProcessItem[];
   readonly time: TimeFormat;
   /** Children of each process, by index. */
   readonly children: readonly (readonly number[])[];
@@ -29,7 +31,7 @@ export interface App {
 
 /** The process and everything below it, as a mask over process indices. */
 export function descendantMask(app: App, root: number): Uint8Array {
-  const mask = new Uint8Array(app.data.processes.items.length);
+  const mask = new Uint8Array(app.processes.length);
   const stack = [root];
   while (stack.length > 0) {
     const i = stack.pop()!;
@@ -41,6 +43,6 @@ export function descendantMask(app: App, root: number): Uint8Array {
 }
 
 export function processLabel(app: App, index: number): string {
-  const p = app.data.processes.items[index];
+  const p = app.processes[index];
   return p.exe ?? `[${p.comm}]`;
 }

@@ -4,7 +4,7 @@
  * together. `window.rgReport.readyMs` says when the page became interactive,
  * for the tests and the benchmark.
  */
-import { type ReportData } from '../model.js';
+import { expandProcess, type ReportData } from '../model.js';
 import { type App } from './app.js';
 import { anchor, byId, h } from './dom.js';
 import { decodeRows, RowFilter } from './events.js';
@@ -15,8 +15,16 @@ import { renderEventSection, revealRow } from './table.js';
 import { renderTimeline } from './timeline.js';
 import { ProcessTree } from './tree.js';
 
+/** What the page exposes: when it became interactive, and (for tests) what the table shows. */
+export interface ReportHandle {
+  readonly readyMs: number;
+  readonly parseMs: number;
+  readonly error?: string;
+  inspect?(): { visible: number[]; visibleCount: number; range: [number, number] | null; selected: number; highlighted: number };
+}
+
 declare global {
-  interface Window { rgReport?: { readyMs: number; parseMs: number; error?: string } }
+  interface Window { rgReport?: ReportHandle }
 }
 
 function start(): void {
@@ -24,11 +32,12 @@ function start(): void {
   const data = JSON.parse(byId('rg-data').textContent ?? 'null') as ReportData;
   const parseMs = performance.now() - t0;
   const rows = decodeRows(data.events);
-  const children: number[][] = data.processes.items.map(() => []);
-  data.processes.items.forEach((p, i) => { if (p.parent >= 0) children[p.parent].push(i); });
+  const processes = data.processes.items.map(expandProcess);
+  const children: number[][] = processes.map(() => []);
+  processes.forEach((p, i) => { if (p.parent >= 0) children[p.parent].push(i); });
   const filter = new RowFilter(rows);
   const app: App = {
-    data, rows, time: new TimeFormat(data.time), children,
+    data, rows, processes, time: new TimeFormat(data.time), children,
     filters: { kinds: new Uint8Array(data.kinds.length).fill(1), processes: null, text: '', range: null },
     visible: new Int32Array(0), selected: -1, highlighted: -1, listeners: [],
     refilter() {
@@ -51,7 +60,7 @@ function start(): void {
     filterToProcess(index, descendants) {
       const pid = byId('filter-pid') as HTMLInputElement;
       const tree = byId('filter-tree') as HTMLInputElement;
-      pid.value = String(data.processes.items[index].pid);
+      pid.value = String(processes[index].pid);
       tree.checked = descendants;
       tree.dispatchEvent(new Event('change'));
       byId('events').scrollIntoView({ block: 'start' });
@@ -76,7 +85,13 @@ function start(): void {
     renderIndicators(app));
   // On paper every collapsed section is shown.
   window.addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });
-  window.rgReport = { readyMs: performance.now(), parseMs };
+  window.rgReport = {
+    readyMs: performance.now(), parseMs,
+    inspect: () => ({
+      visible: Array.from(app.visible.subarray(0, 5000)), visibleCount: app.visible.length,
+      range: app.filters.range === null ? null : [app.filters.range[0], app.filters.range[1]], selected: app.selected, highlighted: app.highlighted,
+    }),
+  };
 }
 
 try {

@@ -17,10 +17,10 @@ export class ProcessPanel {
 
   show(index: number): void {
     const app = this.app;
-    const p = app.data.processes.items[index];
+    const p = app.processes[index];
     clear(this.element);
     const parent = p.parent >= 0
-      ? anchor(`proc-${p.parent}`, { class: 'process-link', 'data-process': p.parent }, `${app.data.processes.items[p.parent].pid} `, hostile(processLabel(app, p.parent)))
+      ? anchor(`proc-${p.parent}`, { class: 'process-link', 'data-process': p.parent }, `${app.processes[p.parent].pid} `, hostile(processLabel(app, p.parent)))
       : h('span', null, `${p.ppid} (not seen)`);
     const argv = p.argv === null ? h('span', { class: 'dim' }, 'unknown') : h('ol', { class: 'argv', start: 0 }, ...p.argv.map((a) => hostileIn('li', null, a)));
     const end = p.exit === null ? 'still running when the capture ended' : p.exit.signal !== 0 ? `killed by signal ${p.exit.signal}` : `exited with status ${p.exit.code}`;

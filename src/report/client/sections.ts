@@ -84,7 +84,7 @@ export function renderAlerts(app: App): HTMLElement {
 }
 
 function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
-  const p = a.process >= 0 ? app.data.processes.items[a.process] : null;
+  const p = a.process >= 0 ? app.processes[a.process] : null;
   const proc = p === null ? h('span', { class: 'dim' }, 'unknown')
     : anchor(`proc-${a.process}`, { class: 'process-link', 'data-process': a.process }, `${p.pid} `, hostile(processLabel(app, a.process)));
   const evidence = a.event >= 0
@@ -126,7 +126,7 @@ export function renderIndicators(app: App): HTMLElement {
             h('td', null, app.time.clock(e.t)),
             hostileIn('td', { class: 'dim' }, e.detail),
             h('td', null, ...e.processes.flatMap((pi, j) => {
-              const link = anchor(`proc-${pi}`, { class: 'process-link', 'data-process': pi }, String(app.data.processes.items[pi].pid));
+              const link = anchor(`proc-${pi}`, { class: 'process-link', 'data-process': pi }, String(app.processes[pi].pid));
               link.addEventListener('click', (ev) => { ev.preventDefault(); app.selectProcess(pi, true); });
               return j > 0 ? [' ', link] : [link];
             })))))));

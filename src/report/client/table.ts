@@ -58,7 +58,7 @@ function renderFilterBar(app: App): HTMLElement {
       return;
     } else {
       const wanted = Number(value);
-      const items = app.data.processes.items;
+      const items = app.processes;
       const mask = new Uint8Array(items.length);
       for (let i = 0; i < items.length; i++) {
         if (items[i].pid !== wanted) continue;
@@ -182,7 +182,7 @@ export class VirtualTable {
       this.window.appendChild(h('div', { class: cls, role: 'row', 'data-row': r, id: r === this.app.highlighted ? 'highlighted-row' : undefined },
         h('span', { class: 'time', title: time.iso(rows.t[r]) }, time.clock(rows.t[r])),
         h('span', { class: 'kind' }, swatch, kind.name),
-        h('span', { class: 'pid' }, p >= 0 ? String(data.processes.items[p].pid) : '?'),
+        h('span', { class: 'pid' }, p >= 0 ? String(this.app.processes[p].pid) : '?'),
         hostileIn('span', { class: 'comm', title: rows.strings[rows.c[r]] }, rows.strings[rows.c[r]]),
         hostileIn('span', { class: 'subject', title: subject }, subject),
         h('span', { class: 'fields', title: fields }, hostile(fields))));

@@ -18,7 +18,7 @@ export class ProcessTree {
   private readonly roots: number[];
 
   constructor(private readonly app: App) {
-    const items = app.data.processes.items;
+    const items = app.processes;
     this.roots = [];
     for (let i = 0; i < items.length; i++) if (items[i].parent < 0) this.roots.push(i);
     const list = h('ul', { class: 'tree', role: 'tree', id: 'process-tree' });
@@ -39,7 +39,7 @@ export class ProcessTree {
   /** Opens every ancestor of a process so it is in view, and returns its line. */
   reveal(index: number): HTMLElement | null {
     const chain: number[] = [];
-    for (let p = this.app.data.processes.items[index].parent; p >= 0; p = this.app.data.processes.items[p].parent) chain.push(p);
+    for (let p = this.app.processes[index].parent; p >= 0; p = this.app.processes[p].parent) chain.push(p);
     for (const p of chain.reverse()) this.expand(p);
     return this.nodes.get(index) ?? null;
   }
@@ -104,7 +104,7 @@ export class ProcessTree {
 
   private renderNode(index: number): HTMLElement {
     const app = this.app;
-    const p = app.data.processes.items[index];
+    const p = app.processes[index];
     const kids = app.children[index].length;
     const toggle = kids > 0
       ? button('▸', (e) => {

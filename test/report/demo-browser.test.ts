@@ -1,0 +1,159 @@
+/**
+ * The report of captures/demo.rgc (a real capture of a scripted intrusion) in
+ * headless Chromium: it renders with no error, no request and no CSP
+ * violation; the alerts lead to their evidence; the tree folds; brushing the
+ * timeline and the filters narrow the table to exactly the rows they should.
+ * Expected rows are computed from the embedded data, not from the page's code.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReplayCli } from '../support/golden.js';
+import { announceBrowserSkip, type Browser, launchBrowser, openReport, type OpenedReport, runBrowserTests, screenshot, securityLog } from './browser.js';
+import { expectedRows, inspect, waitForCount } from './page-data.js';
+
+announceBrowserSkip('report in the browser');
+
+describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () => {
+  const work = mkdtempSync(join(tmpdir(), 'rg-report-demo-'));
+  const file = join(work, 'demo.html');
+  let browser: Browser;
+  let report: OpenedReport;
+
+  beforeAll(async () => {
+    const r = runReplayCli(['report', 'captures/demo.rgc', '-o', file]);
+    expect(r.status, r.stderr).toBe(0);
+    browser = await launchBrowser();
+    report = await openReport(browser, file);
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('renders with no error, no network request, no CSP violation', async () => {
+    expect(report.log.errors).toEqual([]);
+    expect(report.log.requests).toEqual([]);
+    expect(await securityLog(report.page)).toEqual({ tripwire: [], violations: [] });
+    expect(report.readyMs).toBeGreaterThan(0);
+    await expect(report.page.locator('#verdict-0').textContent()).resolves.toBe('VERIFIED');
+    await expect(report.page.locator('#summary h1').textContent()).resolves.toBe('Investigation report: vm');
+  });
+
+  it('lists the five alerts by severity, each with its rule, process and evidence', async () => {
+    const page = report.page;
+    const rows = page.locator('#alerts tr.alert');
+    await expect(rows.count()).resolves.toBe(5);
+    const headings = await page.locator('#alerts .severity-group h3').allTextContents();
+    expect(headings).toEqual(['critical 1', 'high 4']);
+    const rules = await page.locator('#alerts tr.alert td:nth-child(2) code').allTextContents();
+    expect(rules).toEqual(['execution.deleted', 'execution.tmp', 'persistence.cron', 'persistence.ssh_authorized_keys', 'network.watched_destination']);
+
+    // The cron alert's evidence link: the table scrolls to the file_open that wrote the cron file.
+    const cron = page.locator('#alerts tr.alert', { has: page.locator('code', { hasText: 'persistence.cron' }) });
+    await cron.locator('.event-link').click();
+    const highlighted = page.locator('#highlighted-row');
+    await highlighted.waitFor({ timeout: 5_000 });
+    await expect(highlighted.locator('.subject').textContent()).resolves.toBe('/etc/cron.d/rg-demo-job');
+    await expect(highlighted.locator('.kind').textContent()).resolves.toBe('file_open');
+    await expect(highlighted.locator('.pid').textContent()).resolves.toBe('19566');
+    await expect(page.locator('#process-panel h3').textContent()).resolves.toContain('pid 19566');
+    await screenshot(page, 'demo-alert-evidence');
+  });
+
+  it('folds and unfolds the process tree; a process shows its badges and panels', async () => {
+    const page = report.page;
+    const bash = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19566$/ }) });
+    const twisty = bash.locator('.twisty');
+    await expect(twisty.getAttribute('aria-expanded')).resolves.toBe('true');
+    const children = page.locator('li.node:has(> .node-line .pid:text-is("19566")) > ul > li.node');
+    await expect(children.count()).resolves.toBe(13);
+    await twisty.click();
+    await expect(twisty.getAttribute('aria-expanded')).resolves.toBe('false');
+    await expect(children.first().isVisible()).resolves.toBe(false);
+    await twisty.click();
+    await expect(children.first().isVisible()).resolves.toBe(true);
+
+    const dropper = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19575$/ }) });
+    await expect(dropper.locator('.badge-world_writable').count()).resolves.toBe(1);
+    await dropper.click();
+    const panel = page.locator('#process-panel');
+    await expect(panel.locator('h3').textContent()).resolves.toBe('pid 19575 /dev/shm/.rg-demo-dropper');
+    await expect(panel.locator('.badge-world_writable').count()).resolves.toBe(1);
+
+    const deleted = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19578$/ }) });
+    await expect(deleted.locator('.badge-deleted_program').count()).resolves.toBe(1);
+
+    // The script's own panels: files it wrote (the cron file among them) and its connections.
+    await bash.locator('.exe').click();
+    const written = panel.locator('.panel-group[data-group="written"] td.value');
+    await expect(written.allTextContents()).resolves.toContain('/etc/cron.d/rg-demo-job');
+    const connections = await panel.locator('.panel-group[data-group="connections"] td.value').allTextContents();
+    expect(connections).toContain('127.0.0.1:4444');
+    await screenshot(page, 'demo-tree-panel');
+  });
+
+  it('brushing the timeline filters the table to the rows in that time range', async () => {
+    const page = report.page;
+    await page.locator('#filter-clear').click();
+    const canvas = page.locator('#timeline-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const state = await inspect(page);
+    expect(state.range, 'a drag across the chart sets a time range').not.toBeNull();
+    const expected = await expectedRows(page, { range: state.range! });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(437);
+    expect(state.visible).toEqual(expected);
+    await expect(page.locator('#rows-status').textContent()).resolves.toContain(`${expected.length} of 437 rows shown`);
+    await screenshot(page, 'demo-brushed');
+    await page.locator('#timeline-clear').click();
+    expect((await inspect(page)).visibleCount).toBe(437);
+  });
+
+  it('filters the table by kind, by process and descendants, and by text', async () => {
+    const page = report.page;
+    await page.locator('#filter-clear').click();
+    await page.locator('input[data-kind="file_open"]').uncheck();
+    let state = await inspect(page);
+    expect(state.visibleCount).toBe(437 - 392);
+    expect(state.visible).toEqual(await expectedRows(page, { hideKinds: ['file_open'] }));
+    await page.locator('input[data-kind="file_open"]').check();
+
+    await page.locator('#filter-pid').fill('19566');
+    await page.locator('#filter-tree').check();
+    const subtree = await expectedRows(page, { pid: 19566, descendants: true });
+    await waitForCount(page, subtree.length, 'pid 19566 and descendants');
+    state = await inspect(page);
+    expect(state.visible).toEqual(subtree);
+    await page.locator('#filter-tree').uncheck();
+    state = await inspect(page);
+    const own = await expectedRows(page, { pid: 19566, descendants: false });
+    expect(state.visible).toEqual(own);
+    expect(own.length).toBeLessThan(subtree.length);
+
+    await page.locator('#filter-pid').fill('');
+    await waitForCount(page, 437, 'no filter');
+    await page.locator('#filter-text').fill('CRON');
+    const byText = await expectedRows(page, { text: 'cron' });
+    await waitForCount(page, byText.length, 'text CRON');
+    state = await inspect(page);
+    expect(byText.length).toBeGreaterThan(0);
+    expect(state.visible).toEqual(byText);
+    const shown = await page.locator('#event-table .window .row').evaluateAll((rows) => rows.map((r) =>
+      ['.comm', '.subject', '.fields'].map((c) => r.querySelector(c)?.textContent ?? '').join(' ')));
+    expect(shown.length).toBe(byText.length);
+    for (const text of shown) expect(text.toLowerCase()).toContain('cron');
+    await screenshot(page, 'demo-filtered');
+    await page.locator('#filter-clear').click();
+    expect((await inspect(page)).visibleCount).toBe(437);
+    await screenshot(page, 'demo-full');
+  });
+});
