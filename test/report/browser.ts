@@ -71,6 +71,8 @@ export interface OpenedReport {
  */
 export async function openReport(b: Browser, file: string): Promise<OpenedReport> {
   const page = await b.context.newPage();
+  // Fail a missing element in seconds, with Playwright's message, not at the test's own timeout.
+  page.setDefaultTimeout(10_000);
   const log: PageLog = { errors: [], requests: [], dialogs: [] };
   page.on('console', (m) => { if (m.type() === 'error') log.errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));

@@ -11,6 +11,8 @@ const CHILDREN_PAGE = 200;
 /** Processes rendered open for printing, at most. */
 const PRINT_LIMIT = 3000;
 const ARG_CHARS = 160;
+/** Trees of at most this many processes start fully open. */
+const SMALL_TREE = 300;
 
 export class ProcessTree {
   readonly element: HTMLElement;
@@ -32,7 +34,9 @@ export class ProcessTree {
       omitted > 0 ? h('p', { class: 'notes' }, `${omitted} of ${app.data.processes.total} processes are not listed (no alerts, beyond the report's cap).`) : null);
     // Open the way to every process with alerts.
     for (let i = 0; i < items.length; i++) if (items[i].alerts > 0) this.reveal(i);
-    if (this.roots.length <= 3) for (const r of this.roots) this.expand(r);
+    // A small tree reads best open; a big one opens the way to its alerts and its first level.
+    if (items.length <= SMALL_TREE) this.expandAll(SMALL_TREE);
+    else if (this.roots.length <= 3) for (const r of this.roots) this.expand(r);
     window.addEventListener('beforeprint', () => this.expandAll(PRINT_LIMIT));
   }
 
