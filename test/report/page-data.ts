@@ -27,6 +27,11 @@ export async function inspect(page: Page): Promise<TableState> {
 
 /** Row indices (the first 5000, as inspect() gives them) that pass `e`. */
 export async function expectedRows(page: Page, e: Expectation): Promise<number[]> {
+  return (await expectedTable(page, e)).rows;
+}
+
+/** The first 5000 rows that pass `e`, and how many pass. */
+export async function expectedTable(page: Page, e: Expectation): Promise<{ rows: number[]; count: number }> {
   return page.evaluate((e) => {
     interface Data {
       kinds: { name: string }[];
@@ -45,6 +50,7 @@ export async function expectedRows(page: Page, e: Expectation): Promise<number[]
       return false;
     };
     const out: number[] = [];
+    let count = 0;
     let t = 0;
     for (let i = 0; i < ev.t.length; i++) {
       t += ev.t[i];
@@ -53,8 +59,9 @@ export async function expectedRows(page: Page, e: Expectation): Promise<number[]
       if (e.pid !== undefined && (ev.p[i] < 0 || !inScope(ev.p[i]))) continue;
       if (e.text !== undefined && ![ev.c[i], ev.a[i], ev.b[i]].some((s) => ev.strings[s].toLowerCase().includes(e.text!.toLowerCase()))) continue;
       if (out.length < 5000) out.push(i);
+      count++;
     }
-    return out;
+    return { rows: out, count };
   }, e);
 }
 

@@ -18,12 +18,14 @@ export class ProcessTree {
   readonly element: HTMLElement;
   private readonly nodes = new Map<number, HTMLElement>();
   private readonly roots: number[];
+  private readonly rootList: HTMLElement;
 
   constructor(private readonly app: App) {
     const items = app.processes;
     this.roots = [];
     for (let i = 0; i < items.length; i++) if (items[i].parent < 0) this.roots.push(i);
     const list = h('ul', { class: 'tree', role: 'tree', id: 'process-tree' });
+    this.rootList = list;
     this.appendChildren(list, this.roots, 0);
     const omitted = app.data.processes.omitted;
     this.element = h('div', { class: 'tree-box' },
@@ -42,10 +44,28 @@ export class ProcessTree {
 
   /** Opens every ancestor of a process so it is in view, and returns its line. */
   reveal(index: number): HTMLElement | null {
-    const chain: number[] = [];
+    const chain: number[] = [index];
     for (let p = this.app.processes[index].parent; p >= 0; p = this.app.processes[p].parent) chain.push(p);
-    for (const p of chain.reverse()) this.expand(p);
+    chain.reverse();
+    this.renderUpTo(-1, chain[0]);
+    for (let i = 0; i < chain.length - 1; i++) {
+      this.expand(chain[i]);
+      this.renderUpTo(chain[i], chain[i + 1]);
+    }
     return this.nodes.get(index) ?? null;
+  }
+
+  /** Renders pages of a parent's children (-1: the roots) until `child` is among them. */
+  private renderUpTo(parent: number, child: number): void {
+    if (this.nodes.has(child)) return;
+    const list = parent < 0 ? this.rootList : this.nodes.get(parent)?.querySelector<HTMLElement>(':scope > ul');
+    if (list === null || list === undefined) return;
+    const children = parent < 0 ? this.roots : this.app.children[parent];
+    const at = children.indexOf(child);
+    if (at < 0) return;
+    list.querySelector(':scope > li.more-row')?.remove();
+    const from = list.querySelectorAll(':scope > li.node').length;
+    this.appendChildren(list, children, from, at + 1);
   }
 
   markSelected(index: number): void {
@@ -60,8 +80,8 @@ export class ProcessTree {
     let list = li.querySelector<HTMLElement>(':scope > ul');
     if (list === null) {
       list = h('ul', { role: 'group' });
-      this.appendChildren(list, this.app.children[index], 0);
       li.appendChild(list);
+      this.appendChildren(list, this.app.children[index], 0);
     }
     list.hidden = false;
     toggle?.setAttribute('aria-expanded', 'true');
@@ -94,15 +114,16 @@ export class ProcessTree {
     for (const i of this.nodes.keys()) this.collapse(i);
   }
 
-  private appendChildren(list: HTMLElement, children: readonly number[], from: number): void {
-    const end = Math.min(children.length, from + CHILDREN_PAGE);
+  /** Renders children[from..] a page at a time (at least up to `atLeast`), then a button for the rest. */
+  private appendChildren(list: HTMLElement, children: readonly number[], from: number, atLeast = 0): void {
+    const end = Math.min(children.length, Math.max(from + CHILDREN_PAGE, atLeast));
     for (let i = from; i < end; i++) list.appendChild(this.renderNode(children[i]));
     if (end < children.length) {
       const more = button(`Show ${Math.min(CHILDREN_PAGE, children.length - end)} more of ${children.length - end}`, () => {
         more.parentElement?.remove();
         this.appendChildren(list, children, end);
       }, { class: 'more' });
-      list.appendChild(h('li', null, more));
+      list.appendChild(h('li', { class: 'more-row' }, more));
     }
   }
 
