@@ -5,6 +5,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { syntheticFixtures } from './fixture-set.js';
 import { type ExitGolden, exitGoldenOf, exitGoldenPath, GOLDEN_RUNS, goldenArgs, goldenPath, runReplayCli } from './golden.js';
+import { goldenText, reportDataOf, reportGoldenPath } from '../report/report-file.js';
 
 const root = new URL('../../../', import.meta.url);
 for (const f of syntheticFixtures()) {
@@ -19,5 +20,7 @@ for (const capture of readdirSync(new URL('captures/', root)).filter((n) => n.en
     exits[run.suffix] = exitGoldenOf(result);
   }
   writeFileSync(new URL(exitGoldenPath(capture), root), `${JSON.stringify(exits, null, 2)}\n`);
+  const report = runReplayCli(['report', `captures/${capture}`, '-o', '-']).stdout.toString();
+  writeFileSync(new URL(reportGoldenPath(capture), root), goldenText(reportDataOf(report)));
   process.stderr.write(`wrote golden files for ${capture}\n`);
 }

@@ -1,0 +1,90 @@
+/**
+ * `rg-replay report` on the command line: usage mistakes and unreadable
+ * inputs get one line and a documented exit code, no stack trace and no
+ * partial file; damaged, incomplete and altered captures still give a report
+ * that says so, with the exit code `rg-replay` uses for them.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runReplayCli } from '../support/golden.js';
+import { reportDataOf } from './report-file.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rg-report-cli-'));
+
+describe('rg-replay report: errors', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    ['no output named', ['report', 'captures/demo.rgc'], 2, /give the file to write with -o FILE/],
+    ['stdin as input', ['report', '-', '-o', join(dir, 'x.html')], 2, /give files, not stdin/],
+    ['a missing input', ['report', join(dir, 'nope.rgc'), '-o', join(dir, 'x.html')], 3, /cannot open .*nope\.rgc: no such file or directory/],
+    ['an output in a missing directory', ['report', 'captures/demo.rgc', '-o', join(dir, 'no', 'such', 'x.html')], 3, /cannot write .*x\.html: ENOENT/],
+    ['a bad alert port', ['report', 'captures/demo.rgc', '-o', join(dir, 'x.html'), '--alert-port', 'http'], 2, /--alert-port needs a port number/],
+    ['not a capture', ['report', 'package.json', '-o', join(dir, 'x.html')], 4, /rgc:/],
+  ];
+  for (const [what, args, code, message] of cases) {
+    it(`${what}: exit ${code}, one line, no file`, () => {
+      const r = runReplayCli(args);
+      expect(r.status).toBe(code);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.some((l) => message.test(l)), r.stderr).toBe(true);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'x.html'))).toBe(false);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    });
+  }
+});
+
+describe('rg-replay report: output', () => {
+  it('-o - writes the page to stdout', () => {
+    const r = runReplayCli(['report', 'captures/demo.rgc', '-o', '-']);
+    expect(r.status).toBe(0);
+    const html = r.stdout.toString();
+    expect(html.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(reportDataOf(html).totals.events).toBe(437);
+    expect(r.stderr).toMatch(/^rg-replay: report: [\d.]+ KiB, 437 events \(437 in the table\), 15 processes, 5 alert\(s\)$/m);
+  });
+
+  it('an incomplete capture: exit 6, the page says INCOMPLETE', () => {
+    const out = join(dir, 'incomplete.html');
+    const r = runReplayCli(['report', 'captures/synthetic-incomplete.rgc', '-o', out]);
+    expect(r.status).toBe(6);
+    const d = reportDataOf(readFileSync(out, 'utf8'));
+    expect(d.inputs[0]).toMatchObject({ complete: false, verify: { verdict: 'incomplete' } });
+    expect(d.coverage.blind_spots.join(' ')).toMatch(/have no end record/);
+  });
+
+  it('a capture that lost events says how many, plainly', () => {
+    const out = join(dir, 'lost.html');
+    const r = runReplayCli(['report', 'captures/synthetic-lost.rgc', '-o', out]);
+    expect(r.status).toBe(0);
+    const d = reportDataOf(readFileSync(out, 'utf8'));
+    expect(d.totals.lost_kernel).toBe(14);
+    expect(d.coverage.blind_spots.join(' ')).toMatch(/14 event\(s\) were LOST \(14 in the kernel, 0 in user space\)/);
+  });
+
+  it('an altered capture: the report is written, marked ALTERED, exit 7', () => {
+    const altered = join(dir, 'altered.rgc');
+    copyFileSync('captures/demo.rgc', altered);
+    const bytes = readFileSync(altered);
+    // A byte inside the first data frame's compressed payload: its checksum and the hash chain break.
+    bytes[bytes.length - 600] ^= 0x40;
+    writeFileSync(altered, bytes);
+    const out = join(dir, 'altered.html');
+    const r = runReplayCli(['report', altered, '-o', out]);
+    expect(r.status).toBe(7);
+    const d = reportDataOf(readFileSync(out, 'utf8'));
+    expect(d.inputs[0].verify.verdict).toBe('altered');
+    expect(d.inputs[0].verify.problems.length).toBeGreaterThan(0);
+  });
+
+  it('several captures: one report, one input entry each', () => {
+    const out = join(dir, 'two.html');
+    const r = runReplayCli(['report', 'captures/demo.rgc', 'captures/synthetic-all-kinds.rgc', '-o', out]);
+    expect(r.status).toBe(0);
+    const d = reportDataOf(readFileSync(out, 'utf8'));
+    expect(d.inputs.map((i) => i.host)).toEqual(['vm', 'synthetic-host']);
+    expect(d.totals.events).toBe(437 + 18);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * The report's data, without a browser: what it says about the demo capture
+ * agrees with rg-replay's own outputs (verify, --stats, tree, --alerts); every
+ * alert points at its evidence row; the same input gives the same bytes
+ * (golden files, regenerated only with `npm run gen:fixtures`); and the caps
+ * and budgets that keep big pages small keep what they promise.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildReport, type BuiltReport, type PageBudget } from '../../src/report/build.js';
+import { type RowBudget } from '../../src/report/event-rows.js';
+import { renderReportHtml } from '../../src/report/html.js';
+import { expandProcess, type ReportData } from '../../src/report/model.js';
+import { runSession } from '../../src/replay/main.js';
+import { buildAlertEngine } from '../../src/replay/rules/setup.js';
+import { REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { goldenText, reportDataOf, reportGoldenPath } from './report-file.js';
+
+const DEMO = 'captures/demo.rgc';
+
+function build(paths: string[], options: { budget?: RowBudget; page?: PageBudget; processCap?: number } = {}): BuiltReport {
+  return buildReport((p, sink) => runSession(p, { context: false }, () => sink, true),
+    { paths, alerts: buildAlertEngine({ detect: true }), publicKey: null, ...options });
+}
+
+/** Absolute times of the table's rows. */
+function rowTimes(d: ReportData): number[] {
+  let t = 0;
+  return d.events.t.map((dt) => (t += dt));
+}
+
+describe('report data of captures/demo.rgc', () => {
+  const { data } = build([DEMO]);
+  const processes = data.processes.items.map(expandProcess);
+  const kindOf = (row: number) => data.kinds[data.events.k[row]].name;
+
+  it('states the file hash and verdict rg-replay verify gives', () => {
+    const verify = JSON.parse(runReplayCli(['verify', DEMO, '--json']).stdout.toString()) as { sha256: string; verdict: string; signature: string };
+    expect(data.inputs).toHaveLength(1);
+    expect(data.inputs[0]).toMatchObject({ path: DEMO, sha256: verify.sha256, host: 'vm', kernel: '6.18.44-fc-v669', complete: true, damaged: false });
+    expect(data.inputs[0].verify).toMatchObject({ verdict: verify.verdict, signature: verify.signature, problems: [] });
+  });
+
+  it('counts what --stats counts, and the timeline holds every event', () => {
+    const stats = JSON.parse(runReplayCli([DEMO, '--stats', '--json']).stdout.toString()) as { events: number; by_kind: Record<string, number>; time_range: { first: string; last: string } };
+    expect(data.totals.events).toBe(stats.events);
+    expect(Object.fromEntries(data.kinds.map((k, i) => [k.name, data.totals.by_kind[i]]))).toEqual(stats.by_kind);
+    expect(data.time.first).toBe(stats.time_range.first);
+    expect(data.time.last).toBe(stats.time_range.last);
+    data.histogram.series.forEach((s, k) => expect(s.reduce((a, b) => a + b, 0)).toBe(data.totals.by_kind[k]));
+    expect(data.events.shown).toBe(437);
+    expect(data.events.notes).toEqual([]);
+  });
+
+  it('has the process tree rg-replay tree has', () => {
+    interface TreeNode { pid: number; exe: string | null; children: TreeNode[] }
+    const tree = JSON.parse(runReplayCli(['tree', DEMO, '--json']).stdout.toString()) as TreeNode[];
+    const flat: [number, number | null, string | null][] = [];
+    const walk = (n: TreeNode, parent: number | null) => { flat.push([n.pid, parent, n.exe]); n.children.forEach((c) => walk(c, n.pid)); };
+    tree.forEach((r) => walk(r, null));
+    const ours = processes.map((p) => [p.pid, p.parent < 0 ? null : processes[p.parent].pid, p.exe]);
+    expect(ours.sort()).toEqual(flat.sort());
+  });
+
+  it('links every alert to its source event and process', () => {
+    const alerts = runReplayCli([DEMO, '--alerts', '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { rule_id: string; process: { pid: number }; source: { event_type: string } });
+    expect(data.alerts.items.map((a) => a.rule).sort()).toEqual(alerts.map((a) => a.rule_id).sort());
+    expect(data.alerts.items.map((a) => a.severity)).toEqual(['critical', 'high', 'high', 'high', 'high']);
+    const strings = data.events.strings;
+    for (const a of data.alerts.items) {
+      const source = alerts.find((x) => x.rule_id === a.rule)!;
+      expect(processes[a.process].pid).toBe(source.process.pid);
+      expect(a.event).toBeGreaterThanOrEqual(0);
+      expect(kindOf(a.event)).toBe(source.source.event_type);
+      expect(data.events.p[a.event]).toBe(a.process);
+      expect(strings[data.events.a[a.event]]).toBe(a.subject);
+      expect(rowTimes(data)[a.event]).toBe(a.t);
+    }
+    expect(data.alerts.items.find((a) => a.rule === 'network.watched_destination')!.subject).toBe('127.0.0.1:4444');
+  });
+
+  it('badges what the data supports: deleted or memfd program, run from a world-writable directory', () => {
+    const badgesOf = (pid: number) => processes.find((p) => p.pid === pid)!.badges;
+    expect(badgesOf(19575)).toEqual(['world_writable']);
+    expect(badgesOf(19578)).toEqual(['deleted_program']);
+    expect(processes.filter((p) => p.badges.length > 0).map((p) => p.pid).sort()).toEqual([19575, 19578]);
+  });
+
+  it('fills per-process panels and indicators', () => {
+    const group = (id: string) => data.groups.findIndex((g) => g.id === id);
+    const bash = processes.find((p) => p.pid === 19566)!;
+    const values = (g: string) => bash.panels.find((x) => x.group === group(g))?.items.map((e) => e.value) ?? [];
+    expect(values('written')).toContain('/etc/cron.d/rg-demo-job');
+    expect(values('connections')).toEqual(['127.0.0.1:18080', '127.0.0.1:4444']);
+    const indicator = (g: string) => data.indicators.find((x) => x.group === group(g))!.items;
+    const dropper = indicator('executed').find((e) => e.value === '/dev/shm/.rg-demo-dropper')!;
+    expect(dropper.detail).toMatch(/^exe_ino=\d+$/);
+    expect(dropper.processes.map((i) => processes[i].pid)).toEqual([19575]);
+    expect(indicator('executed').find((e) => e.value === '/proc/self/fd/5')!.detail).toMatch(/exe_deleted$/);
+    expect(indicator('written').map((e) => e.value)).toContain('/root/rg-demo.fnTmAm/home/.ssh/authorized_keys');
+  });
+
+  it('states the gaps: the command followed, paths not resolved, nothing lost', () => {
+    expect(data.coverage.not_recorded).toEqual([]);
+    const text = data.coverage.blind_spots.join('\n');
+    expect(text).toMatch(/Only one command's process tree was recorded \(--follow: bash scripts\/intrusion-workload\.sh/);
+    expect(text).toMatch(/Relative paths are recorded as the program passed them/);
+    expect(text).toMatch(/No events were lost/);
+    expect(text).toMatch(/1 process\(es\) were already running/);
+  });
+});
+
+describe('report determinism and golden data', () => {
+  const captures = readdirSync(`${REPO_ROOT}captures`).filter((n) => n.endsWith('.rgc')).sort();
+  for (const capture of captures) {
+    it(`${capture}: the same bytes twice, and the data matches ${reportGoldenPath(capture)}`, () => {
+      const first = runReplayCli(['report', `captures/${capture}`, '-o', '-']);
+      const second = runReplayCli(['report', `captures/${capture}`, '-o', '-']);
+      expect(first.stdout.length).toBeGreaterThan(10_000);
+      expect(second.stdout.equals(first.stdout)).toBe(true);
+      const expected = readFileSync(`${REPO_ROOT}${reportGoldenPath(capture)}`, 'utf8');
+      expect(goldenText(reportDataOf(first.stdout.toString()))).toBe(expected);
+    });
+  }
+});
+
+describe('report budgets and caps', () => {
+  it('a small table keeps every alert\'s evidence first, then a stated sample, deterministically', () => {
+    const budget = { maxRows: 40, maxBytes: 1 << 20 };
+    const a = build([DEMO], { budget }).data;
+    const b = build([DEMO], { budget }).data;
+    expect(renderReportHtml(a)).toBe(renderReportHtml(b));
+    expect(a.events.shown).toBe(40);
+    expect(a.events.total).toBe(437);
+    for (const alert of a.alerts.items) expect(alert.event).toBeGreaterThanOrEqual(0);
+    // Notable events (process starts, forks and exits, writes, connects: more than 40 of them) outrank routine reads.
+    a.events.k.forEach((k, row) => {
+      const fields = a.events.strings[a.events.b[row]];
+      if (a.kinds[k].name === 'file_open') expect(fields, 'a file_open in the table is a write').toMatch(/O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/);
+    });
+    expect(a.events.notes.join(' ')).toMatch(/not in the table|sample/);
+    const times = rowTimes(a);
+    expect([...times].sort((x, y) => x - y)).toEqual(times);
+  });
+
+  it('the page budget trims the table to what is left after everything else', () => {
+    const full = build([DEMO]).data;
+    const html = renderReportHtml(full).length;
+    // The table's JSON is ~14 kB of the demo page: take 6 kB away.
+    const page = { totalBytes: html - 6_000, processBytes: 1 << 20 };
+    const trimmed = build([DEMO], { page }).data;
+    expect(trimmed.events.shown).toBeLessThan(full.events.shown);
+    expect(trimmed.events.shown).toBeGreaterThan(50);
+    expect(Buffer.byteLength(renderReportHtml(trimmed))).toBeLessThanOrEqual(page.totalBytes);
+    for (const alert of trimmed.alerts.items) expect(alert.event).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a process cap keeps every alerting process and its ancestors, and says how many are left out', () => {
+    const d = build([DEMO], { processCap: 4 }).data;
+    const items = d.processes.items.map(expandProcess);
+    expect(d.processes.total).toBe(15);
+    expect(d.processes.omitted).toBe(15 - items.length);
+    const pids = items.map((p) => p.pid);
+    for (const pid of [19554, 19566, 19575, 19578]) expect(pids).toContain(pid);
+    for (const p of items) if (p.parent >= 0) expect(p.parent).toBeLessThan(items.length);
+    for (const a of d.alerts.items) expect(items[a.process].alerts).toBeGreaterThan(0);
+    expect(d.events.notes.join(' ')).toMatch(/belong to processes left out/);
+  });
+});
