@@ -18,6 +18,8 @@ import { ProcessTree } from './tree.js';
 /** What the page exposes: when it became interactive, and (for tests) what the table shows. */
 export interface ReportHandle {
   readonly readyMs: number;
+  /** The first frame painted after `readyMs`, when input is handled: set a moment later. */
+  interactiveMs?: number;
   readonly parseMs: number;
   readonly error?: string;
   inspect?(): { visible: number[]; visibleCount: number; range: [number, number] | null; selected: number; highlighted: number };
@@ -87,11 +89,13 @@ function start(): void {
   window.addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('details')) d.open = true; });
   window.rgReport = {
     readyMs: performance.now(), parseMs,
+    interactiveMs: undefined,
     inspect: () => ({
       visible: Array.from(app.visible.subarray(0, 5000)), visibleCount: app.visible.length,
       range: app.filters.range === null ? null : [app.filters.range[0], app.filters.range[1]], selected: app.selected, highlighted: app.highlighted,
     }),
   };
+  requestAnimationFrame(() => setTimeout(() => { window.rgReport!.interactiveMs = performance.now(); }, 0));
 }
 
 try {
