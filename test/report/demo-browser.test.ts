@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReplayCli } from '../support/golden.js';
-import { announceBrowserSkip, type Browser, launchBrowser, openReport, type OpenedReport, runBrowserTests, screenshot, securityLog } from './browser.js';
+import { announceBrowserSkip, type Browser, launchBrowser, openReport, type OpenedReport, runBrowserTests, SCREENSHOTS, screenshot, securityLog } from './browser.js';
 import { expectedRows, inspect, waitForCount } from './page-data.js';
 
 announceBrowserSkip('report in the browser');
@@ -155,5 +155,24 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     await page.locator('#filter-clear').click();
     expect((await inspect(page)).visibleCount).toBe(437);
     await screenshot(page, 'demo-full');
+  });
+
+  it('prints: controls hidden, collapsed sections open, the table replaced by a note', async () => {
+    const page = report.page;
+    await page.emulateMedia({ media: 'print' });
+    try {
+      await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+      await expect(page.locator('#filters').isVisible()).resolves.toBe(false);
+      await expect(page.locator('nav.toc').isVisible()).resolves.toBe(false);
+      await expect(page.locator('#event-table').isVisible()).resolves.toBe(false);
+      await expect(page.locator('#events .print-only').isVisible()).resolves.toBe(true);
+      await expect(page.locator('details.options').getAttribute('open')).resolves.toBe('');
+      await expect(page.locator('#timeline-canvas').isVisible()).resolves.toBe(true);
+      const pdf = await page.pdf({ path: join(SCREENSHOTS, 'demo-print.pdf'), format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      await screenshot(page, 'demo-print');
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
   });
 });
