@@ -290,7 +290,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
   const panels: PanelGroup[] = [];
   if (act !== undefined) {
     for (const [group, values] of [...act.groups].sort((x, y) => x[0] - y[0])) {
-      for (const b of BADGES) if (b.group !== undefined && c.groups[group].id === b.group) badges.add(b.id);
+      for (const b of BADGES) if (b.groupPrefix !== undefined && c.groups[group].id.startsWith(b.groupPrefix)) badges.add(b.id);
       panels.push({ group, more: values.more, items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, detail: v.detail })) });
     }
   }

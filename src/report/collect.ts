@@ -14,7 +14,7 @@ import { type Facts } from '../replay/rules/model.js';
 import { type EventSink, type RejectedRecord } from '../replay/sinks.js';
 import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
 import {
-  BADGES, compileBadges, compileGroupRules, type CompiledBadge, type CompiledGroupRule, detailOf, endpoint, GROUPS, subjectOf,
+  BADGES, compileBadge, compileGroup, type CompiledBadge, type CompiledGroup, detailOf, endpoint, GROUPS, joinFacts, kindGroup, withExe,
 } from './groups.js';
 import { HistogramBuilder } from './histogram.js';
 import { isHeaderField, kindView, type KindView } from './kinds.js';
@@ -67,23 +67,19 @@ export interface CollectedAlert {
 
 interface ClockBase { hi: number; lo: number; rel: number }
 
-const SUBJECT_OF_EXEC = new Set(['filename', 'argv']);
-
 export class ReportCollector implements EventSink {
-  readonly views: readonly KindView[] = KINDS.map(kindView);
+  readonly views: readonly KindView[] = KINDS.map((k, i) => kindView(k, i));
   /** Kind id -> index into `views`. */
   private readonly indexOfKind: Int32Array;
   readonly pool: RowPool;
   readonly histogram: HistogramBuilder;
   readonly total: Float64Array;
   readonly offeredByTier = [0, 0, 0];
-  /** Group index by id: the built-in groups, then one per kind that has path fields and no group rule. */
-  readonly groups: { id: string; label: string; indicator: boolean }[] = GROUPS.map((g) => ({ ...g }));
-  private readonly groupRules: readonly CompiledGroupRule[] = compileGroupRules();
-  private readonly groupIndex = new Map<string, number>(GROUPS.map((g, i) => [g.id, i]));
-  /** Per kind index: the group that collects its path fields when no rule names the kind, or -1. */
-  private readonly fallbackGroup: Int32Array;
-  private readonly badges: readonly CompiledBadge[] = compileBadges(BADGES);
+  /** The groups: the built-in ones, then one per further kind with paths or names (groups.ts). */
+  readonly groups: CompiledGroup[] = GROUPS.map(compileGroup);
+  /** Per kind index: the indices of the groups it feeds. */
+  private readonly groupsOfKind: number[][];
+  private readonly badges: readonly CompiledBadge[] = BADGES.map(compileBadge);
   readonly activity: (ProcessActivity | undefined)[] = [];
   readonly indicators = new Map<number, GroupValues>();
   readonly alerts: CollectedAlert[] = [];
@@ -108,13 +104,14 @@ export class ReportCollector implements EventSink {
     this.pool = new RowPool(options.budget);
     this.histogram = new HistogramBuilder(this.views.length);
     this.total = new Float64Array(this.views.length);
-    this.fallbackGroup = new Int32Array(this.views.length).fill(-1);
-    const named = new Set(this.groupRules.flatMap((r) => r.events));
-    this.views.forEach((v, i) => {
-      if (v.role !== 'activity' || named.has(v.eventType) || v.pathFields.length === 0) return;
-      this.fallbackGroup[i] = this.groups.length;
-      this.groupIndex.set(`kind:${v.eventType}`, this.groups.length);
-      this.groups.push({ id: `kind:${v.eventType}`, label: v.eventType, indicator: false });
+    this.groupsOfKind = this.views.map((v) => {
+      const feeds = this.groups.flatMap((g, i) => (g.kinds(v) ? [i] : []));
+      const own = feeds.length === 0 ? kindGroup(v) : null;
+      if (own !== null) {
+        feeds.push(this.groups.length);
+        this.groups.push(compileGroup(own));
+      }
+      return feeds;
     });
   }
 
@@ -141,28 +138,23 @@ export class ReportCollector implements EventSink {
     if (raised.length > 0) this.collectAlerts(raised, bytes, offset, t, node, order, act);
 
     let subject: string | null = null;
-    let subjectFacts: readonly string[] = [];
     let notable = view.role !== 'activity';
-    for (const rule of this.groupRules) {
-      if (!rule.compiled.appliesTo(view.eventType) || !rule.compiled.test(facts)) continue;
-      const value = subjectOf(rule, facts);
+    for (const gi of this.groupsOfKind[ki]) {
+      const group = this.groups[gi];
+      if (!group.test(facts)) continue;
+      const value = group.subject(view, facts);
       if (value === null) continue;
       notable = true;
-      if (subject === null) { subject = value; subjectFacts = rule.subject; }
-      this.addGroupValue(this.groupIndex.get(rule.group)!, value, detailOf(rule.detail, facts), t, node, act);
-    }
-    const fallback = this.fallbackGroup[ki];
-    if (fallback >= 0) {
-      const value = joinFacts(view.pathFields, facts);
-      if (value !== '') {
-        notable = true;
-        this.addGroupValue(fallback, value, '', t, node, act);
-      }
+      subject ??= value;
+      this.addGroupValue(gi, value, detailOf(group.detail, facts), t, node, act);
     }
     if (act !== null) {
-      for (const b of this.badges) if (b.compiled !== null && b.compiled.appliesTo(view.eventType) && b.compiled.test(facts)) act.badges.add(b.id);
+      if (view.role === 'exec') {
+        withExe(view, facts);
+        for (const b of this.badges) if (b.test !== null && b.test(facts)) act.badges.add(b.id);
+        act.execFields = execFields(facts, view);
+      }
       if (view.role === 'cred') act.badges.add('privilege_change');
-      if (view.role === 'exec') act.execFields = execFields(facts);
     }
 
     const tier = raised.length > 0 ? TIER_EVIDENCE : notable ? TIER_NOTABLE : TIER_ROUTINE;
@@ -172,18 +164,11 @@ export class ReportCollector implements EventSink {
       this.pool.dropped[tier]++;
       return;
     }
-    if (subject === null) {
-      subject = joinFacts(view.pathFields, facts);
-      subjectFacts = view.pathFields;
-      if (subject === '' && typeof facts.get('addr') === 'string' && facts.get('addr') !== '') {
-        subject = endpoint(facts.get('addr') as string, facts.has('port') ? String(facts.get('port')) : undefined);
-        subjectFacts = ['addr', 'port'];
-      }
-    }
+    subject ??= rowSubject(view, facts);
     const comm = facts.get('comm');
     this.pool.offer({
       key, order, t, k: ki, p: node === null ? -1 : node.id,
-      c: typeof comm === 'string' ? comm : '', a: subject, b: otherFields(facts, subjectFacts),
+      c: typeof comm === 'string' ? comm : '', a: subject, b: otherFields(facts, subjectFieldsOf(view)),
     });
   }
 
@@ -270,20 +255,26 @@ function addValue(g: GroupValues, value: string, detail: string, t: number, node
   if (node >= 0 && v.processes.length < INDICATOR_PROCESSES && !v.processes.includes(node)) v.processes.push(node);
 }
 
-function joinFacts(names: readonly string[], facts: Facts): string {
-  const parts: string[] = [];
-  for (const n of names) {
-    const v = facts.get(n);
-    if (typeof v === 'string' && v !== '') parts.push(v);
-  }
-  return parts.join(' → ');
+/** What a row is about: its paths, else its other text, else its address. */
+function rowSubject(view: KindView, facts: Facts): string {
+  const text = joinFacts(view.pathFields, facts) || joinFacts(view.textFields, facts);
+  if (text !== '' || view.addrField === null) return text;
+  const addr = facts.get(view.addrField);
+  if (typeof addr !== 'string' || addr === '') return '';
+  const port = view.portField === null ? undefined : facts.get(view.portField);
+  return endpoint(addr, port === undefined || port === null ? undefined : String(port));
+}
+
+/** The fields a row's subject shows, left out of its other fields. */
+function subjectFieldsOf(view: KindView): string[] {
+  return [...view.pathFields, ...view.textFields, ...(view.addrField === null ? [] : [view.addrField]), ...(view.portField === null ? [] : [view.portField])];
 }
 
 /** `name=value` for the event's own fields, other than those in the subject. */
 function otherFields(facts: Facts, subject: readonly string[]): string {
   const parts: string[] = [];
   for (const [name, value] of facts) {
-    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || subject.includes(name)) continue;
+    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || name.startsWith('@') || subject.includes(name)) continue;
     const text = fieldText(value);
     if (text === null) continue;
     parts.push(text === '' ? name : `${name}=${text}`);
@@ -300,10 +291,12 @@ function fieldText(value: Facts extends Map<string, infer V> ? V : never): strin
   return /[\s"]/.test(s) ? JSON.stringify(s) : s;
 }
 
-function execFields(facts: Facts): [string, string][] {
+/** The exec's fields beyond program and argv (which the process shows anyway). */
+function execFields(facts: Facts, view: KindView): [string, string][] {
   const out: [string, string][] = [];
   for (const [name, value] of facts) {
-    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || SUBJECT_OF_EXEC.has(name)) continue;
+    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || name.startsWith('@')) continue;
+    if (name === view.exeField || name === 'argv') continue;
     const text = fieldText(value);
     if (text !== null) out.push([name, text === '' ? 'yes' : text]);
   }

@@ -1,118 +1,135 @@
 /**
  * What an event is, for the per-process panels and the indicators: a program
- * executed, a file written, deleted or renamed, a connection, a listener, a
- * DNS name. Written as rules in the detection rules' own language (facts and
- * conditions), so a new kind joins a group with one entry here. A kind with
- * path fields and no entry still gets a panel of its own, named after it.
+ * run, a file written, a connection, and one group per other kind that
+ * carries a path or a name (deletes, renames, DNS names... as the schema
+ * gains them). Groups are chosen by what the registry says of a kind (its
+ * process role, its field views, its path fields) and by the event's facts,
+ * never by a kind's name, so a kind added to the schema lands in a panel of
+ * its own without a change here.
  *
- * Badges on the process tree come from the same facts: rules over single
- * events, groups a process has entries in, and user ids changing.
+ * Badges on the process tree come from the same facts: conditions over the
+ * events of exec-role kinds, user ids changing, credential-role kinds, and
+ * entries in a listener group.
  */
 import { compileRule, type CompiledRule } from '../replay/rules/evaluate.js';
-import { type Facts, type Rule } from '../replay/rules/model.js';
-
-export type SubjectFormat =
-  /** The facts' values joined by ' → ' (a rename: old → new). */
-  | 'text'
-  /** `addr:port`, IPv6 in brackets. */
-  | 'endpoint';
+import { type Facts, type Match } from '../replay/rules/model.js';
+import { type KindView } from './kinds.js';
 
 export interface GroupDefinition {
   readonly id: string;
   readonly label: string;
-  /** Shown as an indicator of compromise (every group is shown per process). */
+  /** Shown among the indicators (every group is shown per process). */
   readonly indicator: boolean;
-}
-
-export interface GroupRule {
-  readonly group: string;
-  readonly events: readonly string[];
-  readonly match: Rule['match'];
-  readonly any?: Rule['any'];
-  /** Facts that make up the entry's value, in order. */
-  readonly subject: readonly string[];
-  readonly format: SubjectFormat;
-  /** Facts shown beside the value (device, inode, flags...), when the event has them. */
+  /** Which kinds feed the group. */
+  readonly kinds: (k: KindView) => boolean;
+  /** Conditions on the event's facts (the detection rules' language), all of which must hold. */
+  readonly match: Match;
+  /** The entry's value from the event. */
+  readonly subject: (k: KindView, facts: Facts) => string | null;
+  /** Facts shown beside the value when the event has them. */
   readonly detail: readonly string[];
 }
 
+const exeOf = (k: KindView, facts: Facts) => textFact(facts, k.exeField);
+const pathsOf = (k: KindView, facts: Facts) => joinFacts(k.pathFields, facts) || null;
+const endpointOf = (k: KindView, facts: Facts) => {
+  const addr = textFact(facts, k.addrField);
+  const port = k.portField === null ? undefined : facts.get(k.portField);
+  return addr === null ? null : endpoint(addr, port === undefined || port === null ? undefined : String(port));
+};
+/** Kinds whose name says they set up listening sockets: their addresses are local, not a connection's. */
+const LISTENER = /listen|bind/;
+
+/** The groups every capture has; `kindGroups` adds one per further kind with paths or names. */
 export const GROUPS: readonly GroupDefinition[] = [
-  { id: 'executed', label: 'Programs executed', indicator: true },
-  { id: 'written', label: 'Files written', indicator: true },
-  { id: 'deleted', label: 'Files deleted', indicator: true },
-  { id: 'renamed', label: 'Files renamed', indicator: true },
-  { id: 'connections', label: 'Connections (remote address and port)', indicator: true },
-  { id: 'listeners', label: 'Listening sockets', indicator: true },
-  { id: 'dns', label: 'DNS names', indicator: true },
+  {
+    id: 'executed', label: 'Programs executed', indicator: true, kinds: (k) => k.role === 'exec', match: {},
+    subject: exeOf, detail: ['exe_dev', 'exe_ino', 'exe_deleted'],
+  },
+  {
+    // A failed open did not write: it stays in the event table, not in the panel.
+    id: 'written', label: 'Files written', indicator: true, kinds: (k) => k.hasView('open_flags') && k.pathFields.length > 0,
+    match: { write: { equals: true }, result: { gte: 0 } }, subject: pathsOf, detail: ['open_flags'],
+  },
+  {
+    id: 'connections', label: 'Connections (remote address and port)', indicator: true,
+    kinds: (k) => k.role === 'activity' && k.addrField !== null && !LISTENER.test(k.eventType), match: {}, subject: endpointOf, detail: ['error'],
+  },
 ];
 
-const ok = { result: { gte: 0 } };
+/**
+ * A group for a kind no built-in group takes, when it carries paths or other
+ * text worth listing: named after the kind, shown per process and as an
+ * indicator. Kinds that read as listeners feed the `listener` badge.
+ */
+export function kindGroup(k: KindView): GroupDefinition | null {
+  const text = k.pathFields.length > 0 ? k.pathFields : k.textFields;
+  if (k.role !== 'activity' && k.role !== 'cred') return null;
+  if (text.length === 0 && k.addrField === null) return null;
+  return {
+    id: LISTENER.test(k.eventType) ? `listeners:${k.eventType}` : `kind:${k.eventType}`,
+    label: k.eventType, indicator: true, kinds: (x) => x === k, match: {},
+    subject: (kind, facts) => (text.length > 0 ? joinFacts(text, facts) || null : endpointOf(kind, facts)),
+    detail: ['error'],
+  };
+}
 
-export const GROUP_RULES: readonly GroupRule[] = [
-  { group: 'executed', events: ['process_start'], match: {}, subject: ['filename'], format: 'text', detail: ['exe_dev', 'exe_ino', 'exe_deleted'] },
-  // A failed open did not write: it stays in the event table, not in the panel.
-  { group: 'written', events: ['file_open'], match: { write: { equals: true }, ...ok }, subject: ['path'], format: 'text', detail: ['open_flags'] },
-  { group: 'connections', events: ['net_connect'], match: {}, subject: ['addr', 'port'], format: 'endpoint', detail: ['error'] },
-];
+/** In badge conditions, the exec kind's program path (its registry `exe` field), whatever the kind calls it. */
+const EXE = '@exe';
 
 export interface BadgeDefinition {
   readonly id: string;
   readonly label: string;
   readonly description: string;
-  /** An event of the process that earns the badge. */
-  readonly rule?: Omit<Rule, 'id' | 'title' | 'severity'>;
-  /** Entries in this group earn the badge. */
-  readonly group?: string;
+  /** Events of exec-role kinds that earn the badge (any alternative). */
+  readonly exec?: readonly Match[];
+  /** Entries in a group whose id starts with this earn the badge. */
+  readonly groupPrefix?: string;
 }
 
 export const BADGES: readonly BadgeDefinition[] = [
   {
     id: 'deleted_program', label: 'deleted/memfd program',
     description: 'ran a program file that had no links left (deleted, or memory-only: memfd, /proc/self/fd)',
-    rule: { events: ['process_start'], match: {}, any: [{ exe_deleted: { equals: true } }, { filename: { prefix: ['memfd:', '/proc/self/fd/', '/dev/fd/'] } }, { filename: { contains: '/memfd:' } }] },
+    exec: [{ exe_deleted: { equals: true } }, { [EXE]: { prefix: ['memfd:', '/proc/self/fd/', '/dev/fd/'] } }, { [EXE]: { contains: '/memfd:' } }],
   },
   {
     id: 'world_writable', label: 'run from world-writable dir',
     description: 'program path under /tmp, /dev/shm, /var/tmp or /run/shm (judged by path: the capture does not record directory modes)',
-    rule: { events: ['process_start'], match: { filename: { prefix: ['/tmp/', '/dev/shm/', '/var/tmp/', '/run/shm/'] } }, any: [] },
+    exec: [{ [EXE]: { prefix: ['/tmp/', '/dev/shm/', '/var/tmp/', '/run/shm/'] } }],
   },
   {
     id: 'privilege_change', label: 'user id changed',
-    description: 'its events carry more than one user id, or a different one than its parent\'s',
+    description: 'its events carry more than one user id, a different one than its parent\'s, or a credential change',
   },
-  { id: 'listener', label: 'network listener', description: 'has a listening socket', group: 'listeners' },
+  { id: 'listener', label: 'network listener', description: 'has a listening socket', groupPrefix: 'listeners:' },
 ];
 
-export interface CompiledGroupRule extends GroupRule {
-  readonly compiled: CompiledRule;
+export interface CompiledGroup extends GroupDefinition {
+  readonly test: CompiledRule['test'];
+}
+
+export function compileGroup(g: GroupDefinition): CompiledGroup {
+  const rule = compileRule({ id: `group.${g.id}`, title: g.label, severity: 'info', events: [], match: g.match, any: [] });
+  return { ...g, test: rule.test };
 }
 
 export interface CompiledBadge extends BadgeDefinition {
-  readonly compiled: CompiledRule | null;
+  /** Tests one exec-role event's facts, with the program path as `@exe`. */
+  readonly test: ((facts: Facts) => boolean) | null;
 }
 
-function asRule(id: string, r: Omit<Rule, 'id' | 'title' | 'severity'>): Rule {
-  return { id, title: id, severity: 'info', events: r.events, match: r.match, any: r.any ?? [] };
+export function compileBadge(b: BadgeDefinition): CompiledBadge {
+  if (b.exec === undefined) return { ...b, test: null };
+  const rule = compileRule({ id: `badge.${b.id}`, title: b.label, severity: 'info', events: [], match: {}, any: [...b.exec] });
+  return { ...b, test: rule.test };
 }
 
-export function compileGroupRules(rules: readonly GroupRule[] = GROUP_RULES): CompiledGroupRule[] {
-  return rules.map((r) => ({ ...r, compiled: compileRule(asRule(`group.${r.group}`, { events: r.events, match: r.match, any: r.any ?? [] })) }));
-}
-
-export function compileBadges(badges: readonly BadgeDefinition[] = BADGES): CompiledBadge[] {
-  return badges.map((b) => ({ ...b, compiled: b.rule ? compileRule(asRule(`badge.${b.id}`, b.rule)) : null }));
-}
-
-/** The entry's value from the facts, or null when a subject fact is missing or empty. */
-export function subjectOf(rule: GroupRule, facts: Facts): string | null {
-  const parts: string[] = [];
-  for (const name of rule.subject) {
-    const v = facts.get(name);
-    if (v === undefined || v === null || v === '') return null;
-    parts.push(Array.isArray(v) ? v.join(' ') : String(v));
-  }
-  if (rule.format === 'endpoint') return endpoint(parts[0], parts[1]);
-  return parts.join(' → ');
+/** The facts with the exec kind's program path also under `@exe`. */
+export function withExe(k: KindView, facts: Facts): Facts {
+  const exe = k.exeField === null ? undefined : facts.get(k.exeField);
+  if (exe !== undefined) facts.set(EXE, exe);
+  return facts;
 }
 
 export function endpoint(addr: string, port: string | undefined): string {
@@ -129,4 +146,19 @@ export function detailOf(names: readonly string[], facts: Facts): string {
     parts.push(v === true ? name : `${name}=${Array.isArray(v) ? v.join(' ') : String(v)}`);
   }
   return parts.join(' ');
+}
+
+export function joinFacts(names: readonly string[], facts: Facts): string {
+  const parts: string[] = [];
+  for (const n of names) {
+    const v = facts.get(n);
+    if (typeof v === 'string' && v !== '') parts.push(v);
+  }
+  return parts.join(' → ');
+}
+
+function textFact(facts: Facts, name: string | null): string | null {
+  if (name === null) return null;
+  const v = facts.get(name);
+  return typeof v === 'string' && v !== '' ? v : null;
 }
