@@ -5,6 +5,7 @@
  * keep a big capture's page small, each stated in the page when it applies.
  */
 import { type KeyObject } from 'node:crypto';
+import { type Schema } from '../abi/schema.js';
 import { TOOL_VERSION } from '../common/version.js';
 import { WallClock } from '../output/wall-clock.js';
 import { type Manifest } from '../rgc/manifest.js';
@@ -12,7 +13,7 @@ import { type ProcessNode } from '../replay/process-table.js';
 import { type FileReport } from '../replay/replay.js';
 import { type AlertEngine } from '../replay/rules/alerts.js';
 import { type ReplaySession } from '../replay/session.js';
-import { type EventSink } from '../replay/sinks.js';
+import { type EventSink } from '../output/sinks.js';
 import { type StatsReport } from '../replay/stats.js';
 import { checkSegmentChain, verifyFile, type VerifyReport } from '../replay/verify.js';
 import { type CollectedAlert, type GroupValues, type ProcessActivity, ReportCollector } from './collect.js';
@@ -38,10 +39,12 @@ export interface ReplayRun {
 }
 
 /** Replays `paths` through `sink` with a process table that keeps history (rg-replay's runSession). */
-export type RunReplay = (paths: string[], sink: EventSink) => ReplayRun;
+export type RunReplay = (paths: string[], sink: EventSink<ProcessNode>) => ReplayRun;
 
 export interface ReportInputs {
   readonly paths: string[];
+  /** The kind registry `run` decodes by (default: this build's). */
+  readonly schema?: Schema;
   readonly alerts: AlertEngine | null;
   readonly publicKey: KeyObject | null;
   readonly budget?: RowBudget;
@@ -67,7 +70,7 @@ export interface BuiltReport {
 }
 
 export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
-  const collector = new ReportCollector({ alerts: inputs.alerts, budget: inputs.budget });
+  const collector = new ReportCollector({ alerts: inputs.alerts, budget: inputs.budget, schema: inputs.schema });
   const result = run(inputs.paths, collector);
   const verify = result.files.map((f) => verifyFile(f.path, inputs.publicKey));
   checkSegmentChain(verify);

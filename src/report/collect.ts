@@ -5,19 +5,19 @@
  * table's pool. Everything it keeps is bounded (caps and the row budget), so a
  * long capture costs time, not memory.
  */
-import { KINDS } from '../abi/schema.js';
+import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type Alert, type AlertEngine } from '../replay/rules/alerts.js';
 import { eventFacts } from '../replay/rules/facts.js';
 import { type Facts } from '../replay/rules/model.js';
-import { type EventSink, type RejectedRecord } from '../replay/sinks.js';
+import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
 import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
 import {
   BADGES, compileBadge, compileGroup, type CompiledBadge, type CompiledGroup, detailOf, endpoint, GROUPS, joinFacts, kindGroup, withExe,
 } from './groups.js';
 import { HistogramBuilder } from './histogram.js';
-import { isHeaderField, kindView, type KindView } from './kinds.js';
+import { kindView, type KindView } from './kinds.js';
 
 /** Distinct values listed per process and group; further occurrences are counted. */
 export const PANEL_CAP = 200;
@@ -33,6 +33,8 @@ const UID_CAP = 8;
 export interface CollectorOptions {
   readonly alerts: AlertEngine | null;
   readonly budget?: RowBudget;
+  /** The kind registry the replay decodes by (default: this build's). */
+  readonly schema?: Schema;
 }
 
 export interface ValueStats {
@@ -67,8 +69,11 @@ export interface CollectedAlert {
 
 interface ClockBase { hi: number; lo: number; rel: number }
 
-export class ReportCollector implements EventSink {
-  readonly views: readonly KindView[] = KINDS.map((k, i) => kindView(k, i));
+export class ReportCollector implements EventSink<ProcessNode> {
+  readonly schema: Schema;
+  readonly views: readonly KindView[];
+  /** Output keys of the common header: shown in their own columns, not among a row's fields. */
+  private readonly headerKeys: ReadonlySet<string>;
   /** Kind id -> index into `views`. */
   private readonly indexOfKind: Int32Array;
   readonly pool: RowPool;
@@ -99,6 +104,9 @@ export class ReportCollector implements EventSink {
   maxT = -Infinity;
 
   constructor(private readonly options: CollectorOptions) {
+    this.schema = options.schema ?? BUILD_SCHEMA;
+    this.views = this.schema.kinds.map((k, i) => kindView(k, i));
+    this.headerKeys = new Set(['event_type', ...this.schema.headerFields.map((f) => f.key ?? f.name)]);
     this.indexOfKind = new Int32Array(256).fill(-1);
     this.views.forEach((v, i) => { this.indexOfKind[v.kind.id] = i; });
     this.pool = new RowPool(options.budget);
@@ -129,7 +137,7 @@ export class ReportCollector implements EventSink {
     if (t > this.maxT) this.maxT = t;
     this.total[ki]++;
     this.histogram.add(t, ki);
-    const facts = eventFacts(kindId, bytes, offset, node);
+    const facts = eventFacts(kindId, bytes, offset, node, this.schema);
     const act = node === null ? null : this.activityOf(node, facts);
     if (act !== null) act.counts[ki]++;
     this.countFlags(facts);
@@ -152,7 +160,7 @@ export class ReportCollector implements EventSink {
       if (view.role === 'exec') {
         withExe(view, facts);
         for (const b of this.badges) if (b.test !== null && b.test(facts)) act.badges.add(b.id);
-        act.execFields = execFields(facts, view);
+        act.execFields = execFields(facts, view, this.headerKeys);
       }
       if (view.role === 'cred') act.badges.add('privilege_change');
     }
@@ -168,7 +176,7 @@ export class ReportCollector implements EventSink {
     const comm = facts.get('comm');
     this.pool.offer({
       key, order, t, k: ki, p: node === null ? -1 : node.id,
-      c: typeof comm === 'string' ? comm : '', a: subject, b: otherFields(facts, subjectFieldsOf(view)),
+      c: typeof comm === 'string' ? comm : '', a: subject, b: otherFields(facts, subjectFieldsOf(view), this.headerKeys),
     });
   }
 
@@ -177,7 +185,7 @@ export class ReportCollector implements EventSink {
   }
 
   rejected(_r: RejectedRecord): void {}
-  alert(_a: Alert): void {}
+  alert(_a: AlertLine): void {}
   flush(): void {}
 
   /** Relative ns of an event: exact in a double while events lie within ~104 days of each other. */
@@ -271,15 +279,20 @@ function subjectFieldsOf(view: KindView): string[] {
 }
 
 /** `name=value` for the event's own fields, other than those in the subject. */
-function otherFields(facts: Facts, subject: readonly string[]): string {
+function otherFields(facts: Facts, subject: readonly string[], header: ReadonlySet<string>): string {
   const parts: string[] = [];
   for (const [name, value] of facts) {
-    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || name.startsWith('@') || subject.includes(name)) continue;
+    if (!ownField(name, header) || subject.includes(name)) continue;
     const text = fieldText(value);
     if (text === null) continue;
     parts.push(text === '' ? name : `${name}=${text}`);
   }
   return parts.join(' ');
+}
+
+/** An output field of the event's own body (not the header, nor a fact rules add: `write`, `process.exe`, `@exe`). */
+function ownField(name: string, header: ReadonlySet<string>): boolean {
+  return !header.has(name) && name !== 'write' && !name.includes('.') && !name.startsWith('@');
 }
 
 /** A value as text; '' for a true flag (shown by name alone); null for what is left out (false, empty). */
@@ -292,11 +305,11 @@ function fieldText(value: Facts extends Map<string, infer V> ? V : never): strin
 }
 
 /** The exec's fields beyond program and argv (which the process shows anyway). */
-function execFields(facts: Facts, view: KindView): [string, string][] {
+function execFields(facts: Facts, view: KindView, header: ReadonlySet<string>): [string, string][] {
   const out: [string, string][] = [];
+  const argv = view.kind.schemaFields.filter((f) => f.view === 'argv').map((f) => f.key ?? f.name);
   for (const [name, value] of facts) {
-    if (name === 'event_type' || isHeaderField(name) || name === 'write' || name.includes('.') || name.startsWith('@')) continue;
-    if (name === view.exeField || name === 'argv') continue;
+    if (!ownField(name, header) || name === view.exeField || argv.includes(name)) continue;
     const text = fieldText(value);
     if (text !== null) out.push([name, text === '' ? 'yes' : text]);
   }

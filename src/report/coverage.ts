@@ -53,7 +53,7 @@ export function describeCoverage(c: CoverageInput): Coverage {
   if (c.processesUnknown > 0) {
     spots.push(`${c.processesUnknown} process(es) were already running when the capture started: their program and command line are unknown unless they ran a new program later.`);
   }
-  if (!c.views.some((v) => v.role === 'thread')) spots.push('Threads are not processes: thread starts and exits are not recorded, only their events.');
+  spots.push('Threads are not processes: thread starts and exits are not recorded, only their events.');
   for (const [flag, n] of [...c.flagged].sort((a, b) => a[0].localeCompare(b[0]))) {
     spots.push(flag.endsWith('_truncated')
       ? `${n} event(s) have ${flag}: the string was longer than its buffer and is cut.`

@@ -24,14 +24,18 @@ function imports(file: string): string[] {
 }
 
 const src = join(REPO_ROOT, 'src');
-/** The top-level folders of src/ a module of `dir` imports from (its own excluded). */
+/** Command lines wire in the commands built on replay: rg-replay's main registers `report`. */
+const WIRING = new Set(['replay/main.ts imports ../report/command.js']);
+
+/** The top-level folders of src/ a module of `dir` imports from (its own excluded, and the wiring above). */
 function importedAreas(dir: string): Map<string, string> {
   const areas = new Map<string, string>();
   for (const f of sources(join(src, dir))) {
     for (const i of imports(f)) {
       if (!i.startsWith('.')) continue;
       const area = relative(src, join(f, '..', i)).split('/')[0];
-      if (area !== dir) areas.set(area, `${relative(src, f)} imports ${i}`);
+      const where = `${relative(src, f)} imports ${i}`;
+      if (area !== dir && !WIRING.has(where)) areas.set(area, where);
     }
   }
   return areas;
@@ -46,6 +50,7 @@ describe('dependency direction', () => {
     // The Sigma engine knows nothing of captures: replay maps records to its event view.
     sigma: ['common'],
     replay: ['abi', 'output', 'rgc', 'common', 'sigma'],
+    report: ['abi', 'output', 'rgc', 'common', 'replay'],
   };
   for (const [dir, may] of Object.entries(allowed)) {
     it(`src/${dir} imports ${may.length === 0 ? 'nothing else of ours' : `only from ${may.join(', ')}`}`, () => {
