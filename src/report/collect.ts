@@ -5,6 +5,7 @@
  * table's pool. Everything it keeps is bounded (caps and the row budget), so a
  * long capture costs time, not memory.
  */
+import { recordTsNs, recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from '../replay/process-table.js';
@@ -190,8 +191,8 @@ export class ReportCollector implements EventSink<ProcessNode> {
 
   /** Relative ns of an event: exact in a double while events lie within ~104 days of each other. */
   private relativeTime(bytes: Uint8Array, at: number): number {
-    const lo = u32(bytes, at + 8);
-    const hi = u32(bytes, at + 12);
+    const lo = recordTsNsLo(bytes, at);
+    const hi = recordTsNsHi(bytes, at);
     let base = this.base;
     if (base === null) {
       const mono = (BigInt(hi) << 32n) | BigInt(lo);
@@ -232,7 +233,7 @@ export class ReportCollector implements EventSink<ProcessNode> {
         this.alertsOmitted.set(a.rule_id, (this.alertsOmitted.get(a.rule_id) ?? 0) + 1);
         continue;
       }
-      const mono = (BigInt(u32(bytes, at + 12)) << 32n) | BigInt(u32(bytes, at + 8));
+      const mono = recordTsNs(bytes, at);
       const time = this.clock !== null ? this.clock.format(mono) : null;
       this.alerts.push({ alert: { ...a, time }, t, node: node === null ? -1 : node.id, order });
     }
@@ -314,9 +315,5 @@ function execFields(facts: Facts, view: KindView, header: ReadonlySet<string>): 
     if (text !== null) out.push([name, text === '' ? 'yes' : text]);
   }
   return out;
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
 }
 

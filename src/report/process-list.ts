@@ -1,0 +1,104 @@
+/**
+ * The report's process list: which processes the page lists (all, up to a
+ * cap; those with alerts and their ancestors always) and how much of their
+ * panels, within the process list's share of the page budget.
+ */
+import { type WallClock } from '../output/wall-clock.js';
+import { type ProcessNode } from '../replay/process-table.js';
+import { type ProcessActivity, type ReportCollector } from './collect.js';
+import { BADGES } from './groups.js';
+import { embedJson } from './html.js';
+import { compactProcess, type PanelGroup, type ProcessItem, type ProcessRecord } from './model.js';
+import { valueList } from './values.js';
+
+/** Processes listed one by one; beyond this, those without alerts (or alerting descendants) are counted. */
+export const PROCESS_CAP = 100_000;
+
+export interface ProcessSection {
+  readonly keep: readonly ProcessNode[];
+  /** Node id -> index in the page, or -1. */
+  readonly indexOf: Int32Array;
+  readonly records: readonly ProcessRecord[];
+  readonly panelEntriesOmitted: number;
+}
+
+/** Panel entries kept per group for processes without alerts, tried in turn until the processes fit their budget. */
+const PANEL_STEPS = [Infinity, 20, 5, 1, 0];
+
+/**
+ * The processes as the page lists them, within `maxBytes`: first by listing
+ * fewer panel entries for processes without alerts, then by listing fewer
+ * processes (those with alerts and their ancestors always stay).
+ */
+export function processSection(nodes: readonly ProcessNode[], c: ReportCollector, cap: number, maxBytes: number,
+  clockOf: (host: string) => WallClock | null): ProcessSection {
+  for (;;) {
+    const keep = chooseProcesses(nodes, c, cap);
+    const indexOf = new Int32Array(nodes.length).fill(-1);
+    keep.forEach((n, i) => { indexOf[n.id] = i; });
+    const proc = (id: number) => indexOf[id];
+    const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, c));
+    let size = 0;
+    for (const step of PANEL_STEPS) {
+      let omitted = 0;
+      const records = items.map((p) => {
+        if (p.alerts > 0 || step === Infinity) return compactProcess(p);
+        const panels = p.panels.map((g) => {
+          const listed = g.items.slice(0, step);
+          const dropped = g.items.slice(step);
+          omitted += dropped.length;
+          return { ...g, more: g.more + dropped.reduce((n, e) => n + e.count, 0), items: listed };
+        });
+        return compactProcess({ ...p, panels });
+      });
+      size = Buffer.byteLength(embedJson(records));
+      if (size <= maxBytes) return { keep, indexOf, records, panelEntriesOmitted: omitted };
+    }
+    if (keep.length <= 1) throw new Error('report: one process does not fit the page budget');
+    cap = Math.max(1, Math.floor(keep.length * (maxBytes / size) * 0.9));
+  }
+}
+
+/** Every process with alerts and its ancestors, then the rest in order of appearance, up to `cap`. */
+function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollector, cap: number): ProcessNode[] {
+  if (nodes.length <= cap) return [...nodes];
+  const chosen = new Set<ProcessNode>();
+  for (const n of nodes) {
+    if ((c.activity[n.id]?.alerts ?? 0) === 0) continue;
+    for (let p: ProcessNode | null = n; p !== null && !chosen.has(p); p = p.parent) chosen.add(p);
+  }
+  for (const n of nodes) {
+    if (chosen.size >= cap) break;
+    // A parent comes before its children, so the tree stays connected.
+    if (n.parent === null || chosen.has(n.parent)) chosen.add(n);
+  }
+  return nodes.filter((n) => chosen.has(n));
+}
+
+function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id: number) => number,
+  clockOf: (host: string) => WallClock | null, c: ReportCollector): ProcessItem {
+  const clock = clockOf(n.host);
+  const parent = n.parent === null ? -1 : proc(n.parent.id);
+  const uids = act?.uids ?? [n.uid];
+  const badges = new Set(act?.badges ?? []);
+  const parentUids = n.parent !== null ? c.activity[n.parent.id]?.uids : undefined;
+  if (uids.length > 1 || (parentUids !== undefined && uids.length > 0 && !parentUids.includes(uids[0]))) badges.add('privilege_change');
+  const panels: PanelGroup[] = [];
+  if (act !== undefined) {
+    for (const [group, values] of [...act.groups].sort((x, y) => x[0] - y[0])) {
+      for (const b of BADGES) if (b.groupPrefix !== undefined && c.groups[group].id.startsWith(b.groupPrefix)) badges.add(b.id);
+      panels.push({ group, more: values.more, items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, detail: v.detail })) });
+    }
+  }
+  return {
+    pid: n.pid, ppid: n.ppid, parent, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid, uids,
+    start: n.startNs !== null && clock !== null ? clock.format(n.startNs) : null,
+    exit: n.exited ? { code: n.exitCode ?? 0, signal: n.signal ?? 0 } : null,
+    fields: act?.execFields ?? [],
+    badges: BADGES.map((b) => b.id).filter((id) => badges.has(id)),
+    counts: act === undefined ? new Array<number>(c.views.length).fill(0) : Array.from(act.counts),
+    alerts: act?.alerts ?? 0,
+    panels,
+  };
+}
+
