@@ -22,8 +22,8 @@ import { kindView, type KindView } from './kinds.js';
 
 /** Distinct values listed per process and group; further occurrences are counted. */
 export const PANEL_CAP = 200;
-/** Distinct values listed per indicator group. */
-export const INDICATOR_CAP = 2000;
+/** Distinct values listed per indicator group (a schema with many kinds has many groups: ~150 kB each at most). */
+export const INDICATOR_CAP = 1000;
 /** Processes named per indicator value. */
 export const INDICATOR_PROCESSES = 5;
 /** Alerts listed one by one; beyond this they are counted by rule. */

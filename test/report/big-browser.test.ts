@@ -112,6 +112,14 @@ describe.skipIf(!runBrowserTests)('report of a 1M-event capture in Chromium', ()
     await page.locator('#filter-clear').click();
   });
 
+  it('renders a big indicator group when it is opened', async () => {
+    const written = report.page.locator('#indicators details[data-group="written"]');
+    await expect(written.locator('table').count()).resolves.toBe(0);
+    await written.locator('summary').click();
+    await expect(written.locator('tbody tr').count()).resolves.toBe(1000);
+    await expect(written.locator('summary').textContent()).resolves.toMatch(/^Files written \(1,000, and [\d,]+ more occurrences not listed\)$/);
+  });
+
   it('scrolls the virtualised table to its last row', async () => {
     const page = report.page;
     await waitForCount(page, data.events.shown, 'cleared');

@@ -109,26 +109,44 @@ function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
   return row;
 }
 
+/** Groups of at most this many values start open; bigger ones render their table when first opened. */
+const OPEN_INDICATORS = 50;
+
 export function renderIndicators(app: App): HTMLElement {
   const groups = app.data.indicators;
+  const fills: (() => void)[] = [];
+  // On paper every table is there (a toggle event would come too late for the print).
+  window.addEventListener('beforeprint', () => { for (const f of fills) f(); });
   return h('section', { id: 'indicators' },
     h('h2', null, 'Indicators'),
     groups.length === 0 ? h('p', null, 'No indicators: no programs, written files, connections or names were recorded.') : null,
     ...groups.map((g) => {
       const info = app.data.groups[g.group];
-      return h('details', { class: 'indicator-group', open: g.items.length <= 50, 'data-group': info.id },
-        h('summary', null, `${info.label} (${count(g.items.length)}${g.more > 0 ? `, and ${count(g.more)} more occurrences not listed` : ''})`),
-        h('table', null,
-          h('thead', null, h('tr', null, ...['value', 'times', 'first (UTC)', 'detail', 'processes'].map((c) => h('th', { scope: 'col' }, c)))),
-          h('tbody', null, ...g.items.map((e) => h('tr', null,
-            hostileIn('td', { class: 'value' }, e.value),
-            h('td', { class: 'num' }, count(e.count)),
-            h('td', null, app.time.clock(e.t)),
-            hostileIn('td', { class: 'dim' }, e.detail),
-            h('td', null, ...e.processes.flatMap((pi, j) => {
-              const link = anchor(`proc-${pi}`, { class: 'process-link', 'data-process': pi }, String(app.processes[pi].pid));
-              link.addEventListener('click', (ev) => { ev.preventDefault(); app.selectProcess(pi, true); });
-              return j > 0 ? [' ', link] : [link];
-            })))))));
+      const open = g.items.length <= OPEN_INDICATORS;
+      const details = h('details', { class: 'indicator-group', open, 'data-group': info.id },
+        h('summary', null, `${info.label} (${count(g.items.length)}${g.more > 0 ? `, and ${count(g.more)} more occurrences not listed` : ''})`));
+      const fill = () => {
+        if (details.querySelector('table') !== null) return;
+        details.appendChild(indicatorTable(app, g.items));
+      };
+      if (open) fill();
+      else details.addEventListener('toggle', fill);
+      fills.push(fill);
+      return details;
     }));
+}
+
+function indicatorTable(app: App, items: App['data']['indicators'][number]['items']): HTMLElement {
+  return h('table', null,
+    h('thead', null, h('tr', null, ...['value', 'times', 'first (UTC)', 'detail', 'processes'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', null, ...items.map((e) => h('tr', null,
+      hostileIn('td', { class: 'value' }, e.value),
+      h('td', { class: 'num' }, count(e.count)),
+      h('td', null, app.time.clock(e.t)),
+      hostileIn('td', { class: 'dim' }, e.detail),
+      h('td', null, ...e.processes.flatMap((pi, j) => {
+        const link = anchor(`proc-${pi}`, { class: 'process-link', 'data-process': pi }, String(app.processes[pi].pid));
+        link.addEventListener('click', (ev) => { ev.preventDefault(); app.selectProcess(pi, true); });
+        return j > 0 ? [' ', link] : [link];
+      }))))));
 }
