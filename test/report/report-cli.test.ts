@@ -4,11 +4,15 @@
  * partial file; damaged, incomplete and altered captures still give a report
  * that says so, with the exit code `rg-replay` uses for them.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { publicKeySha256 } from '../../src/rgc/signing.js';
 import { runReplayCli } from '../support/golden.js';
+import { openRecord } from '../support/records.js';
+import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 import { reportDataOf } from './report-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-report-cli-'));
@@ -77,6 +81,25 @@ describe('rg-replay report: output', () => {
     const d = reportDataOf(readFileSync(out, 'utf8'));
     expect(d.inputs[0].verify.verdict).toBe('altered');
     expect(d.inputs[0].verify.problems.length).toBeGreaterThan(0);
+  });
+
+  it('a signed capture: the signature is checked with --pubkey, and a wrong key marks it ALTERED', () => {
+    const key = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519');
+    const signed = join(dir, 'signed.rgc');
+    const records = [openRecord({ ts: SYNTHETIC_MONOTONIC_NS + 1000n, pid: 42, ppid: 1, comm: 'cat' }, '/etc/hosts', 0, 3)];
+    writeFileSync(signed, writeSynthetic({ records, writer: { signingKey: key.privateKey }, manifest: syntheticManifest({ signing_key_sha256: publicKeySha256(key.publicKey) }) }));
+    const pub = join(dir, 'pub.pem');
+    const wrong = join(dir, 'wrong.pem');
+    writeFileSync(pub, key.publicKey.export({ type: 'spki', format: 'pem' }));
+    writeFileSync(wrong, other.publicKey.export({ type: 'spki', format: 'pem' }));
+    const out = join(dir, 'signed.html');
+    expect(runReplayCli(['report', signed, '--pubkey', pub, '-o', out]).status).toBe(0);
+    expect(reportDataOf(readFileSync(out, 'utf8')).inputs[0].verify).toMatchObject({ verdict: 'verified', signature: 'valid' });
+    expect(runReplayCli(['report', signed, '-o', out]).status).toBe(0);
+    expect(reportDataOf(readFileSync(out, 'utf8')).inputs[0].verify).toMatchObject({ verdict: 'verified', signature: 'not_checked' });
+    expect(runReplayCli(['report', signed, '--pubkey', wrong, '-o', out]).status).toBe(7);
+    expect(reportDataOf(readFileSync(out, 'utf8')).inputs[0].verify).toMatchObject({ verdict: 'altered', signature: 'key_mismatch' });
   });
 
   it('several captures: one report, one input entry each', () => {
