@@ -24,6 +24,7 @@ import { embedJson } from './html.js';
 import { REPORT_DATA_VERSION, type ReportData } from './model.js';
 import { PROCESS_CAP, processSection } from './process-list.js';
 import { alertItem, inputSummary, isoOf, sortAlerts } from './summary.js';
+import { userNames } from './users.js';
 import { indicatorGroups } from './values.js';
 
 export interface ReplayRun {
@@ -71,7 +72,7 @@ export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
   const page = inputs.page ?? DEFAULT_PAGE_BUDGET;
   const nodes = result.session.table!.all;
   const clockOf = (host: string) => result.session.clockForHost(host);
-  const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf);
+  const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf, userNames(result.files));
   const proc = (id: number) => (id >= 0 && id < processes.indexOf.length ? processes.indexOf[id] : -1);
 
   const base = collector.baseWall;

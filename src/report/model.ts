@@ -151,6 +151,8 @@ export interface ProcessRecord {
   readonly argv?: readonly string[];
   /** Every user id its events carried, when more than one. */
   readonly uids?: readonly number[];
+  /** Names of those user ids, from the host's /etc/passwd when the capture has it. */
+  readonly user_names?: readonly (readonly [number, string])[];
   readonly start?: string;
   /** [exit code, signal] */
   readonly exit?: readonly [number, number];
@@ -172,6 +174,7 @@ export interface ProcessItem {
   readonly comm: string;
   readonly uid: number;
   readonly uids: readonly number[];
+  readonly userNames: readonly (readonly [number, string])[];
   readonly start: string | null;
   readonly exit: { readonly code: number; readonly signal: number } | null;
   readonly fields: readonly (readonly [string, string])[];
@@ -187,6 +190,7 @@ export function compactProcess(p: ProcessItem): ProcessRecord {
   if (p.exe !== null) r.exe = p.exe;
   if (p.argv !== null) r.argv = p.argv;
   if (p.uids.length > 1 || (p.uids.length === 1 && p.uids[0] !== p.uid)) r.uids = p.uids;
+  if (p.userNames.length > 0) r.user_names = p.userNames;
   if (p.start !== null) r.start = p.start;
   if (p.exit !== null) r.exit = [p.exit.code, p.exit.signal];
   if (p.fields.length > 0) r.fields = p.fields;
@@ -199,7 +203,7 @@ export function compactProcess(p: ProcessItem): ProcessRecord {
 export function expandProcess(r: ProcessRecord): ProcessItem {
   return {
     pid: r.pid, ppid: r.ppid, parent: r.parent, known: r.known === true, exe: r.exe ?? null, argv: r.argv ?? null, comm: r.comm,
-    uid: r.uid, uids: r.uids ?? [r.uid], start: r.start ?? null, exit: r.exit ? { code: r.exit[0], signal: r.exit[1] } : null,
+    uid: r.uid, uids: r.uids ?? [r.uid], userNames: r.user_names ?? [], start: r.start ?? null, exit: r.exit ? { code: r.exit[0], signal: r.exit[1] } : null,
     fields: r.fields ?? [], badges: r.badges ?? [], counts: r.counts, alerts: r.alerts ?? 0, panels: r.panels ?? [],
   };
 }

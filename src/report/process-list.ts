@@ -9,6 +9,7 @@ import { type ProcessActivity, type ReportCollector } from './collect.js';
 import { BADGES } from './groups.js';
 import { embedJson } from './html.js';
 import { compactProcess, type PanelGroup, type ProcessItem, type ProcessRecord } from './model.js';
+import { type UserNames } from './users.js';
 import { valueList } from './values.js';
 
 /** Processes listed one by one; beyond this, those without alerts (or alerting descendants) are counted. */
@@ -31,13 +32,13 @@ const PANEL_STEPS = [Infinity, 20, 5, 1, 0];
  * processes (those with alerts and their ancestors always stay).
  */
 export function processSection(nodes: readonly ProcessNode[], c: ReportCollector, cap: number, maxBytes: number,
-  clockOf: (host: string) => WallClock | null): ProcessSection {
+  clockOf: (host: string) => WallClock | null, userOf: UserNames): ProcessSection {
   for (;;) {
     const keep = chooseProcesses(nodes, c, cap);
     const indexOf = new Int32Array(nodes.length).fill(-1);
     keep.forEach((n, i) => { indexOf[n.id] = i; });
     const proc = (id: number) => indexOf[id];
-    const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, c));
+    const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, userOf, c));
     let size = 0;
     for (const step of PANEL_STEPS) {
       let omitted = 0;
@@ -76,7 +77,7 @@ function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollector, cap:
 }
 
 function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id: number) => number,
-  clockOf: (host: string) => WallClock | null, c: ReportCollector): ProcessItem {
+  clockOf: (host: string) => WallClock | null, userOf: UserNames, c: ReportCollector): ProcessItem {
   const clock = clockOf(n.host);
   const parent = n.parent === null ? -1 : proc(n.parent.id);
   const uids = act?.uids ?? [n.uid];
@@ -92,6 +93,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
   }
   return {
     pid: n.pid, ppid: n.ppid, parent, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid, uids,
+    userNames: [...new Set([...uids, n.uid])].flatMap((uid) => { const name = userOf(n.host, uid); return name === null ? [] : [[uid, name] as const]; }),
     start: n.startNs !== null && clock !== null ? clock.format(n.startNs) : null,
     exit: n.exited ? { code: n.exitCode ?? 0, signal: n.signal ?? 0 } : null,
     fields: act?.execFields ?? [],

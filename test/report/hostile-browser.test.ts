@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AF_INET } from '../../src/abi/constants.js';
 import { buildReport } from '../../src/report/build.js';
+import { type HostInfo } from '../../src/rgc/manifest.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import { runSession } from '../../src/replay/main.js';
 import { buildAlertEngine } from '../../src/replay/rules/setup.js';
@@ -48,7 +49,8 @@ function hostileCapture(): Uint8Array {
   return writeSynthetic({
     records,
     manifest: syntheticManifest({
-      host: { hostname: PAYLOADS.script, kernel_release: PAYLOADS.img, machine: PAYLOADS.svg, boot_id: PAYLOADS.closeScript },
+      // The host's user names (/etc/passwd) are the host's too: one is a payload.
+      host: { hostname: PAYLOADS.script, kernel_release: PAYLOADS.img, machine: PAYLOADS.svg, boot_id: PAYLOADS.closeScript, users: [[0, PAYLOADS.style]] } as HostInfo,
       capture: { events: ['exec', 'fork', 'exit', 'open', 'connect'], follow: true, command: [PAYLOADS.closeScript, PAYLOADS.jsUrl] },
     }),
   });
@@ -115,6 +117,7 @@ describe.skipIf(!runBrowserTests)('hostile strings in a report (Chromium)', () =
         await exe.click();
         await expect(page.locator('#process-panel ol.argv li').allTextContents()).resolves.toEqual(ARGV.map(shown));
         await expect(page.locator('#process-panel dd code').allTextContents()).resolves.toContain(COMM);
+        await expect(page.locator('#process-panel dd').allTextContents()).resolves.toContain(`0 (${PAYLOADS.style})`);
         const comms = await page.locator('#event-table .window .row .comm').allTextContents();
         expect(comms).toContain(COMM);
         expect(comms).toContain(COMM2);

@@ -46,3 +46,9 @@ export function processLabel(app: App, index: number): string {
   const p = app.processes[index];
   return p.exe ?? `[${p.comm}]`;
 }
+
+/** `1000 (alice)`: a user id with its name when the capture has it. */
+export function userText(p: ProcessItem, uid: number): string {
+  const name = p.userNames.find(([id]) => id === uid)?.[1];
+  return name === undefined ? String(uid) : `${uid} (${name})`;
+}

@@ -3,7 +3,7 @@
  * its alerts, and its panels (files written, deleted and renamed, connections,
  * DNS names, and any kind with paths the schema adds).
  */
-import { type App, processLabel } from './app.js';
+import { type App, processLabel, userText } from './app.js';
 import { anchor, append, button, clear, h, hostile, hostileIn } from './dom.js';
 import { count } from './format.js';
 
@@ -30,7 +30,7 @@ export class ProcessPanel {
       ['program', p.exe === null ? h('span', { class: 'dim' }, 'unknown (started before the capture)') : hostileIn('code', null, p.exe)],
       ['argv', argv],
       ['comm', hostileIn('code', null, p.comm)],
-      ['user id', p.uids.join(' → ')],
+      ['user id', hostileIn('span', null, p.uids.map((u) => userText(p, u)).join(' → '))],
       ['started', p.start ?? (p.known ? 'unknown' : 'before the capture')],
       ['ended', end],
       ...p.fields.map(([k, v]): [string, Node] => [k, hostileIn('code', null, v)]),

@@ -4,7 +4,7 @@
  * CHILDREN_PAGE at a time. At load, the paths down to processes with alerts
  * are open.
  */
-import { type App } from './app.js';
+import { type App, userText } from './app.js';
 import { button, h, hostile } from './dom.js';
 
 const CHILDREN_PAGE = 200;
@@ -147,7 +147,7 @@ export class ProcessTree {
       toggle,
       h('span', { class: 'pid' }, String(p.pid)),
       program, ' ', argText,
-      h('span', { class: 'meta' }, `uid ${p.uids.join('→')}`, cwd ? ' · cwd ' : '', cwd ? hostile(cwd[1]) : '', ` · ${end}${p.known ? '' : ' · started before capture'}`),
+      h('span', { class: 'meta' }, 'uid ', hostile(p.uids.map((u) => userText(p, u)).join('→')), cwd ? ' · cwd ' : '', cwd ? hostile(cwd[1]) : '', ` · ${end}${p.known ? '' : ' · started before capture'}`),
       ...p.badges.map((b) => {
         const info = app.data.badges.find((x) => x.id === b);
         return h('span', { class: `badge badge-${b}`, title: info?.description ?? b }, info?.label ?? b);
