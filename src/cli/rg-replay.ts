@@ -17,5 +17,5 @@ import { addFilterOptions, main, reportAndExit, runSession } from '../replay/mai
 await main(process.argv, (program) => {
   registerExportCommands(program, addFilterOptions);
   // The investigator's report: one replay with a full process table, through the report's sink.
-  registerReportCommand(program, (files, sink) => runSession(files, { context: false }, () => sink, true), reportAndExit);
+  registerReportCommand(program, (files, sink, rules) => runSession(files, { context: false, ...rules }, () => sink, true), reportAndExit);
 });

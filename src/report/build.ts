@@ -9,7 +9,7 @@ import { type Schema } from '../abi/schema.js';
 import { TOOL_VERSION } from '../common/version.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type FileReport } from '../replay/replay.js';
-import { type AlertEngine } from '../replay/rules/alerts.js';
+import { type RuleOptions } from '../replay/rules/setup.js';
 import { type ReplaySession } from '../replay/session.js';
 import { type EventSink } from '../output/sinks.js';
 import { type StatsReport } from '../replay/stats.js';
@@ -33,14 +33,19 @@ export interface ReplayRun {
   readonly files: readonly FileReport[];
 }
 
-/** Replays `paths` through `sink` with a process table that keeps history (rg-replay's runSession). */
-export type RunReplay = (paths: string[], sink: EventSink<ProcessNode>) => ReplayRun;
+/**
+ * Replays `paths` through `sink` with a process table that keeps history and
+ * the detections `rules` asks for (rg-replay's runSession): the sink gets each
+ * event, then that event's alerts, and at the end the alerts of correlations.
+ */
+export type RunReplay = (paths: string[], sink: EventSink<ProcessNode>, rules: RuleOptions) => ReplayRun;
 
 export interface ReportInputs {
   readonly paths: string[];
   /** The kind registry `run` decodes by (default: this build's). */
   readonly schema?: Schema;
-  readonly alerts: AlertEngine | null;
+  /** Detections to run (the built-in ones unless `detect` is false; rule files; Sigma). */
+  readonly rules: RuleOptions;
   readonly publicKey: KeyObject | null;
   readonly budget?: RowBudget;
   readonly page?: PageBudget;
@@ -65,8 +70,9 @@ export interface BuiltReport {
 }
 
 export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
-  const collector = new ReportCollector({ alerts: inputs.alerts, budget: inputs.budget, schema: inputs.schema });
-  const result = run(inputs.paths, collector);
+  const collector = new ReportCollector({ budget: inputs.budget, schema: inputs.schema });
+  const result = run(inputs.paths, collector, inputs.rules);
+  collector.flush();
   const verify = result.files.map((f) => verifyFile(f.path, inputs.publicKey));
   checkSegmentChain(verify);
   const page = inputs.page ?? DEFAULT_PAGE_BUDGET;

@@ -5,17 +5,18 @@
  * table's pool. Everything it keeps is bounded (caps and the row budget), so a
  * long capture costs time, not memory.
  */
-import { recordTsNs, recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
+import { type DisplayValue, eventValues } from '../abi/event-values.js';
+import { recordTsNsHi, recordTsNsLo, recordUid } from '../abi/header-access.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from '../replay/process-table.js';
-import { type Alert, type AlertEngine } from '../replay/rules/alerts.js';
-import { eventFacts } from '../replay/rules/facts.js';
-import { type Facts } from '../replay/rules/model.js';
+import { type Alert } from '../replay/rules/alerts.js';
+import { RecordFacts } from '../replay/rules/facts.js';
+import { type FactSource } from '../replay/rules/model.js';
 import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
 import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
 import {
-  BADGES, compileBadge, compileGroup, type CompiledBadge, type CompiledGroup, detailOf, endpoint, GROUPS, joinFacts, kindGroup, withExe,
+  BADGES, compileExecBadges, compileGroup, type CompiledGroup, detailOf, endpoint, type ExecBadge, GROUPS, joinFacts, kindGroup,
 } from './groups.js';
 import { HistogramBuilder } from './histogram.js';
 import { kindView, type KindView } from './kinds.js';
@@ -32,7 +33,6 @@ export const ALERT_CAP = 5000;
 const UID_CAP = 8;
 
 export interface CollectorOptions {
-  readonly alerts: AlertEngine | null;
   readonly budget?: RowBudget;
   /** The kind registry the replay decodes by (default: this build's). */
   readonly schema?: Schema;
@@ -70,6 +70,26 @@ export interface CollectedAlert {
 
 interface ClockBase { hi: number; lo: number; rel: number }
 
+/**
+ * The latest event, its row not yet offered to the pool: the session hands a
+ * record's alerts to the sink right after the record, and an alert makes its
+ * row evidence. The record's bytes stay valid until the next record.
+ */
+interface Pending {
+  readonly kindId: number;
+  readonly bytes: Uint8Array;
+  readonly offset: number;
+  readonly node: ProcessNode | null;
+  readonly order: number;
+  readonly t: number;
+  readonly k: number;
+  tier: number;
+  /** The row's subject when a group gave one. */
+  readonly subject: string | null;
+  /** The row's strings, built once the row can be admitted. */
+  strings: { c: string; a: string; b: string } | null;
+}
+
 export class ReportCollector implements EventSink<ProcessNode> {
   readonly schema: Schema;
   readonly views: readonly KindView[];
@@ -85,7 +105,11 @@ export class ReportCollector implements EventSink<ProcessNode> {
   readonly groups: CompiledGroup[] = GROUPS.map(compileGroup);
   /** Per kind index: the indices of the groups it feeds. */
   private readonly groupsOfKind: number[][];
-  private readonly badges: readonly CompiledBadge[] = BADGES.map(compileBadge);
+  /** Per kind index: badge tests for its events (exec-role kinds). */
+  private readonly badgesOfKind: (readonly ExecBadge[])[];
+  /** One event's facts, read from the record on demand (most events never need a full decode). */
+  private readonly facts: RecordFacts;
+  private pending: Pending | null = null;
   readonly activity: (ProcessActivity | undefined)[] = [];
   readonly indicators = new Map<number, GroupValues>();
   readonly alerts: CollectedAlert[] = [];
@@ -113,6 +137,8 @@ export class ReportCollector implements EventSink<ProcessNode> {
     this.pool = new RowPool(options.budget);
     this.histogram = new HistogramBuilder(this.views.length);
     this.total = new Float64Array(this.views.length);
+    this.facts = new RecordFacts(this.schema);
+    this.badgesOfKind = this.views.map((v) => compileExecBadges(v, BADGES));
     this.groupsOfKind = this.views.map((v) => {
       const feeds = this.groups.flatMap((g, i) => (g.kinds(v) ? [i] : []));
       const own = feeds.length === 0 ? kindGroup(v) : null;
@@ -130,6 +156,7 @@ export class ReportCollector implements EventSink<ProcessNode> {
   }
 
   event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
+    this.settle();
     const ki = this.indexOfKind[kindId];
     const view = this.views[ki];
     const order = this.order++;
@@ -138,13 +165,10 @@ export class ReportCollector implements EventSink<ProcessNode> {
     if (t > this.maxT) this.maxT = t;
     this.total[ki]++;
     this.histogram.add(t, ki);
-    const facts = eventFacts(kindId, bytes, offset, node, this.schema);
-    const act = node === null ? null : this.activityOf(node, facts);
+    const facts = this.facts.reset(kindId, bytes, offset, node);
+    const act = node === null ? null : this.activityOf(node, recordUid(bytes, offset));
     if (act !== null) act.counts[ki]++;
-    this.countFlags(facts);
-
-    const raised = this.options.alerts === null ? [] : this.options.alerts.evaluate(facts, null);
-    if (raised.length > 0) this.collectAlerts(raised, bytes, offset, t, node, order, act);
+    this.countFlags(view, facts);
 
     let subject: string | null = null;
     let notable = view.role !== 'activity';
@@ -158,27 +182,13 @@ export class ReportCollector implements EventSink<ProcessNode> {
       this.addGroupValue(gi, value, detailOf(group.detail, facts), t, node, act);
     }
     if (act !== null) {
-      if (view.role === 'exec') {
-        withExe(view, facts);
-        for (const b of this.badges) if (b.test !== null && b.test(facts)) act.badges.add(b.id);
-        act.execFields = execFields(facts, view, this.headerKeys);
-      }
+      for (const b of this.badgesOfKind[ki]) if (b.test(facts)) act.badges.add(b.id);
+      if (view.role === 'exec') act.execFields = execFields(eventValues(kindId, bytes, offset, this.schema).values, view, this.headerKeys);
       if (view.role === 'cred') act.badges.add('privilege_change');
     }
-
-    const tier = raised.length > 0 ? TIER_EVIDENCE : notable ? TIER_NOTABLE : TIER_ROUTINE;
-    this.offeredByTier[tier]++;
-    const key = rowKey(tier, order);
-    if (!this.pool.admits(key)) {
-      this.pool.dropped[tier]++;
-      return;
-    }
-    subject ??= rowSubject(view, facts);
-    const comm = facts.get('comm');
-    this.pool.offer({
-      key, order, t, k: ki, p: node === null ? -1 : node.id,
-      c: typeof comm === 'string' ? comm : '', a: subject, b: otherFields(facts, subjectFieldsOf(view), this.headerKeys),
-    });
+    const pending: Pending = { kindId, bytes, offset, node, order, t, k: ki, tier: notable ? TIER_NOTABLE : TIER_ROUTINE, subject, strings: null };
+    if (this.pool.admits(rowKey(pending.tier, order))) pending.strings = this.rowStrings(pending);
+    this.pending = pending;
   }
 
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
@@ -186,8 +196,55 @@ export class ReportCollector implements EventSink<ProcessNode> {
   }
 
   rejected(_r: RejectedRecord): void {}
-  alert(_a: AlertLine): void {}
-  flush(): void {}
+
+  /** An alert: of the record just seen (its row becomes evidence), or, at the end of input, of a correlation. */
+  alert(line: AlertLine): void {
+    const a = line as Alert;
+    const p = this.pending;
+    this.alertTotal++;
+    if (p !== null) {
+      if (p.tier !== TIER_EVIDENCE) {
+        p.tier = TIER_EVIDENCE;
+        p.strings ??= this.rowStrings(p);
+      }
+      if (p.node !== null) this.activity[p.node.id]!.alerts++;
+    }
+    if (this.alerts.length >= ALERT_CAP) {
+      this.alertsOmitted.set(a.rule_id, (this.alertsOmitted.get(a.rule_id) ?? 0) + 1);
+      return;
+    }
+    this.alerts.push({ alert: a, t: p?.t ?? Number.NaN, node: p?.node?.id ?? -1, order: p?.order ?? -1 });
+  }
+
+  flush(): void {
+    this.settle();
+  }
+
+  /** Offers the pending event's row to the pool, now that its alerts are known. */
+  private settle(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    this.offeredByTier[p.tier]++;
+    const key = rowKey(p.tier, p.order);
+    if (p.strings === null || !this.pool.admits(key)) {
+      this.pool.dropped[p.tier]++;
+      return;
+    }
+    this.pool.offer({ key, order: p.order, t: p.t, k: p.k, p: p.node === null ? -1 : p.node.id, ...p.strings });
+  }
+
+  /** A row's comm, subject and other fields: the one place an event is decoded in full (its own fields, not its process's). */
+  private rowStrings(p: Pending): { c: string; a: string; b: string } {
+    const view = this.views[p.k];
+    const facts = eventValues(p.kindId, p.bytes, p.offset, this.schema).values;
+    const comm = facts.get('comm');
+    return {
+      c: typeof comm === 'string' ? comm : '',
+      a: p.subject ?? rowSubject(view, facts),
+      b: otherFields(facts, subjectFieldsOf(view), this.headerKeys),
+    };
+  }
 
   /** Relative ns of an event: exact in a double while events lie within ~104 days of each other. */
   private relativeTime(bytes: Uint8Array, at: number): number {
@@ -208,35 +265,19 @@ export class ReportCollector implements EventSink<ProcessNode> {
     return base.rel + (hi - base.hi) * 4294967296 + (lo - base.lo);
   }
 
-  private activityOf(node: ProcessNode, facts: Facts): ProcessActivity {
+  private activityOf(node: ProcessNode, uid: number): ProcessActivity {
     let act = this.activity[node.id];
     if (act === undefined) {
       act = { counts: new Float64Array(this.views.length), groups: new Map(), uids: [], badges: new Set(), alerts: 0, execFields: [] };
       this.activity[node.id] = act;
     }
-    const uid = facts.get('uid');
-    if (typeof uid === 'number' && act.uids[act.uids.length - 1] !== uid && !act.uids.includes(uid) && act.uids.length < UID_CAP) act.uids.push(uid);
+    if (act.uids[act.uids.length - 1] !== uid && !act.uids.includes(uid) && act.uids.length < UID_CAP) act.uids.push(uid);
     return act;
   }
 
-  private countFlags(facts: Facts): void {
-    for (const [name, value] of facts) {
-      if (value === true && (name.endsWith('_truncated') || name.endsWith('_unreadable'))) this.flagged.set(name, (this.flagged.get(name) ?? 0) + 1);
-    }
-  }
-
-  private collectAlerts(raised: Alert[], bytes: Uint8Array, at: number, t: number, node: ProcessNode | null, order: number, act: ProcessActivity | null): void {
-    for (const a of raised) {
-      this.alertTotal++;
-      if (act !== null) act.alerts++;
-      if (this.alerts.length >= ALERT_CAP) {
-        this.alertsOmitted.set(a.rule_id, (this.alertsOmitted.get(a.rule_id) ?? 0) + 1);
-        continue;
-      }
-      const mono = recordTsNs(bytes, at);
-      const time = this.clock !== null ? this.clock.format(mono) : null;
-      this.alerts.push({ alert: { ...a, time }, t, node: node === null ? -1 : node.id, order });
-    }
+  /** Counts flags that say a string was cut or could not be read (from the header's bits: nothing is decoded). */
+  private countFlags(view: KindView, facts: FactSource): void {
+    for (const name of view.lossFlags) if (facts.get(name) === true) this.flagged.set(name, (this.flagged.get(name) ?? 0) + 1);
   }
 
   private addGroupValue(group: number, value: string, detail: string, t: number, node: ProcessNode | null, act: ProcessActivity | null): void {
@@ -265,7 +306,7 @@ function addValue(g: GroupValues, value: string, detail: string, t: number, node
 }
 
 /** What a row is about: its paths, else its other text, else its address. */
-function rowSubject(view: KindView, facts: Facts): string {
+function rowSubject(view: KindView, facts: FactSource): string {
   const text = joinFacts(view.pathFields, facts) || joinFacts(view.textFields, facts);
   if (text !== '' || view.addrField === null) return text;
   const addr = facts.get(view.addrField);
@@ -280,7 +321,7 @@ function subjectFieldsOf(view: KindView): string[] {
 }
 
 /** `name=value` for the event's own fields, other than those in the subject. */
-function otherFields(facts: Facts, subject: readonly string[], header: ReadonlySet<string>): string {
+function otherFields(facts: ReadonlyMap<string, DisplayValue>, subject: readonly string[], header: ReadonlySet<string>): string {
   const parts: string[] = [];
   for (const [name, value] of facts) {
     if (!ownField(name, header) || subject.includes(name)) continue;
@@ -297,7 +338,7 @@ function ownField(name: string, header: ReadonlySet<string>): boolean {
 }
 
 /** A value as text; '' for a true flag (shown by name alone); null for what is left out (false, empty). */
-function fieldText(value: Facts extends Map<string, infer V> ? V : never): string | null {
+function fieldText(value: DisplayValue | null): string | null {
   if (value === null || value === false || value === '') return null;
   if (value === true) return '';
   if (Array.isArray(value)) return value.map((s) => (s === '' || /[\s"]/.test(s) ? JSON.stringify(s) : s)).join(' ');
@@ -306,7 +347,7 @@ function fieldText(value: Facts extends Map<string, infer V> ? V : never): strin
 }
 
 /** The exec's fields beyond program and argv (which the process shows anyway). */
-function execFields(facts: Facts, view: KindView, header: ReadonlySet<string>): [string, string][] {
+function execFields(facts: ReadonlyMap<string, DisplayValue>, view: KindView, header: ReadonlySet<string>): [string, string][] {
   const out: [string, string][] = [];
   const argv = view.kind.schemaFields.filter((f) => f.view === 'argv').map((f) => f.key ?? f.name);
   for (const [name, value] of facts) {

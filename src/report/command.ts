@@ -9,7 +9,6 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { writeAllSync } from '../common/fd-sink.js';
 import { formatBytes } from '../common/format-bytes.js';
 import { loadPublicKey } from '../common/keys.js';
-import { buildAlertEngine } from '../replay/rules/setup.js';
 import { verifyExitCode } from '../replay/verify.js';
 import { buildReport, type ReplayRun, type RunReplay } from './build.js';
 import { renderReportHtml } from './html.js';
@@ -17,6 +16,7 @@ import { renderReportHtml } from './html.js';
 interface ReportOptions {
   output?: string;
   rules?: string[];
+  sigma?: string[];
   alertPort?: string[];
   alertCidr?: string[];
   pubkey?: string;
@@ -30,13 +30,14 @@ export function registerReportCommand(program: Command, run: RunReplay, exitCode
     .argument('<files...>', 'capture files or directories (not stdin: each file is read twice, to replay and to verify)')
     .option('-o, --output <file>', 'the HTML file to write (- for stdout)')
     .option('--rules <file>', 'TOML rule file to run besides the built-in detections (repeatable)', collect, [])
+    .option('--sigma <path>', 'Sigma rule file or directory to run besides the built-in detections (repeatable); alerts show their ATT&CK tags', collect, [])
     .option('--alert-port <port>', 'alert on connects to this port (repeatable; replaces the default list)', collect, [])
     .option('--alert-cidr <cidr>', 'alert on connects into this network (repeatable)', collect, [])
     .option('--pubkey <file>', 'Ed25519 public key (PEM) that must have signed each capture')
     .addHelpText('after', `
 Examples:
   rg-replay report captures/demo.rgc -o demo.html
-  rg-replay report host.rgc --pubkey pub.pem --rules rules/example.toml -o host.html
+  rg-replay report host.rgc --pubkey pub.pem --sigma rules/sigma/ -o host.html
 
 The page needs no network and loads nothing: open it from disk in any browser, or print it.
 Exit codes: 0 written; 5 damaged or 6 incomplete input (the report is written and says so);
@@ -49,9 +50,9 @@ Exit codes: 0 written; 5 damaged or 6 incomplete input (the report is written an
 export function writeReport(files: string[], opts: ReportOptions, run: RunReplay, exitCodeOf: (run: ReplayRun) => number): number {
   if (opts.output === undefined) throw new CliError('report: give the file to write with -o FILE (or -o - for stdout)', ExitCode.Usage);
   if (files.includes('-')) throw new CliError('report reads each capture twice (to replay and to verify): give files, not stdin', ExitCode.Usage);
-  const alerts = buildAlertEngine({ detect: true, rules: opts.rules, alertPort: opts.alertPort, alertCidr: opts.alertCidr });
   const publicKey = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
-  const built = buildReport(run, { paths: files, alerts, publicKey });
+  const rules = { detect: true, rules: opts.rules, sigma: opts.sigma, alertPort: opts.alertPort, alertCidr: opts.alertCidr };
+  const built = buildReport(run, { paths: files, rules, publicKey });
   const html = Buffer.from(renderReportHtml(built.data));
   if (opts.output === '-') writeAllSync(1, html);
   else writeFileAtomically(opts.output, html);

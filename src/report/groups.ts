@@ -12,7 +12,7 @@
  * entries in a listener group.
  */
 import { compileRule, type CompiledRule } from '../replay/rules/evaluate.js';
-import { type Facts, type Match } from '../replay/rules/model.js';
+import { type FactSource, type Match } from '../replay/rules/model.js';
 import { type KindView } from './kinds.js';
 
 export interface GroupDefinition {
@@ -25,14 +25,14 @@ export interface GroupDefinition {
   /** Conditions on the event's facts (the detection rules' language), all of which must hold. */
   readonly match: Match;
   /** The entry's value from the event. */
-  readonly subject: (k: KindView, facts: Facts) => string | null;
+  readonly subject: (k: KindView, facts: FactSource) => string | null;
   /** Facts shown beside the value when the event has them. */
   readonly detail: readonly string[];
 }
 
-const exeOf = (k: KindView, facts: Facts) => textFact(facts, k.exeField);
-const pathsOf = (k: KindView, facts: Facts) => joinFacts(k.pathFields, facts) || null;
-const endpointOf = (k: KindView, facts: Facts) => {
+const exeOf = (k: KindView, facts: FactSource) => textFact(facts, k.exeField);
+const pathsOf = (k: KindView, facts: FactSource) => joinFacts(k.pathFields, facts) || null;
+const endpointOf = (k: KindView, facts: FactSource) => {
   const addr = textFact(facts, k.addrField);
   const port = k.portField === null ? undefined : facts.get(k.portField);
   return addr === null ? null : endpoint(addr, port === undefined || port === null ? undefined : String(port));
@@ -114,22 +114,21 @@ export function compileGroup(g: GroupDefinition): CompiledGroup {
   return { ...g, test: rule.test };
 }
 
-export interface CompiledBadge extends BadgeDefinition {
-  /** Tests one exec-role event's facts, with the program path as `@exe`. */
-  readonly test: ((facts: Facts) => boolean) | null;
+/** A badge's test on the events of one kind. */
+export interface ExecBadge {
+  readonly id: string;
+  readonly test: (facts: FactSource) => boolean;
 }
 
-export function compileBadge(b: BadgeDefinition): CompiledBadge {
-  if (b.exec === undefined) return { ...b, test: null };
-  const rule = compileRule({ id: `badge.${b.id}`, title: b.label, severity: 'info', events: [], match: {}, any: [...b.exec] });
-  return { ...b, test: rule.test };
-}
-
-/** The facts with the exec kind's program path also under `@exe`. */
-export function withExe(k: KindView, facts: Facts): Facts {
-  const exe = k.exeField === null ? undefined : facts.get(k.exeField);
-  if (exe !== undefined) facts.set(EXE, exe);
-  return facts;
+/** The badges an exec-role kind's events can earn, with `@exe` read as that kind's program field. */
+export function compileExecBadges(k: KindView, badges: readonly BadgeDefinition[]): ExecBadge[] {
+  if (k.role !== 'exec' || k.exeField === null) return [];
+  const exe = k.exeField;
+  const rename = (m: Match): Match => Object.fromEntries(Object.entries(m).map(([f, c]) => [f === EXE ? exe : f, c]));
+  return badges.filter((b) => b.exec !== undefined).map((b) => ({
+    id: b.id,
+    test: compileRule({ id: `badge.${b.id}`, title: b.label, severity: 'info', events: [], match: {}, any: b.exec!.map(rename) }).test,
+  }));
 }
 
 export function endpoint(addr: string, port: string | undefined): string {
@@ -138,7 +137,7 @@ export function endpoint(addr: string, port: string | undefined): string {
 }
 
 /** `name=value` for the detail facts the event has (true flags by name alone; false and empty left out). */
-export function detailOf(names: readonly string[], facts: Facts): string {
+export function detailOf(names: readonly string[], facts: FactSource): string {
   const parts: string[] = [];
   for (const name of names) {
     const v = facts.get(name);
@@ -148,7 +147,7 @@ export function detailOf(names: readonly string[], facts: Facts): string {
   return parts.join(' ');
 }
 
-export function joinFacts(names: readonly string[], facts: Facts): string {
+export function joinFacts(names: readonly string[], facts: FactSource): string {
   const parts: string[] = [];
   for (const n of names) {
     const v = facts.get(n);
@@ -157,7 +156,7 @@ export function joinFacts(names: readonly string[], facts: Facts): string {
   return parts.join(' → ');
 }
 
-function textFact(facts: Facts, name: string | null): string | null {
+function textFact(facts: FactSource, name: string | null): string | null {
   if (name === null) return null;
   const v = facts.get(name);
   return typeof v === 'string' && v !== '' ? v : null;

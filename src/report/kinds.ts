@@ -25,6 +25,8 @@ export interface KindView {
   readonly portField: string | null;
   /** The name in rg-capture --events and the manifest's `capture.events`. */
   readonly cliName: string;
+  /** Its flags that say a string was cut or could not be read (`path_truncated`, `argv_unreadable`...). */
+  readonly lossFlags: readonly string[];
   hasView(view: string): boolean;
 }
 
@@ -52,5 +54,6 @@ export function kindView(kind: KindLayout, index: number): KindView {
     pathFields, textFields: strings.filter((n) => !pathFields.includes(n)),
     exeField: kind.process.role === 'exec' ? key(kind.process.exe) : null,
     addrField, portField, cliName: kind.cliName, hasView: (view) => views.has(view),
+    lossFlags: kind.flags.map((f) => f.outputName).filter((n) => /_(truncated|unreadable)$/.test(n)),
   };
 }

@@ -110,8 +110,8 @@ export interface AlertItem {
   readonly title: string;
   readonly severity: string;
   readonly techniques: readonly string[];
-  /** Relative ns of the source event. */
-  readonly t: number;
+  /** Relative ns of the source event; null for an alert of a correlation (decided at the end of input). */
+  readonly t: number | null;
   readonly time: string | null;
   /** Index into `processes`, or -1. */
   readonly process: number;

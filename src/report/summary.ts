@@ -10,7 +10,9 @@ import { type AlertItem, type InputSummary } from './model.js';
 const PROBLEMS_LISTED = 50;
 
 export function sortAlerts(alerts: readonly CollectedAlert[]): CollectedAlert[] {
-  return [...alerts].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity) || x.t - y.t || x.order - y.order);
+  // Correlation alerts (no source event, t NaN) after the others of their severity.
+  const time = (a: CollectedAlert) => (Number.isNaN(a.t) ? Infinity : a.t);
+  return [...alerts].sort((x, y) => severityRank(y.alert.severity) - severityRank(x.alert.severity) || time(x) - time(y) || x.order - y.order);
 }
 
 const SEVERITY_ORDER = ['info', 'low', 'medium', 'high', 'critical'];
@@ -38,7 +40,7 @@ export function alertItem(c: CollectedAlert, process: number, event: number): Al
   const subject = typeof a.path === 'string' ? a.path : typeof a.filename === 'string' ? a.filename : addr ?? '';
   return {
     rule: c.alert.rule_id, title: c.alert.title, severity: c.alert.severity, techniques: techniquesOf(a),
-    t: c.t, time: c.alert.time, process, event, event_type: c.alert.source.event_type, subject,
+    t: Number.isNaN(c.t) ? null : c.t, time: c.alert.time, process, event, event_type: c.alert.source?.event_type ?? 'correlation', subject,
   };
 }
 

@@ -16,7 +16,6 @@ import { buildReport } from '../../src/report/build.js';
 import { type HostInfo } from '../../src/rgc/manifest.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import { runSession } from '../../src/replay/main.js';
-import { buildAlertEngine } from '../../src/replay/rules/setup.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, type Identity, openRecord } from '../support/records.js';
 import { runReplayCli } from '../support/golden.js';
 import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
@@ -67,8 +66,8 @@ describe.skipIf(!runBrowserTests)('hostile strings in a report (Chromium)', () =
     writeFileSync(capture, hostileCapture());
     const r = runReplayCli(['report', capture, '-o', shipped]);
     expect(r.status, r.stderr).toBe(0);
-    const built = buildReport((paths, sink) => runSession(paths, { context: false }, () => sink, true),
-      { paths: [capture], alerts: buildAlertEngine({ detect: true }), publicKey: null });
+    const built = buildReport((paths, sink, rules) => runSession(paths, { context: false, ...rules }, () => sink, true),
+      { paths: [capture], rules: { detect: true }, publicKey: null });
     writeFileSync(noCsp, renderReportHtml(built.data, { withoutCsp: true }));
     browser = await launchBrowser();
   }, 90_000);

@@ -107,7 +107,7 @@ function run(paths: string[], sink: EventSink<ProcessNode>): ReplayRun {
 }
 
 describe('kinds added to the registry at run time, in the report', () => {
-  const { data } = buildReport(run, { paths: [capture()], alerts: null, publicKey: null, schema });
+  const { data } = buildReport(run, { paths: [capture()], rules: {}, publicKey: null, schema });
   const kindIndex = (name: string) => data.kinds.findIndex((k) => k.name === name);
   const daemonProcess = data.processes.items.map(expandProcess).find((p) => p.pid === 900)!;
 

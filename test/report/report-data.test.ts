@@ -12,15 +12,14 @@ import { type RowBudget } from '../../src/report/event-rows.js';
 import { renderReportHtml } from '../../src/report/html.js';
 import { expandProcess, type ReportData } from '../../src/report/model.js';
 import { runSession } from '../../src/replay/main.js';
-import { buildAlertEngine } from '../../src/replay/rules/setup.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { goldenText, reportDataOf, reportGoldenPath } from './report-file.js';
 
 const DEMO = 'captures/demo.rgc';
 
 function build(paths: string[], options: { budget?: RowBudget; page?: PageBudget; processCap?: number } = {}): BuiltReport {
-  return buildReport((p, sink) => runSession(p, { context: false }, () => sink, true),
-    { paths, alerts: buildAlertEngine({ detect: true }), publicKey: null, ...options });
+  return buildReport((p, sink, rules) => runSession(p, { context: false, ...rules }, () => sink, true),
+    { paths, rules: { detect: true }, publicKey: null, ...options });
 }
 
 /** Absolute times of the table's rows. */

@@ -89,9 +89,12 @@ function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
     : anchor(`proc-${a.process}`, { class: 'process-link', 'data-process': a.process }, `${p.pid} `, hostile(processLabel(app, a.process)));
   const evidence = a.event >= 0
     ? anchor('events', { class: 'event-link', 'data-row': a.event }, `${a.event_type} →`)
-    : h('span', { class: 'dim', title: 'the table had no room for this event; rg-replay FILE --json has it' }, `${a.event_type} (not in table)`);
+    : a.t === null
+      ? h('span', { class: 'dim', title: 'decided at the end of input, over several events' }, 'correlation')
+      : h('span', { class: 'dim', title: 'the table had no room for this event; rg-replay FILE --json has it' }, `${a.event_type} (not in table)`);
+  const when = a.t === null ? (a.time ?? '—') : a.time !== null ? app.time.clock(a.t) : app.time.offset(a.t);
   const row = h('tr', { id: `alert-${i}`, class: `alert sev-row-${a.severity}` },
-    h('td', { class: 'time', title: a.time ?? '' }, a.time !== null ? app.time.clock(a.t) : app.time.offset(a.t)),
+    h('td', { class: 'time', title: a.time ?? '' }, when),
     h('td', null, h('code', null, a.rule), h('div', null, a.title)),
     h('td', null, a.techniques.length > 0 ? a.techniques.join(', ') : h('span', { class: 'dim', title: 'the rule carries no ATT&CK tag' }, '—')),
     hostileIn('td', { class: 'subject' }, a.subject),
