@@ -63,6 +63,22 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     await screenshot(page, 'demo-alert-evidence');
   });
 
+  it('with --sigma, shows each Sigma alert\'s ATT&CK technique', async () => {
+    const sigmaFile = join(work, 'demo-sigma.html');
+    const r = runReplayCli(['report', 'captures/demo.rgc', '--sigma', 'rules/sigma', '-o', sigmaFile]);
+    expect(r.status, r.stderr).toBe(0);
+    const sigma = await openReport(browser, sigmaFile);
+    try {
+      expect(sigma.log.errors).toEqual([]);
+      const cells = await sigma.page.locator('#alerts tr.alert td:nth-child(3)').allTextContents();
+      expect(cells).toContain('T1053.003');
+      expect(cells).toContain('T1027.011');
+      await screenshot(sigma.page, 'demo-sigma-alerts', false);
+    } finally {
+      await sigma.page.close();
+    }
+  });
+
   it('folds and unfolds the process tree; a process shows its badges and panels', async () => {
     const page = report.page;
     const bash = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19566$/ }) });

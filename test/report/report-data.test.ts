@@ -109,6 +109,23 @@ describe('report data of captures/demo.rgc', () => {
   });
 });
 
+describe('report data with Sigma rules', () => {
+  it('lists Sigma alerts with their ATT&CK techniques, each linked to its evidence', () => {
+    const { data } = buildReport((p, sink, rules) => runSession(p, { context: false, ...rules }, () => sink, true),
+      { paths: [DEMO], rules: { detect: true, sigma: [`${REPO_ROOT}rules/sigma`] }, publicKey: null });
+    const sigma = data.alerts.items.filter((a) => a.techniques.length > 0);
+    expect(sigma.length).toBeGreaterThanOrEqual(3);
+    const cron = sigma.find((a) => a.techniques.includes('T1053.003'))!;
+    expect(cron.subject).toBe('/etc/cron.d/rg-demo-job');
+    for (const a of sigma) {
+      expect(a.event).toBeGreaterThanOrEqual(0);
+      expect(a.techniques.every((t) => /^T\d{4}(\.\d{3})?$/.test(t))).toBe(true);
+    }
+    // The built-in detections still run beside them.
+    expect(data.alerts.items.map((a) => a.rule)).toContain('persistence.cron');
+  });
+});
+
 describe('report determinism and golden data', () => {
   const captures = readdirSync(`${REPO_ROOT}captures`).filter((n) => n.endsWith('.rgc')).sort();
   for (const capture of captures) {
