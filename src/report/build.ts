@@ -15,7 +15,7 @@ import { type EventSink } from '../output/sinks.js';
 import { type StatsReport } from '../replay/stats.js';
 import { checkSegmentChain, verifyFile, type VerifyReport } from '../replay/verify.js';
 import { ReportCollector } from './collect.js';
-import { describeCoverage } from './coverage.js';
+import { describeCoverage, describeDetections, type DetectionsInput } from './coverage.js';
 import { REPORT_SCRIPT, REPORT_STYLE } from './client-assets.generated.js';
 import { type RowBudget } from './event-rows.js';
 import { eventTable } from './event-table.js';
@@ -111,7 +111,7 @@ export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
       lostKernel: result.stats.lost.kernel, lostUser: result.stats.lost.user, invalid: result.stats.invalid.total,
       damagedFiles: result.files.filter((f) => f.summary.damaged).length,
       incompleteFiles: result.files.filter((f) => !f.summary.complete && !f.summary.damaged).length,
-    }),
+    }, describeDetections(detectionsOf(result, inputs.rules))),
     alerts: {
       total: collector.alertTotal,
       omitted_by_rule: [...collector.alertsOmitted].sort((a, b) => a[0].localeCompare(b[0])),
@@ -134,4 +134,13 @@ export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
     events: events.table,
   };
   return { data, run: result, verify };
+}
+
+function detectionsOf(run: ReplayRun, rules: RuleOptions): DetectionsInput {
+  const sigma = run.session.options.alerts?.sigma ?? null;
+  return {
+    builtin: rules.detect === true || rules.alerts === true,
+    ruleFiles: rules.rules ?? [],
+    sigma: sigma === null ? null : { read: sigma.set.reports.length, loaded: sigma.set.reports.filter((r) => r.loaded).length },
+  };
 }

@@ -10,6 +10,24 @@ import { type Manifest } from '../rgc/manifest.js';
 import { type KindView } from './kinds.js';
 import { type Coverage } from './model.js';
 
+/** What ran over the events: for the sentence under "What this capture cannot show". */
+export interface DetectionsInput {
+  readonly builtin: boolean;
+  readonly ruleFiles: readonly string[];
+  /** Sigma rules read, and those that loaded (the rest need logs or fields rand-guard does not record). */
+  readonly sigma: { readonly read: number; readonly loaded: number } | null;
+}
+
+export function describeDetections(d: DetectionsInput): string[] {
+  const out: string[] = [];
+  const files = d.ruleFiles.length > 0 ? ` and ${d.ruleFiles.length} rule file(s) (${d.ruleFiles.join(', ')})` : '';
+  out.push(d.builtin ? `The built-in detections ran${files}.` : files !== '' ? `Rule files ran: ${d.ruleFiles.join(', ')}.` : 'No detections ran.');
+  if (d.sigma !== null) {
+    out.push(`Sigma: ${d.sigma.loaded} of ${d.sigma.read} rules loaded; the other ${d.sigma.read - d.sigma.loaded} are for logs or fields rand-guard does not record (rg-replay sigma-check lists them).`);
+  }
+  return out;
+}
+
 export interface CoverageInput {
   readonly manifests: readonly (Manifest | null)[];
   readonly views: readonly KindView[];
@@ -23,7 +41,7 @@ export interface CoverageInput {
   readonly incompleteFiles: number;
 }
 
-export function describeCoverage(c: CoverageInput): Coverage {
+export function describeCoverage(c: CoverageInput, detections: readonly string[]): Coverage {
   const manifests = c.manifests.filter((m): m is Manifest => m !== null);
   const notRecorded: Coverage['not_recorded'][number][] = [];
   for (const v of c.views) {
@@ -67,5 +85,5 @@ export function describeCoverage(c: CoverageInput): Coverage {
   if (c.incompleteFiles > 0) spots.push(`${c.incompleteFiles} input(s) have no end record (the recorder was killed or the file cut): totals cannot be checked.`);
   const recorded = c.views.filter((v, i) => c.eventsByKind[i] > 0 || !notRecorded.some((n) => n.kind === v.eventType)).map((v) => v.eventType);
   spots.push(`Only these kinds of event are recorded: ${recorded.join(', ')}. Anything else a process does (reading or writing file contents, memory, other system calls) is not in the capture.`);
-  return { not_recorded: notRecorded, blind_spots: spots };
+  return { detections, not_recorded: notRecorded, blind_spots: spots };
 }

@@ -92,6 +92,8 @@ export interface KindInfo {
 }
 
 export interface Coverage {
+  /** Which detections ran, said plainly (built-in, rule files, Sigma rules loaded and not). */
+  readonly detections: readonly string[];
   /** Kinds this build knows that the capture did not record, with why. */
   readonly not_recorded: readonly { readonly kind: string; readonly reason: string }[];
   /** What this capture cannot show, stated plainly. */

@@ -121,8 +121,10 @@ describe('report data with Sigma rules', () => {
       expect(a.event).toBeGreaterThanOrEqual(0);
       expect(a.techniques.every((t) => /^T\d{4}(\.\d{3})?$/.test(t))).toBe(true);
     }
-    // The built-in detections still run beside them.
+    // The built-in detections still run beside them; the page says what ran.
     expect(data.alerts.items.map((a) => a.rule)).toContain('persistence.cron');
+    expect(data.coverage.detections[0]).toBe('The built-in detections ran.');
+    expect(data.coverage.detections[1]).toMatch(/^Sigma: \d+ of \d+ rules loaded; the other \d+ are for logs or fields rand-guard does not record/);
   });
 });
 

@@ -54,6 +54,7 @@ export function renderCoverage(app: App): HTMLElement {
   const c = app.data.coverage;
   return h('section', { id: 'coverage' },
     h('h2', null, 'What this capture cannot show'),
+    h('p', { id: 'detections' }, c.detections.join(' ')),
     c.not_recorded.length > 0
       ? h('ul', { class: 'gaps' }, ...c.not_recorded.map((n) => h('li', null, h('strong', null, n.kind), `: ${n.reason}`)))
       : h('p', null, 'Every kind this build knows was recorded.'),
