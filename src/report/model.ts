@@ -122,6 +122,9 @@ export interface AlertItem {
   readonly event_type: string;
   /** The path, program or address the alert is about. */
   readonly subject: string;
+  /** A Sigma rule's author(s) (its licence asks that alerts name them) and file; null for other rules. */
+  readonly author: string | null;
+  readonly rule_file: string | null;
 }
 
 /**

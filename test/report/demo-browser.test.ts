@@ -73,6 +73,10 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
       const cells = await sigma.page.locator('#alerts tr.alert td:nth-child(3)').allTextContents();
       expect(cells).toContain('T1053.003');
       expect(cells).toContain('T1027.011');
+      // Sigma's licence (DRL 1.1) asks that alerts name the rule's authors.
+      const authors = await sigma.page.locator('#alerts tr.alert .author').allTextContents();
+      expect(authors.length).toBeGreaterThanOrEqual(3);
+      for (const a of authors) expect(a).toMatch(/^by \S/);
       await screenshot(sigma.page, 'demo-sigma-alerts', false);
     } finally {
       await sigma.page.close();

@@ -96,7 +96,8 @@ function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
   const when = a.t === null ? (a.time ?? '—') : a.time !== null ? app.time.clock(a.t) : app.time.offset(a.t);
   const row = h('tr', { id: `alert-${i}`, class: `alert sev-row-${a.severity}` },
     h('td', { class: 'time', title: a.time ?? '' }, when),
-    h('td', null, h('code', null, a.rule), h('div', null, a.title)),
+    h('td', null, h('code', { title: a.rule_file ?? '' }, a.rule), h('div', null, a.title),
+      a.author !== null ? h('div', { class: 'dim author' }, `by ${a.author}`) : null),
     h('td', null, a.techniques.length > 0 ? a.techniques.join(', ') : h('span', { class: 'dim', title: 'the rule carries no ATT&CK tag' }, '—')),
     hostileIn('td', { class: 'subject' }, a.subject),
     h('td', null, proc),
