@@ -53,6 +53,7 @@ import { type BenchContext, fmt, type Row, type Section, type SectionRecord } fr
 import { benchExport, exportRows } from './export-bench.js';
 import { benchMerge, mergeRows } from './merge-bench.js';
 import { benchSigma, sigmaRow } from './sigma-bench.js';
+import { reportSection } from './report-bench.js';
 import { WORK } from './workloads.js';
 
 /** Rows of the shape the Sigma and merge benches return, as table rows with one "measured" cell. */
@@ -100,6 +101,7 @@ const SECTIONS: Section[] = [
   sigmaSection,
   exportSection,
   mergeSection,
+  reportSection,
   memorySection,
   captureLifecycleSection,
   captureOverheadSection,
