@@ -130,7 +130,7 @@ export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
   const events = eventTable(collector, proc);
   const data: ReportData = {
     ...withoutEvents,
-    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, proc(a.node), events.rowOfOrder.get(a.order) ?? -1)) },
+    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, proc(a.node), events.rowOfOrder.get(a.order) ?? -1, events.table)) },
     events: events.table,
   };
   return { data, run: result, verify };

@@ -16,7 +16,7 @@ import { type FactSource } from '../replay/rules/model.js';
 import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
 import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
 import {
-  BADGES, compileExecBadges, compileGroup, type CompiledGroup, detailOf, endpoint, type ExecBadge, GROUPS, joinFacts, kindGroup,
+  BADGES, compileExecBadges, compileGroup, type CompiledGroup, detailOf, endpointOf, type ExecBadge, firstText, GROUPS, kindGroup, type Subject,
 } from './groups.js';
 import { HistogramBuilder } from './histogram.js';
 import { kindView, type KindView } from './kinds.js';
@@ -85,7 +85,7 @@ interface Pending {
   readonly k: number;
   tier: number;
   /** The row's subject when a group gave one. */
-  readonly subject: string | null;
+  readonly subject: Subject | null;
   /** The row's strings, built once the row can be admitted. */
   strings: { c: string; a: string; b: string } | null;
 }
@@ -170,16 +170,16 @@ export class ReportCollector implements EventSink<ProcessNode> {
     if (act !== null) act.counts[ki]++;
     this.countFlags(view, facts);
 
-    let subject: string | null = null;
+    let subject: Subject | null = null;
     let notable = view.role !== 'activity';
     for (const gi of this.groupsOfKind[ki]) {
       const group = this.groups[gi];
       if (!group.test(facts)) continue;
-      const value = group.subject(view, facts);
-      if (value === null) continue;
+      const s = group.subject(view, facts);
+      if (s === null) continue;
       notable = true;
-      subject ??= value;
-      this.addGroupValue(gi, value, detailOf(group.detail, facts), t, node, act);
+      subject ??= s;
+      this.addGroupValue(gi, s.value, entryDetail(view, group.detail, s, facts), t, node, act);
     }
     if (act !== null) {
       for (const b of this.badgesOfKind[ki]) if (b.test(facts)) act.badges.add(b.id);
@@ -239,10 +239,11 @@ export class ReportCollector implements EventSink<ProcessNode> {
     const view = this.views[p.k];
     const facts = eventValues(p.kindId, p.bytes, p.offset, this.schema).values;
     const comm = facts.get('comm');
+    const subject = p.subject ?? rowSubject(view, facts);
     return {
       c: typeof comm === 'string' ? comm : '',
-      a: p.subject ?? rowSubject(view, facts),
-      b: otherFields(facts, subjectFieldsOf(view), this.headerKeys),
+      a: subject?.value ?? '',
+      b: otherFields(facts, subject?.fields ?? [], this.headerKeys),
     };
   }
 
@@ -305,19 +306,15 @@ function addValue(g: GroupValues, value: string, detail: string, t: number, node
   if (node >= 0 && v.processes.length < INDICATOR_PROCESSES && !v.processes.includes(node)) v.processes.push(node);
 }
 
-/** What a row is about: its paths, else its other text, else its address. */
-function rowSubject(view: KindView, facts: FactSource): string {
-  const text = joinFacts(view.pathFields, facts) || joinFacts(view.textFields, facts);
-  if (text !== '' || view.addrField === null) return text;
-  const addr = facts.get(view.addrField);
-  if (typeof addr !== 'string' || addr === '') return '';
-  const port = view.portField === null ? undefined : facts.get(view.portField);
-  return endpoint(addr, port === undefined || port === null ? undefined : String(port));
+/** What a row is about: its first path, else its other text, else its address. */
+function rowSubject(view: KindView, facts: FactSource): Subject | null {
+  return firstText(view.pathFields, facts) ?? firstText(view.textFields, facts) ?? endpointOf(view, facts);
 }
 
-/** The fields a row's subject shows, left out of its other fields. */
-function subjectFieldsOf(view: KindView): string[] {
-  return [...view.pathFields, ...view.textFields, ...(view.addrField === null ? [] : [view.addrField]), ...(view.portField === null ? [] : [view.portField])];
+/** A panel entry's detail: the group's detail facts, then the kind's other paths where they say something else. */
+function entryDetail(view: KindView, names: readonly string[], subject: Subject, facts: FactSource): string {
+  const others = view.pathFields.filter((f) => !subject.fields.includes(f) && typeof facts.get(f) === 'string' && facts.get(f) !== '' && facts.get(f) !== subject.value);
+  return detailOf([...names, ...others], facts);
 }
 
 /** `name=value` for the event's own fields, other than those in the subject. */

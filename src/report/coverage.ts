@@ -46,11 +46,15 @@ export function describeCoverage(c: CoverageInput, detections: readonly string[]
   const notRecorded: Coverage['not_recorded'][number][] = [];
   for (const v of c.views) {
     const missingFromSchema = manifests.filter((m) => !m.schema.kinds.some((k) => k.name === v.kind.name));
+    // A manifest names the kinds it enabled by --events name (older captures: by kind name).
+    const names = [v.cliName, v.kind.name, v.eventType];
     const notEnabled = manifests.filter((m) => {
       const events = m.capture.events;
-      return Array.isArray(events) && !events.includes(v.cliName) && m.schema.kinds.some((k) => k.name === v.kind.name);
+      return Array.isArray(events) && !events.some((e) => names.includes(String(e))) && m.schema.kinds.some((k) => k.name === v.kind.name);
     });
-    if (missingFromSchema.length > 0 && c.eventsByKind[c.views.indexOf(v)] === 0) {
+    // What was recorded was enabled, whatever the manifest's list says.
+    if (c.eventsByKind[c.views.indexOf(v)] > 0) continue;
+    if (missingFromSchema.length > 0) {
       notRecorded.push({ kind: v.eventType, reason: `the capturing build${manifests.length > 1 ? ` of ${missingFromSchema.length} of ${manifests.length} inputs` : ''} did not have this kind` });
     } else if (notEnabled.length > 0) {
       notRecorded.push({ kind: v.eventType, reason: `not enabled (rg-capture --events without ${v.cliName})${manifests.length > 1 ? ` in ${notEnabled.length} of ${manifests.length} inputs` : ''}` });

@@ -24,18 +24,30 @@ export interface GroupDefinition {
   readonly kinds: (k: KindView) => boolean;
   /** Conditions on the event's facts (the detection rules' language), all of which must hold. */
   readonly match: Match;
-  /** The entry's value from the event. */
-  readonly subject: (k: KindView, facts: FactSource) => string | null;
+  /** The entry's value from the event, and the fields it came from. */
+  readonly subject: (k: KindView, facts: FactSource) => Subject | null;
   /** Facts shown beside the value when the event has them. */
   readonly detail: readonly string[];
 }
 
-const exeOf = (k: KindView, facts: FactSource) => textFact(facts, k.exeField);
-const pathsOf = (k: KindView, facts: FactSource) => joinFacts(k.pathFields, facts) || null;
-const endpointOf = (k: KindView, facts: FactSource) => {
-  const addr = textFact(facts, k.addrField);
+/** What an event is about, and the fields that say it (left out of the row's other fields). */
+export interface Subject {
+  readonly value: string;
+  readonly fields: readonly string[];
+}
+
+/** The program: the kernel's path, or the path as passed when the capture has no kernel path (an older schema). */
+const exeOf = (k: KindView, facts: FactSource) => firstText([k.exeField, k.exeAsPassedField], facts);
+/** A kind's first path field that has a value: the registry lists the kernel's resolved path first. */
+const pathOf = (k: KindView, facts: FactSource) => firstText(k.pathFields, facts);
+export const endpointOf = (k: KindView, facts: FactSource): Subject | null => {
+  const addr = k.addrField === null ? null : textFact(facts, k.addrField);
+  if (addr === null) return null;
   const port = k.portField === null ? undefined : facts.get(k.portField);
-  return addr === null ? null : endpoint(addr, port === undefined || port === null ? undefined : String(port));
+  return {
+    value: endpoint(addr, port === undefined || port === null ? undefined : String(port)),
+    fields: [k.addrField!, ...(k.portField === null ? [] : [k.portField])],
+  };
 };
 /** Kinds whose name says they set up listening sockets: their addresses are local, not a connection's. */
 const LISTENER = /listen|bind/;
@@ -49,7 +61,7 @@ export const GROUPS: readonly GroupDefinition[] = [
   {
     // A failed open did not write: it stays in the event table, not in the panel.
     id: 'written', label: 'Files written', indicator: true, kinds: (k) => k.hasView('open_flags') && k.pathFields.length > 0,
-    match: { write: { equals: true }, result: { gte: 0 } }, subject: pathsOf, detail: ['open_flags'],
+    match: { write: { equals: true }, result: { gte: 0 } }, subject: pathOf, detail: ['open_flags'],
   },
   {
     id: 'connections', label: 'Connections (remote address and port)', indicator: true,
@@ -69,7 +81,7 @@ export function kindGroup(k: KindView): GroupDefinition | null {
   return {
     id: LISTENER.test(k.eventType) ? `listeners:${k.eventType}` : `kind:${k.eventType}`,
     label: k.eventType, indicator: true, kinds: (x) => x === k, match: {},
-    subject: (kind, facts) => (text.length > 0 ? joinFacts(text, facts) || null : endpointOf(kind, facts)),
+    subject: (kind, facts) => (text.length > 0 ? firstText(text, facts) : endpointOf(kind, facts)),
     detail: ['error'],
   };
 }
@@ -120,14 +132,18 @@ export interface ExecBadge {
   readonly test: (facts: FactSource) => boolean;
 }
 
-/** The badges an exec-role kind's events can earn, with `@exe` read as that kind's program field. */
+/**
+ * The badges an exec-role kind's events can earn, with `@exe` read as that
+ * kind's program field, and also as the path the caller gave (a script run
+ * from /tmp has an interpreter from /usr/bin as its program).
+ */
 export function compileExecBadges(k: KindView, badges: readonly BadgeDefinition[]): ExecBadge[] {
-  if (k.role !== 'exec' || k.exeField === null) return [];
-  const exe = k.exeField;
-  const rename = (m: Match): Match => Object.fromEntries(Object.entries(m).map(([f, c]) => [f === EXE ? exe : f, c]));
+  if (k.role !== 'exec') return [];
+  const exes = [k.exeField, k.exeAsPassedField].filter((f): f is string => f !== null);
+  const rename = (m: Match, exe: string): Match => Object.fromEntries(Object.entries(m).map(([f, c]) => [f === EXE ? exe : f, c]));
   return badges.filter((b) => b.exec !== undefined).map((b) => ({
     id: b.id,
-    test: compileRule({ id: `badge.${b.id}`, title: b.label, severity: 'info', events: [], match: {}, any: b.exec!.map(rename) }).test,
+    test: compileRule({ id: `badge.${b.id}`, title: b.label, severity: 'info', events: [], match: {}, any: b.exec!.flatMap((m) => exes.map((exe) => rename(m, exe))) }).test,
   }));
 }
 
@@ -147,13 +163,13 @@ export function detailOf(names: readonly string[], facts: FactSource): string {
   return parts.join(' ');
 }
 
-export function joinFacts(names: readonly string[], facts: FactSource): string {
-  const parts: string[] = [];
+/** The first of `names` with a non-empty text value. */
+export function firstText(names: readonly (string | null)[], facts: FactSource): Subject | null {
   for (const n of names) {
-    const v = facts.get(n);
-    if (typeof v === 'string' && v !== '') parts.push(v);
+    const v = n === null ? null : textFact(facts, n);
+    if (v !== null) return { value: v, fields: [n!] };
   }
-  return parts.join(' → ');
+  return null;
 }
 
 function textFact(facts: FactSource, name: string | null): string | null {

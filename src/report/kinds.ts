@@ -18,8 +18,9 @@ export interface KindView {
   readonly pathFields: readonly string[];
   /** Other text fields of the body (names, queries), for kinds without paths. */
   readonly textFields: readonly string[];
-  /** exec role: the output key of the program's path. */
+  /** exec role: the output key of the program's path (the kernel's), and of the path as the caller gave it. */
   readonly exeField: string | null;
+  readonly exeAsPassedField: string | null;
   /** The address (view `addr`) an event is about, and the port beside it. */
   readonly addrField: string | null;
   readonly portField: string | null;
@@ -53,6 +54,7 @@ export function kindView(kind: KindLayout, index: number): KindView {
     kind, index, eventType: kind.eventType, role: kind.process.role, color: TEXT_COLORS[kind.color] ?? PALETTE[index % PALETTE.length],
     pathFields, textFields: strings.filter((n) => !pathFields.includes(n)),
     exeField: kind.process.role === 'exec' ? key(kind.process.exe) : null,
+    exeAsPassedField: kind.process.role === 'exec' && kind.process.exeAsPassed !== undefined ? key(kind.process.exeAsPassed) : null,
     addrField, portField, cliName: kind.cliName, hasView: (view) => views.has(view),
     lossFlags: kind.flags.map((f) => f.outputName).filter((n) => /_(truncated|unreadable)$/.test(n)),
   };

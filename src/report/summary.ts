@@ -4,7 +4,7 @@ import { type FileReport } from '../replay/replay.js';
 import { type StatsReport } from '../replay/stats.js';
 import { type VerifyReport } from '../replay/verify.js';
 import { type CollectedAlert } from './collect.js';
-import { type AlertItem, type InputSummary } from './model.js';
+import { type AlertItem, type EventTable, type InputSummary } from './model.js';
 
 /** Verify problems listed per input. */
 const PROBLEMS_LISTED = 50;
@@ -34,10 +34,12 @@ export function techniquesOf(alert: Record<string, unknown>): string[] {
   return [...out];
 }
 
-export function alertItem(c: CollectedAlert, process: number, event: number): AlertItem {
+/** An alert as the page lists it; its subject is its evidence row's (the same words in both places), else what the alert carries. */
+export function alertItem(c: CollectedAlert, process: number, event: number, table: EventTable | null = null): AlertItem {
   const a = c.alert as unknown as Record<string, unknown>;
   const addr = typeof a.addr === 'string' && a.addr !== '' ? (a.addr.includes(':') ? `[${a.addr}]` : a.addr) + (a.port !== undefined ? `:${String(a.port)}` : '') : null;
-  const subject = typeof a.path === 'string' ? a.path : typeof a.filename === 'string' ? a.filename : addr ?? '';
+  const text = (k: string) => (typeof a[k] === 'string' && a[k] !== '' ? a[k] as string : null);
+  const subject = table !== null && event >= 0 ? table.strings[table.a[event]] : text('exe_path') ?? text('path') ?? text('filename') ?? addr ?? '';
   return {
     rule: c.alert.rule_id, title: c.alert.title, severity: c.alert.severity, techniques: techniquesOf(a),
     t: Number.isNaN(c.t) ? null : c.t, time: c.alert.time, process, event, event_type: c.alert.source?.event_type ?? 'correlation', subject,

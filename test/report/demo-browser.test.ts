@@ -5,11 +5,13 @@
  * timeline and the filters narrow the table to exactly the rows they should.
  * Expected rows are computed from the embedded data, not from the page's code.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandProcess } from '../../src/report/model.js';
 import { runReplayCli } from '../support/golden.js';
+import { reportDataOf } from './report-file.js';
 import { announceBrowserSkip, type Browser, launchBrowser, openReport, type OpenedReport, runBrowserTests, SCREENSHOTS, screenshot, securityLog } from './browser.js';
 import { expectedRows, inspect, waitForCount } from './page-data.js';
 
@@ -20,10 +22,26 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
   const file = join(work, 'demo.html');
   let browser: Browser;
   let report: OpenedReport;
+  // The demo's numbers, from its own data (pids and counts change when the demo is recorded again).
+  let rows = 0;
+  let opens = 0;
+  let script = '';
+  let dropper = '';
+  let deleted = '';
+  let deletedExe = '';
 
   beforeAll(async () => {
     const r = runReplayCli(['report', 'captures/demo.rgc', '-o', file]);
     expect(r.status, r.stderr).toBe(0);
+    const data = reportDataOf(readFileSync(file, 'utf8'));
+    const processes = data.processes.items.map(expandProcess);
+    rows = data.events.shown;
+    opens = data.events.shown_by_kind[data.kinds.findIndex((k) => k.name === 'file_open')];
+    script = String(processes.find((p) => p.argv?.[1] === 'scripts/intrusion-workload.sh' && p.exe === '/usr/bin/bash')!.pid);
+    dropper = String(processes.find((p) => p.exe === '/dev/shm/.rg-demo-dropper')!.pid);
+    const del = processes.find((p) => p.argv?.[0] === '/proc/self/fd/5')!;
+    deleted = String(del.pid);
+    deletedExe = del.exe!;
     browser = await launchBrowser();
     report = await openReport(browser, file);
   }, 90_000);
@@ -58,8 +76,8 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     await highlighted.waitFor({ timeout: 5_000 });
     await expect(highlighted.locator('.subject').textContent()).resolves.toBe('/etc/cron.d/rg-demo-job');
     await expect(highlighted.locator('.kind').textContent()).resolves.toBe('file_open');
-    await expect(highlighted.locator('.pid').textContent()).resolves.toBe('19566');
-    await expect(page.locator('#process-panel h3').textContent()).resolves.toContain('pid 19566');
+    await expect(highlighted.locator('.pid').textContent()).resolves.toBe(script);
+    await expect(page.locator('#process-panel h3').textContent()).resolves.toContain(`pid ${script}`);
     await screenshot(page, 'demo-alert-evidence');
   });
 
@@ -85,10 +103,11 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
 
   it('folds and unfolds the process tree; a process shows its badges and panels', async () => {
     const page = report.page;
-    const bash = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19566$/ }) });
+    const line = (pid: string) => page.locator('.node-line', { has: page.locator('.pid', { hasText: new RegExp(`^${pid}$`) }) });
+    const bash = line(script);
     const twisty = bash.locator('.twisty');
     await expect(twisty.getAttribute('aria-expanded')).resolves.toBe('true');
-    const children = page.locator('li.node:has(> .node-line .pid:text-is("19566")) > ul > li.node');
+    const children = page.locator(`li.node:has(> .node-line .pid:text-is("${script}")) > ul > li.node`);
     await expect(children.count()).resolves.toBe(13);
     await twisty.click();
     await expect(twisty.getAttribute('aria-expanded')).resolves.toBe('false');
@@ -96,15 +115,16 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     await twisty.click();
     await expect(children.first().isVisible()).resolves.toBe(true);
 
-    const dropper = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19575$/ }) });
-    await expect(dropper.locator('.badge-world_writable').count()).resolves.toBe(1);
-    await dropper.click();
+    await expect(line(dropper).locator('.badge-world_writable').count()).resolves.toBe(1);
+    await line(dropper).click();
     const panel = page.locator('#process-panel');
-    await expect(panel.locator('h3').textContent()).resolves.toBe('pid 19575 /dev/shm/.rg-demo-dropper');
+    await expect(panel.locator('h3').textContent()).resolves.toBe(`pid ${dropper} /dev/shm/.rg-demo-dropper`);
     await expect(panel.locator('.badge-world_writable').count()).resolves.toBe(1);
 
-    const deleted = page.locator('.node-line', { has: page.locator('.pid', { hasText: /^19578$/ }) });
-    await expect(deleted.locator('.badge-deleted_program').count()).resolves.toBe(1);
+    await expect(line(deleted).locator('.badge-deleted_program').count()).resolves.toBe(1);
+    await expect(line(deleted).locator('.exe').textContent()).resolves.toBe(deletedExe);
+    // The working directory the kernel recorded is on the line.
+    await expect(bash.locator('.meta').textContent()).resolves.toMatch(/cwd \//);
 
     // The script's own panels: files it wrote (the cron file among them) and its connections.
     await bash.locator('.exe').click();
@@ -130,12 +150,12 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     expect(state.range, 'a drag across the chart sets a time range').not.toBeNull();
     const expected = await expectedRows(page, { range: state.range! });
     expect(expected.length).toBeGreaterThan(0);
-    expect(expected.length).toBeLessThan(437);
+    expect(expected.length).toBeLessThan(rows);
     expect(state.visible).toEqual(expected);
-    await expect(page.locator('#rows-status').textContent()).resolves.toContain(`${expected.length} of 437 rows shown`);
+    await expect(page.locator('#rows-status').textContent()).resolves.toContain(`${expected.length} of ${rows} rows shown`);
     await screenshot(page, 'demo-brushed');
     await page.locator('#timeline-clear').click();
-    expect((await inspect(page)).visibleCount).toBe(437);
+    expect((await inspect(page)).visibleCount).toBe(rows);
   });
 
   it('filters the table by kind, by process and descendants, and by text', async () => {
@@ -143,24 +163,24 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     await page.locator('#filter-clear').click();
     await page.locator('input[data-kind="file_open"]').uncheck();
     let state = await inspect(page);
-    expect(state.visibleCount).toBe(437 - 392);
+    expect(state.visibleCount).toBe(rows - opens);
     expect(state.visible).toEqual(await expectedRows(page, { hideKinds: ['file_open'] }));
     await page.locator('input[data-kind="file_open"]').check();
 
-    await page.locator('#filter-pid').fill('19566');
+    await page.locator('#filter-pid').fill(script);
     await page.locator('#filter-tree').check();
-    const subtree = await expectedRows(page, { pid: 19566, descendants: true });
-    await waitForCount(page, subtree.length, 'pid 19566 and descendants');
+    const subtree = await expectedRows(page, { pid: Number(script), descendants: true });
+    await waitForCount(page, subtree.length, `pid ${script} and descendants`);
     state = await inspect(page);
     expect(state.visible).toEqual(subtree);
     await page.locator('#filter-tree').uncheck();
     state = await inspect(page);
-    const own = await expectedRows(page, { pid: 19566, descendants: false });
+    const own = await expectedRows(page, { pid: Number(script), descendants: false });
     expect(state.visible).toEqual(own);
     expect(own.length).toBeLessThan(subtree.length);
 
     await page.locator('#filter-pid').fill('');
-    await waitForCount(page, 437, 'no filter');
+    await waitForCount(page, rows, 'no filter');
     await page.locator('#filter-text').fill('CRON');
     const byText = await expectedRows(page, { text: 'cron' });
     await waitForCount(page, byText.length, 'text CRON');
@@ -173,7 +193,7 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     for (const text of shown) expect(text.toLowerCase()).toContain('cron');
     await screenshot(page, 'demo-filtered');
     await page.locator('#filter-clear').click();
-    expect((await inspect(page)).visibleCount).toBe(437);
+    expect((await inspect(page)).visibleCount).toBe(rows);
     await screenshot(page, 'demo-full');
   });
 

@@ -141,7 +141,7 @@ describe('kinds added to the registry at run time, in the report', () => {
     expect(daemonProcess.argv).toEqual(['daemon', '--serve']);
     expect(daemonProcess.fields).toEqual([['exe_dev', '2049'], ['cwd', '/srv/www']]);
     const executed = data.indicators.find((g) => data.groups[g.group].id === 'executed')!;
-    expect(executed.items).toMatchObject([{ value: '/opt/daemon', detail: 'exe_dev=2049' }]);
+    expect(executed.items).toMatchObject([{ value: '/opt/daemon', detail: 'exe_dev=2049 cwd=/srv/www' }]);
     expect(data.coverage.blind_spots.join(' ')).not.toMatch(/Relative paths are recorded as the program passed them/);
   });
 });

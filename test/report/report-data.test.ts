@@ -32,22 +32,26 @@ describe('report data of captures/demo.rgc', () => {
   const { data } = build([DEMO]);
   const processes = data.processes.items.map(expandProcess);
   const kindOf = (row: number) => data.kinds[data.events.k[row]].name;
+  // The demo's processes, found by what they ran (pids change when the demo is recorded again).
+  const script = processes.find((p) => p.argv?.[1] === 'scripts/intrusion-workload.sh' && p.exe === '/usr/bin/bash')!;
+  const dropper = processes.find((p) => p.exe === '/dev/shm/.rg-demo-dropper')!;
+  const deleted = processes.find((p) => p.argv?.[0] === '/proc/self/fd/5')!;
+  const stats = JSON.parse(runReplayCli([DEMO, '--stats', '--json']).stdout.toString()) as { events: number; by_kind: Record<string, number>; time_range: { first: string; last: string }; kernel: string };
 
   it('states the file hash and verdict rg-replay verify gives', () => {
     const verify = JSON.parse(runReplayCli(['verify', DEMO, '--json']).stdout.toString()) as { sha256: string; verdict: string; signature: string };
     expect(data.inputs).toHaveLength(1);
-    expect(data.inputs[0]).toMatchObject({ path: DEMO, sha256: verify.sha256, host: 'vm', kernel: '6.18.44-fc-v669', complete: true, damaged: false });
+    expect(data.inputs[0]).toMatchObject({ path: DEMO, sha256: verify.sha256, host: 'vm', kernel: stats.kernel, complete: true, damaged: false });
     expect(data.inputs[0].verify).toMatchObject({ verdict: verify.verdict, signature: verify.signature, problems: [] });
   });
 
   it('counts what --stats counts, and the timeline holds every event', () => {
-    const stats = JSON.parse(runReplayCli([DEMO, '--stats', '--json']).stdout.toString()) as { events: number; by_kind: Record<string, number>; time_range: { first: string; last: string } };
     expect(data.totals.events).toBe(stats.events);
     expect(Object.fromEntries(data.kinds.map((k, i) => [k.name, data.totals.by_kind[i]]))).toEqual(stats.by_kind);
     expect(data.time.first).toBe(stats.time_range.first);
     expect(data.time.last).toBe(stats.time_range.last);
     data.histogram.series.forEach((s, k) => expect(s.reduce((a, b) => a + b, 0)).toBe(data.totals.by_kind[k]));
-    expect(data.events.shown).toBe(437);
+    expect(data.events.shown).toBe(stats.events);
     expect(data.events.notes).toEqual([]);
   });
 
@@ -79,31 +83,34 @@ describe('report data of captures/demo.rgc', () => {
   });
 
   it('badges what the data supports: deleted or memfd program, run from a world-writable directory', () => {
-    const badgesOf = (pid: number) => processes.find((p) => p.pid === pid)!.badges;
-    expect(badgesOf(19575)).toEqual(['world_writable']);
-    expect(badgesOf(19578)).toEqual(['deleted_program']);
-    expect(processes.filter((p) => p.badges.length > 0).map((p) => p.pid).sort()).toEqual([19575, 19578]);
+    expect(dropper.badges).toEqual(['world_writable']);
+    expect(deleted.badges).toEqual(['deleted_program']);
+    expect(processes.filter((p) => p.badges.length > 0).map((p) => p.pid).sort()).toEqual([dropper.pid, deleted.pid].sort());
   });
 
   it('fills per-process panels and indicators', () => {
     const group = (id: string) => data.groups.findIndex((g) => g.id === id);
-    const bash = processes.find((p) => p.pid === 19566)!;
-    const values = (g: string) => bash.panels.find((x) => x.group === group(g))?.items.map((e) => e.value) ?? [];
+    const values = (g: string) => script.panels.find((x) => x.group === group(g))?.items.map((e) => e.value) ?? [];
     expect(values('written')).toContain('/etc/cron.d/rg-demo-job');
     expect(values('connections')).toEqual(['127.0.0.1:18080', '127.0.0.1:4444']);
     const indicator = (g: string) => data.indicators.find((x) => x.group === group(g))!.items;
-    const dropper = indicator('executed').find((e) => e.value === '/dev/shm/.rg-demo-dropper')!;
-    expect(dropper.detail).toMatch(/^exe_ino=\d+$/);
-    expect(dropper.processes.map((i) => processes[i].pid)).toEqual([19575]);
-    expect(indicator('executed').find((e) => e.value === '/proc/self/fd/5')!.detail).toMatch(/exe_deleted$/);
-    expect(indicator('written').map((e) => e.value)).toContain('/root/rg-demo.fnTmAm/home/.ssh/authorized_keys');
+    // Programs with their device and inode; the path the caller gave, when it differs from the kernel's.
+    const dropped = indicator('executed').find((e) => e.value === '/dev/shm/.rg-demo-dropper')!;
+    expect(dropped.detail).toMatch(/^exe_dev=\d+:\d+ exe_ino=\d+$/);
+    expect(dropped.processes.map((i) => processes[i].pid)).toEqual([dropper.pid]);
+    expect(indicator('executed').find((e) => e.value === deleted.exe)!.detail).toMatch(/exe_deleted filename=\/proc\/self\/fd\/5$/);
+    expect(indicator('written').map((e) => e.value)).toContain(`${script.argv![2]}/home/.ssh/authorized_keys`);
+    // Failed execs are a kind of their own: a panel and an indicator, without a line of code for them.
+    const failed = data.groups.findIndex((g) => g.id === 'kind:exec_failed');
+    expect(data.indicators.find((x) => x.group === failed)!.items.every((e) => /error=E[A-Z]+/.test(e.detail))).toBe(true);
   });
 
-  it('states the gaps: the command followed, paths not resolved, nothing lost', () => {
+  it('states the gaps: the command followed, nothing lost; the working directory is recorded', () => {
     expect(data.coverage.not_recorded).toEqual([]);
     const text = data.coverage.blind_spots.join('\n');
     expect(text).toMatch(/Only one command's process tree was recorded \(--follow: bash scripts\/intrusion-workload\.sh/);
-    expect(text).toMatch(/Relative paths are recorded as the program passed them/);
+    expect(text).not.toMatch(/Relative paths are recorded as the program passed them/);
+    expect(script.fields.find(([k]) => k === 'cwd')?.[1]).toMatch(/^\//);
     expect(text).toMatch(/No events were lost/);
     expect(text).toMatch(/1 process\(es\) were already running/);
   });
@@ -149,7 +156,7 @@ describe('report budgets and caps', () => {
     const b = build([DEMO], { budget }).data;
     expect(renderReportHtml(a)).toBe(renderReportHtml(b));
     expect(a.events.shown).toBe(40);
-    expect(a.events.total).toBe(437);
+    expect(a.events.total).toBe(445);
     for (const alert of a.alerts.items) expect(alert.event).toBeGreaterThanOrEqual(0);
     // Notable events (process starts, forks and exits, writes, connects: more than 40 of them) outrank routine reads.
     a.events.k.forEach((k, row) => {
@@ -178,8 +185,13 @@ describe('report budgets and caps', () => {
     const items = d.processes.items.map(expandProcess);
     expect(d.processes.total).toBe(15);
     expect(d.processes.omitted).toBe(15 - items.length);
+    expect(items.length).toBe(4);
     const pids = items.map((p) => p.pid);
-    for (const pid of [19554, 19566, 19575, 19578]) expect(pids).toContain(pid);
+    const all = build([DEMO]).data.processes.items.map(expandProcess);
+    const alerting = all.filter((p) => p.alerts > 0);
+    expect(alerting.length).toBe(3);
+    for (const p of alerting) expect(pids).toContain(p.pid);
+    expect(pids).toContain(all[alerting[0].parent].pid);
     for (const p of items) if (p.parent >= 0) expect(p.parent).toBeLessThan(items.length);
     for (const a of d.alerts.items) expect(items[a.process].alerts).toBeGreaterThan(0);
     expect(d.events.notes.join(' ')).toMatch(/belong to processes left out/);
