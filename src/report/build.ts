@@ -38,7 +38,7 @@ export interface ReplayRun {
  * the detections `rules` asks for (rg-replay's runSession): the sink gets each
  * event, then that event's alerts, and at the end the alerts of correlations.
  */
-export type RunReplay = (paths: string[], sink: EventSink<ProcessNode>, rules: RuleOptions) => ReplayRun;
+export type RunReplay = (paths: string[], sink: EventSink<ProcessNode>, rules: RuleOptions) => ReplayRun | Promise<ReplayRun>;
 
 export interface ReportInputs {
   readonly paths: string[];
@@ -69,9 +69,9 @@ export interface BuiltReport {
   readonly verify: readonly VerifyReport[];
 }
 
-export function buildReport(run: RunReplay, inputs: ReportInputs): BuiltReport {
+export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise<BuiltReport> {
   const collector = new ReportCollector({ budget: inputs.budget, schema: inputs.schema });
-  const result = run(inputs.paths, collector, inputs.rules);
+  const result = await run(inputs.paths, collector, inputs.rules);
   collector.flush();
   const verify = result.files.map((f) => verifyFile(f.path, inputs.publicKey));
   checkSegmentChain(verify);

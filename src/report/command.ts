@@ -42,17 +42,17 @@ Examples:
 The page needs no network and loads nothing: open it from disk in any browser, or print it.
 Exit codes: 0 written; 5 damaged or 6 incomplete input (the report is written and says so);
             7 a capture failed verification (written, marked ALTERED); 2 usage; 3 unreadable input or output.`)
-    .action((files: string[], opts: ReportOptions) => {
-      process.exitCode = writeReport(files, opts, run, exitCodeOf);
+    .action(async (files: string[], opts: ReportOptions) => {
+      process.exitCode = await writeReport(files, opts, run, exitCodeOf);
     });
 }
 
-export function writeReport(files: string[], opts: ReportOptions, run: RunReplay, exitCodeOf: (run: ReplayRun) => number): number {
+export async function writeReport(files: string[], opts: ReportOptions, run: RunReplay, exitCodeOf: (run: ReplayRun) => number): Promise<number> {
   if (opts.output === undefined) throw new CliError('report: give the file to write with -o FILE (or -o - for stdout)', ExitCode.Usage);
   if (files.includes('-')) throw new CliError('report reads each capture twice (to replay and to verify): give files, not stdin', ExitCode.Usage);
   const publicKey = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
   const rules = { detect: true, rules: opts.rules, sigma: opts.sigma, alertPort: opts.alertPort, alertCidr: opts.alertCidr };
-  const built = buildReport(run, { paths: files, rules, publicKey });
+  const built = await buildReport(run, { paths: files, rules, publicKey });
   const html = Buffer.from(renderReportHtml(built.data));
   if (opts.output === '-') writeAllSync(1, html);
   else writeFileAtomically(opts.output, html);

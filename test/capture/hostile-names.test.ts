@@ -87,13 +87,17 @@ describe.skipIf(!runKernelTests)('hostile names from a real program (real eBPF)'
     expect(lines).toHaveLength(stats.events);
     const exec = lines.filter((l) => /^\S+ process_start /.test(l) && l.includes(` filename="${dir}/${NAME_ESCAPED}"`));
     expect(exec).toHaveLength(1);
-    expect(exec[0]).toContain(` filename="${dir}/${NAME_ESCAPED}" argv="${dir}/${NAME_ESCAPED} ${COMM_ESCAPED.slice(1, -1)} ${dir}/${FILE_ESCAPED}" `);
+    // The kernel's path of the program (mm->exe_file) is the one run: the same hostile name, escaped the same way.
+    expect(exec[0]).toContain(` filename="${dir}/${NAME_ESCAPED}" exe_path="${dir}/${NAME_ESCAPED}" `);
+    expect(exec[0]).toContain(` argv="${dir}/${NAME_ESCAPED} ${COMM_ESCAPED.slice(1, -1)} ${dir}/${FILE_ESCAPED}" `);
     expect(exec[0]).toMatch(new RegExp(` exe="${escapeRe(`${dir}/${NAME_ESCAPED}`)}" parent=\\d+:`));
     // The forged line is inside a quoted value of the real one, never a line of its own.
     expect(lines.filter((l) => l.startsWith('2026-01-02T03:04:05.000000000Z'))).toEqual([]);
     const open = lines.filter((l) => /^\S+ file_open /.test(l) && l.includes(FILE_ESCAPED));
     expect(open).toHaveLength(1);
-    expect(open[0]).toContain(` comm=${COMM_ESCAPED} open_flags=O_WRONLY|O_CREAT|O_TRUNC mode=384 result=3 dirfd=-100 path="${dir}/${FILE_ESCAPED}" exe="${dir}/${NAME_ESCAPED}" `);
+    expect(open[0]).toMatch(new RegExp(escapeRe(` comm=${COMM_ESCAPED} open_flags=O_WRONLY|O_CREAT|O_TRUNC mode=384 result=3 dirfd=-100 `)
+      + String.raw`ino=\d+ dev=\d+:\d+ path_flags=from_file call=open(?:at)? `
+      + escapeRe(`path="${dir}/${FILE_ESCAPED}" path_arg="${dir}/${FILE_ESCAPED}" exe="${dir}/${NAME_ESCAPED}" `)));
   });
 
   it('tree and --alerts: inert, with the escaped program', () => {

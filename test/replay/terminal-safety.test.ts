@@ -69,16 +69,16 @@ describe('captured strings never act on the terminal', () => {
       // Only our own colour codes may be there: take them out, then nothing a terminal obeys is left.
       const lines = assertInert(r.text.replace(/\x1b\[(?:3[0-7]|90|0)m/g, ''));
       expect(lines).toHaveLength(RECORDS.length);
-      expect(lines[1]).toBe('2026-01-02T03:04:05.000000002Z process_start pid=4101 ppid=4100 uid=0 comm="sh\\u001b[2J\\nx" argc=3 exe_ino=0 '
-        + `filename="${ESCAPED_EXE}" argv="${ESCAPED_EXE} -c \\u001b[H\\u001bc" exe="${ESCAPED_EXE}" parent=4100:unknown`);
+      expect(lines[1]).toBe('2026-01-02T03:04:05.000000002Z process_start pid=4101 ppid=4100 uid=0 comm="sh\\u001b[2J\\nx" argc=3 exe_ino=0 exe_dev=254:0 old_tid=4101 exe_path_flags=from_file '
+        + `filename="${ESCAPED_EXE}" exe_path="${ESCAPED_EXE}" cwd=/ argv="${ESCAPED_EXE} -c \\u001b[H\\u001bc" exe="${ESCAPED_EXE}" parent=4100:unknown`);
       expect(lines[2]).toBe('2026-01-02T03:04:05.000000003Z file_open pid=4101 ppid=4100 uid=0 comm="sh\\u001b[2J\\nx" open_flags=O_WRONLY|O_CREAT|O_TRUNC mode=0 '
-        + `result=3 dirfd=-100 path="${ESCAPED_PATH}" exe="${ESCAPED_EXE}" parent=4100:unknown`);
+        + `result=3 dirfd=-100 ino=1003 dev=254:0 path_flags=from_file call=openat path="${ESCAPED_PATH}" path_arg="${ESCAPED_PATH}" exe="${ESCAPED_EXE}" parent=4100:unknown`);
     }
   });
 
   it('text without context, and a filter: the same escaping', () => {
     const lines = assertInert(run([capture, '--no-context', '--kind', 'file_open']).text);
-    expect(lines).toEqual([`2026-01-02T03:04:05.000000003Z file_open pid=4101 ppid=4100 uid=0 comm="sh\\u001b[2J\\nx" open_flags=O_WRONLY|O_CREAT|O_TRUNC mode=0 result=3 dirfd=-100 path="${ESCAPED_PATH}"`]);
+    expect(lines).toEqual([`2026-01-02T03:04:05.000000003Z file_open pid=4101 ppid=4100 uid=0 comm="sh\\u001b[2J\\nx" open_flags=O_WRONLY|O_CREAT|O_TRUNC mode=0 result=3 dirfd=-100 ino=1003 dev=254:0 path_flags=from_file call=openat path="${ESCAPED_PATH}" path_arg="${ESCAPED_PATH}"`]);
   });
 
   it('--alerts: alert lines quote the hostile program and path, escaped', () => {

@@ -66,7 +66,7 @@ describe.skipIf(!runBrowserTests)('hostile strings in a report (Chromium)', () =
     writeFileSync(capture, hostileCapture());
     const r = runReplayCli(['report', capture, '-o', shipped]);
     expect(r.status, r.stderr).toBe(0);
-    const built = buildReport((paths, sink, rules) => runSession(paths, { context: false, ...rules }, () => sink, true),
+    const built = await buildReport((paths, sink, rules) => runSession(paths, { context: false, ...rules }, () => sink, true),
       { paths: [capture], rules: { detect: true }, publicKey: null });
     writeFileSync(noCsp, renderReportHtml(built.data, { withoutCsp: true }));
     browser = await launchBrowser();

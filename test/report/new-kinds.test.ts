@@ -106,8 +106,10 @@ function run(paths: string[], sink: EventSink<ProcessNode>): ReplayRun {
   return { session, stats: buildStats(totals, session.counts, schema), files: totals.files };
 }
 
+const built = await buildReport(run, { paths: [capture()], rules: {}, publicKey: null, schema });
+
 describe('kinds added to the registry at run time, in the report', () => {
-  const { data } = buildReport(run, { paths: [capture()], rules: {}, publicKey: null, schema });
+  const { data } = built;
   const kindIndex = (name: string) => data.kinds.findIndex((k) => k.name === name);
   const daemonProcess = data.processes.items.map(expandProcess).find((p) => p.pid === 900)!;
 

@@ -17,7 +17,7 @@ import { goldenText, reportDataOf, reportGoldenPath } from './report-file.js';
 
 const DEMO = 'captures/demo.rgc';
 
-function build(paths: string[], options: { budget?: RowBudget; page?: PageBudget; processCap?: number } = {}): BuiltReport {
+function build(paths: string[], options: { budget?: RowBudget; page?: PageBudget; processCap?: number } = {}): Promise<BuiltReport> {
   return buildReport((p, sink, rules) => runSession(p, { context: false, ...rules }, () => sink, true),
     { paths, rules: { detect: true }, publicKey: null, ...options });
 }
@@ -28,8 +28,10 @@ function rowTimes(d: ReportData): number[] {
   return d.events.t.map((dt) => (t += dt));
 }
 
+const demoReport = await build([DEMO]);
+
 describe('report data of captures/demo.rgc', () => {
-  const { data } = build([DEMO]);
+  const { data } = demoReport;
   const processes = data.processes.items.map(expandProcess);
   const kindOf = (row: number) => data.kinds[data.events.k[row]].name;
   // The demo's processes, found by what they ran (pids change when the demo is recorded again).
@@ -117,8 +119,8 @@ describe('report data of captures/demo.rgc', () => {
 });
 
 describe('report data with Sigma rules', () => {
-  it('lists Sigma alerts with their ATT&CK techniques, each linked to its evidence', () => {
-    const { data } = buildReport((p, sink, rules) => runSession(p, { context: false, ...rules }, () => sink, true),
+  it('lists Sigma alerts with their ATT&CK techniques, each linked to its evidence', async () => {
+    const { data } = await buildReport((p, sink, rules) => runSession(p, { context: false, ...rules }, () => sink, true),
       { paths: [DEMO], rules: { detect: true, sigma: [`${REPO_ROOT}rules/sigma`] }, publicKey: null });
     const sigma = data.alerts.items.filter((a) => a.techniques.length > 0);
     expect(sigma.length).toBeGreaterThanOrEqual(3);
@@ -150,10 +152,10 @@ describe('report determinism and golden data', () => {
 });
 
 describe('report budgets and caps', () => {
-  it('a small table keeps every alert\'s evidence first, then a stated sample, deterministically', () => {
+  it('a small table keeps every alert\'s evidence first, then a stated sample, deterministically', async () => {
     const budget = { maxRows: 40, maxBytes: 1 << 20 };
-    const a = build([DEMO], { budget }).data;
-    const b = build([DEMO], { budget }).data;
+    const a = (await build([DEMO], { budget })).data;
+    const b = (await build([DEMO], { budget })).data;
     expect(renderReportHtml(a)).toBe(renderReportHtml(b));
     expect(a.events.shown).toBe(40);
     expect(a.events.total).toBe(445);
@@ -168,26 +170,26 @@ describe('report budgets and caps', () => {
     expect([...times].sort((x, y) => x - y)).toEqual(times);
   });
 
-  it('the page budget trims the table to what is left after everything else', () => {
-    const full = build([DEMO]).data;
+  it('the page budget trims the table to what is left after everything else', async () => {
+    const full = (await build([DEMO])).data;
     const html = renderReportHtml(full).length;
     // The table's JSON is ~14 kB of the demo page: take 6 kB away.
     const page = { totalBytes: html - 6_000, processBytes: 1 << 20 };
-    const trimmed = build([DEMO], { page }).data;
+    const trimmed = (await build([DEMO], { page })).data;
     expect(trimmed.events.shown).toBeLessThan(full.events.shown);
     expect(trimmed.events.shown).toBeGreaterThan(50);
     expect(Buffer.byteLength(renderReportHtml(trimmed))).toBeLessThanOrEqual(page.totalBytes);
     for (const alert of trimmed.alerts.items) expect(alert.event).toBeGreaterThanOrEqual(0);
   });
 
-  it('a process cap keeps every alerting process and its ancestors, and says how many are left out', () => {
-    const d = build([DEMO], { processCap: 4 }).data;
+  it('a process cap keeps every alerting process and its ancestors, and says how many are left out', async () => {
+    const d = (await build([DEMO], { processCap: 4 })).data;
     const items = d.processes.items.map(expandProcess);
     expect(d.processes.total).toBe(15);
     expect(d.processes.omitted).toBe(15 - items.length);
     expect(items.length).toBe(4);
     const pids = items.map((p) => p.pid);
-    const all = build([DEMO]).data.processes.items.map(expandProcess);
+    const all = (await build([DEMO])).data.processes.items.map(expandProcess);
     const alerting = all.filter((p) => p.alerts > 0);
     expect(alerting.length).toBe(3);
     for (const p of alerting) expect(pids).toContain(p.pid);
