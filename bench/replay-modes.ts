@@ -1,6 +1,7 @@
 /**
  * Every replay mode at the speed of --json: each mode runs as a whole process,
- * pinned, output to /dev/null (or a raw pty where colour needs a terminal),
+ * pinned, output to /dev/null (or a raw pty where colour needs a terminal,
+ * for both runs of the round),
  * back to back with a --json run on the same capture in every round; its
  * ratio is the median over rounds of json_ms / mode_ms (1.00x: as fast as
  * --json). To add a mode, add an entry to MODES.
@@ -120,7 +121,9 @@ export function benchModes(ctx: BenchContext, modes = MODES): { facts: CaptureFa
       for (let i = 0; i < ctx.runs; i++) {
         ctx.log(`modes ${f.capture.id}: ${m.id}, round ${i + 1}/${ctx.runs}`);
         const [j, r] = backToBack(i,
-          () => replay([f.capture.path, '--json'], { pinCpu: ctx.pinCpu }),
+          // The same sink on both sides: a pty row's --json run writes to a pty too (the tty layer and its
+          // reader cost the same per byte whatever the mode; against /dev/null a pty row measured the pty).
+          () => replay([f.capture.path, '--json'], { pinCpu: ctx.pinCpu, stdout: m.pty ? 'pty' : undefined }),
           () => replay(args, { pinCpu: ctx.pinCpu, stdout: m.pty ? 'pty' : undefined }));
         jsonRuns.push(j);
         modeRuns.push(r);
@@ -167,7 +170,7 @@ function modeRows(captures: CaptureInput[], results: ModeResult[]): Row[] {
 
 function modeNotes(ctx: BenchContext, facts: CaptureFacts[]): string[] {
   return [
-    `Each mode and a --json run back to back in each of ${ctx.runs} rounds, both pinned to CPU ${ctx.pinCpu}, whole processes, output to /dev/null (pty rows: a raw pseudo-terminal drained by the timer); x --json is the median of the per-round ratios json_ms / mode_ms; events/s counts every event in the capture, also for filters that print fewer.`,
+    `Each mode and a --json run back to back in each of ${ctx.runs} rounds, both pinned to CPU ${ctx.pinCpu}, whole processes, output to /dev/null (pty rows: a raw pseudo-terminal drained by the timer, for the --json run of the round too); x --json is the median of the per-round ratios json_ms / mode_ms; events/s counts every event in the capture, also for filters that print fewer.`,
     `Filters that keep every event are judged on what filtering costs; rows marked "a subset" print fewer events (lines out) and are shown, not judged. --comm picks ${facts.map((f) => `${f.busyComm} (${f.capture.label})`).join(', ')}.`,
     'tree, audit, verify and --stats have no ratio target ("keep their speed"): shown.',
   ];
