@@ -47,6 +47,8 @@ export function renderCHeader(schema: Schema = BUILD_SCHEMA): string {
   out.push('#define PATH_LEN ' + C.PATH_LEN);
   out.push('#define ARGS_LEN ' + C.ARGS_LEN);
   out.push('#define ADDR_LEN ' + C.ADDR_LEN);
+  out.push('#define DNS_PAYLOAD_LEN ' + C.DNS_PAYLOAD_LEN);
+  out.push('#define UNIX_PATH_LEN ' + C.UNIX_PATH_LEN);
   out.push('#define FILE_FILTER_MAX_PREFIXES ' + C.FILE_FILTER_MAX_PREFIXES);
   out.push('#define FILE_FILTER_PREFIX_LEN ' + C.FILE_FILTER_PREFIX_LEN);
   out.push('#define PATH_WALK_MAX ' + C.PATH_WALK_MAX);

@@ -23,6 +23,10 @@ export const ADDR_LEN = 16;
 
 /** Most components (directories and mount crossings) a kernel path walk follows before it gives up. */
 export const PATH_WALK_MAX = 64;
+/** Bytes kept of a DNS message (a query or response to or from port 53); longer ones are cut and flagged. */
+export const DNS_PAYLOAD_LEN = 512;
+/** Bytes of sockaddr_un.sun_path (a Unix socket's path, or an abstract name after its leading NUL). */
+export const UNIX_PATH_LEN = 108;
 
 /** Kernel-side path-prefix filter: at most this many prefixes of at most this many bytes. */
 export const FILE_FILTER_MAX_PREFIXES = 8;
@@ -30,7 +34,7 @@ export const FILE_FILTER_PREFIX_LEN = 128;
 
 /** The array lengths a field may name (`countName`), so the C header says `char path[PATH_LEN]`. */
 export const ARRAY_LENGTHS: Readonly<Record<string, number>> = {
-  COMM_LEN, PATH_LEN, ARGS_LEN, ADDR_LEN, FILE_FILTER_MAX_PREFIXES,
+  COMM_LEN, PATH_LEN, ARGS_LEN, ADDR_LEN, DNS_PAYLOAD_LEN, UNIX_PATH_LEN, FILE_FILTER_MAX_PREFIXES,
   'FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN': FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN,
 };
 
@@ -73,6 +77,7 @@ export const ADDR_FLAGS: readonly { readonly name: string; readonly bit: number;
 export const ADDR_FLAG_UNVERIFIED = 1 << ADDR_FLAGS[0].bit;
 
 /** Address families as the kernel numbers them. */
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
@@ -87,15 +92,34 @@ export const EventKind = {
   FileOpen: 4,
   NetConnect: 5,
   ExecFailed: 6,
+  NetBind: 30,
+  NetListen: 31,
+  NetAccept: 32,
+  NetTcpState: 33,
+  NetUdpSend: 34,
+  NetDns: 35,
+  NetUnix: 36,
+  IoUringSetup: 37,
 } as const;
 export type EventKindId = (typeof EventKind)[keyof typeof EventKind];
 
-/** Kinds the capture config's u32 events_mask can select (bit = 1 << kind). */
-export const MAX_MASKABLE_KIND = 31;
+/** Kinds the capture config's events_mask (kinds 0..31) and events_mask_hi (32..63) can select. */
+export const MAX_MASKABLE_KIND = 63;
 
-/** Event-selection mask bit of a kind, for the capture config. */
+/** Event-selection mask bit of a kind 1..31 in events_mask (kindMasks covers 32..63 too). */
 export function kindMaskBit(kind: number): number {
-  // events_mask is a u32 in rg_capture_config: a kind above 31 needs a wider mask (kernel and loader).
-  if (!Number.isInteger(kind) || kind < 1 || kind > MAX_MASKABLE_KIND) throw new RangeError(`abi: kind ${kind} does not fit the u32 events_mask`);
+  if (!Number.isInteger(kind) || kind < 1 || kind > 31) throw new RangeError(`abi: kind ${kind} is not in events_mask (1..31); see kindMasks`);
   return (1 << kind) >>> 0;
+}
+
+/** events_mask and events_mask_hi (u32 each) selecting `kinds`: bit (1 << kind), or (1 << (kind - 32)) in the high word. */
+export function kindMasks(kinds: Iterable<number>): { lo: number; hi: number } {
+  let lo = 0;
+  let hi = 0;
+  for (const kind of kinds) {
+    if (!Number.isInteger(kind) || kind < 1 || kind > MAX_MASKABLE_KIND) throw new RangeError(`abi: kind ${kind} does not fit the events masks (1..${MAX_MASKABLE_KIND})`);
+    if (kind < 32) lo = (lo | (1 << kind)) >>> 0;
+    else hi = (hi | (1 << (kind - 32))) >>> 0;
+  }
+  return { lo, hi };
 }

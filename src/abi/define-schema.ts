@@ -6,7 +6,7 @@
  * message naming the kind, not as wrong output later.
  */
 import { type FieldLayout, type StructLayout, layoutStruct } from './layout.js';
-import { type HeaderFlag, type KindDefinition, type KindLayout, type Schema, type SchemaField } from './kind-types.js';
+import { type HeaderFlag, type KindDefinition, type KindLayout, type NetRole, type Schema, type SchemaField } from './kind-types.js';
 import { ADDR_LEN, ARRAY_LENGTHS } from './constants.js';
 import { outputKeys } from './views.js';
 
@@ -21,9 +21,20 @@ const MAX_KIND_ID = 255;
 
 /** Scalar types each view can print (the NDJSON writer has a step for each). */
 const VIEW_TYPES: Record<SchemaField['view'], readonly string[]> = {
-  uint: ['u8', 'u16', 'u32', 'u64'], int: ['s32'], string: ['char'], argv: ['char'], open_flags: ['u32'], result: ['s32'],
+  uint: ['u8', 'u16', 'u32', 'u64'], int: ['s32'], port: ['u16'], string: ['char'], argv: ['char'], open_flags: ['u32'], result: ['s32'],
   family: ['u16'], addr: ['bytes'], exit_status: ['u32'], path_flags: ['u16'], addr_flags: ['u16'], syscall: ['u16'], dev: ['u32'],
-  hidden: ['u8', 'u16', 'u32', 'u64', 's32', 's64', 'char', 'bytes'],
+  enum: ['u8', 'u16', 'u32'], hidden: ['u8', 'u16', 'u32', 'u64', 's32', 's64', 'char', 'bytes'],
+};
+
+/** The fields each network role reads (kind-types.ts, NetRole). */
+export const NET_ROLE_FIELDS: Readonly<Record<NetRole, readonly string[]>> = {
+  connect: ['addr', 'port', 'family', 'protocol', 'result'],
+  udp_send: ['addr', 'port', 'family'],
+  tcp_state: ['outcome', 'owner', 'peer_addr', 'family'],
+  dns: ['direction', 'payload', 'payload_size', 'message_size', 'protocol', 'sock_cookie'],
+  listen: ['addr', 'port', 'family', 'protocol', 'result'],
+  bind: ['addr', 'port', 'family', 'protocol', 'result'],
+  io_uring: [],
 };
 
 /** Tree order of counters: what the process became, what it did, then what it started. */
@@ -104,6 +115,7 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     if (o.exitStatusField !== undefined) expect(o.exitStatusField, 'ocsf exitStatusField', 'exit_status');
     if (o.filePathField !== undefined) expect(o.filePathField, 'ocsf filePathField', 'string');
   }
+  if (def.net !== undefined) for (const name of NET_ROLE_FIELDS[def.net]) field(name, `net role ${def.net}`);
   if (def.capture.programs.length === 0) bad('capture.programs is empty: no BPF program would record it');
   if (def.capture.canaryField !== undefined) expect(def.capture.canaryField, 'capture.canaryField', 'string');
   if (def.counter !== null && (!/^[a-z][a-z0-9_]*$/.test(def.counter.key) || def.counter.label === '')) bad('counter needs a lower_snake_case key and a label');
@@ -143,6 +155,7 @@ function checkFields(where: string, layout: StructLayout, fields: readonly Schem
       if (s === undefined || s.type !== type) bad(`${what} must name a ${type} field of the same record`);
     };
     if (f.view === 'argv') sibling(f.sizeField, 'u32', 'sizeField');
+    if (f.view === 'enum' && (f.names === undefined || f.names.length === 0 || !f.names.every((n) => /^[a-z0-9_]*$/.test(n)))) bad('view enum needs names: lower_snake_case, one per value');
     if (f.view === 'addr') {
       sibling(f.familyField, 'u16', 'familyField');
       if (layout.fields[i].count !== ADDR_LEN) bad(`an address holds ADDR_LEN (${ADDR_LEN}) bytes`);

@@ -8,8 +8,8 @@ import { cStringBytes } from './bytes.js';
 import { decodeRecord } from './decode.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema } from './schema.js';
 import {
-  addrFlagsText, addressText, bytesToText, devText, errnoName, exitCodeOf, exitSignalOf, familyName, openFlagsText, pathFlagsText, splitArgv,
-  syscallText,
+  addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, exitCodeOf, exitSignalOf, familyName, openFlagsText, pathFlagsText,
+  splitArgv, syscallText,
 } from './values.js';
 
 export type DisplayValue = string | number | boolean | string[];
@@ -41,6 +41,7 @@ export function eventValues(kindId: number, bytes: Uint8Array, offset: number, s
       case 'addr':
         values.set(key, (flags & EVENT_FLAG_USER_READ_FAILED) !== 0 ? '' : addressText(fields[f.familyField!] as number, v as Uint8Array));
         break;
+      case 'enum': values.set(key, enumText(f.names!, v as number)); break;
       case 'exit_status':
         values.set('exit_code', exitCodeOf(v as number));
         values.set('signal', exitSignalOf(v as number));

@@ -13,6 +13,7 @@ import { type FieldLayout, type FieldSpec, type StructLayout } from './layout.js
  */
 export type FieldView =
   | 'uint' | 'int'
+  | 'port'        // a TCP/UDP port (u16, host byte order), printed as a number: --port looks at these
   | 'string'      // NUL-terminated text
   | 'argv'        // NUL-separated strings, length in the field named by `sizeField`
   | 'open_flags'  // O_* bits
@@ -24,6 +25,7 @@ export type FieldView =
   | 'addr_flags'  // ADDR_FLAGS bits, printed likewise
   | 'syscall'     // a SyscallCall id, printed as the syscall's name (syscalls.ts)
   | 'dev'         // a kernel dev_t (major << 20 | minor), printed "major:minor"
+  | 'enum'        // a number printed as its name from `names` (the number itself, as text, past the list)
   | 'hidden';     // carried in the record, not printed (lengths, reserved words)
 
 export interface SchemaField extends FieldSpec {
@@ -34,6 +36,8 @@ export interface SchemaField extends FieldSpec {
   readonly sizeField?: string;
   /** view 'addr': the field holding the address family. */
   readonly familyField?: string;
+  /** view 'enum': the name of each value, by value ('' where a value has none). */
+  readonly names?: readonly string[];
 }
 
 /** A header flag bit: data, so the C header, the manifest and the checks all come from one list. */
@@ -74,6 +78,20 @@ export type ProcessRole =
   | { readonly role: 'exit'; readonly status: string; readonly start: string }
   | { readonly role: 'cred' }
   | { readonly role: 'activity' };
+
+/**
+ * What a network event tells replay beyond its own fields (replay/net): the
+ * names a process resolved, where it connected and listened, its io_uring
+ * use. Each role reads fields of fixed names (NET_ROLE_FIELDS), checked when
+ * the schema is built.
+ * - connect: a connection out begun (`addr`, `port`, `family`, `protocol`, `result`).
+ * - udp_send: a datagram sent (`addr`, `port`, `family`).
+ * - tcp_state: a TCP connection's change (`outcome`, `owner`, `peer_addr`, `family`).
+ * - dns: a DNS message (`direction`, `payload`, `payload_size`, `message_size`, `protocol`, `sock_cookie`).
+ * - listen, bind: a local address taken (`addr`, `port`, `family`, `protocol`, `result`).
+ * - io_uring: a ring set up.
+ */
+export type NetRole = 'connect' | 'udp_send' | 'tcp_state' | 'dns' | 'listen' | 'bind' | 'io_uring';
 
 /** How rg-capture records a kind. */
 export interface CaptureSpec {
@@ -152,6 +170,8 @@ export interface KindDefinition {
   /** Name for `rg-capture --events`. */
   readonly cliName: string;
   readonly process: ProcessRole;
+  /** Its role in replay's network state, for network kinds. */
+  readonly net?: NetRole;
   readonly capture: CaptureSpec;
   /** Fields that hold paths: --path-prefix, rules and exports look at these. */
   readonly pathFields: readonly string[];

@@ -10,6 +10,7 @@ import {
   ADDR_LEN, ARGS_LEN, COMM_LEN, EVENT_SCHEMA_VERSION, EventKind, FILE_FILTER_MAX_PREFIXES, FILE_FILTER_PREFIX_LEN, PATH_LEN,
 } from './constants.js';
 import { defineSchema } from './define-schema.js';
+import { IO_URING_PROGRAMS, NET_KIND_DEFINITIONS, TCP_STATE_PROGRAM } from './net-kinds.js';
 
 export { defineSchema, extendSchema } from './define-schema.js';
 import { type KindDefinition, type HeaderFlag, type KindLayout, type Schema, type SchemaField } from './kind-types.js';
@@ -49,6 +50,12 @@ export const HEADER_FLAGS: readonly HeaderFlag[] = [
   { name: 'EXE_DELETED', bit: 4, doc: 'the executed file had no links left when it ran (deleted, or a memfd)' },
   { name: 'OPENAT2', bit: 5, doc: 'the open came through openat2(2) rather than openat(2)/open(2)' },
   { name: 'COMPAT', bit: 6, doc: 'a 32-bit (ia32) syscall of a 64-bit kernel: int 0x80 or a 32-bit binary (schema 2)' },
+  { name: 'IO_URING', bit: 12, doc: 'the operation came through an io_uring submission queue entry, not a system call' },
+  {
+    name: 'FROM_USER_MEMORY', bit: 13,
+    doc: "an address or payload was read from the caller's memory, the kernel holding none to read (a failed bind, a send whose packet was not seen): asked for, not verified",
+  },
+  { name: 'FASTOPEN', bit: 14, doc: 'a TCP connection begun by sendto/sendmsg(MSG_FASTOPEN): data rides on the SYN' },
 ];
 
 const flagMask = (name: string): number => 1 << HEADER_FLAGS.find((f) => f.name === name)!.bit;
@@ -59,6 +66,9 @@ export const EVENT_FLAG_USER_READ_FAILED = flagMask('USER_READ_FAILED');
 export const EVENT_FLAG_EXE_DELETED = flagMask('EXE_DELETED');
 export const EVENT_FLAG_OPENAT2 = flagMask('OPENAT2');
 export const EVENT_FLAG_COMPAT = flagMask('COMPAT');
+export const EVENT_FLAG_IO_URING = flagMask('IO_URING');
+export const EVENT_FLAG_FROM_USER_MEMORY = flagMask('FROM_USER_MEMORY');
+export const EVENT_FLAG_FASTOPEN = flagMask('FASTOPEN');
 
 /** Every kind of this build, in registry order. Ids are reserved per issue (see PLAN.md): 6..9, 10..29, 30..49. */
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [
@@ -121,7 +131,11 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     id: EventKind.FileOpen, name: 'file_open', eventType: 'file_open', cliName: 'open',
     process: { role: 'activity' },
     // The readiness canary is an open by rg-capture itself, so opens are always attached.
-    capture: { programs: ['handle_sys_exit'], syscalls: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at'], canaryField: 'path' },
+    // io_uring's OPENAT/OPENAT2 are read at submission and recorded at completion (io_uring.bpf.h).
+    capture: {
+      programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at', 'io_uring OPENAT/OPENAT2'],
+      canaryField: 'path',
+    },
     pathFields: ['path', 'path_arg'], color: 'blue', counter: { key: 'opens', label: 'open' },
     // Sysmon's FileCreate: a file created or overwritten. A read, or a failed open, changed nothing.
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'path' } },
@@ -142,13 +156,18 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'path_arg_unreadable' },
       { flag: 'OPENAT2', outputName: 'openat2' },
       { flag: 'COMPAT', outputName: 'compat' },
+      { flag: 'IO_URING', outputName: 'io_uring' },
     ],
     ocsf: { classUid: 1001, activity: 14, actor: 'self', resultField: 'result', filePathField: 'path' },
   },
   {
     id: EventKind.NetConnect, name: 'net_connect', eventType: 'net_connect', cliName: 'connect',
-    process: { role: 'activity' },
-    capture: { programs: ['handle_sys_exit'], syscalls: ['connect', 'socketcall (ia32)'] },
+    process: { role: 'activity' }, net: 'connect',
+    // Fast Open is seen at the SYN_SENT change and recorded when the send returns; io_uring's CONNECT at completion.
+    capture: {
+      programs: ['handle_sys_exit', TCP_STATE_PROGRAM, 'handle_sock_send_length', ...IO_URING_PROGRAMS],
+      syscalls: ['connect', 'socketcall (ia32)', 'sendto/sendmsg(MSG_FASTOPEN)', 'io_uring CONNECT'],
+    },
     pathFields: [], color: 'magenta', counter: { key: 'connects', label: 'connect' },
     // Every connect, refused ones too: an attempt to reach a C2 port is evidence.
     sigma: { category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true } },
@@ -156,7 +175,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'fd', type: 's32', view: 'int', doc: 'socket fd' },
       { name: 'result', type: 's32', view: 'result', doc: '0 on success, -errno on failure (-EINPROGRESS for non-blocking)' },
       { name: 'family', type: 'u16', view: 'family', doc: 'AF_INET or AF_INET6' },
-      { name: 'port', type: 'u16', view: 'uint', doc: 'destination port, host byte order' },
+      { name: 'port', type: 'u16', view: 'port', doc: 'destination port, host byte order' },
       { name: 'protocol', type: 'u16', view: 'uint', doc: 'IPPROTO_* of the socket, 0 if unknown' },
       { name: 'sock_type', type: 'u16', view: 'uint', doc: 'SOCK_* type of the socket, 0 if unknown' },
       { name: 'addr', type: 'bytes', count: ADDR_LEN, countName: 'ADDR_LEN', view: 'addr', familyField: 'family', doc: 'destination address, network byte order' },
@@ -167,6 +186,8 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     flags: [
       { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' },
       { flag: 'COMPAT', outputName: 'compat' },
+      { flag: 'IO_URING', outputName: 'io_uring' },
+      { flag: 'FASTOPEN', outputName: 'fastopen' },
     ],
     ocsf: {
       classUid: 4001, activity: 'connect_result', actor: 'self', resultField: 'result',
@@ -200,6 +221,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     // A launch that failed: Process Activity, Launch, status Failure (from result).
     ocsf: { classUid: 1007, activity: 1, actor: 'self', target: 'self', launchTypeId: 3, resultField: 'result' },
   },
+  ...NET_KIND_DEFINITIONS,
 ];
 
 /** This build's schema: the default of every component that takes one. */
@@ -264,4 +286,5 @@ export const CAPTURE_CONFIG: StructLayout = layoutStruct('rg_capture_config', [
   { name: 'follow', type: 'u32', doc: '1 = record only processes in the FOLLOWED map (and their descendants)' },
   { name: 'wakeup_bytes', type: 'u32', doc: 'force a ring-buffer wake-up once this much data is unconsumed' },
   { name: 'canary_armed', type: 'u32', doc: "1 = emit rg-capture's own file opens so it can see its readiness canary" },
+  { name: 'events_mask_hi', type: 'u32', doc: 'bit (1 << (kind - 32)) set = record that kind, for kinds 32..63' },
 ]);

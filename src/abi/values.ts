@@ -54,6 +54,12 @@ const ERRNO_NAMES: Record<number, string> = {
   114: 'EALREADY', 115: 'EINPROGRESS', 122: 'EDQUOT',
 };
 
+/** An enum field's value as its name; a value without one (newer writer, damaged record) as its number, never dropped. */
+export function enumText(names: readonly string[], value: number): string {
+  const name = names[value];
+  return name === undefined || name === '' ? String(value) : name;
+}
+
 /** `ENOENT` for 2; `E<n>` for numbers without a name. */
 /** Names of the set bits of a bit table, joined by | ("" when none); unnamed bits as one hex remainder. */
 function bitsText(table: readonly { name: string; bit: number }[], bits: number): string {

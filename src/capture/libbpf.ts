@@ -47,6 +47,8 @@ interface Libbpf {
   bpf_map_update_elem(fd: number, key: Uint8Array, value: Uint8Array, flags: number): number;
   bpf_map_lookup_elem(fd: number, key: Uint8Array, value: Uint8Array): number;
   libbpf_num_possible_cpus(): number;
+  bpf_program__fd(prog: Ptr): number;
+  bpf_prog_test_run_opts(fd: number, opts: Uint8Array): number;
 }
 
 let libbpf: Libbpf | undefined;
@@ -75,6 +77,8 @@ function loadLibbpf(): Libbpf {
     bpf_map_update_elem: lib.func('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
     bpf_map_lookup_elem: lib.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
     libbpf_num_possible_cpus: lib.func('int libbpf_num_possible_cpus()'),
+    bpf_program__fd: lib.func('int bpf_program__fd(void *prog)'),
+    bpf_prog_test_run_opts: lib.func('int bpf_prog_test_run_opts(int fd, void *opts)'),
   } as Libbpf;
   installPrintCallback(lib, f);
   libbpf = f;
@@ -207,6 +211,21 @@ export class BpfCapture {
       }
       this.links.push(link);
     }
+  }
+
+  /**
+   * Runs handle_udp_summaries once (BPF_PROG_TEST_RUN; it is never attached):
+   * a summary record for every UDP destination whose repeats no record has
+   * carried yet. Call after detach, before the final drain.
+   */
+  writeUdpSummaries(): void {
+    const prog = this.lib.bpf_object__find_program_by_name(this.obj, 'handle_udp_summaries');
+    if (isNull(prog)) throw new CaptureSetupError('BPF object has no program handle_udp_summaries: rebuild it with npm run build:bpf');
+    // struct bpf_test_run_opts (libbpf 1.x): sz first, everything else zero (no data, no ctx, one run).
+    const opts = new Uint8Array(80);
+    new DataView(opts.buffer).setBigUint64(0, 80n, true);
+    const err = this.lib.bpf_prog_test_run_opts(this.lib.bpf_program__fd(prog), opts);
+    if (err < 0) throw new CaptureSetupError(`cannot write the UDP repeat summaries: ${errnoText(-err)}`);
   }
 
   /** LOST (ring buffer full) per possible CPU; sum them for the total. */

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { loadSigningKey } from '../common/keys.js';
 import { Worker } from 'node:worker_threads';
-import { kindMaskBit } from '../abi/constants.js';
+import { kindMasks } from '../abi/constants.js';
 import { encodeCaptureConfig, encodeFileFilterConfig } from '../abi/encode.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { formatBytes } from '../common/format-bytes.js';
@@ -50,7 +50,8 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
     cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes });
     const config = {
       selfTgid: process.pid,
-      eventsMask: [...o.kinds].reduce((m, k) => m | kindMaskBit(k), 0),
+      eventsMask: kindMasks(o.kinds).lo,
+      eventsMaskHi: kindMasks(o.kinds).hi,
       follow: o.follow,
       wakeupBytes: Math.min(WAKEUP_BYTES, o.ringBytes / 4),
       canaryArmed: true,
@@ -179,6 +180,12 @@ class RunningCapture {
     this.status?.clear();
     // Detach first so nothing new arrives, then the worker drains what is left and writes the end.
     this.cap.detach();
+    // UDP sends counted as repeats since their destination's last record, written as summaries (none without UDP).
+    try {
+      this.cap.writeUdpSummaries();
+    } catch (e) {
+      this.report.line(`WARNING: ${(e as Error).message}; repeats since the last record of each UDP destination are not written`);
+    }
     const lost = this.lostByCpu();
     const done = new Promise<Extract<FromWorker, { type: 'done' }>>((resolve) => { this.done = resolve; });
     this.post({ type: 'stop', reason, lostKernelByCpu: lost });

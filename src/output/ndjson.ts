@@ -9,14 +9,14 @@
 import { AF_INET } from '../abi/constants.js';
 import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET } from '../abi/header-access.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../abi/schema.js';
-import { type FieldLayout } from '../abi/layout.js';
-import { addrFlagsText, addressText, devText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
+import { elementSize, type FieldLayout } from '../abi/layout.js';
+import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { type WallClock } from './wall-clock.js';
 
-const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, Enum, MemoStart, MemoEnd }
 
 /**
  * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
@@ -42,6 +42,8 @@ interface Step {
   readonly arg2?: number;
   /** MemoStart: per word of the record the run covers, the bits its printed fields occupy. */
   readonly masks?: Int32Array;
+  /** Enum: each value's JSON text. */
+  readonly names?: TextCache;
 }
 
 const enc = new TextEncoder();
@@ -62,6 +64,8 @@ function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'addr_flags': return Op.AddrFlags;
     case 'syscall': return Op.Syscall;
     case 'dev': return Op.Dev;
+    case 'enum': return Op.Enum;
+    case 'port': return Op.U16;
     case 'uint':
       return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
@@ -84,7 +88,9 @@ function buildSteps(kind: KindLayout): Step[] {
       return;
     }
     if (layout.name === MEMO_FIRST) steps.push({ op: Op.MemoStart, key: '', offset: layout.offset, arg: 0, masks: memoMasks(kind, schemaFields) });
-    steps.push({ op, key: field.key ?? layout.name, offset: layout.offset, arg, arg2: layout.size });
+    if (op === Op.Enum) arg = elementSize(layout.type);
+    const names = op === Op.Enum ? new TextCache((n) => enumText(field.names!, n)) : undefined;
+    steps.push({ op, key: field.key ?? layout.name, offset: layout.offset, arg, arg2: layout.size, names });
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0 });
     if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: 'time', offset: layout.offset, arg: 0 });
   });
@@ -159,6 +165,7 @@ function emitValue(s: Step): string {
     // family -1: the address was unreadable, so "".
     case Op.Addr: return `p = putAddress(b, ov, p, (flags & ${EVENT_FLAG_USER_READ_FAILED}) !== 0 ? -1 : view.getUint16(at + ${s.arg}, true), src, ${o});\n`;
     case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, p, (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
+    case Op.Enum: return `p = putPacked(ov, p, enum_${s.offset}.get(${s.arg === 1 ? `view.getUint8(${o})` : s.arg === 2 ? `view.getUint16(${o}, true)` : `view.getUint32(${o}, true)`}));\n`;
     case Op.MemoStart: case Op.MemoEnd: throw new Error('ndjson: memo steps have no value');
   }
 }
@@ -222,11 +229,13 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
   body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
   body += 'p = writeHeader(b, ov, p, src, view, at, clock, memo);\n';
-  body += emitSteps(splitSteps(kind).own, memoKeyWords);
+  const own = splitSteps(kind).own;
+  body += emitSteps(own, memoKeyWords);
   // No flag set is the common case: its tail as literal stores, the others copied from their table.
   body += `if ((flags & ${flagMask}) === 0) { ${emitConstant(flagTails[0])} return p; }\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
-  return compile<Writer>(`write_${kind.name}`, 'b, ov, p, src, view, at, clock, memo', body, { flagTails, writeHeader });
+  const enums = Object.fromEntries(own.filter((s) => s.op === Op.Enum).map((s) => [`enum_${s.offset}`, s.names]));
+  return compile<Writer>(`write_${kind.name}`, 'b, ov, p, src, view, at, clock, memo', body, { flagTails, writeHeader, ...enums });
 }
 
 

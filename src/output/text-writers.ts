@@ -17,7 +17,7 @@ import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET, TS_NS_OFFSET } from '../abi/header-access.js';
 import { type FieldLayout } from '../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField, type TextColor } from '../abi/schema.js';
-import { addrFlagsText, addressText, devText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
+import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { type ByteOutput, MAX_LINE_BYTES, PackedBytes, putPacked } from './byte-output.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { putInt, putU32At, putU64At, putUint } from './json-bytes.js';
@@ -32,7 +32,7 @@ export const COLOR_CODES: Record<TextColor, string> = {
 };
 export const COLOR_RESET = '\x1b[0m';
 
-const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, Enum, MemoStart, MemoEnd }
 
 /** As in ndjson.ts: the run of header fields whose text is remembered per thread. */
 const MEMO_FIRST = 'pid';
@@ -49,6 +49,8 @@ interface Step {
   readonly masks?: Int32Array;
   /** NumberText: the view whose text of a number is printed (path_flags, addr_flags, syscall, dev). */
   readonly view?: NumberTextView;
+  /** Enum: each value's name (enumText). */
+  readonly names?: PackedTextCache;
 }
 
 /** Views printed as a text of the field's number (values.ts); an empty text leaves the field out. */
@@ -69,6 +71,8 @@ function opOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'addr': return Op.Addr;
     case 'exit_status': return Op.ExitStatus;
     case 'path_flags': case 'addr_flags': case 'syscall': case 'dev': return Op.NumberText;
+    case 'enum': return Op.Enum;
+    case 'port': return Op.U16;
     case 'uint': return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
   }
@@ -86,8 +90,10 @@ function buildSteps(kind: KindLayout): Step[] {
       let arg = layout.size;
       if (op === Op.Argv) arg = offsetOf(field.sizeField);
       if (op === Op.Addr) arg = offsetOf(field.familyField);
-      if (op === Op.NumberText && !['u8', 'u16', 'u32'].includes(layout.type)) throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u8, u16 or u32`);
-      steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, view: op === Op.NumberText ? field.view as NumberTextView : undefined });
+      if ((op === Op.NumberText || op === Op.Enum) && !['u8', 'u16', 'u32'].includes(layout.type)) throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u8, u16 or u32`);
+      if (op === Op.U16 && layout.type !== 'u16') throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u16`);
+      const names = op === Op.Enum ? new PackedTextCache((n) => enumText(field.names!, n)) : undefined;
+      steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, view: op === Op.NumberText ? field.view as NumberTextView : undefined, names });
     }
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0, arg2: 0 });
   });
@@ -132,7 +138,7 @@ function maxStepBytes(s: Step): number {
     case Op.Addr: return key + 64;
     case Op.ExitStatus: return 40;
     case Op.Result: return key + 24 + 64;
-    case Op.OpenFlags: case Op.NumberText: return key + 400;
+    case Op.OpenFlags: case Op.NumberText: case Op.Enum: return key + 400;
     default: return key + 24;
   }
 }
@@ -165,6 +171,11 @@ function emitValue(s: Step): string {
     case Op.NumberText: {
       const read = s.arg2 === 1 ? `view.getUint8(${o})` : s.arg2 === 2 ? `view.getUint16(${o}, true)` : `view.getUint32(${o}, true)`;
       return `{ const t = numberTexts.${s.view}.get(${read}); if (t.length !== 0) { ${key}p = putPacked(ov, p, t); } }\n`;
+    }
+    // The name of the value, or its number past the list (enumText: never empty).
+    case Op.Enum: {
+      const read = s.arg2 === 1 ? `view.getUint8(${o})` : s.arg2 === 2 ? `view.getUint16(${o}, true)` : `view.getUint32(${o}, true)`;
+      return `${key}p = putPacked(ov, p, enum_${s.offset}.get(${read}));\n`;
     }
     case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, putPacked(ov, p, EXIT_CODE_KEY), (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
     case Op.MemoStart: case Op.MemoEnd: throw new Error('text: memo steps have no value');
@@ -258,7 +269,8 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   body += emitSteps(own, memoKeyWords);
   body += `if ((flags & ${flagMask}) === 0) return p;\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
-  return compile<Writer>(`write_text_${kind.name}`, PARAMS, body, { flagTails, writeHeader, typePlain, typeColor, MONO });
+  const enums = Object.fromEntries(own.filter((s) => s.op === Op.Enum).map((s) => [`enum_${s.offset}`, s.names]));
+  return compile<Writer>(`write_text_${kind.name}`, PARAMS, body, { flagTails, writeHeader, typePlain, typeColor, MONO, ...enums });
 }
 
 const MONO = packText('mono:');

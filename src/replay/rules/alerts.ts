@@ -28,6 +28,8 @@ export interface Alert extends AlertLine {
   readonly rule_id: string;
   readonly severity: string;
   readonly title: string;
+  /** ATT&CK technique ids of the rule (absent when it names none). */
+  readonly attack?: readonly string[];
   readonly time: string | null;
   readonly source: { event_type: string; ts_ns: string; pid: number; tid: number };
   readonly process: { pid: number; ppid: number; uid: number; comm: string; exe: string | null; argv: string[] | null };
@@ -35,12 +37,16 @@ export interface Alert extends AlertLine {
 }
 
 /** Facts copied into an alert so it reads on its own, when the source event has them. */
-const KEY_FACTS = ['path', 'path_arg', 'open_flags', 'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'parent.exe'];
+const KEY_FACTS = [
+  'path', 'path_arg', 'open_flags', 'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'peer_addr', 'peer_port', 'dst_hostname',
+  'dns.names', 'io_uring', 'parent.exe',
+];
+const KEY_NAMES: Record<string, string> = { 'parent.exe': 'parent_exe', 'dns.names': 'dns_names' };
 
-/** An alert of rule `ruleId` on the event `facts` describe. */
-export function alertFromFacts(ruleId: string, severity: string, title: string, facts: FactSource, time: string | null): Alert {
+/** An alert of rule `ruleId` (evidence of the ATT&CK techniques `attack`) on the event `facts` describe. */
+export function alertFromFacts(ruleId: string, severity: string, title: string, facts: FactSource, time: string | null, attack: readonly string[] = []): Alert {
   const alert: Record<string, unknown> = {
-    event_type: 'alert', rule_id: ruleId, severity, title, time,
+    event_type: 'alert', rule_id: ruleId, severity, title, ...(attack.length > 0 ? { attack } : {}), time,
     source: { event_type: facts.get('event_type'), ts_ns: String(facts.get('ts_ns')), pid: facts.get('pid'), tid: facts.get('tid') },
     process: {
       pid: facts.get('pid'), ppid: facts.get('ppid'), uid: facts.get('uid'), comm: facts.get('comm'),
@@ -49,7 +55,7 @@ export function alertFromFacts(ruleId: string, severity: string, title: string, 
   };
   for (const key of KEY_FACTS) {
     const v = facts.get(key);
-    if (v !== undefined && v !== null) alert[key === 'parent.exe' ? 'parent_exe' : key] = v;
+    if (v !== undefined && v !== null && v !== false) alert[KEY_NAMES[key] ?? key] = v;
   }
   return alert as unknown as Alert;
 }
@@ -77,7 +83,7 @@ export class AlertEngine {
     const out: Alert[] = [];
     for (const r of this.rules) {
       if (!r.appliesTo(type) || !r.test(facts)) continue;
-      out.push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time)));
+      out.push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack)));
     }
     return out;
   }
@@ -105,7 +111,7 @@ export class AlertEngine {
       facts ??= this.facts.reset(kindId, bytes, at, node, schemaVersion, null);
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
       const rule = r.rule.rule;
-      (own ??= []).push(this.count(alertFromFacts(rule.id, rule.severity, rule.title, facts, time)));
+      (own ??= []).push(this.count(alertFromFacts(rule.id, rule.severity, rule.title, facts, time, rule.attack)));
     }
     if (this.sigma === null) return own ?? NO_ALERTS;
     const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts ?? this.facts.reset(kindId, bytes, at, node, schemaVersion, null));
@@ -123,7 +129,7 @@ export class AlertEngine {
     for (const r of this.rules) {
       if (!r.appliesTo(type) || !r.test(facts)) continue;
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
-      (own ??= []).push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time)));
+      (own ??= []).push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack)));
     }
     if (this.sigma === null) return own ?? NO_ALERTS;
     const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts);

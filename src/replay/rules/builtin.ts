@@ -1,9 +1,13 @@
 /**
  * Built-in detections, as rules in the same engine user rules run in:
  * persistence writes, execution from world-writable or deleted locations,
- * and connects to configured ports and networks.
+ * and the network detections of network.ts (watched ports and networks,
+ * bind and reverse shells, DNS names, container sockets, io_uring).
  */
 import { type Condition, type Match, type Rule } from './model.js';
+import {
+  DEFAULT_IO_URING_ALLOWED, DEFAULT_MINING_POOLS, DEFAULT_TUNNEL_DOMAINS, type NetworkDetectionLists, networkRules,
+} from './network.js';
 
 /** Common reverse-shell and C2 listener ports; override with [detections] ports = [...]. */
 export const DEFAULT_ALERT_PORTS = [1337, 4444, 4445, 5555, 6666, 6667, 31337];
@@ -22,7 +26,12 @@ function onPath(...conds: Condition[]): Match[] {
   return conds.flatMap((c): Match[] => [{ path: c }, { path_arg: c, schema_version: { lt: 2 } }]);
 }
 
-export function builtinRules(ports: readonly number[], cidrs: readonly string[]): Rule[] {
+/** The lists the built-in detections use when no rule file replaces them. */
+export const DEFAULT_DETECTION_LISTS: NetworkDetectionLists = {
+  ports: DEFAULT_ALERT_PORTS, cidrs: [], ioUringAllowed: DEFAULT_IO_URING_ALLOWED, miningPools: DEFAULT_MINING_POOLS, tunnelDomains: DEFAULT_TUNNEL_DOMAINS,
+};
+
+export function builtinRules(ports: readonly number[], cidrs: readonly string[], lists: Partial<NetworkDetectionLists> = {}): Rule[] {
   const rules: Rule[] = [
     {
       id: 'persistence.cron', title: 'Cron job written', severity: 'high', events: ['file_open'], match: writeOk,
@@ -78,11 +87,5 @@ export function builtinRules(ports: readonly number[], cidrs: readonly string[])
       ],
     },
   ];
-  const network: Rule['any'][number][] = [];
-  if (ports.length > 0) network.push({ port: { one_of: [...ports] } });
-  if (cidrs.length > 0) network.push({ addr: { cidr: [...cidrs] } });
-  if (network.length > 0) {
-    rules.push({ id: 'network.watched_destination', title: 'Connect to a watched port or network', severity: 'high', events: ['net_connect'], match: {}, any: network });
-  }
-  return rules;
+  return [...rules, ...networkRules({ ...DEFAULT_DETECTION_LISTS, ...lists, ports, cidrs })];
 }

@@ -9,14 +9,19 @@ import { parse } from 'smol-toml';
 import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { CliError, ExitCode } from '../../common/exit-codes.js';
 import { cidrBlock } from './evaluate.js';
+import { type NetworkDetectionLists } from './network.js';
 import { CONDITION_OPS, type Condition, type Match, type Rule, SEVERITIES, type Severity } from './model.js';
 
 export interface RuleFile {
   readonly rules: Rule[];
   readonly ports: number[] | null;
   readonly cidrs: string[] | null;
+  /** The other lists of the built-in network detections this file replaces. */
+  readonly lists: Partial<Pick<NetworkDetectionLists, 'ioUringAllowed' | 'miningPools' | 'tunnelDomains'>>;
 }
 
+/** [detections] keys holding lists of strings, and the list each replaces. */
+const DETECTION_LISTS = { io_uring_allowed: 'ioUringAllowed', mining_pools: 'miningPools', tunnel_domains: 'tunnelDomains' } as const;
 const MAX_RULE_FILE_BYTES = 4 << 20;
 
 /** The event types a rule may name: every kind's, and `alert`. */
@@ -52,7 +57,7 @@ export function parseRuleDocument(doc: Record<string, unknown>, source: string, 
   const rules = raw.map((r, i) => {
     const where = `rules[${i}]`;
     if (!isTable(r)) return bad(where, 'must be a table');
-    for (const key of Object.keys(r)) if (!['id', 'title', 'severity', 'event', 'events', 'match', 'any'].includes(key)) bad(where, `unknown key ${key}`);
+    for (const key of Object.keys(r)) if (!['id', 'title', 'severity', 'attack', 'event', 'events', 'match', 'any'].includes(key)) bad(where, `unknown key ${key}`);
     if (typeof r.id !== 'string' || !/^[\w.-]{1,64}$/.test(r.id)) bad(where, 'id must be 1-64 letters, digits, _ . -');
     const id = r.id as string;
     if (seen.has(id)) bad(where, `duplicate id ${id}`);
@@ -66,13 +71,23 @@ export function parseRuleDocument(doc: Record<string, unknown>, source: string, 
     if (r.any !== undefined && !Array.isArray(r.any)) bad(`${where} (${id})`, 'any must be an array of tables');
     const any = ((r.any as unknown[]) ?? []).map((m, j) => parseMatch(m, `${where} (${id}).any[${j}]`, bad));
     if (Object.keys(match).length === 0 && any.length === 0) bad(`${where} (${id})`, 'needs a match table or any alternatives');
-    return { id, title: r.title as string, severity: severity as Severity, events: events as string[], match, any };
+    const attack = r.attack === undefined ? [] : Array.isArray(r.attack) ? r.attack : [r.attack];
+    for (const t of attack) if (typeof t !== 'string' || !/^T\d{4}(\.\d{3})?$/.test(t)) bad(`${where} (${id})`, `attack ids look like T1059 or T1059.004, got ${JSON.stringify(t)}`);
+    return { id, title: r.title as string, severity: severity as Severity, attack: attack as string[], events: events as string[], match, any };
   });
   let ports: number[] | null = null;
   let cidrs: string[] | null = null;
+  const lists: { -readonly [K in keyof RuleFile['lists']]: RuleFile['lists'][K] } = {};
   if (doc.detections !== undefined) {
     const d = doc.detections;
     if (!isTable(d)) return bad('detections', 'must be a table');
+    for (const key of Object.keys(d)) if (!['ports', 'cidrs', ...Object.keys(DETECTION_LISTS)].includes(key)) bad(`detections.${key}`, `unknown key; one of ports, cidrs, ${Object.keys(DETECTION_LISTS).join(', ')}`);
+    for (const [key, name] of Object.entries(DETECTION_LISTS)) {
+      const v = d[key];
+      if (v === undefined) continue;
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 255)) bad(`detections.${key}`, 'must be a list of non-empty strings');
+      lists[name] = v as string[];
+    }
     if (d.ports !== undefined) {
       if (!Array.isArray(d.ports) || !d.ports.every((p) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536)) bad('detections.ports', 'must be a list of port numbers');
       ports = d.ports as number[];
@@ -83,7 +98,7 @@ export function parseRuleDocument(doc: Record<string, unknown>, source: string, 
       cidrs = d.cidrs as string[];
     }
   }
-  return { rules, ports, cidrs };
+  return { rules, ports, cidrs, lists };
 }
 
 function parseMatch(m: unknown, where: string, bad: (where: string, what: string) => never): Match {

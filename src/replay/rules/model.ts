@@ -35,6 +35,8 @@ export interface Rule {
   readonly id: string;
   readonly title: string;
   readonly severity: Severity;
+  /** MITRE ATT&CK technique ids the rule is evidence of (e.g. T1059.004); may be empty. */
+  readonly attack?: readonly string[];
   /** Event types the rule applies to (empty: all). */
   readonly events: readonly string[];
   /** Every field condition must hold... */
@@ -47,7 +49,12 @@ export interface Rule {
  * Facts a rule can test, per event: every output field of the event
  * (`path`, `filename`, `argv`, `addr`, `port`, `uid`, `comm`, ...), plus
  * `write` (opened for writing), `process.exe`, `process.argv`, `process.known`,
- * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor).
+ * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor);
+ * for network events `dst_hostname` (the name the process resolved the address
+ * from), for net_dns `dns.names`, `dns.types`, `dns.answers`, `dns.rcode`,
+ * `dns.direction`, `dns.longest_label`; for process_start
+ * `process.tcp_connect_ago_ms` and `parent.tcp_connect_ago_ms`; for io_uring
+ * operations `io_uring_first`.
  */
 export type FactValue = string | number | boolean | string[] | null;
 export type Facts = Map<string, FactValue>;

@@ -27,7 +27,7 @@ import { recordFlags } from '../../abi/header-access.js';
 import { type FieldLayout } from '../../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../../abi/schema.js';
 import {
-  addrFlagsText, addressText, bytesToText, devText, errnoName, familyName, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
+  addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, familyName, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
 } from '../../abi/values.js';
 import { type ProcessNode } from '../process-table.js';
 import { valueCondition } from './evaluate.js';
@@ -167,7 +167,7 @@ class KindFacts {
         case 'string':
           if (own !== key) continue;
           return this.stringFact(layout, cond, test);
-        case 'uint': case 'int':
+        case 'uint': case 'int': case 'port':
           if (own !== key) continue;
           if (layout.type === 'u64') return { cost: Cost.PerEvent, test: (b, at) => test(u64Value(b, at + o)) };
           return { cost: Cost.Number, test: numberTest(numberOf(layout), test) };
@@ -187,6 +187,11 @@ class KindFacts {
           if (own !== key) continue;
           const text = NUMBER_TEXTS[f.view];
           return { cost: Cost.PerNumber, test: memoByNumber(numberOf(layout), (n) => test(text(n))) };
+        }
+        case 'enum': {
+          if (own !== key) continue;
+          const names = f.names!;
+          return { cost: Cost.PerNumber, test: memoByNumber(numberOf(layout), (n) => test(enumText(names, n))) };
         }
         case 'exit_status':
           if (key === 'exit_code') return { cost: Cost.Number, test: (b, at) => test((u32(b, at + o) >>> 8) & 0xff) };

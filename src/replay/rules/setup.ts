@@ -7,6 +7,7 @@ import { cidrBlock, compileRule } from './evaluate.js';
 import { type RuleFile } from './load.js';
 import { type Rule } from './model.js';
 import { type SigmaRunner } from '../sigma/runner.js';
+import { type NetworkDetectionLists } from './network.js';
 
 export interface RuleOptions {
   alerts?: boolean;
@@ -37,9 +38,11 @@ export async function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SC
   if (!o.alerts && !o.detect && files.length === 0 && sigma === null) return null;
   let ports = [...DEFAULT_ALERT_PORTS];
   let cidrs: string[] = [];
+  const lists: Partial<Omit<NetworkDetectionLists, 'ports' | 'cidrs'>> = {};
   for (const f of files) {
     if (f.ports !== null) ports = f.ports;
     if (f.cidrs !== null) cidrs = [...cidrs, ...f.cidrs];
+    Object.assign(lists, f.lists);
   }
   if ((o.alertPort ?? []).length > 0) {
     ports = o.alertPort!.map((p) => {
@@ -52,7 +55,7 @@ export async function buildAlertEngine(o: RuleOptions, schema: Schema = BUILD_SC
     try { cidrBlock([c]); } catch (e) { throw new CliError(`--alert-cidr: ${(e as Error).message}`, ExitCode.Usage); }
     cidrs.push(c);
   }
-  const rules: Rule[] = [...builtinRules(ports, cidrs), ...files.flatMap((f) => f.rules)];
+  const rules: Rule[] = [...builtinRules(ports, cidrs, lists), ...files.flatMap((f) => f.rules)];
   const ids = new Set<string>();
   for (const r of rules) {
     if (ids.has(r.id)) throw new CliError(`rule id ${r.id} is defined twice (rule files and built-in detections share one namespace)`, ExitCode.Usage);

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * io_uring: the operations that matter, recorded as the kinds of their
+ * system calls with EVENT_FLAG_IO_URING. A submission queue entry never
+ * passes through sys_exit (the "curing" technique), so the requests are read
+ * where io_uring itself reports them: io_uring_submit_req, after the request
+ * was prepared (the kernel has copied the path with getname()), and
+ * io_uring_complete, with the result. The request is stashed between the two,
+ * keyed by its address (never recorded). Sends to port 53 go through
+ * sock_send_length like any send (sockets.bpf.h). Included after sockets.bpf.h.
+ *
+ * io_uring_setup (sys_exit) is recorded too: who sets up a ring at all.
+ */
+#ifndef RG_IO_URING_BPF_H
+#define RG_IO_URING_BPF_H
+
+#define IORING_CQE_F_MORE (1U << 1)
+
+/* What a submitted request needs at its completion. 8-byte aligned path (path_passes_filter reads words). */
+struct uring_request {
+	char path[PATH_LEN];
+	__u64 uaddr;      /* CONNECT: the caller's sockaddr (only read if the socket holds no destination) */
+	__s32 fd;         /* the SQE's fd: dirfd (OPENAT), socket (CONNECT, ACCEPT, BIND, LISTEN) */
+	__u32 open_flags; /* OPENAT: O_*; ACCEPT: accept4 flags */
+	__u32 mode;       /* OPENAT: mode; LISTEN: backlog */
+	__u16 ev_flags;   /* EVENT_FLAG_* learnt at submission (path truncated or unreadable, openat2) */
+	__u8 opcode;
+	__u8 fixed;       /* ACCEPT into a fixed-file slot: the result is no fd */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct uring_request);
+} URING_REQUESTS SEC(".maps");
+
+/* Where a request is built before it goes into URING_REQUESTS (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uring_request);
+} URING_SCRATCH SEC(".maps");
+
+/* Reads a kernel path (a getname() copy) into dst[PATH_LEN], NUL-padded; returns EVENT_FLAG_* to add. */
+static __always_inline __u16 read_kernel_path(char *dst, const char *kpath)
+{
+	long n = bpf_probe_read_kernel_str(dst, PATH_LEN, kpath);
+	if (n < 0) {
+		__builtin_memset(dst, 0, PATH_LEN);
+		return EVENT_FLAG_USER_READ_FAILED;
+	}
+	zero_tail(dst, n);
+	if (n == PATH_LEN) {
+		char next = 0;
+		if (bpf_probe_read_kernel(&next, 1, kpath + PATH_LEN - 1) == 0 && next != 0)
+			return EVENT_FLAG_FILENAME_TRUNCATED;
+	}
+	return 0;
+}
+
+static __always_inline __u32 uring_kind(__u8 op)
+{
+	switch (op) {
+	case IORING_OP_OPENAT:
+	case IORING_OP_OPENAT2:
+		return RG_KIND_FILE_OPEN;
+	case IORING_OP_CONNECT:
+		return RG_KIND_NET_CONNECT;
+	case IORING_OP_ACCEPT:
+		return RG_KIND_NET_ACCEPT;
+	case IORING_OP_BIND:
+		return RG_KIND_NET_BIND;
+	case IORING_OP_LISTEN:
+		return RG_KIND_NET_LISTEN;
+	}
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
+{
+	__u8 op = req->opcode;
+	__u32 kind = uring_kind(op);
+	if (kind == 0)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct rg_capture_config *cfg = get_config();
+	if (!cfg || !net_wanted(cfg, task->tgid, kind))
+		return 0;
+	__u32 zero = 0;
+	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
+	if (!r)
+		return 0;
+	r->opcode = op;
+	r->fd = req->cqe.fd;
+	r->uaddr = 0;
+	r->open_flags = 0;
+	r->mode = 0;
+	r->ev_flags = 0;
+	r->fixed = 0;
+	__builtin_memset(r->path, 0, sizeof(r->path));
+	/* The op's own data lives in req->cmd, laid out as its io_* struct (io_uring/opdef.c). */
+	void *cmd = &req->cmd;
+	if (kind == RG_KIND_FILE_OPEN) {
+		struct io_open *o = cmd;
+		r->fd = BPF_CORE_READ(o, dfd);
+		r->open_flags = BPF_CORE_READ(o, how.flags);
+		r->mode = BPF_CORE_READ(o, how.mode);
+		r->ev_flags = (op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0) | read_kernel_path(r->path, BPF_CORE_READ(o, filename, name));
+	} else if (kind == RG_KIND_NET_CONNECT) {
+		r->uaddr = (__u64)BPF_CORE_READ((struct io_connect *)cmd, addr);
+	} else if (kind == RG_KIND_NET_ACCEPT) {
+		struct io_accept *a = cmd;
+		r->open_flags = BPF_CORE_READ(a, flags);
+		r->fixed = BPF_CORE_READ(a, file_slot) != 0;
+	} else if (kind == RG_KIND_NET_LISTEN) {
+		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
+	}
+	__u64 key = (__u64)req;
+	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
+	return 0;
+}
+
+/* The socket a request operated on: req->file, a struct socket for socket files (untrusted pointer). */
+static __always_inline struct socket *uring_socket(void *req)
+{
+	struct io_kiocb *k = bpf_rdonly_cast(req, bpf_core_type_id_kernel(struct io_kiocb));
+	struct file *file = k->file;
+	if (!file || (file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+}
+
+static __always_inline int uring_open_done(struct task_struct *task, const struct rg_capture_config *cfg,
+					   struct uring_request *r, int res)
+{
+	const struct rg_file_filter_config *f = active_filter();
+	if (f && ((r->ev_flags & EVENT_FLAG_USER_READ_FAILED) || !path_passes_filter(f, r->path)))
+		return 0;
+	struct rg_file_open *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_OPEN, sizeof(*e), task);
+	e->hdr.flags |= EVENT_FLAG_IO_URING | r->ev_flags;
+	e->open_flags = r->open_flags;
+	e->mode = r->mode;
+	e->result = res;
+	e->dirfd = r->fd;
+	__builtin_memcpy(e->path, r->path, sizeof(e->path));
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+/* The destination the socket holds (what the kernel connected to); else the caller's sockaddr, flagged. */
+static __always_inline int uring_connect_done(struct task_struct *task, const struct rg_capture_config *cfg,
+					      struct uring_request *r, void *req, int res)
+{
+	struct socket *sock = uring_socket(req);
+	struct sock_ends a = {};
+	__u16 type = 0, flags = EVENT_FLAG_IO_URING;
+	if (sock) {
+		read_sock_ends(sock->sk, &a);
+		type = sock->type;
+	}
+	if ((a.family != AF_INET && a.family != AF_INET6) || a.peer_port == 0) {
+		__u16 protocol = a.protocol;
+		__builtin_memset(&a, 0, sizeof(a));
+		a.protocol = protocol;
+		flags |= EVENT_FLAG_FROM_USER_MEMORY;
+		int read = read_user_sockaddr((const void *)r->uaddr, &a.family, &a.peer_port, a.peer);
+		if (read == 0)
+			return 0; /* AF_UNIX and others: not a network connection */
+		if (read < 0)
+			flags |= EVENT_FLAG_USER_READ_FAILED;
+	}
+	struct rg_net_connect *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_NET_CONNECT, sizeof(*e), task);
+	e->hdr.flags |= flags;
+	e->fd = r->fd;
+	e->result = res;
+	e->family = a.family;
+	e->port = a.peer_port;
+	e->protocol = a.protocol;
+	e->sock_type = type;
+	__builtin_memcpy(e->addr, a.peer, sizeof(e->addr));
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+static __always_inline int uring_local_done(struct task_struct *task, const struct rg_capture_config *cfg,
+					    struct uring_request *r, void *req, int res)
+{
+	struct socket *sock = uring_socket(req);
+	if (!sock)
+		return 0;
+	struct sock *sk = sock->sk;
+	struct sock_ends a = {};
+	read_sock_ends(sk, &a);
+	if (a.family != AF_INET && a.family != AF_INET6)
+		return 0;
+	if (r->opcode == IORING_OP_LISTEN) {
+		struct rg_net_listen *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+		if (!e) {
+			count_lost();
+			return 0;
+		}
+		fill_header(&e->hdr, RG_KIND_NET_LISTEN, sizeof(*e), task);
+		e->hdr.flags |= EVENT_FLAG_IO_URING;
+		e->fd = r->fd;
+		e->result = res;
+		e->backlog = r->mode;
+		e->family = a.family;
+		e->port = a.local_port;
+		e->protocol = a.protocol;
+		e->sock_type = sock->type;
+		e->reserved = 0;
+		__builtin_memcpy(e->addr, a.local, sizeof(e->addr));
+		e->sock_cookie = assigned_cookie(sk);
+		bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+		return 0;
+	}
+	struct rg_net_bind *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_NET_BIND, sizeof(*e), task);
+	/* A failed bind leaves the socket unbound; the address asked for sits in io_uring's own copy, not read. */
+	e->hdr.flags |= EVENT_FLAG_IO_URING | (res != 0 ? EVENT_FLAG_USER_READ_FAILED : 0);
+	e->fd = r->fd;
+	e->result = res;
+	e->family = a.family;
+	e->port = res == 0 ? a.local_port : 0;
+	e->protocol = a.protocol;
+	e->sock_type = sock->type;
+	if (res == 0)
+		__builtin_memcpy(e->addr, a.local, sizeof(e->addr));
+	else
+		__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->sock_cookie = assigned_cookie(sk);
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+/*
+ * Completions run in the submitter (inline, or its task work) or in an
+ * io-wq worker thread of the same process: either way `current` belongs to
+ * the process, and shares its fd table. A multishot request (ACCEPT) keeps
+ * its entry while the kernel says more completions follow.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	if (!req)
+		return 0; /* a CQE not tied to a request */
+	__u64 key = (__u64)req;
+	struct uring_request *r = bpf_map_lookup_elem(&URING_REQUESTS, &key);
+	if (!r)
+		return 0;
+	const struct rg_capture_config *cfg = get_config();
+	int res = cqe->res;
+	__u32 cqe_flags = cqe->flags;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (cfg) {
+		__u8 op = r->opcode;
+		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
+			uring_open_done(task, cfg, r, res);
+		} else if (op == IORING_OP_CONNECT) {
+			uring_connect_done(task, cfg, r, req, res);
+		} else if (op == IORING_OP_ACCEPT) {
+			struct socket *sock = res >= 0 && !r->fixed ? socket_of_fd(task, res) : NULL;
+			if (sock)
+				emit_accept(task, cfg, r->fd, res, r->open_flags, sock, EVENT_FLAG_IO_URING);
+		} else {
+			uring_local_done(task, cfg, r, req, res);
+		}
+	}
+	if (!(cqe_flags & IORING_CQE_F_MORE))
+		bpf_map_delete_elem(&URING_REQUESTS, &key);
+	return 0;
+}
+
+/* ---- io_uring_setup (sys_exit) -------------------------------------------- */
+
+/* The ring as the kernel set it up, read from the new fd's io_ring_ctx. */
+static __noinline int io_uring_setup_exit(struct task_struct *task, struct pt_regs *regs, long ret)
+{
+	const struct rg_capture_config *cfg = get_config();
+	if (!cfg || !net_wanted(cfg, task->tgid, RG_KIND_IO_URING_SETUP))
+		return 0;
+	struct rg_io_uring_setup *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_IO_URING_SETUP, sizeof(*e), task);
+	e->result = ret;
+	e->entries = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	e->sq_entries = 0;
+	e->cq_entries = 0;
+	e->setup_flags = 0;
+	e->reserved = 0;
+	if (ret >= 0) {
+		struct fdtable *fdt = task->files->fdt;
+		struct file *f = NULL;
+		if ((unsigned int)ret < fdt->max_fds && bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[ret]) == 0 && f) {
+			struct file *file = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+			/* Another thread may have replaced the fd already: only a ring's anon inode is read as one. */
+			__u64 name[2] = {};
+			bpf_probe_read_kernel_str(name, sizeof(name), file->f_path.dentry->d_name.name);
+			/* "[io_uring]" and its NUL, as two little-endian words */
+			if (name[0] != 0x6e6972755f6f695bULL || (name[1] & 0xffffff) != 0x5d67)
+				goto done;
+			struct io_ring_ctx *ctx = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct io_ring_ctx));
+			e->setup_flags = ctx->flags;
+			e->sq_entries = ctx->sq_entries;
+			e->cq_entries = ctx->cq_entries;
+		}
+	}
+done:
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+#endif /* RG_IO_URING_BPF_H */
