@@ -25,24 +25,39 @@ export interface ProcessRenderer<P> {
   text(process: P): Uint8Array;
 }
 
+/**
+ * What replay adds to an event from events before it (the name a connect's
+ * address was resolved from, the decoded DNS messages): rendered by replay.
+ */
+export interface EventExtra {
+  /** `,"key":value...`, appended to an NDJSON event before its process. */
+  json(): Uint8Array;
+  /** ` key=value...`, appended to a text line. */
+  text(): string;
+}
+
 /** What a sink prints of an alert (replay's rules build it: rules/alerts.ts). */
 export interface AlertLine {
   readonly rule_id: string;
   readonly severity: string;
   readonly title: string;
+  /** ATT&CK technique ids of the rule, when it names any. */
+  readonly attack?: readonly string[];
   readonly time: string | null;
   readonly process: { readonly pid: number; readonly exe: string | null };
   readonly path?: unknown;
   readonly filename?: unknown;
   readonly addr?: unknown;
   readonly port?: unknown;
+  readonly dst_hostname?: unknown;
+  readonly dns_names?: unknown;
 }
 
 export interface EventSink<P> {
   /** The records that follow read times by this clock (a new file, or another input of a merge). */
   begin(clock: WallClock | null): void;
-  /** An event; `process` is its process (null when the process table is off). */
-  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void;
+  /** An event; `process` is its process (null when the process table is off); `extra`, what earlier events tell about it. */
+  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null, extra?: EventExtra | null): void;
   rejected(r: RejectedRecord): void;
   alert(a: AlertLine): void;
   /** An event decoded by the file's own schema: `unavailable` fields are unknown, printed as null. */
@@ -76,14 +91,16 @@ export class NdjsonSink<P> implements EventSink<P> {
     this.clock = clock;
     this.encoder.useClock(clock);
   }
-  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void {
-    if (process === null || this.processes === null) {
+  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null, extra: EventExtra | null = null): void {
+    const withProcess = process !== null && this.processes !== null;
+    if (!withProcess && extra === null) {
       this.encoder.writeEvent(this.out, kindId, bytes, offset);
       return;
     }
     this.out.reserve();
     this.encoder.writeEventBody(this.out, kindId, bytes, offset);
-    this.out.bytes(this.processes.json(process));
+    if (extra !== null) this.out.bytes(extra.json());
+    if (withProcess) this.out.bytes(this.processes!.json(process!));
     closeLine(this.out);
   }
   rejected(r: RejectedRecord): void { writeRejectedJson(this.out, r); }
@@ -111,8 +128,9 @@ export class TextSink<P> implements EventSink<P> {
     this.clock = clock;
     this.encoder.useClock(clock);
   }
-  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null): void {
-    this.encoder.writeLine(this.out, kindId, bytes, offset, process !== null && this.processes !== null ? this.processes.text(process) : null);
+  event(kindId: number, bytes: Uint8Array, offset: number, process: P | null, extra: EventExtra | null = null): void {
+    const context = process !== null && this.processes !== null ? this.processes.text(process) : null;
+    this.encoder.writeLine(this.out, kindId, bytes, offset, extra === null ? context : withExtraText(extra, context));
   }
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, _process: P | null, unavailable: readonly string[]): void {
     const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
@@ -123,11 +141,14 @@ export class TextSink<P> implements EventSink<P> {
   }
   alert(a: AlertLine): void {
     this.out.reserve();
-    const what = a.path ?? a.filename ?? (a.addr !== undefined ? `${String(a.addr)}:${String(a.port)}` : '');
+    const names = Array.isArray(a.dns_names) ? (a.dns_names as unknown[]).map(String) : [];
+    const host = a.dst_hostname !== undefined ? ` (${String(a.dst_hostname)})` : '';
+    const what = a.path ?? a.filename ?? (names.length > 0 ? names.join(',') : a.addr !== undefined ? `${String(a.addr)}:${String(a.port)}${host}` : '');
     const sev = this.color ? `\x1b[1;31m${a.severity.toUpperCase()}\x1b[0m` : a.severity.toUpperCase();
+    const attack = a.attack !== undefined ? ` [${a.attack.join(',')}]` : '';
     // Titles come from rule files (Sigma's from anywhere), the rest from the traced host: control characters are shown, never sent.
     const exe = a.process.exe === null ? 'unknown' : textToken(a.process.exe);
-    const line = `${visible(a.rule_id)}: ${visible(a.title)}: pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
+    const line = `${visible(a.rule_id)}${visible(attack)}: ${visible(a.title)}: pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
     this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${line}\n`));
   }
   rejected(r: RejectedRecord): void {
@@ -144,4 +165,10 @@ export class NullSink<P> implements EventSink<P> {
   alert(): void {}
   translatedEvent(): void {}
   flush(): void {}
+}
+
+/** What replay tells about an event (already escaped text), then its process's context, as one text tail. */
+function withExtraText(extra: EventExtra, context: Uint8Array | null): Uint8Array {
+  const text = Buffer.from(extra.text());
+  return context === null ? text : Buffer.concat([text, context]);
 }

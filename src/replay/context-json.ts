@@ -8,8 +8,15 @@ import { type ProcessRenderer } from '../output/sinks.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode } from './process-table.js';
 
+/** Listeners and connections shown in a context: the first few (`tree` lists them all). */
+const CONTEXT_ACTIVITY = 4;
+
 export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
-  constructor(private readonly clockFor: (host: string) => WallClock | null) {}
+  constructor(
+    private readonly clockFor: (host: string) => WallClock | null,
+    /** A process's listeners and connections out (replay's network state), null when it had none. */
+    private readonly activityOf: (node: ProcessNode) => { listeners: string[]; connections: string[] } | null = () => null,
+  ) {}
 
   json(node: ProcessNode): Uint8Array {
     return this.encode(node);
@@ -48,12 +55,15 @@ export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
     const clock = this.clockFor(node.host);
     const start = node.startNs !== null && clock !== null ? clock.format(node.startNs) : null;
     const p = node.parent;
+    const activity = this.activityOf(node);
     return {
       known: node.startSeen,
       exe: node.exe,
       argv: node.argv,
       start,
       parent: { pid: node.ppid, known: p?.startSeen ?? false, exe: p?.exe ?? null },
+      ...(activity !== null && activity.listeners.length > 0 ? { listeners: activity.listeners.slice(0, CONTEXT_ACTIVITY) } : {}),
+      ...(activity !== null && activity.connections.length > 0 ? { connections: activity.connections.slice(0, CONTEXT_ACTIVITY) } : {}),
     };
   }
 }

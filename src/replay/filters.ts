@@ -1,14 +1,18 @@
 /**
  * Event filters (--kind, --pid [--tree], --comm, --uid, --path-prefix,
- * --since/--until), compiled once and evaluated on record bytes. Filters only
+ * --port, --addr, --since/--until), compiled once and evaluated on record bytes. Filters only
  * choose what is printed: the process table has already seen every event.
  */
-import { cStringEnd, cStringStartsWith } from '../abi/bytes.js';
+import { type BlockList } from 'node:net';
+import { cStringEnd, cStringStartsWith, u16le } from '../abi/bytes.js';
+import { ADDR_LEN, AF_INET, AF_INET6 } from '../abi/constants.js';
+import { addressText } from '../abi/values.js';
 import { COMM_OFFSET, COMM_SIZE, recordComm, recordTsNsHi, recordTsNsLo, recordUid } from '../abi/header-access.js';
 import { type FieldLayout } from '../abi/layout.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
+import { cidrBlock } from './rules/evaluate.js';
 
 export interface FilterOptions {
   kind?: string[];
@@ -17,6 +21,10 @@ export interface FilterOptions {
   comm?: string[];
   uid?: string[];
   pathPrefix?: string[];
+  /** Events with this port at either end (fields of view `port`); repeatable. */
+  port?: string[];
+  /** Events with an address at either end (fields of view `addr`) in this network; repeatable. */
+  addr?: string[];
   since?: string;
   until?: string;
 }
@@ -76,9 +84,19 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
   // Per kind id, the fields --path-prefix looks at (the kind's pathFields); kinds without paths never match.
   const pathsById: (readonly FieldLayout[] | undefined)[] = [];
   for (const k of schema.kinds) pathsById[k.id] = k.paths;
+  const ports = new Set((o.port ?? []).map(parsePort));
+  const network = networkFilter(o.addr ?? []);
+  // Per kind id, its port fields and its address fields with their family field; kinds without never match.
+  const portsById: (readonly number[] | undefined)[] = [];
+  const addrsById: (readonly { offset: number; family: number }[] | undefined)[] = [];
+  for (const k of schema.kinds) {
+    const offsetOf = (name: string | undefined) => k.layout.fields.find((f) => f.name === name)!.offset;
+    portsById[k.id] = k.layout.fields.filter((_, i) => k.schemaFields[i].view === 'port').map((f) => f.offset);
+    addrsById[k.id] = k.layout.fields.flatMap((f, i) => (k.schemaFields[i].view === 'addr' ? [{ offset: f.offset, family: offsetOf(k.schemaFields[i].familyField) }] : []));
+  }
   const since = o.since !== undefined ? parseTimeBound(o.since, '--since') : null;
   const until = o.until !== undefined ? parseTimeBound(o.until, '--until') : null;
-  const active = kinds.size + pids.size + uids.size + comms.size + prefixes.length > 0 || since !== null || until !== null;
+  const active = kinds.size + pids.size + uids.size + comms.size + prefixes.length + ports.size > 0 || network !== null || since !== null || until !== null;
   const tree = o.tree === true;
   /**
    * A comm equals a name when their bytes do, for an ASCII comm; any other
@@ -107,6 +125,21 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
     }
     return false;
   };
+  const portMatches = (kind: number, bytes: Uint8Array, at: number): boolean => {
+    const offsets = portsById[kind];
+    if (offsets === undefined) return false;
+    for (let f = 0; f < offsets.length; f++) if (ports.has(u16le(bytes, at + offsets[f]))) return true;
+    return false;
+  };
+  const addrMatches = (kind: number, bytes: Uint8Array, at: number): boolean => {
+    const addrs = addrsById[kind];
+    if (addrs === undefined) return false;
+    for (let f = 0; f < addrs.length; f++) {
+      const a = addrs[f];
+      if (network!(u16le(bytes, at + a.family), bytes.subarray(at + a.offset, at + a.offset + ADDR_LEN))) return true;
+    }
+    return false;
+  };
   // The time bounds as u32 halves, compared with the record's ts_ns halves: no BigInt per event. Recomputed when an input's bound changes.
   let sinceKey: bigint | null = null, sinceHi = 0, sinceLo = 0;
   let untilKey: bigint | null = null, untilHi = 0, untilLo = 0;
@@ -118,6 +151,8 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
       if (uids.size > 0 && !uids.has(recordUid(bytes, at))) return false;
       if (comms.size > 0 && !commMatches(bytes, at)) return false;
       if (prefixes.length > 0 && !pathMatches(kind, bytes, at)) return false;
+      if (ports.size > 0 && !portMatches(kind, bytes, at)) return false;
+      if (network !== null && !addrMatches(kind, bytes, at)) return false;
       if (sinceMono !== null || untilMono !== null) {
         const hi = recordTsNsHi(bytes, at);
         const lo = recordTsNsLo(bytes, at);
@@ -141,6 +176,30 @@ export function boundToMonotonic(b: TimeBound | null, realtimeMinusMono: bigint 
   if (b.kind === 'offset') return startMono + b.ns;
   if (realtimeMinusMono === null) throw usage('wall-clock --since/--until need the manifest clock, which this capture lacks; use an offset like 90s');
   return b.ns - realtimeMinusMono;
+}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port needs a port number (0-65535), got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** A test of (family, address bytes) against the --addr networks, or null without --addr. */
+function networkFilter(cidrs: readonly string[]): ((family: number, addr: Uint8Array) => boolean) | null {
+  if (cidrs.length === 0) return null;
+  let block: BlockList;
+  try {
+    block = cidrBlock(cidrs);
+  } catch (e) {
+    throw usage(`--addr: ${(e as Error).message}`);
+  }
+  return (family, addr) => {
+    if (family !== AF_INET && family !== AF_INET6) return false;
+    const text = addressText(family, addr);
+    // An IPv4-mapped IPv6 address is the IPv4 host it maps.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+    return mapped !== null ? block.check(mapped[1], 'ipv4') : block.check(text, family === AF_INET ? 'ipv4' : 'ipv6');
+  };
 }
 
 function parseId(text: string, flag: string): number {

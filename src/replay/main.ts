@@ -67,7 +67,7 @@ export async function runSession(paths: string[], opts: MainOptions, sinkFor: (c
   // The table feeds context (printed output only), --pid/--tree, tree view and rules: --stats needs none of them.
   const withProcesses = needTable || (opts.context !== false && !opts.stats) || filter.active || alerts !== null;
   let session: ReplaySession;
-  const contextEncoder = opts.context === false ? null : new ProcessContextEncoder((host) => session.clockForHost(host));
+  const contextEncoder = opts.context === false ? null : new ProcessContextEncoder((host) => session.clockForHost(host), (node) => session.net.activity(node));
   session = new ReplaySession({
     sink: sinkFor(withProcesses ? contextEncoder : null), filter, withProcesses, keepProcessHistory: needTable, alerts,
     alertsOnly: opts.alerts === true, withSourceEvents: opts.withEvents === true, decodeBy: parseSchemaMode(opts.schema),
@@ -127,6 +127,8 @@ export function addFilterOptions(c: Command): Command {
     .option('--comm <name>', 'only events whose comm is exactly this (repeatable)', collect, [])
     .option('--uid <uid>', 'only events of this user id (repeatable)', collect, [])
     .option('--path-prefix <path>', `only events with a path under this one (${pathFieldNames()}; repeatable)`, collect, [])
+    .option('--port <port>', 'only network events with this port at either end (repeatable)', collect, [])
+    .option('--addr <cidr>', 'only network events with an address at either end in this network, e.g. 10.0.0.0/8 (repeatable)', collect, [])
     .option('--since <time>', 'from this wall-clock time (ISO-8601) or offset from capture start (90s, 5m)')
     .option('--until <time>', 'up to this wall-clock time or offset from capture start');
 }
@@ -190,7 +192,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .action(async (files: string[], opts: { json?: boolean }) => {
       const result = await runSession(files, { context: false }, () => new NullSink(), true);
       const table = result.session.table!;
-      const text = opts.json ? terminalSafeJson(treeJson(table, result.session.clockForHost)) + '\n' : treeText(table);
+      const text = opts.json ? terminalSafeJson(treeJson(table, result.session.clockForHost, result.session.net)) + '\n' : treeText(table, result.session.net);
       writeAllSync(1, Buffer.from(text));
       process.exitCode = reportAndExit(result);
     });

@@ -7,11 +7,13 @@
 import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type Manifest } from '../rgc/manifest.js';
-import { type EventSink } from '../output/sinks.js';
+import { type EventExtra, type EventSink } from '../output/sinks.js';
 import { WallClock } from '../output/wall-clock.js';
 import { boundToMonotonic, type EventFilter } from './filters.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
 import { type AlertEngine } from './rules/alerts.js';
+import { enrichmentExtra } from './net/enrichment-output.js';
+import { NetState } from './net/net-state.js';
 
 export interface SessionOptions {
   readonly sink: EventSink<ProcessNode>;
@@ -45,10 +47,15 @@ export interface InputContext {
 /** A monotonic time no record reaches. */
 const NEVER = (1n << 64n) - 1n;
 
+/** What an event gains from network state when it gains nothing. */
+const NO_NET = { enrichment: null, facts: null } as const;
+
 export class ReplaySession {
   readonly schema: Schema;
   readonly counts: DispatchCounts;
   readonly table: ProcessTable | null;
+  /** Names each process resolved, its connections and listeners: learnt from every event, like the table. */
+  readonly net: NetState;
   private readonly clocks = new Map<string, WallClock | null>();
   alertCount = 0;
   shown = 0;
@@ -57,6 +64,7 @@ export class ReplaySession {
     this.schema = options.schema ?? BUILD_SCHEMA;
     this.counts = new DispatchCounts(this.schema);
     this.table = options.withProcesses ? new ProcessTable(options.keepProcessHistory, this.schema) : null;
+    this.net = new NetState(this.schema);
   }
 
   /** The context for an input, from its manifest (null when the manifest was unreadable). */
@@ -83,15 +91,18 @@ export class ReplaySession {
   accept(ctx: InputContext, code: number, raw: Uint8Array, offset: number, unavailable: readonly string[] | null = null): void {
     const node: ProcessNode | null = this.table === null ? null : this.table.apply(ctx.host, code, raw, offset);
     const o = this.options;
+    // Like the table, what network events teach is learnt from every event, before filters.
+    const { enrichment, facts: netFacts } = unavailable === null ? this.net.observe(ctx.host, code, raw, offset, node, o.alerts !== null) : NO_NET;
+    const extra = enrichment === null ? null : enrichmentExtra(enrichment);
     if (o.filter.active && !o.filter.matches(code, raw, offset, node!, ctx.sinceMono, ctx.untilMono)) return;
     this.shown++;
     if (o.alerts === null) {
-      this.print(code, raw, offset, node, unavailable);
+      this.print(code, raw, offset, node, unavailable, extra);
       return;
     }
     // A record rebuilt from another schema version: what its file did not record is unknown to rules, not empty.
-    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx, ctx.schemaVersion, unavailable);
-    if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) this.print(code, raw, offset, node, unavailable);
+    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx, ctx.schemaVersion, unavailable, netFacts, enrichment?.dst_hostname);
+    if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) this.print(code, raw, offset, node, unavailable, extra);
     if (alerts.length === 0) return;
     // Indexed, not for-of: for-of over the shared frozen empty list allocated an iterator and a result per event (90 MB of 1M events).
     for (let i = 0; i < alerts.length; i++) o.sink.alert(alerts[i]);
@@ -99,8 +110,8 @@ export class ReplaySession {
   }
 
   /** The event to the sink, as decoded by this build or rebuilt from its file's own schema. A method, not a closure per event. */
-  private print(code: number, raw: Uint8Array, offset: number, node: ProcessNode | null, unavailable: readonly string[] | null): void {
-    if (unavailable === null) this.options.sink.event(code, raw, offset, node);
+  private print(code: number, raw: Uint8Array, offset: number, node: ProcessNode | null, unavailable: readonly string[] | null, extra: EventExtra | null): void {
+    if (unavailable === null) this.options.sink.event(code, raw, offset, node, extra);
     else this.options.sink.translatedEvent(code, raw, offset, node, unavailable);
   }
 

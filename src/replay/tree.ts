@@ -6,30 +6,36 @@
 import { visible } from '../common/visible.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode, type ProcessTable } from './process-table.js';
+import { type NetState } from './net/net-state.js';
 
 /** A process in `tree --json`: identity, then one count per counted kind (its counter key), then how it ended. */
 export interface TreeNodeJson {
   pid: number; ppid: number; known: boolean; exe: string | null; argv: string[] | null; comm: string; uid: number;
   start: string | null;
   [count: string]: unknown;
-  exit_code: number | null; signal: number | null; children: TreeNodeJson[];
+  exit_code: number | null; signal: number | null;
+  /** Its listening sockets and TCP connections out (with the name resolved), when it had any. */
+  listeners?: string[]; connections?: string[];
+  children: TreeNodeJson[];
 }
 
-export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null): TreeNodeJson[] {
+export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null, net: NetState | null = null): TreeNodeJson[] {
   const toJson = (n: ProcessNode): TreeNodeJson => {
     const clock = clockFor(n.host);
+    const activity = net?.activity(n) ?? null;
     return {
       pid: n.pid, ppid: n.ppid, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid,
       start: n.startNs !== null && clock ? clock.format(n.startNs) : null,
       ...table.countsOf(n),
       exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
+      ...(activity !== null ? { listeners: activity.listeners, connections: activity.connections } : {}),
       children: n.children.map(toJson),
     };
   };
   return table.roots().map(toJson);
 }
 
-export function treeText(table: ProcessTable): string {
+export function treeText(table: ProcessTable, net: NetState | null = null): string {
   const lines: string[] = [];
   const walk = (n: ProcessNode, prefix: string, last: boolean, root: boolean) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
@@ -41,6 +47,13 @@ export function treeText(table: ProcessTable): string {
     const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
     lines.push(`${prefix}${branch}${n.pid} ${what}${args}${known} uid=${n.uid} [${counts}]${end}`);
     const childPrefix = root ? prefix : prefix + (last ? '   ' : '│  ');
+    const activity = net?.activity(n) ?? null;
+    if (activity !== null) {
+      // Names resolved from captured DNS answers are the traced host's words: escaped like the rest.
+      const rail = childPrefix + (n.children.length > 0 ? '│  ' : '   ');
+      if (activity.listeners.length > 0) lines.push(`${rail}listens ${visible(activity.listeners.join(', '))}`);
+      if (activity.connections.length > 0) lines.push(`${rail}connects ${visible(activity.connections.join(', '))}`);
+    }
     n.children.forEach((c, i) => walk(c, childPrefix, i === n.children.length - 1, false));
   };
   for (const r of table.roots()) walk(r, '', true, true);

@@ -14,7 +14,7 @@ import { type SigmaRunner } from '../sigma/runner.js';
 import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
 import { RecordFacts } from './facts.js';
-import { type FactSource } from './model.js';
+import { type FactSource, type FactValue } from './model.js';
 import { compileRecordRule, RecordEpoch, type RecordPredicate } from './record-rules.js';
 
 /** A rule compiled for one kind's records. */
@@ -94,27 +94,33 @@ export class AlertEngine {
    * written with (the `schema_version` fact); `unknown` lists the fields a
    * record rebuilt from another version's layout does not have (absent
    * facts): such records take the rules over facts, which know absence.
+   * `extra`: facts only hindsight gives (replay/net: a DNS record's names, a
+   * shell's recent connect, io_uring's first use); `dstHostname`: the name the
+   * event's address was resolved from.
    */
   evaluateRecord(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
-    schemaVersion: number = this.schema.version, unknown: readonly string[] | null = null): readonly Alert[] {
-    if (unknown !== null && unknown.length > 0) return this.evaluateByFacts(kindId, bytes, at, node, source, schemaVersion, unknown);
+    schemaVersion: number = this.schema.version, unknown: readonly string[] | null = null,
+    extra: ReadonlyMap<string, FactValue> | null = null, dstHostname?: string): readonly Alert[] {
+    if (unknown !== null && unknown.length > 0) return this.evaluateByFacts(kindId, bytes, at, node, source, schemaVersion, unknown, extra, dstHostname);
     const rules = this.rulesByKind[kindId] ?? this.compileFor(kindId);
     // No rule can match this kind, and no Sigma rule to offer it to: the common case of most events under --detect.
     if (rules.length === 0 && this.sigma === null) return NO_ALERTS;
     this.epoch.n++;
     this.epoch.schemaVersion = schemaVersion;
+    this.epoch.extra = extra;
+    this.epoch.dstHostname = dstHostname;
     let own: Alert[] | null = null;
     let facts: RecordFacts | null = null;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
       if (!r.test(bytes, at, node)) continue;
-      facts ??= this.facts.reset(kindId, bytes, at, node, schemaVersion, null);
+      facts ??= this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname);
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
       const rule = r.rule.rule;
       (own ??= []).push(this.count(alertFromFacts(rule.id, rule.severity, rule.title, facts, time, rule.attack)));
     }
     if (this.sigma === null) return own ?? NO_ALERTS;
-    const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts ?? this.facts.reset(kindId, bytes, at, node, schemaVersion, null));
+    const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts ?? this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname));
     if (sigma.length === 0) return own ?? NO_ALERTS;
     for (const a of sigma) this.count(a);
     return own === null ? sigma : [...own, ...sigma];
@@ -122,8 +128,8 @@ export class AlertEngine {
 
   /** The rules over facts (the reference), for records whose facts may be unknown. */
   private evaluateByFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
-    schemaVersion: number, unknown: readonly string[]): readonly Alert[] {
-    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, unknown);
+    schemaVersion: number, unknown: readonly string[], extra: ReadonlyMap<string, FactValue> | null, dstHostname: string | undefined): readonly Alert[] {
+    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, unknown, extra, dstHostname);
     const type = this.schema.byId[kindId]!.eventType;
     let own: Alert[] | null = null;
     for (const r of this.rules) {

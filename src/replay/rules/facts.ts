@@ -56,7 +56,7 @@ function directFacts(kind: KindLayout): Map<string, DirectFact> {
     const key = kind.schemaFields[i].key ?? f.name;
     if (view === 'open_flags') out.set('write', { kind: 'write', offset: f.offset });
     if (view === 'string') out.set(key, { kind: 'text', offset: f.offset, size: f.size });
-    else if ((view === 'uint' || view === 'int' || view === 'result') && (f.type === 'u32' || f.type === 's32' || f.type === 'u16')) out.set(key, { kind: f.type, offset: f.offset });
+    else if ((view === 'uint' || view === 'int' || view === 'result' || view === 'port') && (f.type === 'u32' || f.type === 's32' || f.type === 'u16')) out.set(key, { kind: f.type, offset: f.offset });
   });
   for (const flag of kind.flags) out.set(flag.outputName, { kind: 'flag', bit: flag.bit });
   return out;
@@ -80,6 +80,9 @@ export class RecordFacts implements FactSource {
   /** Facts of fields the record's capture did not have (a record rebuilt from another schema version). */
   private unknown: ReadonlySet<string> | null = null;
   private all: Facts | null = null;
+  /** Facts replay's network state adds (net-state.ts), and the event's dst_hostname. */
+  private extra: ReadonlyMap<string, FactValue> | null = null;
+  private dstHostname: string | undefined;
   /** Text facts already decoded for this event (several rules test the same path). */
   private readonly texts = new Map<string, string>();
   private readonly directByKind = new Map<number, Map<string, DirectFact>>();
@@ -88,7 +91,10 @@ export class RecordFacts implements FactSource {
     this.schemaVersion = schema.version;
   }
 
-  reset(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schemaVersion = this.schema.version, unknown: readonly string[] | null = null): this {
+  reset(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schemaVersion = this.schema.version, unknown: readonly string[] | null = null,
+    extra: ReadonlyMap<string, FactValue> | null = null, dstHostname?: string): this {
+    this.extra = extra;
+    this.dstHostname = dstHostname;
     if (this.kind?.id !== kindId) {
       this.kind = this.schema.byId[kindId];
       let direct = this.directByKind.get(kindId);
@@ -109,6 +115,8 @@ export class RecordFacts implements FactSource {
     if (key === 'event_type') return this.kind?.eventType;
     if (key === 'schema_version') return this.schemaVersion;
     if (this.unknown !== null && this.unknown.has(key)) return undefined; // not recorded: unknown, not empty
+    if (key === 'dst_hostname') return this.dstHostname;
+    if (this.extra !== null && this.extra.has(key)) return this.extra.get(key);
     const d = this.direct.get(key);
     const b = this.bytes;
     const at = this.at;

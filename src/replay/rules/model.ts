@@ -58,5 +58,15 @@ export interface Rule {
  */
 export type FactValue = string | number | boolean | string[] | null;
 export type Facts = Map<string, FactValue>;
+
+/**
+ * The facts above that no record holds: replay learns them from earlier
+ * events (replay/net) and hands them to the rules with the event. Compiled
+ * rules (record-rules.ts) read them from there, not from the record.
+ */
+export const HINDSIGHT_FACTS: ReadonlySet<string> = new Set([
+  'dst_hostname', 'udp_connect', 'dns.direction', 'dns.names', 'dns.types', 'dns.answers', 'dns.rcode', 'dns.longest_label',
+  'process.tcp_connect_ago_ms', 'parent.tcp_connect_ago_ms', 'io_uring_first',
+]);
 /** What rules read facts from: a Map of them, or a record read on demand (facts.ts). */
 export interface FactSource { get(key: string): FactValue | undefined }

@@ -64,7 +64,7 @@ export function networkRules(l: NetworkDetectionLists): Rule[] {
     },
     {
       id: 'container.socket_access', title: 'Container runtime socket used by a program that is not a container client', severity: 'high',
-      attack: ['T1611'], events: ['net_unix'], match: { op: { equals: 2 }, path: { equals: [...CONTAINER_SOCKETS] }, 'process.exe': { not_suffix: CONTAINER_CLIENTS } }, any: [],
+      attack: ['T1611'], events: ['net_unix'], match: { op: { equals: 'connect' }, path: { equals: [...CONTAINER_SOCKETS] }, 'process.exe': { not_suffix: CONTAINER_CLIENTS } }, any: [],
     },
     {
       id: 'defense_evasion.io_uring', title: 'io_uring used by a program not known to need it (its I/O bypasses syscall monitoring)', severity: 'medium',

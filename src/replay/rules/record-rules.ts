@@ -32,7 +32,7 @@ import {
 import { type ProcessNode } from '../process-table.js';
 import { valueCondition } from './evaluate.js';
 import { eventFacts } from './facts.js';
-import { type Condition, type FactValue, type Match, type Rule } from './model.js';
+import { type Condition, type FactValue, HINDSIGHT_FACTS, type Match, type Rule } from './model.js';
 
 /** A rule for one kind: true when the record (and its process) matches. */
 export type RecordPredicate = (b: Uint8Array, at: number, node: ProcessNode | null) => boolean;
@@ -47,6 +47,10 @@ export class RecordEpoch {
   n = 0;
   /** The `schema_version` fact of the current record: the version its capture was written with. */
   schemaVersion = BUILD_SCHEMA.version;
+  /** What replay's network state tells about the current record (HINDSIGHT_FACTS but dst_hostname), or null. */
+  extra: ReadonlyMap<string, FactValue> | null = null;
+  /** The name the current record's address was resolved from, if any. */
+  dstHostname: string | undefined = undefined;
   private readonly seen = new Float64Array(1024).fill(-1);
   private readonly ends = new Int32Array(1024);
 
@@ -125,6 +129,12 @@ class KindFacts {
     if (flag !== undefined) return { cost: Cost.Number, test: (b, at) => test((recordFlags(b, at) & flag.bit) !== 0) };
     if (key === 'event_type') return test(this.kind.eventType);
     if (key === 'schema_version') return { cost: Cost.Number, test: () => test(this.epoch.schemaVersion) };
+    if (HINDSIGHT_FACTS.has(key)) {
+      // Learnt from earlier events, handed over with this one (as RecordFacts reads them).
+      const epoch = this.epoch;
+      if (key === 'dst_hostname') return { cost: Cost.PerEvent, test: () => test(epoch.dstHostname) };
+      return { cost: Cost.PerEvent, test: () => test(epoch.extra === null ? undefined : epoch.extra.get(key)) };
+    }
     const role = this.kind.process;
     if (key === 'filename_in_cwd' && role.role === 'exec' && role.exeAsPassed !== undefined && role.cwd !== undefined) {
       // Derived from two strings (the name as passed, joined to the kernel's cwd), for execs only: read as eventFacts reads it.
