@@ -48,6 +48,7 @@ import { type BenchResults, mergeResults, renderResults } from './readme.js';
 import { replaySection } from './replay-bench.js';
 import { memorySection } from './replay-memory.js';
 import { modesSection } from './replay-modes.js';
+import { netSection } from './net-bench.js';
 import { startupSection } from './replay-startup.js';
 import { type BenchContext, fmt, type Row, type Section, type SectionRecord } from './section.js';
 import { benchExport, exportRows } from './export-bench.js';
@@ -105,6 +106,7 @@ const SECTIONS: Section[] = [
   memorySection,
   captureLifecycleSection,
   captureOverheadSection,
+  netSection,
 ];
 
 const RESULTS_JSON = fileURLToPath(new URL('../../bench/results.json', import.meta.url));

@@ -7,9 +7,10 @@
 #   clickhouse-server clickhouse-client   the distributed-export test (test/export/clickhouse.test.ts) loads
 #                     an export into a real ClickHouse (Debian's 18.16), started on its own ports
 #   chromium          the browser the report tests drive (playwright-core downloads none)
+#   iproute2 curl     the network lab and intrusion of the real-kernel tests (ip, curl; unshare/nsenter are util-linux)
 # Replay needs none of the BPF packages; capture hosts need only libbpf1.
 set -euo pipefail
-packages=(zstd libbpf1 clang llvm libbpf-dev bpftool python3 make g++ clickhouse-server clickhouse-client chromium)
+packages=(zstd libbpf1 clang llvm libbpf-dev bpftool python3 make g++ clickhouse-server clickhouse-client chromium iproute2 curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
