@@ -143,15 +143,20 @@ struct {
 } UDP_REPEATS SEC(".maps");
 
 /*
- * Where a DNS payload is gathered from user iovecs: twice the payload, so
- * that "offset < DNS_PAYLOAD_LEN, length < DNS_PAYLOAD_LEN" is provably in
- * bounds for the verifier.
+ * Where a DNS payload is gathered from user iovecs. Offsets and lengths are
+ * masked with DNS_MASK (a power of two above DNS_PAYLOAD_LEN, so the mask
+ * changes no value that can occur): the verifier then sees offset + length
+ * below DNS_SCRATCH_LEN.
  */
+#define DNS_MASK 511
+#define DNS_SCRATCH_LEN (2 * (DNS_MASK + 1))
+_Static_assert(DNS_PAYLOAD_LEN <= DNS_MASK, "DNS_MASK must bound DNS_PAYLOAD_LEN");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8[2 * DNS_PAYLOAD_LEN]);
+	__type(value, __u8[DNS_SCRATCH_LEN]);
 } DNS_SCRATCH SEC(".maps");
 
 /* Connections begun by sendto(MSG_FASTOPEN) not yet recorded: a send on a TCP socket looks only while > 0. */
@@ -744,7 +749,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 
 /*
  * Gathers up to `limit` bytes from `count` user iovecs into scratch (which is
- * 2 * DNS_PAYLOAD_LEN long, so every offset + length is provably in bounds).
+ * DNS_SCRATCH_LEN long, so every masked offset + length is provably in bounds).
  * Returns the bytes gathered; sets EVENT_FLAG_USER_READ_FAILED on a bad read.
  */
 static __always_inline __u32 gather_user_iovecs(__u8 *scratch, const struct iovec *iov, __u64 count, __u64 limit, __u16 *flags)
@@ -763,11 +768,11 @@ static __always_inline __u32 gather_user_iovecs(__u8 *scratch, const struct iove
 			n = limit - off;
 		if (n > DNS_PAYLOAD_LEN - off)
 			n = DNS_PAYLOAD_LEN - off;
-		/* No-ops for the values possible here, but bounds the verifier can see: off < 512, n <= 512 < 1024. */
+		/* No-ops for the values possible here (off < DNS_PAYLOAD_LEN, n <= DNS_PAYLOAD_LEN), but bounds the verifier can see. */
 		barrier_var(off);
 		barrier_var(n);
-		off &= DNS_PAYLOAD_LEN - 1;
-		n &= 2 * DNS_PAYLOAD_LEN - 1;
+		off &= DNS_MASK;
+		n &= DNS_MASK;
 		if (bpf_probe_read_user(scratch + off, n, v.iov_base) != 0) {
 			*flags |= EVENT_FLAG_USER_READ_FAILED;
 			break;
@@ -788,7 +793,7 @@ static __always_inline __u32 gather_syscall_payload(__u8 *scratch, struct pt_reg
 	if (nr == NR_sendto || nr == NR_recvfrom || nr == NR_write || nr == NR_read) {
 		__u64 n = limit > DNS_PAYLOAD_LEN ? DNS_PAYLOAD_LEN : limit;
 		barrier_var(n); /* keeps the mask below, which is what the verifier bounds n by */
-		n &= 2 * DNS_PAYLOAD_LEN - 1;
+		n &= DNS_MASK;
 		if (bpf_probe_read_user(scratch, n, (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs)) != 0) {
 			*flags |= EVENT_FLAG_USER_READ_FAILED;
 			return 0;
@@ -809,13 +814,16 @@ static __always_inline __u32 gather_syscall_payload(__u8 *scratch, struct pt_reg
 	return 0;
 }
 
-/* Zeroes buf[n..DNS_PAYLOAD_LEN) of an 8-byte aligned buf (as zero_tail does for paths). */
+/* Zeroes buf[n..DNS_PAYLOAD_LEN) of an 8-byte aligned buf (as zero_tail does for paths), n <= DNS_PAYLOAD_LEN. */
 static __always_inline void zero_payload_tail(__u8 *buf, __u32 n)
 {
 	__u64 *w = (__u64 *)buf;
 	__u32 k = n / 8;
 	if (n % 8) {
-		w[k & (DNS_PAYLOAD_LEN / 8 - 1)] &= (1ULL << (n % 8 * 8)) - 1;
+		__u32 word = k;
+		barrier_var(word);
+		if (word < DNS_PAYLOAD_LEN / 8) /* always: n % 8 != 0 means n < DNS_PAYLOAD_LEN */
+			w[word] &= (1ULL << (n % 8 * 8)) - 1;
 		k++;
 	}
 	for (__u32 i = 0; i < DNS_PAYLOAD_LEN / 8; i++)

@@ -23,8 +23,13 @@ export const ADDR_LEN = 16;
 
 /** Most components (directories and mount crossings) a kernel path walk follows before it gives up. */
 export const PATH_WALK_MAX = 64;
-/** Bytes kept of a DNS message (a query or response to or from port 53); longer ones are cut and flagged. */
-export const DNS_PAYLOAD_LEN = 512;
+/**
+ * Bytes kept of a DNS message (a query or response to or from port 53); longer ones are cut and
+ * flagged. 288 holds any one-question query whole (12 header + 255 name + 4 + an 11-byte EDNS
+ * record), however long its name (data smuggled in names makes them long), and most answers;
+ * 512, the classic UDP maximum, made a DNS-heavy load overflow the default ring (632-byte records).
+ */
+export const DNS_PAYLOAD_LEN = 288;
 /** Bytes of sockaddr_un.sun_path (a Unix socket's path, or an abstract name after its leading NUL). */
 export const UNIX_PATH_LEN = 108;
 

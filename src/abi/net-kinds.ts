@@ -5,7 +5,7 @@
  * or the packet the kernel queued) unless the record carries
  * from_user_memory. The BPF side is bpf/sockets.bpf.h and bpf/io_uring.bpf.h.
  */
-import { EventKind } from './constants.js';
+import { ADDR_LEN, DNS_PAYLOAD_LEN, EventKind, UNIX_PATH_LEN } from './constants.js';
 import { type KindDefinition, type KindFlagSpec } from './kind-types.js';
 
 /** The programs that read io_uring requests (submission) and record them (completion). */
@@ -36,7 +36,7 @@ const family = { name: 'family', type: 'u16', view: 'family', doc: 'AF_INET or A
 const protocol = { name: 'protocol', type: 'u16', view: 'uint', doc: 'IPPROTO_* of the socket' } as const;
 const sockType = { name: 'sock_type', type: 'u16', view: 'uint', doc: 'SOCK_* type of the socket' } as const;
 const cookie = { name: 'sock_cookie', type: 'u64', view: 'uint', doc: 'socket cookie (joins the records of one socket); 0 = none assigned yet' } as const;
-const addr = (name: string, doc: string) => ({ name, type: 'bytes', count: 16, countName: 'ADDR_LEN', view: 'addr', familyField: 'family', doc }) as const;
+const addr = (name: string, doc: string) => ({ name, type: 'bytes', count: ADDR_LEN, countName: 'ADDR_LEN', view: 'addr', familyField: 'family', doc }) as const;
 const pad = (name: string, type: 'u16' | 'u32') => ({ name, type, view: 'hidden', doc: 'zero; keeps the record free of padding' }) as const;
 
 export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
@@ -154,7 +154,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'payload_size', type: 'u32', view: 'hidden', doc: 'bytes of payload[] holding the message prefix' },
       addr('addr', "the server's address, network byte order (family 0: an unconnected socket's response, sender not recorded)"),
       cookie,
-      { name: 'payload', type: 'bytes', count: 512, countName: 'DNS_PAYLOAD_LEN', view: 'hidden', doc: 'the message as the kernel queued it (query) or copied it to the receiver (response), payload_size bytes' },
+      { name: 'payload', type: 'bytes', count: DNS_PAYLOAD_LEN, countName: 'DNS_PAYLOAD_LEN', view: 'hidden', doc: 'the message as the kernel queued it (query) or copied it to the receiver (response), payload_size bytes' },
     ],
     flags: [{ flag: 'FILENAME_TRUNCATED', outputName: 'payload_truncated' }, { flag: 'USER_READ_FAILED', outputName: 'payload_unreadable' }, ioUring, fromUser],
   },
@@ -171,7 +171,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'peer_pid', type: 'u32', view: 'uint', doc: 'pid the kernel recorded for the other end (SO_PEERCRED); 0 when none' },
       { name: 'path_size', type: 'u16', view: 'hidden', doc: 'bytes of sun_path in use' },
       { name: 'abstract', type: 'u16', view: 'uint', doc: '1 = an abstract name (Linux): path holds it without its leading NUL' },
-      { name: 'path', type: 'char', count: 108, countName: 'UNIX_PATH_LEN', view: 'string', doc: "bind: the address bound; connect: the listener's; accept: the listener's" },
+      { name: 'path', type: 'char', count: UNIX_PATH_LEN, countName: 'UNIX_PATH_LEN', view: 'string', doc: "bind: the address bound; connect: the listener's; accept: the listener's" },
     ],
     flags: [fromUser],
   },
