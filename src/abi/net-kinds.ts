@@ -120,6 +120,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
     id: EventKind.NetUdpSend, name: 'net_udp_send', eventType: 'net_udp_send', cliName: 'udp',
     process: { role: 'activity' }, net: 'udp_send',
+    sigma: { category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true } },
     capture: { programs: [TCP_STATE_PROGRAM, ...SEND_PROGRAMS], syscalls: ['sendto', 'sendmsg', 'sendmmsg', 'write/send on a connected UDP socket', 'io_uring SEND/SENDMSG'] },
     pathFields: [], color: 'magenta', counter: { key: 'udp_sends', label: 'udp' },
     fields: [
