@@ -671,7 +671,8 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
  * (racy, rewritable by another thread) is not. Kept per task for the send's
  * sock_send_length, which follows on the same task. Other packets return
  * after two loads. A datagram held for neighbour resolution is queued later
- * from softirq: its send falls back to the socket or the caller's memory.
+ * from softirq (skipped: `current` is not its sender): its send falls back to
+ * the socket or the caller's memory.
  */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
@@ -686,6 +687,9 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	if (sk->__sk_common.skc_state == TCP_ESTABLISHED && sk->__sk_common.skc_dport != bpf_htons(DNS_PORT))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
+	/* Queued from softirq (after neighbour resolution): `current` is not the sender; its storage is left alone. */
+	if (!in_task_context(task, ctx))
+		return 0;
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg || !(net_wanted(cfg, task->tgid, RG_KIND_NET_UDP_SEND) || net_wanted(cfg, task->tgid, RG_KIND_NET_DNS)))
 		return 0;
