@@ -47,9 +47,6 @@ export interface InputContext {
 /** A monotonic time no record reaches. */
 const NEVER = (1n << 64n) - 1n;
 
-/** What an event gains from network state when it gains nothing. */
-const NO_NET = { enrichment: null, facts: null } as const;
-
 export class ReplaySession {
   readonly schema: Schema;
   readonly counts: DispatchCounts;
@@ -92,7 +89,8 @@ export class ReplaySession {
     const node: ProcessNode | null = this.table === null ? null : this.table.apply(ctx.host, code, raw, offset);
     const o = this.options;
     // Like the table, what network events teach is learnt from every event, before filters.
-    const { enrichment, facts: netFacts } = unavailable === null ? this.net.observe(ctx.host, code, raw, offset, node, o.alerts !== null) : NO_NET;
+    const seen = unavailable === null && this.net.concerns(code, raw, offset) ? this.net.observe(ctx.host, code, raw, offset, node, o.alerts !== null) : null;
+    const enrichment = seen === null ? null : seen.enrichment;
     const extra = enrichment === null ? null : enrichmentExtra(enrichment);
     if (o.filter.active && !o.filter.matches(code, raw, offset, node!, ctx.sinceMono, ctx.untilMono)) return;
     this.shown++;
@@ -101,7 +99,7 @@ export class ReplaySession {
       return;
     }
     // A record rebuilt from another schema version: what its file did not record is unknown to rules, not empty.
-    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx, ctx.schemaVersion, unavailable, netFacts, enrichment?.dst_hostname);
+    const alerts = o.alerts.evaluateRecord(code, raw, offset, node, ctx, ctx.schemaVersion, unavailable, seen === null ? null : seen.facts, enrichment?.dst_hostname);
     if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) this.print(code, raw, offset, node, unavailable, extra);
     if (alerts.length === 0) return;
     // Indexed, not for-of: for-of over the shared frozen empty list allocated an iterator and a result per event (90 MB of 1M events).

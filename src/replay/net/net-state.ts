@@ -8,9 +8,11 @@
  * Everything kept is bounded: per process and across the capture.
  */
 import { decodeRecord, type DecodedFields } from '../../abi/decode.js';
-import { AF_INET, AF_INET6 } from '../../abi/constants.js';
+import { ADDR_LEN, AF_INET, AF_INET6 } from '../../abi/constants.js';
 import { type DnsMessage, dnsRcodeName, dnsTcpMessage, dnsTypeName, parseDnsMessage, resolvedAddresses } from '../../abi/dns.js';
-import { recordFlags, recordTsNs } from '../../abi/header-access.js';
+import { recordFlags, recordTsNsHi, recordTsNsLo } from '../../abi/header-access.js';
+import { s32le, u16le, u32le } from '../../abi/bytes.js';
+import { NET_ROLE_FIELDS } from '../../abi/define-schema.js';
 import { DnsDirection, TcpOutcome } from '../../abi/net-kinds.js';
 import { BUILD_SCHEMA, EVENT_FLAG_IO_URING, type NetRole, type Schema } from '../../abi/schema.js';
 import { addressText } from '../../abi/values.js';
@@ -45,88 +47,139 @@ export interface NetEnrichment {
 
 interface ProcessNet {
   readonly resolved: Map<string, string>;
-  /** Its latest TCP connect out, until a shell start (its own or a child's) was attributed to it. */
-  lastTcpConnectNs: bigint | null;
+  /**
+   * Its latest TCP connect out (CLOCK_MONOTONIC ns as a double: exact for 104 days of uptime, a few
+   * ns off after, which a 10 s window does not see), until a shell start claimed it.
+   */
+  lastTcpConnectNs: number | null;
+  /** IPv4 destinations (address << 16 | port) already listed, so a repeat costs no text. */
+  readonly listedV4: Set<number>;
   ioUringSetup: boolean;
   ioUringOp: boolean;
   readonly listeners: string[];
   readonly connections: string[];
 }
 
-/** Facts a network event adds for rules (see facts()). */
+/** Facts a network event adds for rules. */
 export type NetFacts = Map<string, string | number | boolean | string[] | null>;
+
+/** What an event gains from network state: output keys, and facts for rules. */
+export interface NetObservation {
+  readonly enrichment: NetEnrichment | null;
+  readonly facts: NetFacts | null;
+}
 
 export class NetState {
   private readonly byNode = new WeakMap<ProcessNode, ProcessNet>();
   private readonly streams = new Map<string, Uint8Array>();
   /** Each kind's network role (the registry's `net`), by kind id. */
   private readonly roles: (NetRole | undefined)[] = [];
+  /** 1 for kinds whose process role is exec (a shell start is judged against recent connects). */
+  private readonly execKinds = new Uint8Array(256);
+  /** 1 for the network kinds and the exec kinds. */
+  private readonly interesting = new Uint8Array(256);
+  /** Per kind id, where the fields its network role reads are (NET_ROLE_FIELDS), as record offsets. */
+  private readonly fields: (Readonly<Record<string, number>> | undefined)[] = [];
 
   constructor(private readonly schema: Schema = BUILD_SCHEMA) {
-    for (const k of schema.kinds) this.roles[k.id] = k.net;
+    for (const k of schema.kinds) {
+      this.roles[k.id] = k.net;
+      if (k.process.role === 'exec') this.execKinds[k.id] = 1;
+      if (k.net !== undefined || k.process.role === 'exec') this.interesting[k.id] = 1;
+      if (k.net !== undefined) this.fields[k.id] = Object.fromEntries(NET_ROLE_FIELDS[k.net].map((name) => [name, k.layout.fields.find((f) => f.name === name)!.offset]));
+    }
+  }
+
+  /**
+   * Whether observe() can learn anything from this record: a network kind, an
+   * exec, or an io_uring operation. The replay loop asks this first, so that
+   * the common record (an open) costs two byte reads and no call.
+   */
+  concerns(kindId: number, bytes: Uint8Array, at: number): boolean {
+    return this.interesting[kindId] === 1 || (recordFlags(bytes, at) & EVENT_FLAG_IO_URING) !== 0;
   }
 
   /**
    * Learns from an accepted record and returns what its output gains, plus
-   * facts for rules (only when `withFacts`). Cheap for the kinds it does not
-   * read: a lookup on the kind id.
+   * facts for rules (only when `withFacts`); null when it gains nothing. Cheap
+   * for the kinds it does not read (most events): two table reads and the
+   * header's flags, nothing allocated.
    */
-  observe(host: string, kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, withFacts: boolean): { enrichment: NetEnrichment | null; facts: NetFacts | null } {
+  observe(host: string, kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, withFacts: boolean): NetObservation | null {
     const role = this.roles[kindId];
     if (role === undefined) {
-      if (this.schema.byId[kindId]?.process.role === 'exec' && node !== null) return { enrichment: null, facts: this.execFacts(node, recordTsNs(bytes, at), withFacts) };
-      if ((recordFlags(bytes, at) & EVENT_FLAG_IO_URING) !== 0) return { enrichment: null, facts: this.uringFacts(node, withFacts) };
-      return { enrichment: null, facts: null };
-    }
-    const f = decodeRecord(bytes, at, kindId, this.schema).fields;
-    const net = node === null ? null : this.of(node);
-    const facts: NetFacts | null = withFacts ? new Map() : null;
-    let enrichment: NetEnrichment | null = null;
-    const ioUring = ((f.flags as number) & EVENT_FLAG_IO_URING) !== 0;
-    if (ioUring && facts !== null) for (const [k, v] of this.uringFacts(node, true)!) facts.set(k, v);
-    else if (ioUring) this.uringFacts(node, false);
-    switch (role) {
-      case 'dns': {
-        const messages = this.dnsMessages(host, f);
-        enrichment = { dns: messages.map(toJson) };
-        if (net !== null && (f.direction as number) === DnsDirection.Response) {
-          for (const m of messages) if (m !== null && !('error' in m)) for (const r of resolvedAddresses(m)) remember(net.resolved, addressText(r.family === 4 ? AF_INET : AF_INET6, r.bytes), r.name);
-        }
-        if (facts !== null) dnsFacts(facts, messages, f);
-        break;
+      if (this.execKinds[kindId] === 1 && node !== null) {
+        const facts = this.execFacts(node, tsNumber(bytes, at), withFacts);
+        return facts === null ? null : { enrichment: null, facts };
       }
+      if ((recordFlags(bytes, at) & EVENT_FLAG_IO_URING) === 0) return null;
+      const facts = this.uringFacts(node, withFacts);
+      return facts === null ? null : { enrichment: null, facts };
+    }
+    const facts: NetFacts | null = withFacts ? new Map() : null;
+    if ((recordFlags(bytes, at) & EVENT_FLAG_IO_URING) !== 0) {
+      const uring = this.uringFacts(node, withFacts);
+      if (facts !== null && uring !== null) for (const [k, v] of uring) facts.set(k, v);
+    }
+    let enrichment: NetEnrichment | null = null;
+    if (role === 'dns') {
+      // Rare and rich: decoded whole.
+      const f = decodeRecord(bytes, at, kindId, this.schema).fields;
+      const net = node === null ? null : this.of(node);
+      const messages = this.dnsMessages(host, f);
+      enrichment = { dns: messages.map(toJson) };
+      if (net !== null && (f.direction as number) === DnsDirection.Response) {
+        for (const m of messages) if (!('error' in m)) for (const r of resolvedAddresses(m)) remember(net.resolved, addressText(r.family === 4 ? AF_INET : AF_INET6, r.bytes), r.name);
+      }
+      if (facts !== null) dnsFacts(facts, messages, f);
+      return { enrichment, facts };
+    }
+    // The others are common (a busy host connects a lot): their few fields are read in place.
+    const x = this.fields[kindId]!;
+    const family = u16le(bytes, at + x.family);
+    const addrOf = (offset: number) => addressText(family, bytes.subarray(at + offset, at + offset + ADDR_LEN));
+    const known = node === null ? undefined : this.byNode.get(node);
+    switch (role) {
       case 'connect':
       case 'udp_send': {
-        const addr = addressText(f.family as number, f.addr as Uint8Array);
-        enrichment = this.hostname(net, addr);
+        const tcpOut = role === 'connect' && u16le(bytes, at + x.protocol) === IPPROTO_TCP && (s32le(bytes, at + x.result) === 0 || s32le(bytes, at + x.result) === -EINPROGRESS);
         // connect(2) on a UDP socket sends nothing (glibc does it to sort a name's addresses): not traffic.
-        if (facts !== null && role === 'connect') facts.set('udp_connect', (f.protocol as number) === IPPROTO_UDP);
-        if (role === 'connect' && net !== null && (f.protocol as number) === IPPROTO_TCP && ((f.result as number) === 0 || (f.result as number) === -EINPROGRESS)) {
-          net.lastTcpConnectNs = f.ts_ns as bigint;
-          if (note(net.connections, `${hostPort(addr, f.port as number)}${enrichment?.dst_hostname ? ` (${enrichment.dst_hostname})` : ''}`)) node!.version++;
-        }
+        if (facts !== null && role === 'connect') facts.set('udp_connect', u16le(bytes, at + x.protocol) === IPPROTO_UDP);
+        if (known !== undefined && known.resolved.size > 0) enrichment = this.hostname(known, addrOf(x.addr));
+        if (!tcpOut || node === null) break;
+        const net = known ?? this.of(node);
+        net.lastTcpConnectNs = tsNumber(bytes, at);
+        if (net.connections.length >= ACTIVITY_PER_PROCESS) break;
+        // Text only for a destination not listed yet: a busy process connects to the same few again and again.
+        const port = u16le(bytes, at + x.port);
+        const v4 = family === AF_INET ? u32le(bytes, at + x.addr) * 65536 + port : -1;
+        if (v4 >= 0 && net.listedV4.has(v4)) break;
+        if (v4 >= 0) net.listedV4.add(v4);
+        if (note(net.connections, `${hostPort(addrOf(x.addr), port)}${enrichment?.dst_hostname ? ` (${enrichment.dst_hostname})` : ''}`)) node.version++;
         break;
       }
       case 'tcp_state': {
-        const outcome = f.outcome as number;
-        if (outcome === TcpOutcome.OutEstablished || outcome === TcpOutcome.OutFailed || outcome === TcpOutcome.Closed) {
-          enrichment = this.hostname(net, addressText(f.family as number, f.peer_addr as Uint8Array));
+        const outcome = u16le(bytes, at + x.outcome);
+        if (known !== undefined && known.resolved.size > 0 && (outcome === TcpOutcome.OutEstablished || outcome === TcpOutcome.OutFailed || outcome === TcpOutcome.Closed)) {
+          enrichment = this.hostname(known, addrOf(x.peer_addr));
         }
         // io_uring and Fast Open connects make no connect syscall record with EINPROGRESS or 0 first: count them here.
-        if (outcome === TcpOutcome.OutEstablished && net !== null && (f.owner as number) !== 0) net.lastTcpConnectNs = f.ts_ns as bigint;
+        if (outcome === TcpOutcome.OutEstablished && node !== null && u16le(bytes, at + x.owner) !== 0) (known ?? this.of(node)).lastTcpConnectNs = tsNumber(bytes, at);
         break;
       }
       case 'listen':
-        if (net !== null && (f.result as number) === 0 && note(net.listeners, `${hostPort(addressText(f.family as number, f.addr as Uint8Array), f.port as number)}/${f.protocol === IPPROTO_TCP ? 'tcp' : String(f.protocol)}`)) node!.version++;
+      case 'bind': {
+        const protocol = u16le(bytes, at + x.protocol);
+        if (node === null || s32le(bytes, at + x.result) !== 0 || (role === 'bind' && protocol !== IPPROTO_UDP)) break;
+        const what = `${hostPort(addrOf(x.addr), u16le(bytes, at + x.port))}/${protocol === IPPROTO_TCP ? 'tcp' : protocol === IPPROTO_UDP ? 'udp' : String(protocol)}`;
+        if (note(this.of(node).listeners, what)) node.version++;
         break;
-      case 'bind':
-        if (net !== null && (f.result as number) === 0 && (f.protocol as number) === IPPROTO_UDP && note(net.listeners, `${hostPort(addressText(f.family as number, f.addr as Uint8Array), f.port as number)}/udp`)) node!.version++;
-        break;
+      }
       case 'io_uring':
-        if (net !== null) net.ioUringSetup = true;
+        if (node !== null) this.of(node).ioUringSetup = true;
         break;
     }
-    return { enrichment, facts };
+    return enrichment === null && facts === null ? null : { enrichment, facts };
   }
 
   /** A process's listeners and outgoing connections, as `tree` lists them (null when it had none). */
@@ -139,13 +192,13 @@ export class NetState {
   private of(node: ProcessNode): ProcessNet {
     let net = this.byNode.get(node);
     if (net === undefined) {
-      net = { resolved: new Map(), lastTcpConnectNs: null, ioUringSetup: false, ioUringOp: false, listeners: [], connections: [] };
+      net = { resolved: new Map(), lastTcpConnectNs: null, listedV4: new Set(), ioUringSetup: false, ioUringOp: false, listeners: [], connections: [] };
       this.byNode.set(node, net);
     }
     return net;
   }
 
-  private hostname(net: ProcessNet | null, addr: string): NetEnrichment | null {
+  private hostname(net: ProcessNet | null | undefined, addr: string): NetEnrichment | null {
     const name = net?.resolved.get(addr);
     return name === undefined ? null : { dst_hostname: name };
   }
@@ -156,14 +209,14 @@ export class NetState {
    * shell started after it claims it, so the commands that shell runs (more
    * shells among them) are not each taken for a reverse shell of their own.
    */
-  private execFacts(node: ProcessNode, ts: bigint, withFacts: boolean): NetFacts | null {
+  private execFacts(node: ProcessNode, ts: number, withFacts: boolean): NetFacts | null {
     const shell = node.exe !== null && SHELLS.some((s) => node.exe!.endsWith(s));
     const claim = (n: ProcessNode | null): number | null => {
       const net = n === null ? undefined : this.byNode.get(n);
       const t = net?.lastTcpConnectNs ?? null;
       if (t === null || t > ts) return null;
       if (shell) net!.lastTcpConnectNs = null;
-      return Number((ts - t) / 1_000_000n);
+      return Math.floor((ts - t) / 1e6);
     };
     const own = claim(node);
     const parent = own === null ? claim(node.parent) : null;
@@ -283,4 +336,9 @@ function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+/** A record's ts_ns as a double (see ProcessNet.lastTcpConnectNs). */
+function tsNumber(b: Uint8Array, at: number): number {
+  return recordTsNsHi(b, at) * 4294967296 + recordTsNsLo(b, at);
 }
