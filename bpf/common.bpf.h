@@ -142,7 +142,7 @@ static __always_inline bool wanted(const struct rg_capture_config *cfg, __u32 tg
 {
 	if (tgid == cfg->self_tgid)
 		return false;
-	if (!(cfg->events_mask & (1U << kind)))
+	if (kind > 63 || !(cfg->events_mask & (1ULL << kind)))
 		return false;
 	if (cfg->follow == 1 && !bpf_map_lookup_elem(&FOLLOWED, &tgid))
 		return false;

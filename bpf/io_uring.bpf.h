@@ -87,7 +87,7 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !net_wanted(cfg, task->tgid, kind))
+	if (!cfg || !wanted(cfg, task->tgid, kind))
 		return 0;
 	__u32 zero = 0;
 	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
@@ -294,7 +294,7 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 static __noinline int io_uring_setup_exit(struct task_struct *task, struct pt_regs *regs, long ret)
 {
 	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !net_wanted(cfg, task->tgid, RG_KIND_IO_URING_SETUP))
+	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_IO_URING_SETUP))
 		return 0;
 	struct rg_io_uring_setup *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {

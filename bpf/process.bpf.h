@@ -143,7 +143,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	 * process would have no observed start.
 	 */
 	if (parent_tgid == cfg->self_tgid) {
-		if (!(cfg->events_mask & (1U << RG_KIND_PROCESS_FORK)))
+		if (!(cfg->events_mask & (1ULL << RG_KIND_PROCESS_FORK)))
 			return 0;
 	} else if (!wanted(cfg, parent_tgid, RG_KIND_PROCESS_FORK)) {
 		return 0;

@@ -189,17 +189,6 @@ static __always_inline bool in_task_context(struct task_struct *task, void *ctx)
 	return (__u64)ctx - base < TASK_STACK_SIZE && !(task->flags & PF_KTHREAD);
 }
 
-static __always_inline bool net_wanted(const struct rg_capture_config *cfg, __u32 tgid, __u32 kind)
-{
-	if (tgid == cfg->self_tgid)
-		return false;
-	__u32 mask = kind < 32 ? cfg->events_mask : cfg->events_mask_hi;
-	if (!(mask & (1U << (kind & 31))))
-		return false;
-	if (cfg->follow == 1 && !bpf_map_lookup_elem(&FOLLOWED, &tgid))
-		return false;
-	return true;
-}
 
 /* The struct socket behind fd of task, or NULL: an untrusted pointer, read with plain loads. */
 static __always_inline struct socket *socket_of_fd(struct task_struct *task, int fd)
@@ -302,7 +291,7 @@ static __noinline int net_bind_exit(struct task_struct *task, struct pt_regs *re
 static __always_inline int bind_exit(struct task_struct *task, const struct rg_capture_config *cfg,
 				     struct pt_regs *regs, long ret, struct socket *sock)
 {
-	if (!net_wanted(cfg, task->tgid, RG_KIND_NET_BIND))
+	if (!wanted(cfg, task->tgid, RG_KIND_NET_BIND))
 		return 0;
 	struct sock *sk = sock->sk;
 	struct sock_ends a = {};
@@ -338,7 +327,7 @@ static __always_inline int bind_exit(struct task_struct *task, const struct rg_c
 static __noinline int net_listen_exit(struct task_struct *task, struct pt_regs *regs, long ret)
 {
 	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !net_wanted(cfg, task->tgid, RG_KIND_NET_LISTEN))
+	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_NET_LISTEN))
 		return 0;
 	int fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	struct socket *sock = socket_of_fd(task, fd);
@@ -417,7 +406,7 @@ static __noinline int net_accept_exit(struct task_struct *task, struct pt_regs *
 		return 0;
 	if (sock->sk->__sk_common.skc_family == AF_UNIX)
 		return unix_exit(task, cfg, regs, ret, sock, RG_UNIX_ACCEPT);
-	if (!net_wanted(cfg, task->tgid, RG_KIND_NET_ACCEPT))
+	if (!wanted(cfg, task->tgid, RG_KIND_NET_ACCEPT))
 		return 0;
 	__u32 flags = accept4 ? PT_REGS_PARM4_CORE_SYSCALL(regs) : 0;
 	return emit_accept(task, cfg, PT_REGS_PARM1_CORE_SYSCALL(regs), ret, flags, sock, 0);
@@ -479,7 +468,7 @@ static __always_inline __u32 peer_pid_of(const struct sock *sk)
 static __always_inline int unix_exit(struct task_struct *task, const struct rg_capture_config *cfg,
 				     struct pt_regs *regs, long ret, struct socket *sock, __u16 op)
 {
-	if (!net_wanted(cfg, task->tgid, RG_KIND_NET_UNIX))
+	if (!wanted(cfg, task->tgid, RG_KIND_NET_UNIX))
 		return 0;
 	struct sock *sk = sock->sk;
 	struct unix_sock *us = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct unix_sock));
@@ -612,7 +601,7 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 	__u64 established = st->established_ns;
 	if (outcome == 1 || outcome == 3)
 		st->established_ns = bpf_ktime_get_ns();
-	if (!net_wanted(cfg, owner_tgid, RG_KIND_NET_TCP_STATE))
+	if (!wanted(cfg, owner_tgid, RG_KIND_NET_TCP_STATE))
 		return 0;
 
 	struct rg_net_tcp_state *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
@@ -691,7 +680,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	if (!in_task_context(task, ctx))
 		return 0;
 	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !(net_wanted(cfg, task->tgid, RG_KIND_NET_UDP_SEND) || net_wanted(cfg, task->tgid, RG_KIND_NET_DNS)))
+	if (!cfg || !(wanted(cfg, task->tgid, RG_KIND_NET_UDP_SEND) || wanted(cfg, task->tgid, RG_KIND_NET_DNS)))
 		return 0;
 	struct tx_packet *pkt = bpf_task_storage_get(&TX_PACKET, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!pkt)
@@ -956,11 +945,11 @@ static __noinline int udp_send(struct sock *sk, int ret)
 		struct sock_state *st = bpf_sk_storage_get(&SOCK_STATE, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (st)
 			st->dns = 1; /* its responses are recorded too */
-		if (!net_wanted(cfg, tgid, RG_KIND_NET_DNS))
+		if (!wanted(cfg, tgid, RG_KIND_NET_DNS))
 			return 0;
 		return emit_dns(task, cfg, sk, regs, nr, ret, &d);
 	}
-	if (!net_wanted(cfg, tgid, RG_KIND_NET_UDP_SEND))
+	if (!wanted(cfg, tgid, RG_KIND_NET_UDP_SEND))
 		return 0;
 
 	__u64 cookie = bpf_get_socket_cookie(sk);
@@ -1073,7 +1062,7 @@ int handle_udp_summaries(void *ctx)
 static __always_inline int emit_fastopen_connect(struct task_struct *task, const struct rg_capture_config *cfg,
 						 struct sock *sk, struct pt_regs *regs, long nr, int ret)
 {
-	if (!net_wanted(cfg, task->tgid, RG_KIND_NET_CONNECT))
+	if (!wanted(cfg, task->tgid, RG_KIND_NET_CONNECT))
 		return 0;
 	struct sock_ends a = {};
 	read_sock_ends(sk, &a);
@@ -1111,7 +1100,7 @@ static __noinline int tcp_send(struct sock *sk, int ret)
 			emit_fastopen_connect(task, cfg, sk, regs, nr, ret);
 		}
 	}
-	if (sk->__sk_common.skc_dport != bpf_htons(DNS_PORT) || !net_wanted(cfg, task->tgid, RG_KIND_NET_DNS))
+	if (sk->__sk_common.skc_dport != bpf_htons(DNS_PORT) || !wanted(cfg, task->tgid, RG_KIND_NET_DNS))
 		return 0;
 	bool io_uring = io_uring_context(task, nr);
 	struct sock_ends a = {};
@@ -1147,7 +1136,7 @@ static __noinline int dns_response(struct sock *sk, int ret)
 {
 	const struct rg_capture_config *cfg = get_config();
 	struct task_struct *task = bpf_get_current_task_btf();
-	if (!cfg || !net_wanted(cfg, task->tgid, RG_KIND_NET_DNS))
+	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_NET_DNS))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = regs->orig_ax;

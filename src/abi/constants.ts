@@ -108,23 +108,18 @@ export const EventKind = {
 } as const;
 export type EventKindId = (typeof EventKind)[keyof typeof EventKind];
 
-/** Kinds the capture config's events_mask (kinds 0..31) and events_mask_hi (32..63) can select. */
+/** Kinds the capture config's u64 events_mask can select (bit = 1 << kind). */
 export const MAX_MASKABLE_KIND = 63;
 
-/** Event-selection mask bit of a kind 1..31 in events_mask (kindMasks covers 32..63 too). */
-export function kindMaskBit(kind: number): number {
-  if (!Number.isInteger(kind) || kind < 1 || kind > 31) throw new RangeError(`abi: kind ${kind} is not in events_mask (1..31); see kindMasks`);
-  return (1 << kind) >>> 0;
+/** Event-selection mask bit of a kind, for the capture config's u64 events_mask. */
+export function kindMaskBit(kind: number): bigint {
+  if (!Number.isInteger(kind) || kind < 1 || kind > MAX_MASKABLE_KIND) throw new RangeError(`abi: kind ${kind} does not fit the u64 events_mask (1..${MAX_MASKABLE_KIND})`);
+  return 1n << BigInt(kind);
 }
 
-/** events_mask and events_mask_hi (u32 each) selecting `kinds`: bit (1 << kind), or (1 << (kind - 32)) in the high word. */
-export function kindMasks(kinds: Iterable<number>): { lo: number; hi: number } {
-  let lo = 0;
-  let hi = 0;
-  for (const kind of kinds) {
-    if (!Number.isInteger(kind) || kind < 1 || kind > MAX_MASKABLE_KIND) throw new RangeError(`abi: kind ${kind} does not fit the events masks (1..${MAX_MASKABLE_KIND})`);
-    if (kind < 32) lo = (lo | (1 << kind)) >>> 0;
-    else hi = (hi | (1 << (kind - 32))) >>> 0;
-  }
-  return { lo, hi };
+/** The events_mask selecting `kinds`. */
+export function kindMask(kinds: Iterable<number>): bigint {
+  let mask = 0n;
+  for (const kind of kinds) mask |= kindMaskBit(kind);
+  return mask;
 }

@@ -80,9 +80,8 @@ export function encodeFileFilterConfig(prefixes: readonly string[]): Uint8Array 
 
 export interface CaptureConfigValues {
   readonly selfTgid: number;
-  readonly eventsMask: number;
-  /** Kinds 32..63 (see kindMasks); none when absent. */
-  readonly eventsMaskHi?: number;
+  /** Bit (1 << kind) per kind to record (kindMask); a number for kinds below 31. */
+  readonly eventsMask: bigint | number;
   readonly follow: boolean;
   readonly wakeupBytes: number;
   readonly canaryArmed: boolean;
@@ -90,7 +89,7 @@ export interface CaptureConfigValues {
 
 export function encodeCaptureConfig(c: CaptureConfigValues): Uint8Array {
   return encodeStruct(CAPTURE_CONFIG, {
-    self_tgid: c.selfTgid, events_mask: c.eventsMask, follow: c.follow ? 1 : 0,
-    wakeup_bytes: c.wakeupBytes, canary_armed: c.canaryArmed ? 1 : 0, events_mask_hi: c.eventsMaskHi ?? 0,
+    self_tgid: c.selfTgid, events_mask: BigInt.asUintN(64, BigInt(c.eventsMask)), follow: c.follow ? 1 : 0,
+    wakeup_bytes: c.wakeupBytes, canary_armed: c.canaryArmed ? 1 : 0,
   });
 }

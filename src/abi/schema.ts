@@ -281,10 +281,9 @@ export const FILE_FILTER_CONFIG: StructLayout = layoutStruct('rg_file_filter_con
 
 /** Capture settings, written into the CONFIG map before the programs run. */
 export const CAPTURE_CONFIG: StructLayout = layoutStruct('rg_capture_config', [
+  { name: 'events_mask', type: 'u64', doc: 'bit (1 << kind) set = record that kind (kinds 1..63)' },
   { name: 'self_tgid', type: 'u32', doc: "rg-capture's own tgid: its events are dropped (except the canary)" },
-  { name: 'events_mask', type: 'u32', doc: 'bit (1 << kind) set = record that kind' },
   { name: 'follow', type: 'u32', doc: '1 = record only processes in the FOLLOWED map (and their descendants)' },
   { name: 'wakeup_bytes', type: 'u32', doc: 'force a ring-buffer wake-up once this much data is unconsumed' },
   { name: 'canary_armed', type: 'u32', doc: "1 = emit rg-capture's own file opens so it can see its readiness canary" },
-  { name: 'events_mask_hi', type: 'u32', doc: 'bit (1 << (kind - 32)) set = record that kind, for kinds 32..63' },
 ]);

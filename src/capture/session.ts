@@ -8,7 +8,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { loadSigningKey } from '../common/keys.js';
 import { Worker } from 'node:worker_threads';
-import { kindMasks } from '../abi/constants.js';
+import { kindMask } from '../abi/constants.js';
 import { encodeCaptureConfig, encodeFileFilterConfig } from '../abi/encode.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { formatBytes } from '../common/format-bytes.js';
@@ -50,8 +50,7 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
     cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes });
     const config = {
       selfTgid: process.pid,
-      eventsMask: kindMasks(o.kinds).lo,
-      eventsMaskHi: kindMasks(o.kinds).hi,
+      eventsMask: kindMask(o.kinds),
       follow: o.follow,
       wakeupBytes: Math.min(WAKEUP_BYTES, o.ringBytes / 4),
       canaryArmed: true,
