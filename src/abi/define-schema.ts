@@ -107,10 +107,25 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     expect(role.status, 'process status', 'exit_status');
     if (field(role.start, 'process start').type !== 'u64') bad(`process start ${role.start} must be a u64 field`);
   }
+  // An enum or number field small enough to pick an id by its value.
+  const selector = (name: string, what: string) => {
+    const f = field(name, what);
+    if (!['u16', 'u32'].includes(f.type) || !['enum', 'uint'].includes(viewOf(f))) bad(`${what} ${name} must be a u16 or u32 enum or uint field`);
+  };
   const o = def.ocsf;
   if (o !== undefined) {
     const target = typeof o.target === 'object' ? o.target.pidField : undefined;
-    for (const name of [target, o.dst?.addr, o.dst?.port, o.dst?.family, o.dst?.protocol]) if (name !== undefined) field(name, 'ocsf');
+    const protocol = typeof o.dst?.protocol === 'string' ? o.dst.protocol : undefined;
+    for (const name of [target, o.dst?.addr, o.dst?.port, o.dst?.family, protocol, o.local?.addr, o.local?.port, o.traffic?.bytesIn, o.traffic?.bytesOut]) {
+      if (name !== undefined) field(name, 'ocsf');
+    }
+    if (typeof o.activity === 'object') selector(o.activity.field, 'ocsf activity field');
+    if (typeof o.direction === 'object') selector(o.direction.field, 'ocsf direction field');
+    if ((o.local !== undefined || o.direction !== undefined || o.traffic !== undefined) && o.dst === undefined) bad('ocsf local, direction and traffic need dst');
+    if (o.dns !== undefined) {
+      if (field(o.dns.payload, 'ocsf dns payload').type !== 'bytes') bad(`ocsf dns payload ${o.dns.payload} must be a bytes field`);
+      for (const name of [o.dns.payloadSize, o.dns.protocol]) field(name, 'ocsf dns');
+    }
     if (o.resultField !== undefined) expect(o.resultField, 'ocsf resultField', 'result');
     if (o.exitStatusField !== undefined) expect(o.exitStatusField, 'ocsf exitStatusField', 'exit_status');
     if (o.filePathField !== undefined) expect(o.filePathField, 'ocsf filePathField', 'string');
@@ -126,6 +141,11 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
       if (!/^[A-Z][A-Za-z0-9]*$/.test(sigmaName)) bad(`sigma field ${sigmaName} must be a Sigma (PascalCase) name`);
       if (viewOf(field(name, `sigma field ${sigmaName}`)) === 'hidden') bad(`sigma field ${sigmaName} names hidden field ${name}`);
     }
+    for (const [sigmaName, fact] of Object.entries(sg.facts ?? {})) {
+      if (!/^[A-Z][A-Za-z0-9]*$/.test(sigmaName)) bad(`sigma field ${sigmaName} must be a Sigma (PascalCase) name`);
+      if (fact === '' || sg.fields?.[sigmaName] !== undefined) bad(`sigma fact ${sigmaName} needs a fact name and no field of the same Sigma name`);
+    }
+    if (sg.when !== undefined) selector(sg.when.field, 'sigma when');
     if (sg.writesOnly === true && (!schemaFields.some((f) => f.view === 'open_flags') || !schemaFields.some((f) => f.view === 'result'))) {
       bad('sigma.writesOnly needs an open_flags field and a result field');
     }

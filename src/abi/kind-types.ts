@@ -131,7 +131,25 @@ export interface SigmaSpec {
   readonly fields?: Readonly<Record<string, string>>;
   /** Sigma fields with one value for every event of the kind (Initiated: true for a connect). */
   readonly constants?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Sigma fields replay works out from earlier events rather than reads from
+   * the record: Sigma field -> fact name (`dst_hostname`: the name the process
+   * resolved the address from; `dns.names`: a DNS message's names). Null when
+   * replay does not know it.
+   */
+  readonly facts?: Readonly<Record<string, string>>;
+  /** Only events whose enum or number field has this value (a DNS query, not its response). */
+  readonly when?: { readonly field: string; readonly equals: number };
 }
+
+/** An OCSF id by the value of an enum or number field of the record; a value not listed gives 0 (Unknown). */
+export interface OcsfByField<T> {
+  readonly field: string;
+  readonly ids: Readonly<Record<number, T>>;
+}
+
+/** An activity_id, or 'connect_result': Open, Refuse (ECONNREFUSED) or Fail by the spec's `resultField`. */
+export type OcsfActivity = number | 'connect_result';
 
 /**
  * What a kind's record means in OCSF (src/export writes it): its class and
@@ -141,8 +159,8 @@ export interface SigmaSpec {
 export interface OcsfSpec {
   /** class_uid: 1007 Process Activity, 1001 File System Activity, 4001 Network Activity, 4003 DNS Activity. */
   readonly classUid: number;
-  /** activity_id, or 'connect_result': Open, Refuse (ECONNREFUSED) or Fail by the `resultField`. */
-  readonly activity: number | 'connect_result';
+  /** activity_id, or 'connect_result': Open, Refuse (ECONNREFUSED) or Fail by the `resultField`; or either by a field's value. */
+  readonly activity: OcsfActivity | OcsfByField<OcsfActivity>;
   /** A field holding >= 0 on success and -errno on failure: status_id and status_code. */
   readonly resultField?: string;
   /** Whose activity it is (`actor.process`): the recording process, or its parent (exec: the parent launched it). */
@@ -155,8 +173,29 @@ export interface OcsfSpec {
   readonly exitStatusField?: string;
   /** File System Activity: the file's path. */
   readonly filePathField?: string;
-  /** Network Activity: the destination address, port, family and IP protocol. */
-  readonly dst?: { readonly addr: string; readonly port: string; readonly family: string; readonly protocol?: string };
+  /**
+   * Network and DNS Activity: the remote end's address and port (for a bound
+   * or listening socket, which has none: its own), the family, and the IP
+   * protocol (a field, or the number every record of the kind has).
+   */
+  readonly dst?: { readonly addr: string; readonly port: string; readonly family: string; readonly protocol?: string | number };
+  /** Network Activity: the socket's own address and port, when the record has them beside the remote end's. */
+  readonly local?: { readonly addr: string; readonly port: string };
+  /**
+   * connection_info.direction_id: 2 Outbound (the default: the recording
+   * host initiated; src_endpoint is the local end), 1 Inbound (the remote end
+   * initiated: it is src_endpoint, the local end dst_endpoint), 0 Unknown.
+   */
+  readonly direction?: number | OcsfByField<number>;
+  /** Network Activity: traffic.bytes_out and bytes_in. */
+  readonly traffic?: { readonly bytesOut: string; readonly bytesIn: string };
+  /**
+   * DNS Activity: the field holding the message bytes (a prefix), the one
+   * holding how many of them are set, and the IP protocol field (TCP: the
+   * bytes are a piece of the stream, two-byte lengths before each message).
+   * query, answers and rcode are decoded from them.
+   */
+  readonly dns?: { readonly payload: string; readonly payloadSize: string; readonly protocol: string };
 }
 
 /** One entry of the registry: everything a kind means, in one place. */

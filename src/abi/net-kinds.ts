@@ -55,6 +55,9 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       cookie,
     ],
     flags: [ioUring, fromUser, addrUnreadable],
+    // A bound socket has no remote end: dst_endpoint is its own address (what others reach it by).
+    // Network Activity has no bind activity (nor Other): Unknown, event_type in unmapped.
+    ocsf: { classUid: 4001, activity: 0, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },
   {
     id: EventKind.NetListen, name: 'net_listen', eventType: 'net_listen', cliName: 'listen',
@@ -72,6 +75,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       cookie,
     ],
     flags: [ioUring],
+    ocsf: { classUid: 4001, activity: 7, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },
   {
     id: EventKind.NetAccept, name: 'net_accept', eventType: 'net_accept', cliName: 'accept',
@@ -91,6 +95,13 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { ...cookie, doc: 'socket cookie of the new socket' },
     ],
     flags: [ioUring],
+    // Sysmon's inbound connection: Initiated false, the local end is the Destination. (Its SourceIp and
+    // SourcePort would be the peer's, but a connect has no local address to give them: not offered.)
+    sigma: { category: 'network_connection', constants: { Initiated: false }, fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' } },
+    ocsf: {
+      classUid: 4001, activity: 1, actor: 'self', resultField: 'result', direction: 1,
+      dst: { addr: 'peer_addr', port: 'peer_port', family: 'family', protocol: 'protocol' }, local: { addr: 'addr', port: 'port' },
+    },
   },
   {
     id: EventKind.NetTcpState, name: 'net_tcp_state', eventType: 'net_tcp_state', cliName: 'tcp',
@@ -116,11 +127,22 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       cookie,
     ],
     flags: [],
+    ocsf: {
+      classUid: 4001, actor: 'self', resultField: 'result',
+      activity: { field: 'outcome', ids: { [TcpOutcome.OutEstablished]: 1, [TcpOutcome.OutFailed]: 'connect_result', [TcpOutcome.InEstablished]: 1, [TcpOutcome.Closed]: 2 } },
+      direction: { field: 'outcome', ids: { [TcpOutcome.OutEstablished]: 2, [TcpOutcome.OutFailed]: 2, [TcpOutcome.InEstablished]: 1, [TcpOutcome.Closed]: 0 } },
+      dst: { addr: 'peer_addr', port: 'peer_port', family: 'family', protocol: 6 }, local: { addr: 'addr', port: 'port' },
+      traffic: { bytesOut: 'bytes_sent', bytesIn: 'bytes_received' },
+    },
   },
   {
     id: EventKind.NetUdpSend, name: 'net_udp_send', eventType: 'net_udp_send', cliName: 'udp',
     process: { role: 'activity' }, net: 'udp_send',
-    sigma: { category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true } },
+    sigma: {
+      category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true },
+      facts: { DestinationHostname: 'dst_hostname' },
+    },
+    ocsf: { classUid: 4001, activity: 6, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' } },
     capture: { programs: [TCP_STATE_PROGRAM, ...SEND_PROGRAMS], syscalls: ['sendto', 'sendmsg', 'sendmmsg', 'write/send on a connected UDP socket', 'io_uring SEND/SENDMSG'] },
     pathFields: [], color: 'magenta', counter: { key: 'udp_sends', label: 'udp' },
     fields: [
@@ -158,6 +180,12 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'payload', type: 'bytes', count: DNS_PAYLOAD_LEN, countName: 'DNS_PAYLOAD_LEN', view: 'hidden', doc: 'the message as the kernel queued it (query) or copied it to the receiver (response), payload_size bytes' },
     ],
     flags: [{ flag: 'FILENAME_TRUNCATED', outputName: 'payload_truncated' }, { flag: 'USER_READ_FAILED', outputName: 'payload_unreadable' }, ioUring, fromUser],
+    // Sysmon's DNS query event: the names a process asked for, as it sent them.
+    sigma: { category: 'dns_query', facts: { QueryName: 'dns.names' }, when: { field: 'direction', equals: DnsDirection.Query } },
+    ocsf: {
+      classUid: 4003, actor: 'self', resultField: 'result', activity: { field: 'direction', ids: { [DnsDirection.Query]: 1, [DnsDirection.Response]: 2 } },
+      dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, dns: { payload: 'payload', payloadSize: 'payload_size', protocol: 'protocol' },
+    },
   },
   {
     id: EventKind.NetUnix, name: 'net_unix', eventType: 'net_unix', cliName: 'unix',
@@ -175,6 +203,8 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'path', type: 'char', count: UNIX_PATH_LEN, countName: 'UNIX_PATH_LEN', view: 'string', doc: "bind: the address bound; connect: the listener's; accept: the listener's" },
     ],
     flags: [fromUser],
+    // No IP endpoints: the socket path is in unmapped.path.
+    ocsf: { classUid: 4001, actor: 'self', resultField: 'result', activity: { field: 'op', ids: { [UnixOp.Bind]: 0, [UnixOp.Connect]: 1, [UnixOp.Accept]: 1 } } },
   },
   {
     id: EventKind.IoUringSetup, name: 'io_uring_setup', eventType: 'io_uring_setup', cliName: 'io-uring',
@@ -190,5 +220,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       pad('reserved', 'u32'),
     ],
     flags: [],
+    // OCSF has no class for setting up a kernel interface: Base Event, explicitly.
+    ocsf: { classUid: 0, activity: 99, actor: 'self', resultField: 'result' },
   },
 ];

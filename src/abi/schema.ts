@@ -170,7 +170,11 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     },
     pathFields: [], color: 'magenta', counter: { key: 'connects', label: 'connect' },
     // Every connect, refused ones too: an attempt to reach a C2 port is evidence.
-    sigma: { category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true } },
+    sigma: {
+      category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true },
+      // The name the process resolved the address from (replay's network state: its own DNS answers).
+      facts: { DestinationHostname: 'dst_hostname' },
+    },
     fields: [
       { name: 'fd', type: 's32', view: 'int', doc: 'socket fd' },
       { name: 'result', type: 's32', view: 'result', doc: '0 on success, -errno on failure (-EINPROGRESS for non-blocking)' },

@@ -77,19 +77,42 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
     const path = v.get(e.map.filePathField!) as string;
     doc.file = { path, name: basename(path), directory: dirname(path) };
   }
-  if (cls.uid === 4001) {
-    const dst = e.map.dst!;
-    const ip = (v.get(dst.addr) as string) || null;
-    const family = v.get(dst.family) as number;
-    const protocol = dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
-    doc.destination = { ip, address: ip, port: v.get(dst.port) };
-    doc.network = {
-      direction: 'egress', type: family === AF_INET ? 'ipv4' : family === AF_INET6 ? 'ipv6' : null,
-      transport: ({ 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' } as Record<number, string>)[protocol] ?? null, iana_number: protocol === 0 ? null : String(protocol),
+  if ((cls.uid === 4001 || cls.uid === 4003) && e.map.dst !== undefined) Object.assign(doc, networkOf(e));
+  if (cls.uid === 4003 && e.dns !== null) {
+    const d = e.dns;
+    doc.dns = {
+      type: d.response ? 'answer' : 'query', id: String(d.id), response_code: d.responseCode,
+      question: d.query === null ? null : { name: d.query.hostname, type: d.query.type, class: d.query.class },
+      answers: d.answers === null || d.answers.length === 0 ? null : d.answers.map((a) => ({ data: a.rdata, type: a.type, class: a.class, ttl: a.ttl })),
     };
   }
   doc.rand_guard = { ...Object.fromEntries(v), capture: provenance(e.input, e.frameSeq, e.recordIndex) };
   return compact(doc);
+}
+
+/** source, destination and network by the kind's `ocsf` entry: the initiator is the source (inbound: the remote end). */
+function networkOf(e: EventFacts): Record<string, unknown> {
+  const m = e.map;
+  const v = e.values;
+  const dst = m.dst!;
+  const ip = (name: string) => (v.get(name) as string | undefined) ?? null;
+  const family = v.get(dst.family) as number;
+  const protocol = typeof dst.protocol === 'number' ? dst.protocol : dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
+  const remoteIp = ip(dst.addr);
+  const sent = m.traffic === undefined ? null : v.get(m.traffic.bytesOut);
+  const received = m.traffic === undefined ? null : v.get(m.traffic.bytesIn);
+  const remote = { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
+  const localIp = m.local === undefined ? null : ip(m.local.addr);
+  const local = m.local === undefined ? null : { ip: localIp, address: localIp, port: v.get(m.local.port), bytes: sent };
+  const inbound = e.directionId === 1;
+  return {
+    source: inbound ? remote : local,
+    destination: inbound ? local : remote,
+    network: {
+      direction: inbound ? 'ingress' : e.directionId === 2 ? 'egress' : 'unknown', type: family === AF_INET ? 'ipv4' : family === AF_INET6 ? 'ipv6' : null,
+      transport: ({ 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' } as Record<number, string>)[protocol] ?? null, iana_number: protocol === 0 ? null : String(protocol),
+    },
+  };
 }
 
 export function ecsAlert(a: Alert, input: ExportInput, frameSeq: number, recordIndex: number, timeNs: bigint | null, actor: ProcessFacts | null, actorParent: ProcessFacts | null): Record<string, unknown> {

@@ -8,7 +8,8 @@
 import { eventValues, type DisplayValue } from '../abi/event-values.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type ExportInput, type Provenance } from './driver.js';
-import { activityOf, type KindOcsf, ocsfOfKind, statusOf } from './ocsf-map.js';
+import { activityField, activityOf, directionOf, type KindOcsf, ocsfOfKind, statusOf } from './ocsf-map.js';
+import { type DnsExport, dnsExportOfRecord } from './dns-export.js';
 import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
 import { storableText } from './text-bytes.js';
 import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
@@ -21,6 +22,10 @@ export interface EventFacts {
   readonly values: Map<string, DisplayValue>;
   readonly activityId: number;
   readonly statusId: number;
+  /** Network and DNS Activity: connection_info.direction_id. */
+  readonly directionId: number;
+  /** DNS Activity: the message, decoded (null when it did not decode or the kind carries none). */
+  readonly dns: DnsExport | null;
   /** Wall clock ns since the epoch, or null without a manifest clock. */
   readonly timeNs: bigint | null;
   readonly actor: ProcessFacts | null;
@@ -45,17 +50,22 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
   for (const f of [...HEADER_FIELDS, ...kind.fields]) {
     const v = decoded[f.name];
     // Numbers where rg-replay --json prints a rendering (O_* names, AF_* names, path flag names, a syscall's name,
-    // major:minor): bit tests and joins need the value.
+    // major:minor, an enum's name): bit tests and joins need the value.
     if (f.view === 'open_flags' || f.view === 'family' || f.view === 'exit_status' || f.view === 'path_flags' || f.view === 'addr_flags'
-      || f.view === 'syscall' || f.view === 'dev') values.set(f.name, v as number);
+      || f.view === 'syscall' || f.view === 'dev' || f.view === 'enum') values.set(f.name, v as number);
     else if (f.view === 'hidden' && !(v instanceof Uint8Array)) values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
   }
   for (const [k, v] of values) {
     if (typeof v === 'string') values.set(k, storableText(v));
     else if (Array.isArray(v)) values.set(k, v.map(storableText));
   }
+  for (const f of kind.fields) {
+    // An address the record does not hold prints as "" in rg-replay --json; here it is absent, as in the Parquet export.
+    if (f.view === 'addr' && values.get(f.name) === '') values.delete(f.name);
+  }
   const map = ocsfOfKind(kind);
   const result = map.resultField === undefined ? null : (values.get(map.resultField) as number);
+  const byField = (name: string | undefined) => (name === undefined ? null : (decoded[name] as number));
   const ts = BigInt(values.get('ts_ns') as number | string);
   const actorNode = map.actor === 'parent' ? node.parent : node;
   let targetNode: ProcessNode | null = null;
@@ -70,7 +80,9 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
   const facts = (n: ProcessNode | null) => (n === null ? null : ids.facts(n));
   const actorPid = map.actor === 'parent' ? node.ppid : node.pid;
   return {
-    kind, map, values, activityId: activityOf(map, result), statusId: statusOf(map, result),
+    kind, map, values, activityId: activityOf(map, result, byField(activityField(map))), statusId: statusOf(map, result, byField(activityField(map))),
+    directionId: directionOf(map, byField(typeof map.direction === 'object' ? map.direction.field : undefined)),
+    dns: dnsExportOfRecord(kind, raw, at),
     timeNs: p.clock === null ? null : p.clock.realtimeNs(ts),
     actor: facts(actorNode), actorPid, actorParent: facts(actorNode?.parent ?? null),
     actorGuid: actorNode === null ? ids.guidOfUnseen(node.host, actorPid) : null,

@@ -9,7 +9,7 @@ import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
-import { LAUNCH_TYPES, OCSF_VERSION, PRODUCT, SEVERITY_NAMES, STATUS_NAMES, DETECTION_FINDING } from './ocsf-map.js';
+import { DIRECTION_NAMES, LAUNCH_TYPES, OCSF_VERSION, PRODUCT, SEVERITY_NAMES, STATUS_NAMES, DETECTION_FINDING } from './ocsf-map.js';
 import { type ProcessFacts } from './process-identity.js';
 import { SEVERITY_IDS } from './finding-sql.js';
 import { storableText } from './text-bytes.js';
@@ -81,21 +81,46 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
     const path = v.get(e.map.filePathField!) as string;
     out.file = { name: basename(path), path, parent_folder: dirname(path), type_id: 0, type: 'Unknown' };
   }
-  if (cls.uid === 4001) {
-    const dst = e.map.dst!;
-    const family = v.get(dst.family) as number;
-    const protocol = dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
-    out.dst_endpoint = { ip: (v.get(dst.addr) as string) || null, port: v.get(dst.port) };
-    out.src_endpoint = { hostname: e.input.manifest?.host.hostname ?? null };
-    out.connection_info = {
-      direction_id: 2, direction: 'Outbound', protocol_num: protocol === 0 ? null : protocol,
-      protocol_name: ({ 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' } as Record<number, string>)[protocol] ?? null,
-      protocol_ver_id: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0,
-    };
+  if (cls.uid === 4001 || cls.uid === 4003) Object.assign(out, networkOf(e));
+  if (cls.uid === 4003 && e.dns !== null) {
+    out.query = e.dns.query;
+    out.rcode_id = e.dns.rcodeId;
+    out.rcode = e.dns.rcode;
+    out.answers = e.dns.answers;
   }
   out.attestation_list = attestationOf(e.input);
   out.unmapped = { ...Object.fromEntries(v), capture_sha256: e.input.sha256, capture_file: e.input.fileName, frame_seq: e.frameSeq, record_index: e.recordIndex };
   return compact(out);
+}
+
+const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' };
+
+/**
+ * Network and DNS Activity: the endpoints (the initiator is src_endpoint:
+ * the local end, named by the host's name, unless the record is inbound),
+ * connection_info and traffic, by the kind's `ocsf` entry.
+ */
+export function networkOf(e: EventFacts): Record<string, unknown> {
+  const m = e.map;
+  const v = e.values;
+  const hostname = e.input.manifest?.host.hostname ?? null;
+  if (m.dst === undefined) return { src_endpoint: { hostname } };
+  const ip = (name: string) => (v.get(name) as string | undefined) ?? null;
+  const family = v.get(m.dst.family) as number;
+  const protocol = typeof m.dst.protocol === 'number' ? m.dst.protocol : m.dst.protocol === undefined ? 0 : (v.get(m.dst.protocol) as number);
+  const remoteIp = ip(m.dst.addr);
+  const remote = remoteIp === null ? null : { ip: remoteIp, port: v.get(m.dst.port) };
+  const local = { hostname, ip: m.local === undefined ? null : ip(m.local.addr), port: m.local === undefined ? null : v.get(m.local.port) };
+  const inbound = e.directionId === 1;
+  return {
+    src_endpoint: inbound ? remote : local,
+    dst_endpoint: inbound ? local : remote,
+    connection_info: {
+      direction_id: e.directionId, direction: DIRECTION_NAMES[e.directionId], protocol_num: protocol === 0 ? null : protocol,
+      protocol_name: PROTOCOL_NAMES[protocol] ?? null, protocol_ver_id: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0,
+    },
+    traffic: m.traffic === undefined ? null : { bytes_out: v.get(m.traffic.bytesOut), bytes_in: v.get(m.traffic.bytesIn) },
+  };
 }
 
 /** An alert as OCSF Detection Finding (2004). */

@@ -9,7 +9,7 @@
  * Names and enum ids come from the OCSF schema (github.com/ocsf/ocsf-schema,
  * 1.9.0-dev; test/export/ocsf-schema/ holds the files the tests validate against).
  */
-import { KINDS, type KindLayout, type OcsfSpec } from '../abi/schema.js';
+import { KINDS, type KindLayout, type OcsfActivity, type OcsfSpec } from '../abi/schema.js';
 
 export const OCSF_VERSION = '1.9.0-dev';
 export const PRODUCT = { name: 'rand-guard', vendor_name: 'rand-guard' } as const;
@@ -85,18 +85,41 @@ export function unmappedKinds(kinds: readonly KindLayout[] = KINDS): string[] {
   return kinds.filter((k) => k.ocsf === undefined).map((k) => k.name);
 }
 
-/** activity_id of a record, given its result field's value (null when the kind has none). */
-export function activityOf(m: KindOcsf, result: number | null): number {
-  if (m.activity !== 'connect_result') return m.activity;
+/** The activity a record's field value selects (the fixed activity when it is not by field). */
+function activityBy(m: KindOcsf, selector: number | null): OcsfActivity {
+  const a = m.activity;
+  return typeof a === 'object' ? a.ids[selector ?? -1] ?? 0 : a;
+}
+
+/**
+ * activity_id of a record, given its result field's value (null when the
+ * kind has none) and, for an activity by field, that field's value.
+ */
+export function activityOf(m: KindOcsf, result: number | null, selector: number | null = null): number {
+  const a = activityBy(m, selector);
+  if (a !== 'connect_result') return a;
   if (result === null || result >= 0 || result === -EINPROGRESS) return 1; // Open
   return result === -ECONNREFUSED ? 5 : 4; // Refuse : Fail
 }
 
 /** status_id from a result field: success, failure, or unknown (a non-blocking connect still in progress). */
-export function statusOf(m: KindOcsf, result: number | null): number {
+export function statusOf(m: KindOcsf, result: number | null, selector: number | null = null): number {
   if (m.resultField === undefined || result === null) return STATUS.Success;
   if (result >= 0) return STATUS.Success;
-  return result === -EINPROGRESS && m.activity === 'connect_result' ? STATUS.Unknown : STATUS.Failure;
+  return result === -EINPROGRESS && activityBy(m, selector) === 'connect_result' ? STATUS.Unknown : STATUS.Failure;
+}
+
+/** The field whose value selects the activity, or undefined when the activity is fixed. */
+export function activityField(m: KindOcsf): string | undefined {
+  return typeof m.activity === 'object' ? m.activity.field : undefined;
+}
+
+export const DIRECTION_NAMES: Readonly<Record<number, string>> = { 0: 'Unknown', 1: 'Inbound', 2: 'Outbound' };
+
+/** connection_info.direction_id of a record, given its direction field's value when the direction is by field. */
+export function directionOf(m: KindOcsf, selector: number | null = null): number {
+  const d = m.direction ?? 2;
+  return typeof d === 'object' ? d.ids[selector ?? -1] ?? 0 : d;
 }
 
 /** Classes that kinds of this build map to (plus Base Event when some kind is unmapped). */

@@ -5,10 +5,11 @@
  * vectorised SQL, far faster than building objects per event in JS.
  * ocsf-json.ts writes the same shape as NDJSON; a test holds the two equal.
  */
-import { HEADER_FIELDS, KINDS, type KindLayout } from '../abi/schema.js';
+import { HEADER_FIELDS, KINDS, type KindLayout, type OcsfByField } from '../abi/schema.js';
 import { errnoName } from '../abi/values.js';
 import { sqlString } from './duckdb.js';
-import { LAUNCH_TYPES, OCSF_VERSION, type OcsfClass, ocsfOfKind, PRODUCT, SEVERITY_NAMES, STATUS_NAMES } from './ocsf-map.js';
+import { DIRECTION_NAMES, type KindOcsf, LAUNCH_TYPES, OCSF_VERSION, type OcsfClass, ocsfOfKind, PRODUCT, SEVERITY_NAMES, STATUS_NAMES } from './ocsf-map.js';
+import { ocsfRcodeName } from './dns-export.js';
 import { type KindStaging } from './staging.js';
 
 /** SQL macros the projections use; created once per DuckDB instance. */
@@ -23,6 +24,9 @@ export function macroSql(): string[] {
     `CREATE MACRO rg_ts(ns) AS make_timestamp_ns(ns)`,
   ];
 }
+
+/** OCSF rcode captions by rcode_id (dns_activity). */
+const RCODE_NAMES: Readonly<Record<number, string>> = Object.fromEntries([...Array.from({ length: 12 }, (_, i) => i), ...Array.from({ length: 9 }, (_, i) => 16 + i)].map((id) => [id, ocsfRcodeName(id)]));
 
 const caseOf = (expr: string, map: Readonly<Record<number, string>>, otherwise = 'NULL') =>
   `CASE ${expr} ${Object.entries(map).map(([k, v]) => `WHEN ${k} THEN ${sqlString(v)}`).join(' ')} ELSE ${otherwise} END`;
@@ -165,17 +169,50 @@ function classColumns(cls: OcsfClass, kinds: readonly KindLayout[]): string[] {
     const path = perKind(maps.filter(({ m }) => m.filePathField).map(({ k, m }) => [k.id, `s.${quote(m.filePathField!)}`] as [number, string]), 'VARCHAR');
     out.push(`struct_pack(name := rg_basename(${path}), path := ${path}, parent_folder := rg_dirname(${path}), type_id := 0, type := 'Unknown') AS file`);
   }
-  if (cls.uid === 4001) {
-    const withDst = maps.filter(({ m }) => m.dst !== undefined);
-    const ip = perKind(withDst.map(({ k, m }) => [k.id, `s.${quote(m.dst!.addr)}`] as [number, string]), 'VARCHAR');
-    const port = perKind(withDst.map(({ k, m }) => [k.id, `s.${quote(m.dst!.port)}::INTEGER`] as [number, string]), 'INTEGER');
-    const family = perKind(withDst.map(({ k, m }) => [k.id, `s.${quote(m.dst!.family)}::INTEGER`] as [number, string]), 'INTEGER');
-    const proto = perKind(withDst.filter(({ m }) => m.dst!.protocol).map(({ k, m }) => [k.id, `s.${quote(m.dst!.protocol!)}::INTEGER`] as [number, string]), 'INTEGER');
-    out.push(`struct_pack(ip := ${ip}, port := ${port}) AS dst_endpoint`);
-    out.push(`struct_pack(hostname := c.hostname) AS src_endpoint`);
-    out.push(`struct_pack(direction_id := 2, direction := 'Outbound', protocol_num := NULLIF(${proto}, 0), `
+  if (cls.uid === 4001 || cls.uid === 4003) out.push(...networkColumns(maps));
+  if (cls.uid === 4003 && kinds.some((k) => k.ocsf?.dns !== undefined)) {
+    out.push(`CASE WHEN s.dns_hostname IS NULL THEN NULL ELSE struct_pack(hostname := s.dns_hostname, type := s.dns_qtype, class := s.dns_qclass, packet_uid := s.dns_id) END AS query`);
+    out.push('s.dns_rcode_id AS rcode_id', `${caseOf('s.dns_rcode_id', RCODE_NAMES)} AS rcode`);
+    out.push(`from_json(s.dns_answers, '[{"rdata":"VARCHAR","type":"VARCHAR","class":"VARCHAR","ttl":"UBIGINT","packet_uid":"INTEGER"}]') AS answers`);
+  }
+  return out;
+}
+
+/** A field's value per row, or the number every record of the kind has. */
+const valueSql = (x: string | number, type: string) => (typeof x === 'number' ? String(x) : `s.${quote(x)}::${type}`);
+
+/** An id by a field's value (OcsfByField), or a fixed one. */
+function byFieldSql(x: number | OcsfByField<number>): string {
+  if (typeof x === 'number') return String(x);
+  return `CASE s.${quote(x.field)} ${Object.entries(x.ids).map(([k, id]) => `WHEN ${k} THEN ${id}`).join(' ')} ELSE 0 END`;
+}
+
+/** Network and DNS Activity: endpoints (inbound rows swap them), connection_info and traffic, as ocsf-json.ts networkOf. */
+function networkColumns(maps: readonly { k: KindLayout; m: KindOcsf }[]): string[] {
+  const withDst = maps.filter(({ m }) => m.dst !== undefined);
+  const withLocal = withDst.filter(({ m }) => m.local !== undefined);
+  const withTraffic = withDst.filter(({ m }) => m.traffic !== undefined);
+  const per = (list: typeof maps, f: (m: KindOcsf) => string, type: string) => perKind(list.map(({ k, m }) => [k.id, f(m)] as [number, string]), type);
+  const remoteIp = per(withDst, (m) => valueSql(m.dst!.addr, 'VARCHAR'), 'VARCHAR');
+  const remotePort = per(withDst, (m) => valueSql(m.dst!.port, 'INTEGER'), 'INTEGER');
+  const localIp = per(withLocal, (m) => valueSql(m.local!.addr, 'VARCHAR'), 'VARCHAR');
+  const localPort = per(withLocal, (m) => valueSql(m.local!.port, 'INTEGER'), 'INTEGER');
+  const family = per(withDst, (m) => valueSql(m.dst!.family, 'INTEGER'), 'INTEGER');
+  const proto = per(withDst.filter(({ m }) => m.dst!.protocol !== undefined), (m) => valueSql(m.dst!.protocol!, 'INTEGER'), 'INTEGER');
+  const dir = per(withDst, (m) => byFieldSql(m.direction ?? 2), 'INTEGER');
+  const hasDst = per(withDst, () => 'TRUE', 'BOOLEAN');
+  const remote = `CASE WHEN ${remoteIp} IS NULL THEN NULL ELSE struct_pack(hostname := NULL::VARCHAR, ip := ${remoteIp}, port := ${remotePort}) END`;
+  const local = `struct_pack(hostname := c.hostname, ip := ${localIp}, port := ${localPort})`;
+  const out = [
+    `CASE WHEN (${dir}) = 1 THEN ${remote} ELSE ${local} END AS src_endpoint`,
+    `CASE WHEN (${dir}) = 1 THEN ${local} WHEN ${hasDst} THEN ${remote} ELSE NULL END AS dst_endpoint`,
+    `CASE WHEN ${hasDst} THEN struct_pack(direction_id := (${dir}), direction := ${caseOf(`(${dir})`, DIRECTION_NAMES)}, protocol_num := NULLIF(${proto}, 0), `
       + `protocol_name := CASE ${proto} WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'ipv6-icmp' ELSE NULL END, `
-      + `protocol_ver_id := CASE ${family} WHEN 2 THEN 4 WHEN 10 THEN 6 ELSE 0 END) AS connection_info`);
+      + `protocol_ver_id := CASE ${family} WHEN 2 THEN 4 WHEN 10 THEN 6 ELSE 0 END) END AS connection_info`,
+  ];
+  if (withTraffic.length > 0) {
+    out.push(`CASE WHEN ${per(withTraffic, () => 'TRUE', 'BOOLEAN')} THEN struct_pack(bytes_out := ${per(withTraffic, (m) => valueSql(m.traffic!.bytesOut, 'UBIGINT'), 'UBIGINT')}, `
+      + `bytes_in := ${per(withTraffic, (m) => valueSql(m.traffic!.bytesIn, 'UBIGINT'), 'UBIGINT')}) END AS traffic`);
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { type Alert } from '../replay/rules/alerts.js';
 import { ChunkWriter, type Column, createTableSql } from './chunk-writer.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { type Duck, type DuckConnection, type DuckInstance, openDuckDB, rawConnection, sqlString } from './duckdb.js';
-import { activityOf, DETECTION_FINDING, type KindOcsf, type OcsfClass, ocsfOfKind, statusOf } from './ocsf-map.js';
+import { activityField, activityOf, DETECTION_FINDING, type KindOcsf, type OcsfClass, ocsfOfKind, statusOf } from './ocsf-map.js';
 import { captureObjectsTableSql, classSelectSql, kindsByClass, macroSql, processStructTableSql } from './ocsf-sql.js';
 import { findingSelectSql, ALERT_COLUMNS, Alerts } from './finding-sql.js';
 import { ProcessIdentities } from './process-identity.js';
@@ -65,6 +65,9 @@ interface KindSlot {
   readonly map: KindOcsf;
   readonly resultOffset: number;
   readonly targetPidOffset: number;
+  /** The field that selects the activity (by field): its offset and size (2 or 4), or -1. */
+  readonly activityOffset: number;
+  readonly activitySize: number;
   writer: ChunkWriter | null;
 }
 
@@ -159,8 +162,9 @@ export class ParquetWriter implements ExportWriter {
     w.u32(Common.RecordIndex, p.recordIndex);
     const day = this.writeTime(w, raw, at);
     const result = slot.resultOffset >= 0 ? u32(raw, at + slot.resultOffset) | 0 : null;
-    w.u8(Common.Activity, activityOf(slot.map, result));
-    w.u8(Common.Status, statusOf(slot.map, result));
+    const selector = slot.activityOffset < 0 ? null : slot.activitySize === 2 ? raw[at + slot.activityOffset] | (raw[at + slot.activityOffset + 1] << 8) : u32(raw, at + slot.activityOffset);
+    w.u8(Common.Activity, activityOf(slot.map, result, selector));
+    w.u8(Common.Status, statusOf(slot.map, result, selector));
     const actor = slot.map.actor === 'parent' ? node.parent : node;
     w.u32(Common.ActorPid, slot.map.actor === 'parent' ? node.ppid : node.pid);
     if (actor !== null) w.u32(Common.ActorRef, this.ref(actor, true));
@@ -318,6 +322,8 @@ export class ParquetWriter implements ExportWriter {
       this.slots[k.id] = {
         staging, map, resultOffset: field(map.resultField),
         targetPidOffset: target !== undefined && target !== 'self' ? field(target.pidField) : -1,
+        activityOffset: field(activityField(map)),
+        activitySize: activityField(map) === undefined ? 0 : k.layout.fields.find((f) => f.name === activityField(map))!.size,
         writer: new ChunkWriter(this.duck.bindings, rawConnection(this.writeConn), staging.table, staging.columns),
       };
     }

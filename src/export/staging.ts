@@ -10,6 +10,7 @@ import { EVENT_FLAG_USER_READ_FAILED, HEADER_FIELDS, type KindLayout } from '../
 import { addressText, splitArgv, bytesToText } from '../abi/values.js';
 import { type ChunkWriter, type Column, type ColumnType } from './chunk-writer.js';
 import { cStringEnd, escapedText, isUtf8, storableText } from './text-bytes.js';
+import { dnsExportOfRecord } from './dns-export.js';
 
 /** Columns every staging table starts with, in this order (see `Common`). */
 export const COMMON_COLUMNS: readonly Column[] = [
@@ -81,13 +82,42 @@ export function kindStaging(kind: KindLayout, tableSuffix: string): KindStaging 
       const flags = kind.layout.fields.find((x) => x.name === 'flags')!;
       ops.push(addrOp(f, family === undefined ? undefined : kind.layout.fields.find((x) => x.name === family.name), flags, col));
     } else {
-      const col = add(f.name, 'BLOB');
-      fieldColumns.set(f.name, 'BLOB');
+      // Bytes that print nowhere (a DNS message) keep the `_raw` name of bytes JSON cannot hold.
+      const name = view === 'hidden' && f.type === 'bytes' ? `${f.name}_raw` : f.name;
+      const col = add(name, 'BLOB');
+      fieldColumns.set(name, 'BLOB');
       const { offset, size } = f;
       ops.push((w, raw, at) => w.bytes(col, raw.subarray(at + offset, at + offset + size)));
     }
   }
+  if (kind.ocsf?.dns !== undefined) ops.push(dnsOp(kind, DNS_COLUMNS.map((c) => add(c.name, c.type))));
   return { kind, table: `stage_${kind.name}_${tableSuffix}`, columns, fieldColumns, ops };
+}
+
+/** DNS Activity: the decoded message's parts (dns-export.ts), for the OCSF projection; not in `unmapped`. */
+export const DNS_COLUMNS: readonly Column[] = [
+  { name: 'dns_hostname', type: 'VARCHAR' },
+  { name: 'dns_qtype', type: 'VARCHAR' },
+  { name: 'dns_qclass', type: 'VARCHAR' },
+  { name: 'dns_id', type: 'INTEGER' },
+  { name: 'dns_rcode_id', type: 'INTEGER' },
+  { name: 'dns_answers', type: 'VARCHAR' }, // JSON: [{rdata, type, class, ttl, packet_uid}]
+];
+
+function dnsOp(kind: KindLayout, cols: number[]): FieldOp {
+  const [hostname, qtype, qclass, id, rcode, answers] = cols;
+  return (w, raw, at) => {
+    const d = dnsExportOfRecord(kind, raw, at);
+    if (d === null) return;
+    if (d.query !== null) {
+      w.text(hostname, d.query.hostname);
+      w.text(qtype, d.query.type);
+      w.text(qclass, d.query.class);
+    }
+    w.i32(id, d.id);
+    if (d.rcodeId !== null) w.i32(rcode, d.rcodeId);
+    if (d.answers !== null) w.text(answers, JSON.stringify(d.answers));
+  };
 }
 
 function stringOp(f: FieldLayout, col: number, rawCol: number): FieldOp {

@@ -69,6 +69,8 @@ push(dnsRecord(at(900, 'getent'), 1, stub, Uint8Array.from([0, query('tcp.exampl
 push(dnsRecord(at(900, 'getent'), 2, stub, Uint8Array.from([tcpAnswer.length >> 8, tcpAnswer.length & 0xff]), { protocol: 6, cookie: 90n }));
 push(dnsRecord(at(900, 'getent'), 2, stub, tcpAnswer, { protocol: 6, cookie: 90n }));
 push(tcpConnectRecord(at(900, 'getent'), v4(10, 66, 0, 7), 443));
+// 960: resolves a mining pool and connects to it (SigmaHQ's DestinationHostname rule).
+push(dnsRecord(at(960, 'xmrig'), 2, stub, answer('pool.supportxmr.com', [10, 66, 0, 60])), tcpConnectRecord(at(960, 'xmrig'), v4(10, 66, 0, 60), 3333));
 // 950: an AAAA answer and a connect to it.
 push(dnsRecord(at(950, 'curl'), 2, stub, answer('v6.example', [0xfd, 0, 0, 0x66, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])));
 push(tcpConnectRecord(at(950, 'curl'), v6([0xfd00, 0x66, 0, 0, 0, 0, 0, 1]), 443));
@@ -92,7 +94,7 @@ describe('network replay', () => {
   it('names a connect by what that process resolved, and only that process', () => {
     const connects = events.filter((e) => e.event_type === 'net_connect');
     expect(connects.map((e) => [e.pid, e.port, e.dst_hostname ?? null])).toEqual([
-      [100, 4444, 'c2.evil.example'], [200, 4444, null], [300, 53, null], [702, 8080, null], [900, 443, 'tcp.example'], [950, 443, 'v6.example'],
+      [100, 4444, 'c2.evil.example'], [200, 4444, null], [300, 53, null], [702, 8080, null], [900, 443, 'tcp.example'], [960, 3333, 'pool.supportxmr.com'], [950, 443, 'v6.example'],
     ]);
   });
 
@@ -135,6 +137,18 @@ describe('network replay', () => {
     writeFileSync(bad, '[detections]\nio_uring_alowed = ["/app"]\n');
     const r = runReplayCli([capture, '--alerts', '--rules', bad]);
     expect([r.status, r.stderr.trim()]).toEqual([2, expect.stringMatching(/detections\.io_uring_alowed: unknown key/)]);
+  });
+
+  it('gives Sigma DestinationHostname from the process\'s own lookups, and dns_query for queries only', () => {
+    const rule = join(dir, 'dns.yml');
+    writeFileSync(rule, 'title: TXT tunnel names\nid: 8a0f2e84-9b0e-4c59-a3a3-5f4e3c2d1b01\nlogsource: { product: linux, category: dns_query }\n'
+      + 'detection:\n  sel:\n    QueryName|endswith: .t.example.net\n  condition: sel\nlevel: high\n');
+    const fired = lines(['--alerts', '--json', '--sigma', 'rules/sigma/sigmahq/rules/linux/network_connection/net_connection_lnx_crypto_mining_indicators.yml', '--sigma', rule]);
+    expect(fired.filter((a) => a.engine === 'sigma').map((a) => `${a.title}@${a.process.pid}:${a.source.event_type}`)).toEqual([
+      'TXT tunnel names@500:net_dns',
+      'Linux Crypto Mining Pool Connections@960:net_connect',
+    ]);
+    expect(fired.find((a) => a.engine === 'sigma' && a.process.pid === 960)).toMatchObject({ dst_hostname: 'pool.supportxmr.com', port: 3333 });
   });
 
   it('filters by port and by network at either end', () => {

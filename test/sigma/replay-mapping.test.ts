@@ -10,6 +10,8 @@ import { SigmaRunner } from '../../src/replay/sigma/runner.js';
 import { compileRuleTexts } from '../../src/sigma/load.js';
 import { WallClock } from '../../src/output/wall-clock.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, ipv4, ipv6, openRecord, type Identity } from '../support/records.js';
+import { dnsRecord, v4 } from '../support/net-records.js';
+import { writeDnsMessage } from '../support/dns-wire.js';
 
 const source: RecordSource = { host: 'boot-1', clock: new WallClock(1_767_323_045_000_000_000n, 1_000_000_000_000n), users: new Map([[0, 'root'], [1000, 'alice']]) };
 const shell: Identity = { ts: 1_000_000_000_000n, pid: 100, ppid: 1, uid: 1000, auid: 1000, comm: 'bash' };
@@ -55,6 +57,7 @@ describe('categories', () => {
       process_termination: [...history, exitRecord(child, 1n, 0)],
       file_event: [...history, openRecord(child, '/tmp/x', O_WRONLY_CREAT_TRUNC, 3)],
       network_connection: [...history, connectRecord(child, ipv4(1, 2, 3, 4).family, ipv4(1, 2, 3, 4).addr, 80, 0)],
+      dns_query: [...history, dnsRecord(child, 1, v4(127, 0, 0, 53), writeDnsMessage({ questions: [{ name: 'example.com', type: 1 }] }))],
     };
     for (const [category, fields] of sigmaLogSources().categories) {
       const { view } = viewOf(samples[category]);

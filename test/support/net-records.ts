@@ -70,3 +70,18 @@ export function ioUringSetupRecord(id: Identity): Uint8Array {
 
 export const v4 = (a: number, b: number, c: number, d: number): Addr => ({ family: AF_INET, addr: [a, b, c, d] });
 export const v6 = (groups: number[]): Addr => ({ family: AF_INET6, addr: groups.flatMap((g) => [g >> 8, g & 0xff]) });
+
+export function bindRecord(id: Identity, local: Addr, port: number, result = 0, protocol = 6): Uint8Array {
+  return encodeRecord(EventKind.NetBind, {
+    ...header(id), fd: 3, result, family: local.family, port, protocol, sock_type: protocol === 17 ? 2 : 1, addr: bytes16(local), sock_cookie: 8n,
+  });
+}
+
+export function tcpStateRecord(id: Identity, outcome: 1 | 2 | 3 | 4, local: Addr, port: number, peer: Addr, peerPort: number,
+  o: { result?: number; oldState?: number; newState?: number; sent?: bigint; received?: bigint; owner?: number } = {}): Uint8Array {
+  return encodeRecord(EventKind.NetTcpState, {
+    ...header(id), outcome, family: local.family, old_state: o.oldState ?? 2, new_state: o.newState ?? 1, port, peer_port: peerPort, owner: o.owner ?? 1,
+    result: o.result ?? 0, addr: bytes16(local), peer_addr: bytes16(peer), bytes_sent: o.sent ?? 0n, bytes_received: o.received ?? 0n,
+    duration_ns: 0n, sock_cookie: 13n,
+  });
+}

@@ -41,7 +41,10 @@ function merge(into: Map<string, Attr>, attrs: Def['attributes']): void {
       }
       continue;
     }
-    into.set(k, { ...into.get(k), ...(v as Attr) });
+    // As the OCSF schema compiles: an enum that extends one keeps the values it extends (every class's activity_id has 0 Unknown and 99 Other).
+    const before = into.get(k);
+    const attr = v as Attr;
+    into.set(k, { ...before, ...attr, ...(before?.enum !== undefined && attr.enum !== undefined ? { enum: { ...before.enum, ...attr.enum } } : {}) });
   }
 }
 

@@ -24,7 +24,6 @@ const UNAVAILABLE: readonly [string, string][] = [
   ['file_rename', 'file renames are not recorded by this build'],
   ['file_access', 'reads are recorded as opens, but Sysmon has no file_access event to give its fields their meaning'],
   ['file_change', 'file time changes are not recorded by this build'],
-  ['dns_query', 'DNS queries are not recorded by this build'],
   ['process_access', 'process access (ptrace) is not recorded by this build'],
   ['driver_load', 'module loads are not recorded by this build'],
   ['raw_access_thread', 'raw disk access is not recorded'],
@@ -40,6 +39,7 @@ export function kindSigmaFields(kind: KindLayout): string[] {
     // An address says its family: DestinationIp gives DestinationIsIpv6, as in Sysmon.
     if (kind.schemaFields.find((f) => f.name === name)?.view === 'addr' && sigma.endsWith('Ip')) fields.push(`${sigma.slice(0, -2)}IsIpv6`);
   }
+  fields.push(...Object.keys(spec.facts ?? {}));
   fields.push(...Object.keys(spec.constants ?? {}));
   return fields;
 }

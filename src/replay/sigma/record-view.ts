@@ -54,6 +54,10 @@ interface KindView {
    */
   readonly legacy: ReadonlyMap<string, { readonly read: FieldReader; readonly since: number }>;
   readonly constants: ReadonlyMap<string, string | number | boolean>;
+  /** Sigma field -> the fact replay works out for it (dst_hostname, dns.names). */
+  readonly facts: ReadonlyMap<string, string>;
+  /** Only records whose field reads this value belong to the category. */
+  readonly when: { readonly read: FieldReader; readonly equals: number } | null;
 }
 
 const IPPROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp', 132: 'sctp' };
@@ -122,6 +126,8 @@ function kindView(kind: KindLayout): KindView | null {
     fields,
     legacy,
     constants: new Map(Object.entries(spec.constants ?? {})),
+    facts: new Map(Object.entries(spec.facts ?? {})),
+    when: spec.when === undefined ? null : { read: reader(spec.when.field)!, equals: spec.when.equals },
   };
 }
 
@@ -157,6 +163,7 @@ export class RecordView implements SigmaEventView {
     if (kind === null) return (this.category = null);
     // A Sysmon FileCreate is a file created or overwritten: a read, or a failed open, changed nothing.
     if (kind.writes !== null && (!opensForWrite(u32le(bytes, at + kind.writes.flags)) || s32le(bytes, at + kind.writes.result) < 0)) return (this.category = null);
+    if (kind.when !== null && kind.when.read(bytes, at) !== kind.when.equals) return (this.category = null);
     return (this.category = kind.category);
   }
 
@@ -178,6 +185,8 @@ export class RecordView implements SigmaEventView {
       if (old !== undefined && (this.source.schemaVersion ?? this.schema.version) < old.since) return old.read(b, at);
       return this.facts !== null && field === 'TargetFilename' ? (this.facts.get('path') as string | undefined) ?? read(b, at) : read(b, at);
     }
+    const fact = k.facts.get(field);
+    if (fact !== undefined) return this.facts === null ? null : (this.facts.get(fact) as SigmaFieldValue | undefined) ?? null;
     const constant = k.constants.get(field);
     if (constant !== undefined) return constant;
     switch (field) {

@@ -60,7 +60,7 @@ export class SigmaRunner {
     if (this.view.set(kindId, bytes, at, node, source, facts) === null) return NO_ALERTS;
     const hits = this.engine.evaluate(this.view);
     if (hits.length === 0) return NO_ALERTS;
-    return hits.map((h) => (h.eventRef === null ? this.alert(h, kindId, bytes, at, node, source) : this.fromRef(h)));
+    return hits.map((h) => (h.eventRef === null ? this.alert(h, kindId, bytes, at, node, source, facts) : this.fromRef(h)));
   }
 
   /** Correlation windows still open at the end of the input. */
@@ -77,9 +77,10 @@ export class SigmaRunner {
     return this.alert(hit, ref.kindId, ref.bytes, 0, ref.node, ref.source);
   }
 
-  private alert(hit: SigmaHit, kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource): Alert {
+  /** `live`: the rule engine's facts of this very record (what replay's network state added too: dst_hostname, dns.names). */
+  private alert(hit: SigmaHit, kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource, live: FactSource | null = null): Alert {
     const r = hit.rule;
-    const facts = eventFacts(kindId, bytes, at, node, this.schema);
+    const facts = live ?? eventFacts(kindId, bytes, at, node, this.schema);
     const time = source.clock !== null ? source.clock.format(recordTsNs(bytes, at)) : null;
     const alert = alertFromFacts(sigmaRuleId(r), SEVERITY[r.level ?? 'medium'], r.title, facts, time) as Record<string, unknown>;
     alert.engine = 'sigma';
@@ -91,7 +92,7 @@ export class SigmaRunner {
     if (r.fields.length > 0) {
       // The rule's `fields`: what its author wants an analyst to see, by Sigma name.
       const view = new RecordView(this.schema);
-      view.set(kindId, bytes, at, node, source);
+      view.set(kindId, bytes, at, node, source, live);
       alert.fields = Object.fromEntries(r.fields.map((f) => [f, view.get(f) ?? null]));
     }
     if (hit.correlation !== null) {
