@@ -14,6 +14,11 @@
 #ifndef RG_IO_URING_BPF_H
 #define RG_IO_URING_BPF_H
 
+#include "common.bpf.h"
+#include "paths.bpf.h"
+#include "files.bpf.h"
+#include "sockets.bpf.h"
+
 #define IORING_CQE_F_MORE (1U << 1)
 
 /* What a submitted request needs at its completion. 8-byte aligned path (path_passes_filter reads words). */
@@ -25,7 +30,7 @@ struct uring_request {
 	__u32 mode;       /* OPENAT: mode; LISTEN: backlog */
 	__u16 ev_flags;   /* EVENT_FLAG_* learnt at submission (path truncated or unreadable, openat2) */
 	__u8 opcode;
-	__u8 fixed;       /* ACCEPT into a fixed-file slot: the result is no fd */
+	__u8 fixed;       /* OPENAT or ACCEPT into a fixed-file slot: the result is no fd */
 };
 
 struct {
@@ -109,6 +114,7 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 		r->open_flags = BPF_CORE_READ(o, how.flags);
 		r->mode = BPF_CORE_READ(o, how.mode);
 		r->ev_flags = (op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0) | read_kernel_path(r->path, BPF_CORE_READ(o, filename, name));
+		r->fixed = BPF_CORE_READ(o, file_slot) != 0;
 	} else if (kind == RG_KIND_NET_CONNECT) {
 		r->uaddr = (__u64)BPF_CORE_READ((struct io_connect *)cmd, addr);
 	} else if (kind == RG_KIND_NET_ACCEPT) {
@@ -126,18 +132,36 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 /* The socket a request operated on: req->file, a struct socket for socket files (untrusted pointer). */
 static __always_inline struct socket *uring_socket(void *req)
 {
-	struct io_kiocb *k = bpf_rdonly_cast(req, bpf_core_type_id_kernel(struct io_kiocb));
-	struct file *file = k->file;
-	if (!file || (file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
-		return NULL;
-	return bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return socket_of_file(KERNEL_PTR(req, struct io_kiocb)->file);
 }
 
+/*
+ * The open as open_exit (files.bpf.h) records one: the opened file's path
+ * from the kernel, or a failure's directory joined with the name. The name
+ * as passed (path_arg) is io_uring's own getname() copy, taken at
+ * submission: kernel memory, which the caller can no longer change.
+ */
 static __always_inline int uring_open_done(struct task_struct *task, const struct rg_capture_config *cfg,
 					   struct uring_request *r, int res)
 {
-	const struct rg_file_filter_config *f = active_filter();
-	if (f && ((r->ev_flags & EVENT_FLAG_USER_READ_FAILED) || !path_passes_filter(f, r->path)))
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	__u16 path_flags;
+	__u64 ino = 0;
+	__u32 dev = 0;
+	if (res >= 0 && !r->fixed) {
+		path_flags = opened_file_path(s->path.s, s, task, res, r->open_flags, &ino, &dev);
+	} else if (res >= 0 || (r->ev_flags & EVENT_FLAG_USER_READ_FAILED)) {
+		/* Opened into a fixed-file slot (no fd to read the file from), or the name was unreadable. */
+		end_path(s->path.s, 0);
+		path_flags = PATH_FLAG_UNRESOLVED;
+	} else {
+		__builtin_memcpy(s->arg.s, r->path, PATH_LEN);
+		path_flags = path_of_dir_and_name(s, task, r->fd);
+	}
+	const struct rg_file_filter_config *filter = active_filter();
+	if (filter && !path_passes_filter(filter, s->path.s))
 		return 0;
 	struct rg_file_open *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -150,7 +174,12 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 	e->mode = r->mode;
 	e->result = res;
 	e->dirfd = r->fd;
-	__builtin_memcpy(e->path, r->path, sizeof(e->path));
+	e->ino = ino;
+	e->dev = dev;
+	e->path_flags = path_flags;
+	e->call = r->opcode == IORING_OP_OPENAT2 ? RG_CALL_OPENAT2 : RG_CALL_OPENAT; /* the syscall the operation stands for */
+	__builtin_memcpy(e->path, s->path.s, sizeof(e->path));
+	__builtin_memcpy(e->path_arg, r->path, sizeof(e->path_arg));
 	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 	return 0;
 }
@@ -161,7 +190,7 @@ static __always_inline int uring_connect_done(struct task_struct *task, const st
 {
 	struct socket *sock = uring_socket(req);
 	struct sock_ends a = {};
-	__u16 type = 0, flags = EVENT_FLAG_IO_URING;
+	__u16 type = 0, flags = EVENT_FLAG_IO_URING, addr_flags = 0;
 	if (sock) {
 		read_sock_ends(sock->sk, &a);
 		type = sock->type;
@@ -170,8 +199,8 @@ static __always_inline int uring_connect_done(struct task_struct *task, const st
 		__u16 protocol = a.protocol;
 		__builtin_memset(&a, 0, sizeof(a));
 		a.protocol = protocol;
-		flags |= EVENT_FLAG_FROM_USER_MEMORY;
-		int read = read_user_sockaddr((const void *)r->uaddr, &a.family, &a.peer_port, a.peer);
+		addr_flags = ADDR_FLAG_UNVERIFIED;
+		int read = read_user_inet_sockaddr((const void *)r->uaddr, &a.family, &a.peer_port, a.peer);
 		if (read == 0)
 			return 0; /* AF_UNIX and others: not a network connection */
 		if (read < 0)
@@ -191,6 +220,9 @@ static __always_inline int uring_connect_done(struct task_struct *task, const st
 	e->protocol = a.protocol;
 	e->sock_type = type;
 	__builtin_memcpy(e->addr, a.peer, sizeof(e->addr));
+	e->addr_flags = addr_flags;
+	e->call = RG_CALL_CONNECT; /* the syscall the operation stands for */
+	e->reserved = 0;
 	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 	return 0;
 }
@@ -291,8 +323,10 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 /* ---- io_uring_setup (sys_exit) -------------------------------------------- */
 
 /* The ring as the kernel set it up, read from the new fd's io_ring_ctx. */
-static __noinline int io_uring_setup_exit(struct task_struct *task, struct pt_regs *regs, long ret)
+static __noinline int io_uring_setup_exit(const struct syscall_exit *sc)
 {
+	struct task_struct *task = sc->task;
+	long ret = sc->ret;
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_IO_URING_SETUP))
 		return 0;
@@ -302,24 +336,23 @@ static __noinline int io_uring_setup_exit(struct task_struct *task, struct pt_re
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_IO_URING_SETUP, sizeof(*e), task);
+	e->hdr.flags |= sc->compat ? EVENT_FLAG_COMPAT : 0;
 	e->result = ret;
-	e->entries = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	e->entries = syscall_arg(sc, 0);
 	e->sq_entries = 0;
 	e->cq_entries = 0;
 	e->setup_flags = 0;
 	e->reserved = 0;
 	if (ret >= 0) {
-		struct fdtable *fdt = task->files->fdt;
-		struct file *f = NULL;
-		if ((unsigned int)ret < fdt->max_fds && bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[ret]) == 0 && f) {
-			struct file *file = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+		struct file *file = file_of_fd(task, ret);
+		if (file) {
 			/* Another thread may have replaced the fd already: only a ring's anon inode is read as one. */
 			__u64 name[2] = {};
 			bpf_probe_read_kernel_str(name, sizeof(name), file->f_path.dentry->d_name.name);
 			/* "[io_uring]" and its NUL, as two little-endian words */
 			if (name[0] != 0x6e6972755f6f695bULL || (name[1] & 0xffffff) != 0x5d67)
 				goto done;
-			struct io_ring_ctx *ctx = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct io_ring_ctx));
+			struct io_ring_ctx *ctx = KERNEL_PTR(file->private_data, struct io_ring_ctx);
 			e->setup_flags = ctx->flags;
 			e->sq_entries = ctx->sq_entries;
 			e->cq_entries = ctx->cq_entries;

@@ -14,6 +14,9 @@
  *   process.bpf.h   exec, fork, exit (tracepoints) and failed execs (sys_exit)
  *   files.bpf.h     opens (sys_exit)
  *   net.bpf.h       connects (sys_exit)
+ *   sockets.bpf.h   bind, listen, accept, Unix sockets (sys_exit); TCP outcomes, UDP sends, DNS,
+ *                   TCP Fast Open (sock and net tracepoints)
+ *   io_uring.bpf.h  io_uring operations (submission and completion), io_uring_setup (sys_exit)
  *   syscall-map.h   syscall numbers (x86_64 and ia32) -> calls
  */
 #include "common.bpf.h"
@@ -21,6 +24,8 @@
 #include "process.bpf.h"
 #include "files.bpf.h"
 #include "net.bpf.h"
+#include "sockets.bpf.h"
+#include "io_uring.bpf.h"
 #include "syscall-map.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL"; /* probe_read_user & co are GPL-only */
@@ -76,7 +81,18 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		return open_exit(&sc);
 	case RG_CALL_CONNECT:
 	case RG_CALL_SOCKETCALL:
+		if (unix_connect_exit(&sc))
+			return 0; /* an AF_UNIX socket: net_unix */
 		return connect_exit(&sc);
+	case RG_CALL_BIND:
+		return net_bind_exit(&sc);
+	case RG_CALL_LISTEN:
+		return net_listen_exit(&sc);
+	case RG_CALL_ACCEPT:
+	case RG_CALL_ACCEPT4:
+		return net_accept_exit(&sc);
+	case RG_CALL_IO_URING_SETUP:
+		return io_uring_setup_exit(&sc);
 	case RG_CALL_EXECVE:
 	case RG_CALL_EXECVEAT:
 		return exec_failed_exit(&sc);

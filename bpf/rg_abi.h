@@ -8,6 +8,8 @@
 #define PATH_LEN 256
 #define ARGS_LEN 512
 #define ADDR_LEN 16
+#define DNS_PAYLOAD_LEN 288
+#define UNIX_PATH_LEN 108
 #define FILE_FILTER_MAX_PREFIXES 8
 #define FILE_FILTER_PREFIX_LEN 128
 #define PATH_WALK_MAX 64
@@ -19,6 +21,9 @@
 #define EVENT_FLAG_EXE_DELETED (1 << 4)
 #define EVENT_FLAG_OPENAT2 (1 << 5)
 #define EVENT_FLAG_COMPAT (1 << 6)
+#define EVENT_FLAG_IO_URING (1 << 12)
+#define EVENT_FLAG_FROM_USER_MEMORY (1 << 13)
+#define EVENT_FLAG_FASTOPEN (1 << 14)
 
 #define PATH_FLAG_FROM_FILE (1 << 0)
 #define PATH_FLAG_DIR_CWD (1 << 1)
@@ -43,6 +48,11 @@ enum rg_call {
 	RG_CALL_SOCKETCALL = 7,
 	RG_CALL_EXECVE = 8,
 	RG_CALL_EXECVEAT = 9,
+	RG_CALL_BIND = 10,
+	RG_CALL_LISTEN = 11,
+	RG_CALL_ACCEPT = 12,
+	RG_CALL_ACCEPT4 = 13,
+	RG_CALL_IO_URING_SETUP = 14,
 };
 #define NR64_open 2
 #define NR32_open 5
@@ -61,6 +71,15 @@ enum rg_call {
 #define NR32_execve 11
 #define NR64_execveat 322
 #define NR32_execveat 358
+#define NR64_bind 49
+#define NR32_bind 361
+#define NR64_listen 50
+#define NR32_listen 363
+#define NR64_accept 43
+#define NR64_accept4 288
+#define NR32_accept4 364
+#define NR64_io_uring_setup 425
+#define NR32_io_uring_setup 425
 
 enum rg_event_kind {
 	RG_KIND_PROCESS_EXEC = 1,
@@ -69,6 +88,14 @@ enum rg_event_kind {
 	RG_KIND_FILE_OPEN = 4,
 	RG_KIND_NET_CONNECT = 5,
 	RG_KIND_EXEC_FAILED = 6,
+	RG_KIND_NET_BIND = 30,
+	RG_KIND_NET_LISTEN = 31,
+	RG_KIND_NET_ACCEPT = 32,
+	RG_KIND_NET_TCP_STATE = 33,
+	RG_KIND_NET_UDP_SEND = 34,
+	RG_KIND_NET_DNS = 35,
+	RG_KIND_NET_UNIX = 36,
+	RG_KIND_IO_URING_SETUP = 37,
 };
 
 struct rg_event_header {
@@ -229,6 +256,214 @@ _Static_assert(__builtin_offsetof(struct rg_exec_failed, filename) == 96, "rg_ex
 _Static_assert(__builtin_offsetof(struct rg_exec_failed, path) == 352, "rg_exec_failed.path offset");
 _Static_assert(__builtin_offsetof(struct rg_exec_failed, args) == 608, "rg_exec_failed.args offset");
 
+struct rg_net_bind {
+	struct rg_event_header hdr;
+	__s32 fd;                              /* @72: socket fd */
+	__s32 result;                          /* @76: 0 on success, -errno on failure */
+	__u16 family;                          /* @80: AF_INET or AF_INET6 */
+	__u16 port;                            /* @82: local port the socket holds (the kernel's choice for port 0), host byte order */
+	__u16 protocol;                        /* @84: IPPROTO_* of the socket */
+	__u16 sock_type;                       /* @86: SOCK_* type of the socket */
+	__u8 addr[ADDR_LEN];                   /* @88: local address, network byte order */
+	__u64 sock_cookie;                     /* @104: socket cookie (joins the records of one socket); 0 = none assigned yet */
+};
+_Static_assert(sizeof(struct rg_net_bind) == 112, "rg_net_bind size");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, fd) == 72, "rg_net_bind.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, result) == 76, "rg_net_bind.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, family) == 80, "rg_net_bind.family offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, port) == 82, "rg_net_bind.port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, protocol) == 84, "rg_net_bind.protocol offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, sock_type) == 86, "rg_net_bind.sock_type offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, addr) == 88, "rg_net_bind.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_bind, sock_cookie) == 104, "rg_net_bind.sock_cookie offset");
+
+struct rg_net_listen {
+	struct rg_event_header hdr;
+	__s32 fd;                              /* @72: socket fd */
+	__s32 result;                          /* @76: 0 on success, -errno on failure */
+	__s32 backlog;                         /* @80: backlog as passed */
+	__u16 family;                          /* @84: AF_INET or AF_INET6 */
+	__u16 port;                            /* @86: local port from the kernel socket, host byte order */
+	__u16 protocol;                        /* @88: IPPROTO_* of the socket */
+	__u16 sock_type;                       /* @90: SOCK_* type of the socket */
+	__u32 reserved;                        /* @92: zero; keeps the record free of padding */
+	__u8 addr[ADDR_LEN];                   /* @96: local address from the kernel socket, network byte order */
+	__u64 sock_cookie;                     /* @112: socket cookie (joins the records of one socket); 0 = none assigned yet */
+};
+_Static_assert(sizeof(struct rg_net_listen) == 120, "rg_net_listen size");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, fd) == 72, "rg_net_listen.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, result) == 76, "rg_net_listen.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, backlog) == 80, "rg_net_listen.backlog offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, family) == 84, "rg_net_listen.family offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, port) == 86, "rg_net_listen.port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, protocol) == 88, "rg_net_listen.protocol offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, sock_type) == 90, "rg_net_listen.sock_type offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, reserved) == 92, "rg_net_listen.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, addr) == 96, "rg_net_listen.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_listen, sock_cookie) == 112, "rg_net_listen.sock_cookie offset");
+
+struct rg_net_accept {
+	struct rg_event_header hdr;
+	__s32 fd;                              /* @72: listening socket fd */
+	__s32 result;                          /* @76: new socket fd (failed accepts are not recorded) */
+	__u32 accept_flags;                    /* @80: accept4 flags (SOCK_NONBLOCK, SOCK_CLOEXEC) */
+	__u16 family;                          /* @84: AF_INET or AF_INET6 */
+	__u16 protocol;                        /* @86: IPPROTO_* of the socket */
+	__u16 sock_type;                       /* @88: SOCK_* type of the socket */
+	__u16 port;                            /* @90: local port of the new socket, host byte order */
+	__u16 peer_port;                       /* @92: peer port of the new socket, host byte order */
+	__u16 reserved;                        /* @94: zero; keeps the record free of padding */
+	__u8 addr[ADDR_LEN];                   /* @96: local address of the new socket, network byte order */
+	__u8 peer_addr[ADDR_LEN];              /* @112: peer address of the new socket, network byte order */
+	__u64 sock_cookie;                     /* @128: socket cookie of the new socket */
+};
+_Static_assert(sizeof(struct rg_net_accept) == 136, "rg_net_accept size");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, fd) == 72, "rg_net_accept.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, result) == 76, "rg_net_accept.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, accept_flags) == 80, "rg_net_accept.accept_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, family) == 84, "rg_net_accept.family offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, protocol) == 86, "rg_net_accept.protocol offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, sock_type) == 88, "rg_net_accept.sock_type offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, port) == 90, "rg_net_accept.port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, peer_port) == 92, "rg_net_accept.peer_port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, reserved) == 94, "rg_net_accept.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, addr) == 96, "rg_net_accept.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, peer_addr) == 112, "rg_net_accept.peer_addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_accept, sock_cookie) == 128, "rg_net_accept.sock_cookie offset");
+
+struct rg_net_tcp_state {
+	struct rg_event_header hdr;
+	__u16 outcome;                         /* @72: 1 out_established, 2 out_failed, 3 in_established, 4 closed */
+	__u16 family;                          /* @74: AF_INET or AF_INET6 */
+	__u16 old_state;                       /* @76: TCP_* state before the change */
+	__u16 new_state;                       /* @78: TCP_* state after the change */
+	__u16 port;                            /* @80: local port, host byte order (0 when the kernel released it first: a refused connect) */
+	__u16 peer_port;                       /* @82: peer port, host byte order */
+	__u16 owner;                           /* @84: whose identity the header carries: 0 unknown (zeroed), 1 current, 2 last_task (the last task that acted on the socket), 3 listener (the listening socket's) */
+	__u16 reserved;                        /* @86: zero; keeps the record free of padding */
+	__s32 result;                          /* @88: -sk_err: why a connection failed or ended (-ECONNREFUSED, -ETIMEDOUT, -ECONNRESET); 0 otherwise */
+	__u32 reserved2;                       /* @92: zero; keeps the record free of padding */
+	__u8 addr[ADDR_LEN];                   /* @96: local address, network byte order */
+	__u8 peer_addr[ADDR_LEN];              /* @112: peer address, network byte order */
+	__u64 bytes_sent;                      /* @128: at close: payload bytes sent (tcp_sock.bytes_sent, retransmissions included) */
+	__u64 bytes_received;                  /* @136: at close: payload bytes received (tcp_sock.bytes_received, without a FIN) */
+	__u64 duration_ns;                     /* @144: at close: time since the connection was established, when that was seen; 0 otherwise */
+	__u64 sock_cookie;                     /* @152: socket cookie (joins the records of one socket); 0 = none assigned yet */
+};
+_Static_assert(sizeof(struct rg_net_tcp_state) == 160, "rg_net_tcp_state size");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, outcome) == 72, "rg_net_tcp_state.outcome offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, family) == 74, "rg_net_tcp_state.family offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, old_state) == 76, "rg_net_tcp_state.old_state offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, new_state) == 78, "rg_net_tcp_state.new_state offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, port) == 80, "rg_net_tcp_state.port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, peer_port) == 82, "rg_net_tcp_state.peer_port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, owner) == 84, "rg_net_tcp_state.owner offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, reserved) == 86, "rg_net_tcp_state.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, result) == 88, "rg_net_tcp_state.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, reserved2) == 92, "rg_net_tcp_state.reserved2 offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, addr) == 96, "rg_net_tcp_state.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, peer_addr) == 112, "rg_net_tcp_state.peer_addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, bytes_sent) == 128, "rg_net_tcp_state.bytes_sent offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, bytes_received) == 136, "rg_net_tcp_state.bytes_received offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, duration_ns) == 144, "rg_net_tcp_state.duration_ns offset");
+_Static_assert(__builtin_offsetof(struct rg_net_tcp_state, sock_cookie) == 152, "rg_net_tcp_state.sock_cookie offset");
+
+struct rg_net_udp_send {
+	struct rg_event_header hdr;
+	__s32 fd;                              /* @72: socket fd; -1 when not known (io_uring) */
+	__s32 result;                          /* @76: bytes sent, -errno on failure (0 in a summary) */
+	__u32 datagram_size;                   /* @80: UDP payload bytes of the datagram the kernel queued; 0 when it was not seen */
+	__u32 repeats;                         /* @84: sends to the same (process, socket, destination) not recorded since the previous record of it */
+	__u16 family;                          /* @88: AF_INET or AF_INET6 */
+	__u16 port;                            /* @90: destination port, host byte order */
+	__u16 protocol;                        /* @92: IPPROTO_UDP or IPPROTO_UDPLITE */
+	__u16 connected;                       /* @94: 1 = the socket is connected: the destination is its peer */
+	__u16 summary;                         /* @96: 1 = not a send: the repeats counted since the last record, written when the capture stopped */
+	__u16 reserved;                        /* @98: zero; keeps the record free of padding */
+	__u32 reserved2;                       /* @100: zero; keeps the record free of padding */
+	__u8 addr[ADDR_LEN];                   /* @104: destination address, network byte order */
+	__u64 sock_cookie;                     /* @120: socket cookie (joins the records of one socket); 0 = none assigned yet */
+};
+_Static_assert(sizeof(struct rg_net_udp_send) == 128, "rg_net_udp_send size");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, fd) == 72, "rg_net_udp_send.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, result) == 76, "rg_net_udp_send.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, datagram_size) == 80, "rg_net_udp_send.datagram_size offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, repeats) == 84, "rg_net_udp_send.repeats offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, family) == 88, "rg_net_udp_send.family offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, port) == 90, "rg_net_udp_send.port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, protocol) == 92, "rg_net_udp_send.protocol offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, connected) == 94, "rg_net_udp_send.connected offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, summary) == 96, "rg_net_udp_send.summary offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, reserved) == 98, "rg_net_udp_send.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, reserved2) == 100, "rg_net_udp_send.reserved2 offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, addr) == 104, "rg_net_udp_send.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_udp_send, sock_cookie) == 120, "rg_net_udp_send.sock_cookie offset");
+
+struct rg_net_dns {
+	struct rg_event_header hdr;
+	__s32 fd;                              /* @72: socket fd; -1 when not known (io_uring) */
+	__s32 result;                          /* @76: bytes sent or received, -errno on failure */
+	__u16 direction;                       /* @80: 1 query (sent to port 53), 2 response (received on a socket that sent one) */
+	__u16 family;                          /* @82: AF_INET or AF_INET6 */
+	__u16 port;                            /* @84: the server's port, host byte order */
+	__u16 protocol;                        /* @86: IPPROTO_UDP, or IPPROTO_TCP (the payload is then a piece of the stream: two-byte lengths and messages) */
+	__u32 message_size;                    /* @88: bytes of the message (UDP) or of this send or receive (TCP) */
+	__u32 payload_size;                    /* @92: bytes of payload[] holding the message prefix */
+	__u8 addr[ADDR_LEN];                   /* @96: the server's address, network byte order (family 0: an unconnected socket's response, sender not recorded) */
+	__u64 sock_cookie;                     /* @112: socket cookie (joins the records of one socket); 0 = none assigned yet */
+	__u8 payload[DNS_PAYLOAD_LEN];         /* @120: the message as the kernel queued it (query) or copied it to the receiver (response), payload_size bytes */
+};
+_Static_assert(sizeof(struct rg_net_dns) == 408, "rg_net_dns size");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, fd) == 72, "rg_net_dns.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, result) == 76, "rg_net_dns.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, direction) == 80, "rg_net_dns.direction offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, family) == 82, "rg_net_dns.family offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, port) == 84, "rg_net_dns.port offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, protocol) == 86, "rg_net_dns.protocol offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, message_size) == 88, "rg_net_dns.message_size offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, payload_size) == 92, "rg_net_dns.payload_size offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, addr) == 96, "rg_net_dns.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, sock_cookie) == 112, "rg_net_dns.sock_cookie offset");
+_Static_assert(__builtin_offsetof(struct rg_net_dns, payload) == 120, "rg_net_dns.payload offset");
+
+struct rg_net_unix {
+	struct rg_event_header hdr;
+	__u16 op;                              /* @72: 1 bind, 2 connect, 3 accept */
+	__u16 sock_type;                       /* @74: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	__s32 fd;                              /* @76: socket fd */
+	__s32 result;                          /* @80: 0 (accept: the new fd) on success, -errno on failure */
+	__u32 peer_pid;                        /* @84: pid the kernel recorded for the other end (SO_PEERCRED); 0 when none */
+	__u16 path_size;                       /* @88: bytes of sun_path in use */
+	__u16 abstract;                        /* @90: 1 = an abstract name (Linux): path holds it without its leading NUL */
+	char path[UNIX_PATH_LEN];              /* @92: bind: the address bound; connect: the listener's; accept: the listener's */
+};
+_Static_assert(sizeof(struct rg_net_unix) == 200, "rg_net_unix size");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, op) == 72, "rg_net_unix.op offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, sock_type) == 74, "rg_net_unix.sock_type offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, fd) == 76, "rg_net_unix.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, result) == 80, "rg_net_unix.result offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, peer_pid) == 84, "rg_net_unix.peer_pid offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, path_size) == 88, "rg_net_unix.path_size offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, abstract) == 90, "rg_net_unix.abstract offset");
+_Static_assert(__builtin_offsetof(struct rg_net_unix, path) == 92, "rg_net_unix.path offset");
+
+struct rg_io_uring_setup {
+	struct rg_event_header hdr;
+	__s32 result;                          /* @72: the ring fd, -errno on failure */
+	__u32 entries;                         /* @76: entries as passed */
+	__u32 sq_entries;                      /* @80: submission queue entries the kernel set up */
+	__u32 cq_entries;                      /* @84: completion queue entries the kernel set up */
+	__u32 setup_flags;                     /* @88: IORING_SETUP_* flags of the ring the kernel set up (SQPOLL = 2) */
+	__u32 reserved;                        /* @92: zero; keeps the record free of padding */
+};
+_Static_assert(sizeof(struct rg_io_uring_setup) == 96, "rg_io_uring_setup size");
+_Static_assert(__builtin_offsetof(struct rg_io_uring_setup, result) == 72, "rg_io_uring_setup.result offset");
+_Static_assert(__builtin_offsetof(struct rg_io_uring_setup, entries) == 76, "rg_io_uring_setup.entries offset");
+_Static_assert(__builtin_offsetof(struct rg_io_uring_setup, sq_entries) == 80, "rg_io_uring_setup.sq_entries offset");
+_Static_assert(__builtin_offsetof(struct rg_io_uring_setup, cq_entries) == 84, "rg_io_uring_setup.cq_entries offset");
+_Static_assert(__builtin_offsetof(struct rg_io_uring_setup, setup_flags) == 88, "rg_io_uring_setup.setup_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_io_uring_setup, reserved) == 92, "rg_io_uring_setup.reserved offset");
+
 struct rg_file_filter_config {
 	__u32 prefix_count;                    /* @0: prefixes in use; 0 = no filter, every open is recorded */
 	char prefixes[FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN]; /* @4: [FILE_FILTER_MAX_PREFIXES][FILE_FILTER_PREFIX_LEN] */
@@ -240,17 +475,17 @@ _Static_assert(__builtin_offsetof(struct rg_file_filter_config, prefixes) == 4, 
 _Static_assert(__builtin_offsetof(struct rg_file_filter_config, prefix_lens) == 1028, "rg_file_filter_config.prefix_lens offset");
 
 struct rg_capture_config {
-	__u32 self_tgid;                       /* @0: rg-capture's own tgid: its events are dropped (except the canary) */
-	__u32 events_mask;                     /* @4: bit (1 << kind) set = record that kind */
-	__u32 follow;                          /* @8: 1 = record only processes in the FOLLOWED map (and their descendants) */
-	__u32 wakeup_bytes;                    /* @12: force a ring-buffer wake-up once this much data is unconsumed */
-	__u32 canary_armed;                    /* @16: 1 = emit rg-capture's own file opens so it can see its readiness canary */
+	__u64 events_mask;                     /* @0: bit (1 << kind) set = record that kind (kinds 1..63) */
+	__u32 self_tgid;                       /* @8: rg-capture's own tgid: its events are dropped (except the canary) */
+	__u32 follow;                          /* @12: 1 = record only processes in the FOLLOWED map (and their descendants) */
+	__u32 wakeup_bytes;                    /* @16: force a ring-buffer wake-up once this much data is unconsumed */
+	__u32 canary_armed;                    /* @20: 1 = emit rg-capture's own file opens so it can see its readiness canary */
 };
-_Static_assert(sizeof(struct rg_capture_config) == 20, "rg_capture_config size");
-_Static_assert(__builtin_offsetof(struct rg_capture_config, self_tgid) == 0, "rg_capture_config.self_tgid offset");
-_Static_assert(__builtin_offsetof(struct rg_capture_config, events_mask) == 4, "rg_capture_config.events_mask offset");
-_Static_assert(__builtin_offsetof(struct rg_capture_config, follow) == 8, "rg_capture_config.follow offset");
-_Static_assert(__builtin_offsetof(struct rg_capture_config, wakeup_bytes) == 12, "rg_capture_config.wakeup_bytes offset");
-_Static_assert(__builtin_offsetof(struct rg_capture_config, canary_armed) == 16, "rg_capture_config.canary_armed offset");
+_Static_assert(sizeof(struct rg_capture_config) == 24, "rg_capture_config size");
+_Static_assert(__builtin_offsetof(struct rg_capture_config, events_mask) == 0, "rg_capture_config.events_mask offset");
+_Static_assert(__builtin_offsetof(struct rg_capture_config, self_tgid) == 8, "rg_capture_config.self_tgid offset");
+_Static_assert(__builtin_offsetof(struct rg_capture_config, follow) == 12, "rg_capture_config.follow offset");
+_Static_assert(__builtin_offsetof(struct rg_capture_config, wakeup_bytes) == 16, "rg_capture_config.wakeup_bytes offset");
+_Static_assert(__builtin_offsetof(struct rg_capture_config, canary_armed) == 20, "rg_capture_config.canary_armed offset");
 
 #endif /* RG_ABI_H */

@@ -3,7 +3,8 @@
  * Network hooks beyond connect: listeners (bind, listen, accept), TCP outcomes
  * (inet_sock_set_state), UDP sends and DNS messages (sock_send_length,
  * sock_recv_length, with the packet itself from net_dev_queue), Unix sockets,
- * and TCP Fast Open. Included by rg.bpf.c after its common helpers.
+ * and TCP Fast Open. Included by rg.bpf.c; the bind, listen, accept and Unix
+ * handlers are called from its sys_exit dispatch.
  *
  * Where an address comes from, in order of trust:
  *  1. struct sock: what the socket is bound or connected to (bind, listen,
@@ -22,26 +23,29 @@
 #ifndef RG_SOCKETS_BPF_H
 #define RG_SOCKETS_BPF_H
 
+#include "common.bpf.h"
+#include "paths.bpf.h"
+#include "net.bpf.h"
+
 #define AF_UNIX 1
 #define PF_IO_WORKER 0x00000010
 #define PF_KTHREAD 0x00200000
 
-/* x86_64 syscall numbers. */
+/*
+ * x86_64 numbers of the syscalls a send or receive tracepoint may run under
+ * (to find the fd and the caller's buffer). An ia32 task's numbers differ:
+ * syscall_nr() gives -1 for those, so their arguments are never guessed at.
+ */
 #define NR_read 0
 #define NR_write 1
 #define NR_readv 19
 #define NR_writev 20
-#define NR_accept 43
 #define NR_sendto 44
 #define NR_recvfrom 45
 #define NR_sendmsg 46
 #define NR_recvmsg 47
-#define NR_bind 49
-#define NR_listen 50
-#define NR_accept4 288
 #define NR_recvmmsg 299
 #define NR_sendmmsg 307
-#define NR_io_uring_setup 425
 #define NR_io_uring_enter 426
 
 #define MSG_FASTOPEN 0x20000000
@@ -162,8 +166,6 @@ struct {
 /* Connections begun by sendto(MSG_FASTOPEN) not yet recorded: a send on a TCP socket looks only while > 0. */
 __u32 fastopen_pending = 0;
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
 /* ---- helpers ------------------------------------------------------------- */
 
 /* x86_64 THREAD_SIZE (16 KiB; a KASAN kernel's 32 KiB stacks only make more changes look interrupt-made). */
@@ -191,18 +193,21 @@ static __always_inline bool in_task_context(struct task_struct *task, void *ctx)
 
 
 /* The struct socket behind fd of task, or NULL: an untrusted pointer, read with plain loads. */
-static __always_inline struct socket *socket_of_fd(struct task_struct *task, int fd)
+static __always_inline struct socket *socket_of_fd(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt = task->files->fdt;
-	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	struct file *f = NULL;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]) != 0 || !f)
-		return NULL;
-	struct file *file = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
-	if ((file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
-		return NULL; /* private_data is a struct socket only for socket inodes */
-	return bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return socket_of_file(file_of_fd(task, fd));
+}
+
+/*
+ * The x86_64 syscall task is in (from its saved registers), for the
+ * tracepoints that run inside one; -1 for an ia32 syscall, whose numbers and
+ * argument registers are another table's.
+ */
+static __always_inline long syscall_nr(struct task_struct *task, struct pt_regs *regs)
+{
+	if (task->thread_info.status & TS_COMPAT)
+		return -1;
+	return regs->orig_ax;
 }
 
 /* A socket's two ends as the kernel holds them. Ports in host byte order. */
@@ -241,7 +246,7 @@ static __always_inline __u64 assigned_cookie(const struct sock *sk)
  * Reads an AF_INET/AF_INET6 sockaddr from user memory into family/port/addr.
  * Returns 1 if read, 0 for another family, -1 if unreadable.
  */
-static __always_inline int read_user_sockaddr(const void *uaddr, __u16 *family, __u16 *port, __u8 *addr)
+static __always_inline int read_user_inet_sockaddr(const void *uaddr, __u16 *family, __u16 *port, __u8 *addr)
 {
 	__u16 fam = 0;
 	if (!uaddr || bpf_probe_read_user(&fam, sizeof(fam), uaddr) != 0)
@@ -267,42 +272,41 @@ static __always_inline int read_user_sockaddr(const void *uaddr, __u16 *family, 
 
 /* ---- bind, listen, accept (sys_exit) --------------------------------------- */
 
-static __always_inline int bind_exit(struct task_struct *task, const struct rg_capture_config *cfg,
-				     struct pt_regs *regs, long ret, struct socket *sock);
-static __always_inline int unix_exit(struct task_struct *task, const struct rg_capture_config *cfg,
-				     struct pt_regs *regs, long ret, struct socket *sock, __u16 op);
+static __always_inline int bind_exit(const struct syscall_exit *sc, const struct rg_capture_config *cfg, struct socket *sock);
+static __always_inline int unix_exit(const struct syscall_exit *sc, const struct rg_capture_config *cfg, struct socket *sock, __u16 op);
 
-static __noinline int net_bind_exit(struct task_struct *task, struct pt_regs *regs, long ret)
+/* bind(2): the address the kernel bound (the port it chose for port 0); a Unix socket's path. */
+static __noinline int net_bind_exit(const struct syscall_exit *sc)
 {
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg)
 		return 0;
-	struct socket *sock = socket_of_fd(task, PT_REGS_PARM1_CORE_SYSCALL(regs));
+	struct socket *sock = socket_of_fd(sc->task, (int)syscall_arg(sc, 0));
 	if (!sock)
 		return 0;
 	__u16 family = sock->sk->__sk_common.skc_family;
 	if (family == AF_UNIX)
-		return unix_exit(task, cfg, regs, ret, sock, RG_UNIX_BIND);
+		return unix_exit(sc, cfg, sock, RG_UNIX_BIND);
 	if (family != AF_INET && family != AF_INET6)
 		return 0; /* netlink, packet, vsock, ...: not recorded */
-	return bind_exit(task, cfg, regs, ret, sock);
+	return bind_exit(sc, cfg, sock);
 }
 
-static __always_inline int bind_exit(struct task_struct *task, const struct rg_capture_config *cfg,
-				     struct pt_regs *regs, long ret, struct socket *sock)
+static __always_inline int bind_exit(const struct syscall_exit *sc, const struct rg_capture_config *cfg, struct socket *sock)
 {
+	struct task_struct *task = sc->task;
 	if (!wanted(cfg, task->tgid, RG_KIND_NET_BIND))
 		return 0;
 	struct sock *sk = sock->sk;
 	struct sock_ends a = {};
-	__u16 ev_flags = 0;
+	__u16 ev_flags = sc->compat ? EVENT_FLAG_COMPAT : 0;
 	read_sock_ends(sk, &a);
-	if (ret != 0) {
+	if (sc->ret != 0) {
 		/* Nothing bound: what was asked for, from the caller's memory. */
 		__builtin_memset(a.local, 0, sizeof(a.local));
 		a.local_port = 0;
-		ev_flags = EVENT_FLAG_FROM_USER_MEMORY;
-		if (read_user_sockaddr((const void *)PT_REGS_PARM2_CORE_SYSCALL(regs), &a.family, &a.local_port, a.local) < 0)
+		ev_flags |= EVENT_FLAG_FROM_USER_MEMORY;
+		if (read_user_inet_sockaddr((const void *)syscall_arg(sc, 1), &a.family, &a.local_port, a.local) < 0)
 			ev_flags |= EVENT_FLAG_USER_READ_FAILED;
 	}
 	struct rg_net_bind *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
@@ -312,8 +316,8 @@ static __always_inline int bind_exit(struct task_struct *task, const struct rg_c
 	}
 	fill_header(&e->hdr, RG_KIND_NET_BIND, sizeof(*e), task);
 	e->hdr.flags |= ev_flags;
-	e->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	e->result = ret;
+	e->fd = (int)syscall_arg(sc, 0);
+	e->result = sc->ret;
 	e->family = a.family;
 	e->port = a.local_port;
 	e->protocol = a.protocol;
@@ -324,12 +328,14 @@ static __always_inline int bind_exit(struct task_struct *task, const struct rg_c
 	return 0;
 }
 
-static __noinline int net_listen_exit(struct task_struct *task, struct pt_regs *regs, long ret)
+/* listen(2): the local address and port from the kernel's socket. */
+static __noinline int net_listen_exit(const struct syscall_exit *sc)
 {
+	struct task_struct *task = sc->task;
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_NET_LISTEN))
 		return 0;
-	int fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	int fd = (int)syscall_arg(sc, 0);
 	struct socket *sock = socket_of_fd(task, fd);
 	if (!sock)
 		return 0;
@@ -344,9 +350,10 @@ static __noinline int net_listen_exit(struct task_struct *task, struct pt_regs *
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_NET_LISTEN, sizeof(*e), task);
+	e->hdr.flags |= sc->compat ? EVENT_FLAG_COMPAT : 0;
 	e->fd = fd;
-	e->result = ret;
-	e->backlog = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	e->result = sc->ret;
+	e->backlog = (int)syscall_arg(sc, 1);
 	e->family = a.family;
 	e->port = a.local_port;
 	e->protocol = a.protocol;
@@ -394,10 +401,12 @@ static __always_inline int emit_accept(struct task_struct *task, const struct rg
 	return 0;
 }
 
-static __noinline int net_accept_exit(struct task_struct *task, struct pt_regs *regs, long ret, bool accept4)
+static __noinline int net_accept_exit(const struct syscall_exit *sc)
 {
+	long ret = sc->ret;
 	if (ret < 0)
 		return 0;
+	struct task_struct *task = sc->task;
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg)
 		return 0;
@@ -405,11 +414,11 @@ static __noinline int net_accept_exit(struct task_struct *task, struct pt_regs *
 	if (!sock)
 		return 0;
 	if (sock->sk->__sk_common.skc_family == AF_UNIX)
-		return unix_exit(task, cfg, regs, ret, sock, RG_UNIX_ACCEPT);
+		return unix_exit(sc, cfg, sock, RG_UNIX_ACCEPT);
 	if (!wanted(cfg, task->tgid, RG_KIND_NET_ACCEPT))
 		return 0;
-	__u32 flags = accept4 ? PT_REGS_PARM4_CORE_SYSCALL(regs) : 0;
-	return emit_accept(task, cfg, PT_REGS_PARM1_CORE_SYSCALL(regs), ret, flags, sock, 0);
+	__u32 flags = sc->call == RG_CALL_ACCEPT4 ? syscall_arg(sc, 3) : 0;
+	return emit_accept(task, cfg, (int)syscall_arg(sc, 0), ret, flags, sock, sc->compat ? EVENT_FLAG_COMPAT : 0);
 }
 
 /* ---- Unix sockets -------------------------------------------------------- */
@@ -465,19 +474,20 @@ static __always_inline __u32 peer_pid_of(const struct sock *sk)
  * the listener's address, which the new socket shares. On failure, the
  * address asked for, from the caller's memory.
  */
-static __always_inline int unix_exit(struct task_struct *task, const struct rg_capture_config *cfg,
-				     struct pt_regs *regs, long ret, struct socket *sock, __u16 op)
+static __always_inline int unix_exit(const struct syscall_exit *sc, const struct rg_capture_config *cfg, struct socket *sock, __u16 op)
 {
+	struct task_struct *task = sc->task;
+	long ret = sc->ret;
 	if (!wanted(cfg, task->tgid, RG_KIND_NET_UNIX))
 		return 0;
 	struct sock *sk = sock->sk;
-	struct unix_sock *us = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct unix_sock));
+	struct unix_sock *us = KERNEL_PTR(sk, struct unix_sock);
 	struct unix_address *ua = NULL;
 	if (ret >= 0) {
 		if (op == RG_UNIX_CONNECT) {
 			struct sock *peer = us->peer;
 			if (peer)
-				ua = ((struct unix_sock *)bpf_rdonly_cast(peer, bpf_core_type_id_kernel(struct unix_sock)))->addr;
+				ua = KERNEL_PTR(peer, struct unix_sock)->addr;
 		} else {
 			ua = us->addr;
 		}
@@ -488,9 +498,10 @@ static __always_inline int unix_exit(struct task_struct *task, const struct rg_c
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_NET_UNIX, sizeof(*e), task);
+	e->hdr.flags |= sc->compat ? EVENT_FLAG_COMPAT : 0;
 	e->op = op;
 	e->sock_type = sock->type;
-	e->fd = PT_REGS_PARM1_CORE_SYSCALL(regs); /* accept: the listening socket; result is the new fd */
+	e->fd = (int)syscall_arg(sc, 0); /* accept: the listening socket; result is the new fd */
 	e->result = ret;
 	e->peer_pid = ret >= 0 && op != RG_UNIX_BIND ? peer_pid_of(sk) : 0;
 	if (ua) {
@@ -499,8 +510,8 @@ static __always_inline int unix_exit(struct task_struct *task, const struct rg_c
 		e->hdr.flags |= copy_unix_path(e, sun_path, len, false);
 	} else {
 		/* Failed, or the kernel holds no address (an unbound peer): what the caller asked for. */
-		const char *uaddr = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		int len = (int)PT_REGS_PARM3_CORE_SYSCALL(regs) - (int)__builtin_offsetof(struct sockaddr_un, sun_path);
+		const char *uaddr = (const char *)syscall_arg(sc, 1);
+		int len = (int)syscall_arg(sc, 2) - (int)__builtin_offsetof(struct sockaddr_un, sun_path);
 		if (op == RG_UNIX_ACCEPT || !uaddr) {
 			e->hdr.flags |= copy_unix_path(e, NULL, 0, false);
 		} else {
@@ -512,15 +523,21 @@ static __always_inline int unix_exit(struct task_struct *task, const struct rg_c
 	return 0;
 }
 
-/* connect(2) on an AF_UNIX socket; returns 1 when it was one (recorded or not). */
-static __noinline int net_unix_connect_exit(struct task_struct *task, struct pt_regs *regs, long ret)
+/*
+ * connect(2) on an AF_UNIX socket; returns 1 when it was one (recorded or
+ * not), 0 to let connect_exit (net.bpf.h) judge it. ia32's socketcall
+ * connects go to connect_exit, which records IPv4 and IPv6 only.
+ */
+static __noinline int unix_connect_exit(const struct syscall_exit *sc)
 {
-	struct socket *sock = socket_of_fd(task, PT_REGS_PARM1_CORE_SYSCALL(regs));
+	if (sc->call != RG_CALL_CONNECT)
+		return 0;
+	struct socket *sock = socket_of_fd(sc->task, (int)syscall_arg(sc, 0));
 	if (!sock || sock->sk->__sk_common.skc_family != AF_UNIX)
 		return 0;
 	const struct rg_capture_config *cfg = get_config();
 	if (cfg)
-		unix_exit(task, cfg, regs, ret, sock, RG_UNIX_CONNECT);
+		unix_exit(sc, cfg, sock, RG_UNIX_CONNECT);
 	return 1;
 }
 
@@ -576,7 +593,7 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 		fill_header(&st->owner_hdr, 0, 0, task);
 		st->owner = newstate == TCP_LISTEN ? RG_OWNER_LISTENER : RG_OWNER_LAST_TASK;
 		if (newstate == TCP_SYN_SENT) {
-			long nr = ((struct pt_regs *)bpf_task_pt_regs(task))->orig_ax;
+			long nr = syscall_nr(task, (struct pt_regs *)bpf_task_pt_regs(task));
 			if ((nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) && !st->fastopen) {
 				st->fastopen = 1; /* recorded as a connect when the send returns (sock_send_length) */
 				__sync_fetch_and_add(&fastopen_pending, 1);
@@ -902,7 +919,7 @@ static __noinline int udp_send(struct sock *sk, int ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = regs->orig_ax;
+	long nr = syscall_nr(task, regs);
 	bool io_uring = io_uring_context(task, nr);
 	struct dns_info d = {};
 	d.fd = !io_uring && send_syscall(nr) ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1;
@@ -936,7 +953,7 @@ static __noinline int udp_send(struct sock *sk, int ret)
 				uaddr = msg.msg_name;
 		}
 		d.flags |= EVENT_FLAG_FROM_USER_MEMORY;
-		if (read_user_sockaddr(uaddr, &d.family, &d.port, d.addr) != 1)
+		if (read_user_inet_sockaddr(uaddr, &d.family, &d.port, d.addr) != 1)
 			d.flags |= EVENT_FLAG_USER_READ_FAILED;
 		d.message_size = ret > 0 ? ret : 0;
 	}
@@ -1080,6 +1097,9 @@ static __always_inline int emit_fastopen_connect(struct task_struct *task, const
 	e->protocol = a.protocol;
 	e->sock_type = sk->sk_type;
 	__builtin_memcpy(e->addr, a.peer, sizeof(e->addr));
+	e->addr_flags = 0; /* the socket's destination, from the kernel */
+	e->call = 0;       /* not a connect(2): the send that began it (fastopen) */
+	e->reserved = 0;
 	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
 	return 0;
 }
@@ -1091,7 +1111,7 @@ static __noinline int tcp_send(struct sock *sk, int ret)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = regs->orig_ax;
+	long nr = syscall_nr(task, regs);
 	if (fastopen_pending > 0) {
 		struct sock_state *st = bpf_sk_storage_get(&SOCK_STATE, sk, 0, 0);
 		if (st && st->fastopen) {
@@ -1139,10 +1159,10 @@ static __noinline int dns_response(struct sock *sk, int ret)
 	if (!cfg || !wanted(cfg, task->tgid, RG_KIND_NET_DNS))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = regs->orig_ax;
+	long nr = syscall_nr(task, regs);
 	bool io_uring = io_uring_context(task, nr);
 	struct dns_info d = { .direction = 2, .message_size = ret };
-	d.fd = io_uring ? -1 : (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	d.fd = io_uring || nr < 0 ? -1 : (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	d.flags = io_uring ? EVENT_FLAG_IO_URING : 0;
 	/* A connected socket receives only from its peer; an unconnected one's sender is not recorded (family 0). */
 	if (sk->__sk_common.skc_state == TCP_ESTABLISHED) {

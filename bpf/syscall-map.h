@@ -23,6 +23,11 @@ static inline int call_of_x86_64(long nr)
 	case NR64_connect: return RG_CALL_CONNECT;
 	case NR64_execve: return RG_CALL_EXECVE;
 	case NR64_execveat: return RG_CALL_EXECVEAT;
+	case NR64_bind: return RG_CALL_BIND;
+	case NR64_listen: return RG_CALL_LISTEN;
+	case NR64_accept: return RG_CALL_ACCEPT;
+	case NR64_accept4: return RG_CALL_ACCEPT4;
+	case NR64_io_uring_setup: return RG_CALL_IO_URING_SETUP;
 	default: return 0;
 	}
 }
@@ -40,6 +45,10 @@ static inline int call_of_ia32(long nr)
 	case NR32_socketcall: return RG_CALL_SOCKETCALL;
 	case NR32_execve: return RG_CALL_EXECVE;
 	case NR32_execveat: return RG_CALL_EXECVEAT;
+	case NR32_bind: return RG_CALL_BIND;
+	case NR32_listen: return RG_CALL_LISTEN;
+	case NR32_accept4: return RG_CALL_ACCEPT4;
+	case NR32_io_uring_setup: return RG_CALL_IO_URING_SETUP;
 	default: return 0;
 	}
 }
@@ -54,8 +63,10 @@ static inline int maybe_recorded(long nr)
 	switch (nr) {
 	case NR64_open: case NR64_openat: case NR64_openat2: case NR64_creat: case NR64_open_by_handle_at:
 	case NR64_connect: case NR64_execve: case NR64_execveat:
+	case NR64_bind: case NR64_listen: case NR64_accept: case NR64_accept4: case NR64_io_uring_setup:
 	case NR32_open: case NR32_openat: /* NR32_openat2 == NR64_openat2 */ case NR32_creat: case NR32_open_by_handle_at:
 	case NR32_connect: case NR32_socketcall: case NR32_execve: case NR32_execveat:
+	case NR32_bind: case NR32_listen: case NR32_accept4: /* NR32_io_uring_setup == NR64_io_uring_setup */
 		return 1;
 	default:
 		return 0;

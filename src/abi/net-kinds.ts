@@ -30,6 +30,8 @@ const TCP_STATES = ['', 'established', 'syn_sent', 'syn_recv', 'fin_wait1', 'fin
 const ioUring: KindFlagSpec = { flag: 'IO_URING', outputName: 'io_uring' };
 const fromUser: KindFlagSpec = { flag: 'FROM_USER_MEMORY', outputName: 'from_user_memory' };
 const addrUnreadable: KindFlagSpec = { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' };
+/** An ia32 syscall (the records made at sys_exit). */
+const compat: KindFlagSpec = { flag: 'COMPAT', outputName: 'compat' };
 
 const fd = { name: 'fd', type: 's32', view: 'int', doc: 'socket fd' } as const;
 const family = { name: 'family', type: 'u16', view: 'family', doc: 'AF_INET or AF_INET6' } as const;
@@ -54,7 +56,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('addr', 'local address, network byte order'),
       cookie,
     ],
-    flags: [ioUring, fromUser, addrUnreadable],
+    flags: [ioUring, fromUser, addrUnreadable, compat],
     // A bound socket has no remote end: dst_endpoint is its own address (what others reach it by).
     // Network Activity has no bind activity (nor Other): Unknown, event_type in unmapped.
     ocsf: { classUid: 4001, activity: 0, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
@@ -74,7 +76,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('addr', 'local address from the kernel socket, network byte order'),
       cookie,
     ],
-    flags: [ioUring],
+    flags: [ioUring, compat],
     ocsf: { classUid: 4001, activity: 7, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },
   {
@@ -94,7 +96,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('peer_addr', 'peer address of the new socket, network byte order'),
       { ...cookie, doc: 'socket cookie of the new socket' },
     ],
-    flags: [ioUring],
+    flags: [ioUring, compat],
     // Sysmon's inbound connection: Initiated false, the local end is the Destination. (Its SourceIp and
     // SourcePort would be the peer's, but a connect has no local address to give them: not offered.)
     sigma: { category: 'network_connection', constants: { Initiated: false }, fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' } },
@@ -202,7 +204,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'abstract', type: 'u16', view: 'uint', doc: '1 = an abstract name (Linux): path holds it without its leading NUL' },
       { name: 'path', type: 'char', count: UNIX_PATH_LEN, countName: 'UNIX_PATH_LEN', view: 'string', doc: "bind: the address bound; connect: the listener's; accept: the listener's" },
     ],
-    flags: [fromUser],
+    flags: [fromUser, compat],
     // No IP endpoints: the socket path is in unmapped.path.
     ocsf: { classUid: 4001, actor: 'self', resultField: 'result', activity: { field: 'op', ids: { [UnixOp.Bind]: 0, [UnixOp.Connect]: 1, [UnixOp.Accept]: 1 } } },
   },
@@ -219,7 +221,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'setup_flags', type: 'u32', view: 'uint', doc: 'IORING_SETUP_* flags of the ring the kernel set up (SQPOLL = 2)' },
       pad('reserved', 'u32'),
     ],
-    flags: [],
+    flags: [compat],
     // OCSF has no class for setting up a kernel interface: Base Event, explicitly.
     ocsf: { classUid: 0, activity: 99, actor: 'self', resultField: 'result' },
   },

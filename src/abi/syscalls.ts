@@ -18,6 +18,11 @@ export const SyscallCall = {
   Socketcall: 7,
   Execve: 8,
   Execveat: 9,
+  Bind: 10,
+  Listen: 11,
+  Accept: 12,
+  Accept4: 13,
+  IoUringSetup: 14,
 } as const;
 export type SyscallCallId = (typeof SyscallCall)[keyof typeof SyscallCall];
 
@@ -41,6 +46,12 @@ export const SYSCALLS: readonly SyscallEntry[] = [
   { call: SyscallCall.Socketcall, name: 'socketcall', x86_64: null, ia32: 102 },
   { call: SyscallCall.Execve, name: 'execve', x86_64: 59, ia32: 11 },
   { call: SyscallCall.Execveat, name: 'execveat', x86_64: 322, ia32: 358 },
+  // ia32 has no accept(2): 32-bit libcs accept, and older ones bind and listen, through socketcall (not recorded).
+  { call: SyscallCall.Bind, name: 'bind', x86_64: 49, ia32: 361 },
+  { call: SyscallCall.Listen, name: 'listen', x86_64: 50, ia32: 363 },
+  { call: SyscallCall.Accept, name: 'accept', x86_64: 43, ia32: null },
+  { call: SyscallCall.Accept4, name: 'accept4', x86_64: 288, ia32: 364 },
+  { call: SyscallCall.IoUringSetup, name: 'io_uring_setup', x86_64: 425, ia32: 425 },
 ];
 
 /** The call a syscall number stands for on one table, or 0 if it is not recorded. */

@@ -47,18 +47,23 @@ describe.skipIf(!runKernelTests)('side doors (real eBPF, network lab)', () => {
       expect(mine('io_uring_setup')).toEqual([expect.objectContaining({ result: printed('setup')[0].ring_fd, entries: 8, sq_entries: 8, cq_entries: 16 })]);
     });
 
-    it('records opens made by IORING_OP_OPENAT as file_open, with the path from the prepared request and the result', () => {
+    it('records opens made by IORING_OP_OPENAT as file_open: the kernel\'s path, the name from the prepared request, the result', () => {
       const opens = mine('file_open').filter((e) => e.io_uring === true);
-      expect(opens.map((e) => [e.path, e.result])).toEqual(printed('open').map((p) => [p.path, p.res]));
-      expect(opens[1]).toMatchObject({ error: 'ENOENT', dirfd: -100 });
+      expect(opens.map((e) => [e.path_arg, e.result])).toEqual(printed('open').map((p) => [p.path, p.res]));
+      // The opened file's path walked in the kernel; the failure's directory resolved in the kernel, joined with the name.
+      expect(opens[0]).toMatchObject({ path: '/etc/shadow', path_flags: 'from_file', call: 'openat' });
+      expect(opens[0].ino).toBeGreaterThan(0);
+      expect(opens[1]).toMatchObject({ path: '/nonexistent/rg', path_flags: 'dir_root', error: 'ENOENT', dirfd: -100, call: 'openat' });
       // No syscall made these opens: nothing else records them.
       expect(mine('file_open').filter((e) => e.path === '/etc/shadow' && e.io_uring !== true)).toEqual([]);
     });
 
     it('records connects made by IORING_OP_CONNECT with the socket\'s destination, and their TCP outcomes', () => {
       const connects = mine('net_connect');
-      expect(connects.map((e) => [e.fd, e.result, e.addr, e.port, e.io_uring])).toEqual(
-        printed('connect').map((p, i) => [p.fd, p.res, '10.66.0.1', i === 0 ? 4444 : 1, true]));
+      expect(connects.map((e) => [e.fd, e.result, e.addr, e.port, e.io_uring, e.call])).toEqual(
+        printed('connect').map((p, i) => [p.fd, p.res, '10.66.0.1', i === 0 ? 4444 : 1, true, 'connect']));
+      // Both destinations are the socket's: a refused connect's socket still holds the one the kernel sent its SYN to.
+      expect(connects.map((e) => e.addr_flags)).toEqual(['', '']);
       const outcomes = mine('net_tcp_state').filter((e) => e.outcome === 'out_established' || e.outcome === 'out_failed');
       expect(outcomes.map((e) => [e.outcome, e.peer_port, e.result])).toEqual([['out_established', 4444, 0], ['out_failed', 1, -111]]);
     });
