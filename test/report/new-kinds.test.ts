@@ -44,7 +44,7 @@ const kinds: KindDefinition[] = [
     flags: [],
   },
   {
-    id: LISTEN, name: 'test_listen', eventType: 'test_listen', cliName: 'listen', process: { role: 'activity' },
+    id: LISTEN, name: 'test_listen', eventType: 'test_listen', cliName: 'test-listen', process: { role: 'activity' },
     capture: { programs: ['handle_test'], syscalls: ['listen'] }, pathFields: [], color: 'yellow', counter: null,
     fields: [
       { name: 'family', type: 'u16', view: 'family', doc: 'AF_*' },

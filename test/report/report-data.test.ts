@@ -108,7 +108,9 @@ describe('report data of captures/demo.rgc', () => {
   });
 
   it('states the gaps: the command followed, nothing lost; the working directory is recorded', () => {
-    expect(data.coverage.not_recorded).toEqual([]);
+    // The demo was recorded before the network kinds (issue 14): the page says its build could not record them.
+    const network = ['net_bind', 'net_listen', 'net_accept', 'net_tcp_state', 'net_udp_send', 'net_dns', 'net_unix', 'io_uring_setup'];
+    expect(data.coverage.not_recorded).toEqual(network.map((kind) => ({ kind, reason: 'the capturing build did not have this kind' })));
     const text = data.coverage.blind_spots.join('\n');
     expect(text).toMatch(/Only one command's process tree was recorded \(--follow: bash scripts\/intrusion-workload\.sh/);
     expect(text).not.toMatch(/Relative paths are recorded as the program passed them/);
