@@ -87,7 +87,7 @@ describe('captured strings never act on the terminal', () => {
     expect(lines).toEqual([
       `2026-01-02T03:04:05.000000002Z ALERT HIGH execution.tmp: Program executed from a world-writable directory: pid=4101 exe="${ESCAPED_EXE}" "${ESCAPED_EXE}"`,
       `2026-01-02T03:04:05.000000003Z ALERT HIGH persistence.cron: Cron job written: pid=4101 exe="${ESCAPED_EXE}" "${ESCAPED_PATH}"`,
-      `2026-01-02T03:04:05.000000004Z ALERT HIGH network.watched_destination: Connect to a watched port or network: pid=4101 exe="${ESCAPED_EXE}" 10.0.0.1:4444`,
+      `2026-01-02T03:04:05.000000004Z ALERT HIGH network.watched_destination [T1571]: Connect or UDP send to a watched port or network: pid=4101 exe="${ESCAPED_EXE}" 10.0.0.1:4444`,
     ]);
   });
 
@@ -98,8 +98,9 @@ describe('captured strings never act on the terminal', () => {
   it('tree: the program, its arguments and comms escaped', () => {
     const lines = assertInert(run(['tree', capture]).text);
     expect(lines).toEqual([
-      '4100 [bash] (started before capture) uid=0 [0 exec, 0 open, 0 connect, 1 fork]',
-      `└─ 4101 ${ESCAPED_EXE} -c \\u001b[H\\u001bc uid=0 [1 exec, 1 open, 1 connect, 0 fork] exit 0`,
+      '4100 [bash] (started before capture) uid=0 [0 exec, 0 open, 0 connect, 0 listen, 0 accept, 0 udp, 0 dns, 1 fork]',
+      `└─ 4101 ${ESCAPED_EXE} -c \\u001b[H\\u001bc uid=0 [1 exec, 1 open, 1 connect, 0 listen, 0 accept, 0 udp, 0 dns, 0 fork] exit 0`,
+      '      connects 10.0.0.1:4444',
     ]);
   });
 
