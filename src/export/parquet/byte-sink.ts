@@ -1,0 +1,97 @@
+/**
+ * A growable byte buffer written front to back: the cursor every encoder of
+ * the Parquet writer appends to (little-endian integers, ULEB128 varints,
+ * raw bytes). Reused between pages and row groups: `reset()` keeps the memory.
+ */
+const textEncoder = new TextEncoder();
+
+export class ByteSink {
+  bytes: Uint8Array;
+  view: DataView;
+  length = 0;
+
+  constructor(capacity = 4096) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    const need = this.length + n;
+    if (need <= this.bytes.length) return;
+    let cap = this.bytes.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.bytes.subarray(0, this.length));
+    this.bytes = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  written(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+
+  u8(v: number): void {
+    this.reserve(1);
+    this.bytes[this.length++] = v;
+  }
+
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, v >>> 0, true);
+    this.length += 4;
+  }
+
+  /** Overwrites 4 bytes at `at` (a length written before its content). */
+  patchU32(at: number, v: number): void {
+    this.view.setUint32(at, v >>> 0, true);
+  }
+
+  /** An unsigned integer (< 2^53) as ULEB128. */
+  varint(v: number): void {
+    this.reserve(10);
+    const b = this.bytes;
+    let n = this.length;
+    while (v >= 0x80) {
+      b[n++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    b[n++] = v;
+    this.length = n;
+  }
+
+  /** A signed integer (|v| < 2^52) zigzag-encoded, then ULEB128 (thrift i16/i32/i64). */
+  zigzag(v: number): void {
+    this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  append(src: Uint8Array): void {
+    this.reserve(src.length);
+    this.bytes.set(src, this.length);
+    this.length += src.length;
+  }
+
+  /** `src[from, to)`. */
+  appendRange(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.reserve(n);
+    const b = this.bytes;
+    let at = this.length;
+    // Short copies (most strings) are faster as a loop than through set()+subarray().
+    if (n < 32) for (let i = from; i < to; i++) b[at++] = src[i];
+    else b.set(src.subarray(from, to), at);
+    this.length += n;
+  }
+
+  /** UTF-8 of `s` (no length). */
+  utf8(s: string): void {
+    this.reserve(s.length * 3);
+    const { written } = textEncoder.encodeInto(s, this.bytes.subarray(this.length));
+    this.length += written;
+  }
+}

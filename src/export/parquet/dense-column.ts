@@ -1,0 +1,158 @@
+/**
+ * A leaf's values for one row group, held per level entry: definition and
+ * repetition levels as bytes, non-null values packed in order (PLAIN's own
+ * layout for fixed-width integers, so a value is written once, straight from
+ * record bytes, and a page is a copy). Filled by callers that know their
+ * column (the export writes record fields directly) or by the row shredder.
+ */
+import { ByteSink } from './byte-sink.js';
+import { bytesOf, type CellValue, integerOf, ValueError } from './plain.js';
+import { type Leaf } from './schema.js';
+
+const INITIAL = 1024;
+
+export class DenseColumn {
+  /** Level entries (rows, for a leaf outside lists). */
+  n = 0;
+  /** Non-null values. */
+  nValues = 0;
+  /** Definition level per entry; null when every entry is defined (the writer then writes one run). */
+  defs: Uint8Array | null;
+  /** Repetition level per entry; null outside lists. */
+  reps: Uint8Array | null;
+  /** Fixed-width values, little-endian (INT32: 4 bytes, INT64: 8); booleans one byte each. */
+  fixed: Uint8Array;
+  /** The same values as 32-bit words (an INT64 is two: low, high). */
+  fixed32: Int32Array;
+  /** Byte arrays: their bytes back to back, and where each ends. */
+  readonly arena: ByteSink | null;
+  ends: Int32Array;
+  readonly width: number;
+
+  /** `nullLevel`: the level every entry starts at (a column filled for some rows only: its parents are there, it is null). */
+  constructor(readonly leaf: Leaf, alwaysDefined = false, nullLevel = 0) {
+    this.width = leaf.physical === 'INT64' ? 8 : leaf.physical === 'INT32' ? 4 : leaf.physical === 'BOOLEAN' ? 1 : 0;
+    this.defs = leaf.maxDef > 0 && !alwaysDefined ? new Uint8Array(INITIAL).fill(nullLevel) : null;
+    this.reps = leaf.maxRep > 0 ? new Uint8Array(INITIAL) : null;
+    this.fixed = new Uint8Array(this.width > 0 ? INITIAL * this.width : 0);
+    this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
+    this.arena = this.width === 0 ? new ByteSink(INITIAL * 16) : null;
+    this.ends = new Int32Array(this.width === 0 ? INITIAL : 0);
+  }
+
+  /** Empties the column, keeping its memory; with `nullLevel`, every entry's level starts at it (a column filled for some rows only). */
+  reset(nullLevel = 0): void {
+    if (this.defs !== null) this.defs.fill(nullLevel, 0, Math.max(this.n, 0));
+    this.n = 0;
+    this.nValues = 0;
+    this.arena?.reset();
+  }
+
+  /** Room for `entries` level entries and as many values. */
+  ensure(entries: number, nullLevel = 0): void {
+    if (this.defs !== null && this.defs.length < entries) this.defs = grow(this.defs, entries, nullLevel);
+    if (this.reps !== null && this.reps.length < entries) this.reps = grow(this.reps, entries, 0);
+    if (this.width > 0 && this.fixed.length < entries * this.width) {
+      this.fixed = grow(this.fixed, entries * this.width, 0);
+      this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
+    }
+    if (this.width === 0 && this.ends.length < entries) {
+      const next = new Int32Array(capacityFor(this.ends.length, entries));
+      next.set(this.ends);
+      this.ends = next;
+    }
+  }
+
+  /** Bytes held (for the writer's memory budget). */
+  get bytes(): number {
+    return (this.defs?.length ?? 0) + (this.reps?.length ?? 0) + this.fixed.length + this.ends.length * 4 + (this.arena?.bytes.length ?? 0);
+  }
+
+  nullEntry(rep: number, def: number): void {
+    this.pushNull(rep, def);
+  }
+
+  valueEntry(rep: number, v: CellValue): void {
+    pushValue(this, rep, v);
+  }
+
+  /** Appends an entry without a value (null at `def`, or an empty list). */
+  pushNull(rep: number, def: number): void {
+    this.ensure(this.n + 1);
+    if (this.reps !== null) this.reps[this.n] = rep;
+    this.defs![this.n++] = def;
+  }
+
+  /** Appends a defined entry and returns where its value goes: write it with the setters below. */
+  pushDefined(rep: number): number {
+    this.ensure(this.n + 1);
+    if (this.reps !== null) this.reps[this.n] = rep;
+    if (this.defs !== null) this.defs[this.n] = this.leaf.maxDef;
+    this.n++;
+    return this.nValues++;
+  }
+
+  setU32(at: number, v: number): void {
+    const i = at * 4;
+    const f = this.fixed;
+    f[i] = v;
+    f[i + 1] = v >>> 8;
+    f[i + 2] = v >>> 16;
+    f[i + 3] = v >>> 24;
+  }
+
+  /** A 64-bit value as its unsigned 32-bit halves. */
+  setU64(at: number, lo: number, hi: number): void {
+    this.setU32(at * 2, lo);
+    this.setU32(at * 2 + 1, hi);
+  }
+
+  setBool(at: number, v: boolean): void {
+    this.fixed[at] = v ? 1 : 0;
+  }
+
+  /** A byte array value (the next one: byte arrays are appended in order). */
+  appendBytes(src: Uint8Array, from = 0, to = src.length): void {
+    this.arena!.appendRange(src, from, to);
+    this.ends[this.nValues - 1] = this.arena!.length;
+  }
+}
+
+function capacityFor(have: number, need: number): number {
+  let cap = Math.max(have, INITIAL);
+  while (cap < need) cap *= 2;
+  return cap;
+}
+
+function grow(a: Uint8Array, need: number, fill: number): Uint8Array {
+  const next = new Uint8Array(capacityFor(a.length, need));
+  next.set(a);
+  if (fill !== 0) next.fill(fill, a.length);
+  return next;
+}
+
+/** A JS value into a dense column, as its physical type stores it. */
+export function pushValue(col: DenseColumn, rep: number, v: CellValue): void {
+  const leaf: Leaf = col.leaf;
+  switch (leaf.physical) {
+    case 'BYTE_ARRAY': {
+      const b = bytesOf(v, leaf.value);
+      col.pushDefined(rep);
+      col.appendBytes(b);
+      return;
+    }
+    case 'INT32': {
+      const x = Number(BigInt.asUintN(32, integerOf(v, leaf.value)));
+      col.setU32(col.pushDefined(rep), x);
+      return;
+    }
+    case 'INT64': {
+      const x = BigInt.asUintN(64, integerOf(v, leaf.value));
+      col.setU64(col.pushDefined(rep), Number(x & 0xffffffffn), Number(x >> 32n));
+      return;
+    }
+    case 'BOOLEAN':
+      if (typeof v !== 'boolean') throw new ValueError(`parquet: boolean column ${leaf.keys.join('.')} given ${typeof v}`);
+      col.setBool(col.pushDefined(rep), v);
+  }
+}

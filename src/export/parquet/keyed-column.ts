@@ -1,0 +1,383 @@
+/**
+ * A column whose value is a function of one thing per row (a capture, a
+ * process, a path): the rows hold the thing's small key, the column holds
+ * the entries of each key (its levels and value, drawn once), and the row
+ * group's keys come as runs. The chunk is written from the runs: levels and
+ * dictionary indices one run at a time, equal neighbours merged, so a value
+ * shared by a whole row group costs one RLE run whatever the number of rows.
+ */
+import { type ColumnEncoder, indexWidth, PAGE_BYTES, statistics } from './column-encoder.js';
+import { type ValueDictionary } from './dictionary.js';
+import { type ParquetFileWriter } from './file-writer.js';
+import { Encoding } from './metadata.js';
+import { appendPlain, type CellValue, compareOrder, orderKey, type OrderKey } from './plain.js';
+import { type RleEncoder } from './rle.js';
+import { type Leaf, levelWidth } from './schema.js';
+
+/** The row group's keys as runs: run i is `lens[i]` rows of key `keys[i]`. */
+export class KeyRuns {
+  count = 0;
+  keys: Int32Array = new Int32Array(256);
+  lens: Int32Array = new Int32Array(256);
+
+  /** Runs of `rowKeys[0, rows)`. */
+  scan(rowKeys: Int32Array, rows: number): void {
+    let n = 0;
+    let i = 0;
+    while (i < rows) {
+      const k = rowKeys[i];
+      let j = i + 1;
+      while (j < rows && rowKeys[j] === k) j++;
+      if (n === this.keys.length) this.grow();
+      this.keys[n] = k;
+      this.lens[n] = j - i;
+      n++;
+      i = j;
+    }
+    this.count = n;
+  }
+
+  private grow(): void {
+    const keys = new Int32Array(this.keys.length * 2);
+    keys.set(this.keys);
+    const lens = new Int32Array(this.lens.length * 2);
+    lens.set(this.lens);
+    this.keys = keys;
+    this.lens = lens;
+  }
+}
+
+/**
+ * A leaf's entries per key: for key k, entries [start[k], start[k+1]), each a
+ * repetition level, a definition level and a value (null below maxDef). One
+ * entry per key outside lists; a list leaf has one per element.
+ */
+export class KeyedColumn {
+  keys = 0;
+  start: Int32Array = new Int32Array(64);
+  rep: Uint8Array = new Uint8Array(64);
+  def: Uint8Array = new Uint8Array(64);
+  values: (CellValue | null)[] = [];
+  private entries = 0;
+
+  constructor(readonly leaf: Leaf) {}
+
+  reset(): void {
+    this.keys = 0;
+    this.entries = 0;
+    this.values.length = 0;
+    this.start[0] = 0;
+  }
+
+  /** Opens the next key's entries. */
+  beginKey(): void {
+    if (this.keys + 2 > this.start.length) this.start = growInt(this.start);
+    this.start[this.keys] = this.entries;
+    this.keys++;
+    this.start[this.keys] = this.entries;
+  }
+
+  nullEntry(rep: number, def: number): void {
+    this.entry(rep, def, null);
+  }
+
+  valueEntry(rep: number, v: CellValue): void {
+    if (v === undefined) throw new Error(`parquet: ${this.leaf.keys.join('.')} given undefined`);
+    this.entry(rep, this.leaf.maxDef, v);
+  }
+
+  entry(rep: number, def: number, value: CellValue | null): void {
+    if (this.entries === this.rep.length) {
+      this.rep = growBytes(this.rep);
+      this.def = growBytes(this.def);
+    }
+    this.rep[this.entries] = rep;
+    this.def[this.entries] = def;
+    this.values[this.entries] = value;
+    this.entries++;
+    this.start[this.keys] = this.entries;
+  }
+}
+
+function growInt(a: Int32Array): Int32Array {
+  const next = new Int32Array(a.length * 2);
+  next.set(a);
+  return next;
+}
+
+function growBytes(a: Uint8Array): Uint8Array {
+  const next = new Uint8Array(a.length * 2);
+  next.set(a);
+  return next;
+}
+
+/**
+ * Writes a keyed leaf as one column chunk of `rows` rows: dictionary-encoded
+ * from its keys' values, booleans PLAIN; a list leaf (several entries per
+ * key) or a dictionary too large for its page are written row by row.
+ */
+export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number): void {
+  if (rows === 0) throw new Error('parquet: a row group needs rows');
+  const leaf = col.leaf;
+  // Only keys the runs use give values: a dictionary (and min/max) of exactly the chunk's values.
+  const used = new Uint8Array(col.keys);
+  for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
+  let single = true;
+  for (let k = 0; k < col.keys && single; k++) if (col.start[k + 1] - col.start[k] !== 1) single = false;
+  file.beginColumn(leaf);
+  const isBool = leaf.physical === 'BOOLEAN';
+  let dict: ValueDictionary | null = isBool ? null : enc.dictionary(leaf);
+  const index = new Int32Array(col.start[col.keys]);
+  let defined = 0;
+  for (let k = 0; k < col.keys; k++) {
+    if (used[k] === 0) continue;
+    for (let i = col.start[k]; i < col.start[k + 1]; i++) {
+      if (col.def[i] !== leaf.maxDef) continue;
+      defined++;
+      if (dict === null) continue;
+      index[i] = dict.add(col.values[i]!);
+      if (dict.overflowed) dict = null;
+    }
+  }
+  // Every value null: no dictionary (an empty dictionary page is legal, but not every reader takes one), no values.
+  if (defined === 0) dict = null;
+  if (single && (dict !== null || isBool || defined === 0)) writeSingle(file, enc, col, runs, rows, dict, index);
+  else writeRowByRow(file, enc, col, runs, used, dict, index);
+}
+
+/** One entry per key: levels and values straight from the runs, in one pass. */
+function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number, dict: ValueDictionary | null, index: Int32Array): void {
+  const leaf = col.leaf;
+  if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
+  // Each key's one entry as a level and a value number (dictionary index, or the boolean): the loop below reads only typed arrays.
+  const defOf = new Uint8Array(col.keys);
+  const valueOf = new Int32Array(col.keys);
+  for (let k = 0; k < col.keys; k++) {
+    const at = col.start[k];
+    defOf[k] = col.def[at];
+    valueOf[k] = dict !== null ? index[at] : col.values[at] ? 1 : 0;
+  }
+  const body = enc.body;
+  body.reset();
+  // Outside lists every entry starts a row; a list leaf with one element per key still has repetition levels, all 0.
+  if (leaf.maxRep > 0) enc.levels(leaf.maxRep, (rle) => rle.run(0, rows));
+  const values = enc.values;
+  values.reset();
+  if (dict !== null) {
+    values.u8(indexWidth(dict.count));
+    enc.valueRle.start(values, indexWidth(dict.count));
+  } else {
+    enc.bits.start(values);
+  }
+  const sink: ValueRuns = dict !== null ? enc.valueRle : enc.bits;
+  // The same level and value for every key the rows use (a class name, a file type): one run, whatever the keys do.
+  let same = true;
+  const k0 = runs.keys[0];
+  for (let r = 1; r < runs.count && same; r++) {
+    const k = runs.keys[r];
+    if (defOf[k] !== defOf[k0] || (defOf[k] === leaf.maxDef && valueOf[k] !== valueOf[k0])) same = false;
+  }
+  // Keys that change nearly every row (a path): per-row arrays scanned by the encoder beat a call per run.
+  const emit = same ? emitConstant : runs.count * 4 > rows && dict !== null ? emitRows : emitRuns;
+  let seen: number;
+  if (leaf.maxDef > 0) {
+    const at = body.length;
+    body.u32(0);
+    enc.rle.start(body, levelWidth(leaf.maxDef));
+    seen = emit(runs, defOf, valueOf, leaf.maxDef, enc.rle, sink);
+    enc.rle.finish();
+    body.patchU32(at, body.length - at - 4);
+  } else {
+    seen = emit(runs, defOf, valueOf, leaf.maxDef, null, sink);
+  }
+  if (dict !== null) enc.valueRle.finish();
+  else enc.bits.finish();
+  body.append(values.written());
+  file.dataPage(body.written(), rows, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
+  const nulls = rows - (seen & 0x3fffffff);
+  if (dict !== null) {
+    file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
+  } else {
+    // Booleans: which of false (bit 30) and true (bit 31 as the sign) were seen.
+    const any0 = (seen & 0x40000000) !== 0;
+    const any1 = seen < 0;
+    file.endColumn(statistics(leaf, nulls, any0 || any1 ? (any0 ? 0 : 1) : null, any0 || any1 ? (any1 ? 1 : 0) : null));
+  }
+}
+
+/** Where a keyed column's values go, a run at a time: dictionary indices (RLE) or booleans (PLAIN bits). */
+interface ValueRuns { run(value: number, count: number): void }
+
+/** Per-row scratch of emitRows, kept between chunks. */
+const scratch = { defs: new Uint8Array(0), values: new Int32Array(0) };
+
+/** As emitRuns, for runs whose keys all give the same level and value. */
+function emitConstant(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  let rows = 0;
+  for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
+  const k = runs.keys[0];
+  defs?.run(defOf[k], rows);
+  if (defOf[k] !== max) return 0;
+  values.run(valueOf[k], rows);
+  return rows | (valueOf[k] === 0 ? 1 << 30 : valueOf[k] === 1 ? 1 << 31 : 0);
+}
+
+/** As emitRuns, through per-row arrays (dictionary indices only). */
+function emitRows(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  let rows = 0;
+  for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
+  if (scratch.defs.length < rows) {
+    scratch.defs = new Uint8Array(rows);
+    scratch.values = new Int32Array(rows);
+  }
+  const rowDefs = scratch.defs;
+  const rowValues = scratch.values;
+  const keys = runs.keys;
+  const lens = runs.lens;
+  let row = 0;
+  let nv = 0;
+  for (let r = 0; r < runs.count; r++) {
+    const k = keys[r];
+    const d = defOf[k];
+    const v = valueOf[k];
+    const end = row + lens[r];
+    if (d === max) {
+      for (; row < end; row++) {
+        rowDefs[row] = d;
+        rowValues[nv++] = v;
+      }
+    } else {
+      for (; row < end; row++) rowDefs[row] = d;
+    }
+  }
+  defs?.array(rowDefs, 0, rows);
+  (values as RleEncoder).array(rowValues, 0, nv);
+  return nv;
+}
+
+/**
+ * The definition levels of the runs into `defs`, and the values of the
+ * defined ones into `values`, neighbours with equal levels (values) merged.
+ * Returns the rows with a value, with bit 30 set if a 0 value was written
+ * and bit 31 if a 1 was (booleans' statistics).
+ */
+function emitRuns(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  const keys = runs.keys;
+  const lens = runs.lens;
+  let curDef = -1;
+  let defN = 0;
+  let curVal = -1;
+  let valN = 0;
+  let defined = 0;
+  let any0 = 0;
+  let any1 = 0;
+  for (let r = 0; r < runs.count; r++) {
+    const k = keys[r];
+    const n = lens[r];
+    const d = defOf[k];
+    if (d === curDef) {
+      defN += n;
+    } else {
+      if (defN > 0 && defs !== null) defs.run(curDef, defN);
+      curDef = d;
+      defN = n;
+    }
+    if (d !== max) continue;
+    defined += n;
+    const v = valueOf[k];
+    if (v === curVal) {
+      valN += n;
+    } else {
+      if (valN > 0) values.run(curVal, valN);
+      curVal = v;
+      valN = n;
+      if (v === 0) any0 = 1; else if (v === 1) any1 = 1;
+    }
+  }
+  if (defN > 0 && defs !== null) defs.run(curDef, defN);
+  if (valN > 0) values.run(curVal, valN);
+  return defined | (any0 << 30) | (any1 << 31);
+}
+
+/**
+ * Row by row: a list leaf (each row repeats its key's entries) or a
+ * dictionary that outgrew its limit (PLAIN values, pages of about PAGE_BYTES).
+ * The chunk's entries are laid out first (levels, and which key entry each
+ * one is), then written page by page.
+ */
+function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, used: Uint8Array,
+  dict: ValueDictionary | null, index: Int32Array): void {
+  const leaf = col.leaf;
+  if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
+  let total = 0;
+  for (let r = 0; r < runs.count; r++) total += runs.lens[r] * (col.start[runs.keys[r] + 1] - col.start[runs.keys[r]]);
+  const reps = new Uint8Array(total);
+  const defs = new Uint8Array(total);
+  const from = new Int32Array(total);
+  let e = 0;
+  let nulls = 0;
+  for (let r = 0; r < runs.count; r++) {
+    const s = col.start[runs.keys[r]];
+    const end = col.start[runs.keys[r] + 1];
+    for (let t = 0; t < runs.lens[r]; t++) {
+      for (let i = s; i < end; i++) {
+        reps[e] = col.rep[i];
+        defs[e] = col.def[i];
+        if (col.def[i] !== leaf.maxDef) nulls++;
+        from[e++] = i;
+      }
+    }
+  }
+  const max = leaf.maxDef;
+  let e0 = 0;
+  while (e0 < total) {
+    const body = enc.body;
+    const values = enc.values;
+    values.reset();
+    let e1 = e0;
+    if (dict !== null) {
+      e1 = total;
+      const width = indexWidth(dict.count);
+      values.u8(width);
+      const indices = new Int32Array(e1 - e0);
+      let n = 0;
+      for (let i = e0; i < e1; i++) if (defs[i] === max) indices[n++] = index[from[i]];
+      enc.valueRle.start(values, width);
+      enc.valueRle.array(indices, 0, n);
+      enc.valueRle.finish();
+    } else if (leaf.physical === 'BOOLEAN') {
+      e1 = total;
+      enc.bits.start(values);
+      for (let i = e0; i < e1; i++) if (defs[i] === max) enc.bits.run(col.values[from[i]] ? 1 : 0, 1);
+      enc.bits.finish();
+    } else {
+      // PLAIN pages end after about PAGE_BYTES of values, at a row's first entry.
+      while (e1 < total && (e1 === e0 || reps[e1] !== 0 || values.length < PAGE_BYTES)) {
+        if (defs[e1] === max) appendPlain(values, leaf.value, col.values[from[e1]]!);
+        e1++;
+      }
+    }
+    body.reset();
+    if (leaf.maxRep > 0) enc.levels(leaf.maxRep, (rle) => rle.array(reps, e0, e1));
+    if (leaf.maxDef > 0) enc.levels(leaf.maxDef, (rle) => rle.array(defs, e0, e1));
+    body.append(values.written());
+    file.dataPage(body.written(), e1 - e0, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
+    e0 = e1;
+  }
+  if (dict !== null) {
+    file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
+    return;
+  }
+  let min: OrderKey | null = null;
+  let maxKey: OrderKey | null = null;
+  for (let k = 0; k < col.keys; k++) {
+    if (used[k] === 0) continue;
+    for (let i = col.start[k]; i < col.start[k + 1]; i++) {
+      if (col.def[i] !== leaf.maxDef) continue;
+      const o = orderKey(leaf.value, col.values[i]!);
+      if (min === null || compareOrder(o, min) < 0) min = o;
+      if (maxKey === null || compareOrder(o, maxKey) > 0) maxKey = o;
+    }
+  }
+  file.endColumn(statistics(leaf, nulls, min, maxKey));
+}
