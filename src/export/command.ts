@@ -25,7 +25,7 @@ export function registerExportCommands(program: Command, addFilters: (c: Command
   const exp = program.command('export')
     .description('export captures for other tools: an OCSF Parquet dataset (DuckDB, Spark, Athena/Trino, ClickHouse, security lakes), OCSF or ECS NDJSON')
     .argument('<files...>', 'capture files or directories of captures')
-    .option('--format <format>', 'parquet (a Hive-partitioned dataset, needs -o DIR and DuckDB), ocsf (NDJSON), ecs (NDJSON, Elasticsearch/OpenSearch _bulk lines)', 'parquet')
+    .option('--format <format>', 'parquet (a Hive-partitioned dataset, needs -o DIR), ocsf (NDJSON), ecs (NDJSON, Elasticsearch/OpenSearch _bulk lines)', 'parquet')
     .option('-o, --output <path>', 'parquet: the dataset directory (new or empty); ocsf/ecs: a file (default stdout)')
     .option('--append', 'parquet: add to an existing dataset directory')
     .option('--index <name>', 'ecs: the index or data stream in the bulk action lines', 'logs-rand_guard.events-default')

@@ -1,5 +1,5 @@
 /**
- * OCSF NDJSON: the same objects the Parquet dataset holds (ocsf-sql.ts),
+ * OCSF NDJSON: the same objects the Parquet dataset holds (ocsf-table.ts),
  * built per event in JS. Differences, by the OCSF JSON conventions: absent
  * attributes are left out instead of null, `time` and other timestamps are
  * epoch milliseconds (timestamp_t), and `time_dt` (the datetime profile)
@@ -9,12 +9,14 @@ import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
-import { DIRECTION_NAMES, LAUNCH_TYPES, OCSF_VERSION, PRODUCT, SEVERITY_NAMES, STATUS_NAMES, DETECTION_FINDING } from './ocsf-map.js';
+import { DIRECTION_NAMES, LAUNCH_TYPES, OCSF_VERSION, PRODUCT, SEVERITY_IDS, SEVERITY_NAMES, STATUS_NAMES, DETECTION_FINDING } from './ocsf-map.js';
 import { type ProcessFacts } from './process-identity.js';
-import { SEVERITY_IDS } from './finding-sql.js';
 import { storableText } from './text-bytes.js';
 
 const ms = (ns: bigint | null) => (ns === null ? null : Number(ns / 1_000_000n));
+
+/** How a timestamp is written: OCSF JSON's epoch milliseconds, or (Parquet) the nanoseconds themselves. */
+export type TimeOf = (ns: bigint | null) => number | bigint | null;
 
 export function metadataOf(input: ExportInput): Record<string, unknown> {
   const m = input.manifest;
@@ -40,19 +42,20 @@ export function attestationOf(input: ExportInput): Record<string, unknown>[] {
   }];
 }
 
-function fileOfExe(exe: string | null): Record<string, unknown> | null {
+export function fileOfExe(exe: string | null): Record<string, unknown> | null {
   return exe === null ? null : { name: basename(exe), path: exe, parent_folder: dirname(exe), type_id: 1, type: 'Regular File' };
 }
 
-export function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null, guid: string | null = null): Record<string, unknown> | null {
+export function processOf(p: ProcessFacts | null, pid: number | null, parent: ProcessFacts | null, guid: string | null = null,
+  time: TimeOf = ms): Record<string, unknown> | null {
   if (pid === null) return null;
   return {
     pid, uid: p?.guid ?? guid, cpid: p?.guid ?? guid, name: p?.name ?? null, cmd_line: p?.cmdLine ?? null, file: fileOfExe(p?.exe ?? null),
-    working_directory: p?.cwd ?? null, created_time: ms(p?.startNs ?? null),
+    working_directory: p?.cwd ?? null, created_time: time(p?.startNs ?? null),
     user: p === null ? null : { uid: String(p.uid), uid_numeric: p.uid },
     parent_process: p === null ? null : {
       pid: parent?.pid ?? p.ppid, uid: p.parentGuid, cpid: p.parentGuid, name: parent?.name ?? null, cmd_line: parent?.cmdLine ?? null,
-      file: fileOfExe(parent?.exe ?? null), created_time: ms(parent?.startNs ?? null),
+      file: fileOfExe(parent?.exe ?? null), created_time: time(parent?.startNs ?? null),
     },
   };
 }

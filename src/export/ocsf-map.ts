@@ -1,8 +1,8 @@
 /**
  * OCSF's classes, activities and enums as the exports use them, and each
  * kind's OCSF meaning, read from its registry entry (`ocsf` in
- * src/abi/schema.ts). Both exports read these: the Parquet projection
- * (ocsf-sql.ts) and the OCSF NDJSON writer (ocsf-json.ts). A new kind maps by
+ * src/abi/schema.ts). Both exports read these: the Parquet tables
+ * (ocsf-table.ts) and the OCSF NDJSON writer (ocsf-json.ts). A new kind maps by
  * its entry alone; a kind without one is still exported, as OCSF Base Event
  * (class 0, activity Other), so no event is ever left out of an export.
  *
@@ -54,6 +54,8 @@ export const STATUS = { Unknown: 0, Success: 1, Failure: 2 } as const;
 export const STATUS_NAMES: Readonly<Record<number, string>> = { 0: 'Unknown', 1: 'Success', 2: 'Failure' };
 export const SEVERITY_NAMES: Readonly<Record<number, string>> = { 0: 'Unknown', 1: 'Informational', 2: 'Low', 3: 'Medium', 4: 'High', 5: 'Critical', 6: 'Fatal' };
 export const LAUNCH_TYPES: Readonly<Record<number, string>> = { 0: 'Unknown', 1: 'Spawn', 2: 'Fork', 3: 'Exec' };
+/** Rule severity (TOML rules; Sigma levels) -> OCSF severity_id. */
+export const SEVERITY_IDS: Readonly<Record<string, number>> = { info: 1, informational: 1, low: 2, medium: 3, high: 4, critical: 5 };
 
 const EINPROGRESS = 115;
 const ECONNREFUSED = 111;

@@ -1,397 +1,328 @@
 /**
  * `export --format parquet`: an OCSF Parquet dataset, Hive-partitioned as
- * DIR/host=H/day=YYYY-MM-DD/class_uid=N/part-RUN-BATCH.parquet (zstd pages).
+ * DIR/host=H/day=YYYY-MM-DD/class_uid=N/part-RUN-SEQ.parquet (zstd pages),
+ * written by our own Parquet writer (src/export/parquet/), no DuckDB.
  *
- * Records go into per-kind DuckDB staging tables in batches (BATCH_ROWS
- * events); a full batch is sealed and written out by one COPY per class and
- * partition (ocsf-sql.ts builds the OCSF columns) on a second connection,
- * while the next batch fills on the first: decoding and Parquet encoding run
- * on the two cores at once, and memory holds at most two batches.
+ * Each event goes to its partition's builder (partition.ts) as a few small
+ * keys and the record's numbers; a builder writes a row group when it holds
+ * ROW_GROUP_ROWS rows and starts a new file after `fileRows`. Memory is
+ * bounded by the open partitions' row groups (and a budget across them), not
+ * by the capture: a 10M-event export holds what a 1M one does.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KINDS, type KindLayout } from '../abi/schema.js';
+import { KINDS } from '../abi/schema.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { describeIoError } from '../replay/input.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type Alert } from '../replay/rules/alerts.js';
-import { ChunkWriter, type Column, createTableSql } from './chunk-writer.js';
+import { dayText, partitionValue, prepareOutDir } from './dataset-layout.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
-import { type Duck, type DuckConnection, type DuckInstance, openDuckDB, rawConnection, sqlString } from './duckdb.js';
-import { activityField, activityOf, DETECTION_FINDING, type KindOcsf, type OcsfClass, ocsfOfKind, statusOf } from './ocsf-map.js';
-import { captureObjectsTableSql, classSelectSql, kindsByClass, macroSql, processStructTableSql } from './ocsf-sql.js';
-import { findingSelectSql, ALERT_COLUMNS, Alerts } from './finding-sql.js';
+import { FINDING_SCHEMA, findingRow } from './finding-rows.js';
+import { DETECTION_FINDING, ocsfOfKind, type OcsfClass } from './ocsf-map.js';
+import { capturePart, ProcessViews } from './ocsf-parts.js';
+import { type ClassTable, classTable, type KindPlan } from './ocsf-table.js';
+import { ColumnEncoder } from './parquet/column-encoder.js';
+import { ParquetFileWriter } from './parquet/file-writer.js';
+import { type Row, RowShredder } from './parquet/shred.js';
+import { PageCompressor } from './parquet/zstd-pages.js';
+import { type EventContext, PartitionBuilder } from './partition.js';
 import { ProcessIdentities } from './process-identity.js';
-import { Common, type KindStaging, kindStaging, u32 } from './staging.js';
-import { storableText } from './text-bytes.js';
-import { clean, dayText, partitionValue, prepareOutDir } from './dataset-layout.js';
+import { type WallClock } from '../output/wall-clock.js';
 
-/**
- * Events per batch. Larger batches mean fewer, larger files (each batch
- * writes one file per class and partition) and cost memory in proportion.
- */
-export const BATCH_ROWS = 200_000;
-
-/**
- * Rows per Parquet row group. DuckDB's writer buffers a whole row group of
- * every leaf column (~100 per OCSF row) before writing it: at its default
- * (122,880 rows) that was ~300 MB per COPY; at 32k rows, about a quarter.
- */
-const ROW_GROUP_ROWS = Number(process.env.RG_EXPORT_ROW_GROUP ?? 32_768);
-
-const PROC_COLUMNS: readonly Column[] = [
-  { name: 'ref', type: 'UINTEGER' }, { name: 'pid', type: 'UINTEGER' }, { name: 'guid', type: 'VARCHAR' }, { name: 'name', type: 'VARCHAR' },
-  { name: 'exe', type: 'VARCHAR' }, { name: 'cmd_line', type: 'VARCHAR' }, { name: 'start_ns', type: 'BIGINT' }, { name: 'uid', type: 'UINTEGER' },
-  { name: 'known', type: 'BOOLEAN' }, { name: 'ppid', type: 'UINTEGER' }, { name: 'parent_ref', type: 'UINTEGER' }, { name: 'parent_guid', type: 'VARCHAR' },
-  { name: 'cwd', type: 'VARCHAR' },
-];
-const Proc = { Ref: 0, Pid: 1, Guid: 2, Name: 3, Exe: 4, CmdLine: 5, StartNs: 6, Uid: 7, Known: 8, Ppid: 9, ParentRef: 10, ParentGuid: 11, Cwd: 12 } as const;
-
-const CAPTURE_COLUMNS: readonly Column[] = [
-  'idx:UINTEGER', 'file_name:VARCHAR', 'path:VARCHAR', 'sha256:VARCHAR', 'hostname:VARCHAR', 'kernel_release:VARCHAR', 'machine:VARCHAR', 'boot_id:VARCHAR',
-  'capture_id:VARCHAR', 'segment_index:UINTEGER', 'tool_name:VARCHAR', 'tool_version:VARCHAR', 'signing_key_sha256:VARCHAR', 'bpf_object_sha256:VARCHAR',
-].map((s) => ({ name: s.split(':')[0], type: s.split(':')[1] as Column['type'] }));
+/** Rows per row group: big enough for long dictionary runs and good compression, small enough that a few open partitions stay in tens of MB. */
+export const ROW_GROUP_ROWS = 65_536;
+/** Rows per file before a partition starts its next part file. */
+export const FILE_ROWS = 2_097_152;
+/** Strings a row group may intern before it is written early (long paths or argv, all distinct). */
+const ROW_GROUP_STRING_BYTES = 32 << 20;
+/** Row group buffers of all open partitions together; past it the largest are written and let go. */
+const BUFFER_BYTES = 128 << 20;
+/** Partitions with a file open at once; past it (many hosts or days) every file is finished before the next input. */
+const MAX_OPEN_PARTITIONS = 64;
+const BUDGET_CHECK_EVENTS = 8192;
+const NS_PER_DAY = 86_400_000_000_000;
 
 export interface ParquetOptions {
-  readonly outDir: string;
-  /** Add files to an existing dataset instead of requiring an empty directory. */
-  readonly append: boolean;
-  readonly batchRows?: number;
+  outDir: string;
+  append: boolean;
+  /** Rows per file (RG_EXPORT_BATCH_ROWS: tests ask for small files). */
+  fileRows?: number;
 }
 
-interface KindSlot {
-  readonly staging: KindStaging;
-  readonly map: KindOcsf;
-  readonly resultOffset: number;
-  readonly targetPidOffset: number;
-  /** The field that selects the activity (by field): its offset and size (2 or 4), or -1. */
-  readonly activityOffset: number;
-  readonly activitySize: number;
-  writer: ChunkWriter | null;
+/** A builder of event rows, or of Detection Finding rows (alerts: few, shredded from row objects). */
+interface Builder {
+  readonly rows: number;
+  readonly bytes: number;
+  writeRowGroup(file: ParquetFileWriter, enc: ColumnEncoder): void;
 }
 
-/** One sealed or filling batch: its tables and which (capture, day) partitions each class has rows in. */
-interface Batch {
-  readonly n: number;
-  readonly procsTable: string;
-  readonly alertsTable: string;
-  readonly tables: string[];
-  readonly partitions: Map<number, Set<string>>;
-  rows: number;
+class FindingBuilder implements Builder {
+  readonly shredder = new RowShredder(FINDING_SCHEMA);
+  get rows(): number { return this.shredder.rows; }
+  get bytes(): number { return this.shredder.bytes; }
+  writeRowGroup(file: ParquetFileWriter, enc: ColumnEncoder): void { this.shredder.writeRowGroup(file, enc); }
 }
 
-/** Per process: its last snapshot row, and in which batch (snapshots are per batch so each batch's COPY is self-contained). */
-interface Snapshot { ref: number; batch: number; version: number; parent: ProcessNode | null; parentVersion: number; withParent: boolean }
+interface Partition {
+  readonly dir: string;
+  readonly classUid: number;
+  /** The event table (null: the Detection Finding partition). */
+  readonly table: ClassTable | null;
+  builder: Builder | null;
+  file: ParquetFileWriter | null;
+}
 
 export class ParquetWriter implements ExportWriter {
+  readonly wantsDrain = false;
   private readonly run = randomBytes(4).toString('hex');
-  private readonly slots: (KindSlot | undefined)[] = [];
-  private readonly classes: Map<OcsfClass, KindLayout[]>;
-  private batch!: Batch;
-  private procs!: ChunkWriter;
-  private alerts!: ChunkWriter;
-  private copying: Promise<void> | null = null;
-  private copyError: unknown = null;
-  private readonly snapshots = new WeakMap<ProcessNode, Snapshot>();
-  private nextRef = 0;
-  private readonly identities: ProcessIdentities;
-  private captureIdx = 0;
+  private fileSeq = 0;
+  private readonly tables: ClassTable[] = [];
+  /** By kind id: its plan and its table's index. */
+  private readonly kinds: ({ plan: KindPlan; table: number } | undefined)[] = [];
+  private readonly partitions = new Map<string, Partition>();
+  /** Per table (and one more for findings): the partition its last row went to, for which input and day. */
+  private readonly lastPartition: ({ input: number; day: number; partition: Partition } | undefined)[] = [];
+  private readonly enc = new ColumnEncoder();
+  private readonly compressor = new PageCompressor();
+  private readonly ids: ProcessIdentities;
+  private readonly views: ProcessViews;
+  private inputIndex = -1;
+  private host = '';
+  private capture: Row = {};
+  private readonly ctx: EventContext;
+  private clockRef: unknown = undefined;
+  private clock: WallClock | null = null;
   private offLo = 0;
   private offHi = 0;
-  private hasClock = false;
-  private clockRef: unknown = undefined;
   private lastNode: ProcessNode | null = null;
-  /** Per class, where its last event went (batch, capture, day): most events go where the previous one did. */
-  private readonly lastPartition: Record<number, { batch: number; capture: number; day: number | null }> = {};
-  private readonly inputs: ExportInput[] = [];
+  private sinceBudgetCheck = 0;
+  private readonly rowsPerTable: number[] = [];
+  private findingRows = 0;
+  private readonly fileRows: number;
+  private readonly rowGroupRows: number;
   readonly filesWritten: string[] = [];
-  rowsByClass = new Map<number, number>();
-
-  private constructor(
-    private readonly duck: Duck, private readonly db: DuckInstance, private readonly writeConn: DuckConnection,
-    private readonly copyConn: DuckConnection, private readonly opts: ParquetOptions, private readonly tempDir: string,
-    clockFor: (host: string) => import('../output/wall-clock.js').WallClock | null,
-  ) {
-    this.identities = new ProcessIdentities(clockFor);
-    this.classes = kindsByClass(KINDS);
-  }
-
-  static async open(duck: Duck, opts: ParquetOptions, clockFor: (host: string) => import('../output/wall-clock.js').WallClock | null): Promise<ParquetWriter> {
-    prepareOutDir(opts.outDir, opts.append);
-    const tempDir = join(tmpdir(), `rg-export-${process.pid}-${randomBytes(4).toString('hex')}`);
-    mkdirSync(tempDir, { recursive: true, mode: 0o700 });
-    const db = await openDuckDB(duck, tempDir);
-    const writeConn = await db.connect();
-    const copyConn = await db.connect();
-    for (const sql of macroSql()) await writeConn.run(sql);
-    await writeConn.run(createTableSql('captures', CAPTURE_COLUMNS));
-    const w = new ParquetWriter(duck, db, writeConn, copyConn, opts, tempDir, clockFor);
-    await w.startBatch(0);
-    return w;
-  }
-
-  get wantsDrain(): boolean {
-    return this.batch.rows >= (this.opts.batchRows ?? BATCH_ROWS);
-  }
-
-  beginInput(input: ExportInput): void {
-    this.inputs.push(input);
-    this.captureIdx = input.index;
-    const m = input.manifest;
-    this.identities.captureId = m?.segment.capture_id ?? input.sha256;
-    const w = new ChunkWriter(this.duck.bindings, rawConnection(this.writeConn), 'captures', CAPTURE_COLUMNS);
-    const texts = [input.fileName, input.path, input.sha256, m?.host.hostname ?? null, m?.host.kernel_release ?? null, m?.host.machine ?? null, m?.host.boot_id ?? null,
-      m?.segment.capture_id ?? null];
-    w.u32(0, input.index);
-    texts.forEach((t, i) => { if (t !== null) w.text(i + 1, clean(t)); });
-    if (m !== null) w.u32(9, Number(m.segment.index));
-    [m?.tool.name ?? null, m?.tool.version ?? null, m?.signing_key_sha256 ?? null, m?.bpf_object_sha256 ?? null]
-      .forEach((t, i) => { if (t !== null && t !== undefined) w.text(10 + i, clean(String(t))); });
-    w.endRow();
-    w.close();
-  }
-
-  event(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance): void {
-    const slot = this.slots[kindId]!;
-    const w = slot.writer!;
-    this.lastNode = node;
-    if (p.clock !== this.clockRef) this.setClock(p);
-    w.u32(Common.Capture, this.captureIdx);
-    w.u64Halves(Common.FrameSeq, p.frameSeq >>> 0, Math.floor(p.frameSeq / 4294967296));
-    w.u32(Common.RecordIndex, p.recordIndex);
-    const day = this.writeTime(w, raw, at);
-    const result = slot.resultOffset >= 0 ? u32(raw, at + slot.resultOffset) | 0 : null;
-    const selector = slot.activityOffset < 0 ? null : slot.activitySize === 2 ? raw[at + slot.activityOffset] | (raw[at + slot.activityOffset + 1] << 8) : u32(raw, at + slot.activityOffset);
-    w.u8(Common.Activity, activityOf(slot.map, result, selector));
-    w.u8(Common.Status, statusOf(slot.map, result, selector));
-    const actor = slot.map.actor === 'parent' ? node.parent : node;
-    w.u32(Common.ActorPid, slot.map.actor === 'parent' ? node.ppid : node.pid);
-    if (actor !== null) w.u32(Common.ActorRef, this.ref(actor, true));
-    else w.text(Common.ActorGuid, this.identities.guidOfUnseen(node.host, node.ppid));
-    const target = slot.map.target;
-    if (target === 'self') {
-      w.u32(Common.TargetPid, node.pid);
-      w.u32(Common.TargetRef, this.ref(node, true));
-    } else if (target !== undefined) {
-      const childPid = u32(raw, at + slot.targetPidOffset);
-      w.u32(Common.TargetPid, childPid);
-      const child = this.table?.lookup(node.host, childPid);
-      if (child !== undefined) w.u32(Common.TargetRef, this.ref(child, true));
-      else w.text(Common.TargetGuid, this.identities.guidOfUnseen(node.host, childPid));
-    }
-    for (const op of slot.staging.ops) op(w, raw, at);
-    w.endRow();
-    this.batch.rows++;
-    this.notePartition(slot.map.ocsfClass.uid, day);
-  }
-
   /** Set by the caller: the session's process table (a fork's child is looked up there). */
   table: { lookup(host: string, pid: number): ProcessNode | undefined } | null = null;
 
-  alert(a: Alert, p: Provenance): void {
-    const w = this.alerts;
-    w.u32(Alerts.Capture, this.captureIdx);
-    w.u64Halves(Alerts.FrameSeq, p.frameSeq >>> 0, Math.floor(p.frameSeq / 4294967296));
-    w.u32(Alerts.RecordIndex, p.recordIndex);
-    const ts = BigInt(a.source.ts_ns);
-    let day: number | null = null;
-    if (p.clock !== null) {
-      const wall = p.clock.realtimeNs(ts);
-      w.i64(Alerts.TimeNs, wall);
-      day = Math.floor(Number(wall / 1_000_000n) / 86_400_000);
-      w.i32(Alerts.Day, day);
+  private constructor(private readonly opts: ParquetOptions, clockFor: (host: string) => WallClock | null) {
+    this.ids = new ProcessIdentities(clockFor);
+    this.views = new ProcessViews(this.ids);
+    this.fileRows = opts.fileRows ?? FILE_ROWS;
+    this.rowGroupRows = Math.min(ROW_GROUP_ROWS, this.fileRows);
+    const byClass = new Map<OcsfClass, typeof KINDS[number][]>();
+    for (const k of KINDS) {
+      const cls = ocsfOfKind(k).ocsfClass;
+      byClass.set(cls, [...(byClass.get(cls) ?? []), k]);
     }
-    w.u64(Alerts.SourceTsNs, ts);
-    w.text(Alerts.RuleId, clean(a.rule_id));
-    w.text(Alerts.Severity, a.severity);
-    w.text(Alerts.Title, clean(a.title));
-    w.text(Alerts.SourceEventType, a.source.event_type);
-    w.u32(Alerts.ActorPid, a.process.pid);
-    if (this.lastNode !== null) w.u32(Alerts.ActorRef, this.ref(this.lastNode, true));
-    const path = typeof a.path === 'string' ? a.path : typeof a.filename === 'string' ? a.filename : null;
-    if (path !== null) w.text(Alerts.Path, storableText(path));
-    if (typeof a.addr === 'string' && a.addr !== '') w.text(Alerts.Addr, a.addr);
-    if (typeof a.port === 'number') w.u32(Alerts.Port, a.port);
-    w.text(Alerts.AlertJson, JSON.stringify(a));
-    w.endRow();
-    this.batch.rows++;
-    this.notePartition(DETECTION_FINDING.uid, day);
+    for (const [cls, kinds] of byClass) {
+      const table = classTable(cls, kinds);
+      this.tables.push(table);
+      this.rowsPerTable.push(0);
+      for (const k of kinds) this.kinds[k.id] = { plan: table.plans[k.id]!, table: this.tables.length - 1 };
+    }
+    this.ctx = { capture: {}, actor: null!, target: null, hasTime: false, timeLo: 0, timeHi: 0, frameSeq: 0, recordIndex: 0, hostname: null };
   }
 
-  async drain(): Promise<void> {
-    await this.seal();
+  static open(opts: ParquetOptions, clockFor: (host: string) => WallClock | null): ParquetWriter {
+    prepareOutDir(opts.outDir, opts.append);
+    return new ParquetWriter(opts, clockFor);
   }
+
+  /** Rows written per class_uid (events and findings). */
+  get rowsByClass(): Map<number, number> {
+    const out = new Map<number, number>();
+    this.tables.forEach((t, i) => { if (this.rowsPerTable[i] > 0) out.set(t.cls.uid, this.rowsPerTable[i]); });
+    if (this.findingRows > 0) out.set(DETECTION_FINDING.uid, this.findingRows);
+    return out;
+  }
+
+  beginInput(input: ExportInput): void {
+    // Many hosts or days: finish the files of those done so far, so open files (and their buffers) stay few.
+    if ([...this.partitions.values()].filter((p) => p.file !== null || p.builder !== null).length > MAX_OPEN_PARTITIONS) this.finishAll();
+    this.inputIndex = input.index;
+    this.host = input.manifest?.host.hostname ?? '';
+    this.capture = capturePart(input);
+    this.ctx.capture = this.capture;
+    this.ctx.hostname = input.manifest === null ? null : new TextEncoder().encode(input.manifest.host.hostname);
+    this.ids.captureId = input.manifest?.segment.capture_id ?? input.sha256;
+    this.views.beginInput();
+    this.lastNode = null;
+  }
+
+  event(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance): void {
+    const k = this.kinds[kindId]!;
+    const plan = k.plan;
+    if (p.clock !== this.clockRef) this.setClock(p.clock);
+    const ctx = this.ctx;
+    let day = NaN;
+    if (this.clock !== null) {
+      // Wall clock = ts_ns + the capture's realtime - monotonic offset (mod 2^64), without BigInt.
+      const tsLo = u32(raw, at + 8);
+      const tsHi = u32(raw, at + 12);
+      let lo = tsLo + this.offLo;
+      let carry = 0;
+      if (lo > 0xffffffff) { lo -= 4294967296; carry = 1; }
+      const hi = (tsHi + this.offHi + carry) >>> 0;
+      ctx.hasTime = true;
+      ctx.timeLo = lo;
+      ctx.timeHi = hi;
+      day = dayOf(lo, hi);
+    } else {
+      ctx.hasTime = false;
+    }
+    ctx.frameSeq = p.frameSeq;
+    ctx.recordIndex = p.recordIndex;
+    if (plan.actorIsParent) ctx.actor = node.parent !== null ? this.views.of(node.parent) : this.views.unseenOf(node.host, node.ppid);
+    else ctx.actor = this.views.of(node);
+    if (plan.target === 'self') {
+      ctx.target = this.views.of(node);
+    } else if (plan.target !== 'none') {
+      const childPid = u32(raw, at + plan.target);
+      const child = this.table?.lookup(node.host, childPid);
+      ctx.target = child !== undefined ? this.views.of(child) : this.views.unseenOf(node.host, childPid);
+    }
+    this.lastNode = node;
+    const part = this.partitionFor(k.table, day);
+    const b = (part.builder ??= new PartitionBuilder(part.table!, part.dir)) as PartitionBuilder;
+    b.add(plan, raw, at, ctx);
+    this.rowsPerTable[k.table]++;
+    if (b.rows >= this.rowGroupRows || b.pool.stored >= ROW_GROUP_STRING_BYTES) this.flush(part);
+    if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVENTS) this.keepBudget();
+  }
+
+  alert(a: Alert, p: Provenance): void {
+    const timeNs = p.clock === null ? null : p.clock.realtimeNs(BigInt(a.source.ts_ns));
+    const day = timeNs === null ? NaN : Math.floor(Number(timeNs / 1_000_000n) / 86_400_000);
+    const part = this.partitionFor(this.tables.length, day);
+    const b = (part.builder ??= new FindingBuilder()) as FindingBuilder;
+    b.shredder.add(findingRow(a, {
+      capture: this.capture, frameSeq: p.frameSeq, recordIndex: p.recordIndex, timeNs,
+      actor: this.lastNode === null ? null : this.views.of(this.lastNode),
+    }));
+    this.findingRows++;
+    if (b.rows >= this.rowGroupRows) this.flush(part);
+  }
+
+  async drain(): Promise<void> {}
 
   async finish(): Promise<void> {
-    await this.seal();
-    await this.waitCopy();
-    this.closeDb();
+    this.finishAll();
   }
 
   async abort(): Promise<void> {
-    try {
-      await this.copying;
-    } catch { /* reported already */ }
-    this.closeDb();
+    for (const p of this.partitions.values()) p.file?.abort();
+    this.partitions.clear();
   }
 
-  private closeDb(): void {
-    this.writeConn.closeSync();
-    this.copyConn.closeSync();
-    this.db.closeSync();
-    rmSync(this.tempDir, { recursive: true, force: true });
-  }
-
-  private setClock(p: Provenance): void {
-    this.clockRef = p.clock;
-    this.hasClock = p.clock !== null;
-    if (p.clock === null) return;
-    const off = BigInt.asUintN(64, p.clock.realtimeNs(0n));
+  private setClock(clock: WallClock | null): void {
+    this.clockRef = clock;
+    this.clock = clock;
+    if (clock === null) return;
+    const off = BigInt.asUintN(64, clock.realtimeNs(0n));
     this.offLo = Number(off & 0xffffffffn);
     this.offHi = Number(off >> 32n);
   }
 
-  /** Writes the wall-clock time (ts_ns + the file's realtime - monotonic offset, mod 2^64) and returns its day, or null. */
-  private writeTime(w: ChunkWriter, raw: Uint8Array, at: number): number | null {
-    if (!this.hasClock) return null;
-    const tsLo = u32(raw, at + 8);
-    const tsHi = u32(raw, at + 12);
-    let lo = tsLo + this.offLo;
-    let carry = 0;
-    if (lo > 0xffffffff) { lo -= 4294967296; carry = 1; }
-    const hi = (tsHi + this.offHi + carry) >>> 0;
-    w.u64Halves(Common.TimeNs, lo, hi);
-    const day = Math.floor(((hi | 0) * 4294967296 + lo) / 86_400e9);
-    w.i32(Common.Day, day);
-    return day;
-  }
-
-  private notePartition(classUid: number, day: number | null): void {
-    const counts = this.rowsByClass;
-    counts.set(classUid, (counts.get(classUid) ?? 0) + 1);
-    // Nearly every event lands where the previous one of its class did.
-    const last = this.lastPartition[classUid];
-    if (last !== undefined && last.batch === this.batch.n && last.capture === this.captureIdx && last.day === day) return;
-    this.lastPartition[classUid] = { batch: this.batch.n, capture: this.captureIdx, day };
-    let parts = this.batch.partitions.get(classUid);
-    if (parts === undefined) {
-      parts = new Set();
-      this.batch.partitions.set(classUid, parts);
+  /** The partition of table `t` (findings: tables.length) for the current input's host and `day` (NaN: no clock). */
+  private partitionFor(t: number, day: number): Partition {
+    const last = this.lastPartition[t];
+    if (last !== undefined && last.input === this.inputIndex && (last.day === day || (Number.isNaN(day) && Number.isNaN(last.day)))) return last.partition;
+    const table = t < this.tables.length ? this.tables[t] : null;
+    const classUid = table === null ? DETECTION_FINDING.uid : table.cls.uid;
+    const key = `${classUid}\u0000${this.host}\u0000${day}`;
+    let partition = this.partitions.get(key);
+    if (partition === undefined) {
+      const dir = join(this.opts.outDir, `host=${partitionValue(this.host)}`, `day=${Number.isNaN(day) ? 'unknown' : dayText(day)}`, `class_uid=${classUid}`);
+      partition = { dir, classUid, table, builder: null, file: null };
+      this.partitions.set(key, partition);
     }
-    parts.add(`${this.captureIdx}|${day}`);
+    this.lastPartition[t] = { input: this.inputIndex, day, partition };
+    return partition;
   }
 
-  /** The snapshot ref of `node` in this batch, writing its row (and, one level up, its parent's) when new or changed. */
-  private ref(node: ProcessNode, withParent: boolean): number {
-    const s = this.snapshots.get(node);
-    const parentVersion = node.parent?.version ?? -1;
-    if (s !== undefined && s.batch === this.batch.n && s.version === node.version && s.parent === node.parent
-      && s.parentVersion === parentVersion && (s.withParent || !withParent)) return s.ref;
-    const parentRef = withParent && node.parent !== null ? this.ref(node.parent, false) : null;
-    const ref = this.nextRef++;
-    const f = this.identities.facts(node);
-    const w = this.procs;
-    w.u32(Proc.Ref, ref);
-    w.u32(Proc.Pid, f.pid);
-    w.text(Proc.Guid, f.guid);
-    w.text(Proc.Name, f.name);
-    if (f.exe !== null) w.text(Proc.Exe, f.exe);
-    if (f.cmdLine !== null) w.text(Proc.CmdLine, f.cmdLine);
-    if (f.startNs !== null) w.i64(Proc.StartNs, f.startNs);
-    w.u32(Proc.Uid, f.uid);
-    w.bool(Proc.Known, f.known);
-    w.u32(Proc.Ppid, f.ppid);
-    if (parentRef !== null) w.u32(Proc.ParentRef, parentRef);
-    w.text(Proc.ParentGuid, node.parent !== null ? this.identities.guid(node.parent) : this.identities.guidOfUnseen(node.host, node.ppid));
-    w.endRow();
-    this.snapshots.set(node, { ref, batch: this.batch.n, version: node.version, parent: node.parent, parentVersion, withParent });
-    return ref;
-  }
-
-  private async startBatch(n: number): Promise<void> {
-    const suffix = String(n);
-    const tables: string[] = [];
-    for (const k of KINDS) {
-      const staging = kindStaging(k, suffix);
-      await this.writeConn.run(createTableSql(staging.table, staging.columns));
-      tables.push(staging.table);
-      const map = ocsfOfKind(k);
-      const field = (name: string | undefined) => (name === undefined ? -1 : k.layout.fields.find((f) => f.name === name)!.offset);
-      const target = map.target;
-      this.slots[k.id] = {
-        staging, map, resultOffset: field(map.resultField),
-        targetPidOffset: target !== undefined && target !== 'self' ? field(target.pidField) : -1,
-        activityOffset: field(activityField(map)),
-        activitySize: activityField(map) === undefined ? 0 : k.layout.fields.find((f) => f.name === activityField(map))!.size,
-        writer: new ChunkWriter(this.duck.bindings, rawConnection(this.writeConn), staging.table, staging.columns),
-      };
-    }
-    const procsTable = `procs_${suffix}`;
-    const alertsTable = `alerts_${suffix}`;
-    await this.writeConn.run(createTableSql(procsTable, PROC_COLUMNS));
-    await this.writeConn.run(createTableSql(alertsTable, ALERT_COLUMNS));
-    this.procs = new ChunkWriter(this.duck.bindings, rawConnection(this.writeConn), procsTable, PROC_COLUMNS);
-    this.alerts = new ChunkWriter(this.duck.bindings, rawConnection(this.writeConn), alertsTable, ALERT_COLUMNS);
-    this.batch = { n, procsTable, alertsTable, tables: [...tables, procsTable, alertsTable], partitions: new Map(), rows: 0 };
-  }
-
-  /** Closes the filling batch, waits for the previous COPY, starts this batch's COPY, and opens the next batch. */
-  private async seal(): Promise<void> {
-    const sealed = this.batch;
-    if (sealed.rows === 0) return;
-    for (const slot of this.slots) slot?.writer?.close();
-    this.procs.close();
-    this.alerts.close();
-    const stagings = KINDS.map((k) => this.slots[k.id]!.staging);
-    await this.waitCopy();
-    const statements = this.copyStatements(sealed, stagings);
-    this.copying = (async () => {
-      for (const sql of statements) await this.copyConn.run(sql);
-      for (const t of sealed.tables) await this.copyConn.run(`DROP TABLE "${t}"`);
-    })().catch((e: unknown) => { this.copyError = e; });
-    await this.startBatch(sealed.n + 1);
-  }
-
-  private async waitCopy(): Promise<void> {
-    if (this.copying !== null) await this.copying;
-    this.copying = null;
-    if (this.copyError !== null) {
-      const e = this.copyError as Error;
-      throw new CliError(`writing Parquet to ${this.opts.outDir} failed: ${e.message.split('\n')[0]}`, ExitCode.Io);
-    }
-  }
-
-  private copyStatements(b: Batch, stagings: readonly KindStaging[]): string[] {
-    const procStructs = `${b.procsTable}_objects`;
-    const captureObjects = `captures_objects_${b.n}`;
-    const out: string[] = [processStructTableSql(b.procsTable, procStructs), captureObjectsTableSql('captures', captureObjects)];
-    b.tables.push(procStructs, captureObjects);
-    for (const [classUid, parts] of b.partitions) {
-      // One file per (host, day): partitions of captures with the same hostname share it.
-      const groups = new Map<string, { host: string; day: number | null; captures: number[] }>();
-      for (const key of parts) {
-        const [idx, dayText] = key.split('|');
-        const input = this.inputs.find((i) => i.index === Number(idx))!;
-        const host = input.manifest?.host.hostname ?? '';
-        const day = dayText === 'null' ? null : Number(dayText);
-        const gkey = `${host}\u0000${day}`;
-        const g = groups.get(gkey) ?? { host, day, captures: [] };
-        g.captures.push(Number(idx));
-        groups.set(gkey, g);
+  /** Writes a partition's gathered rows as a row group (opening its next file if need be); finishes the file when it is full. */
+  private flush(p: Partition): void {
+    const b = p.builder;
+    if (b === null || b.rows === 0) return;
+    try {
+      if (p.file === null) {
+        mkdirSync(p.dir, { recursive: true });
+        const name = `part-${this.run}-${String(this.fileSeq++).padStart(5, '0')}.parquet`;
+        p.file = ParquetFileWriter.create(join(p.dir, name), p.table === null ? FINDING_SCHEMA : p.table.schema, {
+          createdBy: 'rand-guard version 0.1.0 (parquet writer)', compressor: this.compressor,
+        });
       }
-      for (const g of groups.values()) {
-        const dir = join(this.opts.outDir, `host=${partitionValue(g.host)}`, `day=${g.day === null ? 'unknown' : dayText(g.day)}`, `class_uid=${classUid}`);
-        mkdirSync(dir, { recursive: true });
-        const file = join(dir, `part-${this.run}-${String(b.n).padStart(5, '0')}.parquet`);
-        const where = `s.capture IN (${g.captures.join(', ')}) AND ${g.day === null ? 's.day IS NULL' : `s.day = ${g.day}`}`;
-        const select = classUid === DETECTION_FINDING.uid
-          ? findingSelectSql(`"${b.alertsTable}"`, procStructs, 'captures', captureObjects, where)
-          : classSelectSql([...this.classes.keys()].find((c) => c.uid === classUid)!, stagings.filter((st) => ocsfOfKind(st.kind).ocsfClass.uid === classUid), procStructs, 'captures', captureObjects, where);
-        out.push(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
-        this.filesWritten.push(file);
-      }
+      b.writeRowGroup(p.file, this.enc);
+      if (p.file.rows >= this.fileRows) this.closeFile(p);
+    } catch (e) {
+      throw ioError(this.opts.outDir, e);
     }
-    return out;
   }
+
+  private closeFile(p: Partition): void {
+    if (p.file === null) return;
+    const f = p.file;
+    p.file = null;
+    f.close();
+    this.filesWritten.push(f.path);
+  }
+
+  private finishAll(): void {
+    for (const p of this.partitions.values()) {
+      this.flush(p);
+      try {
+        this.closeFile(p);
+      } catch (e) {
+        throw ioError(this.opts.outDir, e);
+      }
+      p.builder = null;
+    }
+    this.partitions.clear();
+    this.lastPartition.length = 0;
+  }
+
+  /** Over the memory budget: write the largest partitions' row groups early and let their buffers go. */
+  private keepBudget(): void {
+    this.sinceBudgetCheck = 0;
+    let total = 0;
+    const open: Partition[] = [];
+    for (const p of this.partitions.values()) {
+      if (p.builder === null) continue;
+      total += p.builder.bytes;
+      open.push(p);
+    }
+    if (total <= BUFFER_BYTES) return;
+    open.sort((a, b) => b.builder!.bytes - a.builder!.bytes);
+    for (const p of open) {
+      if (total <= BUFFER_BYTES / 2) break;
+      total -= p.builder!.bytes;
+      this.flush(p);
+      p.builder = null;
+    }
+  }
+}
+
+/** Days since the epoch of wall-clock ns (hi:lo, signed), exact near midnight too. */
+function dayOf(lo: number, hi: number): number {
+  const approx = (hi | 0) * 4294967296 + lo;
+  const day = Math.floor(approx / NS_PER_DAY);
+  const rest = approx - day * NS_PER_DAY;
+  // A double holds these ns to within ~256: close to midnight, decide exactly.
+  if (rest > 4096 && rest < NS_PER_DAY - 4096) return day;
+  const exact = (BigInt(hi | 0) << 32n) + BigInt(lo);
+  const d = exact / BigInt(NS_PER_DAY);
+  return Number(exact < 0n && d * BigInt(NS_PER_DAY) !== exact ? d - 1n : d);
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+function ioError(dir: string, e: unknown): Error {
+  if (e instanceof CliError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) return e as Error;
+  return new CliError(`writing Parquet to ${dir} failed: ${describeIoError(e)}`, ExitCode.Io);
 }

@@ -10,7 +10,6 @@ import { describeDamage } from '../rgc/damage.js';
 import { visible } from '../common/visible.js';
 import { type ExportOptions } from './command.js';
 import { clocksByHost, type ExportResult, type ExportWriter, prepareInputs, runExport } from './driver.js';
-import { loadDuckDB } from './duckdb.js';
 import { NdjsonExportWriter } from './ndjson-writer.js';
 import { ParquetWriter } from './parquet.js';
 import { unmappedKinds } from './ocsf-map.js';
@@ -33,8 +32,7 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   let parquet: ParquetWriter | null = null;
   const clockFor = clocksByHost(inputs);
   if (format === 'parquet') {
-    const duck = await loadDuckDB();
-    parquet = await ParquetWriter.open(duck, { outDir: opts.output!, append: opts.append === true, batchRows: envBatchRows() }, clockFor);
+    parquet = ParquetWriter.open({ outDir: opts.output!, append: opts.append === true, fileRows: envFileRows() }, clockFor);
     writer = parquet;
   } else {
     writer = NdjsonExportWriter.open(format as 'ocsf' | 'ecs', opts.output ?? null, clockFor, opts.index);
@@ -46,8 +44,8 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   return summarise(result, format, opts.output ?? null, parquet);
 }
 
-/** BATCH_ROWS override for tests that want several batches from a small capture. */
-function envBatchRows(): number | undefined {
+/** Rows per file (FILE_ROWS) for tests that want several files from a small capture. */
+function envFileRows(): number | undefined {
   const n = Number(process.env.RG_EXPORT_BATCH_ROWS);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }

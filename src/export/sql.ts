@@ -89,7 +89,7 @@ export async function runSql(inputs: string[], query: string, opts: SqlOptions, 
       dataset = inputs[0];
     } else {
       dataset = join(scratch, 'dataset');
-      exit = await exportForQuery(duck, inputs, dataset, opts);
+      exit = await exportForQuery(inputs, dataset, opts);
     }
     const db = await openDuckDB(duck, join(scratch, 'spill'));
     const conn = await db.connect();
@@ -106,9 +106,9 @@ export async function runSql(inputs: string[], query: string, opts: SqlOptions, 
   return exit;
 }
 
-async function exportForQuery(duck: Duck, paths: string[], dir: string, opts: SqlOptions): Promise<number> {
+async function exportForQuery(paths: string[], dir: string, opts: SqlOptions): Promise<number> {
   const inputs = await prepareInputs(paths);
-  const writer = await ParquetWriter.open(duck, { outDir: dir, append: false }, clocksByHost(inputs));
+  const writer = ParquetWriter.open({ outDir: dir, append: false }, clocksByHost(inputs));
   const r = await runExport(inputs, { detect: opts.detect }, writer, {}, (t) => { writer.table = t; });
   if (r.stats.damaged) return ExitCode.Damaged;
   if (!r.stats.complete) return ExitCode.Incomplete;

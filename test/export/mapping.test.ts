@@ -1,13 +1,12 @@
 /**
- * A kind maps to OCSF through its table entry alone: staging columns come
- * from the kind's schema fields, the class's SQL from the entries of its
+ * A kind maps to OCSF through its table entry alone: its Parquet columns come
+ * from the kind's schema fields, the class's table from the entries of its
  * kinds, and a kind without an entry is exported as Base Event.
  */
 import { describe, expect, it } from 'vitest';
 import { BUILD_SCHEMA, extendSchema, KINDS, type KindLayout, type SchemaField } from '../../src/abi/schema.js';
-import { kindStaging } from '../../src/export/staging.js';
 import { activityOf, BASE_EVENT, classesInUse, FILE_SYSTEM_ACTIVITY, NETWORK_ACTIVITY, ocsfOfKind, statusOf, unmappedKinds } from '../../src/export/ocsf-map.js';
-import { classSelectSql } from '../../src/export/ocsf-sql.js';
+import { classTable } from '../../src/export/ocsf-table.js';
 
 /** The build's schema plus a kind of its own, added as the registry allows (extendSchema), with or without an OCSF entry. */
 function testKind(ocsf: boolean): KindLayout {
@@ -44,19 +43,18 @@ describe('the OCSF mapping table', () => {
     expect(unmappedKinds([...KINDS, k])).toEqual(['test_memfd']);
   });
 
-  it('derives a new kind\'s staging columns from its schema: exact integers, text with raw bytes, arrays as bytes', () => {
-    const st = kindStaging(testKind(false), '0');
-    const col = (n: string) => st.columns.find((c) => c.name === n)?.type;
-    expect(col('inode')).toBe('UBIGINT');
-    expect(col('cgroup_id')).toBe('UBIGINT');
-    expect(col('weights')).toBe('BLOB');
-    expect(col('target')).toBe('VARCHAR');
-    expect(col('target_raw')).toBe('BLOB');
-    expect(st.ops).toHaveLength(st.kind.layout.fields.length);
-    // The class query includes its fields under unmapped, with no code of its own.
-    const sql = classSelectSql(BASE_EVENT, [st], 'ps', 'captures', 'cc', 'true');
-    expect(sql).toContain('"inode" := s."inode"');
-    expect(sql).toContain('"target_raw" := s."target_raw"');
+  it('derives a new kind\'s columns from its schema: exact integers, text with raw bytes, arrays as bytes', () => {
+    const kind = testKind(false);
+    const table = classTable(BASE_EVENT, [kind]);
+    const col = (n: string) => table.schema.leaves.find((l) => l.keys.join('.') === `unmapped.${n}`)?.value;
+    expect(col('inode')).toBe('u64');
+    expect(col('cgroup_id')).toBe('u64');
+    expect(col('weights')).toBe('bytes');
+    expect(col('target')).toBe('string');
+    expect(col('target_raw')).toBe('bytes');
+    // Every field of the record has its place in the kind's plan: copied, or interned as text or bytes.
+    const plan = table.plans[kind.id]!;
+    expect(plan.copies.length + plan.strings.length + plan.argv.length + plan.addrs.length).toBe(kind.layout.fields.length);
   });
 
   it('reads connect outcomes as OCSF activities and statuses', () => {

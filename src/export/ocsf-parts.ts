@@ -1,0 +1,277 @@
+/**
+ * The parts of an OCSF row that repeat across many rows, drawn once each:
+ * a capture's metadata, device and attestation; a process as actor or
+ * target; a kind's classification for an outcome (activity, status, errno);
+ * a path with its name and folder; an address with its endpoint. Each part is
+ * a piece of a row object (`{ actor: { process: {...} } }`); the Parquet
+ * writer draws a part once per row group for every distinct capture,
+ * process, path... its rows use, and shreds its columns from it. The shapes
+ * are the OCSF NDJSON export's (ocsf-json.ts), with times in nanoseconds.
+ */
+import { AF_INET, AF_INET6 } from '../abi/constants.js';
+import { type KindLayout } from '../abi/schema.js';
+import { addressText, bytesToText, errnoName, splitArgv } from '../abi/values.js';
+import { type ProcessNode } from '../replay/process-table.js';
+import { clean } from './dataset-layout.js';
+import { type ExportInput } from './driver.js';
+import { basename, dirname } from './event-facts.js';
+import { DIRECTION_NAMES, LAUNCH_TYPES, ocsfOfKind, type OcsfClass, OCSF_VERSION, PRODUCT, SEVERITY_NAMES, STATUS_NAMES } from './ocsf-map.js';
+import { attestationOf, deviceOf, processOf } from './ocsf-json.js';
+import { type Row } from './parquet/shred.js';
+import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
+import { type StringPool } from './string-pool.js';
+import { type DnsExport } from './dns-export.js';
+import { escapedText, isUtf8, storableText } from './text-bytes.js';
+
+const asNs = (ns: bigint | null) => ns;
+
+/** Lone surrogates (possible in a damaged or hostile manifest's JSON) as U+FFFD, in every string of `v`: Parquet strings are UTF-8. */
+export function cleanDeep<T>(v: T): T {
+  if (typeof v === 'string') return clean(v) as T;
+  if (Array.isArray(v)) return v.map(cleanDeep) as T;
+  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, cleanDeep(x)])) as T;
+  }
+  return v;
+}
+
+/** What every row of one capture file repeats. */
+export function capturePart(input: ExportInput): Row {
+  const m = input.manifest;
+  return cleanDeep({
+    metadata: {
+      version: OCSF_VERSION, product: { name: PRODUCT.name, vendor_name: PRODUCT.vendor_name, version: m?.tool.version ?? null },
+      profiles: ['host', 'record_integrity'], log_name: 'rgc', log_provider: m?.tool.name ?? null, correlation_uid: m?.segment.capture_id ?? null,
+    },
+    device: deviceOf(input),
+    src_endpoint: { hostname: m?.host.hostname ?? null },
+    attestation_list: attestationOf(input),
+    unmapped: { capture_sha256: input.sha256, capture_file: input.fileName },
+  });
+}
+
+/**
+ * A process as of an event: the node's facts and its parent's, or (a
+ * process the table never saw) its pid and GUID alone. Drawn into its OCSF
+ * object on first use.
+ */
+export class ProcessView {
+  private object: Row | null | undefined;
+
+  constructor(readonly pid: number, readonly facts: ProcessFacts | null, readonly parent: ProcessFacts | null, readonly guid: string | null) {}
+
+  get ocsf(): Row | null {
+    if (this.object === undefined) this.object = processOf(this.facts, this.pid, this.parent, this.guid, asNs) as Row | null;
+    return this.object;
+  }
+}
+
+/** Process views, one per node and identity version: re-drawn when the node (or its parent) changes, not per event. */
+export class ProcessViews {
+  private readonly byNode = new WeakMap<ProcessNode, { view: ProcessView; version: number; parent: ProcessNode | null; parentVersion: number }>();
+  private unseen = new Map<string, ProcessView>();
+  private lastNode: ProcessNode | null = null;
+  private lastView: ProcessView | null = null;
+  private lastVersion = -1;
+  private lastParent: ProcessNode | null = null;
+  private lastParentVersion = -1;
+
+  constructor(private readonly ids: ProcessIdentities) {}
+
+  /** A new input: GUIDs of unseen processes use its capture id. */
+  beginInput(): void {
+    this.unseen = new Map();
+  }
+
+  of(node: ProcessNode): ProcessView {
+    const parent = node.parent;
+    const parentVersion = parent === null ? -1 : parent.version;
+    if (node === this.lastNode && node.version === this.lastVersion && parent === this.lastParent && parentVersion === this.lastParentVersion) return this.lastView!;
+    let s = this.byNode.get(node);
+    if (s === undefined || s.version !== node.version || s.parent !== parent || s.parentVersion !== parentVersion) {
+      const view = new ProcessView(node.pid, this.ids.facts(node), parent === null ? null : this.ids.facts(parent), null);
+      s = { view, version: node.version, parent, parentVersion };
+      this.byNode.set(node, s);
+    }
+    this.lastNode = node;
+    this.lastView = s.view;
+    this.lastVersion = node.version;
+    this.lastParent = parent;
+    this.lastParentVersion = parentVersion;
+    return s.view;
+  }
+
+  /** A process the table has not seen (it started before the capture): its pid and the GUID it would get. */
+  unseenOf(host: string, pid: number): ProcessView {
+    const key = `${host}\u0000${pid}`;
+    let v = this.unseen.get(key);
+    if (v === undefined) {
+      v = new ProcessView(pid, null, null, this.ids.guidOfUnseen(host, pid));
+      this.unseen.set(key, v);
+    }
+    return v;
+  }
+}
+
+/**
+ * A kind's classification for one outcome, as a value that keys it: the
+ * kind, activity_id, status_id and the errno of its result (0 when none).
+ * A small integer (no allocation per event) for every errno a kernel
+ * returns; a hostile record's huge "errno" gets a string key of its own.
+ */
+export function statusKey(kindId: number, activity: number, status: number, errno: number): number | string {
+  if (errno < 4096) return ((kindId * 128 + activity) * 4 + status) * 4096 + errno;
+  return `${kindId}:${activity}:${status}:${errno}`;
+}
+
+/** The classification columns of a status key, and the kind's event_type. */
+export function statusPart(cls: OcsfClass, kinds: readonly (KindLayout | undefined)[], key: number | string): Row {
+  let kindId: number;
+  let activity: number;
+  let status: number;
+  let errno: number;
+  if (typeof key === 'string') {
+    [kindId, activity, status, errno] = key.split(':').map(Number);
+  } else {
+    errno = key % 4096;
+    status = Math.floor(key / 4096) % 4;
+    activity = Math.floor(key / 16384) % 128;
+    kindId = Math.floor(key / 2097152);
+  }
+  const kind = kinds[kindId]!;
+  const m = ocsfOfKind(kind);
+  const activityName = cls.activities[activity] ?? null;
+  return {
+    class_uid: cls.uid, class_name: cls.name, category_uid: cls.categoryUid, category_name: cls.categoryName,
+    activity_id: activity, activity_name: activityName, type_uid: cls.uid * 100 + activity, type_name: `${cls.name}: ${activityName ?? 'Unknown'}`,
+    severity_id: 1, severity: SEVERITY_NAMES[1], status_id: status, status: STATUS_NAMES[status] ?? null,
+    status_code: errno === 0 ? null : errnoName(errno),
+    launch_type_id: m.launchTypeId ?? null, launch_type: m.launchTypeId === undefined ? null : LAUNCH_TYPES[m.launchTypeId] ?? null,
+    unmapped: { event_type: kind.eventType },
+  };
+}
+
+export function userPart(uid: number): Row {
+  return { actor: { user: { uid: String(uid), uid_numeric: uid } } };
+}
+
+export function errnoPart(key: string, errno: number | null): Row {
+  return { unmapped: { [key]: errno === null ? null : errnoName(errno) } };
+}
+
+/** The kind's flag booleans (its own; the class's other flag columns stay null), from `kindId << 16 | flags`. */
+export function flagsPart(kinds: readonly (KindLayout | undefined)[], key: number | null): Row {
+  if (key === null) return { unmapped: {} };
+  const kind = kinds[Math.floor(key / 65536)]!;
+  const flags = key % 65536;
+  const out: Record<string, boolean> = {};
+  for (const f of kind.flags) out[f.outputName] = (flags & f.bit) !== 0;
+  return { unmapped: out };
+}
+
+/**
+ * A string field's text and, when its bytes are not UTF-8, the exact bytes
+ * beside it (the text then shows each stray byte as \xNN). UTF-8 text is
+ * passed on as its bytes, never decoded.
+ */
+export function textOf(b: Uint8Array | null, utf8 = b !== null && isUtf8(b, 0, b.length)): { text: Uint8Array | string | null; raw: Uint8Array | null } {
+  if (b === null) return { text: null, raw: null };
+  return utf8 ? { text: b, raw: null } : { text: escapedText(b), raw: b };
+}
+
+/** String `id` of `pool` (null: none) as its text and raw bytes. */
+export function pooledText(pool: StringPool, id: number | null): { text: Uint8Array | string | null; raw: Uint8Array | null } {
+  return id === null ? { text: null, raw: null } : textOf(pool.bytesOf(id), pool.isUtf8(id));
+}
+
+export function stringPart(name: string, s: { text: Uint8Array | string | null; raw: Uint8Array | null }): Row {
+  return { unmapped: { [name]: s.text, [`${name}_raw`]: s.raw } };
+}
+
+const SLASH = 0x2f;
+const ROOT = new Uint8Array([SLASH]);
+
+/** File System Activity's `file`: the path (as its field's text), its last component and its folder. */
+export function filePart(text: Uint8Array | string | null): Row {
+  if (text === null) return { file: { name: null, path: null, parent_folder: null, type_id: 0, type: 'Unknown' } };
+  let name: Uint8Array | string;
+  let folder: Uint8Array | string | null;
+  if (typeof text === 'string') {
+    name = basename(text);
+    folder = dirname(text);
+  } else {
+    const cut = text.lastIndexOf(SLASH);
+    name = text.subarray(cut + 1);
+    folder = cut < 0 ? null : cut === 0 ? ROOT : text.subarray(0, cut);
+  }
+  return { file: { name, path: text, parent_folder: folder, type_id: 0, type: 'Unknown' } };
+}
+
+export function blobPart(name: string, b: Uint8Array | null): Row {
+  return { unmapped: { [name]: b } };
+}
+
+/** An argv buffer: its bytes (the field's own column) and the list `argv`, each argument as storable text. */
+export function argvPart(name: string, b: Uint8Array | null): Row {
+  if (b === null) return { unmapped: { [name]: null, argv: null } };
+  return { unmapped: { [name]: b, argv: splitArgv(b, b.length).map((a) => storableText(bytesToText(a))) } };
+}
+
+/**
+ * The bytes an address is interned as: [unreadable, family (u32 LE), address...];
+ * the part is its text, or null when the kernel could not read it or the family is not an IP one.
+ */
+export function addressTextOf(b: Uint8Array): string | null {
+  if (b[0] !== 0) return null;
+  const family = b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24);
+  return addressText(family, b.subarray(5)) || null;
+}
+
+export function addrPart(name: string, b: Uint8Array | null): Row {
+  return { unmapped: { [name]: b === null ? null : addressTextOf(b) } };
+}
+
+/**
+ * Network and DNS Activity's endpoints, interned as: [0] unreadable, [1..4]
+ * family (u32 LE), [5..6] remote port, [7..10] protocol (0: none), [11]
+ * direction_id, [12] bit 0: a remote end, bit 1: a local end, bit 2: a
+ * hostname, [13..14] local port, [15] remote address size, [16] local
+ * address size, [17] hostname size; then the remote address, the local
+ * address and the hostname (UTF-8).
+ */
+export const NET_HEADER = 18;
+
+const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' };
+
+/** src_endpoint, dst_endpoint and connection_info, as ocsf-json.ts networkOf draws them (the initiator is src_endpoint). */
+export function netPart(b: Uint8Array | null): Row {
+  if (b === null) return {};
+  const unreadable = b[0] !== 0;
+  const family = b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24);
+  const remoteAt = NET_HEADER;
+  const localAt = remoteAt + b[15];
+  const hostAt = localAt + b[16];
+  const hostname = (b[12] & 4) === 0 ? null : new TextDecoder().decode(b.subarray(hostAt, hostAt + b[17]));
+  if ((b[12] & 1) === 0) return { src_endpoint: { hostname }, dst_endpoint: null, connection_info: null };
+  const ip = (from: number, to: number) => (unreadable ? null : addressText(family, b.subarray(from, to)) || null);
+  const remoteIp = ip(remoteAt, localAt);
+  const remote = remoteIp === null ? null : { hostname: null, ip: remoteIp, port: b[5] | (b[6] << 8) };
+  const hasLocal = (b[12] & 2) !== 0;
+  const local = { hostname, ip: hasLocal ? ip(localAt, hostAt) : null, port: hasLocal ? b[13] | (b[14] << 8) : null };
+  const direction = b[11];
+  const protocol = (b[7] | (b[8] << 8) | (b[9] << 16) | (b[10] << 24)) >>> 0;
+  return {
+    src_endpoint: direction === 1 ? remote : local,
+    dst_endpoint: direction === 1 ? local : remote,
+    connection_info: {
+      direction_id: direction, direction: DIRECTION_NAMES[direction] ?? null, protocol_num: protocol === 0 ? null : protocol,
+      protocol_name: PROTOCOL_NAMES[protocol] ?? null, protocol_ver_id: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0,
+    },
+  };
+}
+
+/** DNS Activity's query, response code and answers, decoded from the record (dns-export.ts). */
+export function dnsPart(d: DnsExport | null): Row {
+  if (d === null) return {};
+  return { query: d.query, rcode_id: d.rcodeId, rcode: d.rcode, answers: d.answers } as unknown as Row;
+}

@@ -1,0 +1,388 @@
+/**
+ * One partition's rows being gathered (host=/day=/class_uid=), up to a row
+ * group. Per event: a small key per key column (the capture, the actor, the
+ * outcome, the uid, each string of the record as an id in the row group's
+ * string pool) and the record's numbers copied into their columns; no
+ * object per event. At the row group's end each distinct key is drawn once
+ * (ocsf-parts.ts) and every column is written (parquet/column-writer.ts):
+ * keyed columns as dictionary indices in runs, direct ones as they are.
+ */
+import { EVENT_FLAG_USER_READ_FAILED, HEADER } from '../abi/schema.js';
+import { type ColumnEncoder } from './parquet/column-encoder.js';
+import { KeyedColumn, KeyRuns, writeKeyedColumn } from './parquet/keyed-column.js';
+import { writeDenseColumn } from './parquet/write-dense.js';
+import { DenseColumn } from './parquet/dense-column.js';
+import { type ParquetFileWriter } from './parquet/file-writer.js';
+import { type Row, shredLeaf } from './parquet/shred.js';
+import { activityOf, statusOf } from './ocsf-map.js';
+import { dnsExportOfRecord } from './dns-export.js';
+import { NET_HEADER, type ProcessView, statusKey } from './ocsf-parts.js';
+import { type ClassTable, CopyOp, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
+import { StringPool } from './string-pool.js';
+
+const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
+const INITIAL_ROWS = 1024;
+
+/** What an event's row shares with its other rows: computed once per event by the writer. */
+export interface EventContext {
+  /** The capture's part (one object per input file: its identity keys it). */
+  capture: Row;
+  actor: ProcessView;
+  target: ProcessView | null;
+  /** Wall-clock ns as unsigned 32-bit halves; hasTime false without a clock. */
+  hasTime: boolean;
+  timeLo: number;
+  timeHi: number;
+  frameSeq: number;
+  recordIndex: number;
+  /** The capture's hostname as UTF-8 (the local end of a connection), null without a manifest. */
+  hostname: Uint8Array | null;
+}
+
+export class PartitionBuilder {
+  rows = 0;
+  private capacity = 0;
+  /** Per key column: the key of each row. */
+  private readonly keyRows: Int32Array[];
+  /** Per key column (not string ones): the thing behind each key (key 0: none), and keys by thing. */
+  private readonly things: unknown[][];
+  private readonly keyOf: Map<unknown, number>[];
+  private readonly lastThing: unknown[];
+  private readonly lastKey: Int32Array;
+  private readonly directs: DenseColumn[];
+  private readonly keyed: (KeyedColumn | null)[];
+  private readonly runs: KeyRuns[];
+  readonly pool = new StringPool();
+  private readonly scratch = new Uint8Array(512);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+  /** The record buffer last seen, and a DataView over it (records of a frame share one buffer). */
+  private rawRef: Uint8Array | null = null;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  /** String key columns: their keys renumbered densely at the row group's end (pool ids in order of first use). */
+  private readonly poolIdsOf: Int32Array[];
+  private remap = new Int32Array(1024);
+  file: ParquetFileWriter | null = null;
+
+  constructor(readonly table: ClassTable, readonly dir: string) {
+    const nKeys = table.keyColumns.length;
+    this.keyRows = Array.from({ length: nKeys }, () => new Int32Array(0));
+    this.things = Array.from({ length: nKeys }, () => [null]);
+    this.keyOf = Array.from({ length: nKeys }, () => new Map());
+    this.lastThing = new Array<unknown>(nKeys).fill(undefined);
+    this.lastKey = new Int32Array(nKeys);
+    this.directs = table.directs.map((d, i) => new DenseColumn(table.schema.leaves.find((l) => sourceOf(l.tag) === `d${i}`)!, d.alwaysDefined, d.nullLevel));
+    this.keyed = table.schema.leaves.map((l) => ('key' in (l.tag as LeafSource) ? new KeyedColumn(l) : null));
+    this.runs = Array.from({ length: nKeys }, () => new KeyRuns());
+    this.poolIdsOf = Array.from({ length: nKeys }, () => new Int32Array(1024));
+    this.grow();
+  }
+
+  /** Bytes held by the row group's buffers (for the writer's memory budget). */
+  get bytes(): number {
+    let n = this.pool.bytes;
+    for (const d of this.directs) n += d.bytes;
+    for (const k of this.keyRows) n += k.length * 4;
+    return n;
+  }
+
+  /** Adds one event's row. */
+  add(plan: KindPlan, raw: Uint8Array, at: number, e: EventContext): void {
+    const row = this.rows;
+    if (row === this.capacity) this.grow();
+    const keys = this.keyRows;
+    keys[KEY_CAPTURE][row] = this.thingKey(KEY_CAPTURE, e.capture);
+    keys[KEY_ACTOR][row] = this.thingKey(KEY_ACTOR, e.actor);
+    const map = plan.map;
+    let errno = 0;
+    let activity: number;
+    let status: number;
+    if (plan.resultOffset >= 0) {
+      const result = i32(raw, at + plan.resultOffset);
+      const selector = plan.activityField === null ? null : fieldValue(raw, at, plan.activityField);
+      activity = activityOf(map, result, selector);
+      status = statusOf(map, result, selector);
+      if (result < 0) errno = -result;
+    } else {
+      const selector = plan.activityField === null ? null : fieldValue(raw, at, plan.activityField);
+      activity = activityOf(map, null, selector);
+      status = statusOf(map, null, selector);
+    }
+    keys[KEY_STATUS][row] = this.thingKey(KEY_STATUS, statusKey(plan.kind.id, activity, status, errno));
+    keys[KEY_UID][row] = this.thingKey(KEY_UID, u32(raw, at + UID_OFFSET));
+    const flags = raw[at + plan.flagsOffset] | (raw[at + plan.flagsOffset + 1] << 8);
+    keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (flags & plan.flagMask));
+    if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
+
+    const t = this.table;
+    const directs = this.directs;
+    if (e.hasTime) {
+      const col = directs[t.timeDirect];
+      col.defs![row] = col.leaf.maxDef;
+      col.setU64(col.nValues++, e.timeLo, e.timeHi);
+    }
+    const fs = directs[t.frameSeqDirect];
+    fs.setU64(fs.nValues++, e.frameSeq >>> 0, Math.floor(e.frameSeq / 4294967296));
+    const ri = directs[t.recordIndexDirect];
+    ri.setU32(ri.nValues++, e.recordIndex);
+
+    if (raw !== this.rawRef) {
+      this.rawRef = raw;
+      this.view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    }
+    const view = this.view;
+    const copies = plan.copies;
+    for (let i = 0; i < copies.length; i++) {
+      const c = copies[i];
+      const col = directs[c.direct];
+      if (col.defs !== null) col.defs[row] = c.maxDef;
+      const pos = col.nValues++;
+      const f = col.fixed32;
+      const s = at + c.from;
+      switch (c.op) {
+        case CopyOp.W32: f[pos] = view.getInt32(s, true); break;
+        case CopyOp.W64: f[pos * 2] = view.getInt32(s, true); f[pos * 2 + 1] = view.getInt32(s + 4, true); break;
+        case CopyOp.U16: f[pos] = view.getUint16(s, true); break;
+        case CopyOp.U8: f[pos] = raw[s]; break;
+        case CopyOp.S32To64: { const lo = view.getInt32(s, true); f[pos * 2] = lo; f[pos * 2 + 1] = lo >> 31; break; }
+        case CopyOp.U32To64: f[pos * 2] = view.getInt32(s, true); f[pos * 2 + 1] = 0; break;
+        case CopyOp.U16To64: f[pos * 2] = view.getUint16(s, true); f[pos * 2 + 1] = 0; break;
+        case CopyOp.U8To64: f[pos * 2] = raw[s]; f[pos * 2 + 1] = 0; break;
+      }
+    }
+    const strings = plan.strings;
+    for (let i = 0; i < strings.length; i++) {
+      const st = strings[i];
+      const from = at + st.offset;
+      const id = st.how === 'cstring' ? this.pool.internCString(view, raw, from, from + st.size) : this.pool.intern(view, raw, from, from + st.size);
+      for (let j = 0; j < st.keys.length; j++) keys[st.keys[j]][row] = id;
+    }
+    if (plan.argv.length > 0) this.addArgv(plan, raw, at, row);
+    if (plan.addrs.length > 0 || plan.net !== null) this.addAddresses(plan, raw, at, row, flags, e.hostname);
+    if (plan.dnsKey >= 0) {
+      const d = dnsExportOfRecord(plan.kind, raw, at);
+      if (d !== null) keys[plan.dnsKey][row] = this.thingKey(plan.dnsKey, d);
+    }
+    for (let i = 0; i < plan.errors.length; i++) {
+      const r = i32(raw, at + plan.errors[i].offset);
+      if (r < 0) keys[plan.errors[i].key][row] = this.thingKey(plan.errors[i].key, -r);
+    }
+    for (let i = 0; i < plan.computed.length; i++) {
+      const c = plan.computed[i];
+      const col = directs[c.direct];
+      col.defs![row] = col.leaf.maxDef;
+      col.setU32(col.nValues++, c.of(u32(raw, at + c.offset)));
+    }
+    this.rows = row + 1;
+  }
+
+  private addArgv(plan: KindPlan, raw: Uint8Array, at: number, row: number): void {
+    for (const a of plan.argv) {
+      const used = a.sizeOffset < 0 ? a.size : Math.min(a.size, u32(raw, at + a.sizeOffset));
+      this.keyRows[a.key][row] = this.pool.intern(this.view, raw, at + a.offset, at + a.offset + used);
+    }
+  }
+
+  /** An address is interned with what its text depends on: readable or not, the family (ocsf-parts.ts reads them back). */
+  private addAddresses(plan: KindPlan, raw: Uint8Array, at: number, row: number, flags: number, hostname: Uint8Array | null): void {
+    const unreadable = (flags & EVENT_FLAG_USER_READ_FAILED) !== 0 ? 1 : 0;
+    const b = this.scratch;
+    for (const a of plan.addrs) {
+      const family = a.family === null ? 0 : a.family.size === 2 ? u16(raw, at + a.family.offset) : u32(raw, at + a.family.offset);
+      b[0] = unreadable;
+      putU32(b, 1, family);
+      b.set(raw.subarray(at + a.offset, at + a.offset + a.size), 5);
+      this.keyRows[a.key][row] = this.pool.intern(this.scratchView, b, 0, 5 + a.size);
+    }
+    const n = plan.net;
+    if (n === null) return;
+    b.fill(0, 0, NET_HEADER);
+    b[0] = unreadable;
+    let at2 = NET_HEADER;
+    if (n.remote !== null) {
+      const r = n.remote;
+      putU32(b, 1, fieldValue(raw, at, r.family));
+      const port = fieldValue(raw, at, r.port);
+      b[5] = port;
+      b[6] = port >>> 8;
+      b[12] |= 1;
+      b[15] = r.addr.size;
+      b.set(raw.subarray(at + r.addr.offset, at + r.addr.offset + r.addr.size), at2);
+      at2 += r.addr.size;
+    }
+    putU32(b, 7, n.protocol === null ? 0 : typeof n.protocol === 'number' ? n.protocol : fieldValue(raw, at, n.protocol));
+    b[11] = typeof n.direction === 'number' ? n.direction : n.direction.ids[fieldValue(raw, at, n.direction.field)] ?? 0;
+    if (n.local !== null) {
+      const l = n.local;
+      const port = fieldValue(raw, at, l.port);
+      b[12] |= 2;
+      b[13] = port;
+      b[14] = port >>> 8;
+      b[16] = l.addr.size;
+      b.set(raw.subarray(at + l.addr.offset, at + l.addr.offset + l.addr.size), at2);
+      at2 += l.addr.size;
+    }
+    if (hostname !== null) {
+      const h = hostname.subarray(0, Math.min(hostname.length, b.length - at2, 255));
+      b[12] |= 4;
+      b[17] = h.length;
+      b.set(h, at2);
+      at2 += h.length;
+    }
+    this.keyRows[n.key][row] = this.pool.intern(this.scratchView, b, 0, at2);
+  }
+
+  /** The key of `thing` in key column `k` (a number or an object, compared by identity), new keys numbered from 1. */
+  private thingKey(k: number, thing: unknown): number {
+    if (thing === this.lastThing[k]) return this.lastKey[k];
+    let key = this.keyOf[k].get(thing);
+    if (key === undefined) {
+      key = this.things[k].length;
+      this.things[k].push(thing);
+      this.keyOf[k].set(thing, key);
+    }
+    this.lastThing[k] = thing;
+    this.lastKey[k] = key;
+    return key;
+  }
+
+  private grow(): void {
+    const cap = Math.max(INITIAL_ROWS, this.capacity * 2);
+    for (let k = 0; k < this.keyRows.length; k++) {
+      const next = new Int32Array(cap);
+      next.set(this.keyRows[k]);
+      this.keyRows[k] = next;
+    }
+    this.table.directs.forEach((d, i) => this.directs[i].ensure(cap, d.nullLevel));
+    this.capacity = cap;
+  }
+
+  /** Writes the gathered rows as one row group of `file`, then empties the buffers (keeping their memory). */
+  writeRowGroup(file: ParquetFileWriter, enc: ColumnEncoder): void {
+    const rows = this.rows;
+    if (rows === 0) return;
+    const t = this.table;
+    const parts: (Row[] | null)[] = t.keyColumns.map(() => null);
+    for (let k = 0; k < this.keyRows.length; k++) {
+      if (t.keyColumns[k].kind === 'string') this.renumber(k);
+      this.runs[k].scan(this.keyRows[k], rows);
+    }
+    for (let k = 0; k < t.keyColumns.length; k++) parts[k] = this.draw(k);
+    for (const leaf of t.schema.leaves) {
+      const src = leaf.tag as LeafSource;
+      if ('direct' in src) {
+        const col = this.directs[src.direct];
+        col.n = rows;
+        writeDenseColumn(file, enc, col);
+        continue;
+      }
+      const k = src.key;
+      const drawn = (parts[k] ??= this.draw(k));
+      const col = this.keyed[leaf.index]!;
+      col.reset();
+      for (let key = 0; key < drawn.length; key++) {
+        col.beginKey();
+        // Keys no row of this group uses (key 0 of most columns) get one empty entry: the writer skips them.
+        if (drawn[key] === UNUSED) col.entry(0, 0, null);
+        else shredLeaf(col, drawn[key]);
+      }
+      writeKeyedColumn(file, enc, col, this.runs[k], rows);
+    }
+    file.endRowGroup(rows);
+    this.reset();
+  }
+
+  /**
+   * A string key column's rows hold pool ids, shared by every string column
+   * of the row group: renumbered 1..n in order of first use here, so the
+   * column draws and writes only its own strings.
+   */
+  private renumber(k: number): void {
+    const rows = this.rows;
+    const keys = this.keyRows[k];
+    if (this.remap.length <= this.pool.count) this.remap = new Int32Array(this.pool.count + 1024);
+    const remap = this.remap;
+    let ids = this.poolIdsOf[k];
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      const id = keys[r];
+      if (id === 0) continue;
+      let local = remap[id];
+      if (local === 0) {
+        local = ++n;
+        remap[id] = local;
+        if (n >= ids.length) {
+          const next = new Int32Array(Math.max(1024, ids.length * 2));
+          next.set(ids);
+          ids = next;
+        }
+        ids[n] = id;
+      }
+      keys[r] = local;
+    }
+    for (let i = 1; i <= n; i++) remap[ids[i]] = 0;
+    ids[0] = n;
+    this.poolIdsOf[k] = ids;
+  }
+
+  /** Each key's part of key column `k`, drawn once (UNUSED for keys no row uses). */
+  private draw(k: number): Row[] {
+    const spec = this.table.keyColumns[k];
+    const runs = this.runs[k];
+    const isString = spec.kind === 'string';
+    const ids = this.poolIdsOf[k];
+    const n = isString ? ids[0] + 1 : this.things[k].length;
+    const used = new Uint8Array(n);
+    for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
+    const out: Row[] = new Array<Row>(n);
+    for (let key = 0; key < n; key++) {
+      if (used[key] === 0) out[key] = UNUSED;
+      else out[key] = spec.render(isString ? (key === 0 ? null : ids[key]) : this.things[k][key], this.pool);
+    }
+    return out;
+  }
+
+  private reset(): void {
+    const rows = this.rows;
+    for (const k of this.keyRows) k.fill(0, 0, rows);
+    for (let k = 0; k < this.things.length; k++) {
+      this.things[k].length = 1;
+      this.keyOf[k].clear();
+      this.lastThing[k] = undefined;
+    }
+    this.table.directs.forEach((d, i) => this.directs[i].reset(d.nullLevel));
+    this.pool.reset();
+    this.rows = 0;
+  }
+}
+
+const UNUSED: Row = Object.freeze({});
+
+function sourceOf(tag: unknown): string {
+  const s = tag as LeafSource;
+  return 'direct' in s ? `d${s.direct}` : `k${s.key}`;
+}
+
+/** An unsigned field of 1, 2 or 4 bytes. */
+function fieldValue(b: Uint8Array, at: number, f: { readonly offset: number; readonly size: number }): number {
+  const i = at + f.offset;
+  return f.size === 1 ? b[i] : f.size === 2 ? u16(b, i) : u32(b, i);
+}
+
+function u16(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8);
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+function i32(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+}
+
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
+}
