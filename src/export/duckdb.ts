@@ -1,8 +1,9 @@
 /**
  * DuckDB, loaded only when a command needs it. `@duckdb/node-api` is an
  * optional dependency (its native binary ships inside the npm package, ~70
- * MB): replay and the NDJSON exports run without it, and the two commands
- * that need it (`export --format parquet`, `sql`) say in one line how to add it.
+ * MB): replay and every export (Parquet is written by src/export/parquet/)
+ * run without it, and `sql`, the one command that needs it, says in one line
+ * how to add it.
  */
 import { CliError, ExitCode } from '../common/exit-codes.js';
 
