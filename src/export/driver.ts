@@ -74,6 +74,8 @@ export interface ExportResult {
   readonly stats: StatsReport;
   readonly events: number;
   readonly alerts: number;
+  /** Events of an older schema (rebuilt from their file's manifest): not exported, counted and said. */
+  readonly olderSchemaEvents: number;
   readonly inputs: readonly ExportInput[];
 }
 
@@ -113,6 +115,7 @@ class WriterSink implements EventSink<ProcessNode> {
   readonly at: Provenance;
   events = 0;
   alerts = 0;
+  olderSchemaEvents = 0;
   constructor(private readonly writer: ExportWriter, input: ExportInput) {
     this.at = { input, frameSeq: 0, recordIndex: 0, clock: null };
   }
@@ -128,7 +131,13 @@ class WriterSink implements EventSink<ProcessNode> {
   }
   // Rejected records are counted by the session (and shown in the summary); they have no OCSF row.
   rejected(_r: RejectedRecord): void {}
-  translatedEvent(): void {}
+  /**
+   * A record of an older schema, rebuilt in this build's layout with the fields its file did not record
+   * zeroed: a row would state those zeros as facts, so it gets none (yet), and is counted for the summary.
+   */
+  translatedEvent(): void {
+    this.olderSchemaEvents++;
+  }
   flush(): void {}
 }
 
@@ -192,7 +201,7 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
     await writer.abort();
     throw e;
   }
-  return { stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, inputs };
+  return { stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, olderSchemaEvents: sink.olderSchemaEvents, inputs };
 }
 
 async function readChunks(path: string, onChunk: (chunk: Uint8Array) => void, writer: ExportWriter): Promise<void> {

@@ -110,6 +110,9 @@ async function exportForQuery(paths: string[], dir: string, opts: SqlOptions): P
   const inputs = await prepareInputs(paths);
   const writer = ParquetWriter.open({ outDir: dir, append: false }, clocksByHost(inputs));
   const r = await runExport(inputs, { detect: opts.detect }, writer, {}, (t) => { writer.table = t; });
+  if (r.olderSchemaEvents > 0) {
+    process.stderr.write(`rg-replay: warning: ${r.olderSchemaEvents} events of an older schema version are not in the query's tables (export writes this build's schema only; see rg-replay audit)\n`);
+  }
   if (r.stats.damaged) return ExitCode.Damaged;
   if (!r.stats.complete) return ExitCode.Incomplete;
   return ExitCode.Ok;
