@@ -4,7 +4,7 @@
  * outcome, the uid, each string of the record as an id in the row group's
  * string pool) and the record's numbers copied into their columns; no
  * object per event. At the row group's end each distinct key is drawn once
- * (ocsf-parts.ts) and every column is written (parquet/column-writer.ts):
+ * (ocsf-parts.ts) and every column is written (parquet/keyed-column.ts, write-dense.ts):
  * keyed columns as dictionary indices in runs, direct ones as they are.
  */
 import { EVENT_FLAG_USER_READ_FAILED, HEADER } from '../abi/schema.js';
