@@ -2,10 +2,11 @@
  * `rg-replay export --format parquet` against `rg-replay --json` on the same
  * capture, interleaved in every round (the machine is shared and noisy; the
  * target is a ratio): events/s of each, their ratio (target >= 0.5x), and
- * peak RSS of the export at 1M and 10M events (target: flat).
+ * peak RSS of the export at 1M and 10M events (target: flat), and the
+ * dataset's size beside DuckDB's Parquet writer (zstd) given the same rows.
  * Run alone: `npm run build && node dist/bench/export-bench.js [capture] [large capture]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,21 +22,48 @@ export interface ExportBenchResult {
   parquet_peak_rss_mb: number;
   json_peak_rss_mb: number;
   large: null | { events: number; parquet_events_per_s: number; parquet_peak_rss_mb: number };
+  /** Bytes of our dataset, and of DuckDB's COPY ... (FORMAT parquet, COMPRESSION zstd) of the same rows per class (null: no DuckDB). */
+  size: { ours_bytes: number; duckdb_bytes: number | null; duckdb_error: string | null };
   raw: { json: RunMeasure[]; parquet: RunMeasure[]; large: RunMeasure[] };
 }
 
-function exportOnce(path: string): RunMeasure {
+function exportOnce(path: string, keep?: (dataset: string) => void): RunMeasure {
   const out = mkdtempSync(join(tmpdir(), 'rg-export-bench-'));
   try {
     const r = measureNode(REPLAY_CLI, ['export', path, '--format', 'parquet', '-o', join(out, 'lake')]);
     if (r.exit_code !== 0) throw new Error(`bench: export of ${path} exited with ${r.exit_code}`);
+    keep?.(join(out, 'lake'));
     return r;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-export function benchExport(input: { path: string; events: number }, runs: number, large: { path: string; events: number } | null): ExportBenchResult {
+function parquetBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+}
+
+/** DuckDB's Parquet writer (zstd) given our dataset's rows, class by class: the size a DuckDB-written dataset would have. */
+async function duckdbBytes(dataset: string): Promise<number> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '1GB' });
+  const conn = await db.connect();
+  const out = mkdtempSync(join(tmpdir(), 'rg-export-bench-duck-'));
+  try {
+    const classes = new Set(readdirSync(dataset, { recursive: true }).map(String).flatMap((f) => /class_uid=(\d+)$/.exec(f)?.[1] ?? []));
+    for (const c of classes) {
+      await conn.run(`COPY (SELECT * FROM read_parquet('${dataset}/*/*/class_uid=${c}/*.parquet', hive_partitioning = false))
+        TO '${join(out, `${c}.parquet`)}' (FORMAT parquet, COMPRESSION zstd)`);
+    }
+    return parquetBytes(out);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export async function benchExport(input: { path: string; events: number }, runs: number, large: { path: string; events: number } | null): Promise<ExportBenchResult> {
   const json: RunMeasure[] = [];
   const parquet: RunMeasure[] = [];
   for (let i = 0; i < runs; i++) {
@@ -43,6 +71,21 @@ export function benchExport(input: { path: string; events: number }, runs: numbe
     parquet.push(exportOnce(input.path));
   }
   const largeRuns = large === null ? [] : [exportOnce(large.path)];
+  // The size comparison, after the timed rounds: one more export whose dataset DuckDB rewrites.
+  const size: ExportBenchResult['size'] = { ours_bytes: 0, duckdb_bytes: null, duckdb_error: null };
+  const keepDir = mkdtempSync(join(tmpdir(), 'rg-export-bench-keep-'));
+  try {
+    const kept = join(keepDir, 'lake');
+    exportOnce(input.path, (d) => cpSync(d, kept, { recursive: true }));
+    size.ours_bytes = parquetBytes(kept);
+    try {
+      size.duckdb_bytes = await duckdbBytes(kept);
+    } catch (e) {
+      size.duckdb_error = e instanceof Error ? e.message : String(e);
+    }
+  } finally {
+    rmSync(keepDir, { recursive: true, force: true });
+  }
   const rate = (events: number, rs: RunMeasure[]) => events / (median(rs.map((r) => r.wall_ms)) / 1000);
   return {
     events: input.events,
@@ -52,6 +95,7 @@ export function benchExport(input: { path: string; events: number }, runs: numbe
     parquet_peak_rss_mb: Math.max(...parquet.map((r) => r.max_rss_mb)),
     json_peak_rss_mb: Math.max(...json.map((r) => r.max_rss_mb)),
     large: large === null ? null : { events: large.events, parquet_events_per_s: rate(large.events, largeRuns), parquet_peak_rss_mb: Math.max(...largeRuns.map((r) => r.max_rss_mb)) },
+    size,
     raw: { json, parquet, large: largeRuns },
   };
 }
@@ -71,13 +115,21 @@ export function exportRows(r: ExportBenchResult): { what: string; measured: stri
       target: 'flat', pass: r.large.parquet_peak_rss_mb <= r.parquet_peak_rss_mb * 1.25,
     });
   }
+  const MB = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  rows.push({
+    what: 'export dataset size',
+    measured: r.size.duckdb_bytes === null
+      ? `${MB(r.size.ours_bytes)} (DuckDB's writer not measured: ${r.size.duckdb_error ?? 'not installed'})`
+      : `${MB(r.size.ours_bytes)}; DuckDB's writer (zstd), same rows: ${MB(r.size.duckdb_bytes)} (${(r.size.ours_bytes / r.size.duckdb_bytes).toFixed(2)}x)`,
+    target: '', pass: null,
+  });
   return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [path, largePath] = process.argv.slice(2);
   const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-  const r = benchExport({ path: path ?? 'bench/work/real-1m.rgc', events }, Number(process.env.BENCH_RUNS ?? 3), largePath ? { path: largePath, events: Number(process.env.BENCH_LARGE_EVENTS ?? 10_000_000) } : null);
+  const r = await benchExport({ path: path ?? 'bench/work/real-1m.rgc', events }, Number(process.env.BENCH_RUNS ?? 3), largePath ? { path: largePath, events: Number(process.env.BENCH_LARGE_EVENTS ?? 10_000_000) } : null);
   process.stdout.write(`${JSON.stringify({ ...r, raw: undefined }, null, 2)}\n`);
   for (const row of exportRows(r)) process.stdout.write(`| ${row.what} | ${row.measured} | ${row.target} | ${row.pass === null ? 'skip' : row.pass ? 'pass' : 'FAIL'} |\n`);
 }
