@@ -15,6 +15,10 @@ import { runReplayCli } from '../support/golden.js';
 import { withoutNulls } from '../support/ocsf-validate.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 import { syntheticManifest, writeSynthetic } from '../support/synthetic.js';
+import { writeDnsMessage } from '../support/dns-wire.js';
+import {
+  acceptRecord, dnsRecord, ioUringSetupRecord, tcpConnectRecord, tcpStateRecord, udpSendRecord, unixRecord, v4, v6,
+} from '../support/net-records.js';
 
 const dirs: string[] = [];
 const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-pqduck-')); dirs.push(d); return d; };
@@ -106,6 +110,35 @@ describe('export --format parquet (our writer), read back by DuckDB', () => {
     expect(open).toBeDefined();
     expect(open.path_hex).toBe(Buffer.from(evil).toString('hex').toUpperCase());
     expect((open.unmapped as Doc).cgroup_id).toBe('18446744073709551615');
+  });
+
+  it('says the same of the network kinds: endpoints by direction, traffic, DNS messages, Unix sockets, Base Event', async () => {
+    const d = scratch();
+    let ts = 2_000_000_000_000n;
+    const at = (pid: number) => ({ ts: (ts += 1000n), pid, ppid: 1, comm: 'srv' });
+    const local = v4(10, 0, 0, 5);
+    const peer = v4(198, 51, 100, 7);
+    const response = writeDnsMessage({
+      id: 9, response: true, compress: true, questions: [{ name: 'a.example', type: 1 }],
+      answers: [{ name: 'a.example', type: 1, data: Uint8Array.from([10, 1, 2, 3]) }, { name: 'a.example', type: 1, data: Uint8Array.from([10, 1, 2, 4]) }],
+    });
+    writeFileSync(join(d, 'net.rgc'), writeSynthetic({
+      records: [
+        acceptRecord(at(300), local, 8080, peer, 51000),
+        tcpConnectRecord(at(300), peer, 443),
+        tcpStateRecord(at(300), 4, local, 8080, peer, 51000, { oldState: 1, newState: 7, sent: (1n << 40n) + 5n, received: 56n }),
+        tcpStateRecord(at(301), 2, v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 5]), 40001, v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 9]), 445, { result: -110, oldState: 2, newState: 7 }),
+        udpSendRecord(at(301), peer, 53),
+        dnsRecord(at(301), 1, v4(127, 0, 0, 53), writeDnsMessage({ id: 9, questions: [{ name: 'a.example', type: 1 }] })),
+        dnsRecord(at(301), 2, v4(127, 0, 0, 53), response),
+        dnsRecord(at(302), 1, v4(127, 0, 0, 53), Uint8Array.from([1, 2, 3])),
+        unixRecord(at(302), 1, '/run/x.sock'),
+        unixRecord(at(302), 2, '/run/y.sock'),
+        ioUringSetupRecord(at(303)),
+      ],
+    }));
+    const { rows } = await expectSameAsNdjson(join(d, 'net.rgc'));
+    expect(rows).toBe(11);
   });
 
   it('says the same over several row groups, pages and dictionaries that outgrow their limit', async () => {
