@@ -21,6 +21,24 @@
 
 /* ---- process: exec ------------------------------------------------------- */
 
+/*
+ * What the new program's fd `fd` (0: stdin, 1: stdout) is: its inode number
+ * and file type (S_IFMT >> 12: 1 a pipe, 12 a socket, ...), or 0 and 0 when it
+ * is not open. The two ends of one pipe have the same inode: `curl ... | sh`
+ * is told from two programs that merely ran side by side.
+ */
+static __always_inline void stdio_of(struct task_struct *task, int fd, __u64 *ino, __u16 *type)
+{
+	*ino = 0;
+	*type = 0;
+	struct file *f = file_of_fd(task, fd);
+	if (!f)
+		return;
+	struct inode *inode = f->f_inode;
+	*ino = inode->i_ino;
+	*type = (inode->i_mode & S_IFMT) >> 12;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -62,6 +80,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->exe_dev = exe_dev;
 	e->old_tid = old_pid; /* the tid before exec: differs from pid when a non-main thread exec-ed */
 	e->reserved = 0;
+	stdio_of(task, 0, &e->stdin_ino, &e->stdin_type);
+	stdio_of(task, 1, &e->stdout_ino, &e->stdout_type);
+	e->stdio_reserved = 0;
 	__builtin_memset(e->filename, 0, sizeof(e->filename));
 	__builtin_memset(e->args, 0, sizeof(e->args));
 	/* p and bprm are trusted BTF arguments: direct (CO-RE relocated, fault-safe) loads, no helper per hop. */

@@ -13,6 +13,9 @@
  *   paths.bpf.h     paths from the kernel: of a file, of a fd, of a cwd, a failed call's name resolved
  *   process.bpf.h   exec, fork, exit (tracepoints) and failed execs (sys_exit)
  *   files.bpf.h     opens (sys_exit)
+ *   file_changes.bpf.h  deletes, renames, links, mode/owner/size, mounts, memfd_create (sys_exit)
+ *   privilege.bpf.h credentials (sys_exit, exec, fork, exit, an iterator), module and BPF loads (sys_exit)
+ *   process_access.bpf.h  ptrace, process_vm_readv/writev, signals to another process (sys_exit)
  *   net.bpf.h       connects (sys_exit)
  *   sockets.bpf.h   bind, listen, accept, Unix sockets (sys_exit); TCP outcomes, UDP sends, DNS,
  *                   TCP Fast Open (sock and net tracepoints)
@@ -23,6 +26,9 @@
 #include "paths.bpf.h"
 #include "process.bpf.h"
 #include "files.bpf.h"
+#include "file_changes.bpf.h"
+#include "privilege.bpf.h"
+#include "process_access.bpf.h"
 #include "net.bpf.h"
 #include "sockets.bpf.h"
 #include "io_uring.bpf.h"
@@ -96,6 +102,40 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	case RG_CALL_EXECVE:
 	case RG_CALL_EXECVEAT:
 		return exec_failed_exit(&sc);
+	/* path handlers are global functions (file_changes.bpf.h): numbers in, no pointers */
+	case RG_CALL_UNLINK: case RG_CALL_UNLINKAT: case RG_CALL_RMDIR:
+		return delete_exit(sc.call, ret, compat);
+	case RG_CALL_RENAME: case RG_CALL_RENAMEAT: case RG_CALL_RENAMEAT2:
+		return rename_exit(sc.call, ret, compat);
+	case RG_CALL_LINK: case RG_CALL_LINKAT: case RG_CALL_SYMLINK: case RG_CALL_SYMLINKAT:
+		return link_exit(sc.call, ret, compat);
+	case RG_CALL_CHMOD: case RG_CALL_FCHMOD: case RG_CALL_FCHMODAT: case RG_CALL_FCHMODAT2:
+		return chmod_exit(sc.call, ret, compat);
+	case RG_CALL_CHOWN: case RG_CALL_CHOWN32: case RG_CALL_FCHOWN: case RG_CALL_FCHOWN32:
+	case RG_CALL_LCHOWN: case RG_CALL_LCHOWN32: case RG_CALL_FCHOWNAT:
+		return chown_exit(sc.call, ret, compat);
+	case RG_CALL_TRUNCATE: case RG_CALL_FTRUNCATE: case RG_CALL_TRUNCATE64: case RG_CALL_FTRUNCATE64:
+		return truncate_exit(sc.call, ret, compat);
+	case RG_CALL_MOUNT: case RG_CALL_UMOUNT2: case RG_CALL_UMOUNT: case RG_CALL_MOVE_MOUNT: case RG_CALL_FSMOUNT:
+		return mount_exit(sc.call, ret, compat);
+	case RG_CALL_MEMFD_CREATE:
+		return memfd_exit(&sc);
+	case RG_CALL_PTRACE:
+		return ptrace_exit(&sc);
+	case RG_CALL_PROCESS_VM_READV: case RG_CALL_PROCESS_VM_WRITEV:
+		return process_vm_exit(&sc);
+	case RG_CALL_KILL: case RG_CALL_TKILL: case RG_CALL_TGKILL: case RG_CALL_PIDFD_SEND_SIGNAL:
+		return signal_exit(&sc);
+	case RG_CALL_INIT_MODULE: case RG_CALL_FINIT_MODULE: case RG_CALL_DELETE_MODULE:
+		return module_exit(&sc);
+	case RG_CALL_BPF:
+		return bpf_load_exit(&sc);
+	case RG_CALL_SETUID: case RG_CALL_SETUID32: case RG_CALL_SETGID: case RG_CALL_SETGID32:
+	case RG_CALL_SETREUID: case RG_CALL_SETREUID32: case RG_CALL_SETREGID: case RG_CALL_SETREGID32:
+	case RG_CALL_SETRESUID: case RG_CALL_SETRESUID32: case RG_CALL_SETRESGID: case RG_CALL_SETRESGID32:
+	case RG_CALL_SETFSUID: case RG_CALL_SETFSUID32: case RG_CALL_SETFSGID: case RG_CALL_SETFSGID32:
+	case RG_CALL_CAPSET:
+		return cred_exit(&sc);
 	default:
 		return 0;
 	}

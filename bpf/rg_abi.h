@@ -13,6 +13,24 @@
 #define FILE_FILTER_MAX_PREFIXES 8
 #define FILE_FILTER_PREFIX_LEN 128
 #define PATH_WALK_MAX 64
+#define MODULE_NAME_LEN 64
+#define MODULE_PARAMS_LEN 128
+#define BPF_NAME_LEN 16
+#define BPF_ATTACH_NAME_LEN 64
+#define FSTYPE_LEN 32
+#define MOUNT_DATA_LEN 128
+
+/* Bits of a kind's own status field. */
+#define DELETE_DIRECTORY (1 << 0)
+#define LINK_SYMBOLIC (1 << 0)
+#define MOUNT_FSTYPE_FROM_KERNEL (1 << 0)
+#define MOUNT_SOURCE_FROM_KERNEL (1 << 1)
+#define CRED_OLD_UNKNOWN (1 << 0)
+#define CRED_SETID_EXEC (1 << 1)
+#define TARGET_RESOLVED (1 << 0)
+#define MEMFD_NAME_FROM_KERNEL (1 << 0)
+#define BPF_FROM_KERNEL (1 << 0)
+#define BPF_ATTR_UNREADABLE (1 << 1)
 
 #define EVENT_FLAG_FILENAME_TRUNCATED (1 << 0)
 #define EVENT_FLAG_ARGS_TRUNCATED (1 << 1)
@@ -21,6 +39,8 @@
 #define EVENT_FLAG_EXE_DELETED (1 << 4)
 #define EVENT_FLAG_OPENAT2 (1 << 5)
 #define EVENT_FLAG_COMPAT (1 << 6)
+#define EVENT_FLAG_ARG2_TRUNCATED (1 << 10)
+#define EVENT_FLAG_ARG2_UNREADABLE (1 << 11)
 #define EVENT_FLAG_IO_URING (1 << 12)
 #define EVENT_FLAG_FROM_USER_MEMORY (1 << 13)
 #define EVENT_FLAG_FASTOPEN (1 << 14)
@@ -53,6 +73,65 @@ enum rg_call {
 	RG_CALL_ACCEPT = 12,
 	RG_CALL_ACCEPT4 = 13,
 	RG_CALL_IO_URING_SETUP = 14,
+	RG_CALL_UNLINK = 15,
+	RG_CALL_UNLINKAT = 16,
+	RG_CALL_RMDIR = 17,
+	RG_CALL_RENAME = 18,
+	RG_CALL_RENAMEAT = 19,
+	RG_CALL_RENAMEAT2 = 20,
+	RG_CALL_LINK = 21,
+	RG_CALL_LINKAT = 22,
+	RG_CALL_SYMLINK = 23,
+	RG_CALL_SYMLINKAT = 24,
+	RG_CALL_CHMOD = 25,
+	RG_CALL_FCHMOD = 26,
+	RG_CALL_FCHMODAT = 27,
+	RG_CALL_FCHMODAT2 = 28,
+	RG_CALL_CHOWN = 29,
+	RG_CALL_CHOWN32 = 30,
+	RG_CALL_FCHOWN = 31,
+	RG_CALL_FCHOWN32 = 32,
+	RG_CALL_LCHOWN = 33,
+	RG_CALL_LCHOWN32 = 34,
+	RG_CALL_FCHOWNAT = 35,
+	RG_CALL_TRUNCATE = 36,
+	RG_CALL_FTRUNCATE = 37,
+	RG_CALL_TRUNCATE64 = 38,
+	RG_CALL_FTRUNCATE64 = 39,
+	RG_CALL_MOUNT = 40,
+	RG_CALL_UMOUNT2 = 41,
+	RG_CALL_UMOUNT = 42,
+	RG_CALL_MOVE_MOUNT = 43,
+	RG_CALL_FSMOUNT = 44,
+	RG_CALL_SETUID = 45,
+	RG_CALL_SETUID32 = 46,
+	RG_CALL_SETGID = 47,
+	RG_CALL_SETGID32 = 48,
+	RG_CALL_SETREUID = 49,
+	RG_CALL_SETREUID32 = 50,
+	RG_CALL_SETREGID = 51,
+	RG_CALL_SETREGID32 = 52,
+	RG_CALL_SETRESUID = 53,
+	RG_CALL_SETRESUID32 = 54,
+	RG_CALL_SETRESGID = 55,
+	RG_CALL_SETRESGID32 = 56,
+	RG_CALL_SETFSUID = 57,
+	RG_CALL_SETFSUID32 = 58,
+	RG_CALL_SETFSGID = 59,
+	RG_CALL_SETFSGID32 = 60,
+	RG_CALL_CAPSET = 61,
+	RG_CALL_PTRACE = 62,
+	RG_CALL_PROCESS_VM_READV = 63,
+	RG_CALL_PROCESS_VM_WRITEV = 64,
+	RG_CALL_KILL = 65,
+	RG_CALL_TKILL = 66,
+	RG_CALL_TGKILL = 67,
+	RG_CALL_PIDFD_SEND_SIGNAL = 68,
+	RG_CALL_MEMFD_CREATE = 69,
+	RG_CALL_INIT_MODULE = 70,
+	RG_CALL_FINIT_MODULE = 71,
+	RG_CALL_DELETE_MODULE = 72,
+	RG_CALL_BPF = 73,
 };
 #define NR64_open 2
 #define NR32_open 5
@@ -80,6 +159,242 @@ enum rg_call {
 #define NR32_accept4 364
 #define NR64_io_uring_setup 425
 #define NR32_io_uring_setup 425
+#define NR64_unlink 87
+#define NR32_unlink 10
+#define NR64_unlinkat 263
+#define NR32_unlinkat 301
+#define NR64_rmdir 84
+#define NR32_rmdir 40
+#define NR64_rename 82
+#define NR32_rename 38
+#define NR64_renameat 264
+#define NR32_renameat 302
+#define NR64_renameat2 316
+#define NR32_renameat2 353
+#define NR64_link 86
+#define NR32_link 9
+#define NR64_linkat 265
+#define NR32_linkat 303
+#define NR64_symlink 88
+#define NR32_symlink 83
+#define NR64_symlinkat 266
+#define NR32_symlinkat 304
+#define NR64_chmod 90
+#define NR32_chmod 15
+#define NR64_fchmod 91
+#define NR32_fchmod 94
+#define NR64_fchmodat 268
+#define NR32_fchmodat 306
+#define NR64_fchmodat2 452
+#define NR32_fchmodat2 452
+#define NR64_chown 92
+#define NR32_chown 182
+#define NR32_chown32 212
+#define NR64_fchown 93
+#define NR32_fchown 95
+#define NR32_fchown32 207
+#define NR64_lchown 94
+#define NR32_lchown 16
+#define NR32_lchown32 198
+#define NR64_fchownat 260
+#define NR32_fchownat 298
+#define NR64_truncate 76
+#define NR32_truncate 92
+#define NR64_ftruncate 77
+#define NR32_ftruncate 93
+#define NR32_truncate64 193
+#define NR32_ftruncate64 194
+#define NR64_mount 165
+#define NR32_mount 21
+#define NR64_umount2 166
+#define NR32_umount2 52
+#define NR32_umount 22
+#define NR64_move_mount 429
+#define NR32_move_mount 429
+#define NR64_fsmount 432
+#define NR32_fsmount 432
+#define NR64_setuid 105
+#define NR32_setuid 23
+#define NR32_setuid32 213
+#define NR64_setgid 106
+#define NR32_setgid 46
+#define NR32_setgid32 214
+#define NR64_setreuid 113
+#define NR32_setreuid 70
+#define NR32_setreuid32 203
+#define NR64_setregid 114
+#define NR32_setregid 71
+#define NR32_setregid32 204
+#define NR64_setresuid 117
+#define NR32_setresuid 164
+#define NR32_setresuid32 208
+#define NR64_setresgid 119
+#define NR32_setresgid 170
+#define NR32_setresgid32 210
+#define NR64_setfsuid 122
+#define NR32_setfsuid 138
+#define NR32_setfsuid32 215
+#define NR64_setfsgid 123
+#define NR32_setfsgid 139
+#define NR32_setfsgid32 216
+#define NR64_capset 126
+#define NR32_capset 185
+#define NR64_ptrace 101
+#define NR32_ptrace 26
+#define NR64_process_vm_readv 310
+#define NR32_process_vm_readv 347
+#define NR64_process_vm_writev 311
+#define NR32_process_vm_writev 348
+#define NR64_kill 62
+#define NR32_kill 37
+#define NR64_tkill 200
+#define NR32_tkill 238
+#define NR64_tgkill 234
+#define NR32_tgkill 270
+#define NR64_pidfd_send_signal 424
+#define NR32_pidfd_send_signal 424
+#define NR64_memfd_create 319
+#define NR32_memfd_create 356
+#define NR64_init_module 175
+#define NR32_init_module 128
+#define NR64_finit_module 313
+#define NR32_finit_module 350
+#define NR64_delete_module 176
+#define NR32_delete_module 129
+#define NR64_bpf 321
+#define NR32_bpf 357
+#define RG_CALLS_X86_64(X) \
+	X(NR64_open, RG_CALL_OPEN) \
+	X(NR64_openat, RG_CALL_OPENAT) \
+	X(NR64_openat2, RG_CALL_OPENAT2) \
+	X(NR64_creat, RG_CALL_CREAT) \
+	X(NR64_open_by_handle_at, RG_CALL_OPEN_BY_HANDLE_AT) \
+	X(NR64_connect, RG_CALL_CONNECT) \
+	X(NR64_execve, RG_CALL_EXECVE) \
+	X(NR64_execveat, RG_CALL_EXECVEAT) \
+	X(NR64_bind, RG_CALL_BIND) \
+	X(NR64_listen, RG_CALL_LISTEN) \
+	X(NR64_accept, RG_CALL_ACCEPT) \
+	X(NR64_accept4, RG_CALL_ACCEPT4) \
+	X(NR64_io_uring_setup, RG_CALL_IO_URING_SETUP) \
+	X(NR64_unlink, RG_CALL_UNLINK) \
+	X(NR64_unlinkat, RG_CALL_UNLINKAT) \
+	X(NR64_rmdir, RG_CALL_RMDIR) \
+	X(NR64_rename, RG_CALL_RENAME) \
+	X(NR64_renameat, RG_CALL_RENAMEAT) \
+	X(NR64_renameat2, RG_CALL_RENAMEAT2) \
+	X(NR64_link, RG_CALL_LINK) \
+	X(NR64_linkat, RG_CALL_LINKAT) \
+	X(NR64_symlink, RG_CALL_SYMLINK) \
+	X(NR64_symlinkat, RG_CALL_SYMLINKAT) \
+	X(NR64_chmod, RG_CALL_CHMOD) \
+	X(NR64_fchmod, RG_CALL_FCHMOD) \
+	X(NR64_fchmodat, RG_CALL_FCHMODAT) \
+	X(NR64_fchmodat2, RG_CALL_FCHMODAT2) \
+	X(NR64_chown, RG_CALL_CHOWN) \
+	X(NR64_fchown, RG_CALL_FCHOWN) \
+	X(NR64_lchown, RG_CALL_LCHOWN) \
+	X(NR64_fchownat, RG_CALL_FCHOWNAT) \
+	X(NR64_truncate, RG_CALL_TRUNCATE) \
+	X(NR64_ftruncate, RG_CALL_FTRUNCATE) \
+	X(NR64_mount, RG_CALL_MOUNT) \
+	X(NR64_umount2, RG_CALL_UMOUNT2) \
+	X(NR64_move_mount, RG_CALL_MOVE_MOUNT) \
+	X(NR64_fsmount, RG_CALL_FSMOUNT) \
+	X(NR64_setuid, RG_CALL_SETUID) \
+	X(NR64_setgid, RG_CALL_SETGID) \
+	X(NR64_setreuid, RG_CALL_SETREUID) \
+	X(NR64_setregid, RG_CALL_SETREGID) \
+	X(NR64_setresuid, RG_CALL_SETRESUID) \
+	X(NR64_setresgid, RG_CALL_SETRESGID) \
+	X(NR64_setfsuid, RG_CALL_SETFSUID) \
+	X(NR64_setfsgid, RG_CALL_SETFSGID) \
+	X(NR64_capset, RG_CALL_CAPSET) \
+	X(NR64_ptrace, RG_CALL_PTRACE) \
+	X(NR64_process_vm_readv, RG_CALL_PROCESS_VM_READV) \
+	X(NR64_process_vm_writev, RG_CALL_PROCESS_VM_WRITEV) \
+	X(NR64_kill, RG_CALL_KILL) \
+	X(NR64_tkill, RG_CALL_TKILL) \
+	X(NR64_tgkill, RG_CALL_TGKILL) \
+	X(NR64_pidfd_send_signal, RG_CALL_PIDFD_SEND_SIGNAL) \
+	X(NR64_memfd_create, RG_CALL_MEMFD_CREATE) \
+	X(NR64_init_module, RG_CALL_INIT_MODULE) \
+	X(NR64_finit_module, RG_CALL_FINIT_MODULE) \
+	X(NR64_delete_module, RG_CALL_DELETE_MODULE) \
+	X(NR64_bpf, RG_CALL_BPF)
+#define RG_CALLS_IA32(X) \
+	X(NR32_open, RG_CALL_OPEN) \
+	X(NR32_openat, RG_CALL_OPENAT) \
+	X(NR32_openat2, RG_CALL_OPENAT2) \
+	X(NR32_creat, RG_CALL_CREAT) \
+	X(NR32_open_by_handle_at, RG_CALL_OPEN_BY_HANDLE_AT) \
+	X(NR32_connect, RG_CALL_CONNECT) \
+	X(NR32_socketcall, RG_CALL_SOCKETCALL) \
+	X(NR32_execve, RG_CALL_EXECVE) \
+	X(NR32_execveat, RG_CALL_EXECVEAT) \
+	X(NR32_bind, RG_CALL_BIND) \
+	X(NR32_listen, RG_CALL_LISTEN) \
+	X(NR32_accept4, RG_CALL_ACCEPT4) \
+	X(NR32_io_uring_setup, RG_CALL_IO_URING_SETUP) \
+	X(NR32_unlink, RG_CALL_UNLINK) \
+	X(NR32_unlinkat, RG_CALL_UNLINKAT) \
+	X(NR32_rmdir, RG_CALL_RMDIR) \
+	X(NR32_rename, RG_CALL_RENAME) \
+	X(NR32_renameat, RG_CALL_RENAMEAT) \
+	X(NR32_renameat2, RG_CALL_RENAMEAT2) \
+	X(NR32_link, RG_CALL_LINK) \
+	X(NR32_linkat, RG_CALL_LINKAT) \
+	X(NR32_symlink, RG_CALL_SYMLINK) \
+	X(NR32_symlinkat, RG_CALL_SYMLINKAT) \
+	X(NR32_chmod, RG_CALL_CHMOD) \
+	X(NR32_fchmod, RG_CALL_FCHMOD) \
+	X(NR32_fchmodat, RG_CALL_FCHMODAT) \
+	X(NR32_fchmodat2, RG_CALL_FCHMODAT2) \
+	X(NR32_chown, RG_CALL_CHOWN) \
+	X(NR32_chown32, RG_CALL_CHOWN32) \
+	X(NR32_fchown, RG_CALL_FCHOWN) \
+	X(NR32_fchown32, RG_CALL_FCHOWN32) \
+	X(NR32_lchown, RG_CALL_LCHOWN) \
+	X(NR32_lchown32, RG_CALL_LCHOWN32) \
+	X(NR32_fchownat, RG_CALL_FCHOWNAT) \
+	X(NR32_truncate, RG_CALL_TRUNCATE) \
+	X(NR32_ftruncate, RG_CALL_FTRUNCATE) \
+	X(NR32_truncate64, RG_CALL_TRUNCATE64) \
+	X(NR32_ftruncate64, RG_CALL_FTRUNCATE64) \
+	X(NR32_mount, RG_CALL_MOUNT) \
+	X(NR32_umount2, RG_CALL_UMOUNT2) \
+	X(NR32_umount, RG_CALL_UMOUNT) \
+	X(NR32_move_mount, RG_CALL_MOVE_MOUNT) \
+	X(NR32_fsmount, RG_CALL_FSMOUNT) \
+	X(NR32_setuid, RG_CALL_SETUID) \
+	X(NR32_setuid32, RG_CALL_SETUID32) \
+	X(NR32_setgid, RG_CALL_SETGID) \
+	X(NR32_setgid32, RG_CALL_SETGID32) \
+	X(NR32_setreuid, RG_CALL_SETREUID) \
+	X(NR32_setreuid32, RG_CALL_SETREUID32) \
+	X(NR32_setregid, RG_CALL_SETREGID) \
+	X(NR32_setregid32, RG_CALL_SETREGID32) \
+	X(NR32_setresuid, RG_CALL_SETRESUID) \
+	X(NR32_setresuid32, RG_CALL_SETRESUID32) \
+	X(NR32_setresgid, RG_CALL_SETRESGID) \
+	X(NR32_setresgid32, RG_CALL_SETRESGID32) \
+	X(NR32_setfsuid, RG_CALL_SETFSUID) \
+	X(NR32_setfsuid32, RG_CALL_SETFSUID32) \
+	X(NR32_setfsgid, RG_CALL_SETFSGID) \
+	X(NR32_setfsgid32, RG_CALL_SETFSGID32) \
+	X(NR32_capset, RG_CALL_CAPSET) \
+	X(NR32_ptrace, RG_CALL_PTRACE) \
+	X(NR32_process_vm_readv, RG_CALL_PROCESS_VM_READV) \
+	X(NR32_process_vm_writev, RG_CALL_PROCESS_VM_WRITEV) \
+	X(NR32_kill, RG_CALL_KILL) \
+	X(NR32_tkill, RG_CALL_TKILL) \
+	X(NR32_tgkill, RG_CALL_TGKILL) \
+	X(NR32_pidfd_send_signal, RG_CALL_PIDFD_SEND_SIGNAL) \
+	X(NR32_memfd_create, RG_CALL_MEMFD_CREATE) \
+	X(NR32_init_module, RG_CALL_INIT_MODULE) \
+	X(NR32_finit_module, RG_CALL_FINIT_MODULE) \
+	X(NR32_delete_module, RG_CALL_DELETE_MODULE) \
+	X(NR32_bpf, RG_CALL_BPF)
 
 enum rg_event_kind {
 	RG_KIND_PROCESS_EXEC = 1,
@@ -88,6 +403,20 @@ enum rg_event_kind {
 	RG_KIND_FILE_OPEN = 4,
 	RG_KIND_NET_CONNECT = 5,
 	RG_KIND_EXEC_FAILED = 6,
+	RG_KIND_FILE_DELETE = 10,
+	RG_KIND_FILE_RENAME = 11,
+	RG_KIND_FILE_LINK = 12,
+	RG_KIND_FILE_CHMOD = 13,
+	RG_KIND_FILE_CHOWN = 22,
+	RG_KIND_FILE_TRUNCATE = 23,
+	RG_KIND_FS_MOUNT = 14,
+	RG_KIND_PROCESS_CRED = 15,
+	RG_KIND_PROCESS_PTRACE = 16,
+	RG_KIND_PROCESS_VM = 17,
+	RG_KIND_PROCESS_SIGNAL = 18,
+	RG_KIND_MEMFD_CREATE = 19,
+	RG_KIND_KERNEL_MODULE = 20,
+	RG_KIND_BPF_PROG_LOAD = 21,
 	RG_KIND_NET_BIND = 30,
 	RG_KIND_NET_LISTEN = 31,
 	RG_KIND_NET_ACCEPT = 32,
@@ -146,8 +475,13 @@ struct rg_process_exec {
 	char exe_path[PATH_LEN];               /* @360: the program's path walked in the kernel from mm->exe_file (a script: its interpreter) */
 	char cwd[PATH_LEN];                    /* @616: working directory of the process, walked in the kernel */
 	char args[ARGS_LEN];                   /* @872: argv, NUL-separated, args_size bytes */
+	__u64 stdin_ino;                       /* @1384: inode number of the new program's fd 0 (0: not open); a pipe's is shared by its two ends */
+	__u64 stdout_ino;                      /* @1392: inode number of the new program's fd 1 (0: not open) */
+	__u16 stdin_type;                      /* @1400: file type of fd 0 (S_IFMT >> 12: fifo, sock, chr, reg, ...; none: not open) */
+	__u16 stdout_type;                     /* @1402: file type of fd 1 */
+	__u32 stdio_reserved;                  /* @1404: zero; keeps the record free of padding */
 };
-_Static_assert(sizeof(struct rg_process_exec) == 1384, "rg_process_exec size");
+_Static_assert(sizeof(struct rg_process_exec) == 1408, "rg_process_exec size");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, argc) == 72, "rg_process_exec.argc offset");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, args_size) == 76, "rg_process_exec.args_size offset");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, exe_ino) == 80, "rg_process_exec.exe_ino offset");
@@ -160,6 +494,11 @@ _Static_assert(__builtin_offsetof(struct rg_process_exec, filename) == 104, "rg_
 _Static_assert(__builtin_offsetof(struct rg_process_exec, exe_path) == 360, "rg_process_exec.exe_path offset");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, cwd) == 616, "rg_process_exec.cwd offset");
 _Static_assert(__builtin_offsetof(struct rg_process_exec, args) == 872, "rg_process_exec.args offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, stdin_ino) == 1384, "rg_process_exec.stdin_ino offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, stdout_ino) == 1392, "rg_process_exec.stdout_ino offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, stdin_type) == 1400, "rg_process_exec.stdin_type offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, stdout_type) == 1402, "rg_process_exec.stdout_type offset");
+_Static_assert(__builtin_offsetof(struct rg_process_exec, stdio_reserved) == 1404, "rg_process_exec.stdio_reserved offset");
 
 struct rg_process_fork {
 	struct rg_event_header hdr;
@@ -255,6 +594,390 @@ _Static_assert(__builtin_offsetof(struct rg_exec_failed, call) == 94, "rg_exec_f
 _Static_assert(__builtin_offsetof(struct rg_exec_failed, filename) == 96, "rg_exec_failed.filename offset");
 _Static_assert(__builtin_offsetof(struct rg_exec_failed, path) == 352, "rg_exec_failed.path offset");
 _Static_assert(__builtin_offsetof(struct rg_exec_failed, args) == 608, "rg_exec_failed.args offset");
+
+struct rg_file_delete {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: unlink, unlinkat or rmdir */
+	__u16 path_flags;                      /* @74: PATH_FLAG_*: how path was made */
+	__s32 result;                          /* @76: 0 or -errno */
+	__s32 dirfd;                           /* @80: unlinkat: the directory fd as passed (-100 = cwd); -100 otherwise */
+	__u16 at_flags;                        /* @84: unlinkat flags as passed (AT_REMOVEDIR) */
+	__u16 status;                          /* @86: the kind's own booleans */
+	char path[PATH_LEN];                   /* @88: absolute path of what was (to be) removed: the resolved directory joined with the name */
+	char path_arg[PATH_LEN];               /* @344: the name as passed */
+};
+_Static_assert(sizeof(struct rg_file_delete) == 600, "rg_file_delete size");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, call) == 72, "rg_file_delete.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, path_flags) == 74, "rg_file_delete.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, result) == 76, "rg_file_delete.result offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, dirfd) == 80, "rg_file_delete.dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, at_flags) == 84, "rg_file_delete.at_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, status) == 86, "rg_file_delete.status offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, path) == 88, "rg_file_delete.path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_delete, path_arg) == 344, "rg_file_delete.path_arg offset");
+
+struct rg_file_rename {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: rename, renameat or renameat2 */
+	__u16 old_path_flags;                  /* @74: PATH_FLAG_*: how old_path was made */
+	__u16 new_path_flags;                  /* @76: PATH_FLAG_*: how new_path was made */
+	__u16 reserved;                        /* @78: zero; keeps the record free of padding */
+	__s32 result;                          /* @80: 0 or -errno */
+	__s32 old_dirfd;                       /* @84: renameat(2): olddirfd as passed (-100 = cwd) */
+	__s32 new_dirfd;                       /* @88: renameat(2): newdirfd as passed (-100 = cwd) */
+	__u32 rename_flags;                    /* @92: renameat2 flags as passed (RENAME_NOREPLACE, EXCHANGE, WHITEOUT) */
+	char old_path[PATH_LEN];               /* @96: absolute path of the name renamed */
+	char old_path_arg[PATH_LEN];           /* @352: the old name as passed */
+	char new_path[PATH_LEN];               /* @608: absolute path of the new name */
+	char new_path_arg[PATH_LEN];           /* @864: the new name as passed */
+};
+_Static_assert(sizeof(struct rg_file_rename) == 1120, "rg_file_rename size");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, call) == 72, "rg_file_rename.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, old_path_flags) == 74, "rg_file_rename.old_path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, new_path_flags) == 76, "rg_file_rename.new_path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, reserved) == 78, "rg_file_rename.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, result) == 80, "rg_file_rename.result offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, old_dirfd) == 84, "rg_file_rename.old_dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, new_dirfd) == 88, "rg_file_rename.new_dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, rename_flags) == 92, "rg_file_rename.rename_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, old_path) == 96, "rg_file_rename.old_path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, old_path_arg) == 352, "rg_file_rename.old_path_arg offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, new_path) == 608, "rg_file_rename.new_path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_rename, new_path_arg) == 864, "rg_file_rename.new_path_arg offset");
+
+struct rg_file_link {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: link, linkat, symlink or symlinkat */
+	__u16 target_flags;                    /* @74: PATH_FLAG_*: how target (0: a symlink's text) was made */
+	__u16 new_path_flags;                  /* @76: PATH_FLAG_*: how new_path was made */
+	__u16 status;                          /* @78: the kind's own booleans */
+	__s32 result;                          /* @80: 0 or -errno */
+	__s32 old_dirfd;                       /* @84: linkat: olddirfd as passed (-100 = cwd) */
+	__s32 new_dirfd;                       /* @88: linkat, symlinkat: newdirfd as passed (-100 = cwd) */
+	__u32 at_flags;                        /* @92: linkat flags as passed (AT_SYMLINK_FOLLOW, AT_EMPTY_PATH) */
+	char target[PATH_LEN];                 /* @96: hard link: absolute path of the existing file (or the fd's file); symbolic: the link's text as passed */
+	char target_arg[PATH_LEN];             /* @352: the target as passed */
+	char new_path[PATH_LEN];               /* @608: absolute path of the new name */
+	char new_path_arg[PATH_LEN];           /* @864: the new name as passed */
+};
+_Static_assert(sizeof(struct rg_file_link) == 1120, "rg_file_link size");
+_Static_assert(__builtin_offsetof(struct rg_file_link, call) == 72, "rg_file_link.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, target_flags) == 74, "rg_file_link.target_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, new_path_flags) == 76, "rg_file_link.new_path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, status) == 78, "rg_file_link.status offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, result) == 80, "rg_file_link.result offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, old_dirfd) == 84, "rg_file_link.old_dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, new_dirfd) == 88, "rg_file_link.new_dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, at_flags) == 92, "rg_file_link.at_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, target) == 96, "rg_file_link.target offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, target_arg) == 352, "rg_file_link.target_arg offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, new_path) == 608, "rg_file_link.new_path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_link, new_path_arg) == 864, "rg_file_link.new_path_arg offset");
+
+struct rg_file_chmod {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: chmod, fchmod, fchmodat or fchmodat2 */
+	__u16 path_flags;                      /* @74: PATH_FLAG_*: how path was made */
+	__s32 result;                          /* @76: 0 or -errno */
+	__s32 dirfd;                           /* @80: fchmod: the fd; fchmodat(2): the directory fd (-100 = cwd); -100 for chmod */
+	__u32 mode;                            /* @84: the mode asked for, as passed (printed as 4755 and rwsr-xr-x) */
+	__u32 at_flags;                        /* @88: fchmodat2 flags as passed (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH) */
+	__u32 reserved;                        /* @92: zero; keeps the record free of padding */
+	char path[PATH_LEN];                   /* @96: absolute path of the file: the fd's, or the resolved directory joined with the name */
+	char path_arg[PATH_LEN];               /* @352: the name as passed (empty for an fd) */
+};
+_Static_assert(sizeof(struct rg_file_chmod) == 608, "rg_file_chmod size");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, call) == 72, "rg_file_chmod.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, path_flags) == 74, "rg_file_chmod.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, result) == 76, "rg_file_chmod.result offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, dirfd) == 80, "rg_file_chmod.dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, mode) == 84, "rg_file_chmod.mode offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, at_flags) == 88, "rg_file_chmod.at_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, reserved) == 92, "rg_file_chmod.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, path) == 96, "rg_file_chmod.path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chmod, path_arg) == 352, "rg_file_chmod.path_arg offset");
+
+struct rg_file_chown {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: chown, fchown, lchown or fchownat */
+	__u16 path_flags;                      /* @74: PATH_FLAG_*: how path was made */
+	__s32 result;                          /* @76: 0 or -errno */
+	__s32 dirfd;                           /* @80: fchown: the fd; fchownat: the directory fd (-100 = cwd); -100 otherwise */
+	__u32 owner_uid;                       /* @84: the owner asked for, as passed (4294967295 = unchanged) */
+	__u32 owner_gid;                       /* @88: the group asked for, as passed (4294967295 = unchanged) */
+	__u32 at_flags;                        /* @92: fchownat flags as passed (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH) */
+	char path[PATH_LEN];                   /* @96: absolute path of the file: the fd's, or the resolved directory joined with the name */
+	char path_arg[PATH_LEN];               /* @352: the name as passed (empty for an fd) */
+};
+_Static_assert(sizeof(struct rg_file_chown) == 608, "rg_file_chown size");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, call) == 72, "rg_file_chown.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, path_flags) == 74, "rg_file_chown.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, result) == 76, "rg_file_chown.result offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, dirfd) == 80, "rg_file_chown.dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, owner_uid) == 84, "rg_file_chown.owner_uid offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, owner_gid) == 88, "rg_file_chown.owner_gid offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, at_flags) == 92, "rg_file_chown.at_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, path) == 96, "rg_file_chown.path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_chown, path_arg) == 352, "rg_file_chown.path_arg offset");
+
+struct rg_file_truncate {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: truncate or ftruncate */
+	__u16 path_flags;                      /* @74: PATH_FLAG_*: how path was made */
+	__s32 result;                          /* @76: 0 or -errno */
+	__s32 fd;                              /* @80: ftruncate: the fd as passed; -1 for truncate */
+	__u32 reserved;                        /* @84: zero; keeps the record free of padding */
+	__u64 length;                          /* @88: the new size, as passed */
+	char path[PATH_LEN];                   /* @96: absolute path of the file: the fd's, or the resolved name */
+	char path_arg[PATH_LEN];               /* @352: the name as passed (empty for an fd) */
+};
+_Static_assert(sizeof(struct rg_file_truncate) == 608, "rg_file_truncate size");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, call) == 72, "rg_file_truncate.call offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, path_flags) == 74, "rg_file_truncate.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, result) == 76, "rg_file_truncate.result offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, fd) == 80, "rg_file_truncate.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, reserved) == 84, "rg_file_truncate.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, length) == 88, "rg_file_truncate.length offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, path) == 96, "rg_file_truncate.path offset");
+_Static_assert(__builtin_offsetof(struct rg_file_truncate, path_arg) == 352, "rg_file_truncate.path_arg offset");
+
+struct rg_fs_mount {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: mount, umount2, move_mount or fsmount */
+	__u16 source_flags;                    /* @74: PATH_FLAG_*: how source (0: text as passed, or the kernel's) was made */
+	__u16 target_flags;                    /* @76: PATH_FLAG_*: how target was made */
+	__u16 status;                          /* @78: the kind's own booleans */
+	__s32 result;                          /* @80: 0, the mount fd (fsmount), or -errno */
+	__s32 dirfd;                           /* @84: move_mount: to_dfd; fsmount: the filesystem context fd; -100 otherwise */
+	__u32 mount_flags;                     /* @88: mount: MS_* flags as passed */
+	__u32 umount_flags;                    /* @92: umount2: MNT_* flags as passed */
+	__u32 move_flags;                      /* @96: move_mount: MOVE_MOUNT_* flags as passed */
+	__u32 attr_flags;                      /* @100: fsmount: MOUNT_ATTR_* flags as passed */
+	char fstype[FSTYPE_LEN];               /* @104: filesystem type: as passed (mount), or the kernel's (move_mount, fsmount) */
+	char data[MOUNT_DATA_LEN];             /* @136: mount: the option string as passed */
+	char source[PATH_LEN];                 /* @264: mount: a bind mount's resolved source path, else the source as passed; move_mount: the mount moved; fsmount: the new mount's source */
+	char target[PATH_LEN];                 /* @520: absolute path of the mount point (umount2: of the mount removed); empty for fsmount */
+	char target_arg[PATH_LEN];             /* @776: the target as passed */
+};
+_Static_assert(sizeof(struct rg_fs_mount) == 1032, "rg_fs_mount size");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, call) == 72, "rg_fs_mount.call offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, source_flags) == 74, "rg_fs_mount.source_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, target_flags) == 76, "rg_fs_mount.target_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, status) == 78, "rg_fs_mount.status offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, result) == 80, "rg_fs_mount.result offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, dirfd) == 84, "rg_fs_mount.dirfd offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, mount_flags) == 88, "rg_fs_mount.mount_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, umount_flags) == 92, "rg_fs_mount.umount_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, move_flags) == 96, "rg_fs_mount.move_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, attr_flags) == 100, "rg_fs_mount.attr_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, fstype) == 104, "rg_fs_mount.fstype offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, data) == 136, "rg_fs_mount.data offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, source) == 264, "rg_fs_mount.source offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, target) == 520, "rg_fs_mount.target offset");
+_Static_assert(__builtin_offsetof(struct rg_fs_mount, target_arg) == 776, "rg_fs_mount.target_arg offset");
+
+struct rg_process_cred {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: a set*id call, capset, or execve/execveat for an exec that changed credentials */
+	__u16 status;                          /* @74: the kind's own booleans */
+	__s32 result;                          /* @76: return value (setfsuid and setfsgid return the previous id) */
+	__u32 arg1;                            /* @80: first id as passed (4294967295 = unchanged); 0 for capset and exec */
+	__u32 arg2;                            /* @84: second id as passed (setre*id, setres*id) */
+	__u32 arg3;                            /* @88: third id as passed (setres*id) */
+	__u32 reserved;                        /* @92: zero; keeps the record free of padding */
+	__u32 old_uid;                         /* @96: uid before the call (as the capture last saw the thread) */
+	__u32 old_euid;                        /* @100: euid before the call (as the capture last saw the thread) */
+	__u32 old_suid;                        /* @104: suid before the call (as the capture last saw the thread) */
+	__u32 old_fsuid;                       /* @108: fsuid before the call (as the capture last saw the thread) */
+	__u32 old_gid;                         /* @112: gid before the call (as the capture last saw the thread) */
+	__u32 old_egid;                        /* @116: egid before the call (as the capture last saw the thread) */
+	__u32 old_sgid;                        /* @120: sgid before the call (as the capture last saw the thread) */
+	__u32 old_fsgid;                       /* @124: fsgid before the call (as the capture last saw the thread) */
+	__u32 new_uid;                         /* @128: uid after the call (the task's real_cred at exit) */
+	__u32 new_euid;                        /* @132: euid after the call (the task's real_cred at exit) */
+	__u32 new_suid;                        /* @136: suid after the call (the task's real_cred at exit) */
+	__u32 new_fsuid;                       /* @140: fsuid after the call (the task's real_cred at exit) */
+	__u32 new_gid;                         /* @144: gid after the call (the task's real_cred at exit) */
+	__u32 new_egid;                        /* @148: egid after the call (the task's real_cred at exit) */
+	__u32 new_sgid;                        /* @152: sgid after the call (the task's real_cred at exit) */
+	__u32 new_fsgid;                       /* @156: fsgid after the call (the task's real_cred at exit) */
+	__u64 old_cap_effective;               /* @160: capabilities of the effective set before */
+	__u64 old_cap_permitted;               /* @168: capabilities of the permitted set before */
+	__u64 old_cap_inheritable;             /* @176: capabilities of the inheritable set before */
+	__u64 new_cap_effective;               /* @184: capabilities of the effective set after */
+	__u64 new_cap_permitted;               /* @192: capabilities of the permitted set after */
+	__u64 new_cap_inheritable;             /* @200: capabilities of the inheritable set after */
+};
+_Static_assert(sizeof(struct rg_process_cred) == 208, "rg_process_cred size");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, call) == 72, "rg_process_cred.call offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, status) == 74, "rg_process_cred.status offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, result) == 76, "rg_process_cred.result offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, arg1) == 80, "rg_process_cred.arg1 offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, arg2) == 84, "rg_process_cred.arg2 offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, arg3) == 88, "rg_process_cred.arg3 offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, reserved) == 92, "rg_process_cred.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_uid) == 96, "rg_process_cred.old_uid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_euid) == 100, "rg_process_cred.old_euid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_suid) == 104, "rg_process_cred.old_suid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_fsuid) == 108, "rg_process_cred.old_fsuid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_gid) == 112, "rg_process_cred.old_gid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_egid) == 116, "rg_process_cred.old_egid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_sgid) == 120, "rg_process_cred.old_sgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_fsgid) == 124, "rg_process_cred.old_fsgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_uid) == 128, "rg_process_cred.new_uid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_euid) == 132, "rg_process_cred.new_euid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_suid) == 136, "rg_process_cred.new_suid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_fsuid) == 140, "rg_process_cred.new_fsuid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_gid) == 144, "rg_process_cred.new_gid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_egid) == 148, "rg_process_cred.new_egid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_sgid) == 152, "rg_process_cred.new_sgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_fsgid) == 156, "rg_process_cred.new_fsgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_cap_effective) == 160, "rg_process_cred.old_cap_effective offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_cap_permitted) == 168, "rg_process_cred.old_cap_permitted offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, old_cap_inheritable) == 176, "rg_process_cred.old_cap_inheritable offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_cap_effective) == 184, "rg_process_cred.new_cap_effective offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_cap_permitted) == 192, "rg_process_cred.new_cap_permitted offset");
+_Static_assert(__builtin_offsetof(struct rg_process_cred, new_cap_inheritable) == 200, "rg_process_cred.new_cap_inheritable offset");
+
+struct rg_process_ptrace {
+	struct rg_event_header hdr;
+	__u32 request;                         /* @72: PTRACE_* request */
+	__s32 target_pid;                      /* @76: pid as passed (in the caller's pid namespace) */
+	__s32 result;                          /* @80: 0 or -errno */
+	__u32 status;                          /* @84: the kind's own booleans */
+	__u64 addr;                            /* @88: addr as passed */
+	__u64 data;                            /* @96: data as passed */
+	__u32 target_tgid;                     /* @104: the target process (global tgid) as the kernel found it; 0 when not found */
+	char target_comm[COMM_LEN];            /* @108: the target's comm when found */
+	__u32 reserved;                        /* @124: zero; keeps the record free of padding */
+};
+_Static_assert(sizeof(struct rg_process_ptrace) == 128, "rg_process_ptrace size");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, request) == 72, "rg_process_ptrace.request offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, target_pid) == 76, "rg_process_ptrace.target_pid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, result) == 80, "rg_process_ptrace.result offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, status) == 84, "rg_process_ptrace.status offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, addr) == 88, "rg_process_ptrace.addr offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, data) == 96, "rg_process_ptrace.data offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, target_tgid) == 104, "rg_process_ptrace.target_tgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, target_comm) == 108, "rg_process_ptrace.target_comm offset");
+_Static_assert(__builtin_offsetof(struct rg_process_ptrace, reserved) == 124, "rg_process_ptrace.reserved offset");
+
+struct rg_process_vm {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: process_vm_readv or process_vm_writev */
+	__u16 status;                          /* @74: the kind's own booleans */
+	__s32 target_pid;                      /* @76: pid as passed (in the caller's pid namespace) */
+	__s32 result;                          /* @80: bytes copied, or -errno */
+	__u32 local_iovcnt;                    /* @84: local iovec count as passed */
+	__u32 remote_iovcnt;                   /* @88: remote iovec count as passed */
+	__u32 reserved;                        /* @92: zero; keeps the record free of padding */
+	__u64 remote_addr;                     /* @96: first remote iovec's base as passed (0 if unreadable) */
+	__u64 remote_len;                      /* @104: first remote iovec's length as passed */
+	__u32 target_tgid;                     /* @112: the target process (global tgid) as the kernel found it; 0 when not found */
+	char target_comm[COMM_LEN];            /* @116: the target's comm when found */
+	__u32 reserved2;                       /* @132: zero; keeps the record free of padding */
+};
+_Static_assert(sizeof(struct rg_process_vm) == 136, "rg_process_vm size");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, call) == 72, "rg_process_vm.call offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, status) == 74, "rg_process_vm.status offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, target_pid) == 76, "rg_process_vm.target_pid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, result) == 80, "rg_process_vm.result offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, local_iovcnt) == 84, "rg_process_vm.local_iovcnt offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, remote_iovcnt) == 88, "rg_process_vm.remote_iovcnt offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, reserved) == 92, "rg_process_vm.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, remote_addr) == 96, "rg_process_vm.remote_addr offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, remote_len) == 104, "rg_process_vm.remote_len offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, target_tgid) == 112, "rg_process_vm.target_tgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, target_comm) == 116, "rg_process_vm.target_comm offset");
+_Static_assert(__builtin_offsetof(struct rg_process_vm, reserved2) == 132, "rg_process_vm.reserved2 offset");
+
+struct rg_process_signal {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: kill, tkill, tgkill or pidfd_send_signal */
+	__u16 status;                          /* @74: the kind's own booleans */
+	__u32 signal;                          /* @76: signal number as passed (0 probes whether the target exists) */
+	__s32 target_pid;                      /* @80: kill: pid as passed (0, -1 and -pgrp address groups); tgkill: tgid; tkill: tid; pidfd_send_signal: the pidfd */
+	__s32 target_tid;                      /* @84: tkill, tgkill: thread id as passed; 0 otherwise */
+	__s32 result;                          /* @88: 0 or -errno */
+	__u32 target_tgid;                     /* @92: the target process (global tgid) as the kernel found it; 0 when not found */
+	char target_comm[COMM_LEN];            /* @96: the target's comm when found */
+};
+_Static_assert(sizeof(struct rg_process_signal) == 112, "rg_process_signal size");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, call) == 72, "rg_process_signal.call offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, status) == 74, "rg_process_signal.status offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, signal) == 76, "rg_process_signal.signal offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, target_pid) == 80, "rg_process_signal.target_pid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, target_tid) == 84, "rg_process_signal.target_tid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, result) == 88, "rg_process_signal.result offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, target_tgid) == 92, "rg_process_signal.target_tgid offset");
+_Static_assert(__builtin_offsetof(struct rg_process_signal, target_comm) == 96, "rg_process_signal.target_comm offset");
+
+struct rg_memfd_create {
+	struct rg_event_header hdr;
+	__u32 memfd_flags;                     /* @72: MFD_* flags as passed */
+	__s32 result;                          /* @76: the new fd, or -errno */
+	__u64 ino;                             /* @80: the new file's inode number (0 on failure): an exec of it has this exe_ino */
+	__u32 status;                          /* @88: the kind's own booleans */
+	__u32 reserved;                        /* @92: zero; keeps the record free of padding */
+	char name[PATH_LEN];                   /* @96: the file's name as the kernel gave it (memfd:NAME); the name as passed when the call failed */
+};
+_Static_assert(sizeof(struct rg_memfd_create) == 352, "rg_memfd_create size");
+_Static_assert(__builtin_offsetof(struct rg_memfd_create, memfd_flags) == 72, "rg_memfd_create.memfd_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_memfd_create, result) == 76, "rg_memfd_create.result offset");
+_Static_assert(__builtin_offsetof(struct rg_memfd_create, ino) == 80, "rg_memfd_create.ino offset");
+_Static_assert(__builtin_offsetof(struct rg_memfd_create, status) == 88, "rg_memfd_create.status offset");
+_Static_assert(__builtin_offsetof(struct rg_memfd_create, reserved) == 92, "rg_memfd_create.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_memfd_create, name) == 96, "rg_memfd_create.name offset");
+
+struct rg_kernel_module {
+	struct rg_event_header hdr;
+	__u16 call;                            /* @72: the syscall: init_module, finit_module or delete_module */
+	__u16 path_flags;                      /* @74: PATH_FLAG_*: how path was made */
+	__s32 result;                          /* @76: 0 or -errno (-ENOSYS: the kernel has no module support) */
+	__u32 module_flags;                    /* @80: finit_module MODULE_INIT_* or delete_module O_* flags as passed */
+	__s32 fd;                              /* @84: finit_module: the fd as passed; -1 otherwise */
+	__u64 image_len;                       /* @88: init_module: length of the image as passed */
+	char name[MODULE_NAME_LEN];            /* @96: delete_module: the module name as passed */
+	char params[MODULE_PARAMS_LEN];        /* @160: init_module, finit_module: the parameter string as passed */
+	char path[PATH_LEN];                   /* @288: finit_module: absolute path of the fd's file */
+};
+_Static_assert(sizeof(struct rg_kernel_module) == 544, "rg_kernel_module size");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, call) == 72, "rg_kernel_module.call offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, path_flags) == 74, "rg_kernel_module.path_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, result) == 76, "rg_kernel_module.result offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, module_flags) == 80, "rg_kernel_module.module_flags offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, fd) == 84, "rg_kernel_module.fd offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, image_len) == 88, "rg_kernel_module.image_len offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, name) == 96, "rg_kernel_module.name offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, params) == 160, "rg_kernel_module.params offset");
+_Static_assert(__builtin_offsetof(struct rg_kernel_module, path) == 288, "rg_kernel_module.path offset");
+
+struct rg_bpf_prog_load {
+	struct rg_event_header hdr;
+	__u32 prog_type;                       /* @72: BPF_PROG_TYPE_* */
+	__u32 insn_cnt;                        /* @76: instructions */
+	__s32 result;                          /* @80: the program fd, or -errno */
+	__u32 prog_id;                         /* @84: the kernel's id of the loaded program (bpftool prog show id N); 0 on failure */
+	__u32 expected_attach_type;            /* @88: enum bpf_attach_type */
+	__u32 attach_btf_id;                   /* @92: BTF id of the attach target (tracing programs) */
+	__u32 status;                          /* @96: the kind's own booleans */
+	__u32 reserved;                        /* @100: zero; keeps the record free of padding */
+	__u8 tag[8];                           /* @104: the kernel's tag (hash) of the program */
+	char prog_name[BPF_NAME_LEN];          /* @112: program name */
+	char attach_to[BPF_ATTACH_NAME_LEN];   /* @128: the kernel function a tracing program attaches to */
+};
+_Static_assert(sizeof(struct rg_bpf_prog_load) == 192, "rg_bpf_prog_load size");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, prog_type) == 72, "rg_bpf_prog_load.prog_type offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, insn_cnt) == 76, "rg_bpf_prog_load.insn_cnt offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, result) == 80, "rg_bpf_prog_load.result offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, prog_id) == 84, "rg_bpf_prog_load.prog_id offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, expected_attach_type) == 88, "rg_bpf_prog_load.expected_attach_type offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, attach_btf_id) == 92, "rg_bpf_prog_load.attach_btf_id offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, status) == 96, "rg_bpf_prog_load.status offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, reserved) == 100, "rg_bpf_prog_load.reserved offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, tag) == 104, "rg_bpf_prog_load.tag offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, prog_name) == 112, "rg_bpf_prog_load.prog_name offset");
+_Static_assert(__builtin_offsetof(struct rg_bpf_prog_load, attach_to) == 128, "rg_bpf_prog_load.attach_to offset");
 
 struct rg_net_bind {
 	struct rg_event_header hdr;

@@ -1,33 +1,22 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * Syscall number -> call, for the x86_64 table and the ia32 (compat) one,
- * from the numbers in rg_abi.h (generated from src/abi/syscalls.ts). Plain C
- * with no BPF in it: test/abi/syscall-map.test.ts compiles it with the
- * system's cc and checks every number of both tables against the schema,
- * since IA-32 emulation is off on the machines we test on.
- * Adding a syscall: a row in syscalls.ts, a case below, a case in the
- * dispatch (rg.bpf.c).
+ * from the lists in rg_abi.h (RG_CALLS_X86_64, RG_CALLS_IA32, generated from
+ * src/abi/syscalls.ts). Plain C with no BPF in it: test/abi/syscall-map.test.ts
+ * compiles it with the system's cc and checks every number of both tables
+ * against the schema, since IA-32 emulation is off on the machines we test on.
+ * Adding a syscall: a row in syscalls.ts, a case in the dispatch (rg.bpf.c).
  */
 #ifndef RG_SYSCALL_MAP_H
 #define RG_SYSCALL_MAP_H
+
+#define RG_CALL_CASE(nr, call) case nr: return call;
 
 /* The call an x86_64 syscall number stands for, or 0 (not recorded). */
 static inline int call_of_x86_64(long nr)
 {
 	switch (nr) {
-	case NR64_open: return RG_CALL_OPEN;
-	case NR64_openat: return RG_CALL_OPENAT;
-	case NR64_openat2: return RG_CALL_OPENAT2;
-	case NR64_creat: return RG_CALL_CREAT;
-	case NR64_open_by_handle_at: return RG_CALL_OPEN_BY_HANDLE_AT;
-	case NR64_connect: return RG_CALL_CONNECT;
-	case NR64_execve: return RG_CALL_EXECVE;
-	case NR64_execveat: return RG_CALL_EXECVEAT;
-	case NR64_bind: return RG_CALL_BIND;
-	case NR64_listen: return RG_CALL_LISTEN;
-	case NR64_accept: return RG_CALL_ACCEPT;
-	case NR64_accept4: return RG_CALL_ACCEPT4;
-	case NR64_io_uring_setup: return RG_CALL_IO_URING_SETUP;
+	RG_CALLS_X86_64(RG_CALL_CASE)
 	default: return 0;
 	}
 }
@@ -36,41 +25,40 @@ static inline int call_of_x86_64(long nr)
 static inline int call_of_ia32(long nr)
 {
 	switch (nr) {
-	case NR32_open: return RG_CALL_OPEN;
-	case NR32_openat: return RG_CALL_OPENAT;
-	case NR32_openat2: return RG_CALL_OPENAT2;
-	case NR32_creat: return RG_CALL_CREAT;
-	case NR32_open_by_handle_at: return RG_CALL_OPEN_BY_HANDLE_AT;
-	case NR32_connect: return RG_CALL_CONNECT;
-	case NR32_socketcall: return RG_CALL_SOCKETCALL;
-	case NR32_execve: return RG_CALL_EXECVE;
-	case NR32_execveat: return RG_CALL_EXECVEAT;
-	case NR32_bind: return RG_CALL_BIND;
-	case NR32_listen: return RG_CALL_LISTEN;
-	case NR32_accept4: return RG_CALL_ACCEPT4;
-	case NR32_io_uring_setup: return RG_CALL_IO_URING_SETUP;
+	RG_CALLS_IA32(RG_CALL_CASE)
 	default: return 0;
 	}
 }
 
 /*
  * Could nr be recorded on either table? The one test every syscall of every
- * process pays: one compare tree, no memory but the number. Only a yes reads
- * the task's compat bit.
+ * process pays, so it is one bounds check and one load from read-only data
+ * (a bit per syscall number, both tables' numbers set), whatever the number
+ * of syscalls recorded: a compare tree grew a level for every few of them.
+ * Only a yes reads the task's compat bit.
  */
+#define RG_RECORDED_WORDS 8 /* numbers 0..511: every syscall of both tables today */
+#define RG_NR_BIT(w, nr) (((nr) >> 6) == (w) ? 1ULL << ((nr) & 63) : 0ULL)
+#define RG_BIT_W0(nr, call) | RG_NR_BIT(0, nr)
+#define RG_BIT_W1(nr, call) | RG_NR_BIT(1, nr)
+#define RG_BIT_W2(nr, call) | RG_NR_BIT(2, nr)
+#define RG_BIT_W3(nr, call) | RG_NR_BIT(3, nr)
+#define RG_BIT_W4(nr, call) | RG_NR_BIT(4, nr)
+#define RG_BIT_W5(nr, call) | RG_NR_BIT(5, nr)
+#define RG_BIT_W6(nr, call) | RG_NR_BIT(6, nr)
+#define RG_BIT_W7(nr, call) | RG_NR_BIT(7, nr)
+#define RG_RECORDED_WORD(W) (0ULL RG_CALLS_X86_64(W) RG_CALLS_IA32(W))
+
+static const volatile unsigned long long rg_recorded_syscalls[RG_RECORDED_WORDS] = {
+	RG_RECORDED_WORD(RG_BIT_W0), RG_RECORDED_WORD(RG_BIT_W1), RG_RECORDED_WORD(RG_BIT_W2), RG_RECORDED_WORD(RG_BIT_W3),
+	RG_RECORDED_WORD(RG_BIT_W4), RG_RECORDED_WORD(RG_BIT_W5), RG_RECORDED_WORD(RG_BIT_W6), RG_RECORDED_WORD(RG_BIT_W7),
+};
+
 static inline int maybe_recorded(long nr)
 {
-	switch (nr) {
-	case NR64_open: case NR64_openat: case NR64_openat2: case NR64_creat: case NR64_open_by_handle_at:
-	case NR64_connect: case NR64_execve: case NR64_execveat:
-	case NR64_bind: case NR64_listen: case NR64_accept: case NR64_accept4: case NR64_io_uring_setup:
-	case NR32_open: case NR32_openat: /* NR32_openat2 == NR64_openat2 */ case NR32_creat: case NR32_open_by_handle_at:
-	case NR32_connect: case NR32_socketcall: case NR32_execve: case NR32_execveat:
-	case NR32_bind: case NR32_listen: case NR32_accept4: /* NR32_io_uring_setup == NR64_io_uring_setup */
-		return 1;
-	default:
-		return 0;
-	}
+	if ((unsigned long)nr >= RG_RECORDED_WORDS * 64)
+		return 0; /* also x32 syscalls (__X32_SYSCALL_BIT) and -1 */
+	return (rg_recorded_syscalls[(unsigned long)nr >> 6] >> (nr & 63)) & 1;
 }
 
 /* The call of syscall nr on the table the task is using (compat: ia32). */

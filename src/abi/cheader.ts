@@ -52,7 +52,16 @@ export function renderCHeader(schema: Schema = BUILD_SCHEMA): string {
   out.push('#define FILE_FILTER_MAX_PREFIXES ' + C.FILE_FILTER_MAX_PREFIXES);
   out.push('#define FILE_FILTER_PREFIX_LEN ' + C.FILE_FILTER_PREFIX_LEN);
   out.push('#define PATH_WALK_MAX ' + C.PATH_WALK_MAX);
+  for (const name of ['MODULE_NAME_LEN', 'MODULE_PARAMS_LEN', 'BPF_NAME_LEN', 'BPF_ATTACH_NAME_LEN', 'FSTYPE_LEN', 'MOUNT_DATA_LEN'] as const) {
+    out.push(`#define ${name} ${C[name]}`);
+  }
   out.push('');
+  const statusBits = statusDefines(schema);
+  if (statusBits.length > 0) {
+    out.push('/* Bits of a kind\'s own status field. */');
+    out.push(...statusBits);
+    out.push('');
+  }
   for (const f of schema.headerFlags) out.push(`#define EVENT_FLAG_${f.name} (1 << ${f.bit})`);
   out.push('');
   for (const f of C.PATH_FLAGS) out.push(`#define PATH_FLAG_${f.name.toUpperCase()} (1 << ${f.bit})`);
@@ -66,6 +75,16 @@ export function renderCHeader(schema: Schema = BUILD_SCHEMA): string {
     if (c.x86_64 !== null) out.push(`#define NR64_${c.name} ${c.x86_64}`);
     if (c.ia32 !== null) out.push(`#define NR32_${c.name} ${c.ia32}`);
   }
+  // X-macro lists of (number, call) per table, for syscall-map.h's switches and its bitmap.
+  const list = (name: string, table: 'x86_64' | 'ia32', prefix: string) => {
+    const big = SYSCALLS.find((c) => (c[table] ?? 0) >= 512);
+    if (big !== undefined) throw new Error(`abi: ${big.name} is ${big[table]} on ${table}: syscall-map.h's bitmap of recorded syscalls holds numbers below 512`);
+    const rows = SYSCALLS.filter((c) => c[table] !== null).map((c) => `\tX(${prefix}_${c.name}, RG_CALL_${c.name.toUpperCase()})`);
+    out.push(`#define ${name}(X) \\`);
+    out.push(rows.join(' \\\n'));
+  };
+  list('RG_CALLS_X86_64', 'x86_64', 'NR64');
+  list('RG_CALLS_IA32', 'ia32', 'NR32');
   out.push('');
   out.push('enum rg_event_kind {');
   for (const k of schema.kinds) out.push(`\tRG_KIND_${k.name.toUpperCase()} = ${k.id},`);
@@ -84,4 +103,19 @@ export function renderCHeader(schema: Schema = BUILD_SCHEMA): string {
   out.push('#endif /* RG_ABI_H */');
   out.push('');
   return out.join('\n');
+}
+
+/** `#define NAME (1 << bit)` for each kind's status bits, once per name (kinds may share one, with the same bit). */
+function statusDefines(schema: Schema): string[] {
+  const bits = new Map<string, number>();
+  for (const k of schema.kinds) {
+    for (const f of k.schemaFields) {
+      for (const b of f.statusBits ?? []) {
+        const seen = bits.get(b.name);
+        if (seen !== undefined && seen !== b.bit) throw new Error(`abi: status bit ${b.name} is bit ${seen} in one kind and ${b.bit} in ${k.name}`);
+        bits.set(b.name, b.bit);
+      }
+    }
+  }
+  return [...bits].map(([name, bit]) => `#define ${name} (1 << ${bit})`);
 }

@@ -37,9 +37,20 @@ export const UNIX_PATH_LEN = 108;
 export const FILE_FILTER_MAX_PREFIXES = 8;
 export const FILE_FILTER_PREFIX_LEN = 128;
 
+/** Bytes kept of a kernel module name (the kernel's MODULE_NAME_LEN is 56) and of its parameter string. */
+export const MODULE_NAME_LEN = 64;
+export const MODULE_PARAMS_LEN = 128;
+/** BPF_OBJ_NAME_LEN, and the bytes kept of the kernel function a tracing program attaches to. */
+export const BPF_NAME_LEN = 16;
+export const BPF_ATTACH_NAME_LEN = 64;
+/** Bytes kept of a filesystem type name and of mount(2)'s data (option) string. */
+export const FSTYPE_LEN = 32;
+export const MOUNT_DATA_LEN = 128;
+
 /** The array lengths a field may name (`countName`), so the C header says `char path[PATH_LEN]`. */
 export const ARRAY_LENGTHS: Readonly<Record<string, number>> = {
   COMM_LEN, PATH_LEN, ARGS_LEN, ADDR_LEN, DNS_PAYLOAD_LEN, UNIX_PATH_LEN, FILE_FILTER_MAX_PREFIXES,
+  MODULE_NAME_LEN, MODULE_PARAMS_LEN, BPF_NAME_LEN, BPF_ATTACH_NAME_LEN, FSTYPE_LEN, MOUNT_DATA_LEN,
   'FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN': FILE_FILTER_MAX_PREFIXES * FILE_FILTER_PREFIX_LEN,
 };
 
@@ -97,6 +108,21 @@ export const EventKind = {
   FileOpen: 4,
   NetConnect: 5,
   ExecFailed: 6,
+  // Issue 13, files and processes: ids 10..29.
+  FileDelete: 10,
+  FileRename: 11,
+  FileLink: 12,
+  FileChmod: 13,
+  FsMount: 14,
+  ProcessCred: 15,
+  ProcessPtrace: 16,
+  ProcessVm: 17,
+  ProcessSignal: 18,
+  MemfdCreate: 19,
+  KernelModule: 20,
+  BpfProgLoad: 21,
+  FileChown: 22,
+  FileTruncate: 23,
   NetBind: 30,
   NetListen: 31,
   NetAccept: 32,

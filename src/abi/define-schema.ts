@@ -9,6 +9,7 @@ import { type FieldLayout, type StructLayout, layoutStruct } from './layout.js';
 import { type HeaderFlag, type KindDefinition, type KindLayout, type NetRole, type Schema, type SchemaField } from './kind-types.js';
 import { ADDR_LEN, ARRAY_LENGTHS } from './constants.js';
 import { outputKeys } from './views.js';
+import { FLAG_NAMES, NAME_TABLES } from './intrusion-values.js';
 
 export interface SchemaBase {
   readonly version: number;
@@ -24,6 +25,7 @@ const VIEW_TYPES: Record<SchemaField['view'], readonly string[]> = {
   uint: ['u8', 'u16', 'u32', 'u64'], int: ['s32'], port: ['u16'], string: ['char'], argv: ['char'], open_flags: ['u32'], result: ['s32'],
   family: ['u16'], addr: ['bytes'], exit_status: ['u32'], path_flags: ['u16'], addr_flags: ['u16'], syscall: ['u16'], dev: ['u32'],
   enum: ['u8', 'u16', 'u32'], hidden: ['u8', 'u16', 'u32', 'u64', 's32', 's64', 'char', 'bytes'],
+  mode: ['u32'], bits: ['u16', 'u32'], named: ['u16', 'u32'], signal: ['u32'], caps: ['u64'], hex: ['bytes'], status: ['u16', 'u32'],
 };
 
 /** The fields each network role reads (kind-types.ts, NetRole). */
@@ -101,8 +103,17 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     expect(role.argv, 'process argv', 'argv');
     if (role.exeAsPassed !== undefined) expect(role.exeAsPassed, 'process exeAsPassed', 'string');
     if (role.cwd !== undefined) expect(role.cwd, 'process cwd', 'string');
+    if (role.stdio !== undefined) {
+      expect(role.stdio.stdinIno, 'process stdio', 'uint', 'u64');
+      expect(role.stdio.stdoutIno, 'process stdio', 'uint', 'u64');
+      expect(role.stdio.stdinType, 'process stdio', 'named', 'u16');
+      expect(role.stdio.stdoutType, 'process stdio', 'named', 'u16');
+    }
   }
   if (role.role === 'fork') expect(role.child, 'process child', 'uint', 'u32');
+  if (role.role === 'cred' && role.euid !== undefined) expect(role.euid, 'process euid', 'uint', 'u32');
+  if (role.role === 'cred' && role.egid !== undefined) expect(role.egid, 'process egid', 'uint', 'u32');
+  if (def.writes !== undefined && def.writes !== 'always') expect(def.writes.openFlags, 'writes.openFlags', 'open_flags', 'u32');
   if (role.role === 'exit') {
     expect(role.status, 'process status', 'exit_status');
     if (field(role.start, 'process start').type !== 'u64') bad(`process start ${role.start} must be a u64 field`);
@@ -146,8 +157,8 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
       if (fact === '' || sg.fields?.[sigmaName] !== undefined) bad(`sigma fact ${sigmaName} needs a fact name and no field of the same Sigma name`);
     }
     if (sg.when !== undefined) selector(sg.when.field, 'sigma when');
-    if (sg.writesOnly === true && (!schemaFields.some((f) => f.view === 'open_flags') || !schemaFields.some((f) => f.view === 'result'))) {
-      bad('sigma.writesOnly needs an open_flags field and a result field');
+    if (sg.writesOnly === true && !schemaFields.some((f) => f.view === 'result')) {
+      bad('sigma.writesOnly needs a result field (and reads the open_flags field when the kind has one)');
     }
   }
 
@@ -179,6 +190,18 @@ function checkFields(where: string, layout: StructLayout, fields: readonly Schem
     if (f.view === 'addr') {
       sibling(f.familyField, 'u16', 'familyField');
       if (layout.fields[i].count !== ADDR_LEN) bad(`an address holds ADDR_LEN (${ADDR_LEN}) bytes`);
+    }
+    if (f.view === 'bits' && (f.table === undefined || !(f.table in FLAG_NAMES))) bad('view bits needs a table of FLAG_NAMES');
+    if (f.view === 'named' && (f.nameTable === undefined || !(f.nameTable in NAME_TABLES))) bad('view named needs a nameTable of NAME_TABLES');
+    if (f.view === 'status') {
+      const bits = f.statusBits ?? [];
+      const width = f.type === 'u16' ? 16 : 32;
+      if (bits.length === 0) bad('view status needs statusBits');
+      for (const b of bits) {
+        if (!Number.isInteger(b.bit) || b.bit < 0 || b.bit >= width) bad(`status bit ${b.name}: bit ${b.bit} is outside the ${f.type}`);
+        if (!/^[A-Z][A-Z0-9_]*$/.test(b.name)) bad(`status bit ${b.name}: name must be UPPER_SNAKE_CASE`);
+      }
+      unique(bits.map((b) => b.bit), `status bit of ${where}.${f.name}`);
     }
     if (f.countName !== undefined && ARRAY_LENGTHS[f.countName] !== layout.fields[i].count) {
       bad(`countName ${f.countName} is not ${layout.fields[i].count}`);

@@ -11,6 +11,7 @@ import {
   addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, exitCodeOf, exitSignalOf, familyName, openFlagsText, pathFlagsText,
   splitArgv, syscallText,
 } from './values.js';
+import { viewEntries } from './intrusion-values.js';
 
 export type DisplayValue = string | number | boolean | string[];
 
@@ -50,6 +51,9 @@ export function eventValues(kindId: number, bytes: Uint8Array, offset: number, s
       case 'addr_flags': values.set(key, addrFlagsText(v as number)); break;
       case 'syscall': values.set(key, syscallText(v as number)); break;
       case 'dev': values.set(key, devText(v as number)); break;
+      case 'mode': case 'bits': case 'named': case 'signal': case 'caps': case 'hex': case 'status':
+        for (const [k, value] of viewEntries(f, v as number | bigint | Uint8Array)) values.set(k, value);
+        break;
       default:
         values.set(key, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : (v as number));
     }

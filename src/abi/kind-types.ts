@@ -5,6 +5,7 @@
  * themselves are in schema.ts; defineSchema (define-schema.ts) checks them and
  * derives the lookup tables.
  */
+import { type FlagTable, type NameTable } from './intrusion-values.js';
 import { type FieldLayout, type FieldSpec, type StructLayout } from './layout.js';
 
 /**
@@ -26,7 +27,24 @@ export type FieldView =
   | 'syscall'     // a SyscallCall id, printed as the syscall's name (syscalls.ts)
   | 'dev'         // a kernel dev_t (major << 20 | minor), printed "major:minor"
   | 'enum'        // a number printed as its name from `names` (the number itself, as text, past the list)
+  | 'mode'        // file mode bits, printed as `4755` and `<key>_text` `rwsr-xr-x`
+  | 'bits'        // a flag word, printed as names from `table` (`MS_NOSUID|MS_BIND`)
+  | 'named'       // a number printed as its name from a sparse table `nameTable` (`PTRACE_ATTACH`, `PTRACE_SEIZE` = 0x4206)
+  | 'signal'      // a signal number, and `<key>_name` (`SIGKILL`)
+  | 'caps'        // a capability set (u64), in hex as /proc/PID/status prints it
+  | 'hex'         // bytes in hex
+  | 'status'      // the kind's own booleans: one key per bit of `statusBits`, no key of its own
   | 'hidden';     // carried in the record, not printed (lengths, reserved words)
+
+/** A bit of a kind's `status` field: a boolean of that kind alone (the header's flags are shared by all kinds). */
+export interface StatusBit {
+  /** `<name>` in C (`#define CRED_OLD_UNKNOWN (1 << 0)`). */
+  readonly name: string;
+  readonly bit: number;
+  /** The boolean's output key. */
+  readonly key: string;
+  readonly doc: string;
+}
 
 export interface SchemaField extends FieldSpec {
   readonly view: FieldView;
@@ -38,6 +56,12 @@ export interface SchemaField extends FieldSpec {
   readonly familyField?: string;
   /** view 'enum': the name of each value, by value ('' where a value has none). */
   readonly names?: readonly string[];
+  /** view 'bits': the flag table (src/abi/intrusion-values.ts FLAG_NAMES). */
+  readonly table?: FlagTable;
+  /** view 'named': the name table (NAME_TABLES). */
+  readonly nameTable?: NameTable;
+  /** view 'status': its bits. */
+  readonly statusBits?: readonly StatusBit[];
 }
 
 /** A header flag bit: data, so the C header, the manifest and the checks all come from one list. */
@@ -69,14 +93,15 @@ export interface KindFlag {
  *   directory the kernel resolved a relative `exeAsPassed` against (rules join the two).
  * - fork: the process created `child` (a tgid): a new node, inheriting exe and argv.
  * - exit: the process ended (`status` wait word, `start` its start time).
- * - cred: the process changed credentials: its identity (uid, comm) is read again.
+ * - cred: the process changed credentials: its identity (uid, comm) is read again, and its
+ *   effective ids from the fields `euid` and `egid` when it names them.
  * - activity: the process did something; its identity is unchanged (the context is not re-rendered).
  */
 export type ProcessRole =
-  | { readonly role: 'exec'; readonly exe: string; readonly argv: string; readonly exeAsPassed?: string; readonly cwd?: string }
+  | { readonly role: 'exec'; readonly exe: string; readonly argv: string; readonly exeAsPassed?: string; readonly cwd?: string; readonly stdio?: StdioFields }
   | { readonly role: 'fork'; readonly child: string }
   | { readonly role: 'exit'; readonly status: string; readonly start: string }
-  | { readonly role: 'cred' }
+  | { readonly role: 'cred'; readonly euid?: string; readonly egid?: string }
   | { readonly role: 'activity' };
 
 /**
@@ -94,6 +119,14 @@ export type ProcessRole =
 export type NetRole = 'connect' | 'udp_send' | 'tcp_state' | 'dns' | 'listen' | 'bind' | 'io_uring';
 
 /** How rg-capture records a kind. */
+/** The exec fields that say what the new program's stdin and stdout are (inode numbers and file types): who it pipes with. */
+export interface StdioFields {
+  readonly stdinIno: string;
+  readonly stdinType: string;
+  readonly stdoutIno: string;
+  readonly stdoutType: string;
+}
+
 export interface CaptureSpec {
   /** BPF programs (in bpf/) to attach so that the kind is recorded; a program may feed several kinds. */
   readonly programs: readonly string[];
@@ -104,6 +137,12 @@ export interface CaptureSpec {
    * this (string) field: the kind's programs are then always attached.
    */
   readonly canaryField?: string;
+  /**
+   * Iterator programs (SEC("iter/task")) rg-capture runs once, after the
+   * kind's programs are attached, to learn the state of what already runs
+   * (each thread's credentials, for credential changes).
+   */
+  readonly iterators?: readonly string[];
 }
 
 /** Text-output colour of a kind's event_type (src/output/text.ts maps names to terminal codes). */
@@ -125,7 +164,7 @@ export interface KindCounter {
 export interface SigmaSpec {
   /** Sigma log source category (process_creation, file_event, network_connection, ...). */
   readonly category: string;
-  /** Only events that could have changed a file: an open_flags field with write access, and a result >= 0. */
+  /** Only events that could have changed a file: a result >= 0, and write access when the kind has an open_flags field. */
   readonly writesOnly?: boolean;
   /** Sigma field -> the kind's field that gives it (as its view reads: text, number, address). */
   readonly fields?: Readonly<Record<string, string>>;
@@ -214,6 +253,11 @@ export interface KindDefinition {
   readonly capture: CaptureSpec;
   /** Fields that hold paths: --path-prefix, rules and exports look at these. */
   readonly pathFields: readonly string[];
+  /**
+   * Does an event change a file (`rg-replay --writes`)? `always`, or when the
+   * open_flags field it names asks for write access; absent: never.
+   */
+  readonly writes?: 'always' | { readonly openFlags: string };
   readonly color: TextColor;
   /** Its count per process in `tree`, or null when the tree shows it otherwise (exit status). */
   readonly counter: KindCounter | null;

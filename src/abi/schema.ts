@@ -15,6 +15,7 @@ import { IO_URING_PROGRAMS, NET_KIND_DEFINITIONS, TCP_STATE_PROGRAM } from './ne
 export { defineSchema, extendSchema } from './define-schema.js';
 import { type KindDefinition, type HeaderFlag, type KindLayout, type Schema, type SchemaField } from './kind-types.js';
 import { type StructLayout, layoutStruct } from './layout.js';
+import { FILES_PROCESSES_KINDS } from './kinds-files-processes.js';
 
 export * from './kind-types.js';
 
@@ -50,6 +51,8 @@ export const HEADER_FLAGS: readonly HeaderFlag[] = [
   { name: 'EXE_DELETED', bit: 4, doc: 'the executed file had no links left when it ran (deleted, or a memfd)' },
   { name: 'OPENAT2', bit: 5, doc: 'the open came through openat2(2) rather than openat(2)/open(2)' },
   { name: 'COMPAT', bit: 6, doc: 'a 32-bit (ia32) syscall of a 64-bit kernel: int 0x80 or a 32-bit binary (schema 2)' },
+  { name: 'ARG2_TRUNCATED', bit: 10, doc: "a record's second name as passed (a rename's new name, a link's, a mount's source) filled its buffer: it was cut" },
+  { name: 'ARG2_UNREADABLE', bit: 11, doc: "a record's second name as passed could not be read from the caller's memory: it is empty" },
   { name: 'IO_URING', bit: 12, doc: 'the operation came through an io_uring submission queue entry, not a system call' },
   {
     name: 'FROM_USER_MEMORY', bit: 13,
@@ -66,6 +69,8 @@ export const EVENT_FLAG_USER_READ_FAILED = flagMask('USER_READ_FAILED');
 export const EVENT_FLAG_EXE_DELETED = flagMask('EXE_DELETED');
 export const EVENT_FLAG_OPENAT2 = flagMask('OPENAT2');
 export const EVENT_FLAG_COMPAT = flagMask('COMPAT');
+export const EVENT_FLAG_ARG2_TRUNCATED = flagMask('ARG2_TRUNCATED');
+export const EVENT_FLAG_ARG2_UNREADABLE = flagMask('ARG2_UNREADABLE');
 export const EVENT_FLAG_IO_URING = flagMask('IO_URING');
 export const EVENT_FLAG_FROM_USER_MEMORY = flagMask('FROM_USER_MEMORY');
 export const EVENT_FLAG_FASTOPEN = flagMask('FASTOPEN');
@@ -74,7 +79,10 @@ export const EVENT_FLAG_FASTOPEN = flagMask('FASTOPEN');
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [
   {
     id: EventKind.ProcessExec, name: 'process_exec', eventType: 'process_start', cliName: 'exec',
-    process: { role: 'exec', exe: 'exe_path', exeAsPassed: 'filename', argv: 'args', cwd: 'cwd' },
+    process: {
+      role: 'exec', exe: 'exe_path', exeAsPassed: 'filename', argv: 'args', cwd: 'cwd',
+      stdio: { stdinIno: 'stdin_ino', stdinType: 'stdin_type', stdoutIno: 'stdout_ino', stdoutType: 'stdout_type' },
+    },
     capture: { programs: ['handle_exec'], syscalls: ['execve', 'execveat'] },
     pathFields: ['exe_path', 'filename'], color: 'green', counter: { key: 'execs', label: 'exec' },
     sigma: { category: 'process_creation' },
@@ -91,6 +99,11 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'exe_path', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: "the program's path walked in the kernel from mm->exe_file (a script: its interpreter)" },
       { name: 'cwd', type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc: 'working directory of the process, walked in the kernel' },
       { name: 'args', type: 'char', count: ARGS_LEN, countName: 'ARGS_LEN', view: 'argv', key: 'argv', sizeField: 'args_size', doc: 'argv, NUL-separated, args_size bytes' },
+      { name: 'stdin_ino', type: 'u64', view: 'uint', doc: "inode number of the new program's fd 0 (0: not open); a pipe's is shared by its two ends" },
+      { name: 'stdout_ino', type: 'u64', view: 'uint', doc: "inode number of the new program's fd 1 (0: not open)" },
+      { name: 'stdin_type', type: 'u16', view: 'named', nameTable: 'file_type', doc: 'file type of fd 0 (S_IFMT >> 12: fifo, sock, chr, reg, ...; none: not open)' },
+      { name: 'stdout_type', type: 'u16', view: 'named', nameTable: 'file_type', doc: 'file type of fd 1' },
+      { name: 'stdio_reserved', type: 'u32', view: 'hidden', doc: 'zero; keeps the record free of padding' },
     ],
     flags: [
       { flag: 'FILENAME_TRUNCATED', outputName: 'filename_truncated' },
@@ -136,7 +149,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at', 'io_uring OPENAT/OPENAT2'],
       canaryField: 'path',
     },
-    pathFields: ['path', 'path_arg'], color: 'blue', counter: { key: 'opens', label: 'open' },
+    pathFields: ['path', 'path_arg'], writes: { openFlags: 'open_flags' }, color: 'blue', counter: { key: 'opens', label: 'open' },
     // Sysmon's FileCreate: a file created or overwritten. A read, or a failed open, changed nothing.
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'path' } },
     fields: [
@@ -225,6 +238,8 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     // A launch that failed: Process Activity, Launch, status Failure (from result).
     ocsf: { classUid: 1007, activity: 1, actor: 'self', target: 'self', launchTypeId: 3, resultField: 'result' },
   },
+  // Issue 13: what an intruder does to files and processes (ids 10..29).
+  ...FILES_PROCESSES_KINDS,
   ...NET_KIND_DEFINITIONS,
 ];
 

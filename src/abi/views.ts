@@ -10,6 +10,9 @@ export function outputKeys(f: SchemaField): string[] {
     case 'hidden': return [];
     case 'result': return [f.key ?? f.name, 'error'];
     case 'exit_status': return ['exit_code', 'signal'];
+    case 'mode': return [f.key ?? f.name, `${f.key ?? f.name}_text`];
+    case 'signal': return [f.key ?? f.name, `${f.key ?? f.name}_name`];
+    case 'status': return (f.statusBits ?? []).map((b) => b.key);
     default: return [f.key ?? f.name];
   }
 }

@@ -7,11 +7,12 @@
  * libbpf 1.x conventions relied on: int-returning calls return -errno;
  * pointer-returning calls return NULL and set errno.
  */
+import { closeSync, readSync } from 'node:fs';
 import koffi from 'koffi';
 import { CAPTURE_CONFIG, FILE_FILTER_CONFIG } from '../abi/index.js';
 import { CaptureSetupError, SetupExit } from './errors.js';
 import { errnoText, lastErrno, pageSize } from './libc.js';
-import { programsToAttach } from './programs.js';
+import { iteratorsToRun, programsToAttach } from './programs.js';
 
 export { CaptureSetupError, SetupExit } from './errors.js';
 
@@ -44,6 +45,8 @@ interface Libbpf {
   bpf_object__close(obj: Ptr): void;
   bpf_program__attach(prog: Ptr): Ptr;
   bpf_link__destroy(link: Ptr): number;
+  bpf_link__fd(link: Ptr): number;
+  bpf_iter_create(linkFd: number): number;
   bpf_map_update_elem(fd: number, key: Uint8Array, value: Uint8Array, flags: number): number;
   bpf_map_lookup_elem(fd: number, key: Uint8Array, value: Uint8Array): number;
   libbpf_num_possible_cpus(): number;
@@ -74,6 +77,8 @@ function loadLibbpf(): Libbpf {
     bpf_object__close: lib.func('void bpf_object__close(void *obj)'),
     bpf_program__attach: lib.func('void *bpf_program__attach(void *prog)'),
     bpf_link__destroy: lib.func('int bpf_link__destroy(void *link)'),
+    bpf_link__fd: lib.func('int bpf_link__fd(void *link)'),
+    bpf_iter_create: lib.func('int bpf_iter_create(int link_fd)'),
     bpf_map_update_elem: lib.func('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
     bpf_map_lookup_elem: lib.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
     libbpf_num_possible_cpus: lib.func('int libbpf_num_possible_cpus()'),
@@ -210,6 +215,29 @@ export class BpfCapture {
           errno === EPERM || errno === EACCES ? SetupExit.NoPermission : SetupExit.Unavailable);
       }
       this.links.push(link);
+    }
+    // After the programs: what the iterators learn cannot then change unseen before the programs run.
+    for (const name of iteratorsToRun(kinds)) this.runIterator(name);
+  }
+
+  /** Attaches an iterator program, runs it over every task by reading its fd to the end, and detaches it. */
+  private runIterator(name: string): void {
+    const prog = this.lib.bpf_object__find_program_by_name(this.obj, name);
+    if (isNull(prog)) throw new CaptureSetupError(`BPF object has no program ${name}: rebuild it with npm run build:bpf`);
+    recentLog.length = 0;
+    const link = this.lib.bpf_program__attach(prog);
+    if (isNull(link)) throw new CaptureSetupError(`cannot attach ${name}: ${errnoText(lastErrno())}${libbpfReason()}`);
+    try {
+      const fd = this.lib.bpf_iter_create(this.lib.bpf_link__fd(link));
+      if (fd < 0) throw new CaptureSetupError(`cannot run ${name}: ${errnoText(-fd)}`);
+      try {
+        const buf = Buffer.alloc(4096);
+        while (readSync(fd, buf) > 0) { /* the program prints nothing: reading drives it over every task */ }
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      this.lib.bpf_link__destroy(link);
     }
   }
 

@@ -24,6 +24,14 @@ export function programsToAttach(kinds: ReadonlySet<number>, follow: boolean, sc
   return [...new Set(wanted.flatMap((k) => k.capture.programs))];
 }
 
+/**
+ * The iterator programs to run once the programs of `kinds` are attached
+ * (each selected kind's capture.iterators), in registry order.
+ */
+export function iteratorsToRun(kinds: ReadonlySet<number>, schema: Schema = BUILD_SCHEMA): string[] {
+  return [...new Set(schema.kinds.filter((k) => kinds.has(k.id)).flatMap((k) => k.capture.iterators ?? []))];
+}
+
 /** The kind rg-capture's readiness canary is recorded as, and the field its marker is in. */
 export function canaryOf(schema: Schema = BUILD_SCHEMA): { readonly kind: number; readonly field: FieldLayout } {
   const kinds = schema.kinds.filter((k) => k.capture.canaryField !== undefined);

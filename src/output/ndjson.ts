@@ -11,12 +11,14 @@ import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET } from '../abi/header-access.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../abi/schema.js';
 import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
+import { viewEntries } from '../abi/intrusion-values.js';
+import { outputKeys } from '../abi/views.js';
 import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { type WallClock } from './wall-clock.js';
 
-const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, Enum, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, Enum, Rendered, MemoStart, MemoEnd }
 
 /**
  * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
@@ -44,6 +46,35 @@ interface Step {
   readonly masks?: Int32Array;
   /** Enum: each value's JSON text. */
   readonly names?: TextCache;
+  /** Rendered: the field's renderer (arg is its index in the writer's renderers), type and size. */
+  readonly renderer?: FieldRenderer;
+  readonly type?: string;
+  readonly size?: number;
+}
+
+/**
+ * A field of the file and process kinds' views (mode, syscall, flag words,
+ * signals, status booleans; src/abi/intrusion-values.ts): its JSON text
+ * after the first key, with any further keys it prints. Numbers repeat (the
+ * same syscall, mode, signal), so their text is kept per value.
+ */
+class FieldRenderer {
+  private readonly cache = new Map<number, PackedBytes>();
+  constructor(private readonly field: SchemaField) {}
+  private render(value: number | bigint | Uint8Array): PackedBytes {
+    const entries = viewEntries(this.field, value);
+    return packText(entries.map(([k, v], i) => (i === 0 ? '' : `,"${k}":`) + JSON.stringify(v)).join(''));
+  }
+  num(n: number): PackedBytes {
+    let v = this.cache.get(n);
+    if (v === undefined) {
+      v = this.render(n);
+      if (this.cache.size < 4096) this.cache.set(n, v);
+    }
+    return v;
+  }
+  big(n: bigint): PackedBytes { return this.render(n); }
+  bytes(src: Uint8Array, at: number, len: number): PackedBytes { return this.render(src.subarray(at, at + len)); }
 }
 
 const enc = new TextEncoder();
@@ -69,6 +100,8 @@ function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'uint':
       return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
+    case 'mode': case 'bits': case 'named': case 'signal': case 'caps': case 'hex': case 'status':
+      return Op.Rendered;
   }
 }
 
@@ -85,6 +118,10 @@ function buildSteps(kind: KindLayout): Step[] {
     if (op === Op.Addr) arg = offsetOf(field.familyField);
     if (op === Op.ExitStatus) {
       steps.push({ op, key: 'exit_code', offset: layout.offset, arg: 0 });
+      return;
+    }
+    if (op === Op.Rendered) {
+      steps.push({ op, key: outputKeys(field)[0], offset: layout.offset, arg: 0, renderer: new FieldRenderer(field), type: layout.type, size: layout.size });
       return;
     }
     if (layout.name === MEMO_FIRST) steps.push({ op: Op.MemoStart, key: '', offset: layout.offset, arg: 0, masks: memoMasks(kind, schemaFields) });
@@ -166,6 +203,12 @@ function emitValue(s: Step): string {
     case Op.Addr: return `p = putAddress(b, ov, p, (flags & ${EVENT_FLAG_USER_READ_FAILED}) !== 0 ? -1 : view.getUint16(at + ${s.arg}, true), src, ${o});\n`;
     case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, p, (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
     case Op.Enum: return `p = putPacked(ov, p, enum_${s.offset}.get(${s.arg === 1 ? `view.getUint8(${o})` : s.arg === 2 ? `view.getUint16(${o}, true)` : `view.getUint32(${o}, true)`}));\n`;
+    case Op.Rendered: {
+      const r = `renderers[${s.arg}]`;
+      if (s.type === 'u64') return `p = putPacked(ov, p, ${r}.big(view.getBigUint64(${o}, true)));\n`;
+      if (s.type === 'bytes') return `p = putPacked(ov, p, ${r}.bytes(src, ${o}, ${s.size}));\n`;
+      return `p = putPacked(ov, p, ${r}.num(view.${s.type === 'u16' ? 'getUint16' : 'getUint32'}(${o}, true)));\n`;
+    }
     case Op.MemoStart: case Op.MemoEnd: throw new Error('ndjson: memo steps have no value');
   }
 }
@@ -229,13 +272,15 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
   body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
   body += 'p = writeHeader(b, ov, p, src, view, at, clock, memo);\n';
-  const own = splitSteps(kind).own;
+  // Each rendered field's step names its renderer by index (the compiled code takes them in `renderers`).
+  const renderers: FieldRenderer[] = [];
+  const own = splitSteps(kind).own.map((st) => (st.op === Op.Rendered ? { ...st, arg: renderers.push(st.renderer!) - 1 } : st));
   body += emitSteps(own, memoKeyWords);
   // No flag set is the common case: its tail as literal stores, the others copied from their table.
   body += `if ((flags & ${flagMask}) === 0) { ${emitConstant(flagTails[0])} return p; }\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const enums = Object.fromEntries(own.filter((s) => s.op === Op.Enum).map((s) => [`enum_${s.offset}`, s.names]));
-  return compile<Writer>(`write_${kind.name}`, 'b, ov, p, src, view, at, clock, memo', body, { flagTails, writeHeader, ...enums });
+  return compile<Writer>(`write_${kind.name}`, 'b, ov, p, src, view, at, clock, memo', body, { flagTails, writeHeader, renderers, ...enums });
 }
 
 

@@ -17,7 +17,9 @@ import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET, TS_NS_OFFSET } from '../abi/header-access.js';
 import { type FieldLayout } from '../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField, type TextColor } from '../abi/schema.js';
+import { viewEntries } from '../abi/intrusion-values.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
+import { textValue } from '../common/visible.js';
 import { type ByteOutput, MAX_LINE_BYTES, PackedBytes, putPacked } from './byte-output.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { putInt, putU32At, putU64At, putUint } from './json-bytes.js';
@@ -32,7 +34,7 @@ export const COLOR_CODES: Record<TextColor, string> = {
 };
 export const COLOR_RESET = '\x1b[0m';
 
-const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, Enum, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, Enum, Rendered, MemoStart, MemoEnd }
 
 /** As in ndjson.ts: the run of header fields whose text is remembered per thread. */
 const MEMO_FIRST = 'pid';
@@ -51,6 +53,34 @@ interface Step {
   readonly view?: NumberTextView;
   /** Enum: each value's name (enumText). */
   readonly names?: PackedTextCache;
+  /** Rendered: the field's renderer (its index in the writer's `renderers` is `arg`) and type. */
+  readonly renderer?: TextFieldRenderer;
+  readonly type?: string;
+}
+
+/**
+ * A field of the file and process kinds' views (mode, flag words, enums,
+ * signals, capability sets, hex, status booleans; src/abi/intrusion-values.ts):
+ * its ` key=value` tokens as formatEventText prints them (a true boolean as its
+ * key, false and empty left out). Numbers repeat, so their text is kept per value.
+ */
+class TextFieldRenderer {
+  private readonly cache = new Map<number, PackedBytes>();
+  constructor(private readonly field: SchemaField) {}
+  private render(value: number | bigint | Uint8Array): PackedBytes {
+    const parts = viewEntries(this.field, value).flatMap(([k, v]) => (v === false || v === '' ? [] : [v === true ? ` ${k}` : ` ${k}=${typeof v === 'string' ? textValue(v) : String(v)}`]));
+    return packText(parts.join(''));
+  }
+  num(n: number): PackedBytes {
+    let v = this.cache.get(n);
+    if (v === undefined) {
+      v = this.render(n);
+      if (this.cache.size < 4096) this.cache.set(n, v);
+    }
+    return v;
+  }
+  big(n: bigint): PackedBytes { return this.render(n); }
+  bytes(src: Uint8Array, at: number, len: number): PackedBytes { return this.render(src.subarray(at, at + len)); }
 }
 
 /** Views printed as a text of the field's number (values.ts); an empty text leaves the field out. */
@@ -75,6 +105,7 @@ function opOf(f: SchemaField, layout: FieldLayout): Op | null {
     case 'port': return Op.U16;
     case 'uint': return layout.type === 'u64' ? Op.U64 : layout.type === 'u16' ? Op.U16 : layout.type === 'u8' ? Op.U8 : Op.U32;
     case 'int': return Op.S32;
+    case 'mode': case 'bits': case 'named': case 'signal': case 'caps': case 'hex': case 'status': return Op.Rendered;
   }
 }
 
@@ -93,7 +124,8 @@ function buildSteps(kind: KindLayout): Step[] {
       if ((op === Op.NumberText || op === Op.Enum) && !['u8', 'u16', 'u32'].includes(layout.type)) throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u8, u16 or u32`);
       if (op === Op.U16 && layout.type !== 'u16') throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u16`);
       const names = op === Op.Enum ? new PackedTextCache((n) => enumText(field.names!, n)) : undefined;
-      steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, view: op === Op.NumberText ? field.view as NumberTextView : undefined, names });
+      if (op === Op.Rendered) steps.push({ op, key, offset: layout.offset, arg: 0, arg2: layout.size, renderer: new TextFieldRenderer(field), type: layout.type });
+      else steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, view: op === Op.NumberText ? field.view as NumberTextView : undefined, names });
     }
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0, arg2: 0 });
   });
@@ -139,6 +171,8 @@ function maxStepBytes(s: Step): number {
     case Op.ExitStatus: return 40;
     case Op.Result: return key + 24 + 64;
     case Op.OpenFlags: case Op.NumberText: case Op.Enum: return key + 400;
+    // every key of the view (mode_text, signal_name, status booleans) and escaped names: bounded by the view tables
+    case Op.Rendered: return 400;
     default: return key + 24;
   }
 }
@@ -178,6 +212,12 @@ function emitValue(s: Step): string {
       return `${key}p = putPacked(ov, p, enum_${s.offset}.get(${read}));\n`;
     }
     case Op.ExitStatus: return `{ const status = view.getUint32(${o}, true); p = putUint(ov, putPacked(ov, p, EXIT_CODE_KEY), (status >>> 8) & 0xff); p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f); }\n`;
+    case Op.Rendered: {
+      const r = `renderers[${s.arg}]`;
+      if (s.type === 'u64') return `p = putPacked(ov, p, ${r}.big(view.getBigUint64(${o}, true)));\n`;
+      if (s.type === 'bytes') return `p = putPacked(ov, p, ${r}.bytes(src, ${o}, ${s.arg2}));\n`;
+      return `p = putPacked(ov, p, ${r}.num(view.${s.type === 'u16' ? 'getUint16' : 'getUint32'}(${o}, true)));\n`;
+    }
     case Op.MemoStart: case Op.MemoEnd: throw new Error('text: memo steps have no value');
   }
 }
@@ -266,11 +306,13 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   body += `p = clock === null ? putU64At(ov, putPacked(ov, p, MONO), view, at + ${TS_NS_OFFSET}) : clock.putIso(b, ov, p, view, at + ${TS_NS_OFFSET});\n`;
   body += 'p = putPacked(ov, p, color ? typeColor : typePlain);\n';
   body += 'p = writeHeader(b, ov, p, src, view, at, clock, memo, color);\n';
-  body += emitSteps(own, memoKeyWords);
+  // Each rendered field's step names its renderer by index (the compiled code takes them in `renderers`).
+  const renderers: TextFieldRenderer[] = [];
+  body += emitSteps(own.map((st) => (st.op === Op.Rendered ? { ...st, arg: renderers.push(st.renderer!) - 1 } : st)), memoKeyWords);
   body += `if ((flags & ${flagMask}) === 0) return p;\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const enums = Object.fromEntries(own.filter((s) => s.op === Op.Enum).map((s) => [`enum_${s.offset}`, s.names]));
-  return compile<Writer>(`write_text_${kind.name}`, PARAMS, body, { flagTails, writeHeader, typePlain, typeColor, MONO, ...enums });
+  return compile<Writer>(`write_text_${kind.name}`, PARAMS, body, { flagTails, writeHeader, typePlain, typeColor, MONO, renderers, ...enums });
 }
 
 const MONO = packText('mono:');

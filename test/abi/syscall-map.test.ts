@@ -16,6 +16,14 @@ import { callOfSyscall, SYSCALLS, SyscallCall } from '../../src/abi/syscalls.js'
 const repo = new URL('../../', import.meta.url);
 const MAX_NR = 1024;
 
+/**
+ * Syscalls newer than this system's kernel headers, with their numbers from
+ * the kernel's own tables (arch/x86/entry/syscalls/syscall_{64,32}.tbl).
+ */
+const NEWER_THAN_HEADERS: Record<string, { x86_64: number; ia32: number }> = {
+  fchmodat2: { x86_64: 452, ia32: 452 }, // Linux 6.6
+};
+
 /** `__NR_name value` pairs of a unistd header. */
 function unistd(file: string): Map<string, number> {
   const text = readFileSync(`/usr/include/x86_64-linux-gnu/asm/${file}`, 'utf8');
@@ -27,8 +35,9 @@ describe('syscall numbers -> calls (x86_64 and ia32 compat)', () => {
     const x64 = unistd('unistd_64.h');
     const ia32 = unistd('unistd_32.h');
     for (const s of SYSCALLS) {
-      expect(s.x86_64, `${s.name} on x86_64`).toBe(x64.get(s.name) ?? null);
-      expect(s.ia32, `${s.name} on ia32`).toBe(ia32.get(s.name) ?? null);
+      const newer = x64.has(s.name) ? undefined : NEWER_THAN_HEADERS[s.name];
+      expect(s.x86_64, `${s.name} on x86_64`).toBe(newer?.x86_64 ?? x64.get(s.name) ?? null);
+      expect(s.ia32, `${s.name} on ia32`).toBe(newer?.ia32 ?? ia32.get(s.name) ?? null);
     }
   });
 
