@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { type Writable } from 'node:stream';
+import { START_GATE_NAME, START_GATE_SCRIPT, START_GATE_SHELL } from '../common/start-gate.js';
 
 export interface HeldCommand {
   readonly child: ChildProcess;
@@ -20,7 +21,7 @@ const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGK
 /** `stdoutToStderr`: with `-o -` stdout carries the capture, so the command's output goes to stderr. */
 export function spawnHeld(command: readonly string[], stdoutToStderr: boolean): Promise<HeldCommand> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec 3<&-; exec "$@"', 'rg-capture', ...command], {
+    const child = spawn(START_GATE_SHELL, ['-c', START_GATE_SCRIPT, START_GATE_NAME, ...command], {
       stdio: ['inherit', stdoutToStderr ? process.stderr : 'inherit', 'inherit', 'pipe'],
     });
     child.once('error', (e) => reject(new Error(`cannot start ${command[0]}: ${e.message}`)));

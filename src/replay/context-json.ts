@@ -61,6 +61,9 @@ export class ProcessContextEncoder implements ProcessRenderer<ProcessNode> {
       exe: node.exe,
       argv: node.argv,
       start,
+      // Effective ids once a credential record of the process (or of its parent before the fork) was seen.
+      euid: node.euid,
+      egid: node.egid,
       parent: { pid: node.ppid, known: p?.startSeen ?? false, exe: p?.exe ?? null },
       ...(activity !== null && activity.listeners.length > 0 ? { listeners: activity.listeners.slice(0, CONTEXT_ACTIVITY) } : {}),
       ...(activity !== null && activity.connections.length > 0 ? { connections: activity.connections.slice(0, CONTEXT_ACTIVITY) } : {}),

@@ -7,11 +7,26 @@
  * running when the capture started are `known: false`: what was not seen is
  * not guessed. Built from every event, before any filter is applied.
  */
-import { cStringBytes, u32le, u64le } from '../abi/bytes.js';
+import { cStringBytes, u16le, u32le, u64le } from '../abi/bytes.js';
 import { recordComm, recordPid, recordPpid, recordTsNs, recordUid } from '../abi/header-access.js';
 import { type FieldLayout, fieldOf } from '../abi/layout.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { bytesToText, exitCodeOf, exitSignalOf, splitArgv } from '../abi/values.js';
+
+/** A program a process ran: inherited from its parent at fork, or exec'd. */
+export interface ProcessImage {
+  readonly exe: string | null;
+  readonly argv: string[] | null;
+  /** CLOCK_MONOTONIC ns of the exec; null when inherited at fork or running before the capture. */
+  readonly execNs: bigint | null;
+}
+
+/** A pipe, and the processes whose exec found it as their stdout (writers) or stdin (readers). */
+export interface PipeEnds {
+  readonly ino: number;
+  readonly writers: ProcessNode[];
+  readonly readers: ProcessNode[];
+}
 
 export interface ProcessNode {
   /** Order of creation in this table: a stable identity even when pids are reused. */
@@ -31,6 +46,19 @@ export interface ProcessNode {
   argv: string[] | null;
   comm: string;
   uid: number;
+  /** Effective ids from its last credential record (or its parent's, at fork); null until one is seen. */
+  euid: number | null;
+  egid: number | null;
+  /**
+   * With history (the tree): every program it ran, in order; the first is the
+   * parent's at the fork, or the one it ran when first seen (added when asked).
+   */
+  readonly images: ProcessImage[];
+  /** With history: the parent's program when it forked this process; null when the fork was not seen. */
+  forkedBy: ProcessImage | null;
+  /** The pipes its last exec found as its stdin and stdout (null: not a pipe, or not seen). */
+  stdinPipe: PipeEnds | null;
+  stdoutPipe: PipeEnds | null;
   /** Events of each counted kind (Schema.counted order): execs, opens, ..., forks. */
   readonly counts: number[];
   exited: boolean;
@@ -75,6 +103,14 @@ class KindRole {
   readonly argvSize: FieldLayout | null = null;
   /** Fork: the child's tgid. */
   readonly child: FieldLayout | null = null;
+  /** Exec: what the new program's stdin and stdout are (inode and file type), when the kind says. */
+  readonly stdinIno: FieldLayout | null = null;
+  readonly stdinType: FieldLayout | null = null;
+  readonly stdoutIno: FieldLayout | null = null;
+  readonly stdoutType: FieldLayout | null = null;
+  /** Cred: the effective ids after the change, when the kind has them. */
+  readonly euid: FieldLayout | null = null;
+  readonly egid: FieldLayout | null = null;
   /** Exit: the wait status and the start time. */
   readonly status: FieldLayout | null = null;
   readonly start: FieldLayout | null = null;
@@ -90,16 +126,40 @@ class KindRole {
         this.exeAsPassed = p.exeAsPassed === undefined ? null : f(p.exeAsPassed);
         this.argv = f(p.argv);
         this.argvSize = f(kind.schemaFields.find((x) => x.name === p.argv)!.sizeField!);
+        if (p.stdio !== undefined) {
+          this.stdinIno = f(p.stdio.stdinIno);
+          this.stdinType = f(p.stdio.stdinType);
+          this.stdoutIno = f(p.stdio.stdoutIno);
+          this.stdoutType = f(p.stdio.stdoutType);
+        }
         break;
       case 'fork': this.role = Role.Fork; this.child = f(p.child); break;
       case 'exit': this.role = Role.Exit; this.status = f(p.status); this.start = f(p.start); break;
-      case 'cred': this.role = Role.Cred; break;
+      case 'cred':
+        this.role = Role.Cred;
+        if (p.euid !== undefined) this.euid = f(p.euid);
+        if (p.egid !== undefined) this.egid = f(p.egid);
+        break;
       case 'activity': this.role = Role.Activity; break;
     }
   }
 }
 
 const NO_CHILDREN: ProcessNode[] = [];
+const NO_IMAGES: ProcessImage[] = [];
+/** S_IFIFO >> 12: the file type of a pipe. */
+const FILE_TYPE_FIFO = 1;
+/** Pipes remembered per host, and processes remembered per end of one. */
+const PIPES = 4096;
+const PIPE_ENDS = 8;
+/** Programs remembered per process for the tree; one that execs more often keeps its first and latest. */
+const MAX_IMAGES = 64;
+
+/** The program a process runs now: the last of its images (added when it has none yet). */
+function currentImage(node: ProcessNode): ProcessImage {
+  if (node.images.length === 0) node.images.push({ exe: node.exe, argv: node.argv, execNs: null });
+  return node.images[node.images.length - 1];
+}
 /** Exited processes remembered, per host, for late events of their other threads. */
 const RECENT_EXITS = 4096;
 
@@ -111,6 +171,8 @@ export class ProcessTable {
   /** A new node's counts, copied (a packed array of small integers: cheap to copy and to increment). */
   private readonly zeroCounts: number[];
   private readonly live = new Map<string, Map<number, ProcessNode>>();
+  /** Per host, pipe inode -> its ends (see pipeEnd). */
+  private readonly pipes = new Map<string, Map<number, PipeEnds>>();
   readonly all: ProcessNode[] = [];
   private nextId = 0;
   private lastHost: string | null = null;
@@ -149,8 +211,15 @@ export class ProcessTable {
         child.argv = node.argv;
         child.comm = node.comm;
         child.uid = uid;
+        child.euid = node.euid;
+        child.egid = node.egid;
         child.parent = node;
-        if (this.keepHistory) node.children.push(child);
+        if (this.keepHistory) {
+          node.children.push(child);
+          const running = currentImage(node);
+          child.forkedBy = running;
+          child.images.push(running);
+        }
         // A fork changes nothing in the parent's own identity.
         return this.touch(host, node, ppid, uid, bytes, at, false);
       }
@@ -162,6 +231,14 @@ export class ProcessTable {
         node.exe = bytesToText(cStringBytes(bytes, at + exe.offset, exe.size));
         node.argv = splitArgv(bytes.subarray(at + argv.offset, at + argv.offset + argv.size), u32le(bytes, at + r.argvSize!.offset)).map(bytesToText);
         if (r.counter >= 0) node.counts[r.counter]++;
+        if (r.stdinIno !== null) {
+          node.stdinPipe = this.pipeEnd(host, node, bytes, at, r.stdinIno, r.stdinType!, 'readers');
+          node.stdoutPipe = this.pipeEnd(host, node, bytes, at, r.stdoutIno!, r.stdoutType!, 'writers');
+        }
+        if (this.keepHistory) {
+          if (node.images.length >= MAX_IMAGES) node.images.splice(1, 1);
+          node.images.push({ exe: node.exe, argv: node.argv, execNs: recordTsNs(bytes, at) });
+        }
         return this.touch(host, node, ppid, uid, bytes, at, true);
       }
       case Role.Exit: {
@@ -180,11 +257,41 @@ export class ProcessTable {
       // A credential change is identity: uid and comm are read again and the context re-rendered.
       case Role.Cred:
         if (r.counter >= 0) node.counts[r.counter]++;
+        if (r.euid !== null) node.euid = u32le(bytes, at + r.euid.offset);
+        if (r.egid !== null) node.egid = u32le(bytes, at + r.egid.offset);
         return this.touch(host, node, ppid, uid, bytes, at, true);
       case Role.Activity:
         if (r.counter >= 0) node.counts[r.counter]++;
         return this.touch(host, node, ppid, uid, bytes, at, false);
     }
+  }
+
+  /**
+   * The pipe an exec found on one of its fds (file type fifo), with the node
+   * added to that end; null when the fd is not a pipe. Pipes are kept per
+   * host, the most recent PIPES of them, each with its latest PIPE_ENDS
+   * processes on either end: memory does not grow with the capture.
+   */
+  private pipeEnd(host: string, node: ProcessNode, bytes: Uint8Array, at: number, ino: FieldLayout, type: FieldLayout, end: 'readers' | 'writers'): PipeEnds | null {
+    if (u16le(bytes, at + type.offset) !== FILE_TYPE_FIFO) return null;
+    const n = Number(u64le(bytes, at + ino.offset));
+    let byIno = this.pipes.get(host);
+    if (byIno === undefined) {
+      byIno = new Map();
+      this.pipes.set(host, byIno);
+    }
+    let pipe = byIno.get(n);
+    if (pipe === undefined) {
+      pipe = { ino: n, writers: [], readers: [] };
+      byIno.set(n, pipe);
+      if (byIno.size > PIPES) byIno.delete(byIno.keys().next().value!);
+    }
+    const list = pipe[end];
+    if (!list.includes(node)) {
+      list.push(node);
+      if (list.length > PIPE_ENDS) list.shift();
+    }
+    return pipe;
   }
 
   /** The node's counts by counter key (`execs`, `opens`, ...), in tree order. */
@@ -277,7 +384,7 @@ export class ProcessTable {
   private create(host: string, pid: number, ppid: number, startSeen: boolean, startNs: bigint | null): ProcessNode {
     const node: ProcessNode = {
       id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
-      comm: '', uid: 0, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
+      comm: '', uid: 0, euid: null, egid: null, images: this.keepHistory ? [] : NO_IMAGES, forkedBy: null, stdinPipe: null, stdoutPipe: null, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
     };
     let byPid = this.live.get(host);
     if (byPid === undefined) {

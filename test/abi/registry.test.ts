@@ -124,9 +124,8 @@ describe('a kind added at run time', () => {
     apply(credRecord({ ...sh, comm: 'su' }, 0));
     expect(node.version).toBeGreaterThan(version);
     expect(node).toMatchObject({ uid: 0, comm: 'su' });
-    const labels = schema.counted.map((k) => `${counts[k.counter!.key]} ${k.counter!.label}`).join(', ');
-    expect(labels).toContain('2 probe, 0 fork');
-    expect(treeText(table)).toBe(`700 /bin/sh (started before capture) uid=0 [${labels}]\n`);
+    // Text shows the counts that are not zero, in counter order.
+    expect(treeText(table)).toBe('700 /bin/sh (started before capture) uid=0 [1 exec, 2 probe]\n');
     expect(treeJson(table, () => null)[0]).toMatchObject({ execs: 1, probes: 2, forks: 0 });
   });
 
@@ -200,7 +199,7 @@ describe('a kind added at run time', () => {
       expect(probes.map((l) => [l.target, l.error ?? null, l.process.exe])).toEqual([['/srv/one', null, '/bin/sh'], ['/srv/two', 'EACCES', '/bin/sh']]);
       expect(r.stats.by_kind).toMatchObject({ process_start: 1, process_fork: 1, test_probe: 2, test_setuid: 1 });
       expect(r.stats.time_range.last_ts_ns).toBe(String(T0 + 4n));
-      expect(treeText(r.session.table!)).toMatch(/\[1 exec, .*, 1 probe, 1 fork\]/);
+      expect(treeText(r.session.table!)).toContain('[1 exec, 1 probe, 1 fork]');
     });
 
     it('audits as identical to its own schema, and as unknown to this build', () => {

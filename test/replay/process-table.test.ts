@@ -76,7 +76,7 @@ describe('process table', () => {
     const after = Buffer.from(enc.encode(n)).toString();
     expect(after).toContain('"exe":"/usr/bin/x"');
     expect(JSON.parse(after.slice(',"process":'.length))).toEqual({
-      known: true, exe: '/usr/bin/x', argv: ['x'], start: '2026-01-02T03:04:05.000000000Z', parent: { pid: 100, known: false, exe: null },
+      known: true, exe: '/usr/bin/x', argv: ['x'], start: '2026-01-02T03:04:05.000000000Z', euid: null, egid: null, parent: { pid: 100, known: false, exe: null },
     });
   });
 });
