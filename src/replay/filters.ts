@@ -1,14 +1,14 @@
 /**
  * Event filters (--kind, --pid [--tree], --comm, --uid, --path-prefix,
- * --port, --addr, --since/--until), compiled once and evaluated on record bytes. Filters only
+ * --port, --addr, --exe, --failed, --writes, --since/--until), compiled once and evaluated on record bytes. Filters only
  * choose what is printed: the process table has already seen every event.
  */
 import { type BlockList } from 'node:net';
-import { cStringEnd, cStringStartsWith, u16le } from '../abi/bytes.js';
+import { cStringEnd, cStringStartsWith, u16le, u32le } from '../abi/bytes.js';
 import { ADDR_LEN, AF_INET, AF_INET6 } from '../abi/constants.js';
-import { addressText } from '../abi/values.js';
 import { COMM_OFFSET, COMM_SIZE, recordComm, recordTsNsHi, recordTsNsLo, recordUid } from '../abi/header-access.js';
-import { type FieldLayout } from '../abi/layout.js';
+import { type FieldLayout, fieldOf } from '../abi/layout.js';
+import { addressText, opensForWrite } from '../abi/values.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
@@ -27,6 +27,12 @@ export interface FilterOptions {
   addr?: string[];
   since?: string;
   until?: string;
+  /** Only events of processes whose current program is one of these paths. */
+  exe?: string[];
+  /** Only events whose call failed (result < 0). */
+  failed?: boolean;
+  /** Only events that change files (the registry's `writes`): opens for writing, deletes, renames, links, chmod, chown, truncate. */
+  writes?: boolean;
 }
 
 /** A point in time: absolute wall-clock ns, or an offset from the capture's start. */
@@ -96,7 +102,19 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
   }
   const since = o.since !== undefined ? parseTimeBound(o.since, '--since') : null;
   const until = o.until !== undefined ? parseTimeBound(o.until, '--until') : null;
-  const active = kinds.size + pids.size + uids.size + comms.size + prefixes.length + ports.size > 0 || network !== null || since !== null || until !== null;
+  // Per kind id: its result field (--failed) and whether, and by which open flags, it writes (--writes).
+  const resultById: (FieldLayout | undefined)[] = [];
+  const writesById: (FieldLayout | 'always' | undefined)[] = [];
+  for (const k of schema.kinds) {
+    const i = k.schemaFields.findIndex((f) => f.view === 'result');
+    if (i >= 0) resultById[k.id] = k.layout.fields[i];
+    if (k.writes !== undefined) writesById[k.id] = k.writes === 'always' ? 'always' : fieldOf(k.layout, k.writes.openFlags);
+  }
+  const exes = new Set(o.exe ?? []);
+  const failed = o.failed === true;
+  const writes = o.writes === true;
+  const active = kinds.size + pids.size + uids.size + comms.size + prefixes.length + ports.size + exes.size > 0 || network !== null || since !== null || until !== null
+    || failed || writes;
   const tree = o.tree === true;
   /**
    * A comm equals a name when their bytes do, for an ASCII comm; any other
@@ -150,6 +168,15 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
       if (pids.size > 0 && !(tree ? ProcessTable.descendsFrom(node, pids) : pids.has(node.pid))) return false;
       if (uids.size > 0 && !uids.has(recordUid(bytes, at))) return false;
       if (comms.size > 0 && !commMatches(bytes, at)) return false;
+      if (exes.size > 0 && (node.exe === null || !exes.has(node.exe))) return false;
+      if (failed) {
+        const r = resultById[kind];
+        if (r === undefined || (u32le(bytes, at + r.offset) | 0) >= 0) return false;
+      }
+      if (writes) {
+        const w = writesById[kind];
+        if (w === undefined || (w !== 'always' && !opensForWrite(u32le(bytes, at + w.offset)))) return false;
+      }
       if (prefixes.length > 0 && !pathMatches(kind, bytes, at)) return false;
       if (ports.size > 0 && !portMatches(kind, bytes, at)) return false;
       if (network !== null && !addrMatches(kind, bytes, at)) return false;

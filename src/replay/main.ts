@@ -129,6 +129,9 @@ export function addFilterOptions(c: Command): Command {
     .option('--path-prefix <path>', `only events with a path under this one (${pathFieldNames()}; repeatable)`, collect, [])
     .option('--port <port>', 'only network events with this port at either end (repeatable)', collect, [])
     .option('--addr <cidr>', 'only network events with an address at either end in this network, e.g. 10.0.0.0/8 (repeatable)', collect, [])
+    .option('--exe <path>', 'only events of processes running this program (its full path; repeatable)', collect, [])
+    .option('--failed', 'only calls that failed (result < 0)')
+    .option('--writes', 'only changes to files: opens for writing, deletes, renames, links, chmod, chown, truncate')
     .option('--since <time>', 'from this wall-clock time (ISO-8601) or offset from capture start (90s, 5m)')
     .option('--until <time>', 'up to this wall-clock time or offset from capture start');
 }
