@@ -51,6 +51,27 @@ export interface AlertLine {
   readonly port?: unknown;
   readonly dst_hostname?: unknown;
   readonly dns_names?: unknown;
+  readonly old_path?: unknown;
+  readonly new_path?: unknown;
+  readonly target?: unknown;
+  readonly target_pid?: unknown;
+  readonly target_comm?: unknown;
+  readonly name?: unknown;
+}
+
+/** What an alert is about, for its text line: a path, a rename or link, a program, DNS names, an address, a target process. */
+export function alertObjectText(a: AlertLine): string {
+  if (a.path !== undefined && a.path !== '') return String(a.path);
+  if (a.new_path !== undefined) return `${String(a.old_path ?? a.target ?? '')} -> ${String(a.new_path)}`;
+  if (a.target !== undefined && a.target !== '') return String(a.target); // a mount point
+  if (a.filename !== undefined) return String(a.filename);
+  const names = Array.isArray(a.dns_names) ? (a.dns_names as unknown[]).map(String) : [];
+  if (names.length > 0) return names.join(',');
+  const host = a.dst_hostname !== undefined ? ` (${String(a.dst_hostname)})` : '';
+  if (a.addr !== undefined && a.port !== undefined) return `${String(a.addr)}:${String(a.port)}${host}`;
+  if (a.target_pid !== undefined) return `target pid ${String(a.target_pid)}${a.target_comm ? ` (${String(a.target_comm)})` : ''}`;
+  if (a.name !== undefined) return String(a.name);
+  return '';
 }
 
 export interface EventSink<P> {
@@ -141,9 +162,7 @@ export class TextSink<P> implements EventSink<P> {
   }
   alert(a: AlertLine): void {
     this.out.reserve();
-    const names = Array.isArray(a.dns_names) ? (a.dns_names as unknown[]).map(String) : [];
-    const host = a.dst_hostname !== undefined ? ` (${String(a.dst_hostname)})` : '';
-    const what = a.path ?? a.filename ?? (names.length > 0 ? names.join(',') : a.addr !== undefined ? `${String(a.addr)}:${String(a.port)}${host}` : '');
+    const what = alertObjectText(a);
     const sev = this.color ? `\x1b[1;31m${a.severity.toUpperCase()}\x1b[0m` : a.severity.toUpperCase();
     const attack = a.attack !== undefined ? ` [${a.attack.join(',')}]` : '';
     // Titles come from rule files (Sigma's from anywhere), the rest from the traced host: control characters are shown, never sent.

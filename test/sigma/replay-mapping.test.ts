@@ -12,6 +12,8 @@ import { WallClock } from '../../src/output/wall-clock.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, ipv4, ipv6, openRecord, type Identity } from '../support/records.js';
 import { dnsRecord, v4 } from '../support/net-records.js';
 import { writeDnsMessage } from '../support/dns-wire.js';
+import { kindRecord } from '../support/intrusion-records.js';
+import { EventKind } from '../../src/abi/constants.js';
 
 const source: RecordSource = { host: 'boot-1', clock: new WallClock(1_767_323_045_000_000_000n, 1_000_000_000_000n), users: new Map([[0, 'root'], [1000, 'alice']]) };
 const shell: Identity = { ts: 1_000_000_000_000n, pid: 100, ppid: 1, uid: 1000, auid: 1000, comm: 'bash' };
@@ -58,6 +60,7 @@ describe('categories', () => {
       file_event: [...history, openRecord(child, '/tmp/x', O_WRONLY_CREAT_TRUNC, 3)],
       network_connection: [...history, connectRecord(child, ipv4(1, 2, 3, 4).family, ipv4(1, 2, 3, 4).addr, 80, 0)],
       dns_query: [...history, dnsRecord(child, 1, v4(127, 0, 0, 53), writeDnsMessage({ questions: [{ name: 'example.com', type: 1 }] }))],
+      file_delete: [...history, kindRecord(EventKind.FileDelete, child, { result: 0, path: '/root/.bash_history', path_arg: '.bash_history' })],
     };
     for (const [category, fields] of sigmaLogSources().categories) {
       const { view } = viewOf(samples[category]);
@@ -165,37 +168,39 @@ fields:
 });
 
 describe('a kind added at run time gets its Sigma log source from its registry entry alone', () => {
+  // A category no kind of this build provides (driver_load: Sysmon's ImageLoaded).
   const UNLINK = 210;
   const unlink: KindDefinition = {
     id: UNLINK, name: 'test_unlink', eventType: 'test_unlink', cliName: 'test-unlink',
-    process: { role: 'activity' }, capture: { programs: ['handle_test_unlink'], syscalls: ['unlink'] },
+    process: { role: 'activity' }, capture: { programs: ['handle_test_unlink'], syscalls: ['finit_module'] },
     pathFields: ['path'], color: 'red', counter: null,
     fields: [
       { name: 'result', type: 's32', view: 'result', doc: '0 or -errno' },
       { name: 'reserved', type: 'u32', view: 'hidden', doc: 'padding' },
-      { name: 'path', type: 'char', count: 64, view: 'string', doc: 'the path unlinked' },
+      { name: 'path', type: 'char', count: 64, view: 'string', doc: 'the module file' },
     ],
     flags: [],
-    sigma: { category: 'file_delete', fields: { TargetFilename: 'path' } },
+    sigma: { category: 'driver_load', fields: { ImageLoaded: 'path' } },
   };
   const schema = extendSchema(BUILD_SCHEMA, [unlink]);
-  const rule = 'title: history deleted\nlogsource:\n    product: linux\n    category: file_delete\ndetection:\n    sel:\n        TargetFilename|endswith: /.bash_history\n    condition: sel\n';
+  const rule = 'title: module from tmp\nlogsource:\n    product: linux\n    category: driver_load\ndetection:\n    sel:\n        ImageLoaded|startswith: /tmp/\n    condition: sel\n';
 
   it('the category and its fields load, and a rule for it fires on its records', () => {
-    expect(sigmaLogSources().categories.has('file_delete')).toBe(false);
-    expect(sigmaLogSources().unavailable.has('file_delete')).toBe(true);
+    expect(sigmaLogSources().categories.has('driver_load')).toBe(false);
+    expect(sigmaLogSources().unavailable.has('driver_load')).toBe(true);
     const sources = sigmaLogSources(schema);
-    expect(sources.categories.get('file_delete')?.fields).toEqual(['Image', 'ProcessId', 'ProcessGuid', 'User', 'TargetFilename']);
-    expect(sources.unavailable.has('file_delete')).toBe(false);
+    expect(sources.categories.get('driver_load')?.fields).toEqual(['Image', 'ProcessId', 'ProcessGuid', 'User', 'ImageLoaded']);
+    expect(sources.unavailable.has('driver_load')).toBe(false);
     const runner = new SigmaRunner(compileRuleTexts([{ file: 'r.yml', text: rule, problem: null }], sources), schema);
-    const rec = encodeRecord(UNLINK, { ts_ns: 1_000_000_000_000n, pid: 9, tid: 9, ppid: 1, uid: 0, comm: 'rm', result: 0, path: '/root/.bash_history' }, schema);
+    const rec = encodeRecord(UNLINK, { ts_ns: 1_000_000_000_000n, pid: 9, tid: 9, ppid: 1, uid: 0, comm: 'insmod', result: 0, path: '/tmp/rootkit.ko' }, schema);
     const table = new ProcessTable(false, schema);
     const alerts = runner.evaluate(UNLINK, rec, 0, table.apply(source.host, UNLINK, rec, 0), source);
-    expect(alerts.map((a) => [a.title, a.source.event_type, a.path])).toEqual([['history deleted', 'test_unlink', '/root/.bash_history']]);
+    expect(alerts.map((a) => [a.title, a.source.event_type, a.path])).toEqual([['module from tmp', 'test_unlink', '/tmp/rootkit.ko']]);
   });
 
   it('the registry refuses a Sigma mapping to a field the kind does not have', () => {
-    expect(() => extendSchema(BUILD_SCHEMA, [{ ...unlink, sigma: { category: 'file_delete', fields: { TargetFilename: 'nope' } } }])).toThrow(/sigma field TargetFilename names no field nope/);
-    expect(() => extendSchema(BUILD_SCHEMA, [{ ...unlink, sigma: { category: 'file_delete', writesOnly: true } }])).toThrow(/writesOnly needs an open_flags field/);
+    expect(() => extendSchema(BUILD_SCHEMA, [{ ...unlink, sigma: { category: 'driver_load', fields: { ImageLoaded: 'nope' } } }])).toThrow(/sigma field ImageLoaded names no field nope/);
+    const noResult = { ...unlink, fields: unlink.fields.map((f) => (f.name === 'result' ? { ...f, view: 'int' as const } : f)) };
+    expect(() => extendSchema(BUILD_SCHEMA, [{ ...noResult, sigma: { category: 'driver_load', writesOnly: true } }])).toThrow(/writesOnly needs a result field/);
   });
 });

@@ -38,7 +38,9 @@ export interface Alert extends AlertLine {
 
 /** Facts copied into an alert so it reads on its own, when the source event has them. */
 const KEY_FACTS = [
-  'path', 'path_arg', 'open_flags', 'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'peer_addr', 'peer_port', 'dst_hostname',
+  'path', 'path_arg', 'open_flags', 'old_path', 'new_path', 'target', 'mode', 'mode_text', 'call', 'request', 'signal_name', 'name',
+  'target_pid', 'target_tgid', 'target_comm', 'old_uid', 'old_euid', 'new_uid', 'new_euid', 'fstype',
+  'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'peer_addr', 'peer_port', 'dst_hostname',
   'dns.names', 'io_uring', 'parent.exe',
 ];
 const KEY_NAMES: Record<string, string> = { 'parent.exe': 'parent_exe', 'dns.names': 'dns_names' };
@@ -55,7 +57,9 @@ export function alertFromFacts(ruleId: string, severity: string, title: string, 
   };
   for (const key of KEY_FACTS) {
     const v = facts.get(key);
-    if (v !== undefined && v !== null && v !== false) alert[KEY_NAMES[key] ?? key] = v;
+    const name = KEY_NAMES[key] ?? key;
+    // A fact never replaces the alert's own keys (an event field named `source` or `time`).
+    if (v !== undefined && v !== null && v !== false && !(name in alert)) alert[name] = v;
   }
   return alert as unknown as Alert;
 }

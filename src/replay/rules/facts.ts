@@ -10,11 +10,12 @@ import { recordFlags } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.js';
 import { type ProcessNode } from '../process-table.js';
+import { FactsWithFileFacts, fileFact } from './builtin.js';
 import { type FactSource, type Facts, type FactValue } from './model.js';
 
 export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schema: Schema = BUILD_SCHEMA): Facts {
   const { kind, values } = eventValues(kindId, bytes, at, schema);
-  const facts: Facts = new Map(values as Map<string, string | number | boolean | string[]>);
+  const facts: Facts = new FactsWithFileFacts(values as Map<string, string | number | boolean | string[]>);
   // `write`: opened for writing, for any kind that records open flags.
   kind.layout.fields.forEach((f, i) => {
     if (kind.schemaFields[i].view === 'open_flags') facts.set('write', opensForWrite(u32le(bytes, at + f.offset)));
@@ -40,6 +41,10 @@ export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: 
     }
     facts.set('ancestors.exe', exes);
     facts.set('ancestors.comm', comms);
+    // Who is on the other end of its stdin and stdout pipes (`curl ... | sh`): their programs now.
+    const others = (ends: readonly ProcessNode[] | undefined) => (ends ?? []).filter((n) => n !== node && n.exe !== null).map((n) => n.exe!);
+    facts.set('stdin_from.exe', others(node.stdinPipe?.writers));
+    facts.set('stdout_to.exe', others(node.stdoutPipe?.readers));
   }
   return facts;
 }
@@ -135,6 +140,9 @@ export class RecordFacts implements FactSource {
       }
     }
     if (key === 'write') return undefined;
+    // derived from a few facts: a read open never decodes the whole record for them
+    if (key === 'written_path' || key === 'wiped_path') return fileFact(key, (k) => this.get(k));
+    if (key === 'process.exe' && this.node !== null) return this.node.exe;
     this.all ??= eventFacts(this.kind!.id, b, at, this.node, this.schema);
     return this.all.get(key);
   }

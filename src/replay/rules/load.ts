@@ -10,7 +10,7 @@ import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { CliError, ExitCode } from '../../common/exit-codes.js';
 import { cidrBlock } from './evaluate.js';
 import { type NetworkDetectionLists } from './network.js';
-import { CONDITION_OPS, type Condition, type Match, type Rule, SEVERITIES, type Severity } from './model.js';
+import { ATTACK_ID, CONDITION_OPS, type Condition, type Match, type Rule, SEVERITIES, type Severity } from './model.js';
 
 export interface RuleFile {
   readonly rules: Rule[];
@@ -72,7 +72,7 @@ export function parseRuleDocument(doc: Record<string, unknown>, source: string, 
     const any = ((r.any as unknown[]) ?? []).map((m, j) => parseMatch(m, `${where} (${id}).any[${j}]`, bad));
     if (Object.keys(match).length === 0 && any.length === 0) bad(`${where} (${id})`, 'needs a match table or any alternatives');
     const attack = r.attack === undefined ? [] : Array.isArray(r.attack) ? r.attack : [r.attack];
-    for (const t of attack) if (typeof t !== 'string' || !/^T\d{4}(\.\d{3})?$/.test(t)) bad(`${where} (${id})`, `attack ids look like T1059 or T1059.004, got ${JSON.stringify(t)}`);
+    for (const t of attack) if (typeof t !== 'string' || !ATTACK_ID.test(t)) bad(`${where} (${id})`, `attack ids look like T1059 or T1059.004, got ${JSON.stringify(t)}`);
     return { id, title: r.title as string, severity: severity as Severity, attack: attack as string[], events: events as string[], match, any };
   });
   let ports: number[] | null = null;

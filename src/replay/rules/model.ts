@@ -45,11 +45,18 @@ export interface Rule {
   readonly any: readonly Match[];
 }
 
+/** A MITRE ATT&CK technique or sub-technique id. */
+export const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
+
 /**
  * Facts a rule can test, per event: every output field of the event
  * (`path`, `filename`, `argv`, `addr`, `port`, `uid`, `comm`, ...), plus
- * `write` (opened for writing), `process.exe`, `process.argv`, `process.known`,
- * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor);
+ * `write` (opened for writing), `written_path` (the path whose content the
+ * event created or replaced: a write open, the new name of a rename or link),
+ * `wiped_path` (the path whose content it destroyed: a delete, a truncating
+ * open, a truncate to 0), `process.exe`, `process.argv`, `process.known`,
+ * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor),
+ * `stdin_from.exe` and `stdout_to.exe` (the programs on the other end of its stdin and stdout pipes);
  * for network events `dst_hostname` (the name the process resolved the address
  * from), for net_dns `dns.names`, `dns.types`, `dns.answers`, `dns.rcode`,
  * `dns.direction`, `dns.longest_label`; for process_start

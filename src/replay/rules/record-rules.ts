@@ -29,6 +29,8 @@ import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema
 import {
   addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, familyName, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
 } from '../../abi/values.js';
+import { viewEntries } from '../../abi/intrusion-values.js';
+import { outputKeys } from '../../abi/views.js';
 import { type ProcessNode } from '../process-table.js';
 import { valueCondition } from './evaluate.js';
 import { eventFacts } from './facts.js';
@@ -142,6 +144,20 @@ class KindFacts {
       const id = this.kind.id;
       return { cost: Cost.PerEvent, test: (b, at, node) => test(eventFacts(id, b, at, node, schema).get(key)) };
     }
+    if (DERIVED_FACTS.has(key)) {
+      // Derived from several fields (what a write or delete did to a file) or from the process's pipes: read as eventFacts reads them.
+      const schema = this.schema;
+      const id = this.kind.id;
+      const epoch = this.epoch;
+      return {
+        cost: Cost.PerEvent,
+        test: (b, at, node) => {
+          const facts = eventFacts(id, b, at, node, schema);
+          facts.set('schema_version', epoch.schemaVersion);
+          return test(facts.get(key));
+        },
+      };
+    }
     const fieldFact = this.fieldFact(key, cond, test);
     if (fieldFact !== null) return fieldFact;
     // Not a fact of this kind: missing for every record.
@@ -217,6 +233,14 @@ class KindFacts {
             test: (b, at, node) => ((recordFlags(b, at) & EVENT_FLAG_USER_READ_FAILED) === 0 && u16(b, at + family) === AF_INET ? v4(b, at, node) : test(addressOf(b, at, o, at + family))),
           };
         }
+        case 'mode': case 'bits': case 'named': case 'signal': case 'caps': case 'hex': case 'status': {
+          // The file and process kinds' views: a field may give several keys (mode_text, signal_name, one per status bit).
+          if (!outputKeys(f).includes(key)) continue;
+          const valueOf = (v: number | bigint | Uint8Array) => viewEntries(f, v).find(([k]) => k === key)?.[1];
+          if (layout.type === 'u64') return { cost: Cost.PerEvent, test: (b, at) => test(valueOf(u64Big(b, at + o))) };
+          if (layout.type === 'bytes') return { cost: Cost.PerEvent, test: (b, at) => test(valueOf(b.subarray(at + o, at + o + layout.size))) };
+          return { cost: Cost.PerNumber, test: memoByNumber(numberOf(layout), (n) => test(valueOf(n))) };
+        }
         case 'argv': {
           if (own !== key) continue;
           const size = this.kind.layout.fields[this.kind.schemaFields.findIndex((x) => x.name === f.sizeField)].offset;
@@ -244,6 +268,9 @@ class KindFacts {
     return found;
   }
 }
+
+/** Facts eventFacts derives from several fields or from the process's pipes (facts.ts, builtin.ts's fileFact). */
+const DERIVED_FACTS: ReadonlySet<string> = new Set(['written_path', 'wiped_path', 'stdin_from.exe', 'stdout_to.exe']);
 
 /** The views that print a number as a text (values.ts), and how. */
 const NUMBER_TEXTS: Readonly<Record<'path_flags' | 'addr_flags' | 'syscall' | 'dev', (n: number) => string>> = {
@@ -394,6 +421,10 @@ function u64Value(b: Uint8Array, o: number): number | string {
   const lo = u32(b, o);
   const hi = u32(b, o + 4);
   return hi < 0x200000 ? hi * 4294967296 + lo : ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
+function u64Big(b: Uint8Array, o: number): bigint {
+  return (BigInt(u32(b, o + 4)) << 32n) | BigInt(u32(b, o));
 }
 
 function addressOf(b: Uint8Array, at: number, o: number, familyAt: number): string {

@@ -20,12 +20,10 @@ export const CREATION_FIELDS = ['CommandLine', 'LogonId', 'ParentProcessId', 'Pa
 
 /** Linux categories in Sigma's taxonomy that no kind provides yet, and why a rule for one is not loaded. */
 const UNAVAILABLE: readonly [string, string][] = [
-  ['file_delete', 'file deletions are not recorded by this build'],
-  ['file_rename', 'file renames are not recorded by this build'],
   ['file_access', 'reads are recorded as opens, but Sysmon has no file_access event to give its fields their meaning'],
   ['file_change', 'file time changes are not recorded by this build'],
-  ['process_access', 'process access (ptrace) is not recorded by this build'],
-  ['driver_load', 'module loads are not recorded by this build'],
+  ['process_access', "ptrace and process_vm are recorded (process_ptrace, process_vm), but Sysmon's process_access fields (GrantedAccess, CallTrace) have no Linux meaning"],
+  ['driver_load', "module load attempts are recorded (kernel_module), but not mapped to Sysmon's driver_load fields (ImageLoaded, Hashes)"],
   ['raw_access_thread', 'raw disk access is not recorded'],
 ];
 

@@ -40,7 +40,7 @@ type FieldReader = (b: Uint8Array, at: number) => SigmaFieldValue;
 interface KindView {
   readonly category: string;
   readonly creation: boolean;
-  /** writesOnly: where the open flags and the result are. */
+  /** writesOnly: where the open flags (-1: the kind has none; every success is a write) and the result are. */
   readonly writes: { readonly flags: number; readonly result: number } | null;
   /** The exec's program path, for Image (creation kinds); the path as passed when the capture has none. */
   readonly exe: FieldReader | null;
@@ -120,7 +120,7 @@ function kindView(kind: KindLayout): KindView | null {
   return {
     category: spec.category,
     creation: role.role === 'exec',
-    writes: spec.writesOnly === true ? { flags: kind.layout.fields[flags].offset, result: kind.layout.fields[result].offset } : null,
+    writes: spec.writesOnly === true ? { flags: flags < 0 ? -1 : kind.layout.fields[flags].offset, result: kind.layout.fields[result].offset } : null,
     exe: role.role === 'exec' ? reader(role.exe) : null,
     exeAsPassed: role.role === 'exec' && role.exeAsPassed !== undefined ? reader(role.exeAsPassed) : null,
     fields,
@@ -162,7 +162,8 @@ export class RecordView implements SigmaEventView {
     this.facts = facts;
     if (kind === null) return (this.category = null);
     // A Sysmon FileCreate is a file created or overwritten: a read, or a failed open, changed nothing.
-    if (kind.writes !== null && (!opensForWrite(u32le(bytes, at + kind.writes.flags)) || s32le(bytes, at + kind.writes.result) < 0)) return (this.category = null);
+    const w = kind.writes;
+    if (w !== null && ((w.flags >= 0 && !opensForWrite(u32le(bytes, at + w.flags))) || s32le(bytes, at + w.result) < 0)) return (this.category = null);
     if (kind.when !== null && kind.when.read(bytes, at) !== kind.when.equals) return (this.category = null);
     return (this.category = kind.category);
   }
