@@ -8,6 +8,7 @@
 import { eventValues, type DisplayValue } from '../abi/event-values.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type ExportInput, type Provenance } from './driver.js';
+import { outputKeys } from '../abi/views.js';
 import { activityField, activityOf, directionOf, type KindOcsf, ocsfOfKind, statusOf } from './ocsf-map.js';
 import { type DnsExport, dnsExportOfRecord } from './dns-export.js';
 import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
@@ -53,6 +54,12 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
     // major:minor, an enum's name): bit tests and joins need the value.
     if (f.view === 'open_flags' || f.view === 'family' || f.view === 'exit_status' || f.view === 'path_flags' || f.view === 'addr_flags'
       || f.view === 'syscall' || f.view === 'dev' || f.view === 'enum') values.set(f.name, v as number);
+    // The file and process kinds' codes likewise (mode bits, flag words, named values, signals, capability sets, status
+    // bits): the number, without the renderings rg-replay adds (mode_text, signal_name, one boolean per status bit).
+    else if (f.view === 'mode' || f.view === 'bits' || f.view === 'named' || f.view === 'signal' || f.view === 'caps' || f.view === 'status') {
+      for (const key of outputKeys(f)) values.delete(key);
+      values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v as number);
+    }
     else if (f.view === 'hidden' && !(v instanceof Uint8Array)) values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
   }
   for (const [k, v] of values) {

@@ -207,6 +207,11 @@ export function filePart(text: Uint8Array | string | null): Row {
   return { file: { name, path: text, parent_folder: folder, type_id: 0, type: 'Unknown' } };
 }
 
+/** Bytes rg-replay prints in hex (a BPF program's tag), as that text. */
+export function hexPart(name: string, b: Uint8Array | null): Row {
+  return { unmapped: { [name]: b === null ? null : Buffer.from(b).toString('hex') } };
+}
+
 export function blobPart(name: string, b: Uint8Array | null): Row {
   return { unmapped: { [name]: b } };
 }

@@ -20,7 +20,7 @@ import { HEADER_FIELDS, type KindLayout, type SchemaField } from '../abi/schema.
 import { exitCodeOf, exitSignalOf } from '../abi/values.js';
 import { activityField, DETECTION_FINDING, type KindOcsf, ocsfOfKind, type OcsfClass } from './ocsf-map.js';
 import {
-  addrPart, argvPart, blobPart, dnsPart, errnoPart, filePart, flagsPart, NET_HEADER, netPart, pooledText, type ProcessView, statusPart, stringPart, userPart,
+  addrPart, argvPart, blobPart, hexPart, dnsPart, errnoPart, filePart, flagsPart, NET_HEADER, netPart, pooledText, type ProcessView, statusPart, stringPart, userPart,
 } from './ocsf-parts.js';
 import { buildSchema, group, type GroupSpec, leaf, list, type ParquetSchema, type SchemaSpec, type ValueKind } from './parquet/schema.js';
 import { type Row } from './parquet/shred.js';
@@ -174,9 +174,11 @@ function columnName(f: FieldLayout, view: SchemaField['view']): string {
 }
 
 /** What a kind field becomes under `unmapped`, as the export has always written it. */
-type FieldRole = 'scalar' | 'string' | 'argv' | 'addr' | 'blob';
+type FieldRole = 'scalar' | 'string' | 'argv' | 'addr' | 'hex' | 'blob';
 
 function roleOf(f: FieldLayout, view: SchemaField['view']): FieldRole {
+  // Bytes rg-replay prints in hex (a BPF program's tag): that text.
+  if (view === 'hex') return 'hex';
   // A scalar array (count > 1) has no one-number column: it is kept as its bytes.
   if (SCALAR[f.type] !== undefined && f.count === 1) return 'scalar';
   if (view === 'string' || (f.type === 'char' && view !== 'argv' && view !== 'hidden')) return 'string';
@@ -324,6 +326,10 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
       const k = key(`addr:${name}`, 'string', (id, pool) => addrPart(name, id === null ? null : pool.bytesOf(id as number)));
       t.add(['unmapped', name], STR, keyed(k));
       stringKey.set(name, k);
+    } else if (f.role === 'hex') {
+      const k = key(`hex:${name}`, 'string', (id, pool) => hexPart(name, id === null ? null : pool.bytesOf(id as number)));
+      t.add(['unmapped', name], STR, keyed(k));
+      stringKey.set(name, k);
     } else {
       const k = key(`blob:${name}`, 'string', (id, pool) => blobPart(name, id === null ? null : pool.bytesOf(id as number)));
       t.add(['unmapped', name], leaf('bytes'), keyed(k));
@@ -345,8 +351,9 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
     }
   }
   const exitFields = kinds.some((k) => k.fields.some((f) => f.view === 'exit_status'));
-  const exitCode = exitFields ? direct(['unmapped', 'exit_code'], 'u32', 'computed', false) : -1;
-  const exitSignal = exitFields ? direct(['unmapped', 'signal'], 'u32', 'computed', false) : -1;
+  // A kind's own field of the same name (process_signal's `signal`) is that column: each kind fills it its way.
+  const exitCode = exitFields ? (scalarDirect.get('exit_code') ?? direct(['unmapped', 'exit_code'], 'u32', 'computed', false)) : -1;
+  const exitSignal = exitFields ? (scalarDirect.get('signal') ?? direct(['unmapped', 'signal'], 'u32', 'computed', false)) : -1;
   const flagNames: string[] = [];
   for (const k of kinds) for (const fl of k.flags) if (!flagNames.includes(fl.outputName)) flagNames.push(fl.outputName);
   for (const name of flagNames) t.add(['unmapped', name], leaf('bool'), keyed(KEY_FLAGS));
