@@ -45,7 +45,8 @@ export function kindView(kind: KindLayout, index: number): KindView {
   const pathFields = kind.pathFields.map(key);
   const addrs = body.filter((f) => f.view === 'addr').map((f) => f.name);
   // A kind with a source and a destination address is about the destination.
-  const addrField = addrs.find((n) => /^(d|dst_|dest_|remote_|peer_)?addr$/.test(n)) ?? addrs[0] ?? null;
+  // (net_tcp_state and net_accept have `addr`, their own end, and `peer_addr`: the prefixed name wins.)
+  const addrField = addrs.find((n) => /^(d|dst_|dest_|remote_|peer_)addr$/.test(n)) ?? addrs.find((n) => n === 'addr') ?? addrs[0] ?? null;
   const names = new Set(body.map((f) => f.name));
   const portGuess = addrField === null ? null : addrField.replace(/addr$/, 'port');
   const portField = portGuess !== null && names.has(portGuess) ? portGuess : names.has('port') ? 'port' : null;
