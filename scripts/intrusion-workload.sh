@@ -4,7 +4,8 @@
 #   rg-capture -o demo.rgc --follow -- bash scripts/intrusion-workload.sh WORKDIR PORT
 # It touches the real /etc/cron.d (and removes what it wrote), runs a dropped
 # binary from /dev/shm, writes an authorized_keys file under WORKDIR, runs a
-# deleted binary, and connects to 127.0.0.1:PORT (a local listener).
+# deleted binary, and connects to 127.0.0.1:PORT (a local listener); then
+# scripts/intrusion-files-processes.sh works on files, processes and the kernel.
 set -u
 work=${1:?workdir}
 port=${2:?port}
@@ -27,6 +28,7 @@ echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRGDEMO attacker' >> "$work/home/.ssh/
 cp /bin/true "$work/.deleted-tool"; exec 5<"$work/.deleted-tool"; rm -f "$work/.deleted-tool"
 /proc/self/fd/5 2>/dev/null; exec 5<&-                                   # deleted binary executed
 exec 4<>"/dev/tcp/127.0.0.1/4444" 2>/dev/null && exec 4<&-               # connect-back to a C2 port
+bash "$(dirname "$0")/intrusion-files-processes.sh" "$work/fp"          # files, processes, privileges, the kernel
 
 rm -f /etc/cron.d/rg-demo-job /dev/shm/.rg-demo-dropper
 exit 0

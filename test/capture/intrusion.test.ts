@@ -1,9 +1,11 @@
 /**
  * A scripted intrusion on the real kernel (a dropped binary run from
  * /dev/shm, a cron file, an authorized_keys write, a deleted binary run, a
- * connect-back to a C2 port) among benign look-alikes: the replay must show
- * full process context, and --alerts must find each behaviour exactly once
- * and nothing benign.
+ * connect-back to a C2 port; then scripts/intrusion-files-processes.sh:
+ * injection, process hiding, privileges, kernel modules, a memfd program,
+ * persistence by rename, covering tracks) among benign look-alikes: the
+ * replay must show full process context, and --alerts must find each
+ * behaviour exactly once and nothing benign.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,12 +61,43 @@ describe.skipIf(!runKernelTests)('scripted intrusion (real eBPF)', () => {
 
   it('finds each intrusion behaviour exactly once, and nothing benign', () => {
     expect(alerts.map((a) => a.rule_id).sort()).toEqual([
-      'execution.deleted', 'execution.tmp', 'network.watched_destination', 'persistence.cron', 'persistence.ssh_authorized_keys',
+      'defense_evasion.history_wipe', 'defense_evasion.history_wipe', // rm of the history, then ln -s /dev/null in its place
+      'defense_evasion.log_wipe', 'defense_evasion.log_wipe', // the log truncated, then deleted
+      'defense_evasion.proc_mount',
+      'execution.deleted', 'execution.deleted', // the deleted binary, the memfd program
+      'execution.tmp',
+      'injection.process_vm_write', 'injection.ptrace_attach',
+      // the script connects back to 4444, then starts a shell (intrusion-files-processes.sh): network.ts's reverse shell
+      'network.reverse_shell',
+      'network.watched_destination',
+      'persistence.cron', 'persistence.cron', // written, then renamed into /etc/cron.d
+      'persistence.kernel_module', 'persistence.kernel_module', // init_module, finit_module (delete_module is no load)
+      'persistence.ssh_authorized_keys', 'persistence.system_binary',
+      'privilege_escalation.setid_bit', 'privilege_escalation.setid_exec_root',
     ]);
   });
 
+  it('the file and process alerts carry their ATT&CK ids and what they are about', () => {
+    const of = (id: string) => alerts.filter((a) => a.rule_id === id);
+    expect(of('persistence.cron').map((a) => a.attack)).toEqual([['T1053.003'], ['T1053.003']]);
+    expect(of('persistence.cron')[1]).toMatchObject({ new_path: '/etc/cron.d/rg-demo-mv', process: { exe: '/usr/bin/mv' } });
+    expect(of('persistence.system_binary')[0]).toMatchObject({ attack: ['T1554'], new_path: '/usr/bin/rg-demo-implant' });
+    expect(of('defense_evasion.proc_mount')[0]).toMatchObject({ attack: ['T1564'], call: 'mount' });
+    expect(String(of('defense_evasion.proc_mount')[0].target)).toMatch(/^\/proc\/\d+$/);
+    expect(of('injection.ptrace_attach')[0]).toMatchObject({ attack: ['T1055.008'], target_comm: 'intruder' });
+    expect(of('injection.process_vm_write')[0]).toMatchObject({ attack: ['T1055'], call: 'process_vm_writev', target_comm: 'intruder' });
+    expect(of('privilege_escalation.setid_bit')[0]).toMatchObject({ attack: ['T1548.001'], mode_text: 'rwsr-xr-x' });
+    expect(of('privilege_escalation.setid_exec_root')[0]).toMatchObject({ attack: ['T1548.001'], old_euid: 65534, new_euid: 0 });
+    expect(of('persistence.kernel_module').map((a) => [a.call, a.error])).toEqual([['init_module', 'ENOSYS'], ['finit_module', 'ENOSYS']]);
+    expect(of('defense_evasion.log_wipe').map((a) => a.path)).toEqual(['/var/log/rg-demo-auth.log', '/var/log/rg-demo-auth.log']);
+    expect(of('execution.deleted')[1]).toMatchObject({ attack: ['T1620'] });
+    expect(String(of('execution.deleted')[1].exe_path)).toMatch(/^\/memfd:rg-demo-payload/);
+  });
+
   it('each alert reads on its own: process, executable, and the path or address', () => {
-    const byRule = new Map(alerts.map((a) => [a.rule_id, a]));
+    // The first alert of each rule, from the first part of the workload (the test above checks the later ones).
+    const byRule = new Map<string, Line>();
+    for (const a of alerts) if (!byRule.has(a.rule_id!)) byRule.set(a.rule_id!, a);
     expect(byRule.get('execution.tmp')).toMatchObject({ filename: '/dev/shm/.rg-demo-dropper', severity: 'high' });
     expect(byRule.get('persistence.cron')).toMatchObject({ path: '/etc/cron.d/rg-demo-job', process: { exe: '/usr/bin/bash' } });
     expect(String(byRule.get('persistence.ssh_authorized_keys')!.path)).toMatch(/\/home\/\.ssh\/authorized_keys$/);

@@ -229,13 +229,13 @@ describe('export --format parquet, read back by hyparquet', () => {
     const run = (args: string[]) => spawnSync(process.execPath, [join(d, 'dist/bin/rg-replay.mjs'), ...args], { cwd: REPO_ROOT, maxBuffer: 1 << 30 });
     const parquet = run(['export', 'captures/demo.rgc', '-o', join(d, 'lake')]);
     expect(parquet.status, parquet.stderr.toString()).toBe(0);
-    expect((await readAll(join(d, 'lake'))).flatMap((f) => f.rows)).toHaveLength(445);
+    expect((await readAll(join(d, 'lake'))).flatMap((f) => f.rows)).toHaveLength(4106);
     const sql = run(['sql', 'captures/demo.rgc', 'SELECT 1']);
     expect(sql.status).toBe(3);
     expect(sql.stderr.toString().trim().split('\n')).toEqual(['rg-replay: DuckDB is not installed (an optional dependency): run `npm install @duckdb/node-api` in the rand-guard directory, then retry']);
     const ocsf = run(['export', 'captures/demo.rgc', '--format', 'ocsf']);
     expect(ocsf.status, ocsf.stderr.toString()).toBe(0);
-    expect(ocsf.stdout.toString().split('\n').filter((l) => l !== '')).toHaveLength(445);
+    expect(ocsf.stdout.toString().split('\n').filter((l) => l !== '')).toHaveLength(4106);
     expect(run(['captures/demo.rgc', '--stats']).status).toBe(0);
   });
 });

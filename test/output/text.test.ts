@@ -157,7 +157,7 @@ describe('compiled text writer (src/output/text-writers.ts)', () => {
     const [line, ...rest] = writeLines([rec], CLOCK);
     expect(rest).toEqual([]);
     const forged = '"/tmp/x\\n2026-01-02T03:04:05.000000000Z process_start pid=1 comm=systemd\\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u202e\\xff';
-    expect(line).toBe(`2026-01-02T03:04:05.000000000Z process_start pid=666 ppid=1 uid=0 comm="ev\\u001b[31mil" argc=3 exe_ino=0 exe_dev=254:0 old_tid=666 exe_path_flags=from_file filename=${forged}" exe_path=${forged}" cwd=/ argv=${forged} -c \\u001b[H"`);
+    expect(line).toBe(`2026-01-02T03:04:05.000000000Z process_start pid=666 ppid=1 uid=0 comm="ev\\u001b[31mil" argc=3 exe_ino=0 exe_dev=254:0 old_tid=666 exe_path_flags=from_file filename=${forged}" exe_path=${forged}" cwd=/ argv=${forged} -c \\u001b[H" stdin_ino=0 stdout_ino=0 stdin_type=none stdout_type=none`);
     expect(/[\x00-\x1f\x7f\u0080-\u009f\u202e]/.test(line)).toBe(false);
   });
 });

@@ -37,7 +37,7 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     const processes = data.processes.items.map(expandProcess);
     rows = data.events.shown;
     opens = data.events.shown_by_kind[data.kinds.findIndex((k) => k.name === 'file_open')];
-    script = String(processes.find((p) => p.argv?.[1] === 'scripts/intrusion-workload.sh' && p.exe === '/usr/bin/bash')!.pid);
+    script = String(processes.find((p) => p.argv?.[1]?.endsWith('/scripts/intrusion-workload.sh') && p.exe === '/usr/bin/bash')!.pid);
     dropper = String(processes.find((p) => p.exe === '/dev/shm/.rg-demo-dropper')!.pid);
     const del = processes.find((p) => p.argv?.[0] === '/proc/self/fd/5')!;
     deleted = String(del.pid);
@@ -60,17 +60,27 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     await expect(report.page.locator('#summary h1').textContent()).resolves.toBe('Investigation report: vm');
   });
 
-  it('lists the five alerts by severity, each with its rule, process and evidence', async () => {
+  it('lists the 34 alerts by severity, each with its rule, process and evidence', async () => {
     const page = report.page;
     const rows = page.locator('#alerts tr.alert');
-    await expect(rows.count()).resolves.toBe(5);
+    await expect(rows.count()).resolves.toBe(34);
     const headings = await page.locator('#alerts .severity-group h3').allTextContents();
-    expect(headings).toEqual(['critical 1', 'high 4']);
+    expect(headings).toEqual(['critical 7', 'high 26', 'medium 1']);
     const rules = await page.locator('#alerts tr.alert td:nth-child(2) code').allTextContents();
-    expect(rules).toEqual(['execution.deleted', 'execution.tmp', 'persistence.cron', 'persistence.ssh_authorized_keys', 'network.watched_destination']);
+    expect(rules).toEqual([
+      'execution.deleted', 'network.reverse_shell', 'injection.process_vm_write', 'defense_evasion.proc_mount', 'execution.deleted',
+      'network.reverse_shell', 'network.bind_shell',
+      'execution.tmp', 'persistence.cron', 'persistence.ssh_authorized_keys', 'network.watched_destination', 'injection.ptrace_attach',
+      'privilege_escalation.setid_bit', 'privilege_escalation.setid_exec_root', 'persistence.kernel_module', 'persistence.kernel_module',
+      'persistence.cron', 'persistence.system_binary', 'defense_evasion.log_wipe', 'defense_evasion.log_wipe',
+      'defense_evasion.history_wipe', 'defense_evasion.history_wipe', 'network.watched_destination', 'network.watched_destination',
+      'execution.tmp', 'network.watched_destination', 'network.watched_inbound', 'network.watched_destination', 'network.watched_destination',
+      'dns.tunnelling', 'dns.mining_pool', 'dns.mining_pool', 'container.socket_access',
+      'defense_evasion.io_uring',
+    ]);
 
     // The cron alert's evidence link: the table scrolls to the file_open that wrote the cron file.
-    const cron = page.locator('#alerts tr.alert', { has: page.locator('code', { hasText: 'persistence.cron' }) });
+    const cron = page.locator('#alerts tr.alert', { has: page.locator('code', { hasText: 'persistence.cron' }) }).first();
     await cron.locator('.event-link').click();
     const highlighted = page.locator('#highlighted-row');
     await highlighted.waitFor({ timeout: 5_000 });
@@ -108,7 +118,7 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     const twisty = bash.locator('.twisty');
     await expect(twisty.getAttribute('aria-expanded')).resolves.toBe('true');
     const children = page.locator(`li.node:has(> .node-line .pid:text-is("${script}")) > ul > li.node`);
-    await expect(children.count()).resolves.toBe(13);
+    await expect(children.count()).resolves.toBe(15);
     await twisty.click();
     await expect(twisty.getAttribute('aria-expanded')).resolves.toBe('false');
     await expect(children.first().isVisible()).resolves.toBe(false);
@@ -152,7 +162,7 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(rows);
     expect(state.visible).toEqual(expected);
-    await expect(page.locator('#rows-status').textContent()).resolves.toContain(`${expected.length} of ${rows} rows shown`);
+    await expect(page.locator('#rows-status').textContent()).resolves.toContain(`${expected.length.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows shown`);
     await screenshot(page, 'demo-brushed');
     await page.locator('#timeline-clear').click();
     expect((await inspect(page)).visibleCount).toBe(rows);

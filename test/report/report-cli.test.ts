@@ -48,7 +48,7 @@ describe('rg-replay report: output', () => {
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
     const events = reportDataOf(html).totals.events;
     expect(events).toBeGreaterThan(400);
-    expect(r.stderr).toMatch(new RegExp(`^rg-replay: report: [\\d.]+ KiB, ${events} events \\(${events} in the table\\), 15 processes, 5 alert\\(s\\)$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^rg-replay: report: [\\d.]+ KiB, ${events} events \\(${events} in the table\\), 88 processes, 34 alert\\(s\\)$`, 'm'));
   });
 
   it('an incomplete capture: exit 6, the page says INCOMPLETE', () => {

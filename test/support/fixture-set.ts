@@ -13,6 +13,7 @@ import { SyscallCall } from '../../src/abi/syscalls.js';
 import { connectRecord, execFailedRecord, execRecord, exitRecord, forkRecord, ipv4, ipv6, openRecord, type Identity } from './records.js';
 import { syntheticManifest, writeSynthetic, SYNTHETIC_MONOTONIC_NS } from './synthetic.js';
 import { describeSchema } from '../../src/abi/manifest-schema.js';
+import { filesProcessesRecords } from './intrusion-records.js';
 
 const T0 = SYNTHETIC_MONOTONIC_NS + 5_000_000n;
 const ms = (n: number) => T0 + BigInt(n) * 1_000_000n;
@@ -76,6 +77,26 @@ export function kernelTruthRecords(): Uint8Array[] {
   ];
 }
 
+/**
+ * The file and process kinds (issue 13), one or more records of each, from a
+ * process tree whose shell forks a child, then execs another program that
+ * forks again (exec chains and fork attribution in `tree`).
+ */
+export function filesProcessesFixture(): Uint8Array[] {
+  const sh: Identity = { ts: 0n, pid: 5100, ppid: 1, uid: 1000, gid: 1000, auid: 1000, comm: 'sh' };
+  const tool: Identity = { ...sh, pid: 5101, ppid: 5100, comm: 'tool' };
+  return [
+    execRecord(at(sh, 0), '/usr/bin/sh', ['sh', 'attack.sh']),
+    forkRecord(at(sh, 1), 5101),
+    execRecord(at(tool, 2), '/tmp/tool', ['/tmp/tool', '--go']),
+    ...filesProcessesRecords((t, extra = {}) => at(tool, t, extra)),
+    execRecord(at(sh, 60), '/usr/bin/python3', ['python3', 'cleanup.py']),
+    forkRecord(at(sh, 61, { comm: 'python3' }), 5102),
+    execRecord(at(sh, 62, { pid: 5102, ppid: 5100, comm: 'rm' }), '/usr/bin/rm', ['rm', '-f', '/var/log/auth.log']),
+    exitRecord(at(tool, 63), ms(1), 0),
+  ];
+}
+
 /** One record for each InvalidSchema reason, in dispatcher check order. */
 export function invalidRecords(): Uint8Array[] {
   const good = openRecord(at(bash, 20), '/tmp/valid-after-invalid', 0, 3);
@@ -101,6 +122,7 @@ export function syntheticFixtures(): Fixture[] {
   const records = [...allKindsRecords(), ...invalidRecords()];
   return [
     { name: 'synthetic-all-kinds', bytes: writeSynthetic({ records, frameBreaks: [5, 12], statsAfter: [12], lostKernelByCpu: [0, 0] }) },
+    { name: 'synthetic-files-processes', bytes: writeSynthetic({ records: filesProcessesFixture(), frameBreaks: [10] }) },
     { name: 'synthetic-incomplete', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 8), frameBreaks: [3], noEnd: true }) },
     { name: 'synthetic-kernel-truth', bytes: writeSynthetic({ records: kernelTruthRecords() }) },
     { name: 'synthetic-lost', bytes: writeSynthetic({ records: allKindsRecords().slice(0, 4), lostKernelByCpu: [3, 11] }) },
