@@ -42,6 +42,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { captureLifecycleSection } from './capture-lifecycle.js';
 import { captureOverheadSection } from './capture-overhead.js';
+import { fileStormSection } from './file-storm.js';
 import { type BenchInputs, ensureInputs } from './inputs.js';
 import { PIN_CPU } from './measure.js';
 import { type BenchResults, mergeResults, renderResults } from './readme.js';
@@ -108,6 +109,7 @@ const SECTIONS: Section[] = [
   captureLifecycleSection,
   captureOverheadSection,
   netSection,
+  fileStormSection,
 ];
 
 const RESULTS_JSON = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
