@@ -34,6 +34,7 @@ import { outputKeys } from '../../abi/views.js';
 import { type ProcessNode } from '../process-table.js';
 import { valueCondition } from './evaluate.js';
 import { eventFacts } from './facts.js';
+import { fileFact } from './builtin.js';
 import { type Condition, type FactValue, HINDSIGHT_FACTS, type Match, type Rule } from './model.js';
 
 /** A rule for one kind: true when the record (and its process) matches. */
@@ -144,6 +145,7 @@ class KindFacts {
       const id = this.kind.id;
       return { cost: Cost.PerEvent, test: (b, at, node) => test(eventFacts(id, b, at, node, schema).get(key)) };
     }
+    if (key === 'written_path' || key === 'wiped_path') return this.fileFactCondition(key, test);
     if (DERIVED_FACTS.has(key)) {
       // Derived from several fields (what a write or delete did to a file) or from the process's pipes: read as eventFacts reads them.
       const schema = this.schema;
@@ -162,6 +164,56 @@ class KindFacts {
     if (fieldFact !== null) return fieldFact;
     // Not a fact of this kind: missing for every record.
     return test(undefined);
+  }
+
+  /**
+   * written_path / wiped_path, derived as builtin.ts's fileFact derives them,
+   * but from the few fields it asks for, read from the record when asked:
+   * fileFact rejects most records (a failed call, an open not for writing) on
+   * numbers before it reads a path. (Through eventFacts, every open of a
+   * capture was decoded whole for these two facts: --alerts ran at a fraction
+   * of its speed once the history-wipe and write rules used them.)
+   */
+  private fileFactCondition(key: 'written_path' | 'wiped_path', test: (v: FactValue | undefined) => boolean): CompiledCondition | boolean {
+    const kind = this.kind;
+    // A kind fileFact knows nothing of is told apart by its event type alone: the fact is missing for all its records.
+    let asksMore = false;
+    fileFact(key, (k) => {
+      if (k === 'event_type') return kind.eventType;
+      asksMore = true;
+      return undefined;
+    });
+    if (!asksMore) return test(undefined);
+    const epoch = this.epoch;
+    const flags = this.fieldWithView('open_flags');
+    const fields = new Map<string, FieldLayout>();
+    kind.schemaFields.forEach((f, i) => fields.set(f.name, kind.layout.fields[i]));
+    let rec: Uint8Array = new Uint8Array(0);
+    let base = 0;
+    const get = (k: string): FactValue | undefined => {
+      if (k === 'event_type') return kind.eventType;
+      if (k === 'schema_version') return epoch.schemaVersion;
+      if (k === 'write') return flags === null ? undefined : opensForWrite(u32(rec, base + flags.layout.offset));
+      const f = fields.get(k);
+      if (f === undefined) return undefined;
+      switch (f.type) {
+        case 'u8': return rec[base + f.offset];
+        case 'u16': return u16(rec, base + f.offset);
+        case 'u32': return u32(rec, base + f.offset);
+        case 's32': return u32(rec, base + f.offset) | 0;
+        case 'u64': case 's64': return u64Value(rec, base + f.offset);
+        case 'char': return bytesToText(rec.subarray(base + f.offset, epoch.stringEnd(rec, base, f.offset, f.size)));
+        case 'bytes': return undefined;
+      }
+    };
+    return {
+      cost: Cost.PerEvent,
+      test: (b, at) => {
+        rec = b;
+        base = at;
+        return test(fileFact(key, get));
+      },
+    };
   }
 
   /** process.*, parent.*, ancestors.*: from the process node; missing without one. */
