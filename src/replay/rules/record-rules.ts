@@ -56,6 +56,30 @@ export class RecordEpoch {
   dstHostname: string | undefined = undefined;
   private readonly seen = new Float64Array(1024).fill(-1);
   private readonly ends = new Int32Array(1024);
+  private readonly textSeen = new Float64Array(1024).fill(-1);
+  private readonly texts: string[] = new Array<string>(1024).fill('');
+
+  private readonly derivedSeen = new Map<string, number>();
+  private readonly derived = new Map<string, FactValue | undefined>();
+
+  /** A fact derived from several fields (written_path, ...), derived once per record however many rules read it. */
+  derivedFact(key: string, derive: () => FactValue | undefined): FactValue | undefined {
+    if (this.derivedSeen.get(key) === this.n) return this.derived.get(key);
+    const v = derive();
+    this.derivedSeen.set(key, this.n);
+    this.derived.set(key, v);
+    return v;
+  }
+
+  /** The text of the C string field at `at + offset`, decoded once per record however many rules read it. */
+  stringText(b: Uint8Array, at: number, offset: number, size: number): string {
+    if (offset >= 1024) return bytesToText(b.subarray(at + offset, cStringEnd(b, at + offset, size)));
+    if (this.textSeen[offset] === this.n) return this.texts[offset];
+    const text = bytesToText(b.subarray(at + offset, this.stringEnd(b, at, offset, size)));
+    this.textSeen[offset] = this.n;
+    this.texts[offset] = text;
+    return text;
+  }
 
   /** The end (index of the NUL, or the buffer's end) of the C string field at `at + offset`. */
   stringEnd(b: Uint8Array, at: number, offset: number, size: number): number {
@@ -202,16 +226,17 @@ class KindFacts {
         case 'u32': return u32(rec, base + f.offset);
         case 's32': return u32(rec, base + f.offset) | 0;
         case 'u64': case 's64': return u64Value(rec, base + f.offset);
-        case 'char': return bytesToText(rec.subarray(base + f.offset, epoch.stringEnd(rec, base, f.offset, f.size)));
+        case 'char': return epoch.stringText(rec, base, f.offset, f.size);
         case 'bytes': return undefined;
       }
     };
+    const derive = () => fileFact(key, get);
     return {
       cost: Cost.PerEvent,
       test: (b, at) => {
         rec = b;
         base = at;
-        return test(fileFact(key, get));
+        return test(epoch.derivedFact(key, derive));
       },
     };
   }
@@ -311,7 +336,7 @@ class KindFacts {
     const endOf = (b: Uint8Array, at: number) => epoch.stringEnd(b, at, o, size);
     const bytesTest = byteStringCondition(cond);
     if (bytesTest !== null) return { cost: Cost.Bytes, test: (b, at) => bytesTest(b, at + o, endOf(b, at)) };
-    return { cost: Cost.PerEvent, test: (b, at) => test(bytesToText(b.subarray(at + o, endOf(b, at)))) };
+    return { cost: Cost.PerEvent, test: (b, at) => test(epoch.stringText(b, at, o, size)) };
   }
 
   private fieldWithView(view: SchemaField['view']): { layout: FieldLayout } | null {
