@@ -10,7 +10,8 @@ import { recordFlags } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.js';
 import { type ProcessNode } from '../process-table.js';
-import { FactsWithFileFacts, fileFact } from './builtin.js';
+import { FILE_FACTS, FactsWithFileFacts, fileFact } from './builtin.js';
+import { outputKeys } from '../../abi/views.js';
 import { type FactSource, type Facts, type FactValue } from './model.js';
 
 export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schema: Schema = BUILD_SCHEMA): Facts {
@@ -27,27 +28,45 @@ export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: 
     // Only with a cwd from the kernel (a capture of an older schema has none).
     if (typeof name === 'string' && name !== '' && typeof cwd === 'string' && cwd.startsWith('/')) facts.set('filename_in_cwd', joinPathLexically(cwd, name));
   }
-  if (node !== null) {
-    facts.set('process.exe', node.exe);
-    facts.set('process.argv', node.argv);
-    facts.set('process.known', node.startSeen);
-    facts.set('parent.exe', node.parent?.exe ?? null);
-    facts.set('parent.comm', node.parent?.comm ?? null);
-    const exes: string[] = [];
-    const comms: string[] = [];
-    for (let p = node.parent, depth = 0; p !== null && depth < 256; p = p.parent, depth++) {
-      if (p.exe !== null) exes.push(p.exe);
-      comms.push(p.comm);
-    }
-    facts.set('ancestors.exe', exes);
-    facts.set('ancestors.comm', comms);
-    // Who is on the other end of its stdin and stdout pipes (`curl ... | sh`): their programs now.
-    const others = (ends: readonly ProcessNode[] | undefined) => (ends ?? []).filter((n) => n !== node && n.exe !== null).map((n) => n.exe!);
-    facts.set('stdin_from.exe', others(node.stdinPipe?.writers));
-    facts.set('stdout_to.exe', others(node.stdoutPipe?.readers));
-  }
+  if (node !== null) for (const key of NODE_FACTS) facts.set(key, nodeFact(node, key));
   return facts;
 }
+
+/** Every key eventFacts can give a record of `kind` (some only for some records: `error`, ...). */
+function possibleFacts(kind: KindLayout): ReadonlySet<string> {
+  const keys = new Set<string>(['event_type', 'write', 'filename_in_cwd', ...NODE_FACTS, ...FILE_FACTS]);
+  for (const f of kind.schemaFields) for (const k of outputKeys(f)) keys.add(k);
+  for (const flag of kind.flags) keys.add(flag.outputName);
+  return keys;
+}
+
+/** The facts an event's process gives (none without a process node). */
+const NODE_FACTS = ['process.exe', 'process.argv', 'process.known', 'parent.exe', 'parent.comm', 'ancestors.exe', 'ancestors.comm', 'stdin_from.exe', 'stdout_to.exe'] as const;
+const NODE_FACT_SET: ReadonlySet<string> = new Set(NODE_FACTS);
+
+function nodeFact(node: ProcessNode, key: (typeof NODE_FACTS)[number]): FactValue {
+  switch (key) {
+    case 'process.exe': return node.exe;
+    case 'process.argv': return node.argv;
+    case 'process.known': return node.startSeen;
+    case 'parent.exe': return node.parent?.exe ?? null;
+    case 'parent.comm': return node.parent?.comm ?? null;
+    case 'ancestors.exe': case 'ancestors.comm': {
+      const exes: string[] = [];
+      const comms: string[] = [];
+      for (let p = node.parent, depth = 0; p !== null && depth < 256; p = p.parent, depth++) {
+        if (p.exe !== null) exes.push(p.exe);
+        comms.push(p.comm);
+      }
+      return key === 'ancestors.exe' ? exes : comms;
+    }
+    // Who is on the other end of its stdin and stdout pipes (`curl ... | sh`): their programs now.
+    case 'stdin_from.exe': return otherEnds(node, node.stdinPipe?.writers);
+    case 'stdout_to.exe': return otherEnds(node, node.stdoutPipe?.readers);
+  }
+}
+
+const otherEnds = (node: ProcessNode, ends: readonly ProcessNode[] | undefined): string[] => (ends ?? []).filter((n) => n !== node && n.exe !== null).map((n) => n.exe!);
 
 /** How to read one fact straight from a kind's records: a number, or text (decoded once per event). */
 type DirectFact = { readonly kind: 'u32' | 's32' | 'u16'; readonly offset: number } | { readonly kind: 'text'; readonly offset: number; readonly size: number }
@@ -91,6 +110,9 @@ export class RecordFacts implements FactSource {
   /** Text facts already decoded for this event (several rules test the same path). */
   private readonly texts = new Map<string, string>();
   private readonly directByKind = new Map<number, Map<string, DirectFact>>();
+  /** Every key eventFacts can give a record of the current kind. */
+  private possible: ReadonlySet<string> = new Set();
+  private readonly possibleByKind = new Map<number, ReadonlySet<string>>();
 
   constructor(private readonly schema: Schema = BUILD_SCHEMA) {
     this.schemaVersion = schema.version;
@@ -105,6 +127,9 @@ export class RecordFacts implements FactSource {
       let direct = this.directByKind.get(kindId);
       if (direct === undefined && this.kind !== undefined) this.directByKind.set(kindId, (direct = directFacts(this.kind)));
       this.direct = direct ?? new Map();
+      let possible = this.possibleByKind.get(kindId);
+      if (possible === undefined && this.kind !== undefined) this.possibleByKind.set(kindId, (possible = possibleFacts(this.kind)));
+      this.possible = possible ?? new Set();
     }
     this.bytes = bytes;
     this.at = at;
@@ -142,7 +167,10 @@ export class RecordFacts implements FactSource {
     if (key === 'write') return undefined;
     // derived from a few facts: a read open never decodes the whole record for them
     if (key === 'written_path' || key === 'wiped_path') return fileFact(key, (k) => this.get(k));
-    if (key === 'process.exe' && this.node !== null) return this.node.exe;
+    // The process's facts from its node: a rule on the process never decodes the whole record.
+    if (NODE_FACT_SET.has(key)) return this.node === null ? undefined : nodeFact(this.node, key as (typeof NODE_FACTS)[number]);
+    // A key no record of this kind has (a Sigma field of another kind of its category: a rename has no `path`).
+    if (!this.possible.has(key)) return undefined;
     this.all ??= eventFacts(this.kind!.id, b, at, this.node, this.schema);
     return this.all.get(key);
   }
