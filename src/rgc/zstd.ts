@@ -43,8 +43,16 @@ export type DecompressResult = { ok: true; raw: Uint8Array } | { ok: false; reas
  */
 const OUT_STEP = 16 << 10;
 
+/**
+ * One decompression context for the whole process: decompression is
+ * synchronous and one-shot (a context keeps nothing from one frame to the
+ * next), so every reader shares it and keeps only its output buffer. Once
+ * used, a context holds ~46 KB of native memory: a merge of 100 inputs held
+ * 4.6 MB of them.
+ */
+let sharedDctx: InstanceType<typeof zstd.DCtx> | null = null;
+
 export class FrameDecompressor {
-  private readonly dctx = new zstd.DCtx();
   /** Grown to the largest frame seen (bounded by maxOutput): a reader of small frames stays small. */
   private out = new Uint8Array(0);
 
@@ -74,7 +82,8 @@ export class FrameDecompressor {
     const room = this.out.subarray(0, want);
     let got: number;
     try {
-      got = this.dctx.decompress(room, frame);
+      sharedDctx ??= new zstd.DCtx();
+      got = sharedDctx.decompress(room, frame);
     } catch (e) {
       return { ok: false, reason: `zstd: ${messageOf(e)}` };
     }
