@@ -77,7 +77,8 @@ export class FileState {
     this.ctx = session.contextFor(path, null);
   }
 
-  onManifest(m: Manifest): void {
+  onManifest(read: Manifest): void {
+    const m = this.session.schemas.share(read);
     this.manifest = m;
     this.ctx = this.session.contextFor(this.path, m);
     const offset = m.clock.realtime_ns - m.clock.monotonic_ns;

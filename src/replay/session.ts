@@ -14,6 +14,7 @@ import { ProcessTable, type ProcessNode } from './process-table.js';
 import { type AlertEngine } from './rules/alerts.js';
 import { enrichmentExtra } from './net/enrichment-output.js';
 import { NetState } from './net/net-state.js';
+import { SharedSchemas } from './shared-schemas.js';
 
 export interface SessionOptions {
   readonly sink: EventSink<ProcessNode>;
@@ -54,6 +55,8 @@ export class ReplaySession {
   /** Names each process resolved, its connections and listeners: learnt from every event, like the table. */
   readonly net: NetState;
   private readonly clocks = new Map<string, WallClock | null>();
+  /** The inputs' manifest schemas, each distinct one kept once. */
+  readonly schemas = new SharedSchemas();
   alertCount = 0;
   shown = 0;
 
