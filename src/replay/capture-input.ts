@@ -3,13 +3,16 @@
  * capture read one after the other. It replays through the frame replayer up
  * to a wall-clock limit, so that merged replay can interleave inputs. It
  * opens its first file only when it first runs (in a merge: when the merge
- * reaches its first record), holds one decompressed frame while it waits for
- * its next turn, and closes each file at its end.
+ * reaches its first record), holds one decompressed frame (compacted, in a
+ * merge of many inputs) while it waits for its next turn, and closes each
+ * file at its end.
  *
  * Wall-clock times are exact 64-bit nanoseconds held as two doubles, a high
  * part (any sign, |hi| < 2^34) and a low word (0 <= lo < 2^32): merge order
  * is decided per run of records without a bigint per record.
  */
+import { type FrameDecompressor } from '../rgc/zstd.js';
+import { CompactFrame } from './compact-frame.js';
 import { FrameReplayer, NO_LIMIT } from './frame-replayer.js';
 import { FrameSource } from './frame-source.js';
 import { CHUNK_BYTES } from './input.js';
@@ -28,15 +31,21 @@ export class CaptureInput {
   private next = 0;
   private file: FileState | null = null;
   private source: FrameSource | null = null;
+  /** Holds the frame compacted, when the decompressor is shared; made when the input opens, kept for its next files. */
+  private compact: CompactFrame | null = null;
   /** One per file finished, in file order. */
   readonly reports: { report: FileReport; range: TimeRange }[] = [];
   /** Wall-clock time of the held record: the input's place in the merge. */
   headHi = 0;
   headLo = 0;
 
-  /** `chunk`: the read buffer; merged replay shares one among all inputs (reads are synchronous, each push is copied). */
+  /**
+   * `chunk`: the read buffer; merged replay shares one among all inputs
+   * (reads are synchronous, each push is copied). `shared`: a decompressor
+   * shared by inputs that hold their frames compacted (a merge of many).
+   */
   constructor(readonly paths: readonly string[], private readonly session: ReplaySession, private readonly hooks: ReplayHooks,
-    private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES)) {
+    private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES), private readonly shared: FrameDecompressor | null = null) {
     this.replayer = new FrameReplayer(session);
   }
 
@@ -68,7 +77,8 @@ export class CaptureInput {
       }
       const source = this.source!;
       if (source.next()) {
-        this.replayer.begin(this.file!, source.header!, source.raw);
+        if (source.compacted) this.replayer.beginCompact(this.file!, source.header!, source.compact!);
+        else this.replayer.begin(this.file!, source.header!, source.raw);
         continue;
       }
       this.reports.push({ report: this.file!.report(source.summary!), range: this.file!.range });
@@ -82,7 +92,8 @@ export class CaptureInput {
     const path = this.paths[this.next++];
     const file = new FileState(path, this.session, this.hooks);
     this.file = file;
-    this.source = new FrameSource(path, file, this.chunk);
+    this.compact ??= this.shared === null ? null : new CompactFrame();
+    this.source = new FrameSource(path, file, this.chunk, this.shared ?? undefined, this.compact);
     return true;
   }
 }

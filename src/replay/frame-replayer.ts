@@ -6,11 +6,14 @@
  * none, a frame is one tight loop (sequential replay); merged replay gives the
  * time of the next input's record, and the replayer stops at the first record
  * past it, holding it (counted, not yet shown) until its input's next turn.
+ * A frame held compacted (a merge of many inputs: compact-frame.ts) is walked
+ * window by window, each window of records as a frame of its own.
  */
 import { rawKindOf, REASON_CODES } from '../abi/dispatch.js';
 import { recordTsNsHi, recordTsNsLo } from '../abi/header-access.js';
 import { type FrameHeader, RecordCursor } from '../rgc/reader.js';
 import { type FileState, MAX_HI, MAX_LO, MIN_HI, MIN_LO, type TimeRange } from './replay.js';
+import { type CompactFrame } from './compact-frame.js';
 import { type ManifestSchemaTranslator } from './schema-audit.js';
 import { type InputContext, type ReplaySession } from './session.js';
 
@@ -22,6 +25,8 @@ export class FrameReplayer {
   private file: FileState | null = null;
   private header: FrameHeader | null = null;
   private raw: Uint8Array = new Uint8Array(0);
+  /** The frame, when held compacted: `raw` is then its window of expanded records. */
+  private compact: CompactFrame | null = null;
   /** Position of the next record within the frame. */
   private index = 0;
   /** A record past the last limit: counted by the dispatcher, not yet given to the session. */
@@ -42,7 +47,19 @@ export class FrameReplayer {
     this.header = h;
     this.raw = raw;
     this.index = 0;
+    this.compact = null;
     this.records.reset(raw);
+  }
+
+  /** Starts on a frame of `file` held compacted; `compact` must stay as it is until `run` returns false. */
+  beginCompact(file: FileState, h: FrameHeader, compact: CompactFrame): void {
+    this.file = file;
+    this.header = h;
+    this.index = 0;
+    this.compact = compact;
+    const filled = compact.expand();
+    this.raw = compact.window;
+    this.records.reset(this.raw, filled);
   }
 
   /**
@@ -60,12 +77,21 @@ export class FrameReplayer {
     if (h === null) return false;
     const file = this.file!;
     const t = file.translator;
-    this.index = t === null
-      ? replayRecords(this, this.records, this.raw, h.seq, this.session, file.ctx, file.range, this.index, limHi, limLo)
-      : replayTranslated(this, t, this.records, this.raw, h.seq, this.session, file.ctx, file.range, this.index, limHi, limLo);
-    if (this.held) return true;
+    for (;;) {
+      this.index = t === null
+        ? replayRecords(this, this.records, this.raw, h.seq, this.session, file.ctx, file.range, this.index, limHi, limLo)
+        : replayTranslated(this, t, this.records, this.raw, h.seq, this.session, file.ctx, file.range, this.index, limHi, limLo);
+      if (this.held) return true;
+      const c = this.compact;
+      if (c === null || !c.more) break;
+      const filled = c.expand();
+      this.raw = c.window;
+      this.records.reset(this.raw, filled);
+    }
     this.header = null;
-    const problem = this.records.problem;
+    // A compacted frame's windows are whole records: where its walk stopped was found when it was compacted.
+    const problem = this.compact === null ? this.records.problem : this.compact.problem;
+    this.compact = null;
     if (problem !== null) {
       file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - this.index), detail: problem });
     } else if (this.index !== h.recordCount) {

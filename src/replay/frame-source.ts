@@ -4,36 +4,45 @@
  * decompressor's buffer (no copy) and nothing more is read or decompressed
  * until the next frame is asked for. Metadata (manifest, stats, end record,
  * damage) reaches the file's state on the way. The file is open only while
- * its source is: from the constructor to the end of input.
+ * its source is: from the constructor to the end of input. Given a compact
+ * frame, the source holds each frame compacted instead (compact-frame.ts),
+ * and the decompressor's buffer can serve other sources.
  */
 import { type FrameHeader, type ReadSummary, RgcReader } from '../rgc/reader.js';
 import { type FrameDecompressor } from '../rgc/zstd.js';
+import { type CompactFrame } from './compact-frame.js';
 import { closeInput, openInput, readChunk } from './input.js';
 import { type FileState } from './replay.js';
+
+const EMPTY = new Uint8Array(0);
 
 export class FrameSource {
   private fd: number;
   private readonly reader: RgcReader;
   private got = false;
   private ended = false;
-  /** The current data frame (valid until the next call of `next`). */
+  /** The current data frame (valid until the next call of `next`): in `raw`, or in `compact` when `compacted`. */
   header: FrameHeader | null = null;
   raw: Uint8Array = new Uint8Array(0);
+  compacted = false;
   /** What the reader found, once the input has ended. */
   summary: ReadSummary | null = null;
 
   /**
    * `chunk` is the read buffer (shared by sources read in turn: each push is
    * copied into the reader). `decompressor`: a shared one, for sources that
-   * never hold a frame at the same time.
+   * never hold a frame at the same time, or that hold theirs compacted.
    */
-  constructor(readonly path: string, file: FileState, private readonly chunk: Uint8Array, decompressor?: FrameDecompressor) {
+  constructor(readonly path: string, file: FileState, private readonly chunk: Uint8Array, decompressor?: FrameDecompressor,
+    readonly compact: CompactFrame | null = null) {
     this.fd = openInput(path);
     this.reader = new RgcReader({
       manifest: (m) => file.onManifest(m),
       frame: (h, raw) => {
         this.header = h;
-        this.raw = raw;
+        this.compacted = compact !== null && compact.encode(raw);
+        // A frame that cannot be compacted (a record not word-aligned: damaged or crafted) is copied: the decompressor is shared.
+        this.raw = compact === null ? raw : this.compacted ? EMPTY : raw.slice();
         this.got = true;
         return false;
       },

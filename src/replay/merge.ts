@@ -6,8 +6,8 @@
  *
  * Built for many inputs: an input is opened only when the merge reaches its
  * first record (found beforehand by a peek that keeps nothing), holds one
- * frame while open (no copies: its reader pauses on it), and is closed at its
- * end. Turns are runs, not single records: the earliest input replays until
+ * frame while open (no copies: its reader pauses on it; a merge of many holds
+ * it compacted), and is closed at its end. Turns are runs, not single records: the earliest input replays until
  * its next record is later than the next input's (a heap orders the inputs),
  * through the same frame replayer as sequential replay.
  */
@@ -30,11 +30,20 @@ const WORD = 4294967296;
  * frame plus a push: small pushes keep a hundred open inputs small.
  */
 const MERGE_CHUNK = 32 << 10;
+/**
+ * From this many inputs, each holds its frame compacted (compact-frame.ts)
+ * and one decompressor serves them all: a frame held whole is ~1 MB per
+ * input. Fewer inputs hold theirs whole: compacting and expanding every
+ * record costs time (merge of 100 small captures: see the commit), and ten
+ * frames are only ~10 MB.
+ */
+const COMPACT_FROM = 16;
 
 /** Replays the inputs (each a capture: its segment paths in order) merged by wall-clock time. */
 export function replayMerged(chains: readonly (readonly string[])[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {
   const chunk = new Uint8Array(MERGE_CHUNK);
-  const inputs = chains.map((paths, order) => ({ order, input: new CaptureInput(paths, session, hooks, chunk) }));
+  const shared = chains.length >= COMPACT_FROM ? new FrameDecompressor(MAX_FRAME_RAW_BYTES) : null;
+  const inputs = chains.map((paths, order) => ({ order, input: new CaptureInput(paths, session, hooks, chunk, shared) }));
   const heap = startingOrder(inputs, session, chunk);
   while (heap.size > 0) {
     // The earliest input runs until its next record is later than the second earliest's (the root's child).

@@ -444,10 +444,12 @@ export class RecordCursor {
   problem: string | null = null;
   private raw: Uint8Array = new Uint8Array(0);
   private at = 0;
+  private end = 0;
 
-  /** Starts over on the frame `raw`. */
-  reset(raw: Uint8Array): void {
+  /** Starts over on the frame `raw`, or on its first `end` bytes. */
+  reset(raw: Uint8Array, end = raw.length): void {
     this.raw = raw;
+    this.end = end;
     this.at = 0;
     this.offset = 0;
     this.length = 0;
@@ -457,7 +459,7 @@ export class RecordCursor {
   /** Moves to the next record; false at the end of the frame or at a bad length (see `problem`). */
   next(): boolean {
     const raw = this.raw;
-    const n = raw.length;
+    const n = this.end;
     let at = this.at;
     if (at >= n) return false;
     if (at + 4 > n) return this.stop(`record length prefix cut at byte ${at} of ${n}`);
@@ -472,7 +474,7 @@ export class RecordCursor {
 
   private stop(problem: string): boolean {
     this.problem = problem;
-    this.at = this.raw.length;
+    this.at = this.end;
     return false;
   }
 }

@@ -44,6 +44,16 @@ describe('one replay loop: what sequential replay does, merged replay does', () 
     expect(jsonLines([NEWER, LOST, '--json']).filter((l) => l.event_type === 'invalid_record').length).toBe(6);
   });
 
+  it('merged replay of many inputs (frames held compacted) decodes each by its own manifest too', () => {
+    const copies = Array.from({ length: 17 }, () => write(newerSchemaCapture()));
+    const alone = replayLines([NEWER], 'manifest').lines;
+    expect(alone.length).toBe(6);
+    const merged = replayLines(copies, 'manifest').lines;
+    expect(merged.length).toBe(17 * 6);
+    expect(merged.every((l) => Array.isArray(JSON.parse(l).schema_unavailable))).toBe(true);
+    expect(merged).toEqual(stableMerge(copies.map(() => alone)));
+  });
+
   it('records decoded by the manifest\'s schema count in the time range, alone and merged', () => {
     const events = jsonLines([NEWER, '--json', '--schema', 'manifest']).map((l) => BigInt(l.ts_ns as number));
     const min = events.reduce((a, b) => (a < b ? a : b));
@@ -119,6 +129,25 @@ describe('merged replay at any scale', () => {
       const merged = replayLines(paths).lines;
       expect(merged).toEqual(stableMerge(paths.map((p) => replayLines([p]).lines)));
     }), { numRuns: 60 });
+  });
+
+  it('is the same stable merge with many inputs, which hold their frames compacted (a record not of whole words too)', () => {
+    const id = (n: number, ms: number, pid: number): Identity => ({ ts: SYNTHETIC_MONOTONIC_NS + BigInt(ms) * 1_000_000n, pid: 100 * (n + 1) + pid, ppid: 1, comm: `m${n}` });
+    // 10 bytes: rejected, and its frame cannot be compacted word by word (it is kept whole).
+    const short = openRecord(id(0, 0, 1), '/short', 0, 3).slice(0, 10);
+    fc.assert(fc.property(fc.array(fc.array(fc.record({ ms: fc.integer({ min: 0, max: 30 }), pid: fc.integer({ min: 1, max: 3 }), exec: fc.boolean(), short: fc.boolean() }),
+      { maxLength: 12 }), { minLength: 16, maxLength: 24 }), fc.array(fc.nat({ max: 12 }), { maxLength: 3 }), (inputs, frameBreaks) => {
+      const paths = inputs.map((records, n) => write(writeSynthetic({
+        records: records.map((r, i) => (r.short && i % 5 === 4 ? short : r.exec ? execRecord(id(n, r.ms, r.pid), `/bin/p${i}`, [`p${i}`]) : openRecord(id(n, r.ms, r.pid), `/f/${n}/${i}`, 0, 3))),
+        frameBreaks,
+        manifest: syntheticManifest({ host: { hostname: `h${n}`, kernel_release: 'k', machine: 'x86_64', boot_id: `many-${n}` } }),
+      })));
+      const merged = replayLines(paths).lines;
+      const events = (lines: string[]) => lines.filter((l) => JSON.parse(l).event_type !== 'invalid_record');
+      // Rejected records come where their input is at that point: the events' order is the stable merge's.
+      expect(events(merged)).toEqual(stableMerge(paths.map((p) => events(replayLines([p]).lines))));
+      expect(merged.length).toBe(paths.reduce((n, p) => n + replayLines([p]).lines.length, 0));
+    }), { numRuns: 8 });
   });
 
   it('reads the segments of one capture in sequence, also when merged with another capture', () => {
