@@ -87,6 +87,17 @@ struct path_buf {
 	char s[2 * PATH_LEN];
 } __attribute__((aligned(8)));
 
+/* The counters of a name joined to a directory (path_of_dir_and_name). */
+struct join_vars {
+	__u32 pos;             /* bytes of out */
+	__u32 depth;           /* components of out with their start in s->starts[] */
+	__u32 comp_start;      /* where the component being copied begins in out */
+	__u32 comp_len;
+	__u32 in_comp;
+	__u32 all_dots;
+	__u16 flags;
+};
+
 /*
  * Scratch space for building a record's strings before ring space is taken:
  * a filter must judge a path first (a full ring must only count records that
@@ -104,6 +115,7 @@ struct scratch {
 	/* where each component of the path being built starts (its '/'), for a lexical join's ".." */
 	__u16 starts[PATH_WALK_MAX];
 	char args[2 * ARGS_LEN];  /* a failed exec's argv */
+	struct join_vars join;    /* a lexical join's counters (paths.bpf.h: why not on the stack) */
 };
 
 struct {
@@ -169,6 +181,21 @@ static __always_inline __u64 first_nul(__u64 w)
 }
 
 /*
+ * task as an untrusted BTF pointer, to read its fields. Each load of a pointer
+ * field through a trusted pointer (task->cred, task->fs, ...) has the 6.18
+ * verifier look its type up by name in the kernel's BTF ("cred__safe_trusted",
+ * "__safe_rcu", ...: up to four linear scans of its ~127k types), once for
+ * every state the load is verified in: perf put 60% of loading rg.bpf.o
+ * there. Through an untrusted pointer it is the same fault-safe direct load at
+ * run time (bpf_rdonly_cast() is a move) without the lookups. Helpers that
+ * take a task (bpf_task_pt_regs, task storage) still need the trusted one.
+ */
+static __always_inline struct task_struct *task_fields(struct task_struct *task)
+{
+	return KERNEL_PTR(task, struct task_struct);
+}
+
+/*
  * Fills every header byte for task, the current task; `flags` may be OR-ed into
  * later. task comes from bpf_get_current_task_btf(): a trusted BTF pointer whose
  * fields are read with direct (CO-RE relocated, fault-safe) loads, several
@@ -181,30 +208,31 @@ static __always_inline __u64 first_nul(__u64 w)
  */
 static __always_inline void fill_header(struct rg_event_header *h, __u16 kind, __u32 size, struct task_struct *task)
 {
+	struct task_struct *t = task_fields(task);
 	/* current_cred(), as bpf_get_current_uid_gid() reads it, without the helper call */
-	const struct cred *cred = task->cred;
+	const struct cred *cred = t->cred;
 
 	h->version = EVENT_SCHEMA_VERSION;
 	h->kind = kind;
 	h->size = size;
 	h->ts_ns = bpf_ktime_get_ns();
-	h->pid = task->tgid; /* as bpf_get_current_pid_tgid() reports them */
-	h->tid = task->pid;
-	h->ppid = task->real_parent->tgid;
+	h->pid = t->tgid; /* as bpf_get_current_pid_tgid() reports them */
+	h->tid = t->pid;
+	h->ppid = t->real_parent->tgid;
 	h->uid = cred->uid.val; /* kuid == uid in the initial user namespace, as the helper reports */
 	h->gid = cred->gid.val;
-	if (bpf_core_field_exists(task->loginuid))
-		h->auid = task->loginuid.val;
+	if (bpf_core_field_exists(t->loginuid))
+		h->auid = t->loginuid.val;
 	else
 		h->auid = AUID_UNSET; /* kernel built without CONFIG_AUDIT */
 	/* what bpf_get_current_cgroup_id() returns, cgroup_id(task_dfl_cgroup(current)), without the call */
-	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	h->flags = 0;
 	h->cpu = bpf_get_smp_processor_id();
-	h->mntns = task->nsproxy->mnt_ns->ns.inum; /* a NULL nsproxy (late exit) reads as 0 */
+	h->mntns = t->nsproxy->mnt_ns->ns.inum; /* a NULL nsproxy (late exit) reads as 0 */
 	/* comm as two 8-byte loads instead of a bpf_get_current_comm() call (measured ~1.5% of an openat loop) */
-	__u64 lo = *(const __u64 *)&task->comm[0];
-	__u64 hi = *(const __u64 *)&task->comm[8];
+	__u64 lo = *(const __u64 *)&t->comm[0];
+	__u64 hi = *(const __u64 *)&t->comm[8];
 	__u64 lo_nul = first_nul(lo);
 	if (lo_nul) {
 		lo &= (lo_nul >> 7) - 1;
@@ -265,22 +293,38 @@ static __always_inline struct scratch *get_scratch(void)
 	return bpf_map_lookup_elem(&SCRATCH, &zero);
 }
 
+/* A path buffer as 8-byte words: the type zero_path_tail() is verified for. */
+struct path_words {
+	__u64 w[PATH_LEN / 8];
+};
+
 /*
- * Zeroes dst[n..PATH_LEN) of an 8-byte aligned dst: the word holding byte n
- * is masked, the words after it cleared.
+ * Zeroes p[n..PATH_LEN) of a path buffer: the word holding byte n is masked,
+ * the words after it cleared. A global function: the verifier checks it once,
+ * for any n, not once per state its many callers reach it in.
  */
-static __always_inline void zero_tail(char *dst, __u32 n)
+__attribute__((noinline)) int zero_path_tail(struct path_words *p, __u32 n)
 {
-	__u64 *w = (__u64 *)dst;
+	if (!p)
+		return 0;
 	__u32 k = n / 8;
 	if (n % 8) {
-		/* k < PATH_LEN / 8 here; the mask only spells that out for the verifier */
-		w[k & (PATH_LEN / 8 - 1)] &= (1ULL << (n % 8 * 8)) - 1; /* little-endian: low bytes first */
+		/* k < PATH_LEN / 8 here for n <= PATH_LEN; the mask spells that out for the verifier */
+		p->w[k & (PATH_LEN / 8 - 1)] &= (1ULL << (n % 8 * 8)) - 1; /* little-endian: low bytes first */
 		k++;
 	}
-	for (__u32 i = 0; i < PATH_LEN / 8; i++)
-		if (i >= k)
-			w[i] = 0;
+	for (__u32 i = k; i < PATH_LEN / 8; i++) {
+		__u32 j = i;
+		barrier_var(j); /* no memset of variable length, no pointer the verifier cannot bound */
+		p->w[j & (PATH_LEN / 8 - 1)] = 0;
+	}
+	return 0;
+}
+
+/* Zeroes dst[n..PATH_LEN) of an 8-byte aligned dst, n <= PATH_LEN. */
+static __always_inline void zero_tail(char *dst, __u32 n)
+{
+	zero_path_tail((struct path_words *)dst, n);
 }
 
 /*

@@ -183,7 +183,7 @@ static __always_inline struct file *file_of_fd(struct task_struct *task, long fd
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = task->files->fdt;
+	struct fdtable *fdt = task_fields(task)->files->fdt;
 	if ((__u64)fd >= fdt->max_fds)
 		return NULL;
 	struct file **fds = fdt->fd;
@@ -261,66 +261,68 @@ static __always_inline __u16 path_of_file(char *out, struct scratch *s, struct f
 
 /* ---- a failed call's name, resolved ------------------------------------------ */
 
-/* Joining a name to a directory, one byte of the name per bpf_loop() step. */
+/*
+ * Joining a name to a directory, one byte of the name per bpf_loop() step.
+ * The counters live in per-CPU scratch (struct join_vars), not on the stack:
+ * the verifier tracks the exact value of a stack slot, so with them here it
+ * walked join_step once for every position it could reach (~1,200 times per
+ * call site); a map value is an unknown number to it, and the walk settles in
+ * a few steps (handle_sys_exit: 369k -> 182k instructions verified).
+ */
 struct join_state {
 	char *out;             /* holds the directory; the result replaces it */
 	const char *name;      /* NUL-terminated, < PATH_LEN bytes */
 	struct scratch *s;     /* starts[]: where each component of out begins */
-	__u32 pos;             /* bytes of out */
-	__u32 depth;           /* components of out with their start in s->starts[] */
-	__u32 comp_start;      /* where the component being copied begins in out */
-	__u32 comp_len;
-	__u32 in_comp;
-	__u32 all_dots;
-	__u16 flags;
+	struct join_vars *v;   /* &s->join */
 };
 
-static __always_inline void join_put(struct join_state *j, char c)
+static __always_inline void join_put(struct join_state *j, struct join_vars *v, char c)
 {
-	if (j->pos < PATH_LEN - 1)
-		j->out[j->pos++ & (PATH_LEN - 1)] = c;
+	if (v->pos < PATH_LEN - 1)
+		j->out[v->pos++ & (PATH_LEN - 1)] = c;
 	else
-		j->flags |= PATH_FLAG_TRUNCATED;
+		v->flags |= PATH_FLAG_TRUNCATED;
 }
 
 /* The end of a component of the name: "." is dropped, ".." drops the last component of out. */
-static __always_inline void join_end_component(struct join_state *j)
+static __always_inline void join_end_component(struct join_state *j, struct join_vars *v)
 {
-	if (!j->in_comp)
+	if (!v->in_comp)
 		return; /* "//" */
-	j->in_comp = 0;
-	if (j->all_dots && j->comp_len <= 2) {
-		j->pos = j->comp_start;
-		if (j->comp_len == 2 && j->depth > 0) {
-			j->depth--;
-			j->pos = j->s->starts[j->depth & (PATH_WALK_MAX - 1)];
+	v->in_comp = 0;
+	if (v->all_dots && v->comp_len <= 2) {
+		v->pos = v->comp_start;
+		if (v->comp_len == 2 && v->depth > 0) {
+			v->depth--;
+			v->pos = j->s->starts[v->depth & (PATH_WALK_MAX - 1)];
 		}
 		return;
 	}
-	if (j->depth < PATH_WALK_MAX)
-		j->s->starts[j->depth++ & (PATH_WALK_MAX - 1)] = j->comp_start;
+	if (v->depth < PATH_WALK_MAX)
+		j->s->starts[v->depth++ & (PATH_WALK_MAX - 1)] = v->comp_start;
 	else
-		j->flags |= PATH_FLAG_INCOMPLETE; /* a later ".." could not find where to go back to */
+		v->flags |= PATH_FLAG_INCOMPLETE; /* a later ".." could not find where to go back to */
 }
 
 static long join_step(__u64 i, struct join_state *j)
 {
+	struct join_vars *v = j->v;
 	char c = j->name[i & (PATH_LEN - 1)];
 	if (c == '/' || c == 0) {
-		join_end_component(j);
+		join_end_component(j, v);
 		return c == 0;
 	}
-	if (!j->in_comp) {
-		j->in_comp = 1;
-		j->comp_start = j->pos;
-		j->comp_len = 0;
-		j->all_dots = 1;
-		join_put(j, '/');
+	if (!v->in_comp) {
+		v->in_comp = 1;
+		v->comp_start = v->pos;
+		v->comp_len = 0;
+		v->all_dots = 1;
+		join_put(j, v, '/');
 	}
-	join_put(j, c);
-	j->comp_len++;
+	join_put(j, v, c);
+	v->comp_len++;
 	if (c != '.')
-		j->all_dots = 0;
+		v->all_dots = 0;
 	return 0;
 }
 
@@ -339,13 +341,14 @@ static __always_inline __u16 path_of_dir_and_name(struct scratch *s, struct task
 	const char *name = s->arg.s;
 	__u64 dentry, mnt;
 	__u16 flags;
+	struct fs_struct *fs = task_fields(task)->fs;
 	if (name[0] == '/') {
-		dentry = (__u64)task->fs->root.dentry;
-		mnt = (__u64)task->fs->root.mnt;
+		dentry = (__u64)fs->root.dentry;
+		mnt = (__u64)fs->root.mnt;
 		flags = PATH_FLAG_DIR_ROOT;
 	} else if (dirfd == AT_FDCWD) {
-		dentry = (__u64)task->fs->pwd.dentry;
-		mnt = (__u64)task->fs->pwd.mnt;
+		dentry = (__u64)fs->pwd.dentry;
+		mnt = (__u64)fs->pwd.mnt;
 		flags = PATH_FLAG_DIR_CWD;
 	} else {
 		struct file *f = file_of_fd(task, dirfd);
@@ -359,13 +362,15 @@ static __always_inline __u16 path_of_dir_and_name(struct scratch *s, struct task
 	}
 	__u32 pos, depth;
 	flags |= walk_path(out, s, dentry, mnt, &pos, &depth);
-	struct join_state j = { .out = out, .name = name, .s = s, .pos = pos, .depth = depth };
+	struct join_vars *v = &s->join;
+	*v = (struct join_vars){ .pos = pos, .depth = depth };
+	struct join_state j = { .out = out, .name = name, .s = s, .v = v };
 	bpf_loop(PATH_LEN, join_step, &j, 0);
-	pos = j.pos;
+	pos = v->pos;
 	if (pos == 0)
 		out[pos++] = '/';
 	end_path(out, pos);
-	return flags | j.flags;
+	return flags | v->flags;
 }
 
 /* ---- the --watch-prefix filter ------------------------------------------------- */

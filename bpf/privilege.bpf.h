@@ -137,7 +137,7 @@ static __noinline int cred_exit(const struct syscall_exit *sc)
 	if (!cfg || !creds_tracked(cfg))
 		return 0;
 	struct cred_snapshot now = {}, old = {};
-	read_cred(task->real_cred, &now);
+	read_cred(task_fields(task)->real_cred, &now);
 	__u32 tid = task->pid;
 	bool known = swap_snapshot(tid, tid, &now, &old);
 	if (!wanted(cfg, task->tgid, RG_KIND_PROCESS_CRED))

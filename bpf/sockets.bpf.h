@@ -836,9 +836,12 @@ static __always_inline void zero_payload_tail(__u8 *buf, __u32 n)
 			w[word] &= (1ULL << (n % 8 * 8)) - 1;
 		k++;
 	}
-	for (__u32 i = 0; i < DNS_PAYLOAD_LEN / 8; i++)
-		if (i >= k)
-			w[i] = 0;
+	for (__u32 i = k; i < DNS_PAYLOAD_LEN / 8; i++) {
+		__u32 j = i;
+		barrier_var(j); /* as in zero_tail: no variable memset, an index the verifier bounds */
+		if (j < DNS_PAYLOAD_LEN / 8)
+			w[j] = 0;
+	}
 }
 
 /* Where a DNS record's server address and payload come from. */
