@@ -49,6 +49,14 @@ export class RgcWriter {
   private frameRecords = 0;
   private firstTs = 0n;
   private lastTs = 0n;
+  /**
+   * Where in the open frame the records holding firstTs and lastTs start (-1:
+   * none yet): read as bigints once per frame, at flush. Three bigints per
+   * record made most of the drain worker's garbage, and its scavenges stalled
+   * the drain (a full ring under a 2M-open loop).
+   */
+  private firstTsAt = -1;
+  private lastTsAt = -1;
   private seq = 0;
   private recordsTotal = 0;
   private bytesTotal = 0;
@@ -123,9 +131,8 @@ export class RgcWriter {
     this.frame.set(bytes.subarray(offset, offset + length), at + RECORD_LENGTH_PREFIX);
     this.frameUsed = at + RECORD_LENGTH_PREFIX + length;
     if (length >= TS_NS_OFFSET + 8) {
-      const ts = recordTsNs(this.frame, at + RECORD_LENGTH_PREFIX);
-      if (this.frameRecords === 0) this.firstTs = ts;
-      this.lastTs = ts;
+      if (this.frameRecords === 0) this.firstTsAt = at + RECORD_LENGTH_PREFIX;
+      this.lastTsAt = at + RECORD_LENGTH_PREFIX;
     }
     this.frameRecords++;
     if (this.frameUsed >= this.targetFrameBytes) this.flush();
@@ -134,6 +141,10 @@ export class RgcWriter {
   /** Seals and writes the open frame, if it holds anything. */
   flush(): void {
     if (this.frameRecords === 0) return;
+    if (this.firstTsAt >= 0) this.firstTs = recordTsNs(this.frame, this.firstTsAt);
+    if (this.lastTsAt >= 0) this.lastTs = recordTsNs(this.frame, this.lastTsAt);
+    this.firstTsAt = -1;
+    this.lastTsAt = -1;
     const raw = this.frame.subarray(0, this.frameUsed);
     const compressed = this.compressor.compress(raw);
     const limit = this.options.maxBytes;
