@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 /** rg-capture entry point: see main.ts. */
+import { setFlagsFromString } from 'node:v8';
 import { main } from './main.js';
+
+// Before the drain worker starts: V8 collects its garbage on the worker's own
+// (real-time, see drain-worker.ts) thread. With V8's helper threads, which run
+// at ordinary priority and wait for a CPU on a busy host, the worker sat
+// blocked in 10-36 ms scavenges (1 ms on one thread) while the ring filled.
+setFlagsFromString('--single-threaded-gc');
 
 await main(process.argv);

@@ -16,6 +16,7 @@ export interface Libc {
   sysconf(name: number): number;
   strerror(errnum: number): string;
   clock_gettime(clock: number, timespec: Buffer): number;
+  sched_setscheduler(pid: number, policy: number, param: Buffer): number;
 }
 
 export const PROT_READ = 1;
@@ -43,6 +44,7 @@ export function getLibc(): Libc {
     sysconf: lib.func('long sysconf(int name)'),
     strerror: lib.func('const char *strerror(int errnum)'),
     clock_gettime: lib.func('int clock_gettime(int clk, void *tp)'),
+    sched_setscheduler: lib.func('int sched_setscheduler(int pid, int policy, const void *param)'),
   } as Libc;
   return libc;
 }
@@ -80,4 +82,17 @@ export function clockPair(): { realtimeNs: bigint; monotonicNs: bigint } {
   const realtimeNs = read(CLOCK_REALTIME);
   const after = read(CLOCK_MONOTONIC);
   return { realtimeNs, monotonicNs: (before + after) / 2n };
+}
+
+const SCHED_FIFO = 1;
+
+/**
+ * Moves the calling thread (not the process: on Linux pid 0 names the
+ * calling thread) to SCHED_FIFO at `priority` (1-99). Returns 0, or the errno
+ * (EPERM without CAP_SYS_NICE, or where a cgroup grants no real-time time).
+ */
+export function makeThreadRealtime(priority: number): number {
+  const param = Buffer.alloc(4); // struct sched_param { int sched_priority; }
+  param.writeInt32LE(priority, 0);
+  return getLibc().sched_setscheduler(0, SCHED_FIFO, param) === 0 ? 0 : lastErrno();
 }
