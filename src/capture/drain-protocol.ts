@@ -1,7 +1,7 @@
 /** Messages between rg-capture's main thread and its drain worker. */
 import { type Manifest } from '../rgc/manifest.js';
 import { type StopReason } from '../rgc/meta-records.js';
-import { type SegmentPlan } from './segments.js';
+import { type SegmentPlan } from './segment-plan.js';
 
 export interface DrainWorkerData {
   readonly ringFd: number;

@@ -9,7 +9,7 @@
  */
 import { closeSync, readSync } from 'node:fs';
 import koffi from 'koffi';
-import { CAPTURE_CONFIG, FILE_FILTER_CONFIG } from '../abi/index.js';
+import { CAPTURE_CONFIG, FILE_FILTER_CONFIG } from '../abi/schema.js';
 import { CaptureSetupError, SetupExit } from './errors.js';
 import { errnoText, lastErrno, pageSize } from './libc.js';
 import { iteratorsToRun, programsToAttach } from './programs.js';

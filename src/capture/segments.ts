@@ -12,27 +12,9 @@ import { type StopReason } from '../rgc/meta-records.js';
 import { RgcWriter } from '../rgc/writer.js';
 import { clockPair } from './libc.js';
 import { createNewFile, replaceFile } from './output-file.js';
+import { rotates, segmentPath, type SegmentPlan } from './segment-plan.js';
 
-export interface SegmentPlan {
-  /** The path given with -o ('-' for stdout). */
-  readonly output: string;
-  readonly rotateBytes: number | null;
-  readonly rotateMs: number | null;
-  /** Segments kept on disk (oldest deleted first); null keeps all. */
-  readonly keep: number | null;
-  readonly maxBytes: number | null;
-  readonly force: boolean;
-}
-
-export function rotates(plan: SegmentPlan): boolean {
-  return plan.rotateBytes !== null || plan.rotateMs !== null;
-}
-
-/** `host.rgc` -> `host.000003.rgc`: names sort in capture order. */
-export function segmentPath(output: string, index: number): string {
-  const stem = output.endsWith('.rgc') ? output.slice(0, -4) : output;
-  return `${stem}.${String(index).padStart(6, '0')}.rgc`;
-}
+export { rotates, segmentPath, type SegmentPlan } from './segment-plan.js';
 
 /** Alternatives to a segment name already taken: `host.000003.rgc` -> `host.000003.1.rgc`, `.2`, ... */
 const MAX_ALTERNATIVES = 100;

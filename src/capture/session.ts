@@ -17,12 +17,12 @@ import { spawnHeld, type HeldCommand } from './command.js';
 import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
 import { runKernelChecks } from './kernel-checks.js';
 import { BpfCapture } from './libbpf.js';
-import { LiveJsonPrinter } from './live-json.js';
+import { type LiveJsonPrinter } from './live-json.js';
 import { buildManifest, newCaptureId } from './manifest-build.js';
 import { EVENT_NAMES, type CaptureOptions } from './options.js';
 import { StatusLine } from './status-line.js';
 import { openOutputFile } from './output-file.js';
-import { rotates, segmentPath, type SegmentPlan } from './segments.js';
+import { rotates, segmentPath, type SegmentPlan } from './segment-plan.js';
 import { publicKeySha256 } from '../rgc/signing.js';
 
 const READY_TIMEOUT_MS = 5000;
@@ -67,7 +67,9 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
       signingKeyPem: signingKey ? signingKey.export({ type: 'pkcs8', format: 'pem' }).toString() : null,
     };
     worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: data });
-    const run = new RunningCapture(worker, cap, o, plan, outputFd, report, manifest.clock);
+    // Only --json needs the NDJSON encoder (~50 ms of start-up to load).
+    const live = o.liveJson ? new (await import('./live-json.js')).LiveJsonPrinter(manifest.clock) : null;
+    const run = new RunningCapture(worker, cap, o, plan, outputFd, report, live);
     await run.waitReady(marker);
     recording = true;
     cap.setConfig(encodeCaptureConfig({ ...config, canaryArmed: false }));
@@ -114,12 +116,11 @@ class RunningCapture {
   private writeError: string | null = null;
   private done: ((m: Extract<FromWorker, { type: 'done' }>) => void) | null = null;
   private workerFailure: Error | null = null;
-  private readonly live: LiveJsonPrinter | null;
   private readonly status: StatusLine | null;
 
   constructor(private readonly worker: Worker, private readonly cap: BpfCapture, private readonly o: CaptureOptions,
-    private readonly plan: SegmentPlan, private readonly outputFd: number, private readonly report: Reporter, clock: { realtime_ns: bigint; monotonic_ns: bigint }) {
-    this.live = o.liveJson ? new LiveJsonPrinter(clock) : null;
+    private readonly plan: SegmentPlan, private readonly outputFd: number, private readonly report: Reporter,
+    private readonly live: LiveJsonPrinter | null) {
     this.status = process.stderr.isTTY && !o.liveJson ? new StatusLine() : null;
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (e) => {
