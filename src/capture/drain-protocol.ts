@@ -23,6 +23,8 @@ export interface DrainWorkerData {
 }
 
 export type ToWorker =
+  /** The first message: the worker starts before the programs are loaded and waits for this. */
+  | { type: 'start'; data: DrainWorkerData }
   | { type: 'stats'; lostKernelByCpu: number[] }
   | { type: 'stop'; reason: StopReason; lostKernelByCpu: number[] };
 

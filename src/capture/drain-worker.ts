@@ -5,7 +5,7 @@
  * main thread's event loop never waits on compression or disk.
  */
 import { createPrivateKey } from 'node:crypto';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { recordKind, recordPid } from '../abi/header-access.js';
 import { canaryOf, forkKinds } from './programs.js';
 import { SegmentedOutput } from './segments.js';
@@ -13,26 +13,8 @@ import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-pr
 import { errnoText, makeThreadRealtime } from './libc.js';
 import { fallbackWaitMs, RingBufferReader } from './ringbuf.js';
 
-const data = workerData as DrainWorkerData;
 const port = parentPort!;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
-
-/** Until the canary is seen the capture is not ready: drain often. */
-const READY_WAIT_MS = 2;
-/**
- * A stream that brings less than this in one fallback wait is slow: the worker
- * then sleeps until the kernel wakes it or the wait ends, instead of every
- * 2 ms (see RingBufferReader.waitSync). Half the default wakeup_bytes, so at
- * that rate the kernel's wake-up would not come first; 13 MB/s with the default
- * 10 ms wait: a fork/exec loop (~2.7 MB/s) is slow, an openat loop (~780 MB/s)
- * is not.
- */
-const SLOW_STREAM_BYTES = 128 << 10;
-const PROGRESS_MS = 250;
-const LIVE_BATCH_BYTES = 256 << 10;
-const canary = canaryOf();
-const FORK_KINDS = forkKinds();
-const marker = Buffer.from(data.canaryMarker);
 
 /**
  * The drain thread runs SCHED_FIFO at the lowest real-time priority, as `perf
@@ -50,6 +32,37 @@ const rtError = makeThreadRealtime(DRAIN_RT_PRIORITY);
 if (rtError !== 0) {
   post({ type: 'notice', message: `the drain thread runs at normal priority (SCHED_FIFO: ${errnoText(rtError)}): on a busy host the ring buffer may overflow` });
 }
+
+/**
+ * The capture's settings (ring, output, manifest) arrive once the main thread
+ * has loaded and attached the programs: this thread is started before that,
+ * so it loads its modules while the main thread loads the BPF object.
+ */
+const data = await new Promise<DrainWorkerData>((resolve) => {
+  const onStart = (m: ToWorker) => {
+    if (m.type !== 'start') return;
+    port.off('message', onStart);
+    resolve(m.data);
+  };
+  port.on('message', onStart);
+});
+
+/** Until the canary is seen the capture is not ready: drain often. */
+const READY_WAIT_MS = 2;
+/**
+ * A stream that brings less than this in one fallback wait is slow: the worker
+ * then sleeps until the kernel wakes it or the wait ends, instead of every
+ * 2 ms (see RingBufferReader.waitSync). Half the default wakeup_bytes, so at
+ * that rate the kernel's wake-up would not come first; 13 MB/s with the default
+ * 10 ms wait: a fork/exec loop (~2.7 MB/s) is slow, an openat loop (~780 MB/s)
+ * is not.
+ */
+const SLOW_STREAM_BYTES = 128 << 10;
+const PROGRESS_MS = 250;
+const LIVE_BATCH_BYTES = 256 << 10;
+const canary = canaryOf();
+const FORK_KINDS = forkKinds();
+const marker = Buffer.from(data.canaryMarker);
 
 const ring = new RingBufferReader(data.ringFd, data.ringBytes);
 const waitMs = fallbackWaitMs(data.ringBytes);
@@ -75,7 +88,7 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'stats') {
     pendingStats = m.lostKernelByCpu;
     lostKernel = m.lostKernelByCpu;
-  } else {
+  } else if (m.type === 'stop') {
     stop = m;
   }
 });

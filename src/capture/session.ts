@@ -47,6 +47,13 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
   let worker: Worker | null = null;
   let recording = false;
   try {
+    // Only --json needs the NDJSON encoder (~50 ms of start-up to load).
+    const LivePrinter = o.liveJson ? (await import('./live-json.js')).LiveJsonPrinter : null;
+    // The worker starts first: its thread loads its modules while this one loads the BPF object, and it
+    // waits for its settings (the start message). Nothing below yields to the event loop before
+    // RunningCapture listens to it, except a failed setup's terminate(): that must not see an unheard error.
+    worker = new Worker(new URL('./drain-worker.js', import.meta.url));
+    worker.on('error', () => {});
     cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes });
     const config = {
       selfTgid: process.pid,
@@ -66,10 +73,8 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
       selfTgid: process.pid, canaryMarker: marker, liveJson: o.liveJson, frameMaxAgeMs: 1000,
       signingKeyPem: signingKey ? signingKey.export({ type: 'pkcs8', format: 'pem' }).toString() : null,
     };
-    worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: data });
-    // Only --json needs the NDJSON encoder (~50 ms of start-up to load).
-    const live = o.liveJson ? new (await import('./live-json.js')).LiveJsonPrinter(manifest.clock) : null;
-    const run = new RunningCapture(worker, cap, o, plan, outputFd, report, live);
+    worker.postMessage({ type: 'start', data } satisfies ToWorker);
+    const run = new RunningCapture(worker, cap, o, plan, outputFd, report, LivePrinter ? new LivePrinter(manifest.clock) : null);
     await run.waitReady(marker);
     recording = true;
     cap.setConfig(encodeCaptureConfig({ ...config, canaryArmed: false }));
