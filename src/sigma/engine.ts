@@ -97,17 +97,24 @@ class CategoryRules {
     const found = FOUND;
     for (let k = 0; k < this.scans.length; k++) {
       const scan = this.scans[k];
-      const text = c.lower(scan.slot);
-      if (text !== null && text === scan.lastText) {
-        const rs = scan.lastRules;
-        for (let i = 0; i < rs.length; i++) candidate[rs[i]] = g;
+      // A string of the record's own bytes (a path): scanned as bytes, never decoded, when they are ASCII.
+      const bytes = c.ascii(scan.slot);
+      if (bytes !== null) {
+        scan.lastText = null;
+        const n = scan.index.scanAscii(bytes.buf, bytes.start, bytes.end, found);
+        if (n < 0) markAll(scan.anyRule, candidate, g);
+        else for (let j = 0; j < n; j++) markAll(scan.rulesOf[found[j]], candidate, g);
         continue;
       }
-      let n = text === null ? (Array.isArray(c.raw(scan.slot)) ? -1 : 0) : scan.index.scan(text, found);
+      const text = c.lower(scan.slot);
+      if (text !== null && text === scan.lastText) {
+        markAll(scan.lastRules, candidate, g);
+        continue;
+      }
+      const n = text === null ? (Array.isArray(c.raw(scan.slot)) ? -1 : 0) : scan.index.scan(text, found);
       if (n < 0) {
         // A list field, or more occurrences than the buffer holds: every rule with a literal here stays a candidate.
-        const all = scan.anyRule;
-        for (let i = 0; i < all.length; i++) candidate[all[i]] = g;
+        markAll(scan.anyRule, candidate, g);
         scan.lastText = null;
         continue;
       }
@@ -125,6 +132,12 @@ class CategoryRules {
     }
     for (let k = 0; k < this.lengths.length; k++) {
       const { slot, minLength, rule } = this.lengths[k];
+      // ASCII bytes are as many as the text's characters.
+      const bytes = c.ascii(slot);
+      if (bytes !== null) {
+        if (bytes.end - bytes.start >= minLength) candidate[rule] = g;
+        continue;
+      }
       const text = c.text(slot);
       if (text === null ? Array.isArray(c.raw(slot)) : text.length >= minLength) candidate[rule] = g;
     }
@@ -134,6 +147,10 @@ class CategoryRules {
   isCandidate(i: number, g: number): boolean {
     return this.unfiltered[i] === 1 || this.candidate[i] === g;
   }
+}
+
+function markAll(rules: Int32Array, candidate: Int32Array, g: number): void {
+  for (let i = 0; i < rules.length; i++) candidate[rules[i]] = g;
 }
 
 const NO_HITS: readonly SigmaHit[] = Object.freeze([]);

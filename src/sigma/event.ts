@@ -25,7 +25,19 @@ export interface SigmaEventView {
    * event, or at the end of input). Called only when a correlation needs it.
    */
   ref?(): unknown;
+  /**
+   * Optional, for speed: points `into` at the UTF-8 bytes `get(field)` would
+   * decode (the string as the record holds it, without its NUL) and returns
+   * true; false when the field is not such a string (read it with `get`).
+   * The bytes stay valid until the view moves on. The pre-filter scans a
+   * field's bytes when they are all ASCII (their lowercase is then their
+   * text's), so most events are rejected without decoding a string.
+   */
+  bytesOf?(field: string, into: ByteSpan): boolean;
 }
+
+/** Bytes `buf[start, end)` of a field, as a view hands them out. */
+export interface ByteSpan { buf: Uint8Array; start: number; end: number }
 
 /** The fields a log source category offers, by Sigma name. */
 export interface SigmaCategory {
@@ -38,6 +50,8 @@ export interface SigmaLogSources {
   /** Linux categories the events cannot provide, with the reason a rule for them is not loaded. */
   readonly unavailable: ReadonlyMap<string, string>;
 }
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 /**
  * Per-event field cache shared by every compiled rule: each field is read
@@ -55,6 +69,10 @@ export class FieldCursor {
   private readonly lowers: (string | null)[];
   /** The text each `lowers` entry was made from (kept across events). */
   private readonly lowerOf: (string | null)[];
+  /** asciiSeen[slot] === generation: asciiSpans[slot] is this event's answer to `ascii(slot)`. */
+  private readonly asciiSeen: Int32Array;
+  private readonly asciiSpans: (ByteSpan | null)[];
+  private readonly spans: ByteSpan[];
 
   constructor(readonly names: readonly string[]) {
     this.loaded = new Int32Array(names.length);
@@ -63,6 +81,9 @@ export class FieldCursor {
     this.texts = new Array(names.length).fill(null);
     this.lowers = new Array(names.length).fill(null);
     this.lowerOf = new Array(names.length).fill(null);
+    this.asciiSeen = new Int32Array(names.length);
+    this.asciiSpans = new Array(names.length).fill(null);
+    this.spans = names.map(() => ({ buf: EMPTY_BYTES, start: 0, end: 0 }));
   }
 
   /** Points the cursor at the next event (cached values of the previous one are forgotten). */
@@ -72,7 +93,29 @@ export class FieldCursor {
       this.generation = 1;
       this.loaded.fill(0);
       this.lowered.fill(0);
+      this.asciiSeen.fill(0);
     }
+  }
+
+  /**
+   * The field's bytes when the view holds it as a byte string and every byte
+   * is ASCII (then `lower` is those bytes with A-Z folded), else null. Valid
+   * for this event only.
+   */
+  ascii(slot: number): ByteSpan | null {
+    if (this.asciiSeen[slot] === this.generation) return this.asciiSpans[slot];
+    const view = this.view!;
+    const span = this.spans[slot];
+    let ascii: ByteSpan | null = null;
+    if (view.bytesOf !== undefined && view.bytesOf(this.names[slot], span)) {
+      const buf = span.buf;
+      let i = span.start;
+      while (i < span.end && buf[i] < 0x80) i++;
+      if (i === span.end) ascii = span;
+    }
+    this.asciiSeen[slot] = this.generation;
+    this.asciiSpans[slot] = ascii;
+    return ascii;
   }
 
   /** The field's value (undefined: the event has no such field). */

@@ -11,6 +11,9 @@
 
 const ASCII = 128;
 
+/** ASCII code -> its lowercase (A-Z folded, as toLowerCase folds ASCII). */
+const FOLD = Uint8Array.from({ length: ASCII }, (_, c) => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c));
+
 export class LiteralIndex {
   /** Full ASCII transition table: next state = delta[state * 128 + code]. */
   private readonly delta: Int32Array;
@@ -92,6 +95,26 @@ export class LiteralIndex {
       const c = text.charCodeAt(i);
       s = c < ASCII ? delta[s * ASCII + c] : this.wideStep(s, c);
       for (let o = outStart[s], end = outStart[s + 1]; o < end; o++) {
+        if (n === found.length) return -1;
+        found[n++] = outIds[o];
+      }
+    }
+    return n;
+  }
+
+  /**
+   * `scan` of the text whose lowercase is `buf[start, end)` with A-Z folded:
+   * every byte must be ASCII (FieldCursor.ascii), for which toLowerCase
+   * folds exactly A-Z. The same ids as `scan(text.toLowerCase())`, without
+   * decoding or lowercasing a string.
+   */
+  scanAscii(buf: Uint8Array, start: number, end: number, found: Int32Array): number {
+    const { delta, outStart, outIds } = this;
+    let n = 0;
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      s = delta[s * ASCII + FOLD[buf[i]]];
+      for (let o = outStart[s], stop = outStart[s + 1]; o < stop; o++) {
         if (n === found.length) return -1;
         found[n++] = outIds[o];
       }

@@ -33,6 +33,18 @@ describe('LiteralIndex', () => {
     expect(found(new LiteralIndex(['a']), 'a'.repeat(10), 4)).toBe(-1);
   });
 
+  it('scans ASCII bytes as their lowercase text: the same literals as scan(text.toLowerCase())', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'A', 'B', 'z', 'Z', '/', '-', ' ', '@', '[', '`', '{');
+    const word = fc.array(alphabet, { minLength: 1, maxLength: 6 }).map((cs) => cs.join('').toLowerCase());
+    fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 30 }), fc.array(alphabet, { maxLength: 60 }).map((cs) => cs.join('')), (lits, text) => {
+      const index = new LiteralIndex(lits);
+      const bytes = Buffer.from(`..${text}..`, 'latin1');
+      const buf = new Int32Array(4096);
+      const n = index.scanAscii(bytes, 2, bytes.length - 2, buf);
+      expect([...new Set(buf.subarray(0, n))].sort((a, b) => a - b)).toEqual(found(index, text.toLowerCase()));
+    }), { numRuns: 500 });
+  });
+
   it('agrees with String.includes on random literals and texts', () => {
     const alphabet = fc.constantFrom('a', 'b', '/', '-', ' ', 'é', '\u{1F600}', 'A');
     const word = fc.array(alphabet, { minLength: 1, maxLength: 6 }).map((cs) => cs.join(''));

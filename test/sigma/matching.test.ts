@@ -4,7 +4,7 @@
  * not (so every row can fail both ways).
  */
 import { describe, expect, it } from 'vitest';
-import { engineFor, type Fields, ruleText, view } from './support.js';
+import { bytesView, engineFor, type Fields, ruleText, view } from './support.js';
 
 interface Row {
   readonly name: string;
@@ -165,6 +165,14 @@ const ROWS: Row[] = [
   { name: 'selection and not 1 of filter_*', detection: "    selection:\n        Image|endswith: '/sh'\n    filter_a:\n        ParentImage: /usr/bin/cron\n    filter_b:\n        User: root\n    condition: selection and not 1 of filter_*",
     hit: [{ Image: '/bin/sh', ParentImage: '/bin/x', User: 'alice' }], miss: [{ Image: '/bin/sh', User: 'root' }, { Image: '/bin/sh', ParentImage: '/usr/bin/cron' }] },
   { name: 'a list of conditions: any of them', detection: "    a:\n        Image: a\n    b:\n        Image: b\n    condition:\n        - a\n        - b", hit: [{ Image: 'a' }, { Image: 'b' }], miss: [{ Image: 'c' }] },
+  // Lowercasing outside ASCII: the pre-filter must not scan such text as bytes (U+212A KELVIN SIGN lowercases to k, U+0130 to i + U+0307).
+  { name: 'case-insensitive beyond ASCII: a Kelvin sign is a k, a dotted capital I an i', category: 'file_event', detection: "    sel:\n        TargetFilename|contains: '/kit/'\n    condition: sel",
+    hit: [{ TargetFilename: '/tmp/\u212Ait/x' }, { TargetFilename: '/TMP/KIT/x' }], miss: [{ TargetFilename: '/tmp/kiet/x' }] },
+  { name: 'case-insensitive beyond ASCII: a non-ASCII literal', category: 'file_event', detection: "    sel:\n        TargetFilename|endswith: '/\u00e9t\u00e9'\n    condition: sel",
+    hit: [{ TargetFilename: '/x/\u00c9T\u00c9' }, { TargetFilename: '/x/\u00e9t\u00e9' }], miss: [{ TargetFilename: '/x/ete' }] },
+  { name: 'a regex that needs a long value: length in characters, not bytes', category: 'file_event', detection: "    sel:\n        TargetFilename|re: '[^/]{10,}$'\n    condition: sel",
+    hit: [{ TargetFilename: 'abcdefghij' }, { TargetFilename: '/tmp/abcdefghij' }, { TargetFilename: '/tmp/\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9' }],
+    miss: [{ TargetFilename: '/tmp/abcdefghi' }, { TargetFilename: '/tmp/\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9' }, { TargetFilename: 'abcdefghij/' }] },
   { name: 'identifiers with - and digits', detection: "    sel-1:\n        Image: a\n    condition: sel-1", hit: [{ Image: 'a' }], miss: [{ Image: 'b' }] },
 ];
 
@@ -173,8 +181,11 @@ describe('Sigma matching, one rule per modifier and condition form', () => {
     it(row.name, () => {
       const category = row.category ?? 'process_creation';
       const engine = engineFor(ruleText(row.detection, category));
-      for (const fields of row.hit) expect(engine.evaluate(view(category, fields)).length, `should match ${JSON.stringify(fields)}`).toBe(1);
-      for (const fields of row.miss) expect(engine.evaluate(view(category, fields)).length, `should not match ${JSON.stringify(fields)}`).toBe(0);
+      // Strings as values, and as the UTF-8 bytes a record holds (the pre-filter scans ASCII bytes without decoding).
+      for (const make of [view, bytesView]) {
+        for (const fields of row.hit) expect(engine.evaluate(make(category, fields)).length, `${make.name} should match ${JSON.stringify(fields)}`).toBe(1);
+        for (const fields of row.miss) expect(engine.evaluate(make(category, fields)).length, `${make.name} should not match ${JSON.stringify(fields)}`).toBe(0);
+      }
     });
   }
 

@@ -113,6 +113,25 @@ describe('fields', () => {
     expect(view.get('CommandLine')).toBeUndefined();
   });
 
+  it('bytesOf hands out the bytes get decodes, for string fields of the record only (schema 1 captures: what the field meant then)', () => {
+    const bytesOf = (view: RecordView, field: string): string | false => {
+      const span = { buf: new Uint8Array(0), start: 0, end: 0 };
+      return view.bytesOf(field, span) && Buffer.from(span.buf.subarray(span.start, span.end)).toString('latin1');
+    };
+    const records = [...history, execRecord(child, '/usr/bin/tee', ['tee']), openRecord(child, '/etc/sudoers.d/\u00e9', O_WRONLY_CREAT_TRUNC, 3, 0, -100, { pathArg: 'x' })];
+    const { view } = viewOf(records);
+    expect(bytesOf(view, 'TargetFilename')).toBe(Buffer.from('/etc/sudoers.d/\u00e9').toString('latin1'));
+    expect(view.get('TargetFilename')).toBe('/etc/sudoers.d/\u00e9');
+    // Image of a non-exec is its process's program (no bytes of the record); numbers are no strings.
+    expect([bytesOf(view, 'Image'), bytesOf(view, 'ProcessId'), bytesOf(view, 'CommandLine')]).toEqual([false, false, false]);
+    const old = new RecordView();
+    const r = records[records.length - 1];
+    old.set(classifyRecord(r, 0, r.length), r, 0, null, { ...source, schemaVersion: 1 });
+    expect([old.get('TargetFilename'), bytesOf(old, 'TargetFilename')]).toEqual(['x', 'x']);
+    const exec = viewOf([...history, execRecord(child, '/usr/bin/Curl', ['curl'])]).view;
+    expect([exec.get('Image'), bytesOf(exec, 'Image')]).toEqual(['/usr/bin/Curl', false]);
+  });
+
   it('network_connection: destination, protocol, Initiated', () => {
     const v4 = viewOf([...history, connectRecord(child, ipv4(127, 0, 0, 2).family, ipv4(127, 0, 0, 2).addr, 4444, 0)]).view;
     expect([v4.get('DestinationIp'), v4.get('DestinationPort'), v4.get('Initiated'), v4.get('DestinationIsIpv6'), v4.get('Image')]).toEqual(['127.0.0.2', 4444, true, false, '/usr/bin/bash']);

@@ -1,5 +1,5 @@
 /** Hand-made log sources and events for testing the Sigma engine on its own. */
-import { type SigmaEventView, type SigmaFieldValue, type SigmaLogSources } from '../../src/sigma/event.js';
+import { type ByteSpan, type SigmaEventView, type SigmaFieldValue, type SigmaLogSources } from '../../src/sigma/event.js';
 import { compileRuleTexts, type SigmaRuleSet } from '../../src/sigma/load.js';
 import { SigmaEngine, type SigmaHit } from '../../src/sigma/engine.js';
 
@@ -20,6 +20,27 @@ export function view(category: string, fields: Fields, timeMs = 0, ref: unknown 
     category, timeMs,
     get: (f) => (Object.prototype.hasOwnProperty.call(fields, f) ? fields[f] : undefined),
     ref: () => ref,
+  };
+}
+
+/**
+ * The same event from a view that also hands its string fields out as UTF-8
+ * bytes (as replay's record view does for strings of the record), each in a
+ * buffer with other bytes around it: the pre-filter then scans bytes.
+ */
+export function bytesView(category: string, fields: Fields, timeMs = 0, ref: unknown = null): SigmaEventView {
+  const inner = view(category, fields, timeMs, ref);
+  return {
+    ...inner,
+    bytesOf(field: string, into: ByteSpan): boolean {
+      const v = inner.get(field);
+      if (typeof v !== 'string') return false;
+      const utf8 = Buffer.from(v, 'utf8');
+      into.buf = Buffer.concat([Buffer.from('XY\0'), utf8, Buffer.from('\0ZZ')]);
+      into.start = 3;
+      into.end = 3 + utf8.length;
+      return true;
+    },
   };
 }
 

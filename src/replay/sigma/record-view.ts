@@ -6,13 +6,13 @@
  * a rule asks.
  */
 import { createHash } from 'node:crypto';
-import { cStringBytes, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
+import { cStringBytes, cStringEnd, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
 import { AF_INET6 } from '../../abi/constants.js';
 import { recordAuid, recordFlags, recordPid, recordPpid, recordTsNs, recordUid } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, RENAMED_FIELDS, type Schema } from '../../abi/schema.js';
 import { addressText, bytesToText, opensForWrite } from '../../abi/values.js';
 import { type WallClock } from '../../output/wall-clock.js';
-import { type SigmaEventView, type SigmaFieldValue } from '../../sigma/event.js';
+import { type ByteSpan, type SigmaEventView, type SigmaFieldValue } from '../../sigma/event.js';
 import { type ProcessNode } from '../process-table.js';
 import { type FactSource } from '../rules/model.js';
 
@@ -36,6 +36,9 @@ export interface RecordRef {
 
 type FieldReader = (b: Uint8Array, at: number) => SigmaFieldValue;
 
+/** Where a string field's buffer is in a record: its text is the C string there, decoded. */
+interface StringAt { readonly offset: number; readonly size: number }
+
 /** A kind as Sigma sees it, worked out once from its registry entry. */
 interface KindView {
   readonly category: string;
@@ -46,13 +49,15 @@ interface KindView {
   readonly exe: FieldReader | null;
   readonly exeAsPassed: FieldReader | null;
   readonly fields: ReadonlyMap<string, FieldReader>;
+  /** The Sigma fields of `fields` that are a string of the record, and where (for `bytes`). */
+  readonly strings: ReadonlyMap<string, StringAt>;
   /**
    * Sigma fields whose field meant something else in older schema versions
    * (RENAMED_FIELDS): in a capture older than `since`, what the field meant
    * then is read from `read` (schema 1's file_open.path, the path as passed,
    * is this build's path_arg).
    */
-  readonly legacy: ReadonlyMap<string, { readonly read: FieldReader; readonly since: number }>;
+  readonly legacy: ReadonlyMap<string, { readonly read: FieldReader; readonly since: number; readonly string: StringAt | null }>;
   readonly constants: ReadonlyMap<string, string | number | boolean>;
   /** Sigma field -> the fact replay works out for it (dst_hostname, dns.names). */
   readonly facts: ReadonlyMap<string, string>;
@@ -90,12 +95,17 @@ function kindView(kind: KindLayout): KindView | null {
         return null;
     }
   };
+  const stringAt = (name: string): StringAt | null => {
+    const x = layoutOf(name);
+    return x !== null && x.s.view === 'string' ? { offset: x.f.offset, size: x.f.size } : null;
+  };
   const fields = new Map<string, FieldReader>();
-  const legacy = new Map<string, { read: FieldReader; since: number }>();
+  const strings = new Map<string, StringAt>();
+  const legacy = new Map<string, { read: FieldReader; since: number; string: StringAt | null }>();
   for (const [sigma, name] of Object.entries(spec.fields ?? {})) {
     const read = reader(name)!;
     const renamed = RENAMED_FIELDS.find((r) => r.kind === kind.name && r.from === name);
-    if (renamed !== undefined) legacy.set(sigma, { read: reader(renamed.to)!, since: renamed.since });
+    if (renamed !== undefined) legacy.set(sigma, { read: reader(renamed.to)!, since: renamed.since, string: stringAt(renamed.to) });
     if (sigma === 'Protocol') {
       // IPPROTO_* of the socket as Sysmon names it; 0 (unknown) falls back on the socket type when the kind has it.
       const type = reader('sock_type');
@@ -108,6 +118,8 @@ function kindView(kind: KindLayout): KindView | null {
       continue;
     }
     fields.set(sigma, read);
+    const string = stringAt(name);
+    if (string !== null) strings.set(sigma, string);
     const s = layoutOf(name)!.s;
     if (s.view === 'addr' && sigma.endsWith('Ip')) {
       const family = layoutOf(s.familyField!)!.f.offset;
@@ -124,6 +136,7 @@ function kindView(kind: KindLayout): KindView | null {
     exe: role.role === 'exec' ? reader(role.exe) : null,
     exeAsPassed: role.role === 'exec' && role.exeAsPassed !== undefined ? reader(role.exeAsPassed) : null,
     fields,
+    strings,
     legacy,
     constants: new Map(Object.entries(spec.constants ?? {})),
     facts: new Map(Object.entries(spec.facts ?? {})),
@@ -140,7 +153,7 @@ export class RecordView implements SigmaEventView {
   private at = 0;
   private node: ProcessNode | null = null;
   private source: RecordSource = { host: '', clock: null, users: new Map() };
-  /** The rule engine's facts of the same record, when both run: its path is decoded once for both. */
+  /** The rule engine's facts of the same record, when both run: what replay's network state learnt (dst_hostname, dns.names). */
   private facts: FactSource | null = null;
 
   constructor(private readonly schema: Schema = BUILD_SCHEMA) {}
@@ -184,7 +197,7 @@ export class RecordView implements SigmaEventView {
     if (read !== undefined) {
       const old = k.legacy.get(field);
       if (old !== undefined && (this.source.schemaVersion ?? this.schema.version) < old.since) return old.read(b, at);
-      return this.facts !== null && field === 'TargetFilename' ? (this.facts.get('path') as string | undefined) ?? read(b, at) : read(b, at);
+      return read(b, at);
     }
     const fact = k.facts.get(field);
     if (fact !== undefined) return this.facts === null ? null : (this.facts.get(fact) as SigmaFieldValue | undefined) ?? null;
@@ -212,6 +225,24 @@ export class RecordView implements SigmaEventView {
       case 'ParentProcessGuid': return parent === null ? null : processGuid(parent);
     }
     return undefined;
+  }
+
+  bytesOf(field: string, into: ByteSpan): boolean {
+    const k = this.kind;
+    if (k === null) return false;
+    let string = k.strings.get(field);
+    if (string === undefined) return false;
+    // As `get` reads it: in an older capture, what the field meant then.
+    const old = k.legacy.get(field);
+    if (old !== undefined && (this.source.schemaVersion ?? this.schema.version) < old.since) {
+      if (old.string === null) return false;
+      string = old.string;
+    }
+    const start = this.at + string.offset;
+    into.buf = this.bytes;
+    into.start = start;
+    into.end = cStringEnd(this.bytes, start, string.size);
+    return true;
   }
 
   ref(): RecordRef {
