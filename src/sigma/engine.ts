@@ -211,6 +211,11 @@ export class SigmaEngine {
     for (const category of this.byCategory.values()) category.seal();
   }
 
+  /** Whether some loaded rule runs on events of `category` (evaluate returns no hit for the others). */
+  hasRulesFor(category: string): boolean {
+    return this.byCategory.has(category);
+  }
+
   /** Categories some loaded rule runs on. */
   get categories(): ReadonlySet<string> {
     return new Set(this.byCategory.keys());

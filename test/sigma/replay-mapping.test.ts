@@ -184,6 +184,15 @@ fields:
       filename: '/usr/bin/curl', parent_exe: '/usr/bin/bash',
     });
   });
+
+  it('a record is offered to Sigma only when its kind has a log source some loaded rule is for', () => {
+    const runner = new SigmaRunner(compileRuleTexts([{ file: 'rules/x.yml', text: rule, problem: null }], sigmaLogSources()));
+    expect([EventKind.ProcessExec, EventKind.FileOpen, EventKind.ProcessExit, EventKind.FileDelete, 255].map((k) => runner.offers(k))).toEqual([true, false, false, false, false]);
+    const fileRule = "title: Sudoers\nlogsource:\n    product: linux\n    category: file_event\ndetection:\n    sel:\n        TargetFilename|startswith: '/etc/sudoers.d/'\n    condition: sel\n";
+    const files = new SigmaRunner(compileRuleTexts([{ file: 'rules/y.yml', text: fileRule, problem: null }], sigmaLogSources()));
+    expect(files.ruleCount).toBe(1);
+    expect([EventKind.ProcessExec, EventKind.FileOpen, EventKind.FileRename, EventKind.FileDelete].map((k) => files.offers(k))).toEqual([false, true, true, false]);
+  });
 });
 
 describe('a kind added at run time gets its Sigma log source from its registry entry alone', () => {

@@ -107,8 +107,9 @@ export class AlertEngine {
     extra: ReadonlyMap<string, FactValue> | null = null, dstHostname?: string): readonly Alert[] {
     if (unknown !== null && unknown.length > 0) return this.evaluateByFacts(kindId, bytes, at, node, source, schemaVersion, unknown, extra, dstHostname);
     const rules = this.rulesByKind[kindId] ?? this.compileFor(kindId);
-    // No rule can match this kind, and no Sigma rule to offer it to: the common case of most events under --detect.
-    if (rules.length === 0 && this.sigma === null) return NO_ALERTS;
+    const sigma = this.sigma !== null && this.sigma.offers(kindId) ? this.sigma : null;
+    // No rule can match this kind, and no Sigma rule to offer it to: the common case of most events.
+    if (rules.length === 0 && sigma === null) return NO_ALERTS;
     this.epoch.n++;
     this.epoch.schemaVersion = schemaVersion;
     this.epoch.extra = extra;
@@ -123,11 +124,11 @@ export class AlertEngine {
       const rule = r.rule.rule;
       (own ??= []).push(this.count(alertFromFacts(rule.id, rule.severity, rule.title, facts, time, rule.attack)));
     }
-    if (this.sigma === null) return own ?? NO_ALERTS;
-    const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts ?? this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname));
-    if (sigma.length === 0) return own ?? NO_ALERTS;
-    for (const a of sigma) this.count(a);
-    return own === null ? sigma : [...own, ...sigma];
+    if (sigma === null) return own ?? NO_ALERTS;
+    const hits = sigma.evaluate(kindId, bytes, at, node, source, facts ?? this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname));
+    if (hits.length === 0) return own ?? NO_ALERTS;
+    for (const a of hits) this.count(a);
+    return own === null ? hits : [...own, ...hits];
   }
 
   /** The rules over facts (the reference), for records whose facts may be unknown. */

@@ -40,6 +40,7 @@ export function sigmaRuleId(r: RuleInfo): string {
 export class SigmaRunner {
   private readonly view: RecordView;
   private readonly engine: SigmaEngine;
+  private readonly offered: (boolean | undefined)[] = [];
 
   constructor(readonly set: SigmaRuleSet, private readonly schema: Schema = BUILD_SCHEMA) {
     this.engine = new SigmaEngine(set);
@@ -53,6 +54,20 @@ export class SigmaRunner {
 
   get ruleCount(): number {
     return this.set.detections.length + this.set.correlations.length;
+  }
+
+  /**
+   * Whether a record of this kind can reach a rule: the kind has a Sigma log
+   * source and some loaded rule is for it. (Most records are not: the alert
+   * engine then spends nothing on them for Sigma.)
+   */
+  offers(kindId: number): boolean {
+    let offered = this.offered[kindId];
+    if (offered === undefined) {
+      const category = this.schema.byId[kindId]?.sigma?.category;
+      this.offered[kindId] = offered = category !== undefined && this.engine.hasRulesFor(category);
+    }
+    return offered;
   }
 
   /** Alerts for one record (usually none). */
