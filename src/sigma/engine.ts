@@ -8,9 +8,9 @@
  * run their full test.
  */
 import { CorrelationRuntime, type CorrelationDetail, type GroupValue } from './correlation.js';
-import { type FieldCursor, type SigmaEventView, type SigmaFieldValue } from './event.js';
+import { type ByteSpan, type FieldCursor, type SigmaEventView, type SigmaFieldValue } from './event.js';
 import { type SigmaRuleSet } from './load.js';
-import { LiteralIndex } from './literal-index.js';
+import { LiteralIndex, NOT_ASCII } from './literal-index.js';
 import { type RuleInfo } from './rule.js';
 import { type CursorTest, type Requirements } from './values.js';
 
@@ -98,13 +98,15 @@ class CategoryRules {
     for (let k = 0; k < this.scans.length; k++) {
       const scan = this.scans[k];
       // A string of the record's own bytes (a path): scanned as bytes, never decoded, when they are ASCII.
-      const bytes = c.ascii(scan.slot);
+      const bytes = c.cString(scan.slot);
       if (bytes !== null) {
-        scan.lastText = null;
-        const n = scan.index.scanAscii(bytes.buf, bytes.start, bytes.end, found);
-        if (n < 0) markAll(scan.anyRule, candidate, g);
-        else for (let j = 0; j < n; j++) markAll(scan.rulesOf[found[j]], candidate, g);
-        continue;
+        const n = scan.index.scanCString(bytes.buf, bytes.start, bytes.end, found);
+        if (n !== NOT_ASCII) {
+          scan.lastText = null;
+          if (n < 0) markAll(scan.anyRule, candidate, g);
+          else for (let j = 0; j < n; j++) markAll(scan.rulesOf[found[j]], candidate, g);
+          continue;
+        }
       }
       const text = c.lower(scan.slot);
       if (text !== null && text === scan.lastText) {
@@ -132,10 +134,10 @@ class CategoryRules {
     }
     for (let k = 0; k < this.lengths.length; k++) {
       const { slot, minLength, rule } = this.lengths[k];
-      // ASCII bytes are as many as the text's characters.
-      const bytes = c.ascii(slot);
+      // A text has no more UTF-16 code units than its UTF-8 has bytes (as many when they are ASCII).
+      const bytes = c.cString(slot);
       if (bytes !== null) {
-        if (bytes.end - bytes.start >= minLength) candidate[rule] = g;
+        if (cStringLength(bytes, minLength) >= minLength) candidate[rule] = g;
         continue;
       }
       const text = c.text(slot);
@@ -147,6 +149,15 @@ class CategoryRules {
   isCandidate(i: number, g: number): boolean {
     return this.unfiltered[i] === 1 || this.candidate[i] === g;
   }
+}
+
+/** The length of the C string in `span`, counted up to `atLeast` at most. */
+function cStringLength(span: ByteSpan, atLeast: number): number {
+  const { buf, start } = span;
+  const end = Math.min(span.end, start + atLeast);
+  let i = start;
+  while (i < end && buf[i] !== 0) i++;
+  return i - start;
 }
 
 function markAll(rules: Int32Array, candidate: Int32Array, g: number): void {

@@ -26,17 +26,18 @@ export interface SigmaEventView {
    */
   ref?(): unknown;
   /**
-   * Optional, for speed: points `into` at the UTF-8 bytes `get(field)` would
-   * decode (the string as the record holds it, without its NUL) and returns
-   * true; false when the field is not such a string (read it with `get`).
-   * The bytes stay valid until the view moves on. The pre-filter scans a
-   * field's bytes when they are all ASCII (their lowercase is then their
-   * text's), so most events are rejected without decoding a string.
+   * Optional, for speed: when the field is a string the view holds as bytes
+   * (a C string of the record), points `into` at them and returns true: the
+   * text `get` gives is the UTF-8 of `buf[start, end)` up to its first NUL.
+   * False: read the field with `get`. The bytes stay valid until the view
+   * moves on. The pre-filter scans such bytes when they are ASCII (their
+   * lowercase is then their text's), so most events are rejected without
+   * decoding a string.
    */
   bytesOf?(field: string, into: ByteSpan): boolean;
 }
 
-/** Bytes `buf[start, end)` of a field, as a view hands them out. */
+/** Where a view holds a field as bytes: a C string in `buf[start, end)`. */
 export interface ByteSpan { buf: Uint8Array; start: number; end: number }
 
 /** The fields a log source category offers, by Sigma name. */
@@ -69,9 +70,9 @@ export class FieldCursor {
   private readonly lowers: (string | null)[];
   /** The text each `lowers` entry was made from (kept across events). */
   private readonly lowerOf: (string | null)[];
-  /** asciiSeen[slot] === generation: asciiSpans[slot] is this event's answer to `ascii(slot)`. */
-  private readonly asciiSeen: Int32Array;
-  private readonly asciiSpans: (ByteSpan | null)[];
+  /** bytesSeen[slot] === generation: byteSpans[slot] is this event's answer to `cString(slot)`. */
+  private readonly bytesSeen: Int32Array;
+  private readonly byteSpans: (ByteSpan | null)[];
   private readonly spans: ByteSpan[];
 
   constructor(readonly names: readonly string[]) {
@@ -81,8 +82,8 @@ export class FieldCursor {
     this.texts = new Array(names.length).fill(null);
     this.lowers = new Array(names.length).fill(null);
     this.lowerOf = new Array(names.length).fill(null);
-    this.asciiSeen = new Int32Array(names.length);
-    this.asciiSpans = new Array(names.length).fill(null);
+    this.bytesSeen = new Int32Array(names.length);
+    this.byteSpans = new Array(names.length).fill(null);
     this.spans = names.map(() => ({ buf: EMPTY_BYTES, start: 0, end: 0 }));
   }
 
@@ -93,29 +94,19 @@ export class FieldCursor {
       this.generation = 1;
       this.loaded.fill(0);
       this.lowered.fill(0);
-      this.asciiSeen.fill(0);
+      this.bytesSeen.fill(0);
     }
   }
 
-  /**
-   * The field's bytes when the view holds it as a byte string and every byte
-   * is ASCII (then `lower` is those bytes with A-Z folded), else null. Valid
-   * for this event only.
-   */
-  ascii(slot: number): ByteSpan | null {
-    if (this.asciiSeen[slot] === this.generation) return this.asciiSpans[slot];
+  /** Where the view holds the field as a C string (see SigmaEventView.bytesOf), or null. Valid for this event only. */
+  cString(slot: number): ByteSpan | null {
+    if (this.bytesSeen[slot] === this.generation) return this.byteSpans[slot];
     const view = this.view!;
     const span = this.spans[slot];
-    let ascii: ByteSpan | null = null;
-    if (view.bytesOf !== undefined && view.bytesOf(this.names[slot], span)) {
-      const buf = span.buf;
-      let i = span.start;
-      while (i < span.end && buf[i] < 0x80) i++;
-      if (i === span.end) ascii = span;
-    }
-    this.asciiSeen[slot] = this.generation;
-    this.asciiSpans[slot] = ascii;
-    return ascii;
+    const found = view.bytesOf !== undefined && view.bytesOf(this.names[slot], span) ? span : null;
+    this.bytesSeen[slot] = this.generation;
+    this.byteSpans[slot] = found;
+    return found;
   }
 
   /** The field's value (undefined: the event has no such field). */

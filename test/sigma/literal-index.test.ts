@@ -1,7 +1,7 @@
 /** The pre-filter's Aho-Corasick index finds exactly the literals a text contains. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LiteralIndex } from '../../src/sigma/literal-index.js';
+import { LiteralIndex, NOT_ASCII } from '../../src/sigma/literal-index.js';
 
 function naive(literals: readonly string[], text: string): number[] {
   return literals.flatMap((l, id) => (l.length > 0 && text.includes(l) ? [id] : []));
@@ -33,16 +33,28 @@ describe('LiteralIndex', () => {
     expect(found(new LiteralIndex(['a']), 'a'.repeat(10), 4)).toBe(-1);
   });
 
-  it('scans ASCII bytes as their lowercase text: the same literals as scan(text.toLowerCase())', () => {
-    const alphabet = fc.constantFrom('a', 'b', 'A', 'B', 'z', 'Z', '/', '-', ' ', '@', '[', '`', '{');
+  it('scans an ASCII C string as its lowercase text: the same literals as scan(text.toLowerCase()), up to the NUL', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'A', 'B', 'z', 'Z', '/', '-', ' ', '@', '[', '`', '{', '\x7f');
     const word = fc.array(alphabet, { minLength: 1, maxLength: 6 }).map((cs) => cs.join('').toLowerCase());
-    fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 30 }), fc.array(alphabet, { maxLength: 60 }).map((cs) => cs.join('')), (lits, text) => {
+    const text = fc.array(alphabet, { maxLength: 60 }).map((cs) => cs.join(''));
+    fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 30 }), text, text, (lits, before, after) => {
       const index = new LiteralIndex(lits);
-      const bytes = Buffer.from(`..${text}..`, 'latin1');
+      const bytes = Buffer.from(`AB${before}\0${after}`, 'latin1');
       const buf = new Int32Array(4096);
-      const n = index.scanAscii(bytes, 2, bytes.length - 2, buf);
-      expect([...new Set(buf.subarray(0, n))].sort((a, b) => a - b)).toEqual(found(index, text.toLowerCase()));
+      const n = index.scanCString(bytes, 2, bytes.length, buf);
+      expect([...new Set(buf.subarray(0, n))].sort((a, b) => a - b)).toEqual(found(index, before.toLowerCase()));
+      // Without a NUL the string runs to the end of the span.
+      const whole = index.scanCString(bytes, 2, 2 + before.length, buf);
+      expect([...new Set(buf.subarray(0, whole))].sort((a, b) => a - b)).toEqual(found(index, before.toLowerCase()));
     }), { numRuns: 500 });
+  });
+
+  it('leaves a C string with a byte outside ASCII to the text scan', () => {
+    const index = new LiteralIndex(['/tmp/', 'k']);
+    const buf = new Int32Array(16);
+    expect(index.scanCString(Buffer.from('/TMP/\u212a', 'utf8'), 0, 9, buf)).toBe(NOT_ASCII);
+    expect(index.scanCString(Buffer.from('/TMP/K\0\xff', 'latin1'), 0, 8, buf)).toBe(2);
+    expect(index.scanCString(Buffer.from('kkkk', 'latin1'), 0, 4, new Int32Array(2))).toBe(-1);
   });
 
   it('agrees with String.includes on random literals and texts', () => {

@@ -113,10 +113,12 @@ describe('fields', () => {
     expect(view.get('CommandLine')).toBeUndefined();
   });
 
-  it('bytesOf hands out the bytes get decodes, for string fields of the record only (schema 1 captures: what the field meant then)', () => {
+  it('bytesOf hands out the C string get decodes, for string fields of the record only (schema 1 captures: what the field meant then)', () => {
     const bytesOf = (view: RecordView, field: string): string | false => {
       const span = { buf: new Uint8Array(0), start: 0, end: 0 };
-      return view.bytesOf(field, span) && Buffer.from(span.buf.subarray(span.start, span.end)).toString('latin1');
+      if (!view.bytesOf(field, span)) return false;
+      const bytes = Buffer.from(span.buf.subarray(span.start, span.end));
+      return bytes.subarray(0, bytes.indexOf(0) < 0 ? bytes.length : bytes.indexOf(0)).toString('latin1');
     };
     const records = [...history, execRecord(child, '/usr/bin/tee', ['tee']), openRecord(child, '/etc/sudoers.d/\u00e9', O_WRONLY_CREAT_TRUNC, 3, 0, -100, { pathArg: 'x' })];
     const { view } = viewOf(records);

@@ -25,8 +25,9 @@ export function view(category: string, fields: Fields, timeMs = 0, ref: unknown 
 
 /**
  * The same event from a view that also hands its string fields out as UTF-8
- * bytes (as replay's record view does for strings of the record), each in a
- * buffer with other bytes around it: the pre-filter then scans bytes.
+ * C strings (as replay's record view does for strings of the record), each
+ * in a buffer with other bytes around it and after its NUL: the pre-filter
+ * then scans bytes.
  */
 export function bytesView(category: string, fields: Fields, timeMs = 0, ref: unknown = null): SigmaEventView {
   const inner = view(category, fields, timeMs, ref);
@@ -38,7 +39,7 @@ export function bytesView(category: string, fields: Fields, timeMs = 0, ref: unk
       const utf8 = Buffer.from(v, 'utf8');
       into.buf = Buffer.concat([Buffer.from('XY\0'), utf8, Buffer.from('\0ZZ')]);
       into.start = 3;
-      into.end = 3 + utf8.length;
+      into.end = into.buf.length;
       return true;
     },
   };

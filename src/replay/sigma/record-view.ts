@@ -6,7 +6,7 @@
  * a rule asks.
  */
 import { createHash } from 'node:crypto';
-import { cStringBytes, cStringEnd, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
+import { cStringBytes, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
 import { AF_INET6 } from '../../abi/constants.js';
 import { recordAuid, recordFlags, recordPid, recordPpid, recordTsNs, recordUid } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, RENAMED_FIELDS, type Schema } from '../../abi/schema.js';
@@ -241,7 +241,7 @@ export class RecordView implements SigmaEventView {
     const start = this.at + string.offset;
     into.buf = this.bytes;
     into.start = start;
-    into.end = cStringEnd(this.bytes, start, string.size);
+    into.end = Math.min(start + string.size, this.bytes.length);
     return true;
   }
 
