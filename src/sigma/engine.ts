@@ -11,6 +11,7 @@ import { CorrelationRuntime, type CorrelationDetail, type GroupValue } from './c
 import { type ByteSpan, type FieldCursor, type SigmaEventView, type SigmaFieldValue } from './event.js';
 import { type SigmaRuleSet } from './load.js';
 import { LiteralIndex, NOT_ASCII } from './literal-index.js';
+import { type RegexTail } from './regex-hints.js';
 import { type RuleInfo } from './rule.js';
 import { type CursorTest, type Requirements } from './values.js';
 
@@ -34,8 +35,16 @@ interface IndexedRule {
   matches: number;
 }
 
-/** A length a field must reach for a rule to be a candidate (regexes like `[^/]{100,}$`). */
-interface LengthCheck { readonly slot: number; readonly minLength: number; readonly rule: number }
+/**
+ * A length a field must reach for a rule to be a candidate, and how long a
+ * run of characters outside `tail.excluded` it must end with (regexes like
+ * `[^/]{100,}$`: SigmaHQ's long file name rule, tested on every file event
+ * with a path of 100 characters or more otherwise).
+ */
+interface LengthCheck { readonly slot: number; readonly minLength: number; readonly tail: TailCheck | null; readonly rule: number }
+
+/** `excluded[code] === 1`: an ASCII character the field's last `length` characters must not be. */
+interface TailCheck { readonly excluded: Uint8Array; readonly length: number }
 
 /** One field's literals, for the rules of one category. */
 interface FieldScan {
@@ -69,8 +78,8 @@ class CategoryRules {
     const bySlot = new Map<number, { literals: Map<string, number[]>; rules: Set<number> }>();
     this.rules.forEach((r, i) => {
       if (r.requires === null) { this.unfiltered[i] = 1; return; }
-      for (const { slot, literal, minLength } of r.requires) {
-        if (literal === '') { this.lengths.push({ slot, minLength, rule: i }); continue; }
+      for (const { slot, literal, minLength, tail } of r.requires) {
+        if (literal === '') { this.lengths.push({ slot, minLength, tail: tail === undefined ? null : tailCheck(tail), rule: i }); continue; }
         let entry = bySlot.get(slot);
         if (entry === undefined) bySlot.set(slot, (entry = { literals: new Map(), rules: new Set() }));
         let list = entry.literals.get(literal);
@@ -133,15 +142,16 @@ class CategoryRules {
       if (marked > MARKED.length) scan.lastText = null;
     }
     for (let k = 0; k < this.lengths.length; k++) {
-      const { slot, minLength, rule } = this.lengths[k];
-      // A text has no more UTF-16 code units than its UTF-8 has bytes (as many when they are ASCII).
+      const { slot, minLength, tail, rule } = this.lengths[k];
+      // A text has no more UTF-16 code units than its UTF-8 has bytes, and the bytes of a character outside ASCII are no ASCII byte:
+      // counting bytes never rejects a text whose characters pass.
       const bytes = c.cString(slot);
       if (bytes !== null) {
-        if (cStringLength(bytes, minLength) >= minLength) candidate[rule] = g;
+        if (cStringLength(bytes, minLength) >= minLength && (tail === null || bytesEndWith(bytes, tail))) candidate[rule] = g;
         continue;
       }
       const text = c.text(slot);
-      if (text === null ? Array.isArray(c.raw(slot)) : text.length >= minLength) candidate[rule] = g;
+      if (text === null ? Array.isArray(c.raw(slot)) : text.length >= minLength && (tail === null || textEndsWith(text, tail))) candidate[rule] = g;
     }
     return g;
   }
@@ -149,6 +159,33 @@ class CategoryRules {
   isCandidate(i: number, g: number): boolean {
     return this.unfiltered[i] === 1 || this.candidate[i] === g;
   }
+}
+
+function tailCheck(tail: RegexTail): TailCheck {
+  const excluded = new Uint8Array(128);
+  for (let i = 0; i < tail.excluded.length; i++) excluded[tail.excluded.charCodeAt(i) & 0x7f] = 1;
+  return { excluded, length: tail.length };
+}
+
+/** The C string in `span` ends with `tail.length` bytes none of which is an excluded character. */
+function bytesEndWith(span: ByteSpan, tail: TailCheck): boolean {
+  const { buf, start } = span;
+  let end = start;
+  while (end < span.end && buf[end] !== 0) end++;
+  const stop = end - tail.length;
+  if (stop < start) return false;
+  for (let i = end - 1; i >= stop; i--) if (buf[i] < 0x80 && tail.excluded[buf[i]] === 1) return false;
+  return true;
+}
+
+function textEndsWith(text: string, tail: TailCheck): boolean {
+  const stop = text.length - tail.length;
+  if (stop < 0) return false;
+  for (let i = text.length - 1; i >= stop; i--) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 && tail.excluded[c] === 1) return false;
+  }
+  return true;
 }
 
 /** The length of the C string in `span`, counted up to `atLeast` at most. */

@@ -1,8 +1,11 @@
 /**
  * What any text a regular expression matches must have, for the literal
- * pre-filter: a literal it contains and a minimum length. Conservative: a
- * construct this reader does not follow contributes nothing (no literal,
- * length 0), never a wrong requirement.
+ * pre-filter: a literal it contains, a minimum length, and for a pattern
+ * that ends in a run of a negated class at the end of the text (SigmaHQ's
+ * long file name, `[^/]{100,}$`) how long a run of characters outside that
+ * class the text must end with. Conservative: a construct this reader does
+ * not follow contributes nothing (no literal, length 0, no tail), never a
+ * wrong requirement.
  *
  * Only ASCII literals are kept, because the pre-filter compares lowercased
  * text and, outside ASCII, lowercasing is not what RE2's case folding is
@@ -15,7 +18,11 @@ export interface RegexHints {
   readonly literal: string;
   /** A lower bound on the length (in UTF-16 code units) of any text it matches. */
   readonly minLength: number;
+  /** The text ends with `length` characters none of which is in `excluded` (ASCII punctuation), or null. */
+  readonly tail: RegexTail | null;
 }
+
+export interface RegexTail { readonly excluded: string; readonly length: number }
 
 interface Info {
   /** Minimum number of characters matched. */
@@ -24,13 +31,20 @@ interface Info {
   exact: string | null;
   /** Literals every match of the node contains. */
   lits: string[];
+  /** Every match is at least `length` characters, none in `excluded` (a negated class of punctuation, repeated). */
+  run?: RegexTail;
+  /** Every match ends the text, after such a run. */
+  tail?: RegexTail;
+  /** `$` or `\z`: the end of the text (without the m flag). */
+  end?: true;
 }
 
 const CLASS: Info = { min: 1, exact: null, lits: [] };
 const EMPTY: Info = { min: 0, exact: '', lits: [] };
+const END: Info = { min: 0, exact: '', lits: [], end: true };
 const UNKNOWN: Info = { min: 0, exact: null, lits: [] };
 
-export function regexHints(source: string, caseInsensitive: boolean): RegexHints {
+export function regexHints(source: string, caseInsensitive: boolean, multiline = false): RegexHints {
   let info: Info;
   try {
     const p = new Reader(source);
@@ -42,7 +56,25 @@ export function regexHints(source: string, caseInsensitive: boolean): RegexHints
   const ci = caseInsensitive || /\(\?[a-zA-Z]*i/.test(source);
   const candidates = [...info.lits, ...(info.exact !== null ? [info.exact] : [])].flatMap((l) => usableParts(l, ci));
   const literal = candidates.reduce((a, b) => (b.length > a.length ? b : a), '');
-  return { literal: literal.toLowerCase(), minLength: info.min };
+  // With m (the flag, or set inline anywhere), $ is also a line's end.
+  const endIsText = !multiline && !/\(\?[a-zA-Z-]*m/.test(source);
+  return { literal: literal.toLowerCase(), minLength: info.min, tail: endIsText ? info.tail ?? null : null };
+}
+
+/**
+ * The characters a class like `^/.` (the text between its brackets) leaves
+ * out, when they are plain ASCII punctuation (no letter, digit, escape,
+ * range or nested class: nothing case folding or class syntax could
+ * widen), else null.
+ */
+function negatedPunctuation(body: string): string | null {
+  if (!body.startsWith('^') || body.length < 2) return null;
+  const chars = body.slice(1);
+  for (const ch of chars) {
+    const c = ch.charCodeAt(0);
+    if (c < 0x21 || c > 0x7e || /[A-Za-z0-9\\\[\]^-]/.test(ch)) return null;
+  }
+  return chars;
 }
 
 /** The runs of a literal the pre-filter can trust (see the module comment). */
@@ -61,6 +93,7 @@ class Reader {
       branches.push(this.concatenation());
     }
     if (branches.length === 1) return branches[0];
+    // (No tail: one is known only when every branch has it.)
     const first = branches[0].exact;
     return { min: Math.min(...branches.map((b) => b.min)), exact: branches.every((b) => b.exact === first) ? first : null, lits: [] };
   }
@@ -70,8 +103,12 @@ class Reader {
     let exact: string | null = '';
     let run = '';
     const lits: string[] = [];
+    let previous: Info | null = null;
+    let last: Info | null = null;
     while (this.pos < this.s.length && this.s[this.pos] !== '|' && this.s[this.pos] !== ')') {
       const item = this.repeat(this.atom());
+      previous = last;
+      last = item;
       min += item.min;
       lits.push(...item.lits);
       if (item.exact !== null) {
@@ -84,7 +121,9 @@ class Reader {
       }
     }
     if (run !== '') lits.push(run);
-    return { min, exact, lits };
+    // `...[^/]{100,}$`: the run right before the end of the text; or a group ending so, last.
+    const tail = last?.end === true && previous?.run !== undefined ? previous.run : last?.tail;
+    return tail === undefined ? { min, exact, lits } : { min, exact, lits, tail };
   }
 
   private repeat(atom: Info): Info {
@@ -105,7 +144,9 @@ class Reader {
     if (this.s[this.pos] === '?') this.pos++; // lazy
     if (lo === 0) return UNKNOWN;
     const lits = atom.exact !== null && atom.exact !== '' ? [...atom.lits, atom.exact] : atom.lits;
-    return { min: atom.min * lo, exact: lo === hi && atom.exact !== null && lo <= 64 ? atom.exact.repeat(lo) : null, lits };
+    const repeated: Info = { min: atom.min * lo, exact: lo === hi && atom.exact !== null && lo <= 64 ? atom.exact.repeat(lo) : null, lits };
+    if (atom.run !== undefined) repeated.run = { excluded: atom.run.excluded, length: atom.run.length * lo };
+    return repeated;
   }
 
   private atom(): Info {
@@ -113,9 +154,14 @@ class Reader {
     const c = s[this.pos++];
     switch (c) {
       case '.': return CLASS;
-      case '^':
-      case '$': return EMPTY;
-      case '[': this.skipClass(); return CLASS;
+      case '^': return EMPTY;
+      case '$': return END;
+      case '[': {
+        const from = this.pos;
+        this.skipClass();
+        const excluded = negatedPunctuation(s.slice(from, this.pos - 1));
+        return excluded === null ? CLASS : { ...CLASS, run: { excluded, length: 1 } };
+      }
       case '(': return this.group();
       case '\\': return this.escape();
       default: {
@@ -139,7 +185,8 @@ class Reader {
     const inner = this.alternation();
     if (s[this.pos] !== ')') throw new Error('unclosed group');
     this.pos++;
-    return inner;
+    // A group is no end of text nor a run of its own (`($)`, `([^/])` are rare): only its tail passes on.
+    return inner.tail === undefined ? { min: inner.min, exact: inner.exact, lits: inner.lits } : { min: inner.min, exact: inner.exact, lits: inner.lits, tail: inner.tail };
   }
 
   private escape(): Info {
@@ -151,7 +198,8 @@ class Reader {
       if (s[this.pos] === '{') { const end = s.indexOf('}', this.pos); if (end < 0) throw new Error('bad \\p'); this.pos = end + 1; } else this.pos++;
       return CLASS;
     }
-    if ('bBAz'.includes(c)) return EMPTY;
+    if (c === 'z') return END;
+    if ('bBA'.includes(c)) return EMPTY;
     if (c === 'Q') {
       const end = s.indexOf('\\E', this.pos);
       const text = s.slice(this.pos, end < 0 ? s.length : end);

@@ -13,7 +13,7 @@ import { RE2JS } from 're2js';
 import { type FieldCursor, type SigmaFieldValue } from './event.js';
 import { SIGMA_LIMITS } from './limits.js';
 import { RuleProblem } from './problems.js';
-import { regexHints } from './regex-hints.js';
+import { regexHints, type RegexTail } from './regex-hints.js';
 import { compileStringTest, hasWildcards, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, withWildcards } from './strings.js';
 
 export type RuleScalar = string | number | boolean | null;
@@ -37,9 +37,10 @@ export type CursorTest = (c: FieldCursor) => boolean;
 /**
  * Something a matching event must have, for pre-filters: the lowercased
  * text of field `slot` contains `literal` (when not '') and is at least
- * `minLength` long.
+ * `minLength` long, and (when `tail` is given) ends with `tail.length`
+ * characters none of which is in `tail.excluded`.
  */
-export interface Requirement { readonly slot: number; readonly literal: string; readonly minLength: number }
+export interface Requirement { readonly slot: number; readonly literal: string; readonly minLength: number; readonly tail?: RegexTail }
 /** At least one requirement of the list holds for every match (null: nothing known). */
 export type Requirements = readonly Requirement[] | null;
 
@@ -329,9 +330,10 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
     }
     case 're': {
       const re = compileRegex(v.source, v.i, v.m, v.s);
-      const hints = regexHints(v.source, v.i);
-      const useful = hints.literal.length > 0 || hints.minLength > 0;
-      return { test: (c) => anyScalar(c, s, (_raw, t) => re.test(t)), requires: useful ? [{ slot: s, literal: hints.literal, minLength: hints.minLength }] : null };
+      const hints = regexHints(v.source, v.i, v.m);
+      const useful = hints.literal.length > 0 || hints.minLength > 0 || hints.tail !== null;
+      const requirement: Requirement = hints.tail === null ? { slot: s, literal: hints.literal, minLength: hints.minLength } : { slot: s, literal: hints.literal, minLength: hints.minLength, tail: hints.tail };
+      return { test: (c) => anyScalar(c, s, (_raw, t) => re.test(t)), requires: useful ? [requirement] : null };
     }
     case 'cidr': {
       const block = v.block;

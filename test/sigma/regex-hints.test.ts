@@ -23,8 +23,35 @@ describe('regexHints', () => {
     ['(?=a)', false, '', 0],
   ];
   for (const [re, ci, literal, minLength] of cases) {
-    it(`${re}${ci ? ' (i)' : ''}`, () => expect(regexHints(re, ci)).toEqual({ literal, minLength }));
+    it(`${re}${ci ? ' (i)' : ''}`, () => expect(regexHints(re, ci)).toEqual({ literal, minLength, tail: re === '[^/]{100,}$' ? { excluded: '/', length: 100 } : null }));
   }
+
+  it('a run of a negated punctuation class at the end of the text gives a tail; anything less certain gives none', () => {
+    const tail = (re: string, ci = false, m = false) => regexHints(re, ci, m).tail;
+    expect(tail('[^/]{100,}$')).toEqual({ excluded: '/', length: 100 });
+    expect(tail('/tmp/[^/.]{3}[^/.]+\\z')).toEqual({ excluded: '/.', length: 1 });
+    expect(tail('(?i)x([^/]{5})$')).toBeNull(); // a group's own run is not followed
+    expect(tail('x([^/]{5}$)')).toEqual({ excluded: '/', length: 5 });
+    expect(tail('[^/]{5}$', true)).toEqual({ excluded: '/', length: 5 });
+    for (const none of ['[^/]{5}', '[^a]{5}$', '[^/a-z]{5}$', '[^\\/]{5}$', '[/]{5}$', '[^/]{5}x?$', '[^/]{5}$|a', '[^/]{0,5}$', '(?m)[^/]{5}$', '[^/]{5}\\b$', '$[^/]{5}']) {
+      expect(tail(none), none).toBeNull();
+    }
+    expect(tail('[^/]{5}$', false, true)).toBeNull();
+  });
+
+  it('a tail never claims more than RE2 matches (random texts)', () => {
+    const patterns = ['[^/]{3,}$', 'a[^/.]{2}$', '[^_.]+\\z', '(?i)[^/]{2}$', '(x|y)[^/]{2,3}$', 'x([^/]{2}$)'];
+    const alphabet = fc.constantFrom('a', 'x', 'y', '/', '.', '-', '_', '\n', 'é', '\u{1F600}', 'K');
+    fc.assert(fc.property(fc.constantFrom(...patterns), fc.boolean(), fc.array(alphabet, { maxLength: 10 }).map((c) => c.join('')), (pattern, ci, text) => {
+      const re = RE2JS.compile(pattern, ci ? RE2JS.CASE_INSENSITIVE : 0);
+      const t = regexHints(pattern, ci).tail;
+      expect(t, pattern).not.toBeNull();
+      if (!re.test(text)) return;
+      const end = [...text.slice(Math.max(0, text.length - t!.length))];
+      expect(text.length).toBeGreaterThanOrEqual(t!.length);
+      expect(end.some((ch) => t!.excluded.includes(ch)), `${pattern} on ${JSON.stringify(text)}`).toBe(false);
+    }), { numRuns: 3000 });
+  });
 
   it('never claims more than RE2 matches (random texts against hinted patterns)', () => {
     const patterns = ['ab+c', 'a(bc|bd)e', '[0-9]{2,}x', 'x?yz', '(?i)SaK', 'k.{3}s', '(a|b)(c|d)e', 'S{2}', '\\.tar\\.gz$', 'é+a'];
