@@ -31,6 +31,11 @@ export class PackedBytes {
   }
 }
 
+/** The bytes a ByteOutput of this batch size writes into: +4 because word stores (putPacked, digits) may reach 3 bytes past the line's end; those are never flushed. */
+export function byteOutputSize(batchBytes: number): number {
+  return batchBytes + MAX_LINE_BYTES + 4;
+}
+
 export class ByteOutput {
   buf: Uint8Array;
   /** The same memory as `buf`, for unaligned word stores (see PackedBytes). */
@@ -38,11 +43,16 @@ export class ByteOutput {
   pos = 0;
   private readonly batch: number;
 
-  constructor(private readonly sink: Sink, batchBytes = 64 << 10) {
+  /**
+   * `buffer`: memory to write into (the plain-ASCII arena's output region:
+   * plain-ascii.ts), at least `byteOutputSize(batchBytes)` bytes; else its own.
+   */
+  constructor(private readonly sink: Sink, batchBytes = 64 << 10, buffer?: Uint8Array) {
     this.batch = batchBytes;
-    // +4: word stores (putPacked, digits) may reach 3 bytes past the line's end; those are never flushed.
-    this.buf = new Uint8Array(batchBytes + MAX_LINE_BYTES + 4);
-    this.view = new DataView(this.buf.buffer);
+    const size = byteOutputSize(batchBytes);
+    if (buffer !== undefined && buffer.length < size) throw new RangeError(`ByteOutput: a buffer of ${buffer.length} bytes, ${size} needed`);
+    this.buf = buffer?.subarray(0, size) ?? new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Makes room for one line: flushes when the batch is full. */

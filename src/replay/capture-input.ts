@@ -43,9 +43,12 @@ export class CaptureInput {
    * `chunk`: the read buffer; merged replay shares one among all inputs
    * (reads are synchronous, each push is copied). `shared`: a decompressor
    * shared by inputs that hold their frames compacted (a merge of many).
+   * `decompressor`: otherwise, one for all the input's files (read one after
+   * the other), else each file has its own.
    */
   constructor(readonly paths: readonly string[], private readonly session: ReplaySession, private readonly hooks: ReplayHooks,
-    private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES), private readonly shared: FrameDecompressor | null = null) {
+    private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES), private readonly shared: FrameDecompressor | null = null,
+    private readonly decompressor: FrameDecompressor | null = null) {
     this.replayer = new FrameReplayer(session);
   }
 
@@ -93,7 +96,7 @@ export class CaptureInput {
     const file = new FileState(path, this.session, this.hooks);
     this.file = file;
     this.compact ??= this.shared === null ? null : new CompactFrame();
-    this.source = new FrameSource(path, file, this.chunk, this.shared ?? undefined, this.compact);
+    this.source = new FrameSource(path, file, this.chunk, this.shared ?? this.decompressor ?? undefined, this.compact);
     return true;
   }
 }

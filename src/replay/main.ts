@@ -8,7 +8,8 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { BrokenPipeError, writeAllSync } from '../common/fd-sink.js';
 import { TOOL_VERSION } from '../common/version.js';
 import { terminalSafeJson, visible } from '../common/visible.js';
-import { ByteOutput } from '../output/byte-output.js';
+import { ByteOutput, byteOutputSize } from '../output/byte-output.js';
+import { plainAsciiArena } from '../output/plain-ascii.js';
 import { describeDamage } from '../rgc/damage.js';
 import { FormatError } from '../rgc/errors.js';
 import { auditExitCode, buildAudit, formatAuditText } from './audit.js';
@@ -108,15 +109,23 @@ export function reportAndExit(result: RunResult): number {
 }
 
 export async function runReplay(paths: string[], opts: MainOptions): Promise<number> {
-  const out = new ByteOutput((bytes) => writeAllSync(1, bytes), 256 << 10);
-  // --color forces colour (into a pager: | less -R); otherwise only on a terminal, and never with NO_COLOR.
-  const useColor = !opts.json && (opts.color === true || (opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR));
-  const result = await runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
-  if (opts.stats) {
-    const text = opts.json ? terminalSafeJson(result.stats) + '\n' : formatStatsText(result.stats);
-    writeAllSync(1, Buffer.from(text));
+  const batch = 256 << 10;
+  // NDJSON lines are written into the plain-ASCII arena, where its strings are copied by WebAssembly (src/output/plain-ascii.ts).
+  const arena = opts.json && !opts.stats ? plainAsciiArena() : null;
+  const region = arena?.lendOutput(byteOutputSize(batch)) ?? undefined;
+  try {
+    const out = new ByteOutput((bytes) => writeAllSync(1, bytes), batch, region);
+    // --color forces colour (into a pager: | less -R); otherwise only on a terminal, and never with NO_COLOR.
+    const useColor = !opts.json && (opts.color === true || (opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR));
+    const result = await runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
+    if (opts.stats) {
+      const text = opts.json ? terminalSafeJson(result.stats) + '\n' : formatStatsText(result.stats);
+      writeAllSync(1, Buffer.from(text));
+    }
+    return reportAndExit(result);
+  } finally {
+    if (region !== undefined) arena!.release(region);
   }
-  return reportAndExit(result);
 }
 
 export function addFilterOptions(c: Command): Command {

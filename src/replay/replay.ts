@@ -10,6 +10,9 @@ import { type Damage } from '../rgc/damage.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type CaptureTotals, type EndRecord } from '../rgc/meta-records.js';
 import { type ReadSummary } from '../rgc/reader.js';
+import { MAX_FRAME_RAW_BYTES } from '../rgc/format.js';
+import { FrameDecompressor } from '../rgc/zstd.js';
+import { existingPlainAsciiArena } from '../output/plain-ascii.js';
 import { CaptureInput, UNLIMITED } from './capture-input.js';
 import { readManifestOnly, segmentChains } from './manifest-peek.js';
 import { replayMerged } from './merge.js';
@@ -108,11 +111,22 @@ export function foldTimeRange(totals: ReplayTotals, range: TimeRange): void {
   if (totals.maxTs === null || max > totals.maxTs) totals.maxTs = max;
 }
 
-/** Replays one input in file order through `session`, adding to `totals`. */
+/**
+ * Replays one input in file order through `session`, adding to `totals`.
+ * Frames are decompressed into the plain-ASCII arena's frame region when the
+ * process has made an arena (NDJSON output does) and the region is free: the
+ * encoder then copies strings with WebAssembly (src/output/plain-ascii.ts).
+ */
 export function replayFile(path: string, session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): FileReport {
   session.options.sink.begin(null);
-  const input = new CaptureInput([path], session, hooks);
-  input.run(UNLIMITED);
+  const arena = existingPlainAsciiArena();
+  const region = arena?.lendFrames() ?? null;
+  const input = new CaptureInput([path], session, hooks, undefined, null, new FrameDecompressor(MAX_FRAME_RAW_BYTES, region));
+  try {
+    input.run(UNLIMITED);
+  } finally {
+    if (region !== null) arena!.release(region);
+  }
   session.options.sink.flush();
   for (const r of input.reports) foldTimeRange(totals, r.range);
   totals.files.push(...input.reports.map((r) => r.report));

@@ -54,9 +54,13 @@ let sharedDctx: InstanceType<typeof zstd.DCtx> | null = null;
 
 export class FrameDecompressor {
   /** Grown to the largest frame seen (bounded by maxOutput): a reader of small frames stays small. */
-  private out = new Uint8Array(0);
+  private out: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly maxOutput: number) {}
+  /**
+   * `region`: memory to decompress into instead of its own (the NDJSON
+   * encoder's arena, src/output/plain-ascii.ts), used when a frame fits it.
+   */
+  constructor(private readonly maxOutput: number, private readonly region: Uint8Array | null = null) {}
 
   /**
    * Decompresses exactly one zstd frame that must yield exactly `expectedRaw`
@@ -78,7 +82,10 @@ export class FrameDecompressor {
     const want = Math.min(this.maxOutput, expectedRaw + 1);
     // To the size asked in steps, not doubled: frames cluster just above the writer's target size, and each
     // open input of a merge holds one (a doubling gave each twice the room its frames need).
-    if (this.out.length < want) this.out = new Uint8Array(Math.max(want, Math.min(this.maxOutput, Math.ceil(want / OUT_STEP) * OUT_STEP)));
+    if (this.out.length < want) {
+      this.out = this.region !== null && this.region.length >= want ? this.region
+        : new Uint8Array(Math.max(want, Math.min(this.maxOutput, Math.ceil(want / OUT_STEP) * OUT_STEP)));
+    }
     const room = this.out.subarray(0, want);
     let got: number;
     try {
