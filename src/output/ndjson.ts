@@ -61,6 +61,8 @@ interface Step {
  */
 class FieldRenderer {
   private readonly cache = new Map<number, PackedBytes>();
+  /** u64 values (capability sets) by value: rendered afresh, six per credential record, each took ~2 us (encoding and packing). */
+  private readonly bigCache = new Map<bigint, PackedBytes>();
   constructor(private readonly field: SchemaField) {}
   private render(value: number | bigint | Uint8Array): PackedBytes {
     const entries = viewEntries(this.field, value);
@@ -74,7 +76,14 @@ class FieldRenderer {
     }
     return v;
   }
-  big(n: bigint): PackedBytes { return this.render(n); }
+  big(n: bigint): PackedBytes {
+    let v = this.bigCache.get(n);
+    if (v === undefined) {
+      v = this.render(n);
+      if (this.bigCache.size < 4096) this.bigCache.set(n, v);
+    }
+    return v;
+  }
   bytes(src: Uint8Array, at: number, len: number): PackedBytes { return this.render(src.subarray(at, at + len)); }
 }
 
@@ -335,22 +344,41 @@ const addrFlagsJson = new TextCache(addrFlagsText);
 const syscallJson = new TextCache(syscallText);
 const devJson = new TextCache(devText);
 
-/** A schema's writers, compiled once per schema object and shared by every encoder of it. */
-interface SchemaWriters {
-  readonly byKind: readonly (Writer | undefined)[];
+/**
+ * A schema's writers, shared by every encoder of it: the header's compiled
+ * with the first encoder, each kind's when its first record comes. Why not
+ * all at once: a replay sees a few of the ~40 kinds, and compiling them all
+ * was most of the NDJSON set-up (rg-replay on a 13-event capture: ~8 ms).
+ */
+class SchemaWriters {
+  /** By kind id; undefined until compiled. */
+  readonly byKind: (Writer | undefined)[] = [];
   /** Record words a memo key holds. */
   readonly memoKeyWords: number;
+  private readonly header: Writer;
+  private readonly kinds = new Map<number, KindLayout>();
+
+  constructor(schema: Schema) {
+    this.memoKeyWords = Math.max(...schema.kinds.map((k) => memoMasks(k, k.schemaFields).length));
+    this.header = compileHeaderWriter(schema, this.memoKeyWords);
+    for (const k of schema.kinds) this.kinds.set(k.id, k);
+  }
+
+  /** The writer of kind `id`, compiled now if it was not yet. */
+  compile(id: number): Writer {
+    const kind = this.kinds.get(id);
+    if (kind === undefined) throw new RangeError(`ndjson: no writer for kind ${id}`);
+    const w = compileWriter(kind, this.header, this.memoKeyWords);
+    this.byKind[id] = w;
+    return w;
+  }
 }
 const compiledWriters = new WeakMap<Schema, SchemaWriters>();
 
 function writersFor(schema: Schema): SchemaWriters {
   let w = compiledWriters.get(schema);
   if (w === undefined) {
-    const memoKeyWords = Math.max(...schema.kinds.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
-    const header = compileHeaderWriter(schema, memoKeyWords);
-    const byKind: (Writer | undefined)[] = [];
-    for (const k of schema.kinds) byKind[k.id] = compileWriter(k, header, memoKeyWords);
-    w = { byKind, memoKeyWords };
+    w = new SchemaWriters(schema);
     compiledWriters.set(schema, w);
   }
   return w;
@@ -365,6 +393,7 @@ export class NdjsonEncoder {
   private outAt = -1;
   private readonly views = new WeakMap<Uint8Array, DataView>();
   private readonly writers: readonly (Writer | undefined)[];
+  private readonly schemaWriters: SchemaWriters;
   /**
    * One memo whatever the clock: it holds the text from pid to comm, which
    * no clock enters, and it compares record bytes, so records of other hosts
@@ -375,6 +404,7 @@ export class NdjsonEncoder {
   /** `clock` null: the manifest was unreadable, so `time` is null. */
   constructor(private clock: WallClock | null, schema: Schema = BUILD_SCHEMA) {
     const w = writersFor(schema);
+    this.schemaWriters = w;
     this.writers = w.byKind;
     this.memo = new HeaderMemo(w.memoKeyWords);
   }
@@ -389,8 +419,7 @@ export class NdjsonEncoder {
    * append context fields; finish the line with `closeLine`.
    */
   writeEventBody(out: ByteOutput, kindId: number, src: Uint8Array, at: number): void {
-    const write = this.writers[kindId];
-    if (write === undefined) throw new RangeError(`ndjson: no writer for kind ${kindId}`);
+    const write = this.writers[kindId] ?? this.schemaWriters.compile(kindId);
     const b = out.buf;
     if (b !== this.outBytes) {
       this.outBytes = b;
