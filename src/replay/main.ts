@@ -45,6 +45,15 @@ interface MainOptions extends FilterOptions {
 const DAMAGE_LINES = 20;
 const collect = (v: string, acc: string[]) => [...acc, v];
 
+/** Writes to stdout, ending quietly if the reader went away (`| head`). */
+function writeQuietly(s: string): void {
+  try {
+    writeAllSync(1, Buffer.from(s));
+  } catch (e) {
+    if (!(e instanceof BrokenPipeError)) throw e;
+  }
+}
+
 /** One line on stderr; messages quote paths, file contents and rule text: controls are shown, never sent. */
 function stderr(line: string): void {
   process.stderr.write(`rg-replay: ${visible(line)}\n`);
@@ -192,7 +201,8 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
             5 damaged (frames skipped), 6 incomplete (no end record), 7 verify: altered, 1 internal error.`)
     .exitOverride()
     .enablePositionalOptions()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // Help and version as one synchronous write: through process.stdout, `--help | head -1` could die of an EPIPE event.
+    .configureOutput({ writeOut: writeQuietly, writeErr: (s) => process.stderr.write(s) })
     .action(async (files: string[], opts: MainOptions) => {
       process.exitCode = await runReplay(files, opts);
     });
