@@ -8,9 +8,9 @@
  * medians of the per-round ratios.
  */
 import { type CaptureInput } from './inputs.js';
-import { backToBack, measureProcess, median, medianRatio, nodeCommand, type RunMeasure } from './measure.js';
+import { backToBack, measureProcess, median, medianRatio, type RunMeasure } from './measure.js';
 import { type BenchContext, fmt, type Row, type Section, type SectionResult } from './section.js';
-import { REPLAY_CLI } from './workloads.js';
+import { REPLAY_LAUNCHER } from './workloads.js';
 
 export interface ReplayCaptureResult {
   capture: string;
@@ -36,10 +36,9 @@ export interface ReplayCaptureResult {
   raw: { json: RunMeasure[]; zstd: RunMeasure[]; free_json: RunMeasure[]; pipe_json: RunMeasure[]; stats: RunMeasure[]; sysdig: RunMeasure[] };
 }
 
-/** rg-replay ARGS as one measured process. */
+/** rg-replay ARGS as one measured process, started as users start it: package.json's bin, the snapshot's launcher. */
 export function replay(args: string[], o: Parameters<typeof measureProcess>[2] = {}): RunMeasure {
-  const [cmd, argv] = nodeCommand(REPLAY_CLI, args);
-  return measureProcess(cmd, argv, o);
+  return measureProcess(REPLAY_LAUNCHER, args, o);
 }
 
 export function benchReplayCapture(c: CaptureInput, ctx: BenchContext, peer: { path: string; lines: number } | null): ReplayCaptureResult {

@@ -4,16 +4,19 @@
  */
 import { measureProcess, median, nodeCommand, type RunMeasure } from './measure.js';
 import { type BenchContext, fmt, type Row, type Section, type SectionResult } from './section.js';
-import { REPLAY_CLI } from './workloads.js';
+import { REPLAY_CLI, REPLAY_LAUNCHER } from './workloads.js';
 
 interface StartupCase { id: string; what: string; command(ctx: BenchContext): [string, string[]] }
 
+// rg-replay as users start it (package.json bin: the start-up snapshot's launcher), and the bundle without the snapshot beside it.
 const CASES: StartupCase[] = [
   { id: 'node', what: '`node -e 0` (Node alone, the floor)', command: () => [process.execPath, ['-e', '0']] },
-  { id: 'version', what: '`rg-replay --version`', command: () => nodeCommand(REPLAY_CLI, ['--version']) },
-  { id: 'tiny-json', what: '`rg-replay TINY --json`', command: (ctx) => nodeCommand(REPLAY_CLI, [ctx.inputs.tiny.path, '--json']) },
-  { id: 'tiny-text', what: '`rg-replay TINY` (text)', command: (ctx) => nodeCommand(REPLAY_CLI, [ctx.inputs.tiny.path]) },
-  { id: 'tiny-alerts', what: '`rg-replay TINY --alerts`', command: (ctx) => nodeCommand(REPLAY_CLI, [ctx.inputs.tiny.path, '--alerts']) },
+  { id: 'version', what: '`rg-replay --version`', command: () => [REPLAY_LAUNCHER, ['--version']] },
+  { id: 'version-bundle', what: '`rg-replay --version`, the bundle without the snapshot', command: () => nodeCommand(REPLAY_CLI, ['--version']) },
+  { id: 'tiny-json', what: '`rg-replay TINY --json`', command: (ctx) => [REPLAY_LAUNCHER, [ctx.inputs.tiny.path, '--json']] },
+  { id: 'tiny-json-bundle', what: '`rg-replay TINY --json`, the bundle without the snapshot', command: (ctx) => nodeCommand(REPLAY_CLI, [ctx.inputs.tiny.path, '--json']) },
+  { id: 'tiny-text', what: '`rg-replay TINY` (text)', command: (ctx) => [REPLAY_LAUNCHER, [ctx.inputs.tiny.path]] },
+  { id: 'tiny-alerts', what: '`rg-replay TINY --alerts`', command: (ctx) => [REPLAY_LAUNCHER, [ctx.inputs.tiny.path, '--alerts']] },
 ];
 
 /** Start-up is short and noisy: a few more runs than the long measurements. */

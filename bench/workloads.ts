@@ -14,6 +14,8 @@ export const WORK = fileURLToPath(new URL('bench/work/', ROOT));
 export const CAPTURE_CLI = fileURLToPath(new URL('dist/src/capture/cli.js', ROOT));
 /** The file the `rg-replay` bin runs (the bundle). */
 export const REPLAY_CLI = fileURLToPath(new URL('dist/bin/rg-replay.mjs', ROOT));
+/** What `rg-replay` runs (package.json bin): the launcher of the start-up snapshot, itself a shell script (scripts/bundle-replay.ts). */
+export const REPLAY_LAUNCHER = fileURLToPath(new URL('dist/bin/rg-replay', ROOT));
 
 export type Workload = 'openat-loop' | 'forkexec-loop' | 'mixed-loop' | 'syscall-loop' | 'proc-time';
 

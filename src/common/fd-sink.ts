@@ -12,7 +12,9 @@ export class BrokenPipeError extends Error {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** For Atomics.wait, made on the first wait: rg-replay's start-up snapshot is built without SharedArrayBuffer. */
+let sleeperWord: Int32Array | null = null;
+const sleeper = (): Int32Array => (sleeperWord ??= new Int32Array(new SharedArrayBuffer(4)));
 
 /** Writes all of `bytes` to `fd`, retrying partial writes and EAGAIN. */
 export function writeAllSync(fd: number, bytes: Uint8Array): void {
@@ -25,7 +27,7 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
-        Atomics.wait(sleeper, 0, 0, waitMs);
+        Atomics.wait(sleeper(), 0, 0, waitMs);
         waitMs = Math.min(waitMs * 2, 50);
         continue;
       }

@@ -9,7 +9,9 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 
 /** Chunk size of a sequential read (one input at a time: large reads, fewer calls). */
 export const CHUNK_BYTES = 1 << 20;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** For Atomics.wait, made on the first wait: rg-replay's start-up snapshot is built without SharedArrayBuffer. */
+let sleeperWord: Int32Array | null = null;
+const sleeper = (): Int32Array => (sleeperWord ??= new Int32Array(new SharedArrayBuffer(4)));
 
 /** Expands directories into their capture files; checks every path exists before any output. */
 export function expandInputs(paths: readonly string[]): string[] {
@@ -54,7 +56,7 @@ export function readChunk(path: string, fd: number, buf: Uint8Array): number {
       return readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') { Atomics.wait(sleeper, 0, 0, 5); continue; }
+      if (code === 'EAGAIN') { Atomics.wait(sleeper(), 0, 0, 5); continue; }
       if (code === 'EOF') return 0;
       throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
     }

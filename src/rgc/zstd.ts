@@ -6,14 +6,25 @@
 import { createRequire } from 'node:module';
 import type * as Binding from 'zstd-napi/binding.js';
 
-const require = createRequire(import.meta.url);
-const zstd = require('zstd-napi/binding') as typeof Binding;
+/**
+ * The native binding, loaded when the first (de)compressor is made, not when
+ * this module is: rg-replay's start-up snapshot (scripts/bundle-replay.ts)
+ * runs every module's top level while it is built, and a native addon cannot
+ * be part of a snapshot.
+ */
+let binding: typeof Binding | null = null;
+function zstdBinding(): typeof Binding {
+  binding ??= createRequire(import.meta.url)('zstd-napi/binding') as typeof Binding;
+  return binding;
+}
 
 export class FrameCompressor {
-  private readonly cctx = new zstd.CCtx();
+  private readonly zstd = zstdBinding();
+  private readonly cctx = new this.zstd.CCtx();
   private out: Uint8Array;
 
   constructor(level: number, maxInput: number) {
+    const zstd = this.zstd;
     this.cctx.setParameter(zstd.CParameter.compressionLevel, level);
     this.cctx.setParameter(zstd.CParameter.checksumFlag, 1);
     this.cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
@@ -22,7 +33,7 @@ export class FrameCompressor {
 
   /** Compresses `input` into one zstd frame; the result is a view valid until the next call. */
   compress(input: Uint8Array): Uint8Array {
-    const bound = zstd.compressBound(input.length);
+    const bound = this.zstd.compressBound(input.length);
     if (bound > this.out.length) this.out = new Uint8Array(bound);
     const written = this.cctx.compress2(this.out, input);
     return this.out.subarray(0, written);
@@ -50,9 +61,10 @@ const OUT_STEP = 16 << 10;
  * used, a context holds ~46 KB of native memory: a merge of 100 inputs held
  * 4.6 MB of them.
  */
-let sharedDctx: InstanceType<typeof zstd.DCtx> | null = null;
+let sharedDctx: InstanceType<typeof Binding.DCtx> | null = null;
 
 export class FrameDecompressor {
+  private readonly zstd = zstdBinding();
   /** Grown to the largest frame seen (bounded by maxOutput): a reader of small frames stays small. */
   private out: Uint8Array = new Uint8Array(0);
 
@@ -71,12 +83,12 @@ export class FrameDecompressor {
     if (expectedRaw > this.maxOutput) return { ok: false, reason: `claims ${expectedRaw} raw bytes, over the limit` };
     let frameSize: number;
     try {
-      frameSize = zstd.findFrameCompressedSize(frame);
+      frameSize = this.zstd.findFrameCompressedSize(frame);
     } catch (e) {
       return { ok: false, reason: `not a zstd frame (${messageOf(e)})` };
     }
     if (frameSize !== frame.length) return { ok: false, reason: `zstd frame is ${frameSize} bytes, header says ${frame.length}` };
-    const declared = zstd.getFrameContentSize(frame);
+    const declared = this.zstd.getFrameContentSize(frame);
     if (declared !== expectedRaw) return { ok: false, reason: `zstd frame holds ${String(declared)} bytes, header says ${expectedRaw}` };
     // One extra byte of room: a frame that decompresses to more than it claims fails here instead of fitting.
     const want = Math.min(this.maxOutput, expectedRaw + 1);
@@ -89,7 +101,7 @@ export class FrameDecompressor {
     const room = this.out.subarray(0, want);
     let got: number;
     try {
-      sharedDctx ??= new zstd.DCtx();
+      sharedDctx ??= new this.zstd.DCtx();
       got = sharedDctx.decompress(room, frame);
     } catch (e) {
       return { ok: false, reason: `zstd: ${messageOf(e)}` };

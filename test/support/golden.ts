@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 /** The file `rg-replay` runs (the bundle, see scripts/bundle-replay.ts): what ships is what the goldens check. */
 export const REPLAY_BIN = `${REPO_ROOT}dist/bin/rg-replay.mjs`;
+/** What package.json's `bin` runs: the launcher of rg-replay's start-up snapshot (scripts/bundle-replay.ts), which falls back to REPLAY_BIN. */
+export const REPLAY_LAUNCHER = `${REPO_ROOT}dist/bin/rg-replay`;
 
 export const GOLDEN_RUNS: readonly { suffix: string; args: string[] }[] = [
   { suffix: 'ndjson', args: ['--json'] },
@@ -40,5 +42,13 @@ export interface CliRun { stdout: Buffer; stderr: string; status: number | null 
 
 export function runReplayCli(args: string[], input?: Uint8Array): CliRun {
   const r = spawnSync(process.execPath, [REPLAY_BIN, ...args], { cwd: REPO_ROOT, input, maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  return { stdout: r.stdout, stderr: r.stderr.toString(), status: r.status };
+}
+
+/** The same run through the launcher, as a shell runs `rg-replay` (without NODE_OPTIONS, under which the launcher leaves the snapshot out). */
+export function runReplayLauncher(args: string[], input?: Uint8Array): CliRun {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.NODE_OPTIONS;
+  const r = spawnSync(REPLAY_LAUNCHER, args, { cwd: REPO_ROOT, input, maxBuffer: 1 << 30, env });
   return { stdout: r.stdout, stderr: r.stderr.toString(), status: r.status };
 }
