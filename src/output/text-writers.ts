@@ -364,20 +364,40 @@ function putTextAddress(b: Uint8Array, ov: DataView, p: number, family: number, 
   return p;
 }
 
-interface SchemaTextWriters {
-  readonly byKind: readonly (Writer | undefined)[];
+/**
+ * A schema's text writers, shared by every encoder of it: the header's
+ * compiled with the first encoder, each kind's when its first record comes
+ * (a replay sees a few of the ~40 kinds; compiling all of them was most of
+ * the text output's set-up, as for NDJSON: ndjson.ts).
+ */
+class SchemaTextWriters {
+  /** By kind id; undefined until compiled. */
+  readonly byKind: (Writer | undefined)[] = [];
   readonly memoKeyWords: number;
+  private readonly header: Writer;
+  private readonly kinds = new Map<number, KindLayout>();
+
+  constructor(private readonly schema: Schema) {
+    this.memoKeyWords = Math.max(...schema.kinds.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
+    this.header = compileHeaderWriter(schema, this.memoKeyWords);
+    for (const k of schema.kinds) this.kinds.set(k.id, k);
+  }
+
+  /** The writer of kind `id`, compiled now if it was not yet. */
+  compile(id: number): Writer {
+    const kind = this.kinds.get(id);
+    if (kind === undefined) throw new RangeError(`text: no writer for kind ${id}`);
+    const w = compileWriter(kind, this.header, this.memoKeyWords, this.schema);
+    this.byKind[id] = w;
+    return w;
+  }
 }
 const compiled = new WeakMap<Schema, SchemaTextWriters>();
 
 function writersFor(schema: Schema): SchemaTextWriters {
   let w = compiled.get(schema);
   if (w === undefined) {
-    const memoKeyWords = Math.max(...schema.kinds.map((k) => buildSteps(k).find((s) => s.op === Op.MemoStart)!.masks!.length));
-    const header = compileHeaderWriter(schema, memoKeyWords);
-    const byKind: (Writer | undefined)[] = [];
-    for (const k of schema.kinds) byKind[k.id] = compileWriter(k, header, memoKeyWords, schema);
-    w = { byKind, memoKeyWords };
+    w = new SchemaTextWriters(schema);
     compiled.set(schema, w);
   }
   return w;
@@ -388,11 +408,13 @@ export class TextLineEncoder {
   private view: DataView | null = null;
   private viewBytes: Uint8Array | null = null;
   private readonly writers: readonly (Writer | undefined)[];
+  private readonly schemaWriters: SchemaTextWriters;
   private readonly memo: HeaderMemo;
   private clock: WallClock | null = null;
 
   constructor(private readonly color: boolean, schema: Schema = BUILD_SCHEMA) {
     const w = writersFor(schema);
+    this.schemaWriters = w;
     this.writers = w.byKind;
     this.memo = new HeaderMemo(w.memoKeyWords);
   }
@@ -403,8 +425,7 @@ export class TextLineEncoder {
 
   /** One line: the event, then `context` (already rendered: ` exe=... parent=...`) when given, then a newline. */
   writeLine(out: ByteOutput, kindId: number, src: Uint8Array, at: number, context: Uint8Array | null): void {
-    const write = this.writers[kindId];
-    if (write === undefined) throw new RangeError(`text: no writer for kind ${kindId}`);
+    const write = this.writers[kindId] ?? this.schemaWriters.compile(kindId);
     out.reserve();
     const b = out.buf;
     let p = write(b, out.view, out.pos, src, this.dataViewFor(src), at, this.clock, this.memo, this.color);
