@@ -8,7 +8,7 @@
  * at a time (merged replay) pauses it from the frame handler: the frame's
  * bytes then stay valid, uncopied, until it resumes.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { u32le } from '../abi/bytes.js';
 import { type Damage } from './damage.js';
 import { FormatError } from './errors.js';
@@ -57,6 +57,14 @@ export interface ReadSummary {
   readonly damaged: boolean;
   readonly bytesRead: number;
 }
+
+/**
+ * SHA-256 of a small buffer: crypto.hash (Node 20.12+) where there is one, a
+ * one-shot call ~2 us quicker than a Hash object per frame header.
+ */
+const sha256: (data: Uint8Array) => Uint8Array = typeof crypto.hash === 'function'
+  ? (data) => crypto.hash('sha256', data, 'buffer')
+  : (data) => crypto.createHash('sha256').update(data).digest();
 
 const MAX_PUSH_SLICE = 1 << 20;
 /**
@@ -274,7 +282,7 @@ export class RgcReader {
   private readFrameHeader(): boolean {
     const p = this.start + SKIPPABLE_HEADER_SIZE;
     const payload = this.buf.subarray(p, p + FRAME_HEADER_PAYLOAD);
-    const check = createHash('sha256').update(payload.subarray(0, FRAME_HEADER_CHECKED)).digest();
+    const check = sha256(payload.subarray(0, FRAME_HEADER_CHECKED));
     for (let i = 0; i < 8; i++) if (check[i] !== payload[FRAME_HEADER_CHECKED + i]) return this.badHeader('frame header check failed');
     const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
     const seq64 = view.getBigUint64(FRAME_FIELD.seq, true);
