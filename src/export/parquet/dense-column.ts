@@ -50,17 +50,41 @@ export class DenseColumn {
 
   /** Room for `entries` level entries and as many values. */
   ensure(entries: number, nullLevel = 0): void {
+    this.ensureLevels(entries, nullLevel);
+    this.ensureValues(entries);
+  }
+
+  /**
+   * Room for `entries` level entries only. A column most rows leave null (a
+   * field of one kind in a class of many) then holds a byte per row and its
+   * values, not a value slot per row: grow values with ensureValues.
+   */
+  ensureLevels(entries: number, nullLevel = 0): void {
     if (this.defs !== null && this.defs.length < entries) this.defs = grow(this.defs, entries, nullLevel);
     if (this.reps !== null && this.reps.length < entries) this.reps = grow(this.reps, entries, 0);
-    if (this.width > 0 && this.fixed.length < entries * this.width) {
-      this.fixed = grow(this.fixed, entries * this.width, 0);
+  }
+
+  /** Room for `values` non-null values. */
+  ensureValues(values: number): void {
+    if (this.width > 0 && this.fixed.length < values * this.width) {
+      this.fixed = grow(this.fixed, values * this.width, 0);
       this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
     }
-    if (this.width === 0 && this.ends.length < entries) {
-      const next = new Int32Array(capacityFor(this.ends.length, entries));
+    if (this.width === 0 && this.ends.length < values) {
+      const next = new Int32Array(capacityFor(this.ends.length, values));
       next.set(this.ends);
       this.ends = next;
     }
+  }
+
+  /** Values the fixed-width buffer holds without growing. */
+  get valueCapacity(): number {
+    return this.width > 0 ? this.fixed.length / this.width : this.ends.length;
+  }
+
+  /** Bytes the gathered entries use (levels and values; not the spare capacity). */
+  get usedBytes(): number {
+    return (this.defs !== null ? this.n : 0) + (this.reps !== null ? this.n : 0) + (this.width > 0 ? this.nValues * this.width : this.nValues * 4 + (this.arena?.length ?? 0));
   }
 
   /** Bytes held (for the writer's memory budget). */
