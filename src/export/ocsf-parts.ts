@@ -19,6 +19,7 @@ import { DIRECTION_NAMES, LAUNCH_TYPES, ocsfOfKind, type OcsfClass, OCSF_VERSION
 import { attestationOf, deviceOf, processOf } from './ocsf-json.js';
 import { type Row } from './parquet/shred.js';
 import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
+import { type KeyedColumn } from './parquet/keyed-column.js';
 import { type StringPool } from './string-pool.js';
 import { type DnsExport } from './dns-export.js';
 import { escapedText, isUtf8, storableText } from './text-bytes.js';
@@ -190,6 +191,63 @@ export function stringPart(name: string, s: { text: Uint8Array | string | null; 
 
 const SLASH = 0x2f;
 const ROOT = new Uint8Array([SLASH]);
+
+/**
+ * A leaf of a string key column filled straight from the row group's string
+ * pool: one entry per key, the same values the key's part (stringPart,
+ * filePart) gives the leaf, with UTF-8 bytes as ranges of the pool (no row
+ * object, no Uint8Array per string). `id` null: the row has no string.
+ */
+export type LeafFill = (col: KeyedColumn, id: number | null, pool: StringPool) => void;
+
+/** The definition level of a leaf's null when its parent group is there (as shredLeaf gives it). */
+function parentDef(col: KeyedColumn): number {
+  const steps = col.leaf.steps;
+  return steps.length >= 2 ? steps[steps.length - 2].def : 0;
+}
+
+/** stringPart's text leaf (`unmapped.NAME`): the bytes when UTF-8, else the escaped text. */
+export const fillText: LeafFill = (col, id, pool) => {
+  if (id === null) col.nullEntry(0, parentDef(col));
+  else if (pool.isUtf8(id)) col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id));
+  else col.valueEntry(0, escapedText(pool.bytesOf(id)));
+};
+
+/** stringPart's raw leaf (`unmapped.NAME_raw`): the bytes when they are not UTF-8, else null. */
+export const fillRaw: LeafFill = (col, id, pool) => {
+  if (id === null || pool.isUtf8(id)) col.nullEntry(0, parentDef(col));
+  else col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id));
+};
+
+/** filePart's leaf `part` of the path string `id`, as filePart(pooledText(pool, id).text) gives it. */
+export function fillFile(part: 'name' | 'path' | 'parent_folder' | 'type_id' | 'type'): LeafFill {
+  if (part === 'type_id') return (col) => col.valueEntry(0, 0);
+  if (part === 'type') return (col) => col.valueEntry(0, 'Unknown');
+  return (col, id, pool) => {
+    if (id === null) {
+      col.nullEntry(0, parentDef(col));
+      return;
+    }
+    if (!pool.isUtf8(id)) {
+      const v = (filePart(escapedText(pool.bytesOf(id))).file as Record<string, string | null>)[part];
+      if (v === null) col.nullEntry(0, parentDef(col));
+      else col.valueEntry(0, v);
+      return;
+    }
+    const start = pool.startOf(id);
+    const end = start + pool.lengthOf(id);
+    if (part === 'path') {
+      col.rangeEntry(0, start, end);
+      return;
+    }
+    const bytes = pool.arenaBytes;
+    let cut = end - 1;
+    while (cut >= start && bytes[cut] !== SLASH) cut--;
+    if (part === 'name') col.rangeEntry(0, cut + 1, end);
+    else if (cut < start) col.nullEntry(0, parentDef(col));
+    else col.rangeEntry(0, start, cut === start ? start + 1 : cut);
+  };
+}
 
 /** File System Activity's `file`: the path (as its field's text), its last component and its folder. */
 export function filePart(text: Uint8Array | string | null): Row {

@@ -20,7 +20,8 @@ import { HEADER_FIELDS, type KindLayout, type SchemaField } from '../abi/schema.
 import { exitCodeOf, exitSignalOf } from '../abi/values.js';
 import { activityField, DETECTION_FINDING, type KindOcsf, ocsfOfKind, type OcsfClass } from './ocsf-map.js';
 import {
-  addrPart, argvPart, blobPart, hexPart, dnsPart, errnoPart, filePart, flagsPart, NET_HEADER, netPart, pooledText, type ProcessView, statusPart, stringPart, userPart,
+  addrPart, argvPart, blobPart, hexPart, dnsPart, errnoPart, filePart, fillFile, fillRaw, fillText, flagsPart, type LeafFill, NET_HEADER, netPart, pooledText, type ProcessView,
+  statusPart, stringPart, userPart,
 } from './ocsf-parts.js';
 import { buildSchema, group, type GroupSpec, leaf, list, type ParquetSchema, type SchemaSpec, type ValueKind } from './parquet/schema.js';
 import { type Row } from './parquet/shred.js';
@@ -38,6 +39,12 @@ export interface KeyColumnSpec {
   readonly kind: KeyKind;
   /** The row part of a key's thing (null: the row has none). `string` keys are ids into the row group's string pool. */
   readonly render: (thing: unknown, pool: StringPool) => Row;
+  /**
+   * Leaves filled straight from the string pool (`string` keys), by leaf path
+   * ('unmapped.path'): the row group's many distinct paths are drawn without
+   * a row object each. The other leaves of the column come from `render`.
+   */
+  readonly fills?: Readonly<Record<string, LeafFill>>;
 }
 
 /** How a direct column is filled. */
@@ -226,10 +233,10 @@ function tagged(spec: SchemaSpec, source: LeafSource): SchemaSpec {
 export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassTable {
   if (cls.uid === DETECTION_FINDING.uid) throw new Error('export: Detection Finding rows are alerts, not events');
   const keyColumns: KeyColumnSpec[] = [];
-  const key = (name: string, kind: KeyKind, render: KeyColumnSpec['render']): number => {
+  const key = (name: string, kind: KeyKind, render: KeyColumnSpec['render'], fills?: KeyColumnSpec['fills']): number => {
     const existing = keyColumns.findIndex((k) => k.name === name);
     if (existing >= 0) return existing;
-    keyColumns.push({ name, kind, render });
+    keyColumns.push({ name, kind, render, fills });
     return keyColumns.length - 1;
   };
   const byId: (KindLayout | undefined)[] = [];
@@ -260,7 +267,8 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
 
   const maps = kinds.map((k) => ({ k, m: ocsfOfKind(k) }));
   // Class-specific OCSF objects, from the kinds' entries.
-  const fileKey = cls.uid === 1001 ? key('file', 'string', (id, pool) => filePart(pooledText(pool, id as number | null).text)) : -1;
+  const fileFills = Object.fromEntries((['name', 'path', 'parent_folder', 'type_id', 'type'] as const).map((p) => [`file.${p}`, fillFile(p)]));
+  const fileKey = cls.uid === 1001 ? key('file', 'string', (id, pool) => filePart(pooledText(pool, id as number | null).text), fileFills) : -1;
   const isNet = cls.uid === 4001 || cls.uid === 4003;
   const netKey = isNet ? key('net', 'string', (id, pool) => netPart(id === null ? null : pool.bytesOf(id as number))) : -1;
   const dnsKey = cls.uid === 4003 && kinds.some((k) => k.ocsf?.dns !== undefined) ? key('dns', 'process', (d) => dnsPart(d as DnsExport | null)) : -1;
@@ -314,7 +322,8 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
     if (f.role === 'scalar') {
       scalarDirect.set(name, direct(['unmapped', name], f.value!, 'record', everyKind));
     } else if (f.role === 'string') {
-      const k = key(`string:${name}`, 'string', (id, pool) => stringPart(name, pooledText(pool, id as number | null)));
+      const k = key(`string:${name}`, 'string', (id, pool) => stringPart(name, pooledText(pool, id as number | null)),
+        { [`unmapped.${name}`]: fillText, [`unmapped.${name}_raw`]: fillRaw });
       t.add(['unmapped', name], STR, keyed(k));
       t.add(['unmapped', `${name}_raw`], leaf('bytes'), keyed(k));
       stringKey.set(name, k);

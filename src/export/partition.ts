@@ -16,7 +16,7 @@ import { type ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, shredLeaf } from './parquet/shred.js';
 import { activityOf, statusOf } from './ocsf-map.js';
 import { dnsExportOfRecord } from './dns-export.js';
-import { NET_HEADER, type ProcessView, statusKey } from './ocsf-parts.js';
+import { type LeafFill, NET_HEADER, type ProcessView, statusKey } from './ocsf-parts.js';
 import { type ClassTable, CopyOp, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
 import { StringPool } from './string-pool.js';
 
@@ -59,6 +59,8 @@ export class PartitionBuilder {
   private readonly objectKeys: number[];
   private readonly directs: DenseColumn[];
   private readonly keyed: (KeyedColumn | null)[];
+  /** By leaf: how it is filled straight from the string pool, or null (drawn from its key's part). */
+  private readonly fills: (LeafFill | null)[];
   private readonly runs: KeyRuns[];
   readonly pool = new StringPool();
   private readonly scratch = new Uint8Array(512);
@@ -81,6 +83,10 @@ export class PartitionBuilder {
     this.objectKeys = table.keyColumns.flatMap((c, i) => (c.kind === 'process' ? [i] : []));
     this.directs = table.directs.map((d, i) => new DenseColumn(table.schema.leaves.find((l) => sourceOf(l.tag) === `d${i}`)!, d.alwaysDefined, d.nullLevel));
     this.keyed = table.schema.leaves.map((l) => ('key' in (l.tag as LeafSource) ? new KeyedColumn(l) : null));
+    this.fills = table.schema.leaves.map((l) => {
+      const src = l.tag as LeafSource;
+      return 'key' in src ? table.keyColumns[src.key].fills?.[l.keys.join('.')] ?? null : null;
+    });
     this.runs = Array.from({ length: nKeys }, () => new KeyRuns());
     this.poolIdsOf = Array.from({ length: nKeys }, () => new Int32Array(1024));
     this.grow();
@@ -289,7 +295,8 @@ export class PartitionBuilder {
       if (t.keyColumns[k].kind === 'string') this.renumber(k);
       this.runs[k].scan(this.keyRows[k], rows);
     }
-    for (let k = 0; k < t.keyColumns.length; k++) parts[k] = this.draw(k);
+    const used: (Uint8Array | null)[] = t.keyColumns.map(() => null);
+    const pool = this.pool;
     for (const leaf of t.schema.leaves) {
       const src = leaf.tag as LeafSource;
       if ('direct' in src) {
@@ -299,9 +306,23 @@ export class PartitionBuilder {
         continue;
       }
       const k = src.key;
-      const drawn = (parts[k] ??= this.draw(k));
       const col = this.keyed[leaf.index]!;
       col.reset();
+      const fill = this.fills[leaf.index];
+      if (fill !== null) {
+        // Straight from the pool: key i's string is pool id ids[i] (key 0: none).
+        const u = (used[k] ??= this.usedKeys(k));
+        const ids = this.poolIdsOf[k];
+        col.setSource(pool.arenaBytes, pool.arenaDataView);
+        for (let key = 0; key < u.length; key++) {
+          col.beginKey();
+          if (u[key] === 0) col.entry(0, 0, null);
+          else fill(col, key === 0 ? null : ids[key], pool);
+        }
+        writeKeyedColumn(file, enc, col, this.runs[k], rows);
+        continue;
+      }
+      const drawn = (parts[k] ??= this.draw(k));
       for (let key = 0; key < drawn.length; key++) {
         col.beginKey();
         // Keys no row of this group uses (key 0 of most columns) get one empty entry: the writer skips them.
@@ -347,15 +368,22 @@ export class PartitionBuilder {
     this.poolIdsOf[k] = ids;
   }
 
+  /** Which keys of key column `k` the row group's rows use (1), by key. */
+  private usedKeys(k: number): Uint8Array {
+    const runs = this.runs[k];
+    const n = this.table.keyColumns[k].kind === 'string' ? this.poolIdsOf[k][0] + 1 : this.things[k].length;
+    const used = new Uint8Array(n);
+    for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
+    return used;
+  }
+
   /** Each key's part of key column `k`, drawn once (UNUSED for keys no row uses). */
   private draw(k: number): Row[] {
     const spec = this.table.keyColumns[k];
-    const runs = this.runs[k];
     const isString = spec.kind === 'string';
     const ids = this.poolIdsOf[k];
-    const n = isString ? ids[0] + 1 : this.things[k].length;
-    const used = new Uint8Array(n);
-    for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
+    const used = this.usedKeys(k);
+    const n = used.length;
     const out: Row[] = new Array<Row>(n);
     for (let key = 0; key < n; key++) {
       if (used[key] === 0) out[key] = UNUSED;

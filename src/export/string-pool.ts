@@ -89,6 +89,23 @@ export class StringPool {
     return st === 1;
   }
 
+  /** The pool's bytes: string `id` is arena[startOf(id), startOf(id) + lengthOf(id)) (valid until the next intern or reset). */
+  get arenaBytes(): Uint8Array {
+    return this.arena;
+  }
+
+  get arenaDataView(): DataView {
+    return this.arenaView;
+  }
+
+  startOf(id: number): number {
+    return this.starts[id];
+  }
+
+  lengthOf(id: number): number {
+    return this.lens[id];
+  }
+
   /** The bytes of string `id` (a view into the pool, valid until reset). */
   bytesOf(id: number): Uint8Array {
     const s = this.starts[id];

@@ -69,4 +69,34 @@ export class ValueDictionary {
     if (this.max === null || compareOrder(k, this.max) > 0) this.max = k;
     return i;
   }
+
+  /** The index of the byte value src[from, to) (`view` over src), added when new: no Uint8Array made unless it is a new min or max. */
+  addRange(src: Uint8Array, view: DataView, from: number, to: number): number {
+    const before = this.pool.count;
+    const id = this.pool.intern(view, src, from, to);
+    if (id <= before) return this.byPoolId[id];
+    if (id >= this.byPoolId.length) {
+      const next = new Int32Array(this.byPoolId.length * 2);
+      next.set(this.byPoolId);
+      this.byPoolId = next;
+    }
+    const i = this.count++;
+    this.byPoolId[id] = i;
+    this.plain.u32(to - from);
+    this.plain.appendRange(src, from, to);
+    if (this.min === null || compareRange(src, from, to, this.min as Uint8Array) < 0) this.min = src.subarray(from, to);
+    if (this.max === null || compareRange(src, from, to, this.max as Uint8Array) > 0) this.max = src.subarray(from, to);
+    return i;
+  }
+}
+
+/** src[from, to) against `b`, as unsigned bytes (Buffer.compare's order) without making a view. */
+function compareRange(src: Uint8Array, from: number, to: number, b: Uint8Array): number {
+  const n = to - from;
+  const m = Math.min(n, b.length);
+  for (let i = 0; i < m; i++) {
+    const d = src[from + i] - b[i];
+    if (d !== 0) return d;
+  }
+  return n - b.length;
 }

@@ -14,6 +14,9 @@ import { appendPlain, type CellValue, compareOrder, orderKey, type OrderKey } fr
 import { type RleEncoder } from './rle.js';
 import { type Leaf, levelWidth } from './schema.js';
 
+/** The value of a range entry (KeyedColumn.rangeEntry): its bytes are in rangeFrom/rangeTo. */
+export const BYTE_RANGE: CellValue = new Uint8Array(0);
+
 /** The row group's keys as runs: run i is `lens[i]` rows of key `keys[i]`. */
 export class KeyRuns {
   count = 0;
@@ -58,6 +61,15 @@ export class KeyedColumn {
   rep: Uint8Array = new Uint8Array(64);
   def: Uint8Array = new Uint8Array(64);
   values: (CellValue | null)[] = [];
+  /**
+   * Byte values given as ranges of `src` (rangeEntry: the row group's string
+   * pool) instead of a Uint8Array each: their values[i] is BYTE_RANGE. A row
+   * group of many distinct paths then makes no object per path and value.
+   */
+  src: Uint8Array = new Uint8Array(0);
+  srcView: DataView = new DataView(this.src.buffer);
+  rangeFrom: Int32Array = new Int32Array(64);
+  rangeTo: Int32Array = new Int32Array(64);
   private entries = 0;
 
   constructor(readonly leaf: Leaf) {}
@@ -67,6 +79,30 @@ export class KeyedColumn {
     this.entries = 0;
     this.values.length = 0;
     this.start[0] = 0;
+  }
+
+  /** The bytes range entries refer to (`view` over the same bytes). */
+  setSource(src: Uint8Array, view: DataView): void {
+    this.src = src;
+    this.srcView = view;
+  }
+
+  /** A defined byte value: src[from, to). */
+  rangeEntry(rep: number, from: number, to: number): void {
+    const i = this.entries;
+    if (i >= this.rangeFrom.length) {
+      this.rangeFrom = growInt(this.rangeFrom);
+      this.rangeTo = growInt(this.rangeTo);
+    }
+    this.rangeFrom[i] = from;
+    this.rangeTo[i] = to;
+    this.entry(rep, this.leaf.maxDef, BYTE_RANGE);
+  }
+
+  /** Entry i's value, a range made a Uint8Array (for the rare paths: PLAIN pages, statistics of them). */
+  valueAt(i: number): CellValue {
+    const v = this.values[i]!;
+    return v === BYTE_RANGE ? this.src.subarray(this.rangeFrom[i], this.rangeTo[i]) : v;
   }
 
   /** Opens the next key's entries. */
@@ -135,7 +171,8 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
       if (col.def[i] !== leaf.maxDef) continue;
       defined++;
       if (dict === null) continue;
-      index[i] = dict.add(col.values[i]!);
+      const v = col.values[i]!;
+      index[i] = v === BYTE_RANGE ? dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]) : dict.add(v);
       if (dict.overflowed) dict = null;
     }
   }
@@ -353,7 +390,7 @@ function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedCo
     } else {
       // PLAIN pages end after about PAGE_BYTES of values, at a row's first entry.
       while (e1 < total && (e1 === e0 || reps[e1] !== 0 || values.length < PAGE_BYTES)) {
-        if (defs[e1] === max) appendPlain(values, leaf.value, col.values[from[e1]]!);
+        if (defs[e1] === max) appendPlain(values, leaf.value, col.valueAt(from[e1]));
         e1++;
       }
     }
@@ -374,7 +411,7 @@ function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedCo
     if (used[k] === 0) continue;
     for (let i = col.start[k]; i < col.start[k + 1]; i++) {
       if (col.def[i] !== leaf.maxDef) continue;
-      const o = orderKey(leaf.value, col.values[i]!);
+      const o = orderKey(leaf.value, col.valueAt(i));
       if (min === null || compareOrder(o, min) < 0) min = o;
       if (maxKey === null || compareOrder(o, maxKey) > 0) maxKey = o;
     }
