@@ -218,7 +218,7 @@ export class PartitionBuilder {
       const family = a.family === null ? 0 : a.family.size === 2 ? u16(raw, at + a.family.offset) : u32(raw, at + a.family.offset);
       b[0] = unreadable;
       putU32(b, 1, family);
-      b.set(raw.subarray(at + a.offset, at + a.offset + a.size), 5);
+      copyInto(b, 5, raw, at + a.offset, a.size);
       this.keyRows[a.key][row] = this.pool.intern(this.scratchView, b, 0, 5 + a.size);
     }
     const n = plan.net;
@@ -234,7 +234,7 @@ export class PartitionBuilder {
       b[6] = port >>> 8;
       b[12] |= 1;
       b[15] = r.addr.size;
-      b.set(raw.subarray(at + r.addr.offset, at + r.addr.offset + r.addr.size), at2);
+      copyInto(b, at2, raw, at + r.addr.offset, r.addr.size);
       at2 += r.addr.size;
     }
     putU32(b, 7, n.protocol === null ? 0 : typeof n.protocol === 'number' ? n.protocol : fieldValue(raw, at, n.protocol));
@@ -246,7 +246,7 @@ export class PartitionBuilder {
       b[13] = port;
       b[14] = port >>> 8;
       b[16] = l.addr.size;
-      b.set(raw.subarray(at + l.addr.offset, at + l.addr.offset + l.addr.size), at2);
+      copyInto(b, at2, raw, at + l.addr.offset, l.addr.size);
       at2 += l.addr.size;
     }
     if (hostname !== null) {
@@ -436,6 +436,11 @@ function u32(b: Uint8Array, at: number): number {
 
 function i32(b: Uint8Array, at: number): number {
   return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
+}
+
+/** `n` bytes of src from `from` into dst at `to`, without the subarray set() would need (an object per event). */
+function copyInto(dst: Uint8Array, to: number, src: Uint8Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
 }
 
 function putU32(b: Uint8Array, at: number, v: number): void {

@@ -12,6 +12,7 @@
 import { isUtf8 } from './text-bytes.js';
 
 const EMPTY = 0;
+const COPY_LOOP_BYTES = 256;
 const SEED = 0x811c9dc5;
 
 /**
@@ -109,8 +110,8 @@ export class StringPool {
   isUtf8(id: number): boolean {
     let st = this.utf8State[id];
     if (st === 0) {
-      const b = this.bytesOf(id);
-      st = isUtf8(b, 0, b.length) ? 1 : 2;
+      const s = this.starts[id];
+      st = isUtf8(this.arena, s, s + this.lens[id]) ? 1 : 2;
       this.utf8State[id] = st;
     }
     return st === 1;
@@ -155,7 +156,8 @@ export class StringPool {
     if (this.used + len > this.arena.length) this.growArena(len);
     const arena = this.arena;
     let at = this.used;
-    if (len < 32) for (let i = from; i < to; i++) arena[at++] = src[i];
+    // Paths are copied by a loop: set() needs a subarray, an object per string (most of the export's young garbage).
+    if (len < COPY_LOOP_BYTES) for (let i = from; i < to; i++) arena[at++] = src[i];
     else arena.set(src.subarray(from, to), at);
     this.starts[id] = this.used;
     this.lens[id] = len;

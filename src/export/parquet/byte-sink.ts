@@ -82,8 +82,8 @@ export class ByteSink {
     this.reserve(n);
     const b = this.bytes;
     let at = this.length;
-    // Short copies (most strings) are faster as a loop than through set()+subarray().
-    if (n < 32) for (let i = from; i < to; i++) b[at++] = src[i];
+    // Short copies (most strings, paths) are faster as a loop than through set()+subarray(), which makes an object per copy.
+    if (n < 256) for (let i = from; i < to; i++) b[at++] = src[i];
     else b.set(src.subarray(from, to), at);
     this.length += n;
   }

@@ -20,8 +20,18 @@ export const DICTIONARY_LIMIT_BYTES = 4 << 20;
 export class ValueDictionary {
   readonly plain = new ByteSink(1024);
   count = 0;
-  min: OrderKey | null = null;
-  max: OrderKey | null = null;
+  private minKey: OrderKey | null = null;
+  private maxKey: OrderKey | null = null;
+  /**
+   * A min or max that came from addRange: its range of `rangeSrc` (from -1:
+   * none), made a Uint8Array only when asked. Paths arrive in order often
+   * (a directory walked), and each new max was a view made and dropped.
+   */
+  private rangeSrc: Uint8Array | null = null;
+  private minFrom = -1;
+  private minTo = 0;
+  private maxFrom = -1;
+  private maxTo = 0;
   private readonly index = new Map<string | number | bigint | boolean, number>();
   /** Blobs (and strings given as UTF-8 bytes) by their bytes: pool id -> entry (-1: none yet). No JS string is made per value. */
   private readonly pool = new StringPool();
@@ -29,11 +39,24 @@ export class ValueDictionary {
 
   constructor(readonly kind: ValueKind) {}
 
+  get min(): OrderKey | null {
+    this.settle();
+    return this.minKey;
+  }
+
+  get max(): OrderKey | null {
+    this.settle();
+    return this.maxKey;
+  }
+
   reset(): void {
     this.plain.reset();
     this.count = 0;
-    this.min = null;
-    this.max = null;
+    this.minKey = null;
+    this.maxKey = null;
+    this.rangeSrc = null;
+    this.minFrom = -1;
+    this.maxFrom = -1;
     this.index.clear();
     this.pool.reset();
   }
@@ -64,10 +87,22 @@ export class ValueDictionary {
       this.index.set(v, i);
     }
     appendPlain(this.plain, this.kind, v);
+    this.settle();
     const k = orderKey(this.kind, v);
-    if (this.min === null || compareOrder(k, this.min) < 0) this.min = k;
-    if (this.max === null || compareOrder(k, this.max) > 0) this.max = k;
+    if (this.minKey === null || compareOrder(k, this.minKey) < 0) this.minKey = k;
+    if (this.maxKey === null || compareOrder(k, this.maxKey) > 0) this.maxKey = k;
     return i;
+  }
+
+  /** The min and max kept as ranges, made views. */
+  private settle(): void {
+    const src = this.rangeSrc;
+    if (src === null) return;
+    if (this.minFrom >= 0) this.minKey = src.subarray(this.minFrom, this.minTo);
+    if (this.maxFrom >= 0) this.maxKey = src.subarray(this.maxFrom, this.maxTo);
+    this.minFrom = -1;
+    this.maxFrom = -1;
+    this.rangeSrc = null;
   }
 
   /** The index of the byte value src[from, to) (`view` over src), added when new: no Uint8Array made unless it is a new min or max. */
@@ -84,10 +119,31 @@ export class ValueDictionary {
     this.byPoolId[id] = i;
     this.plain.u32(to - from);
     this.plain.appendRange(src, from, to);
-    if (this.min === null || compareRange(src, from, to, this.min as Uint8Array) < 0) this.min = src.subarray(from, to);
-    if (this.max === null || compareRange(src, from, to, this.max as Uint8Array) > 0) this.max = src.subarray(from, to);
+    if (this.rangeSrc !== src) {
+      this.settle();
+      this.rangeSrc = src;
+    }
+    if (this.minFrom >= 0 ? compareRanges(src, from, to, this.minFrom, this.minTo) < 0 : this.minKey === null || compareRange(src, from, to, this.minKey as Uint8Array) < 0) {
+      this.minFrom = from;
+      this.minTo = to;
+    }
+    if (this.maxFrom >= 0 ? compareRanges(src, from, to, this.maxFrom, this.maxTo) > 0 : this.maxKey === null || compareRange(src, from, to, this.maxKey as Uint8Array) > 0) {
+      this.maxFrom = from;
+      this.maxTo = to;
+    }
     return i;
   }
+}
+
+/** src[from, to) against src[bFrom, bTo), as unsigned bytes. */
+function compareRanges(src: Uint8Array, from: number, to: number, bFrom: number, bTo: number): number {
+  const n = to - from;
+  const m = Math.min(n, bTo - bFrom);
+  for (let i = 0; i < m; i++) {
+    const d = src[from + i] - src[bFrom + i];
+    if (d !== 0) return d;
+  }
+  return n - (bTo - bFrom);
 }
 
 /** src[from, to) against `b`, as unsigned bytes (Buffer.compare's order) without making a view. */

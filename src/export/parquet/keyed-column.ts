@@ -77,7 +77,8 @@ export class KeyedColumn {
   reset(): void {
     this.keys = 0;
     this.entries = 0;
-    this.values.length = 0;
+    // values keeps its length (entries past `entries` are stale, never read): emptying it let go of its
+    // backing store, regrown by every chunk of every row group.
     this.start[0] = 0;
   }
 
