@@ -209,14 +209,14 @@ function parentDef(col: KeyedColumn): number {
 /** stringPart's text leaf (`unmapped.NAME`): the bytes when UTF-8, else the escaped text. */
 export const fillText: LeafFill = (col, id, pool) => {
   if (id === null) col.nullEntry(0, parentDef(col));
-  else if (pool.isUtf8(id)) col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id));
+  else if (pool.isUtf8(id)) col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id), true);
   else col.valueEntry(0, escapedText(pool.bytesOf(id)));
 };
 
 /** stringPart's raw leaf (`unmapped.NAME_raw`): the bytes when they are not UTF-8, else null. */
 export const fillRaw: LeafFill = (col, id, pool) => {
   if (id === null || pool.isUtf8(id)) col.nullEntry(0, parentDef(col));
-  else col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id));
+  else col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id), true);
 };
 
 /** filePart's leaf `part` of the path string `id`, as filePart(pooledText(pool, id).text) gives it. */
@@ -237,7 +237,7 @@ export function fillFile(part: 'name' | 'path' | 'parent_folder' | 'type_id' | '
     const start = pool.startOf(id);
     const end = start + pool.lengthOf(id);
     if (part === 'path') {
-      col.rangeEntry(0, start, end);
+      col.rangeEntry(0, start, end, true);
       return;
     }
     const bytes = pool.arenaBytes;

@@ -38,6 +38,7 @@ export class DenseColumn {
     this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
     this.arena = this.width === 0 ? new ByteSink(INITIAL * 16) : null;
     this.ends = new Int32Array(this.width === 0 ? INITIAL : 0);
+    this.valueCapacity = INITIAL;
   }
 
   /** Empties the column, keeping its memory; with `nullLevel`, every entry's level starts at it (a column filled for some rows only). */
@@ -75,12 +76,11 @@ export class DenseColumn {
       next.set(this.ends);
       this.ends = next;
     }
+    this.valueCapacity = this.width > 0 ? this.fixed.length / this.width : this.ends.length;
   }
 
-  /** Values the fixed-width buffer holds without growing. */
-  get valueCapacity(): number {
-    return this.width > 0 ? this.fixed.length / this.width : this.ends.length;
-  }
+  /** Values the buffers hold without growing (kept as a field: read for every value the export copies). */
+  valueCapacity = 0;
 
   /** Bytes the gathered entries use (levels and values; not the spare capacity). */
   get usedBytes(): number {

@@ -117,6 +117,26 @@ export class ValueDictionary {
     }
     const i = this.count++;
     this.byPoolId[id] = i;
+    this.keepRange(src, from, to);
+    return i;
+  }
+
+  /**
+   * A new entry of the byte value src[from, to), which the caller knows no
+   * other range entry of the chunk has (a whole string of the row group's
+   * pool): not looked up. A JS value equal to it (a text escaped from
+   * invalid UTF-8 that happens to read the same) may then be a second entry
+   * with the same value, as add() always allowed; readers take a dictionary
+   * with repeats.
+   */
+  addUniqueRange(src: Uint8Array, from: number, to: number): number {
+    const i = this.count++;
+    this.keepRange(src, from, to);
+    return i;
+  }
+
+  /** Appends src[from, to) to the page and keeps the min and max. */
+  private keepRange(src: Uint8Array, from: number, to: number): void {
     this.plain.u32(to - from);
     this.plain.appendRange(src, from, to);
     if (this.rangeSrc !== src) {
@@ -131,7 +151,6 @@ export class ValueDictionary {
       this.maxFrom = from;
       this.maxTo = to;
     }
-    return i;
   }
 }
 

@@ -16,6 +16,8 @@ import { type Leaf, levelWidth } from './schema.js';
 
 /** The value of a range entry (KeyedColumn.rangeEntry): its bytes are in rangeFrom/rangeTo. */
 export const BYTE_RANGE: CellValue = new Uint8Array(0);
+/** A range entry whose bytes no other range entry of the chunk has (a whole string of the pool, whose ids are distinct strings): no dictionary lookup. */
+export const UNIQUE_RANGE: CellValue = new Uint8Array(0);
 
 /** The row group's keys as runs: run i is `lens[i]` rows of key `keys[i]`. */
 export class KeyRuns {
@@ -88,8 +90,8 @@ export class KeyedColumn {
     this.srcView = view;
   }
 
-  /** A defined byte value: src[from, to). */
-  rangeEntry(rep: number, from: number, to: number): void {
+  /** A defined byte value: src[from, to); `unique`: no other range entry of this chunk has these bytes. */
+  rangeEntry(rep: number, from: number, to: number, unique = false): void {
     const i = this.entries;
     if (i >= this.rangeFrom.length) {
       this.rangeFrom = growInt(this.rangeFrom);
@@ -97,13 +99,13 @@ export class KeyedColumn {
     }
     this.rangeFrom[i] = from;
     this.rangeTo[i] = to;
-    this.entry(rep, this.leaf.maxDef, BYTE_RANGE);
+    this.entry(rep, this.leaf.maxDef, unique ? UNIQUE_RANGE : BYTE_RANGE);
   }
 
   /** Entry i's value, a range made a Uint8Array (for the rare paths: PLAIN pages, statistics of them). */
   valueAt(i: number): CellValue {
     const v = this.values[i]!;
-    return v === BYTE_RANGE ? this.src.subarray(this.rangeFrom[i], this.rangeTo[i]) : v;
+    return v === BYTE_RANGE || v === UNIQUE_RANGE ? this.src.subarray(this.rangeFrom[i], this.rangeTo[i]) : v;
   }
 
   /** Opens the next key's entries. */
@@ -173,7 +175,8 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
       defined++;
       if (dict === null) continue;
       const v = col.values[i]!;
-      index[i] = v === BYTE_RANGE ? dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]) : dict.add(v);
+      index[i] = v === BYTE_RANGE ? dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i])
+        : v === UNIQUE_RANGE ? dict.addUniqueRange(col.src, col.rangeFrom[i], col.rangeTo[i]) : dict.add(v);
       if (dict.overflowed) dict = null;
     }
   }
