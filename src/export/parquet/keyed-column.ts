@@ -176,7 +176,7 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
       if (dict === null) continue;
       const v = col.values[i]!;
       index[i] = v === BYTE_RANGE ? dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i])
-        : v === UNIQUE_RANGE ? dict.addUniqueRange(col.src, col.rangeFrom[i], col.rangeTo[i]) : dict.add(v);
+        : v === UNIQUE_RANGE ? dict.addUniqueRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]) : dict.add(v);
       if (dict.overflowed) dict = null;
     }
   }
