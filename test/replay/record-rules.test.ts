@@ -7,14 +7,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AF_INET, AF_INET6 } from '../../src/abi/constants.js';
+import { AF_INET, AF_INET6, EventKind } from '../../src/abi/constants.js';
 import { classifyRecord } from '../../src/abi/dispatch.js';
 import { BUILD_SCHEMA, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_USER_READ_FAILED } from '../../src/abi/schema.js';
 import { ProcessTable } from '../../src/replay/process-table.js';
 import { compileRule } from '../../src/replay/rules/evaluate.js';
 import { eventFacts } from '../../src/replay/rules/facts.js';
 import { type Condition, type Match, type Rule } from '../../src/replay/rules/model.js';
-import { compileRecordRule, RecordEpoch } from '../../src/replay/rules/record-rules.js';
+import { compileKindRule, compileRecordRule, filePathGate, RecordEpoch } from '../../src/replay/rules/record-rules.js';
+import { kindRecord } from '../support/intrusion-records.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
@@ -26,7 +27,8 @@ const RULE_STRINGS = [...TEXTS, '/etc/', '/tmp/', 'id_rsa', '/mem', 'sh', '/', '
 const NUMBERS = [0, 1, -2, 3, 22, 443, 4444, 1000, 4100, 4101, 4102, 0o1101, 0o100];
 const KEYS = ['path', 'filename', 'comm', 'argv', 'uid', 'pid', 'ppid', 'tid', 'result', 'error', 'open_flags', 'mode', 'dirfd', 'family', 'addr', 'port',
   'write', 'exe_deleted', 'path_truncated', 'argv_unreadable', 'addr_unreadable', 'exit_code', 'signal', 'event_type', 'ts_ns', 'cgroup_id', 'start_ns', 'child_pid',
-  'process.exe', 'process.argv', 'process.known', 'parent.exe', 'parent.comm', 'ancestors.exe', 'ancestors.comm', 'nonexistent'];
+  'process.exe', 'process.argv', 'process.known', 'parent.exe', 'parent.comm', 'ancestors.exe', 'ancestors.comm', 'nonexistent',
+  'written_path', 'wiped_path', 'filename_in_cwd', 'new_path', 'old_path', 'target', 'length', 'rename_flags'];
 
 const value = fc.oneof(fc.constantFrom(...RULE_STRINGS), fc.constantFrom(...NUMBERS), fc.boolean());
 const values = fc.oneof(value, fc.array(value, { maxLength: 3 }));
@@ -45,17 +47,19 @@ const condition = fc.uniqueArray(fc.constantFrom(...Object.keys(OP_ARGS)), { min
 const key = fc.oneof(
   { arbitrary: fc.constantFrom('path', 'filename', 'comm'), weight: 4 },
   { arbitrary: fc.constantFrom('process.exe', 'parent.exe', 'parent.comm', 'process.argv'), weight: 2 },
+  // Derived from several fields, read through StringFields and behind the file path gate.
+  { arbitrary: fc.constantFrom('written_path', 'wiped_path'), weight: 3 },
   { arbitrary: fc.constantFrom(...KEYS), weight: 3 },
 );
 const match: fc.Arbitrary<Match> = fc.dictionary(key, condition, { minKeys: 0, maxKeys: 2 });
 const rule: fc.Arbitrary<Rule> = fc.record({
-  events: fc.oneof(fc.constant([]), fc.subarray(['process_start', 'process_fork', 'process_exit', 'file_open', 'net_connect'])),
+  events: fc.oneof(fc.constant([]), fc.subarray(['process_start', 'process_fork', 'process_exit', 'file_open', 'net_connect', 'file_delete', 'file_rename', 'file_link', 'file_truncate'])),
   match, any: fc.array(match, { maxLength: 2 }),
 }).map((r) => ({ id: 'r', title: 't', severity: 'high' as const, ...r }));
 
 /** One step of a stream: which kind of record and the texts and numbers it holds. */
 const step = fc.record({
-  kind: fc.constantFrom('fork', 'exec', 'open', 'open', 'connect', 'exit'),
+  kind: fc.constantFrom('fork', 'exec', 'open', 'open', 'connect', 'exit', 'delete', 'rename', 'link', 'truncate'),
   pid: fc.constantFrom(4100, 4101, 4102), ppid: fc.constantFrom(1, 4100, 4101), uid: fc.constantFrom(0, 1000),
   text: fc.constantFrom(...RAW_TEXTS), comm: fc.constantFrom(...RAW_TEXTS), args: fc.array(fc.constantFrom(...RAW_TEXTS), { maxLength: 3 }),
   number: fc.constantFrom(...NUMBERS), flags: fc.constantFrom(0, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_USER_READ_FAILED, 1),
@@ -70,6 +74,11 @@ function recordOf(s: Step, i: number): Uint8Array {
     case 'fork': return forkRecord(id, s.pid + 1);
     case 'exec': return execRecord(id, s.text, s.args);
     case 'open': return openRecord(id, s.text, s.number & 0o7777777, s.number);
+    // The file kinds written_path and wiped_path are derived from: results of both signs, RENAME_EXCHANGE (2) among the flags, lengths 0 and not.
+    case 'delete': return kindRecord(EventKind.FileDelete, id, { result: s.number > 1000 ? 0 : s.number, path: s.text, path_arg: s.comm });
+    case 'rename': return kindRecord(EventKind.FileRename, id, { result: s.number > 1000 ? 0 : s.number, rename_flags: s.number & 3, old_path: s.comm, new_path: s.text });
+    case 'link': return kindRecord(EventKind.FileLink, id, { result: s.number > 1000 ? 0 : s.number, target: s.comm, new_path: s.text });
+    case 'truncate': return kindRecord(EventKind.FileTruncate, id, { result: s.number > 1000 ? 0 : s.number, length: BigInt(s.number & 1), path: s.text });
     case 'connect': return s.v6 ? connectRecord(id, AF_INET6, [...Array(15).fill(0), 1], s.number & 0xffff, s.number) : connectRecord(id, AF_INET, [10, 0, 0, 1], s.number & 0xffff, s.number);
     default: return exitRecord(id, 1000_000000000n, s.number & 0xff);
   }
@@ -83,18 +92,28 @@ describe('rules compiled over record bytes', () => {
       const table = new ProcessTable(false);
       const epoch = new RecordEpoch();
       const reference = rules.map(compileRule);
-      const compiled = new Map<number, ((b: Uint8Array, at: number, n: never) => boolean)[]>();
+      const compiled = new Map<number, { test: (b: Uint8Array, at: number, n: never) => boolean; needsFilePath: boolean }[]>();
+      const gates = new Map<number, ((b: Uint8Array, at: number) => boolean) | null>();
       steps.forEach((s, i) => {
         const r = recordOf(s, i);
         const kindId = classifyRecord(r, 0, r.length);
         const node = table.apply('h', kindId, r, 0);
         const kind = BUILD_SCHEMA.byId[kindId]!;
-        if (!compiled.has(kindId)) compiled.set(kindId, rules.map((x) => (compileRecordRule(x, kind, epoch) ?? (() => false)) as never));
+        if (!compiled.has(kindId)) {
+          compiled.set(kindId, rules.map((x) => (compileKindRule(x, kind, epoch) ?? { test: () => false, needsFilePath: false }) as never));
+          gates.set(kindId, filePathGate(kind, epoch));
+        }
         epoch.n++;
         const facts = eventFacts(kindId, r, 0, node);
         const want = reference.map((x) => x.appliesTo(kind.eventType) && x.test(facts));
-        const got = compiled.get(kindId)!.map((t) => t(r, 0, node as never));
+        // As the alert engine asks: a rule that needs a file path is not offered a record the gate finds none on.
+        const gate = gates.get(kindId)!;
+        const hasPath = gate === null ? null : gate(r, 0);
+        const got = compiled.get(kindId)!.map((t) => (t.needsFilePath && hasPath === false ? false : t.test(r, 0, node as never)));
         expect(got).toEqual(want);
+        // The gate only skips what would not match anyway: the rules asked regardless decide the same.
+        expect(compiled.get(kindId)!.map((t) => t.test(r, 0, node as never))).toEqual(want);
+        if (compiled.get(kindId)!.some((t) => t.needsFilePath)) expect(gate).not.toBeNull();
         matched += want.filter(Boolean).length;
         decided += want.length;
       });

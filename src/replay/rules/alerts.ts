@@ -15,12 +15,14 @@ import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
 import { RecordFacts } from './facts.js';
 import { type FactSource, type FactValue } from './model.js';
-import { compileRecordRule, RecordEpoch, type RecordPredicate } from './record-rules.js';
+import { compileKindRule, filePathGate, RecordEpoch, type RecordPredicate } from './record-rules.js';
 
 /** A rule compiled for one kind's records. */
 interface KindRule {
   readonly rule: CompiledRule;
   readonly test: RecordPredicate;
+  /** It holds only for records with a written or wiped path (KindRulePredicate). */
+  readonly needsFilePath: boolean;
 }
 
 export interface Alert extends AlertLine {
@@ -71,6 +73,8 @@ export class AlertEngine {
   private readonly facts: RecordFacts;
   /** The rules that can match each kind, compiled for its records at its first one. */
   private readonly rulesByKind: (readonly KindRule[] | undefined)[] = [];
+  /** Per kind: whether a record has a written or wiped path (null: none of its rules needs one). */
+  private readonly gateByKind: (((b: Uint8Array, at: number) => boolean) | null)[] = [];
   private readonly epoch = new RecordEpoch();
 
   constructor(private readonly rules: readonly CompiledRule[], readonly sigma: SigmaRunner | null = null, readonly schema: Schema = BUILD_SCHEMA) {
@@ -116,8 +120,15 @@ export class AlertEngine {
     this.epoch.dstHostname = dstHostname;
     let own: Alert[] | null = null;
     let facts: RecordFacts | null = null;
+    const gate = this.gateByKind[kindId];
+    // Whether the record has a written or wiped path: 0 not yet asked, 1 yes, 2 no (its rules on file paths are skipped).
+    let filePath = 0;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
+      if (r.needsFilePath && gate !== null) {
+        if (filePath === 0) filePath = gate(bytes, at) ? 1 : 2;
+        if (filePath === 2) continue;
+      }
       if (!r.test(bytes, at, node)) continue;
       facts ??= this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname);
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
@@ -152,9 +163,10 @@ export class AlertEngine {
     const kind = this.schema.byId[kindId]!;
     const out: KindRule[] = [];
     for (const rule of this.rules) {
-      const test = compileRecordRule(rule.rule, kind, this.epoch, this.schema);
-      if (test !== null) out.push({ rule, test });
+      const compiled = compileKindRule(rule.rule, kind, this.epoch, this.schema);
+      if (compiled !== null) out.push({ rule, test: compiled.test, needsFilePath: compiled.needsFilePath });
     }
+    this.gateByKind[kindId] = out.some((r) => r.needsFilePath) ? filePathGate(kind, this.epoch, this.schema) : null;
     this.rulesByKind[kindId] = out;
     return out;
   }
