@@ -64,6 +64,8 @@ const step = fc.record({
   text: fc.constantFrom(...RAW_TEXTS), comm: fc.constantFrom(...RAW_TEXTS), args: fc.array(fc.constantFrom(...RAW_TEXTS), { maxLength: 3 }),
   number: fc.constantFrom(...NUMBERS), flags: fc.constantFrom(0, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_USER_READ_FAILED, 1),
   v6: fc.boolean(),
+  /** The version the record's capture was written with: schema 1 opens have only the path as passed. */
+  schemaVersion: fc.constantFrom(1, BUILD_SCHEMA.version),
 });
 
 type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
@@ -73,7 +75,7 @@ function recordOf(s: Step, i: number): Uint8Array {
   switch (s.kind) {
     case 'fork': return forkRecord(id, s.pid + 1);
     case 'exec': return execRecord(id, s.text, s.args);
-    case 'open': return openRecord(id, s.text, s.number & 0o7777777, s.number);
+    case 'open': return openRecord(id, s.text, s.number & 0o7777777, s.number, 0, -100, { pathArg: s.comm });
     // The file kinds written_path and wiped_path are derived from: results of both signs, RENAME_EXCHANGE (2) among the flags, lengths 0 and not.
     case 'delete': return kindRecord(EventKind.FileDelete, id, { result: s.number > 1000 ? 0 : s.number, path: s.text, path_arg: s.comm });
     case 'rename': return kindRecord(EventKind.FileRename, id, { result: s.number > 1000 ? 0 : s.number, rename_flags: s.number & 3, old_path: s.comm, new_path: s.text });
@@ -104,7 +106,9 @@ describe('rules compiled over record bytes', () => {
           gates.set(kindId, filePathGate(kind, epoch));
         }
         epoch.n++;
+        epoch.schemaVersion = s.schemaVersion;
         const facts = eventFacts(kindId, r, 0, node);
+        facts.set('schema_version', s.schemaVersion);
         const want = reference.map((x) => x.appliesTo(kind.eventType) && x.test(facts));
         // As the alert engine asks: a rule that needs a file path is not offered a record the gate finds none on.
         const gate = gates.get(kindId)!;
@@ -143,6 +147,45 @@ describe('rules compiled over record bytes', () => {
     expect(decide(openRecord({ ts: 4n, ...child }, '/etc/hosts', 0, 3))).toEqual([true, false]);
     apply(execRecord({ ts: 5n, ...parent }, '/usr/bin/curl', ['curl']));
     expect(decide(openRecord({ ts: 6n, ...child }, '/etc/hosts', 0, 3))).toEqual([true, true]);
+  });
+
+  it('derive written_path and wiped_path as fileFact does, for every file kind, result, flag, length and schema version', () => {
+    const id = { ts: 1n, pid: 4100, ppid: 1, comm: 'x' };
+    const records: Uint8Array[] = [];
+    for (const result of [-2, 0, 5]) {
+      for (const flags of [0, 1, 0o1101, 0o100, 0o1000]) records.push(openRecord(id, '/var/log/new', flags, result, 0, -100, { pathArg: 'old' }));
+      for (const flags of [0, 1, 2, 3]) records.push(kindRecord(EventKind.FileRename, id, { result, rename_flags: flags, old_path: '/var/log/old', new_path: '/var/log/new' }));
+      records.push(kindRecord(EventKind.FileLink, id, { result, target: '/var/log/old', new_path: '/var/log/new' }));
+      records.push(kindRecord(EventKind.FileDelete, id, { result, path: '/var/log/new', path_arg: 'old' }));
+      for (const length of [0n, 1n, 1n << 32n, 1n << 60n]) records.push(kindRecord(EventKind.FileTruncate, id, { result, length, path: '/var/log/new' }));
+    }
+    // Conditions told apart by which name a fact holds, by whether it holds two, and by whether it is there at all.
+    const conditions: Condition[] = [{ equals: '/var/log/new' }, { equals: '/var/log/old' }, { equals: 'old' }, { not_equals: '/var/log/old' }, { suffix: 'old' },
+      { not_prefix: '/var/log/n' }, { prefix: '/var/' }, { not_contains: 'x' }, { gt: 1 }];
+    let matched = 0;
+    for (const key of ['written_path', 'wiped_path']) {
+      for (const cond of conditions) {
+        const rule: Rule = { id: 'r', title: 't', severity: 'high', events: [], match: { [key]: cond }, any: [] };
+        const reference = compileRule(rule);
+        for (const schemaVersion of [1, BUILD_SCHEMA.version]) {
+          const epoch = new RecordEpoch();
+          for (const r of records) {
+            const kind = BUILD_SCHEMA.byId[classifyRecord(r, 0, r.length)]!;
+            epoch.n++;
+            epoch.schemaVersion = schemaVersion;
+            const facts = eventFacts(kind.id, r, 0, null);
+            facts.set('schema_version', schemaVersion);
+            const want = reference.test(facts);
+            const compiled = compileKindRule(rule, kind, epoch);
+            const gate = filePathGate(kind, epoch);
+            const got = compiled !== null && !(compiled.needsFilePath && gate !== null && !gate(r, 0)) && compiled.test(r, 0, null);
+            expect(got, `${kind.eventType} ${key} ${JSON.stringify(cond)} schema ${schemaVersion}`).toBe(want);
+            if (want) matched++;
+          }
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(50);
   });
 
   it('drops a rule for kinds it names no events of, or whose event_type condition fails', () => {

@@ -189,6 +189,37 @@ export function fileFact(key: (typeof FILE_FACTS)[number], get: (key: string) =>
 }
 
 /**
+ * One of fileFact's derivations as data, for the rules compiled over record
+ * bytes (record-rules.ts), which read fields by these names: every step needs
+ * a successful call (result >= 0), then what is set below, and gives the
+ * path field `path` (in a capture of schema 1, `pathBefore2`), or with the
+ * exchange bit set both names, [path, other]. Tests hold it to fileFact.
+ */
+export interface FileFactStep {
+  /** opened for writing (the kind's open_flags field) */
+  readonly write?: true;
+  /** this bit of this u32 field is set */
+  readonly flag?: { readonly field: string; readonly bit: number };
+  /** this u64 field is 0 */
+  readonly zero?: string;
+  readonly path: string;
+  readonly pathBefore2?: string;
+  readonly exchange?: { readonly field: string; readonly bit: number; readonly other: string };
+}
+
+/** fileFact's derivations per event type (a missing key: the fact is missing for every record of the type). */
+export const FILE_FACT_STEPS: Readonly<Record<string, { readonly written?: FileFactStep; readonly wiped?: FileFactStep }>> = {
+  file_open: {
+    written: { write: true, path: 'path', pathBefore2: 'path_arg' },
+    wiped: { write: true, flag: { field: 'open_flags', bit: O_TRUNC }, path: 'path', pathBefore2: 'path_arg' },
+  },
+  file_rename: { written: { path: 'new_path', exchange: { field: 'rename_flags', bit: RENAME_EXCHANGE, other: 'old_path' } } },
+  file_link: { written: { path: 'new_path' } },
+  file_delete: { wiped: { path: 'path' } },
+  file_truncate: { wiped: { zero: 'length', path: 'path' } },
+};
+
+/**
  * An event's full facts, with the file facts (fileFact) derived when asked:
  * from the facts as they are then, so a fact set later (the capture's
  * schema_version) still counts.

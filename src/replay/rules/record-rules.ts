@@ -34,7 +34,7 @@ import { outputKeys } from '../../abi/views.js';
 import { type ProcessNode } from '../process-table.js';
 import { valueCondition } from './evaluate.js';
 import { eventFacts } from './facts.js';
-import { FILE_FACTS, fileFact } from './builtin.js';
+import { FILE_FACT_STEPS, FILE_FACTS, fileFact } from './builtin.js';
 import { type Condition, type FactValue, HINDSIGHT_FACTS, type Match, type Rule } from './model.js';
 
 /** A rule for one kind: true when the record (and its process) matches. */
@@ -293,6 +293,18 @@ class KindFacts {
     if (!asksMore) return null;
     const epoch = this.epoch;
     const flags = this.fieldWithView('open_flags');
+    const compiled = this.compiledFileFact(key, flags);
+    if (compiled !== null) {
+      const slot = key === 'written_path' ? DerivedSlot.WrittenPath : DerivedSlot.WipedPath;
+      let rec: Uint8Array = new Uint8Array(0);
+      let base = 0;
+      const derive = () => compiled(rec, base);
+      return (b, at) => {
+        rec = b;
+        base = at;
+        return epoch.derivedFact(slot, derive);
+      };
+    }
     const fields = new Map<string, FieldLayout>();
     const strings = new Map<string, StringField>();
     kind.schemaFields.forEach((f, i) => {
@@ -324,6 +336,57 @@ class KindFacts {
       rec = b;
       base = at;
       return epoch.derivedFact(slot, derive);
+    };
+  }
+
+  /**
+   * fileFact for this kind's records, compiled from its steps as data
+   * (FILE_FACT_STEPS, beside it in builtin.ts): numbers read from the record
+   * (result, flags, length) and StringFields for paths, without the closures
+   * and the lookup by name per fact fileFact takes (it ran for every open: a
+   * third of --alerts' rule time on the work capture). null when the kind has
+   * no steps or lacks a field they read: fileFact itself then runs. Tests
+   * hold the two equal.
+   */
+  private compiledFileFact(key: 'written_path' | 'wiped_path', write: { layout: FieldLayout } | null): ((b: Uint8Array, at: number) => DerivedPath) | null {
+    const steps = FILE_FACT_STEPS[this.kind.eventType];
+    if (steps === undefined) return null;
+    const step = key === 'written_path' ? steps.written : steps.wiped;
+    if (step === undefined) return () => undefined;
+    const field = (name: string, type: FieldLayout['type']): FieldLayout | null => {
+      const i = this.kind.schemaFields.findIndex((f) => f.name === name);
+      return i < 0 || this.kind.layout.fields[i].type !== type ? null : this.kind.layout.fields[i];
+    };
+    const text = (name: string): StringField | null => {
+      const f = field(name, 'char');
+      return f === null ? null : new StringField(f.offset, f.size);
+    };
+    const result = field('result', 's32');
+    const path = text(step.path);
+    const pathBefore2 = step.pathBefore2 === undefined ? null : text(step.pathBefore2);
+    const flag = step.flag === undefined ? null : field(step.flag.field, 'u32');
+    const zero = step.zero === undefined ? null : field(step.zero, 'u64');
+    const exchange = step.exchange === undefined ? null : field(step.exchange.field, 'u32');
+    const other = step.exchange === undefined ? null : text(step.exchange.other);
+    if (result === null || path === null || (step.write === true && write === null) || (step.pathBefore2 !== undefined && pathBefore2 === null)
+      || (step.flag !== undefined && flag === null) || (step.zero !== undefined && zero === null) || (step.exchange !== undefined && (exchange === null || other === null))) return null;
+    const epoch = this.epoch;
+    const r = result.offset;
+    const w = step.write === true ? write!.layout.offset : -1;
+    const f = flag === null ? -1 : flag.offset;
+    const flagBit = step.flag?.bit ?? 0;
+    const z = zero === null ? -1 : zero.offset;
+    const x = exchange === null ? -1 : exchange.offset;
+    const exchangeBit = step.exchange?.bit ?? 0;
+    const both: DerivedPath = [path, other] as unknown as DerivedPath;
+    return (b, at) => {
+      if (s32(b, at + r) < 0) return undefined;
+      if (w >= 0 && !opensForWrite(u32(b, at + w))) return undefined;
+      if (f >= 0 && (u32(b, at + f) & flagBit) === 0) return undefined;
+      if (z >= 0 && (u32(b, at + z) !== 0 || u32(b, at + z + 4) !== 0)) return undefined;
+      if (x >= 0 && (u32(b, at + x) & exchangeBit) !== 0) return both;
+      // A capture of schema 1 recorded only the path as passed.
+      return pathBefore2 !== null && epoch.schemaVersion < 2 ? pathBefore2 : path;
     };
   }
 
