@@ -74,7 +74,7 @@ function recordOf(s: Step, i: number): Uint8Array {
   const id = { ts: 1000_000000000n + BigInt(i), pid: s.pid, ppid: s.ppid, uid: s.uid, comm: s.comm.subarray(0, 15), flags: s.flags };
   switch (s.kind) {
     case 'fork': return forkRecord(id, s.pid + 1);
-    case 'exec': return execRecord(id, s.text, s.args);
+    case 'exec': return execRecord(id, s.text, s.args, 0n, { cwd: s.comm });
     case 'open': return openRecord(id, s.text, s.number & 0o7777777, s.number, 0, -100, { pathArg: s.comm });
     // The file kinds written_path and wiped_path are derived from: results of both signs, RENAME_EXCHANGE (2) among the flags, lengths 0 and not.
     case 'delete': return kindRecord(EventKind.FileDelete, id, { result: s.number > 1000 ? 0 : s.number, path: s.text, path_arg: s.comm });
@@ -186,6 +186,28 @@ describe('rules compiled over record bytes', () => {
       }
     }
     expect(matched).toBeGreaterThan(50);
+  });
+
+  it('derive filename_in_cwd as eventFacts does: the name as passed joined to a cwd from the kernel', () => {
+    const exec = BUILD_SCHEMA.kinds.find((k) => k.eventType === 'process_start')!;
+    const conditions: Condition[] = [{ equals: '/tmp/x' }, { prefix: '/tmp/' }, { not_prefix: '/' }, { suffix: 'x' }, { equals: '/x' }, { not_equals: '/tmp/x' }];
+    let matched = 0;
+    for (const cond of conditions) {
+      const rule: Rule = { id: 'r', title: 't', severity: 'high', events: [], match: { filename_in_cwd: cond }, any: [] };
+      const reference = compileRule(rule);
+      const epoch = new RecordEpoch();
+      const compiled = compileRecordRule(rule, exec, epoch)!;
+      for (const name of ['', 'x', '../x', '/tmp/x', 'a/./x', 'tmp/x']) {
+        for (const cwd of ['/', '/tmp', '/tmp/', '', 'tmp', '/a/b']) {
+          const r = execRecord({ ts: 1n, pid: 4100, ppid: 1, comm: 'x' }, name, [name], 0n, { cwd });
+          epoch.n++;
+          const want = reference.test(eventFacts(exec.id, r, 0, null));
+          expect(compiled(r, 0, null), `${JSON.stringify(cond)} ${name} in ${cwd}`).toBe(want);
+          if (want) matched++;
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(20);
   });
 
   it('drops a rule for kinds it names no events of, or whose event_type condition fails', () => {

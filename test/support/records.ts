@@ -33,7 +33,7 @@ function argvBytes(argv: (string | Uint8Array)[]): { args: Uint8Array; truncated
 }
 
 /** What the kernel adds to an exec (schema 2): the program's path and the cwd; by default the filename and /. */
-export interface ExecTruth { exePath?: string | Uint8Array; cwd?: string; exeDev?: number; oldTid?: number; exePathFlags?: number }
+export interface ExecTruth { exePath?: string | Uint8Array; cwd?: string | Uint8Array; exeDev?: number; oldTid?: number; exePathFlags?: number }
 
 export function execRecord(id: Identity, filename: string | Uint8Array, argv: (string | Uint8Array)[], exeIno = 0n, truth: ExecTruth = {}): Uint8Array {
   const { args, truncated } = argvBytes(argv);

@@ -27,7 +27,7 @@ import { recordFlags } from '../../abi/header-access.js';
 import { type FieldLayout } from '../../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField } from '../../abi/schema.js';
 import {
-  addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, familyName, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
+  addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, familyName, joinPathLexically, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
 } from '../../abi/values.js';
 import { viewEntries } from '../../abi/intrusion-values.js';
 import { outputKeys } from '../../abi/views.js';
@@ -217,7 +217,22 @@ class KindFacts {
     }
     const role = this.kind.process;
     if (key === 'filename_in_cwd' && role.role === 'exec' && role.exeAsPassed !== undefined && role.cwd !== undefined) {
-      // Derived from two strings (the name as passed, joined to the kernel's cwd), for execs only: read as eventFacts reads it.
+      // Derived from two strings (the name as passed, joined to the kernel's cwd), for execs only, as eventFacts derives it:
+      // from the two fields' texts (eventFacts decoded the whole exec, argv and ancestors included: 20 us per exec).
+      const name = this.stringField(role.exeAsPassed);
+      const cwd = this.stringField(role.cwd);
+      const epoch = this.epoch;
+      if (name !== null && cwd !== null) {
+        return {
+          cost: Cost.PerEvent,
+          test: (b, at) => {
+            const n = epoch.stringText(b, at, name.offset, name.size);
+            const c = epoch.stringText(b, at, cwd.offset, cwd.size);
+            // Only with a cwd from the kernel (a capture of an older schema has none).
+            return test(n !== '' && c.startsWith('/') ? joinPathLexically(c, n) : undefined);
+          },
+        };
+      }
       const schema = this.schema;
       const id = this.kind.id;
       return { cost: Cost.PerEvent, test: (b, at, node) => test(eventFacts(id, b, at, node, schema).get(key)) };
@@ -486,6 +501,17 @@ class KindFacts {
     const bytesTest = byteStringCondition(cond);
     if (bytesTest !== null) return { cost: Cost.Bytes, test: (b, at) => bytesTest(b, at + o, endOf(b, at)) };
     return { cost: Cost.PerEvent, test: (b, at) => test(epoch.stringText(b, at, o, size)) };
+  }
+
+  /** The string field eventValues gives `key` from (the last field that sets it), or null when that is not a plain string field. */
+  private stringField(key: string): FieldLayout | null {
+    if (this.kind.flags.some((f) => f.outputName === key)) return null;
+    for (let i = this.kind.schemaFields.length - 1; i >= 0; i--) {
+      const f = this.kind.schemaFields[i];
+      if (!outputKeys(f).includes(key)) continue;
+      return f.view === 'string' && this.kind.layout.fields[i].type === 'char' ? this.kind.layout.fields[i] : null;
+    }
+    return null;
   }
 
   private fieldWithView(view: SchemaField['view']): { layout: FieldLayout } | null {
