@@ -126,6 +126,23 @@ describe('rules compiled over record bytes', () => {
     expect(matched / decided).toBeGreaterThan(0.1);
   });
 
+  it('test a string field on its bytes as on its text, for strings of few letters (matches overlap, repeat, straddle)', () => {
+    const open = BUILD_SCHEMA.kinds.find((k) => k.eventType === 'file_open')!;
+    const text = (max: number) => fc.array(fc.constantFrom('a', 'b', '/', 'é'), { maxLength: max }).map((xs) => xs.join(''));
+    const op = fc.constantFrom('contains', 'not_contains', 'prefix', 'suffix', 'equals');
+    let matched = 0;
+    fc.assert(fc.property(text(40), op, fc.array(text(7), { minLength: 1, maxLength: 3 }), (path, name, args) => {
+      const rule: Rule = { id: 'r', title: 't', severity: 'high', events: [], match: { path: { [name]: args } }, any: [] };
+      const r = openRecord({ ts: 1n, pid: 4100, ppid: 1, comm: 'x' }, path, 0, 3);
+      const epoch = new RecordEpoch();
+      epoch.n++;
+      const want = compileRule(rule).test(eventFacts(open.id, r, 0, null));
+      expect(compileRecordRule(rule, open, epoch)!(r, 0, null)).toBe(want);
+      if (want) matched++;
+    }), { numRuns: 3000 });
+    expect(matched).toBeGreaterThan(300);
+  });
+
   it('sees a process fact change when the process, or its parent, runs a new program', () => {
     const table = new ProcessTable(false);
     const epoch = new RecordEpoch();
