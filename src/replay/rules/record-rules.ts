@@ -106,7 +106,7 @@ class StringField {
 type DerivedPath = StringField | (StringField | FactValue)[] | FactValue | undefined;
 
 /** How costly a condition is to test, for ordering: cheap first. */
-const enum Cost { Number, Bytes, PerNumber, PerProcess, PerEvent }
+const enum Cost { None = -1, Number, Bytes, PerNumber, PerProcess, PerEvent }
 
 interface CompiledCondition {
   readonly cost: Cost;
@@ -138,21 +138,22 @@ export interface KindRulePredicate {
 export function compileKindRule(rule: Rule, kind: KindLayout, epoch: RecordEpoch, schema: Schema = BUILD_SCHEMA): KindRulePredicate | null {
   if (rule.events.length > 0 && !rule.events.includes(kind.eventType)) return null;
   const facts = new KindFacts(kind, epoch, schema);
-  const all = compileMatch(rule.match, facts);
-  if (all === null) return null;
-  const kept = rule.any.map((m) => ({ m, test: compileMatch(m, facts) })).filter((x): x is { m: Match; test: RecordPredicate } => x.test !== null);
+  const match = compileMatch(rule.match, facts);
+  if (match === null) return null;
+  const kept = rule.any.map((m) => ({ m, c: compileMatch(m, facts) })).filter((x): x is { m: Match; c: CompiledCondition } => x.c !== null);
   if (rule.any.length > 0 && kept.length === 0) return null;
   const needsFilePath = testsFilePath(rule.match) || (kept.length > 0 && kept.every((x) => testsFilePath(x.m)));
+  const all = match.test;
   if (kept.length === 0) return { test: all, needsFilePath };
-  const alternatives = kept.map((x) => x.test);
-  return {
-    test: (b, at, node) => {
-      if (!all(b, at, node)) return false;
-      for (let i = 0; i < alternatives.length; i++) if (alternatives[i](b, at, node)) return true;
-      return false;
-    },
-    needsFilePath,
+  const alternatives = kept.map((x) => x.c.test);
+  const anyOf: RecordPredicate = alternatives.length === 1 ? alternatives[0] : (b, at, node) => {
+    for (let i = 0; i < alternatives.length; i++) if (alternatives[i](b, at, node)) return true;
+    return false;
   };
+  if (match.cost === Cost.None) return { test: anyOf, needsFilePath };
+  // Both must hold: the cheaper side first (io_uring's rule: the hindsight most opens come without, before the open's process).
+  const cheapFirst = Math.max(...kept.map((x) => x.c.cost)) < match.cost;
+  return { test: cheapFirst ? (b, at, node) => anyOf(b, at, node) && all(b, at, node) : (b, at, node) => all(b, at, node) && anyOf(b, at, node), needsFilePath };
 }
 
 /** The match tests written_path or wiped_path with an operator that a missing value fails (valueCondition). */
@@ -174,8 +175,11 @@ export function filePathGate(kind: KindLayout, epoch: RecordEpoch, schema: Schem
   return (b, at) => (written !== null && written(b, at) !== undefined) || (wiped !== null && wiped(b, at) !== undefined);
 }
 
-/** All of a match's conditions, cheapest first; null when one of them is false for every record of the kind. */
-function compileMatch(match: Match, facts: KindFacts): RecordPredicate | null {
+/**
+ * All of a match's conditions, cheapest first, and the cost of its dearest
+ * (None: no condition); null when one of them is false for every record of the kind.
+ */
+function compileMatch(match: Match, facts: KindFacts): CompiledCondition | null {
   const conditions: CompiledCondition[] = [];
   for (const [field, cond] of Object.entries(match)) {
     const c = facts.condition(field, cond);
@@ -184,11 +188,15 @@ function compileMatch(match: Match, facts: KindFacts): RecordPredicate | null {
   }
   conditions.sort((a, b) => a.cost - b.cost);
   const tests = conditions.map((c) => c.test);
-  if (tests.length === 0) return () => true;
-  if (tests.length === 1) return tests[0];
-  return (b, at, node) => {
-    for (let i = 0; i < tests.length; i++) if (!tests[i](b, at, node)) return false;
-    return true;
+  if (tests.length === 0) return { cost: Cost.None, test: () => true };
+  const cost = conditions[conditions.length - 1].cost;
+  if (tests.length === 1) return { cost, test: tests[0] };
+  return {
+    cost,
+    test: (b, at, node) => {
+      for (let i = 0; i < tests.length; i++) if (!tests[i](b, at, node)) return false;
+      return true;
+    },
   };
 }
 
@@ -212,8 +220,9 @@ class KindFacts {
     if (HINDSIGHT_FACTS.has(key)) {
       // Learnt from earlier events, handed over with this one (as RecordFacts reads them).
       const epoch = this.epoch;
-      if (key === 'dst_hostname') return { cost: Cost.PerEvent, test: () => test(epoch.dstHostname) };
-      return { cost: Cost.PerEvent, test: () => test(epoch.extra === null ? undefined : epoch.extra.get(key)) };
+      // Cheap: most records come with none (extra is null).
+      if (key === 'dst_hostname') return { cost: Cost.Number, test: () => test(epoch.dstHostname) };
+      return { cost: Cost.Number, test: () => test(epoch.extra === null ? undefined : epoch.extra.get(key)) };
     }
     const role = this.kind.process;
     if (key === 'filename_in_cwd' && role.role === 'exec' && role.exeAsPassed !== undefined && role.cwd !== undefined) {
