@@ -570,6 +570,8 @@ function byteStringCondition(cond: Condition): ((b: Uint8Array, start: number, e
     const t = byteTest(name, patterns);
     (not ? negative : positive).push(t);
   }
+  // The usual condition (one operator): its test alone, without a loop around it.
+  if (positive.length === 1 && negative.length === 0) return positive[0];
   return (b, start, end) => {
     for (let i = 0; i < positive.length; i++) if (!positive[i](b, start, end)) return false;
     for (let i = 0; i < negative.length; i++) if (negative[i](b, start, end)) return false;
@@ -584,22 +586,37 @@ function byteTest(op: string, patterns: readonly Uint8Array[]): ByteTest {
     for (let k = 0; k < p.length; k++) if (b[from + k] !== p[k]) return false;
     return true;
   };
+  const n = patterns.length;
+  // Most strings a condition sees match none of its patterns: one look at the string's length, or at the two
+  // bytes at the end a prefix or suffix is compared at, tells most of them (paths all start with '/', so one byte would not).
   switch (op) {
-    case 'equals': case 'one_of':
+    case 'equals': case 'one_of': {
+      const maxLength = Math.max(0, ...patterns.map((p) => p.length));
+      const lengths = new Uint8Array(maxLength + 1);
+      for (const p of patterns) lengths[p.length] = 1;
       return (b, start, end) => {
-        for (const p of patterns) if (end - start === p.length && at(b, start, p)) return true;
+        const length = end - start;
+        if (length > maxLength || lengths[length] === 0) return false;
+        for (let i = 0; i < n; i++) if (patterns[i].length === length && at(b, start, patterns[i])) return true;
         return false;
       };
-    case 'prefix':
+    }
+    case 'prefix': {
+      const pairs = pairSet(patterns.map((p) => p.subarray(0, 2)));
       return (b, start, end) => {
-        for (const p of patterns) if (end - start >= p.length && at(b, start, p)) return true;
+        if (pairs !== null && (end - start < 2 || !hasPair(pairs, b[start], b[start + 1]))) return false;
+        for (let i = 0; i < n; i++) if (end - start >= patterns[i].length && at(b, start, patterns[i])) return true;
         return false;
       };
-    case 'suffix':
+    }
+    case 'suffix': {
+      const pairs = pairSet(patterns.map((p) => p.subarray(p.length - 2)));
       return (b, start, end) => {
-        for (const p of patterns) if (end - start >= p.length && at(b, end - p.length, p)) return true;
+        if (pairs !== null && (end - start < 2 || !hasPair(pairs, b[end - 2], b[end - 1]))) return false;
+        for (let i = 0; i < n; i++) if (end - start >= patterns[i].length && at(b, end - patterns[i].length, patterns[i])) return true;
         return false;
       };
+    }
     default: { // contains
       const searches = patterns.map(containsTest);
       return (b, start, end) => {
@@ -608,6 +625,22 @@ function byteTest(op: string, patterns: readonly Uint8Array[]): ByteTest {
       };
     }
   }
+}
+
+/** The two-byte pairs given, as a set of 65,536 bits; null when one is shorter (a pattern under two bytes: no pair to look for). */
+function pairSet(pairs: readonly Uint8Array[]): Uint32Array | null {
+  if (pairs.some((p) => p.length < 2)) return null;
+  const bits = new Uint32Array(2048);
+  for (const p of pairs) {
+    const k = (p[0] << 8) | p[1];
+    bits[k >>> 5] |= 1 << (k & 31);
+  }
+  return bits;
+}
+
+function hasPair(bits: Uint32Array, first: number, second: number): boolean {
+  const k = (first << 8) | second;
+  return (bits[k >>> 5] & (1 << (k & 31))) !== 0;
 }
 
 /**
