@@ -13,7 +13,8 @@ import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { viewEntries } from '../abi/intrusion-values.js';
 import { outputKeys } from '../abi/views.js';
-import { type ByteOutput, PackedBytes, putPacked } from './byte-output.js';
+import { type ByteOutput, type PackedBytes, putPacked } from './byte-output.js';
+import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { arenaAddressOf } from './plain-ascii.js';
@@ -59,36 +60,13 @@ interface Step {
  * after the first key, with any further keys it prints. Numbers repeat (the
  * same syscall, mode, signal), so their text is kept per value.
  */
-class FieldRenderer {
-  private readonly cache = new Map<number, PackedBytes>();
-  /** u64 values (capability sets) by value: rendered afresh, six per credential record, each took ~2 us (encoding and packing). */
-  private readonly bigCache = new Map<bigint, PackedBytes>();
-  constructor(private readonly field: SchemaField) {}
-  private render(value: number | bigint | Uint8Array): PackedBytes {
+class FieldRenderer extends CachedFieldRenderer {
+  protected render(value: number | bigint | Uint8Array): PackedBytes {
     const entries = viewEntries(this.field, value);
     return packText(entries.map(([k, v], i) => (i === 0 ? '' : `,"${k}":`) + JSON.stringify(v)).join(''));
   }
-  num(n: number): PackedBytes {
-    let v = this.cache.get(n);
-    if (v === undefined) {
-      v = this.render(n);
-      if (this.cache.size < 4096) this.cache.set(n, v);
-    }
-    return v;
-  }
-  big(n: bigint): PackedBytes {
-    let v = this.bigCache.get(n);
-    if (v === undefined) {
-      v = this.render(n);
-      if (this.bigCache.size < 4096) this.bigCache.set(n, v);
-    }
-    return v;
-  }
-  bytes(src: Uint8Array, at: number, len: number): PackedBytes { return this.render(src.subarray(at, at + len)); }
 }
 
-const enc = new TextEncoder();
-const packText = (text: string) => new PackedBytes(enc.encode(text));
 const keyBytes = (name: string) => packText(`,"${name}":`);
 
 function viewOf(f: SchemaField, layout: FieldLayout): Op | null {

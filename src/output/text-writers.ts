@@ -20,7 +20,8 @@ import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema
 import { viewEntries } from '../abi/intrusion-values.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { textValue } from '../common/visible.js';
-import { type ByteOutput, MAX_LINE_BYTES, PackedBytes, putPacked } from './byte-output.js';
+import { type ByteOutput, MAX_LINE_BYTES, type PackedBytes, putPacked } from './byte-output.js';
+import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { putInt, putU32At, putU64At, putUint } from './json-bytes.js';
 import { ARGV, C_STRING, putTextValue } from './text-bytes.js';
@@ -64,30 +65,16 @@ interface Step {
  * its ` key=value` tokens as formatEventText prints them (a true boolean as its
  * key, false and empty left out). Numbers repeat, so their text is kept per value.
  */
-class TextFieldRenderer {
-  private readonly cache = new Map<number, PackedBytes>();
-  constructor(private readonly field: SchemaField) {}
-  private render(value: number | bigint | Uint8Array): PackedBytes {
+class TextFieldRenderer extends CachedFieldRenderer {
+  protected render(value: number | bigint | Uint8Array): PackedBytes {
     const parts = viewEntries(this.field, value).flatMap(([k, v]) => (v === false || v === '' ? [] : [v === true ? ` ${k}` : ` ${k}=${typeof v === 'string' ? textValue(v) : String(v)}`]));
     return packText(parts.join(''));
   }
-  num(n: number): PackedBytes {
-    let v = this.cache.get(n);
-    if (v === undefined) {
-      v = this.render(n);
-      if (this.cache.size < 4096) this.cache.set(n, v);
-    }
-    return v;
-  }
-  big(n: bigint): PackedBytes { return this.render(n); }
-  bytes(src: Uint8Array, at: number, len: number): PackedBytes { return this.render(src.subarray(at, at + len)); }
 }
 
 /** Views printed as a text of the field's number (values.ts); an empty text leaves the field out. */
 type NumberTextView = 'path_flags' | 'addr_flags' | 'syscall' | 'dev';
 
-const enc = new TextEncoder();
-const packText = (text: string) => new PackedBytes(enc.encode(text));
 const keyBytes = (key: string) => packText(` ${key}=`);
 
 function opOf(f: SchemaField, layout: FieldLayout): Op | null {
