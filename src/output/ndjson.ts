@@ -257,9 +257,12 @@ function compileHeaderWriter(schema: Schema, memoKeyWords: number): Writer {
 function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: number): Writer {
   const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
   const flagTails: PackedBytes[] = [];
-  for (let v = 0; v <= flagMask; v++) {
-    if ((v & ~flagMask) !== 0) continue;
+  // Each subset of the mask once ((v - mask) & mask is the next one), not every number up to it: a mask
+  // with bit 14 set was a loop of 20k turns per kind, hot enough that V8 compiled this function four times
+  // with TurboFan on the replay's one CPU (~60 ms of a pinned --json run).
+  for (let v = 0; ; v = (v - flagMask) & flagMask) {
     flagTails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
+    if (v === flagMask) break;
   }
   let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
   body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
