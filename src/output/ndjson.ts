@@ -117,7 +117,7 @@ function buildSteps(kind: KindLayout): Step[] {
     const names = op === Op.Enum ? new TextCache((n) => enumText(field.names!, n)) : undefined;
     steps.push({ op, key: field.key ?? layout.name, offset: layout.offset, arg, arg2: layout.size, names });
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0 });
-    if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: 'time', offset: layout.offset, arg: 0 });
+    if (layout.name === 'ts_ns') steps.push({ op: Op.Ts, key: TIME_KEY_NAME, offset: layout.offset, arg: 0 });
   });
   checkMemoRun(kind, steps);
   return steps;
@@ -208,8 +208,16 @@ function emitValue(s: Step): string {
 /** The source of `steps` as statements that advance `p`. */
 function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
   let body = '';
-  for (const s of steps) {
-    if (s.op === Op.MemoStart) {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    const next = steps[i + 1] as Step | undefined;
+    if (s.op === Op.U64 && next?.op === Op.Ts && next.offset === s.offset) {
+      // ts_ns and the wall-clock time from it, split once (WallClock.putMonotonicAndWall).
+      const o = `at + ${s.offset}`;
+      body += emitConstant(keyBytes(s.key));
+      body += `p = clock === null ? putPacked(ov, putPacked(ov, putU64At(ov, p, view, ${o}), TIME_KEY), NULL) : clock.putMonotonicAndWall(b, ov, p, view, ${o}, TIME_KEY);\n`;
+      i++;
+    } else if (s.op === Op.MemoStart) {
       // A slot per thread and CPU: a thread that moves between CPUs keeps a text for each.
       body += `{ const slot = (view.getUint32(at + ${TID_OFFSET}, true) ^ (view.getUint16(at + ${CPU_OFFSET}, true) << 4)) & ${MEMO_SLOTS - 1};\n`;
       body += emitMemoLookup(s, memoKeyWords);
@@ -227,7 +235,7 @@ function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
     putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore,
-    openFlagsJson, errnoJson, familyJson, pathFlagsJson, addrFlagsJson, syscallJson, devJson, NULL, ERROR_KEY, SIGNAL_KEY, ...extra,
+    openFlagsJson, errnoJson, familyJson, pathFlagsJson, addrFlagsJson, syscallJson, devJson, NULL, ERROR_KEY, SIGNAL_KEY, TIME_KEY, ...extra,
   };
   const names = Object.keys(helpers);
   const factory = new Function(...names, `return function ${name}(${params}) {\n${body}};`) as (...h: unknown[]) => F;
@@ -295,6 +303,8 @@ function emitMemoLookup(s: Step, memoKeyWords: number): string {
 }
 
 const NULL = packText('null');
+const TIME_KEY_NAME = 'time';
+const TIME_KEY = keyBytes(TIME_KEY_NAME);
 const ERROR_KEY = keyBytes('error');
 const SIGNAL_KEY = keyBytes('signal');
 
