@@ -82,6 +82,17 @@ export function put8(v: DataView, p: number, n: number): number {
   return p + 8;
 }
 
+/** Exactly nine digits (zero-padded) of n < 10^9, in int32 arithmetic (n an int32). */
+export function put9(v: DataView, p: number, n: number): number {
+  const first = (n / 100000000) | 0;
+  const rest = n - first * 100000000;
+  const high = (rest / 10000) | 0;
+  v.setUint8(p, 48 + first);
+  v.setInt32(p + 1, DIGITS4[high], true);
+  v.setInt32(p + 5, DIGITS4[rest - high * 10000], true);
+  return p + 9;
+}
+
 /** Writes an int32 (or any integer of magnitude below 2^53). */
 export function putInt(v: DataView, p: number, n: number): number {
   if (n >= 0) return putUint(v, p, n);

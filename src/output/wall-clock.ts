@@ -4,7 +4,7 @@
  * consecutive events nearly always share it.
  */
 import { type PackedBytes, putPacked } from './byte-output.js';
-import { put8, putU64At, putUint } from './json-bytes.js';
+import { put8, put9, putU64At, putUint } from './json-bytes.js';
 
 export class WallClock {
   /** realtime - monotonic, split into whole seconds and ns (0 <= ns < 1e9). */
@@ -13,8 +13,9 @@ export class WallClock {
   private cachedSec = Number.NaN;
   /** `YYYY-MM-DDTHH:MM:SS.` of `cachedSec`, as little-endian words. */
   private readonly cachedWords = new Int32Array(5);
-  /** The monotonic second putMonotonicAndWall printed last, its digits as two little-endian words, and how many. */
-  private monoSec = -1;
+  /** The monotonic second putMonotonicAndWall printed last, its start in ns, its digits as two little-endian words, and how many (0 for second 0). */
+  private monoSec = 0;
+  private monoStart = Number.NEGATIVE_INFINITY;
   private monoWord0 = 0;
   private monoWord1 = 0;
   private monoDigits = 0;
@@ -49,11 +50,12 @@ export class WallClock {
   /**
    * Writes the u64 monotonic time at `at` in `record` as its decimal digits,
    * then `between` (the NDJSON key of the wall-clock time), then the time as
-   * `put` does; returns the position after it. The same output as putU64At,
-   * putPacked and put in a row, from one split of the time into seconds and
-   * ns instead of three, with the digits of the monotonic second kept from
-   * the last event (nearly always the same second): rg-replay --json on the
-   * work capture, pinned, ~1.5 s -> see the commit that added it.
+   * `put` does; returns the position after it: the same bytes as putU64At,
+   * putPacked and put in a row. Events come in time order, so the monotonic
+   * second is nearly always the last event's: its digits and where it starts
+   * are kept, the ns are a subtraction from that start (no division), and both
+   * ns texts are int32 digit work. Micro-benchmark, 1M times of the work
+   * capture's spacing: 33 ns for the three calls, 23 ns for this.
    */
   putMonotonicAndWall(b: Uint8Array, view: DataView, p: number, record: DataView, at: number, between: PackedBytes): number {
     const lo = record.getUint32(at, true);
@@ -61,26 +63,22 @@ export class WallClock {
     // From 2^53 ns (104 days of uptime) on, the exact path through BigInt.
     if (hi >= 0x200000) return this.put(b, view, putPacked(view, putU64At(view, p, record, at), between), record, at);
     const t = hi * 4294967296 + lo;
-    let sec = Math.floor(t / 1e9);
-    let ns = t - sec * 1e9;
-    if (ns < 0) { sec--; ns += 1e9; } else if (ns >= 1e9) { sec++; ns -= 1e9; }
-    if (sec === 0) {
+    let d = t - this.monoStart;
+    if (!(d >= 0 && d < 1e9)) d = t - this.cacheMonoSecond(t);
+    const ns = d | 0;
+    if (this.monoDigits === 0) {
       p = putUint(view, p, ns);
     } else {
-      if (sec !== this.monoSec) this.cacheMonoSecond(sec);
-      // Up to 7 digits (sec < 2^53 / 10^9): bytes past them are overwritten by the ns digits.
+      // Up to 7 digits (sec < 2^53 / 10^9): what the second word stores past them, the ns digits overwrite.
       view.setInt32(p, this.monoWord0, true);
-      if (this.monoDigits > 4) view.setInt32(p + 4, this.monoWord1, true);
-      p += this.monoDigits;
-      const first = Math.floor(ns / 1e8);
-      b[p] = 48 + first;
-      p = put8(view, p + 1, ns - first * 1e8);
+      view.setInt32(p + 4, this.monoWord1, true);
+      p = put9(view, p + this.monoDigits, ns);
     }
     p = putPacked(view, p, between);
-    sec += this.offsetSec;
-    ns += this.offsetNs;
-    if (ns >= 1e9) { sec++; ns -= 1e9; }
-    if (sec !== this.cachedSec) this.cacheSecond(sec);
+    let wallNs = ns + this.offsetNs;
+    let wallSec = this.monoSec + this.offsetSec;
+    if (wallNs >= 1000000000) { wallNs -= 1000000000; wallSec++; }
+    if (wallSec !== this.cachedSec) this.cacheSecond(wallSec);
     b[p] = 34;
     const w = this.cachedWords;
     view.setInt32(p + 1, w[0], true);
@@ -88,16 +86,18 @@ export class WallClock {
     view.setInt32(p + 9, w[2], true);
     view.setInt32(p + 13, w[3], true);
     view.setInt32(p + 17, w[4], true);
-    const first = Math.floor(ns / 1e8);
-    b[p + 21] = 48 + first;
-    p = put8(view, p + 22, ns - first * 1e8);
+    p = put9(view, p + 21, wallNs);
     // `Z"`
     view.setInt16(p, 0x225a, true);
     return p + 2;
   }
 
-  private cacheMonoSecond(sec: number): void {
-    const text = String(sec);
+  /** Keeps the second of monotonic time `t` (its start, digits) for putMonotonicAndWall; returns its start. */
+  private cacheMonoSecond(t: number): number {
+    let sec = Math.floor(t / 1e9);
+    // t / 1e9 may round up to the next integer just below it.
+    if (sec * 1e9 > t) sec--;
+    const text = sec === 0 ? '' : String(sec);
     const word = (from: number) => {
       let w = 0;
       for (let i = 0; i < 4 && from + i < text.length; i++) w |= text.charCodeAt(from + i) << (8 * i);
@@ -107,6 +107,8 @@ export class WallClock {
     this.monoWord1 = word(4);
     this.monoDigits = text.length;
     this.monoSec = sec;
+    this.monoStart = sec * 1e9;
+    return this.monoStart;
   }
 
   /** Writes `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` without quotes (text output); see `put`. */

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { classifyRecord } from '../../src/abi/dispatch.js';
 import { encodeRecord, type FieldInput } from '../../src/abi/encode.js';
 import { EventKind } from '../../src/abi/constants.js';
-import { ByteOutput } from '../../src/output/byte-output.js';
+import { ByteOutput, PackedBytes, putPacked } from '../../src/output/byte-output.js';
 import { eventValues } from '../../src/abi/event-values.js';
+import { putU64At } from '../../src/output/json-bytes.js';
 import { NdjsonEncoder } from '../../src/output/ndjson.js';
 import { addressText, bytesToText, openFlagsText } from '../../src/abi/values.js';
 import { WallClock } from '../../src/output/wall-clock.js';
@@ -101,6 +102,39 @@ describe('NDJSON encoder', () => {
       out.flush();
       expect(Buffer.concat(chunks).toString('utf8')).toBe(records.map((bytes) => encodeLine(bytes)).join(''));
     }), { numRuns: 300 });
+  });
+
+});
+
+describe('ts_ns and time in one call', () => {
+  // putMonotonicAndWall keeps the last monotonic second: times that stay in it, cross it, go back or jump must print
+  // what the three separate writers print.
+  it('writes what putU64At, the key and put write, for any sequence of times and any clock', () => {
+    const between = new PackedBytes(new TextEncoder().encode(',"time":'));
+    const near = (t: bigint) => fc.bigInt({ min: -2_000_000_000n, max: 2_000_000_000n }).map((d) => (t + d < 0n ? 0n : t + d));
+    const time = fc.oneof(
+      fc.bigInt({ min: 0n, max: 3_000_000_000n }),
+      near(17720369730044n), near(999_999_999_999n),
+      fc.bigInt({ min: (1n << 53n) - 3_000_000_000n, max: (1n << 53n) + 3_000_000_000n }),
+      fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    );
+    const steps = fc.array(fc.oneof({ weight: 3, arbitrary: fc.bigInt({ min: 0n, max: 5_000_000n }).map((d) => ({ d })) }, { weight: 1, arbitrary: time.map((t) => ({ t })) }), { minLength: 1, maxLength: 50 });
+    const clockPair = fc.tuple(fc.bigInt({ min: 0n, max: 1n << 62n }), fc.bigInt({ min: 0n, max: 1n << 40n }));
+    fc.assert(fc.property(clockPair, time, steps, ([realtime, monotonic], first, moves) => {
+      const fused = new WallClock(realtime, monotonic);
+      const separate = new WallClock(realtime, monotonic);
+      const record = new DataView(new ArrayBuffer(8));
+      const a = new Uint8Array(256), av = new DataView(a.buffer);
+      const b = new Uint8Array(256), bv = new DataView(b.buffer);
+      let t = first;
+      for (const move of [{ t: first }, ...moves]) {
+        t = 'd' in move ? (t + move.d) & ((1n << 64n) - 1n) : move.t;
+        record.setBigUint64(0, t, true);
+        const end = fused.putMonotonicAndWall(a, av, 0, record, 0, between);
+        const expected = separate.put(b, bv, putPacked(bv, putU64At(bv, 0, record, 0), between), record, 0);
+        expect(Buffer.from(a.subarray(0, end)).toString()).toBe(Buffer.from(b.subarray(0, expected)).toString());
+      }
+    }), { numRuns: 500 });
   });
 });
 
