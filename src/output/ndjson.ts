@@ -1,7 +1,8 @@
 /**
  * Record bytes -> one NDJSON line, with no per-event object and no
  * JSON.stringify. Each kind's steps are derived from the schema (key, offset,
- * how to print) and compiled once into a writer function (compileWriter).
+ * how to print), interpreted for a kind's first events (interpretKind) and
+ * then compiled into a writer function of its own (compileWriter).
  *
  * Key order is fixed: event_type, the header fields in schema order with
  * `time` right after `ts_ns`, the kind's own fields, then its flag booleans.
@@ -262,17 +263,25 @@ function compileHeaderWriter(schema: Schema, memoKeyWords: number): Writer {
   return compile<Writer>('write_header', WRITER_PARAMS, `${emitSteps(headers[0], memoKeyWords)}return p;\n`, { memoMasks });
 }
 
-function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: number): Writer {
-  const flagMask = kind.flags.reduce((m, f) => m | f.bit, 0);
-  const flagTails: PackedBytes[] = [];
+/** A kind's flag booleans as JSON text, by the value of its flag bits (indexed by `flags & mask`). */
+function flagTailsOf(kind: KindLayout): { mask: number; tails: PackedBytes[] } {
+  const mask = kind.flags.reduce((m, f) => m | f.bit, 0);
+  const tails: PackedBytes[] = [];
   // Each subset of the mask once ((v - mask) & mask is the next one), not every number up to it: a mask
-  // with bit 14 set was a loop of 20k turns per kind, hot enough that V8 compiled this function four times
+  // with bit 14 set was a loop of 20k turns per kind, hot enough that V8 compiled the function four times
   // with TurboFan on the replay's one CPU (~60 ms of a pinned --json run).
-  for (let v = 0; ; v = (v - flagMask) & flagMask) {
-    flagTails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
-    if (v === flagMask) break;
+  for (let v = 0; ; v = (v - mask) & mask) {
+    tails[v] = packText(kind.flags.map((f) => `,"${f.outputName}":${(v & f.bit) !== 0}`).join(''));
+    if (v === mask) break;
   }
-  let body = emitConstant(packText(`{"event_type":"${kind.eventType}"`));
+  return { mask, tails };
+}
+
+const eventTypeBytes = (kind: KindLayout) => packText(`{"event_type":"${kind.eventType}"`);
+
+function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: number): Writer {
+  const { mask: flagMask, tails: flagTails } = flagTailsOf(kind);
+  let body = emitConstant(eventTypeBytes(kind));
   body += `const flags = view.getUint16(at + ${FLAGS_OFFSET}, true);\n`;
   body += `p = writeHeader(${WRITER_PARAMS});\n`;
   // Each rendered field's step names its renderer by index (the compiled code takes them in `renderers`).
@@ -286,6 +295,105 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   return compile<Writer>(`write_${kind.name}`, WRITER_PARAMS, body, { flagTails, writeHeader, renderers, ...enums });
 }
 
+
+/**
+ * A kind's steps as data for interpretKind: per step, four numbers in `ops`
+ * (op, offset, arg, arg2), its key and its value table (enum texts or field
+ * renderer). Rendered fields' arg says how the value is read (RENDER_*).
+ */
+interface KindProgram {
+  readonly start: PackedBytes;
+  readonly ops: Int32Array;
+  readonly keys: readonly PackedBytes[];
+  readonly tables: readonly (TextCache | FieldRenderer | null)[];
+  readonly flagMask: number;
+  readonly flagTails: readonly PackedBytes[];
+  /** Events left before the kind gets its compiled writer. */
+  left: number;
+}
+
+const RENDER_U64 = 0, RENDER_BYTES = 1, RENDER_U16 = 2, RENDER_U32 = 3;
+
+function kindProgram(kind: KindLayout, compileAfter: number): KindProgram {
+  const own = splitSteps(kind).own;
+  const ops = new Int32Array(4 * own.length);
+  own.forEach((st, i) => {
+    let arg = st.arg;
+    let arg2 = st.arg2 ?? 0;
+    if (st.op === Op.Rendered) {
+      arg = st.type === 'u64' ? RENDER_U64 : st.type === 'bytes' ? RENDER_BYTES : st.type === 'u16' ? RENDER_U16 : RENDER_U32;
+      arg2 = st.size!;
+    }
+    ops.set([st.op, st.offset, arg, arg2], 4 * i);
+  });
+  const { mask, tails } = flagTailsOf(kind);
+  return {
+    start: eventTypeBytes(kind), ops, keys: own.map((st) => keyBytes(st.key)), tables: own.map((st) => st.names ?? st.renderer ?? null),
+    flagMask: mask, flagTails: tails, left: compileAfter,
+  };
+}
+
+/**
+ * A kind's line from its program: the same bytes as its compiled writer (the
+ * same helpers, step by step), one function for every kind. Why: V8 compiles
+ * each kind's writer on its own with TurboFan, on the same CPU as the replay
+ * when it is pinned, ~10-30 ms each; for a kind of a few thousand events
+ * that costs more than it ever saves. A kind is written here until it has
+ * shown COMPILE_AFTER events.
+ */
+function interpretKind(k: KindProgram, header: Writer, b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number,
+  clock: WallClock | null, memo: HeaderMemo, sa: number, da: number): number {
+  p = putPacked(ov, p, k.start);
+  const flags = view.getUint16(at + FLAGS_OFFSET, true);
+  p = header(b, ov, p, src, view, at, clock, memo, sa, da);
+  const ops = k.ops;
+  for (let i = 0, s = 0; i < ops.length; i += 4, s++) {
+    p = putPacked(ov, p, k.keys[s]);
+    const o = at + ops[i + 1];
+    const arg = ops[i + 2];
+    switch (ops[i]) {
+      case Op.U8: p = putUint(ov, p, view.getUint8(o)); break;
+      case Op.U16: p = putUint(ov, p, view.getUint16(o, true)); break;
+      case Op.U32: p = putU32At(ov, p, view, o); break;
+      case Op.S32: p = putInt(ov, p, view.getInt32(o, true)); break;
+      case Op.U64: p = putU64At(ov, p, view, o); break;
+      case Op.CString: p = putCString(b, ov, p, src, view, o, arg, sa, da); break;
+      case Op.Argv: p = putArgv(b, ov, p, src, view, o, Math.min(view.getUint32(at + arg, true), ops[i + 3]), sa, da); break;
+      case Op.OpenFlags: p = putPacked(ov, p, openFlagsJson.get(view.getUint32(o, true))); break;
+      case Op.Result: {
+        const r = view.getInt32(o, true);
+        p = putInt(ov, p, r);
+        if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r));
+        break;
+      }
+      case Op.Family: p = putPacked(ov, p, familyJson.get(view.getUint16(o, true))); break;
+      case Op.PathFlags: p = putPacked(ov, p, pathFlagsJson.get(view.getUint16(o, true))); break;
+      case Op.AddrFlags: p = putPacked(ov, p, addrFlagsJson.get(view.getUint16(o, true))); break;
+      case Op.Syscall: p = putPacked(ov, p, syscallJson.get(view.getUint16(o, true))); break;
+      case Op.Dev: p = putPacked(ov, p, devJson.get(view.getUint32(o, true))); break;
+      case Op.Addr: p = putAddress(b, ov, p, (flags & EVENT_FLAG_USER_READ_FAILED) !== 0 ? -1 : view.getUint16(at + arg, true), src, o); break;
+      case Op.ExitStatus: {
+        const status = view.getUint32(o, true);
+        p = putUint(ov, p, (status >>> 8) & 0xff);
+        p = putUint(ov, putPacked(ov, p, SIGNAL_KEY), status & 0x7f);
+        break;
+      }
+      case Op.Enum: {
+        const n = arg === 1 ? view.getUint8(o) : arg === 2 ? view.getUint16(o, true) : view.getUint32(o, true);
+        p = putPacked(ov, p, (k.tables[s] as TextCache).get(n));
+        break;
+      }
+      case Op.Rendered: {
+        const r = k.tables[s] as FieldRenderer;
+        p = putPacked(ov, p, arg === RENDER_U64 ? r.big(view.getBigUint64(o, true)) : arg === RENDER_BYTES ? r.bytes(src, o, ops[i + 3])
+          : r.num(arg === RENDER_U16 ? view.getUint16(o, true) : view.getUint32(o, true)));
+        break;
+      }
+      default: throw new Error(`ndjson: step ${ops[i]} has no value`);
+    }
+  }
+  return putPacked(ov, p, k.flagTails[flags & k.flagMask]);
+}
 
 /**
  * The memo lookup for one run, as statements defining `text`: the slot's text if each record word (masked
@@ -344,33 +452,65 @@ const devJson = new TextCache(devText);
 class SchemaWriters {
   /** By kind id; undefined until compiled. */
   readonly byKind: (Writer | undefined)[] = [];
+  /** By kind id, for kinds not compiled yet; undefined until the kind's first record. */
+  private readonly programs: (KindProgram | undefined)[] = [];
   /** Record words a memo key holds. */
   readonly memoKeyWords: number;
   private readonly header: Writer;
   private readonly kinds = new Map<number, KindLayout>();
 
-  constructor(schema: Schema) {
+  constructor(schema: Schema, private readonly compileAfter: number) {
     this.memoKeyWords = Math.max(...schema.kinds.map((k) => memoMasks(k, k.schemaFields).length));
     this.header = compileHeaderWriter(schema, this.memoKeyWords);
     for (const k of schema.kinds) this.kinds.set(k.id, k);
   }
 
-  /** The writer of kind `id`, compiled now if it was not yet. */
-  compile(id: number): Writer {
+  /**
+   * Writes a record of a kind with no compiled writer yet: through its
+   * program, until the kind has had `compileAfter` events; then its writer is
+   * compiled and takes over.
+   */
+  interpret(id: number, b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number, clock: WallClock | null, memo: HeaderMemo,
+    sa: number, da: number): number {
+    const k = this.programs[id] ?? this.program(id);
+    if (--k.left <= 0) {
+      this.byKind[id] = compileWriter(this.kindOf(id), this.header, this.memoKeyWords);
+      this.programs[id] = undefined;
+    }
+    return interpretKind(k, this.header, b, ov, p, src, view, at, clock, memo, sa, da);
+  }
+
+  private program(id: number): KindProgram {
+    const k = kindProgram(this.kindOf(id), this.compileAfter);
+    this.programs[id] = k;
+    return k;
+  }
+
+  private kindOf(id: number): KindLayout {
     const kind = this.kinds.get(id);
     if (kind === undefined) throw new RangeError(`ndjson: no writer for kind ${id}`);
-    const w = compileWriter(kind, this.header, this.memoKeyWords);
-    this.byKind[id] = w;
-    return w;
+    return kind;
   }
 }
-const compiledWriters = new WeakMap<Schema, SchemaWriters>();
 
-function writersFor(schema: Schema): SchemaWriters {
-  let w = compiledWriters.get(schema);
+/**
+ * Events of a kind written through its program before its writer is
+ * compiled (see interpretKind). Work capture (1.81M events, 17 kinds, 11 of
+ * them under 60k events), --json: TurboFan's CPU (measured --single-threaded)
+ * 366 -> 219 ms; pinned, samples on V8's helper threads -15 to -20%, the main
+ * thread's unchanged. 16k and 32k did no better.
+ */
+export const COMPILE_AFTER = 1 << 16;
+
+const sharedWriters = new WeakMap<Schema, SchemaWriters>();
+
+/** The schema's writers, shared by its encoders; a `compileAfter` of its own (tests) gets its own set. */
+function writersFor(schema: Schema, compileAfter: number): SchemaWriters {
+  if (compileAfter !== COMPILE_AFTER) return new SchemaWriters(schema, compileAfter);
+  let w = sharedWriters.get(schema);
   if (w === undefined) {
-    w = new SchemaWriters(schema);
-    compiledWriters.set(schema, w);
+    w = new SchemaWriters(schema, compileAfter);
+    sharedWriters.set(schema, w);
   }
   return w;
 }
@@ -392,9 +532,12 @@ export class NdjsonEncoder {
    */
   private readonly memo: HeaderMemo;
 
-  /** `clock` null: the manifest was unreadable, so `time` is null. */
-  constructor(private clock: WallClock | null, schema: Schema = BUILD_SCHEMA) {
-    const w = writersFor(schema);
+  /**
+   * `clock` null: the manifest was unreadable, so `time` is null.
+   * `compileAfter`: events of a kind before its writer is compiled (0: at its first).
+   */
+  constructor(private clock: WallClock | null, schema: Schema = BUILD_SCHEMA, compileAfter = COMPILE_AFTER) {
+    const w = writersFor(schema, compileAfter);
     this.schemaWriters = w;
     this.writers = w.byKind;
     this.memo = new HeaderMemo(w.memoKeyWords);
@@ -410,14 +553,15 @@ export class NdjsonEncoder {
    * append context fields; finish the line with `closeLine`.
    */
   writeEventBody(out: ByteOutput, kindId: number, src: Uint8Array, at: number): void {
-    const write = this.writers[kindId] ?? this.schemaWriters.compile(kindId);
+    const write = this.writers[kindId];
     const b = out.buf;
     if (b !== this.outBytes) {
       this.outBytes = b;
       this.outAt = arenaAddressOf(b);
     }
     const view = this.dataViewFor(src);
-    out.pos = write(b, out.view, out.pos, src, view, at, this.clock, this.memo, this.srcAt, this.outAt);
+    out.pos = write !== undefined ? write(b, out.view, out.pos, src, view, at, this.clock, this.memo, this.srcAt, this.outAt)
+      : this.schemaWriters.interpret(kindId, b, out.view, out.pos, src, view, at, this.clock, this.memo, this.srcAt, this.outAt);
   }
 
   /** Writes one complete line for an accepted record. */

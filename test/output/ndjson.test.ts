@@ -7,6 +7,7 @@ import { ByteOutput, PackedBytes, putPacked } from '../../src/output/byte-output
 import { eventValues } from '../../src/abi/event-values.js';
 import { putU64At } from '../../src/output/json-bytes.js';
 import { NdjsonEncoder } from '../../src/output/ndjson.js';
+import { BUILD_SCHEMA } from '../../src/abi/schema.js';
 import { addressText, bytesToText, openFlagsText } from '../../src/abi/values.js';
 import { WallClock } from '../../src/output/wall-clock.js';
 import { arbitraryRecord } from '../support/arbitrary.js';
@@ -104,6 +105,25 @@ describe('NDJSON encoder', () => {
     }), { numRuns: 300 });
   });
 
+
+  // A kind is written by the one interpreter of steps until it has had `compileAfter` events, then by its compiled writer.
+  it('prints the same bytes whether a kind is interpreted, compiled at once or compiled mid-stream', () => {
+    fc.assert(fc.property(fc.array(arbitraryRecord({ safeU64: true }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 5 }), (items, midway) => {
+      const records = items.map(({ kind, fields }) => encodeRecord(kind.id, fields));
+      const clock = new WallClock(1767323045_123456789n, 1000_000000000n);
+      const print = (compileAfter: number) => {
+        const chunks: Buffer[] = [];
+        const out = new ByteOutput((b) => chunks.push(Buffer.from(b)));
+        const encoder = new NdjsonEncoder(clock, BUILD_SCHEMA, compileAfter);
+        for (const bytes of records) encoder.writeEvent(out, classifyRecord(bytes, 0, bytes.length), bytes, 0);
+        out.flush();
+        return Buffer.concat(chunks).toString('utf8');
+      };
+      const interpreted = print(1e9);
+      expect(print(0)).toBe(interpreted);
+      expect(print(midway)).toBe(interpreted);
+    }), { numRuns: 200 });
+  });
 });
 
 describe('ts_ns and time in one call', () => {
