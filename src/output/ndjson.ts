@@ -450,10 +450,14 @@ const devJson = new TextCache(devText);
  * was most of the NDJSON set-up (rg-replay on a 13-event capture: ~8 ms).
  */
 class SchemaWriters {
-  /** By kind id; undefined until compiled. */
-  readonly byKind: (Writer | undefined)[] = [];
+  /**
+   * By kind id; undefined until compiled. Both tables have a slot for every
+   * kind id from the start: a load past an array's end deoptimised the
+   * optimised callers each time a kind had no writer yet.
+   */
+  readonly byKind: (Writer | undefined)[];
   /** By kind id, for kinds not compiled yet; undefined until the kind's first record. */
-  private readonly programs: (KindProgram | undefined)[] = [];
+  private readonly programs: (KindProgram | undefined)[];
   /** Record words a memo key holds. */
   readonly memoKeyWords: number;
   private readonly header: Writer;
@@ -463,6 +467,9 @@ class SchemaWriters {
     this.memoKeyWords = Math.max(...schema.kinds.map((k) => memoMasks(k, k.schemaFields).length));
     this.header = compileHeaderWriter(schema, this.memoKeyWords);
     for (const k of schema.kinds) this.kinds.set(k.id, k);
+    const slots = Math.max(...schema.kinds.map((k) => k.id)) + 1;
+    this.byKind = Array.from({ length: slots }, () => undefined);
+    this.programs = Array.from({ length: slots }, () => undefined);
   }
 
   /**
