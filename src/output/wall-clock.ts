@@ -75,9 +75,11 @@ export class WallClock {
       p = put9(view, p + this.monoDigits, ns);
     }
     p = putPacked(view, p, between);
-    let wallNs = ns + this.offsetNs;
-    let wallSec = this.monoSec + this.offsetSec;
-    if (wallNs >= 1000000000) { wallNs -= 1000000000; wallSec++; }
+    // The carry without a branch: a branch first taken after V8 optimised this function deoptimised it.
+    const sum = ns + this.offsetNs;
+    const carry = (999999999 - sum) >>> 31;
+    const wallNs = sum - carry * 1000000000;
+    const wallSec = this.monoSec + this.offsetSec + carry;
     if (wallSec !== this.cachedSec) this.cacheSecond(wallSec);
     b[p] = 34;
     const w = this.cachedWords;
