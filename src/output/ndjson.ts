@@ -14,7 +14,7 @@ import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { viewEntries } from '../abi/intrusion-values.js';
 import { outputKeys } from '../abi/views.js';
-import { type ByteOutput, type PackedBytes, putPacked } from './byte-output.js';
+import { type ByteOutput, byteOutputSize, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
@@ -313,6 +313,9 @@ interface KindProgram {
 }
 
 const RENDER_U64 = 0, RENDER_BYTES = 1, RENDER_U16 = 2, RENDER_U32 = 3;
+/** Rounds of SchemaWriters.warmUp over every kind's two made-up records, and the records interpreted before it. */
+const WARM_UP_ROUNDS = 3;
+const WARM_UP_AFTER = 32;
 
 function kindProgram(kind: KindLayout, compileAfter: number): KindProgram {
   const own = splitSteps(kind).own;
@@ -462,6 +465,9 @@ class SchemaWriters {
   readonly memoKeyWords: number;
   private readonly header: Writer;
   private readonly kinds = new Map<number, KindLayout>();
+  private readonly schema: Schema;
+  /** Records interpreted so far, up to WARM_UP_AFTER. */
+  private interpreted = 0;
 
   constructor(schema: Schema, private readonly compileAfter: number) {
     this.memoKeyWords = Math.max(...schema.kinds.map((k) => memoMasks(k, k.schemaFields).length));
@@ -470,6 +476,40 @@ class SchemaWriters {
     const slots = Math.max(...schema.kinds.map((k) => k.id)) + 1;
     this.byKind = Array.from({ length: slots }, () => undefined);
     this.programs = Array.from({ length: slots }, () => undefined);
+    this.schema = schema;
+  }
+
+  /**
+   * Runs every kind's program a few times over two made-up records (all
+   * bytes 0, all bytes 0xff: every op, and both sides of its branches) before
+   * the first real record. Why: V8 optimises interpretKind with the type
+   * feedback it has seen, and each op first met after that was a deopt and
+   * another TurboFan compile: four of ~13 ms each on the work capture,
+   * pinned. The interpreter collects no feedback in its first calls, hence
+   * the rounds. The text made goes to a scratch buffer and memo. Only once a
+   * replay has had WARM_UP_AFTER records: a small one never has interpretKind
+   * compiled at all, and warming it up cost a 13-event replay ~12 ms.
+   */
+  private warmUp(schema: Schema): void {
+    const out = new Uint8Array(byteOutputSize(0));
+    const ov = new DataView(out.buffer);
+    const memo = new HeaderMemo(this.memoKeyWords);
+    const records = schema.kinds.flatMap((kind) => [0, 0xff].map((fill) => {
+      const bytes = new Uint8Array(kind.layout.size).fill(fill);
+      // Strings empty: escaping kilobytes of 0xff before anything is compiled was most of the warm-up's time.
+      const ops = (this.programs[kind.id] ?? this.program(kind.id)).ops;
+      for (let i = 0; i < ops.length; i += 4) {
+        if (ops[i] === Op.CString) bytes[ops[i + 1]] = 0;
+        if (ops[i] === Op.Argv) bytes.fill(0, ops[i + 2], ops[i + 2] + 4);
+      }
+      return { kind, bytes, view: new DataView(bytes.buffer) };
+    }));
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      for (const r of records) {
+        const k = this.programs[r.kind.id] ?? this.program(r.kind.id);
+        interpretKind(k, this.header, out, ov, 0, r.bytes, r.view, 0, null, memo, -1, -1);
+      }
+    }
   }
 
   /**
@@ -479,6 +519,7 @@ class SchemaWriters {
    */
   interpret(id: number, b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number, clock: WallClock | null, memo: HeaderMemo,
     sa: number, da: number): number {
+    if (this.interpreted < WARM_UP_AFTER && ++this.interpreted === WARM_UP_AFTER) this.warmUp(this.schema);
     const k = this.programs[id] ?? this.program(id);
     if (--k.left <= 0) {
       this.byKind[id] = compileWriter(this.kindOf(id), this.header, this.memoKeyWords);
