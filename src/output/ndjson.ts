@@ -480,35 +480,34 @@ class SchemaWriters {
   }
 
   /**
-   * Runs every kind's program a few times over two made-up records (all
-   * bytes 0, all bytes 0xff: every op, and both sides of its branches) before
-   * the first real record. Why: V8 optimises interpretKind with the type
-   * feedback it has seen, and each op first met after that was a deopt and
-   * another TurboFan compile: four of ~13 ms each on the work capture,
+   * Runs the program of every kind not compiled yet a few times over two
+   * made-up records (all bytes 0, all bytes 0xff but strings empty: every op,
+   * and both sides of its branches). Why: V8 optimises interpretKind with the
+   * type feedback it has seen, and each op first met after that was a deopt
+   * and another TurboFan compile: four of ~13 ms each on the work capture,
    * pinned. The interpreter collects no feedback in its first calls, hence
-   * the rounds. The text made goes to a scratch buffer and memo. Only once a
-   * replay has had WARM_UP_AFTER records: a small one never has interpretKind
-   * compiled at all, and warming it up cost a 13-event replay ~12 ms.
+   * the rounds. The text goes to a scratch buffer and memo. Done once a replay
+   * has had WARM_UP_AFTER records: a small one never has interpretKind
+   * compiled at all, and warming it up at start cost a 13-event replay ~12 ms.
    */
-  private warmUp(schema: Schema): void {
+  private warmUp(): void {
     const out = new Uint8Array(byteOutputSize(0));
     const ov = new DataView(out.buffer);
     const memo = new HeaderMemo(this.memoKeyWords);
-    const records = schema.kinds.flatMap((kind) => [0, 0xff].map((fill) => {
-      const bytes = new Uint8Array(kind.layout.size).fill(fill);
-      // Strings empty: escaping kilobytes of 0xff before anything is compiled was most of the warm-up's time.
-      const ops = (this.programs[kind.id] ?? this.program(kind.id)).ops;
-      for (let i = 0; i < ops.length; i += 4) {
-        if (ops[i] === Op.CString) bytes[ops[i + 1]] = 0;
-        if (ops[i] === Op.Argv) bytes.fill(0, ops[i + 2], ops[i + 2] + 4);
-      }
-      return { kind, bytes, view: new DataView(bytes.buffer) };
-    }));
+    const runs = this.schema.kinds.filter((kind) => this.byKind[kind.id] === undefined).flatMap((kind) => {
+      const program = this.programs[kind.id] ?? this.program(kind.id);
+      return [0, 0xff].map((fill) => {
+        const bytes = new Uint8Array(kind.layout.size).fill(fill);
+        // Strings empty: escaping kilobytes of 0xff before anything is compiled was most of the warm-up's time.
+        for (let i = 0; i < program.ops.length; i += 4) {
+          if (program.ops[i] === Op.CString) bytes[program.ops[i + 1]] = 0;
+          if (program.ops[i] === Op.Argv) bytes.fill(0, program.ops[i + 2], program.ops[i + 2] + 4);
+        }
+        return { program, bytes, view: new DataView(bytes.buffer) };
+      });
+    });
     for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-      for (const r of records) {
-        const k = this.programs[r.kind.id] ?? this.program(r.kind.id);
-        interpretKind(k, this.header, out, ov, 0, r.bytes, r.view, 0, null, memo, -1, -1);
-      }
+      for (const r of runs) interpretKind(r.program, this.header, out, ov, 0, r.bytes, r.view, 0, null, memo, -1, -1);
     }
   }
 
@@ -519,7 +518,7 @@ class SchemaWriters {
    */
   interpret(id: number, b: Uint8Array, ov: DataView, p: number, src: Uint8Array, view: DataView, at: number, clock: WallClock | null, memo: HeaderMemo,
     sa: number, da: number): number {
-    if (this.interpreted < WARM_UP_AFTER && ++this.interpreted === WARM_UP_AFTER) this.warmUp(this.schema);
+    if (this.interpreted < WARM_UP_AFTER && ++this.interpreted === WARM_UP_AFTER) this.warmUp();
     const k = this.programs[id] ?? this.program(id);
     if (--k.left <= 0) {
       this.byKind[id] = compileWriter(this.kindOf(id), this.header, this.memoKeyWords);
