@@ -66,8 +66,11 @@ export const enum CopyOp { U8, U16, W32, W64, U8To64, U16To64, U32To64, S32To64 
 /** A record field copied into a direct column: source offset, how, the column and its maximum definition level. */
 export interface Copy { readonly from: number; readonly op: CopyOp; readonly direct: number; readonly maxDef: number }
 
-/** A string-like field interned into the string pool, and the key columns its id goes to. */
-export interface Interned { readonly offset: number; readonly size: number; readonly keys: readonly number[]; readonly how: 'cstring' | 'bytes' }
+/**
+ * A string-like field interned into the string pool, and the key columns its id goes to. `slot`: the
+ * field's number in its table (a builder keeps each field's last id there, the likeliest next one).
+ */
+export interface Interned { readonly offset: number; readonly size: number; readonly keys: readonly number[]; readonly how: 'cstring' | 'bytes'; readonly slot: number }
 
 export interface KindPlan {
   readonly kind: KindLayout;
@@ -119,6 +122,8 @@ export interface ClassTable {
   readonly timeDirect: number;
   readonly frameSeqDirect: number;
   readonly recordIndexDirect: number;
+  /** Interned fields of all kinds (their slots are 0 .. stringSlots - 1). */
+  readonly stringSlots: number;
 }
 
 /** Key columns every event table has, at these indices. */
@@ -373,12 +378,13 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
 
   const schema = buildSchema(t.build());
   const plans: (KindPlan | undefined)[] = [];
+  const slots = { next: 0 };
   for (const { k, m } of maps) {
     plans[k.id] = kindPlan(k, m, {
-      scalarDirect, directs, stringKey, errorKey, fileKey, netKey, dnsKey, trafficDirect, exitTop: exitDirect[0] ?? -1, exitCode, exitSignal,
+      scalarDirect, directs, stringKey, errorKey, fileKey, netKey, dnsKey, trafficDirect, exitTop: exitDirect[0] ?? -1, exitCode, exitSignal, slots,
     });
   }
-  return { cls, kinds, schema, keyColumns, directs, plans, timeDirect, frameSeqDirect, recordIndexDirect };
+  return { cls, kinds, schema, keyColumns, directs, plans, timeDirect, frameSeqDirect, recordIndexDirect, stringSlots: slots.next };
 }
 
 interface PlanColumns {
@@ -394,6 +400,8 @@ interface PlanColumns {
   exitTop: number;
   exitCode: number;
   exitSignal: number;
+  /** The next interned field's slot. */
+  slots: { next: number };
 }
 
 const WIDTH_OF: Readonly<Record<ValueKind, number>> = {
@@ -426,7 +434,7 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
     } else if (role === 'string') {
       const keys = [c.stringKey.get(f.name)!];
       if (m.filePathField === f.name && c.fileKey >= 0) keys.push(c.fileKey);
-      strings.push({ offset: f.offset, size: f.size, keys, how: 'cstring' });
+      strings.push({ offset: f.offset, size: f.size, keys, how: 'cstring', slot: c.slots.next++ });
     } else if (role === 'argv') {
       const sizeName = k.schemaFields[i].sizeField;
       const sizeField = sizeName === undefined ? null : field(sizeName);
@@ -435,7 +443,7 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
       const family = k.fields.find((x) => x.view === 'family');
       addrs.push({ offset: f.offset, size: f.size, family: family === undefined ? null : field(family.name), key: c.stringKey.get(f.name)! });
     } else {
-      strings.push({ offset: f.offset, size: f.size, keys: [c.stringKey.get(columnName(f, view))!], how: 'bytes' });
+      strings.push({ offset: f.offset, size: f.size, keys: [c.stringKey.get(columnName(f, view))!], how: 'bytes', slot: c.slots.next++ });
     }
   }
   if (m.filePathField !== undefined && c.fileKey >= 0 && !strings.some((s) => s.keys.includes(c.fileKey))) {

@@ -63,6 +63,8 @@ export class PartitionBuilder {
   private readonly fills: (LeafFill | null)[];
   private readonly runs: KeyRuns[];
   readonly pool = new StringPool();
+  /** By interned field (Interned.slot): its last id in this row group's pool (0: none yet). */
+  private readonly lastStringIds: Int32Array;
   private readonly scratch = new Uint8Array(512);
   private readonly scratchView = new DataView(this.scratch.buffer);
   /** The record buffer last seen, and a DataView over it (records of a frame share one buffer). */
@@ -89,6 +91,7 @@ export class PartitionBuilder {
     });
     this.runs = Array.from({ length: nKeys }, () => new KeyRuns());
     this.poolIdsOf = Array.from({ length: nKeys }, () => new Int32Array(1024));
+    this.lastStringIds = new Int32Array(table.stringSlots);
     this.grow();
   }
 
@@ -178,10 +181,16 @@ export class PartitionBuilder {
       }
     }
     const strings = plan.strings;
+    const lastIds = this.lastStringIds;
+    let prev = 0;
     for (let i = 0; i < strings.length; i++) {
       const st = strings[i];
       const from = at + st.offset;
-      const id = st.how === 'cstring' ? this.pool.internCString(view, raw, from, from + st.size) : this.pool.intern(view, raw, from, from + st.size);
+      // Likeliest equal: the same field of this kind's last event (a comm, nearly always), the field before (path_arg = path).
+      const id = st.how === 'cstring' ? this.pool.internCString(view, raw, from, from + st.size, lastIds[st.slot], prev)
+        : this.pool.intern(view, raw, from, from + st.size, lastIds[st.slot]);
+      lastIds[st.slot] = id;
+      prev = id;
       for (let j = 0; j < st.keys.length; j++) keys[st.keys[j]][row] = id;
     }
     if (plan.argv.length > 0) this.addArgv(plan, raw, at, row);
@@ -402,6 +411,7 @@ export class PartitionBuilder {
     }
     this.table.directs.forEach((d, i) => this.directs[i].reset(d.nullLevel));
     this.pool.reset();
+    this.lastStringIds.fill(0);
     this.rows = 0;
   }
 }

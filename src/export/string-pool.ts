@@ -4,33 +4,37 @@
  * is seen, and its bytes are kept once. Rows store ids; every column derived
  * from a string (the path, its name, its folder, its raw bytes) is drawn
  * once per id at the row group's end instead of once per row. An open
- * addressing table of ids over a word-at-a-time MurmurHash3-style hash (a
- * path is hashed and compared 4 bytes per step: interning is on the
- * per-event path); emptied, not freed, per row group.
+ * addressing table of (id, hash) pairs over a word-at-a-time multiplicative
+ * hash (a path is scanned, hashed and compared 4 bytes per step: interning
+ * is on the per-event path); emptied, not freed, per row group.
+ *
+ * A caller that knows a likely equal string (the same field of the previous
+ * event, the field before in the same event) names it: it is checked by its
+ * hash and length before the table is probed, and the probe is skipped when
+ * they and then the bytes agree.
  */
 
+import { copyWords } from './parquet/byte-sink.js';
 import { isUtf8 } from './text-bytes.js';
 
 const EMPTY = 0;
-const COPY_LOOP_BYTES = 256;
-const SEED = 0x811c9dc5;
-
 /**
- * One 32-bit word into the hash (MurmurHash3's x86_32 round). The FNV-1a
- * round it replaces, (h ^ w) * prime, lets differences in neighbouring words
- * cancel: numbered paths such as .../mod20/file11.js and .../mod30/file10.js
- * hashed alike, a fifth of a row group's distinct paths shared a hash with
- * another, and interning probed 90 slots per string on the work capture.
+ * The hash's step: h * K + word (mod 2^32), finished by MurmurHash3's
+ * fmix32. Two operations per word where MurmurHash3's round took seven
+ * (measured: interning was a sixth of the export's CPU). K is odd with
+ * K - 1 = 2^4 * odd, so two words' differences cancel only when they are a
+ * multiple of 2^28 / 2^v2(distance) apart: a byte lane 16 words apart at
+ * the least, which costs a compare of the bytes, never a wrong id. The
+ * FNV-1a round used first, (h ^ w) * prime, let neighbouring words cancel
+ * (.../mod20/file11.js and .../mod30/file10.js: 90 probes per string).
  */
-function round(h: number, w: number): number {
-  let k = Math.imul(w, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
+const K = 0x9e3779b1;
+/** Per id: valid UTF-8 unknown (to check), valid, not; or ASCII seen while hashing (valid). */
+const UTF8_UNKNOWN = 0;
+const UTF8_YES = 1;
+const UTF8_NO = 2;
 
-/** The hash of `len` bytes after its rounds: every bit of it depends on every input bit (MurmurHash3's fmix32), so the table can mask it. */
+/** MurmurHash3's fmix32 of a hash and its length: every bit of the result depends on every input bit, so the table can mask it. */
 function finish(h: number, len: number): number {
   h ^= len;
   h ^= h >>> 16;
@@ -46,13 +50,15 @@ export class StringPool {
   private arena = new Uint8Array(1 << 16);
   private arenaView = new DataView(this.arena.buffer);
   private used = 0;
-  private starts = new Int32Array(1024);
-  private lens = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
-  /** Per id: 0 not yet known, 1 valid UTF-8, 2 not (asked by every column that draws the string as text). */
+  /** Per id: its start in the arena at 4 id, its length at 4 id + 1, its hash at 4 id + 2 (one cache line: a lookup's second read). */
+  private meta = new Int32Array(4 * 1024);
+  /** Per id: UTF8_UNKNOWN, UTF8_YES, UTF8_NO (asked by every column that draws the string as text). */
   private utf8State = new Uint8Array(1024);
-  private table = new Int32Array(2048);
+  /** Slot s: its id at 2s (EMPTY: free), its hash at 2s + 1 (one cache line holds both). */
+  private table = new Int32Array(4096);
   private mask = 2047;
+  /** Set by the last intern: the bytes hashed were all ASCII. */
+  private ascii = false;
 
   reset(): void {
     if (this.count > 0) this.table.fill(EMPTY);
@@ -62,7 +68,7 @@ export class StringPool {
 
   /** Bytes held (the writer's memory budget). */
   get bytes(): number {
-    return this.arena.length + (this.starts.length + this.lens.length + this.hashes.length + this.table.length) * 4;
+    return this.arena.length + (this.meta.length + this.table.length) * 4 + this.utf8State.length;
   }
 
   /** Bytes of the strings kept. */
@@ -70,27 +76,47 @@ export class StringPool {
     return this.used;
   }
 
-  /** The id of the NUL-terminated string at `view[from, ...)` (at most up to `limit`), added when new. */
-  internCString(view: DataView, src: Uint8Array, from: number, limit: number): number {
-    let h = SEED;
+  /**
+   * The id of the NUL-terminated string at `view[from, ...)` (at most up to
+   * `limit`), added when new. `likely` and `likely2`: ids (0: none) to try
+   * before the table.
+   */
+  internCString(view: DataView, src: Uint8Array, from: number, limit: number, likely = 0, likely2 = 0): number {
+    let h = 0;
+    let bits = 0;
     let i = from;
     for (; i + 4 <= limit; i += 4) {
       const w = view.getInt32(i, true);
       // Has this word a zero byte? (the classic test: a byte borrowed from in w - 0x01010101 that was < 0x80)
       if (((w - 0x01010101) & ~w & 0x80808080) !== 0) break;
-      h = round(h, w);
+      h = (Math.imul(h, K) + w) | 0;
+      bits |= w;
     }
-    for (; i < limit && src[i] !== 0; i++) h = round(h, src[i]);
-    return this.insert(view, src, from, i, finish(h, i - from));
+    for (; i < limit; i++) {
+      const b = src[i];
+      if (b === 0) break;
+      h = (Math.imul(h, K) + b) | 0;
+      bits |= b;
+    }
+    const len = i - from;
+    h = finish(h, len);
+    const meta = this.meta;
+    if (likely !== 0 && meta[4 * likely + 2] === h && meta[4 * likely + 1] === len && this.same(likely, view, src, from, len)) return likely;
+    if (likely2 !== 0 && meta[4 * likely2 + 2] === h && meta[4 * likely2 + 1] === len && this.same(likely2, view, src, from, len)) return likely2;
+    this.ascii = (bits & 0x80808080) === 0;
+    return this.insert(view, src, from, i, h);
   }
 
-  /** The id of `src[from, to)` (`view` over the same bytes), added when new. */
-  intern(view: DataView, src: Uint8Array, from: number, to: number): number {
-    let h = SEED;
+  /** The id of `src[from, to)` (`view` over the same bytes), added when new; `likely` as internCString's. */
+  intern(view: DataView, src: Uint8Array, from: number, to: number, likely = 0): number {
+    let h = 0;
     let i = from;
-    for (; i + 4 <= to; i += 4) h = round(h, view.getInt32(i, true));
-    for (; i < to; i++) h = round(h, src[i]);
-    return this.insert(view, src, from, to, finish(h, to - from));
+    for (; i + 4 <= to; i += 4) h = (Math.imul(h, K) + view.getInt32(i, true)) | 0;
+    for (; i < to; i++) h = (Math.imul(h, K) + src[i]) | 0;
+    h = finish(h, to - from);
+    if (likely !== 0 && this.meta[4 * likely + 2] === h && this.meta[4 * likely + 1] === to - from && this.same(likely, view, src, from, to - from)) return likely;
+    this.ascii = false;
+    return this.insert(view, src, from, to, h);
   }
 
   /**
@@ -98,23 +124,24 @@ export class StringPool {
    * so the hash is intern()'s and a pool may mix the two.
    */
   internBytes(b: Uint8Array): number {
-    let h = SEED;
+    let h = 0;
     const n = b.length;
     let i = 0;
-    for (; i + 4 <= n; i += 4) h = round(h, b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24));
-    for (; i < n; i++) h = round(h, b[i]);
+    for (; i + 4 <= n; i += 4) h = (Math.imul(h, K) + (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24))) | 0;
+    for (; i < n; i++) h = (Math.imul(h, K) + b[i]) | 0;
+    this.ascii = false;
     return this.insert(null, b, 0, n, finish(h, n));
   }
 
   /** True when string `id` is valid UTF-8 (checked once per row group). */
   isUtf8(id: number): boolean {
     let st = this.utf8State[id];
-    if (st === 0) {
-      const s = this.starts[id];
-      st = isUtf8(this.arena, s, s + this.lens[id]) ? 1 : 2;
+    if (st === UTF8_UNKNOWN) {
+      const s = this.meta[4 * id];
+      st = isUtf8(this.arena, s, s + this.meta[4 * id + 1]) ? UTF8_YES : UTF8_NO;
       this.utf8State[id] = st;
     }
-    return st === 1;
+    return st === UTF8_YES;
   }
 
   /** The pool's bytes: string `id` is arena[startOf(id), startOf(id) + lengthOf(id)) (valid until the next intern or reset). */
@@ -127,17 +154,17 @@ export class StringPool {
   }
 
   startOf(id: number): number {
-    return this.starts[id];
+    return this.meta[4 * id];
   }
 
   lengthOf(id: number): number {
-    return this.lens[id];
+    return this.meta[4 * id + 1];
   }
 
   /** The bytes of string `id` (a view into the pool, valid until reset). */
   bytesOf(id: number): Uint8Array {
-    const s = this.starts[id];
-    return this.arena.subarray(s, s + this.lens[id]);
+    const s = this.meta[4 * id];
+    return this.arena.subarray(s, s + this.meta[4 * id + 1]);
   }
 
   private insert(view: DataView | null, src: Uint8Array, from: number, to: number, h: number): number {
@@ -146,44 +173,44 @@ export class StringPool {
     const mask = this.mask;
     let slot = h & mask;
     for (;;) {
-      const id = table[slot];
+      const id = table[slot * 2];
       if (id === EMPTY) break;
-      if (this.hashes[id] === h && this.lens[id] === len && this.same(id, view, src, from, len)) return id;
+      if (table[slot * 2 + 1] === h && this.meta[4 * id + 1] === len && this.same(id, view, src, from, len)) return id;
       slot = (slot + 1) & mask;
     }
     const id = ++this.count;
-    if (id >= this.starts.length) this.growEntries();
+    if (id >= this.utf8State.length) this.growEntries();
     if (this.used + len > this.arena.length) this.growArena(len);
-    const arena = this.arena;
-    let at = this.used;
-    // Paths are copied by a loop: set() needs a subarray, an object per string (most of the export's young garbage).
-    if (len < COPY_LOOP_BYTES) for (let i = from; i < to; i++) arena[at++] = src[i];
-    else arena.set(src.subarray(from, to), at);
-    this.starts[id] = this.used;
-    this.lens[id] = len;
-    this.utf8State[id] = 0;
-    this.hashes[id] = h;
+    const at = this.used;
+    if (view !== null) copyWords(this.arena, this.arenaView, at, src, view, from, len);
+    else this.arena.set(src.subarray(from, to), at);
+    const meta = this.meta;
+    meta[4 * id] = at;
+    meta[4 * id + 1] = len;
+    meta[4 * id + 2] = h;
+    this.utf8State[id] = this.ascii ? UTF8_YES : UTF8_UNKNOWN;
     this.used += len;
-    table[slot] = id;
+    table[slot * 2] = id;
+    table[slot * 2 + 1] = h;
     if (this.count * 2 > mask) this.rehash();
     return id;
   }
 
   private same(id: number, view: DataView | null, src: Uint8Array, from: number, len: number): boolean {
     const a = this.arenaView;
-    const s = this.starts[id];
+    const s = this.meta[4 * id];
     let i = 0;
     if (view !== null) for (; i + 4 <= len; i += 4) if (a.getInt32(s + i, true) !== view.getInt32(from + i, true)) return false;
-    for (; i < len; i++) if (this.arena[s + i] !== src[from + i]) return false;
+    const arena = this.arena;
+    for (; i < len; i++) if (arena[s + i] !== src[from + i]) return false;
     return true;
   }
 
   private growEntries(): void {
-    const n = this.starts.length * 2;
-    const grow = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
-    this.starts = grow(this.starts);
-    this.lens = grow(this.lens);
-    this.hashes = grow(this.hashes);
+    const n = this.utf8State.length * 2;
+    const meta = new Int32Array(4 * n);
+    meta.set(this.meta);
+    this.meta = meta;
     const state = new Uint8Array(n);
     state.set(this.utf8State);
     this.utf8State = state;
@@ -199,13 +226,15 @@ export class StringPool {
   }
 
   private rehash(): void {
-    const size = this.table.length * 2;
-    const table = new Int32Array(size);
-    const mask = size - 1;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * 2);
+    const mask = slots - 1;
     for (let id = 1; id <= this.count; id++) {
-      let slot = this.hashes[id] & mask;
-      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
-      table[slot] = id;
+      const h = this.meta[4 * id + 2];
+      let slot = h & mask;
+      while (table[slot * 2] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot * 2] = id;
+      table[slot * 2 + 1] = h;
     }
     this.table = table;
     this.mask = mask;

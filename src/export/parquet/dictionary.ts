@@ -138,7 +138,7 @@ export class ValueDictionary {
   /** Appends src[from, to) to the page and keeps the min and max. */
   private keepRange(src: Uint8Array, view: DataView, from: number, to: number): void {
     this.plain.u32(to - from);
-    this.plain.appendRange(src, from, to);
+    this.plain.appendRange(src, from, to, view);
     if (this.rangeSrc !== src) {
       this.settle();
       this.rangeSrc = src;
