@@ -16,7 +16,7 @@
  * names a kind: a new kind's entry in the registry is its table.
  */
 import { type FieldLayout } from '../abi/layout.js';
-import { HEADER_FIELDS, type KindLayout, type SchemaField } from '../abi/schema.js';
+import { HEADER_FIELDS, HEADER_SIZE, type KindLayout, type SchemaField } from '../abi/schema.js';
 import { exitCodeOf, exitSignalOf } from '../abi/values.js';
 import { activityField, DETECTION_FINDING, type KindOcsf, ocsfOfKind, type OcsfClass } from './ocsf-map.js';
 import {
@@ -76,7 +76,11 @@ export interface KindPlan {
   readonly kind: KindLayout;
   readonly map: KindOcsf;
   readonly resultOffset: number;
+  /** The record's fields copied to direct columns: the header's (headerCopies), then the kind's own (bodyCopies). */
   readonly copies: readonly Copy[];
+  /** The header's fields copied to direct columns: the same for every kind of the table. */
+  readonly headerCopies: readonly Copy[];
+  readonly bodyCopies: readonly Copy[];
   readonly strings: readonly Interned[];
   /** argv buffers: field, its size field's offset, key column. */
   readonly argv: readonly { readonly offset: number; readonly size: number; readonly sizeOffset: number; readonly key: number }[];
@@ -124,6 +128,8 @@ export interface ClassTable {
   readonly recordIndexDirect: number;
   /** Interned fields of all kinds (their slots are 0 .. stringSlots - 1). */
   readonly stringSlots: number;
+  /** The header's fields copied to direct columns, every kind's the same (in every row, at the same offsets). */
+  readonly headerCopies: readonly Copy[];
 }
 
 /** Key columns every event table has, at these indices. */
@@ -384,7 +390,12 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
       scalarDirect, directs, stringKey, errorKey, fileKey, netKey, dnsKey, trafficDirect, exitTop: exitDirect[0] ?? -1, exitCode, exitSignal, slots,
     });
   }
-  return { cls, kinds, schema, keyColumns, directs, plans, timeDirect, frameSeqDirect, recordIndexDirect, stringSlots: slots.next };
+  const headerCopies = plans[kinds[0].id]!.headerCopies;
+  const same = (a: readonly Copy[], b: readonly Copy[]) => a.length === b.length && a.every((c, i) => c.from === b[i].from && c.op === b[i].op && c.direct === b[i].direct);
+  for (const k of kinds) {
+    if (!same(plans[k.id]!.headerCopies, headerCopies)) throw new Error(`export: kind ${k.name}'s header fields go to other columns than kind ${kinds[0].name}'s`);
+  }
+  return { cls, kinds, schema, keyColumns, directs, plans, timeDirect, frameSeqDirect, recordIndexDirect, stringSlots: slots.next, headerCopies };
 }
 
 interface PlanColumns {
@@ -421,7 +432,8 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
     if (f === undefined) throw new Error(`export: kind ${k.name}'s OCSF entry names ${name}, which is not one of its fields`);
     return f;
   };
-  const copies: Copy[] = [];
+  const bodyCopies: Copy[] = [];
+  const headerCopies: Copy[] = [];
   const strings: Interned[] = [];
   const argv: KindPlan['argv'][number][] = [];
   const addrs: KindPlan['addrs'][number][] = [];
@@ -430,7 +442,8 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
     const role = roleOf(f, view);
     if (role === 'scalar') {
       const d = c.scalarDirect.get(f.name)!;
-      copies.push({ from: f.offset, op: copyOp(f.size, f.type.startsWith('s'), WIDTH_OF[c.directs[d].value]), direct: d, maxDef: c.directs[d].path.length });
+      (f.offset < HEADER_SIZE ? headerCopies : bodyCopies)
+        .push({ from: f.offset, op: copyOp(f.size, f.type.startsWith('s'), WIDTH_OF[c.directs[d].value]), direct: d, maxDef: c.directs[d].path.length });
     } else if (role === 'string') {
       const keys = [c.stringKey.get(f.name)!];
       if (m.filePathField === f.name && c.fileKey >= 0) keys.push(c.fileKey);
@@ -470,7 +483,7 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
   if (m.traffic !== undefined && c.trafficDirect.length === 2) {
     for (const [name, d2] of [[m.traffic.bytesOut, c.trafficDirect[0]], [m.traffic.bytesIn, c.trafficDirect[1]]] as const) {
       const f = field(name);
-      copies.push({ from: f.offset, op: copyOp(f.size, false, 8), direct: d2, maxDef: 2 });
+      bodyCopies.push({ from: f.offset, op: copyOp(f.size, false, 8), direct: d2, maxDef: 2 });
     }
   }
   const selector = activityField(m);
@@ -478,7 +491,8 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
   for (const f of k.flags) flagMask |= f.bit;
   const target = m.target === undefined ? 'none' : m.target === 'self' ? 'self' : field(m.target.pidField).offset;
   return {
-    kind: k, map: m, resultOffset: m.resultField === undefined ? -1 : field(m.resultField).offset, copies, strings, argv, addrs, net, errors, computed,
+    kind: k, map: m, resultOffset: m.resultField === undefined ? -1 : field(m.resultField).offset,
+    copies: [...headerCopies, ...bodyCopies], headerCopies, bodyCopies, strings, argv, addrs, net, errors, computed,
     activityField: selector === undefined ? null : field(selector), dnsKey: k.ocsf?.dns !== undefined ? c.dnsKey : -1,
     flagMask, flagsOffset: field('flags').offset, actorIsParent: m.actor === 'parent', target,
   };

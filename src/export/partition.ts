@@ -19,6 +19,7 @@ import { dnsExportOfRecord } from './dns-export.js';
 import { type LeafFill, NET_HEADER, type ProcessView, statusKey } from './ocsf-parts.js';
 import { type ClassTable, CopyOp, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
 import { StringPool } from './string-pool.js';
+import { HeaderRows } from './header-rows.js';
 
 const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
 const INITIAL_ROWS = 1024;
@@ -58,6 +59,10 @@ export class PartitionBuilder {
   /** Key columns whose things are objects drawn per row group (processes, DNS messages). */
   private readonly objectKeys: number[];
   private readonly directs: DenseColumn[];
+  /** The header's fields, the time and the provenance of each row, row-major until the row group is written. */
+  private readonly header: HeaderRows;
+  private timeDefs: Uint8Array;
+  private readonly timeMaxDef: number;
   private readonly keyed: (KeyedColumn | null)[];
   /** By leaf: how it is filled straight from the string pool, or null (drawn from its key's part). */
   private readonly fills: (LeafFill | null)[];
@@ -84,6 +89,10 @@ export class PartitionBuilder {
     this.lastKey = new Int32Array(nKeys);
     this.objectKeys = table.keyColumns.flatMap((c, i) => (c.kind === 'process' ? [i] : []));
     this.directs = table.directs.map((d, i) => new DenseColumn(table.schema.leaves.find((l) => sourceOf(l.tag) === `d${i}`)!, d.alwaysDefined, d.nullLevel));
+    const d = this.directs;
+    this.header = new HeaderRows(table.headerCopies, d, d[table.timeDirect], d[table.frameSeqDirect], d[table.recordIndexDirect]);
+    this.timeDefs = d[table.timeDirect].defs!;
+    this.timeMaxDef = d[table.timeDirect].leaf.maxDef;
     this.keyed = table.schema.leaves.map((l) => ('key' in (l.tag as LeafSource) ? new KeyedColumn(l) : null));
     this.fills = table.schema.leaves.map((l) => {
       const src = l.tag as LeafSource;
@@ -102,7 +111,7 @@ export class PartitionBuilder {
    * process's exec, with its own argv and facts) holds no more than a busy one.
    */
   get heldBytes(): number {
-    let n = this.pool.stored + this.rows * 4 * this.keyRows.length;
+    let n = this.pool.stored + this.rows * 4 * this.keyRows.length + this.header.heldBytes(this.rows);
     for (const d of this.directs) n += d.usedBytes;
     for (const k of this.objectKeys) n += (this.things[k].length - 1) * OBJECT_BYTES;
     return n;
@@ -110,7 +119,7 @@ export class PartitionBuilder {
 
   /** Bytes held by the row group's buffers (for the writer's memory budget). */
   get bytes(): number {
-    let n = this.pool.bytes;
+    let n = this.pool.bytes + this.header.bytes;
     for (const d of this.directs) n += d.bytes;
     for (const k of this.keyRows) n += k.length * 4;
     return n;
@@ -144,24 +153,17 @@ export class PartitionBuilder {
     keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (flags & plan.flagMask));
     if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
 
-    const t = this.table;
     const directs = this.directs;
-    if (e.hasTime) {
-      const col = directs[t.timeDirect];
-      col.defs![row] = col.leaf.maxDef;
-      col.setU64(valueSlot(col), e.timeLo, e.timeHi);
-    }
-    const fs = directs[t.frameSeqDirect];
-    fs.setU64(fs.nValues++, e.frameSeq >>> 0, Math.floor(e.frameSeq / 4294967296));
-    const ri = directs[t.recordIndexDirect];
-    ri.setU32(ri.nValues++, e.recordIndex);
-
     if (raw !== this.rawRef) {
       this.rawRef = raw;
       this.view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     }
     const view = this.view;
-    const copies = plan.copies;
+    const header = this.header;
+    header.addHeader(row, view, at);
+    if (e.hasTime) this.timeDefs[row] = this.timeMaxDef;
+    header.addContext(row, e.hasTime, e.timeLo, e.timeHi, e.frameSeq, e.recordIndex);
+    const copies = plan.bodyCopies;
     for (let i = 0; i < copies.length; i++) {
       const c = copies[i];
       const col = directs[c.direct];
@@ -291,6 +293,8 @@ export class PartitionBuilder {
     }
     // A column every row fills gets a value slot per row; the others grow their values as rows fill them (valueSlot).
     this.table.directs.forEach((d, i) => (d.alwaysDefined ? this.directs[i].ensure(cap, d.nullLevel) : this.directs[i].ensureLevels(cap, d.nullLevel)));
+    this.timeDefs = this.directs[this.table.timeDirect].defs!;
+    this.header.ensure(cap);
     this.capacity = cap;
   }
 
@@ -299,6 +303,7 @@ export class PartitionBuilder {
     const rows = this.rows;
     if (rows === 0) return;
     const t = this.table;
+    this.header.transpose(rows);
     const parts: (Row[] | null)[] = t.keyColumns.map(() => null);
     for (let k = 0; k < this.keyRows.length; k++) {
       if (t.keyColumns[k].kind === 'string') this.renumber(k);
