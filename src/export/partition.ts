@@ -9,7 +9,7 @@
  */
 import { EVENT_FLAG_USER_READ_FAILED, HEADER } from '../abi/schema.js';
 import { type ColumnEncoder } from './parquet/column-encoder.js';
-import { KeyedColumn, KeyRuns, writeKeyedColumn } from './parquet/keyed-column.js';
+import { KeyedColumn, KeyRuns, usedKeys, writeKeyedColumn } from './parquet/keyed-column.js';
 import { writeDenseColumn } from './parquet/write-dense.js';
 import { DenseColumn } from './parquet/dense-column.js';
 import { type ParquetFileWriter } from './parquet/file-writer.js';
@@ -333,17 +333,18 @@ export class PartitionBuilder {
           if (u[key] === 0) col.entry(0, 0, null);
           else fill(col, key === 0 ? null : ids[key], pool);
         }
-        writeKeyedColumn(file, enc, col, this.runs[k], rows);
+        writeKeyedColumn(file, enc, col, this.runs[k], rows, u);
         continue;
       }
-      const drawn = (parts[k] ??= this.draw(k));
+      const u = (used[k] ??= this.usedKeys(k));
+      const drawn = (parts[k] ??= this.draw(k, u));
       for (let key = 0; key < drawn.length; key++) {
         col.beginKey();
         // Keys no row of this group uses (key 0 of most columns) get one empty entry: the writer skips them.
         if (drawn[key] === UNUSED) col.entry(0, 0, null);
         else shredLeaf(col, drawn[key]);
       }
-      writeKeyedColumn(file, enc, col, this.runs[k], rows);
+      writeKeyedColumn(file, enc, col, this.runs[k], rows, u);
     }
     file.endRowGroup(rows);
     this.reset();
@@ -384,19 +385,14 @@ export class PartitionBuilder {
 
   /** Which keys of key column `k` the row group's rows use (1), by key. */
   private usedKeys(k: number): Uint8Array {
-    const runs = this.runs[k];
-    const n = this.table.keyColumns[k].kind === 'string' ? this.poolIdsOf[k][0] + 1 : this.things[k].length;
-    const used = new Uint8Array(n);
-    for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
-    return used;
+    return usedKeys(this.runs[k], this.table.keyColumns[k].kind === 'string' ? this.poolIdsOf[k][0] + 1 : this.things[k].length);
   }
 
   /** Each key's part of key column `k`, drawn once (UNUSED for keys no row uses). */
-  private draw(k: number): Row[] {
+  private draw(k: number, used: Uint8Array): Row[] {
     const spec = this.table.keyColumns[k];
     const isString = spec.kind === 'string';
     const ids = this.poolIdsOf[k];
-    const used = this.usedKeys(k);
     const n = used.length;
     const out: Row[] = new Array<Row>(n);
     for (let key = 0; key < n; key++) {

@@ -151,22 +151,37 @@ function growBytes(a: Uint8Array): Uint8Array {
 }
 
 /**
+ * Which keys `runs` use (1), by key, for `keys` keys: given to
+ * writeKeyedColumn by a caller that writes several leaves of the same keys.
+ */
+export function usedKeys(runs: KeyRuns, keys: number): Uint8Array {
+  const used = new Uint8Array(keys);
+  for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
+  return used;
+}
+
+/** Per-chunk scratch of writeKeyedColumn and writeSingle, kept between chunks (a chunk of a row group of 20k paths: 80 KB each). */
+const chunkScratch = { index: new Int32Array(1024), defOf: new Uint8Array(1024), valueOf: new Int32Array(1024) };
+
+/**
  * Writes a keyed leaf as one column chunk of `rows` rows: dictionary-encoded
  * from its keys' values, booleans PLAIN; a list leaf (several entries per
  * key) or a dictionary too large for its page are written row by row.
+ * `used`: usedKeys(runs, col.keys), when the caller has it.
  */
-export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number): void {
+export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number, used = usedKeys(runs, col.keys)): void {
   if (rows === 0) throw new Error('parquet: a row group needs rows');
+  if (used.length < col.keys) throw new Error('parquet: a keyed column has more keys than its used marks');
   const leaf = col.leaf;
   // Only keys the runs use give values: a dictionary (and min/max) of exactly the chunk's values.
-  const used = new Uint8Array(col.keys);
-  for (let r = 0; r < runs.count; r++) used[runs.keys[r]] = 1;
   let single = true;
   for (let k = 0; k < col.keys && single; k++) if (col.start[k + 1] - col.start[k] !== 1) single = false;
   file.beginColumn(leaf);
   const isBool = leaf.physical === 'BOOLEAN';
   let dict: ValueDictionary | null = isBool ? null : enc.dictionary(leaf);
-  const index = new Int32Array(col.start[col.keys]);
+  if (chunkScratch.index.length < col.start[col.keys]) chunkScratch.index = new Int32Array(col.start[col.keys] * 2);
+  // Read only at defined entries of used keys, each written below first.
+  const index = chunkScratch.index;
   let defined = 0;
   for (let k = 0; k < col.keys; k++) {
     if (used[k] === 0) continue;
@@ -182,21 +197,31 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
   }
   // Every value null: no dictionary (an empty dictionary page is legal, but not every reader takes one), no values.
   if (defined === 0) dict = null;
-  if (single && (dict !== null || isBool || defined === 0)) writeSingle(file, enc, col, runs, rows, dict, index);
+  if (single && (dict !== null || isBool || defined === 0)) writeSingle(file, enc, col, runs, rows, dict, index, used);
   else writeRowByRow(file, enc, col, runs, used, dict, index);
 }
 
 /** One entry per key: levels and values straight from the runs, in one pass. */
-function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number, dict: ValueDictionary | null, index: Int32Array): void {
+function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number, dict: ValueDictionary | null, index: Int32Array,
+  used: Uint8Array): void {
   const leaf = col.leaf;
   if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
   // Each key's one entry as a level and a value number (dictionary index, or the boolean): the loop below reads only typed arrays.
-  const defOf = new Uint8Array(col.keys);
-  const valueOf = new Int32Array(col.keys);
+  if (chunkScratch.defOf.length < col.keys) {
+    chunkScratch.defOf = new Uint8Array(col.keys * 2);
+    chunkScratch.valueOf = new Int32Array(col.keys * 2);
+  }
+  const defOf = chunkScratch.defOf;
+  const valueOf = chunkScratch.valueOf;
+  // Every row defined (a path every row of the class has): its levels are one run, not a level per row.
+  let allDefined = true;
   for (let k = 0; k < col.keys; k++) {
     const at = col.start[k];
-    defOf[k] = col.def[at];
-    valueOf[k] = dict !== null ? index[at] : col.values[at] ? 1 : 0;
+    const d = col.def[at];
+    defOf[k] = d;
+    // A key no row uses may hold a stale index (its entry was never given a value): never read.
+    valueOf[k] = used[k] === 0 || d !== leaf.maxDef ? 0 : dict !== null ? index[at] : col.values[at] ? 1 : 0;
+    if (used[k] !== 0 && d !== leaf.maxDef) allDefined = false;
   }
   const body = enc.body;
   body.reset();
@@ -219,7 +244,7 @@ function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColu
     if (defOf[k] !== defOf[k0] || (defOf[k] === leaf.maxDef && valueOf[k] !== valueOf[k0])) same = false;
   }
   // Keys that change nearly every row (a path): per-row arrays scanned by the encoder beat a call per run.
-  const emit = same ? emitConstant : runs.count * 4 > rows && dict !== null ? emitRows : emitRuns;
+  const emit = same ? emitConstant : runs.count * 4 > rows && dict !== null ? (allDefined ? emitDefinedRows : emitRows) : emitRuns;
   let seen: number;
   if (leaf.maxDef > 0) {
     const at = body.length;
@@ -294,6 +319,28 @@ function emitRows(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: nu
   defs?.array(rowDefs, 0, rows);
   (values as RleEncoder).array(rowValues, 0, nv);
   return nv;
+}
+
+/** As emitRows, for runs whose keys are all defined: the levels one run, the values per row. */
+function emitDefinedRows(runs: KeyRuns, _defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  let rows = 0;
+  for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
+  if (scratch.values.length < rows) {
+    scratch.defs = new Uint8Array(rows);
+    scratch.values = new Int32Array(rows);
+  }
+  const rowValues = scratch.values;
+  const keys = runs.keys;
+  const lens = runs.lens;
+  let row = 0;
+  for (let r = 0; r < runs.count; r++) {
+    const v = valueOf[keys[r]];
+    const end = row + lens[r];
+    for (; row < end; row++) rowValues[row] = v;
+  }
+  defs?.run(max, rows);
+  (values as RleEncoder).array(rowValues, 0, rows);
+  return rows;
 }
 
 /**
