@@ -67,8 +67,9 @@ export const enum CopyOp { U8, U16, W32, W64, U8To64, U16To64, U32To64, S32To64 
 export interface Copy { readonly from: number; readonly op: CopyOp; readonly direct: number; readonly maxDef: number }
 
 /**
- * A string-like field interned into the string pool, and the key columns its id goes to. `slot`: the
- * field's number in its table (a builder keeps each field's last id there, the likeliest next one).
+ * A string-like field interned into the string pool, and the key columns its id goes to. `slot`: where a
+ * builder keeps the field's last id, the likeliest next one: its own key column's index, shared by the
+ * fields of that name of every kind (a file opened, then chmod-ed and renamed: the same `path`).
  */
 export interface Interned { readonly offset: number; readonly size: number; readonly keys: readonly number[]; readonly how: 'cstring' | 'bytes'; readonly slot: number }
 
@@ -126,7 +127,7 @@ export interface ClassTable {
   readonly timeDirect: number;
   readonly frameSeqDirect: number;
   readonly recordIndexDirect: number;
-  /** Interned fields of all kinds (their slots are 0 .. stringSlots - 1). */
+  /** Slots of interned fields are 0 .. stringSlots - 1. */
   readonly stringSlots: number;
   /** The header's fields copied to direct columns, every kind's the same (in every row, at the same offsets). */
   readonly headerCopies: readonly Copy[];
@@ -384,10 +385,9 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
 
   const schema = buildSchema(t.build());
   const plans: (KindPlan | undefined)[] = [];
-  const slots = { next: 0 };
   for (const { k, m } of maps) {
     plans[k.id] = kindPlan(k, m, {
-      scalarDirect, directs, stringKey, errorKey, fileKey, netKey, dnsKey, trafficDirect, exitTop: exitDirect[0] ?? -1, exitCode, exitSignal, slots,
+      scalarDirect, directs, stringKey, errorKey, fileKey, netKey, dnsKey, trafficDirect, exitTop: exitDirect[0] ?? -1, exitCode, exitSignal,
     });
   }
   const headerCopies = plans[kinds[0].id]!.headerCopies;
@@ -395,7 +395,7 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
   for (const k of kinds) {
     if (!same(plans[k.id]!.headerCopies, headerCopies)) throw new Error(`export: kind ${k.name}'s header fields go to other columns than kind ${kinds[0].name}'s`);
   }
-  return { cls, kinds, schema, keyColumns, directs, plans, timeDirect, frameSeqDirect, recordIndexDirect, stringSlots: slots.next, headerCopies };
+  return { cls, kinds, schema, keyColumns, directs, plans, timeDirect, frameSeqDirect, recordIndexDirect, stringSlots: keyColumns.length, headerCopies };
 }
 
 interface PlanColumns {
@@ -411,8 +411,6 @@ interface PlanColumns {
   exitTop: number;
   exitCode: number;
   exitSignal: number;
-  /** The next interned field's slot. */
-  slots: { next: number };
 }
 
 const WIDTH_OF: Readonly<Record<ValueKind, number>> = {
@@ -447,7 +445,7 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
     } else if (role === 'string') {
       const keys = [c.stringKey.get(f.name)!];
       if (m.filePathField === f.name && c.fileKey >= 0) keys.push(c.fileKey);
-      strings.push({ offset: f.offset, size: f.size, keys, how: 'cstring', slot: c.slots.next++ });
+      strings.push({ offset: f.offset, size: f.size, keys, how: 'cstring', slot: keys[0] });
     } else if (role === 'argv') {
       const sizeName = k.schemaFields[i].sizeField;
       const sizeField = sizeName === undefined ? null : field(sizeName);
@@ -456,7 +454,8 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
       const family = k.fields.find((x) => x.view === 'family');
       addrs.push({ offset: f.offset, size: f.size, family: family === undefined ? null : field(family.name), key: c.stringKey.get(f.name)! });
     } else {
-      strings.push({ offset: f.offset, size: f.size, keys: [c.stringKey.get(columnName(f, view))!], how: 'bytes', slot: c.slots.next++ });
+      const key = c.stringKey.get(columnName(f, view))!;
+      strings.push({ offset: f.offset, size: f.size, keys: [key], how: 'bytes', slot: key });
     }
   }
   if (m.filePathField !== undefined && c.fileKey >= 0 && !strings.some((s) => s.keys.includes(c.fileKey))) {
