@@ -183,6 +183,9 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
   // Read only at defined entries of used keys, each written below first.
   const index = chunkScratch.index;
   let defined = 0;
+  // The value given to the key before, and its index: a value every key of a path column has (a file's type) is looked up once.
+  let lastValue: CellValue | null = null;
+  let lastIndex = 0;
   for (let k = 0; k < col.keys; k++) {
     if (used[k] === 0) continue;
     for (let i = col.start[k]; i < col.start[k + 1]; i++) {
@@ -190,8 +193,16 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
       defined++;
       if (dict === null) continue;
       const v = col.values[i]!;
-      index[i] = v === BYTE_RANGE ? dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i])
-        : v === UNIQUE_RANGE ? dict.addUniqueRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]) : dict.add(v);
+      if (v === BYTE_RANGE) {
+        index[i] = dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]);
+      } else if (v === UNIQUE_RANGE) {
+        index[i] = dict.addUniqueRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]);
+      } else if (v === lastValue) {
+        index[i] = lastIndex;
+      } else {
+        lastIndex = index[i] = dict.add(v);
+        lastValue = v;
+      }
       if (dict.overflowed) dict = null;
     }
   }
