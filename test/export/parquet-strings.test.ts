@@ -4,7 +4,10 @@
  * before it in the same event, keeps that string's id without a lookup. The
  * shortcut must never be taken for a string that only starts like the other
  * (or that the other starts like), for stale bytes after a NUL, or across
- * row groups (each row group has its own pool). Read back by hyparquet.
+ * row groups (each row group has its own pool). Likewise a column chunk
+ * reuses the dictionary index of the byte range before (a folder shared by
+ * consecutive paths), never for a first range or one of another length.
+ * Read back by hyparquet.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,8 @@ const stale = (s: string, tail: string) => new Uint8Array([...enc.encode(s), 0, 
 
 /** Each open: comm, path, path_arg as written, and the strings the row must hold. */
 const OPENS: { comm: string | Uint8Array; path: string | Uint8Array; arg: string | Uint8Array; want: [string, string, string] }[] = [
+  // First in its row group, an empty name (and an empty folder entry would be the same bytes as nothing before it).
+  { comm: 'tar', path: '/w/', arg: '/w/', want: ['tar', '/w/', '/w/'] },
   { comm: 'tar', path: '/w/a/bc', arg: '/w/a/bc', want: ['tar', '/w/a/bc', '/w/a/bc'] },
   { comm: 'tarx', path: stale('/w/a/b', 'c'), arg: '/w/a/b', want: ['tarx', '/w/a/b', '/w/a/b'] },
   { comm: stale('ta', 'rx'), path: '/w/a/bc', arg: stale('/w/a/b', 'c'), want: ['ta', '/w/a/bc', '/w/a/b'] },

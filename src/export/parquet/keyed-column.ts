@@ -186,6 +186,10 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
   // The value given to the key before, and its index: a value every key of a path column has (a file's type) is looked up once.
   let lastValue: CellValue | null = null;
   let lastIndex = 0;
+  // Likewise the last byte range: keys in order of first use often share it (the files of one folder: its parent_folder).
+  let rangeFrom = 0;
+  let rangeTo = -1;
+  let rangeIndex = 0;
   for (let k = 0; k < col.keys; k++) {
     if (used[k] === 0) continue;
     for (let i = col.start[k]; i < col.start[k + 1]; i++) {
@@ -194,7 +198,15 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
       if (dict === null) continue;
       const v = col.values[i]!;
       if (v === BYTE_RANGE) {
-        index[i] = dict.addRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]);
+        const from = col.rangeFrom[i];
+        const to = col.rangeTo[i];
+        if (to - from === rangeTo - rangeFrom && sameBytes(col.srcView, col.src, from, rangeFrom, to - from)) {
+          index[i] = rangeIndex;
+        } else {
+          rangeIndex = index[i] = dict.addRange(col.src, col.srcView, from, to);
+          rangeFrom = from;
+          rangeTo = to;
+        }
       } else if (v === UNIQUE_RANGE) {
         index[i] = dict.addUniqueRange(col.src, col.srcView, col.rangeFrom[i], col.rangeTo[i]);
       } else if (v === lastValue) {
@@ -287,6 +299,15 @@ interface ValueRuns { run(value: number, count: number): void }
 
 /** Per-row scratch of emitRows, kept between chunks. */
 const scratch = { defs: new Uint8Array(0), values: new Int32Array(0) };
+
+/** True when src[a, a + n) and src[b, b + n) hold the same bytes (`view` over src); compared from the end, where paths differ. */
+function sameBytes(view: DataView, src: Uint8Array, a: number, b: number, n: number): boolean {
+  if (a === b) return true;
+  let i = n;
+  for (; i >= 4; i -= 4) if (view.getInt32(a + i - 4, true) !== view.getInt32(b + i - 4, true)) return false;
+  for (; i > 0; i--) if (src[a + i - 1] !== src[b + i - 1]) return false;
+  return true;
+}
 
 /** As emitRuns, for runs whose keys all give the same level and value. */
 function emitConstant(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
