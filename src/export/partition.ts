@@ -188,7 +188,7 @@ export class PartitionBuilder {
     for (let i = 0; i < strings.length; i++) {
       const st = strings[i];
       const from = at + st.offset;
-      // Likeliest equal: the same field of this kind's last event (a comm, nearly always), the field before (path_arg = path).
+      // Likeliest equal: the last string of the same column, of any kind (a comm, nearly always), the field before (path_arg = path).
       const id = st.how === 'cstring' ? this.pool.internCString(view, raw, from, from + st.size, lastIds[st.slot], prev)
         : this.pool.intern(view, raw, from, from + st.size, lastIds[st.slot]);
       lastIds[st.slot] = id;
