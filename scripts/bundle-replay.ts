@@ -33,7 +33,8 @@ rmSync(`${root}dist/bin/chunks`, { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
-  entryPoints: { 'rg-replay': 'src/cli/rg-replay.ts' },
+  // The Parquet export's worker threads (src/export/parallel-export.ts) start from a script of their own, sharing chunks with rg-replay.
+  entryPoints: { 'rg-replay': 'src/cli/rg-replay.ts', 'export-worker': 'src/export/export-worker.ts' },
   outdir: 'dist/bin',
   outExtension: { '.js': '.mjs' },
   // What a run does not need stays out of its start-up: the Sigma engine (YAML, RE2), the TOML reader and

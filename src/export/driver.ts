@@ -50,6 +50,13 @@ export interface Provenance {
 }
 
 export interface ExportWriter {
+  /**
+   * Set while the replay goes through frames before its range (a parallel
+   * export's worker catching up): the writer keeps the state its rows depend
+   * on (process GUIDs fixed at first sight, the last event's process) and
+   * writes no row.
+   */
+  warming?: boolean;
   beginInput(input: ExportInput): void;
   event(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance): void;
   /** A detection's alert, right after its source event. */
@@ -70,10 +77,41 @@ export interface ExportRunOptions extends FilterOptions {
   alertCidr?: string[];
 }
 
+/**
+ * Which frames a run writes rows for: frames are numbered 0, 1, 2, ... in
+ * the order the reader hands them over, across all inputs. Frames before
+ * `first` are replayed for state only (the process table, detections' state,
+ * the writer's GUIDs), so the rows of the range are those a whole run writes;
+ * the run stops reading at frame `end`.
+ */
+export interface FrameRange {
+  readonly first: number;
+  /** Infinity: to the end of the last input. */
+  readonly end: number;
+  /** Shared by the parties of a parallel export: non-zero once one failed; the others stop at their next frame. */
+  readonly stop: Int32Array | null;
+}
+
+export const WHOLE_STREAM: FrameRange = { first: 0, end: Infinity, stop: null };
+
+/** Thrown inside a run that stopped because another party of its parallel export failed. */
+export class ExportStopped extends Error {
+  constructor() {
+    super('export stopped: another part of this export failed');
+    this.name = 'ExportStopped';
+  }
+}
+
 export interface ExportResult {
   readonly stats: StatsReport;
   readonly events: number;
   readonly alerts: number;
+  /** Events and alerts replayed before the range (state only, no row): a later range's run counts the whole stream's so far. */
+  readonly warmEvents: number;
+  readonly warmAlerts: number;
+  /** Records of the range's frames the dispatcher accepted and rejected (the whole run's without a range). */
+  readonly rangeAccepted: number;
+  readonly rangeRejected: number;
   /** Events of an older schema (rebuilt from their file's manifest): not exported, counted and said. */
   readonly olderSchemaEvents: number;
   readonly inputs: readonly ExportInput[];
@@ -113,19 +151,29 @@ function sha256File(path: string): Promise<string> {
 /** Forwards what the session shows to the writer, with the current provenance. */
 class WriterSink implements EventSink<ProcessNode> {
   readonly at: Provenance;
+  /** False while frames before the run's range replay (state only). */
+  own = true;
   events = 0;
   alerts = 0;
   olderSchemaEvents = 0;
+  warmEvents = 0;
+  warmAlerts = 0;
   constructor(private readonly writer: ExportWriter, input: ExportInput) {
     this.at = { input, frameSeq: 0, recordIndex: 0, clock: null };
   }
   begin(clock: WallClock | null): void { this.at.clock = clock; }
   event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
-    this.events++;
+    if (this.own) this.events++;
+    else this.warmEvents++;
+    // Warming, the writer keeps its state from the event and writes no row.
     this.writer.event(kindId, bytes, offset, node!, this.at);
   }
   /** The session hands its rules' alerts (rules/alerts.ts) to sinks as AlertLine, their printable part. */
   alert(a: AlertLine): void {
+    if (!this.own) {
+      this.warmAlerts++;
+      return;
+    }
     this.alerts++;
     this.writer.alert(a as Alert, this.at);
   }
@@ -136,12 +184,11 @@ class WriterSink implements EventSink<ProcessNode> {
    * zeroed: a row would state those zeros as facts, so it gets none (yet), and is counted for the summary.
    */
   translatedEvent(): void {
-    this.olderSchemaEvents++;
+    if (this.own) this.olderSchemaEvents++;
   }
   flush(): void {}
 }
 
-/** `bindTable` receives the session's process table (writers look up a fork's child there). */
 /**
  * The replay session, numbering each record within its frame as the shared
  * frame replayer hands it over (accepted or rejected, in frame order): the
@@ -163,8 +210,14 @@ class ProvenanceSession extends ReplaySession {
   }
 }
 
+/**
+ * Replays `inputs` into `writer`. With a range (a parallel export's part:
+ * parallel-export.ts), frames before it replay for state only and reading
+ * stops at its end; the stats then cover what this run read. `bindTable`
+ * receives the session's process table (writers look up a fork's child there).
+ */
 export async function runExport(inputs: readonly ExportInput[], opts: ExportRunOptions, writer: ExportWriter, hooks: ReplayHooks = {},
-  bindTable: (table: ProcessTable) => void = () => {}): Promise<ExportResult> {
+  bindTable: (table: ProcessTable) => void = () => {}, range: FrameRange = WHOLE_STREAM): Promise<ExportResult> {
   const filter = compileFilter(opts);
   const alertEngine = await buildAlertEngine(opts);
   const sink = new WriterSink(writer, inputs[0]);
@@ -175,6 +228,17 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
   const replayer = new FrameReplayer(session);
   bindTable(session.table!);
   const totals = newTotals();
+  let frames = 0;
+  let pastRange = false;
+  const { first, end, stop } = range;
+  const counts = session.counts;
+  let acceptedBefore = 0;
+  let rejectedBefore = 0;
+  const warming = (on: boolean) => {
+    sink.own = !on;
+    writer.warming = on;
+  };
+  if (first > 0) warming(true);
   try {
     for (const input of inputs) {
       sink.at.input = input;
@@ -183,28 +247,52 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
       const reader = new RgcReader({
         manifest: (m) => file.onManifest(m),
         frame(h, raw) {
+          if (frames >= end) {
+            // The next range's first frame: pause the reader, and read no further.
+            pastRange = true;
+            return false;
+          }
+          if (stop !== null && Atomics.load(stop, 0) !== 0) throw new ExportStopped();
+          if (frames++ === first && first > 0) {
+            warming(false);
+            acceptedBefore = counts.acceptedTotal;
+            rejectedBefore = counts.rejectedTotal;
+          }
           sink.at.frameSeq = h.seq;
           sink.at.recordIndex = 0;
           replayer.begin(file, h, raw);
           replayer.run(NO_LIMIT, NO_LIMIT);
+          return true;
         },
         stats(t) { file.stats = t; },
         end(e) { file.end = e; file.stats = e; },
         damage: file.recordDamage,
       });
       sink.begin(null);
-      await readChunks(input.path, (chunk) => reader.push(chunk), writer);
+      await readChunks(input.path, (chunk) => { reader.push(chunk); return !reader.isPaused; }, writer);
+      if (pastRange) break;
       totals.files.push(file.report(reader.finish()));
     }
+    if (frames <= first && first > 0) {
+      // The inputs end before the range: it is empty.
+      acceptedBefore = counts.acceptedTotal;
+      rejectedBefore = counts.rejectedTotal;
+    }
+    warming(false);
     await writer.finish();
   } catch (e) {
     await writer.abort();
     throw e;
   }
-  return { stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, olderSchemaEvents: sink.olderSchemaEvents, inputs };
+  return {
+    stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, olderSchemaEvents: sink.olderSchemaEvents, inputs,
+    warmEvents: sink.warmEvents, warmAlerts: sink.warmAlerts,
+    rangeAccepted: counts.acceptedTotal - acceptedBefore, rangeRejected: counts.rejectedTotal - rejectedBefore,
+  };
 }
 
-async function readChunks(path: string, onChunk: (chunk: Uint8Array) => void, writer: ExportWriter): Promise<void> {
+/** Feeds the file to `onChunk` until its end, or until `onChunk` returns false. */
+async function readChunks(path: string, onChunk: (chunk: Uint8Array) => boolean, writer: ExportWriter): Promise<void> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -221,7 +309,7 @@ async function readChunks(path: string, onChunk: (chunk: Uint8Array) => void, wr
         throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
       }
       if (n === 0) break;
-      onChunk(buf.subarray(0, n));
+      if (!onChunk(buf.subarray(0, n))) break;
       if (writer.wantsDrain) await writer.drain();
     }
   } finally {

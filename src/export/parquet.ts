@@ -59,6 +59,10 @@ export interface ParquetOptions {
   append: boolean;
   /** Rows per file (RG_EXPORT_BATCH_ROWS: tests ask for small files). */
   fileRows?: number;
+  /** The run's id in file names (part-RUN-...): one per export, shared by its parallel parts. */
+  run?: string;
+  /** A parallel part's name in its file names (part-RUN-w1-SEQ), so the parts' files never collide. */
+  part?: string;
 }
 
 /** A builder of event rows, or of Detection Finding rows (alerts: few, shredded from row objects). */
@@ -86,7 +90,8 @@ interface Partition {
 
 export class ParquetWriter implements ExportWriter {
   readonly wantsDrain = false;
-  private readonly run = randomBytes(4).toString('hex');
+  warming = false;
+  private readonly filePrefix: string;
   private fileSeq = 0;
   private readonly tables: ClassTable[] = [];
   /** By kind id: its plan and its table's index. */
@@ -119,6 +124,7 @@ export class ParquetWriter implements ExportWriter {
   private constructor(private readonly opts: ParquetOptions, clockFor: (host: string) => WallClock | null) {
     this.ids = new ProcessIdentities(clockFor);
     this.views = new ProcessViews(this.ids);
+    this.filePrefix = `part-${opts.run ?? newRunId()}-${opts.part === undefined ? '' : `${opts.part}-`}`;
     this.fileRows = opts.fileRows ?? FILE_ROWS;
     this.rowGroupRows = Math.min(ROW_GROUP_ROWS, this.fileRows);
     const byClass = new Map<OcsfClass, typeof KINDS[number][]>();
@@ -137,6 +143,11 @@ export class ParquetWriter implements ExportWriter {
 
   static open(opts: ParquetOptions, clockFor: (host: string) => WallClock | null): ParquetWriter {
     prepareOutDir(opts.outDir, opts.append);
+    return new ParquetWriter(opts, clockFor);
+  }
+
+  /** A writer into a dataset directory another writer of the same export opened (a parallel part). */
+  static join(opts: ParquetOptions, clockFor: (host: string) => WallClock | null): ParquetWriter {
     return new ParquetWriter(opts, clockFor);
   }
 
@@ -194,6 +205,7 @@ export class ParquetWriter implements ExportWriter {
       ctx.target = child !== undefined ? this.views.of(child) : this.views.unseenOf(node.host, childPid);
     }
     this.lastNode = node;
+    if (this.warming) return;
     const part = this.partitionFor(k.table, day);
     const b = (part.builder ??= new PartitionBuilder(part.table!, part.dir)) as PartitionBuilder;
     b.add(plan, raw, at, ctx);
@@ -259,7 +271,7 @@ export class ParquetWriter implements ExportWriter {
     try {
       if (p.file === null) {
         mkdirSync(p.dir, { recursive: true });
-        const name = `part-${this.run}-${String(this.fileSeq++).padStart(5, '0')}.parquet`;
+        const name = `${this.filePrefix}${String(this.fileSeq++).padStart(5, '0')}.parquet`;
         p.file = ParquetFileWriter.create(join(p.dir, name), p.table === null ? FINDING_SCHEMA : p.table.schema, {
           createdBy: 'rand-guard version 0.1.0 (parquet writer)', compressor: this.compressor,
         });
@@ -275,7 +287,13 @@ export class ParquetWriter implements ExportWriter {
     if (p.file === null) return;
     const f = p.file;
     p.file = null;
-    f.close();
+    try {
+      f.close();
+    } catch (e) {
+      // A full disk while the footer is written: no longer the partition's, so abort() would not find it.
+      f.abort();
+      throw e;
+    }
     this.filesWritten.push(f.path);
   }
 
@@ -312,6 +330,11 @@ export class ParquetWriter implements ExportWriter {
       p.builder = null;
     }
   }
+}
+
+/** An export's id in its file names: --append adds files beside earlier exports' without a clash. */
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
 }
 
 /** Days since the epoch of wall-clock ns (hi:lo, signed), exact near midnight too. */

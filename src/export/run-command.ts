@@ -5,15 +5,28 @@
  * replay session, writers and rules it pulls in) stays out of every other
  * command's start-up.
  */
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
 import { visible } from '../common/visible.js';
 import { type ExportOptions } from './command.js';
-import { clocksByHost, type ExportResult, type ExportWriter, prepareInputs, runExport } from './driver.js';
+import { clocksByHost, type ExportResult, prepareInputs, runExport } from './driver.js';
 import { NdjsonExportWriter } from './ndjson-writer.js';
-import { ParquetWriter } from './parquet.js';
+import { newRunId, ParquetWriter } from './parquet.js';
 import { unmappedKinds } from './ocsf-map.js';
+import { frameRecordCounts, planRanges, WARM_SHARE, WORKER_START_RECORDS } from './frame-ranges.js';
+import { prepareOutDir } from './dataset-layout.js';
+import { runParallelExport } from './parallel-export.js';
+
+/** What a Parquet export wrote, for the summary line. */
+interface Written {
+  readonly rowsByClass: Map<number, number>;
+  readonly filesWritten: readonly string[];
+}
+
+/** More parts than this gain nothing but catch-up work (and a thread's memory each). */
+const MAX_THREADS = 64;
 
 const FORMATS = ['parquet', 'ocsf', 'ecs'] as const;
 
@@ -26,24 +39,37 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   const format = opts.format ?? 'parquet';
   if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`, ExitCode.Usage);
   if (format === 'parquet' && opts.output === undefined) throw new CliError('--format parquet needs -o DIR (the dataset directory)', ExitCode.Usage);
+  const threads = threadsOf(opts.threads);
   const inputs = await prepareInputs(files);
   let damagePrinted = 0;
   const hooks = { onDamage: (p: string, d: Parameters<typeof describeDamage>[0]) => { if (damagePrinted++ < 20) stderr(`${p}: ${describeDamage(d)}`); } };
-  let writer: ExportWriter;
-  let parquet: ParquetWriter | null = null;
   const clockFor = clocksByHost(inputs);
-  if (format === 'parquet') {
-    boundHeapGrowth();
-    parquet = ParquetWriter.open({ outDir: opts.output!, append: opts.append === true, fileRows: envFileRows() }, clockFor);
-    writer = parquet;
-  } else {
-    writer = NdjsonExportWriter.open(format as 'ocsf' | 'ecs', opts.output ?? null, clockFor, opts.index);
+  if (format !== 'parquet') {
+    const ndjson = NdjsonExportWriter.open(format as 'ocsf' | 'ecs', opts.output ?? null, clockFor, opts.index);
+    const result = await runExport(inputs, opts, ndjson, hooks, (table) => { ndjson.table = table; });
+    return summarise(result, format, opts.output ?? null, null);
   }
-  const result = await runExport(inputs, opts, writer, hooks, (table) => {
-    if (parquet !== null) parquet.table = table;
-    if (writer instanceof NdjsonExportWriter) writer.table = table;
-  });
-  return summarise(result, format, opts.output ?? null, parquet);
+  boundHeapGrowth();
+  const outDir = opts.output!;
+  prepareOutDir(outDir, opts.append === true);
+  const run = newRunId();
+  // One part per thread asked for, fewer when the capture is too small for a thread to pay (frame-ranges.ts).
+  const cuts = threads > 1 ? planRanges(frameRecordCounts(inputs.map((i) => i.path)), threads, WARM_SHARE, envWorkerStart()) : [0];
+  if (cuts.length > 1) {
+    const result = await runParallelExport(inputs, opts, cuts, { outDir, fileRows: envFileRows(), run }, hooks);
+    return summarise(result, format, outDir, result);
+  }
+  const parquet = ParquetWriter.join({ outDir, append: opts.append === true, fileRows: envFileRows(), run }, clockFor);
+  const result = await runExport(inputs, opts, parquet, hooks, (table) => { parquet.table = table; });
+  return summarise(result, format, outDir, parquet);
+}
+
+/** --threads: parts of a Parquet export run at once (default: the cores Node may use; 1: one thread, as before). */
+function threadsOf(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_THREADS) throw new CliError(`--threads must be a whole number from 1 to ${MAX_THREADS}, got ${JSON.stringify(value)}`, ExitCode.Usage);
+  return n;
 }
 
 /**
@@ -67,7 +93,13 @@ function envFileRows(): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-function summarise(r: ExportResult, format: string, output: string | null, parquet: ParquetWriter | null): number {
+/** A worker's start in records (RG_EXPORT_WORKER_START_RECORDS: tests split small captures with 0). */
+function envWorkerStart(): number {
+  const n = Number(process.env.RG_EXPORT_WORKER_START_RECORDS);
+  return process.env.RG_EXPORT_WORKER_START_RECORDS !== undefined && Number.isInteger(n) && n >= 0 ? n : WORKER_START_RECORDS;
+}
+
+function summarise(r: ExportResult, format: string, output: string | null, parquet: Written | null): number {
   const { stats } = r;
   const classes = parquet !== null ? [...parquet.rowsByClass].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}:${n}`).join(' ') : '';
   const where = output ?? 'stdout';
