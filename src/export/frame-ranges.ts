@@ -15,17 +15,21 @@ import { FRAME_FIELD, FRAME_HEADER_PAYLOAD, SKIPPABLE_BASE, SKIPPABLE_HEADER_SIZ
 
 /**
  * Cost of replaying a record for state only, relative to exporting it.
- * Measured on the work capture (1.81M events, mostly file opens): state-only
- * replay 0.60 s, export 5.5 s (one thread, wall); most of the catch-up is
- * zstd decompression (~40%), the dispatcher and the process table.
+ * Measured on the work capture (1.81M events, mostly file opens), thread CPU
+ * time: ~45 ms per 100 frames (~160k records) replayed for state, ~330-420
+ * ms exported; most of the catch-up is zstd decompression (~40%), the
+ * dispatcher and the process table.
  */
-export const WARM_SHARE = 0.11;
+export const WARM_SHARE = 0.13;
 /**
- * A worker's start (a thread, its isolate, the export's modules) in records
- * exported meanwhile: ~60 ms at ~0.33M records/s. The main thread exports
- * range 0 and starts at once.
+ * A worker's late start, in records the first part exports meanwhile: the
+ * thread and its isolate with the export's modules (~120 ms of CPU), and its
+ * code running unoptimised a while longer than the first part's, which has
+ * been running since the capture's hashing (~100 ms): ~220 ms at ~2.2 us a
+ * record. It also keeps a capture too small to pay for a thread (below
+ * ~115k records) on one.
  */
-export const WORKER_START_RECORDS = 20_000;
+export const WORKER_START_RECORDS = 100_000;
 
 /**
  * The record count of each data frame of `paths`, in file order, as their
