@@ -44,7 +44,7 @@ type Settled = { ok: true; outcome: PartOutcome } | { ok: false; error: ErrorDat
 
 /**
  * Exports `inputs` in parts starting at frames `cuts` ([0, ...], at least
- * two). The dataset directory exists (ParquetWriter.open made it).
+ * two). The dataset directory exists (prepareOutDir made it).
  */
 export async function runParallelExport(inputs: readonly ExportInput[], opts: ExportRunOptions, cuts: readonly number[], pq: ParallelParquet,
   hooks: ReplayHooks): Promise<ParallelResult> {
