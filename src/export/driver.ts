@@ -279,6 +279,10 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
       rejectedBefore = counts.rejectedTotal;
     }
     warming(false);
+    // The end of the stream (not of a range the next part continues): alerts only decided now (a Sigma
+    // correlation's fixed window still open) are findings too, named by the last record read, where they
+    // were decided, as a window closed by a later event is named by that event.
+    if (!pastRange) session.finish();
     await writer.finish();
   } catch (e) {
     await writer.abort();

@@ -121,6 +121,8 @@ export class ReplaySession {
     const alerts = this.options.alerts?.finish() ?? [];
     for (const a of alerts) this.options.sink.alert(a);
     this.alertCount += alerts.length;
+    // The inputs' replay flushed the sink already: without this, these alerts were counted but never written.
+    if (alerts.length > 0) this.options.sink.flush();
   }
 
   /** A record the dispatcher rejected. */
