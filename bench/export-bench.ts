@@ -19,6 +19,8 @@ export interface ExportBenchResult {
   parquet_events_per_s: number;
   /** Median of the per-round ratios parquet/json. */
   ratio: number;
+  /** `--threads 2` (opt-in) in the same rounds: events/s and the median of per-round ratios to --json. */
+  threads2: { events_per_s: number; ratio: number; peak_rss_mb: number };
   parquet_peak_rss_mb: number;
   json_peak_rss_mb: number;
   /**
@@ -28,13 +30,13 @@ export interface ExportBenchResult {
   large: null | { base_events: number; base_peak_rss_mb: number; events: number; parquet_events_per_s: number; parquet_peak_rss_mb: number };
   /** Bytes of our dataset, and of DuckDB's COPY ... (FORMAT parquet, COMPRESSION zstd) of the same rows per class (null: no DuckDB). */
   size: { ours_bytes: number; duckdb_bytes: number | null; duckdb_error: string | null };
-  raw: { json: RunMeasure[]; parquet: RunMeasure[]; large: RunMeasure[]; base: RunMeasure[] };
+  raw: { json: RunMeasure[]; parquet: RunMeasure[]; threads2: RunMeasure[]; large: RunMeasure[]; base: RunMeasure[] };
 }
 
-function exportOnce(path: string, keep?: (dataset: string) => void): RunMeasure {
+function exportOnce(path: string, keep?: (dataset: string) => void, extra: string[] = []): RunMeasure {
   const out = mkdtempSync(join(tmpdir(), 'rg-export-bench-'));
   try {
-    const r = measureNode(REPLAY_CLI, ['export', path, '--format', 'parquet', '-o', join(out, 'lake')]);
+    const r = measureNode(REPLAY_CLI, ['export', path, '--format', 'parquet', '-o', join(out, 'lake'), ...extra]);
     if (r.exit_code !== 0) throw new Error(`bench: export of ${path} exited with ${r.exit_code}`);
     keep?.(join(out, 'lake'));
     return r;
@@ -71,9 +73,11 @@ export async function benchExport(input: { path: string; events: number }, runs:
   base: { path: string; events: number } | null = null): Promise<ExportBenchResult> {
   const json: RunMeasure[] = [];
   const parquet: RunMeasure[] = [];
+  const threads2: RunMeasure[] = [];
   for (let i = 0; i < runs; i++) {
     json.push(measureNode(REPLAY_CLI, [input.path, '--json']));
     parquet.push(exportOnce(input.path));
+    threads2.push(exportOnce(input.path, undefined, ['--threads', '2']));
   }
   const memoryBase = base ?? input;
   const baseRuns = large === null ? [] : [exportOnce(memoryBase.path)];
@@ -99,6 +103,11 @@ export async function benchExport(input: { path: string; events: number }, runs:
     json_events_per_s: rate(input.events, json),
     parquet_events_per_s: rate(input.events, parquet),
     ratio: median(parquet.map((p, i) => json[i].wall_ms / p.wall_ms)),
+    threads2: {
+      events_per_s: rate(input.events, threads2),
+      ratio: median(threads2.map((p, i) => json[i].wall_ms / p.wall_ms)),
+      peak_rss_mb: Math.max(...threads2.map((r) => r.max_rss_mb)),
+    },
     parquet_peak_rss_mb: Math.max(...parquet.map((r) => r.max_rss_mb)),
     json_peak_rss_mb: Math.max(...json.map((r) => r.max_rss_mb)),
     large: large === null ? null : {
@@ -106,7 +115,7 @@ export async function benchExport(input: { path: string; events: number }, runs:
       events: large.events, parquet_events_per_s: rate(large.events, largeRuns), parquet_peak_rss_mb: Math.max(...largeRuns.map((r) => r.max_rss_mb)),
     },
     size,
-    raw: { json, parquet, large: largeRuns, base: baseRuns },
+    raw: { json, parquet, threads2, large: largeRuns, base: baseRuns },
   };
 }
 
@@ -118,6 +127,13 @@ export function exportRows(r: ExportBenchResult): { what: string; measured: stri
     measured: `${M(r.parquet_events_per_s)} events/s vs --json ${M(r.json_events_per_s)}/s: ${r.ratio.toFixed(2)}x (${M(r.events)} events)`,
     target: '>= 0.5x --json', pass: r.ratio >= 0.5 as boolean | null,
   }];
+  if (r.threads2 !== undefined) {
+    rows.push({
+      what: 'export --format parquet --threads 2 (opt-in)',
+      measured: `${M(r.threads2.events_per_s)} events/s: ${r.threads2.ratio.toFixed(2)}x --json (same rounds); peak RSS ${r.threads2.peak_rss_mb.toFixed(0)} MB`,
+      target: '', pass: null,
+    });
+  }
   if (r.large !== null) {
     rows.push({
       what: 'export peak RSS',
