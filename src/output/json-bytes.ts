@@ -263,3 +263,30 @@ export function writeJsString(out: ByteOutput, text: string): void {
   const bytes = new TextEncoder().encode(text);
   writeStringBytes(out, bytes, 0, bytes.length);
 }
+
+/**
+ * Made-up strings with everything putString treats apart: JSON escapes,
+ * control characters, DEL, UTF-8 of each length, code points the terminal
+ * rule escapes (bidi, C1, astral tags), bytes outside UTF-8, then a NUL.
+ */
+const WARM_UP_STRING = Uint8Array.from([
+  0x61, 0x22, 0x5c, 0x0a, 0x09, 0x0d, 0x01, 0x7f, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80,
+  0xe2, 0x80, 0xae, 0xc2, 0x85, 0xf3, 0xa0, 0x80, 0x81, 0xff, 0xc3, 0x62, 0x63, 0x64, 0x65, 0x66, 0x00, 0x67,
+]);
+
+/**
+ * Runs putString over WARM_UP_STRING into `out` (scratch, at least 1 KB), as
+ * C string and as bytes. Why: a replay's first escaped or non-ASCII byte came
+ * after V8 had optimised putString, and each branch never run had no type
+ * feedback: a deopt and another TurboFan compile per branch (work capture,
+ * pinned: two). The function gets its feedback store only after a few calls,
+ * hence the rounds.
+ */
+export function warmUpStrings(out: Uint8Array, ov: DataView): void {
+  const src = WARM_UP_STRING;
+  const sv = new DataView(src.buffer);
+  for (let i = 0; i < 16; i++) {
+    putCString(out, ov, 0, src, sv, 0, src.length, -1, -1);
+    putStringBytes(out, ov, 0, src, sv, 0, src.length, -1, -1);
+  }
+}

@@ -16,10 +16,10 @@ import { viewEntries } from '../abi/intrusion-values.js';
 import { outputKeys } from '../abi/views.js';
 import { type ByteOutput, byteOutputSize, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
-import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint } from './json-bytes.js';
+import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint, warmUpStrings } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { arenaAddressOf } from './plain-ascii.js';
-import { type WallClock } from './wall-clock.js';
+import { type WallClock, warmUpWallClock } from './wall-clock.js';
 
 const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, Enum, Rendered, MemoStart, MemoEnd }
 
@@ -496,19 +496,13 @@ class SchemaWriters {
     const memo = new HeaderMemo(this.memoKeyWords);
     const runs = this.schema.kinds.filter((kind) => this.byKind[kind.id] === undefined).flatMap((kind) => {
       const program = this.programs[kind.id] ?? this.program(kind.id);
-      return [0, 0xff].map((fill) => {
-        const bytes = new Uint8Array(kind.layout.size).fill(fill);
-        // Strings empty: escaping kilobytes of 0xff before anything is compiled was most of the warm-up's time.
-        for (let i = 0; i < program.ops.length; i += 4) {
-          if (program.ops[i] === Op.CString) bytes[program.ops[i + 1]] = 0;
-          if (program.ops[i] === Op.Argv) bytes.fill(0, program.ops[i + 2], program.ops[i + 2] + 4);
-        }
-        return { program, bytes, view: new DataView(bytes.buffer) };
-      });
+      return madeUpRecords(kind, program).map((r) => ({ program, ...r }));
     });
     for (let round = 0; round < WARM_UP_ROUNDS; round++) {
       for (const r of runs) interpretKind(r.program, this.header, out, ov, 0, r.bytes, r.view, 0, null, memo, -1, -1);
     }
+    warmUpWallClock(out, ov, TIME_KEY);
+    warmUpStrings(out, ov);
   }
 
   /**
@@ -521,7 +515,10 @@ class SchemaWriters {
     if (this.interpreted < WARM_UP_AFTER && ++this.interpreted === WARM_UP_AFTER) this.warmUp();
     const k = this.programs[id] ?? this.program(id);
     if (--k.left <= 0) {
-      this.byKind[id] = compileWriter(this.kindOf(id), this.header, this.memoKeyWords);
+      const kind = this.kindOf(id);
+      const write = compileWriter(kind, this.header, this.memoKeyWords);
+      warmUpWriter(write, madeUpRecords(kind, k), this.memoKeyWords);
+      this.byKind[id] = write;
       this.programs[id] = undefined;
     }
     return interpretKind(k, this.header, b, ov, p, src, view, at, clock, memo, sa, da);
@@ -539,6 +536,43 @@ class SchemaWriters {
     return kind;
   }
 }
+
+/**
+ * Two made-up records of `kind` for warming up its code: all bytes 0, and all
+ * bytes 0xff but its strings empty (every op, and both sides of its branches).
+ * Strings empty: escaping kilobytes of 0xff before anything is compiled was
+ * most of the warm-up's time.
+ */
+function madeUpRecords(kind: KindLayout, program: KindProgram): { bytes: Uint8Array; view: DataView }[] {
+  return [0, 0xff].map((fill) => {
+    const bytes = new Uint8Array(kind.layout.size).fill(fill);
+    for (let i = 0; i < program.ops.length; i += 4) {
+      if (program.ops[i] === Op.CString) bytes[program.ops[i + 1]] = 0;
+      if (program.ops[i] === Op.Argv) bytes.fill(0, program.ops[i + 2], program.ops[i + 2] + 4);
+    }
+    return { bytes, view: new DataView(bytes.buffer) };
+  });
+}
+
+/**
+ * Runs a kind's newly compiled writer over its made-up records, into a
+ * scratch buffer and memo, before any real record. Why: a writer starts with
+ * no type feedback, V8 optimises it within a few thousand records, and the
+ * first record after that with a rare value (a failed call's errno, a flag
+ * set) deoptimised it and cost a second TurboFan compile (work capture,
+ * pinned: write_file_delete twice, ~30 ms each). V8 gives a function its
+ * feedback store only after a few calls, hence the rounds. No clock: the
+ * header writer has met a null clock in SchemaWriters.warmUp already.
+ */
+function warmUpWriter(write: Writer, records: readonly { bytes: Uint8Array; view: DataView }[], memoKeyWords: number): void {
+  const out = new Uint8Array(byteOutputSize(0));
+  const ov = new DataView(out.buffer);
+  const memo = new HeaderMemo(memoKeyWords);
+  for (let round = 0; round < WRITER_WARM_UP_ROUNDS; round++) {
+    for (const r of records) write(out, ov, 0, r.bytes, r.view, 0, null, memo, -1, -1);
+  }
+}
+const WRITER_WARM_UP_ROUNDS = 12;
 
 /**
  * Events of a kind written through its program before its writer is

@@ -190,3 +190,20 @@ function isoSeconds(sec: number): string {
   // toISOString gives +YYYYYY for years beyond 9999; keep the fixed-width form the cache expects.
   return iso.length === 24 ? iso.slice(0, 19) : '9999-12-31T23:59:59';
 }
+
+/**
+ * Runs putMonotonicAndWall over made-up times that cross seconds, into `out`
+ * (scratch). Why: the first new second of a replay came after V8 had
+ * optimised the method, and its two cache calls, never run, had no type
+ * feedback: two deopts and two more TurboFan compiles on the replay's CPU
+ * (work capture, pinned). The method gets its feedback store only after
+ * a few calls, hence the rounds.
+ */
+export function warmUpWallClock(out: Uint8Array, ov: DataView, between: PackedBytes): void {
+  const clock = new WallClock(1_700_000_000_000_000_000n, 1_000_000_000_000n);
+  const record = new DataView(new ArrayBuffer(8));
+  for (let i = 0; i < 24; i++) {
+    record.setBigUint64(0, 1_000_000_000_000n + BigInt(i) * 400_000_000n, true);
+    clock.putMonotonicAndWall(out, ov, 0, record, 0, between);
+  }
+}
