@@ -8,7 +8,7 @@
  * not guessed. Built from every event, before any filter is applied.
  */
 import { cStringBytes, u16le, u32le, u64le } from '../abi/bytes.js';
-import { recordComm, recordPid, recordPpid, recordTsNs, recordUid } from '../abi/header-access.js';
+import { COMM_OFFSET, PID_OFFSET, PPID_OFFSET, recordComm, recordPid, recordPpid, recordTsNs, recordUid } from '../abi/header-access.js';
 import { type FieldLayout, fieldOf } from '../abi/layout.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { bytesToText, exitCodeOf, exitSignalOf, splitArgv } from '../abi/values.js';
@@ -160,6 +160,9 @@ function currentImage(node: ProcessNode): ProcessImage {
   if (node.images.length === 0) node.images.push({ exe: node.exe, argv: node.argv, execNs: null });
   return node.images[node.images.length - 1];
 }
+/** Records before the table warms up its rare paths, and the rounds it runs them (see ProcessTable.warmUp). */
+const WARM_UP_AFTER = 32;
+const WARM_UP_ROUNDS = 12;
 /** Exited processes remembered, per host, for late events of their other threads. */
 const RECENT_EXITS = 4096;
 
@@ -179,6 +182,8 @@ export class ProcessTable {
   private lastPids: Map<number, ProcessNode> | undefined;
   /** The live node lookupLive returned last, for lastHost. */
   private lastNode: ProcessNode | undefined;
+  /** Records applied so far, up to WARM_UP_AFTER (see warmUp). */
+  private applied = 0;
   /** Per host, pid -> node, oldest first (a pid number key allocates nothing per exit, a host-and-pid string did). */
   private readonly recentExits = new Map<string, Map<number, ProcessNode>>();
 
@@ -195,6 +200,7 @@ export class ProcessTable {
 
   /** Applies one accepted record and returns the node of the process that produced it. */
   apply(host: string, kind: number, bytes: Uint8Array, at: number): ProcessNode {
+    if (this.applied < WARM_UP_AFTER && ++this.applied === WARM_UP_AFTER) this.warmUp();
     const pid = recordPid(bytes, at);
     const ppid = recordPpid(bytes, at);
     const uid = recordUid(bytes, at);
@@ -292,6 +298,63 @@ export class ProcessTable {
       if (list.length > PIPE_ENDS) list.shift();
     }
     return pipe;
+  }
+
+  /**
+   * Runs a scratch table of the same kind through every role over made-up
+   * records: a fork, the child's exec (argv not NUL-ended, stdio on pipes,
+   * a path outside ASCII), a credential change, a new parent, its exit and a
+   * late event from it, an exec in a reused pid, an exit that tells a start.
+   * Why: these come rarely and late in a capture, after V8 has optimised
+   * apply; each path first met then had no type feedback, so it deoptimised
+   * and cost another TurboFan compile on the replay's CPU (work capture,
+   * pinned: apply, touch, lookup and splitArgv compiled twice). V8 gives a
+   * function its feedback store only after a few calls, hence after
+   * WARM_UP_AFTER records and in rounds.
+   */
+  private warmUp(): void {
+    const scratch = new ProcessTable(this.keepHistory, this.schema);
+    scratch.applied = WARM_UP_AFTER;
+    const roles = (role: Role) => this.roles.findIndex((r) => r !== undefined && r.role === role);
+    const made = (kind: number, pid: number, ppid: number, fill: (b: Uint8Array, v: DataView, r: KindRole) => void): Uint8Array => {
+      const layout = this.schema.kinds.find((k) => k.id === kind)!.layout;
+      const b = new Uint8Array(layout.size);
+      const v = new DataView(b.buffer);
+      v.setUint32(PID_OFFSET, pid, true);
+      v.setUint32(PPID_OFFSET, ppid, true);
+      b[COMM_OFFSET] = 0x77;
+      fill(b, v, this.roles[kind]!);
+      return b;
+    };
+    const [activity, exec, fork, exit, cred] = [Role.Activity, Role.Exec, Role.Fork, Role.Exit, Role.Cred].map(roles);
+    if ([activity, exec, fork, exit, cred].some((k) => k < 0)) return;
+    const none = () => {};
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      const parent = 100 + 4 * round, child = parent + 1, other = parent + 2;
+      const records: [number, Uint8Array][] = [
+        [activity, made(activity, parent, 1, none)],
+        [fork, made(fork, parent, 1, (_b, v, r) => v.setUint32(r.child!.offset, child, true))],
+        [exec, made(exec, child, parent, (b, v, r) => {
+          b.set([0x2f, 0xc3, 0xa9, 0xff], r.exe!.offset);
+          b.set([0x61, 0, 0x62, 0x63], r.argv!.offset);
+          v.setUint32(r.argvSize!.offset, 4, true);
+          if (r.stdinIno !== null) {
+            v.setUint16(r.stdinType!.offset, FILE_TYPE_FIFO, true);
+            v.setUint16(r.stdoutType!.offset, FILE_TYPE_FIFO, true);
+            v.setUint32(r.stdinIno.offset, 7, true);
+            v.setUint32(r.stdoutIno!.offset, 8, true);
+          }
+        })],
+        [cred, made(cred, child, parent, (_b, v, r) => { if (r.euid !== null) v.setUint32(r.euid.offset, 1, true); })],
+        [activity, made(activity, other, 1, none)],
+        [activity, made(activity, child, other, none)],
+        [exit, made(exit, child, other, (_b, v, r) => v.setUint32(r.status!.offset, 0x100, true))],
+        [activity, made(activity, child, other, none)],
+        [exec, made(exec, child, other, none)],
+        [exit, made(exit, parent, 1, (_b, v, r) => v.setUint32(r.start!.offset, 5, true))],
+      ];
+      for (const [kind, b] of records) scratch.apply('warm-up', kind, b, 0);
+    }
   }
 
   /** The node's counts by counter key (`execs`, `opens`, ...), in tree order. */
