@@ -14,7 +14,7 @@ import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { viewEntries } from '../abi/intrusion-values.js';
 import { outputKeys } from '../abi/views.js';
-import { type ByteOutput, byteOutputSize, type PackedBytes, putPacked } from './byte-output.js';
+import { ByteOutput, byteOutputSize, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint, warmUpStrings } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
@@ -503,6 +503,30 @@ class SchemaWriters {
     }
     warmUpWallClock(out, ov, TIME_KEY);
     warmUpStrings(out, ov);
+    this.warmUpCompiling();
+  }
+
+  /**
+   * Two kinds through a scratch encoder that compiles a kind's writer at its
+   * first record: interpret's compile path and writeEventBody's call of a
+   * compiled writer (two writers: a call site V8 no longer ties to one
+   * target) get their type feedback now. Why: the replay's first compile
+   * came 64k records in, after V8 had optimised print with interpret and
+   * the writer call inlined: a deopt and another compile of print for the
+   * compile path, and one more when the second kind's writer came (a call to
+   * a new target). The smallest kinds: two writers cost ~1 ms to compile.
+   */
+  private warmUpCompiling(): void {
+    const scratch = new NdjsonEncoder(null, this.schema, 1);
+    const out = new ByteOutput(() => {}, 0);
+    const kinds = [...this.schema.kinds].sort((a, b) => a.layout.size - b.layout.size).slice(0, 2);
+    for (const kind of kinds) {
+      const record = madeUpRecords(kind, kindProgram(kind, 1))[0];
+      for (let i = 0; i < 2; i++) {
+        scratch.writeEventBody(out, kind.id, record.bytes, 0);
+        out.pos = 0;
+      }
+    }
   }
 
   /**
