@@ -5,6 +5,8 @@
  * a hash of thread and CPU; threads that share one just take turns, the words
  * decide. The writers compare keys in generated code; this is the storage.
  */
+import { copyBytes } from './byte-output.js';
+
 export const MEMO_SLOTS = 256;
 /** Room for a slot's text; a longer one (a comm of escapes) is rendered every time instead. */
 const MEMO_TEXT_BYTES = 256;
@@ -36,6 +38,6 @@ export function memoKeep(memo: HeaderMemo, slot: number, view: DataView, o: numb
 export function memoStore(memo: HeaderMemo, slot: number, b: Uint8Array, start: number, end: number): void {
   if (end - start > MEMO_TEXT_BYTES) return;
   const at = slot * MEMO_TEXT_BYTES;
-  memo.textBytes.set(b.subarray(start, end), at);
+  copyBytes.call(memo.textBytes, b.subarray(start, end), at);
   memo.texts[slot] = memo.textBytes.subarray(at, at + end - start);
 }

@@ -14,7 +14,7 @@ import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { viewEntries } from '../abi/intrusion-values.js';
 import { outputKeys } from '../abi/views.js';
-import { ByteOutput, byteOutputSize, type PackedBytes, putPacked } from './byte-output.js';
+import { ByteOutput, byteOutputSize, copyBytes, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint, warmUpStrings } from './json-bytes.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
@@ -222,7 +222,7 @@ function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
       // A slot per thread and CPU: a thread that moves between CPUs keeps a text for each.
       body += `{ const slot = (view.getUint32(at + ${TID_OFFSET}, true) ^ (view.getUint16(at + ${CPU_OFFSET}, true) << 4)) & ${MEMO_SLOTS - 1};\n`;
       body += emitMemoLookup(s, memoKeyWords);
-      body += `if (text !== null) { b.set(text, p); p += text.length; } else { memoKeep(memo, slot, view, at + ${s.offset}, memoMasks); const start = p;\n`;
+      body += `if (text !== null) { copyBytes.call(b, text, p); p += text.length; } else { memoKeep(memo, slot, view, at + ${s.offset}, memoMasks); const start = p;\n`;
     } else if (s.op === Op.MemoEnd) {
       body += 'memoStore(memo, slot, b, start, p); } }\n';
     } else {
@@ -235,7 +235,7 @@ function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
 /** Compiles `body` into a function named `name` with the helpers it may call in scope. Compiled from the schema only (see Writer). */
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
-    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore,
+    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore, copyBytes,
     openFlagsJson, errnoJson, familyJson, pathFlagsJson, addrFlagsJson, syscallJson, devJson, NULL, ERROR_KEY, SIGNAL_KEY, TIME_KEY, ...extra,
   };
   const names = Object.keys(helpers);
