@@ -266,7 +266,10 @@ function compileHeaderWriter(schema: Schema, memoKeyWords: number): Writer {
 /** A kind's flag booleans as JSON text, by the value of its flag bits (indexed by `flags & mask`). */
 function flagTailsOf(kind: KindLayout): { mask: number; tails: PackedBytes[] } {
   const mask = kind.flags.reduce((m, f) => m | f.bit, 0);
-  const tails: PackedBytes[] = [];
+  const none = packText(kind.flags.map((f) => `,"${f.outputName}":false`).join(''));
+  // Every index up to the mask has an entry (only subsets are ever read): a sparse array (file_open's mask is
+  // 0x1069, 32 subsets) got dictionary elements, and V8 read it through a generic KeyedLoadIC per event with a flag set.
+  const tails: PackedBytes[] = new Array<PackedBytes>(mask + 1).fill(none);
   // Each subset of the mask once ((v - mask) & mask is the next one), not every number up to it: a mask
   // with bit 14 set was a loop of 20k turns per kind, hot enough that V8 compiled the function four times
   // with TurboFan on the replay's one CPU (~60 ms of a pinned --json run).
