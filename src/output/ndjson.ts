@@ -471,6 +471,7 @@ class SchemaWriters {
   private readonly schema: Schema;
   /** Records interpreted so far, up to WARM_UP_AFTER. */
   private interpreted = 0;
+  private warmUpScratch: WarmUpScratch | null = null;
 
   constructor(schema: Schema, private readonly compileAfter: number) {
     this.memoKeyWords = Math.max(...schema.kinds.map((k) => memoMasks(k, k.schemaFields).length));
@@ -494,9 +495,7 @@ class SchemaWriters {
    * compiled at all, and warming it up at start cost a 13-event replay ~12 ms.
    */
   private warmUp(): void {
-    const out = new Uint8Array(byteOutputSize(0));
-    const ov = new DataView(out.buffer);
-    const memo = new HeaderMemo(this.memoKeyWords);
+    const { out, ov, memo } = this.scratch();
     const runs = this.schema.kinds.filter((kind) => this.byKind[kind.id] === undefined).flatMap((kind) => {
       const program = this.programs[kind.id] ?? this.program(kind.id);
       return madeUpRecords(kind, program).map((r) => ({ program, ...r }));
@@ -544,11 +543,20 @@ class SchemaWriters {
     if (--k.left <= 0) {
       const kind = this.kindOf(id);
       const write = compileWriter(kind, this.header, this.memoKeyWords);
-      warmUpWriter(write, madeUpRecords(kind, k), this.memoKeyWords);
+      warmUpWriter(write, madeUpRecords(kind, k), this.scratch());
       this.byKind[id] = write;
       this.programs[id] = undefined;
     }
     return interpretKind(k, this.header, b, ov, p, src, view, at, clock, memo, sa, da);
+  }
+
+  /** The buffer and memo warm-ups write into, made at the first. */
+  private scratch(): WarmUpScratch {
+    if (this.warmUpScratch === null) {
+      const out = new Uint8Array(byteOutputSize(0));
+      this.warmUpScratch = { out, ov: new DataView(out.buffer), memo: new HeaderMemo(this.memoKeyWords) };
+    }
+    return this.warmUpScratch;
   }
 
   private program(id: number): KindProgram {
@@ -591,15 +599,19 @@ function madeUpRecords(kind: KindLayout, program: KindProgram): { bytes: Uint8Ar
  * feedback store only after a few calls, hence the rounds. No clock: the
  * header writer has met a null clock in SchemaWriters.warmUp already.
  */
-function warmUpWriter(write: Writer, records: readonly { bytes: Uint8Array; view: DataView }[], memoKeyWords: number): void {
-  const out = new Uint8Array(byteOutputSize(0));
-  const ov = new DataView(out.buffer);
-  const memo = new HeaderMemo(memoKeyWords);
+function warmUpWriter(write: Writer, records: readonly { bytes: Uint8Array; view: DataView }[], { out, ov, memo }: WarmUpScratch): void {
   for (let round = 0; round < WRITER_WARM_UP_ROUNDS; round++) {
     for (const r of records) write(out, ov, 0, r.bytes, r.view, 0, null, memo, -1, -1);
   }
 }
 const WRITER_WARM_UP_ROUNDS = 12;
+
+/** Where warm-ups write: a line's room and a memo of their own, never the output's. */
+interface WarmUpScratch {
+  readonly out: Uint8Array;
+  readonly ov: DataView;
+  readonly memo: HeaderMemo;
+}
 
 /**
  * Events of a kind written through its program before its writer is
