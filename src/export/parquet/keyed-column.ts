@@ -311,8 +311,7 @@ function sameBytes(view: DataView, src: Uint8Array, a: number, b: number, n: num
 
 /** As emitRuns, for runs whose keys all give the same level and value. */
 function emitConstant(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
-  let rows = 0;
-  for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
+  const rows = rowsOf(runs);
   const k = runs.keys[0];
   defs?.run(defOf[k], rows);
   if (defOf[k] !== max) return 0;
@@ -320,14 +319,24 @@ function emitConstant(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max
   return rows | (valueOf[k] === 0 ? 1 << 30 : valueOf[k] === 1 ? 1 << 31 : 0);
 }
 
-/** As emitRuns, through per-row arrays (dictionary indices only). */
-function emitRows(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+/** Rows the runs cover. */
+function rowsOf(runs: KeyRuns): number {
   let rows = 0;
   for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
-  if (scratch.defs.length < rows) {
-    scratch.defs = new Uint8Array(rows);
-    scratch.values = new Int32Array(rows);
-  }
+  return rows;
+}
+
+/** The per-row scratch arrays, at least `rows` long (kept between chunks). */
+function growScratch(rows: number): void {
+  if (scratch.values.length >= rows) return;
+  scratch.defs = new Uint8Array(rows);
+  scratch.values = new Int32Array(rows);
+}
+
+/** As emitRuns, through per-row arrays (dictionary indices only). */
+function emitRows(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  const rows = rowsOf(runs);
+  growScratch(rows);
   const rowDefs = scratch.defs;
   const rowValues = scratch.values;
   const keys = runs.keys;
@@ -355,12 +364,8 @@ function emitRows(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: nu
 
 /** As emitRows, for runs whose keys are all defined: the levels one run, the values per row. */
 function emitDefinedRows(runs: KeyRuns, _defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
-  let rows = 0;
-  for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
-  if (scratch.values.length < rows) {
-    scratch.defs = new Uint8Array(rows);
-    scratch.values = new Int32Array(rows);
-  }
+  const rows = rowsOf(runs);
+  growScratch(rows);
   const rowValues = scratch.values;
   const keys = runs.keys;
   const lens = runs.lens;
