@@ -8,7 +8,7 @@ import { eventValues } from '../abi/event-values.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { keysDependingOn } from '../abi/views.js';
 import { terminalSafeJson, textValue as textToken, visible } from '../common/visible.js';
-import { type ByteOutput } from './byte-output.js';
+import { ByteOutput } from './byte-output.js';
 import { closeLine, NdjsonEncoder } from './ndjson.js';
 import { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
 import { textValue } from './text.js';
@@ -84,6 +84,8 @@ export interface EventSink<P> {
   /** An event decoded by the file's own schema: `unavailable` fields are unknown, printed as null. */
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, process: P | null, unavailable: readonly string[]): void;
   flush(): void;
+  /** A sink of the same class and settings whose output goes nowhere, for warm-ups (replay's session.ts); absent where there is none. */
+  discarding?(): EventSink<P>;
 }
 
 /** Display values with the values of unknown fields set to null, plus the list of what was unavailable. */
@@ -137,6 +139,12 @@ export class NdjsonSink<P> implements EventSink<P> {
     this.out.bytes(Buffer.from(`${json.slice(0, -1)}${context}}\n`));
   }
   flush(): void { this.out.flush(); }
+  discarding(): NdjsonSink<P> { return new NdjsonSink(discardedOutput(), this.processes, this.schema); }
+}
+
+/** A ByteOutput whose lines are dropped as they are written. */
+function discardedOutput(): ByteOutput {
+  return new ByteOutput(() => {}, 0);
 }
 
 export class TextSink<P> implements EventSink<P> {
@@ -175,6 +183,7 @@ export class TextSink<P> implements EventSink<P> {
     this.out.bytes(Buffer.from(`invalid_record reason=${r.reason} kind=${r.rawKind} length=${r.length} frame=${r.frameSeq} index=${r.index}\n`));
   }
   flush(): void { this.out.flush(); }
+  discarding(): TextSink<P> { return new TextSink(discardedOutput(), this.color, this.processes, this.schema); }
 }
 
 export class NullSink<P> implements EventSink<P> {
@@ -184,6 +193,7 @@ export class NullSink<P> implements EventSink<P> {
   alert(): void {}
   translatedEvent(): void {}
   flush(): void {}
+  discarding(): NullSink<P> { return new NullSink(); }
 }
 
 /** What replay tells about an event (already escaped text), then its process's context, as one text tail. */

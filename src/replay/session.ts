@@ -5,6 +5,7 @@
  * Shared by sequential replay and the timestamp merge of several captures.
  */
 import { DispatchCounts, rawKindOf, reasonOfCode } from '../abi/dispatch.js';
+import { KIND_OFFSET, PID_OFFSET, SIZE_OFFSET, TID_OFFSET, VERSION_OFFSET } from '../abi/header-access.js';
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type EventExtra, type EventSink } from '../output/sinks.js';
@@ -48,6 +49,10 @@ export interface InputContext {
 /** A monotonic time no record reaches. */
 const NEVER = (1n << 64n) - 1n;
 
+/** Records accepted before the session warms up its enriched path, and the rounds it runs it (see ReplaySession.warmUp). */
+const WARM_UP_AFTER = 32;
+const WARM_UP_ROUNDS = 8;
+
 export class ReplaySession {
   readonly schema: Schema;
   readonly counts: DispatchCounts;
@@ -59,6 +64,8 @@ export class ReplaySession {
   readonly schemas = new SharedSchemas();
   alertCount = 0;
   shown = 0;
+  /** Records accepted so far, up to WARM_UP_AFTER (see warmUp). */
+  private accepted = 0;
 
   constructor(readonly options: SessionOptions) {
     this.schema = options.schema ?? BUILD_SCHEMA;
@@ -89,6 +96,7 @@ export class ReplaySession {
 
   /** An accepted record of kind `code` at `raw[offset]`. */
   accept(ctx: InputContext, code: number, raw: Uint8Array, offset: number, unavailable: readonly string[] | null = null): void {
+    if (this.accepted < WARM_UP_AFTER && ++this.accepted === WARM_UP_AFTER) this.warmUp();
     const node: ProcessNode | null = this.table === null ? null : this.table.apply(ctx.host, code, raw, offset);
     const o = this.options;
     // Like the table, what network events teach is learnt from every event, before filters.
@@ -114,6 +122,36 @@ export class ReplaySession {
   private print(code: number, raw: Uint8Array, offset: number, node: ProcessNode | null, unavailable: readonly string[] | null, extra: EventExtra | null): void {
     if (unavailable === null) this.options.sink.event(code, raw, offset, node, extra);
     else this.options.sink.translatedEvent(code, raw, offset, node, unavailable);
+  }
+
+  /**
+   * Runs a scratch session, with a sink of the same class that writes
+   * nowhere, over a made-up DNS record: an event that network state enriches
+   * (its `dns`), so accept, print and the sink's event have met an enrichment
+   * before V8 optimises them. Why: the first enriched event (a connect to a
+   * resolved name) came after that, with no type feedback for the enrichment:
+   * three deopts (accept, print, the sink's event) and two more TurboFan
+   * compiles on the replay's CPU (work capture, pinned). V8 gives a function
+   * its feedback store only after a few calls, hence after WARM_UP_AFTER
+   * records and in rounds. Nothing of the scratch session reaches this one:
+   * its own process table, network state and counts, and a sink that drops
+   * its bytes (the schema's shared writers are caches: output is unchanged).
+   */
+  private warmUp(): void {
+    const sink = this.options.sink.discarding?.();
+    const dns = this.schema.kinds.find((k) => k.net === 'dns');
+    if (sink === undefined || dns === undefined) return;
+    const scratch = new ReplaySession({ ...this.options, sink, alerts: null, alertsOnly: false, keepProcessHistory: false, schema: this.schema });
+    scratch.accepted = WARM_UP_AFTER;
+    const record = new Uint8Array(dns.layout.size);
+    const view = new DataView(record.buffer);
+    view.setUint16(VERSION_OFFSET, this.schema.version, true);
+    view.setUint16(KIND_OFFSET, dns.id, true);
+    view.setUint32(SIZE_OFFSET, dns.layout.size, true);
+    view.setUint32(PID_OFFSET, 2, true);
+    view.setUint32(TID_OFFSET, 2, true);
+    const ctx = scratch.contextFor('warm-up', null);
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) scratch.accept(ctx, dns.id, record, 0);
   }
 
   /** The end of input: alerts only decided now (Sigma correlation windows still open). */
