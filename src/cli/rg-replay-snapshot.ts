@@ -21,11 +21,15 @@
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
+import { buildSchemaItem } from '../rgc/manifest.js';
 import { main } from '../replay/main.js';
 import { addCommands } from './rg-replay-commands.js';
 
 /** The global the snapshot bundle reads as `import.meta.url` (a `define` in scripts/bundle-replay.ts). */
 const MODULE_URL_GLOBAL = '__rgReplayModuleUrl';
+
+// This build's schema as manifests carry it, encoded and decoded, in the snapshot's heap: a manifest of this build is then compared, not decoded (src/rgc/manifest.ts).
+buildSchemaItem();
 
 startupSnapshot.setDeserializeMainFunction(() => {
   const at = process.execArgv.indexOf('--snapshot-blob');

@@ -3,8 +3,9 @@
  * analyst needs to trust and interpret the records without the machine they
  * came from: the full schema, the clock pair, host identity and options.
  */
-import { Decoder, Encoder } from 'cbor-x';
-import { type SchemaDescription } from '../abi/manifest-schema.js';
+import { Encoder } from 'cbor-x';
+import { describeSchema, type SchemaDescription } from '../abi/manifest-schema.js';
+import { decodeCborItem, type KnownItem } from './cbor-decode.js';
 import { FormatError } from './errors.js';
 import { FORMAT_VERSION } from './format.js';
 
@@ -72,8 +73,8 @@ export interface Manifest {
 }
 
 // Maps as plain objects, no cbor-x record extension (plain CBOR other tools can read), 64-bit ints as bigint.
+// Read back by our own decoder (cbor-decode.ts says why), which gives what cbor-x's did with those options.
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint' } as ConstructorParameters<typeof Decoder>[0]);
 
 export function encodeCbor(value: unknown): Uint8Array {
   return encoder.encode(value);
@@ -82,7 +83,7 @@ export function encodeCbor(value: unknown): Uint8Array {
 /** Decodes untrusted CBOR; any failure (truncation, bad types, absurd nesting) becomes `null`. */
 export function decodeCbor(bytes: Uint8Array): unknown {
   try {
-    return decoder.decode(bytes);
+    return decodeCborItem(bytes);
   } catch {
     return null;
   }
@@ -92,9 +93,35 @@ export function encodeManifest(m: Manifest): Uint8Array {
   return encodeCbor(m);
 }
 
+/**
+ * This build's schema description as a capture of this build writes it in
+ * its manifest (CBOR bytes), and decoded. Why: the schema is 30 of a
+ * manifest's 31.5 KB (28 kinds), and a capture of this build carries exactly
+ * these bytes: compared instead of decoded, a manifest is ~200 CBOR items
+ * instead of ~6,000, and the decoder never runs long enough for V8 to compile
+ * it with TurboFan (~15 ms of a pinned replay's start-up CPU). rg-replay's
+ * start-up snapshot holds both (src/cli/rg-replay-snapshot.ts); elsewhere
+ * they are made at the first manifest. The decoded value is shared by every
+ * such manifest, as replay shares equal schemas anyway (shared-schemas.ts).
+ */
+let buildSchemaCbor: KnownItem | null = null;
+export function buildSchemaItem(): KnownItem {
+  if (buildSchemaCbor === null) {
+    // A copy: cbor-x's encoder hands out a view of memory it reuses.
+    const bytes = new Uint8Array(encodeCbor(describeSchema()));
+    buildSchemaCbor = { bytes, value: decodeCborItem(bytes) };
+  }
+  return buildSchemaCbor;
+}
+
 /** Decodes and shape-checks a manifest; throws FormatError naming the first problem. */
 export function decodeManifest(bytes: Uint8Array): Manifest {
-  const value = decodeCbor(bytes);
+  let value: unknown;
+  try {
+    value = decodeCborItem(bytes, buildSchemaItem());
+  } catch {
+    value = null;
+  }
   const bad = (what: string): never => {
     throw new FormatError('bad_manifest', `rgc: manifest is damaged: ${what}`);
   };
