@@ -34,6 +34,21 @@ export interface SessionOptions {
   readonly schema?: Schema;
 }
 
+/**
+ * A copy of `o` made by one object literal, so that every session's options
+ * (a replay's and its warm-up's scratch session's, built by a spread) have
+ * one hidden class: accept and print read them on every event, and two
+ * classes made those loads polymorphic. Every key is listed (the type says
+ * if one is missing).
+ */
+function sameShape(o: SessionOptions): SessionOptions {
+  const copy: { [K in keyof Required<SessionOptions>]: SessionOptions[K] } = {
+    sink: o.sink, filter: o.filter, withProcesses: o.withProcesses, keepProcessHistory: o.keepProcessHistory, alerts: o.alerts,
+    alertsOnly: o.alertsOnly, withSourceEvents: o.withSourceEvents, decodeBy: o.decodeBy, schema: o.schema,
+  };
+  return copy;
+}
+
 /** Per-input state: which host's process table and which clock its records use. */
 export interface InputContext {
   readonly host: string;
@@ -67,7 +82,10 @@ export class ReplaySession {
   /** Records accepted so far, up to WARM_UP_AFTER (see warmUp). */
   private accepted = 0;
 
-  constructor(readonly options: SessionOptions) {
+  readonly options: SessionOptions;
+
+  constructor(options: SessionOptions) {
+    this.options = sameShape(options);
     this.schema = options.schema ?? BUILD_SCHEMA;
     this.counts = new DispatchCounts(this.schema);
     this.table = options.withProcesses ? new ProcessTable(options.keepProcessHistory, this.schema) : null;
@@ -141,7 +159,7 @@ export class ReplaySession {
     const sink = this.options.sink.discarding?.();
     const dns = this.schema.kinds.find((k) => k.net === 'dns');
     if (sink === undefined || dns === undefined) return;
-    const scratch = new ReplaySession({ ...this.options, sink, alerts: null, alertsOnly: false, keepProcessHistory: false, schema: this.schema });
+    const scratch = new ReplaySession({ ...this.options, sink, alerts: null, alertsOnly: false, keepProcessHistory: false });
     scratch.accepted = WARM_UP_AFTER;
     const record = new Uint8Array(dns.layout.size);
     const view = new DataView(record.buffer);
