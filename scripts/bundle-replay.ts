@@ -13,7 +13,7 @@
  * and sql. rg-replay's start-up parses ~310 KB instead of ~1 MB (a 10-event
  * replay, pinned, quiet rounds: ~140 -> ~125 ms; `node` itself takes ~60).
  *
- * Native modules (zstd-napi, cbor-x's decoder) stay external: they load
+ * Native modules (zstd-napi, cbor-x's string extractor) stay external: they load
  * their binaries relative to their own package.
  *
  * Then the same program as a V8 start-up snapshot, dist/bin/rg-replay.blob,
@@ -97,7 +97,8 @@ await build({
 });
 
 rmSync(`${root}${SNAPSHOT_BLOB}`, { force: true });
-// cbor-x's optional native string extractor is an addon: the snapshot's cbor-x decodes in JavaScript (manifests only).
+// cbor-x (bundled for its encoder; replay decodes CBOR itself: src/rgc/cbor-decode.ts) loads its optional native
+// string extractor, an addon, when imported: not in a snapshot.
 const made = spawnSync(process.execPath, [...NODE_FLAGS, '--no-warnings', '--snapshot-blob', SNAPSHOT_BLOB, '--build-snapshot', SNAPSHOT_SCRIPT],
   { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_OPTIONS: '', CBOR_NATIVE_ACCELERATION_DISABLED: 'true' } });
 if (made.status !== 0) throw new Error(`bundle-replay: building the start-up snapshot failed (${made.status ?? made.signal})`);
