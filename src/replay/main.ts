@@ -81,6 +81,8 @@ export async function runSession(paths: string[], opts: MainOptions, sinkFor: (c
   session = new ReplaySession({
     sink: sinkFor(withProcesses ? contextEncoder : null), filter, withProcesses, keepProcessHistory: needTable, alerts,
     alertsOnly: opts.alerts === true, withSourceEvents: opts.withEvents === true, decodeBy: parseSchemaMode(opts.schema),
+    // Network state reaches printed events (names, context), rules and the tree, never --stats.
+    withNetwork: !opts.stats || needTable || alerts !== null,
   });
   const totals = newTotals();
   let printed = 0;

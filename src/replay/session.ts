@@ -32,6 +32,12 @@ export interface SessionOptions {
   readonly decodeBy: 'build' | 'manifest';
   /** The kind registry to decode and present by (default: this build's). */
   readonly schema?: Schema;
+  /**
+   * Learn network state (resolved names, connections, listeners) from the
+   * records: printed events, rules and the tree show it; --stats shows none
+   * of it. Default true.
+   */
+  readonly withNetwork?: boolean;
 }
 
 /**
@@ -44,7 +50,7 @@ export interface SessionOptions {
 function sameShape(o: SessionOptions): SessionOptions {
   const copy: { [K in keyof Required<SessionOptions>]: SessionOptions[K] } = {
     sink: o.sink, filter: o.filter, withProcesses: o.withProcesses, keepProcessHistory: o.keepProcessHistory, alerts: o.alerts,
-    alertsOnly: o.alertsOnly, withSourceEvents: o.withSourceEvents, decodeBy: o.decodeBy, schema: o.schema,
+    alertsOnly: o.alertsOnly, withSourceEvents: o.withSourceEvents, decodeBy: o.decodeBy, schema: o.schema, withNetwork: o.withNetwork,
   };
   return copy;
 }
@@ -81,6 +87,8 @@ export class ReplaySession {
   shown = 0;
   /** Records accepted so far, up to WARM_UP_AFTER (see warmUp). */
   private accepted = 0;
+  /** options.withNetwork: false for --stats, whose output network state never reaches (work capture: ~70k records observed for nothing). */
+  private readonly watchesNetwork: boolean;
 
   readonly options: SessionOptions;
 
@@ -90,6 +98,7 @@ export class ReplaySession {
     this.counts = new DispatchCounts(this.schema);
     this.table = options.withProcesses ? new ProcessTable(options.keepProcessHistory, this.schema) : null;
     this.net = new NetState(this.schema);
+    this.watchesNetwork = options.withNetwork !== false;
   }
 
   /** The context for an input, from its manifest (null when the manifest was unreadable). */
@@ -118,7 +127,7 @@ export class ReplaySession {
     const node: ProcessNode | null = this.table === null ? null : this.table.apply(ctx.host, code, raw, offset);
     const o = this.options;
     // Like the table, what network events teach is learnt from every event, before filters.
-    const seen = unavailable === null && this.net.concerns(code, raw, offset) ? this.net.observe(ctx.host, code, raw, offset, node, o.alerts !== null) : null;
+    const seen = unavailable === null && this.watchesNetwork && this.net.concerns(code, raw, offset) ? this.net.observe(ctx.host, code, raw, offset, node, o.alerts !== null) : null;
     const enrichment = seen === null ? null : seen.enrichment;
     const extra = enrichment === null ? null : enrichmentExtra(enrichment);
     if (o.filter.active && !o.filter.matches(code, raw, offset, node!, ctx.sinceMono, ctx.untilMono)) return;

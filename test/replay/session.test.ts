@@ -1,7 +1,8 @@
 /**
  * ReplaySession warms up its enriched path after 32 records on a scratch
  * session of its own (session.ts): what that scratch session sees must never
- * reach the replay's output, process table, network state or counts.
+ * reach the replay's output, process table, network state or counts. And a
+ * session told not to watch the network (--stats) learns nothing from it.
  */
 import { describe, expect, it } from 'vitest';
 import { ByteOutput } from '../../src/output/byte-output.js';
@@ -10,7 +11,8 @@ import { ProcessContextEncoder } from '../../src/replay/context-json.js';
 import { compileFilter } from '../../src/replay/filters.js';
 import { type ProcessNode } from '../../src/replay/process-table.js';
 import { ReplaySession } from '../../src/replay/session.js';
-import { openRecord } from '../support/records.js';
+import { AF_INET } from '../../src/abi/constants.js';
+import { connectRecord, openRecord } from '../support/records.js';
 
 function run(json: boolean, events: number) {
   const chunks: Buffer[] = [];
@@ -50,4 +52,22 @@ describe('replay session warm-up', () => {
     const long = run(true, 40).lines.slice(0, 31);
     expect(long).toEqual(short);
   });
+});
+
+describe('replay session without network state (--stats)', () => {
+  for (const withNetwork of [undefined, false]) {
+    it(`withNetwork ${String(withNetwork)}: a TCP connect out is ${withNetwork === false ? 'not ' : ''}remembered as the process's connection`, () => {
+      const session = new ReplaySession({
+        sink: new NdjsonSink<ProcessNode>(new ByteOutput(() => {}), null), filter: compileFilter({}), withProcesses: true, keepProcessHistory: true,
+        alerts: null, alertsOnly: false, withSourceEvents: false, decodeBy: 'build', ...(withNetwork === undefined ? {} : { withNetwork }),
+      });
+      const ctx = session.contextFor('test.rgc', null);
+      const record = connectRecord({ ts: 1_000_000_000n, pid: 300, ppid: 1, comm: 'curl' }, AF_INET, [10, 66, 0, 1], 443, 0);
+      session.accept(ctx, session.counts.dispatch(record, 0, record.length), record, 0);
+      const node = session.table!.lookup('file:test.rgc', 300)!;
+      expect(session.counts.acceptedTotal).toBe(1);
+      if (withNetwork === false) expect(session.net.activity(node)).toBeNull();
+      else expect(session.net.activity(node)?.connections).toEqual(['10.66.0.1:443']);
+    });
+  }
 });
