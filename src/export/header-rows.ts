@@ -2,7 +2,8 @@
  * The numbers every row of a class has in the same place: the record
  * header's fields (ts_ns, pid, tid, uid, cgroup_id, ...: the same offsets in
  * every kind), the wall time and the provenance (frame sequence, record
- * index). Gathered row-major, a row's words in one copy per event, and
+ * index). Gathered row-major, a row's words in one copy per event (by its
+ * kind's row adder: row-adders.ts, from rowWords and headerWords), and
  * transposed into their columns at the row group's end, one column at a time
  * in a loop of its own. Copied field by field into each column instead, these
  * 17 values were half of the per-event copying (a column, its level, its
@@ -28,7 +29,8 @@ export class HeaderRows {
   readonly headerWords: number;
   /** Words per row: the header's, then time (2), frame sequence (2), record index (1). */
   readonly rowWords: number;
-  private words = new Int32Array(0);
+  /** Row r's words at r * rowWords (written by the row adders: row-adders.ts). */
+  words = new Int32Array(0);
   private view = new DataView(this.words.buffer);
   private readonly values: RowValue[];
   /** Rows with a wall time. */
@@ -58,28 +60,6 @@ export class HeaderRows {
     next.set(this.words);
     this.words = next;
     this.view = new DataView(next.buffer);
-  }
-
-  /** Row `row`'s header words from the record at `at` (`view` over its buffer). */
-  addHeader(row: number, view: DataView, at: number): void {
-    const w = this.words;
-    const n = this.headerWords;
-    const base = row * this.rowWords;
-    for (let i = 0; i < n; i++) w[base + i] = view.getInt32(at + 4 * i, true);
-  }
-
-  /** Row `row`'s wall time (its level is the time column's), frame sequence and record index. */
-  addContext(row: number, hasTime: boolean, timeLo: number, timeHi: number, frameSeq: number, recordIndex: number): void {
-    const w = this.words;
-    const base = row * this.rowWords + this.headerWords;
-    if (hasTime) {
-      w[base] = timeLo;
-      w[base + 1] = timeHi;
-      this.timed++;
-    }
-    w[base + 2] = frameSeq;
-    w[base + 3] = Math.floor(frameSeq / 4294967296);
-    w[base + 4] = recordIndex;
   }
 
   /** Bytes held (the writer's memory budget). */

@@ -14,14 +14,15 @@ import { writeDenseColumn } from './parquet/write-dense.js';
 import { DenseColumn } from './parquet/dense-column.js';
 import { type ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, shredLeaf } from './parquet/shred.js';
-import { activityOf, statusOf } from './ocsf-map.js';
-import { dnsExportOfRecord } from './dns-export.js';
-import { type LeafFill, NET_HEADER, type ProcessView, statusKey } from './ocsf-parts.js';
-import { type ClassTable, CopyOp, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
+import { type LeafFill, NET_HEADER, type ProcessView } from './ocsf-parts.js';
+import { type ClassTable, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
 import { StringPool } from './string-pool.js';
+import { dnsExportOfRecord } from './dns-export.js';
 import { HeaderRows } from './header-rows.js';
+import { type RowAdder, rowAdders } from './row-adders.js';
 
 const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
+
 const INITIAL_ROWS = 1024;
 /**
  * What a distinct process (or DNS message) of a row group is counted as in
@@ -58,11 +59,12 @@ export class PartitionBuilder {
   private readonly lastKey: Int32Array;
   /** Key columns whose things are objects drawn per row group (processes, DNS messages). */
   private readonly objectKeys: number[];
-  private readonly directs: DenseColumn[];
+  // Read by the row adders (row-adders.ts): directs, header, timeDefs, timeMaxDef; written: statusThing.
+  readonly directs: DenseColumn[];
   /** The header's fields, the time and the provenance of each row, row-major until the row group is written. */
-  private readonly header: HeaderRows;
-  private timeDefs: Uint8Array;
-  private readonly timeMaxDef: number;
+  readonly header: HeaderRows;
+  timeDefs: Uint8Array;
+  readonly timeMaxDef: number;
   private readonly keyed: (KeyedColumn | null)[];
   /** By leaf: how it is filled straight from the string pool, or null (drawn from its key's part). */
   private readonly fills: (LeafFill | null)[];
@@ -70,6 +72,10 @@ export class PartitionBuilder {
   readonly pool = new StringPool();
   /** By interned field (Interned.slot): its last id in this row group's pool (0: none yet). */
   private readonly lastStringIds: Int32Array;
+  /** The row's status key (ocsf-parts.ts statusKey), set by its row adder. */
+  statusThing: number | string = 0;
+  /** By kind id: its row adder. */
+  private readonly adders: RowAdder[];
   private readonly scratch = new Uint8Array(512);
   private readonly scratchView = new DataView(this.scratch.buffer);
   /** The record buffer last seen, and a DataView over it (records of a frame share one buffer). */
@@ -103,6 +109,7 @@ export class PartitionBuilder {
     this.runs = Array.from({ length: nKeys }, () => new KeyRuns());
     this.poolIdsOf = Array.from({ length: nKeys }, () => new Int32Array(1024));
     this.lastStringIds = new Int32Array(table.stringSlots);
+    this.adders = rowAdders(table, this.directs, this.header);
     this.grow();
   }
 
@@ -127,91 +134,46 @@ export class PartitionBuilder {
     return n;
   }
 
-  /** Adds one event's row. */
+  /** Adds one event's row: its numbers by its kind's compiled adder (row-adders.ts), its keys and strings here. */
   add(plan: KindPlan, raw: Uint8Array, at: number, e: EventContext): void {
     const row = this.rows;
     if (row === this.capacity) this.grow();
-    const keys = this.keyRows;
-    keys[KEY_CAPTURE][row] = this.thingKey(KEY_CAPTURE, e.capture);
-    keys[KEY_ACTOR][row] = this.thingKey(KEY_ACTOR, e.actor);
-    const map = plan.map;
-    let errno = 0;
-    let activity: number;
-    let status: number;
-    if (plan.resultOffset >= 0) {
-      const result = i32(raw, at + plan.resultOffset);
-      const selector = plan.activityField === null ? null : fieldValue(raw, at, plan.activityField);
-      activity = activityOf(map, result, selector);
-      status = statusOf(map, result, selector);
-      if (result < 0) errno = -result;
-    } else {
-      const selector = plan.activityField === null ? null : fieldValue(raw, at, plan.activityField);
-      activity = activityOf(map, null, selector);
-      status = statusOf(map, null, selector);
-    }
-    keys[KEY_STATUS][row] = this.thingKey(KEY_STATUS, statusKey(plan.kind.id, activity, status, errno));
-    keys[KEY_UID][row] = this.thingKey(KEY_UID, u32(raw, at + UID_OFFSET));
-    const flags = raw[at + plan.flagsOffset] | (raw[at + plan.flagsOffset + 1] << 8);
-    keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (flags & plan.flagMask));
-    if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
-
-    const directs = this.directs;
     if (raw !== this.rawRef) {
       this.rawRef = raw;
       this.view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     }
     const view = this.view;
-    const header = this.header;
-    header.addHeader(row, view, at);
-    if (e.hasTime) this.timeDefs[row] = this.timeMaxDef;
-    header.addContext(row, e.hasTime, e.timeLo, e.timeHi, e.frameSeq, e.recordIndex);
-    const copies = plan.bodyCopies;
-    for (let i = 0; i < copies.length; i++) {
-      const c = copies[i];
-      const col = directs[c.direct];
-      if (col.defs !== null) col.defs[row] = c.maxDef;
-      const pos = valueSlot(col);
-      const f = col.fixed32;
-      const s = at + c.from;
-      switch (c.op) {
-        case CopyOp.W32: f[pos] = view.getInt32(s, true); break;
-        case CopyOp.W64: f[pos * 2] = view.getInt32(s, true); f[pos * 2 + 1] = view.getInt32(s + 4, true); break;
-        case CopyOp.U16: f[pos] = view.getUint16(s, true); break;
-        case CopyOp.U8: f[pos] = raw[s]; break;
-        case CopyOp.S32To64: { const lo = view.getInt32(s, true); f[pos * 2] = lo; f[pos * 2 + 1] = lo >> 31; break; }
-        case CopyOp.U32To64: f[pos * 2] = view.getInt32(s, true); f[pos * 2 + 1] = 0; break;
-        case CopyOp.U16To64: f[pos * 2] = view.getUint16(s, true); f[pos * 2 + 1] = 0; break;
-        case CopyOp.U8To64: f[pos * 2] = raw[s]; f[pos * 2 + 1] = 0; break;
-      }
-    }
+    this.adders[plan.kind.id](this, raw, at, e, view, row);
+    const keys = this.keyRows;
+    keys[KEY_CAPTURE][row] = this.thingKey(KEY_CAPTURE, e.capture);
+    keys[KEY_ACTOR][row] = this.thingKey(KEY_ACTOR, e.actor);
+    keys[KEY_STATUS][row] = this.thingKey(KEY_STATUS, this.statusThing);
+    keys[KEY_UID][row] = this.thingKey(KEY_UID, view.getUint32(at + UID_OFFSET, true));
+    keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (view.getUint16(at + plan.flagsOffset, true) & plan.flagMask));
+    if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
     const strings = plan.strings;
     const lastIds = this.lastStringIds;
+    const pool = this.pool;
     let prev = 0;
     for (let i = 0; i < strings.length; i++) {
       const st = strings[i];
       const from = at + st.offset;
       // Likeliest equal: the last string of the same column, of any kind (a comm, nearly always), the field before (path_arg = path).
-      const id = st.how === 'cstring' ? this.pool.internCString(view, raw, from, from + st.size, lastIds[st.slot], prev)
-        : this.pool.intern(view, raw, from, from + st.size, lastIds[st.slot]);
+      const id = st.how === 'cstring' ? pool.internCString(view, raw, from, from + st.size, lastIds[st.slot], prev)
+        : pool.intern(view, raw, from, from + st.size, lastIds[st.slot]);
       lastIds[st.slot] = id;
       prev = id;
       for (let j = 0; j < st.keys.length; j++) keys[st.keys[j]][row] = id;
     }
     if (plan.argv.length > 0) this.addArgv(plan, raw, at, row);
-    if (plan.addrs.length > 0 || plan.net !== null) this.addAddresses(plan, raw, at, row, flags, e.hostname);
+    if (plan.addrs.length > 0 || plan.net !== null) this.addAddresses(plan, raw, at, row, e.hostname);
     if (plan.dnsKey >= 0) {
       const d = dnsExportOfRecord(plan.kind, raw, at);
       if (d !== null) keys[plan.dnsKey][row] = this.thingKey(plan.dnsKey, d);
     }
     for (let i = 0; i < plan.errors.length; i++) {
-      const r = i32(raw, at + plan.errors[i].offset);
+      const r = view.getInt32(at + plan.errors[i].offset, true);
       if (r < 0) keys[plan.errors[i].key][row] = this.thingKey(plan.errors[i].key, -r);
-    }
-    for (let i = 0; i < plan.computed.length; i++) {
-      const c = plan.computed[i];
-      const col = directs[c.direct];
-      col.defs![row] = col.leaf.maxDef;
-      col.setU32(valueSlot(col), c.of(u32(raw, at + c.offset)));
     }
     this.rows = row + 1;
   }
@@ -224,7 +186,8 @@ export class PartitionBuilder {
   }
 
   /** An address is interned with what its text depends on: readable or not, the family (ocsf-parts.ts reads them back). */
-  private addAddresses(plan: KindPlan, raw: Uint8Array, at: number, row: number, flags: number, hostname: Uint8Array | null): void {
+  private addAddresses(plan: KindPlan, raw: Uint8Array, at: number, row: number, hostname: Uint8Array | null): void {
+    const flags = raw[at + plan.flagsOffset] | (raw[at + plan.flagsOffset + 1] << 8);
     const unreadable = (flags & EVENT_FLAG_USER_READ_FAILED) !== 0 ? 1 : 0;
     const b = this.scratch;
     for (const a of plan.addrs) {
@@ -449,13 +412,6 @@ function clearLocalIds(remap: Int32Array, order: Int32Array, n: number): void {
   for (let i = 1; i <= n; i++) remap[order[i]] = 0;
 }
 
-/** The next value's index in `col`, its buffer grown when full (columns most rows leave null hold only their values). */
-function valueSlot(col: DenseColumn): number {
-  const pos = col.nValues++;
-  if (pos >= col.valueCapacity) col.ensureValues(pos + 1);
-  return pos;
-}
-
 function sourceOf(tag: unknown): string {
   const s = tag as LeafSource;
   return 'direct' in s ? `d${s.direct}` : `k${s.key}`;
@@ -473,10 +429,6 @@ function u16(b: Uint8Array, at: number): number {
 
 function u32(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
-
-function i32(b: Uint8Array, at: number): number {
-  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
 }
 
 /** `n` bytes of src from `from` into dst at `to`, without the subarray set() would need (an object per event). */
