@@ -4,7 +4,8 @@
  * is seen, and its bytes are kept once. Rows store ids; every column derived
  * from a string (the path, its name, its folder, its raw bytes) is drawn
  * once per id at the row group's end instead of once per row. An open
- * addressing table of (id, hash) pairs over a word-at-a-time multiplicative
+ * addressing table of ids, each tagged with its hash's top bits, over a
+ * word-at-a-time multiplicative
  * hash (a path is scanned, hashed and compared 4 bytes per step: interning
  * is on the per-event path); emptied, not freed, per row group.
  *
@@ -18,6 +19,10 @@ import { copyWords } from './parquet/byte-sink.js';
 import { isUtf8 } from './text-bytes.js';
 
 const EMPTY = 0;
+/** Bits of the hash kept beside an id in a table slot; ids below 2^(31 - TAG_BITS). */
+const TAG_BITS = 8;
+const TAG_MASK = (1 << TAG_BITS) - 1;
+const MAX_ID = (1 << (31 - TAG_BITS)) - 1;
 /**
  * The hash's step: h * K + word (mod 2^32), finished by MurmurHash3's
  * fmix32. Two operations per word where MurmurHash3's round took seven
@@ -54,8 +59,12 @@ export class StringPool {
   private meta = new Int32Array(4 * 1024);
   /** Per id: UTF8_UNKNOWN, UTF8_YES, UTF8_NO (asked by every column that draws the string as text). */
   private utf8State = new Uint8Array(1024);
-  /** Slot s: its id at 2s (EMPTY: free), its hash at 2s + 1 (one cache line holds both). */
-  private table = new Int32Array(4096);
+  /**
+   * Slot s: id << TAG_BITS | the hash's top TAG_BITS bits (EMPTY: free). One word per slot, half the
+   * (id, hash) pair's: the table is probed for most strings and missed the cache (its 65536 slots of a
+   * busy row group: 256 KB instead of 512 KB); the tag rejects 255 of 256 other strings on a probe.
+   */
+  private table = new Int32Array(2048);
   private mask = 2047;
   /** Set by the last intern: the bytes hashed were all ASCII. */
   private ascii = false;
@@ -171,13 +180,18 @@ export class StringPool {
     const len = to - from;
     const table = this.table;
     const mask = this.mask;
+    const tag = h >>> (32 - TAG_BITS);
     let slot = h & mask;
     for (;;) {
-      const id = table[slot * 2];
-      if (id === EMPTY) break;
-      if (table[slot * 2 + 1] === h && this.meta[4 * id + 1] === len && this.same(id, view, src, from, len)) return id;
+      const e = table[slot];
+      if (e === EMPTY) break;
+      if ((e & TAG_MASK) === tag) {
+        const id = e >>> TAG_BITS;
+        if (this.meta[4 * id + 2] === h && this.meta[4 * id + 1] === len && this.same(id, view, src, from, len)) return id;
+      }
       slot = (slot + 1) & mask;
     }
+    if (this.count === MAX_ID) throw new Error(`string pool: more than ${MAX_ID} strings in one row group`);
     const id = ++this.count;
     if (id >= this.utf8State.length) this.growEntries();
     if (this.used + len > this.arena.length) this.growArena(len);
@@ -190,8 +204,7 @@ export class StringPool {
     meta[4 * id + 2] = h;
     this.utf8State[id] = this.ascii ? UTF8_YES : UTF8_UNKNOWN;
     this.used += len;
-    table[slot * 2] = id;
-    table[slot * 2 + 1] = h;
+    table[slot] = (id << TAG_BITS) | tag;
     if (this.count * 2 > mask) this.rehash();
     return id;
   }
@@ -227,14 +240,13 @@ export class StringPool {
 
   private rehash(): void {
     const slots = (this.mask + 1) * 2;
-    const table = new Int32Array(slots * 2);
+    const table = new Int32Array(slots);
     const mask = slots - 1;
     for (let id = 1; id <= this.count; id++) {
       const h = this.meta[4 * id + 2];
       let slot = h & mask;
-      while (table[slot * 2] !== EMPTY) slot = (slot + 1) & mask;
-      table[slot * 2] = id;
-      table[slot * 2 + 1] = h;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = (id << TAG_BITS) | (h >>> (32 - TAG_BITS));
     }
     this.table = table;
     this.mask = mask;
