@@ -34,6 +34,22 @@ export interface FileWriterOptions {
   readonly compressor?: PageCompressor;
 }
 
+/**
+ * A column chunk as written (its pages' bytes, offsets relative to its
+ * start), kept to be written again: a row group whose chunk would be the same
+ * bytes (a capture's constant columns, row group after row group) repeats it
+ * instead of encoding and compressing it again.
+ */
+export interface RecordedChunk {
+  readonly bytes: Uint8Array;
+  readonly dictionaryOffset: number | null;
+  readonly dataOffset: number;
+  readonly numValues: number;
+  readonly uncompressed: number;
+  readonly encodings: readonly number[];
+  readonly statistics: Statistics;
+}
+
 interface OpenChunk {
   readonly leaf: Leaf;
   readonly start: number;
@@ -54,6 +70,9 @@ export class ParquetFileWriter {
   private columns: ColumnChunkMeta[] = [];
   private rowGroupStart = 0;
   private chunk: OpenChunk | null = null;
+  /** The open chunk's bytes, when beginColumn was asked to record them. */
+  private recording: ByteSink | null = null;
+  private readonly recorder = new ByteSink(1024);
   private readonly compressor: PageCompressor;
   private closed = false;
   rows = 0;
@@ -76,11 +95,27 @@ export class ParquetFileWriter {
     return this.position;
   }
 
-  beginColumn(leaf: Leaf): void {
+  /** Opens `leaf`'s chunk; with `record`, endColumn returns its bytes and metadata (a RecordedChunk). */
+  beginColumn(leaf: Leaf, record = false): void {
     if (this.chunk !== null) throw new Error('parquet: a column chunk is already open');
     if (leaf.index !== this.columns.length) throw new Error(`parquet: column ${leaf.path.join('.')} written out of order`);
     if (this.columns.length === 0) this.rowGroupStart = this.position;
     this.chunk = { leaf, start: this.position, dictionaryOffset: null, dataOffset: null, numValues: 0, uncompressed: 0, compressed: 0, encodings: new Set() };
+    this.recording = record ? this.recorder : null;
+    this.recorder.reset();
+  }
+
+  /** `leaf`'s chunk: the bytes and metadata of a chunk recorded before (same leaf, same rows). */
+  repeatColumn(leaf: Leaf, r: RecordedChunk): void {
+    this.beginColumn(leaf);
+    const start = this.position;
+    this.put(r.bytes);
+    this.columns.push({
+      path: leaf.path, physical: leaf.physical, encodings: r.encodings, numValues: r.numValues, uncompressedSize: r.uncompressed,
+      compressedSize: r.bytes.length, dataPageOffset: start + r.dataOffset, dictionaryPageOffset: r.dictionaryOffset === null ? null : start + r.dictionaryOffset,
+      statistics: r.statistics,
+    });
+    this.chunk = null;
   }
 
   /** The chunk's dictionary page: `count` values, PLAIN-encoded in `body`. Before any data page. */
@@ -108,14 +143,23 @@ export class ParquetFileWriter {
     c.encodings.add(Encoding.RLE);
   }
 
-  endColumn(statistics: Statistics): void {
+  /** Closes the chunk; returns it recorded when beginColumn was asked to (else null). */
+  endColumn(statistics: Statistics): RecordedChunk | null {
     const c = this.open();
     if (c.dataOffset === null) throw new Error(`parquet: column ${c.leaf.path.join('.')} has no data page`);
+    const encodings = [...c.encodings].sort((a, b) => a - b);
     this.columns.push({
-      path: c.leaf.path, physical: c.leaf.physical, encodings: [...c.encodings].sort((a, b) => a - b), numValues: c.numValues,
+      path: c.leaf.path, physical: c.leaf.physical, encodings, numValues: c.numValues,
       uncompressedSize: c.uncompressed, compressedSize: c.compressed, dataPageOffset: c.dataOffset, dictionaryPageOffset: c.dictionaryOffset, statistics,
     });
     this.chunk = null;
+    const rec = this.recording;
+    if (rec === null) return null;
+    this.recording = null;
+    return {
+      bytes: rec.written().slice(), dictionaryOffset: c.dictionaryOffset === null ? null : c.dictionaryOffset - c.start, dataOffset: c.dataOffset - c.start,
+      numValues: c.numValues, uncompressed: c.uncompressed, encodings, statistics,
+    };
   }
 
   /** Closes the row group whose column chunks were just written (every leaf, in order). */
@@ -172,6 +216,10 @@ export class ParquetFileWriter {
     c.compressed += header.length + compressedBody.length;
     this.put(header);
     this.put(compressedBody);
+    if (this.recording !== null) {
+      this.recording.append(header);
+      this.recording.append(compressedBody);
+    }
   }
 
   private put(bytes: Uint8Array): void {

@@ -8,7 +8,7 @@
  */
 import { type ColumnEncoder, indexWidth, PAGE_BYTES, statistics } from './column-encoder.js';
 import { type ValueDictionary } from './dictionary.js';
-import { type ParquetFileWriter } from './file-writer.js';
+import { type ParquetFileWriter, type RecordedChunk } from './file-writer.js';
 import { Encoding } from './metadata.js';
 import { appendPlain, type CellValue, compareOrder, orderKey, type OrderKey } from './plain.js';
 import { type RleEncoder } from './rle.js';
@@ -73,6 +73,18 @@ export class KeyedColumn {
   rangeFrom: Int32Array = new Int32Array(64);
   rangeTo: Int32Array = new Int32Array(64);
   private entries = 0;
+  /**
+   * The last chunk written from one key for all its rows, and what it was
+   * written from (that key's entries, the rows): the same again gives the
+   * same bytes. A capture's columns (product, version, boot id, profiles)
+   * are one key for every row group of its files.
+   */
+  private recorded: RecordedChunk | null = null;
+  private recordedRows = 0;
+  /** Whether every key had one entry (writeSingle) when it was recorded. */
+  private recordedSingle = false;
+  private readonly recordedLevels: number[] = [];
+  private readonly recordedValues: (CellValue | RecordedRange | null)[] = [];
 
   constructor(readonly leaf: Leaf) {}
 
@@ -125,6 +137,44 @@ export class KeyedColumn {
     this.entry(rep, this.leaf.maxDef, v);
   }
 
+  /** The chunk recorded from `key`'s entries for `rows` rows, when they equal this row group's; else null. */
+  recordedFor(key: number, rows: number, single: boolean): RecordedChunk | null {
+    if (this.recorded === null || rows !== this.recordedRows || single !== this.recordedSingle) return null;
+    const from = this.start[key];
+    const n = this.start[key + 1] - from;
+    if (n !== this.recordedValues.length) return null;
+    for (let j = 0; j < n; j++) {
+      const i = from + j;
+      if (this.recordedLevels[j] !== this.rep[i] * 256 + this.def[i]) return null;
+      const was = this.recordedValues[j];
+      const v = this.values[i];
+      if (v === BYTE_RANGE || v === UNIQUE_RANGE) {
+        // A range is kept as its bytes, behind its marker (a unique one skips the dictionary's lookup: not the same chunk if that differs).
+        if (!(was instanceof RecordedRange) || was.marker !== v || !sameAsBytes(this.src, this.rangeFrom[i], this.rangeTo[i], was.bytes)) return null;
+      } else if (v instanceof Uint8Array) {
+        if (!(was instanceof Uint8Array) || !sameAsBytes(v, 0, v.length, was)) return null;
+      } else if (v !== was) {
+        return null;
+      }
+    }
+    return this.recorded;
+  }
+
+  /** Keeps `chunk`, written from `key`'s entries for `rows` rows. */
+  record(key: number, rows: number, single: boolean, chunk: RecordedChunk): void {
+    this.recorded = chunk;
+    this.recordedRows = rows;
+    this.recordedSingle = single;
+    this.recordedLevels.length = 0;
+    this.recordedValues.length = 0;
+    for (let i = this.start[key]; i < this.start[key + 1]; i++) {
+      this.recordedLevels.push(this.rep[i] * 256 + this.def[i]);
+      const v = this.values[i];
+      if (v === BYTE_RANGE || v === UNIQUE_RANGE) this.recordedValues.push(new RecordedRange(v, this.src.slice(this.rangeFrom[i], this.rangeTo[i])));
+      else this.recordedValues.push(v instanceof Uint8Array ? v.slice() : v);
+    }
+  }
+
   entry(rep: number, def: number, value: CellValue | null): void {
     if (this.entries === this.rep.length) {
       this.rep = growBytes(this.rep);
@@ -136,6 +186,17 @@ export class KeyedColumn {
     this.entries++;
     this.start[this.keys] = this.entries;
   }
+}
+
+/** A range entry's bytes as recorded (KeyedColumn.record), with its marker. */
+class RecordedRange {
+  constructor(readonly marker: CellValue, readonly bytes: Uint8Array) {}
+}
+
+function sameAsBytes(src: Uint8Array, from: number, to: number, b: Uint8Array): boolean {
+  if (to - from !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (src[from + i] !== b[i]) return false;
+  return true;
 }
 
 function growInt(a: Int32Array): Int32Array {
@@ -176,7 +237,16 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
   // Only keys the runs use give values: a dictionary (and min/max) of exactly the chunk's values.
   let single = true;
   for (let k = 0; k < col.keys && single; k++) if (col.start[k + 1] - col.start[k] !== 1) single = false;
-  file.beginColumn(leaf);
+  // One key for every row: the chunk is a function of that key's entries and the rows, as written for an earlier row group maybe.
+  const oneKey = runs.count === 1 ? runs.keys[0] : -1;
+  if (oneKey >= 0) {
+    const recorded = col.recordedFor(oneKey, rows, single);
+    if (recorded !== null) {
+      file.repeatColumn(leaf, recorded);
+      return;
+    }
+  }
+  file.beginColumn(leaf, oneKey >= 0);
   const isBool = leaf.physical === 'BOOLEAN';
   let dict: ValueDictionary | null = isBool ? null : enc.dictionary(leaf);
   if (chunkScratch.index.length < col.start[col.keys]) chunkScratch.index = new Int32Array(col.start[col.keys] * 2);
@@ -220,13 +290,14 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
   }
   // Every value null: no dictionary (an empty dictionary page is legal, but not every reader takes one), no values.
   if (defined === 0) dict = null;
-  if (single && (dict !== null || isBool || defined === 0)) writeSingle(file, enc, col, runs, rows, dict, index, used);
-  else writeRowByRow(file, enc, col, runs, used, dict, index);
+  const recorded = single && (dict !== null || isBool || defined === 0) ? writeSingle(file, enc, col, runs, rows, dict, index, used)
+    : writeRowByRow(file, enc, col, runs, used, dict, index);
+  if (oneKey >= 0) col.record(oneKey, rows, single, recorded!);
 }
 
 /** One entry per key: levels and values straight from the runs, in one pass. */
 function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number, dict: ValueDictionary | null, index: Int32Array,
-  used: Uint8Array): void {
+  used: Uint8Array): RecordedChunk | null {
   const leaf = col.leaf;
   if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
   // Each key's one entry as a level and a value number (dictionary index, or the boolean): the loop below reads only typed arrays.
@@ -284,14 +355,11 @@ function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColu
   body.append(values.written());
   file.dataPage(body.written(), rows, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
   const nulls = rows - (seen & 0x3fffffff);
-  if (dict !== null) {
-    file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
-  } else {
-    // Booleans: which of false (bit 30) and true (bit 31 as the sign) were seen.
-    const any0 = (seen & 0x40000000) !== 0;
-    const any1 = seen < 0;
-    file.endColumn(statistics(leaf, nulls, any0 || any1 ? (any0 ? 0 : 1) : null, any0 || any1 ? (any1 ? 1 : 0) : null));
-  }
+  if (dict !== null) return file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
+  // Booleans: which of false (bit 30) and true (bit 31 as the sign) were seen.
+  const any0 = (seen & 0x40000000) !== 0;
+  const any1 = seen < 0;
+  return file.endColumn(statistics(leaf, nulls, any0 || any1 ? (any0 ? 0 : 1) : null, any0 || any1 ? (any1 ? 1 : 0) : null));
 }
 
 /** Where a keyed column's values go, a run at a time: dictionary indices (RLE) or booleans (PLAIN bits). */
@@ -431,7 +499,7 @@ function emitRuns(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: nu
  * one is), then written page by page.
  */
 function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, used: Uint8Array,
-  dict: ValueDictionary | null, index: Int32Array): void {
+  dict: ValueDictionary | null, index: Int32Array): RecordedChunk | null {
   const leaf = col.leaf;
   if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
   let total = 0;
@@ -489,10 +557,7 @@ function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedCo
     file.dataPage(body.written(), e1 - e0, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
     e0 = e1;
   }
-  if (dict !== null) {
-    file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
-    return;
-  }
+  if (dict !== null) return file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
   let min: OrderKey | null = null;
   let maxKey: OrderKey | null = null;
   for (let k = 0; k < col.keys; k++) {
@@ -504,5 +569,5 @@ function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedCo
       if (maxKey === null || compareOrder(o, maxKey) > 0) maxKey = o;
     }
   }
-  file.endColumn(statistics(leaf, nulls, min, maxKey));
+  return file.endColumn(statistics(leaf, nulls, min, maxKey));
 }
