@@ -130,12 +130,13 @@ function plainValues(body: ByteSink, col: DenseColumn, from: number, to: number)
   }
 }
 
+/**
+ * Entries without a value (below maxDef): every other entry has exactly one
+ * value (the page's values are nValues long), so no pass over the levels (a
+ * byte per row of each of a row group's ~40 nullable columns: ~1% of an export).
+ */
 function nullsOf(col: DenseColumn): number {
-  if (col.defs === null) return 0;
-  let nulls = 0;
-  const max = col.leaf.maxDef;
-  for (let i = 0; i < col.n; i++) if (col.defs[i] !== max) nulls++;
-  return nulls;
+  return col.defs === null ? 0 : col.n - col.nValues;
 }
 
 /** Min and max of a dense column's values by its order (signed or unsigned integers, bytes, booleans). */
