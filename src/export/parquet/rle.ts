@@ -144,7 +144,26 @@ export class RleEncoder {
     const b = out.bytes;
     let at = out.length;
     const lits = this.literals;
-    if (width <= 24) {
+    if (width <= 16) {
+      // Two bytes at a time: with fewer than 16 bits pending, one more value leaves under 32 (one test per value, not a loop).
+      let acc = 0;
+      let bits = 0;
+      for (let i = 0; i < n; i++) {
+        acc |= lits[i] << bits;
+        bits += width;
+        if (bits >= 16) {
+          b[at++] = acc;
+          b[at++] = acc >>> 8;
+          acc >>>= 16;
+          bits -= 16;
+        }
+      }
+      // n is a multiple of 8: the bits left fill whole bytes.
+      for (; bits > 0; bits -= 8) {
+        b[at++] = acc;
+        acc >>>= 8;
+      }
+    } else if (width <= 24) {
       let acc = 0;
       let bits = 0;
       for (let i = 0; i < n; i++) {
