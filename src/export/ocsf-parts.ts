@@ -20,6 +20,7 @@ import { attestationOf, deviceOf, processOf } from './ocsf-json.js';
 import { type Row } from './parquet/shred.js';
 import { type ProcessFacts, type ProcessIdentities } from './process-identity.js';
 import { type KeyedColumn } from './parquet/keyed-column.js';
+import { type PooledShape } from './parquet/pooled-column.js';
 import { type StringPool } from './string-pool.js';
 import { type DnsExport } from './dns-export.js';
 import { escapedText, isUtf8, storableText } from './text-bytes.js';
@@ -198,7 +199,10 @@ const ROOT = new Uint8Array([SLASH]);
  * filePart) gives the leaf, with UTF-8 bytes as ranges of the pool (no row
  * object, no Uint8Array per string). `id` null: the row has no string.
  */
-export type LeafFill = (col: KeyedColumn, id: number | null, pool: StringPool) => void;
+export type LeafFill = ((col: KeyedColumn, id: number | null, pool: StringPool) => void) & {
+  /** The same values as the Parquet writer takes them straight from the pool (pooled-column.ts), where it can. */
+  readonly pooled?: PooledShape;
+};
 
 /** The definition level of a leaf's null when its parent group is there (as shredLeaf gives it). */
 function parentDef(col: KeyedColumn): number {
@@ -207,23 +211,23 @@ function parentDef(col: KeyedColumn): number {
 }
 
 /** stringPart's text leaf (`unmapped.NAME`): the bytes when UTF-8, else the escaped text. */
-export const fillText: LeafFill = (col, id, pool) => {
+export const fillText: LeafFill = Object.assign((col: KeyedColumn, id: number | null, pool: StringPool) => {
   if (id === null) col.nullEntry(0, parentDef(col));
   else if (pool.isUtf8(id)) col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id), true);
   else col.valueEntry(0, escapedText(pool.bytesOf(id)));
-};
+}, { pooled: 'text' as const });
 
 /** stringPart's raw leaf (`unmapped.NAME_raw`): the bytes when they are not UTF-8, else null. */
-export const fillRaw: LeafFill = (col, id, pool) => {
+export const fillRaw: LeafFill = Object.assign((col: KeyedColumn, id: number | null, pool: StringPool) => {
   if (id === null || pool.isUtf8(id)) col.nullEntry(0, parentDef(col));
   else col.rangeEntry(0, pool.startOf(id), pool.startOf(id) + pool.lengthOf(id), true);
-};
+}, { pooled: 'raw' as const });
 
 /** filePart's leaf `part` of the path string `id`, as filePart(pooledText(pool, id).text) gives it. */
 export function fillFile(part: 'name' | 'path' | 'parent_folder' | 'type_id' | 'type'): LeafFill {
-  if (part === 'type_id') return (col) => col.valueEntry(0, 0);
-  if (part === 'type') return (col) => col.valueEntry(0, 'Unknown');
-  return (col, id, pool) => {
+  if (part === 'type_id') return Object.assign((col: KeyedColumn) => col.valueEntry(0, 0), { pooled: { constant: 0 } });
+  if (part === 'type') return Object.assign((col: KeyedColumn) => col.valueEntry(0, 'Unknown'), { pooled: { constant: 'Unknown' } });
+  const fill = (col: KeyedColumn, id: number | null, pool: StringPool): void => {
     if (id === null) {
       col.nullEntry(0, parentDef(col));
       return;
@@ -247,6 +251,8 @@ export function fillFile(part: 'name' | 'path' | 'parent_folder' | 'type_id' | '
     else if (cut < start) col.nullEntry(0, parentDef(col));
     else col.rangeEntry(0, start, cut === start ? start + 1 : cut);
   };
+  // A path is its whole string, as a text leaf is (UTF-8; an escaped one differs, and is not pooled).
+  return part === 'path' ? Object.assign(fill, { pooled: 'text' as const }) : fill;
 }
 
 /** File System Activity's `file`: the path (as its field's text), its last component and its folder. */

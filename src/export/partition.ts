@@ -11,6 +11,7 @@ import { EVENT_FLAG_USER_READ_FAILED, HEADER } from '../abi/schema.js';
 import { type ColumnEncoder } from './parquet/column-encoder.js';
 import { KeyedColumn, KeyRuns, usedKeys, writeKeyedColumn } from './parquet/keyed-column.js';
 import { writeDenseColumn } from './parquet/write-dense.js';
+import { writePooledColumn } from './parquet/pooled-column.js';
 import { DenseColumn } from './parquet/dense-column.js';
 import { type ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, shredLeaf } from './parquet/shred.js';
@@ -292,6 +293,7 @@ export class PartitionBuilder {
         // Straight from the pool: key i's string is pool id ids[i] (key 0: none).
         const u = (used[k] ??= this.usedKeys(k));
         const ids = this.poolIdsOf[k];
+        if (writePooledColumn(file, enc, leaf, fill.pooled, ids, pool, this.runs[k], rows, u)) continue;
         col.setSource(pool.arenaBytes, pool.arenaDataView);
         fillKeys(col, u, ids, fill, pool);
         writeKeyedColumn(file, enc, col, this.runs[k], rows, u);

@@ -299,14 +299,8 @@ export function writeKeyedColumn(file: ParquetFileWriter, enc: ColumnEncoder, co
 function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, rows: number, dict: ValueDictionary | null, index: Int32Array,
   used: Uint8Array): RecordedChunk | null {
   const leaf = col.leaf;
-  if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
-  // Each key's one entry as a level and a value number (dictionary index, or the boolean): the loop below reads only typed arrays.
-  if (chunkScratch.defOf.length < col.keys) {
-    chunkScratch.defOf = new Uint8Array(col.keys * 2);
-    chunkScratch.valueOf = new Int32Array(col.keys * 2);
-  }
-  const defOf = chunkScratch.defOf;
-  const valueOf = chunkScratch.valueOf;
+  // Each key's one entry as a level and a value number (dictionary index, or the boolean): the loops after read only typed arrays.
+  const { defOf, valueOf } = keyScratch(col.keys);
   // Every row defined (a path every row of the class has): its levels are one run, not a level per row.
   let allDefined = true;
   for (let k = 0; k < col.keys; k++) {
@@ -317,6 +311,27 @@ function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColu
     valueOf[k] = used[k] === 0 || d !== leaf.maxDef ? 0 : dict !== null ? index[at] : col.values[at] ? 1 : 0;
     if (used[k] !== 0 && d !== leaf.maxDef) allDefined = false;
   }
+  return writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined);
+}
+
+/** Per-key scratch for writeKeyLevels, at least `keys` long (kept between chunks). */
+export function keyScratch(keys: number): { defOf: Uint8Array; valueOf: Int32Array } {
+  if (chunkScratch.defOf.length < keys) {
+    chunkScratch.defOf = new Uint8Array(keys * 2);
+    chunkScratch.valueOf = new Int32Array(keys * 2);
+  }
+  return chunkScratch;
+}
+
+/**
+ * The chunk of a leaf with one entry per key, from each key's level and
+ * value number (`defOf`, `valueOf`: dictionary index, or the boolean; 0
+ * for a key no run uses) and the chunk's dictionary. `allDefined`: every
+ * key the runs use is at maxDef.
+ */
+export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf: Leaf, runs: KeyRuns, rows: number, dict: ValueDictionary | null,
+  defOf: Uint8Array, valueOf: Int32Array, allDefined: boolean): RecordedChunk | null {
+  if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
   const body = enc.body;
   body.reset();
   // Outside lists every entry starts a row; a list leaf with one element per key still has repetition levels, all 0.
