@@ -251,8 +251,8 @@ export function fillFile(part: 'name' | 'path' | 'parent_folder' | 'type_id' | '
     else if (cut < start) col.nullEntry(0, parentDef(col));
     else col.rangeEntry(0, start, cut === start ? start + 1 : cut);
   };
-  // A path is its whole string, as a text leaf is (UTF-8; an escaped one differs, and is not pooled).
-  return part === 'path' ? Object.assign(fill, { pooled: 'text' as const }) : fill;
+  // A path is its whole string, as a text leaf is (UTF-8 only: an escaped one is a value of its own, not pooled).
+  return Object.assign(fill, { pooled: part === 'path' ? 'text' as const : part === 'name' ? 'name' as const : 'folder' as const });
 }
 
 /** File System Activity's `file`: the path (as its field's text), its last component and its folder. */

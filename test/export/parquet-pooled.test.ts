@@ -2,7 +2,8 @@
  * Keyed leaves written straight from the row group's string pool
  * (pooled-column.ts) are the chunks written from per-key entries
  * (writeKeyedColumn, as the export did before): the same file bytes, for
- * paths, texts, raw bytes and a file's constant type, whichever keys the rows
+ * paths, texts, raw bytes, a path's name and folder (at the root, none, a
+ * path ending in '/') and a file's constant type, whichever keys the rows
  * use, with and without rows that have no string, and where the shortcut
  * must step aside (a string that is not UTF-8, a dictionary past its limit,
  * one key for every row).
@@ -81,7 +82,9 @@ function write(groups: Group[], pooled: boolean): Buffer {
   return readFileSync(path);
 }
 
-const pathOf = (i: number): Uint8Array => enc.encode(`/${['usr/lib', 'etc', 'home/u/src', ''][i % 4]}/f${i}${i % 3 === 0 ? '.so' : ''}`);
+/** Paths in folders, at the root (folder '/'), relative without a folder, ending in '/' (no name). */
+const pathOf = (i: number): Uint8Array => enc.encode(i % 7 === 6 ? `/f${i}` : i % 11 === 10 ? `f${i}` : i % 13 === 12 ? `/tmp/d${i}/`
+  : `/${['usr/lib', 'etc', 'home/u/src', ''][i % 4]}/f${i}${i % 3 === 0 ? '.so' : ''}`);
 
 /** `n` strings and `rows` rows of keys in runs (some keys unused, key 0 when `nulls`). */
 function group_(n: number, rows: number, nulls: boolean, strings = Array.from({ length: n }, (_, i) => pathOf(i))): Group {
