@@ -88,4 +88,41 @@ describe('RLE / bit-packed hybrid encoder', () => {
       },
     ), { numRuns: 300 });
   });
+
+  it('writes key runs (keyRuns, keyLevels: a value per key, runs of keys) as the same bytes as array() over the rows they cover', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 20 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 30 }))), { maxLength: 200 }),
+      fc.array(fc.integer({ min: 0, max: 2 ** 20 - 1 }), { minLength: 41, maxLength: 41 }),
+      fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 41, maxLength: 41 }),
+      (width, keyRuns, values, levels) => {
+        const mask = width === 32 ? -1 : 2 ** width - 1;
+        const valueOf = Int32Array.from(values, (v) => v & mask);
+        // Few distinct values too (neighbouring keys with equal values merge into one run).
+        for (let k = 0; k < valueOf.length; k += 3) valueOf[k] = valueOf[0];
+        const levelOf = Uint8Array.from(levels);
+        const keys = Int32Array.from(keyRuns, ([k]) => k);
+        const lens = Int32Array.from(keyRuns, ([, n]) => n);
+        const rowKeys = keyRuns.flatMap(([k, n]) => Array<number>(n).fill(k));
+        const encode = (feed: (rle: RleEncoder) => void, w: number) => {
+          const out = new ByteSink(64);
+          const rle = new RleEncoder();
+          rle.start(out, w);
+          feed(rle);
+          rle.finish();
+          return Buffer.from(out.written());
+        };
+        // Values: every run, and only the runs whose key's level is 2.
+        expect(encode((rle) => rle.keyRuns(keys, lens, keys.length, valueOf, null, 0), width))
+          .toEqual(encode((rle) => rle.array(Int32Array.from(rowKeys, (k) => valueOf[k]), 0, rowKeys.length), width));
+        const defined = rowKeys.filter((k) => levelOf[k] === 2);
+        let given = -1;
+        expect(encode((rle) => { given = rle.keyRuns(keys, lens, keys.length, valueOf, levelOf, 2); }, width))
+          .toEqual(encode((rle) => rle.array(Int32Array.from(defined, (k) => valueOf[k]), 0, defined.length), width));
+        expect(given).toBe(defined.length);
+        expect(encode((rle) => rle.keyLevels(keys, lens, keys.length, levelOf), 2))
+          .toEqual(encode((rle) => rle.array(Uint8Array.from(rowKeys, (k) => levelOf[k]), 0, rowKeys.length), 2));
+      },
+    ), { numRuns: 300 });
+  });
 });

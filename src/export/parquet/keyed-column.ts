@@ -352,8 +352,8 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
     const k = runs.keys[r];
     if (defOf[k] !== defOf[k0] || (defOf[k] === leaf.maxDef && valueOf[k] !== valueOf[k0])) same = false;
   }
-  // Keys that change nearly every row (a path): per-row arrays scanned by the encoder beat a call per run.
-  const emit = same ? emitConstant : runs.count * 4 > rows && dict !== null ? (allDefined ? emitDefinedRows : emitRows) : emitRuns;
+  // Dictionary indices: the encoder walks the key runs itself (keys that change nearly every row, a path: no call per run, no rows laid out).
+  const emit = same ? emitConstant : dict !== null ? (allDefined ? emitDefinedKeyRuns : emitKeyRuns) : emitRuns;
   let seen: number;
   if (leaf.maxDef > 0) {
     const at = body.length;
@@ -379,9 +379,6 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
 
 /** Where a keyed column's values go, a run at a time: dictionary indices (RLE) or booleans (PLAIN bits). */
 interface ValueRuns { run(value: number, count: number): void }
-
-/** Per-row scratch of emitRows, kept between chunks. */
-const scratch = { defs: new Uint8Array(0), values: new Int32Array(0) };
 
 /** True when src[a, a + n) and src[b, b + n) hold the same bytes (`view` over src); compared from the end, where paths differ. */
 function sameBytes(view: DataView, src: Uint8Array, a: number, b: number, n: number): boolean {
@@ -409,58 +406,16 @@ function rowsOf(runs: KeyRuns): number {
   return rows;
 }
 
-/** The per-row scratch arrays, at least `rows` long (kept between chunks). */
-function growScratch(rows: number): void {
-  if (scratch.values.length >= rows) return;
-  scratch.defs = new Uint8Array(rows);
-  scratch.values = new Int32Array(rows);
+/** As emitRuns, for dictionary indices: the levels and values walked by the encoders (RleEncoder.keyLevels, keyRuns). */
+function emitKeyRuns(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  defs?.keyLevels(runs.keys, runs.lens, runs.count, defOf);
+  return (values as RleEncoder).keyRuns(runs.keys, runs.lens, runs.count, valueOf, defOf, max);
 }
 
-/** As emitRuns, through per-row arrays (dictionary indices only). */
-function emitRows(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
-  const rows = rowsOf(runs);
-  growScratch(rows);
-  const rowDefs = scratch.defs;
-  const rowValues = scratch.values;
-  const keys = runs.keys;
-  const lens = runs.lens;
-  let row = 0;
-  let nv = 0;
-  for (let r = 0; r < runs.count; r++) {
-    const k = keys[r];
-    const d = defOf[k];
-    const v = valueOf[k];
-    const end = row + lens[r];
-    if (d === max) {
-      for (; row < end; row++) {
-        rowDefs[row] = d;
-        rowValues[nv++] = v;
-      }
-    } else {
-      for (; row < end; row++) rowDefs[row] = d;
-    }
-  }
-  defs?.array(rowDefs, 0, rows);
-  (values as RleEncoder).array(rowValues, 0, nv);
-  return nv;
-}
-
-/** As emitRows, for runs whose keys are all defined: the levels one run, the values per row. */
-function emitDefinedRows(runs: KeyRuns, _defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
-  const rows = rowsOf(runs);
-  growScratch(rows);
-  const rowValues = scratch.values;
-  const keys = runs.keys;
-  const lens = runs.lens;
-  let row = 0;
-  for (let r = 0; r < runs.count; r++) {
-    const v = valueOf[keys[r]];
-    const end = row + lens[r];
-    for (; row < end; row++) rowValues[row] = v;
-  }
-  defs?.run(max, rows);
-  (values as RleEncoder).array(rowValues, 0, rows);
-  return rows;
+/** As emitKeyRuns, for runs whose keys are all defined: the levels one run. */
+function emitDefinedKeyRuns(runs: KeyRuns, _defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  defs?.run(max, rowsOf(runs));
+  return (values as RleEncoder).keyRuns(runs.keys, runs.lens, runs.count, valueOf, null, max);
 }
 
 /**

@@ -87,6 +87,46 @@ export class RleEncoder {
     }
   }
 
+  /**
+   * Key runs' values: run r is `lens[r]` times `valueOf[keys[r]]`, as run()
+   * takes them one call each (the same bytes as array() over the rows they
+   * cover), without the rows laid out or a call per run. With `defOf`, runs
+   * whose key's level is not `max` have no value and are left out. Returns
+   * the rows given a value.
+   */
+  keyRuns(keys: Int32Array, lens: Int32Array, count: number, valueOf: Int32Array, defOf: Uint8Array | null, max: number): number {
+    let rows = 0;
+    for (let r = 0; r < count; r++) {
+      const k = keys[r];
+      if (defOf !== null && defOf[k] !== max) continue;
+      const v = valueOf[k];
+      const n = lens[r];
+      rows += n;
+      if (v === this.runValue) {
+        this.runCount += n;
+        continue;
+      }
+      if (this.runCount > 0) this.commit();
+      this.runValue = v;
+      this.runCount = n;
+    }
+    return rows;
+  }
+
+  /** As keyRuns, for key runs' levels (`levelOf[keys[r]]`, every run). */
+  keyLevels(keys: Int32Array, lens: Int32Array, count: number, levelOf: Uint8Array): void {
+    for (let r = 0; r < count; r++) {
+      const v = levelOf[keys[r]];
+      if (v === this.runValue) {
+        this.runCount += lens[r];
+        continue;
+      }
+      if (this.runCount > 0) this.commit();
+      this.runValue = v;
+      this.runCount = lens[r];
+    }
+  }
+
   /** Writes what is pending; the encoding is complete. */
   finish(): void {
     if (this.runCount > 0) this.commit();
