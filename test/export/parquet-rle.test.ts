@@ -125,4 +125,22 @@ describe('RLE / bit-packed hybrid encoder', () => {
       },
     ), { numRuns: 300 });
   });
+
+  it('writes levels seen a word at a time (array with words over the same bytes) as the same bytes as one at a time', () => {
+    fc.assert(fc.property(valuesOf(2), fc.nat(40), fc.nat(40), (values, skip, cut) => {
+      const bytes = Uint8Array.from(values);
+      const from = Math.min(skip, bytes.length);
+      const to = Math.max(from, bytes.length - cut);
+      const words = new Int32Array(bytes.buffer, 0, bytes.length >> 2);
+      const encode = (w: Int32Array | null) => {
+        const out = new ByteSink(64);
+        const rle = new RleEncoder();
+        rle.start(out, 2);
+        rle.array(bytes, from, to, w);
+        rle.finish();
+        return Buffer.from(out.written());
+      };
+      expect(encode(words)).toEqual(encode(null));
+    }), { numRuns: 300 });
+  });
 });

@@ -69,9 +69,14 @@ function writeLevels(enc: ColumnEncoder, col: DenseColumn, from: number, to: num
   if (leaf.maxDef > 0) {
     enc.levels(leaf.maxDef, (rle) => {
       if (col.defs === null) rle.run(leaf.maxDef, to - from);
-      else rle.array(col.defs, from, to);
+      else rle.array(col.defs, from, to, wordsOf(col.defs));
     });
   }
+}
+
+/** Levels seen 4 at a time (RleEncoder.array), when their bytes start on a word. */
+function wordsOf(levels: Uint8Array): Int32Array | null {
+  return (levels.byteOffset & 3) === 0 ? new Int32Array(levels.buffer, levels.byteOffset, levels.length >> 2) : null;
 }
 
 /** The dictionary of a byte-array column and each value's index, or null when the values are too many or too varied. */
