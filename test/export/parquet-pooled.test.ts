@@ -119,7 +119,10 @@ describe('parquet keyed leaves straight from the string pool', () => {
   it('steps aside for a dictionary past its limit (rows PLAIN), the same bytes again', () => {
     // ~5.3 MB of distinct paths the rows use: past DICTIONARY_LIMIT_BYTES (4 MB).
     const long = (i: number) => enc.encode(`/var/cache/${'x'.repeat(400)}/${i}`);
-    const groups = [group_(24_000, 60_000, true, Array.from({ length: 24_000 }, (_, i) => long(i)))];
+    // And names as long (their folder one string): the name's dictionary past the limit too.
+    const longName = (i: number) => enc.encode(`/d/${'y'.repeat(400)}${i}`);
+    const groups = [group_(24_000, 60_000, true, Array.from({ length: 24_000 }, (_, i) => long(i))),
+      group_(24_000, 60_000, true, Array.from({ length: 24_000 }, (_, i) => longName(i)))];
     expect(Buffer.compare(write(groups, true), write(groups, false))).toBe(0);
   });
 });

@@ -36,22 +36,11 @@ export function writePooledColumn(file: ParquetFileWriter, enc: ColumnEncoder, l
   runs: KeyRuns, rows: number, used: Uint8Array): boolean {
   if (shape === undefined || runs.count <= 1 || leaf.maxRep !== 0 || leaf.physical === 'BOOLEAN') return false;
   const keys = used.length;
-  if (typeof shape !== 'object') {
-    let bytes = 0;
-    for (let k = 1; k < keys; k++) {
-      if (used[k] === 0) continue;
-      const id = ids[k];
-      if (!pool.isUtf8(id)) return false;
-      bytes += 4 + pool.lengthOf(id);
-    }
-    // writeKeyedColumn would give up its dictionary past the limit (rows PLAIN); a name's or folder's is at most its paths'.
-    if (shape !== 'raw' && bytes > DICTIONARY_LIMIT_BYTES) return false;
-  }
   const maxDef = leaf.maxDef;
   // A missing string's level: its parent group is there, the leaf is null.
   const nullDef = leaf.steps.length >= 2 ? leaf.steps[leaf.steps.length - 2].def : 0;
   const { defOf, valueOf } = keyScratch(keys);
-  file.beginColumn(leaf);
+  // Built before the chunk is opened: a key that is not pooled (not UTF-8, past the limit) leaves the chunk to writeKeyedColumn.
   let dict: ValueDictionary | null = enc.dictionary(leaf);
   let allDefined = true;
   if (typeof shape === 'object') {
@@ -62,22 +51,22 @@ export function writePooledColumn(file: ParquetFileWriter, enc: ColumnEncoder, l
     }
   } else if (shape === 'raw') {
     for (let k = 0; k < keys; k++) {
+      if (k > 0 && used[k] !== 0 && !pool.isUtf8(ids[k])) return false;
       defOf[k] = used[k] === 0 ? 0 : nullDef;
       valueOf[k] = 0;
     }
     allDefined = false;
     dict = null;
   } else if (shape === 'name' || shape === 'folder') {
-    if (!pathParts(dict, shape, ids, pool, used, defOf, valueOf, maxDef, nullDef)) {
-      dict = null;
-      allDefined = false;
-    } else {
-      for (let k = 0; k < keys && allDefined; k++) if (used[k] !== 0 && defOf[k] !== maxDef) allDefined = false;
-    }
+    const parts = pathParts(dict, shape, ids, pool, used, defOf, valueOf, maxDef, nullDef);
+    if (parts === NOT_POOLED) return false;
+    allDefined = parts === ALL_DEFINED;
+    if (parts === NO_VALUE) dict = null;
   } else {
     const arena = pool.arenaBytes;
     const view = pool.arenaDataView;
     let defined = 0;
+    let bytes = 0;
     for (let k = 0; k < keys; k++) {
       valueOf[k] = 0;
       if (used[k] === 0) {
@@ -87,32 +76,46 @@ export function writePooledColumn(file: ParquetFileWriter, enc: ColumnEncoder, l
         allDefined = false;
       } else {
         const id = ids[k];
+        const n = pool.lengthOf(id);
+        bytes += 4 + n;
+        // writeKeyedColumn would give up its dictionary past the limit (rows PLAIN).
+        if (!pool.isUtf8(id) || bytes > DICTIONARY_LIMIT_BYTES) return false;
         const s = pool.startOf(id);
-        valueOf[k] = dict.addUniqueRange(arena, view, s, s + pool.lengthOf(id));
+        valueOf[k] = dict.addUniqueRange(arena, view, s, s + n);
         defOf[k] = maxDef;
         defined++;
       }
     }
     if (defined === 0) dict = null;
   }
+  file.beginColumn(leaf);
   writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined);
   return true;
 }
+
+/** pathParts: a key's string not UTF-8 or the paths past the dictionary's limit; no key with a value; some; every used key. */
+const NOT_POOLED = -1;
+const NO_VALUE = 0;
+const SOME_DEFINED = 1;
+const ALL_DEFINED = 2;
 
 /**
  * Each used key's name or folder (fillFile's cut at the last '/') into the
  * dictionary, its level and index into defOf and valueOf. A folder
  * shared with the key before (the files of one directory) is not looked
- * up again. Returns false when no key has a value.
+ * up again. Returns NOT_POOLED, NO_VALUE, SOME_DEFINED or ALL_DEFINED.
  */
 function pathParts(dict: ValueDictionary, shape: 'name' | 'folder', ids: Int32Array, pool: StringPool, used: Uint8Array, defOf: Uint8Array, valueOf: Int32Array,
-  maxDef: number, nullDef: number): boolean {
+  maxDef: number, nullDef: number): number {
   const arena = pool.arenaBytes;
   const view = pool.arenaDataView;
   let lastFrom = 0;
   let lastTo = -1;
   let lastIndex = 0;
   let defined = 0;
+  let nulls = 0;
+  // Bounds the dictionary (a name or folder is part of its path): past the limit, writeKeyedColumn decides.
+  let bytes = 0;
   for (let k = 0; k < used.length; k++) {
     valueOf[k] = 0;
     if (used[k] === 0) {
@@ -121,11 +124,14 @@ function pathParts(dict: ValueDictionary, shape: 'name' | 'folder', ids: Int32Ar
     }
     if (k === 0) {
       defOf[k] = nullDef;
+      nulls++;
       continue;
     }
     const id = ids[k];
     const start = pool.startOf(id);
     const end = start + pool.lengthOf(id);
+    bytes += 4 + end - start;
+    if (!pool.isUtf8(id) || bytes > DICTIONARY_LIMIT_BYTES) return NOT_POOLED;
     let cut = end - 1;
     while (cut >= start && arena[cut] !== SLASH) cut--;
     let from: number;
@@ -135,6 +141,7 @@ function pathParts(dict: ValueDictionary, shape: 'name' | 'folder', ids: Int32Ar
       to = end;
     } else if (cut < start) {
       defOf[k] = nullDef;
+      nulls++;
       continue;
     } else {
       from = start;
@@ -150,7 +157,7 @@ function pathParts(dict: ValueDictionary, shape: 'name' | 'folder', ids: Int32Ar
       lastTo = to;
     }
   }
-  return defined > 0;
+  return defined === 0 ? NO_VALUE : nulls > 0 ? SOME_DEFINED : ALL_DEFINED;
 }
 
 /** True when src[a, a + n) and src[b, b + n) hold the same bytes (`view` over src); compared from the end, where paths differ. */
