@@ -381,7 +381,7 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
 interface ValueRuns { run(value: number, count: number): void }
 
 /** True when src[a, a + n) and src[b, b + n) hold the same bytes (`view` over src); compared from the end, where paths differ. */
-function sameBytes(view: DataView, src: Uint8Array, a: number, b: number, n: number): boolean {
+export function sameBytes(view: DataView, src: Uint8Array, a: number, b: number, n: number): boolean {
   if (a === b) return true;
   let i = n;
   for (; i >= 4; i -= 4) if (view.getInt32(a + i - 4, true) !== view.getInt32(b + i - 4, true)) return false;

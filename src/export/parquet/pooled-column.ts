@@ -12,7 +12,7 @@ import { type StringPool } from '../string-pool.js';
 import { type ColumnEncoder } from './column-encoder.js';
 import { DICTIONARY_LIMIT_BYTES, type ValueDictionary } from './dictionary.js';
 import { type ParquetFileWriter } from './file-writer.js';
-import { keyScratch, type KeyRuns, writeKeyLevels } from './keyed-column.js';
+import { keyScratch, type KeyRuns, sameBytes, writeKeyLevels } from './keyed-column.js';
 import { type CellValue } from './plain.js';
 import { type Leaf } from './schema.js';
 
@@ -158,13 +158,4 @@ function pathParts(dict: ValueDictionary, shape: 'name' | 'folder', ids: Int32Ar
     }
   }
   return defined === 0 ? NO_VALUE : nulls > 0 ? SOME_DEFINED : ALL_DEFINED;
-}
-
-/** True when src[a, a + n) and src[b, b + n) hold the same bytes (`view` over src); compared from the end, where paths differ. */
-function sameBytes(view: DataView, src: Uint8Array, a: number, b: number, n: number): boolean {
-  if (a === b) return true;
-  let i = n;
-  for (; i >= 4; i -= 4) if (view.getInt32(a + i - 4, true) !== view.getInt32(b + i - 4, true)) return false;
-  for (; i > 0; i--) if (src[a + i - 1] !== src[b + i - 1]) return false;
-  return true;
 }

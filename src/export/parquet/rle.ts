@@ -99,7 +99,7 @@ export class RleEncoder {
   /**
    * Key runs' values: run r is `lens[r]` times `valueOf[keys[r]]`, as run()
    * takes them one call each (the same bytes as array() over the rows they
-   * cover), without the rows laid out or a call per run. With `defOf`, runs
+   * cover), without the rows laid out: run() per run. With `defOf`, runs
    * whose key's level is not `max` have no value and are left out. Returns
    * the rows given a value.
    */
@@ -108,32 +108,15 @@ export class RleEncoder {
     for (let r = 0; r < count; r++) {
       const k = keys[r];
       if (defOf !== null && defOf[k] !== max) continue;
-      const v = valueOf[k];
-      const n = lens[r];
-      rows += n;
-      if (v === this.runValue) {
-        this.runCount += n;
-        continue;
-      }
-      if (this.runCount > 0) this.commit();
-      this.runValue = v;
-      this.runCount = n;
+      rows += lens[r];
+      this.run(valueOf[k], lens[r]);
     }
     return rows;
   }
 
   /** As keyRuns, for key runs' levels (`levelOf[keys[r]]`, every run). */
   keyLevels(keys: Int32Array, lens: Int32Array, count: number, levelOf: Uint8Array): void {
-    for (let r = 0; r < count; r++) {
-      const v = levelOf[keys[r]];
-      if (v === this.runValue) {
-        this.runCount += lens[r];
-        continue;
-      }
-      if (this.runCount > 0) this.commit();
-      this.runValue = v;
-      this.runCount = lens[r];
-    }
+    for (let r = 0; r < count; r++) this.run(levelOf[keys[r]], lens[r]);
   }
 
   /** Writes what is pending; the encoding is complete. */
