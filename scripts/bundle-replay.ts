@@ -123,8 +123,12 @@ writeFileSync(`${root}dist/bin/rg-replay`, `#!/bin/sh
 # rg-replay opens no TLS connection, but Node parses the NODE_EXTRA_CA_CERTS
 # file at start-up whatever the program: ~30 ms of every run with Debian's
 # bundle (/etc/ssl/certs/ca-certificates.crt), more than the rest of start-up.
+# readlink (a fork and an exec, ~1 ms of every run) only when $0 is a
+# symlink: npx runs node_modules/.bin's.
 unset NODE_EXTRA_CA_CERTS
-self=$(readlink -f -- "$0") || self=$0
+self=$0
+if [ -L "$self" ]; then self=$(readlink -f -- "$self") || self=$0; fi
+case $self in */*) ;; *) self=./$self ;; esac
 dir=\${self%/*}
 if [ -z "\${NODE_OPTIONS:-}" ] && [ -r "$dir/rg-replay.blob" ] && [ "$(stat -L -c %d:%i:%s:%Y:%Z -- "$(command -v node)" 2>/dev/null)" = "${nodeIdentity()}" ]; then
   exec node ${flags} --snapshot-blob "$dir/rg-replay.blob" -- "$@"

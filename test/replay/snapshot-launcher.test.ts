@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPLAY_BIN, REPLAY_LAUNCHER, REPO_ROOT } from '../support/golden.js';
 
@@ -41,6 +43,23 @@ describe('rg-replay launcher (start-up snapshot, scripts/bundle-replay.ts)', () 
       expect(r.stdout).toBe(bundle.stdout);
     } finally {
       rmSync(copy, { force: true });
+    }
+  });
+
+  it('finds its files through a symlink in another directory (npx runs node_modules/.bin\'s), and runs readlink only then', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rg-launcher-'));
+    try {
+      const link = join(dir, 'rg-replay');
+      symlinkSync(REPLAY_LAUNCHER, link);
+      const viaLink = traced(link, ['captures/demo.rgc', '--json']);
+      expect(viaLink.stderr).toContain('readlink -f');
+      expect(execLine(viaLink.stderr)).toContain('--snapshot-blob');
+      expect(viaLink.stdout).toBe(bundle.stdout);
+      const direct = traced(REPLAY_LAUNCHER, ['--version']);
+      expect(direct.stderr).not.toContain('readlink');
+      expect(direct.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
