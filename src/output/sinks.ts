@@ -86,6 +86,12 @@ export interface EventSink<P> {
   flush(): void;
   /** A sink of the same class and settings whose output goes nowhere, for warm-ups (replay's session.ts); absent where there is none. */
   discarding?(): EventSink<P>;
+  /**
+   * How far through its input a sequential replay of a file is, at each data
+   * frame: file bytes before the frame / the file's size. A sink may plan by
+   * it (NDJSON: SchemaWriters.forecast); it changes no output.
+   */
+  progress?(fraction: number): void;
 }
 
 /** Display values with the values of unknown fields set to null, plus the list of what was unavailable. */
@@ -140,6 +146,7 @@ export class NdjsonSink<P> implements EventSink<P> {
   }
   flush(): void { this.out.flush(); }
   discarding(): NdjsonSink<P> { return new NdjsonSink(discardedOutput(), this.processes, this.schema); }
+  progress(fraction: number): void { this.encoder.forecast(fraction); }
 }
 
 /** A ByteOutput whose lines are dropped as they are written. */

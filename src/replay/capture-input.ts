@@ -80,6 +80,8 @@ export class CaptureInput {
       }
       const source = this.source!;
       if (source.next()) {
+        // Sequential replay only: a merge's inputs interleave, so one file's share of its bytes says little.
+        if (limHi === Infinity && source.size > 0) this.session.options.sink.progress?.(source.header!.offset / source.size);
         if (source.compacted) this.replayer.beginCompact(this.file!, source.header!, source.compact!);
         else this.replayer.begin(this.file!, source.header!, source.raw);
         continue;

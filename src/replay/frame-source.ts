@@ -11,7 +11,7 @@
 import { type FrameHeader, type ReadSummary, RgcReader } from '../rgc/reader.js';
 import { type FrameDecompressor } from '../rgc/zstd.js';
 import { type CompactFrame } from './compact-frame.js';
-import { closeInput, openInput, readChunk } from './input.js';
+import { closeInput, inputSize, openInput, readChunk } from './input.js';
 import { type FileState } from './replay.js';
 
 const EMPTY = new Uint8Array(0);
@@ -27,6 +27,8 @@ export class FrameSource {
   compacted = false;
   /** What the reader found, once the input has ended. */
   summary: ReadSummary | null = null;
+  /** The file's size when it is a regular file, else 0 (stdin, a pipe). */
+  readonly size: number;
 
   /**
    * `chunk` is the read buffer (shared by sources read in turn: each push is
@@ -36,6 +38,7 @@ export class FrameSource {
   constructor(readonly path: string, file: FileState, private readonly chunk: Uint8Array, decompressor?: FrameDecompressor,
     readonly compact: CompactFrame | null = null) {
     this.fd = openInput(path);
+    this.size = inputSize(this.fd);
     this.reader = new RgcReader({
       manifest: (m) => file.onManifest(m),
       frame: (h, raw) => {

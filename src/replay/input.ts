@@ -3,7 +3,7 @@
  * directories as their *.rgc files in name order (rotated segments sort in
  * capture order because their names carry a zero-padded index).
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 
@@ -38,6 +38,16 @@ export function openInput(path: string): number {
     return path === '-' ? 0 : openSync(path, 'r');
   } catch (e) {
     throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
+  }
+}
+
+/** The size of an open input when it is a regular file, else 0 (a pipe, a terminal, a device: no size to go by). */
+export function inputSize(fd: number): number {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
   }
 }
 

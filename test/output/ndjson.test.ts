@@ -124,6 +124,37 @@ describe('NDJSON encoder', () => {
       expect(print(midway)).toBe(interpreted);
     }), { numRuns: 200 });
   });
+
+  // SchemaWriters.forecast: a kind whose events so far say that >= 1.5 x compileAfter more will follow is compiled at its
+  // next record; it is judged on >= 512 events. Encoders with a compileAfter of their own have their own writers.
+  it('compiles a kind early when the replay\'s progress forecasts enough of its events, and only then, with the same bytes', () => {
+    const compileAfter = 4096;
+    const opens = Array.from({ length: 600 }, (_, i) => encodeRecord(EventKind.FileOpen, { ts_ns: BigInt(1000 + i), pid: 7, path: `/tmp/f${i}` }));
+    const forks = Array.from({ length: 100 }, (_, i) => encodeRecord(EventKind.ProcessFork, { ts_ns: BigInt(5000 + i), pid: 7, child_pid: 100 + i }));
+    const print = (fraction: number | null) => {
+      const chunks: Buffer[] = [];
+      const out = new ByteOutput((b) => chunks.push(Buffer.from(b)));
+      const encoder = new NdjsonEncoder(null, BUILD_SCHEMA, compileAfter);
+      for (const bytes of [...opens, ...forks]) encoder.writeEvent(out, classifyRecord(bytes, 0, bytes.length), bytes, 0);
+      if (fraction !== null) encoder.forecast(fraction);
+      const after = encoder.compiledKinds();
+      for (const bytes of [opens[0], forks[0]]) encoder.writeEvent(out, classifyRecord(bytes, 0, bytes.length), bytes, 0);
+      out.flush();
+      return { after, compiled: encoder.compiledKinds(), text: Buffer.concat(chunks).toString('utf8') };
+    };
+    const none = print(null);
+    expect(none.compiled).toEqual([]);
+    // 600 opens in the first 1% of the input: ~59k more forecast, over 1.5 x 4096. 100 forks: under the 512 judged.
+    const early = print(0.01);
+    expect(early.after).toEqual([]);
+    expect(early.compiled).toEqual([EventKind.FileOpen]);
+    expect(early.text).toBe(none.text);
+    // The same 600 at half the input: 600 more forecast, too few to pay for a compile.
+    expect(print(0.5).compiled).toEqual([]);
+    // No size to go by (0) or the end (1): nothing.
+    expect(print(0).compiled).toEqual([]);
+    expect(print(1).compiled).toEqual([]);
+  });
 });
 
 describe('ts_ns and time in one call', () => {
