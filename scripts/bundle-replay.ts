@@ -23,7 +23,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,7 +79,11 @@ function requiredAtRunTime(packages: string[]): Plugin {
 const SNAPSHOT_SCRIPT = 'dist/bin/rg-replay-snapshot.cjs';
 const SNAPSHOT_BLOB = 'dist/bin/rg-replay.blob';
 /** The V8 flags of every rg-replay run (see src/cli/rg-replay.ts): a snapshot loads only under the flags it was built with. */
-const NODE_FLAGS = ['--max-semi-space-size=1'];
+const NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=50'];
+const shebang = readFileSync(`${root}dist/bin/rg-replay.mjs`, 'utf8').split('\n', 1)[0];
+if (shebang !== `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`) {
+  throw new Error(`bundle-replay: the bundle's #! line (${shebang}) and the launcher's flags (${NODE_FLAGS.join(' ')}) differ: src/cli/rg-replay.ts`);
+}
 
 await build({
   absWorkingDir: root,
