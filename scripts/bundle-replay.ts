@@ -33,8 +33,8 @@ rmSync(`${root}dist/bin/chunks`, { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
-  // The Parquet export's worker threads (src/export/parallel-export.ts) start from a script of their own, sharing chunks with rg-replay.
-  entryPoints: { 'rg-replay': 'src/cli/rg-replay.ts', 'export-worker': 'src/export/export-worker.ts' },
+  // The Parquet export's worker threads (src/export/parallel-export.ts, row-group-thread.ts) start from scripts of their own, sharing chunks with rg-replay.
+  entryPoints: { 'rg-replay': 'src/cli/rg-replay.ts', 'export-worker': 'src/export/export-worker.ts', 'row-group-worker': 'src/export/row-group-worker.ts' },
   outdir: 'dist/bin',
   outExtension: { '.js': '.mjs' },
   // What a run does not need stays out of its start-up: the Sigma engine (YAML, RE2), the TOML reader and

@@ -30,7 +30,7 @@ export function registerExportCommands(program: Command, addFilters: (c: Command
     .option('-o, --output <path>', 'parquet: the dataset directory (new or empty); ocsf/ecs: a file (default stdout)')
     .option('--append', 'parquet: add to an existing dataset directory')
     .option('--index <name>', 'ecs: the index or data stream in the bulk action lines', 'logs-rand_guard.events-default')
-    .option('--threads <n>', 'parquet: export on up to N threads, each a range of the capture\'s frames (default 1; more pays only on idle cores); ocsf/ecs write one stream on one thread')
+    .option('--threads <n>', 'parquet: 1 = one thread; N > 1 = N threads, each a range of the capture\'s frames (default: a second thread writes row groups while the first gathers them); ocsf/ecs write one stream on one thread')
     .option('--detect', 'also export the built-in detections\' alerts (OCSF Detection Finding 2004)')
     .option('--rules <file>', 'also export alerts of these TOML rules (repeatable)', collect, [])
     .option('--sigma <path>', 'also export alerts of these Sigma rules (file or directory, repeatable)', collect, [])

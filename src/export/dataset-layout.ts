@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { describeIoError } from '../replay/input.js';
 
 /** A Hive partition value: anything but [A-Za-z0-9._-] percent-encoded, so a hostile hostname cannot leave its directory. */
 export function partitionValue(s: string): string {
@@ -41,3 +42,11 @@ export function prepareOutDir(dir: string, append: boolean): void {
   }
 }
 
+
+/** An error met writing the dataset under `dir`: a file system one as its one line (exit code Io); others as they are. */
+export function datasetIoError(dir: string, e: unknown): Error {
+  if (e instanceof CliError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) return e as Error;
+  return new CliError(`writing Parquet to ${dir} failed: ${describeIoError(e)}`, ExitCode.Io);
+}

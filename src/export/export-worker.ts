@@ -16,7 +16,7 @@ const say = (m: PartMessage) => port.postMessage(m);
 const stop = new Int32Array(job.stop);
 
 try {
-  const writer = ParquetWriter.join({ outDir: job.outDir, append: true, fileRows: job.fileRows, run: job.run, part: job.part }, clocksByHost(job.inputs));
+  const writer = ParquetWriter.join({ outDir: job.outDir, append: true, fileRows: job.fileRows, run: job.run, part: job.part, writerThread: false }, clocksByHost(job.inputs));
   const hooks = job.last ? { onDamage: (path: string, damage: Damage) => say({ type: 'damage', path, damage }) } : {};
   const r = await runExport(job.inputs, job.opts, writer, hooks, (t) => { writer.table = t; }, { first: job.first, end: job.end, stop });
   say({ type: 'done', outcome: partOutcome(r, writer, job.last) });

@@ -11,6 +11,7 @@
  */
 import { type DenseColumn } from './parquet/dense-column.js';
 import { CopyOp, type Copy } from './ocsf-table.js';
+import { sharedWords } from './shared-memory.js';
 
 /** Rows transposed at a time (see transpose). */
 const BLOCK_ROWS = 2048;
@@ -30,8 +31,8 @@ export class HeaderRows {
   /** Words per row: the header's, then time (2), frame sequence (2), record index (1). */
   readonly rowWords: number;
   /** Row r's words at r * rowWords (written by the row adders: row-adders.ts). */
-  words = new Int32Array(0);
-  private view = new DataView(this.words.buffer);
+  words: Int32Array = new Int32Array(0);
+  private view: DataView = new DataView(this.words.buffer);
   private readonly values: RowValue[];
   /** Rows with a wall time. */
   timed = 0;
@@ -56,7 +57,7 @@ export class HeaderRows {
   /** Room for `rows` rows. */
   ensure(rows: number): void {
     if (this.words.length >= rows * this.rowWords) return;
-    const next = new Int32Array(rows * this.rowWords);
+    const next = sharedWords(rows * this.rowWords);
     next.set(this.words);
     this.words = next;
     this.view = new DataView(next.buffer);
@@ -65,6 +66,20 @@ export class HeaderRows {
   /** Bytes held (the writer's memory budget). */
   get bytes(): number {
     return this.words.length * 4;
+  }
+
+  /** The rows' words and how many are timed, handed to another thread; these rows are left empty. */
+  take(): { words: Int32Array; timed: number } {
+    const taken = { words: this.words, timed: this.timed };
+    this.adopt(new Int32Array(0), 0);
+    return taken;
+  }
+
+  /** Words and timed count from take() (another builder's of the same table) become these rows'. */
+  adopt(words: Int32Array, timed: number): void {
+    this.words = words;
+    this.view = new DataView(words.buffer, words.byteOffset, words.byteLength);
+    this.timed = timed;
   }
 
   /** What the gathered values would hold in their columns (PartitionBuilder.heldBytes). */

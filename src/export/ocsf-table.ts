@@ -16,7 +16,7 @@
  * names a kind: a new kind's entry in the registry is its table.
  */
 import { type FieldLayout } from '../abi/layout.js';
-import { HEADER_FIELDS, HEADER_SIZE, type KindLayout, type SchemaField } from '../abi/schema.js';
+import { HEADER_FIELDS, HEADER_SIZE, KINDS, type KindLayout, type SchemaField } from '../abi/schema.js';
 import { exitCodeOf, exitSignalOf } from '../abi/values.js';
 import { activityField, DETECTION_FINDING, type KindOcsf, ocsfOfKind, type OcsfClass } from './ocsf-map.js';
 import {
@@ -239,6 +239,20 @@ function tagged(spec: SchemaSpec, source: LeafSource): SchemaSpec {
   if (spec.type === 'leaf') return { ...spec, tag: source };
   if (spec.type === 'list') return { ...spec, element: tagged(spec.element, source) };
   return { ...spec, fields: spec.fields.map(([k, s]) => [k, tagged(s, source)] as const) };
+}
+
+/**
+ * The event tables, one per OCSF class of the registry's kinds, in the order
+ * of each class's first kind: the same list on every thread (the writer
+ * thread names a table by its index).
+ */
+export function eventTables(): ClassTable[] {
+  const byClass = new Map<OcsfClass, KindLayout[]>();
+  for (const k of KINDS) {
+    const cls = ocsfOfKind(k).ocsfClass;
+    byClass.set(cls, [...(byClass.get(cls) ?? []), k]);
+  }
+  return [...byClass].map(([cls, kinds]) => classTable(cls, kinds));
 }
 
 /** The table of class `cls`, whose kinds (in registry order) are `kinds`. */

@@ -77,7 +77,7 @@ export async function runParallelExport(inputs: readonly ExportInput[], opts: Ex
 
 /** Part 0, on this thread: frames [0, end). */
 async function exportFirstPart(inputs: readonly ExportInput[], opts: ExportRunOptions, end: number, pq: ParallelParquet, stop: Int32Array): Promise<Settled> {
-  const writer = ParquetWriter.join({ outDir: pq.outDir, append: true, fileRows: pq.fileRows, run: pq.run, part: 'w0' }, clocksByHost(inputs));
+  const writer = ParquetWriter.join({ outDir: pq.outDir, append: true, fileRows: pq.fileRows, run: pq.run, part: 'w0', writerThread: false }, clocksByHost(inputs));
   try {
     const r = await runExport(inputs, opts, writer, {}, (t) => { writer.table = t; }, { first: 0, end, stop });
     return { ok: true, outcome: partOutcome(r, writer, false) };

@@ -12,23 +12,21 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { KINDS } from '../abi/schema.js';
-import { CliError, ExitCode } from '../common/exit-codes.js';
-import { describeIoError } from '../replay/input.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type Alert } from '../replay/rules/alerts.js';
-import { dayText, partitionValue, prepareOutDir } from './dataset-layout.js';
+import { datasetIoError, dayText, partitionValue, prepareOutDir } from './dataset-layout.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { FINDING_SCHEMA, findingRow } from './finding-rows.js';
-import { DETECTION_FINDING, ocsfOfKind, type OcsfClass } from './ocsf-map.js';
+import { DETECTION_FINDING } from './ocsf-map.js';
 import { capturePart, ProcessViews } from './ocsf-parts.js';
-import { type ClassTable, classTable, type KindPlan } from './ocsf-table.js';
+import { type ClassTable, eventTables, type KindPlan } from './ocsf-table.js';
 import { ColumnEncoder } from './parquet/column-encoder.js';
-import { ParquetFileWriter } from './parquet/file-writer.js';
+import { PARQUET_CREATED_BY, ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, RowShredder } from './parquet/shred.js';
 import { PageCompressor } from './parquet/zstd-pages.js';
 import { type EventContext, PartitionBuilder } from './partition.js';
 import { ProcessIdentities } from './process-identity.js';
+import { RowGroupThread, type ThreadFile } from './row-group-thread.js';
 import { type WallClock } from '../output/wall-clock.js';
 
 /** Rows per row group: big enough for long dictionary runs and good compression, small enough that a few open partitions stay in tens of MB. */
@@ -47,6 +45,12 @@ export const FILE_ROWS = 2_097_152;
  */
 const ROW_GROUP_BYTES = 16 << 20;
 const HELD_CHECK_ROWS = 256;
+/**
+ * Rows a partition gathers before the writer thread is started (a multiple of HELD_CHECK_ROWS): early
+ * enough that it has loaded (~0.1 s) before the first row group is handed over, late enough that an
+ * export of a few thousand events does not start a thread it would not use.
+ */
+const THREAD_START_ROWS = 16_384;
 /** Row group buffers of all open partitions together; past it the largest are written and let go. */
 const BUFFER_BYTES = 128 << 20;
 /** Partitions with a file open at once; past it (many hosts or days) every file is finished before the next input. */
@@ -63,6 +67,13 @@ export interface ParquetOptions {
   run?: string;
   /** A parallel part's name in its file names (part-RUN-w1-SEQ), so the parts' files never collide. */
   part?: string;
+  /**
+   * Write event row groups on a thread of their own (row-group-thread.ts) while the next are gathered
+   * (default true). It starts once a partition has gathered THREAD_START_ROWS rows: a small export
+   * never starts it. False: every row group on this thread (`--threads 1`, and each part of a
+   * `--threads N` export).
+   */
+  writerThread?: boolean;
 }
 
 /** A builder of event rows, or of Detection Finding rows (alerts: few, shredded from row objects). */
@@ -82,10 +93,15 @@ class FindingBuilder implements Builder {
 interface Partition {
   readonly dir: string;
   readonly classUid: number;
-  /** The event table (null: the Detection Finding partition). */
+  /** The event table (null: the Detection Finding partition), and its index in the writer's tables. */
   readonly table: ClassTable | null;
+  readonly tableIndex: number;
   builder: Builder | null;
+  /** The builder's number (its twin on the writer thread is named by it). */
+  builderId: number;
+  /** The open file: written on this thread, or on the writer thread (an event partition's, once that has started). */
   file: ParquetFileWriter | null;
+  threadFile: ThreadFile | null;
 }
 
 export class ParquetWriter implements ExportWriter {
@@ -93,7 +109,7 @@ export class ParquetWriter implements ExportWriter {
   warming = false;
   private readonly filePrefix: string;
   private fileSeq = 0;
-  private readonly tables: ClassTable[] = [];
+  private readonly tables: ClassTable[];
   /** By kind id: its plan and its table's index. */
   private readonly kinds: ({ plan: KindPlan; table: number } | undefined)[] = [];
   private readonly partitions = new Map<string, Partition>();
@@ -118,6 +134,9 @@ export class ParquetWriter implements ExportWriter {
   private readonly fileRows: number;
   private readonly rowGroupRows: number;
   readonly filesWritten: string[] = [];
+  /** The writer thread, once started (flush). */
+  private thread: RowGroupThread | null = null;
+  private nextBuilderId = 0;
   /** Set by the caller: the session's process table (a fork's child is looked up there). */
   table: { lookup(host: string, pid: number): ProcessNode | undefined } | null = null;
 
@@ -127,17 +146,11 @@ export class ParquetWriter implements ExportWriter {
     this.filePrefix = `part-${opts.run ?? newRunId()}-${opts.part === undefined ? '' : `${opts.part}-`}`;
     this.fileRows = opts.fileRows ?? FILE_ROWS;
     this.rowGroupRows = Math.min(ROW_GROUP_ROWS, this.fileRows);
-    const byClass = new Map<OcsfClass, typeof KINDS[number][]>();
-    for (const k of KINDS) {
-      const cls = ocsfOfKind(k).ocsfClass;
-      byClass.set(cls, [...(byClass.get(cls) ?? []), k]);
-    }
-    for (const [cls, kinds] of byClass) {
-      const table = classTable(cls, kinds);
-      this.tables.push(table);
+    this.tables = eventTables();
+    this.tables.forEach((table, i) => {
       this.rowsPerTable.push(0);
-      for (const k of kinds) this.kinds[k.id] = { plan: table.plans[k.id]!, table: this.tables.length - 1 };
-    }
+      for (const k of table.kinds) this.kinds[k.id] = { plan: table.plans[k.id]!, table: i };
+    });
     this.ctx = { capture: {}, actor: null!, target: null, hasTime: false, timeLo: 0, timeHi: 0, frameSeq: 0, recordIndex: 0, hostname: null };
   }
 
@@ -207,10 +220,11 @@ export class ParquetWriter implements ExportWriter {
     this.lastNode = node;
     if (this.warming) return;
     const part = this.partitionFor(k.table, day);
-    const b = (part.builder ??= new PartitionBuilder(part.table!, part.dir)) as PartitionBuilder;
+    const b = (part.builder ??= this.newBuilder(part)) as PartitionBuilder;
     b.add(plan, raw, at, ctx);
     this.rowsPerTable[k.table]++;
-    if (b.rows >= this.rowGroupRows || (b.rows % HELD_CHECK_ROWS === 0 && b.heldBytes >= ROW_GROUP_BYTES)) this.flush(part);
+    if (b.rows >= this.rowGroupRows) this.flush(part);
+    else if (b.rows % HELD_CHECK_ROWS === 0) this.checkHeld(part, b);
     if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVENTS) this.keepBudget();
   }
 
@@ -230,12 +244,31 @@ export class ParquetWriter implements ExportWriter {
   async drain(): Promise<void> {}
 
   async finish(): Promise<void> {
-    this.finishAll();
+    this.finishAll(true);
+    this.thread?.finish();
   }
 
   async abort(): Promise<void> {
     for (const p of this.partitions.values()) p.file?.abort();
     this.partitions.clear();
+    this.thread?.abort();
+  }
+
+  /** Every HELD_CHECK_ROWS rows of a partition: its row group written early past ROW_GROUP_BYTES; the writer thread started. */
+  private checkHeld(part: Partition, b: PartitionBuilder): void {
+    if (b.heldBytes >= ROW_GROUP_BYTES) this.flush(part);
+    else if (b.rows === THREAD_START_ROWS && this.thread === null && this.opts.writerThread !== false) this.thread = RowGroupThread.start(this.opts.outDir);
+  }
+
+  private newBuilder(p: Partition): PartitionBuilder {
+    p.builderId = this.nextBuilderId++;
+    return new PartitionBuilder(p.table!, p.dir);
+  }
+
+  /** Lets a partition's builder go (its twin on the writer thread too). */
+  private dropBuilder(p: Partition): void {
+    if (p.builder !== null && p.table !== null) this.thread?.forget(p.builderId);
+    p.builder = null;
   }
 
   private setClock(clock: WallClock | null): void {
@@ -257,33 +290,59 @@ export class ParquetWriter implements ExportWriter {
     let partition = this.partitions.get(key);
     if (partition === undefined) {
       const dir = join(this.opts.outDir, `host=${partitionValue(this.host)}`, `day=${Number.isNaN(day) ? 'unknown' : dayText(day)}`, `class_uid=${classUid}`);
-      partition = { dir, classUid, table, builder: null, file: null };
+      partition = { dir, classUid, table, tableIndex: t, builder: null, builderId: -1, file: null, threadFile: null };
       this.partitions.set(key, partition);
     }
     this.lastPartition[t] = { input: this.inputIndex, day, partition };
     return partition;
   }
 
-  /** Writes a partition's gathered rows as a row group (opening its next file if need be); finishes the file when it is full. */
-  private flush(p: Partition): void {
+  /**
+   * Writes a partition's gathered rows as a row group (opening its next file if need be); finishes the file
+   * when it is full. An event partition's go to the writer thread, started here unless `atEnd` (the export's
+   * last row groups: a small export's only ones).
+   */
+  private flush(p: Partition, atEnd = false): void {
     const b = p.builder;
     if (b === null || b.rows === 0) return;
     try {
+      if (p.table !== null && p.file === null && (this.thread !== null || (!atEnd && this.opts.writerThread !== false))) {
+        this.flushToThread(p, b as PartitionBuilder);
+        return;
+      }
       if (p.file === null) {
-        mkdirSync(p.dir, { recursive: true });
-        const name = `${this.filePrefix}${String(this.fileSeq++).padStart(5, '0')}.parquet`;
-        p.file = ParquetFileWriter.create(join(p.dir, name), p.table === null ? FINDING_SCHEMA : p.table.schema, {
-          createdBy: 'rand-guard version 0.1.0 (parquet writer)', compressor: this.compressor,
+        p.file = ParquetFileWriter.create(this.nextFilePath(p), p.table === null ? FINDING_SCHEMA : p.table.schema, {
+          createdBy: PARQUET_CREATED_BY, compressor: this.compressor,
         });
       }
       b.writeRowGroup(p.file, this.enc);
       if (p.file.rows >= this.fileRows) this.closeFile(p);
     } catch (e) {
-      throw ioError(this.opts.outDir, e);
+      throw datasetIoError(this.opts.outDir, e);
     }
   }
 
+  private flushToThread(p: Partition, b: PartitionBuilder): void {
+    const thread = (this.thread ??= RowGroupThread.start(this.opts.outDir));
+    p.threadFile ??= thread.open(this.nextFilePath(p), p.tableIndex);
+    thread.write(p.threadFile, b, p.builderId, p.tableIndex);
+    if (p.threadFile.rows >= this.fileRows) this.closeFile(p);
+  }
+
+  /** The path of partition `p`'s next file (its directory made). */
+  private nextFilePath(p: Partition): string {
+    mkdirSync(p.dir, { recursive: true });
+    return join(p.dir, `${this.filePrefix}${String(this.fileSeq++).padStart(5, '0')}.parquet`);
+  }
+
   private closeFile(p: Partition): void {
+    if (p.threadFile !== null) {
+      const f = p.threadFile;
+      p.threadFile = null;
+      this.thread!.close(f);
+      this.filesWritten.push(f.path);
+      return;
+    }
     if (p.file === null) return;
     const f = p.file;
     p.file = null;
@@ -297,15 +356,16 @@ export class ParquetWriter implements ExportWriter {
     this.filesWritten.push(f.path);
   }
 
-  private finishAll(): void {
+  /** Writes and closes every partition's file; `atEnd`: the export's end (finish). */
+  private finishAll(atEnd = false): void {
     for (const p of this.partitions.values()) {
-      this.flush(p);
+      this.flush(p, atEnd);
       try {
         this.closeFile(p);
       } catch (e) {
-        throw ioError(this.opts.outDir, e);
+        throw datasetIoError(this.opts.outDir, e);
       }
-      p.builder = null;
+      this.dropBuilder(p);
     }
     this.partitions.clear();
     this.lastPartition.length = 0;
@@ -327,7 +387,7 @@ export class ParquetWriter implements ExportWriter {
       if (total <= BUFFER_BYTES / 2) break;
       total -= p.builder!.bytes;
       this.flush(p);
-      p.builder = null;
+      this.dropBuilder(p);
     }
   }
 }
@@ -351,11 +411,4 @@ function dayOf(lo: number, hi: number): number {
 
 function u32(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
-
-function ioError(dir: string, e: unknown): Error {
-  if (e instanceof CliError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === undefined) return e as Error;
-  return new CliError(`writing Parquet to ${dir} failed: ${describeIoError(e)}`, ExitCode.Io);
 }

@@ -12,15 +12,16 @@ import { type ColumnEncoder } from './parquet/column-encoder.js';
 import { KeyedColumn, KeyRuns, usedKeys, writeKeyedColumn } from './parquet/keyed-column.js';
 import { writeDenseColumn } from './parquet/write-dense.js';
 import { writePooledColumn } from './parquet/pooled-column.js';
-import { DenseColumn } from './parquet/dense-column.js';
+import { type DenseArrays, DenseColumn } from './parquet/dense-column.js';
 import { type ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, shredLeaf } from './parquet/shred.js';
 import { type LeafFill, NET_HEADER, type ProcessView } from './ocsf-parts.js';
 import { type ClassTable, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
-import { StringPool } from './string-pool.js';
+import { type PooledStrings, StringPool } from './string-pool.js';
 import { dnsExportOfRecord } from './dns-export.js';
 import { HeaderRows } from './header-rows.js';
 import { type RowAdder, rowAdders } from './row-adders.js';
+import { sharedWords } from './shared-memory.js';
 
 const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
 
@@ -46,6 +47,28 @@ export interface EventContext {
   recordIndex: number;
   /** The capture's hostname as UTF-8 (the local end of a connection), null without a manifest. */
   hostname: Uint8Array | null;
+}
+
+/**
+ * A row group gathered on one thread to be written on another (the export's
+ * writer thread: row-group-thread.ts): its rows' buffers (SharedArrayBuffers,
+ * shared-memory.ts: posted by reference), its strings, and the things its
+ * other keys stand for (structured-cloned). Only the thread holding it uses
+ * its buffers.
+ */
+export interface GatheredRowGroup {
+  readonly rows: number;
+  readonly keyRows: Int32Array[];
+  readonly directs: DenseArrays[];
+  readonly words: Int32Array;
+  readonly timed: number;
+  readonly pool: PooledStrings;
+  /**
+   * Per key column: its things by key (null for string columns, whose keys
+   * are pool ids). A process column's are drawn already (ProcessView objects
+   * live on the gathering thread), key 0 excepted: drawn where it is written.
+   */
+  readonly things: (unknown[] | null)[];
 }
 
 export class PartitionBuilder {
@@ -88,6 +111,8 @@ export class PartitionBuilder {
   /** renumber's pool ids in order of first use (index: the local id), as long as remap. */
   private firstUse = new Int32Array(1024);
   file: ParquetFileWriter | null = null;
+  /** Set while a row group gathered elsewhere is written here: its things per key column (GatheredRowGroup.things). */
+  private adopted: (unknown[] | null)[] | null = null;
 
   constructor(readonly table: ClassTable, readonly dir: string) {
     const nKeys = table.keyColumns.length;
@@ -253,7 +278,7 @@ export class PartitionBuilder {
   private grow(): void {
     const cap = Math.max(INITIAL_ROWS, this.capacity * 2);
     for (let k = 0; k < this.keyRows.length; k++) {
-      const next = new Int32Array(cap);
+      const next = sharedWords(cap);
       next.set(this.keyRows[k]);
       this.keyRows[k] = next;
     }
@@ -266,8 +291,81 @@ export class PartitionBuilder {
 
   /** Writes the gathered rows as one row group of `file`, then empties the buffers (keeping their memory). */
   writeRowGroup(file: ParquetFileWriter, enc: ColumnEncoder): void {
+    if (this.rows === 0) return;
+    this.writeGathered(file, enc);
+    this.reset();
+  }
+
+  /**
+   * The gathered rows as data for another thread to write (writeAdopted
+   * there), the process columns' things drawn now; the builder goes on with
+   * `recycled` (a set of buffers the writer has emptied, from
+   * releaseBuffers) or new ones.
+   */
+  handOff(recycled: GatheredRowGroup | null): GatheredRowGroup {
+    const things = this.table.keyColumns.map((spec, k) => {
+      if (spec.kind === 'string') return null;
+      const t = this.things[k];
+      if (spec.kind !== 'process') return t.slice();
+      const drawn: unknown[] = new Array<unknown>(t.length);
+      drawn[0] = null;
+      for (let key = 1; key < t.length; key++) drawn[key] = spec.render(t[key], this.pool);
+      return drawn;
+    });
+    const g = this.takeBuffers(things);
+    this.resetKeys();
+    this.rows = 0;
+    this.adoptBuffers(recycled ?? this.initialBuffers());
+    return g;
+  }
+
+  /** Writes a row group gathered on another thread (handOff there) as one row group of `file`. */
+  writeAdopted(g: GatheredRowGroup, file: ParquetFileWriter, enc: ColumnEncoder): void {
+    this.adoptBuffers(g);
+    this.rows = g.rows;
+    this.adopted = g.things;
+    try {
+      this.writeGathered(file, enc);
+    } finally {
+      this.adopted = null;
+    }
+    this.reset();
+  }
+
+  /** The emptied buffers of the last row group written by writeAdopted, to go back to the gathering thread (handOff's `recycled`). */
+  releaseBuffers(): GatheredRowGroup {
+    return this.takeBuffers(this.table.keyColumns.map(() => null));
+  }
+
+  /** Buffers as a new builder's: no rows' room yet (the next add grows every buffer to INITIAL_ROWS rows). */
+  private initialBuffers(): GatheredRowGroup {
+    return {
+      rows: 0, keyRows: this.keyRows.map(() => new Int32Array(0)), directs: this.directs.map((d) => d.initialArrays()), words: new Int32Array(0), timed: 0,
+      pool: StringPool.initialStrings(), things: [],
+    };
+  }
+
+  private takeBuffers(things: (unknown[] | null)[]): GatheredRowGroup {
+    const keyRows = this.keyRows.slice();
+    this.keyRows.fill(new Int32Array(0));
+    const { words, timed } = this.header.take();
+    const g: GatheredRowGroup = { rows: this.rows, keyRows, directs: this.directs.map((d) => d.take()), words, timed, pool: this.pool.take(), things };
+    this.timeDefs = this.directs[this.table.timeDirect].defs!;
+    return g;
+  }
+
+  private adoptBuffers(g: GatheredRowGroup): void {
+    if (g.keyRows.length !== this.keyRows.length || g.directs.length !== this.directs.length) throw new Error('export: a row group of another table handed over');
+    for (let k = 0; k < this.keyRows.length; k++) this.keyRows[k] = g.keyRows[k];
+    this.directs.forEach((d, i) => d.adopt(g.directs[i]));
+    this.header.adopt(g.words, g.timed);
+    this.pool.adopt(g.pool);
+    this.timeDefs = this.directs[this.table.timeDirect].defs!;
+    this.capacity = this.keyRows.length === 0 ? 0 : this.keyRows[0].length;
+  }
+
+  private writeGathered(file: ParquetFileWriter, enc: ColumnEncoder): void {
     const rows = this.rows;
-    if (rows === 0) return;
     const t = this.table;
     this.header.transpose(rows);
     const parts: (Row[] | null)[] = t.keyColumns.map(() => null);
@@ -304,7 +402,6 @@ export class PartitionBuilder {
       writeKeyedColumn(file, enc, col, this.runs[k], rows, u);
     }
     file.endRowGroup(rows);
-    this.reset();
   }
 
   /**
@@ -329,7 +426,7 @@ export class PartitionBuilder {
 
   /** Which keys of key column `k` the row group's rows use (1), by key. */
   private usedKeys(k: number): Uint8Array {
-    return usedKeys(this.runs[k], this.table.keyColumns[k].kind === 'string' ? this.poolIdsOf[k][0] + 1 : this.things[k].length);
+    return usedKeys(this.runs[k], this.table.keyColumns[k].kind === 'string' ? this.poolIdsOf[k][0] + 1 : (this.adopted?.[k] ?? this.things[k]).length);
   }
 
   /** Each key's part of key column `k`, drawn once (UNUSED for keys no row uses). */
@@ -339,6 +436,16 @@ export class PartitionBuilder {
     const ids = this.poolIdsOf[k];
     const n = used.length;
     const out: Row[] = new Array<Row>(n);
+    const adopted = this.adopted?.[k];
+    if (adopted !== undefined && adopted !== null) {
+      // Things from the gathering thread (GatheredRowGroup.things): a process column's are drawn there.
+      const drawn = spec.kind === 'process';
+      for (let key = 0; key < n; key++) {
+        if (used[key] === 0) out[key] = UNUSED;
+        else out[key] = drawn && key > 0 ? adopted[key] as Row : spec.render(adopted[key], this.pool);
+      }
+      return out;
+    }
     for (let key = 0; key < n; key++) {
       if (used[key] === 0) out[key] = UNUSED;
       else out[key] = spec.render(isString ? (key === 0 ? null : ids[key]) : this.things[k][key], this.pool);
@@ -349,15 +456,20 @@ export class PartitionBuilder {
   private reset(): void {
     const rows = this.rows;
     for (const k of this.keyRows) k.fill(0, 0, rows);
+    this.resetKeys();
+    this.table.directs.forEach((d, i) => this.directs[i].reset(d.nullLevel));
+    this.pool.reset();
+    this.rows = 0;
+  }
+
+  /** Forgets the row group's things and last strings (the keys' state; not the buffers). */
+  private resetKeys(): void {
     for (let k = 0; k < this.things.length; k++) {
       this.things[k].length = 1;
       this.keyOf[k].clear();
       this.lastThing[k] = undefined;
     }
-    this.table.directs.forEach((d, i) => this.directs[i].reset(d.nullLevel));
-    this.pool.reset();
     this.lastStringIds.fill(0);
-    this.rows = 0;
   }
 }
 

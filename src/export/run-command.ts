@@ -53,23 +53,26 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   prepareOutDir(outDir, opts.append === true);
   const run = newRunId();
   // One part per thread asked for, fewer when the capture is too small for a thread to pay (frame-ranges.ts).
-  const cuts = threads > 1 ? planRanges(frameRecordCounts(inputs.map((i) => i.path)), threads, WARM_SHARE, envWorkerStart()) : [0];
+  const cuts = threads !== null && threads > 1 ? planRanges(frameRecordCounts(inputs.map((i) => i.path)), threads, WARM_SHARE, envWorkerStart()) : [0];
   if (cuts.length > 1) {
     const result = await runParallelExport(inputs, opts, cuts, { outDir, fileRows: envFileRows(), run }, hooks);
     return summarise(result, format, outDir, result);
   }
-  const parquet = ParquetWriter.join({ outDir, append: opts.append === true, fileRows: envFileRows(), run }, clockFor);
+  // Default: a writer thread writes row groups while this one gathers the next (row-group-thread.ts); --threads 1: this thread only.
+  const parquet = ParquetWriter.join({ outDir, append: opts.append === true, fileRows: envFileRows(), run, writerThread: threads === null }, clockFor);
   const result = await runExport(inputs, opts, parquet, hooks, (table) => { parquet.table = table; });
   return summarise(result, format, outDir, parquet);
 }
 
 /**
- * --threads: parts of a Parquet export run at once. Default 1: two threads use ~25% more CPU in all (each
- * part's catch-up, its own V8 compiling the same code) and their heaps make peak RSS grow from 1M to 10M
- * events (docs/fleet.md), so more threads are opted in to, on idle cores.
+ * --threads: how a Parquet export uses threads. Not given (null): one thread gathers rows and a second writes
+ * row groups (row-group-thread.ts: ~30% less wall time, ~+100 MB peak RSS, docs/fleet.md). 1: one thread
+ * only (a busy host, a tight memory budget). N > 1: N parts, each a range of the frames on a thread of its
+ * own (parallel-export.ts): each part does the catch-up and its own V8 compiling, so this pays only on
+ * idle cores beyond two.
  */
-function threadsOf(value: string | undefined): number {
-  if (value === undefined) return 1;
+function threadsOf(value: string | undefined): number | null {
+  if (value === undefined) return null;
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || n < 1 || n > MAX_THREADS) throw new CliError(`--threads must be a whole number from 1 to ${MAX_THREADS}, got ${JSON.stringify(value)}`, ExitCode.Usage);
   return n;

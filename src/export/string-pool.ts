@@ -17,6 +17,7 @@
 
 import { copyWords } from './parquet/byte-sink.js';
 import { isUtf8 } from './text-bytes.js';
+import { sharedBytes, sharedWords } from './shared-memory.js';
 
 const EMPTY = 0;
 /** Bits of the hash kept beside an id in a table slot; ids below 2^(31 - TAG_BITS). */
@@ -49,16 +50,25 @@ function finish(h: number, len: number): number {
   return h ^ (h >>> 16);
 }
 
+/** A pool's strings as StringPool.take() hands them over (structured-cloneable; its buffers transferable). */
+export interface PooledStrings {
+  readonly arena: Uint8Array;
+  readonly meta: Int32Array;
+  readonly utf8State: Uint8Array;
+  readonly count: number;
+  readonly used: number;
+}
+
 export class StringPool {
   /** Ids start at 1 (0 is "no string" in the rows' key arrays). */
   count = 0;
-  private arena = new Uint8Array(1 << 16);
+  private arena = sharedBytes(1 << 16);
   private arenaView = new DataView(this.arena.buffer);
   private used = 0;
   /** Per id: its start in the arena at 4 id, its length at 4 id + 1, its hash at 4 id + 2 (one cache line: a lookup's second read). */
-  private meta = new Int32Array(4 * 1024);
+  private meta = sharedWords(4 * 1024);
   /** Per id: UTF8_UNKNOWN, UTF8_YES, UTF8_NO (asked by every column that draws the string as text). */
-  private utf8State = new Uint8Array(1024);
+  private utf8State = sharedBytes(1024);
   /**
    * Slot s: id << TAG_BITS | the hash's top TAG_BITS bits (EMPTY: free). One word per slot, half the
    * (id, hash) pair's: the table is probed for most strings and missed the cache (its 65536 slots of a
@@ -68,11 +78,48 @@ export class StringPool {
   private mask = 2047;
   /** Set by the last intern: the bytes hashed were all ASCII. */
   private ascii = false;
+  /** Holding strings adopted without their hash table: to be read, not interned into, until reset. */
+  private readOnly = false;
 
   reset(): void {
-    if (this.count > 0) this.table.fill(EMPTY);
+    if (this.count > 0 && !this.readOnly) this.table.fill(EMPTY);
+    this.readOnly = false;
     this.count = 0;
     this.used = 0;
+  }
+
+  /**
+   * The strings (bytes, per-id metadata, count), handed to another thread
+   * that only reads them (the export's writer thread); this pool is left
+   * empty and without buffers until it adopts some.
+   */
+  take(): PooledStrings {
+    const taken: PooledStrings = { arena: this.arena, meta: this.meta, utf8State: this.utf8State, count: this.count, used: this.used };
+    this.reset();
+    this.adopt({ arena: new Uint8Array(0), meta: new Int32Array(0), utf8State: new Uint8Array(0), count: 0, used: 0 });
+    return taken;
+  }
+
+  /** New buffers, as a new pool's (to adopt() after take() when none are given back). */
+  static initialStrings(): PooledStrings {
+    return { arena: sharedBytes(1 << 16), meta: sharedWords(4 * 1024), utf8State: sharedBytes(1024), count: 0, used: 0 };
+  }
+
+  /**
+   * Strings from take() become this pool's, to be read (startOf, bytesOf,
+   * isUtf8, ...); or, with count 0, empty buffers to intern into. The hash
+   * table is not handed over: a pool given strings is not interned into
+   * until reset().
+   */
+  adopt(p: PooledStrings): void {
+    if (this.count > 0 && !this.readOnly) this.table.fill(EMPTY);
+    this.arena = p.arena;
+    this.arenaView = new DataView(p.arena.buffer, p.arena.byteOffset, p.arena.byteLength);
+    this.meta = p.meta;
+    this.utf8State = p.utf8State;
+    this.count = p.count;
+    this.used = p.used;
+    this.readOnly = p.count > 0;
   }
 
   /** Bytes held (the writer's memory budget). */
@@ -191,6 +238,7 @@ export class StringPool {
       }
       slot = (slot + 1) & mask;
     }
+    if (this.readOnly) throw new Error('string pool: interning into strings adopted from another pool');
     if (this.count === MAX_ID) throw new Error(`string pool: more than ${MAX_ID} strings in one row group`);
     const id = ++this.count;
     if (id >= this.utf8State.length) this.growEntries();
@@ -221,10 +269,10 @@ export class StringPool {
 
   private growEntries(): void {
     const n = this.utf8State.length * 2;
-    const meta = new Int32Array(4 * n);
+    const meta = sharedWords(4 * n);
     meta.set(this.meta);
     this.meta = meta;
-    const state = new Uint8Array(n);
+    const state = sharedBytes(n);
     state.set(this.utf8State);
     this.utf8State = state;
   }
@@ -232,7 +280,7 @@ export class StringPool {
   private growArena(need: number): void {
     let cap = this.arena.length * 2;
     while (cap < this.used + need) cap *= 2;
-    const next = new Uint8Array(cap);
+    const next = sharedBytes(cap);
     next.set(this.arena.subarray(0, this.used));
     this.arena = next;
     this.arenaView = new DataView(next.buffer);

@@ -12,13 +12,21 @@ export class ByteSink {
   view: DataView;
   length = 0;
 
-  constructor(capacity = 4096) {
-    this.bytes = new Uint8Array(capacity);
+  /** `shared`: its buffers are SharedArrayBuffers (a row group's, handed between threads: export/shared-memory.ts). */
+  constructor(capacity = 4096, private readonly shared = false) {
+    this.bytes = shared ? new Uint8Array(new SharedArrayBuffer(capacity)) : new Uint8Array(capacity);
     this.view = new DataView(this.bytes.buffer);
   }
 
   reset(): void {
     this.length = 0;
+  }
+
+  /** `bytes` (its first `length` written) becomes this sink's buffer. */
+  adopt(bytes: Uint8Array, length: number): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.length = length;
   }
 
   /** Makes room for `n` more bytes. */
@@ -27,7 +35,7 @@ export class ByteSink {
     if (need <= this.bytes.length) return;
     let cap = this.bytes.length * 2;
     while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
+    const next = this.shared ? new Uint8Array(new SharedArrayBuffer(cap)) : new Uint8Array(cap);
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;
     this.view = new DataView(next.buffer);

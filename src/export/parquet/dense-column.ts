@@ -8,8 +8,24 @@
 import { ByteSink } from './byte-sink.js';
 import { bytesOf, type CellValue, integerOf, ValueError } from './plain.js';
 import { type Leaf } from './schema.js';
+import { sharedBytes, sharedWords } from '../shared-memory.js';
 
 const INITIAL = 1024;
+/** What a column holds between take() and adopt(). */
+const NO_BYTES = new Uint8Array(0);
+const NO_WORDS = new Int32Array(0);
+
+/** A column's buffers and counts as DenseColumn.take() hands them over (structured-cloneable; its buffers transferable). */
+export interface DenseArrays {
+  readonly n: number;
+  readonly nValues: number;
+  readonly defs: Uint8Array | null;
+  readonly reps: Uint8Array | null;
+  readonly fixed: Uint8Array;
+  readonly ends: Int32Array;
+  readonly arena: Uint8Array | null;
+  readonly arenaLength: number;
+}
 
 export class DenseColumn {
   /** Level entries (rows, for a leaf outside lists). */
@@ -30,15 +46,64 @@ export class DenseColumn {
   readonly width: number;
 
   /** `nullLevel`: the level every entry starts at (a column filled for some rows only: its parents are there, it is null). */
-  constructor(readonly leaf: Leaf, alwaysDefined = false, nullLevel = 0) {
+  constructor(readonly leaf: Leaf, private readonly alwaysDefined = false, private readonly nullLevel = 0) {
     this.width = leaf.physical === 'INT64' ? 8 : leaf.physical === 'INT32' ? 4 : leaf.physical === 'BOOLEAN' ? 1 : 0;
-    this.defs = leaf.maxDef > 0 && !alwaysDefined ? new Uint8Array(INITIAL).fill(nullLevel) : null;
-    this.reps = leaf.maxRep > 0 ? new Uint8Array(INITIAL) : null;
-    this.fixed = new Uint8Array(this.width > 0 ? INITIAL * this.width : 0);
+    this.defs = leaf.maxDef > 0 && !alwaysDefined ? sharedBytes(INITIAL).fill(nullLevel) : null;
+    this.reps = leaf.maxRep > 0 ? sharedBytes(INITIAL) : null;
+    this.fixed = sharedBytes(this.width > 0 ? INITIAL * this.width : 0);
     this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
-    this.arena = this.width === 0 ? new ByteSink(INITIAL * 16) : null;
-    this.ends = new Int32Array(this.width === 0 ? INITIAL : 0);
+    this.arena = this.width === 0 ? new ByteSink(INITIAL * 16, true) : null;
+    this.ends = sharedWords(this.width === 0 ? INITIAL : 0);
     this.valueCapacity = INITIAL;
+  }
+
+  /**
+   * The column's buffers and counts, handed to another thread (the export's
+   * writer thread: export/row-group-thread.ts). The column is left without
+   * buffers (nothing is allocated: buffers allocated per row group on each
+   * side grew both threads' external memory and with it their full GCs):
+   * give it some with adopt() before it is filled again.
+   */
+  take(): DenseArrays {
+    const a: DenseArrays = {
+      n: this.n, nValues: this.nValues, defs: this.defs, reps: this.reps, fixed: this.fixed, ends: this.ends,
+      arena: this.arena === null ? null : this.arena.bytes, arenaLength: this.arena === null ? 0 : this.arena.length,
+    };
+    this.n = 0;
+    this.nValues = 0;
+    this.defs = this.defs === null ? null : NO_BYTES;
+    this.reps = this.reps === null ? null : NO_BYTES;
+    this.fixed = NO_BYTES;
+    this.fixed32 = NO_WORDS;
+    this.ends = NO_WORDS;
+    this.arena?.adopt(NO_BYTES, 0);
+    this.valueCapacity = 0;
+    return a;
+  }
+
+  /** New buffers for this column, as a new column's (to adopt() after take() when none are given back). */
+  initialArrays(): DenseArrays {
+    return {
+      n: 0, nValues: 0, defs: this.defs === null ? null : sharedBytes(INITIAL).fill(this.nullLevel), reps: this.reps === null ? null : sharedBytes(INITIAL),
+      fixed: sharedBytes(this.width * INITIAL), ends: sharedWords(this.width === 0 ? INITIAL : 0),
+      arena: this.arena === null ? null : sharedBytes(INITIAL * 16), arenaLength: 0,
+    };
+  }
+
+  /** Buffers and counts from take() (another column's of the same leaf) become this column's. */
+  adopt(a: DenseArrays): void {
+    if ((a.defs === null) !== (this.defs === null) || (a.reps === null) !== (this.reps === null) || (a.arena === null) !== (this.arena === null)) {
+      throw new Error(`parquet: buffers of another kind of column given to ${this.leaf.path.join('.')}`);
+    }
+    this.n = a.n;
+    this.nValues = a.nValues;
+    this.defs = a.defs;
+    this.reps = a.reps;
+    this.fixed = a.fixed;
+    this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
+    this.ends = a.ends;
+    if (this.arena !== null) this.arena.adopt(a.arena!, a.arenaLength);
+    this.valueCapacity = this.width > 0 ? this.fixed.length / this.width : this.ends.length;
   }
 
   /** Empties the column, keeping its memory; with `nullLevel`, every entry's level starts at it (a column filled for some rows only). */
@@ -72,7 +137,7 @@ export class DenseColumn {
       this.fixed32 = new Int32Array(this.fixed.buffer, 0, this.fixed.length >> 2);
     }
     if (this.width === 0 && this.ends.length < values) {
-      const next = new Int32Array(capacityFor(this.ends.length, values));
+      const next = sharedWords(capacityFor(this.ends.length, values));
       next.set(this.ends);
       this.ends = next;
     }
@@ -149,7 +214,7 @@ function capacityFor(have: number, need: number): number {
 }
 
 function grow(a: Uint8Array, need: number, fill: number): Uint8Array {
-  const next = new Uint8Array(capacityFor(a.length, need));
+  const next = sharedBytes(capacityFor(a.length, need));
   next.set(a);
   if (fill !== 0) next.fill(fill, a.length);
   return next;

@@ -20,6 +20,9 @@ import { PageCompressor } from './zstd-pages.js';
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // PAR1
 const FLUSH_BYTES = 1 << 20;
 
+/** FileMetaData.created_by of the export's files. */
+export const PARQUET_CREATED_BY = 'rand-guard version 0.1.0 (parquet writer)';
+
 export interface FileWriterOptions {
   /** FileMetaData.created_by: `<app> version <version>`. */
   readonly createdBy: string;
