@@ -28,8 +28,13 @@ import { type GatheredRowGroup, type PartitionBuilder } from './partition.js';
 
 /** Row groups handed over and not yet written: the main thread waits past this many. */
 const MAX_IN_FLIGHT = 2;
-/** A wait's slice; no reply for STALL_MS in all is a dead writer thread (a row group takes ~0.1 s). */
+/**
+ * A wait's slice. A worker that has not said it is ready after START_MS did not start (its script could not
+ * be loaded: the failure is an event the blocked main thread cannot take); one that has, and then gives no
+ * reply for STALL_MS, is taken for dead (a row group takes ~0.1 s).
+ */
 const WAIT_MS = 200;
+const START_MS = 30_000;
 const STALL_MS = 300_000;
 
 export type ToWriter =
@@ -41,6 +46,7 @@ export type ToWriter =
   | { readonly t: 'abort' };
 
 export type FromWriter =
+  | { readonly t: 'ready' }
   /** A row group written (g: its emptied buffers; null after a failure). */
   | { readonly t: 'written'; readonly table: number; readonly g: GatheredRowGroup | null }
   | { readonly t: 'failed'; readonly error: ErrorData }
@@ -71,6 +77,7 @@ export class RowGroupThread {
   private readonly free: GatheredRowGroup[][] = [];
   private failure: Error | null = null;
   private ended: 'finished' | 'aborted' | null = null;
+  private ready = false;
 
   private constructor(outDir: string) {
     const { port1, port2 } = new MessageChannel();
@@ -162,6 +169,9 @@ export class RowGroupThread {
 
   private take(m: FromWriter): void {
     switch (m.t) {
+      case 'ready':
+        this.ready = true;
+        return;
       case 'written':
         this.inFlight--;
         if (m.g !== null) (this.free[m.table] ??= []).push(m.g);
@@ -183,6 +193,7 @@ export class RowGroupThread {
       if (this.collect()) return;
       if (Atomics.wait(this.replies, 0, seen, WAIT_MS) === 'timed-out') {
         waited += WAIT_MS;
+        if (!this.ready && waited >= START_MS) throw (this.failure ??= new Error(`export: the writer thread did not start in ${START_MS / 1000} s`));
         if (waited >= STALL_MS) throw (this.failure ??= new Error(`export: the writer thread gave no answer for ${STALL_MS / 1000} s`));
       }
     }

@@ -102,6 +102,8 @@ function handle(m: ToWriter): void {
   }
 }
 
+reply({ t: 'ready' });
+
 port.on('message', (m: ToWriter) => {
   try {
     handle(m);
