@@ -1,5 +1,6 @@
 /**
- * `rg-replay export --format parquet` against `rg-replay --json` on the same
+ * `rg-replay export --format parquet` (by default with its writer thread;
+ * `--threads 1` and `--threads 2` beside it) against `rg-replay --json` on the same
  * capture, interleaved in every round (the machine is shared and noisy; the
  * target is a ratio): events/s of each, their ratio (target >= 0.5x), and
  * peak RSS of the export at 1M and 10M events (target: flat), and the
@@ -21,6 +22,8 @@ export interface ExportBenchResult {
   ratio: number;
   /** `--threads 2` (opt-in) in the same rounds: events/s and the median of per-round ratios to --json. */
   threads2: { events_per_s: number; ratio: number; peak_rss_mb: number };
+  /** `--threads 1` (one thread: no writer thread) in the same rounds, as threads2. */
+  threads1?: { events_per_s: number; ratio: number; peak_rss_mb: number };
   parquet_peak_rss_mb: number;
   json_peak_rss_mb: number;
   /**
@@ -30,7 +33,7 @@ export interface ExportBenchResult {
   large: null | { base_events: number; base_peak_rss_mb: number; events: number; parquet_events_per_s: number; parquet_peak_rss_mb: number };
   /** Bytes of our dataset, and of DuckDB's COPY ... (FORMAT parquet, COMPRESSION zstd) of the same rows per class (null: no DuckDB). */
   size: { ours_bytes: number; duckdb_bytes: number | null; duckdb_error: string | null };
-  raw: { json: RunMeasure[]; parquet: RunMeasure[]; threads2: RunMeasure[]; large: RunMeasure[]; base: RunMeasure[] };
+  raw: { json: RunMeasure[]; parquet: RunMeasure[]; threads2: RunMeasure[]; threads1?: RunMeasure[]; large: RunMeasure[]; base: RunMeasure[] };
 }
 
 function exportOnce(path: string, keep?: (dataset: string) => void, extra: string[] = []): RunMeasure {
@@ -74,10 +77,12 @@ export async function benchExport(input: { path: string; events: number }, runs:
   const json: RunMeasure[] = [];
   const parquet: RunMeasure[] = [];
   const threads2: RunMeasure[] = [];
+  const threads1: RunMeasure[] = [];
   for (let i = 0; i < runs; i++) {
     json.push(measureNode(REPLAY_CLI, [input.path, '--json']));
     parquet.push(exportOnce(input.path));
     threads2.push(exportOnce(input.path, undefined, ['--threads', '2']));
+    threads1.push(exportOnce(input.path, undefined, ['--threads', '1']));
   }
   const memoryBase = base ?? input;
   const baseRuns = large === null ? [] : [exportOnce(memoryBase.path)];
@@ -108,6 +113,11 @@ export async function benchExport(input: { path: string; events: number }, runs:
       ratio: median(threads2.map((p, i) => json[i].wall_ms / p.wall_ms)),
       peak_rss_mb: Math.max(...threads2.map((r) => r.max_rss_mb)),
     },
+    threads1: {
+      events_per_s: rate(input.events, threads1),
+      ratio: median(threads1.map((p, i) => json[i].wall_ms / p.wall_ms)),
+      peak_rss_mb: Math.max(...threads1.map((r) => r.max_rss_mb)),
+    },
     parquet_peak_rss_mb: Math.max(...parquet.map((r) => r.max_rss_mb)),
     json_peak_rss_mb: Math.max(...json.map((r) => r.max_rss_mb)),
     large: large === null ? null : {
@@ -115,7 +125,7 @@ export async function benchExport(input: { path: string; events: number }, runs:
       events: large.events, parquet_events_per_s: rate(large.events, largeRuns), parquet_peak_rss_mb: Math.max(...largeRuns.map((r) => r.max_rss_mb)),
     },
     size,
-    raw: { json, parquet, threads2, large: largeRuns, base: baseRuns },
+    raw: { json, parquet, threads2, threads1, large: largeRuns, base: baseRuns },
   };
 }
 
@@ -124,9 +134,16 @@ export function exportRows(r: ExportBenchResult): { what: string; measured: stri
   const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
   const rows = [{
     what: 'export --format parquet',
-    measured: `${M(r.parquet_events_per_s)} events/s vs --json ${M(r.json_events_per_s)}/s: ${r.ratio.toFixed(2)}x (${M(r.events)} events)`,
+    measured: `${M(r.parquet_events_per_s)} events/s vs --json ${M(r.json_events_per_s)}/s: ${r.ratio.toFixed(2)}x (${M(r.events)} events); peak RSS ${r.parquet_peak_rss_mb.toFixed(0)} MB`,
     target: '>= 0.5x --json', pass: r.ratio >= 0.5 as boolean | null,
   }];
+  if (r.threads1 !== undefined) {
+    rows.push({
+      what: 'export --format parquet --threads 1 (no writer thread)',
+      measured: `${M(r.threads1.events_per_s)} events/s: ${r.threads1.ratio.toFixed(2)}x --json (same rounds); peak RSS ${r.threads1.peak_rss_mb.toFixed(0)} MB`,
+      target: '', pass: null,
+    });
+  }
   if (r.threads2 !== undefined) {
     rows.push({
       what: 'export --format parquet --threads 2 (opt-in)',
