@@ -76,8 +76,11 @@ export class RowGroupThread {
   /** Emptied buffer sets given back, by table: the next row groups are gathered into them. */
   private readonly free: GatheredRowGroup[][] = [];
   private failure: Error | null = null;
-  private ended: 'finished' | 'aborted' | null = null;
+  /** Replies seen: the worker has started, finished (every file closed), dropped its files. */
   private ready = false;
+  private finished = false;
+  private aborted = false;
+  private stopped = false;
 
   private constructor(outDir: string) {
     const { port1, port2 } = new MessageChannel();
@@ -127,25 +130,33 @@ export class RowGroupThread {
     if (this.failure === null) this.post({ t: 'forget', builder: builderId });
   }
 
-  /** Waits until every row group is written and every file closed; throws the writer thread's failure, if any. */
+  /**
+   * Waits until every row group is written and every file closed, and stops the worker; throws the writer
+   * thread's failure, if any, leaving the worker to abort() (the export's driver calls it), which drops the
+   * files it still has open.
+   */
   finish(): void {
     this.check();
     this.post({ t: 'finish' });
-    while (this.ended === null && this.failure === null) this.waitForReply();
-    void this.worker.terminate();
+    while (!this.finished && this.failure === null) this.waitForReply();
     this.check();
+    this.stop();
   }
 
-  /** Drops every file the writer thread has open (their temporary files removed); waits for it to have done so. */
+  /** Drops every file the writer thread has open (their temporary files removed); waits for it to have done so, and stops it. */
   abort(): void {
-    if (this.ended === null) {
-      this.post({ t: 'abort' });
-      try {
-        while (this.ended === null) this.waitForReply();
-      } catch {
-        // A writer thread that stopped answering: its temporary files stay (hidden, .part-...); the export fails anyway.
-      }
+    if (this.stopped) return;
+    this.post({ t: 'abort' });
+    try {
+      while (!this.aborted) this.waitForReply();
+    } catch {
+      // A writer thread that stopped answering: its temporary files stay (hidden, .part-...); the export fails anyway.
     }
+    this.stop();
+  }
+
+  private stop(): void {
+    this.stopped = true;
     void this.worker.terminate();
   }
 
@@ -180,8 +191,10 @@ export class RowGroupThread {
         this.failure ??= errorFrom(m.error);
         return;
       case 'finished':
+        this.finished = true;
+        return;
       case 'aborted':
-        this.ended = m.t;
+        this.aborted = true;
     }
   }
 

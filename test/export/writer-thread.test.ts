@@ -31,7 +31,9 @@ const hasStrace = spawnSync('strace', ['-V']).status === 0;
 function exportRun(args: string[], threads: string | null, env: NodeJS.ProcessEnv = {}, dir = join(scratch(), 'lake')): Run {
   const log = join(scratch(), 'strace.log');
   const argv = [process.execPath, REPLAY_BIN, 'export', ...args, '-o', dir, ...(threads === null ? [] : ['--threads', threads])];
-  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,execve', '-o', log, ...argv], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+  // A hang (a thread waiting for another that will not answer) fails here, in a minute, not at the suite's end.
+  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,execve', '-o', log, ...argv], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
+  if (r.signal !== null) throw new Error(`rg-replay export ${args.join(' ')} did not end in 60 s (${r.signal})`);
   const lines = readFileSync(log, 'utf8').split('\n');
   const opens = lines.flatMap((l) => {
     const m = /^(\d+)\s+openat\(AT_FDCWD, "([^"]*\.part-[^"]*\.parquet\.tmp)"/.exec(l);
@@ -116,29 +118,36 @@ describe.skipIf(!hasStrace)('export --format parquet: the writer thread', () => 
     expect(r.opens.every((o) => o.tid === r.pid)).toBe(true);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('a full disk (a small tmpfs) while it writes: the one-thread line and exit code, no temporary file left', () => {
+  it.skipIf(process.getuid?.() !== 0)('a full disk (small tmpfs) while it writes or at the end: the one-thread line and exit code, no temporary file left', () => {
     const d = scratch();
-    const capture = bigCapture(join(d, 'big.rgc'), 40_000);
-    const results: Run[] = [];
-    for (const threads of ['1', null]) {
-      const mnt = join(d, `full${threads ?? 'default'}`);
-      mkdirSync(mnt);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
-      try {
-        const r = exportRun([capture], threads, {}, join(mnt, 'lake'));
-        results.push({ ...r, stderr: r.stderr.replace(mnt, 'MNT') });
-        expect(readdirSync(join(mnt, 'lake'), { recursive: true }).map(String).filter((f) => /\.tmp$/.test(f))).toEqual([]);
-      } finally {
-        execFileSync('umount', [mnt]);
+    const small = bigCapture(join(d, 'small.rgc'), 40_000);
+    const large = bigCapture(join(d, 'large.rgc'), 200_000);
+    // Where the disk fills: a 40k-event export writes its one file-activity row group at the end (the failure is
+    // seen while finishing: this once hung, the worker stopped before it had dropped its files); a 200k-event
+    // one fills it mid-stream (seen at a hand-over) or in its last files.
+    const cases: [string, string][] = [[small, '64k'], [small, '256k'], [small, '512k'], [large, '1m'], [large, '3m']];
+    for (const [capture, size] of cases) {
+      const results: Run[] = [];
+      for (const threads of ['1', null]) {
+        const mnt = join(d, `full-${size}-${threads ?? 'default'}-${results.length}-${capture === small ? 's' : 'l'}`);
+        mkdirSync(mnt);
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]);
+        try {
+          const r = exportRun([capture], threads, {}, join(mnt, 'lake'));
+          results.push({ ...r, stderr: r.stderr.replace(mnt, 'MNT') });
+          expect(readdirSync(join(mnt, 'lake'), { recursive: true }).map(String).filter((f) => /\.tmp$/.test(f)), `${size} ${threads}`).toEqual([]);
+        } finally {
+          execFileSync('umount', [mnt]);
+        }
       }
+      const [one, two] = results;
+      expect(one.status, `${size}: ${one.stderr}`).toBe(3);
+      expect(two.status, `${size}: ${two.stderr}`).toBe(3);
+      expect(two.stderr).toBe(one.stderr);
+      expect(two.stderr).toMatch(/^rg-replay: writing Parquet to MNT\/lake failed: (ENOSPC|.*no space)/);
+      expect(two.stderr.trim().split('\n')).toHaveLength(1);
+      // The default run's event files were the writer thread's.
+      expect(two.opens.some((o) => o.tid !== two.pid), size).toBe(true);
     }
-    const [one, two] = results;
-    expect(one.status).toBe(3);
-    expect(two.status).toBe(3);
-    expect(two.stderr).toBe(one.stderr);
-    expect(two.stderr).toMatch(/^rg-replay: writing Parquet to MNT\/lake failed: (ENOSPC|.*no space)/);
-    expect(two.stderr.trim().split('\n')).toHaveLength(1);
-    // The default run's failing file was the writer thread's.
-    expect(two.opens.some((o) => o.tid !== two.pid)).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });
