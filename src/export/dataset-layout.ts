@@ -42,7 +42,6 @@ export function prepareOutDir(dir: string, append: boolean): void {
   }
 }
 
-
 /** An error met writing the dataset under `dir`: a file system one as its one line (exit code Io); others as they are. */
 export function datasetIoError(dir: string, e: unknown): Error {
   if (e instanceof CliError) return e;

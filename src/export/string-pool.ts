@@ -50,7 +50,7 @@ function finish(h: number, len: number): number {
   return h ^ (h >>> 16);
 }
 
-/** A pool's strings as StringPool.take() hands them over (structured-cloneable; its buffers transferable). */
+/** A pool's strings (SharedArrayBuffers: posted by reference) and counts, as StringPool.take() hands them over. */
 export interface PooledStrings {
   readonly arena: Uint8Array;
   readonly meta: Int32Array;
@@ -268,7 +268,7 @@ export class StringPool {
   }
 
   private growEntries(): void {
-    const n = this.utf8State.length * 2;
+    const n = Math.max(this.utf8State.length * 2, 1024);
     const meta = sharedWords(4 * n);
     meta.set(this.meta);
     this.meta = meta;
@@ -278,7 +278,8 @@ export class StringPool {
   }
 
   private growArena(need: number): void {
-    let cap = this.arena.length * 2;
+    // From at least 64 KB: a pool left without buffers by take() grows from nothing.
+    let cap = Math.max(this.arena.length * 2, 1 << 16);
     while (cap < this.used + need) cap *= 2;
     const next = sharedBytes(cap);
     next.set(this.arena.subarray(0, this.used));

@@ -133,4 +133,28 @@ describe('StringPool', () => {
     // A byte >= 0x80 in the string's tail (past its last whole word) too.
     expect(pool.isUtf8(internC(pool, new Uint8Array([0x2f, 0x61, 0x62, 0x63, 0x64, 0xff])))).toBe(false);
   });
+
+  it('hands its strings over (take) to a pool that reads them, and goes on empty with other buffers (adopt)', () => {
+    const pool = new StringPool();
+    const words = Array.from({ length: 3000 }, (_, i) => `/src/dir${i % 37}/file${i}.c`);
+    const ids = words.map((w) => internC(pool, w));
+    const taken = pool.take();
+    expect(taken.count).toBe(3000);
+    // The writer thread's side: the same bytes and UTF-8 answers by id; nothing new may be interned into them.
+    const reader = new StringPool();
+    reader.adopt(taken);
+    words.forEach((w, i) => expect(text(reader, ids[i])).toBe(w));
+    expect(reader.isUtf8(ids[0])).toBe(true);
+    expect(reader.count).toBe(3000);
+    expect(() => internC(reader, 'not there')).toThrow(/adopted/);
+    // The gathering side: left without buffers, it grows from nothing, or takes an emptied set back.
+    expect(internC(pool, 'after')).toBe(1);
+    expect(text(pool, 1)).toBe('after');
+    reader.reset();
+    pool.adopt(reader.take());
+    expect(pool.count).toBe(0);
+    expect(internC(pool, words[5])).toBe(1);
+    expect(internC(pool, words[6])).toBe(2);
+    expect(internC(pool, words[5])).toBe(1);
+  });
 });

@@ -3,6 +3,8 @@
  * the Parquet writer appends to (little-endian integers, ULEB128 varints,
  * raw bytes). Reused between pages and row groups: `reset()` keeps the memory.
  */
+import { sharedBytes } from '../shared-memory.js';
+
 const textEncoder = new TextEncoder();
 /** Copies shorter than this go by a loop: set() needs a subarray, an object per copy (most of a row group's young garbage). */
 const SHORT_COPY = 256;
@@ -14,7 +16,7 @@ export class ByteSink {
 
   /** `shared`: its buffers are SharedArrayBuffers (a row group's, handed between threads: export/shared-memory.ts). */
   constructor(capacity = 4096, private readonly shared = false) {
-    this.bytes = shared ? new Uint8Array(new SharedArrayBuffer(capacity)) : new Uint8Array(capacity);
+    this.bytes = shared ? sharedBytes(capacity) : new Uint8Array(capacity);
     this.view = new DataView(this.bytes.buffer);
   }
 
@@ -33,9 +35,10 @@ export class ByteSink {
   reserve(n: number): void {
     const need = this.length + n;
     if (need <= this.bytes.length) return;
-    let cap = this.bytes.length * 2;
+    // From at least 64 bytes: a sink left without a buffer (DenseColumn.take) grows from nothing.
+    let cap = Math.max(this.bytes.length * 2, 64);
     while (cap < need) cap *= 2;
-    const next = this.shared ? new Uint8Array(new SharedArrayBuffer(cap)) : new Uint8Array(cap);
+    const next = this.shared ? sharedBytes(cap) : new Uint8Array(cap);
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;
     this.view = new DataView(next.buffer);

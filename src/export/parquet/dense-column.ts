@@ -15,7 +15,7 @@ const INITIAL = 1024;
 const NO_BYTES = new Uint8Array(0);
 const NO_WORDS = new Int32Array(0);
 
-/** A column's buffers and counts as DenseColumn.take() hands them over (structured-cloneable; its buffers transferable). */
+/** A column's buffers (SharedArrayBuffers: posted by reference) and counts, as DenseColumn.take() hands them over. */
 export interface DenseArrays {
   readonly n: number;
   readonly nValues: number;
