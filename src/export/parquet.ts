@@ -307,7 +307,7 @@ export class ParquetWriter implements ExportWriter {
     if (b === null || b.rows === 0) return;
     try {
       if (p.table !== null && p.file === null && (this.thread !== null || (!atEnd && this.opts.writerThread !== false))) {
-        this.flushToThread(p, b as PartitionBuilder);
+        this.flushToThread(p, b as PartitionBuilder, atEnd);
         return;
       }
       if (p.file === null) {
@@ -322,10 +322,11 @@ export class ParquetWriter implements ExportWriter {
     }
   }
 
-  private flushToThread(p: Partition, b: PartitionBuilder): void {
+  /** `last`: the builder's last row group (the export's end). */
+  private flushToThread(p: Partition, b: PartitionBuilder, last = false): void {
     const thread = (this.thread ??= RowGroupThread.start(this.opts.outDir));
     p.threadFile ??= thread.open(this.nextFilePath(p), p.tableIndex);
-    thread.write(p.threadFile, b, p.builderId, p.tableIndex);
+    thread.write(p.threadFile, b, p.builderId, p.tableIndex, last);
     if (p.threadFile.rows >= this.fileRows) this.closeFile(p);
   }
 

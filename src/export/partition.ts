@@ -300,9 +300,10 @@ export class PartitionBuilder {
    * The gathered rows as data for another thread to write (writeAdopted
    * there), the process columns' things drawn now; the builder goes on with
    * `recycled` (a set of buffers the writer has emptied, from
-   * releaseBuffers) or new ones.
+   * releaseBuffers) or new ones; with `goOn` false (its last row group) it
+   * is left without buffers, to be let go.
    */
-  handOff(recycled: GatheredRowGroup | null): GatheredRowGroup {
+  handOff(recycled: GatheredRowGroup | null, goOn = true): GatheredRowGroup {
     const things = this.table.keyColumns.map((spec, k) => {
       if (spec.kind === 'string') return null;
       const t = this.things[k];
@@ -315,7 +316,9 @@ export class PartitionBuilder {
     const g = this.takeBuffers(things);
     this.resetKeys();
     this.rows = 0;
-    this.adoptBuffers(recycled ?? this.initialBuffers());
+    if (goOn) this.adoptBuffers(recycled ?? this.buffersLike(g));
+    // Left without buffers: a row added after all grows every buffer from nothing.
+    else this.capacity = 0;
     return g;
   }
 
@@ -337,11 +340,11 @@ export class PartitionBuilder {
     return this.takeBuffers(this.table.keyColumns.map(() => null));
   }
 
-  /** Buffers as a new builder's: no rows' room yet (the next add grows every buffer to INITIAL_ROWS rows). */
-  private initialBuffers(): GatheredRowGroup {
+  /** Empty buffers as large as `g`'s (handed off by this builder): the next row group is gathered without growing them again. */
+  private buffersLike(g: GatheredRowGroup): GatheredRowGroup {
     return {
-      rows: 0, keyRows: this.keyRows.map(() => new Int32Array(0)), directs: this.directs.map((d) => d.initialArrays()), words: new Int32Array(0), timed: 0,
-      pool: StringPool.initialStrings(), things: [],
+      rows: 0, keyRows: g.keyRows.map((a) => sharedWords(a.length)), directs: this.directs.map((d, i) => d.arraysLike(g.directs[i])), words: sharedWords(g.words.length),
+      timed: 0, pool: StringPool.stringsLike(g.pool), things: [],
     };
   }
 

@@ -107,16 +107,20 @@ export class RowGroupThread {
     return f;
   }
 
-  /** Hands `b`'s gathered rows over as the next row group of `f`; `b` goes on with buffers given back, or new ones. */
-  write(f: ThreadFile, b: PartitionBuilder, builderId: number, table: number): void {
+  /**
+   * Hands `b`'s gathered rows over as the next row group of `f`; `b` goes on with buffers given back, or new
+   * ones. `last`: the builder's last row group (the export's end): `b` is left without buffers, and the main
+   * thread does not wait for the writer to catch up (nothing more is gathered; it writes what it keeps).
+   */
+  write(f: ThreadFile, b: PartitionBuilder, builderId: number, table: number, last = false): void {
     this.collect();
     this.check();
     const rows = b.rows;
-    const g = b.handOff(this.free[table]?.pop() ?? null);
+    const g = last ? b.handOff(null, false) : b.handOff(this.free[table]?.pop() ?? null);
     this.port.postMessage({ t: 'write', file: f.id, builder: builderId, table, g } satisfies ToWriter);
     f.rows += rows;
     this.inFlight++;
-    while (this.inFlight > MAX_IN_FLIGHT) this.waitForReply();
+    while (!last && this.inFlight > MAX_IN_FLIGHT) this.waitForReply();
     this.check();
   }
 

@@ -79,7 +79,12 @@ function handle(m: ToWriter): void {
     case 'close': {
       const f = files.get(m.file);
       files.delete(m.file);
-      if (failed || f === undefined) return;
+      if (f === undefined) return;
+      // After a failure a file is not finished: dropped here, its temporary file removed (abort() no longer sees it).
+      if (failed) {
+        f.abort();
+        return;
+      }
       try {
         f.close();
       } catch (e) {

@@ -100,9 +100,9 @@ export class StringPool {
     return taken;
   }
 
-  /** New buffers, as a new pool's (to adopt() after take() when none are given back). */
-  static initialStrings(): PooledStrings {
-    return { arena: sharedBytes(1 << 16), meta: sharedWords(4 * 1024), utf8State: sharedBytes(1024), count: 0, used: 0 };
+  /** Empty buffers as large as `p`'s (DenseColumn.arraysLike says why). */
+  static stringsLike(p: PooledStrings): PooledStrings {
+    return { arena: sharedBytes(Math.max(p.arena.length, 1 << 16)), meta: sharedWords(Math.max(p.meta.length, 4 * 1024)), utf8State: sharedBytes(Math.max(p.utf8State.length, 1024)), count: 0, used: 0 };
   }
 
   /**

@@ -81,12 +81,17 @@ export class DenseColumn {
     return a;
   }
 
-  /** New buffers for this column, as a new column's (to adopt() after take() when none are given back). */
-  initialArrays(): DenseArrays {
+  /**
+   * Empty buffers as large as `a`'s (this column's, from take()): a builder
+   * that hands over a full row group and has none given back gathers the
+   * next into buffers of the size it needed, not grown again from INITIAL
+   * (each doubling a new SharedArrayBuffer and a copy: most of the work
+   * capture's ~45 MB allocated per set of buffers).
+   */
+  arraysLike(a: DenseArrays): DenseArrays {
     return {
-      n: 0, nValues: 0, defs: this.defs === null ? null : sharedBytes(INITIAL).fill(this.nullLevel), reps: this.reps === null ? null : sharedBytes(INITIAL),
-      fixed: sharedBytes(this.width * INITIAL), ends: sharedWords(this.width === 0 ? INITIAL : 0),
-      arena: this.arena === null ? null : sharedBytes(INITIAL * 16), arenaLength: 0,
+      n: 0, nValues: 0, defs: a.defs === null ? null : sharedBytes(a.defs.length).fill(this.nullLevel), reps: a.reps === null ? null : sharedBytes(a.reps.length),
+      fixed: sharedBytes(a.fixed.length), ends: sharedWords(a.ends.length), arena: a.arena === null ? null : sharedBytes(a.arena.length), arenaLength: 0,
     };
   }
 
