@@ -74,6 +74,8 @@ export interface ParquetOptions {
    * `--threads N` export).
    */
   writerThread?: boolean;
+  /** Process views the writer thread keeps before it starts over (SentViews; RG_EXPORT_SENT_VIEWS: tests ask for few). */
+  sentViews?: number;
 }
 
 /** A builder of event rows, or of Detection Finding rows (alerts: few, shredded from row objects). */
@@ -257,7 +259,7 @@ export class ParquetWriter implements ExportWriter {
   /** Every HELD_CHECK_ROWS rows of a partition: its row group written early past ROW_GROUP_BYTES; the writer thread started. */
   private checkHeld(part: Partition, b: PartitionBuilder): void {
     if (b.heldBytes >= ROW_GROUP_BYTES) this.flush(part);
-    else if (b.rows === THREAD_START_ROWS && this.thread === null && this.opts.writerThread !== false) this.thread = RowGroupThread.start(this.opts.outDir);
+    else if (b.rows === THREAD_START_ROWS && this.thread === null && this.opts.writerThread !== false) this.thread = RowGroupThread.start(this.opts.outDir, this.opts.sentViews);
   }
 
   private newBuilder(p: Partition): PartitionBuilder {
@@ -324,7 +326,7 @@ export class ParquetWriter implements ExportWriter {
 
   /** `last`: the builder's last row group (the export's end). */
   private flushToThread(p: Partition, b: PartitionBuilder, last = false): void {
-    const thread = (this.thread ??= RowGroupThread.start(this.opts.outDir));
+    const thread = (this.thread ??= RowGroupThread.start(this.opts.outDir, this.opts.sentViews));
     p.threadFile ??= thread.open(this.nextFilePath(p), p.tableIndex);
     thread.write(p.threadFile, b, p.builderId, p.tableIndex, last);
     if (p.threadFile.rows >= this.fileRows) this.closeFile(p);

@@ -24,7 +24,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorData, errorFrom } from './part-messages.js';
-import { type GatheredRowGroup, type PartitionBuilder } from './partition.js';
+import { type GatheredRowGroup, type PartitionBuilder, SentViews } from './partition.js';
 
 /** Row groups handed over and not yet written: the main thread waits past this many. */
 const MAX_IN_FLIGHT = 2;
@@ -76,13 +76,16 @@ export class RowGroupThread {
   /** Emptied buffer sets given back, by table: the next row groups are gathered into them. */
   private readonly free: GatheredRowGroup[][] = [];
   private failure: Error | null = null;
+  /** The process views the worker was sent (their parts drawn and copied across once). */
+  private readonly sent: SentViews;
   /** Replies seen: the worker has started, finished (every file closed), dropped its files. */
   private ready = false;
   private finished = false;
   private aborted = false;
   private stopped = false;
 
-  private constructor(outDir: string) {
+  private constructor(outDir: string, sentViews: number | undefined) {
+    this.sent = new SentViews(sentViews);
     const { port1, port2 } = new MessageChannel();
     const replies = new SharedArrayBuffer(4);
     this.port = port1;
@@ -95,8 +98,8 @@ export class RowGroupThread {
     this.worker.on('error', (e) => { this.failure ??= new Error(`export: the writer thread failed: ${e instanceof Error ? e.message : String(e)}`); });
   }
 
-  static start(outDir: string): RowGroupThread {
-    return new RowGroupThread(outDir);
+  static start(outDir: string, sentViews?: number): RowGroupThread {
+    return new RowGroupThread(outDir, sentViews);
   }
 
   /** Opens `path` (for rows of event table `table`) on the writer thread. */
@@ -116,7 +119,7 @@ export class RowGroupThread {
     this.collect();
     this.check();
     const rows = b.rows;
-    const g = last ? b.handOff(null, false) : b.handOff(this.free[table]?.pop() ?? null);
+    const g = last ? b.handOff(null, false, this.sent) : b.handOff(this.free[table]?.pop() ?? null, true, this.sent);
     this.port.postMessage({ t: 'write', file: f.id, builder: builderId, table, g } satisfies ToWriter);
     f.rows += rows;
     this.inFlight++;

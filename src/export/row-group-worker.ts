@@ -17,7 +17,7 @@ import { errorData } from './part-messages.js';
 import { ColumnEncoder } from './parquet/column-encoder.js';
 import { PARQUET_CREATED_BY, ParquetFileWriter } from './parquet/file-writer.js';
 import { PageCompressor } from './parquet/zstd-pages.js';
-import { PartitionBuilder } from './partition.js';
+import { PartitionBuilder, type ReceivedViews } from './partition.js';
 import { type FromWriter, type ToWriter, type WriterJob } from './row-group-thread.js';
 
 const job = workerData as WriterJob;
@@ -28,6 +28,8 @@ const enc = new ColumnEncoder();
 const compressor = new PageCompressor();
 const files = new Map<number, ParquetFileWriter>();
 const builders = new Map<number, PartitionBuilder>();
+/** The process views' parts the main thread sent (partition.ts SentViews), for every builder. */
+const views: ReceivedViews = new Map();
 let failed = false;
 
 function reply(m: FromWriter, transfer: ArrayBuffer[] = []): void {
@@ -66,7 +68,7 @@ function handle(m: ToWriter): void {
       let b = builders.get(m.builder);
       try {
         if (b === undefined) builders.set(m.builder, (b = new PartitionBuilder(tables[m.table], '')));
-        b.writeAdopted(m.g, files.get(m.file)!, enc);
+        b.writeAdopted(m.g, files.get(m.file)!, enc, views);
       } catch (e) {
         fail(e);
         reply({ t: 'written', table: m.table, g: null });

@@ -59,7 +59,7 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
     return summarise(result, format, outDir, result);
   }
   // Default: a writer thread writes row groups while this one gathers the next (row-group-thread.ts); --threads 1: this thread only.
-  const parquet = ParquetWriter.join({ outDir, append: opts.append === true, fileRows: envFileRows(), run, writerThread: threads === null }, clockFor);
+  const parquet = ParquetWriter.join({ outDir, append: opts.append === true, fileRows: envFileRows(), run, writerThread: threads === null, sentViews: envSentViews() }, clockFor);
   const result = await runExport(inputs, opts, parquet, hooks, (table) => { parquet.table = table; });
   return summarise(result, format, outDir, parquet);
 }
@@ -96,6 +96,12 @@ function boundHeapGrowth(): void {
 /** Rows per file (FILE_ROWS) for tests that want several files from a small capture. */
 function envFileRows(): number | undefined {
   const n = Number(process.env.RG_EXPORT_BATCH_ROWS);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Process views the writer thread keeps (RG_EXPORT_SENT_VIEWS: tests make it forget them often). */
+function envSentViews(): number | undefined {
+  const n = Number(process.env.RG_EXPORT_SENT_VIEWS);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 

@@ -87,6 +87,9 @@ describe.skipIf(!hasStrace)('export --format parquet: the writer thread', () => 
       { args: ['captures/demo.rgc'], env: { RG_EXPORT_BATCH_ROWS: '300' }, minFiles: 8 },
       // Both, in files of 5000 rows: several files per partition, open at once across hosts.
       { args: [a, 'captures/demo.rgc', b], env: { RG_EXPORT_BATCH_ROWS: '5000' }, minFiles: 14 },
+      // Process views are sent across once (SentViews) and named by number after; here the writer thread is told to
+      // forget them past 400 (a row group of these captures names up to ~300): views sent again every few row groups.
+      { args: [a, b, 'captures/demo.rgc'], env: { RG_EXPORT_BATCH_ROWS: '2000', RG_EXPORT_SENT_VIEWS: '400' }, minFiles: 30 },
     ];
     for (const c of cases) {
       const one = exportRun(c.args, '1', c.env);
