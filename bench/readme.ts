@@ -10,7 +10,7 @@ export const BEGIN_MARKER = '<!-- bench:begin (generated from bench/results.json
 export const END_MARKER = '<!-- bench:end -->';
 
 /** A BENCH_ONLY run of some sections, merged into the results of the last full run. */
-export interface Rerun { date: string; runs: number; sections: string[]; load: { start: number; end: number } }
+export interface Rerun { date: string; runs: number; sections: string[]; load: { start: number; end: number }; machine?: string }
 
 export interface BenchResults {
   machine: string;
@@ -28,7 +28,8 @@ export function renderResults(r: BenchResults): string {
   const header = `Machine: ${r.machine}. Load average ${r.load.start.toFixed(2)} at the start, up to ${r.load.max.toFixed(2)}, `
     + `${r.load.end.toFixed(2)} at the end (a shared machine: 2 CPUs). ${r.date.slice(0, 10)}, ${r.runs} round${r.runs === 1 ? '' : 's'}, \`npm run bench\` `
     + `(${(r.duration_s / 60).toFixed(0)} min).`
-    + (r.reruns ?? []).map((x) => ` Run again alone on ${x.date.slice(0, 10)} (${x.runs} rounds, load ${x.load.start.toFixed(2)} to ${x.load.end.toFixed(2)}): ${x.sections.join(', ')}.`).join('');
+    + (r.reruns ?? []).map((x) => ` Run again alone on ${x.date.slice(0, 10)} (${x.machine !== undefined && x.machine !== r.machine ? `on another machine of this kind: ${x.machine}; ` : ''}`
+      + `${x.runs} rounds, load ${x.load.start.toFixed(2)} to ${x.load.end.toFixed(2)}): ${x.sections.join(', ')}.`).join('');
   return [header, ...r.sections.map((s) => sectionMarkdown(s))].join('\n\n');
 }
 
@@ -39,7 +40,7 @@ export function renderResults(r: BenchResults): string {
  * Without previous results, the partial run stands alone.
  */
 export function mergeResults(previous: BenchResults | null, partial: BenchResults, rerun: string[], order: string[]): BenchResults {
-  const entry: Rerun = { date: partial.date, runs: partial.runs, sections: rerun, load: { start: partial.load.start, end: partial.load.end } };
+  const entry: Rerun = { date: partial.date, runs: partial.runs, sections: rerun, load: { start: partial.load.start, end: partial.load.end }, machine: partial.machine };
   if (previous === null || !Array.isArray(previous.sections)) return { ...partial, reruns: [entry] };
   const byId = new Map(previous.sections.map((s) => [s.id, s]));
   for (const s of partial.sections) if (rerun.includes(s.id) || !byId.has(s.id)) byId.set(s.id, s);

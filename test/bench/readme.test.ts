@@ -64,8 +64,14 @@ describe('mergeResults (a BENCH_ONLY run)', () => {
     const m = mergeResults(full, partial, ['b', 'c'], ['inputs', 'c', 'a', 'b']);
     expect(m.sections.map((s) => s.title)).toEqual(['Inputs', 'C (new)', 'A', 'B (new)']);
     expect(m.date).toBe(full.date);
-    expect(m.reruns).toEqual([{ date: partial.date, runs: 1, sections: ['b', 'c'], load: { start: 9, end: 10 } }]);
+    expect(m.reruns).toEqual([{ date: partial.date, runs: 1, sections: ['b', 'c'], load: { start: 9, end: 10 }, machine: 'M' }]);
     expect(renderResults(m).split('\n')[0]).toContain('Run again alone on 2026-12-02 (1 rounds, load 9.00 to 10.00): b, c.');
+  });
+
+  it('names the machine of a rerun that ran on another one', () => {
+    const m = mergeResults(full, { ...partial, machine: 'N' }, ['b'], ['inputs', 'a', 'b']);
+    expect(m.machine).toBe('M');
+    expect(renderResults(m).split('\n')[0]).toContain('Run again alone on 2026-12-02 (on another machine of this kind: N; 1 rounds, load 9.00 to 10.00): b.');
   });
 
   it('stands alone without earlier results', () => {
