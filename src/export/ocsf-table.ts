@@ -268,6 +268,8 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
   const byId: (KindLayout | undefined)[] = [];
   for (const k of kinds) byId[k.id] = k;
   key('capture', 'capture', (c) => (c as Row | null) ?? {});
+  // A process column's row reads nothing of its view but `ocsf`: the writer thread draws it from that part alone
+  // (partition.ts SentViews; test/export/writer-thread.test.ts compares the files with --threads 1's).
   key('actor', 'process', (v) => ({ actor: { process: (v as ProcessView | null)?.ocsf ?? null } }));
   key('status', 'number', (s) => statusPart(cls, byId, s as number));
   key('uid', 'number', (u) => userPart(u as number));
