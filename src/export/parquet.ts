@@ -47,7 +47,7 @@ const ROW_GROUP_BYTES = 16 << 20;
 const HELD_CHECK_ROWS = 256;
 /**
  * Rows a partition gathers before the writer thread is started (a multiple of HELD_CHECK_ROWS): early
- * enough that it has loaded (~0.1 s) before the first row group is handed over, late enough that an
+ * enough that it has loaded (~0.17 s) before the first row group is handed over, late enough that an
  * export of a few thousand events does not start a thread it would not use.
  */
 const THREAD_START_ROWS = 16_384;

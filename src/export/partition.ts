@@ -101,7 +101,7 @@ export class SentViews {
     return true;
   }
 
-  /** The view's number, and whether it is new (its part to be sent). */
+  /** The view's number: negated when the view is new (its part is to be sent with it). */
   idOf(v: ProcessView): number {
     const id = this.ids.get(v);
     if (id !== undefined) return id;

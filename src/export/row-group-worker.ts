@@ -32,8 +32,8 @@ const builders = new Map<number, PartitionBuilder>();
 const views: ReceivedViews = new Map();
 let failed = false;
 
-function reply(m: FromWriter, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(m, transfer);
+function reply(m: FromWriter): void {
+  port.postMessage(m);
   Atomics.add(replies, 0, 1);
   Atomics.notify(replies, 0);
 }

@@ -66,7 +66,7 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
 
 /**
  * --threads: how a Parquet export uses threads. Not given (null): one thread gathers rows and a second writes
- * row groups (row-group-thread.ts: ~30% less wall time, ~+100 MB peak RSS, docs/fleet.md). 1: one thread
+ * row groups (row-group-thread.ts: ~20% less wall time than one thread, ~+100 MB peak RSS, docs/fleet.md). 1: one thread
  * only (a busy host, a tight memory budget). N > 1: N parts, each a range of the frames on a thread of its
  * own (parallel-export.ts): each part does the catch-up and its own V8 compiling, so this pays only on
  * idle cores beyond two.
@@ -95,13 +95,17 @@ function boundHeapGrowth(): void {
 
 /** Rows per file (FILE_ROWS) for tests that want several files from a small capture. */
 function envFileRows(): number | undefined {
-  const n = Number(process.env.RG_EXPORT_BATCH_ROWS);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  return envCount('RG_EXPORT_BATCH_ROWS');
 }
 
 /** Process views the writer thread keeps (RG_EXPORT_SENT_VIEWS: tests make it forget them often). */
 function envSentViews(): number | undefined {
-  const n = Number(process.env.RG_EXPORT_SENT_VIEWS);
+  return envCount('RG_EXPORT_SENT_VIEWS');
+}
+
+/** A whole number above 0 from the environment variable `name`, else undefined. */
+function envCount(name: string): number | undefined {
+  const n = Number(process.env[name]);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
