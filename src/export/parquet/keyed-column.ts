@@ -346,24 +346,18 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
   }
   const sink: ValueRuns = dict !== null ? enc.valueRle : enc.bits;
   // The same level and value for every key the rows use (a class name, a file type): one run, whatever the keys do.
-  let same = true;
-  const k0 = runs.keys[0];
-  for (let r = 1; r < runs.count && same; r++) {
-    const k = runs.keys[r];
-    if (defOf[k] !== defOf[k0] || (defOf[k] === leaf.maxDef && valueOf[k] !== valueOf[k0])) same = false;
-  }
   // Dictionary indices: the encoder walks the key runs itself (keys that change nearly every row, a path: no call per run, no rows laid out).
-  const emit = same ? emitConstant : dict !== null ? (allDefined ? emitDefinedKeyRuns : emitKeyRuns) : emitRuns;
+  const how = oneLevelAndValue(runs, defOf, valueOf, leaf.maxDef) ? EMIT_CONSTANT : dict !== null ? (allDefined ? EMIT_DEFINED_KEY_RUNS : EMIT_KEY_RUNS) : EMIT_RUNS;
   let seen: number;
   if (leaf.maxDef > 0) {
     const at = body.length;
     body.u32(0);
     enc.rle.start(body, levelWidth(leaf.maxDef));
-    seen = emit(runs, defOf, valueOf, leaf.maxDef, enc.rle, sink);
+    seen = emitBy(how, runs, defOf, valueOf, leaf.maxDef, enc.rle, sink);
     enc.rle.finish();
     body.patchU32(at, body.length - at - 4);
   } else {
-    seen = emit(runs, defOf, valueOf, leaf.maxDef, null, sink);
+    seen = emitBy(how, runs, defOf, valueOf, leaf.maxDef, null, sink);
   }
   if (dict !== null) enc.valueRle.finish();
   else enc.bits.finish();
@@ -375,6 +369,40 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
   const any0 = (seen & 0x40000000) !== 0;
   const any1 = seen < 0;
   return file.endColumn(statistics(leaf, nulls, any0 || any1 ? (any0 ? 0 : 1) : null, any0 || any1 ? (any1 ? 1 : 0) : null));
+}
+
+/**
+ * True when every key the runs use has the same level, and the same value
+ * if defined. A loop of its own, out of writeKeyLevels: V8 compiled the
+ * caller on-stack at its first long loop, before the code after the loop
+ * had run, and that code then gave up (deoptimised) after the loop at each
+ * of ~150 later calls (the work capture's export, --trace-deopt).
+ */
+function oneLevelAndValue(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, maxDef: number): boolean {
+  const keys = runs.keys;
+  const k0 = keys[0];
+  const d0 = defOf[k0];
+  const v0 = valueOf[k0];
+  for (let r = 1; r < runs.count; r++) {
+    const k = keys[r];
+    if (defOf[k] !== d0 || (d0 === maxDef && valueOf[k] !== v0)) return false;
+  }
+  return true;
+}
+
+const EMIT_CONSTANT = 0;
+const EMIT_DEFINED_KEY_RUNS = 1;
+const EMIT_KEY_RUNS = 2;
+const EMIT_RUNS = 3;
+
+/** The emitter `how` names, called directly: one call site per emitter (a call through a variable was a deopt each time its target changed). */
+function emitBy(how: number, runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  switch (how) {
+    case EMIT_CONSTANT: return emitConstant(runs, defOf, valueOf, max, defs, values);
+    case EMIT_DEFINED_KEY_RUNS: return emitDefinedKeyRuns(runs, defOf, valueOf, max, defs, values);
+    case EMIT_KEY_RUNS: return emitKeyRuns(runs, defOf, valueOf, max, defs, values);
+    default: return emitRuns(runs, defOf, valueOf, max, defs, values);
+  }
 }
 
 /** Where a keyed column's values go, a run at a time: dictionary indices (RLE) or booleans (PLAIN bits). */

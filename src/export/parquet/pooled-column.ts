@@ -42,52 +42,17 @@ export function writePooledColumn(file: ParquetFileWriter, enc: ColumnEncoder, l
   const { defOf, valueOf } = keyScratch(keys);
   // Built before the chunk is opened: a key that is not pooled (not UTF-8, past the limit) leaves the chunk to writeKeyedColumn.
   let dict: ValueDictionary | null = enc.dictionary(leaf);
-  let allDefined = true;
-  if (typeof shape === 'object') {
-    const index = dict.add(shape.constant);
-    for (let k = 0; k < keys; k++) {
-      defOf[k] = used[k] === 0 ? 0 : maxDef;
-      valueOf[k] = used[k] === 0 ? 0 : index;
-    }
-  } else if (shape === 'raw') {
-    for (let k = 0; k < keys; k++) {
-      if (k > 0 && used[k] !== 0 && !pool.isUtf8(ids[k])) return false;
-      defOf[k] = used[k] === 0 ? 0 : nullDef;
-      valueOf[k] = 0;
-    }
-    allDefined = false;
-    dict = null;
-  } else if (shape === 'name' || shape === 'folder') {
-    const parts = pathParts(dict, shape, ids, pool, used, defOf, valueOf, maxDef, nullDef);
-    if (parts === NOT_POOLED) return false;
-    allDefined = parts === ALL_DEFINED;
-    if (parts === NO_VALUE) dict = null;
-  } else {
-    const arena = pool.arenaBytes;
-    const view = pool.arenaDataView;
-    let defined = 0;
-    let bytes = 0;
-    for (let k = 0; k < keys; k++) {
-      valueOf[k] = 0;
-      if (used[k] === 0) {
-        defOf[k] = 0;
-      } else if (k === 0) {
-        defOf[k] = nullDef;
-        allDefined = false;
-      } else {
-        const id = ids[k];
-        const n = pool.lengthOf(id);
-        bytes += 4 + n;
-        // writeKeyedColumn would give up its dictionary past the limit (rows PLAIN).
-        if (!pool.isUtf8(id) || bytes > DICTIONARY_LIMIT_BYTES) return false;
-        const s = pool.startOf(id);
-        valueOf[k] = dict.addUniqueRange(arena, view, s, s + n);
-        defOf[k] = maxDef;
-        defined++;
-      }
-    }
-    if (defined === 0) dict = null;
-  }
+  // Each shape's walk over the keys is a function of its own, as pathParts: V8 compiled this one on-stack in its first
+  // long loop, and the code after the loop, not yet run then, deoptimised at later calls (--trace-deopt).
+  let parts: number;
+  if (typeof shape === 'object') parts = constantParts(dict.add(shape.constant), used, defOf, valueOf, maxDef);
+  else if (shape === 'raw') parts = rawParts(ids, pool, used, defOf, valueOf, nullDef);
+  else if (shape === 'name' || shape === 'folder') parts = pathParts(dict, shape, ids, pool, used, defOf, valueOf, maxDef, nullDef);
+  else parts = wholeParts(dict, ids, pool, used, defOf, valueOf, maxDef, nullDef);
+  if (parts === NOT_POOLED) return false;
+  // The raw bytes are not text: no dictionary, every used key's level says "null" (its bytes go in the sibling column).
+  if (parts === NO_VALUE || shape === 'raw') dict = null;
+  const allDefined = parts === ALL_DEFINED;
   file.beginColumn(leaf);
   writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined);
   return true;
@@ -98,6 +63,58 @@ const NOT_POOLED = -1;
 const NO_VALUE = 0;
 const SOME_DEFINED = 1;
 const ALL_DEFINED = 2;
+
+/** Each used key's level, and `index` (the shape's one value) for it; ALL_DEFINED (every used key has it). */
+function constantParts(index: number, used: Uint8Array, defOf: Uint8Array, valueOf: Int32Array, maxDef: number): number {
+  for (let k = 0; k < used.length; k++) {
+    defOf[k] = used[k] === 0 ? 0 : maxDef;
+    valueOf[k] = used[k] === 0 ? 0 : index;
+  }
+  return ALL_DEFINED;
+}
+
+/**
+ * The raw-bytes shape: a used key's level is `nullDef` (this leaf null, its parent there); NOT_POOLED when a
+ * used key's string (past key 0, the missing string) is not UTF-8 (writeKeyedColumn writes the chunk), else NO_VALUE.
+ */
+function rawParts(ids: Int32Array, pool: StringPool, used: Uint8Array, defOf: Uint8Array, valueOf: Int32Array, nullDef: number): number {
+  for (let k = 0; k < used.length; k++) {
+    if (k > 0 && used[k] !== 0 && !pool.isUtf8(ids[k])) return NOT_POOLED;
+    defOf[k] = used[k] === 0 ? 0 : nullDef;
+    valueOf[k] = 0;
+  }
+  return NO_VALUE;
+}
+
+/** Each used key's whole string into the dictionary (key 0, the missing string: null); as pathParts returns. */
+function wholeParts(dict: ValueDictionary, ids: Int32Array, pool: StringPool, used: Uint8Array, defOf: Uint8Array, valueOf: Int32Array,
+  maxDef: number, nullDef: number): number {
+  const arena = pool.arenaBytes;
+  const view = pool.arenaDataView;
+  let allDefined = true;
+  let defined = 0;
+  let bytes = 0;
+  for (let k = 0; k < used.length; k++) {
+    valueOf[k] = 0;
+    if (used[k] === 0) {
+      defOf[k] = 0;
+    } else if (k === 0) {
+      defOf[k] = nullDef;
+      allDefined = false;
+    } else {
+      const id = ids[k];
+      const n = pool.lengthOf(id);
+      bytes += 4 + n;
+      // writeKeyedColumn would give up its dictionary past the limit (rows PLAIN).
+      if (!pool.isUtf8(id) || bytes > DICTIONARY_LIMIT_BYTES) return NOT_POOLED;
+      const s = pool.startOf(id);
+      valueOf[k] = dict.addUniqueRange(arena, view, s, s + n);
+      defOf[k] = maxDef;
+      defined++;
+    }
+  }
+  return defined === 0 ? NO_VALUE : allDefined ? ALL_DEFINED : SOME_DEFINED;
+}
 
 /**
  * Each used key's name or folder (fillFile's cut at the last '/') into the

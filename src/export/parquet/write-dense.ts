@@ -151,23 +151,16 @@ function denseStatistics(col: DenseColumn): Statistics {
   const n = col.nValues;
   if (n === 0) return { nullCount: nulls, min: null, max: null };
   const v = leaf.value;
+  // Each scan is a function of its own (V8 compiled this one on-stack at its first long loop, before the code after
+  // the loop had run; that code then deoptimised at ~60 later calls: --trace-deopt on the work capture's export).
   if (leaf.physical === 'BOOLEAN') {
-    let any0 = false;
-    let any1 = false;
-    for (let i = 0; i < n; i++) if (col.fixed[i]) any1 = true; else any0 = true;
-    return statistics(leaf, nulls, any0 ? 0 : 1, any1 ? 1 : 0);
+    const seen = booleansSeen(col.fixed, n);
+    return statistics(leaf, nulls, (seen & 1) !== 0 ? 0 : 1, (seen & 2) !== 0 ? 1 : 0);
   }
   if (leaf.physical === 'INT32') {
     // One loop for signed and unsigned: flipping the sign bit turns unsigned order into signed order.
     const flip = v === 'u8' || v === 'u16' || v === 'u32' ? 0x80000000 : 0;
-    const words = col.fixed32;
-    let lo = words[0] ^ flip;
-    let hi = lo;
-    for (let i = 1; i < n; i++) {
-      const x = words[i] ^ flip;
-      if (x < lo) lo = x;
-      else if (x > hi) hi = x;
-    }
+    const [lo, hi] = range32(col.fixed32, n, flip);
     const value = (x: number) => BigInt(flip !== 0 ? (x ^ flip) >>> 0 : x);
     return statistics(leaf, nulls, value(lo), value(hi));
   }
@@ -178,18 +171,42 @@ function denseStatistics(col: DenseColumn): Statistics {
     const signed = (x: bigint) => (v === 'u64' ? x : BigInt.asIntN(64, x));
     return statistics(leaf, nulls, signed(at(minAt)), signed(at(maxAt)));
   }
-  const arena = col.arena!.bytes;
-  let start = 0;
-  let min: Uint8Array | null = null;
-  let max: Uint8Array | null = null;
-  for (let i = 0; i < n; i++) {
-    const end = col.ends[i];
+  const [min, max] = bytesRange(col.arena!.bytes, col.ends, n);
+  return statistics(leaf, nulls, min, max);
+}
+
+/** Which of false (bit 0) and true (bit 1) the first `n` booleans hold. */
+function booleansSeen(values: Uint8Array, n: number): number {
+  let seen = 0;
+  for (let i = 0; i < n && seen !== 3; i++) seen |= values[i] ? 2 : 1;
+  return seen;
+}
+
+/** The smallest and largest of `n` 32-bit values, each XOR `flip` (compared signed). */
+function range32(words: Int32Array, n: number, flip: number): [number, number] {
+  let lo = words[0] ^ flip;
+  let hi = lo;
+  for (let i = 1; i < n; i++) {
+    const x = words[i] ^ flip;
+    if (x < lo) lo = x;
+    else if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+/** The smallest and largest (byte order) of `n` byte strings laid end to end in `arena`, string i ending at ends[i]. */
+function bytesRange(arena: Uint8Array, ends: Int32Array, n: number): [Uint8Array, Uint8Array] {
+  let min = arena.subarray(0, ends[0]);
+  let max = min;
+  let start = ends[0];
+  for (let i = 1; i < n; i++) {
+    const end = ends[i];
     const b = arena.subarray(start, end);
-    if (min === null || Buffer.compare(b, min) < 0) min = b;
-    if (max === null || Buffer.compare(b, max) > 0) max = b;
+    if (Buffer.compare(b, min) < 0) min = b;
+    if (Buffer.compare(b, max) > 0) max = b;
     start = end;
   }
-  return statistics(leaf, nulls, min, max);
+  return [min, max];
 }
 
 /**
