@@ -144,7 +144,7 @@ describe('export --format parquet (our writer), read back by DuckDB', () => {
   it('says the same over several row groups, pages and dictionaries that outgrow their limit', async () => {
     const d = scratch();
     const records: Uint8Array[] = [];
-    // 70k file opens (above one row group of 65,536), each path distinct and long (its dictionary passes 4 MB: PLAIN pages),
+    // 70k file opens (above a file's first row group of 8,192 and a whole one of 65,536 after it), each path distinct and long (its dictionary passes 4 MB: PLAIN pages),
     // beside execs with argv, forks, connects and exits from a few hundred processes.
     const n = 70_000;
     for (let i = 0; i < n; i++) {
@@ -164,6 +164,15 @@ describe('export --format parquet (our writer), read back by DuckDB', () => {
     const conn = await db.connect();
     const chunks = (await conn.runAndReadAll(`SELECT row_group_id, encodings, total_uncompressed_size FROM parquet_metadata('${dataset}/*/*/class_uid=1001/*.parquet')
       WHERE path_in_schema = 'file, path'`)).getRowObjectsJson() as Doc[];
+    // A file's first row group is small (parquet.ts FIRST_ROW_GROUP_ROWS), the next ones up to 65,536 rows or ~16 MB
+    // gathered (these paths are long: the second ends at 54,016): 69,440 opens in all.
+    const groups = ((await conn.runAndReadAll(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('${dataset}/*/*/class_uid=1001/*.parquet')
+      ORDER BY row_group_id`)).getRowObjectsJson() as Doc[]).map((g) => Number(g.row_group_num_rows));
+    expect(groups[0]).toBe(8192);
+    expect(groups.length).toBeGreaterThan(2);
+    for (const r of groups.slice(1, -1)) expect(r).toBeGreaterThan(8192);
+    for (const r of groups) expect(r).toBeLessThanOrEqual(65_536);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(n - 4 * (n / 500));
     conn.closeSync();
     db.closeSync();
     expect(chunks.length).toBeGreaterThan(1);
