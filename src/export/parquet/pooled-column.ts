@@ -50,8 +50,8 @@ export function writePooledColumn(file: ParquetFileWriter, enc: ColumnEncoder, l
   else if (shape === 'name' || shape === 'folder') parts = pathParts(dict, shape, ids, pool, used, defOf, valueOf, maxDef, nullDef);
   else parts = wholeParts(dict, ids, pool, used, defOf, valueOf, maxDef, nullDef);
   if (parts === NOT_POOLED) return false;
-  // The raw bytes are not text: no dictionary, every used key's level says "null" (its bytes go in the sibling column).
-  if (parts === NO_VALUE || shape === 'raw') dict = null;
+  // No key with a value (never for the raw shape: its bytes go in the sibling column): no dictionary.
+  if (parts === NO_VALUE) dict = null;
   const allDefined = parts === ALL_DEFINED;
   file.beginColumn(leaf);
   writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined);
