@@ -495,16 +495,59 @@ function emitRuns(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: nu
  * dictionary that outgrew its limit (PLAIN values, pages of about PAGE_BYTES).
  * The chunk's entries are laid out first (levels, and which key entry each
  * one is), then written page by page.
+ *
+ * Each loop is a function of its own (as oneLevelAndValue's): in one
+ * function, V8 compiled it on-stack at the layout's loop, before the pages'
+ * code had run, and threw that code away when it got there (work capture:
+ * writeRowByRow compiled 6 times, ~95 ms of the compiler's CPU beyond its
+ * first).
  */
 function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColumn, runs: KeyRuns, used: Uint8Array,
   dict: ValueDictionary | null, index: Int32Array): RecordedChunk | null {
   const leaf = col.leaf;
   if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
-  let total = 0;
-  for (let r = 0; r < runs.count; r++) total += runs.lens[r] * (col.start[runs.keys[r] + 1] - col.start[runs.keys[r]]);
+  const total = entriesOf(col, runs);
   const reps = new Uint8Array(total);
   const defs = new Uint8Array(total);
   const from = new Int32Array(total);
+  const nulls = layEntries(col, runs, reps, defs, from);
+  let e0 = 0;
+  while (e0 < total) {
+    const values = enc.values;
+    values.reset();
+    let e1: number;
+    if (dict !== null) {
+      e1 = total;
+      dictionaryValues(enc, dict, defs, from, index, leaf.maxDef, e0, e1);
+    } else if (leaf.physical === 'BOOLEAN') {
+      e1 = total;
+      booleanValues(enc, col, defs, from, e0, e1);
+    } else {
+      e1 = plainValues(enc, col, reps, defs, from, e0, total);
+    }
+    const body = enc.body;
+    body.reset();
+    if (leaf.maxRep > 0) enc.levels(leaf.maxRep, (rle) => rle.array(reps, e0, e1));
+    if (leaf.maxDef > 0) enc.levels(leaf.maxDef, (rle) => rle.array(defs, e0, e1));
+    body.append(values.written());
+    file.dataPage(body.written(), e1 - e0, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
+    e0 = e1;
+  }
+  if (dict !== null) return file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
+  const [min, max] = plainRange(col, used);
+  return file.endColumn(statistics(leaf, nulls, min, max));
+}
+
+/** Level entries the runs' rows have: each row repeats its key's entries. */
+function entriesOf(col: KeyedColumn, runs: KeyRuns): number {
+  let total = 0;
+  for (let r = 0; r < runs.count; r++) total += runs.lens[r] * (col.start[runs.keys[r] + 1] - col.start[runs.keys[r]]);
+  return total;
+}
+
+/** Each entry's levels, and the key entry it repeats (`from`), row by row; returns the entries below maxDef. */
+function layEntries(col: KeyedColumn, runs: KeyRuns, reps: Uint8Array, defs: Uint8Array, from: Int32Array): number {
+  const max = col.leaf.maxDef;
   let e = 0;
   let nulls = 0;
   for (let r = 0; r < runs.count; r++) {
@@ -514,58 +557,59 @@ function writeRowByRow(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedCo
       for (let i = s; i < end; i++) {
         reps[e] = col.rep[i];
         defs[e] = col.def[i];
-        if (col.def[i] !== leaf.maxDef) nulls++;
+        if (col.def[i] !== max) nulls++;
         from[e++] = i;
       }
     }
   }
-  const max = leaf.maxDef;
-  let e0 = 0;
-  while (e0 < total) {
-    const body = enc.body;
-    const values = enc.values;
-    values.reset();
-    let e1 = e0;
-    if (dict !== null) {
-      e1 = total;
-      const width = indexWidth(dict.count);
-      values.u8(width);
-      const indices = new Int32Array(e1 - e0);
-      let n = 0;
-      for (let i = e0; i < e1; i++) if (defs[i] === max) indices[n++] = index[from[i]];
-      enc.valueRle.start(values, width);
-      enc.valueRle.array(indices, 0, n);
-      enc.valueRle.finish();
-    } else if (leaf.physical === 'BOOLEAN') {
-      e1 = total;
-      enc.bits.start(values);
-      for (let i = e0; i < e1; i++) if (defs[i] === max) enc.bits.run(col.values[from[i]] ? 1 : 0, 1);
-      enc.bits.finish();
-    } else {
-      // PLAIN pages end after about PAGE_BYTES of values, at a row's first entry.
-      while (e1 < total && (e1 === e0 || reps[e1] !== 0 || values.length < PAGE_BYTES)) {
-        if (defs[e1] === max) appendPlain(values, leaf.value, col.valueAt(from[e1]));
-        e1++;
-      }
-    }
-    body.reset();
-    if (leaf.maxRep > 0) enc.levels(leaf.maxRep, (rle) => rle.array(reps, e0, e1));
-    if (leaf.maxDef > 0) enc.levels(leaf.maxDef, (rle) => rle.array(defs, e0, e1));
-    body.append(values.written());
-    file.dataPage(body.written(), e1 - e0, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
-    e0 = e1;
+  return nulls;
+}
+
+/** Entries [e0, e1)'s dictionary indices into enc.values (one page: indices are small). */
+function dictionaryValues(enc: ColumnEncoder, dict: ValueDictionary, defs: Uint8Array, from: Int32Array, index: Int32Array, max: number, e0: number, e1: number): void {
+  const width = indexWidth(dict.count);
+  enc.values.u8(width);
+  const indices = new Int32Array(e1 - e0);
+  let n = 0;
+  for (let i = e0; i < e1; i++) if (defs[i] === max) indices[n++] = index[from[i]];
+  enc.valueRle.start(enc.values, width);
+  enc.valueRle.array(indices, 0, n);
+  enc.valueRle.finish();
+}
+
+/** Entries [e0, e1)'s booleans into enc.values (PLAIN bits). */
+function booleanValues(enc: ColumnEncoder, col: KeyedColumn, defs: Uint8Array, from: Int32Array, e0: number, e1: number): void {
+  const max = col.leaf.maxDef;
+  enc.bits.start(enc.values);
+  for (let i = e0; i < e1; i++) if (defs[i] === max) enc.bits.run(col.values[from[i]] ? 1 : 0, 1);
+  enc.bits.finish();
+}
+
+/** PLAIN values from entry e0 into enc.values, up to about PAGE_BYTES and a row's first entry (or `total`); returns where the page ends. */
+function plainValues(enc: ColumnEncoder, col: KeyedColumn, reps: Uint8Array, defs: Uint8Array, from: Int32Array, e0: number, total: number): number {
+  const leaf = col.leaf;
+  const values = enc.values;
+  let e1 = e0;
+  while (e1 < total && (e1 === e0 || reps[e1] !== 0 || values.length < PAGE_BYTES)) {
+    if (defs[e1] === leaf.maxDef) appendPlain(values, leaf.value, col.valueAt(from[e1]));
+    e1++;
   }
-  if (dict !== null) return file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
+  return e1;
+}
+
+/** The least and greatest defined value of the keys the rows use (PLAIN chunks' statistics). */
+function plainRange(col: KeyedColumn, used: Uint8Array): [OrderKey | null, OrderKey | null] {
+  const leaf = col.leaf;
   let min: OrderKey | null = null;
-  let maxKey: OrderKey | null = null;
+  let max: OrderKey | null = null;
   for (let k = 0; k < col.keys; k++) {
     if (used[k] === 0) continue;
     for (let i = col.start[k]; i < col.start[k + 1]; i++) {
       if (col.def[i] !== leaf.maxDef) continue;
       const o = orderKey(leaf.value, col.valueAt(i));
       if (min === null || compareOrder(o, min) < 0) min = o;
-      if (maxKey === null || compareOrder(o, maxKey) > 0) maxKey = o;
+      if (max === null || compareOrder(o, max) > 0) max = o;
     }
   }
-  return file.endColumn(statistics(leaf, nulls, min, maxKey));
+  return [min, max];
 }
