@@ -141,6 +141,27 @@ describe('export --format parquet (our writer), read back by DuckDB', () => {
     expect(rows).toBe(11);
   });
 
+  it('writes a class with endpoints in row groups of 16,384 after its first (parquet.ts ENDPOINT_ROW_GROUP_ROWS)', async () => {
+    const d = scratch();
+    const records: Uint8Array[] = [];
+    // 30k TCP state changes, each connection its own (a port per row): row groups of 8,192, 16,384 and the 5,424 left.
+    const n = 30_000;
+    for (let i = 0; i < n; i++) {
+      const id = { ts: 3_000_000_000_000n + BigInt(i) * 1000n, pid: 400 + (i % 31), ppid: 1, comm: 'srv' };
+      records.push(tcpStateRecord(id, 2, v4(10, 0, 0, 5), 1024 + (i % 60_000), v4(198, 51, 100, i % 250), 443, { oldState: 1, newState: 7 }));
+    }
+    writeFileSync(join(d, 'conns.rgc'), writeSynthetic({ records }));
+    const { dataset, rows } = await expectSameAsNdjson(join(d, 'conns.rgc'));
+    expect(rows).toBe(n);
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const groups = ((await conn.runAndReadAll(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata('${dataset}/*/*/class_uid=4001/*.parquet')
+      ORDER BY row_group_id`)).getRowObjectsJson() as Doc[]).map((g) => Number(g.row_group_num_rows));
+    conn.closeSync();
+    db.closeSync();
+    expect(groups).toEqual([8192, 16_384, n - 8192 - 16_384]);
+  }, 120_000);
+
   it('says the same over several row groups, pages and dictionaries that outgrow their limit', async () => {
     const d = scratch();
     const records: Uint8Array[] = [];
