@@ -312,6 +312,56 @@ export const NET_HEADER = 18;
 
 const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'ipv6-icmp' };
 
+/**
+ * The text of bytes a row group's endpoints repeat (a host's name, a peer's
+ * address), kept for the last bytes seen: an endpoint key is mostly a
+ * connection of its own (its ports), its addresses and name mostly not
+ * (work capture: netPart was ~2 us a key, most of it decoding the same
+ * hostname and addresses again).
+ */
+class LastText {
+  private bytes = new Uint8Array(32);
+  private length = -1;
+  private tag = 0;
+  private text: string | null = null;
+
+  /** The text kept for b[from, to) and `tag` (what else the text depends on: a family), or undefined when the last were others. */
+  find(b: Uint8Array, from: number, to: number, tag: number): string | null | undefined {
+    const n = to - from;
+    if (n !== this.length || tag !== this.tag) return undefined;
+    const kept = this.bytes;
+    for (let i = 0; i < n; i++) if (kept[i] !== b[from + i]) return undefined;
+    return this.text;
+  }
+
+  keep(b: Uint8Array, from: number, to: number, tag: number, text: string | null): string | null {
+    const n = to - from;
+    if (n > this.bytes.length) this.bytes = new Uint8Array(Math.max(2 * this.bytes.length, n));
+    this.bytes.set(b.subarray(from, to));
+    this.length = n;
+    this.tag = tag;
+    this.text = text;
+    return text;
+  }
+}
+
+const UTF8 = new TextDecoder();
+const lastHostname = new LastText();
+const lastRemote = new LastText();
+const lastLocal = new LastText();
+
+function hostnameText(b: Uint8Array, from: number, to: number): string | null {
+  const kept = lastHostname.find(b, from, to, 0);
+  return kept !== undefined ? kept : lastHostname.keep(b, from, to, 0, UTF8.decode(b.subarray(from, to)));
+}
+
+/** An endpoint's address as text (null: unreadable, or not an IP family), through `last`. */
+function ipText(last: LastText, b: Uint8Array, from: number, to: number, family: number, unreadable: boolean): string | null {
+  if (unreadable) return null;
+  const kept = last.find(b, from, to, family);
+  return kept !== undefined ? kept : last.keep(b, from, to, family, addressText(family, b.subarray(from, to)) || null);
+}
+
 /** src_endpoint, dst_endpoint and connection_info, as ocsf-json.ts networkOf draws them (the initiator is src_endpoint). */
 export function netPart(b: Uint8Array | null): Row {
   if (b === null) return {};
@@ -320,13 +370,13 @@ export function netPart(b: Uint8Array | null): Row {
   const remoteAt = NET_HEADER;
   const localAt = remoteAt + b[15];
   const hostAt = localAt + b[16];
-  const hostname = (b[12] & 4) === 0 ? null : new TextDecoder().decode(b.subarray(hostAt, hostAt + b[17]));
+  const hostEnd = hostAt + b[17];
+  const hostname = (b[12] & 4) === 0 ? null : hostnameText(b, hostAt, hostEnd);
   if ((b[12] & 1) === 0) return { src_endpoint: { hostname }, dst_endpoint: null, connection_info: null };
-  const ip = (from: number, to: number) => (unreadable ? null : addressText(family, b.subarray(from, to)) || null);
-  const remoteIp = ip(remoteAt, localAt);
+  const remoteIp = ipText(lastRemote, b, remoteAt, localAt, family, unreadable);
   const remote = remoteIp === null ? null : { hostname: null, ip: remoteIp, port: b[5] | (b[6] << 8) };
   const hasLocal = (b[12] & 2) !== 0;
-  const local = { hostname, ip: hasLocal ? ip(localAt, hostAt) : null, port: hasLocal ? b[13] | (b[14] << 8) : null };
+  const local = { hostname, ip: hasLocal ? ipText(lastLocal, b, localAt, hostAt, family, unreadable) : null, port: hasLocal ? b[13] | (b[14] << 8) : null };
   const direction = b[11];
   const protocol = (b[7] | (b[8] << 8) | (b[9] << 16) | (b[10] << 24)) >>> 0;
   return {
