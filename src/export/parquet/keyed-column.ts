@@ -353,11 +353,11 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
     const at = body.length;
     body.u32(0);
     enc.rle.start(body, levelWidth(leaf.maxDef));
-    seen = emitBy(how, runs, defOf, valueOf, leaf.maxDef, enc.rle, sink);
+    seen = emitBy(how, runs, rows, defOf, valueOf, leaf.maxDef, enc.rle, sink);
     enc.rle.finish();
     body.patchU32(at, body.length - at - 4);
   } else {
-    seen = emitBy(how, runs, defOf, valueOf, leaf.maxDef, null, sink);
+    seen = emitBy(how, runs, rows, defOf, valueOf, leaf.maxDef, null, sink);
   }
   if (dict !== null) enc.valueRle.finish();
   else enc.bits.finish();
@@ -395,11 +395,14 @@ const EMIT_DEFINED_KEY_RUNS = 1;
 const EMIT_KEY_RUNS = 2;
 const EMIT_RUNS = 3;
 
-/** The emitter `how` names, called directly: one call site per emitter (a call through a variable was a deopt each time its target changed). */
-function emitBy(how: number, runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+/**
+ * The emitter `how` names, called directly: one call site per emitter (a call through a variable was a deopt each time its target
+ * changed). `rows`: the rows the runs cover (the chunk's), not counted again from the runs (a path column has a run per row).
+ */
+function emitBy(how: number, runs: KeyRuns, rows: number, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
   switch (how) {
-    case EMIT_CONSTANT: return emitConstant(runs, defOf, valueOf, max, defs, values);
-    case EMIT_DEFINED_KEY_RUNS: return emitDefinedKeyRuns(runs, defOf, valueOf, max, defs, values);
+    case EMIT_CONSTANT: return emitConstant(runs, rows, defOf, valueOf, max, defs, values);
+    case EMIT_DEFINED_KEY_RUNS: return emitDefinedKeyRuns(runs, rows, valueOf, max, defs, values);
     case EMIT_KEY_RUNS: return emitKeyRuns(runs, defOf, valueOf, max, defs, values);
     default: return emitRuns(runs, defOf, valueOf, max, defs, values);
   }
@@ -417,21 +420,13 @@ export function sameBytes(view: DataView, src: Uint8Array, a: number, b: number,
   return true;
 }
 
-/** As emitRuns, for runs whose keys all give the same level and value. */
-function emitConstant(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
-  const rows = rowsOf(runs);
+/** As emitRuns, for runs (over `rows` rows) whose keys all give the same level and value. */
+function emitConstant(runs: KeyRuns, rows: number, defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
   const k = runs.keys[0];
   defs?.run(defOf[k], rows);
   if (defOf[k] !== max) return 0;
   values.run(valueOf[k], rows);
   return rows | (valueOf[k] === 0 ? 1 << 30 : valueOf[k] === 1 ? 1 << 31 : 0);
-}
-
-/** Rows the runs cover. */
-function rowsOf(runs: KeyRuns): number {
-  let rows = 0;
-  for (let r = 0; r < runs.count; r++) rows += runs.lens[r];
-  return rows;
 }
 
 /** As emitRuns, for dictionary indices: the levels and values walked by the encoders (RleEncoder.keyLevels, keyRuns). */
@@ -440,9 +435,9 @@ function emitKeyRuns(runs: KeyRuns, defOf: Uint8Array, valueOf: Int32Array, max:
   return (values as RleEncoder).keyRuns(runs.keys, runs.lens, runs.count, valueOf, defOf, max);
 }
 
-/** As emitKeyRuns, for runs whose keys are all defined: the levels one run. */
-function emitDefinedKeyRuns(runs: KeyRuns, _defOf: Uint8Array, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
-  defs?.run(max, rowsOf(runs));
+/** As emitKeyRuns, for runs (over `rows` rows) whose keys are all defined: the levels one run. */
+function emitDefinedKeyRuns(runs: KeyRuns, rows: number, valueOf: Int32Array, max: number, defs: RleEncoder | null, values: ValueRuns): number {
+  defs?.run(max, rows);
   return (values as RleEncoder).keyRuns(runs.keys, runs.lens, runs.count, valueOf, null, max);
 }
 
