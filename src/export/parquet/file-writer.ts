@@ -13,7 +13,7 @@ import { closeSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { writeAllSync } from '../../common/fd-sink.js';
 import { ByteSink } from './byte-sink.js';
-import { type ColumnChunkMeta, Encoding, type RowGroupMeta, type Statistics, writeDataPageHeader, writeDictionaryPageHeader, writeFileMetaData } from './metadata.js';
+import { type ColumnChunkMeta, Encoding, rowGroupBytes, type Statistics, writeDataPageHeader, writeDictionaryPageHeader, writeFileMetaData } from './metadata.js';
 import { type Leaf, type ParquetSchema } from './schema.js';
 import { PageCompressor } from './zstd-pages.js';
 
@@ -69,7 +69,8 @@ export class ParquetFileWriter {
   private readonly header = new ByteSink(256);
   /** Bytes written to the file so far, buffered ones included: the offset of the next byte. */
   private position = 0;
-  private readonly rowGroups: RowGroupMeta[] = [];
+  /** Each row group's metadata as the footer has it (rowGroupBytes: written when the row group ends). */
+  private readonly rowGroups: Uint8Array[] = [];
   private columns: ColumnChunkMeta[] = [];
   private rowGroupStart = 0;
   private chunk: OpenChunk | null = null;
@@ -172,7 +173,9 @@ export class ParquetFileWriter {
     }
     const uncompressed = this.columns.reduce((n, c) => n + c.uncompressedSize, 0);
     const compressed = this.columns.reduce((n, c) => n + c.compressedSize, 0);
-    this.rowGroups.push({ columns: this.columns, numRows, fileOffset: this.rowGroupStart, uncompressedSize: uncompressed, compressedSize: compressed });
+    const meta = new ByteSink(1 << 14);
+    rowGroupBytes(meta, { columns: this.columns, numRows, fileOffset: this.rowGroupStart, uncompressedSize: uncompressed, compressedSize: compressed }, this.rowGroups.length);
+    this.rowGroups.push(meta.written().slice());
     this.columns = [];
     this.rows += numRows;
   }
@@ -182,7 +185,7 @@ export class ParquetFileWriter {
     if (this.closed) return;
     if (this.columns.length !== 0 || this.chunk !== null) throw new Error('parquet: file closed inside a row group');
     const footer = new ByteSink(1 << 16);
-    writeFileMetaData(footer, this.schema.elements, this.rowGroups, this.options.createdBy, { adjustedToUtc: this.options.timestampAdjustedToUtc ?? false },
+    writeFileMetaData(footer, this.schema.elements, this.rowGroups, this.rows, this.options.createdBy, { adjustedToUtc: this.options.timestampAdjustedToUtc ?? false },
       this.options.keyValues ?? []);
     this.put(footer.written());
     const tail = new ByteSink(8);

@@ -80,17 +80,22 @@ export function writeDictionaryPageHeader(out: ByteSink, uncompressed: number, c
   t.end();
 }
 
-/** The footer's FileMetaData (without the trailing length and magic). */
-export function writeFileMetaData(out: ByteSink, elements: readonly SchemaElement[], rowGroups: readonly RowGroupMeta[], createdBy: string,
+/**
+ * The footer's FileMetaData (without the trailing length and magic).
+ * `rowGroups`: each row group's RowGroup struct as rowGroupBytes() wrote it
+ * (a list's struct element is encoded on its own: the same bytes here or
+ * there); `rows`: theirs together.
+ */
+export function writeFileMetaData(out: ByteSink, elements: readonly SchemaElement[], rowGroups: readonly Uint8Array[], rows: number, createdBy: string,
   ts: TimestampOptions, keyValues: readonly (readonly [string, string])[] = []): void {
   const t = new ThriftWriter(out);
   t.begin();
   t.i32(1, 2);
   t.list(2, TType.Struct, elements.length);
   for (const e of elements) writeSchemaElement(t, e, ts);
-  t.i64(3, rowGroups.reduce((n, g) => n + g.numRows, 0));
+  t.i64(3, rows);
   t.list(4, TType.Struct, rowGroups.length);
-  rowGroups.forEach((g, ordinal) => writeRowGroup(t, g, ordinal));
+  for (const g of rowGroups) out.append(g);
   if (keyValues.length > 0) {
     t.list(5, TType.Struct, keyValues.length);
     for (const [k, v] of keyValues) {
@@ -163,6 +168,27 @@ function writeLogicalType(t: ThriftWriter, v: ValueKind, ts: TimestampOptions): 
   }
 }
 
+/**
+ * Row group `ordinal`'s RowGroup struct, for the footer (writeFileMetaData).
+ * Written when the row group ends, not when the file does: a file of 32
+ * row groups of ~300 column chunks each then has its footer ready at its
+ * end (the export's last file closes while the export waits).
+ */
+export function rowGroupBytes(out: ByteSink, g: RowGroupMeta, ordinal: number): void {
+  writeRowGroup(new ThriftWriter(out), g, ordinal);
+}
+
+const textEncoder = new TextEncoder();
+
+/** A column's path, each name as UTF-8 (encoded once per leaf: every row group names every column). */
+const encodedPaths = new WeakMap<readonly string[], Uint8Array[]>();
+
+function encodedPath(path: readonly string[]): Uint8Array[] {
+  let e = encodedPaths.get(path);
+  if (e === undefined) encodedPaths.set(path, (e = path.map((p) => textEncoder.encode(p))));
+  return e;
+}
+
 function writeRowGroup(t: ThriftWriter, g: RowGroupMeta, ordinal: number): void {
   t.begin();
   t.list(1, TType.Struct, g.columns.length);
@@ -175,7 +201,7 @@ function writeRowGroup(t: ThriftWriter, g: RowGroupMeta, ordinal: number): void 
     t.list(2, TType.I32, c.encodings.length);
     for (const e of c.encodings) t.listI32(e);
     t.list(3, TType.Binary, c.path.length);
-    for (const p of c.path) t.listString(p);
+    for (const p of encodedPath(c.path)) t.listBinary(p);
     t.i32(4, CODEC_ZSTD);
     t.i64(5, c.numValues);
     t.i64(6, c.uncompressedSize);

@@ -104,7 +104,10 @@ export class ThriftWriter {
   }
 
   listString(v: string): void {
-    const b = textEncoder.encode(v);
+    this.listBinary(textEncoder.encode(v));
+  }
+
+  listBinary(b: Uint8Array): void {
     this.out.varint(b.length);
     this.out.append(b);
   }
