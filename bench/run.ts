@@ -36,6 +36,7 @@
  * on the shared machine), BENCH_ONLY=id,id (run only these sections, and replace
  * only theirs in bench/results.json; inputs are still made or reused).
  */
+import { basename } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -117,7 +118,8 @@ const RESULTS_MD = fileURLToPath(new URL('../../bench/results.md', import.meta.u
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5) || 5);
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 
-const version = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 }).stdout?.split('\n')[0].trim() || 'absent';
+/** A tool's version line, or `<name> absent` (a reader of the machine line must see which tool is missing). */
+const version = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', timeout: 30_000 }).stdout?.split('\n')[0].trim() || `${basename(cmd)} absent`;
 const machine = `${cpus().length} x ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, `
   + `Node ${process.version}, ${version('zstd', ['--version']).replace(/^\*+\s*/, '').replace(/,.*$/, '')}, ${version('/usr/bin/sysdig', ['--version'])}`;
 const started = Date.now();
