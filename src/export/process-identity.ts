@@ -69,7 +69,7 @@ export class ProcessIdentities {
   /**
    * Each node's facts as last built. A process's view is made again when it or its parent changes
    * (ocsf-parts.ts ProcessViews), and a parent with many children had its own facts built again for each
-   * (work capture: ~20k builds, ~0.15 s of the export's main thread).
+   * (work capture: 19.8k builds before, 9.9k now; the export's wall time the same within the noise).
    */
   private readonly built = new WeakMap<ProcessNode, BuiltFacts>();
   /** GUIDs of processes the table has not seen, by host, pid and capture id (each a SHA-256). */
