@@ -3,10 +3,11 @@
  * distinct ids, whichever way they come in (NUL-terminated fields, byte
  * ranges, whole arrays), whatever id the caller offers as likely (a prefix
  * of the string, a string it is a prefix of, one with the same hash), and
- * when hashes collide outright.
+ * when hashes collide outright; and a row group of paths crafted to share one
+ * hash (a traced host that knows it) costs a bounded number of probes each.
  */
 import { describe, expect, it } from 'vitest';
-import { StringPool } from '../../src/export/string-pool.js';
+import { MAX_PROBES, StringPool } from '../../src/export/string-pool.js';
 
 const enc = new TextEncoder();
 const K = 0x9e3779b1;
@@ -120,7 +121,47 @@ describe('StringPool', () => {
       expect(pool.count).toBe(ids.size);
       for (const [s, id] of ids) expect(text(pool, id)).toBe(s);
       pool.reset();
+      // Paths of a real shape never crowd a slot's run to the bound.
+      expect(pool.unindexed).toBe(0);
     }
+  });
+
+  it('interns 65,536 paths crafted to share one hash at a bounded cost, each kept with its own bytes', () => {
+    // "/tmp/x/a" then two words w1, w2 with w1 * K + w2 equal for all: the same hash state, length and slot.
+    const n = 65_536;
+    const C = 0x41414141;
+    const paths: Uint8Array[] = [];
+    const seen = new Set<string>();
+    let seed = 1;
+    const letter = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return 0x41 + ((seed >>> 8) % 26); };
+    while (paths.length < n) {
+      const b = new Uint8Array(16);
+      b.set(enc.encode('/tmp/x/a'));
+      const v = new DataView(b.buffer);
+      v.setInt32(8, letter() | (letter() << 8) | (letter() << 16) | (letter() << 24), true);
+      v.setInt32(12, (C - Math.imul(v.getInt32(8, true), K)) | 0, true);
+      const key = Buffer.from(b).toString('latin1');
+      if (b.subarray(12).some((x) => x === 0 || x === 0x2f) || seen.has(key)) continue;
+      seen.add(key);
+      paths.push(b);
+    }
+    const pool = new StringPool();
+    const ids = paths.map((p) => internC(pool, p));
+    // Without the bound this took minutes (every path probed past all before it); the test's timeout would end it.
+    expect(pool.count).toBe(n);
+    // They do collide: only MAX_PROBES of them have a slot, the rest an id of their own.
+    expect(pool.unindexed).toBe(n - MAX_PROBES);
+    paths.forEach((p, i) => expect(text(pool, ids[i])).toBe(Buffer.from(p).toString('latin1')));
+    // Interned again: a slotted path gets its id back, the others an id whose bytes are theirs (the row's value is the same).
+    for (const i of [0, 1, MAX_PROBES - 1, MAX_PROBES, 1000, n - 1]) {
+      const again = internC(pool, paths[i]);
+      if (i < MAX_PROBES) expect(again).toBe(ids[i]);
+      expect(text(pool, again)).toBe(Buffer.from(paths[i]).toString('latin1'));
+    }
+    // Strings of other hashes are still found and kept apart.
+    const a = internC(pool, '/etc/passwd');
+    expect(internC(pool, '/etc/passwd')).toBe(a);
+    expect(text(pool, a)).toBe('/etc/passwd');
   });
 
   it('says whether a string is UTF-8: ASCII known from hashing, the rest checked', () => {
