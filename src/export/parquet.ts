@@ -159,6 +159,8 @@ export class ParquetWriter implements ExportWriter {
   private readonly rowGroupRows: number;
   private readonly firstRowGroupRows: number;
   readonly filesWritten: string[] = [];
+  /** Strings of the capture stored without deduplication (their hashes crowded the table: string-pool.ts's MAX_PROBES). */
+  private readonly strings = { unindexed: 0 };
   /** The writer thread, once started (flush). */
   private thread: RowGroupThread | null = null;
   private nextBuilderId = 0;
@@ -196,6 +198,11 @@ export class ParquetWriter implements ExportWriter {
     this.tables.forEach((t, i) => { if (this.rowsPerTable[i] > 0) out.set(t.cls.uid, this.rowsPerTable[i]); });
     if (this.findingRows > 0) out.set(DETECTION_FINDING.uid, this.findingRows);
     return out;
+  }
+
+  /** Strings the row groups' pools stored without looking them up (string-pool.ts, MAX_PROBES): 0 unless crafted to collide. */
+  get unindexedStrings(): number {
+    return this.strings.unindexed;
   }
 
   beginInput(input: ExportInput): void {
@@ -282,7 +289,7 @@ export class ParquetWriter implements ExportWriter {
 
   private newBuilder(p: Partition): PartitionBuilder {
     p.builderId = this.nextBuilderId++;
-    return new PartitionBuilder(p.table!, p.dir);
+    return new PartitionBuilder(p.table!, p.dir, this.strings);
   }
 
   /** Lets a partition's builder go (its twin on the writer thread too). */

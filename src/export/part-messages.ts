@@ -37,16 +37,19 @@ export interface PartOutcome {
   readonly rangeRejected: number;
   readonly rowsByClass: [number, number][];
   readonly filesWritten: string[];
+  /** Strings stored without deduplication (string-pool.ts, MAX_PROBES). */
+  readonly unindexedStrings: number;
   /** The last part's (it read the whole stream); null for the others. */
   readonly stats: StatsReport | null;
 }
 
 /** What a part's run and writer did; `withStats`: the last part's whole-stream stats. */
-export function partOutcome(r: ExportResult, writer: { readonly rowsByClass: Map<number, number>; readonly filesWritten: string[] }, withStats: boolean): PartOutcome {
+export function partOutcome(r: ExportResult, writer: { readonly rowsByClass: Map<number, number>; readonly filesWritten: string[]; readonly unindexedStrings: number },
+  withStats: boolean): PartOutcome {
   return {
     events: r.events, alerts: r.alerts, olderSchemaEvents: r.olderSchemaEvents, warmEvents: r.warmEvents, warmAlerts: r.warmAlerts,
     rangeAccepted: r.rangeAccepted, rangeRejected: r.rangeRejected,
-    rowsByClass: [...writer.rowsByClass], filesWritten: writer.filesWritten, stats: withStats ? r.stats : null,
+    rowsByClass: [...writer.rowsByClass], filesWritten: writer.filesWritten, unindexedStrings: writer.unindexedStrings, stats: withStats ? r.stats : null,
   };
 }
 

@@ -135,7 +135,7 @@ export class PartitionBuilder {
   /** By leaf: how it is filled straight from the string pool, or null (drawn from its key's part). */
   private readonly fills: (LeafFill | null)[];
   private readonly runs: KeyRuns[];
-  readonly pool = new StringPool();
+  readonly pool: StringPool;
   /** By interned field (Interned.slot): its last id in this row group's pool (0: none yet). */
   private readonly lastStringIds: Int32Array;
   /** The row's status key (ocsf-parts.ts statusKey), set by its row adder. */
@@ -156,7 +156,9 @@ export class PartitionBuilder {
   /** Set while a row group gathered elsewhere is written here: its things per key column (GatheredRowGroup.things). */
   private adopted: (unknown[] | null)[] | null = null;
 
-  constructor(readonly table: ClassTable, readonly dir: string) {
+  /** `tally`: the export's count of strings its pools gave ids without a slot (string-pool.ts, MAX_PROBES). */
+  constructor(readonly table: ClassTable, readonly dir: string, tally: { unindexed: number } | null = null) {
+    this.pool = new StringPool(tally);
     const nKeys = table.keyColumns.length;
     this.keyRows = Array.from({ length: nKeys }, () => new Int32Array(0));
     this.things = Array.from({ length: nKeys }, () => [null]);

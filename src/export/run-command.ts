@@ -22,6 +22,7 @@ import { runParallelExport } from './parallel-export.js';
 interface Written {
   readonly rowsByClass: Map<number, number>;
   readonly filesWritten: readonly string[];
+  readonly unindexedStrings: number;
 }
 
 /** More parts than this gain nothing but catch-up work (and a thread's memory each). */
@@ -121,6 +122,9 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
   const where = output ?? 'stdout';
   stderr(`exported ${r.events} events${r.alerts > 0 ? ` and ${r.alerts} findings` : ''} from ${r.inputs.length} capture(s) as ${format} to ${where}`
     + (parquet !== null ? ` (${parquet.filesWritten.length} files; rows by class_uid ${classes || 'none'})` : ''));
+  if (parquet !== null && parquet.unindexedStrings > 0) {
+    stderr(`warning: ${parquet.unindexedStrings} strings of the capture were stored without deduplication: their hashes crowded the export's string table, as bytes chosen to collide would (an attempt to stall the export?); every row holds its value, only their repeats take more room`);
+  }
   const unmapped = unmappedKinds();
   if (unmapped.length > 0) stderr(`note: kinds without an OCSF mapping are exported as Base Event (class_uid 0): ${unmapped.join(', ')}`);
   for (const f of stats.files) {
