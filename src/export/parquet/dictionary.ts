@@ -1,9 +1,11 @@
 /**
- * A column chunk's dictionary: each distinct value once, in order of first
- * use, PLAIN-encoded for the dictionary page, with the chunk's min and max
- * kept as entries arrive (a dictionary's entries are exactly the chunk's
- * non-null values, so its range is the chunk's). Values are deduplicated by
- * a Map: strings by themselves, blobs by their bytes, integers by value.
+ * A column chunk's dictionary: each distinct value once (but for strings a
+ * pool stored without a slot, crafted to collide: string-pool.ts's
+ * MAX_PROBES), in order of first use, PLAIN-encoded for the dictionary
+ * page, with the chunk's min and max kept as entries arrive (a dictionary's
+ * entries are exactly the chunk's non-null values, so its range is the
+ * chunk's). Values are deduplicated by a Map: strings by themselves, blobs
+ * by their bytes, integers by value.
  */
 import { StringPool } from '../string-pool.js';
 import { ByteSink, copyWords } from './byte-sink.js';
