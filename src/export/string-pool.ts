@@ -18,8 +18,8 @@
  * attacker who knows it can name files whose hashes are all equal (two words
  * changed so that their terms cancel), and each string then probed past every
  * one before it: 16,384 such paths took 0.83 s to intern, a row group of
- * 65,536 took 12.9 s (a million such opens: 3.4 minutes; now 0.2 s).
- * So a lookup reads at most MAX_PROBES slots: a string placed no further than
+ * 65,536 took 12.9 s (a million such opens: 3.4 minutes), 0.2 s now.
+ * A lookup reads at most MAX_PROBES slots: a string placed no further than
  * that from its hash's slot is always found, and one that would be placed
  * further gets an id without a slot (`unindexed`). It is kept and drawn like
  * any other; only its repeats in the row group get ids of their own, so the
@@ -289,12 +289,12 @@ export class StringPool {
     this.utf8State[id] = this.ascii ? UTF8_YES : UTF8_UNKNOWN;
     this.used += len;
     if (slot >= 0) table[slot] = (id << TAG_BITS) | tag;
-    else this.unindexed1();
+    else this.countUnindexed();
     if (this.count * 2 > mask) this.rehash();
     return id;
   }
 
-  private unindexed1(): void {
+  private countUnindexed(): void {
     this.unindexedCount++;
     if (this.tally !== null) this.tally.unindexed++;
   }
