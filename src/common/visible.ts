@@ -137,7 +137,11 @@ const RAW_IN_JSON = new RegExp(`[${ESCAPED_CODE_POINTS.filter(([, to]) => to >= 
  * parser reads back exactly the same value.
  */
 export function terminalSafeJson(value: unknown): string {
-  const json = JSON.stringify(value);
+  return terminalSafeJsonText(JSON.stringify(value));
+}
+
+/** terminalSafeJson of JSON text already made (a serialiser of its own: the process tree's, which has no depth limit). */
+export function terminalSafeJsonText(json: string): string {
   // Nearly all JSON is ASCII: one plain scan decides, before the Unicode-aware replace (10x slower per call).
   if (!BEYOND_ASCII.test(json)) return json;
   return json.replace(RAW_IN_JSON, (c) => {

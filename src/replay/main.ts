@@ -21,7 +21,7 @@ import { type ProcessNode } from './process-table.js';
 import { type FileReport, newTotals, replayInputs, type ReplayHooks } from './replay.js';
 import { ReplaySession } from './session.js';
 import { buildStats, formatStatsText } from './stats.js';
-import { treeJson, treeText } from './tree.js';
+import { treeJson, treeJsonText, treeText } from './tree.js';
 import { loadPublicKey } from '../common/keys.js';
 import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
 import { Progress } from './progress.js';
@@ -216,7 +216,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .action(async (files: string[], opts: { json?: boolean }) => {
       const result = await runSession(files, { context: false }, () => new NullSink(), true);
       const table = result.session.table!;
-      const text = opts.json ? terminalSafeJson(treeJson(table, result.session.clockForHost, result.session.net)) + '\n' : treeText(table, result.session.net);
+      const text = opts.json ? treeJsonText(treeJson(table, result.session.clockForHost, result.session.net)) + '\n' : treeText(table, result.session.net);
       writeAllSync(1, Buffer.from(text));
       process.exitCode = reportAndExit(result);
     });

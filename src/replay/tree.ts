@@ -8,7 +8,7 @@
  * (`rg-capture -- CMD`), is named for what it is, as is its start gate.
  */
 import { isStartGate } from '../common/start-gate.js';
-import { visible } from '../common/visible.js';
+import { terminalSafeJsonText, visible } from '../common/visible.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessImage, type ProcessNode, type ProcessTable } from './process-table.js';
 import { type NetState } from './net/net-state.js';
@@ -45,6 +45,10 @@ function currentOf(n: ProcessNode): ProcessImage | null {
   return n.images.length > 0 ? n.images[n.images.length - 1] : null;
 }
 
+/**
+ * The tree as nested objects. Built without recursion: a traced host decides how deep its tree is (a
+ * chain of forks, each parent exiting, is cheap to make), and JavaScript's stack is not (~10k frames).
+ */
 export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null, net: NetState | null = null): TreeNodeJson[] {
   const toJson = (n: ProcessNode): TreeNodeJson => {
     const clock = clockFor(n.host);
@@ -61,22 +65,70 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
       ...table.countsOf(n),
       exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
       ...(activity !== null ? { listeners: activity.listeners, connections: activity.connections } : {}),
-      children: n.children.map(toJson),
+      children: [],
     };
   };
-  return table.roots().map(toJson);
+  const roots: TreeNodeJson[] = [];
+  // Each entry: a node and the list its object goes into (its parent's children), taken in pre-order.
+  const stack: [ProcessNode, TreeNodeJson[]][] = table.roots().map((r) => [r, roots] as [ProcessNode, TreeNodeJson[]]).reverse();
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [n, into] = top;
+    const j = toJson(n);
+    into.push(j);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i], j.children]);
+  }
+  return roots;
 }
+
+/**
+ * The tree's JSON text, as terminalSafeJson(treeJson(...)) would give it for a tree of any depth:
+ * JSON.stringify recurses, and a chain of 100,000 forks overflowed its stack. Each node is
+ * stringified without its children (the last key), which are then written in place, iteratively.
+ */
+export function treeJsonText(roots: readonly TreeNodeJson[]): string {
+  const parts: string[] = ['['];
+  // A node to open, or the text that closes a node's children (']}') or separates siblings (',').
+  const stack: (TreeNodeJson | string)[] = [];
+  const pushList = (list: readonly TreeNodeJson[]) => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      stack.push(list[i]);
+      if (i > 0) stack.push(',');
+    }
+  };
+  pushList(roots);
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (typeof top === 'string') {
+      parts.push(top);
+      continue;
+    }
+    const { children, ...rest } = top;
+    const head = JSON.stringify(rest);
+    parts.push(head.slice(0, -1), head.length > 2 ? ',"children":[' : '"children":[');
+    stack.push(']}');
+    pushList(children);
+  }
+  parts.push(']');
+  return terminalSafeJsonText(parts.join(''));
+}
+
+/**
+ * Levels of indentation the text tree draws; a process deeper than this is drawn at this depth with its
+ * depth written out (`[depth 5000]`). Each level adds three characters to every line below it, so a
+ * chain of 100,000 forks would have printed ~15 GB.
+ */
+export const MAX_TREE_INDENT = 100;
 
 export function treeText(table: ProcessTable, net: NetState | null = null): string {
   const lines: string[] = [];
-  const walk = (n: ProcessNode, prefix: string, last: boolean, root: boolean) => {
+  const line = (n: ProcessNode, prefix: string, last: boolean, root: boolean, depth: number) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
+    const deep = depth > MAX_TREE_INDENT ? `[depth ${depth}] ` : '';
     const known = n.startSeen ? '' : ' (started before capture)';
     const counts = table.schema.counted.flatMap((k, i) => (n.counts[i] > 0 ? [`${n.counts[i]} ${k.counter!.label}`] : [])).join(', ') || 'nothing recorded';
     const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
     const ids = n.euid !== null && n.euid !== n.uid ? `uid=${n.uid} euid=${n.euid}` : `uid=${n.uid}`;
-    lines.push(`${prefix}${branch}${n.pid} ${describe(n)}${attribution(n)}${known} ${ids} [${counts}]${end}`);
-    const childPrefix = root ? prefix : prefix + (last ? '   ' : '│  ');
+    lines.push(`${prefix}${branch}${deep}${n.pid} ${describe(n)}${attribution(n)}${known} ${ids} [${counts}]${end}`);
+    const childPrefix = root || depth >= MAX_TREE_INDENT ? prefix : prefix + (last ? '   ' : '│  ');
     const activity = net?.activity(n) ?? null;
     if (activity !== null) {
       // Names resolved from captured DNS answers are the traced host's words: escaped like the rest.
@@ -84,9 +136,15 @@ export function treeText(table: ProcessTable, net: NetState | null = null): stri
       if (activity.listeners.length > 0) lines.push(`${rail}listens ${visible(activity.listeners.join(', '))}`);
       if (activity.connections.length > 0) lines.push(`${rail}connects ${visible(activity.connections.join(', '))}`);
     }
-    n.children.forEach((c, i) => walk(c, childPrefix, i === n.children.length - 1, false));
+    return childPrefix;
   };
-  for (const r of table.roots()) walk(r, '', true, true);
+  // Pre-order without recursion (treeJson says why): node, its children's prefix, last among its siblings, a root, depth.
+  const stack: [ProcessNode, string, boolean, boolean, number][] = table.roots().map((r) => [r, '', true, true, 0] as [ProcessNode, string, boolean, boolean, number]).reverse();
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [n, prefix, last, root, depth] = top;
+    const childPrefix = line(n, prefix, last, root, depth);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i], childPrefix, i === n.children.length - 1, false, depth + 1]);
+  }
   return lines.join('\n') + (lines.length ? '\n' : '');
 }
 
