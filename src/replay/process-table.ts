@@ -74,7 +74,22 @@ export interface ProcessNode {
    * garbage that grew with every process of a long capture.
    */
   rendered: RenderedContext | null;
+  /** descendsFrom's answer for this node and the link epoch it holds for (0: none). */
+  descendsEpoch: number;
+  descends: boolean;
+  /** Some process was linked under this one (without history, children are not listed). */
+  hasChildren: boolean;
 }
+
+/**
+ * Bumped when a process that has descendants or a kept descendsFrom answer
+ * moves to another parent: every kept answer is then stale. Module-wide, so
+ * the static descendsFrom needs no table (tables are few; a bump only costs
+ * answers found again).
+ */
+let linkEpoch = 1;
+/** The pid set descendsFrom's kept answers are about: asked about another, it starts over. */
+let epochPids: ReadonlySet<number> | null = null;
 
 /** Bytes an output rendered for a node, and the identity they were rendered from. */
 export interface RenderedContext {
@@ -422,12 +437,39 @@ export class ProcessTable {
     return this.all.filter((n) => n.parent === null);
   }
 
-  /** True if `node` or one of its ancestors has pid `pid`. */
+  /**
+   * True if `node` or one of its ancestors has a pid of `pids` (`--pid P --tree`), at any depth. The
+   * answer is kept on each node walked, so a walk stops at the first ancestor with a current answer: a
+   * chain of forks as deep as the traced host likes costs each event a step or two, not its depth.
+   * (The walk used to stop after 4,096 ancestors: a process nested deeper than that under P was left
+   * out of P's tree without a word.)
+   */
   static descendsFrom(node: ProcessNode, pids: ReadonlySet<number>): boolean {
-    for (let n: ProcessNode | null = node, depth = 0; n !== null && depth < 4096; n = n.parent, depth++) {
-      if (pids.has(n.pid)) return true;
+    if (pids !== epochPids) {
+      epochPids = pids;
+      linkEpoch++;
     }
-    return false;
+    if (node.descendsEpoch === linkEpoch) return node.descends;
+    const path: ProcessNode[] = [];
+    let answer = false;
+    for (let n: ProcessNode | null = node; n !== null; n = n.parent) {
+      if (n.descendsEpoch === linkEpoch) {
+        answer = n.descends;
+        break;
+      }
+      path.push(n);
+      if (pids.has(n.pid)) {
+        answer = true;
+        break;
+      }
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const n = path[i];
+      // Each node walked is the matched one, or below it or below an ancestor whose answer was kept: the same answer.
+      n.descends = answer;
+      n.descendsEpoch = linkEpoch;
+    }
+    return answer;
   }
 
   private linkParent(host: string, node: ProcessNode, ppid: number): void {
@@ -440,7 +482,10 @@ export class ProcessTable {
       const siblings = node.parent.children;
       siblings.splice(siblings.indexOf(node), 1);
     }
+    // Kept descendsFrom answers below this node may name its old ancestors.
+    if (node.hasChildren || node.descendsEpoch !== 0) linkEpoch++;
     node.parent = parent;
+    parent.hasChildren = true;
     if (this.keepHistory) parent.children.push(node);
   }
 
@@ -448,6 +493,7 @@ export class ProcessTable {
     const node: ProcessNode = {
       id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
       comm: '', uid: 0, euid: null, egid: null, images: this.keepHistory ? [] : NO_IMAGES, forkedBy: null, stdinPipe: null, stdoutPipe: null, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
+      descendsEpoch: 0, descends: false, hasChildren: false,
     };
     let byPid = this.live.get(host);
     if (byPid === undefined) {
