@@ -55,7 +55,8 @@ export const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
  * event created or replaced: a write open, the new name of a rename or link),
  * `wiped_path` (the path whose content it destroyed: a delete, a truncating
  * open, a truncate to 0), `process.exe`, `process.argv`, `process.known`,
- * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor),
+ * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (the nearest 256 ancestors: a process nested
+ * deeper under, say, nginx is not seen as its descendant by these rules),
  * `stdin_from.exe` and `stdout_to.exe` (the programs on the other end of its stdin and stdout pipes);
  * for network events `dst_hostname` (the name the process resolved the address
  * from), for net_dns `dns.names`, `dns.types`, `dns.answers`, `dns.rcode`,
