@@ -3,9 +3,15 @@
  * first expanded (a big capture has tens of thousands of processes), at most
  * CHILDREN_PAGE at a time. At load, the paths down to processes with alerts
  * are open.
+ *
+ * A traced host decides how deep its tree is (each process of a chain of
+ * forks forks the next). Opened level by level, a list in a list, an alert
+ * 20,000 levels down crashed Chromium's page. So lists nest at most MAX_NEST
+ * deep: the children of a process at that depth get a list of their own at
+ * the tree's top, which says whose children they are and at what depth.
  */
 import { type App, userText } from './app.js';
-import { button, h, hostile } from './dom.js';
+import { anchor, button, h, hostile } from './dom.js';
 
 const CHILDREN_PAGE = 200;
 /** Processes rendered open for printing, at most. */
@@ -13,19 +19,30 @@ const PRINT_LIMIT = 3000;
 const ARG_CHARS = 160;
 /** Trees of at most this many processes start fully open. */
 const SMALL_TREE = 300;
+/** Lists nested in one another at most (the class's comment says why). */
+export const MAX_NEST = 48;
 
 export class ProcessTree {
   readonly element: HTMLElement;
   private readonly nodes = new Map<number, HTMLElement>();
   private readonly roots: number[];
   private readonly rootList: HTMLElement;
+  /** A process's children's list, once opened; and, when it was too deep to nest, the top-level item holding it. */
+  private readonly childLists = new Map<number, HTMLElement>();
+  private readonly continued = new Map<number, HTMLElement>();
+  /** How deep a list is nested (the tree's top: 0). */
+  private readonly listLevels = new Map<HTMLElement, number>();
+  /** Each process's depth in the whole tree (-1: not yet known). */
+  private readonly depths: Int32Array;
 
   constructor(private readonly app: App) {
     const items = app.processes;
     this.roots = [];
     for (let i = 0; i < items.length; i++) if (items[i].parent < 0) this.roots.push(i);
+    this.depths = new Int32Array(items.length).fill(-1);
     const list = h('ul', { class: 'tree', role: 'tree', id: 'process-tree' });
     this.rootList = list;
+    this.listLevels.set(list, 0);
     this.appendChildren(list, this.roots, 0);
     const omitted = app.data.processes.omitted;
     this.element = h('div', { class: 'tree-box' },
@@ -58,7 +75,7 @@ export class ProcessTree {
   /** Renders pages of a parent's children (-1: the roots) until `child` is among them. */
   private renderUpTo(parent: number, child: number): void {
     if (this.nodes.has(child)) return;
-    const list = parent < 0 ? this.rootList : this.nodes.get(parent)?.querySelector<HTMLElement>(':scope > ul');
+    const list = parent < 0 ? this.rootList : this.childLists.get(parent);
     if (list === null || list === undefined) return;
     const children = parent < 0 ? this.roots : this.app.children[parent];
     const at = children.indexOf(child);
@@ -77,22 +94,41 @@ export class ProcessTree {
     const li = this.nodes.get(index);
     if (li === undefined) return;
     const toggle = li.querySelector<HTMLElement>(':scope > .node-line > .twisty');
-    let list = li.querySelector<HTMLElement>(':scope > ul');
-    if (list === null) {
+    let list = this.childLists.get(index);
+    if (list === undefined) {
       list = h('ul', { role: 'group' });
-      li.appendChild(list);
+      this.childLists.set(index, list);
+      const level = (this.listLevels.get(li.parentElement!) ?? 0) + 1;
+      if (level < MAX_NEST) {
+        li.appendChild(list);
+        this.listLevels.set(list, level);
+      } else {
+        // Too deep to nest: a list at the tree's top, after what is there, naming whose children it holds.
+        const p = this.app.processes[index];
+        const item = h('li', { class: 'continued' },
+          h('div', { class: 'continued-from' }, `Depth ${this.depthOf(index) + 1}: the children of `,
+            anchor(`proc-${index}`, null, `pid ${p.pid}`), ` (${MAX_NEST} levels are drawn nested; deeper ones continue here)`),
+          list);
+        this.rootList.appendChild(item);
+        this.continued.set(index, item);
+        this.listLevels.set(list, 1);
+      }
       this.appendChildren(list, this.app.children[index], 0);
     }
     list.hidden = false;
+    const item = this.continued.get(index);
+    if (item !== undefined) item.hidden = false;
     toggle?.setAttribute('aria-expanded', 'true');
     if (toggle) toggle.textContent = '▾';
   }
 
   collapse(index: number): void {
     const li = this.nodes.get(index);
-    const list = li?.querySelector<HTMLElement>(':scope > ul');
-    if (li === undefined || list === null || list === undefined) return;
+    const list = this.childLists.get(index);
+    if (li === undefined || list === undefined) return;
     list.hidden = true;
+    const item = this.continued.get(index);
+    if (item !== undefined) item.hidden = true;
     const toggle = li.querySelector<HTMLElement>(':scope > .node-line > .twisty');
     toggle?.setAttribute('aria-expanded', 'false');
     if (toggle) toggle.textContent = '▸';
@@ -112,6 +148,21 @@ export class ProcessTree {
 
   private collapseAll(): void {
     for (const i of this.nodes.keys()) this.collapse(i);
+  }
+
+  /** The process's depth in the whole tree (a root: 0), walked once per process. */
+  private depthOf(index: number): number {
+    const path: number[] = [];
+    let base = -1;
+    for (let i = index; i >= 0; i = this.app.processes[i].parent) {
+      if (this.depths[i] >= 0) {
+        base = this.depths[i];
+        break;
+      }
+      path.push(i);
+    }
+    for (let k = path.length - 1; k >= 0; k--) this.depths[path[k]] = ++base;
+    return this.depths[index];
   }
 
   /** Renders children[from..] a page at a time (at least up to `atLeast`), then a button for the rest. */

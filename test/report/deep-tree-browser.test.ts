@@ -1,0 +1,88 @@
+/**
+ * A process tree as deep as the traced host makes it, in the report: a chain
+ * of 20,000 forks whose last process runs a program from /tmp (an alert). The
+ * page opens the way down to every alert; with a list nested in a list per
+ * level, Chromium's page crashed. Lists now nest at most MAX_NEST deep and a
+ * deeper process's children continue in a list at the tree's top: the page
+ * renders, the alerting process is in the tree and can be selected, and the
+ * DOM stays shallow. Synthetic records from the ABI.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_NEST } from '../../src/report/client/tree.js';
+import { runReplayCli } from '../support/golden.js';
+import { execRecord, exitRecord, forkRecord } from '../support/records.js';
+import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
+import { announceBrowserSkip, type Browser, launchBrowser, openReport, runBrowserTests, screenshot } from './browser.js';
+
+announceBrowserSkip('a deep process tree in the browser');
+
+const DEPTH = 20_000;
+const FIRST = 1000;
+const LAST = FIRST + DEPTH;
+
+describe.skipIf(!runBrowserTests)('a 20,000-level process tree in a report (Chromium)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'rg-report-deep-'));
+  const html = join(work, 'deep.html');
+  let browser: Browser;
+
+  beforeAll(async () => {
+    let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
+    const records = [execRecord({ ts: ts++, pid: FIRST, ppid: 1, comm: 'chain' }, '/usr/bin/chain', ['/usr/bin/chain'])];
+    for (let i = 0; i < DEPTH; i++) {
+      const id = { pid: FIRST + i, ppid: i === 0 ? 1 : FIRST + i - 1, comm: 'chain' };
+      records.push(forkRecord({ ...id, ts: ts++ }, FIRST + i + 1));
+      records.push(exitRecord({ ...id, ts: ts++ }, ts, 0));
+    }
+    records.push(execRecord({ ts: ts++, pid: LAST, ppid: LAST - 1, comm: 'chain' }, '/tmp/payload', ['/tmp/payload']));
+    const capture = join(work, 'deep.rgc');
+    writeFileSync(capture, writeSynthetic({ records }));
+    const r = runReplayCli(['report', capture, '-o', html]);
+    expect(r.status, r.stderr).toBe(0);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('renders, with the alerting process at the bottom of the chain in the tree, and stays shallow', async () => {
+    const { page, log } = await openReport(browser, html);
+    const state = await page.evaluate(() => {
+      let depth = 0;
+      const stack: [Element, number][] = [[document.documentElement, 0]];
+      for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+        depth = Math.max(depth, top[1]);
+        for (const c of top[0].children) stack.push([c, top[1] + 1]);
+      }
+      const lines = [...document.querySelectorAll('#process-tree .node-line')];
+      return {
+        depth, lines: lines.length,
+        pids: new Set(lines.map((l) => l.querySelector('.pid')?.textContent)).size,
+        continued: document.querySelectorAll('#process-tree li.continued').length,
+        first: document.querySelector('#process-tree .continued-from')?.textContent ?? null,
+      };
+    });
+    await screenshot(page, 'deep-tree');
+    expect(log.errors).toEqual([]);
+    // Every process of the chain is drawn (the way down to the alert is open), each once.
+    expect(state.lines).toBe(DEPTH + 1);
+    expect(state.pids).toBe(DEPTH + 1);
+    expect(state.continued).toBe(Math.floor(DEPTH / (MAX_NEST - 1)));
+    expect(state.first).toBe(`Depth ${MAX_NEST}: the children of pid ${FIRST + MAX_NEST - 1} (${MAX_NEST} levels are drawn nested; deeper ones continue here)`);
+    // The page's elements, lists and lines included, nest a bounded number of levels deep: it was 2 per process.
+    expect(state.depth).toBeLessThan(4 * MAX_NEST + 40);
+    // The alerting process can be selected, and collapsing a process hides the children continued elsewhere.
+    const last = page.locator('#process-tree .node-line', { has: page.locator('.pid', { hasText: new RegExp(`^${LAST}$`) }) });
+    await last.click();
+    await expect.poll(() => page.locator('#process-panel h3').textContent()).toContain(`pid ${LAST}`);
+    const owner = page.locator('#process-tree .node-line', { has: page.locator('.pid', { hasText: new RegExp(`^${FIRST + MAX_NEST - 1}$`) }) });
+    await owner.locator('.twisty').click();
+    expect(await page.locator('#process-tree li.continued').first().isHidden()).toBe(true);
+    await owner.locator('.twisty').click();
+    expect(await page.locator('#process-tree li.continued').first().isVisible()).toBe(true);
+  }, 120_000);
+});
