@@ -93,8 +93,10 @@ export class ProcessTree {
   expand(index: number): void {
     const li = this.nodes.get(index);
     if (li === undefined) return;
-    const toggle = li.querySelector<HTMLElement>(':scope > .node-line > .twisty');
     let list = this.childLists.get(index);
+    // Already open: nothing to write (selecting a process opens every ancestor again, 20,000 of them in a deep chain).
+    if (list !== undefined && !list.hidden && this.continued.get(index)?.hidden !== true) return;
+    const toggle = li.querySelector<HTMLElement>(':scope > .node-line > .twisty');
     if (list === undefined) {
       list = h('ul', { role: 'group' });
       this.childLists.set(index, list);
