@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_TREE_INDENT, treeJsonText, type TreeNodeJson } from '../../src/replay/tree.js';
 import { terminalSafeJson } from '../../src/common/visible.js';
 import { runReplayCli } from '../support/golden.js';
-import { execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
+import { execRecord, forkChainRecords, forkRecord, openRecord } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-deep-'));
@@ -26,14 +26,7 @@ const FIRST = 1000;
 
 /** FIRST execs, then each pid FIRST + i forks FIRST + i + 1 and exits; the deepest opens /etc/shadow. */
 function chainCapture(): string {
-  let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
-  const records = [execRecord({ ts: ts++, pid: FIRST, ppid: 1, comm: 'chain' }, '/tmp/chain', ['/tmp/chain'])];
-  for (let i = 0; i < DEPTH; i++) {
-    const id = { pid: FIRST + i, ppid: i === 0 ? 1 : FIRST + i - 1, comm: 'chain' };
-    records.push(forkRecord({ ...id, ts: ts++ }, FIRST + i + 1));
-    records.push(exitRecord({ ...id, ts: ts++ }, ts, 0));
-  }
-  records.push(openRecord({ ts: ts++, pid: FIRST + DEPTH, ppid: FIRST + DEPTH - 1, comm: 'chain' }, '/etc/shadow', 0, 3));
+  const records = forkChainRecords(FIRST, DEPTH, '/tmp/chain', SYNTHETIC_MONOTONIC_NS + 1000n, (deepest) => [openRecord(deepest, '/etc/shadow', 0, 3)]);
   const path = join(dir, 'chain.rgc');
   writeFileSync(path, writeSynthetic({ records }));
   return path;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NEST } from '../../src/report/client/tree.js';
 import { runReplayCli } from '../support/golden.js';
-import { execRecord, exitRecord, forkRecord } from '../support/records.js';
+import { execRecord, forkChainRecords } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
 import { announceBrowserSkip, type Browser, launchBrowser, openReport, runBrowserTests, screenshot } from './browser.js';
 
@@ -29,14 +29,8 @@ describe.skipIf(!runBrowserTests)('a 20,000-level process tree in a report (Chro
   let browser: Browser;
 
   beforeAll(async () => {
-    let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
-    const records = [execRecord({ ts: ts++, pid: FIRST, ppid: 1, comm: 'chain' }, '/usr/bin/chain', ['/usr/bin/chain'])];
-    for (let i = 0; i < DEPTH; i++) {
-      const id = { pid: FIRST + i, ppid: i === 0 ? 1 : FIRST + i - 1, comm: 'chain' };
-      records.push(forkRecord({ ...id, ts: ts++ }, FIRST + i + 1));
-      records.push(exitRecord({ ...id, ts: ts++ }, ts, 0));
-    }
-    records.push(execRecord({ ts: ts++, pid: LAST, ppid: LAST - 1, comm: 'chain' }, '/tmp/payload', ['/tmp/payload']));
+    const records = forkChainRecords(FIRST, DEPTH, '/usr/bin/chain', SYNTHETIC_MONOTONIC_NS + 1000n,
+      (deepest) => [execRecord(deepest, '/tmp/payload', ['/tmp/payload'])]);
     const capture = join(work, 'deep.rgc');
     writeFileSync(capture, writeSynthetic({ records }));
     const r = runReplayCli(['report', capture, '-o', html]);

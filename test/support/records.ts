@@ -59,6 +59,23 @@ export function forkRecord(id: Identity, childPid: number): Uint8Array {
   return encodeRecord(EventKind.ProcessFork, { ...header(id), child_pid: childPid, child_tid: childPid });
 }
 
+/**
+ * A process tree as deep as a traced host likes: `first` runs `exe`, then each pid first + i forks
+ * first + i + 1 and exits (i < depth), all named `comm`, from `startTs` on; `tail` gives the deepest
+ * process's own records (its identity, the next timestamp).
+ */
+export function forkChainRecords(first: number, depth: number, exe: string, startTs: bigint, tail: (deepest: Identity) => Uint8Array[], comm = 'chain'): Uint8Array[] {
+  let ts = startTs;
+  const records = [execRecord({ ts: ts++, pid: first, ppid: 1, comm }, exe, [exe])];
+  for (let i = 0; i < depth; i++) {
+    const id = { pid: first + i, ppid: i === 0 ? 1 : first + i - 1, comm };
+    records.push(forkRecord({ ...id, ts: ts++ }, first + i + 1));
+    records.push(exitRecord({ ...id, ts: ts++ }, ts, 0));
+  }
+  records.push(...tail({ ts, pid: first + depth, ppid: first + depth - 1, comm }));
+  return records;
+}
+
 export function exitRecord(id: Identity, startNs: bigint, exitCode: number, signal = 0): Uint8Array {
   return encodeRecord(EventKind.ProcessExit, { ...header(id), start_ns: startNs, exit_status: ((exitCode & 0xff) << 8) | signal, reserved: 0 });
 }

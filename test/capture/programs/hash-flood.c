@@ -7,7 +7,7 @@
  * same for every path; the test puts the words on word boundaries of the path
  * (and of the name). Each path is printed on stdout (all its bytes are
  * printable ASCII), then opened (ENOENT: recorded with the directory joined
- * with the name). Opens are paced (PACE per millisecond) so the capture's
+ * with the name). After every PACE opens it sleeps 1 ms, so the capture's
  * ring keeps up. Usage: hash-flood DIR COUNT
  */
 #include <fcntl.h>
