@@ -103,7 +103,8 @@ export function treeJsonText(roots: readonly TreeNodeJson[]): string {
     }
     const { children, ...rest } = top;
     const head = JSON.stringify(rest);
-    parts.push(head.slice(0, -1), head.length > 2 ? ',"children":[' : '"children":[');
+    // A node always has fields before its children (pid, ...): the key follows a comma.
+    parts.push(head.slice(0, -1), ',"children":[');
     stack.push(']}');
     pushList(children);
   }
