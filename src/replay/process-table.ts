@@ -12,6 +12,7 @@ import { COMM_OFFSET, PID_OFFSET, PPID_OFFSET, recordComm, recordPid, recordPpid
 import { type FieldLayout, fieldOf } from '../abi/layout.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { bytesToText, exitCodeOf, exitSignalOf, splitArgv } from '../abi/values.js';
+import { ancestryWillChange } from './ancestry.js';
 
 /** A program a process ran: inherited from its parent at fork, or exec'd. */
 export interface ProcessImage {
@@ -79,6 +80,9 @@ export interface ProcessNode {
   descends: boolean;
   /** Some process was linked under this one (without history, children are not listed). */
   hasChildren: boolean;
+  /** Rules' `ancestors.*` answers kept for this node (ancestry.ts), and the ancestry epoch they hold for (0: none). */
+  ancestryEpoch: number;
+  ancestry: Uint8Array | null;
 }
 
 /**
@@ -249,7 +253,9 @@ export class ProcessTable {
         const argv = r.argv!;
         // The kernel's path of the program; a capture that did not record it (an older schema) has only the path as passed.
         const exe = bytes[at + r.exe!.offset] === 0 && r.exeAsPassed !== null ? r.exeAsPassed : r.exe!;
-        node.exe = bytesToText(cStringBytes(bytes, at + exe.offset, exe.size));
+        const program = bytesToText(cStringBytes(bytes, at + exe.offset, exe.size));
+        if (program !== node.exe) ancestryWillChange(node);
+        node.exe = program;
         node.argv = splitArgv(bytes.subarray(at + argv.offset, at + argv.offset + argv.size), u32le(bytes, at + r.argvSize!.offset)).map(bytesToText);
         if (r.counter >= 0) node.counts[r.counter]++;
         if (r.stdinIno !== null) {
@@ -380,7 +386,11 @@ export class ProcessTable {
   /** Keeps uid, comm and parent current; only identity changes bump the version. */
   private touch(host: string, node: ProcessNode, ppid: number, uid: number, bytes: Uint8Array, at: number, changed: boolean): ProcessNode {
     node.uid = uid;
-    if (changed || node.comm === '') node.comm = bytesToText(recordComm(bytes, at));
+    if (changed || node.comm === '') {
+      const comm = bytesToText(recordComm(bytes, at));
+      if (comm !== node.comm) ancestryWillChange(node);
+      node.comm = comm;
+    }
     // A parent that started before the capture is never in the table: without the check below its
     // children would search for it on every event of theirs.
     if (node.ppid !== ppid || (node.parent === null && node.parentSearchedAt !== this.nextId)) {
@@ -484,6 +494,7 @@ export class ProcessTable {
     }
     // Kept descendsFrom answers below this node may name its old ancestors.
     if (node.hasChildren || node.descendsEpoch !== 0) linkEpoch++;
+    ancestryWillChange(node);
     node.parent = parent;
     parent.hasChildren = true;
     if (this.keepHistory) parent.children.push(node);
@@ -493,7 +504,7 @@ export class ProcessTable {
     const node: ProcessNode = {
       id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
       comm: '', uid: 0, euid: null, egid: null, images: this.keepHistory ? [] : NO_IMAGES, forkedBy: null, stdinPipe: null, stdoutPipe: null, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
-      descendsEpoch: 0, descends: false, hasChildren: false,
+      descendsEpoch: 0, descends: false, hasChildren: false, ancestryEpoch: 0, ancestry: null,
     };
     let byPid = this.live.get(host);
     if (byPid === undefined) {

@@ -60,15 +60,16 @@ export function forkRecord(id: Identity, childPid: number): Uint8Array {
 }
 
 /**
- * A process tree as deep as a traced host likes: `first` runs `exe`, then each pid first + i forks
- * first + i + 1 and exits (i < depth), all named `comm`, from `startTs` on; `tail` gives the deepest
- * process's own records (its identity, the next timestamp).
+ * A process tree as deep as a traced host likes: `first` (a child of `firstPpid`) runs `exe`, then each
+ * pid first + i forks first + i + 1 and exits (i < depth), all named `comm`, from `startTs` on; `tail`
+ * gives the deepest process's own records (its identity, the next timestamp).
  */
-export function forkChainRecords(first: number, depth: number, exe: string, startTs: bigint, tail: (deepest: Identity) => Uint8Array[], comm = 'chain'): Uint8Array[] {
+export function forkChainRecords(first: number, depth: number, exe: string, startTs: bigint, tail: (deepest: Identity) => Uint8Array[], comm = 'chain',
+  firstPpid = 1): Uint8Array[] {
   let ts = startTs;
-  const records = [execRecord({ ts: ts++, pid: first, ppid: 1, comm }, exe, [exe])];
+  const records = [execRecord({ ts: ts++, pid: first, ppid: firstPpid, comm }, exe, [exe])];
   for (let i = 0; i < depth; i++) {
-    const id = { pid: first + i, ppid: i === 0 ? 1 : first + i - 1, comm };
+    const id = { pid: first + i, ppid: i === 0 ? firstPpid : first + i - 1, comm };
     records.push(forkRecord({ ...id, ts: ts++ }, first + i + 1));
     records.push(exitRecord({ ...id, ts: ts++ }, ts, 0));
   }

@@ -6,6 +6,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { type Condition, type FactSource, type FactValue, type Match, type Rule } from './model.js';
+import { AncestorTest, Ancestry } from '../ancestry.js';
 
 export type FactPredicate = (facts: FactSource) => boolean;
 
@@ -78,8 +79,21 @@ export function valueCondition(c: Condition): (value: FactValue | undefined) => 
     if (build === undefined) throw new Error(`unknown operator ${op}`);
     (negative ? negated : tests).push(build(arg));
   }
+  // An Ancestry is a list too, of every ancestor's value: each test is asked of it (ancestry.ts), never over a list.
+  const ancestral = (t: ValueTest) => {
+    let exe: AncestorTest | null = null;
+    let comm: AncestorTest | null = null;
+    return (a: Ancestry) => a.some(a.field === 'exe' ? (exe ??= new AncestorTest('exe', t)) : (comm ??= new AncestorTest('comm', t)));
+  };
+  const testsOfAncestry = tests.map(ancestral);
+  const negatedOfAncestry = negated.map(ancestral);
   return (value) => {
     if (value === undefined || value === null) return tests.length === 0;
+    if (value instanceof Ancestry) {
+      for (let i = 0; i < testsOfAncestry.length; i++) if (!testsOfAncestry[i](value)) return false;
+      for (let i = 0; i < negatedOfAncestry.length; i++) if (negatedOfAncestry[i](value)) return false;
+      return true;
+    }
     if (Array.isArray(value)) {
       // Each positive test must hold for some element; no negated test may hold for any element.
       for (const t of tests) if (!value.some(t)) return false;

@@ -9,6 +9,7 @@ import { eventValues } from '../../abi/event-values.js';
 import { recordFlags } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.js';
+import { Ancestry } from '../ancestry.js';
 import { type ProcessNode } from '../process-table.js';
 import { FILE_FACTS, FactsWithFileFacts, fileFact } from './builtin.js';
 import { outputKeys } from '../../abi/views.js';
@@ -51,15 +52,8 @@ function nodeFact(node: ProcessNode, key: (typeof NODE_FACTS)[number]): FactValu
     case 'process.known': return node.startSeen;
     case 'parent.exe': return node.parent?.exe ?? null;
     case 'parent.comm': return node.parent?.comm ?? null;
-    case 'ancestors.exe': case 'ancestors.comm': {
-      const exes: string[] = [];
-      const comms: string[] = [];
-      for (let p = node.parent, depth = 0; p !== null && depth < 256; p = p.parent, depth++) {
-        if (p.exe !== null) exes.push(p.exe);
-        comms.push(p.comm);
-      }
-      return key === 'ancestors.exe' ? exes : comms;
-    }
+    case 'ancestors.exe': return new Ancestry(node, 'exe');
+    case 'ancestors.comm': return new Ancestry(node, 'comm');
     // Who is on the other end of its stdin and stdout pipes (`curl ... | sh`): their programs now.
     case 'stdin_from.exe': return otherEnds(node, node.stdinPipe?.writers);
     case 'stdout_to.exe': return otherEnds(node, node.stdoutPipe?.readers);

@@ -1,4 +1,5 @@
 /** Rules as data: what a rule file declares and what the built-in detections are made of. */
+import { type Ancestry } from '../ancestry.js';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -55,8 +56,8 @@ export const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
  * event created or replaced: a write open, the new name of a rename or link),
  * `wiped_path` (the path whose content it destroyed: a delete, a truncating
  * open, a truncate to 0), `process.exe`, `process.argv`, `process.known`,
- * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (the nearest 256 ancestors: a process nested
- * deeper under, say, nginx is not seen as its descendant by these rules),
+ * `parent.exe`, `parent.comm`, `ancestors.exe`, `ancestors.comm` (every ancestor, at any depth: an
+ * Ancestry, tested by the rules, never listed),
  * `stdin_from.exe` and `stdout_to.exe` (the programs on the other end of its stdin and stdout pipes);
  * for network events `dst_hostname` (the name the process resolved the address
  * from), for net_dns `dns.names`, `dns.types`, `dns.answers`, `dns.rcode`,
@@ -64,7 +65,7 @@ export const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
  * `process.tcp_connect_ago_ms` and `parent.tcp_connect_ago_ms`; for io_uring
  * operations `io_uring_first`.
  */
-export type FactValue = string | number | boolean | string[] | null;
+export type FactValue = string | number | boolean | string[] | Ancestry | null;
 export type Facts = Map<string, FactValue>;
 
 /**

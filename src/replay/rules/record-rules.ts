@@ -33,6 +33,7 @@ import {
 } from '../../abi/values.js';
 import { viewEntries } from '../../abi/intrusion-values.js';
 import { outputKeys } from '../../abi/views.js';
+import { Ancestry } from '../ancestry.js';
 import { type ProcessNode } from '../process-table.js';
 import { byteStringCondition } from './byte-conditions.js';
 import { valueCondition } from './evaluate.js';
@@ -427,8 +428,8 @@ class KindFacts {
       case 'parent.exe': return perNode((n) => n.parent?.exe ?? null);
       case 'parent.comm': return perNode((n) => n.parent?.comm ?? null);
       // An ancestor's exec does not change this node's version: read every time.
-      case 'ancestors.exe': return { cost: Cost.PerEvent, test: (_b, _at, node) => test(node === null ? undefined : ancestors(node, (p) => p.exe)) };
-      case 'ancestors.comm': return { cost: Cost.PerEvent, test: (_b, _at, node) => test(node === null ? undefined : ancestors(node, (p) => p.comm)) };
+      case 'ancestors.exe': return { cost: Cost.PerEvent, test: (_b, _at, node) => test(node === null ? undefined : new Ancestry(node, 'exe')) };
+      case 'ancestors.comm': return { cost: Cost.PerEvent, test: (_b, _at, node) => test(node === null ? undefined : new Ancestry(node, 'comm')) };
       default: return null;
     }
   }
@@ -583,16 +584,6 @@ function memoByProcess(test: (v: FactValue | undefined) => boolean, value: (n: P
     lastParentVersion = parentVersion;
     return last;
   };
-}
-
-/** What eventFacts lists for ancestors: nearest first, up to 256, skipping unknown exes. */
-function ancestors(node: ProcessNode, pick: (p: ProcessNode) => string | null): string[] {
-  const out: string[] = [];
-  for (let p = node.parent, depth = 0; p !== null && depth < 256; p = p.parent, depth++) {
-    const v = pick(p);
-    if (v !== null) out.push(v);
-  }
-  return out;
 }
 
 /** Reads a field of up to 32 bits as its type says (as decodeRecord does). */
