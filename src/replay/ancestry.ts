@@ -6,6 +6,13 @@
  * to the rule that looks for one. (The rules used to read the nearest 256
  * ancestors, a bound on each event's cost, and such a shell went unseen.)
  *
+ * Ancestors are who started whom: each process's creator, the process whose
+ * fork the capture saw, or its parent when the fork was not seen. A daemon's
+ * double fork (the middle process exits, the kernel hands the last one to
+ * init or a subreaper) changes the parent a record names, not where the
+ * process came from: a shell a webshell double-forks is still below nginx.
+ * (`parent.*` is the parent now, as the record says.)
+ *
  * Each test's answer is kept on every process a walk passes, for "this
  * process or one above it passes": a walk stops at the first process with a
  * kept answer, so a chain of forks as deep as the host likes costs an event a
@@ -51,7 +58,8 @@ export class Ancestry {
 
   /** True when some ancestor's value (unknown programs skipped) passes `t`. */
   some(t: AncestorTest): boolean {
-    return this.node.parent !== null && passesAtOrAbove(this.node.parent, t);
+    const up = lineageParent(this.node);
+    return up !== null && passesAtOrAbove(up, t);
   }
 
   /** Shown (never tested) as the nearest values: a list as deep as the tree is not made for a line of text. */
@@ -66,7 +74,7 @@ export class Ancestry {
   /** The nearest `max` ancestors' values, nearest first (unknown programs skipped): for showing, not for rules. */
   nearest(max: number): string[] {
     const out: string[] = [];
-    for (let p = this.node.parent; p !== null && out.length < max; p = p.parent) {
+    for (let p = lineageParent(this.node); p !== null && out.length < max; p = lineageParent(p)) {
       const v = valueOf(p, this.field);
       if (v !== null) out.push(v);
     }
@@ -76,11 +84,17 @@ export class Ancestry {
 
 /**
  * Called by the process table before `node` changes program or comm, or
- * moves to another parent: the answers kept for it and below it may no longer
- * hold. Cheap when it has none (the common case).
+ * moves to another parent (its lineage when it has no creator): the answers
+ * kept for it and below it may no longer hold. Cheap when it has none (the
+ * common case).
  */
 export function ancestryWillChange(node: ProcessNode): void {
   if (node.ancestryEpoch === epoch) epoch++;
+}
+
+/** The next process up a lineage: the creator, or the parent when the fork was not seen. */
+export function lineageParent(n: ProcessNode): ProcessNode | null {
+  return n.creator ?? n.parent;
 }
 
 function valueOf(n: ProcessNode, field: AncestryField): string | null {
@@ -93,7 +107,7 @@ function passesAtOrAbove(start: ProcessNode, t: AncestorTest): boolean {
   walked.length = 0;
   let answer = false;
   let n: ProcessNode | null = start;
-  for (; n !== null; n = n.parent) {
+  for (; n !== null; n = lineageParent(n)) {
     if (n.ancestryEpoch === epoch) {
       const kept = n.ancestry![id];
       if (kept !== undefined && kept !== UNKNOWN) {

@@ -12,7 +12,7 @@ import { COMM_OFFSET, PID_OFFSET, PPID_OFFSET, recordComm, recordPid, recordPpid
 import { type FieldLayout, fieldOf } from '../abi/layout.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { bytesToText, exitCodeOf, exitSignalOf, splitArgv } from '../abi/values.js';
-import { ancestryWillChange } from './ancestry.js';
+import { ancestryWillChange, lineageParent } from './ancestry.js';
 
 /** A program a process ran: inherited from its parent at fork, or exec'd. */
 export interface ProcessImage {
@@ -36,7 +36,14 @@ export interface ProcessNode {
   readonly host: string;
   readonly pid: number;
   ppid: number;
+  /** Its parent now: the process its ppid names (kept when that one is not in the table). */
   parent: ProcessNode | null;
+  /**
+   * The process whose fork the capture saw start this one; it never changes, so a process that its
+   * parent's exit handed to init or a subreaper (a daemon's double fork) keeps where it came from.
+   * Null when the fork was not seen. Rules' ancestors.* follow it (ancestry.ts).
+   */
+  creator: ProcessNode | null;
   readonly children: ProcessNode[];
   /** True when the capture saw this process start (fork) or, for exec-only, its exec. */
   startSeen: boolean;
@@ -239,6 +246,7 @@ export class ProcessTable {
         child.euid = node.euid;
         child.egid = node.egid;
         child.parent = node;
+        child.creator = node;
         if (this.keepHistory) {
           node.children.push(child);
           const running = currentImage(node);
@@ -486,8 +494,10 @@ export class ProcessTable {
     node.ppid = ppid;
     const parent = this.lookup(host, ppid);
     if (parent === undefined || parent === node || parent.exited) return;
-    // Never create a cycle (pid reuse can make stale links look circular).
+    // Never create a cycle (pid reuse can make stale links look circular): of parents, nor of the lineage
+    // ancestors.* follows (a process without a creator continues it through its parent).
     for (let p: ProcessNode | null = parent; p !== null; p = p.parent) if (p === node) return;
+    if (node.creator === null) for (let p: ProcessNode | null = parent; p !== null; p = lineageParent(p)) if (p === node) return;
     if (node.parent !== null && this.keepHistory) {
       const siblings = node.parent.children;
       siblings.splice(siblings.indexOf(node), 1);
@@ -502,7 +512,7 @@ export class ProcessTable {
 
   private create(host: string, pid: number, ppid: number, startSeen: boolean, startNs: bigint | null): ProcessNode {
     const node: ProcessNode = {
-      id: this.nextId++, host, pid, ppid, parent: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
+      id: this.nextId++, host, pid, ppid, parent: null, creator: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
       comm: '', uid: 0, euid: null, egid: null, images: this.keepHistory ? [] : NO_IMAGES, forkedBy: null, stdinPipe: null, stdoutPipe: null, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
       descendsEpoch: 0, descends: false, hasChildren: false, ancestryEpoch: 0, ancestry: null,
     };

@@ -27,10 +27,14 @@ import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js'
 const dir = mkdtempSync(join(tmpdir(), 'rg-ancestry-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Every ancestor's value, nearest first, unknown programs skipped: what the rules mean, walked in full. */
+/**
+ * Every ancestor's value, nearest first, unknown programs skipped: what the rules mean, walked in full.
+ * Up the lineage: the process whose fork started each one, or its parent when the fork was not seen.
+ */
 function everyAncestor(node: ProcessNode, field: AncestryField): string[] {
   const out: string[] = [];
-  for (let p = node.parent; p !== null; p = p.parent) {
+  const up = (n: ProcessNode) => n.creator ?? n.parent;
+  for (let p = up(node); p !== null; p = up(p)) {
     const v = field === 'exe' ? p.exe : p.comm;
     if (v !== null) out.push(v);
   }
@@ -145,7 +149,7 @@ describe('ancestors.* on a chain of forks', () => {
     expect(steps).toBe(0);
   });
 
-  it('follows an ancestor that runs a new program, and a process that moves to another parent', () => {
+  it('follows an ancestor that runs a new program; a process its parent\'s exit moved keeps where it came from', () => {
     const table = new ProcessTable(false);
     const rule = valueCondition({ suffix: '/nginx' });
     const reaper = { pid: 5, ppid: 1, comm: 'systemd' };
@@ -165,16 +169,73 @@ describe('ancestors.* on a chain of forks', () => {
     applyAll(table, [execRecord({ ...worker, ts: 7n }, '/usr/bin/perl', ['perl'])]);
     expect(rule(new Ancestry(sh, 'exe'))).toBe(true);
     expect(everyAncestor(sh, 'exe')).toEqual(['/usr/bin/php', '/usr/bin/perl', '/usr/sbin/nginx', '/usr/lib/systemd/systemd']);
-    // php's parent exits and php is reparented to the subreaper: nginx is no longer above the shell.
-    applyAll(table, [exitRecord({ ...worker, ts: 8n }, 3n, 0), openRecord({ ...php, ppid: 5, ts: 9n }, '/etc/hosts', 0, 3)]);
-    expect(everyAncestor(sh, 'exe')).toEqual(['/usr/bin/php', '/usr/lib/systemd/systemd']);
-    expect(rule(new Ancestry(sh, 'exe'))).toBe(false);
+    // php's parent exits and the kernel hands php to the subreaper: its parent now, not where it came from.
+    const [, moved] = applyAll(table, [exitRecord({ ...worker, ts: 8n }, 3n, 0), openRecord({ ...php, ppid: 5, ts: 9n }, '/etc/hosts', 0, 3)]);
+    expect(moved.parent?.exe).toBe('/usr/lib/systemd/systemd');
+    expect(everyAncestor(sh, 'exe')).toEqual(['/usr/bin/php', '/usr/bin/perl', '/usr/sbin/nginx', '/usr/lib/systemd/systemd']);
+    expect(rule(new Ancestry(sh, 'exe'))).toBe(true);
     // The comm of an ancestor, read again when it runs a new program.
     const byComm = valueCondition({ equals: 'php' });
     expect(byComm(new Ancestry(sh, 'comm'))).toBe(true);
     applyAll(table, [execRecord({ ...php, ppid: 5, comm: 'python3', ts: 10n }, '/usr/bin/python3', ['python3'])]);
     expect(byComm(new Ancestry(sh, 'comm'))).toBe(false);
     expect(valueCondition({ equals: 'python3' })(new Ancestry(sh, 'comm'))).toBe(true);
+  });
+
+  it('a daemon\'s double fork does not take a shell out from under nginx, with init in the capture', () => {
+    const table = new ProcessTable(false);
+    const rule = valueCondition({ suffix: '/nginx' });
+    const init = { pid: 1, ppid: 0, comm: 'systemd' };
+    const nginx = { pid: 10, ppid: 1, comm: 'nginx' };
+    const middle = { pid: 11, ppid: 10, comm: 'nginx' };
+    const daemon = { pid: 12, ppid: 11, comm: 'nginx' };
+    applyAll(table, [
+      execRecord({ ...init, ts: 1n }, '/usr/lib/systemd/systemd', ['/sbin/init']), openRecord({ ...init, ts: 1n }, '/etc/hosts', 0, 3),
+      execRecord({ ...nginx, ts: 2n }, '/usr/sbin/nginx', ['nginx']), forkRecord({ ...nginx, ts: 3n }, 11), forkRecord({ ...middle, ts: 4n }, 12),
+      exitRecord({ ...middle, ts: 5n }, 4n, 0),
+    ]);
+    // The daemon's exec names init as its parent (the kernel reparented it): the record's parent is init...
+    const [sh] = applyAll(table, [execRecord({ ...daemon, ppid: 1, comm: 'sh', ts: 6n }, '/bin/sh', ['sh', '-c', 'id'])]);
+    expect(sh.parent?.pid).toBe(1);
+    // ...and nginx is still where it came from.
+    expect(everyAncestor(sh, 'exe')).toEqual(['/usr/sbin/nginx', '/usr/sbin/nginx', '/usr/lib/systemd/systemd']);
+    expect(rule(new Ancestry(sh, 'exe'))).toBe(true);
+  });
+
+  it('a process whose fork was not seen follows its parent, and a move changes where it came from', () => {
+    const table = new ProcessTable(false);
+    const rule = valueCondition({ suffix: '/nginx' });
+    // Both running before the capture: known by their events only.
+    applyAll(table, [
+      execRecord({ pid: 5, ppid: 1, comm: 'systemd', ts: 1n }, '/usr/lib/systemd/systemd', ['systemd', '--user']),
+      execRecord({ pid: 10, ppid: 5, comm: 'nginx', ts: 2n }, '/usr/sbin/nginx', ['nginx']),
+    ]);
+    const [php] = applyAll(table, [openRecord({ pid: 12, ppid: 10, comm: 'php', ts: 3n }, '/etc/hosts', 0, 3)]);
+    expect(php.creator).toBeNull();
+    expect(rule(new Ancestry(php, 'exe'))).toBe(true);
+    applyAll(table, [openRecord({ pid: 12, ppid: 5, comm: 'php', ts: 4n }, '/etc/hosts', 0, 3)]);
+    expect(everyAncestor(php, 'exe')).toEqual(['/usr/lib/systemd/systemd']);
+    expect(rule(new Ancestry(php, 'exe'))).toBe(false);
+  });
+
+  it('a reused pid cannot close the lineage into a loop', () => {
+    const table = new ProcessTable(false);
+    // X runs from before the capture, its parent (pid 60) unknown. It forks 61, which forks a new 60 (the pid reused)
+    // and exits; the subreaper (5) gets the new 60. X, asking again for its parent 60, finds its own grandchild: its
+    // parents would not loop (60's parent is 5 now) but where they came from would (60 <- 61 <- X <- 60).
+    applyAll(table, [execRecord({ pid: 5, ppid: 1, comm: 'systemd', ts: 1n }, '/usr/lib/systemd/systemd', ['systemd'])]);
+    const [x] = applyAll(table, [openRecord({ pid: 50, ppid: 60, comm: 'x', ts: 2n }, '/etc/hosts', 0, 3)]);
+    expect(x.parent).toBeNull();
+    applyAll(table, [
+      forkRecord({ pid: 50, ppid: 60, comm: 'x', ts: 3n }, 61), forkRecord({ pid: 61, ppid: 50, comm: 'x', ts: 4n }, 60),
+      exitRecord({ pid: 61, ppid: 50, comm: 'x', ts: 5n }, 4n, 0), openRecord({ pid: 60, ppid: 5, comm: 'x', ts: 6n }, '/etc/hosts', 0, 3),
+      openRecord({ pid: 50, ppid: 60, comm: 'x', ts: 7n }, '/etc/hosts', 0, 3),
+    ]);
+    expect(x.parent).toBeNull();
+    const t = new AncestorTest('comm', (v) => v === 'nobody');
+    const [grandchild] = applyAll(table, [openRecord({ pid: 60, ppid: 5, comm: 'x', ts: 8n }, '/etc/hosts', 0, 3)]);
+    expect(new Ancestry(grandchild, 'comm').some(t)).toBe(false);
+    expect(new Ancestry(grandchild, 'comm').nearest(10)).toEqual(['x', 'x']);
   });
 
   it('shows the nearest ancestors when printed, never a list as deep as the tree', () => {
