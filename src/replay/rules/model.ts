@@ -56,7 +56,7 @@ export const ATTACK_ID = /^T\d{4}(\.\d{3})?$/;
  * event created or replaced: a write open, the new name of a rename or link),
  * `wiped_path` (the path whose content it destroyed: a delete, a truncating
  * open, a truncate to 0), `process.exe`, `process.argv`, `process.known`,
- * `parent.exe`, `parent.comm` (the parent the record names), `ancestors.exe`, `ancestors.comm`
+ * `parent.exe`, `parent.comm` (its parent now: the record's ppid, when in the capture), `ancestors.exe`, `ancestors.comm`
  * (every ancestor at any depth, by who started whom, ancestry.ts: an Ancestry, tested by the rules,
  * never listed),
  * `stdin_from.exe` and `stdout_to.exe` (the programs on the other end of its stdin and stdout pipes);
