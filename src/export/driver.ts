@@ -115,6 +115,8 @@ export interface ExportResult {
   /** Events of an older schema (rebuilt from their file's manifest): not exported, counted and said. */
   readonly olderSchemaEvents: number;
   readonly inputs: readonly ExportInput[];
+  /** What the detections let go of (AlertEngine.limitWarnings), for the stream read so far. */
+  readonly limitWarnings: readonly string[];
 }
 
 /** Each input's clock, keyed as the replay session keys processes (boot id, or the file for captures without one). */
@@ -305,6 +307,7 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
     stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, olderSchemaEvents: sink.olderSchemaEvents, inputs,
     warmEvents: sink.warmEvents, warmAlerts: sink.warmAlerts,
     rangeAccepted: counts.acceptedTotal - acceptedBefore, rangeRejected: counts.rejectedTotal - rejectedBefore,
+    limitWarnings: alertEngine?.limitWarnings(session.table) ?? [],
   };
 }
 

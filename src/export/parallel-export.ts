@@ -144,6 +144,7 @@ function merged(outcomes: readonly PartOutcome[], inputs: readonly ExportInput[]
     stats, events, alerts, olderSchemaEvents: sum((o) => o.olderSchemaEvents), inputs,
     warmEvents: 0, warmAlerts: 0, rangeAccepted: stats.events, rangeRejected: stats.invalid.total,
     rowsByClass, filesWritten: outcomes.flatMap((o) => o.filesWritten), unindexedStrings: sum((o) => o.unindexedStrings), parts: outcomes.length,
+    limitWarnings: last.limitWarnings,
   };
 }
 

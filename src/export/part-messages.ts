@@ -41,6 +41,8 @@ export interface PartOutcome {
   readonly unindexedStrings: number;
   /** The last part's (it read the whole stream); null for the others. */
   readonly stats: StatsReport | null;
+  /** What the detections let go of: the last part's are the whole stream's. */
+  readonly limitWarnings: readonly string[];
 }
 
 /** What a part's run and writer did; `withStats`: the last part's whole-stream stats. */
@@ -50,6 +52,7 @@ export function partOutcome(r: ExportResult, writer: { readonly rowsByClass: Map
     events: r.events, alerts: r.alerts, olderSchemaEvents: r.olderSchemaEvents, warmEvents: r.warmEvents, warmAlerts: r.warmAlerts,
     rangeAccepted: r.rangeAccepted, rangeRejected: r.rangeRejected,
     rowsByClass: [...writer.rowsByClass], filesWritten: writer.filesWritten, unindexedStrings: writer.unindexedStrings, stats: withStats ? r.stats : null,
+    limitWarnings: r.limitWarnings,
   };
 }
 

@@ -133,6 +133,7 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
   }
   if (stats.lost.kernel + stats.lost.user > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks and have no row (see rg-replay audit)`);
+  for (const w of r.limitWarnings) stderr(w);
   if (r.olderSchemaEvents > 0) {
     stderr(`warning: ${r.olderSchemaEvents} events of an older schema version have no row: export writes this build's schema only (rg-replay FILE --json decodes them by their manifest; see rg-replay audit)`);
   }

@@ -113,7 +113,10 @@ export function reportAndExit(result: RunResult): number {
   }
   if (stats.lost.kernel + stats.lost.user > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks (reported as invalid_record)`);
-  if (session.options.alerts !== null) stderr(`${session.alertCount} alert(s)`);
+  if (session.options.alerts !== null) {
+    stderr(`${session.alertCount} alert(s)`);
+    for (const w of session.options.alerts.limitWarnings(session.table)) stderr(w);
+  }
   if (stats.damaged) return ExitCode.Damaged;
   if (!stats.complete) return ExitCode.Incomplete;
   return ExitCode.Ok;

@@ -176,8 +176,8 @@ const NO_IMAGES: ProcessImage[] = [];
 /** S_IFIFO >> 12: the file type of a pipe. */
 const FILE_TYPE_FIFO = 1;
 /** Pipes remembered per host, and processes remembered per end of one. */
-const PIPES = 4096;
-const PIPE_ENDS = 8;
+export const PIPES = 4096;
+export const PIPE_ENDS = 8;
 /** Programs remembered per process for the tree; one that execs more often keeps its first and latest. */
 const MAX_IMAGES = 64;
 
@@ -210,6 +210,9 @@ export class ProcessTable {
   private lastNode: ProcessNode | undefined;
   /** Records applied so far, up to WARM_UP_AFTER (see warmUp). */
   private applied = 0;
+  /** Pipes, and processes on a pipe's end, let go to keep PIPES and PIPE_ENDS (rules on pipes may miss a pair then). */
+  forgottenPipes = 0;
+  forgottenPipeEnds = 0;
   /** Per host, pid -> node, oldest first (a pid number key allocates nothing per exit, a host-and-pid string did). */
   private readonly recentExits = new Map<string, Map<number, ProcessNode>>();
 
@@ -319,12 +322,18 @@ export class ProcessTable {
     if (pipe === undefined) {
       pipe = { ino: n, writers: [], readers: [] };
       byIno.set(n, pipe);
-      if (byIno.size > PIPES) byIno.delete(byIno.keys().next().value!);
+      if (byIno.size > PIPES) {
+        byIno.delete(byIno.keys().next().value!);
+        this.forgottenPipes++;
+      }
     }
     const list = pipe[end];
     if (!list.includes(node)) {
       list.push(node);
-      if (list.length > PIPE_ENDS) list.shift();
+      if (list.length > PIPE_ENDS) {
+        list.shift();
+        this.forgottenPipeEnds++;
+      }
     }
     return pipe;
   }

@@ -157,4 +157,25 @@ describe('bounded state', () => {
     // The oldest was dropped: a second event for it starts over.
     expect(engine.evaluate(view('process_creation', { Image: '/bin/su', User: 'user0' }, n + 1)).length).toBe(0);
   });
+
+  it('past the limit, expired groups make room first (windows closed, nothing dropped), then the oldest open ones', () => {
+    // Windows of 1h that fire when one closes with a single event (lt: 2): a group swept out because it expired is judged.
+    const rule = correlation('    type: event_count\n    rules:\n        - failed_su\n    group-by:\n        - User\n    timespan: 1h\n    condition:\n        lt: 2');
+    const engine = engineFor(FAILED_SU, rule);
+    const max = SIGMA_LIMITS.maxCorrelationGroups;
+    const hour = 3600 * S;
+    // The first half of the groups start at 0, the rest half an hour later.
+    for (let i = 0; i < max; i++) expect(engine.evaluate(view('process_creation', { Image: '/bin/su', User: `user${i}` }, i < max / 2 ? 0 : hour / 2))).toEqual([]);
+    // Past the hour: the first half has expired. Each new group sweeps the expired ones out from the front (the first sweeps
+    // them all: each is closed and, with its one event, fires); none of them counts as dropped.
+    const fired = engine.evaluate(view('process_creation', { Image: '/bin/su', User: 'late0' }, hour + 1));
+    expect(fired.length).toBe(max / 2);
+    expect(fired.map((h) => h.correlation?.group.User)).toEqual(Array.from({ length: max / 2 }, (_, i) => `user${i}`));
+    for (let i = 1; i < max / 2; i++) expect(engine.evaluate(view('process_creation', { Image: '/bin/su', User: `late${i}` }, hour + 1))).toEqual([]);
+    expect(engine.droppedCorrelationGroups).toBe(0);
+    // Full again, nothing expired: the oldest open groups go, counted (each closed first: it fires, its window being whole).
+    const dropped = engine.evaluate(view('process_creation', { Image: '/bin/su', User: 'later' }, hour + 2));
+    expect(dropped.map((h) => h.correlation?.group.User)).toEqual([`user${max / 2}`]);
+    expect(engine.droppedCorrelationGroups).toBe(1);
+  }, 60_000);
 });

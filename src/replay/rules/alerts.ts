@@ -9,12 +9,13 @@
 import { recordTsNs } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { type AlertLine } from '../../output/sinks.js';
-import { type ProcessNode } from '../process-table.js';
+import { PIPE_ENDS, PIPES, type ProcessNode, type ProcessTable } from '../process-table.js';
+import { SIGMA_LIMITS } from '../../sigma/limits.js';
 import { type SigmaRunner } from '../sigma/runner.js';
 import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
 import { RecordFacts } from './facts.js';
-import { type FactSource, type FactValue } from './model.js';
+import { type FactSource, type FactValue, type Match } from './model.js';
 import { compileKindRule, filePathGate, RecordEpoch, type RecordPredicate } from './record-rules.js';
 
 /** A rule compiled for one kind's records. */
@@ -79,6 +80,30 @@ export class AlertEngine {
 
   constructor(private readonly rules: readonly CompiledRule[], readonly sigma: SigmaRunner | null = null, readonly schema: Schema = BUILD_SCHEMA) {
     this.facts = new RecordFacts(schema);
+  }
+
+  /** Some rule reads `stdin_from.exe` or `stdout_to.exe` (what the process table remembers of pipes bounds them). */
+  get readsPipes(): boolean {
+    const reads = (m: Match) => 'stdin_from.exe' in m || 'stdout_to.exe' in m;
+    return this.rules.some((r) => reads(r.rule.match) || r.rule.any.some(reads));
+  }
+
+  /**
+   * What the detections could not keep, a line each (none when they kept everything): Sigma correlation
+   * groups dropped past their limit, and pipes the process table let go when a rule reads pipes.
+   */
+  limitWarnings(table: ProcessTable | null): string[] {
+    const out: string[] = [];
+    const dropped = this.sigma?.droppedCorrelationGroups ?? 0;
+    if (dropped > 0) {
+      out.push(`warning: ${dropped} Sigma correlation groups were dropped, the oldest of more than ${SIGMA_LIMITS.maxCorrelationGroups} open at once: `
+        + 'correlations over them may be missed');
+    }
+    if (table !== null && this.readsPipes && table.forgottenPipes + table.forgottenPipeEnds > 0) {
+      out.push(`warning: rules on stdin_from.exe or stdout_to.exe may miss a pair: replay let go of ${table.forgottenPipes} pipes and `
+        + `${table.forgottenPipeEnds} processes on pipe ends (it keeps the last ${PIPES} pipes of a host, ${PIPE_ENDS} processes on each end)`);
+    }
+    return out;
   }
 
   get empty(): boolean {
