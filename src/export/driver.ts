@@ -307,7 +307,7 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
     stats: buildStats(totals, session.counts), events: sink.events, alerts: sink.alerts, olderSchemaEvents: sink.olderSchemaEvents, inputs,
     warmEvents: sink.warmEvents, warmAlerts: sink.warmAlerts,
     rangeAccepted: counts.acceptedTotal - acceptedBefore, rangeRejected: counts.rejectedTotal - rejectedBefore,
-    limitWarnings: alertEngine?.limitWarnings(session.table) ?? [],
+    limitWarnings: alertEngine?.limitWarnings(session.table, session.net) ?? [],
   };
 }
 

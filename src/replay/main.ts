@@ -115,7 +115,7 @@ export function reportAndExit(result: RunResult): number {
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks (reported as invalid_record)`);
   if (session.options.alerts !== null) {
     stderr(`${session.alertCount} alert(s)`);
-    for (const w of session.options.alerts.limitWarnings(session.table)) stderr(w);
+    for (const w of session.options.alerts.limitWarnings(session.table, session.net)) stderr(w);
   }
   if (stats.damaged) return ExitCode.Damaged;
   if (!stats.complete) return ExitCode.Incomplete;

@@ -13,10 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AF_INET, EventKind } from '../../src/abi/constants.js';
+import { NAMES_PER_PROCESS } from '../../src/replay/net/net-state.js';
 import { PIPE_ENDS } from '../../src/replay/process-table.js';
 import { SIGMA_LIMITS } from '../../src/sigma/limits.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { writeDnsMessage } from '../support/dns-wire.js';
 import { kindRecord } from '../support/intrusion-records.js';
+import { dnsRecord, tcpConnectRecord, v4 } from '../support/net-records.js';
 import { connectRecord, type Identity } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
 
@@ -78,6 +81,34 @@ describe('curl | sh with more processes on the pipe than replay keeps', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/warning: rules on stdin_from\.exe or stdout_to\.exe may miss a pair: replay let go of 0 pipes and 1 processes on pipe ends/);
     }
+  });
+});
+
+describe('a connect to a C2 name, resolved before more names than replay keeps', () => {
+  const id: Identity = { ts: SYNTHETIC_MONOTONIC_NS + 1n, pid: 600, ppid: 1, comm: 'implant' };
+  const stub = v4(127, 0, 0, 53);
+  const answer = (name: string, addr: number[]) => writeDnsMessage({
+    id: 1, response: true, compress: true, questions: [{ name, type: 1 }], answers: [{ name, type: 1, data: Uint8Array.from(addr) }],
+  });
+  /** c2.evil.example resolved, then `decoys` other names with addresses of their own, then a connect to the C2's address. */
+  const session = (decoys: number) => {
+    const records = [dnsRecord(id, 2, stub, answer('c2.evil.example', [10, 66, 0, 1]))];
+    for (let i = 0; i < decoys; i++) records.push(dnsRecord(id, 2, stub, answer(`cdn${i}.example.com`, [192, 0, 2 + (i >> 8), i & 255])));
+    records.push(tcpConnectRecord(id, v4(10, 66, 0, 1), 443));
+    return records;
+  };
+  const example = `${REPO_ROOT}rules/example.toml`;
+
+  it('within what replay keeps: the rule on dst_hostname fires, nothing to say', () => {
+    const run = alertsAndWarnings([capture('names-kept.rgc', session(NAMES_PER_PROCESS - 1)), '--rules', example]);
+    expect(run.rules).toContain('network.c2_name');
+    expect(run.warnings).toEqual([]);
+  });
+
+  it('one name more: the address is let go of, the rule is silent, and replay says so', () => {
+    const run = alertsAndWarnings([capture('names-crowded.rgc', session(NAMES_PER_PROCESS)), '--rules', example]);
+    expect(run.rules).not.toContain('network.c2_name');
+    expect(run.warnings).toEqual([expect.stringMatching(/warning: rules on the name a connection's address was resolved from .* replay let go of 1 resolved addresses/)]);
   });
 });
 

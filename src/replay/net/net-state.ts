@@ -20,7 +20,7 @@ import { type ProcessNode } from '../process-table.js';
 import { SHELLS } from '../rules/network.js';
 
 /** Names remembered per process (most recent kept), and listeners and connections listed per process in `tree`. */
-const NAMES_PER_PROCESS = 256;
+export const NAMES_PER_PROCESS = 256;
 const ACTIVITY_PER_PROCESS = 16;
 /** DNS-over-TCP streams being reassembled at once, and the bytes kept of each. */
 const STREAMS = 1024;
@@ -70,6 +70,8 @@ export interface NetObservation {
 }
 
 export class NetState {
+  /** Resolved addresses let go to keep NAMES_PER_PROCESS (their connects then have no dst_hostname). */
+  forgottenNames = 0;
   private readonly byNode = new WeakMap<ProcessNode, ProcessNet>();
   private readonly streams = new Map<string, Uint8Array>();
   /** Each kind's network role (the registry's `net`), by kind id. */
@@ -129,7 +131,10 @@ export class NetState {
       const messages = this.dnsMessages(host, f);
       enrichment = { dns: messages.map(toJson) };
       if (net !== null && (f.direction as number) === DnsDirection.Response) {
-        for (const m of messages) if (!('error' in m)) for (const r of resolvedAddresses(m)) remember(net.resolved, addressText(r.family === 4 ? AF_INET : AF_INET6, r.bytes), r.name);
+        for (const m of messages) {
+          if ('error' in m) continue;
+          for (const r of resolvedAddresses(m)) if (remember(net.resolved, addressText(r.family === 4 ? AF_INET : AF_INET6, r.bytes), r.name)) this.forgottenNames++;
+        }
       }
       if (facts !== null) dnsFacts(facts, messages, f);
       return { enrichment, facts };
@@ -313,10 +318,13 @@ function dnsFacts(facts: NetFacts, messages: (DnsMessage | { error: string })[],
   facts.set('dns.longest_label', longest);
 }
 
-function remember(map: Map<string, string>, key: string, value: string): void {
+/** Keeps `key` as the most recent; true when the oldest was let go to keep NAMES_PER_PROCESS. */
+function remember(map: Map<string, string>, key: string, value: string): boolean {
   map.delete(key);
   map.set(key, value);
-  if (map.size > NAMES_PER_PROCESS) map.delete(map.keys().next().value!);
+  if (map.size <= NAMES_PER_PROCESS) return false;
+  map.delete(map.keys().next().value!);
+  return true;
 }
 
 /** Adds to a process's activity list; true when it changed (its rendered context is then stale). */

@@ -11,6 +11,7 @@ import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
 import { type AlertLine } from '../../output/sinks.js';
 import { PIPE_ENDS, PIPES, type ProcessNode, type ProcessTable } from '../process-table.js';
 import { SIGMA_LIMITS } from '../../sigma/limits.js';
+import { NAMES_PER_PROCESS, type NetState } from '../net/net-state.js';
 import { type SigmaRunner } from '../sigma/runner.js';
 import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
@@ -82,26 +83,32 @@ export class AlertEngine {
     this.facts = new RecordFacts(schema);
   }
 
-  /** Some rule reads `stdin_from.exe` or `stdout_to.exe` (what the process table remembers of pipes bounds them). */
-  get readsPipes(): boolean {
-    const reads = (m: Match) => 'stdin_from.exe' in m || 'stdout_to.exe' in m;
-    return this.rules.some((r) => reads(r.rule.match) || r.rule.any.some(reads));
+  /** Some rule reads one of `keys`. */
+  private reads(...keys: string[]): boolean {
+    const inMatch = (m: Match) => keys.some((k) => k in m);
+    return this.rules.some((r) => inMatch(r.rule.match) || r.rule.any.some(inMatch));
   }
 
   /**
    * What the detections could not keep, a line each (none when they kept everything): Sigma correlation
-   * groups dropped past their limit, and pipes the process table let go when a rule reads pipes.
+   * groups dropped past their limit; pipes the process table let go, when a rule reads pipes; names
+   * resolved that the network state let go, when a rule reads the name a connect's address came from.
    */
-  limitWarnings(table: ProcessTable | null): string[] {
+  limitWarnings(table: ProcessTable | null, net: NetState | null): string[] {
     const out: string[] = [];
     const dropped = this.sigma?.droppedCorrelationGroups ?? 0;
     if (dropped > 0) {
       out.push(`warning: ${dropped} Sigma correlation groups were dropped, the oldest of more than ${SIGMA_LIMITS.maxCorrelationGroups} open at once: `
         + 'correlations over them may be missed');
     }
-    if (table !== null && this.readsPipes && table.forgottenPipes + table.forgottenPipeEnds > 0) {
+    if (table !== null && this.reads('stdin_from.exe', 'stdout_to.exe') && table.forgottenPipes + table.forgottenPipeEnds > 0) {
       out.push(`warning: rules on stdin_from.exe or stdout_to.exe may miss a pair: replay let go of ${table.forgottenPipes} pipes and `
         + `${table.forgottenPipeEnds} processes on pipe ends (it keeps the last ${PIPES} pipes of a host, ${PIPE_ENDS} processes on each end)`);
+    }
+    const hostnames = this.reads('dst_hostname') || (this.sigma?.hasRulesFor('network_connection') ?? false);
+    if (net !== null && hostnames && net.forgottenNames > 0) {
+      out.push(`warning: rules on the name a connection's address was resolved from (dst_hostname, Sigma's DestinationHostname) may miss it: `
+        + `replay let go of ${net.forgottenNames} resolved addresses (it keeps the last ${NAMES_PER_PROCESS} of each process)`);
     }
     return out;
   }

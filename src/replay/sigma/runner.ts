@@ -56,6 +56,11 @@ export class SigmaRunner {
     return this.set.detections.length + this.set.correlations.length;
   }
 
+  /** Some loaded rule is for log source category `category` (network_connection, ...). */
+  hasRulesFor(category: string): boolean {
+    return this.engine.hasRulesFor(category);
+  }
+
   /**
    * Whether a record of this kind can reach a rule: the kind has a Sigma log
    * source and some loaded rule is for it. (Most records are not: the alert
