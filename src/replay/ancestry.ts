@@ -11,7 +11,8 @@
  * double fork (the middle process exits, the kernel hands the last one to
  * init or a subreaper) changes the parent a record names, not where the
  * process came from: a shell a webshell double-forks is still below nginx.
- * (`parent.*` is the parent now, as the record says.)
+ * (`parent.*` is the parent now: the one the record's ppid names, when that
+ * process is in the capture.)
  *
  * Each test's answer is kept on every process a walk passes, for "this
  * process or one above it passes": a walk stops at the first process with a
