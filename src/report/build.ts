@@ -142,5 +142,6 @@ function detectionsOf(run: ReplayRun, rules: RuleOptions): DetectionsInput {
     builtin: rules.detect === true || rules.alerts === true,
     ruleFiles: rules.rules ?? [],
     sigma: sigma === null ? null : { read: sigma.set.reports.length, loaded: sigma.set.reports.filter((r) => r.loaded).length },
+    limits: run.session.options.alerts?.limitWarnings(run.session.table, run.session.net) ?? [],
   };
 }

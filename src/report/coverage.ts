@@ -16,6 +16,8 @@ export interface DetectionsInput {
   readonly ruleFiles: readonly string[];
   /** Sigma rules read, and those that loaded (the rest need logs or fields rand-guard does not record). */
   readonly sigma: { readonly read: number; readonly loaded: number } | null;
+  /** What the detections let go of (AlertEngine.limitWarnings): alerts they may have missed. */
+  readonly limits: readonly string[];
 }
 
 export function describeDetections(d: DetectionsInput): string[] {
@@ -25,6 +27,7 @@ export function describeDetections(d: DetectionsInput): string[] {
   if (d.sigma !== null) {
     out.push(`Sigma: ${d.sigma.loaded} of ${d.sigma.read} rules loaded; the other ${d.sigma.read - d.sigma.loaded} are for logs or fields rand-guard does not record (rg-replay sigma-check lists them).`);
   }
+  for (const line of d.limits) out.push(`${line.replace(/^warning: /, '').replace(/^./, (c) => c.toUpperCase())}.`);
   return out;
 }
 

@@ -15,6 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AF_INET, EventKind } from '../../src/abi/constants.js';
 import { NAMES_PER_PROCESS } from '../../src/replay/net/net-state.js';
 import { PIPE_ENDS } from '../../src/replay/process-table.js';
+import { runSession } from '../../src/replay/main.js';
+import { buildReport } from '../../src/report/build.js';
 import { SIGMA_LIMITS } from '../../src/sigma/limits.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { writeDnsMessage } from '../support/dns-wire.js';
@@ -81,6 +83,28 @@ describe('curl | sh with more processes on the pipe than replay keeps', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/warning: rules on stdin_from\.exe or stdout_to\.exe may miss a pair: replay let go of 0 pipes and 1 processes on pipe ends/);
     }
+  });
+});
+
+describe('the report says it too', () => {
+  it('in what ran (coverage), and on stderr', async () => {
+    const shell: Identity = { ts: SYNTHETIC_MONOTONIC_NS + 1n, pid: 800, ppid: 1, comm: 'bash' };
+    const exec = (pid: number, exe: string, stdin: number, stdout: number) => {
+      const args = new TextEncoder().encode(`${exe}\0`);
+      return kindRecord(EventKind.ProcessExec, { ...shell, pid, ppid: 800 }, {
+        argc: 1, args_size: args.length, filename: exe, args, stdin_ino: BigInt(stdin), stdin_type: stdin === 3 ? 2 : 1, stdout_ino: BigInt(stdout), stdout_type: stdout === 3 ? 2 : 1,
+      });
+    };
+    const records = [exec(801, '/usr/bin/curl', 3, 77)];
+    for (let i = 0; i < PIPE_ENDS; i++) records.push(exec(900 + i, '/usr/bin/true', 3, 77));
+    records.push(exec(802, '/usr/bin/sh', 77, 3));
+    const path = capture('report.rgc', records);
+    const rules = { detect: true, rules: [`${REPO_ROOT}rules/example.toml`] };
+    const { data } = await buildReport((p, sink, r) => runSession(p, { context: false, ...r }, () => sink, true), { paths: [path], rules, publicKey: null });
+    expect(data.coverage.detections).toContainEqual(expect.stringMatching(/^Rules on stdin_from\.exe or stdout_to\.exe may miss a pair: replay let go of 0 pipes and 1 processes on pipe ends .*\.$/));
+    const r = runReplayCli(['report', path, '--rules', `${REPO_ROOT}rules/example.toml`, '-o', join(dir, 'report.html')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: rules on stdin_from\.exe or stdout_to\.exe may miss a pair/);
   });
 });
 
