@@ -465,11 +465,12 @@ export class ProcessTable {
   }
 
   /**
-   * True if `node` or one of its ancestors has a pid of `pids` (`--pid P --tree`), at any depth. The
-   * answer is kept on each node walked, so a walk stops at the first ancestor with a current answer: a
-   * chain of forks as deep as the traced host likes costs each event a step or two, not its depth.
-   * (The walk used to stop after 4,096 ancestors: a process nested deeper than that under P was left
-   * out of P's tree without a word.)
+   * True if `node` or one of its ancestors has a pid of `pids` (`--pid P --tree`), at any depth, up its
+   * parents and up the processes that started it: a daemon's double fork hands the daemon to init or a
+   * subreaper, and it must stay in the tree of the process that started it. The answer is kept on each
+   * node walked, so a walk stops at the nodes with a current answer: a chain of forks as deep as the
+   * traced host likes costs each event a step or two, not its depth. (The walk used to stop after 4,096
+   * ancestors: a process nested deeper than that under P was left out of P's tree without a word.)
    */
   static descendsFrom(node: ProcessNode, pids: ReadonlySet<number>): boolean {
     if (pids !== epochPids) {
@@ -477,26 +478,30 @@ export class ProcessTable {
       linkEpoch++;
     }
     if (node.descendsEpoch === linkEpoch) return node.descends;
-    const path: ProcessNode[] = [];
-    let answer = false;
-    for (let n: ProcessNode | null = node; n !== null; n = n.parent) {
+    // Depth first over both links, each node answered after the ones above it. Parents alone never loop,
+    // nor creators (older nodes), but the two together could after a reused pid: a node met again while
+    // its answer is pending adds nothing.
+    const pending = new Set<ProcessNode>();
+    const stack: ProcessNode[] = [node];
+    while (stack.length > 0) {
+      const n = stack[stack.length - 1];
       if (n.descendsEpoch === linkEpoch) {
-        answer = n.descends;
-        break;
+        stack.pop();
+        continue;
       }
-      path.push(n);
-      if (pids.has(n.pid)) {
-        answer = true;
-        break;
+      const creator = n.creator !== n.parent ? n.creator : null;
+      if (!pids.has(n.pid) && !pending.has(n)) {
+        pending.add(n);
+        if (n.parent !== null && n.parent.descendsEpoch !== linkEpoch && !pending.has(n.parent)) stack.push(n.parent);
+        if (creator !== null && creator.descendsEpoch !== linkEpoch && !pending.has(creator)) stack.push(creator);
+        if (stack[stack.length - 1] !== n) continue;
       }
-    }
-    for (let i = path.length - 1; i >= 0; i--) {
-      const n = path[i];
-      // Each node walked is the matched one, or below it or below an ancestor whose answer was kept: the same answer.
-      n.descends = answer;
+      stack.pop();
+      const answered = (u: ProcessNode | null) => u !== null && u.descendsEpoch === linkEpoch && u.descends;
+      n.descends = pids.has(n.pid) || answered(n.parent) || answered(creator);
       n.descendsEpoch = linkEpoch;
     }
-    return answer;
+    return node.descends;
   }
 
   private linkParent(host: string, node: ProcessNode, ppid: number): void {

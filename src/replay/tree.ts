@@ -28,6 +28,11 @@ export interface TreeNodeJson {
   exit_code: number | null; signal: number | null;
   /** Its listening sockets and TCP connections out (with the name resolved), when it had any. */
   listeners?: string[]; connections?: string[];
+  /**
+   * The pid of the process that forked it, when the kernel has since given it to the parent it is listed
+   * under (its starter's exit: a daemon's double fork); absent otherwise.
+   */
+  started_by?: number;
   children: TreeNodeJson[];
 }
 
@@ -65,6 +70,7 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
       ...table.countsOf(n),
       exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
       ...(activity !== null ? { listeners: activity.listeners, connections: activity.connections } : {}),
+      ...(n.creator !== null && n.creator !== n.parent ? { started_by: n.creator.pid } : {}),
       children: [],
     };
   };
@@ -171,9 +177,15 @@ function shortName(img: ProcessImage): string {
   return visible(slash >= 0 && slash < img.exe.length - 1 ? img.exe.slice(slash + 1) : img.exe);
 }
 
-/** ` (forked by bash)` when the parent ran another program later: the child belongs to the one that forked it. */
+/**
+ * ` (forked by bash)` when the parent ran another program later: the child belongs to the one that forked it.
+ * ` (started by 4101 sh, given to this parent)` when another process forked it and the kernel handed it to
+ * this one when that one exited (a daemon's double fork): who started it is evidence too.
+ */
 function attribution(n: ProcessNode): string {
   const p = n.parent;
+  const c = n.creator;
+  if (c !== null && c !== p) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(n.forkedBy)}` : ''}, given to this parent)`;
   if (p === null || n.forkedBy === null || n.forkedBy === currentOf(p)) return '';
   return ` (forked by ${shortName(n.forkedBy)})`;
 }

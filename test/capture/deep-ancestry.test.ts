@@ -108,5 +108,11 @@ describe.skipIf(!runKernelTests)('a shell 301 processes below a web server (real
     const alerts = r.stdout.toString().trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { rule_id: string; process: { pid: number; ppid: number } })
       .filter((a) => a.rule_id === 'execution.shell_from_web_server');
     expect(alerts.map((a) => [a.process.pid, a.process.ppid])).toEqual([[daemonPid, newParent]]);
+    // And `--pid NGINX --tree` keeps the shell: nginx started it, whoever its parent is now.
+    const topPid = execs.find((e) => text(e.f.exe_path) === run.top)!.f.pid as number;
+    const tree = runReplayCli([run.capture, '--json', '--pid', String(topPid), '--tree']);
+    expect(tree.status, tree.stderr).toBe(0);
+    const events = tree.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { event_type: string; pid: number });
+    expect(events.some((e) => e.event_type === 'process_start' && e.pid === daemonPid)).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_TREE_INDENT, treeJsonText, type TreeNodeJson } from '../../src/replay/tree.js';
 import { terminalSafeJson } from '../../src/common/visible.js';
 import { runReplayCli } from '../support/golden.js';
-import { execRecord, forkChainRecords, forkRecord, openRecord } from '../support/records.js';
+import { execRecord, exitRecord, forkChainRecords, forkRecord, openRecord } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-deep-'));
@@ -76,25 +76,50 @@ describe('a chain of 20,000 forks', () => {
 });
 
 describe('--pid P --tree when a process moves to another parent', () => {
-  it('follows the move: a kept answer for a descendant is not reused once an ancestor moved', () => {
-    let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
-    const at = (pid: number, ppid: number) => ({ ts: ts++, pid, ppid, comm: 'p' });
-    const records = [
+  let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
+  const at = (pid: number, ppid: number) => ({ ts: ts++, pid, ppid, comm: 'p' });
+  const pathsOf = (name: string, records: Uint8Array[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, writeSynthetic({ records }));
+    return (pid: number) => runReplayCli([path, '--json', '--pid', String(pid), '--tree']).stdout.toString().trimEnd().split('\n')
+      .map((l) => (JSON.parse(l) as { path?: string }).path).filter((p) => p !== undefined);
+  };
+
+  it('follows the move of a process whose start it did not see: a kept answer below it is not reused', () => {
+    const paths = pathsOf('moved.rgc', [
+      execRecord(at(1, 0), '/sbin/init', ['/sbin/init']),
+      execRecord(at(100, 1), '/bin/a', ['/bin/a']),
+      // 200 runs from before the capture, a child of 100.
+      openRecord(at(200, 100), '/seen', 0, 3),
+      forkRecord(at(200, 100), 300),
+      openRecord(at(300, 200), '/before', 0, 3),
+      // 200 is reparented to init (its parent went away): nothing says 100 started it, so 300 is no longer below 100.
+      openRecord(at(200, 1), '/moved', 0, 3),
+      openRecord(at(300, 200), '/after', 0, 3),
+    ]);
+    expect(paths(100)).toEqual(['/seen', '/before']);
+    expect(paths(1)).toEqual(['/seen', '/before', '/moved', '/after']);
+  });
+
+  it('keeps a process it saw 100 start in 100\'s tree after the kernel gives it to init (a daemon\'s double fork)', () => {
+    const paths = pathsOf('daemon.rgc', [
       execRecord(at(1, 0), '/sbin/init', ['/sbin/init']),
       execRecord(at(100, 1), '/bin/a', ['/bin/a']),
       forkRecord(at(100, 1), 200),
       forkRecord(at(200, 100), 300),
-      openRecord(at(300, 200), '/before', 0, 3),
-      // 200 is reparented to init (its parent went away): 300 is no longer below 100.
-      openRecord(at(200, 1), '/moved', 0, 3),
-      openRecord(at(300, 200), '/after', 0, 3),
-    ];
-    const path = join(dir, 'moved.rgc');
-    writeFileSync(path, writeSynthetic({ records }));
-    const paths = (pid: number) => runReplayCli([path, '--json', '--pid', String(pid), '--tree']).stdout.toString().trimEnd().split('\n')
-      .map((l) => (JSON.parse(l) as { path?: string }).path).filter((p) => p !== undefined);
-    expect(paths(100)).toEqual(['/before']);
-    expect(paths(1)).toEqual(['/before', '/moved', '/after']);
+      exitRecord(at(200, 100), 5n, 0),
+      // 300's parent exited: the kernel gave it to init, and its records say so. 200 started it, and 100 started 200.
+      openRecord(at(300, 1), '/daemon', 0, 3),
+    ]);
+    expect(paths(100)).toEqual(['/daemon']);
+    expect(paths(200)).toEqual(['/daemon']);
+    expect(paths(1)).toEqual(['/daemon']);
+    // The tree lists it under init, where the kernel put it, and says who started it.
+    const tree = runReplayCli(['tree', join(dir, 'daemon.rgc')]).stdout.toString();
+    expect(tree).toMatch(/└─ 300 .*\(started by 200 a, given to this parent\)/);
+    const json = JSON.parse(runReplayCli(['tree', join(dir, 'daemon.rgc'), '--json']).stdout.toString()) as TreeNodeJson[];
+    const init = json.find((n) => n.pid === 1)!;
+    expect(init.children.map((c) => [c.pid, c.started_by])).toEqual([[100, undefined], [300, 200]]);
   });
 });
 
