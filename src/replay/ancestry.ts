@@ -18,8 +18,9 @@
  * process or one above it passes": a walk stops at the first process with a
  * kept answer, so a chain of forks as deep as the host likes costs an event a
  * step or two, not its depth. The answers hold for one ancestry epoch, bumped
- * when a process with kept answers changes program or comm, or moves to
- * another parent: every kept answer is then found again when next asked. A
+ * when a process with kept answers changes program or comm, or (its fork not
+ * seen) moves to another parent: every kept answer is then found again when
+ * next asked. A
  * process without a kept answer has none below it either (a walk that gave a
  * descendant its answer through it kept one on it too), so the usual
  * fork-then-exec and the exit of a leaf bump nothing.

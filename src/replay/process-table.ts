@@ -93,8 +93,9 @@ export interface ProcessNode {
 }
 
 /**
- * Bumped when a process that has descendants or a kept descendsFrom answer
- * moves to another parent: every kept answer is then stale. Module-wide, so
+ * Bumped when a process that has descendants or a kept descendsFrom answer,
+ * and whose fork was not seen, moves to another parent (its lineage changes):
+ * every kept answer is then stale. Module-wide, so
  * the static descendsFrom needs no table (tables are few; a bump only costs
  * answers found again).
  */
@@ -465,12 +466,13 @@ export class ProcessTable {
   }
 
   /**
-   * True if `node` or one of its ancestors has a pid of `pids` (`--pid P --tree`), at any depth, up its
-   * parents and up the processes that started it: a daemon's double fork hands the daemon to init or a
-   * subreaper, and it must stay in the tree of the process that started it. The answer is kept on each
-   * node walked, so a walk stops at the nodes with a current answer: a chain of forks as deep as the
-   * traced host likes costs each event a step or two, not its depth. (The walk used to stop after 4,096
-   * ancestors: a process nested deeper than that under P was left out of P's tree without a word.)
+   * True if `node` or one of its ancestors has a pid of `pids` (`--pid P --tree`), at any depth, up the
+   * line of who started whom (lineageParent: the creator, or the parent when the fork was not seen): a
+   * daemon's double fork hands the daemon to init or a subreaper, and it stays in the tree of the
+   * process that started it. The answer is kept on each node walked, so a walk stops at the first
+   * ancestor with a current answer: a chain of forks as deep as the traced host likes costs each event a
+   * step or two, not its depth. (The walk used to stop after 4,096 ancestors: a process nested deeper
+   * than that under P was left out of P's tree without a word.)
    */
   static descendsFrom(node: ProcessNode, pids: ReadonlySet<number>): boolean {
     if (pids !== epochPids) {
@@ -478,30 +480,26 @@ export class ProcessTable {
       linkEpoch++;
     }
     if (node.descendsEpoch === linkEpoch) return node.descends;
-    // Depth first over both links, each node answered after the ones above it. Parents alone never loop,
-    // nor creators (older nodes), but the two together could after a reused pid: a node met again while
-    // its answer is pending adds nothing.
-    const pending = new Set<ProcessNode>();
-    const stack: ProcessNode[] = [node];
-    while (stack.length > 0) {
-      const n = stack[stack.length - 1];
+    const path: ProcessNode[] = [];
+    let answer = false;
+    for (let n: ProcessNode | null = node; n !== null; n = lineageParent(n)) {
       if (n.descendsEpoch === linkEpoch) {
-        stack.pop();
-        continue;
+        answer = n.descends;
+        break;
       }
-      const creator = n.creator !== n.parent ? n.creator : null;
-      if (!pids.has(n.pid) && !pending.has(n)) {
-        pending.add(n);
-        if (n.parent !== null && n.parent.descendsEpoch !== linkEpoch && !pending.has(n.parent)) stack.push(n.parent);
-        if (creator !== null && creator.descendsEpoch !== linkEpoch && !pending.has(creator)) stack.push(creator);
-        if (stack[stack.length - 1] !== n) continue;
+      path.push(n);
+      if (pids.has(n.pid)) {
+        answer = true;
+        break;
       }
-      stack.pop();
-      const answered = (u: ProcessNode | null) => u !== null && u.descendsEpoch === linkEpoch && u.descends;
-      n.descends = pids.has(n.pid) || answered(n.parent) || answered(creator);
+    }
+    for (let i = path.length - 1; i >= 0; i--) {
+      const n = path[i];
+      // Each node walked is the matched one, or below it or below an ancestor whose answer was kept: the same answer.
+      n.descends = answer;
       n.descendsEpoch = linkEpoch;
     }
-    return node.descends;
+    return answer;
   }
 
   private linkParent(host: string, node: ProcessNode, ppid: number): void {
@@ -516,9 +514,12 @@ export class ProcessTable {
       const siblings = node.parent.children;
       siblings.splice(siblings.indexOf(node), 1);
     }
-    // Kept descendsFrom answers below this node may name its old ancestors.
-    if (node.hasChildren || node.descendsEpoch !== 0) linkEpoch++;
-    ancestryWillChange(node);
+    // A process whose fork was seen keeps its lineage whoever its parent is; for one whose fork was not, kept
+    // answers (descendsFrom's, ancestors.*'s) below it may name its old ancestors.
+    if (node.creator === null) {
+      if (node.hasChildren || node.descendsEpoch !== 0) linkEpoch++;
+      ancestryWillChange(node);
+    }
     node.parent = parent;
     parent.hasChildren = true;
     if (this.keepHistory) parent.children.push(node);
