@@ -167,6 +167,11 @@ export interface ProcessRecord {
   readonly alerts?: number;
   /** Panel entries by group index: only groups with entries. */
   readonly panels?: readonly PanelGroup[];
+  /**
+   * [pid, index or -1]: the process that forked it, when the kernel has since given it to the parent it is
+   * listed under (its starter's exit: a daemon's double fork). Its descendants are the starter's too.
+   */
+  readonly started_by?: readonly [number, number];
 }
 
 export interface ProcessItem {
@@ -187,6 +192,13 @@ export interface ProcessItem {
   readonly counts: readonly number[];
   readonly alerts: number;
   readonly panels: readonly PanelGroup[];
+  /** ProcessRecord.started_by: the starter's pid and index (-1: not listed), or null. */
+  readonly startedBy: { readonly pid: number; readonly index: number } | null;
+}
+
+/** The process a process's descendants are counted under: its starter when the kernel moved it (ProcessRecord.started_by), else its parent (-1: none). */
+export function lineageParent(p: ProcessItem): number {
+  return p.startedBy !== null && p.startedBy.index >= 0 ? p.startedBy.index : p.parent;
 }
 
 export function compactProcess(p: ProcessItem): ProcessRecord {
@@ -202,6 +214,7 @@ export function compactProcess(p: ProcessItem): ProcessRecord {
   if (p.badges.length > 0) r.badges = p.badges;
   if (p.alerts > 0) r.alerts = p.alerts;
   if (p.panels.length > 0) r.panels = p.panels;
+  if (p.startedBy !== null) r.started_by = [p.startedBy.pid, p.startedBy.index];
   return r;
 }
 
@@ -210,6 +223,7 @@ export function expandProcess(r: ProcessRecord): ProcessItem {
     pid: r.pid, ppid: r.ppid, parent: r.parent, known: r.known === true, exe: r.exe ?? null, argv: r.argv ?? null, comm: r.comm,
     uid: r.uid, uids: r.uids ?? [r.uid], userNames: r.user_names ?? [], start: r.start ?? null, exit: r.exit ? { code: r.exit[0], signal: r.exit[1] } : null,
     fields: r.fields ?? [], badges: r.badges ?? [], counts: r.counts, alerts: r.alerts ?? 0, panels: r.panels ?? [],
+    startedBy: r.started_by === undefined ? null : { pid: r.started_by[0], index: r.started_by[1] },
   };
 }
 

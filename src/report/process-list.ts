@@ -60,13 +60,23 @@ export function processSection(nodes: readonly ProcessNode[], c: ReportCollector
   }
 }
 
-/** Every process with alerts and its ancestors, then the rest in order of appearance, up to `cap`. */
+/**
+ * Every process with alerts and its ancestors (its parents, and the processes that started it where the kernel
+ * has since moved it: a daemon's double fork), then the rest in order of appearance, up to `cap`.
+ */
 function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollector, cap: number): ProcessNode[] {
   if (nodes.length <= cap) return [...nodes];
   const chosen = new Set<ProcessNode>();
+  const stack: ProcessNode[] = [];
   for (const n of nodes) {
     if ((c.activity[n.id]?.alerts ?? 0) === 0) continue;
-    for (let p: ProcessNode | null = n; p !== null && !chosen.has(p); p = p.parent) chosen.add(p);
+    stack.push(n);
+    for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
+      if (chosen.has(p)) continue;
+      chosen.add(p);
+      if (p.parent !== null) stack.push(p.parent);
+      if (p.creator !== null && p.creator !== p.parent) stack.push(p.creator);
+    }
   }
   for (const n of nodes) {
     if (chosen.size >= cap) break;
@@ -101,6 +111,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
     counts: act === undefined ? new Array<number>(c.views.length).fill(0) : Array.from(act.counts),
     alerts: act?.alerts ?? 0,
     panels,
+    startedBy: n.creator !== null && n.creator !== n.parent ? { pid: n.creator.pid, index: proc(n.creator.id) } : null,
   };
 }
 

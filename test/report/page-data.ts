@@ -35,7 +35,7 @@ export async function expectedTable(page: Page, e: Expectation): Promise<{ rows:
   return page.evaluate((e) => {
     interface Data {
       kinds: { name: string }[];
-      processes: { items: { pid: number; parent: number }[] };
+      processes: { items: { pid: number; parent: number; started_by?: [number, number] }[] };
       events: { t: number[]; k: number[]; p: number[]; c: number[]; a: number[]; b: number[]; strings: string[] };
     }
     const data = JSON.parse(document.getElementById('rg-data')!.textContent!) as Data;
@@ -43,7 +43,9 @@ export async function expectedTable(page: Page, e: Expectation): Promise<{ rows:
     const procs = data.processes.items;
     const inScope = (p: number): boolean => {
       if (e.pid === undefined) return true;
-      for (let q = p; q >= 0; q = procs[q].parent) {
+      // Up the lineage, as the page's descendants go: the starter of a process the kernel moved (a double fork), else the parent.
+      const up = (q: number) => { const s = procs[q].started_by; return s !== undefined && s[1] >= 0 ? s[1] : procs[q].parent; };
+      for (let q = p; q >= 0; q = up(q)) {
         if (procs[q].pid === e.pid) return true;
         if (!e.descendants) return false;
       }

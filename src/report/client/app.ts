@@ -9,8 +9,14 @@ export interface App {
   /** The processes, expanded from their compact form. */
   readonly processes: readonly ProcessItem[];
   readonly time: TimeFormat;
-  /** Children of each process, by index. */
+  /** Children of each process, by index (the tree: where the kernel put them). */
   readonly children: readonly (readonly number[])[];
+  /**
+   * What each process started, by index: its children, and the processes it forked that the kernel has since
+   * given to another parent (a daemon's double fork: model.ts lineageParent). "Descendants" are these, as
+   * `rg-replay --pid P --tree` and the rules' ancestors.* count them.
+   */
+  readonly started: readonly (readonly number[])[];
   readonly filters: Filters;
   /** Row indices passing the filters. */
   visible: Int32Array;
@@ -29,7 +35,7 @@ export interface App {
   readonly listeners: (() => void)[];
 }
 
-/** The process and everything below it, as a mask over process indices. */
+/** The process and everything it started, at any depth (App.started), as a mask over process indices. */
 export function descendantMask(app: App, root: number): Uint8Array {
   const mask = new Uint8Array(app.processes.length);
   const stack = [root];
@@ -37,7 +43,7 @@ export function descendantMask(app: App, root: number): Uint8Array {
     const i = stack.pop()!;
     if (mask[i] === 1) continue;
     mask[i] = 1;
-    for (const c of app.children[i]) stack.push(c);
+    for (const c of app.started[i]) stack.push(c);
   }
   return mask;
 }

@@ -4,7 +4,7 @@
  * together. `window.rgReport.readyMs` says when the page became interactive,
  * for the tests and the benchmark.
  */
-import { expandProcess, type ReportData } from '../model.js';
+import { expandProcess, lineageParent, type ReportData } from '../model.js';
 import { type App } from './app.js';
 import { anchor, byId, h } from './dom.js';
 import { decodeRows, RowFilter } from './events.js';
@@ -36,10 +36,15 @@ function start(): void {
   const rows = decodeRows(data.events);
   const processes = data.processes.items.map(expandProcess);
   const children: number[][] = processes.map(() => []);
-  processes.forEach((p, i) => { if (p.parent >= 0) children[p.parent].push(i); });
+  const started: number[][] = processes.map(() => []);
+  processes.forEach((p, i) => {
+    if (p.parent >= 0) children[p.parent].push(i);
+    const from = lineageParent(p);
+    if (from >= 0) started[from].push(i);
+  });
   const filter = new RowFilter(rows);
   const app: App = {
-    data, rows, processes, time: new TimeFormat(data.time), children,
+    data, rows, processes, time: new TimeFormat(data.time), children, started,
     filters: { kinds: new Uint8Array(data.kinds.length).fill(1), processes: null, text: '', range: null },
     visible: new Int32Array(0), selected: -1, highlighted: -1, listeners: [],
     refilter() {

@@ -22,11 +22,17 @@ export class ProcessPanel {
     const parent = p.parent >= 0
       ? anchor(`proc-${p.parent}`, { class: 'process-link', 'data-process': p.parent }, `${app.processes[p.parent].pid} `, hostile(processLabel(app, p.parent)))
       : h('span', null, `${p.ppid} (not seen)`);
+    const starter = p.startedBy === null ? null : h('span', null,
+      p.startedBy.index >= 0
+        ? anchor(`proc-${p.startedBy.index}`, { class: 'process-link', 'data-process': p.startedBy.index }, `${p.startedBy.pid} `, hostile(processLabel(app, p.startedBy.index)))
+        : `${p.startedBy.pid} (not listed)`,
+      h('span', { class: 'dim' }, ' (it forked this process, then exited; the kernel gave this process to the parent above)'));
     const argv = p.argv === null ? h('span', { class: 'dim' }, 'unknown') : h('ol', { class: 'argv', start: 0 }, ...p.argv.map((a) => hostileIn('li', null, a)));
     const end = p.exit === null ? 'still running when the capture ended' : p.exit.signal !== 0 ? `killed by signal ${p.exit.signal}` : `exited with status ${p.exit.code}`;
     const rows: [string, Node | string][] = [
       ['pid', String(p.pid)],
       ['parent', parent],
+      ...(starter === null ? [] : [['started by', starter] as [string, Node]]),
       ['program', p.exe === null ? h('span', { class: 'dim' }, 'unknown (started before the capture)') : hostileIn('code', null, p.exe)],
       ['argv', argv],
       ['comm', hostileIn('code', null, p.comm)],
