@@ -46,7 +46,9 @@ export function mergeResults(previous: BenchResults | null, partial: BenchResult
   for (const s of partial.sections) if (rerun.includes(s.id) || !byId.has(s.id)) byId.set(s.id, s);
   const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
   const sections = [...byId.values()].sort((a, b) => rank(a.id) - rank(b.id));
-  return { ...previous, sections, reruns: [...(previous.reruns ?? []), entry] };
+  // An earlier rerun whose sections this one ran again no longer stands behind any figure.
+  const standing = (previous.reruns ?? []).filter((x) => !x.sections.every((id) => rerun.includes(id)));
+  return { ...previous, sections, reruns: [...standing, entry] };
 }
 
 /** `text` with everything between the markers replaced by `block`; throws if the markers are missing or out of order. */

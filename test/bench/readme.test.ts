@@ -74,6 +74,14 @@ describe('mergeResults (a BENCH_ONLY run)', () => {
     expect(renderResults(m).split('\n')[0]).toContain('Run again alone on 2026-12-02 (on another machine of this kind: N; 1 rounds, load 9.00 to 10.00): b.');
   });
 
+  it('drops an earlier rerun once every section it ran is run again, and keeps one that still stands behind a section', () => {
+    const first = mergeResults(full, partial, ['b', 'c'], ['inputs', 'a', 'b', 'c']);
+    const again = { ...partial, date: '2026-12-03T00:00:00Z' };
+    expect(mergeResults(first, again, ['b', 'c'], ['inputs', 'a', 'b', 'c']).reruns!.map((x) => x.date)).toEqual(['2026-12-03T00:00:00Z']);
+    const part = mergeResults(first, again, ['b'], ['inputs', 'a', 'b', 'c']);
+    expect(part.reruns!.map((x) => [x.date, x.sections])).toEqual([['2026-12-02T00:00:00Z', ['b', 'c']], ['2026-12-03T00:00:00Z', ['b']]]);
+  });
+
   it('stands alone without earlier results', () => {
     expect(mergeResults(null, partial, ['b'], []).sections).toBe(partial.sections);
   });
