@@ -169,14 +169,16 @@ export class ProcessTree {
 
   /** Renders children[from..] a page at a time (at least up to `atLeast`), then a button for the rest. */
   private appendChildren(list: HTMLElement, children: readonly number[], from: number, atLeast = 0): void {
+    // At the tree's top, roots go before the lists continued there (opened meanwhile, deep in an earlier root).
+    const before = list === this.rootList ? list.querySelector(':scope > li.continued') : null;
     const end = Math.min(children.length, Math.max(from + CHILDREN_PAGE, atLeast));
-    for (let i = from; i < end; i++) list.appendChild(this.renderNode(children[i]));
+    for (let i = from; i < end; i++) list.insertBefore(this.renderNode(children[i]), before);
     if (end < children.length) {
       const more = button(`Show ${Math.min(CHILDREN_PAGE, children.length - end)} more of ${children.length - end}`, () => {
         more.parentElement?.remove();
         this.appendChildren(list, children, end);
       }, { class: 'more' });
-      list.appendChild(h('li', { class: 'more-row' }, more));
+      list.insertBefore(h('li', { class: 'more-row' }, more), before);
     }
   }
 
