@@ -503,9 +503,15 @@ export class ProcessTable {
   }
 
   private linkParent(host: string, node: ProcessNode, ppid: number): void {
+    const moved = node.ppid !== ppid;
     node.ppid = ppid;
-    const parent = this.lookup(host, ppid);
-    if (parent === undefined || parent === node || parent.exited) return;
+    const found = this.lookup(host, ppid);
+    if (found === node) return;
+    // A parent the table does not have (it started before the capture and did nothing since; or its pid is an
+    // exited process's, reused by one not seen yet): a process the kernel moved there leaves its old parent,
+    // whose facts are no longer its parent's. Searched for again as the table grows (touch).
+    const parent = found === undefined || found.exited ? null : found;
+    if (parent === null && !(moved && node.parent !== null)) return;
     // Never create a cycle (pid reuse can make stale links look circular): of parents, nor of the lineage
     // ancestors.* follows (a process without a creator continues it through its parent).
     for (let p: ProcessNode | null = parent; p !== null; p = p.parent) if (p === node) return;
@@ -521,6 +527,7 @@ export class ProcessTable {
       ancestryWillChange(node);
     }
     node.parent = parent;
+    if (parent === null) return;
     parent.hasChildren = true;
     if (this.keepHistory) parent.children.push(node);
   }

@@ -180,12 +180,13 @@ function shortName(img: ProcessImage): string {
 /**
  * ` (forked by bash)` when the parent ran another program later: the child belongs to the one that forked it.
  * ` (started by 4101 sh, given to this parent)` when another process forked it and the kernel handed it to
- * this one when that one exited (a daemon's double fork): who started it is evidence too.
+ * this one when that one exited (a daemon's double fork): who started it is evidence too. `given to 1, not
+ * seen` when the new parent is not in the capture (the process is then listed at the top).
  */
 function attribution(n: ProcessNode): string {
   const p = n.parent;
   const c = n.creator;
-  if (c !== null && c !== p) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(n.forkedBy)}` : ''}, given to this parent)`;
+  if (c !== null && c !== p) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(n.forkedBy)}` : ''}, given to ${p === null ? `${n.ppid}, not seen` : 'this parent'})`;
   if (p === null || n.forkedBy === null || n.forkedBy === currentOf(p)) return '';
   return ` (forked by ${shortName(n.forkedBy)})`;
 }

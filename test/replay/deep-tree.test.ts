@@ -121,6 +121,44 @@ describe('--pid P --tree when a process moves to another parent', () => {
     const init = json.find((n) => n.pid === 1)!;
     expect(init.children.map((c) => [c.pid, c.started_by])).toEqual([[100, undefined], [300, 200]]);
   });
+
+  it('takes a process the kernel gave to a parent the capture never saw away from its old parent, and keeps who started it', () => {
+    const path = join(dir, 'unseen-reaper.rgc');
+    writeFileSync(path, writeSynthetic({ records: [
+      execRecord(at(100, 50), '/bin/a', ['/bin/a']),
+      forkRecord(at(100, 50), 200),
+      forkRecord(at(200, 100), 300),
+      openRecord(at(300, 200), '/before', 0, 3),
+      exitRecord(at(200, 100), 5n, 0),
+      // 200 exited: the kernel gave 300 to pid 1, which did nothing the capture recorded.
+      openRecord(at(300, 1), '/daemon', 0, 3),
+    ] }));
+    // Each line's parent is the one its record names: 1 is not /bin/a (it said parent=1:/bin/a).
+    const lines = runReplayCli([path]).stdout.toString().split('\n');
+    expect(lines.find((l) => l.includes('/before'))).toContain('parent=200:/bin/a');
+    expect(lines.find((l) => l.includes('/daemon'))).toContain('parent=1:unknown');
+    // Listed at the top, with who started it; still in 100's and 200's trees.
+    const tree = runReplayCli(['tree', path]).stdout.toString();
+    expect(tree).toMatch(/^300 .*\(started by 200 a, given to 1, not seen\)/m);
+    const json = JSON.parse(runReplayCli(['tree', path, '--json']).stdout.toString()) as TreeNodeJson[];
+    expect(json.map((n) => [n.pid, n.ppid, n.started_by])).toEqual([[100, 50, undefined], [300, 1, 200]]);
+    const own = (pid: number) => runReplayCli([path, '--json', '--pid', String(pid), '--tree']).stdout.toString().trimEnd().split('\n')
+      .map((l) => (JSON.parse(l) as { path?: string }).path).filter((p) => p !== undefined);
+    expect(own(100)).toEqual(['/before', '/daemon']);
+    expect(own(200)).toEqual(['/before', '/daemon']);
+  });
+
+  it('lets a process whose start it did not see go from its old parent\'s tree when the kernel gives it to an unseen one', () => {
+    const paths = pathsOf('unseen-move.rgc', [
+      execRecord(at(100, 50), '/bin/a', ['/bin/a']),
+      // 200 runs from before the capture, a child of 100; then 100's exit gives it to pid 1, never seen.
+      openRecord(at(200, 100), '/seen', 0, 3),
+      exitRecord(at(100, 50), 5n, 0),
+      openRecord(at(200, 1), '/moved', 0, 3),
+    ]);
+    expect(paths(100)).toEqual(['/seen']);
+    expect(paths(200)).toEqual(['/seen', '/moved']);
+  });
 });
 
 describe('treeJsonText', () => {

@@ -25,17 +25,20 @@ announceBrowserSkip('started by, in the browser');
 const work = mkdtempSync(join(tmpdir(), 'rg-report-started-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Processes forked by init before 100 appears (`fillers`), then the double fork; 300 runs a program from /tmp (an alert). */
-function daemonCapture(fillers: number): string {
+/**
+ * Processes forked by init before 100 appears (`fillers`), then the double fork; 300 runs a program from /tmp
+ * (an alert). `initSeen` false: init does nothing the capture records (300's new parent is not in it).
+ */
+function daemonCapture(fillers: number, initSeen = true): string {
   let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
   const at = (pid: number, ppid: number, comm = 'p') => ({ ts: ts++, pid, ppid, comm });
-  const records = [execRecord(at(1, 0, 'init'), '/sbin/init', ['/sbin/init'])];
+  const records = initSeen ? [execRecord(at(1, 0, 'init'), '/sbin/init', ['/sbin/init'])] : [];
   for (let i = 0; i < fillers; i++) {
-    records.push(forkRecord(at(1, 0, 'init'), 5000 + i));
+    if (initSeen) records.push(forkRecord(at(1, 0, 'init'), 5000 + i));
     records.push(openRecord(at(5000 + i, 1), `/filler/${i}`, 0, 3));
   }
+  if (initSeen) records.push(forkRecord(at(1, 0, 'init'), 100));
   records.push(
-    forkRecord(at(1, 0, 'init'), 100),
     execRecord(at(100, 1), '/bin/a', ['/bin/a']),
     openRecord(at(100, 1, 'a'), '/own', 0, 3),
     forkRecord(at(100, 1, 'a'), 200),
@@ -46,7 +49,7 @@ function daemonCapture(fillers: number): string {
     execRecord(at(300, 1, 'a'), '/tmp/payload', ['/tmp/payload']),
     openRecord(at(300, 1, 'payload'), '/daemon-after-exec', 0, 3),
   );
-  const path = join(work, `daemon-${fillers}.rgc`);
+  const path = join(work, `daemon-${fillers}-${initSeen}.rgc`);
   writeFileSync(path, writeSynthetic({ records }));
   return path;
 }
@@ -73,6 +76,16 @@ describe('report data: who started a process the kernel moved', () => {
     expect(processes[middle].parent).toBe(a);
     // The alert on /tmp/payload is 300's.
     expect(processes[daemon].alerts).toBeGreaterThan(0);
+  });
+
+  it('lists 300 at the top when its new parent is not in the capture, still naming 200 as its starter', async () => {
+    const { processes, byPid } = await pageData(daemonCapture(0, false));
+    const daemon = processes[byPid(300)];
+    expect(byPid(1)).toBe(-1);
+    expect(daemon.parent).toBe(-1);
+    expect(daemon.ppid).toBe(1);
+    expect(daemon.startedBy).toEqual({ pid: 200, index: byPid(200) });
+    expect(lineageParent(daemon)).toBe(byPid(200));
   });
 
   it('a page that lists few processes keeps the alerting one\'s starters, not only its parents', async () => {

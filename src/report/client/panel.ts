@@ -26,7 +26,7 @@ export class ProcessPanel {
       p.startedBy.index >= 0
         ? anchor(`proc-${p.startedBy.index}`, { class: 'process-link', 'data-process': p.startedBy.index }, `${p.startedBy.pid} `, hostile(processLabel(app, p.startedBy.index)))
         : `${p.startedBy.pid} (not listed)`,
-      h('span', { class: 'dim' }, ' (it forked this process, then exited; the kernel gave this process to the parent above)'));
+      h('span', { class: 'dim' }, ' (it forked this process, then exited; the kernel gave this process to its parent, above)'));
     const argv = p.argv === null ? h('span', { class: 'dim' }, 'unknown') : h('ol', { class: 'argv', start: 0 }, ...p.argv.map((a) => hostileIn('li', null, a)));
     const end = p.exit === null ? 'still running when the capture ended' : p.exit.signal !== 0 ? `killed by signal ${p.exit.signal}` : `exited with status ${p.exit.code}`;
     const rows: [string, Node | string][] = [

@@ -202,7 +202,7 @@ export class ProcessTree {
       toggle,
       h('span', { class: 'pid' }, String(p.pid)),
       program, ' ', argText,
-      h('span', { class: 'meta' }, 'uid ', hostile(p.uids.map((u) => userText(p, u)).join('→')), cwd ? ' · cwd ' : '', cwd ? hostile(cwd[1]) : '', ` · ${end}${p.known ? '' : ' · started before capture'}${p.startedBy === null ? '' : ` · started by ${p.startedBy.pid}, given to this parent`}`),
+      h('span', { class: 'meta' }, 'uid ', hostile(p.uids.map((u) => userText(p, u)).join('→')), cwd ? ' · cwd ' : '', cwd ? hostile(cwd[1]) : '', ` · ${end}${p.known ? '' : ' · started before capture'}${p.startedBy === null ? '' : ` · started by ${p.startedBy.pid}, given to ${p.parent < 0 ? `${p.ppid} (not seen)` : 'this parent'}`}`),
       ...p.badges.map((b) => {
         const info = app.data.badges.find((x) => x.id === b);
         return h('span', { class: `badge badge-${b}`, title: info?.description ?? b }, info?.label ?? b);
