@@ -36,7 +36,7 @@ export interface ProcessNode {
   readonly host: string;
   readonly pid: number;
   ppid: number;
-  /** Its parent now: the process its ppid names (kept when that one is not in the table). */
+  /** Its parent now: the process its ppid names; null while that one is not in the table. */
   parent: ProcessNode | null;
   /**
    * The process whose fork the capture saw start this one; it never changes, so a process that its
