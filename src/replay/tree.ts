@@ -29,8 +29,9 @@ export interface TreeNodeJson {
   /** Its listening sockets and TCP connections out (with the name resolved), when it had any. */
   listeners?: string[]; connections?: string[];
   /**
-   * The pid of the process that forked it, when the kernel has since given it to the parent it is listed
-   * under (its starter's exit: a daemon's double fork); absent otherwise.
+   * The pid of the process that forked it, when the kernel has since given it to another parent (its
+   * starter's exit: a daemon's double fork): the one it is listed under, or, when that one is not in the
+   * capture, `ppid` (it is then listed at the top); absent otherwise.
    */
   started_by?: number;
   children: TreeNodeJson[];

@@ -168,8 +168,9 @@ export interface ProcessRecord {
   /** Panel entries by group index: only groups with entries. */
   readonly panels?: readonly PanelGroup[];
   /**
-   * [pid, index or -1]: the process that forked it, when the kernel has since given it to the parent it is
-   * listed under (its starter's exit: a daemon's double fork). Its descendants are the starter's too.
+   * [pid, index or -1]: the process that forked it, when the kernel has since given it to another parent
+   * (its starter's exit: a daemon's double fork): `parent`, or `ppid` when that one is not listed. Its
+   * descendants are the starter's too.
    */
   readonly started_by?: readonly [number, number];
 }
