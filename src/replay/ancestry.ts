@@ -99,6 +99,14 @@ export function lineageParent(n: ProcessNode): ProcessNode | null {
   return n.creator ?? n.parent;
 }
 
+/**
+ * The process that forked `n`, when the kernel has since given `n` to another parent (its starter's exit: a
+ * daemon's double fork); null when its parent is the one that started it, or its fork was not seen.
+ */
+export function movedFrom(n: ProcessNode): ProcessNode | null {
+  return n.creator !== null && n.creator !== n.parent ? n.creator : null;
+}
+
 function valueOf(n: ProcessNode, field: AncestryField): string | null {
   return field === 'exe' ? n.exe : n.comm;
 }

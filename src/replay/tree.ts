@@ -10,6 +10,7 @@
 import { isStartGate } from '../common/start-gate.js';
 import { terminalSafeJsonText, visible } from '../common/visible.js';
 import { type WallClock } from '../output/wall-clock.js';
+import { movedFrom } from './ancestry.js';
 import { type ProcessImage, type ProcessNode, type ProcessTable } from './process-table.js';
 import { type NetState } from './net/net-state.js';
 
@@ -62,6 +63,7 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
     const time = (ns: bigint | null) => (ns !== null && clock ? clock.format(ns) : null);
     const parentImages = n.parent?.images ?? [];
     const forkedBy = n.forkedBy === null ? -1 : parentImages.indexOf(n.forkedBy);
+    const starter = movedFrom(n);
     return {
       pid: n.pid, ppid: n.ppid, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid, euid: n.euid,
       start: time(n.startNs),
@@ -71,7 +73,7 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
       ...table.countsOf(n),
       exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
       ...(activity !== null ? { listeners: activity.listeners, connections: activity.connections } : {}),
-      ...(n.creator !== null && n.creator !== n.parent ? { started_by: n.creator.pid } : {}),
+      ...(starter !== null ? { started_by: starter.pid } : {}),
       children: [],
     };
   };
@@ -186,8 +188,8 @@ function shortName(img: ProcessImage): string {
  */
 function attribution(n: ProcessNode): string {
   const p = n.parent;
-  const c = n.creator;
-  if (c !== null && c !== p) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(n.forkedBy)}` : ''}, given to ${p === null ? `${n.ppid}, not seen` : 'this parent'})`;
+  const c = movedFrom(n);
+  if (c !== null) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(n.forkedBy)}` : ''}, given to ${p === null ? `${n.ppid}, not seen` : 'this parent'})`;
   if (p === null || n.forkedBy === null || n.forkedBy === currentOf(p)) return '';
   return ` (forked by ${shortName(n.forkedBy)})`;
 }

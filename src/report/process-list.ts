@@ -4,6 +4,7 @@
  * panels, within the process list's share of the page budget.
  */
 import { type WallClock } from '../output/wall-clock.js';
+import { movedFrom } from '../replay/ancestry.js';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type ProcessActivity, type ReportCollector } from './collect.js';
 import { BADGES } from './groups.js';
@@ -75,7 +76,8 @@ function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollector, cap:
       if (chosen.has(p)) continue;
       chosen.add(p);
       if (p.parent !== null) stack.push(p.parent);
-      if (p.creator !== null && p.creator !== p.parent) stack.push(p.creator);
+      const starter = movedFrom(p);
+      if (starter !== null) stack.push(starter);
     }
   }
   for (const n of nodes) {
@@ -90,6 +92,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
   clockOf: (host: string) => WallClock | null, userOf: UserNames, c: ReportCollector): ProcessItem {
   const clock = clockOf(n.host);
   const parent = n.parent === null ? -1 : proc(n.parent.id);
+  const starter = movedFrom(n);
   const uids = act?.uids ?? [n.uid];
   const badges = new Set(act?.badges ?? []);
   const parentUids = n.parent !== null ? c.activity[n.parent.id]?.uids : undefined;
@@ -111,7 +114,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
     counts: act === undefined ? new Array<number>(c.views.length).fill(0) : Array.from(act.counts),
     alerts: act?.alerts ?? 0,
     panels,
-    startedBy: n.creator !== null && n.creator !== n.parent ? { pid: n.creator.pid, index: proc(n.creator.id) } : null,
+    startedBy: starter === null ? null : { pid: starter.pid, index: proc(starter.id) },
   };
 }
 
