@@ -3,7 +3,8 @@
  * hostile hostnames kept inside their directory, and the output directory
  * checked before anything is written.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeIoError } from '../replay/input.js';
 
@@ -30,15 +31,49 @@ export function prepareOutDir(dir: string, append: boolean): void {
     entries = readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new CliError(`cannot use ${dir} as the output directory: ${code ?? String(e)}`, ExitCode.Io);
+    if (code !== 'ENOENT') throw new CliError(`cannot use ${dir} as the output directory: ${describeIoError(e)}`, ExitCode.Io);
   }
   if (entries !== null && entries.length > 0 && !append) {
     throw new CliError(`${dir} exists and is not empty: choose a new directory, or add --append to add this export to the dataset there`, ExitCode.Io);
   }
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
-    throw new CliError(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, ExitCode.Io);
+    throw new CliError(`cannot create ${dir}: ${describeIoError(e)}`, ExitCode.Io);
+  }
+}
+
+/**
+ * `dir` and the directories above it that are missing, as `mkdir -p` makes
+ * them; throws the first error. Node's own `mkdirSync(dir, { recursive: true })`
+ * is not used: where a parent exists but cannot hold the child (a path under
+ * /proc, a dangling symlink to an evidence disk not mounted, a stale mount),
+ * mkdir answers ENOENT, Node's walk makes the parent again (EEXIST) and
+ * retries the child, forever, at 100% CPU (Node 20; tested). Here each
+ * missing directory is made once, from the deepest one that exists down,
+ * so that ENOENT is an error like any other.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (;;) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st !== undefined) {
+      if (st.isDirectory()) break;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR' });
+    }
+    const parent = dirname(d);
+    missing.push(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      mkdirSync(missing[i]);
+    } catch (e) {
+      // Made by someone else meanwhile: fine if it is a directory (a dangling symlink's stat fails: ENOENT, thrown).
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(missing[i]).isDirectory()) throw e;
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { writeAllSync } from '../common/fd-sink.js';
 import { ByteOutput, MAX_LINE_BYTES } from '../output/byte-output.js';
 import { type WallClock } from '../output/wall-clock.js';
 import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
+import { describeIoError } from '../replay/input.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { bulkAction, ecsAlert, ecsEvent } from './ecs-json.js';
@@ -31,7 +32,7 @@ export class NdjsonExportWriter implements ExportWriter {
         fd = openSync(path, 'wx', 0o600);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new CliError(code === 'EEXIST' ? `${path} exists: choose a new file` : `cannot create ${path}: ${code ?? String(e)}`, ExitCode.Io);
+        throw new CliError(code === 'EEXIST' ? `${path} exists: choose a new file` : `cannot create ${path}: ${describeIoError(e)}`, ExitCode.Io);
       }
     }
     return new NdjsonExportWriter(format, new ByteOutput((b) => writeAllSync(fd, b), 256 << 10), fd, clockFor, index);

@@ -9,12 +9,11 @@
  * bounded by the open partitions' row groups (and a budget across them), not
  * by the capture: a 10M-event export holds what a 1M one does.
  */
-import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type ProcessNode } from '../replay/process-table.js';
 import { type Alert } from '../replay/rules/alerts.js';
-import { datasetIoError, dayText, partitionValue, prepareOutDir } from './dataset-layout.js';
+import { datasetIoError, dayText, makeDirs, partitionValue, prepareOutDir } from './dataset-layout.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { FINDING_SCHEMA, findingRow } from './finding-rows.js';
 import { DETECTION_FINDING } from './ocsf-map.js';
@@ -362,7 +361,7 @@ export class ParquetWriter implements ExportWriter {
 
   /** The path of partition `p`'s next file (its directory made). */
   private nextFilePath(p: Partition): string {
-    mkdirSync(p.dir, { recursive: true });
+    makeDirs(p.dir);
     return join(p.dir, `${this.filePrefix}${String(this.fileSeq++).padStart(5, '0')}.parquet`);
   }
 

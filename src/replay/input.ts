@@ -90,6 +90,7 @@ export function describeIoError(e: unknown): string {
     case 'ENOENT': return 'no such file or directory';
     case 'EACCES': return 'permission denied';
     case 'EISDIR': return 'is a directory';
+    case 'ENOTDIR': return 'not a directory';
     default: return err.code ?? String(e);
   }
 }
