@@ -282,7 +282,7 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
         stats(t) { file.stats = t; },
         end(e) { file.end = e; file.stats = e; },
         damage: file.recordDamage,
-      });
+      }, { source: input.path });
       sink.begin(null);
       await readChunks(input.path, (chunk) => { reader.push(chunk); return !reader.isPaused; }, writer);
       if (pastRange) break;

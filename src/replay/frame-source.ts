@@ -52,7 +52,7 @@ export class FrameSource {
       stats: (t) => { file.stats = t; },
       end: (e) => { file.end = e; file.stats = e; },
       damage: file.recordDamage,
-    }, { decompressor });
+    }, { decompressor, source: path });
   }
 
   /** Moves to the next data frame: true when there is one (`header`, `raw`), false at the end of input (`summary`). */

@@ -211,7 +211,7 @@ function peekFirstRecord(path: string, session: ReplaySession, chunk: Uint8Array
       return false;
     },
     damage: () => { clean = false; },
-  }, { decompressor });
+  }, { decompressor, source: path });
   const fd = openInput(path);
   try {
     for (;;) {

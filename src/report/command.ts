@@ -9,6 +9,7 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { writeAllSync } from '../common/fd-sink.js';
 import { formatBytes } from '../common/format-bytes.js';
 import { loadPublicKey } from '../common/keys.js';
+import { describeIoError } from '../replay/input.js';
 import { verifyExitCode } from '../replay/verify.js';
 import { buildReport, type ReplayRun, type RunReplay } from './build.js';
 import { renderReportHtml } from './html.js';
@@ -77,7 +78,6 @@ function writeFileAtomically(path: string, bytes: Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new CliError(`cannot write ${path}: ${code}`, ExitCode.Io);
+    throw new CliError(`cannot write ${path}: ${describeIoError(e)}`, ExitCode.Io);
   }
 }

@@ -5,8 +5,20 @@
 export type FormatProblem = 'not_rgc' | 'unsupported_version' | 'bad_manifest';
 
 export class FormatError extends Error {
-  constructor(readonly problem: FormatProblem, message: string) {
+  /** `source`: the input the bytes came from, when known (its name then leads the message). */
+  constructor(readonly problem: FormatProblem, message: string, readonly source: string | null = null) {
     super(message);
     this.name = 'FormatError';
+  }
+
+  /**
+   * This error as read from `source` (a path; `-`: stdin): the message names
+   * it in place of "rgc:", as other per-file lines do ("FILE: incomplete: ..."),
+   * so that one bad file among a hundred inputs can be found. Named once.
+   */
+  from(source: string): FormatError {
+    if (this.source !== null) return this;
+    const name = source === '-' ? 'stdin' : source;
+    return new FormatError(this.problem, `${name}: ${this.message.replace(/^rgc: /, '')}`, name);
   }
 }

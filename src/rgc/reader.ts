@@ -80,6 +80,8 @@ const INITIAL_BUFFER = 16 << 10;
 export interface ReaderOptions {
   /** Share one decompressor between readers used one after the other (its buffer grows to the largest frame). */
   readonly decompressor?: FrameDecompressor;
+  /** The input's path (`-`: stdin), named by the FormatErrors this reader throws (FormatError.from). */
+  readonly source?: string;
 }
 
 export class RgcReader {
@@ -104,8 +106,11 @@ export class RgcReader {
   private readonly decompressor: FrameDecompressor;
   private paused = false;
 
+  private readonly source: string | null;
+
   constructor(private readonly handler: RgcHandler, options: ReaderOptions = {}) {
     this.decompressor = options.decompressor ?? new FrameDecompressor(MAX_FRAME_RAW_BYTES);
+    this.source = options.source ?? null;
   }
 
   /**
@@ -113,12 +118,21 @@ export class RgcReader {
    * capture at all. While paused, the bytes are only buffered.
    */
   push(chunk: Uint8Array): void {
-    for (let at = 0; at < chunk.length; at += MAX_PUSH_SLICE) {
-      const slice = chunk.subarray(at, Math.min(chunk.length, at + MAX_PUSH_SLICE));
-      this.handler.bytes?.(slice, this.base + (this.end - this.start));
-      this.append(slice);
-      if (!this.paused) this.pump();
+    try {
+      for (let at = 0; at < chunk.length; at += MAX_PUSH_SLICE) {
+        const slice = chunk.subarray(at, Math.min(chunk.length, at + MAX_PUSH_SLICE));
+        this.handler.bytes?.(slice, this.base + (this.end - this.start));
+        this.append(slice);
+        if (!this.paused) this.pump();
+      }
+    } catch (e) {
+      throw this.named(e);
     }
+  }
+
+  /** A FormatError naming this reader's source (others as they are). */
+  private named(e: unknown): unknown {
+    return e instanceof FormatError && this.source !== null ? e.from(this.source) : e;
   }
 
   /** True after a frame handler paused the reader, until `resume()`. */
@@ -130,7 +144,11 @@ export class RgcReader {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.pump();
+    try {
+      this.pump();
+    } catch (e) {
+      throw this.named(e);
+    }
   }
 
   /** Declares end of input; reports a truncated tail or a missing end record. */
@@ -138,7 +156,7 @@ export class RgcReader {
     if (this.paused) throw new Error('rgc: finish() while paused: resume() first');
     const left = this.end - this.start;
     if (this.state === 'manifest') {
-      throw new FormatError('not_rgc', left === 0 ? 'rgc: empty input, not a capture' : 'rgc: input ends before the manifest: not a capture');
+      throw this.named(new FormatError('not_rgc', left === 0 ? 'rgc: empty input, not a capture' : 'rgc: input ends before the manifest: not a capture'));
     }
     if (this.state === 'resync') this.closeGarbage(this.base + left);
     else if (this.state === 'after_end') this.closeAfterEnd(this.base + left);

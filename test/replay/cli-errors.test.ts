@@ -34,6 +34,29 @@ describe('rg-replay errors: one clear line and a documented exit code', () => {
     expect(oneLine(r.stderr)).toMatch(/not a rand-guard capture/);
   });
 
+  it('a file that is not a capture among several inputs: the line names it, for replay, export and sql', () => {
+    const bad = write('notes.rgc', Buffer.from('hello, this is not a capture either\n'));
+    const expected = `rg-replay: ${bad}: no manifest at the start of the file: not a rand-guard capture`;
+    const runs = [
+      runReplayCli(['captures/demo.rgc', bad, '--json']),
+      runReplayCli(['tree', 'captures/demo.rgc', bad]),
+      runReplayCli(['export', 'captures/demo.rgc', bad, '-o', join(dir, 'lake1'), '--threads', '1']),
+      runReplayCli(['export', 'captures/demo.rgc', bad, '-o', join(dir, 'lake2'), '--threads', '2']),
+      runReplayCli(['export', 'captures/demo.rgc', bad, '--format', 'ocsf', '-o', join(dir, 'x.ndjson')]),
+      runReplayCli(['sql', 'captures/demo.rgc', bad, 'select count(*) from events']),
+    ];
+    for (const r of runs) {
+      expect(r.status, r.stderr).toBe(4);
+      expect(oneLine(r.stderr)).toBe(expected);
+    }
+    // stdin is named as such; an empty file too.
+    const piped = runReplayCli(['-', '--json'], Buffer.from('not a capture at all, from a pipe'));
+    expect(piped.status).toBe(4);
+    expect(oneLine(piped.stderr)).toBe('rg-replay: stdin: no manifest at the start of the file: not a rand-guard capture');
+    const empty = write('empty-too.rgc', new Uint8Array(0));
+    expect(oneLine(runReplayCli([empty]).stderr)).toBe(`rg-replay: ${empty}: empty input, not a capture`);
+  });
+
   it('an empty file: exit 4', () => {
     const r = runReplayCli([write('empty.rgc', new Uint8Array(0))]);
     expect(r.status).toBe(4);
