@@ -26,6 +26,10 @@ export const ExitCode = {
   Unsupported: 11,
   /** rg-capture: writing the capture failed (disk full, I/O error); the file replays up to that point. */
   WriteFailed: 12,
+  /** Stopped by SIGINT (128 + 2, as a shell reports it): an export keeps nothing of its run. */
+  Interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -3,8 +3,8 @@
  * hostile hostnames kept inside their directory, and the output directory
  * checked before anything is written.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeIoError } from '../replay/input.js';
 
@@ -83,4 +83,36 @@ export function datasetIoError(dir: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined) return e as Error;
   return new CliError(`writing Parquet to ${dir} failed: ${describeIoError(e)}`, ExitCode.Io);
+}
+
+/**
+ * Removes every file of run `run` under `dir`, finished (part-RUN-...) or
+ * temporary (.part-RUN-...): an export that fails or is interrupted keeps
+ * nothing of its run, so a dataset never holds part of one (a later --append
+ * would then add its rows twice). Files of other runs are left as they are.
+ */
+export function removeRunFiles(dir: string, run: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true }).map(String);
+  } catch {
+    return;
+  }
+  const finished = `part-${run}-`;
+  const temporary = `.part-${run}-`;
+  for (const name of names) {
+    const base = name.slice(name.lastIndexOf('/') + 1);
+    if (!base.startsWith(finished) && !base.startsWith(temporary)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch { /* already gone */ }
+  }
+  // Partition folders left empty (deepest first; the run's open files were dropped before this): the same
+  // command can then run again into the same directory. A folder holding another run's files stays.
+  const folders = names.filter((n) => !n.includes('.part-') && !n.endsWith('.parquet')).sort((a, b) => b.length - a.length);
+  for (const f of folders) {
+    try {
+      rmdirSync(join(dir, f));
+    } catch { /* not empty, or not a folder */ }
+  }
 }

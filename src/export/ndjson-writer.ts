@@ -1,5 +1,5 @@
 /** `export --format ocsf|ecs`: one JSON document per line (ECS: each after its _bulk action line), to stdout or a file. */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { writeAllSync } from '../common/fd-sink.js';
 import { ByteOutput, MAX_LINE_BYTES } from '../output/byte-output.js';
@@ -20,7 +20,9 @@ export class NdjsonExportWriter implements ExportWriter {
   private readonly action: string;
   private lastNode: ProcessNode | null = null;
 
-  private constructor(private readonly format: 'ocsf' | 'ecs', private readonly out: ByteOutput, private readonly fd: number, clockFor: (host: string) => WallClock | null, index: string) {
+  /** `path`: the file this export created (null: stdout), removed if the export fails or is interrupted. */
+  private constructor(private readonly format: 'ocsf' | 'ecs', private readonly out: ByteOutput, private readonly fd: number, private readonly path: string | null,
+    clockFor: (host: string) => WallClock | null, index: string) {
     this.ids = new ProcessIdentities(clockFor);
     this.action = `${bulkAction(index)}\n`;
   }
@@ -35,7 +37,7 @@ export class NdjsonExportWriter implements ExportWriter {
         throw new CliError(code === 'EEXIST' ? `${path} exists: choose a new file` : `cannot create ${path}: ${describeIoError(e)}`, ExitCode.Io);
       }
     }
-    return new NdjsonExportWriter(format, new ByteOutput((b) => writeAllSync(fd, b), 256 << 10), fd, clockFor, index);
+    return new NdjsonExportWriter(format, new ByteOutput((b) => writeAllSync(fd, b), 256 << 10), fd, fd === 1 ? null : path, clockFor, index);
   }
 
   beginInput(input: ExportInput): void {
@@ -78,7 +80,19 @@ export class NdjsonExportWriter implements ExportWriter {
     if (this.fd !== 1) closeSync(this.fd);
   }
 
+  /**
+   * A failed or interrupted export: the file it created is removed, not left
+   * cut short (a reader could not tell it from a whole export). What went to
+   * stdout has gone; the exit code says it is incomplete.
+   */
   async abort(): Promise<void> {
-    await this.finish();
+    if (this.path === null) {
+      try {
+        this.out.flush();
+      } catch { /* the failure itself (a closed pipe) */ }
+      return;
+    }
+    closeSync(this.fd);
+    rmSync(this.path, { force: true });
   }
 }

@@ -19,13 +19,12 @@
  * removed; rg-replay prints the failed part's error as its one line, with
  * its exit code.
  */
-import { readdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ReplayHooks } from '../replay/replay.js';
 import { type StatsReport } from '../replay/stats.js';
 import { type ExportInput, type ExportResult, type ExportRunOptions, runExport, clocksByHost } from './driver.js';
 import { type ErrorData, errorData, errorFrom, type PartJob, type PartMessage, type PartOutcome, partOutcome } from './part-messages.js';
+import { removeRunFiles } from './dataset-layout.js';
 import { ParquetWriter } from './parquet.js';
 
 export interface ParallelParquet {
@@ -45,12 +44,13 @@ type Settled = { ok: true; outcome: PartOutcome } | { ok: false; error: ErrorDat
 
 /**
  * Exports `inputs` in parts starting at frames `cuts` ([0, ...], at least
- * two). The dataset directory exists (prepareOutDir made it).
+ * two). The dataset directory exists (prepareOutDir made it). `stop`: set
+ * (non-zero) by a part that fails, or by the caller (a signal): every part
+ * stops at its next frame, and no file of the run is kept.
  */
 export async function runParallelExport(inputs: readonly ExportInput[], opts: ExportRunOptions, cuts: readonly number[], pq: ParallelParquet,
-  hooks: ReplayHooks): Promise<ParallelResult> {
-  const stopBuffer = new SharedArrayBuffer(4);
-  const stop = new Int32Array(stopBuffer);
+  hooks: ReplayHooks, stop: Int32Array = new Int32Array(new SharedArrayBuffer(4))): Promise<ParallelResult> {
+  const stopBuffer = stop.buffer as SharedArrayBuffer;
   const workers: Promise<Settled>[] = [];
   for (let i = 1; i < cuts.length; i++) {
     const job: PartJob = {
@@ -148,22 +148,4 @@ function merged(outcomes: readonly PartOutcome[], inputs: readonly ExportInput[]
   };
 }
 
-/** Every file of run `run` under `dir` (finished, or a part's temporary one): a failed parallel export leaves none. */
-function removeRunFiles(dir: string, run: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir, { recursive: true }).map(String);
-  } catch {
-    return;
-  }
-  const finished = `part-${run}-`;
-  const temporary = `.part-${run}-`;
-  for (const name of names) {
-    const base = name.slice(name.lastIndexOf('/') + 1);
-    if (!base.startsWith(finished) && !base.startsWith(temporary)) continue;
-    try {
-      unlinkSync(join(dir, name));
-    } catch { /* already gone */ }
-  }
-}
 

@@ -10,12 +10,12 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
 import { visible } from '../common/visible.js';
 import { type ExportOptions } from './command.js';
-import { clocksByHost, type ExportResult, prepareInputs, runExport } from './driver.js';
+import { clocksByHost, type ExportResult, ExportStopped, type FrameRange, prepareInputs, runExport, WHOLE_STREAM } from './driver.js';
 import { NdjsonExportWriter } from './ndjson-writer.js';
 import { newRunId, ParquetWriter } from './parquet.js';
 import { unmappedKinds } from './ocsf-map.js';
 import { frameRecordCounts, planRanges, WARM_SHARE, WORKER_START_RECORDS } from './frame-ranges.js';
-import { prepareOutDir } from './dataset-layout.js';
+import { prepareOutDir, removeRunFiles } from './dataset-layout.js';
 import { runParallelExport } from './parallel-export.js';
 
 /** What a Parquet export wrote, for the summary line. */
@@ -36,6 +36,54 @@ function stderr(line: string): void {
 }
 
 export async function runExportCommand(files: string[], opts: ExportOptions): Promise<number> {
+  const stop = new StopOnSignal();
+  try {
+    return await exportWithStop(files, opts, stop);
+  } finally {
+    stop.release();
+  }
+}
+
+/**
+ * SIGINT and SIGTERM while an export runs: the first sets the shared stop
+ * word (every part of the export stops at its next frame, its files are
+ * dropped, and the command says so); a second exits at once.
+ */
+class StopOnSignal {
+  readonly word = new Int32Array(new SharedArrayBuffer(4));
+  signal: NodeJS.Signals | null = null;
+  private readonly handler = (sig: NodeJS.Signals): void => {
+    if (this.signal !== null) {
+      stderr(`forced exit (${sig} again): files of this export may be left behind`);
+      process.exit(exitCodeOfSignal(sig));
+    }
+    this.signal = sig;
+    Atomics.store(this.word, 0, 1);
+  };
+
+  constructor() {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+
+  /** The error the export ends with: `e`, or, when a signal stopped it, one line saying what was kept. */
+  outcome(e: unknown, kept: string): unknown {
+    if (this.signal === null || !(e instanceof ExportStopped)) return e;
+    return new CliError(`interrupted (${this.signal}): the export stopped; ${kept}`, exitCodeOfSignal(this.signal));
+  }
+
+  release(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
+}
+
+/** 128 + the signal's number, as a shell reports a process a signal ended. */
+function exitCodeOfSignal(sig: NodeJS.Signals): ExitCode {
+  return sig === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+}
+
+async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOnSignal): Promise<number> {
   const format = opts.format ?? 'parquet';
   if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`, ExitCode.Usage);
   if (format === 'parquet' && opts.output === undefined) throw new CliError('--format parquet needs -o DIR (the dataset directory)', ExitCode.Usage);
@@ -44,10 +92,16 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   let damagePrinted = 0;
   const hooks = { onDamage: (p: string, d: Parameters<typeof describeDamage>[0]) => { if (damagePrinted++ < 20) stderr(`${p}: ${describeDamage(d)}`); } };
   const clockFor = clocksByHost(inputs);
+  const range: FrameRange = { ...WHOLE_STREAM, stop: stop.word };
   if (format !== 'parquet') {
+    const toFile = opts.output !== undefined && opts.output !== '-';
     const ndjson = NdjsonExportWriter.open(format as 'ocsf' | 'ecs', opts.output ?? null, clockFor, opts.index);
-    const result = await runExport(inputs, opts, ndjson, hooks, (table) => { ndjson.table = table; });
-    return summarise(result, format, opts.output ?? null, null);
+    try {
+      const result = await runExport(inputs, opts, ndjson, hooks, (table) => { ndjson.table = table; }, range);
+      return summarise(result, format, opts.output ?? null, null);
+    } catch (e) {
+      throw stop.outcome(e, toFile ? `${opts.output!} was removed` : 'what went to stdout is incomplete');
+    }
   }
   boundHeapGrowth();
   const outDir = opts.output!;
@@ -55,13 +109,25 @@ export async function runExportCommand(files: string[], opts: ExportOptions): Pr
   const run = newRunId();
   // One part per thread asked for, fewer when the capture is too small for a thread to pay (frame-ranges.ts).
   const cuts = threads !== null && threads > 1 ? planRanges(frameRecordCounts(inputs.map((i) => i.path)), threads, WARM_SHARE, envWorkerStart()) : [0];
+  const kept = `no file of it was kept in ${outDir}`;
   if (cuts.length > 1) {
-    const result = await runParallelExport(inputs, opts, cuts, { outDir, fileRows: envFileRows(), run }, hooks);
-    return summarise(result, format, outDir, result);
+    try {
+      const result = await runParallelExport(inputs, opts, cuts, { outDir, fileRows: envFileRows(), run }, hooks, stop.word);
+      return summarise(result, format, outDir, result);
+    } catch (e) {
+      throw stop.outcome(e, kept);
+    }
   }
   // Default: a writer thread writes row groups while this one gathers the next (row-group-thread.ts); --threads 1: this thread only.
   const parquet = ParquetWriter.join({ outDir, append: opts.append === true, fileRows: envFileRows(), run, writerThread: threads === null, sentViews: envSentViews() }, clockFor);
-  const result = await runExport(inputs, opts, parquet, hooks, (table) => { parquet.table = table; });
+  let result: ExportResult;
+  try {
+    result = await runExport(inputs, opts, parquet, hooks, (table) => { parquet.table = table; }, range);
+  } catch (e) {
+    // As a parallel export does: a failed or interrupted run keeps none of its files (removeRunFiles says why).
+    removeRunFiles(outDir, run);
+    throw stop.outcome(e, kept);
+  }
   return summarise(result, format, outDir, parquet);
 }
 
