@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { BrokenPipeError } from '../common/fd-sink.js';
 import { clocksByHost, prepareInputs, runExport } from './driver.js';
 import { type Duck, type DuckConnection, loadDuckDB, openDuckDB, sqlString } from './duckdb.js';
 import { DETECTION_FINDING, OCSF_CLASSES, type OcsfClass } from './ocsf-map.js';
@@ -52,7 +53,12 @@ export async function createViews(conn: DuckConnection, dir: string): Promise<st
     const files = classFiles(dir, c.uid);
     if (files === 0) continue;
     // The partition columns (host, day) come from the path; class_uid is in the files too.
-    await conn.run(`CREATE VIEW ${viewName(c)} AS SELECT * EXCLUDE (class_uid), class_uid::INTEGER AS class_uid FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`);
+    try {
+      await conn.run(`CREATE VIEW ${viewName(c)} AS SELECT * EXCLUDE (class_uid), class_uid::INTEGER AS class_uid FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, union_by_name = true)`);
+    } catch (e) {
+      // DuckDB reads every file's footer here: one that is cut short or damaged is the dataset's fault, not the query's.
+      throw new CliError(`sql: a file of the dataset in ${dir} cannot be read: ${firstLine(e)}`, ExitCode.Io);
+    }
     made.push(viewName(c));
     parts.push(`SELECT ${EVENTS_COLUMNS.map((k) => (k === 'time' ? '"time"' : k)).join(', ')}, host, day FROM ${viewName(c)}`);
   }
@@ -95,7 +101,7 @@ export async function runSql(inputs: string[], query: string, opts: SqlOptions, 
     const conn = await db.connect();
     try {
       await createViews(conn, dataset);
-      await printQuery(duck, conn, query, opts, write);
+      await printQuery(duck, conn, query, opts, write, dataset);
     } finally {
       conn.closeSync();
       db.closeSync();
@@ -118,13 +124,37 @@ async function exportForQuery(paths: string[], dir: string, opts: SqlOptions): P
   return ExitCode.Ok;
 }
 
-async function printQuery(duck: Duck, conn: DuckConnection, query: string, opts: SqlOptions, write: (text: string) => void): Promise<void> {
-  let result;
+/** The first line of a DuckDB error. */
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+/**
+ * What DuckDB says when a file of the dataset cannot be read as Parquet (cut
+ * short, bytes flipped): its read, decompression and metadata errors. Anything
+ * else is the query's (syntax, names, types, casts).
+ */
+const UNREADABLE = /^(IO Error|Invalid Error)|Failed to read file|No magic bytes|[Cc]orrupt|[Dd]ecompress|\.parquet\b/;
+
+/** A DuckDB error while the query runs, as one line: the dataset's fault (exit 3) or the query's (exit 2). */
+function queryFailure(e: unknown, dataset: string): CliError {
+  const line = firstLine(e);
+  if (UNREADABLE.test(line)) return new CliError(`sql: a file of the dataset in ${dataset} cannot be read: ${line}`, ExitCode.Io);
+  return new CliError(`sql: ${line}`, ExitCode.Usage);
+}
+
+async function printQuery(duck: Duck, conn: DuckConnection, query: string, opts: SqlOptions, write: (text: string) => void, dataset: string): Promise<void> {
   try {
-    result = await conn.stream(query);
+    await streamQuery(duck, conn, query, opts, write);
   } catch (e) {
-    throw new CliError(`sql: ${(e as Error).message.split('\n')[0]}`, ExitCode.Usage);
+    // Ours (a closed stdout, a CliError) as they are; the rest is DuckDB's.
+    if (e instanceof CliError || e instanceof BrokenPipeError) throw e;
+    throw queryFailure(e, dataset);
   }
+}
+
+async function streamQuery(duck: Duck, conn: DuckConnection, query: string, opts: SqlOptions, write: (text: string) => void): Promise<void> {
+  const result = await conn.stream(query);
   const { JsonDuckDBValueConverter } = duck.api;
   const names = result.columnNames();
   const limit = opts.json ? Infinity : Math.max(1, Number(opts.maxRows ?? 1000) || 1000);
