@@ -20,6 +20,7 @@ import { RgcReader } from '../rgc/reader.js';
 import { WallClock } from '../output/wall-clock.js';
 import { describeIoError, expandInputs } from '../replay/input.js';
 import { readManifestOnly } from '../replay/manifest-peek.js';
+import { visible } from '../common/visible.js';
 import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
 import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
 import { type Alert } from '../replay/rules/alerts.js';
@@ -138,8 +139,17 @@ export async function prepareInputs(paths: readonly string[]): Promise<ExportInp
   const files = expandInputs(paths);
   if (files.includes('-')) throw new CliError('export reads files, not stdin (-): the SHA-256 of each capture goes into every row', ExitCode.Usage);
   const out: ExportInput[] = [];
-  for (const [index, path] of files.entries()) {
-    out.push({ index, path, fileName: basename(path), sha256: sha256File(path), manifest: readManifestOnly(path) });
+  const bySha = new Map<string, string>();
+  for (const path of files) {
+    const sha256 = sha256File(path);
+    // A copy of a capture already given (the same bytes under another name): its rows would be in the dataset twice.
+    const first = bySha.get(sha256);
+    if (first !== undefined) {
+      process.stderr.write(`rg-replay: note: ${visible(`${path} holds the same bytes as ${first} (SHA-256 ${sha256}): exported once`)}\n`);
+      continue;
+    }
+    bySha.set(sha256, path);
+    out.push({ index: out.length, path, fileName: basename(path), sha256, manifest: readManifestOnly(path) });
   }
   return out;
 }

@@ -3,9 +3,10 @@
  * directories as their *.rgc files in name order (rotated segments sort in
  * capture order because their names carry a zero-padded index).
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { visible } from '../common/visible.js';
 
 /** Chunk size of a sequential read (one input at a time: large reads, fewer calls). */
 export const CHUNK_BYTES = 1 << 20;
@@ -13,23 +14,53 @@ export const CHUNK_BYTES = 1 << 20;
 let sleeperWord: Int32Array | null = null;
 const sleeper = (): Int32Array => (sleeperWord ??= new Int32Array(new SharedArrayBuffer(4)));
 
-/** Expands directories into their capture files; checks every path exists before any output. */
-export function expandInputs(paths: readonly string[]): string[] {
+/**
+ * Expands directories into their capture files; checks every path exists
+ * before any output. A file named twice (`a.rgc ./a.rgc`, a directory and a
+ * file in it, a hard link) is read once, and `note` says so: read twice, its
+ * events would be replayed, exported and counted twice.
+ */
+export function expandInputs(paths: readonly string[], note: (line: string) => void = noteOnStderr): string[] {
   const out: string[] = [];
+  const seen = new Map<string, string>();
+  const add = (path: string, st: Stats) => {
+    const id = `${st.dev}:${st.ino}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      note(`${path} is ${first} again (the same file): read once`);
+      return;
+    }
+    seen.set(id, path);
+    out.push(path);
+  };
   for (const p of paths) {
     if (p === '-') { out.push(p); continue; }
-    let isDir: boolean;
+    let st: Stats;
     try {
-      isDir = statSync(p).isDirectory();
+      st = statSync(p);
     } catch (e) {
       throw new CliError(`cannot open ${p}: ${describeIoError(e)}`, ExitCode.Io);
     }
-    if (!isDir) { out.push(p); continue; }
+    if (!st.isDirectory()) { add(p, st); continue; }
     const files = readdirSync(p).filter((f) => f.endsWith('.rgc')).sort();
     if (files.length === 0) throw new CliError(`${p} holds no .rgc files`, ExitCode.Io);
-    for (const f of files) out.push(join(p, f));
+    for (const f of files) {
+      const path = join(p, f);
+      let fst: Stats;
+      try {
+        fst = statSync(path);
+      } catch (e) {
+        throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
+      }
+      add(path, fst);
+    }
   }
   return out;
+}
+
+/** A note on stderr, as rg-replay prints one (paths may hold controls: shown, never sent). */
+export function noteOnStderr(line: string): void {
+  process.stderr.write(`rg-replay: note: ${visible(line)}\n`);
 }
 
 /** Opens an input for reading: a path, or `-` for stdin (fd 0). A failure is a one-line CliError (exit 3). */

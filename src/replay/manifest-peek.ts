@@ -1,4 +1,6 @@
 /** Reads just a capture's manifest, to decide how several inputs relate (segments of one capture, or not). */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { type Manifest } from '../rgc/manifest.js';
 import { RgcReader } from '../rgc/reader.js';
 import { FormatError } from '../rgc/errors.js';
@@ -48,4 +50,53 @@ export function segmentChains(paths: readonly string[], manifests: readonly (Man
     else chains.push([path]);
   });
   return chains;
+}
+
+/**
+ * `paths` without copies of an input given before: files whose manifests name
+ * the same capture and segment, whose sizes are equal and whose bytes hash the
+ * same (SHA-256, computed for those only). A copy would replay every event
+ * twice; `note` says which was left out. Segments that differ in their bytes
+ * (one altered?) are both kept: `verify` tells them apart.
+ */
+export function withoutCopies(paths: readonly string[], manifests: readonly (Manifest | null)[], note: (line: string) => void): { paths: string[]; manifests: (Manifest | null)[] } {
+  const keep: string[] = [];
+  const kept: (Manifest | null)[] = [];
+  const firstOf = new Map<string, { path: string; sha: string | null }>();
+  paths.forEach((path, i) => {
+    const m = manifests[i];
+    if (m === null || path === '-') {
+      keep.push(path);
+      kept.push(m);
+      return;
+    }
+    const key = `${m.segment.capture_id}\0${m.segment.index}\0${statSync(path).size}`;
+    const first = firstOf.get(key);
+    if (first === undefined) {
+      firstOf.set(key, { path, sha: null });
+    } else {
+      first.sha ??= sha256Of(first.path);
+      const sha = sha256Of(path);
+      if (sha === first.sha) {
+        note(`${path} holds the same bytes as ${first.path} (SHA-256 ${sha}): read once`);
+        return;
+      }
+    }
+    keep.push(path);
+    kept.push(m);
+  });
+  return { paths: keep, manifests: kept };
+}
+
+/** The SHA-256 (hex) of a file, read in 4 MB blocks. */
+function sha256Of(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }

@@ -14,7 +14,8 @@ import { MAX_FRAME_RAW_BYTES } from '../rgc/format.js';
 import { FrameDecompressor } from '../rgc/zstd.js';
 import { existingPlainAsciiArena } from '../output/plain-ascii.js';
 import { CaptureInput, UNLIMITED } from './capture-input.js';
-import { readManifestOnly, segmentChains } from './manifest-peek.js';
+import { readManifestOnly, segmentChains, withoutCopies } from './manifest-peek.js';
+import { noteOnStderr } from './input.js';
 import { replayMerged } from './merge.js';
 import { type InputContext, type ReplaySession } from './session.js';
 import { type ManifestSchemaTranslator, translatorFor } from './schema-audit.js';
@@ -139,7 +140,13 @@ export function replayFile(path: string, session: ReplaySession, totals: ReplayT
  * segments still read in sequence.
  */
 export function replayInputs(paths: readonly string[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {
-  const chains = paths.length === 1 ? [[...paths]] : segmentChains(paths, paths.map(readManifestOnly));
+  let chains: string[][];
+  if (paths.length === 1) {
+    chains = [[...paths]];
+  } else {
+    const inputs = withoutCopies(paths, paths.map(readManifestOnly), noteOnStderr);
+    chains = segmentChains(inputs.paths, inputs.manifests);
+  }
   if (chains.length === 1) {
     for (const path of chains[0]) {
       replayFile(path, session, totals, hooks);

@@ -20,7 +20,7 @@ const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-interrupt-')); 
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 /** A capture of `n` events, mostly opens of many paths (as writer-thread.test.ts's). */
-function capture(path: string, n: number): string {
+function capture(path: string, n: number, host: string): string {
   const records: Uint8Array[] = [];
   let ts = 1_000_000_000_000n;
   for (let i = 0; records.length < n; i++) {
@@ -36,7 +36,7 @@ function capture(path: string, n: number): string {
   }
   writeFileSync(path, writeSynthetic({
     records,
-    manifest: syntheticManifest({ host: { hostname: 'host-a', kernel_release: 'k', machine: 'x86_64', boot_id: 'boot-a' }, segment: { capture_id: 'cap-a', index: 0, previous_sha256: null } }),
+    manifest: syntheticManifest({ host: { hostname: host, kernel_release: 'k', machine: 'x86_64', boot_id: `boot-${host}` }, segment: { capture_id: `cap-${host}`, index: 0, previous_sha256: null } }),
   }));
   return path;
 }
@@ -80,10 +80,9 @@ describe('export: stopped by a signal', () => {
   let inputs: string[];
   beforeAll(() => {
     const d = scratch();
-    const one = capture(join(d, 'a.rgc'), 200_000);
-    // Four inputs of 200k events: a run of seconds, long enough to be stopped in its middle.
-    inputs = [one, one, one, one];
-  });
+    // Four captures (hosts) of 150k events: a run of seconds, long enough to be stopped in its middle.
+    inputs = ['a', 'b', 'c', 'd'].map((h) => capture(join(d, `${h}.rgc`), 150_000, `host-${h}`));
+  }, 120_000);
 
   for (const [threads, signal, code] of [[null, 'SIGINT', 130], ['1', 'SIGTERM', 143], ['2', 'SIGINT', 130]] as const) {
     it(`${threads === null ? 'default' : `--threads ${threads}`}, ${signal}: exit ${code}, one line, no file of the run left, the dataset's earlier run untouched`, async () => {

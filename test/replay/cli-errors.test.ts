@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,32 @@ describe('rg-replay errors: one clear line and a documented exit code', () => {
     expect(oneLine(piped.stderr)).toBe('rg-replay: stdin: no manifest at the start of the file: not a rand-guard capture');
     const empty = write('empty-too.rgc', new Uint8Array(0));
     expect(oneLine(runReplayCli([empty]).stderr)).toBe(`rg-replay: ${empty}: empty input, not a capture`);
+  });
+
+  it('the same capture given twice (the same path, a directory and a file in it, a copy) is read once, and a note says so', () => {
+    const copyDir = mkdtempSync(join(tmpdir(), 'rg-cli-copies-'));
+    const copy = join(copyDir, 'demo-copy.rgc');
+    copyFileSync(join(REPO_ROOT, 'captures/demo.rgc'), copy);
+    const once = runReplayCli(['captures/demo.rgc', '--json']).stdout.toString();
+    const lines = (out: Buffer) => out.toString().split('\n').filter((l) => l !== '').length;
+    const same = runReplayCli(['captures/demo.rgc', './captures/demo.rgc', '--json']);
+    expect(same.status).toBe(0);
+    expect(same.stdout.toString()).toBe(once);
+    expect(same.stderr).toContain('rg-replay: note: ./captures/demo.rgc is captures/demo.rgc again (the same file): read once\n');
+    const inDir = runReplayCli([copyDir, copy, '--json']);
+    expect(lines(inDir.stdout)).toBe(lines(Buffer.from(once)));
+    expect(inDir.stderr).toContain(`rg-replay: note: ${copy} is ${copy} again (the same file): read once`);
+    const copied = runReplayCli(['captures/demo.rgc', copy, '--json']);
+    expect(lines(copied.stdout)).toBe(lines(Buffer.from(once)));
+    expect(copied.stderr).toMatch(new RegExp(`rg-replay: note: ${copy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds the same bytes as captures/demo\\.rgc \\(SHA-256 [0-9a-f]{64}\\): read once`));
+    // Export: every event once in the dataset, for a path twice and for a copy.
+    const lake = join(copyDir, 'lake');
+    const exported = runReplayCli(['export', 'captures/demo.rgc', './captures/demo.rgc', copy, '-o', lake]);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(exported.stderr).toMatch(/exported 4106 events from 1 capture\(s\)/);
+    expect(exported.stderr).toMatch(/holds the same bytes as captures\/demo\.rgc \(SHA-256 [0-9a-f]{64}\): exported once/);
+    // Two different captures are both read.
+    expect(lines(runReplayCli(['captures/demo.rgc', 'captures/synthetic-all-kinds.rgc', '--json']).stdout)).toBeGreaterThan(lines(Buffer.from(once)));
   });
 
   it('an empty file: exit 4', () => {

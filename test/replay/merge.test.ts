@@ -45,7 +45,8 @@ describe('one replay loop: what sequential replay does, merged replay does', () 
   });
 
   it('merged replay of many inputs (frames held compacted) decodes each by its own manifest too', () => {
-    const copies = Array.from({ length: 17 }, () => write(newerSchemaCapture()));
+    // 17 captures with the same records (17 capture ids: byte-identical copies would be read once, as the same evidence).
+    const copies = Array.from({ length: 17 }, (_, i) => write(newerSchemaCapture(`capture-${i}`)));
     const alone = replayLines([NEWER], 'manifest').lines;
     expect(alone.length).toBe(6);
     const merged = replayLines(copies, 'manifest').lines;

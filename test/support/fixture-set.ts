@@ -132,13 +132,16 @@ export function syntheticFixtures(): Fixture[] {
 }
 
 /** A newer build's capture: the next schema version, file_open grew a u64 `future` field (8 bytes). */
-export function newerSchemaCapture(): Uint8Array {
+export function newerSchemaCapture(captureId?: string): Uint8Array {
   const schema = describeSchema();
   const kinds = schema.kinds.map((k) => (k.name !== 'file_open' ? k : {
     ...k, size: k.size + 8, fields: [...k.fields, { name: 'future', type: 'u64' as const, offset: k.size, count: 1 }],
   }));
   const next = EVENT_SCHEMA_VERSION + 1;
-  const manifest = syntheticManifest({ tool: { name: 'rand-guard', version: '0.3.0-future' }, schema: { ...schema, version: next, kinds } });
+  const manifest = syntheticManifest({
+    tool: { name: 'rand-guard', version: '0.3.0-future' }, schema: { ...schema, version: next, kinds },
+    ...(captureId === undefined ? {} : { segment: { capture_id: captureId, index: 0, previous_sha256: null } }),
+  });
   const records = allKindsRecords().slice(0, 6).map((r) => {
     const kind = new DataView(r.buffer, r.byteOffset).getUint16(2, true);
     const grown = new Uint8Array(kind === EventKind.FileOpen ? r.length + 8 : r.length);
