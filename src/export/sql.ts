@@ -88,6 +88,19 @@ function safeList(dir: string): string[] {
 export async function runSql(inputs: string[], query: string, opts: SqlOptions, write: (text: string) => void): Promise<number> {
   const duck = await loadDuckDB();
   const scratch = mkdtempSync(join(tmpdir(), 'rg-sql-'));
+  // Ctrl-C or SIGTERM while captures are exported for the query, or while it runs: the scratch dataset (as large as
+  // the captures' rows) is removed before the exit, not left in the temporary directory.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    rmSync(scratch, { recursive: true, force: true });
+    process.stderr.write(`rg-replay: interrupted (${sig}): the query stopped\n`);
+    // The signal again, with its default action: the process ends now. process.exit() would wait for DuckDB's
+    // threads to finish the query (its destructor joins them: a long query kept the process alive).
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let exit: number = ExitCode.Ok;
   try {
     let dataset: string;
@@ -107,6 +120,8 @@ export async function runSql(inputs: string[], query: string, opts: SqlOptions, 
       db.closeSync();
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     rmSync(scratch, { recursive: true, force: true });
   }
   return exit;

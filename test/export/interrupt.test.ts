@@ -41,15 +41,20 @@ function capture(path: string, n: number, host: string): string {
   return path;
 }
 
-interface Stopped { status: number | null; stderr: string; sawFinished: boolean }
+interface Stopped { status: number | null; signal: NodeJS.Signals | null; stderr: string; sawFinished: boolean }
 
 /**
  * Runs `rg-replay export ARGS` and sends `signal` once `ready(dir)` holds (a file of the run exists), or
  * after 20 s; waits for the end (killed after 60 s).
  */
 function exportAndSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean, env: NodeJS.ProcessEnv = {}): Promise<Stopped> {
+  return replayAndSignal(['export', ...args], signal, ready, env);
+}
+
+/** As exportAndSignal, for any rg-replay command line. */
+function replayAndSignal(args: string[], signal: NodeJS.Signals, ready: () => boolean, env: NodeJS.ProcessEnv = {}): Promise<Stopped> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REPLAY_BIN, 'export', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, [REPLAY_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
     let sent = false;
@@ -65,10 +70,10 @@ function exportAndSignal(args: string[], signal: NodeJS.Signals, ready: () => bo
     }, 5);
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
-    child.on('close', (status) => {
+    child.on('close', (status, sig) => {
       clearInterval(poll);
       clearTimeout(killer);
-      resolve({ status, stderr, sawFinished });
+      resolve({ status, signal: sig, stderr, sawFinished });
     });
   });
 }
@@ -110,6 +115,31 @@ describe('export: stopped by a signal', () => {
     expect(r.status, r.stderr).toBe(130);
     expect(readdirSync(lake)).toEqual([]);
     expect(runReplayCli(['export', 'captures/demo.rgc', '-o', lake]).status).toBe(0);
+  }, 90_000);
+
+  it('sql over captures: the signal ends it at once, and its scratch dataset is removed', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const tmp = scratch();
+      // The scratch dataset is made in TMPDIR: signalled once the export for the query has written a file there.
+      const written = () => readdirSync(tmp, { recursive: true }).map(String).some((f) => /\.?part-/.test(f));
+      const r = await replayAndSignal(['sql', ...inputs, 'SELECT count(*) FROM events'], signal, written, { TMPDIR: tmp });
+      expect(r.sawFinished).toBe(true);
+      // The signal's own action ends it (a process.exit() would wait for DuckDB's threads).
+      expect(r.signal, r.stderr).toBe(signal);
+      expect(r.stderr).toBe(`rg-replay: interrupted (${signal}): the query stopped\n`);
+      expect(readdirSync(tmp)).toEqual([]);
+    }
+  }, 90_000);
+
+  it('sql over a dataset: a signal during a long query ends it at once', async () => {
+    const lake = join(scratch(), 'lake');
+    expect(runReplayCli(['export', 'captures/demo.rgc', '-o', lake]).status).toBe(0);
+    const started = Date.now();
+    // Minutes of work for DuckDB's threads; the signal comes 1.5 s in, while they run it.
+    const r = await replayAndSignal(['sql', lake, 'SELECT sum(x * x) FROM range(1000000000000) t(x)'], 'SIGINT', () => Date.now() - started > 1500);
+    expect(r.signal, r.stderr).toBe('SIGINT');
+    expect(r.stderr).toBe('rg-replay: interrupted (SIGINT): the query stopped\n');
+    expect(Date.now() - started).toBeLessThan(20_000);
   }, 90_000);
 
   it('an NDJSON file cut short is removed', async () => {
