@@ -12,15 +12,13 @@
  * links the segments of a capture.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { RgcReader } from '../rgc/reader.js';
 import { WallClock } from '../output/wall-clock.js';
-import { describeIoError, expandInputs } from '../replay/input.js';
+import { describeIoError, expandInputs, noteOnStderr, sha256File } from '../replay/input.js';
 import { readManifestOnly } from '../replay/manifest-peek.js';
-import { visible } from '../common/visible.js';
 import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
 import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
 import { type Alert } from '../replay/rules/alerts.js';
@@ -145,34 +143,13 @@ export async function prepareInputs(paths: readonly string[]): Promise<ExportInp
     // A copy of a capture already given (the same bytes under another name): its rows would be in the dataset twice.
     const first = bySha.get(sha256);
     if (first !== undefined) {
-      process.stderr.write(`rg-replay: note: ${visible(`${path} holds the same bytes as ${first} (SHA-256 ${sha256}): exported once`)}\n`);
+      noteOnStderr(`${path} holds the same bytes as ${first} (SHA-256 ${sha256}): exported once`);
       continue;
     }
     bySha.set(sha256, path);
     out.push({ index: out.length, path, fileName: basename(path), sha256, manifest: readManifestOnly(path) });
   }
   return out;
-}
-
-/**
- * The SHA-256 of a capture file, read in 4 MB blocks on this thread. A read
- * stream's 64 KB chunks, each a trip through the thread pool, left the
- * export idle for ~0.15 s of the work capture's (27 MB) start-up; this is
- * ~25 ms (the hash itself).
- */
-function sha256File(path: string): string {
-  const h = createHash('sha256');
-  let fd = -1;
-  try {
-    fd = openSync(path, 'r');
-    const block = Buffer.allocUnsafe(4 << 20);
-    for (let n = readSync(fd, block, 0, block.length, null); n > 0; n = readSync(fd, block, 0, block.length, null)) h.update(block.subarray(0, n));
-    return h.digest('hex');
-  } catch (e) {
-    throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
 }
 
 /** Forwards what the session shows to the writer, with the current provenance. */

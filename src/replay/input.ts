@@ -3,6 +3,7 @@
  * directories as their *.rgc files in name order (rotated segments sort in
  * capture order because their names carry a zero-padded index).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
@@ -123,5 +124,26 @@ export function describeIoError(e: unknown): string {
     case 'EISDIR': return 'is a directory';
     case 'ENOTDIR': return 'not a directory';
     default: return err.code ?? String(e);
+  }
+}
+
+/**
+ * The SHA-256 (hex) of a capture file, read in 4 MB blocks on this thread. A
+ * read stream's 64 KB chunks, each a trip through the thread pool, left the
+ * export idle for ~0.15 s of the work capture's (27 MB) start-up; this is
+ * ~25 ms (the hash itself).
+ */
+export function sha256File(path: string): string {
+  const h = createHash('sha256');
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    const block = Buffer.allocUnsafe(4 << 20);
+    for (let n = readSync(fd, block, 0, block.length, null); n > 0; n = readSync(fd, block, 0, block.length, null)) h.update(block.subarray(0, n));
+    return h.digest('hex');
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${describeIoError(e)}`, ExitCode.Io);
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
 }

@@ -1,10 +1,9 @@
 /** Reads just a capture's manifest, to decide how several inputs relate (segments of one capture, or not). */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { type Manifest } from '../rgc/manifest.js';
 import { RgcReader } from '../rgc/reader.js';
 import { FormatError } from '../rgc/errors.js';
-import { closeInput, openInput, readChunk } from './input.js';
+import { closeInput, openInput, readChunk, sha256File } from './input.js';
 import { MAX_MANIFEST_BYTES, SKIPPABLE_HEADER_SIZE } from '../rgc/format.js';
 
 /** Read size while looking for the manifest: most manifests fit the first read. */
@@ -75,8 +74,8 @@ export function withoutCopies(paths: readonly string[], manifests: readonly (Man
     if (first === undefined) {
       firstOf.set(key, { path, sha: null });
     } else {
-      first.sha ??= sha256Of(first.path);
-      const sha = sha256Of(path);
+      first.sha ??= sha256File(first.path);
+      const sha = sha256File(path);
       if (sha === first.sha) {
         note(`${path} holds the same bytes as ${first.path} (SHA-256 ${sha}): read once`);
         return;
@@ -86,17 +85,4 @@ export function withoutCopies(paths: readonly string[], manifests: readonly (Man
     kept.push(m);
   });
   return { paths: keep, manifests: kept };
-}
-
-/** The SHA-256 (hex) of a file, read in 4 MB blocks. */
-function sha256Of(path: string): string {
-  const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(4 << 20);
-    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
 }
