@@ -4,11 +4,12 @@
  * fresh profile per launch. Every wait is bounded and fails with a message
  * that says what did not happen.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../support/golden.js';
+import { REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { writeSynthetic } from '../support/synthetic.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -110,4 +111,18 @@ export async function securityLog(page: Page): Promise<{ tripwire: string[]; vio
     const w = window as unknown as { __rgTripwire: string[]; __rgViolations: string[] };
     return { tripwire: [...w.__rgTripwire], violations: [...w.__rgViolations] };
   });
+}
+
+/**
+ * `records` (synthetic, from the ABI) as a capture NAME.rgc in `work`, and its
+ * report beside it: the report's path. Throws with rg-replay's stderr if the
+ * report fails.
+ */
+export function syntheticReport(work: string, name: string, records: Uint8Array[]): string {
+  const capture = join(work, `${name}.rgc`);
+  const html = join(work, `${name}.html`);
+  writeFileSync(capture, writeSynthetic({ records }));
+  const r = runReplayCli(['report', capture, '-o', html]);
+  if (r.status !== 0) throw new Error(`rg-replay report ${capture} exited ${String(r.status)}: ${r.stderr}`);
+  return html;
 }

@@ -7,15 +7,14 @@
  * renders, the alerting process is in the tree and can be selected, and the
  * DOM stays shallow. Synthetic records from the ABI.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NEST } from '../../src/report/client/tree.js';
-import { runReplayCli } from '../support/golden.js';
 import { execRecord, forkChainRecords } from '../support/records.js';
-import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
-import { announceBrowserSkip, type Browser, launchBrowser, openReport, runBrowserTests, screenshot } from './browser.js';
+import { SYNTHETIC_MONOTONIC_NS } from '../support/synthetic.js';
+import { announceBrowserSkip, type Browser, launchBrowser, openReport, runBrowserTests, screenshot, syntheticReport } from './browser.js';
 
 announceBrowserSkip('a deep process tree in the browser');
 
@@ -25,16 +24,13 @@ const LAST = FIRST + DEPTH;
 
 describe.skipIf(!runBrowserTests)('a 20,000-level process tree in a report (Chromium)', () => {
   const work = mkdtempSync(join(tmpdir(), 'rg-report-deep-'));
-  const html = join(work, 'deep.html');
+  let html: string;
   let browser: Browser;
 
   beforeAll(async () => {
     const records = forkChainRecords(FIRST, DEPTH, '/usr/bin/chain', SYNTHETIC_MONOTONIC_NS + 1000n,
       (deepest) => [execRecord(deepest, '/tmp/payload', ['/tmp/payload'])]);
-    const capture = join(work, 'deep.rgc');
-    writeFileSync(capture, writeSynthetic({ records }));
-    const r = runReplayCli(['report', capture, '-o', html]);
-    expect(r.status, r.stderr).toBe(0);
+    html = syntheticReport(work, 'deep', records);
     browser = await launchBrowser();
   }, 120_000);
 

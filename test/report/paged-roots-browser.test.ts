@@ -5,15 +5,14 @@
  * records from the ABI: a 60-fork chain ending in a program from /tmp (an
  * alert, opened at load), then 250 other roots.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_NEST } from '../../src/report/client/tree.js';
-import { runReplayCli } from '../support/golden.js';
 import { execRecord, forkChainRecords, openRecord } from '../support/records.js';
-import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
-import { announceBrowserSkip, type Browser, launchBrowser, openReport, runBrowserTests } from './browser.js';
+import { SYNTHETIC_MONOTONIC_NS } from '../support/synthetic.js';
+import { announceBrowserSkip, type Browser, launchBrowser, openReport, runBrowserTests, syntheticReport } from './browser.js';
 
 announceBrowserSkip('paged roots beside continued lists');
 
@@ -22,7 +21,7 @@ const OTHER_ROOTS = 250;
 
 describe.skipIf(!runBrowserTests)('the tree\'s top: roots before continued lists (Chromium)', () => {
   const work = mkdtempSync(join(tmpdir(), 'rg-report-roots-'));
-  const html = join(work, 'roots.html');
+  let html: string;
   let browser: Browser;
 
   beforeAll(async () => {
@@ -30,10 +29,7 @@ describe.skipIf(!runBrowserTests)('the tree\'s top: roots before continued lists
     const records = forkChainRecords(1000, DEPTH, '/usr/bin/chain', start, (deepest) => [execRecord(deepest, '/tmp/payload', ['/tmp/payload'])]);
     // Each a root: its parent (pid 1) is never seen.
     for (let i = 0; i < OTHER_ROOTS; i++) records.push(openRecord({ ts: start + 10_000n + BigInt(i), pid: 5000 + i, ppid: 1, comm: 'r' }, `/r/${i}`, 0, 3));
-    const capture = join(work, 'roots.rgc');
-    writeFileSync(capture, writeSynthetic({ records }));
-    const r = runReplayCli(['report', capture, '-o', html]);
-    expect(r.status, r.stderr).toBe(0);
+    html = syntheticReport(work, 'roots', records);
     browser = await launchBrowser();
   }, 120_000);
 
