@@ -215,7 +215,17 @@ class Reader {
       const code = parseInt(m[1] ?? m[2], 16);
       return code <= 0x10ffff ? { min: 1, exact: String.fromCodePoint(code), lits: [] } : CLASS;
     }
-    if (/[0-9A-Za-z]/.test(c)) return CLASS; // octal and anything else this reader does not follow
+    if (c >= '0' && c <= '7') {
+      // Octal, as RE2 reads it: \0 and up to two more octal digits, or \1-\7 followed by one or two (a lone \1 is a
+      // back reference, which RE2 refuses). One character, whose code the digits give.
+      const m = /^[0-7]{1,2}/.exec(s.slice(this.pos, this.pos + 2));
+      if (m === null && c !== '0') throw new Error('back reference');
+      const digits = c + (m?.[0] ?? '');
+      this.pos += digits.length - 1;
+      return { min: 1, exact: String.fromCodePoint(parseInt(digits, 8)), lits: [] };
+    }
+    // Any other letter or digit this reader does not know: the whole pattern gives no hint (never a wrong one).
+    if (/[0-9A-Za-z]/.test(c)) throw new Error(`escape \\${c}`);
     return { min: 1, exact: c, lits: [] };
   }
 

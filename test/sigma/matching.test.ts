@@ -100,6 +100,8 @@ const ROWS: Row[] = [
     hit: [{ CommandLine: 'ssh -D 1080 host' }], miss: [{ CommandLine: 'ssh -d 1080 host' }, { CommandLine: 'ssh-D 1080' }] },
   { name: 're with anchors', detection: "    sel:\n        Image|re: '^/usr/bin/(curl|wget)$'\n    condition: sel",
     hit: [{ Image: '/usr/bin/wget' }], miss: [{ Image: '/usr/bin/wget2' }, { Image: '/USR/bin/wget' }] },
+  { name: 're with octal escapes (\\057 is /): the pre-filter reads them as the characters they are', detection: "    sel:\n        Image|re: '\\057bash$'\n    condition: sel",
+    hit: [{ Image: '/bin/bash' }, { Image: '/usr/bin/bash' }], miss: [{ Image: '/bin/dash' }, { Image: 'bash' }, { Image: '57bash' }] },
   { name: 're|i: case-insensitive', detection: "    sel:\n        Image|re|i: '/CURL$'\n    condition: sel",
     hit: [{ Image: '/usr/bin/curl' }], miss: [{ Image: '/usr/bin/curlx' }] },
   { name: 're|m: ^ and $ at line ends', detection: "    sel:\n        CommandLine|re|m: '^b$'\n    condition: sel",

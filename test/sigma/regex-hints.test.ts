@@ -21,6 +21,14 @@ describe('regexHints', () => {
     ['Password', true, 'word', 8],
     ['(?P<n>evil)\\x41', false, 'evila', 5],
     ['(?=a)', false, '', 0],
+    // Octal escapes (RE2's \0, \0NN, \NN, \NNN): one character, its code given by the digits; \057 is '/'.
+    ['\\057bash$', false, '/bash', 5],
+    ['x\\0y', false, 'x\0y', 3],
+    ['\\141\\142c', false, 'abc', 3],
+    ['\\12x', false, '\nx', 2],
+    // Escapes this reader does not know: no hint rather than a wrong one.
+    ['abc\\Gdef', false, '', 0],
+    ['abc\\8def', false, '', 0],
   ];
   for (const [re, ci, literal, minLength] of cases) {
     it(`${re}${ci ? ' (i)' : ''}`, () => expect(regexHints(re, ci)).toEqual({ literal, minLength, tail: re === '[^/]{100,}$' ? { excluded: '/', length: 100 } : null }));
@@ -54,7 +62,7 @@ describe('regexHints', () => {
   });
 
   it('never claims more than RE2 matches (random texts against hinted patterns)', () => {
-    const patterns = ['ab+c', 'a(bc|bd)e', '[0-9]{2,}x', 'x?yz', '(?i)SaK', 'k.{3}s', '(a|b)(c|d)e', 'S{2}', '\\.tar\\.gz$', 'é+a'];
+    const patterns = ['ab+c', 'a(bc|bd)e', '[0-9]{2,}x', 'x?yz', '(?i)SaK', 'k.{3}s', '(a|b)(c|d)e', 'S{2}', '\\.tar\\.gz$', 'é+a', '\\056tar\\56gz', '\\0141+b', '\\1411'];
     const alphabet = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'x', 'y', 'z', 'k', 'K', 's', 'S', '\u017f', '\u212a', '1', '2', '.', 't', 'r', 'g', 'é');
     fc.assert(fc.property(fc.constantFrom(...patterns), fc.boolean(), fc.array(alphabet, { maxLength: 12 }).map((c) => c.join('')), (pattern, ci, text) => {
       const re = RE2JS.compile(pattern, ci ? RE2JS.CASE_INSENSITIVE : 0);
