@@ -5,7 +5,8 @@
  * (`action: global`, `reset`, `repeat`); correlation rules are wired to the
  * rules they refer to by id or name once every file is read, in any order.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readBounded } from '../common/read-bounded.js';
 import { join } from 'node:path';
 import { countNeeded, isLowerBoundOnly } from './correlation.js';
 import { type SigmaLogSources } from './event.js';
@@ -51,7 +52,8 @@ export class SigmaPathError extends Error {}
 export function loadSigmaRules(paths: readonly string[], sources: SigmaLogSources): SigmaRuleSet {
   const texts: RuleText[] = [];
   let totalBytes = 0;
-  for (const file of listRuleFiles(paths)) {
+  for (const { file, problem } of listRuleFiles(paths)) {
+    if (problem !== null) { texts.push({ file, text: null, problem }); continue; }
     const read = readBounded(file, SIGMA_LIMITS.maxFileBytes);
     if (typeof read === 'string') { texts.push({ file, text: null, problem: read }); continue; }
     totalBytes += read.length;
@@ -217,9 +219,13 @@ function checkCondition(c: CorrelationRule): string | null {
   return null;
 }
 
-/** Rule files under the given paths, sorted, each once. */
-function listRuleFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
+/**
+ * Rule files under the given paths, sorted, each once; an entry of a directory that looks like a rule file
+ * but cannot be read as one (a link to nothing, a link loop, a FIFO) comes with why, to be reported as a
+ * file not loaded, never skipped in silence.
+ */
+function listRuleFiles(paths: readonly string[]): { file: string; problem: string | null }[] {
+  const out: { file: string; problem: string | null }[] = [];
   const seen = new Set<string>();
   const visit = (path: string, explicit: boolean) => {
     let real: string;
@@ -227,8 +233,10 @@ function listRuleFiles(paths: readonly string[]): string[] {
     try {
       real = realpathSync(path);
       st = statSync(real);
-    } catch {
+    } catch (e) {
       if (explicit) throw new SigmaPathError(`cannot read Sigma rules at ${path}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      out.push({ file: path, problem: code === 'ENOENT' ? 'a symbolic link to nothing' : code === 'ELOOP' ? 'a loop of symbolic links' : `cannot read: ${code ?? 'error'}` });
       return;
     }
     if (seen.has(real)) return;
@@ -239,6 +247,7 @@ function listRuleFiles(paths: readonly string[]): string[] {
         names = readdirSync(real).sort();
       } catch {
         if (explicit) throw new SigmaPathError(`cannot list Sigma rules in ${path}`);
+        out.push({ file: path, problem: 'a directory that cannot be listed' });
         return;
       }
       for (const n of names) {
@@ -248,9 +257,11 @@ function listRuleFiles(paths: readonly string[]): string[] {
         if (out.length > SIGMA_LIMITS.maxFiles) throw new SigmaPathError(`more than ${SIGMA_LIMITS.maxFiles} rule files under ${paths.join(', ')}`);
       }
     } else if (st.isFile()) {
-      out.push(path);
+      out.push({ file: path, problem: null });
     } else if (explicit) {
       throw new SigmaPathError(`${path} is neither a rule file nor a directory`);
+    } else {
+      out.push({ file: path, problem: 'not a regular file' });
     }
   };
   for (const p of paths) visit(p, true);
@@ -261,36 +272,3 @@ function isDirectory(path: string): boolean {
   try { return statSync(path).isDirectory(); } catch { return false; }
 }
 
-/** The file's bytes, or why not: never reads more than `max` + 1 bytes, whatever the file claims. */
-function readBounded(path: string, max: number): Buffer | string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    return `cannot open: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return 'not a regular file';
-    let buf = Buffer.alloc(Math.min(st.size, max) + 1);
-    let n = 0;
-    for (;;) {
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-      if (n === buf.length) {
-        if (buf.length > max) break;
-        // The file grew since fstat: read on, up to the limit.
-        const bigger = Buffer.alloc(max + 1);
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-      }
-    }
-    if (n > max) return `larger than ${max >> 20} MiB`;
-    return buf.subarray(0, n);
-  } catch (e) {
-    return `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -8,7 +8,8 @@
  * the byte order mark FF FE, byte lengths (not characters) pick the
  * base64offset cut, and a correlation-free `neq` negates the whole item.
  */
-import { BlockList, isIP } from 'node:net';
+import { type BlockList } from 'node:net';
+import { inNetworks, networkBlock } from '../common/networks.js';
 import { RE2JS } from 're2js';
 import { type FieldCursor, type SigmaFieldValue } from './event.js';
 import { SIGMA_LIMITS } from './limits.js';
@@ -262,25 +263,11 @@ function windash(s: Val & { t: 'str' }): Val {
 }
 
 export function cidrBlock(text: string): BlockList {
-  const [addr, bits, extra] = text.split('/');
-  const family = isIP(addr);
-  if (family === 0 || extra !== undefined) throw RuleProblem.invalid(`not an IP network: ${JSON.stringify(text)}`);
-  const max = family === 4 ? 32 : 128;
-  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-  if (!(prefix >= 0 && prefix <= max)) throw RuleProblem.invalid(`bad prefix length in ${JSON.stringify(text)}`);
-  const block = new BlockList();
-  block.addSubnet(addr, prefix, family === 4 ? 'ipv4' : 'ipv6');
-  return block;
-}
-
-const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
-
-function inBlock(block: BlockList, text: string): boolean {
-  const family = isIP(text);
-  if (family === 0) return false;
-  const mapped = family === 6 ? MAPPED_V4.exec(text) : null;
-  if (mapped !== null && block.check(mapped[1], 'ipv4')) return true;
-  return block.check(text, family === 4 ? 'ipv4' : 'ipv6');
+  try {
+    return networkBlock([text]);
+  } catch (e) {
+    throw RuleProblem.invalid((e as Error).message);
+  }
 }
 
 /** A regular expression in RE2 (linear time in the input, whatever the pattern). */
@@ -337,7 +324,7 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
     }
     case 'cidr': {
       const block = v.block;
-      return { test: (c) => anyScalar(c, s, (_raw, t) => inBlock(block, t)), requires: null };
+      return { test: (c) => anyScalar(c, s, (_raw, t) => inNetworks(block, t)), requires: null };
     }
     case 'cmp': {
       const { op, n } = v;

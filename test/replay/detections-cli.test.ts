@@ -5,12 +5,13 @@
  * Each case names which events must alert, so a detection that stops firing,
  * or fires on a look-alike, fails.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AF_INET } from '../../src/abi/constants.js';
-import { runReplayCli } from '../support/golden.js';
+import { REPLAY_BIN, REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { connectRecord, execRecord, openRecord, type Identity } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
 
@@ -73,8 +74,21 @@ describe('built-in detections and their options, from the command line', () => {
     ]);
   });
 
+  it('a --rules path that is not a regular file is one line and exit 3, at once: /dev/zero was read whole (gigabytes), a FIFO hung', () => {
+    const fifo = join(dir, 'rules.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of ['/dev/zero', fifo, join(dir, 'none.toml')]) {
+      const r = spawnSync(process.execPath, [REPLAY_BIN, capture, '--alerts', '--rules', path], { cwd: REPO_ROOT, timeout: 20_000, encoding: 'utf8' });
+      expect(r.signal, path).toBeNull();
+      expect(r.status, path).toBe(3);
+      expect(r.stderr.trim().split('\n'), path).toEqual([`rg-replay: cannot read rules ${path}: ${path.endsWith('none.toml') ? 'no such file or directory' : 'not a regular file'}`]);
+    }
+  });
+
   it('refuses a bad port or network with a usage error', () => {
-    for (const args of [['--alert-port', '70000'], ['--alert-port', 'http'], ['--alert-cidr', '10.0.0.0/33'], ['--alert-cidr', 'nowhere']]) {
+    // An empty prefix length ('10.0.0.0/') was read as /0, every address; a second slash was dropped.
+    for (const args of [['--alert-port', '70000'], ['--alert-port', 'http'], ['--alert-cidr', '10.0.0.0/33'], ['--alert-cidr', 'nowhere'],
+      ['--alert-cidr', '203.0.113.9/'], ['--alert-cidr', '10.0.0.0/8/8'], ['--alert-cidr', '10.0.0.0/+8'], ['--addr', '127.0.0.1/'], ['--addr', '10.0.0.0/8/8']]) {
       const r = runReplayCli([capture, '--alerts', ...args]);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n').length).toBe(1);

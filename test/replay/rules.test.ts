@@ -242,9 +242,34 @@ match = { path = { prefix = ["/root/.ssh/", "/home/"], not_suffix = ".pub" }, co
       ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { uid = { equals = 0 } }\n[[rules]]\nid = "x"\ntitle = "u"\nmatch = { uid = { equals = 1 } }', /duplicate id x/],
       ['rules = [', /not valid TOML/],
       ['[whatever]\na = 1', /unknown top-level key/],
+      // A field no event has (a typo) would be missing on every event: a not_* test on it held for all of them.
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { exe_pth = { suffix = "/bash" } }', /rules\[0\] \(x\)\.match\.exe_pth: no such field for any event/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nevent = "process_start"\nmatch = { "proces.exe" = { not_suffix = "/bash" } }', /match\.proces\.exe: no such field for process_start/],
+      // A field of other events than the rule's.
+      ['[[rules]]\nid = "x"\ntitle = "t"\nevent = "file_open"\nmatch = { port = { equals = 4444 } }', /match\.port: no such field for file_open/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nevents = ["process_start"]\nany = [{ path = { prefix = "/tmp/" } }]', /any\[0\]\.path: no such field for process_start/],
+      // An empty condition tests nothing (it held for every event).
+      ['[[rules]]\nid = "x"\ntitle = "t"\nevent = "process_start"\nmatch = { exe_path = {} }', /match\.exe_path: an empty table tests nothing/],
+      // Operands of the wrong type: refused by the loader, not an internal error later.
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { exe_path = { prefix = { a = 1 } } }', /match\.exe_path\.prefix: must be a string or a list of strings/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { exe_path = { suffix = [{ a = 1 }] } }', /match\.exe_path\.suffix: must be a string or a list of strings/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { argv = { not_contains = [] } }', /match\.argv\.not_contains: must be a string or a list of strings/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { "process.exe" = { suffix = { x = 1 } } }', /must be a string or a list of strings/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { uid = { equals = { a = 1 } } }', /match\.uid\.equals: must be a string, number or boolean/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { uid = { one_of = 0 } }', /match\.uid\.one_of: must be a list of strings and numbers/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { uid = { gt = "0" } }', /match\.uid\.gt: must be a number/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { addr = { cidr = 5 } }', /match\.addr\.cidr: must be a network/],
+      // A network with an empty prefix length was /0 (every address); a second slash was dropped.
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { addr = { cidr = "203.0.113.7/" } }', /match\.addr\.cidr: not an IP network: "203\.0\.113\.7\/"/],
+      ['[[rules]]\nid = "x"\ntitle = "t"\nmatch = { addr = { not_cidr = ["10.0.0.0/8/8"] } }', /not an IP network: "10\.0\.0\.0\/8\/8"/],
+      ['[detections]\ncidrs = ["203.0.113.0/"]', /detections\.cidrs: not an IP network/],
+      // `alert` was accepted as an event type and never offered anything: a rule on it never fired.
+      ['[[rules]]\nid = "x"\ntitle = "t"\nevent = "alert"\nmatch = { uid = { equals = 0 } }', /unknown event "alert"/],
     ];
     cases.forEach(([text, message], i) => {
       expect(() => loadRuleFile(writeRules(`bad${i}.toml`, text))).toThrow(message);
     });
+    // Right fields, and facts replay learns from earlier events, load.
+    expect(loadRuleFile(writeRules('good.toml', '[[rules]]\nid = "x"\ntitle = "t"\nevent = "net_connect"\nmatch = { dst_hostname = { suffix = ".example" }, addr = { cidr = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"] } }')).rules).toHaveLength(1);
   });
 });

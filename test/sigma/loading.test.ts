@@ -1,5 +1,6 @@
 /** Which rules load, and the one-line reason for each that does not. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +141,24 @@ describe('files and directories', () => {
     const set = loadSigmaRules([dir], TEST_SOURCES);
     expect(set.reports.map((r) => [r.file.slice(dir.length), r.loaded, r.problem?.reason ?? null])).toEqual([
       ['/a.yml', true, null], ['/big.yml', false, 'larger than 1 MiB'], ['/sub/b.yaml', true, null],
+    ]);
+  });
+
+  it('a rule-file name in a directory that cannot be read as one is reported, not skipped: a link to nothing, a link loop, a FIFO', () => {
+    const links = mkdtempSync(join(tmpdir(), 'rg-sigma-links-'));
+    writeFileSync(join(links, 'a.yml'), ruleText(SEL));
+    symlinkSync('missing.yml', join(links, 'dangling.yml'));
+    symlinkSync('loopb.yml', join(links, 'loopa.yml'));
+    symlinkSync('loopa.yml', join(links, 'loopb.yml'));
+    execFileSync('mkfifo', [join(links, 'pipe.yml')]);
+    // Loading must not wait on the FIFO (a writer never comes).
+    const set = loadSigmaRules([links], TEST_SOURCES);
+    expect(set.reports.map((r) => [r.file.slice(links.length), r.loaded, r.problem?.reason ?? null])).toEqual([
+      ['/a.yml', true, null],
+      ['/dangling.yml', false, 'a symbolic link to nothing'],
+      ['/loopa.yml', false, 'a loop of symbolic links'],
+      ['/loopb.yml', false, 'a loop of symbolic links'],
+      ['/pipe.yml', false, 'not a regular file'],
     ]);
   });
 

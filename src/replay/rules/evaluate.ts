@@ -4,7 +4,8 @@
  * conditions hold when no element does. A missing fact never matches a
  * positive condition: unknown is not guessed.
  */
-import { BlockList, isIP } from 'node:net';
+import { type BlockList } from 'node:net';
+import { inNetworks, networkBlock } from '../../common/networks.js';
 import { type Condition, type FactSource, type FactValue, type Match, type Rule } from './model.js';
 import { AncestorTest, Ancestry } from '../ancestry.js';
 
@@ -52,7 +53,7 @@ const OPERATORS: Record<string, (arg: unknown) => ValueTest> = {
   prefix: (arg) => { const xs = list(arg as string | string[]); return (v) => { if (typeof v === 'string') for (const x of xs) if (v.startsWith(x)) return true; return false; }; },
   suffix: (arg) => { const xs = list(arg as string | string[]); return (v) => { if (typeof v === 'string') for (const x of xs) if (v.endsWith(x)) return true; return false; }; },
   contains: (arg) => { const xs = list(arg as string | string[]); return (v) => { if (typeof v === 'string') for (const x of xs) if (v.includes(x)) return true; return false; }; },
-  cidr: (arg) => { const block = cidrBlock(list(arg as string | string[])); return (v) => typeof v === 'string' && inBlock(block, v); },
+  cidr: (arg) => { const block = cidrBlock(list(arg as string | string[])); return (v) => typeof v === 'string' && inNetworks(block, v); },
   gt: (arg) => (v) => typeof v === 'number' && v > (arg as number),
   gte: (arg) => (v) => typeof v === 'number' && v >= (arg as number),
   lt: (arg) => (v) => typeof v === 'number' && v < (arg as number),
@@ -106,24 +107,7 @@ export function valueCondition(c: Condition): (value: FactValue | undefined) => 
   };
 }
 
-export function cidrBlock(cidrs: readonly string[]): BlockList {
-  const block = new BlockList();
-  for (const cidr of cidrs) {
-    const [addr, bits] = cidr.split('/');
-    const family = isIP(addr);
-    if (family === 0) throw new Error(`not an IP network: ${JSON.stringify(cidr)}`);
-    const max = family === 4 ? 32 : 128;
-    const prefix = bits === undefined ? max : Number(bits);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`bad prefix length in ${JSON.stringify(cidr)}`);
-    block.addSubnet(addr, prefix, family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return block;
-}
-
-function inBlock(block: BlockList, addr: string): boolean {
-  const family = isIP(addr);
-  if (family === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  if (mapped && block.check(mapped[1], 'ipv4')) return true;
-  return block.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+/** The networks of a rule's or option's CIDR texts (src/common/networks.ts). */
+export function cidrBlock(cidrs: readonly unknown[]): BlockList {
+  return networkBlock(cidrs);
 }

@@ -34,7 +34,7 @@ export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: 
 }
 
 /** Every key eventFacts can give a record of `kind` (some only for some records: `error`, ...). */
-function possibleFacts(kind: KindLayout): ReadonlySet<string> {
+export function possibleFacts(kind: KindLayout): ReadonlySet<string> {
   const keys = new Set<string>(['event_type', 'write', 'filename_in_cwd', ...NODE_FACTS, ...FILE_FACTS]);
   for (const f of kind.schemaFields) for (const k of outputKeys(f)) keys.add(k);
   for (const flag of kind.flags) keys.add(flag.outputName);
