@@ -5,6 +5,7 @@
  * (`action: global`, `reset`, `repeat`); correlation rules are wired to the
  * rules they refer to by id or name once every file is read, in any order.
  */
+import { isUtf8 } from 'node:buffer';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { readBounded } from '../common/read-bounded.js';
 import { join } from 'node:path';
@@ -58,6 +59,8 @@ export function loadSigmaRules(paths: readonly string[], sources: SigmaLogSource
     if (typeof read === 'string') { texts.push({ file, text: null, problem: read }); continue; }
     totalBytes += read.length;
     if (totalBytes > SIGMA_LIMITS.maxTotalBytes) { texts.push({ file, text: null, problem: `rule files together exceed ${SIGMA_LIMITS.maxTotalBytes >> 20} MiB` }); break; }
+    // Decoded as UTF-8 regardless, a Latin-1 or UTF-16 rule held U+FFFD in its values and never matched.
+    if (!isUtf8(read)) { texts.push({ file, text: null, problem: 'not UTF-8 text (a rule file is UTF-8)' }); continue; }
     texts.push({ file, text: read.toString('utf8'), problem: null });
   }
   return compileRuleTexts(texts, sources);

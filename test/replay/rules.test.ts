@@ -16,7 +16,7 @@ import { PATH_FLAG_DELETED, PATH_FLAG_FROM_FILE, PATH_FLAG_PSEUDO } from '../../
 import { EVENT_FLAG_EXE_DELETED } from '../../src/abi/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-rules-'));
-const writeRules = (name: string, text: string) => {
+const writeRules = (name: string, text: string | Uint8Array) => {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
@@ -269,6 +269,8 @@ match = { path = { prefix = ["/root/.ssh/", "/home/"], not_suffix = ".pub" }, co
     cases.forEach(([text, message], i) => {
       expect(() => loadRuleFile(writeRules(`bad${i}.toml`, text))).toThrow(message);
     });
+    // Not UTF-8 (Latin-1 é): its strings would have held U+FFFD.
+    expect(() => loadRuleFile(writeRules('latin1.toml', Buffer.from('[[rules]]\nid = "x"\ntitle = "caf\u00e9"\nmatch = { uid = { equals = 0 } }', 'latin1')))).toThrow(/latin1\.toml: not UTF-8 text/);
     // Right fields, and facts replay learns from earlier events, load.
     expect(loadRuleFile(writeRules('good.toml', '[[rules]]\nid = "x"\ntitle = "t"\nevent = "net_connect"\nmatch = { dst_hostname = { suffix = ".example" }, addr = { cidr = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"] } }')).rules).toHaveLength(1);
   });

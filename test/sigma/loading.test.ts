@@ -144,18 +144,21 @@ describe('files and directories', () => {
     ]);
   });
 
-  it('a rule-file name in a directory that cannot be read as one is reported, not skipped: a link to nothing, a link loop, a FIFO', () => {
+  it('a rule-file name in a directory that cannot be read as one is reported, not skipped: a link to nothing, a link loop, a FIFO, not UTF-8', () => {
     const links = mkdtempSync(join(tmpdir(), 'rg-sigma-links-'));
     writeFileSync(join(links, 'a.yml'), ruleText(SEL));
     symlinkSync('missing.yml', join(links, 'dangling.yml'));
     symlinkSync('loopb.yml', join(links, 'loopa.yml'));
     symlinkSync('loopa.yml', join(links, 'loopb.yml'));
     execFileSync('mkfifo', [join(links, 'pipe.yml')]);
+    // Latin-1 bytes (0xe9, é): decoded as UTF-8 they became U+FFFD and the rule never matched.
+    writeFileSync(join(links, 'latin1.yml'), Buffer.from(ruleText("    sel:\n        Image|endswith: '/caf\u00e9'\n    condition: sel"), 'latin1'));
     // Loading must not wait on the FIFO (a writer never comes).
     const set = loadSigmaRules([links], TEST_SOURCES);
     expect(set.reports.map((r) => [r.file.slice(links.length), r.loaded, r.problem?.reason ?? null])).toEqual([
       ['/a.yml', true, null],
       ['/dangling.yml', false, 'a symbolic link to nothing'],
+      ['/latin1.yml', false, 'not UTF-8 text (a rule file is UTF-8)'],
       ['/loopa.yml', false, 'a loop of symbolic links'],
       ['/loopb.yml', false, 'a loop of symbolic links'],
       ['/pipe.yml', false, 'not a regular file'],

@@ -4,6 +4,7 @@
  * configuring the built-in network detection (ports, cidrs). Every mistake is
  * reported with the rule's position and what was expected.
  */
+import { isUtf8 } from 'node:buffer';
 import { parse } from 'smol-toml';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { CliError, ExitCode } from '../../common/exit-codes.js';
@@ -63,6 +64,8 @@ export function loadRuleFile(path: string, schema: Schema = BUILD_SCHEMA): RuleF
     if (bytes.startsWith('larger than')) throw new CliError(`${path}: rule file larger than 4 MiB`, ExitCode.Usage);
     throw new CliError(`cannot read rules ${path}: ${bytes}`, ExitCode.Io);
   }
+  // TOML is UTF-8; decoded regardless, a Latin-1 rule held U+FFFD in its strings and never matched.
+  if (!isUtf8(bytes)) throw new CliError(`${path}: not UTF-8 text (TOML is UTF-8)`, ExitCode.Usage);
   const text = bytes.toString('utf8');
   let doc: Record<string, unknown>;
   try {
