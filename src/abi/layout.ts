@@ -41,6 +41,11 @@ export function elementSize(type: FieldType): number {
   return ELEMENT_SIZE[type];
 }
 
+/** True for a type this build lays out (a manifest from a newer build may name others). */
+export function isFieldType(type: string): type is FieldType {
+  return Object.hasOwn(ELEMENT_SIZE, type);
+}
+
 /**
  * Lays out fields in order with natural alignment. Throws if the layout would
  * contain a padding hole: padding bytes are not zeroed by bpf_ringbuf_reserve,

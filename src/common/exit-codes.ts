@@ -12,7 +12,7 @@ export const ExitCode = {
   Io: 3,
   /** The input is not a capture, or its format version is not supported. */
   NotCapture: 4,
-  /** The capture was read but is damaged: some frames were skipped (details on stderr). */
+  /** The capture was read but is damaged: frames or records were lost, or its metadata was unreadable (details on stderr). */
   Damaged: 5,
   /** The capture was read intact but has no end record (the recorder was killed or the file cut). */
   Incomplete: 6,

@@ -95,7 +95,9 @@ export class FrameReplayer {
     if (problem !== null) {
       file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, recordsLost: Math.max(0, h.recordCount - this.index), detail: problem });
     } else if (this.index !== h.recordCount) {
-      file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, detail: `frame holds ${this.index} records, header says ${h.recordCount}` });
+      // Fewer than the header says: the rest are lost. More: all replayed, but the frame is not as it was written.
+      const lost = h.recordCount > this.index ? { recordsLost: h.recordCount - this.index } : {};
+      file.recordDamage({ kind: 'bad_record_length', offset: h.offset, length: 0, seq: h.seq, ...lost, detail: `frame holds ${this.index} records, header says ${h.recordCount}` });
     }
     return false;
   }

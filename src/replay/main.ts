@@ -203,7 +203,7 @@ Examples:
   rg-replay segments/ --since 2026-11-25T08:00:00Z --until 10m
 
 Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported version,
-            5 damaged (frames skipped), 6 incomplete (no end record), 7 verify: altered, 1 internal error.`)
+            5 damaged (frames or records lost), 6 incomplete (no end record), 7 verify: altered, 1 internal error.`)
     .exitOverride()
     .enablePositionalOptions()
     // Help and version as one synchronous write: through process.stdout, `--help | head -1` could die of an EPIPE event.

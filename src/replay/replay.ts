@@ -99,8 +99,18 @@ export class FileState {
     this.hooks.onDamage?.(this.path, d);
   };
 
+  /**
+   * What the file was found to be. Damaged whenever anything was reported as
+   * damage: the reader counts what it found, but records lost inside a
+   * verified frame (a bad record length, a record count the frame does not
+   * hold) are found by the frame replayer, and lost evidence is damage too.
+   */
   report(summary: ReadSummary): FileReport {
-    return { path: this.path, manifest: this.manifest, summary, end: this.end, totals: this.stats, damage: this.damage, damageCount: this.damageCount };
+    const damaged = summary.damaged || this.damageCount > 0;
+    return {
+      path: this.path, manifest: this.manifest, summary: damaged === summary.damaged ? summary : { ...summary, damaged },
+      end: this.end, totals: this.stats, damage: this.damage, damageCount: this.damageCount,
+    };
   }
 }
 

@@ -88,7 +88,7 @@ export function describeCoverage(c: CoverageInput, detections: readonly string[]
     ? `${c.lostKernel + c.lostUser} event(s) were LOST (${c.lostKernel} in the kernel, ${c.lostUser} in user space): activity is missing from this report.`
     : 'No events were lost (the capture counts losses in the kernel and in user space).');
   if (c.invalid > 0) spots.push(`${c.invalid} record(s) failed the schema checks and are not shown (rg-replay audit lists them).`);
-  if (c.damagedFiles > 0) spots.push(`${c.damagedFiles} input(s) are damaged: frames were skipped (see the inputs above).`);
+  if (c.damagedFiles > 0) spots.push(`${c.damagedFiles} input(s) are damaged: frames or records were lost, or metadata was unreadable (see the inputs above).`);
   if (c.incompleteFiles > 0) spots.push(`${c.incompleteFiles} input(s) have no end record (the recorder was killed or the file cut): totals cannot be checked.`);
   const recorded = c.views.filter((v, i) => c.eventsByKind[i] > 0 || !notRecorded.some((n) => n.kind === v.eventType)).map((v) => v.eventType);
   spots.push(`Only these kinds of event are recorded: ${recorded.join(', ')}. Anything else a process does (reading or writing file contents, memory, other system calls) is not in the capture.`);

@@ -1,13 +1,13 @@
 /** What a reader found wrong with a file, precisely enough to act on. */
 export type DamageKind =
-  | 'bad_manifest'        // manifest CBOR unreadable: records still replay, wall-clock times are unknown
+  | 'bad_manifest'        // manifest unreadable or not as the format defines it: records still replay, wall-clock times are unknown
   | 'bad_frame_header'    // a frame header failed its check or declared impossible sizes
   | 'bad_data_frame'      // a data frame failed to decompress or its checksum/size did not match
   | 'frame_gap'           // sequence numbers skipped: frames are missing
   | 'duplicate_frame'     // a sequence number seen before: skipped, not replayed twice
   | 'reordered_frame'     // a frame that was missing (a gap) turns up later: out of order, replayed
   | 'bad_record_length'   // a record length inside a verified frame ran past the frame
-  | 'bad_meta'            // a stats or end record was unreadable
+  | 'bad_meta'            // a stats or end record was unreadable or held values of the wrong type (not trusted)
   | 'unexpected_frame'    // a zstd frame without our header, or a second manifest
   | 'garbage'             // bytes that belong to no frame, skipped while resynchronising
   | 'truncated'           // the file ends in the middle of a frame

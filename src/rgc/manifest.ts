@@ -6,8 +6,9 @@
 import { Encoder } from 'cbor-x';
 import { describeSchema, type SchemaDescription } from '../abi/manifest-schema.js';
 import { decodeCborItem, type KnownItem } from './cbor-decode.js';
-import { FormatError } from './errors.js';
-import { FORMAT_VERSION } from './format.js';
+import { manifestOf } from './manifest-shape.js';
+
+export { isRecord } from './manifest-shape.js';
 
 export interface ClockPair {
   /** Which clock the records' ts_ns uses. */
@@ -25,26 +26,6 @@ export interface HostInfo {
   /** uid -> user name and gid -> group name from the host's /etc/passwd and /etc/group (absent in older captures). */
   readonly users?: readonly (readonly [number, string])[];
   readonly groups?: readonly (readonly [number, string])[];
-}
-
-/** Entries an id-name table may hold, and characters a name may have. */
-const MAX_ID_NAMES = 65_536;
-const MAX_ID_NAME_LENGTH = 256;
-
-/**
- * A well-formed id-name table, or undefined. A malformed table (from a
- * damaged or crafted file) is left out rather than failing the manifest:
- * names are a convenience, and without them replay shows the numbers.
- */
-function idNames(v: unknown): readonly (readonly [number, string])[] | undefined {
-  if (!Array.isArray(v) || v.length > MAX_ID_NAMES) return undefined;
-  for (const e of v) {
-    if (!Array.isArray(e) || e.length !== 2) return undefined;
-    const [id, name] = e as unknown[];
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 0xffffffff) return undefined;
-    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_ID_NAME_LENGTH) return undefined;
-  }
-  return v as [number, string][];
 }
 
 export interface SegmentInfo {
@@ -114,37 +95,17 @@ export function buildSchemaItem(): KnownItem {
   return buildSchemaCbor;
 }
 
-/** Decodes and shape-checks a manifest; throws FormatError naming the first problem. */
+/**
+ * Decodes a manifest and checks its whole shape (manifest-shape.ts); throws
+ * FormatError naming the first problem.
+ */
 export function decodeManifest(bytes: Uint8Array): Manifest {
+  const trusted = buildSchemaItem();
   let value: unknown;
   try {
-    value = decodeCborItem(bytes, buildSchemaItem());
+    value = decodeCborItem(bytes, trusted);
   } catch {
     value = null;
   }
-  const bad = (what: string): never => {
-    throw new FormatError('bad_manifest', `rgc: manifest is damaged: ${what}`);
-  };
-  if (!isRecord(value)) return bad('not a CBOR map');
-  if (value.format !== 'rgc') return bad('format is not "rgc"');
-  if (value.format_version !== FORMAT_VERSION) {
-    throw new FormatError('unsupported_version', `rgc: unsupported format version ${String(value.format_version)} (this build reads ${FORMAT_VERSION})`);
-  }
-  if (!isRecord(value.schema) || !Array.isArray(value.schema.kinds) || !Array.isArray(value.schema.header)) return bad('schema missing');
-  if (!isRecord(value.clock) || typeof value.clock.realtime_ns !== 'bigint' && typeof value.clock.realtime_ns !== 'number') return bad('clock missing');
-  if (!isRecord(value.host) || typeof value.host.hostname !== 'string') return bad('host missing');
-  if (!isRecord(value.segment)) return bad('segment missing');
-  const clock = value.clock as Record<string, unknown>;
-  const { users, groups, ...host } = value.host as Record<string, unknown>;
-  const u = idNames(users);
-  const g = idNames(groups);
-  return {
-    ...(value as unknown as Manifest),
-    host: { ...(host as unknown as HostInfo), ...(u !== undefined ? { users: u } : {}), ...(g !== undefined ? { groups: g } : {}) },
-    clock: { source: 'CLOCK_MONOTONIC', realtime_ns: BigInt(clock.realtime_ns as bigint), monotonic_ns: BigInt(clock.monotonic_ns as bigint ?? 0) },
-  };
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return manifestOf(value, trusted.value);
 }

@@ -2,7 +2,8 @@
  * Stats and end records: the capture's own account of what it wrote and what
  * it lost, so that loss is never silent and truncation is detectable.
  */
-import { decodeCbor, encodeCbor, isRecord } from './manifest.js';
+import { decodeCbor, encodeCbor } from './manifest.js';
+import { asU64, isRecord } from './manifest-shape.js';
 
 export interface CaptureTotals {
   /** Data frames written so far. */
@@ -41,9 +42,10 @@ export function decodeTotals(bytes: Uint8Array): CaptureTotals | null {
   if (!isRecord(v)) return null;
   if (!isCount(v.frames) || !isCount(v.records) || !isCount(v.lost_user)) return null;
   if (!Array.isArray(v.lost_kernel_by_cpu) || v.lost_kernel_by_cpu.length > 8192 || !v.lost_kernel_by_cpu.every(isCount)) return null;
-  const mono = v.monotonic_ns;
-  if (typeof mono !== 'bigint' && typeof mono !== 'number') return null;
-  return { frames: v.frames, records: v.records, lost_kernel_by_cpu: v.lost_kernel_by_cpu as number[], lost_user: v.lost_user, monotonic_ns: BigInt(mono) };
+  // A clock reading: an integer, as the writer wrote it (a float or NaN here is damage, not a time).
+  const mono = asU64(v.monotonic_ns);
+  if (mono === null) return null;
+  return { frames: v.frames, records: v.records, lost_kernel_by_cpu: v.lost_kernel_by_cpu as number[], lost_user: v.lost_user, monotonic_ns: mono };
 }
 
 export function decodeEnd(bytes: Uint8Array): EndRecord | null {

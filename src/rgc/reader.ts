@@ -257,14 +257,15 @@ export class RgcReader {
     const version = this.u32(12);
     if (version !== FORMAT_VERSION) throw new FormatError('unsupported_version', `rgc: unsupported format version ${version} (this build reads ${FORMAT_VERSION})`);
     const body = this.buf.subarray(this.start + 16, this.start + SKIPPABLE_HEADER_SIZE + size);
+    // Decode even without a handler: a damaged manifest is reported whoever listens.
+    let manifest: Manifest | null = null;
     try {
-      // Decode even without a handler: a damaged manifest is reported whoever listens.
-      const manifest = decodeManifest(body);
-      this.handler.manifest?.(manifest);
+      manifest = decodeManifest(body);
     } catch (e) {
       if (!(e instanceof FormatError) || e.problem === 'unsupported_version') throw e;
       this.report({ kind: 'bad_manifest', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: `${e.message}; records replay without wall-clock times` });
     }
+    if (manifest !== null) this.handler.manifest?.(manifest);
     this.manifestSeen = true;
     this.consume(SKIPPABLE_HEADER_SIZE + size);
     this.state = 'items';
@@ -375,7 +376,7 @@ export class RgcReader {
   private readStats(size: number): void {
     const body = this.buf.subarray(this.start + 12, this.start + SKIPPABLE_HEADER_SIZE + size);
     const totals = decodeTotals(body);
-    if (totals === null) this.report({ kind: 'bad_meta', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: 'stats record unreadable' });
+    if (totals === null) this.report({ kind: 'bad_meta', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: 'stats record unreadable or malformed: its totals are not used' });
     else this.handler.stats?.(totals);
     this.consume(SKIPPABLE_HEADER_SIZE + size);
   }
@@ -394,7 +395,7 @@ export class RgcReader {
     const end = decodeEnd(body);
     this.consume(SKIPPABLE_HEADER_SIZE + size);
     if (end === null) {
-      this.report({ kind: 'bad_meta', offset, length: SKIPPABLE_HEADER_SIZE + size, detail: 'end record unreadable' });
+      this.report({ kind: 'bad_meta', offset, length: SKIPPABLE_HEADER_SIZE + size, detail: 'end record unreadable or malformed: its totals are not used' });
       return;
     }
     if (end.frames !== this.expectedSeq) {
