@@ -10,7 +10,7 @@
  * types (Elasticsearch maps a field by the first document it sees).
  */
 import { AF_INET, AF_INET6 } from '../abi/constants.js';
-import { type KindLayout } from '../abi/schema.js';
+import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
 import { syscallName } from '../abi/syscalls.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
@@ -162,8 +162,59 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
       answers: d.answers === null || d.answers.length === 0 ? null : d.answers.map((a) => ({ data: a.rdata, type: a.type, class: a.class, ttl: a.ttl })),
     };
   }
-  doc.rand_guard = { ...Object.fromEntries(v), capture: provenance(e.input, e.frameSeq, e.recordIndex) };
+  doc.rand_guard = { ...randGuardFields(e), capture: provenance(e.input, e.frameSeq, e.recordIndex) };
   return compact(doc);
+}
+
+const HEADER_KEYS = new Set(['event_type', ...HEADER_FIELDS.map((f) => f.name)]);
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const wideFieldsByKind = new WeakMap<KindLayout, ReadonlySet<string>>();
+
+/** The kind's 64-bit integer fields (header and body): rg-replay --json prints those above 2^53 as decimal strings. */
+function wideFields(kind: KindLayout): ReadonlySet<string> {
+  let s = wideFieldsByKind.get(kind);
+  if (s === undefined) {
+    s = new Set([...HEADER_FIELDS, ...kind.fields].filter((f) => (f.type === 'u64' || f.type === 's64') && f.count === undefined).map((f) => f.name));
+    wideFieldsByKind.set(kind, s);
+  }
+  return s;
+}
+
+/**
+ * A 64-bit integer as ECS can store it: a JSON number (a bigint above 2^53,
+ * written as its exact digits by ecsJson), or null when Elasticsearch's long
+ * cannot hold it (above 2^63 - 1).
+ */
+export function ecsLong(v: unknown): number | bigint | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return null;
+  const n = BigInt(v);
+  return n > INT64_MAX || n < INT64_MIN ? null : n;
+}
+
+/**
+ * The record's fields as `rg-replay --json` has them: the header's at the top
+ * (the same type in every kind), the kind's own under its event type (ptrace's
+ * numeric `addr` and a connect's IP `addr` are different paths). 64-bit
+ * integers are numbers; one a long cannot hold is written as decimal text
+ * under `<name>_u64` instead, so the number's path never holds a string.
+ */
+function randGuardFields(e: EventFacts): Record<string, unknown> {
+  const wide = wideFields(e.kind);
+  const top: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of e.values) {
+    const into = HEADER_KEYS.has(key) ? top : own;
+    if (!wide.has(key) || typeof value !== 'string') into[key] = value;
+    else {
+      const n = ecsLong(value);
+      if (n === null) into[`${key}_u64`] = value;
+      else into[key] = n;
+    }
+  }
+  top[e.kind.eventType] = own;
+  return top;
 }
 
 /** source, destination and network by the kind's `ocsf` entry: the initiator is the source (inbound: the remote end). */
@@ -175,8 +226,8 @@ function networkOf(e: EventFacts): Record<string, unknown> {
   const family = v.get(dst.family) as number;
   const protocol = typeof dst.protocol === 'number' ? dst.protocol : dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
   const remoteIp = ip(dst.addr);
-  const sent = m.traffic === undefined ? null : v.get(m.traffic.bytesOut);
-  const received = m.traffic === undefined ? null : v.get(m.traffic.bytesIn);
+  const sent = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesOut));
+  const received = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesIn));
   const remote = { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
   const localIp = m.local === undefined ? null : ip(m.local.addr);
   const local = m.local === undefined ? null : { ip: localIp, address: localIp, port: v.get(m.local.port), bytes: sent };
@@ -208,6 +259,49 @@ export function ecsAlert(a: Alert, input: ExportInput, frameSeq: number, recordI
     process: processOf(actor, a.process.pid, actorParent),
     file: path === null ? null : { path, name: basename(path), directory: dirname(path) },
     destination: typeof a.addr === 'string' && a.addr !== '' ? { ip: a.addr, port: a.port } : null,
-    rand_guard: { alert: JSON.parse(JSON.stringify(a, (_k, x) => (typeof x === 'string' ? storableText(x) : x))), capture: provenance(input, frameSeq, recordIndex) },
+    rand_guard: { alert: alertFields(a), capture: provenance(input, frameSeq, recordIndex) },
   });
+}
+
+/** An alert's own keys (Alert, and what a Sigma alert adds); every other key is a fact copied from its source event. */
+const ALERT_KEYS = new Set(['event_type', 'rule_id', 'severity', 'title', 'attack', 'time', 'source', 'process', 'engine', 'level', 'status', 'tags', 'author', 'rule_file', 'fields', 'correlation']);
+
+/**
+ * The alert as replay writes it, strings made storable, with the facts copied
+ * from its source event under that event's type, as an event's own fields
+ * are: a ptrace alert's numeric `addr` and a DNS alert's IP `addr` are
+ * different paths.
+ */
+function alertFields(a: Alert): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(a, (_k, x) => (typeof x === 'string' ? storableText(x) : x))) as Record<string, unknown>;
+  const own: Record<string, unknown> = {};
+  const facts: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(plain)) (ALERT_KEYS.has(k) ? own : facts)[k] = x;
+  if (Object.keys(facts).length > 0) own[storableText(a.source.event_type)] = facts;
+  return own;
+}
+
+/**
+ * A document's JSON text: as JSON.stringify writes it, and a bigint (a 64-bit
+ * integer above 2^53) as its exact digits, which Elasticsearch reads exactly
+ * into a long. Only a document that holds one takes the slower path.
+ */
+export function ecsJson(doc: unknown): string {
+  try {
+    return JSON.stringify(doc);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return withBigints(doc);
+  }
+}
+
+function withBigints(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : withBigints(x))).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${withBigints(x)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }

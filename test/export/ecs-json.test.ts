@@ -124,4 +124,38 @@ describe('export --format ecs: meaning per kind', () => {
     for (const a of ['file_chmod', 'file_chown', 'fs_mount']) expect(pair(a), a).toEqual(['file/change']);
   });
 
+  it('gives every rand_guard path one JSON type across all kinds and alerts', () => {
+    const types = new Map<string, Set<string>>();
+    const walk = (v: unknown, path: string, where: string) => {
+      if (v === null) return;
+      if (Array.isArray(v)) {
+        for (const x of v) walk(x, path, where);
+        return;
+      }
+      if (typeof v === 'object') {
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${path}.${k}`, where);
+        return;
+      }
+      const t = typeof v;
+      if (!types.has(path)) types.set(path, new Set());
+      types.get(path)!.add(`${t} (${where})`);
+    };
+    for (const d of every()) walk(d.rand_guard, 'rand_guard', d.event.action);
+    const conflicts = [...types].filter(([, s]) => new Set([...s].map((x) => x.split(' ')[0])).size > 1).map(([p, s]) => `${p}: ${[...s].slice(0, 4).join(', ')}`);
+    expect(conflicts).toEqual([]);
+    expect(types.has('rand_guard.process_ptrace.addr') && types.has('rand_guard.net_connect.addr')).toBe(true);
+  });
+
+  it('writes 64-bit counts as exact JSON numbers, and leaves out of ECS fields what a long cannot hold', () => {
+    const open = raw.crafted.find((l) => l.includes('"action":"net_tcp_state"'))!;
+    // 2^62 + 3 sent: the source's bytes, exact; 2^64 - 1 received: no long holds it, so the destination has none.
+    expect(open).toMatch(/"source":\{[^}]*"bytes":4611686018427387907\}/);
+    expect(open).not.toMatch(/"destination":\{[^}]*"bytes"/);
+    expect(open).toMatch(/"bytes_sent":4611686018427387907,"bytes_received_u64":"18446744073709551615"/);
+    const ptrace = raw.crafted.find((l) => l.includes('"action":"process_ptrace"'))!;
+    expect(ptrace).toMatch(/"addr":1152921504606846977,"data_u64":"18446744073709551615"/);
+    // No typed ECS field is ever a string of digits.
+    for (const d of every()) for (const end of [d.source, d.destination]) if (end?.bytes !== undefined) expect(typeof end.bytes).toBe('number');
+  });
+
 });
