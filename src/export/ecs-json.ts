@@ -127,14 +127,40 @@ function provenance(input: ExportInput, frameSeq: number, recordIndex: number): 
   return { sha256: input.sha256, file: input.fileName, capture_id: input.manifest?.segment.capture_id ?? null, frame_seq: frameSeq, record_index: recordIndex };
 }
 
+/**
+ * process.* is the process the event is about: the new process of a launch
+ * (its parent the one that started it), otherwise the one that acted (a
+ * ptrace's or a signal's sender, not its target: ECS has no field set for a
+ * target process, so it goes under rand_guard.target.process, as Elastic
+ * Defend's own Target.process). A thread id is only ever given with its own
+ * process's pid: the record's tid is the recording process's thread.
+ */
+function processesOf(e: EventFacts, k: EcsKind): { process: Record<string, unknown> | null; target: Record<string, unknown> | null } {
+  const m = e.map;
+  const recordTid = e.values.get('tid') as number;
+  const launch = m.ocsfClass.uid === 1007 && e.activityId === 1 && m.target !== undefined && m.target !== 'self';
+  if (m.target === 'self' || launch) {
+    const process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
+    if (process === null) return { process: null, target: null };
+    // 'self': the record's process (exec's actor is its parent, but the thread is the exec'd process's).
+    const tid = m.target === 'self' ? recordTid : k.childTidField === undefined ? null : e.values.get(k.childTidField);
+    const parent = process.parent as Record<string, unknown> | null;
+    if (launch && m.actor === 'self' && parent !== null && parent.pid === e.actorPid) parent.thread = { id: recordTid };
+    return { process: { ...process, thread: { id: tid } }, target: null };
+  }
+  const process = processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid);
+  // The actor is the record's own process unless the kind names its parent (exec): only then is the tid its thread.
+  if (process !== null && m.actor === 'self') process.thread = { id: recordTid };
+  const target = m.target === undefined ? null : processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
+  return { process, target: target === null ? null : { process: target } };
+}
+
 export function ecsEvent(e: EventFacts): Record<string, unknown> {
   const v = e.values;
   const cls = e.map.ocsfClass;
-  const { category, type } = categorise(e, ecsKindOf(e.kind, cls.uid));
-  const subject = cls.uid === 1007 ? e.target : e.actor;
-  const subjectPid = cls.uid === 1007 ? e.targetPid : e.actorPid;
-  const subjectParent = cls.uid === 1007 ? e.targetParent : e.actorParent;
-  const subjectGuid = cls.uid === 1007 ? e.targetGuid : e.actorGuid;
+  const k = ecsKindOf(e.kind, cls.uid);
+  const { category, type } = categorise(e, k);
+  const { process, target } = processesOf(e, k);
   const doc: Record<string, unknown> = {
     '@timestamp': e.timeNs === null ? null : isoNs(e.timeNs),
     ecs: { version: ECS_VERSION },
@@ -144,7 +170,7 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
     },
     agent: { type: 'rand-guard', version: e.input.manifest?.tool.version ?? null },
     host: hostOf(e.input),
-    process: { ...processOf(subject, subjectPid, subjectParent, subjectGuid), thread: { id: v.get('tid') }, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
+    process: process === null ? null : { ...process, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
     user: { id: String(v.get('uid')) },
     group: { id: String(v.get('gid')) },
   };
@@ -162,7 +188,7 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
       answers: d.answers === null || d.answers.length === 0 ? null : d.answers.map((a) => ({ data: a.rdata, type: a.type, class: a.class, ttl: a.ttl })),
     };
   }
-  doc.rand_guard = { ...randGuardFields(e), capture: provenance(e.input, e.frameSeq, e.recordIndex) };
+  doc.rand_guard = { ...randGuardFields(e), target, capture: provenance(e.input, e.frameSeq, e.recordIndex) };
   return compact(doc);
 }
 

@@ -124,6 +124,44 @@ describe('export --format ecs: meaning per kind', () => {
     for (const a of ['file_chmod', 'file_chown', 'fs_mount']) expect(pair(a), a).toEqual(['file/change']);
   });
 
+  it('puts the acting process in process.* for ptrace, process_vm and signal, its target under rand_guard.target.process', () => {
+    for (const a of ['process_ptrace', 'process_vm', 'process_signal']) {
+      const all = events(a);
+      expect(all.length, a).toBeGreaterThan(0);
+      for (const d of all) {
+        expect(d.process.pid, a).toBe(d.rand_guard.pid);
+        expect(d.process.thread.id, a).toBe(d.rand_guard.tid);
+        expect(d.rand_guard.target.process.pid, a).toBe(d.rand_guard[a].target_tgid);
+      }
+    }
+    // The demo's intruder ptraces its victim: the attacker is the process, with its own program and command line.
+    const ptrace = events('process_ptrace').find((d) => d.rand_guard.capture.file === 'demo.rgc' && d.rand_guard.pid === 11381)!;
+    expect(ptrace.process).toMatchObject({ pid: 11381, executable: expect.stringMatching(/\/intruder$/), thread: { id: 11381 } });
+    expect(ptrace.rand_guard.target.process).toMatchObject({ pid: 11376, command_line: expect.stringMatching(/intruder victim$/) });
+  });
+
+  it('gives a fork the child as process.* with the child thread, and the forking thread as its parent', () => {
+    const forks = events('process_fork');
+    expect(forks.length).toBeGreaterThan(80);
+    for (const d of forks) {
+      const f = d.rand_guard.process_fork;
+      expect(d.process.pid).toBe(f.child_pid);
+      expect(d.process.thread.id).toBe(f.child_tid);
+      expect(d.process.parent.pid).toBe(d.rand_guard.pid);
+      expect(d.process.parent.thread.id).toBe(d.rand_guard.tid);
+    }
+    const crafted = docs.crafted.find((d) => d.event.action === 'process_fork')!;
+    expect(crafted.process).toMatchObject({ pid: 302, thread: { id: 302 }, parent: { pid: 300, thread: { id: 301 } } });
+  });
+
+  it('never pairs a pid with a thread of another process', () => {
+    for (const d of every()) {
+      if (d.event.kind !== 'event' || d.process?.thread === undefined) continue;
+      const own = d.event.action === 'process_fork' ? d.rand_guard.process_fork.child_pid : d.rand_guard.pid;
+      expect(d.process.pid, d.event.action).toBe(own);
+    }
+  });
+
   it('gives every rand_guard path one JSON type across all kinds and alerts', () => {
     const types = new Map<string, Set<string>>();
     const walk = (v: unknown, path: string, where: string) => {
