@@ -254,9 +254,10 @@ function networkOf(e: EventFacts): Record<string, unknown> {
   const remoteIp = ip(dst.addr);
   const sent = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesOut));
   const received = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesIn));
-  const remote = { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
+  // An end whose address the record does not hold (a DNS message's unknown server, family 0) is left out, port and all.
+  const remote = remoteIp === null ? null : { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
   const localIp = m.local === undefined ? null : ip(m.local.addr);
-  const local = m.local === undefined ? null : { ip: localIp, address: localIp, port: v.get(m.local.port), bytes: sent };
+  const local = localIp === null ? null : { ip: localIp, address: localIp, port: v.get(m.local!.port), bytes: sent };
   const inbound = e.directionId === 1;
   return {
     source: inbound ? remote : local,

@@ -184,6 +184,15 @@ describe('export --format ecs: meaning per kind', () => {
     expect(types.has('rand_guard.process_ptrace.addr') && types.has('rand_guard.net_connect.addr')).toBe(true);
   });
 
+  it('leaves out an endpoint whose address the record does not hold', () => {
+    for (const d of every()) {
+      for (const end of [d.source, d.destination]) if (end !== undefined) expect(end.ip, `${d.event.action} ${JSON.stringify(end)}`).toBeDefined();
+    }
+    const unknownServer = [...docs.demo, ...docs.crafted].filter((d) => d.event.action === 'net_dns' && d.rand_guard.net_dns.family === 0);
+    expect(unknownServer.length).toBe(2);
+    for (const d of unknownServer) expect(d.destination).toBeUndefined();
+  });
+
   it('writes 64-bit counts as exact JSON numbers, and leaves out of ECS fields what a long cannot hold', () => {
     const open = raw.crafted.find((l) => l.includes('"action":"net_tcp_state"'))!;
     // 2^62 + 3 sent: the source's bytes, exact; 2^64 - 1 received: no long holds it, so the destination has none.
@@ -195,5 +204,4 @@ describe('export --format ecs: meaning per kind', () => {
     // No typed ECS field is ever a string of digits.
     for (const d of every()) for (const end of [d.source, d.destination]) if (end?.bytes !== undefined) expect(typeof end.bytes).toBe('number');
   });
-
 });
