@@ -2,11 +2,16 @@
  * Elastic Common Schema (ECS 9.4) documents, each after its `_bulk` action
  * line, so the output posts as is to Elasticsearch or OpenSearch
  * (`curl --data-binary @file .../_bulk`). `create` actions, which data
- * streams require. ECS event categorisation derives from the OCSF mapping
- * (class and activity), so a kind with an OCSF entry needs no ECS one.
- * rand-guard's own fields go under `rand_guard` (a custom field set).
+ * streams require. event.category and event.type come from a table per kind
+ * (ECS_KINDS), each pair one ECS allows; a kind added without a row is
+ * categorised by its OCSF class and activity. rand-guard's own fields go under
+ * `rand_guard` (a custom field set): the header's fields at its top, the
+ * kind's own under `rand_guard.<event_type>`, so that no path has two JSON
+ * types (Elasticsearch maps a field by the first document it sees).
  */
 import { AF_INET, AF_INET6 } from '../abi/constants.js';
+import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
+import { syscallName } from '../abi/syscalls.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
@@ -15,15 +20,86 @@ import { storableText } from './text-bytes.js';
 
 export const ECS_VERSION = '9.4.0';
 
-/** ECS event.category and event.type by OCSF class uid and activity id. */
-function categorise(classUid: number, activityId: number): { category: string[]; type: string[] } {
+/**
+ * A kind's ECS categorisation: event.category, and event.type by OCSF
+ * activity id or by the syscall in its `call` field (the first that names
+ * one), else `type`.
+ */
+export interface EcsKind {
+  readonly category: string;
+  readonly type: readonly string[];
+  readonly typeByActivity?: Readonly<Record<number, readonly string[]>>;
+  readonly typeByCall?: Readonly<Record<string, readonly string[]>>;
+  /** A launch whose new process is the target: the field holding the new thread's id (the new process's process.thread.id). */
+  readonly childTidField?: string;
+}
+
+const CONNECTION_START = ['connection', 'start'];
+const CONNECTION_END = ['connection', 'end'];
+
+/**
+ * Every kind of this build, by kind name. The category/type pairs are ones
+ * ECS 9.4 allows (event.category's expected_event_types; a test holds every
+ * row to them). Why the less obvious rows read as they do:
+ * - ptrace and process_vm_readv read another process (access); process_vm_writev
+ *   writes into it (change); a credential change is a change; a signal is
+ *   neither a start nor an end of anything ECS can name (info).
+ * - Kernel modules are ECS's driver category (a module loaded starts, one
+ *   removed ends); a BPF program is kernel code a process loads, the nearest
+ *   ECS category, and loading it starts it.
+ * - chmod, chown, truncate, rename and mount change the file system; bind,
+ *   listen and a unix socket's bind are not connections (info).
+ */
+export const ECS_KINDS: Readonly<Record<string, EcsKind>> = {
+  process_exec: { category: 'process', type: ['start'] },
+  process_fork: { category: 'process', type: ['start'], childTidField: 'child_tid' },
+  process_exit: { category: 'process', type: ['end'] },
+  exec_failed: { category: 'process', type: ['start'] },
+  process_cred: { category: 'process', type: ['change'] },
+  process_ptrace: { category: 'process', type: ['access'] },
+  process_vm: { category: 'process', type: ['access'], typeByCall: { process_vm_writev: ['change'] } },
+  process_signal: { category: 'process', type: ['info'] },
+  kernel_module: { category: 'driver', type: ['start'], typeByCall: { delete_module: ['end'] } },
+  bpf_prog_load: { category: 'driver', type: ['start'] },
+  io_uring_setup: { category: 'process', type: ['info'] },
+  file_open: { category: 'file', type: ['access'] },
+  file_delete: { category: 'file', type: ['deletion'] },
+  file_rename: { category: 'file', type: ['change'] },
+  file_link: { category: 'file', type: ['creation'] },
+  file_chmod: { category: 'file', type: ['change'] },
+  file_chown: { category: 'file', type: ['change'] },
+  file_truncate: { category: 'file', type: ['change'] },
+  fs_mount: { category: 'file', type: ['change'] },
+  memfd_create: { category: 'file', type: ['creation'] },
+  net_connect: { category: 'network', type: ['connection'], typeByActivity: { 1: CONNECTION_START } },
+  net_bind: { category: 'network', type: ['info'] },
+  net_listen: { category: 'network', type: ['info'] },
+  net_accept: { category: 'network', type: CONNECTION_START },
+  net_tcp_state: { category: 'network', type: ['connection'], typeByActivity: { 1: CONNECTION_START, 2: CONNECTION_END } },
+  net_udp_send: { category: 'network', type: ['connection'] },
+  net_dns: { category: 'network', type: ['protocol'] },
+  net_unix: { category: 'network', type: ['info'], typeByActivity: { 1: CONNECTION_START } },
+};
+
+/** A kind without a row (added by a newer schema): by its OCSF class and activity. */
+function byOcsfClass(classUid: number): EcsKind {
   switch (classUid) {
-    case 1007: return { category: ['process'], type: activityId === 2 ? ['end'] : ['start'] };
-    case 1001: return { category: ['file'], type: activityId === 1 ? ['creation'] : activityId === 4 ? ['deletion'] : activityId === 3 || activityId === 5 || activityId === 6 ? ['change'] : ['access'] };
-    case 4001: return { category: ['network'], type: activityId === 1 ? ['connection', 'start'] : activityId === 2 ? ['connection', 'end'] : ['connection'] };
-    case 4003: return { category: ['network'], type: ['protocol'] };
-    default: return { category: ['host'], type: ['info'] };
+    case 1007: return { category: 'process', type: ['info'], typeByActivity: { 1: ['start'], 2: ['end'], 3: ['access'], 4: ['change'], 5: ['change'] } };
+    case 1001: return { category: 'file', type: ['info'], typeByActivity: { 1: ['creation'], 2: ['access'], 3: ['change'], 4: ['deletion'], 5: ['change'], 6: ['change'], 7: ['change'], 8: ['access'], 12: ['change'], 13: ['change'], 14: ['access'] } };
+    case 4001: return { category: 'network', type: ['connection'], typeByActivity: { 1: CONNECTION_START, 2: CONNECTION_END } };
+    case 4003: return { category: 'network', type: ['protocol'] };
+    default: return { category: 'host', type: ['info'] };
   }
+}
+
+export function ecsKindOf(kind: KindLayout, classUid: number): EcsKind {
+  return ECS_KINDS[kind.name] ?? byOcsfClass(classUid);
+}
+
+function categorise(e: EventFacts, k: EcsKind): { category: string[]; type: string[] } {
+  const call = k.typeByCall === undefined ? null : syscallName(e.values.get('call') as number);
+  const type = (call === null ? undefined : k.typeByCall![call]) ?? k.typeByActivity?.[e.activityId] ?? k.type;
+  return { category: [k.category], type: [...type] };
 }
 
 const OUTCOME = ['unknown', 'success', 'failure'];
@@ -51,14 +127,40 @@ function provenance(input: ExportInput, frameSeq: number, recordIndex: number): 
   return { sha256: input.sha256, file: input.fileName, capture_id: input.manifest?.segment.capture_id ?? null, frame_seq: frameSeq, record_index: recordIndex };
 }
 
+/**
+ * process.* is the process the event is about: the new process of a launch
+ * (its parent the one that started it), otherwise the one that acted (a
+ * ptrace's or a signal's sender, not its target: ECS has no field set for a
+ * target process, so it goes under rand_guard.target.process, as Elastic
+ * Defend's own Target.process). A thread id is only ever given with its own
+ * process's pid: the record's tid is the recording process's thread.
+ */
+function processesOf(e: EventFacts, k: EcsKind): { process: Record<string, unknown> | null; target: Record<string, unknown> | null } {
+  const m = e.map;
+  const recordTid = e.values.get('tid') as number;
+  const launch = m.ocsfClass.uid === 1007 && e.activityId === 1 && m.target !== undefined && m.target !== 'self';
+  if (m.target === 'self' || launch) {
+    const process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
+    if (process === null) return { process: null, target: null };
+    // 'self': the record's process (exec's actor is its parent, but the thread is the exec'd process's).
+    const tid = m.target === 'self' ? recordTid : k.childTidField === undefined ? null : e.values.get(k.childTidField);
+    const parent = process.parent as Record<string, unknown> | null;
+    if (launch && m.actor === 'self' && parent !== null && parent.pid === e.actorPid) parent.thread = { id: recordTid };
+    return { process: { ...process, thread: { id: tid } }, target: null };
+  }
+  const process = processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid);
+  // The actor is the record's own process unless the kind names its parent (exec): only then is the tid its thread.
+  if (process !== null && m.actor === 'self') process.thread = { id: recordTid };
+  const target = m.target === undefined ? null : processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
+  return { process, target: target === null ? null : { process: target } };
+}
+
 export function ecsEvent(e: EventFacts): Record<string, unknown> {
   const v = e.values;
   const cls = e.map.ocsfClass;
-  const { category, type } = categorise(cls.uid, e.activityId);
-  const subject = cls.uid === 1007 ? e.target : e.actor;
-  const subjectPid = cls.uid === 1007 ? e.targetPid : e.actorPid;
-  const subjectParent = cls.uid === 1007 ? e.targetParent : e.actorParent;
-  const subjectGuid = cls.uid === 1007 ? e.targetGuid : e.actorGuid;
+  const k = ecsKindOf(e.kind, cls.uid);
+  const { category, type } = categorise(e, k);
+  const { process, target } = processesOf(e, k);
   const doc: Record<string, unknown> = {
     '@timestamp': e.timeNs === null ? null : isoNs(e.timeNs),
     ecs: { version: ECS_VERSION },
@@ -68,7 +170,7 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
     },
     agent: { type: 'rand-guard', version: e.input.manifest?.tool.version ?? null },
     host: hostOf(e.input),
-    process: { ...processOf(subject, subjectPid, subjectParent, subjectGuid), thread: { id: v.get('tid') }, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
+    process: process === null ? null : { ...process, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
     user: { id: String(v.get('uid')) },
     group: { id: String(v.get('gid')) },
   };
@@ -86,8 +188,59 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
       answers: d.answers === null || d.answers.length === 0 ? null : d.answers.map((a) => ({ data: a.rdata, type: a.type, class: a.class, ttl: a.ttl })),
     };
   }
-  doc.rand_guard = { ...Object.fromEntries(v), capture: provenance(e.input, e.frameSeq, e.recordIndex) };
+  doc.rand_guard = { ...randGuardFields(e), target, capture: provenance(e.input, e.frameSeq, e.recordIndex) };
   return compact(doc);
+}
+
+const HEADER_KEYS = new Set(['event_type', ...HEADER_FIELDS.map((f) => f.name)]);
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const wideFieldsByKind = new WeakMap<KindLayout, ReadonlySet<string>>();
+
+/** The kind's 64-bit integer fields (header and body): rg-replay --json prints those above 2^53 as decimal strings. */
+function wideFields(kind: KindLayout): ReadonlySet<string> {
+  let s = wideFieldsByKind.get(kind);
+  if (s === undefined) {
+    s = new Set([...HEADER_FIELDS, ...kind.fields].filter((f) => (f.type === 'u64' || f.type === 's64') && f.count === undefined).map((f) => f.name));
+    wideFieldsByKind.set(kind, s);
+  }
+  return s;
+}
+
+/**
+ * A 64-bit integer as ECS can store it: a JSON number (a bigint above 2^53,
+ * written as its exact digits by ecsJson), or null when Elasticsearch's long
+ * cannot hold it (above 2^63 - 1).
+ */
+export function ecsLong(v: unknown): number | bigint | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return null;
+  const n = BigInt(v);
+  return n > INT64_MAX || n < INT64_MIN ? null : n;
+}
+
+/**
+ * The record's fields as `rg-replay --json` has them: the header's at the top
+ * (the same type in every kind), the kind's own under its event type (ptrace's
+ * numeric `addr` and a connect's IP `addr` are different paths). 64-bit
+ * integers are numbers; one a long cannot hold is written as decimal text
+ * under `<name>_u64` instead, so the number's path never holds a string.
+ */
+function randGuardFields(e: EventFacts): Record<string, unknown> {
+  const wide = wideFields(e.kind);
+  const top: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [key, value] of e.values) {
+    const into = HEADER_KEYS.has(key) ? top : own;
+    if (!wide.has(key) || typeof value !== 'string') into[key] = value;
+    else {
+      const n = ecsLong(value);
+      if (n === null) into[`${key}_u64`] = value;
+      else into[key] = n;
+    }
+  }
+  top[e.kind.eventType] = own;
+  return top;
 }
 
 /** source, destination and network by the kind's `ocsf` entry: the initiator is the source (inbound: the remote end). */
@@ -99,11 +252,12 @@ function networkOf(e: EventFacts): Record<string, unknown> {
   const family = v.get(dst.family) as number;
   const protocol = typeof dst.protocol === 'number' ? dst.protocol : dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
   const remoteIp = ip(dst.addr);
-  const sent = m.traffic === undefined ? null : v.get(m.traffic.bytesOut);
-  const received = m.traffic === undefined ? null : v.get(m.traffic.bytesIn);
-  const remote = { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
+  const sent = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesOut));
+  const received = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesIn));
+  // An end whose address the record does not hold (a DNS message's unknown server, family 0) is left out, port and all.
+  const remote = remoteIp === null ? null : { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
   const localIp = m.local === undefined ? null : ip(m.local.addr);
-  const local = m.local === undefined ? null : { ip: localIp, address: localIp, port: v.get(m.local.port), bytes: sent };
+  const local = localIp === null ? null : { ip: localIp, address: localIp, port: v.get(m.local!.port), bytes: sent };
   const inbound = e.directionId === 1;
   return {
     source: inbound ? remote : local,
@@ -132,6 +286,49 @@ export function ecsAlert(a: Alert, input: ExportInput, frameSeq: number, recordI
     process: processOf(actor, a.process.pid, actorParent),
     file: path === null ? null : { path, name: basename(path), directory: dirname(path) },
     destination: typeof a.addr === 'string' && a.addr !== '' ? { ip: a.addr, port: a.port } : null,
-    rand_guard: { alert: JSON.parse(JSON.stringify(a, (_k, x) => (typeof x === 'string' ? storableText(x) : x))), capture: provenance(input, frameSeq, recordIndex) },
+    rand_guard: { alert: alertFields(a), capture: provenance(input, frameSeq, recordIndex) },
   });
+}
+
+/** An alert's own keys (Alert, and what a Sigma alert adds); every other key is a fact copied from its source event. */
+const ALERT_KEYS = new Set(['event_type', 'rule_id', 'severity', 'title', 'attack', 'time', 'source', 'process', 'engine', 'level', 'status', 'tags', 'author', 'rule_file', 'fields', 'correlation']);
+
+/**
+ * The alert as replay writes it, strings made storable, with the facts copied
+ * from its source event under that event's type, as an event's own fields
+ * are: a ptrace alert's numeric `addr` and a DNS alert's IP `addr` are
+ * different paths.
+ */
+function alertFields(a: Alert): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(a, (_k, x) => (typeof x === 'string' ? storableText(x) : x))) as Record<string, unknown>;
+  const own: Record<string, unknown> = {};
+  const facts: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(plain)) (ALERT_KEYS.has(k) ? own : facts)[k] = x;
+  if (Object.keys(facts).length > 0) own[storableText(a.source.event_type)] = facts;
+  return own;
+}
+
+/**
+ * A document's JSON text: as JSON.stringify writes it, and a bigint (a 64-bit
+ * integer above 2^53) as its exact digits, which Elasticsearch reads exactly
+ * into a long. Only a document that holds one takes the slower path.
+ */
+export function ecsJson(doc: unknown): string {
+  try {
+    return JSON.stringify(doc);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return withBigints(doc);
+  }
+}
+
+function withBigints(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : withBigints(x))).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${withBigints(x)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }

@@ -8,7 +8,7 @@ import { type ProcessNode, type ProcessTable } from '../replay/process-table.js'
 import { describeIoError } from '../replay/input.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
-import { bulkAction, ecsAlert, ecsEvent } from './ecs-json.js';
+import { bulkAction, ecsAlert, ecsEvent, ecsJson } from './ecs-json.js';
 import { eventFactsOf } from './event-facts.js';
 import { ocsfEvent, ocsfFinding } from './ocsf-json.js';
 import { ProcessIdentities } from './process-identity.js';
@@ -61,7 +61,7 @@ export class NdjsonExportWriter implements ExportWriter {
   }
 
   private line(doc: Record<string, unknown>): void {
-    const text = this.format === 'ecs' ? `${this.action}${JSON.stringify(doc)}\n` : `${JSON.stringify(doc)}\n`;
+    const text = this.format === 'ecs' ? `${this.action}${ecsJson(doc)}\n` : `${JSON.stringify(doc)}\n`;
     const bytes = Buffer.from(text);
     if (bytes.length > MAX_LINE_BYTES) {
       // Longer than the buffer guarantees room for (long argv, two process contexts): written on its own.
