@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { describeIoError } from '../common/io-error.js';
 import { visible } from '../common/visible.js';
+
+// Callers across replay, export and report take it from here.
+export { describeIoError };
 
 /** Chunk size of a sequential read (one input at a time: large reads, fewer calls). */
 export const CHUNK_BYTES = 1 << 20;
@@ -116,16 +120,6 @@ export function readInput(path: string, onChunk: (chunk: Uint8Array) => void): v
   }
 }
 
-export function describeIoError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    case 'ENOTDIR': return 'not a directory';
-    default: return err.code ?? String(e);
-  }
-}
 
 /**
  * The SHA-256 (hex) of a capture file, read in 4 MB blocks on this thread. A

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,14 @@ describe('rg-replay errors: one clear line and a documented exit code', () => {
     expect(r.status).toBe(3);
     expect(oneLine(r.stderr)).toMatch(/^rg-replay: cannot open .*nope\.rgc: no such file/);
     expect(r.stdout.length).toBe(0);
+  });
+
+  it('an input the system cannot open says why in words, not as an errno code: exit 3', () => {
+    const loop = join(dir, 'loop.rgc');
+    symlinkSync('loop.rgc', loop);
+    const r = runReplayCli([loop, '--json']);
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toBe(`rg-replay: cannot open ${loop}: too many levels of symbolic links`);
   });
 
   it('a file that is not a capture: exit 4', () => {
