@@ -205,9 +205,20 @@ export function boundToMonotonic(b: TimeBound | null, realtimeMinusMono: bigint 
   return b.ns - realtimeMinusMono;
 }
 
-function parsePort(text: string): number {
+/**
+ * A decimal number of at most `max`, or null. Number() would read '' and ' '
+ * as 0 (an empty --uid then selected root's events), and 0x115c or 1e3 as
+ * numbers no one typed in decimal: only digits are taken.
+ */
+function decimal(text: string, max: number): number | null {
+  if (!/^[0-9]{1,10}$/.test(text)) return null;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port needs a port number (0-65535), got ${JSON.stringify(text)}`);
+  return n <= max ? n : null;
+}
+
+function parsePort(text: string): number {
+  const n = decimal(text, 65535);
+  if (n === null) throw usage(`--port needs a port number (0-65535), got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -230,7 +241,7 @@ function networkFilter(cidrs: readonly string[]): ((family: number, addr: Uint8A
 }
 
 function parseId(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw usage(`${flag} needs a number, got ${JSON.stringify(text)}`);
+  const n = decimal(text, 0xffffffff);
+  if (n === null) throw usage(`${flag} needs a number, got ${JSON.stringify(text)}`);
   return n;
 }
