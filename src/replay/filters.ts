@@ -72,6 +72,26 @@ export function parseTimeBound(text: string, flag: string): TimeBound {
   return { kind: 'wall', ns: BigInt(ms) * 1_000_000n + extraNs };
 }
 
+/** The filters as command-line arguments, in a fixed order (for --stats to say what its counts follow). */
+export function filterArgs(o: FilterOptions): string[] {
+  const args: string[] = [];
+  const each = (flag: string, values: readonly string[] | undefined) => { for (const v of values ?? []) args.push(flag, v); };
+  each('--kind', o.kind);
+  each('--pid', o.pid);
+  if (o.tree) args.push('--tree');
+  each('--comm', o.comm);
+  each('--uid', o.uid);
+  each('--exe', o.exe);
+  each('--path-prefix', o.pathPrefix);
+  each('--port', o.port);
+  each('--addr', o.addr);
+  if (o.failed) args.push('--failed');
+  if (o.writes) args.push('--writes');
+  if (o.since !== undefined) args.push('--since', o.since);
+  if (o.until !== undefined) args.push('--until', o.until);
+  return args;
+}
+
 export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): EventFilter {
   const kinds = new Set<number>();
   for (const name of o.kind ?? []) {
