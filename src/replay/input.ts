@@ -48,7 +48,9 @@ export function expandInputs(paths: readonly string[], note: (line: string) => v
     }
     if (!st.isDirectory()) { add(p, st); continue; }
     const files = readdirSync(p).filter((f) => f.endsWith('.rgc')).sort();
-    if (files.length === 0) throw new CliError(`${p} holds no .rgc files`, ExitCode.Io);
+    // Regular files only (a symlink to one counts): a FIFO named *.rgc would block the replay until
+    // something wrote to it, and a device or socket is no capture file either.
+    const skipped: string[] = [];
     for (const f of files) {
       const path = join(p, f);
       let fst: Stats;
@@ -57,10 +59,29 @@ export function expandInputs(paths: readonly string[], note: (line: string) => v
       } catch (e) {
         throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
       }
-      add(path, fst);
+      if (fst.isFile()) add(path, fst);
+      else skipped.push(`${f} (${fileKind(fst)})`);
     }
+    if (skipped.length > 0) {
+      const shown = skipped.length > SKIPPED_NAMED ? [...skipped.slice(0, SKIPPED_NAMED), `and ${skipped.length - SKIPPED_NAMED} more`] : skipped;
+      note(`${p}: skipped ${skipped.length === 1 ? 'an entry' : `${skipped.length} entries`} named *.rgc that ${skipped.length === 1 ? 'is' : 'are'} not a regular file: ${shown.join(', ')}`);
+    }
+    if (files.length === skipped.length) throw new CliError(`${p} holds no .rgc files`, ExitCode.Io);
   }
   return out;
+}
+
+/** Entries a directory's skip note names one by one; the rest are counted. */
+const SKIPPED_NAMED = 5;
+
+/** What a file that is not a regular one is, in words. */
+export function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a pipe or FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return st.isFile() ? 'a regular file' : 'not a regular file';
 }
 
 /** A note on stderr, as rg-replay prints one (paths may hold controls: shown, never sent). */
