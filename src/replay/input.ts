@@ -84,6 +84,38 @@ export function fileKind(st: Stats): string {
   return st.isFile() ? 'a regular file' : 'not a regular file';
 }
 
+/**
+ * True when the input can be read twice (a regular file): a pipe, a FIFO or
+ * a device gives its bytes once, so a manifest peek or a hash before the
+ * replay would leave the replay nothing (or the start cut off).
+ */
+export function canReread(path: string): boolean {
+  if (path === '-') return false;
+  try {
+    return statSync(path).isFile();
+  } catch {
+    // Not ours to report here: opening it says why.
+    return false;
+  }
+}
+
+/**
+ * Refuses inputs that cannot be read twice, for commands that must (`what`:
+ * why, for the message). Directories pass: they expand to regular files only.
+ */
+export function requireRereadable(paths: readonly string[], what: string): void {
+  for (const p of paths) {
+    if (p === '-') continue;
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // Not ours to report here: opening it says why.
+    }
+    if (!st.isFile() && !st.isDirectory()) throw new CliError(`${p} is ${fileKind(st)}: ${what}: give capture files`, ExitCode.Usage);
+  }
+}
+
 /** A note on stderr, as rg-replay prints one (paths may hold controls: shown, never sent). */
 export function noteOnStderr(line: string): void {
   process.stderr.write(`rg-replay: note: ${visible(line)}\n`);
