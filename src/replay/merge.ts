@@ -20,6 +20,7 @@ import { RecordCursor, RgcReader } from '../rgc/reader.js';
 import { FrameDecompressor } from '../rgc/zstd.js';
 import { BEFORE_ALL, CaptureInput, UNLIMITED } from './capture-input.js';
 import { canReread, closeInput, openInput, readChunk } from './input.js';
+import { rememberOpenFileLimit } from '../common/io-error.js';
 import { foldTimeRange, type ReplayHooks, type ReplayTotals } from './replay.js';
 import { type ManifestSchemaTranslator, translatorFor } from './schema-audit.js';
 import { type ReplaySession } from './session.js';
@@ -42,6 +43,7 @@ const COMPACT_FROM = 16;
 
 /** Replays the inputs (each a capture: its segment paths in order) merged by wall-clock time. */
 export function replayMerged(chains: readonly (readonly string[])[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {
+  rememberOpenFileLimit();
   const chunk = new Uint8Array(MERGE_CHUNK);
   const shared = chains.length >= COMPACT_FROM ? new FrameDecompressor(MAX_FRAME_RAW_BYTES) : null;
   const inputs = chains.map((paths, order) => ({ order, input: new CaptureInput(paths, session, hooks, chunk, shared) }));
