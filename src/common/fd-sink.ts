@@ -2,8 +2,12 @@
  * Synchronous writes to a file descriptor that survive non-blocking pipes:
  * EAGAIN waits for the reader (backpressure) instead of failing or buffering
  * without bound; EPIPE becomes a typed error so a closed `| head` ends quietly.
+ * Any other failure on standard output (a full disk, a read-only descriptor)
+ * is one line and exit 3: no caller has more to say about stdout than that.
  */
 import { writeSync } from 'node:fs';
+import { CliError, ExitCode } from './exit-codes.js';
+import { describeIoError } from './io-error.js';
 
 export class BrokenPipeError extends Error {
   constructor() {
@@ -32,7 +36,15 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
         continue;
       }
       if (code === 'EPIPE') throw new BrokenPipeError();
+      // A file's writer names its file (and may remove it); stdout has no name, so it is said here.
+      if (fd === 1) throw stdoutWriteError(e);
       throw e;
     }
   }
+}
+
+function stdoutWriteError(e: unknown): CliError {
+  // `1</dev/null` opens stdout for reading only: EBADF's own words would not say that.
+  const why = (e as NodeJS.ErrnoException).code === 'EBADF' ? 'it is not open for writing' : describeIoError(e);
+  return new CliError(`writing standard output failed: ${why}`, ExitCode.Io);
 }

@@ -17,7 +17,7 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { RgcReader } from '../rgc/reader.js';
 import { WallClock } from '../output/wall-clock.js';
-import { describeIoError, expandInputs, noteOnStderr, sha256File } from '../replay/input.js';
+import { describeIoError, expandInputs, noteOnStderr, requireRereadable, sha256File } from '../replay/input.js';
 import { readManifestOnly } from '../replay/manifest-peek.js';
 import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
 import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
@@ -136,6 +136,8 @@ export function clocksByHost(inputs: readonly ExportInput[]): (host: string) => 
 export async function prepareInputs(paths: readonly string[]): Promise<ExportInput[]> {
   const files = expandInputs(paths);
   if (files.includes('-')) throw new CliError('export reads files, not stdin (-): the SHA-256 of each capture goes into every row', ExitCode.Usage);
+  // A pipe would be used up by its hash, and the export would find it empty.
+  requireRereadable(files, 'each capture is read twice (its SHA-256 goes into every row, then its events)');
   const out: ExportInput[] = [];
   const bySha = new Map<string, string>();
   for (const path of files) {

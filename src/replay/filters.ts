@@ -72,6 +72,26 @@ export function parseTimeBound(text: string, flag: string): TimeBound {
   return { kind: 'wall', ns: BigInt(ms) * 1_000_000n + extraNs };
 }
 
+/** The filters as command-line arguments, in a fixed order (for --stats to say what its counts follow). */
+export function filterArgs(o: FilterOptions): string[] {
+  const args: string[] = [];
+  const each = (flag: string, values: readonly string[] | undefined) => { for (const v of values ?? []) args.push(flag, v); };
+  each('--kind', o.kind);
+  each('--pid', o.pid);
+  if (o.tree) args.push('--tree');
+  each('--comm', o.comm);
+  each('--uid', o.uid);
+  each('--exe', o.exe);
+  each('--path-prefix', o.pathPrefix);
+  each('--port', o.port);
+  each('--addr', o.addr);
+  if (o.failed) args.push('--failed');
+  if (o.writes) args.push('--writes');
+  if (o.since !== undefined) args.push('--since', o.since);
+  if (o.until !== undefined) args.push('--until', o.until);
+  return args;
+}
+
 export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): EventFilter {
   const kinds = new Set<number>();
   for (const name of o.kind ?? []) {
@@ -205,9 +225,20 @@ export function boundToMonotonic(b: TimeBound | null, realtimeMinusMono: bigint 
   return b.ns - realtimeMinusMono;
 }
 
-function parsePort(text: string): number {
+/**
+ * A decimal number of at most `max`, or null. Number() would read '' and ' '
+ * as 0 (an empty --uid then selected root's events), and 0x115c or 1e3 as
+ * numbers no one typed in decimal: only digits are taken.
+ */
+function decimal(text: string, max: number): number | null {
+  if (!/^[0-9]{1,10}$/.test(text)) return null;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port needs a port number (0-65535), got ${JSON.stringify(text)}`);
+  return n <= max ? n : null;
+}
+
+function parsePort(text: string): number {
+  const n = decimal(text, 65535);
+  if (n === null) throw usage(`--port needs a port number (0-65535), got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -230,7 +261,7 @@ function networkFilter(cidrs: readonly string[]): ((family: number, addr: Uint8A
 }
 
 function parseId(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw usage(`${flag} needs a number, got ${JSON.stringify(text)}`);
+  const n = decimal(text, 0xffffffff);
+  if (n === null) throw usage(`${flag} needs a number, got ${JSON.stringify(text)}`);
   return n;
 }

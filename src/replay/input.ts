@@ -7,7 +7,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
+import { describeIoError } from '../common/io-error.js';
 import { visible } from '../common/visible.js';
+
+// Callers across replay, export and report take it from here.
+export { describeIoError };
 
 /** Chunk size of a sequential read (one input at a time: large reads, fewer calls). */
 export const CHUNK_BYTES = 1 << 20;
@@ -44,7 +48,9 @@ export function expandInputs(paths: readonly string[], note: (line: string) => v
     }
     if (!st.isDirectory()) { add(p, st); continue; }
     const files = readdirSync(p).filter((f) => f.endsWith('.rgc')).sort();
-    if (files.length === 0) throw new CliError(`${p} holds no .rgc files`, ExitCode.Io);
+    // Regular files only (a symlink to one counts): a FIFO named *.rgc would block the replay until
+    // something wrote to it, and a device or socket is no capture file either.
+    const skipped: string[] = [];
     for (const f of files) {
       const path = join(p, f);
       let fst: Stats;
@@ -53,10 +59,61 @@ export function expandInputs(paths: readonly string[], note: (line: string) => v
       } catch (e) {
         throw new CliError(`cannot open ${path}: ${describeIoError(e)}`, ExitCode.Io);
       }
-      add(path, fst);
+      if (fst.isFile()) add(path, fst);
+      else skipped.push(`${f} (${fileKind(fst)})`);
     }
+    if (skipped.length > 0) {
+      const shown = skipped.length > SKIPPED_NAMED ? [...skipped.slice(0, SKIPPED_NAMED), `and ${skipped.length - SKIPPED_NAMED} more`] : skipped;
+      note(`${p}: skipped ${skipped.length === 1 ? 'an entry' : `${skipped.length} entries`} named *.rgc that ${skipped.length === 1 ? 'is' : 'are'} not a regular file: ${shown.join(', ')}`);
+    }
+    if (files.length === skipped.length) throw new CliError(`${p} holds no .rgc files`, ExitCode.Io);
   }
   return out;
+}
+
+/** Entries a directory's skip note names one by one; the rest are counted. */
+const SKIPPED_NAMED = 5;
+
+/** What a file that is not a regular one is, in words. */
+export function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a pipe or FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return st.isFile() ? 'a regular file' : 'not a regular file';
+}
+
+/**
+ * True when the input can be read twice (a regular file): a pipe, a FIFO or
+ * a device gives its bytes once, so a manifest peek or a hash before the
+ * replay would leave the replay nothing (or the start cut off).
+ */
+export function canReread(path: string): boolean {
+  if (path === '-') return false;
+  try {
+    return statSync(path).isFile();
+  } catch {
+    // Not ours to report here: opening it says why.
+    return false;
+  }
+}
+
+/**
+ * Refuses inputs that cannot be read twice, for commands that must (`what`:
+ * why, for the message). Directories pass: they expand to regular files only.
+ */
+export function requireRereadable(paths: readonly string[], what: string): void {
+  for (const p of paths) {
+    if (p === '-') continue;
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // Not ours to report here: opening it says why.
+    }
+    if (!st.isFile() && !st.isDirectory()) throw new CliError(`${p} is ${fileKind(st)}: ${what}: give capture files`, ExitCode.Usage);
+  }
 }
 
 /** A note on stderr, as rg-replay prints one (paths may hold controls: shown, never sent). */
@@ -116,16 +173,6 @@ export function readInput(path: string, onChunk: (chunk: Uint8Array) => void): v
   }
 }
 
-export function describeIoError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    case 'ENOTDIR': return 'not a directory';
-    default: return err.code ?? String(e);
-  }
-}
 
 /**
  * The SHA-256 (hex) of a capture file, read in 4 MB blocks on this thread. A

@@ -15,12 +15,13 @@ import { FormatError } from '../rgc/errors.js';
 import { auditExitCode, buildAudit, formatAuditText } from './audit.js';
 import { type EventSink, NdjsonSink, NullSink, TextSink } from '../output/sinks.js';
 import { ProcessContextEncoder } from './context-json.js';
-import { compileFilter, type FilterOptions, kindNames, pathFieldNames } from './filters.js';
+import { compileFilter, filterArgs, type FilterOptions, kindNames, pathFieldNames } from './filters.js';
 import { expandInputs } from './input.js';
 import { type ProcessNode } from './process-table.js';
 import { type FileReport, newTotals, replayInputs, type ReplayHooks } from './replay.js';
 import { ReplaySession } from './session.js';
 import { buildStats, formatStatsText } from './stats.js';
+import { SelectionCounter, selectedStats } from './selected-stats.js';
 import { treeJson, treeJsonText, treeText } from './tree.js';
 import { loadPublicKey } from '../common/keys.js';
 import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
@@ -80,7 +81,8 @@ export async function runSession(paths: string[], opts: MainOptions, sinkFor: (c
   const contextEncoder = opts.context === false ? null : new ProcessContextEncoder((host) => session.clockForHost(host), (node) => session.net.activity(node));
   session = new ReplaySession({
     sink: sinkFor(withProcesses ? contextEncoder : null), filter, withProcesses, keepProcessHistory: needTable, alerts,
-    alertsOnly: opts.alerts === true, withSourceEvents: opts.withEvents === true, decodeBy: parseSchemaMode(opts.schema),
+    // --stats counts every event the filters pass (its sink prints nothing): --alerts must not hide them from the count.
+    alertsOnly: opts.alerts === true && !opts.stats, withSourceEvents: opts.withEvents === true, decodeBy: parseSchemaMode(opts.schema),
     // Network state reaches printed events (names, context), rules and the tree, never --stats.
     withNetwork: !opts.stats || needTable || alerts !== null,
   });
@@ -131,9 +133,13 @@ export async function runReplay(paths: string[], opts: MainOptions): Promise<num
     const out = new ByteOutput((bytes) => writeAllSync(1, bytes), batch, region);
     // --color forces colour (into a pager: | less -R); otherwise only on a terminal, and never with NO_COLOR.
     const useColor = !opts.json && (opts.color === true || (opts.color !== false && process.stdout.isTTY === true && !process.env.NO_COLOR));
-    const result = await runSession(paths, opts, (context) => (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context)), false);
+    // With filters, --stats counts what they select (selected-stats.ts); without, the sink is not asked and prints nothing.
+    const filters = filterArgs(opts);
+    const counter = opts.stats && filters.length > 0 ? new SelectionCounter<ProcessNode>() : null;
+    const result = await runSession(paths, opts, (context) => (counter ?? (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context))), false);
     if (opts.stats) {
-      const text = opts.json ? terminalSafeJson(result.stats) + '\n' : formatStatsText(result.stats);
+      const stats = counter === null ? result.stats : selectedStats(result.stats, counter, filters, result.files, result.session.schema);
+      const text = opts.json ? terminalSafeJson(stats) + '\n' : formatStatsText(stats);
       writeAllSync(1, Buffer.from(text));
     }
     return reportAndExit(result);
@@ -177,7 +183,7 @@ export function buildProgram(addCommands: (program: Command) => void = () => {})
     .version(TOOL_VERSION)
     .argument('<files...>', 'capture files, directories of captures, or - for stdin')
     .option('--json', 'one JSON object per event (NDJSON); with --stats, the summary as JSON')
-    .option('--stats', 'print a summary (counts by kind, invalid records, loss, time range) instead of events')
+    .option('--stats', 'print a summary (counts by kind, invalid records, loss, time range) instead of events; with filters, the counts and time range are of the events they select, beside the capture\'s totals')
     .option('--color', 'color text output even when stdout is not a terminal')
     .option('--no-color', 'never color text output (NO_COLOR is honoured too)')
     .option('--no-context', 'leave out the process context of each event')

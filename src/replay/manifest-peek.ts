@@ -3,15 +3,21 @@ import { statSync } from 'node:fs';
 import { type Manifest } from '../rgc/manifest.js';
 import { RgcReader } from '../rgc/reader.js';
 import { FormatError } from '../rgc/errors.js';
-import { closeInput, openInput, readChunk, sha256File } from './input.js';
+import { canReread, closeInput, openInput, readChunk, sha256File } from './input.js';
 import { MAX_MANIFEST_BYTES, SKIPPABLE_HEADER_SIZE } from '../rgc/format.js';
 
 /** Read size while looking for the manifest: most manifests fit the first read. */
 const PEEK_CHUNK = 16 << 10;
 
-/** The manifest of a capture, or null when it has none that can be read (stdin is never peeked: it cannot be read twice). */
+/**
+ * The manifest of a capture, or null when it has none that can be read. Only
+ * regular files are peeked: stdin, a pipe (`<(zstdcat ...)`), a FIFO or a
+ * device gives its bytes once, and the replay after the peek would find them
+ * gone. Such an input is then its own capture in a merge, never a segment of
+ * another or a copy: buffering it to peek could mean gigabytes in memory.
+ */
 export function readManifestOnly(path: string): Manifest | null {
-  if (path === '-') return null;
+  if (!canReread(path)) return null;
   let manifest: Manifest | null = null;
   let done = false;
   const reader = new RgcReader({ manifest: (m) => { manifest = m; }, frame: () => { done = true; return false; } });

@@ -19,7 +19,8 @@ import { type Manifest } from '../rgc/manifest.js';
 import { RecordCursor, RgcReader } from '../rgc/reader.js';
 import { FrameDecompressor } from '../rgc/zstd.js';
 import { BEFORE_ALL, CaptureInput, UNLIMITED } from './capture-input.js';
-import { closeInput, openInput, readChunk } from './input.js';
+import { canReread, closeInput, openInput, readChunk } from './input.js';
+import { rememberOpenFileLimit } from '../common/io-error.js';
 import { foldTimeRange, type ReplayHooks, type ReplayTotals } from './replay.js';
 import { type ManifestSchemaTranslator, translatorFor } from './schema-audit.js';
 import { type ReplaySession } from './session.js';
@@ -42,6 +43,7 @@ const COMPACT_FROM = 16;
 
 /** Replays the inputs (each a capture: its segment paths in order) merged by wall-clock time. */
 export function replayMerged(chains: readonly (readonly string[])[], session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): void {
+  rememberOpenFileLimit();
   const chunk = new Uint8Array(MERGE_CHUNK);
   const shared = chains.length >= COMPACT_FROM ? new FrameDecompressor(MAX_FRAME_RAW_BYTES) : null;
   const inputs = chains.map((paths, order) => ({ order, input: new CaptureInput(paths, session, hooks, chunk, shared) }));
@@ -76,14 +78,17 @@ export function replayMerged(chains: readonly (readonly string[])[], session: Re
  * The inputs in a heap by their first record, peeked without opening them
  * for good. An input with something before its first record (rejected
  * records, damage) or without records is read up to its first record now,
- * in command-line order, so what it reports comes where it always has: first.
+ * in command-line order, so what it reports comes where it always has: first;
+ * so is an input that cannot be read twice (a pipe).
  * One decompressor serves every peek (the inputs' shared one, when they
  * share one; otherwise garbage once the peeks are done).
  */
 function startingOrder(inputs: readonly HeapEntry[], session: ReplaySession, chunk: Uint8Array, decompressor: FrameDecompressor): InputHeap {
   const heap = new InputHeap();
   for (const entry of inputs) {
-    const head = peekFirstRecord(entry.input.paths[0], session, chunk, decompressor);
+    // A pipe or FIFO gives its bytes once: it is not peeked but read up to its first record, and held.
+    const path = entry.input.paths[0];
+    const head = canReread(path) ? peekFirstRecord(path, session, chunk, decompressor) : null;
     if (head !== null) {
       entry.input.headHi = head.hi;
       entry.input.headLo = head.lo;

@@ -25,6 +25,10 @@ export interface StatsReport {
   readonly time_range: { first: string | null; last: string | null; first_ts_ns: string | null; last_ts_ns: string | null };
   readonly host: string | null;
   readonly kernel: string | null;
+  /** With filters (selected-stats.ts): them, as given; events, by_kind and time_range are then what they select. */
+  readonly filters?: readonly string[];
+  /** With filters: the whole capture's events, kinds and time range. */
+  readonly capture?: { events: number; by_kind: Record<string, number>; time_range: StatsReport['time_range'] };
 }
 
 export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Schema = BUILD_SCHEMA): StatsReport {
@@ -74,6 +78,11 @@ export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Sche
 export function formatStatsText(s: StatsReport): string {
   const lines: string[] = [];
   lines.push(`host:      ${s.host ?? 'unknown'} (kernel ${s.kernel ?? 'unknown'})`);
+  if (s.filters !== undefined && s.capture !== undefined) {
+    // Said first: counts that follow filters must not be read as the capture's.
+    lines.push(`filters:   ${s.filters.map(shellWord).join(' ')}: time, events and kinds below are what they select; invalid, lost and files are the whole capture's`);
+    lines.push(`capture:   ${s.capture.events} events, ${s.capture.time_range.first ?? '-'} .. ${s.capture.time_range.last ?? '-'}`);
+  }
   lines.push(`time:      ${s.time_range.first ?? '-'} .. ${s.time_range.last ?? '-'}`);
   lines.push(`events:    ${s.events}`);
   for (const [kind, n] of Object.entries(s.by_kind)) lines.push(`  ${kind.padEnd(14)} ${n}`);
@@ -90,4 +99,9 @@ export function formatStatsText(s: StatsReport): string {
   }
   // Host name, kernel, stop reason and paths come from the file (and so from the traced host): shown, never obeyed.
   return lines.map(visible).join('\n') + '\n';
+}
+
+/** A filter argument as one could type it again: quoted when it is not a plain word. */
+function shellWord(arg: string): string {
+  return /^[\w./:,@%+=-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -9,7 +9,7 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { writeAllSync } from '../common/fd-sink.js';
 import { formatBytes } from '../common/format-bytes.js';
 import { loadPublicKey } from '../common/keys.js';
-import { describeIoError } from '../replay/input.js';
+import { describeIoError, requireRereadable } from '../replay/input.js';
 import { verifyExitCode } from '../replay/verify.js';
 import { buildReport, type ReplayRun, type RunReplay } from './build.js';
 import { renderReportHtml } from './html.js';
@@ -51,6 +51,7 @@ Exit codes: 0 written; 5 damaged or 6 incomplete input (the report is written an
 export async function writeReport(files: string[], opts: ReportOptions, run: RunReplay, exitCodeOf: (run: ReplayRun) => number): Promise<number> {
   if (opts.output === undefined) throw new CliError('report: give the file to write with -o FILE (or -o - for stdout)', ExitCode.Usage);
   if (files.includes('-')) throw new CliError('report reads each capture twice (to replay and to verify): give files, not stdin', ExitCode.Usage);
+  requireRereadable(files, 'report reads each capture twice (to replay and to verify)');
   const publicKey = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
   const rules = { detect: true, rules: opts.rules, sigma: opts.sigma, alertPort: opts.alertPort, alertCidr: opts.alertCidr };
   const built = await buildReport(run, { paths: files, rules, publicKey });

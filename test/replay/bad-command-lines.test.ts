@@ -59,6 +59,25 @@ describe('rg-replay rejects bad command lines', () => {
     }
   });
 
+  it('a numeric filter that is empty, blank, hex, exponent, signed or out of range is refused (Number() read \'\' as uid 0: root)', () => {
+    const bad: [string, string][] = [
+      ['--uid', ''], ['--uid', ' '], ['--uid', '0x0'], ['--uid', '-1'], ['--uid', '4294967296'],
+      ['--pid', ''], ['--pid', '1e3'], ['--pid', '+1'], ['--pid', '1.0'],
+      ['--port', ''], ['--port', '0x115c'], ['--port', '1e3'], ['--port', '65536'], ['--port', '4444 '], ['--port', '0b1'],
+    ];
+    for (const [flag, value] of bad) {
+      const r = runReplayCli(['captures/demo.rgc', '--json', flag, value]);
+      expect(r.status, `${flag} ${JSON.stringify(value)}`).toBe(2);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toBe(`rg-replay: ${flag} needs a ${flag === '--port' ? 'port number (0-65535)' : 'number'}, got ${JSON.stringify(value)}\n`);
+    }
+    // Decimal digits still select, leading zeros included; uid 0 is still a uid one can ask for.
+    const lines = (args: string[]) => runReplayCli(['captures/demo.rgc', '--json', ...args]).stdout.toString().split('\n').filter((l) => l !== '').length;
+    expect(lines(['--port', '04444'])).toBe(lines(['--port', '4444']));
+    expect(lines(['--port', '4444'])).toBeGreaterThan(0);
+    expect(lines(['--uid', '0'])).toBeGreaterThan(0);
+  });
+
   it('a public key file that is not a key: exit 2 naming the file', () => {
     const r = runReplayCli(['verify', 'captures/demo.rgc', '--pubkey', 'README.md']);
     expect(r.status).toBe(2);

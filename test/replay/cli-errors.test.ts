@@ -1,10 +1,12 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { REPO_ROOT, runReplayCli } from '../support/golden.js';
-import { writeSynthetic } from '../support/synthetic.js';
+import { REPLAY_BIN, REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { openRecord } from '../support/records.js';
+import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 import { allKindsRecords } from '../support/fixture-set.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-cli-'));
@@ -26,6 +28,32 @@ describe('rg-replay errors: one clear line and a documented exit code', () => {
     expect(r.status).toBe(3);
     expect(oneLine(r.stderr)).toMatch(/^rg-replay: cannot open .*nope\.rgc: no such file/);
     expect(r.stdout.length).toBe(0);
+  });
+
+  it('an input the system cannot open says why in words, not as an errno code: exit 3', () => {
+    const loop = join(dir, 'loop.rgc');
+    symlinkSync('loop.rgc', loop);
+    const r = runReplayCli([loop, '--json']);
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toBe(`rg-replay: cannot open ${loop}: too many levels of symbolic links`);
+  });
+
+  it('more captures to merge than the open-file limit allows: exit 3, one line naming the limit and what to do', () => {
+    const many = join(dir, 'many');
+    mkdirSync(many);
+    for (let n = 0; n < 80; n++) {
+      writeFileSync(join(many, `c${String(n).padStart(3, '0')}.rgc`), writeSynthetic({
+        // A first and a last record spanning the others': every capture is open at once in the merge.
+        records: [0n, 1000n].map((at) => openRecord({ ts: SYNTHETIC_MONOTONIC_NS + at + BigInt(n), pid: 10 + n, ppid: 1, comm: 'm' }, `/f/${n}`, 0, 3)),
+        manifest: syntheticManifest({ segment: { capture_id: `many-${n}`, index: 0, previous_sha256: null } }),
+      }));
+    }
+    // Soft and hard limit both: Node raises its soft limit to the hard one by itself.
+    const r = spawnSync('bash', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${REPLAY_BIN}" "${many}" --stats`], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(oneLine(r.stderr)).toMatch(new RegExp(`^rg-replay: cannot open ${many}/c\\d{3}\\.rgc: too many open files: a replay keeps one open per capture it merges, over the limit of 64 \\(ulimit -Hn, raised by root: limits\\.conf, systemd's LimitNOFILE\\); merge fewer captures at a time$`));
+    // Under a higher limit, the same directory replays.
+    expect(runReplayCli([many, '--stats']).status).toBe(0);
   });
 
   it('a file that is not a capture: exit 4', () => {
