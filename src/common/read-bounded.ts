@@ -3,7 +3,7 @@
  * users and from shared repositories, and a path can name anything (/dev/zero, a FIFO, a file that grows).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { describeIoError } from '../replay/input.js';
+import { describeIoError } from './io-error.js';
 
 /** The file's bytes, or why not: never reads more than `max` + 1 bytes, whatever the file claims. */
 export function readBounded(path: string, max: number): Buffer | string {
