@@ -123,6 +123,7 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     const f = field(name, what);
     if (!['u16', 'u32'].includes(f.type) || !['enum', 'uint'].includes(viewOf(f))) bad(`${what} ${name} must be a u16 or u32 enum or uint field`);
   };
+  if (def.ecs?.childTidField !== undefined) field(def.ecs.childTidField, 'ecs childTidField');
   const o = def.ocsf;
   if (o !== undefined) {
     const target = typeof o.target === 'object' ? o.target.pidField : undefined;

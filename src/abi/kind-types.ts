@@ -268,6 +268,21 @@ export interface KindDefinition {
   readonly sigma?: SigmaSpec;
   /** Its OCSF meaning, for `rg-replay export` (absent: exported as Base Event). */
   readonly ocsf?: OcsfSpec;
+  /** Its ECS categorisation, for `rg-replay export --format ecs` (absent: from its OCSF class and activity). */
+  readonly ecs?: EcsSpec;
+}
+
+/**
+ * A kind's ECS event.category and event.type (a pair ECS allows: event.yml's expected_event_types), the type
+ * by OCSF activity id or by the syscall its `call` field names when they differ (the first that names one).
+ */
+export interface EcsSpec {
+  readonly category: string;
+  readonly type: readonly string[];
+  readonly typeByActivity?: Readonly<Record<number, readonly string[]>>;
+  readonly typeByCall?: Readonly<Record<string, readonly string[]>>;
+  /** A launch whose new process is the target: the field holding the new thread's id (its process.thread.id). */
+  readonly childTidField?: string;
 }
 
 /** A kind with its layout computed and its field references resolved. */

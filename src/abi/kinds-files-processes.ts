@@ -68,6 +68,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     capture: { programs: ['handle_sys_exit'], syscalls: ['unlink', 'unlinkat', 'rmdir'] },
     pathFields: ['path'], writes: 'always', color: 'red', counter: { key: 'deletes', label: 'delete' },
     sigma: { category: 'file_delete', fields: { TargetFilename: 'path' } },
+    ecs: { category: 'file', type: ['deletion'] },
     ocsf: { classUid: 1001, activity: 4, actor: 'self', resultField: 'result', filePathField: 'path' },
     fields: [
       call('unlink, unlinkat or rmdir'), pathFlags('path_flags', 'path'), result('0 or -errno'),
@@ -86,6 +87,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     pathFields: ['old_path', 'new_path'], writes: 'always', color: 'yellow', counter: { key: 'renames', label: 'rename' },
     // A file put in place by a rename is a file created there (Sysmon's FileCreate): `mv job /etc/cron.d/` meets the cron rules.
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'new_path' } },
+    ecs: { category: 'file', type: ['change'] },
     ocsf: { classUid: 1001, activity: 5, actor: 'self', resultField: 'result', filePathField: 'old_path' },
     fields: [
       call('rename, renameat or renameat2'), pathFlags('old_path_flags', 'old_path'), pathFlags('new_path_flags', 'new_path'), reserved('reserved', 'u16'),
@@ -109,6 +111,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     capture: { programs: ['handle_sys_exit'], syscalls: ['link', 'linkat', 'symlink', 'symlinkat'] },
     pathFields: ['target', 'new_path'], writes: 'always', color: 'cyan', counter: { key: 'links', label: 'link' },
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'new_path' } },
+    ecs: { category: 'file', type: ['creation'] },
     ocsf: { classUid: 1001, activity: 1, actor: 'self', resultField: 'result', filePathField: 'new_path' },
     fields: [
       call('link, linkat, symlink or symlinkat'), pathFlags('target_flags', 'target (0: a symlink\'s text)'), pathFlags('new_path_flags', 'new_path'),
@@ -133,6 +136,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['chmod', 'fchmod', 'fchmodat', 'fchmodat2'] },
     pathFields: ['path'], writes: 'always', color: 'yellow', counter: { key: 'chmods', label: 'chmod' },
+    ecs: { category: 'file', type: ['change'] },
     ocsf: { classUid: 1001, activity: 7, actor: 'self', resultField: 'result', filePathField: 'path' },
     fields: [
       call('chmod, fchmod, fchmodat or fchmodat2'), pathFlags('path_flags', 'path'), result('0 or -errno'),
@@ -149,6 +153,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['chown', 'fchown', 'lchown', 'fchownat'] },
     pathFields: ['path'], writes: 'always', color: 'yellow', counter: { key: 'chowns', label: 'chown' },
+    ecs: { category: 'file', type: ['change'] },
     ocsf: { classUid: 1001, activity: 7, actor: 'self', resultField: 'result', filePathField: 'path' },
     fields: [
       call('chown, fchown, lchown or fchownat'), pathFlags('path_flags', 'path'), result('0 or -errno'),
@@ -165,6 +170,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['truncate', 'ftruncate'] },
     pathFields: ['path'], writes: 'always', color: 'yellow', counter: { key: 'truncates', label: 'truncate' },
+    ecs: { category: 'file', type: ['change'] },
     ocsf: { classUid: 1001, activity: 3, actor: 'self', resultField: 'result', filePathField: 'path' },
     fields: [
       call('truncate or ftruncate'), pathFlags('path_flags', 'path'), result('0 or -errno'),
@@ -181,6 +187,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     capture: { programs: ['handle_sys_exit'], syscalls: ['mount', 'umount2', 'move_mount', 'fsmount'] },
     pathFields: ['source', 'target'], color: 'magenta', counter: { key: 'mounts', label: 'mount' },
     // Mount (12) and Unmount (13) are both this kind's: Other, with `call` saying which.
+    ecs: { category: 'file', type: ['change'] },
     ocsf: { classUid: 1001, activity: 99, actor: 'self', resultField: 'result', filePathField: 'target' },
     fields: [
       call('mount, umount2, move_mount or fsmount'),
@@ -213,6 +220,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
       syscalls: ['setuid', 'setgid', 'setreuid', 'setregid', 'setresuid', 'setresgid', 'setfsuid', 'setfsgid', 'capset', 'set-id execve/execveat'],
     },
     pathFields: [], color: 'red', counter: { key: 'creds', label: 'cred' },
+    ecs: { category: 'process', type: ['change'] },
     ocsf: { classUid: 1007, activity: 5, actor: 'self', target: 'self', resultField: 'result' },
     fields: [
       call('a set*id call, capset, or execve/execveat for an exec that changed credentials'),
@@ -234,6 +242,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['ptrace'] },
     pathFields: [], color: 'red', counter: { key: 'ptraces', label: 'ptrace' },
+    ecs: { category: 'process', type: ['access'] },
     ocsf: { classUid: 1007, activity: 3, actor: 'self', target: { pidField: 'target_tgid' }, resultField: 'result' },
     fields: [
       { name: 'request', type: 'u32', view: 'named', nameTable: 'ptrace_request', doc: 'PTRACE_* request' },
@@ -253,6 +262,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     capture: { programs: ['handle_sys_exit'], syscalls: ['process_vm_readv', 'process_vm_writev'] },
     pathFields: [], color: 'red', counter: { key: 'vm_accesses', label: 'process_vm' },
     // Open (3) for both: a read is an access, a write an injection; `call` says which.
+    ecs: { category: 'process', type: ['access'], typeByCall: { process_vm_writev: ['change'] } },
     ocsf: { classUid: 1007, activity: 3, actor: 'self', target: { pidField: 'target_tgid' }, resultField: 'result' },
     fields: [
       call('process_vm_readv or process_vm_writev'), status('u16', [STATUS.TARGET_RESOLVED]),
@@ -273,6 +283,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['kill', 'tkill', 'tgkill', 'pidfd_send_signal'] },
     pathFields: [], color: 'yellow', counter: { key: 'signals', label: 'signal' },
+    ecs: { category: 'process', type: ['info'] },
     ocsf: { classUid: 1007, activity: 99, actor: 'self', target: { pidField: 'target_tgid' }, resultField: 'result' },
     fields: [
       call('kill, tkill, tgkill or pidfd_send_signal'), status('u16', [STATUS.TARGET_RESOLVED]),
@@ -289,6 +300,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['memfd_create'] },
     pathFields: [], color: 'magenta', counter: { key: 'memfds', label: 'memfd' },
+    ecs: { category: 'file', type: ['creation'] },
     ocsf: { classUid: 1001, activity: 1, actor: 'self', resultField: 'result', filePathField: 'name' },
     fields: [
       { name: 'memfd_flags', type: 'u32', view: 'bits', table: 'memfd', doc: 'MFD_* flags as passed' },
@@ -309,6 +321,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     capture: { programs: ['handle_sys_exit'], syscalls: ['init_module', 'finit_module', 'delete_module'] },
     pathFields: ['path'], color: 'red', counter: { key: 'modules', label: 'module' },
     // OCSF's Kernel Extension Activity (1002) is not a class the exporter writes: a process's Other activity, `call` says which.
+    ecs: { category: 'driver', type: ['start'], typeByCall: { delete_module: ['end'] } },
     ocsf: { classUid: 1007, activity: 99, actor: 'self', target: 'self', resultField: 'result' },
     fields: [
       call('init_module, finit_module or delete_module'), pathFlags('path_flags', 'path'),
@@ -329,6 +342,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['bpf(BPF_PROG_LOAD)'] },
     pathFields: [], color: 'red', counter: { key: 'bpf_loads', label: 'bpf' },
+    ecs: { category: 'driver', type: ['start'] },
     ocsf: { classUid: 1007, activity: 99, actor: 'self', target: 'self', resultField: 'result' },
     fields: [
       { name: 'prog_type', type: 'u32', view: 'named', nameTable: 'bpf_prog_type', doc: 'BPF_PROG_TYPE_*' },

@@ -59,6 +59,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
     flags: [ioUring, fromUser, addrUnreadable, compat],
     // A bound socket has no remote end: dst_endpoint is its own address (what others reach it by).
     // Network Activity has no bind activity (nor Other): Unknown, event_type in unmapped.
+    ecs: { category: 'network', type: ['info'] },
     ocsf: { classUid: 4001, activity: 0, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },
   {
@@ -77,6 +78,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       cookie,
     ],
     flags: [ioUring, compat],
+    ecs: { category: 'network', type: ['info'] },
     ocsf: { classUid: 4001, activity: 7, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },
   {
@@ -100,6 +102,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
     // Sysmon's inbound connection: Initiated false, the local end is the Destination. (Its SourceIp and
     // SourcePort would be the peer's, but a connect has no local address to give them: not offered.)
     sigma: { category: 'network_connection', constants: { Initiated: false }, fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' } },
+    ecs: { category: 'network', type: ['connection', 'start'] },
     ocsf: {
       classUid: 4001, activity: 1, actor: 'self', resultField: 'result', direction: 1,
       dst: { addr: 'peer_addr', port: 'peer_port', family: 'family', protocol: 'protocol' }, local: { addr: 'addr', port: 'port' },
@@ -129,6 +132,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       cookie,
     ],
     flags: [],
+    ecs: { category: 'network', type: ['connection'], typeByActivity: { 1: ['connection', 'start'], 2: ['connection', 'end'] } },
     ocsf: {
       classUid: 4001, actor: 'self', resultField: 'result',
       activity: { field: 'outcome', ids: { [TcpOutcome.OutEstablished]: 1, [TcpOutcome.OutFailed]: 'connect_result', [TcpOutcome.InEstablished]: 1, [TcpOutcome.Closed]: 2 } },
@@ -144,6 +148,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       category: 'network_connection', fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' }, constants: { Initiated: true },
       facts: { DestinationHostname: 'dst_hostname' },
     },
+    ecs: { category: 'network', type: ['connection'] },
     ocsf: { classUid: 4001, activity: 6, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' } },
     capture: { programs: [TCP_STATE_PROGRAM, ...SEND_PROGRAMS], syscalls: ['sendto', 'sendmsg', 'sendmmsg', 'write/send on a connected UDP socket', 'io_uring SEND/SENDMSG'] },
     pathFields: [], color: 'magenta', counter: { key: 'udp_sends', label: 'udp' },
@@ -184,6 +189,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
     flags: [{ flag: 'FILENAME_TRUNCATED', outputName: 'payload_truncated' }, { flag: 'USER_READ_FAILED', outputName: 'payload_unreadable' }, ioUring, fromUser],
     // Sysmon's DNS query event: the names a process asked for, as it sent them.
     sigma: { category: 'dns_query', facts: { QueryName: 'dns.names' }, when: { field: 'direction', equals: DnsDirection.Query } },
+    ecs: { category: 'network', type: ['protocol'] },
     ocsf: {
       classUid: 4003, actor: 'self', resultField: 'result', activity: { field: 'direction', ids: { [DnsDirection.Query]: 1, [DnsDirection.Response]: 2 } },
       dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, dns: { payload: 'payload', payloadSize: 'payload_size', protocol: 'protocol' },
@@ -206,6 +212,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
     ],
     flags: [fromUser, compat],
     // No IP endpoints: the socket path is in unmapped.path.
+    ecs: { category: 'network', type: ['info'], typeByActivity: { 1: ['connection', 'start'] } },
     ocsf: { classUid: 4001, actor: 'self', resultField: 'result', activity: { field: 'op', ids: { [UnixOp.Bind]: 0, [UnixOp.Connect]: 1, [UnixOp.Accept]: 1 } } },
   },
   {
@@ -223,6 +230,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
     ],
     flags: [compat],
     // OCSF has no class for setting up a kernel interface: Base Event, explicitly.
+    ecs: { category: 'process', type: ['info'] },
     ocsf: { classUid: 0, activity: 99, actor: 'self', resultField: 'result' },
   },
 ];

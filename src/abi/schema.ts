@@ -112,6 +112,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'argv_unreadable' },
       { flag: 'EXE_DELETED', outputName: 'exe_deleted' },
     ],
+    ecs: { category: 'process', type: ['start'] },
     ocsf: { classUid: 1007, activity: 1, actor: 'parent', target: 'self', launchTypeId: 3 },
   },
   {
@@ -124,6 +125,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'child_tid', type: 'u32', view: 'uint', doc: 'tid of the new process main thread' },
     ],
     flags: [],
+    ecs: { category: 'process', type: ['start'], childTidField: 'child_tid' },
     ocsf: { classUid: 1007, activity: 1, actor: 'self', target: { pidField: 'child_pid' }, launchTypeId: 2 },
   },
   {
@@ -138,6 +140,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'reserved', type: 'u32', view: 'hidden', doc: 'zero; keeps the record free of padding' },
     ],
     flags: [],
+    ecs: { category: 'process', type: ['end'] },
     ocsf: { classUid: 1007, activity: 2, actor: 'self', target: 'self', exitStatusField: 'exit_status' },
   },
   {
@@ -171,6 +174,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'COMPAT', outputName: 'compat' },
       { flag: 'IO_URING', outputName: 'io_uring' },
     ],
+    ecs: { category: 'file', type: ['access'] },
     ocsf: { classUid: 1001, activity: 14, actor: 'self', resultField: 'result', filePathField: 'path' },
   },
   {
@@ -206,6 +210,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'IO_URING', outputName: 'io_uring' },
       { flag: 'FASTOPEN', outputName: 'fastopen' },
     ],
+    ecs: { category: 'network', type: ['connection'], typeByActivity: { 1: ['connection', 'start'] } },
     ocsf: {
       classUid: 4001, activity: 'connect_result', actor: 'self', resultField: 'result',
       dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' },
@@ -236,6 +241,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'COMPAT', outputName: 'compat' },
     ],
     // A launch that failed: Process Activity, Launch, status Failure (from result).
+    ecs: { category: 'process', type: ['start'] },
     ocsf: { classUid: 1007, activity: 1, actor: 'self', target: 'self', launchTypeId: 3, resultField: 'result' },
   },
   // Issue 13: what an intruder does to files and processes (ids 10..29).

@@ -2,14 +2,15 @@
  * Elastic Common Schema (ECS 9.4) documents, each after its `_bulk` action
  * line, so the output posts as is to Elasticsearch or OpenSearch
  * (`curl --data-binary @file .../_bulk`). `create` actions, which data
- * streams require. event.category and event.type come from a table per kind
- * (ECS_KINDS), each pair one ECS allows; a kind added without a row is
- * categorised by its OCSF class and activity. rand-guard's own fields go under
+ * streams require. event.category and event.type come from each kind's `ecs`
+ * part in the kind registry (src/abi), each pair one ECS allows; a kind
+ * without one is categorised by its OCSF class and activity. rand-guard's own fields go under
  * `rand_guard` (a custom field set): the header's fields at its top, the
  * kind's own under `rand_guard.<event_type>`, so that no path has two JSON
  * types (Elasticsearch maps a field by the first document it sees).
  */
 import { AF_INET, AF_INET6 } from '../abi/constants.js';
+import { type EcsSpec } from '../abi/kind-types.js';
 import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
 import { syscallName } from '../abi/syscalls.js';
 import { type Alert } from '../replay/rules/alerts.js';
@@ -20,69 +21,11 @@ import { storableText } from './text-bytes.js';
 
 export const ECS_VERSION = '9.4.0';
 
-/**
- * A kind's ECS categorisation: event.category, and event.type by OCSF
- * activity id or by the syscall in its `call` field (the first that names
- * one), else `type`.
- */
-export interface EcsKind {
-  readonly category: string;
-  readonly type: readonly string[];
-  readonly typeByActivity?: Readonly<Record<number, readonly string[]>>;
-  readonly typeByCall?: Readonly<Record<string, readonly string[]>>;
-  /** A launch whose new process is the target: the field holding the new thread's id (the new process's process.thread.id). */
-  readonly childTidField?: string;
-}
-
 const CONNECTION_START = ['connection', 'start'];
 const CONNECTION_END = ['connection', 'end'];
 
-/**
- * Every kind of this build, by kind name. The category/type pairs are ones
- * ECS 9.4 allows (event.category's expected_event_types; a test holds every
- * row to them). Why the less obvious rows read as they do:
- * - ptrace and process_vm_readv read another process (access); process_vm_writev
- *   writes into it (change); a credential change is a change; a signal is
- *   neither a start nor an end of anything ECS can name (info).
- * - Kernel modules are ECS's driver category (a module loaded starts, one
- *   removed ends); a BPF program is kernel code a process loads, the nearest
- *   ECS category, and loading it starts it.
- * - chmod, chown, truncate, rename and mount change the file system; bind,
- *   listen and a unix socket's bind are not connections (info).
- */
-export const ECS_KINDS: Readonly<Record<string, EcsKind>> = {
-  process_exec: { category: 'process', type: ['start'] },
-  process_fork: { category: 'process', type: ['start'], childTidField: 'child_tid' },
-  process_exit: { category: 'process', type: ['end'] },
-  exec_failed: { category: 'process', type: ['start'] },
-  process_cred: { category: 'process', type: ['change'] },
-  process_ptrace: { category: 'process', type: ['access'] },
-  process_vm: { category: 'process', type: ['access'], typeByCall: { process_vm_writev: ['change'] } },
-  process_signal: { category: 'process', type: ['info'] },
-  kernel_module: { category: 'driver', type: ['start'], typeByCall: { delete_module: ['end'] } },
-  bpf_prog_load: { category: 'driver', type: ['start'] },
-  io_uring_setup: { category: 'process', type: ['info'] },
-  file_open: { category: 'file', type: ['access'] },
-  file_delete: { category: 'file', type: ['deletion'] },
-  file_rename: { category: 'file', type: ['change'] },
-  file_link: { category: 'file', type: ['creation'] },
-  file_chmod: { category: 'file', type: ['change'] },
-  file_chown: { category: 'file', type: ['change'] },
-  file_truncate: { category: 'file', type: ['change'] },
-  fs_mount: { category: 'file', type: ['change'] },
-  memfd_create: { category: 'file', type: ['creation'] },
-  net_connect: { category: 'network', type: ['connection'], typeByActivity: { 1: CONNECTION_START } },
-  net_bind: { category: 'network', type: ['info'] },
-  net_listen: { category: 'network', type: ['info'] },
-  net_accept: { category: 'network', type: CONNECTION_START },
-  net_tcp_state: { category: 'network', type: ['connection'], typeByActivity: { 1: CONNECTION_START, 2: CONNECTION_END } },
-  net_udp_send: { category: 'network', type: ['connection'] },
-  net_dns: { category: 'network', type: ['protocol'] },
-  net_unix: { category: 'network', type: ['info'], typeByActivity: { 1: CONNECTION_START } },
-};
-
-/** A kind without a row (added by a newer schema): by its OCSF class and activity. */
-function byOcsfClass(classUid: number): EcsKind {
+/** A kind without an `ecs` part in the registry (a newer schema's, read with --schema manifest): by its OCSF class and activity. */
+function byOcsfClass(classUid: number): EcsSpec {
   switch (classUid) {
     case 1007: return { category: 'process', type: ['info'], typeByActivity: { 1: ['start'], 2: ['end'], 3: ['access'], 4: ['change'], 5: ['change'] } };
     case 1001: return { category: 'file', type: ['info'], typeByActivity: { 1: ['creation'], 2: ['access'], 3: ['change'], 4: ['deletion'], 5: ['change'], 6: ['change'], 7: ['change'], 8: ['access'], 12: ['change'], 13: ['change'], 14: ['access'] } };
@@ -92,11 +35,11 @@ function byOcsfClass(classUid: number): EcsKind {
   }
 }
 
-export function ecsKindOf(kind: KindLayout, classUid: number): EcsKind {
-  return ECS_KINDS[kind.name] ?? byOcsfClass(classUid);
+export function ecsKindOf(kind: KindLayout, classUid: number): EcsSpec {
+  return kind.ecs ?? byOcsfClass(classUid);
 }
 
-function categorise(e: EventFacts, k: EcsKind): { category: string[]; type: string[] } {
+function categorise(e: EventFacts, k: EcsSpec): { category: string[]; type: string[] } {
   const call = k.typeByCall === undefined ? null : syscallName(e.values.get('call') as number);
   const type = (call === null ? undefined : k.typeByCall![call]) ?? k.typeByActivity?.[e.activityId] ?? k.type;
   return { category: [k.category], type: [...type] };
@@ -135,7 +78,7 @@ function provenance(input: ExportInput, frameSeq: number, recordIndex: number): 
  * Defend's own Target.process). A thread id is only ever given with its own
  * process's pid: the record's tid is the recording process's thread.
  */
-function processesOf(e: EventFacts, k: EcsKind): { process: Record<string, unknown> | null; target: Record<string, unknown> | null } {
+function processesOf(e: EventFacts, k: EcsSpec): { process: Record<string, unknown> | null; target: Record<string, unknown> | null } {
   const m = e.map;
   const recordTid = e.values.get('tid') as number;
   const launch = m.ocsfClass.uid === 1007 && e.activityId === 1 && m.target !== undefined && m.target !== 'self';
