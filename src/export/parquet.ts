@@ -150,6 +150,11 @@ export class ParquetWriter implements ExportWriter {
   private clock: WallClock | null = null;
   private offLo = 0;
   private offHi = 0;
+  /** realtime - monotonic (signed), exact and as a double: the range check of a row's wall time. */
+  private offExact = 0n;
+  private offApprox = 0;
+  /** Rows (and findings) whose wall time a TIMESTAMP(NANOS) cannot hold (past 2262): written with time null, in day=unknown. */
+  outOfRangeTimes = 0;
   private lastNode: ProcessNode | null = null;
   private sinceBudgetCheck = 0;
   private readonly rowsPerTable: number[] = [];
@@ -231,10 +236,19 @@ export class ParquetWriter implements ExportWriter {
       let carry = 0;
       if (lo > 0xffffffff) { lo -= 4294967296; carry = 1; }
       const hi = (tsHi + this.offHi + carry) >>> 0;
-      ctx.hasTime = true;
-      ctx.timeLo = lo;
-      ctx.timeHi = hi;
-      day = dayOf(lo, hi);
+      // A TIMESTAMP(NANOS) is a signed INT64: a wall time past 2262-04-11 (or before 1677) has no value there, and
+      // the sum above would wrap to a plausible wrong date. One comparison of doubles per row; the exact check
+      // only within 2^20 ns of the limits.
+      if (inInt64(tsHi * 4294967296 + tsLo + this.offApprox, tsLo, tsHi, this.offExact)) {
+        ctx.hasTime = true;
+        ctx.timeLo = lo;
+        ctx.timeHi = hi;
+        day = dayOf(lo, hi);
+      } else {
+        // As a record without a wall clock: time null, day=unknown; unmapped.ts_ns keeps the exact ns.
+        ctx.hasTime = false;
+        if (!this.warming) this.outOfRangeTimes++;
+      }
     } else {
       ctx.hasTime = false;
     }
@@ -261,7 +275,11 @@ export class ParquetWriter implements ExportWriter {
   }
 
   alert(a: Alert, p: Provenance): void {
-    const timeNs = p.clock === null ? null : p.clock.realtimeNs(BigInt(a.source.ts_ns));
+    let timeNs = p.clock === null ? null : p.clock.realtimeNs(BigInt(a.source.ts_ns));
+    if (timeNs !== null && (timeNs > INT64_MAX || timeNs < INT64_MIN)) {
+      timeNs = null;
+      this.outOfRangeTimes++;
+    }
     const day = timeNs === null ? NaN : Math.floor(Number(timeNs / 1_000_000n) / 86_400_000);
     const part = this.partitionFor(this.tables.length, day);
     const b = (part.builder ??= new FindingBuilder()) as FindingBuilder;
@@ -301,7 +319,9 @@ export class ParquetWriter implements ExportWriter {
     this.clockRef = clock;
     this.clock = clock;
     if (clock === null) return;
-    const off = BigInt.asUintN(64, clock.realtimeNs(0n));
+    this.offExact = clock.realtimeNs(0n);
+    this.offApprox = Number(this.offExact);
+    const off = BigInt.asUintN(64, this.offExact);
     this.offLo = Number(off & 0xffffffffn);
     this.offHi = Number(off >> 32n);
   }
@@ -426,6 +446,21 @@ export class ParquetWriter implements ExportWriter {
 /** An export's id in its file names: --append adds files beside earlier exports' without a clash. */
 export function newRunId(): string {
   return randomBytes(4).toString('hex');
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+/** 2^63 less a margin far beyond a double's error there (2^11): within it, inInt64 decides exactly. */
+const NEAR_INT64 = 9223372036853727232; // 2^63 - 2^20
+
+/**
+ * True when ts (u64 as tsHi:tsLo) + off (signed ns), whose sum as a double is `approx`, fits a signed INT64
+ * (a TIMESTAMP(NANOS)). O(1): BigInt only within 2^20 ns of a limit.
+ */
+function inInt64(approx: number, tsLo: number, tsHi: number, off: bigint): boolean {
+  if (approx < NEAR_INT64 && approx > -NEAR_INT64) return true;
+  const exact = (BigInt(tsHi) << 32n) + BigInt(tsLo) + off;
+  return exact <= INT64_MAX && exact >= INT64_MIN;
 }
 
 /** Days since the epoch of wall-clock ns (hi:lo, signed), exact near midnight too. */

@@ -23,6 +23,7 @@ interface Written {
   readonly rowsByClass: Map<number, number>;
   readonly filesWritten: readonly string[];
   readonly unindexedStrings: number;
+  readonly outOfRangeTimes: number;
 }
 
 /** More parts than this gain nothing but catch-up work (and a thread's memory each). */
@@ -190,6 +191,9 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
     + (parquet !== null ? ` (${parquet.filesWritten.length} files; rows by class_uid ${classes || 'none'})` : ''));
   if (parquet !== null && parquet.unindexedStrings > 0) {
     stderr(`warning: ${parquet.unindexedStrings} strings of the capture were stored without deduplication: their hashes crowded the export's string table, as bytes chosen to collide would (an attempt to stall the export?); every row holds its value, only their repeats take more room`);
+  }
+  if (parquet !== null && parquet.outOfRangeTimes > 0) {
+    stderr(`warning: ${parquet.outOfRangeTimes} rows have a wall time a Parquet TIMESTAMP(NANOS) cannot hold (before 1677-09-21 or after 2262-04-11): their time is null and they are in day=unknown; unmapped.ts_ns keeps the record's exact monotonic ns`);
   }
   const unmapped = unmappedKinds();
   if (unmapped.length > 0) stderr(`note: kinds without an OCSF mapping are exported as Base Event (class_uid 0): ${unmapped.join(', ')}`);
