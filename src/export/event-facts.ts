@@ -30,11 +30,18 @@ export interface EventFacts {
   /** Wall clock ns since the epoch, or null without a manifest clock. */
   readonly timeNs: bigint | null;
   readonly actor: ProcessFacts | null;
-  readonly actorPid: number;
+  /**
+   * Null when the record names no acting process: a header pid of 0 (a zeroed header: a TCP change whose owner the
+   * kernel did not know) or, for an actor that is the parent, a ppid of 0. No process, GUID or user is made up for it.
+   */
+  readonly actorPid: number | null;
+  /** The acting user's uid (the header's), null when the record names no actor (header pid 0). */
+  readonly actorUid: number | null;
   /** The actor's GUID when the table has no node for it (started before the capture, unseen since). */
   readonly actorGuid: string | null;
   readonly actorParent: ProcessFacts | null;
   readonly target: ProcessFacts | null;
+  /** Null when the record names no target (a pid field of 0: the kernel did not find the process; unmapped keeps the pid asked for). */
   readonly targetPid: number | null;
   readonly targetGuid: string | null;
   readonly targetParent: ProcessFacts | null;
@@ -81,18 +88,22 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
     targetNode = node;
     targetPid = node.pid;
   } else if (map.target !== undefined) {
-    targetPid = values.get(map.target.pidField) as number;
-    targetNode = lookup(node.host, targetPid) ?? null;
+    // A target pid field of 0: the kernel did not resolve the process (target_tgid: "0 when not found").
+    const pid = values.get(map.target.pidField) as number;
+    targetPid = pid === 0 ? null : pid;
+    targetNode = targetPid === null ? null : lookup(node.host, targetPid) ?? null;
   }
   const facts = (n: ProcessNode | null) => (n === null ? null : ids.facts(n));
-  const actorPid = map.actor === 'parent' ? node.ppid : node.pid;
+  const noActor = node.pid === 0;
+  const actorPid = noActor ? null : map.actor === 'parent' ? (node.ppid === 0 ? null : node.ppid) : node.pid;
   return {
     kind, map, values, activityId: activityOf(map, result, byField(activityField(map))), statusId: statusOf(map, result, byField(activityField(map))),
     directionId: directionOf(map, byField(typeof map.direction === 'object' ? map.direction.field : undefined)),
     dns: dnsExportOfRecord(kind, raw, at),
     timeNs: p.clock === null ? null : p.clock.realtimeNs(ts),
-    actor: facts(actorNode), actorPid, actorParent: facts(actorNode?.parent ?? null),
-    actorGuid: actorNode === null ? ids.guidOfUnseen(node.host, actorPid) : null,
+    actor: actorPid === null ? null : facts(actorNode), actorPid, actorUid: noActor ? null : values.get('uid') as number,
+    actorParent: actorPid === null ? null : facts(actorNode?.parent ?? null),
+    actorGuid: actorNode === null && actorPid !== null ? ids.guidOfUnseen(node.host, actorPid) : null,
     target: facts(targetNode), targetPid, targetParent: facts(targetNode?.parent ?? null),
     targetGuid: targetNode === null && targetPid !== null ? ids.guidOfUnseen(node.host, targetPid) : null,
     input: p.input, frameSeq: p.frameSeq, recordIndex: p.recordIndex,

@@ -53,7 +53,8 @@ export function processOf(p: ProcessFacts | null, pid: number | null, parent: Pr
     pid, uid: p?.guid ?? guid, cpid: p?.guid ?? guid, name: p?.name ?? null, cmd_line: p?.cmdLine ?? null, file: fileOfExe(p?.exe ?? null),
     working_directory: p?.cwd ?? null, created_time: time(p?.startNs ?? null),
     user: p === null ? null : { uid: String(p.uid), uid_numeric: p.uid },
-    parent_process: p === null ? null : {
+    // ppid 0 (no parent the kernel named, or a zeroed header): no parent process, rather than one made up for pid 0.
+    parent_process: p === null || (parent === null && p.ppid === 0) ? null : {
       pid: parent?.pid ?? p.ppid, uid: p.parentGuid, cpid: p.parentGuid, name: parent?.name ?? null, cmd_line: parent?.cmdLine ?? null,
       file: fileOfExe(parent?.exe ?? null), created_time: time(parent?.startNs ?? null),
     },
@@ -72,7 +73,7 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
     status_code: result !== null && result < 0 ? v.get('error') ?? null : null,
     time: ms(e.timeNs), time_dt: e.timeNs === null ? null : isoNs(e.timeNs),
     metadata: metadataOf(e.input), device: deviceOf(e.input),
-    actor: { process: processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid), user: { uid: String(v.get('uid')), uid_numeric: v.get('uid') } },
+    actor: { process: processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid), user: e.actorUid === null ? null : { uid: String(e.actorUid), uid_numeric: e.actorUid } },
   };
   if (cls.uid === 1007) {
     out.process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);

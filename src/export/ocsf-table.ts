@@ -272,7 +272,8 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
   // (partition.ts SentViews; test/export/writer-thread.test.ts compares the files with --threads 1's).
   key('actor', 'process', (v) => ({ actor: { process: (v as ProcessView | null)?.ocsf ?? null } }));
   key('status', 'number', (s) => statusPart(cls, byId, s as number));
-  key('uid', 'number', (u) => userPart(u as number));
+  // Key 0 (a record that names no actor): no user.
+  key('uid', 'number', (u) => (u === null ? { actor: { user: null } } : userPart(u as number)));
   key('flags', 'number', (f) => flagsPart(byId, f as number | null));
   if (cls.uid === 1007) key('target', 'process', (v) => ({ process: (v as ProcessView | null)?.ocsf ?? null }));
 

@@ -183,7 +183,7 @@ export class ParquetWriter implements ExportWriter {
       this.rowsPerTable.push(0);
       for (const k of table.kinds) this.kinds[k.id] = { plan: table.plans[k.id]!, table: i };
     });
-    this.ctx = { capture: {}, actor: null!, target: null, hasTime: false, timeLo: 0, timeHi: 0, frameSeq: 0, recordIndex: 0, hostname: null };
+    this.ctx = { capture: {}, actor: null, noUser: false, target: null, hasTime: false, timeLo: 0, timeHi: 0, frameSeq: 0, recordIndex: 0, hostname: null };
   }
 
   static open(opts: ParquetOptions, clockFor: (host: string) => WallClock | null): ParquetWriter {
@@ -254,14 +254,19 @@ export class ParquetWriter implements ExportWriter {
     }
     ctx.frameSeq = p.frameSeq;
     ctx.recordIndex = p.recordIndex;
-    if (plan.actorIsParent) ctx.actor = node.parent !== null ? this.views.of(node.parent) : this.views.unseenOf(node.host, node.ppid);
+    // A header pid of 0 names no process (a zeroed header: a TCP change whose owner the kernel did not know): no actor,
+    // no user (its uid 0 is no root); a parent actor with ppid 0 likewise. Nothing is made up for pid 0 (event-facts.ts).
+    ctx.noUser = node.pid === 0;
+    if (ctx.noUser) ctx.actor = null;
+    else if (plan.actorIsParent) ctx.actor = node.parent !== null ? this.views.of(node.parent) : node.ppid === 0 ? null : this.views.unseenOf(node.host, node.ppid);
     else ctx.actor = this.views.of(node);
     if (plan.target === 'self') {
       ctx.target = this.views.of(node);
     } else if (plan.target !== 'none') {
       const childPid = u32(raw, at + plan.target);
-      const child = this.table?.lookup(node.host, childPid);
-      ctx.target = child !== undefined ? this.views.of(child) : this.views.unseenOf(node.host, childPid);
+      // 0: the kernel did not resolve the target (target_tgid): no process, unmapped keeps the pid asked for.
+      const child = childPid === 0 ? undefined : this.table?.lookup(node.host, childPid);
+      ctx.target = child !== undefined ? this.views.of(child) : childPid === 0 ? null : this.views.unseenOf(node.host, childPid);
     }
     this.lastNode = node;
     if (this.warming) return;

@@ -37,7 +37,11 @@ const OBJECT_BYTES = 2048;
 export interface EventContext {
   /** The capture's part (one object per input file: its identity keys it). */
   capture: Row;
-  actor: ProcessView;
+  /** Null when the record names no acting process (parquet.ts: header pid 0, or a parent actor's ppid 0). */
+  actor: ProcessView | null;
+  /** The record names no actor at all (header pid 0): actor.user is null too, not the zeroed header's uid 0. */
+  noUser: boolean;
+  /** Null when there is none, or the record names none (a target pid of 0: not resolved). */
   target: ProcessView | null;
   /** Wall-clock ns as unsigned 32-bit halves; hasTime false without a clock. */
   hasTime: boolean;
@@ -218,7 +222,7 @@ export class PartitionBuilder {
     keys[KEY_CAPTURE][row] = this.thingKey(KEY_CAPTURE, e.capture);
     keys[KEY_ACTOR][row] = this.thingKey(KEY_ACTOR, e.actor);
     keys[KEY_STATUS][row] = this.thingKey(KEY_STATUS, this.statusThing);
-    keys[KEY_UID][row] = this.thingKey(KEY_UID, view.getUint32(at + UID_OFFSET, true));
+    keys[KEY_UID][row] = e.noUser ? 0 : this.thingKey(KEY_UID, view.getUint32(at + UID_OFFSET, true));
     keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (view.getUint16(at + plan.flagsOffset, true) & plan.flagMask));
     if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
     const strings = plan.strings;
