@@ -10,13 +10,15 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
 import { visible } from '../common/visible.js';
 import { type ExportOptions } from './command.js';
-import { clocksByHost, type ExportResult, ExportStopped, type FrameRange, prepareInputs, runExport, WHOLE_STREAM } from './driver.js';
+import { clocksByHost, type ExportInput, type ExportResult, ExportStopped, type FrameRange, prepareInputs, runExport, WHOLE_STREAM } from './driver.js';
 import { NdjsonExportWriter } from './ndjson-writer.js';
 import { newRunId, ParquetWriter } from './parquet.js';
 import { unmappedKinds } from './ocsf-map.js';
 import { frameRecordCounts, planRanges, WARM_SHARE, WORKER_START_RECORDS } from './frame-ranges.js';
 import { prepareOutDir, removeRunFiles } from './dataset-layout.js';
 import { runParallelExport } from './parallel-export.js';
+import { inputsNotInDataset, writeRunRecord } from './run-records.js';
+import { noteOnStderr } from '../replay/input.js';
 
 /** What a Parquet export wrote, for the summary line. */
 interface Written {
@@ -89,7 +91,15 @@ async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOn
   if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`, ExitCode.Usage);
   if (format === 'parquet' && opts.output === undefined) throw new CliError('--format parquet needs -o DIR (the dataset directory)', ExitCode.Usage);
   const threads = threadsOf(opts.threads);
-  const inputs = await prepareInputs(files);
+  let inputs = await prepareInputs(files);
+  if (format === 'parquet' && opts.append === true) {
+    // A capture the dataset holds already is not exported again (run-records.ts): its rows would be there twice.
+    inputs = inputsNotInDataset(opts.output!, inputs, opts);
+    if (inputs.length === 0) {
+      noteOnStderr(`nothing to export: every capture given is in ${opts.output!} already`);
+      return ExitCode.Ok;
+    }
+  }
   let damagePrinted = 0;
   const hooks = { onDamage: (p: string, d: Parameters<typeof describeDamage>[0]) => { if (damagePrinted++ < 20) stderr(`${p}: ${describeDamage(d)}`); } };
   const clockFor = clocksByHost(inputs);
@@ -114,6 +124,7 @@ async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOn
   if (cuts.length > 1) {
     try {
       const result = await runParallelExport(inputs, opts, cuts, { outDir, fileRows: envFileRows(), run }, hooks, stop.word);
+      recordRun(outDir, run, inputs, opts);
       return summarise(result, format, outDir, result);
     } catch (e) {
       throw stop.outcome(e, kept);
@@ -129,7 +140,18 @@ async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOn
     removeRunFiles(outDir, run);
     throw stop.outcome(e, kept);
   }
+  recordRun(outDir, run, inputs, opts);
   return summarise(result, format, outDir, parquet);
+}
+
+/** The run's record, its last file (run-records.ts); if it cannot be written, none of the run's files is kept. */
+function recordRun(outDir: string, run: string, inputs: readonly ExportInput[], opts: ExportOptions): void {
+  try {
+    writeRunRecord(outDir, run, inputs, opts);
+  } catch (e) {
+    removeRunFiles(outDir, run);
+    throw e;
+  }
 }
 
 /**
