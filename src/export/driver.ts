@@ -60,6 +60,12 @@ export interface ExportWriter {
   warming?: boolean;
   beginInput(input: ExportInput): void;
   event(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance): void;
+  /**
+   * A record of an older schema, rebuilt by replay in this build's layout (schema-audit.ts): `unavailable` are the
+   * fields its file did not record (zeroed in `raw`), to be written as null, never as the zeros. A writer whose
+   * rows cannot leave one of them out (it decides the row's class, outcome or process) throws a CliError.
+   */
+  translatedEvent(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance, unavailable: readonly string[]): void;
   /** A detection's alert, right after its source event. */
   alert(a: Alert, at: Provenance): void;
   /** True when the writer wants `drain()` awaited before more records. */
@@ -113,7 +119,7 @@ export interface ExportResult {
   /** Records of the range's frames the dispatcher accepted and rejected (the whole run's without a range). */
   readonly rangeAccepted: number;
   readonly rangeRejected: number;
-  /** Events of an older schema (rebuilt from their file's manifest): not exported, counted and said. */
+  /** Events of an older schema (rebuilt from their file's manifest, the fields it lacked null): counted among `events` too, and said. */
   readonly olderSchemaEvents: number;
   readonly inputs: readonly ExportInput[];
   /** What the detections let go of (AlertEngine.limitWarnings), for the stream read so far. */
@@ -185,10 +191,16 @@ class WriterSink implements EventSink<ProcessNode> {
   rejected(_r: RejectedRecord): void {}
   /**
    * A record of an older schema, rebuilt in this build's layout with the fields its file did not record
-   * zeroed: a row would state those zeros as facts, so it gets none (yet), and is counted for the summary.
+   * zeroed: the writer writes those as null (rg-replay --json prints them so), never as the zeros.
    */
-  translatedEvent(): void {
-    if (this.own) this.olderSchemaEvents++;
+  translatedEvent(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null, unavailable: readonly string[]): void {
+    if (this.own) {
+      this.events++;
+      this.olderSchemaEvents++;
+    } else {
+      this.warmEvents++;
+    }
+    this.writer.translatedEvent(kindId, bytes, offset, node!, this.at, unavailable);
   }
   flush(): void {}
 }

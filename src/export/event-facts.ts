@@ -15,6 +15,14 @@ import { type ProcessFacts, type ProcessIdentities } from './process-identity.js
 import { storableText } from './text-bytes.js';
 import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
 import { decodeRecord } from '../abi/decode.js';
+import { keysDependingOn } from '../abi/views.js';
+
+/** The schema version and record size of kind `kindId` in the input's own manifest (an older schema's), or null. */
+export function olderRecordHeader(input: ExportInput, kindId: number): { version: number; size: number } | null {
+  const s = input.manifest?.schema;
+  const k = s?.kinds.find((x) => x.id === kindId);
+  return s === undefined || k === undefined ? null : { version: s.version, size: k.size };
+}
 
 export interface EventFacts {
   readonly kind: KindLayout;
@@ -50,8 +58,13 @@ export interface EventFacts {
   readonly recordIndex: number;
 }
 
+/**
+ * `unavailable`: a record of an older schema rebuilt in this build's layout (schema-audit.ts), these fields
+ * not in its file: their values (and those read with them) are null, as rg-replay --json prints them, and
+ * the header's version and size are the file's (the rebuilt header says this build's).
+ */
 export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance, ids: ProcessIdentities,
-  lookup: (host: string, pid: number) => ProcessNode | undefined): EventFacts {
+  lookup: (host: string, pid: number) => ProcessNode | undefined, unavailable: readonly string[] | null = null): EventFacts {
   const { kind, values } = eventValues(kindId, raw, at);
   // Every schema field, as the Parquet export has them: the hidden ones (version, kind, size, flags, lengths) too.
   const decoded = decodeRecord(raw, at, kindId).fields;
@@ -76,6 +89,18 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
   for (const f of kind.fields) {
     // An address the record does not hold prints as "" in rg-replay --json; here it is absent, as in the Parquet export.
     if (f.view === 'addr' && values.get(f.name) === '') values.delete(f.name);
+  }
+  if (unavailable !== null) {
+    const file = olderRecordHeader(p.input, kindId);
+    if (file !== null) {
+      values.set('version', file.version);
+      values.set('size', file.size);
+    }
+    for (const name of unavailable) {
+      // null: unknown (DisplayValue has no null: the NDJSON writers take it as JSON's).
+      values.set(name, null as unknown as DisplayValue);
+      for (const key of keysDependingOn(kind, name)) if (values.has(key)) values.set(key, null as unknown as DisplayValue);
+    }
   }
   const map = ocsfOfKind(kind);
   const result = map.resultField === undefined ? null : (values.get(map.resultField) as number);

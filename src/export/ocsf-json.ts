@@ -82,8 +82,9 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
     out.exit_code = e.map.exitStatusField === undefined ? null : v.get('exit_code');
   }
   if (cls.uid === 1001) {
-    const path = v.get(e.map.filePathField!) as string;
-    out.file = { name: basename(path), path, parent_folder: dirname(path), type_id: 0, type: 'Unknown' };
+    const path = v.get(e.map.filePathField!) as string | null;
+    // null: a record of an older schema whose file did not record the path (its other fields stay in unmapped).
+    out.file = path === null ? { type_id: 0, type: 'Unknown' } : { name: basename(path), path, parent_folder: dirname(path), type_id: 0, type: 'Unknown' };
   }
   if (cls.uid === 4001 || cls.uid === 4003) Object.assign(out, networkOf(e));
   if (cls.uid === 4003 && e.dns !== null) {

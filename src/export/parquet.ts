@@ -18,7 +18,10 @@ import { type ExportInput, type ExportWriter, type Provenance } from './driver.j
 import { FINDING_SCHEMA, findingRow } from './finding-rows.js';
 import { DETECTION_FINDING } from './ocsf-map.js';
 import { capturePart, ProcessViews } from './ocsf-parts.js';
-import { type ClassTable, eventTables, type KindPlan } from './ocsf-table.js';
+import { type ClassTable, eventTables, type KindPlan, type TranslatedPlan, translatedPlan } from './ocsf-table.js';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { SIZE_OFFSET, VERSION_OFFSET } from '../abi/header-access.js';
+import { olderRecordHeader } from './event-facts.js';
 import { ColumnEncoder } from './parquet/column-encoder.js';
 import { PARQUET_CREATED_BY, ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, RowShredder } from './parquet/shred.js';
@@ -168,6 +171,10 @@ export class ParquetWriter implements ExportWriter {
   /** The writer thread, once started (flush). */
   private thread: RowGroupThread | null = null;
   private nextBuilderId = 0;
+  /** Plans for records of older schemas, by kind and the fields their file lacked (translatedEvent). */
+  private readonly translatedPlans = new Map<string, TranslatedPlan>();
+  /** A translated record, its header's version and size set back to its file's. */
+  private record = new Uint8Array(0);
   /** Set by the caller: the session's process table (a fork's child is looked up there). */
   table: { lookup(host: string, pid: number): ProcessNode | undefined } | null = null;
 
@@ -272,11 +279,48 @@ export class ParquetWriter implements ExportWriter {
     if (this.warming) return;
     const part = this.partitionFor(k.table, day);
     const b = (part.builder ??= this.newBuilder(part)) as PartitionBuilder;
-    b.add(plan, raw, at, ctx);
+    if (plan.translated === true) b.addTranslated(plan, raw, at, ctx);
+    else b.add(plan, raw, at, ctx);
     this.rowsPerTable[k.table]++;
     if (b.rows >= part.rowLimit) this.flush(part);
     else if (b.rows % HELD_CHECK_ROWS === 0 && b.heldBytes >= ROW_GROUP_BYTES) this.flush(part);
     if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVENTS) this.keepBudget();
+  }
+
+  /**
+   * A record of an older schema, rebuilt by replay in this build's layout (the fields its file lacked zeroed):
+   * added by its kind's translated plan, which leaves those fields null, with the header's version and size
+   * set back to its file's (the rebuilt header says this build's). A kind whose row needs a field the file
+   * lacked cannot be exported: one line and exit 4 (nothing of the run is kept).
+   */
+  translatedEvent(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance, unavailable: readonly string[]): void {
+    const k = this.kinds[kindId]!;
+    const key = `${kindId}\u0000${unavailable.join(',')}`;
+    let plan = this.translatedPlans.get(key);
+    if (plan === undefined) {
+      const t = translatedPlan(k.plan, unavailable);
+      if (typeof t === 'string') {
+        throw new CliError(`${p.input.path}: its ${k.plan.kind.name} records are of an older schema and cannot be exported: ${t}, and the file does not record it (rg-replay FILE --json shows them)`, ExitCode.NotCapture);
+      }
+      plan = t;
+      this.translatedPlans.set(key, plan);
+    }
+    const size = plan.kind.layout.size;
+    if (this.record.length < size) this.record = new Uint8Array(size);
+    const rec = this.record;
+    rec.set(raw.subarray(at, at + size));
+    const file = olderRecordHeader(p.input, kindId);
+    if (file !== null) {
+      rec[VERSION_OFFSET] = file.version & 0xff;
+      rec[VERSION_OFFSET + 1] = file.version >>> 8;
+      new DataView(rec.buffer, rec.byteOffset, rec.byteLength).setUint32(SIZE_OFFSET, file.size, true);
+    }
+    this.kinds[kindId] = { plan, table: k.table };
+    try {
+      this.event(kindId, rec, 0, node, p);
+    } finally {
+      this.kinds[kindId] = k;
+    }
   }
 
   alert(a: Alert, p: Provenance): void {

@@ -20,7 +20,7 @@ import { type ClassTable, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TAR
 import { type PooledStrings, StringPool } from './string-pool.js';
 import { dnsExportOfRecord } from './dns-export.js';
 import { HeaderRows } from './header-rows.js';
-import { type RowAdder, rowAdders } from './row-adders.js';
+import { type RowAdder, rowAdders, translatedAdder } from './row-adders.js';
 import { sharedWords } from './shared-memory.js';
 
 const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
@@ -250,6 +250,22 @@ export class PartitionBuilder {
       if (r < 0) keys[plan.errors[i].key][row] = this.thingKey(plan.errors[i].key, -r);
     }
     this.rows = row + 1;
+  }
+
+  /**
+   * A record of an older schema (rare): add's work with the adder of its translated plan (ocsf-table.ts
+   * translatedPlan), which leaves the fields its file lacked null. Off add's path: add itself is unchanged.
+   */
+  addTranslated(plan: KindPlan, raw: Uint8Array, at: number, e: EventContext): void {
+    const adders = this.adders;
+    const id = plan.kind.id;
+    const own = adders[id];
+    adders[id] = translatedAdder(plan, this.directs, this.header);
+    try {
+      this.add(plan, raw, at, e);
+    } finally {
+      adders[id] = own;
+    }
   }
 
   private addArgv(plan: KindPlan, raw: Uint8Array, at: number, row: number): void {

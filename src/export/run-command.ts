@@ -227,7 +227,7 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks and have no row (see rg-replay audit)`);
   for (const w of r.limitWarnings) stderr(w);
   if (r.olderSchemaEvents > 0) {
-    stderr(`warning: ${r.olderSchemaEvents} events of an older schema version have no row: export writes this build's schema only (rg-replay FILE --json decodes them by their manifest; see rg-replay audit)`);
+    stderr(`note: ${r.olderSchemaEvents} events are of an older schema version: exported as rg-replay FILE --json decodes them, the fields their file did not record null (rg-replay audit FILE lists them)`);
   }
   if (stats.damaged) return ExitCode.Damaged;
   if (!stats.complete) return ExitCode.Incomplete;
