@@ -52,6 +52,8 @@ export interface EventFacts {
   /** Null when the record names no target (a pid field of 0: the kernel did not find the process; unmapped keeps the pid asked for). */
   readonly targetPid: number | null;
   readonly targetGuid: string | null;
+  /** A failed launch (target `attempted`): the program the record says was attempted; `target` is then null. */
+  readonly attempted: { readonly path: string | null; readonly cmdLine: string | null } | null;
   readonly targetParent: ProcessFacts | null;
   readonly input: ExportInput;
   readonly frameSeq: number;
@@ -109,9 +111,17 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
   const actorNode = map.actor === 'parent' ? node.parent : node;
   let targetNode: ProcessNode | null = null;
   let targetPid: number | null = null;
+  let attempted: EventFacts['attempted'] = null;
   if (map.target === 'self') {
     targetNode = node;
     targetPid = node.pid;
+  } else if (map.target !== undefined && 'attempted' in map.target) {
+    // The program that failed to start, as the record gives it, in the caller's pid (exec keeps it): no GUID, no
+    // facts of the table (those are the caller's current image, the actor's).
+    targetPid = node.pid;
+    const path = values.get(map.target.attempted.path) as string | null;
+    const argv = values.get('argv') as string[] | null | undefined;
+    attempted = { path: path === '' ? null : path, cmdLine: argv === null || argv === undefined ? null : argv.join(' ') };
   } else if (map.target !== undefined) {
     // A target pid field of 0: the kernel did not resolve the process (target_tgid: "0 when not found").
     const pid = values.get(map.target.pidField) as number;
@@ -130,7 +140,7 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
     actorParent: actorPid === null ? null : facts(actorNode?.parent ?? null),
     actorGuid: actorNode === null && actorPid !== null ? ids.guidOfUnseen(node.host, actorPid) : null,
     target: facts(targetNode), targetPid, targetParent: facts(targetNode?.parent ?? null),
-    targetGuid: targetNode === null && targetPid !== null ? ids.guidOfUnseen(node.host, targetPid) : null,
+    targetGuid: targetNode === null && targetPid !== null && attempted === null ? ids.guidOfUnseen(node.host, targetPid) : null, attempted,
     input: p.input, frameSeq: p.frameSeq, recordIndex: p.recordIndex,
   };
 }

@@ -61,6 +61,11 @@ export function processOf(p: ProcessFacts | null, pid: number | null, parent: Pr
   };
 }
 
+/** A failed launch's `process`: the program attempted (path, command line) in the caller's pid; nothing the record does not say. */
+export function attemptedProcessOf(pid: number, path: string | null, cmdLine: string | null): Record<string, unknown> {
+  return { pid, cmd_line: cmdLine, file: fileOfExe(path) };
+}
+
 export function ocsfEvent(e: EventFacts): Record<string, unknown> {
   const cls = e.map.ocsfClass;
   const v = e.values;
@@ -76,7 +81,7 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
     actor: { process: processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid), user: e.actorUid === null ? null : { uid: String(e.actorUid), uid_numeric: e.actorUid } },
   };
   if (cls.uid === 1007) {
-    out.process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
+    out.process = e.attempted !== null ? attemptedProcessOf(e.targetPid!, e.attempted.path, e.attempted.cmdLine) : processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
     out.launch_type_id = e.map.launchTypeId ?? null;
     out.launch_type = e.map.launchTypeId === undefined ? null : LAUNCH_TYPES[e.map.launchTypeId];
     out.exit_code = e.map.exitStatusField === undefined ? null : v.get('exit_code');

@@ -111,8 +111,10 @@ export interface KindPlan {
   readonly flagMask: number;
   readonly flagsOffset: number;
   readonly actorIsParent: boolean;
-  /** Process Activity's target: none, the recording process, or the child whose pid is at this offset. */
-  readonly target: 'none' | 'self' | number;
+  /** Process Activity's target: none, the recording process, the child whose pid is at this offset, or the program attempted (`attempted`). */
+  readonly target: 'none' | 'self' | 'attempted' | number;
+  /** A failed launch's attempted program: its path and argv fields (target 'attempted'), else null. */
+  readonly attempted: { readonly path: FieldLayout; readonly args: FieldLayout; readonly argsSize: FieldLayout | null } | null;
   /** Set on a plan for records of an older schema (translatedPlan): rows are added with an adder of its own. */
   readonly translated?: true;
 }
@@ -507,12 +509,15 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
   const selector = activityField(m);
   let flagMask = 0;
   for (const f of k.flags) flagMask |= f.bit;
-  const target = m.target === undefined ? 'none' : m.target === 'self' ? 'self' : field(m.target.pidField).offset;
+  const target = m.target === undefined ? 'none' : m.target === 'self' ? 'self' : 'attempted' in m.target ? 'attempted' : field(m.target.pidField).offset;
+  const tried = m.target !== undefined && m.target !== 'self' && 'attempted' in m.target ? m.target.attempted : null;
+  const argsSizeName = tried === null ? undefined : k.schemaFields.find((f) => f.name === tried.args)?.sizeField;
+  const attempted = tried === null ? null : { path: field(tried.path), args: field(tried.args), argsSize: argsSizeName === undefined ? null : field(argsSizeName) };
   return {
     kind: k, map: m, resultOffset: m.resultField === undefined ? -1 : field(m.resultField).offset,
     copies: [...headerCopies, ...bodyCopies], headerCopies, bodyCopies, strings, argv, addrs, net, errors, computed,
     activityField: selector === undefined ? null : field(selector), dnsKey: k.ocsf?.dns !== undefined ? c.dnsKey : -1,
-    flagMask, flagsOffset: field('flags').offset, actorIsParent: m.actor === 'parent', target,
+    flagMask, flagsOffset: field('flags').offset, actorIsParent: m.actor === 'parent', target, attempted,
   };
 }
 
@@ -535,7 +540,7 @@ export function whyNotExportable(kind: KindLayout, unavailable: readonly string[
   const add = (n: string | null | undefined) => { if (n !== undefined && n !== null) named.add(n); };
   add(m.resultField);
   add(activityField(m));
-  if (m.target !== undefined && m.target !== 'self') add(m.target.pidField);
+  if (m.target !== undefined && m.target !== 'self' && 'pidField' in m.target) add(m.target.pidField);
   if (m.dst !== undefined) { add(m.dst.addr); add(m.dst.family); add(m.dst.port); if (typeof m.dst.protocol === 'string') add(m.dst.protocol); }
   if (m.local !== undefined) { add(m.local.addr); add(m.local.port); }
   if (typeof m.direction === 'object') add(m.direction.field);

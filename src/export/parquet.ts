@@ -17,7 +17,10 @@ import { datasetIoError, dayText, makeDirs, partitionValue, prepareOutDir } from
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { FINDING_SCHEMA, findingRow } from './finding-rows.js';
 import { DETECTION_FINDING } from './ocsf-map.js';
-import { capturePart, ProcessViews } from './ocsf-parts.js';
+import { capturePart, cleanDeep, ProcessView, ProcessViews } from './ocsf-parts.js';
+import { attemptedProcessOf } from './ocsf-json.js';
+import { bytesToText, splitArgv } from '../abi/values.js';
+import { storableText } from './text-bytes.js';
 import { type ClassTable, eventTables, type KindPlan, type TranslatedPlan, translatedPlan } from './ocsf-table.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { SIZE_OFFSET, VERSION_OFFSET } from '../abi/header-access.js';
@@ -269,6 +272,8 @@ export class ParquetWriter implements ExportWriter {
     else ctx.actor = this.views.of(node);
     if (plan.target === 'self') {
       ctx.target = this.views.of(node);
+    } else if (plan.target === 'attempted') {
+      ctx.target = attemptedView(plan, raw, at, node.pid);
     } else if (plan.target !== 'none') {
       const childPid = u32(raw, at + plan.target);
       // 0: the kernel did not resolve the target (target_tgid): no process, unmapped keeps the pid asked for.
@@ -490,6 +495,17 @@ export class ParquetWriter implements ExportWriter {
       this.dropBuilder(p);
     }
   }
+}
+
+/** A failed launch's `process` (rare: one view each): the program its record says was attempted. */
+function attemptedView(plan: KindPlan, raw: Uint8Array, at: number, pid: number): ProcessView {
+  const a = plan.attempted!;
+  const pathBytes = raw.subarray(at + a.path.offset, at + a.path.offset + a.path.size);
+  const end = pathBytes.indexOf(0);
+  const path = storableText(bytesToText(end < 0 ? pathBytes : pathBytes.subarray(0, end)));
+  const used = a.argsSize === null ? a.args.size : Math.min(a.args.size, u32(raw, at + a.argsSize.offset));
+  const argv = splitArgv(raw.subarray(at + a.args.offset, at + a.args.offset + used), used).map((x) => storableText(bytesToText(x)));
+  return ProcessView.drawn(pid, cleanDeep(attemptedProcessOf(pid, path === '' ? null : path, argv.length === 0 ? null : argv.join(' '))) as Row);
 }
 
 /** An export's id in its file names: --append adds files beside earlier exports' without a clash. */
