@@ -155,7 +155,36 @@ export async function prepareInputs(paths: readonly string[]): Promise<ExportInp
     bySha.set(sha256, path);
     out.push({ index: out.length, path, fileName: basename(path), sha256, manifest: readManifestOnly(path) });
   }
-  return out;
+  return inSegmentOrder(out);
+}
+
+/**
+ * The segments of one capture in segment order, where the first of them was given; other inputs as given.
+ * The export replays inputs one after another (not merged by time, as replay merges them): a segment given
+ * before the one it continues would meet its processes before their exec and fork, and name them otherwise.
+ */
+export function inSegmentOrder(inputs: readonly ExportInput[]): ExportInput[] {
+  const byCapture = new Map<string, ExportInput[]>();
+  for (const i of inputs) {
+    const id = i.manifest?.segment.capture_id;
+    if (id === undefined) continue;
+    let group = byCapture.get(id);
+    if (group === undefined) byCapture.set(id, (group = []));
+    group.push(i);
+  }
+  const out: ExportInput[] = [];
+  for (const i of inputs) {
+    const id = i.manifest?.segment.capture_id;
+    if (id === undefined) {
+      out.push(i);
+      continue;
+    }
+    const group = byCapture.get(id);
+    if (group === undefined) continue; // placed with the first of its capture
+    byCapture.delete(id);
+    out.push(...[...group].sort((a, b) => a.manifest!.segment.index - b.manifest!.segment.index));
+  }
+  return out.map((i, index) => ({ ...i, index }));
 }
 
 /** Forwards what the session shows to the writer, with the current provenance. */
