@@ -126,9 +126,10 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
   if (def.ecs?.childTidField !== undefined) field(def.ecs.childTidField, 'ecs childTidField');
   const o = def.ocsf;
   if (o !== undefined) {
-    const target = typeof o.target === 'object' ? o.target.pidField : undefined;
+    const target = typeof o.target === 'object' && 'pidField' in o.target ? o.target.pidField : undefined;
+    const tried = typeof o.target === 'object' && 'attempted' in o.target ? o.target.attempted : undefined;
     const protocol = typeof o.dst?.protocol === 'string' ? o.dst.protocol : undefined;
-    for (const name of [target, o.dst?.addr, o.dst?.port, o.dst?.family, protocol, o.local?.addr, o.local?.port, o.traffic?.bytesIn, o.traffic?.bytesOut]) {
+    for (const name of [target, tried?.path, tried?.args, o.dst?.addr, o.dst?.port, o.dst?.family, protocol, o.local?.addr, o.local?.port, o.traffic?.bytesIn, o.traffic?.bytesOut]) {
       if (name !== undefined) field(name, 'ocsf');
     }
     if (typeof o.activity === 'object') selector(o.activity.field, 'ocsf activity field');

@@ -204,8 +204,11 @@ export interface OcsfSpec {
   readonly resultField?: string;
   /** Whose activity it is (`actor.process`): the recording process, or its parent (exec: the parent launched it). */
   readonly actor: 'self' | 'parent';
-  /** Process Activity: the target `process`: the recording process, or the child a field names. */
-  readonly target?: 'self' | { readonly pidField: string };
+  /**
+   * Process Activity: the target `process`: the recording process, the process a pid field names, or (a launch
+   * that failed) the program the record says was attempted: its path and argv fields, in the recording process.
+   */
+  readonly target?: 'self' | { readonly pidField: string } | { readonly attempted: { readonly path: string; readonly args: string } };
   /** Process Activity: launch_type_id (2 Fork, 3 Exec). */
   readonly launchTypeId?: number;
   /** Process Activity: the wait(2) status word (exit_code). */

@@ -240,9 +240,10 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'unreadable' },
       { flag: 'COMPAT', outputName: 'compat' },
     ],
-    // A launch that failed: Process Activity, Launch, status Failure (from result).
+    // A launch that failed: Process Activity, Launch, status Failure (from result). `process` is the program that failed
+    // to start (its path and argv, in the caller's pid: exec keeps it); `actor.process` the caller, its image unchanged.
     ecs: { category: 'process', type: ['start'] },
-    ocsf: { classUid: 1007, activity: 1, actor: 'self', target: 'self', launchTypeId: 3, resultField: 'result' },
+    ocsf: { classUid: 1007, activity: 1, actor: 'self', target: { attempted: { path: 'path', args: 'args' } }, launchTypeId: 3, resultField: 'result' },
   },
   // Issue 13: what an intruder does to files and processes (ids 10..29).
   ...FILES_PROCESSES_KINDS,

@@ -60,6 +60,12 @@ export interface ExportWriter {
   warming?: boolean;
   beginInput(input: ExportInput): void;
   event(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance): void;
+  /**
+   * A record of an older schema, rebuilt by replay in this build's layout (schema-audit.ts): `unavailable` are the
+   * fields its file did not record (zeroed in `raw`), to be written as null, never as the zeros. A writer whose
+   * rows cannot leave one of them out (it decides the row's class, outcome or process) throws a CliError.
+   */
+  translatedEvent(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance, unavailable: readonly string[]): void;
   /** A detection's alert, right after its source event. */
   alert(a: Alert, at: Provenance): void;
   /** True when the writer wants `drain()` awaited before more records. */
@@ -113,7 +119,7 @@ export interface ExportResult {
   /** Records of the range's frames the dispatcher accepted and rejected (the whole run's without a range). */
   readonly rangeAccepted: number;
   readonly rangeRejected: number;
-  /** Events of an older schema (rebuilt from their file's manifest): not exported, counted and said. */
+  /** Events of an older schema (rebuilt from their file's manifest, the fields it lacked null): counted among `events` too, and said. */
   readonly olderSchemaEvents: number;
   readonly inputs: readonly ExportInput[];
   /** What the detections let go of (AlertEngine.limitWarnings), for the stream read so far. */
@@ -151,7 +157,36 @@ export async function prepareInputs(paths: readonly string[]): Promise<ExportInp
     bySha.set(sha256, path);
     out.push({ index: out.length, path, fileName: basename(path), sha256, manifest: readManifestOnly(path) });
   }
-  return out;
+  return inSegmentOrder(out);
+}
+
+/**
+ * The segments of one capture in segment order, where the first of them was given; other inputs as given.
+ * The export replays inputs one after another (not merged by time, as replay merges them): a segment given
+ * before the one it continues would meet its processes before their exec and fork, and name them otherwise.
+ */
+export function inSegmentOrder(inputs: readonly ExportInput[]): ExportInput[] {
+  const byCapture = new Map<string, ExportInput[]>();
+  for (const i of inputs) {
+    const id = i.manifest?.segment.capture_id;
+    if (id === undefined) continue;
+    let group = byCapture.get(id);
+    if (group === undefined) byCapture.set(id, (group = []));
+    group.push(i);
+  }
+  const out: ExportInput[] = [];
+  for (const i of inputs) {
+    const id = i.manifest?.segment.capture_id;
+    if (id === undefined) {
+      out.push(i);
+      continue;
+    }
+    const group = byCapture.get(id);
+    if (group === undefined) continue; // placed with the first of its capture
+    byCapture.delete(id);
+    out.push(...[...group].sort((a, b) => a.manifest!.segment.index - b.manifest!.segment.index));
+  }
+  return out.map((i, index) => ({ ...i, index }));
 }
 
 /** Forwards what the session shows to the writer, with the current provenance. */
@@ -187,10 +222,16 @@ class WriterSink implements EventSink<ProcessNode> {
   rejected(_r: RejectedRecord): void {}
   /**
    * A record of an older schema, rebuilt in this build's layout with the fields its file did not record
-   * zeroed: a row would state those zeros as facts, so it gets none (yet), and is counted for the summary.
+   * zeroed: the writer writes those as null (rg-replay --json prints them so), never as the zeros.
    */
-  translatedEvent(): void {
-    if (this.own) this.olderSchemaEvents++;
+  translatedEvent(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null, unavailable: readonly string[]): void {
+    if (this.own) {
+      this.events++;
+      this.olderSchemaEvents++;
+    } else {
+      this.warmEvents++;
+    }
+    this.writer.translatedEvent(kindId, bytes, offset, node!, this.at, unavailable);
   }
   flush(): void {}
 }

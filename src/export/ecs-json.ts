@@ -119,8 +119,9 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
   };
   if (e.map.resultField !== undefined && (v.get(e.map.resultField) as number) < 0) doc.error = { code: v.get('error') ?? null };
   if (cls.uid === 1001) {
-    const path = v.get(e.map.filePathField!) as string;
-    doc.file = { path, name: basename(path), directory: dirname(path) };
+    const path = v.get(e.map.filePathField!) as string | null;
+    // null: a record of an older schema whose file did not record the path (event-facts.ts).
+    doc.file = path === null ? null : { path, name: basename(path), directory: dirname(path) };
   }
   if ((cls.uid === 4001 || cls.uid === 4003) && e.map.dst !== undefined) Object.assign(doc, networkOf(e));
   if (cls.uid === 4003 && e.dns !== null) {

@@ -15,6 +15,14 @@ import { type ProcessFacts, type ProcessIdentities } from './process-identity.js
 import { storableText } from './text-bytes.js';
 import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
 import { decodeRecord } from '../abi/decode.js';
+import { keysDependingOn } from '../abi/views.js';
+
+/** The schema version and record size of kind `kindId` in the input's own manifest (an older schema's), or null. */
+export function olderRecordHeader(input: ExportInput, kindId: number): { version: number; size: number } | null {
+  const s = input.manifest?.schema;
+  const k = s?.kinds.find((x) => x.id === kindId);
+  return s === undefined || k === undefined ? null : { version: s.version, size: k.size };
+}
 
 export interface EventFacts {
   readonly kind: KindLayout;
@@ -30,21 +38,35 @@ export interface EventFacts {
   /** Wall clock ns since the epoch, or null without a manifest clock. */
   readonly timeNs: bigint | null;
   readonly actor: ProcessFacts | null;
-  readonly actorPid: number;
+  /**
+   * Null when the record names no acting process: a header pid of 0 (a zeroed header: a TCP change whose owner the
+   * kernel did not know) or, for an actor that is the parent, a ppid of 0. No process, GUID or user is made up for it.
+   */
+  readonly actorPid: number | null;
+  /** The acting user's uid (the header's), null when the record names no actor (header pid 0). */
+  readonly actorUid: number | null;
   /** The actor's GUID when the table has no node for it (started before the capture, unseen since). */
   readonly actorGuid: string | null;
   readonly actorParent: ProcessFacts | null;
   readonly target: ProcessFacts | null;
+  /** Null when the record names no target (a pid field of 0: the kernel did not find the process; unmapped keeps the pid asked for). */
   readonly targetPid: number | null;
   readonly targetGuid: string | null;
+  /** A failed launch (target `attempted`): the program the record says was attempted; `target` is then null. */
+  readonly attempted: { readonly path: string | null; readonly cmdLine: string | null } | null;
   readonly targetParent: ProcessFacts | null;
   readonly input: ExportInput;
   readonly frameSeq: number;
   readonly recordIndex: number;
 }
 
+/**
+ * `unavailable`: a record of an older schema rebuilt in this build's layout (schema-audit.ts), these fields
+ * not in its file: their values (and those read with them) are null, as rg-replay --json prints them, and
+ * the header's version and size are the file's (the rebuilt header says this build's).
+ */
 export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance, ids: ProcessIdentities,
-  lookup: (host: string, pid: number) => ProcessNode | undefined): EventFacts {
+  lookup: (host: string, pid: number) => ProcessNode | undefined, unavailable: readonly string[] | null = null): EventFacts {
   const { kind, values } = eventValues(kindId, raw, at);
   // Every schema field, as the Parquet export has them: the hidden ones (version, kind, size, flags, lengths) too.
   const decoded = decodeRecord(raw, at, kindId).fields;
@@ -70,6 +92,18 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
     // An address the record does not hold prints as "" in rg-replay --json; here it is absent, as in the Parquet export.
     if (f.view === 'addr' && values.get(f.name) === '') values.delete(f.name);
   }
+  if (unavailable !== null) {
+    const file = olderRecordHeader(p.input, kindId);
+    if (file !== null) {
+      values.set('version', file.version);
+      values.set('size', file.size);
+    }
+    for (const name of unavailable) {
+      // null: unknown (DisplayValue has no null: the NDJSON writers take it as JSON's).
+      values.set(name, null as unknown as DisplayValue);
+      for (const key of keysDependingOn(kind, name)) if (values.has(key)) values.set(key, null as unknown as DisplayValue);
+    }
+  }
   const map = ocsfOfKind(kind);
   const result = map.resultField === undefined ? null : (values.get(map.resultField) as number);
   const byField = (name: string | undefined) => (name === undefined ? null : (decoded[name] as number));
@@ -77,24 +111,36 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
   const actorNode = map.actor === 'parent' ? node.parent : node;
   let targetNode: ProcessNode | null = null;
   let targetPid: number | null = null;
+  let attempted: EventFacts['attempted'] = null;
   if (map.target === 'self') {
     targetNode = node;
     targetPid = node.pid;
+  } else if (map.target !== undefined && 'attempted' in map.target) {
+    // The program that failed to start, as the record gives it, in the caller's pid (exec keeps it): no GUID, no
+    // facts of the table (those are the caller's current image, the actor's).
+    targetPid = node.pid;
+    const path = values.get(map.target.attempted.path) as string | null;
+    const argv = values.get('argv') as string[] | null | undefined;
+    attempted = { path: path === '' ? null : path, cmdLine: argv === null || argv === undefined ? null : argv.join(' ') };
   } else if (map.target !== undefined) {
-    targetPid = values.get(map.target.pidField) as number;
-    targetNode = lookup(node.host, targetPid) ?? null;
+    // A target pid field of 0: the kernel did not resolve the process (target_tgid: "0 when not found").
+    const pid = values.get(map.target.pidField) as number;
+    targetPid = pid === 0 ? null : pid;
+    targetNode = targetPid === null ? null : lookup(node.host, targetPid) ?? null;
   }
   const facts = (n: ProcessNode | null) => (n === null ? null : ids.facts(n));
-  const actorPid = map.actor === 'parent' ? node.ppid : node.pid;
+  const noActor = node.pid === 0;
+  const actorPid = noActor ? null : map.actor === 'parent' ? (node.ppid === 0 ? null : node.ppid) : node.pid;
   return {
     kind, map, values, activityId: activityOf(map, result, byField(activityField(map))), statusId: statusOf(map, result, byField(activityField(map))),
     directionId: directionOf(map, byField(typeof map.direction === 'object' ? map.direction.field : undefined)),
     dns: dnsExportOfRecord(kind, raw, at),
     timeNs: p.clock === null ? null : p.clock.realtimeNs(ts),
-    actor: facts(actorNode), actorPid, actorParent: facts(actorNode?.parent ?? null),
-    actorGuid: actorNode === null ? ids.guidOfUnseen(node.host, actorPid) : null,
+    actor: actorPid === null ? null : facts(actorNode), actorPid, actorUid: noActor ? null : values.get('uid') as number,
+    actorParent: actorPid === null ? null : facts(actorNode?.parent ?? null),
+    actorGuid: actorNode === null && actorPid !== null ? ids.guidOfUnseen(node.host, actorPid) : null,
     target: facts(targetNode), targetPid, targetParent: facts(targetNode?.parent ?? null),
-    targetGuid: targetNode === null && targetPid !== null ? ids.guidOfUnseen(node.host, targetPid) : null,
+    targetGuid: targetNode === null && targetPid !== null && attempted === null ? ids.guidOfUnseen(node.host, targetPid) : null, attempted,
     input: p.input, frameSeq: p.frameSeq, recordIndex: p.recordIndex,
   };
 }

@@ -12,6 +12,8 @@ import { bulkAction, ecsAlert, ecsEvent, ecsJson } from './ecs-json.js';
 import { eventFactsOf } from './event-facts.js';
 import { ocsfEvent, ocsfFinding } from './ocsf-json.js';
 import { ProcessIdentities } from './process-identity.js';
+import { whyNotExportable } from './ocsf-table.js';
+import { BUILD_SCHEMA } from '../abi/schema.js';
 
 export class NdjsonExportWriter implements ExportWriter {
   readonly wantsDrain = false;
@@ -47,6 +49,16 @@ export class NdjsonExportWriter implements ExportWriter {
   event(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance): void {
     this.lastNode = node;
     const facts = eventFactsOf(kindId, raw, offset, node, at, this.ids, (host, pid) => this.table?.lookup(host, pid));
+    this.line(this.format === 'ocsf' ? ocsfEvent(facts) : ecsEvent(facts));
+  }
+
+  translatedEvent(kindId: number, raw: Uint8Array, offset: number, node: ProcessNode, at: Provenance, unavailable: readonly string[]): void {
+    // The Parquet export's rule (ocsf-table.ts whyNotExportable), so every format exports the same records.
+    const kind = BUILD_SCHEMA.byId[kindId]!;
+    const why = whyNotExportable(kind, unavailable);
+    if (why !== null) throw new CliError(`${at.input.path}: its ${kind.name} records are of an older schema and cannot be exported: ${why}, and the file does not record it (rg-replay FILE --json shows them)`, ExitCode.NotCapture);
+    this.lastNode = node;
+    const facts = eventFactsOf(kindId, raw, offset, node, at, this.ids, (host, pid) => this.table?.lookup(host, pid), unavailable);
     this.line(this.format === 'ocsf' ? ocsfEvent(facts) : ecsEvent(facts));
   }
 

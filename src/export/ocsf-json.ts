@@ -53,11 +53,17 @@ export function processOf(p: ProcessFacts | null, pid: number | null, parent: Pr
     pid, uid: p?.guid ?? guid, cpid: p?.guid ?? guid, name: p?.name ?? null, cmd_line: p?.cmdLine ?? null, file: fileOfExe(p?.exe ?? null),
     working_directory: p?.cwd ?? null, created_time: time(p?.startNs ?? null),
     user: p === null ? null : { uid: String(p.uid), uid_numeric: p.uid },
-    parent_process: p === null ? null : {
+    // ppid 0 (no parent the kernel named, or a zeroed header): no parent process, rather than one made up for pid 0.
+    parent_process: p === null || (parent === null && p.ppid === 0) ? null : {
       pid: parent?.pid ?? p.ppid, uid: p.parentGuid, cpid: p.parentGuid, name: parent?.name ?? null, cmd_line: parent?.cmdLine ?? null,
       file: fileOfExe(parent?.exe ?? null), created_time: time(parent?.startNs ?? null),
     },
   };
+}
+
+/** A failed launch's `process`: the program attempted (path, command line) in the caller's pid; nothing the record does not say. */
+export function attemptedProcessOf(pid: number, path: string | null, cmdLine: string | null): Record<string, unknown> {
+  return { pid, cmd_line: cmdLine, file: fileOfExe(path) };
 }
 
 export function ocsfEvent(e: EventFacts): Record<string, unknown> {
@@ -72,17 +78,18 @@ export function ocsfEvent(e: EventFacts): Record<string, unknown> {
     status_code: result !== null && result < 0 ? v.get('error') ?? null : null,
     time: ms(e.timeNs), time_dt: e.timeNs === null ? null : isoNs(e.timeNs),
     metadata: metadataOf(e.input), device: deviceOf(e.input),
-    actor: { process: processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid), user: { uid: String(v.get('uid')), uid_numeric: v.get('uid') } },
+    actor: { process: processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid), user: e.actorUid === null ? null : { uid: String(e.actorUid), uid_numeric: e.actorUid } },
   };
   if (cls.uid === 1007) {
-    out.process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
+    out.process = e.attempted !== null ? attemptedProcessOf(e.targetPid!, e.attempted.path, e.attempted.cmdLine) : processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
     out.launch_type_id = e.map.launchTypeId ?? null;
     out.launch_type = e.map.launchTypeId === undefined ? null : LAUNCH_TYPES[e.map.launchTypeId];
     out.exit_code = e.map.exitStatusField === undefined ? null : v.get('exit_code');
   }
   if (cls.uid === 1001) {
-    const path = v.get(e.map.filePathField!) as string;
-    out.file = { name: basename(path), path, parent_folder: dirname(path), type_id: 0, type: 'Unknown' };
+    const path = v.get(e.map.filePathField!) as string | null;
+    // null: a record of an older schema whose file did not record the path (its other fields stay in unmapped).
+    out.file = path === null ? { type_id: 0, type: 'Unknown' } : { name: basename(path), path, parent_folder: dirname(path), type_id: 0, type: 'Unknown' };
   }
   if (cls.uid === 4001 || cls.uid === 4003) Object.assign(out, networkOf(e));
   if (cls.uid === 4003 && e.dns !== null) {

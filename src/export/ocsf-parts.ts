@@ -62,6 +62,13 @@ export class ProcessView {
 
   constructor(readonly pid: number, readonly facts: ProcessFacts | null, readonly parent: ProcessFacts | null, readonly guid: string | null) {}
 
+  /** A view whose OCSF part is given (a failed launch's attempted program: ocsf-json.ts attemptedProcessOf). */
+  static drawn(pid: number, part: Row): ProcessView {
+    const v = new ProcessView(pid, null, null, null);
+    v.object = part;
+    return v;
+  }
+
   get ocsf(): Row | null {
     if (this.object === undefined) this.object = processOf(this.facts, this.pid, this.parent, this.guid, asNs) as Row | null;
     return this.object;

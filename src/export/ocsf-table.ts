@@ -111,8 +111,12 @@ export interface KindPlan {
   readonly flagMask: number;
   readonly flagsOffset: number;
   readonly actorIsParent: boolean;
-  /** Process Activity's target: none, the recording process, or the child whose pid is at this offset. */
-  readonly target: 'none' | 'self' | number;
+  /** Process Activity's target: none, the recording process, the child whose pid is at this offset, or the program attempted (`attempted`). */
+  readonly target: 'none' | 'self' | 'attempted' | number;
+  /** A failed launch's attempted program: its path and argv fields (target 'attempted'), else null. */
+  readonly attempted: { readonly path: FieldLayout; readonly args: FieldLayout; readonly argsSize: FieldLayout | null } | null;
+  /** Set on a plan for records of an older schema (translatedPlan): rows are added with an adder of its own. */
+  readonly translated?: true;
 }
 
 export interface ClassTable {
@@ -272,7 +276,8 @@ export function classTable(cls: OcsfClass, kinds: readonly KindLayout[]): ClassT
   // (partition.ts SentViews; test/export/writer-thread.test.ts compares the files with --threads 1's).
   key('actor', 'process', (v) => ({ actor: { process: (v as ProcessView | null)?.ocsf ?? null } }));
   key('status', 'number', (s) => statusPart(cls, byId, s as number));
-  key('uid', 'number', (u) => userPart(u as number));
+  // Key 0 (a record that names no actor): no user.
+  key('uid', 'number', (u) => (u === null ? { actor: { user: null } } : userPart(u as number)));
   key('flags', 'number', (f) => flagsPart(byId, f as number | null));
   if (cls.uid === 1007) key('target', 'process', (v) => ({ process: (v as ProcessView | null)?.ocsf ?? null }));
 
@@ -504,11 +509,67 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
   const selector = activityField(m);
   let flagMask = 0;
   for (const f of k.flags) flagMask |= f.bit;
-  const target = m.target === undefined ? 'none' : m.target === 'self' ? 'self' : field(m.target.pidField).offset;
+  const target = m.target === undefined ? 'none' : m.target === 'self' ? 'self' : 'attempted' in m.target ? 'attempted' : field(m.target.pidField).offset;
+  const tried = m.target !== undefined && m.target !== 'self' && 'attempted' in m.target ? m.target.attempted : null;
+  const argsSizeName = tried === null ? undefined : k.schemaFields.find((f) => f.name === tried.args)?.sizeField;
+  const attempted = tried === null ? null : { path: field(tried.path), args: field(tried.args), argsSize: argsSizeName === undefined ? null : field(argsSizeName) };
   return {
     kind: k, map: m, resultOffset: m.resultField === undefined ? -1 : field(m.resultField).offset,
     copies: [...headerCopies, ...bodyCopies], headerCopies, bodyCopies, strings, argv, addrs, net, errors, computed,
     activityField: selector === undefined ? null : field(selector), dnsKey: k.ocsf?.dns !== undefined ? c.dnsKey : -1,
-    flagMask, flagsOffset: field('flags').offset, actorIsParent: m.actor === 'parent', target,
+    flagMask, flagsOffset: field('flags').offset, actorIsParent: m.actor === 'parent', target, attempted,
+  };
+}
+
+/** A plan for records of an older schema rebuilt in this build's layout (KindPlan.translated): its fields `unavailable` left out. */
+export type TranslatedPlan = KindPlan & { readonly translated: true };
+
+/**
+ * `plan` less the fields a record of an older schema did not record (schema-audit.ts: replay rebuilds it in
+ * this build's layout, those fields zeroed): their columns, strings, addresses and derived values stay null in
+ * its row, never the zeros. A field the row cannot leave out (one that decides its class, activity, outcome,
+ * flags, endpoints or target process, or a header field) gives a reason instead: such records cannot be exported.
+ */
+/**
+ * Why records of `kind` whose file lacked the fields `unavailable` cannot be exported (a field that decides
+ * their row: class, activity, outcome, flags, endpoints, target process, or a header field), or null.
+ */
+export function whyNotExportable(kind: KindLayout, unavailable: readonly string[]): string | null {
+  const m = ocsfOfKind(kind);
+  const named = new Set<string>(['flags']);
+  const add = (n: string | null | undefined) => { if (n !== undefined && n !== null) named.add(n); };
+  add(m.resultField);
+  add(activityField(m));
+  if (m.target !== undefined && m.target !== 'self' && 'pidField' in m.target) add(m.target.pidField);
+  if (m.dst !== undefined) { add(m.dst.addr); add(m.dst.family); add(m.dst.port); if (typeof m.dst.protocol === 'string') add(m.dst.protocol); }
+  if (m.local !== undefined) { add(m.local.addr); add(m.local.port); }
+  if (typeof m.direction === 'object') add(m.direction.field);
+  if (m.traffic !== undefined) { add(m.traffic.bytesOut); add(m.traffic.bytesIn); }
+  add(m.exitStatusField);
+  const dns = kind.ocsf?.dns === undefined ? '' : JSON.stringify(kind.ocsf.dns);
+  for (const f of kind.layout.fields) {
+    if (!unavailable.includes(f.name)) continue;
+    if (f.offset < HEADER_SIZE || named.has(f.name) || dns.includes(`"${f.name}"`)) return `its field ${f.name} decides its row (class, outcome, process or endpoints)`;
+  }
+  return null;
+}
+
+export function translatedPlan(plan: KindPlan, unavailable: readonly string[]): TranslatedPlan | string {
+  const k = plan.kind;
+  const why = whyNotExportable(k, unavailable);
+  if (why !== null) return why;
+  const gone = k.layout.fields.filter((f) => unavailable.includes(f.name));
+  const within = (offset: number) => gone.some((f) => offset >= f.offset && offset < f.offset + f.size);
+  const argvGone = (a: KindPlan['argv'][number]) => within(a.offset) || (a.sizeOffset >= 0 && within(a.sizeOffset));
+  const addrGone = (a: KindPlan['addrs'][number]) => within(a.offset) || (a.family !== null && within(a.family.offset));
+  const bodyCopies = plan.bodyCopies.filter((c) => !within(c.from));
+  return {
+    ...plan, translated: true,
+    bodyCopies, copies: [...plan.headerCopies, ...bodyCopies],
+    strings: plan.strings.filter((s) => !within(s.offset)),
+    argv: plan.argv.filter((a) => !argvGone(a)),
+    addrs: plan.addrs.filter((a) => !addrGone(a)),
+    errors: plan.errors.filter((e) => !within(e.offset)),
+    computed: plan.computed.filter((c) => !within(c.offset)),
   };
 }

@@ -37,6 +37,7 @@ export interface ParallelResult extends ExportResult {
   readonly rowsByClass: Map<number, number>;
   readonly filesWritten: readonly string[];
   readonly unindexedStrings: number;
+  readonly outOfRangeTimes: number;
   readonly parts: number;
 }
 
@@ -143,7 +144,7 @@ function merged(outcomes: readonly PartOutcome[], inputs: readonly ExportInput[]
   return {
     stats, events, alerts, olderSchemaEvents: sum((o) => o.olderSchemaEvents), inputs,
     warmEvents: 0, warmAlerts: 0, rangeAccepted: stats.events, rangeRejected: stats.invalid.total,
-    rowsByClass, filesWritten: outcomes.flatMap((o) => o.filesWritten), unindexedStrings: sum((o) => o.unindexedStrings), parts: outcomes.length,
+    rowsByClass, filesWritten: outcomes.flatMap((o) => o.filesWritten), unindexedStrings: sum((o) => o.unindexedStrings), outOfRangeTimes: sum((o) => o.outOfRangeTimes), parts: outcomes.length,
     limitWarnings: last.limitWarnings,
   };
 }

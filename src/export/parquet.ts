@@ -17,8 +17,14 @@ import { datasetIoError, dayText, makeDirs, partitionValue, prepareOutDir } from
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { FINDING_SCHEMA, findingRow } from './finding-rows.js';
 import { DETECTION_FINDING } from './ocsf-map.js';
-import { capturePart, ProcessViews } from './ocsf-parts.js';
-import { type ClassTable, eventTables, type KindPlan } from './ocsf-table.js';
+import { capturePart, cleanDeep, ProcessView, ProcessViews } from './ocsf-parts.js';
+import { attemptedProcessOf } from './ocsf-json.js';
+import { bytesToText, splitArgv } from '../abi/values.js';
+import { storableText } from './text-bytes.js';
+import { type ClassTable, eventTables, type KindPlan, type TranslatedPlan, translatedPlan } from './ocsf-table.js';
+import { CliError, ExitCode } from '../common/exit-codes.js';
+import { SIZE_OFFSET, VERSION_OFFSET } from '../abi/header-access.js';
+import { olderRecordHeader } from './event-facts.js';
 import { ColumnEncoder } from './parquet/column-encoder.js';
 import { PARQUET_CREATED_BY, ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, RowShredder } from './parquet/shred.js';
@@ -150,6 +156,11 @@ export class ParquetWriter implements ExportWriter {
   private clock: WallClock | null = null;
   private offLo = 0;
   private offHi = 0;
+  /** realtime - monotonic (signed), exact and as a double: the range check of a row's wall time. */
+  private offExact = 0n;
+  private offApprox = 0;
+  /** Rows (and findings) whose wall time a TIMESTAMP(NANOS) cannot hold (past 2262): written with time null, in day=unknown. */
+  outOfRangeTimes = 0;
   private lastNode: ProcessNode | null = null;
   private sinceBudgetCheck = 0;
   private readonly rowsPerTable: number[] = [];
@@ -163,6 +174,10 @@ export class ParquetWriter implements ExportWriter {
   /** The writer thread, once started (flush). */
   private thread: RowGroupThread | null = null;
   private nextBuilderId = 0;
+  /** Plans for records of older schemas, by kind and the fields their file lacked (translatedEvent). */
+  private readonly translatedPlans = new Map<string, TranslatedPlan>();
+  /** A translated record, its header's version and size set back to its file's. */
+  private record = new Uint8Array(0);
   /** Set by the caller: the session's process table (a fork's child is looked up there). */
   table: { lookup(host: string, pid: number): ProcessNode | undefined } | null = null;
 
@@ -178,7 +193,7 @@ export class ParquetWriter implements ExportWriter {
       this.rowsPerTable.push(0);
       for (const k of table.kinds) this.kinds[k.id] = { plan: table.plans[k.id]!, table: i };
     });
-    this.ctx = { capture: {}, actor: null!, target: null, hasTime: false, timeLo: 0, timeHi: 0, frameSeq: 0, recordIndex: 0, hostname: null };
+    this.ctx = { capture: {}, actor: null, noUser: false, target: null, hasTime: false, timeLo: 0, timeHi: 0, frameSeq: 0, recordIndex: 0, hostname: null };
   }
 
   static open(opts: ParquetOptions, clockFor: (host: string) => WallClock | null): ParquetWriter {
@@ -231,37 +246,94 @@ export class ParquetWriter implements ExportWriter {
       let carry = 0;
       if (lo > 0xffffffff) { lo -= 4294967296; carry = 1; }
       const hi = (tsHi + this.offHi + carry) >>> 0;
-      ctx.hasTime = true;
-      ctx.timeLo = lo;
-      ctx.timeHi = hi;
-      day = dayOf(lo, hi);
+      // A TIMESTAMP(NANOS) is a signed INT64: a wall time past 2262-04-11 (or before 1677) has no value there, and
+      // the sum above would wrap to a plausible wrong date. One comparison of doubles per row; the exact check
+      // only within 2^20 ns of the limits.
+      if (inInt64(tsHi * 4294967296 + tsLo + this.offApprox, tsLo, tsHi, this.offExact)) {
+        ctx.hasTime = true;
+        ctx.timeLo = lo;
+        ctx.timeHi = hi;
+        day = dayOf(lo, hi);
+      } else {
+        // As a record without a wall clock: time null, day=unknown; unmapped.ts_ns keeps the exact ns.
+        ctx.hasTime = false;
+        if (!this.warming) this.outOfRangeTimes++;
+      }
     } else {
       ctx.hasTime = false;
     }
     ctx.frameSeq = p.frameSeq;
     ctx.recordIndex = p.recordIndex;
-    if (plan.actorIsParent) ctx.actor = node.parent !== null ? this.views.of(node.parent) : this.views.unseenOf(node.host, node.ppid);
+    // A header pid of 0 names no process (a zeroed header: a TCP change whose owner the kernel did not know): no actor,
+    // no user (its uid 0 is no root); a parent actor with ppid 0 likewise. Nothing is made up for pid 0 (event-facts.ts).
+    ctx.noUser = node.pid === 0;
+    if (ctx.noUser) ctx.actor = null;
+    else if (plan.actorIsParent) ctx.actor = node.parent !== null ? this.views.of(node.parent) : node.ppid === 0 ? null : this.views.unseenOf(node.host, node.ppid);
     else ctx.actor = this.views.of(node);
     if (plan.target === 'self') {
       ctx.target = this.views.of(node);
+    } else if (plan.target === 'attempted') {
+      ctx.target = attemptedView(plan, raw, at, node.pid);
     } else if (plan.target !== 'none') {
       const childPid = u32(raw, at + plan.target);
-      const child = this.table?.lookup(node.host, childPid);
-      ctx.target = child !== undefined ? this.views.of(child) : this.views.unseenOf(node.host, childPid);
+      // 0: the kernel did not resolve the target (target_tgid): no process, unmapped keeps the pid asked for.
+      const child = childPid === 0 ? undefined : this.table?.lookup(node.host, childPid);
+      ctx.target = child !== undefined ? this.views.of(child) : childPid === 0 ? null : this.views.unseenOf(node.host, childPid);
     }
     this.lastNode = node;
     if (this.warming) return;
     const part = this.partitionFor(k.table, day);
     const b = (part.builder ??= this.newBuilder(part)) as PartitionBuilder;
-    b.add(plan, raw, at, ctx);
+    if (plan.translated === true) b.addTranslated(plan, raw, at, ctx);
+    else b.add(plan, raw, at, ctx);
     this.rowsPerTable[k.table]++;
     if (b.rows >= part.rowLimit) this.flush(part);
     else if (b.rows % HELD_CHECK_ROWS === 0 && b.heldBytes >= ROW_GROUP_BYTES) this.flush(part);
     if (++this.sinceBudgetCheck >= BUDGET_CHECK_EVENTS) this.keepBudget();
   }
 
+  /**
+   * A record of an older schema, rebuilt by replay in this build's layout (the fields its file lacked zeroed):
+   * added by its kind's translated plan, which leaves those fields null, with the header's version and size
+   * set back to its file's (the rebuilt header says this build's). A kind whose row needs a field the file
+   * lacked cannot be exported: one line and exit 4 (nothing of the run is kept).
+   */
+  translatedEvent(kindId: number, raw: Uint8Array, at: number, node: ProcessNode, p: Provenance, unavailable: readonly string[]): void {
+    const k = this.kinds[kindId]!;
+    const key = `${kindId}\u0000${unavailable.join(',')}`;
+    let plan = this.translatedPlans.get(key);
+    if (plan === undefined) {
+      const t = translatedPlan(k.plan, unavailable);
+      if (typeof t === 'string') {
+        throw new CliError(`${p.input.path}: its ${k.plan.kind.name} records are of an older schema and cannot be exported: ${t}, and the file does not record it (rg-replay FILE --json shows them)`, ExitCode.NotCapture);
+      }
+      plan = t;
+      this.translatedPlans.set(key, plan);
+    }
+    const size = plan.kind.layout.size;
+    if (this.record.length < size) this.record = new Uint8Array(size);
+    const rec = this.record;
+    rec.set(raw.subarray(at, at + size));
+    const file = olderRecordHeader(p.input, kindId);
+    if (file !== null) {
+      rec[VERSION_OFFSET] = file.version & 0xff;
+      rec[VERSION_OFFSET + 1] = file.version >>> 8;
+      new DataView(rec.buffer, rec.byteOffset, rec.byteLength).setUint32(SIZE_OFFSET, file.size, true);
+    }
+    this.kinds[kindId] = { plan, table: k.table };
+    try {
+      this.event(kindId, rec, 0, node, p);
+    } finally {
+      this.kinds[kindId] = k;
+    }
+  }
+
   alert(a: Alert, p: Provenance): void {
-    const timeNs = p.clock === null ? null : p.clock.realtimeNs(BigInt(a.source.ts_ns));
+    let timeNs = p.clock === null ? null : p.clock.realtimeNs(BigInt(a.source.ts_ns));
+    if (timeNs !== null && (timeNs > INT64_MAX || timeNs < INT64_MIN)) {
+      timeNs = null;
+      this.outOfRangeTimes++;
+    }
     const day = timeNs === null ? NaN : Math.floor(Number(timeNs / 1_000_000n) / 86_400_000);
     const part = this.partitionFor(this.tables.length, day);
     const b = (part.builder ??= new FindingBuilder()) as FindingBuilder;
@@ -301,7 +373,9 @@ export class ParquetWriter implements ExportWriter {
     this.clockRef = clock;
     this.clock = clock;
     if (clock === null) return;
-    const off = BigInt.asUintN(64, clock.realtimeNs(0n));
+    this.offExact = clock.realtimeNs(0n);
+    this.offApprox = Number(this.offExact);
+    const off = BigInt.asUintN(64, this.offExact);
     this.offLo = Number(off & 0xffffffffn);
     this.offHi = Number(off >> 32n);
   }
@@ -423,9 +497,35 @@ export class ParquetWriter implements ExportWriter {
   }
 }
 
+/** A failed launch's `process` (rare: one view each): the program its record says was attempted. */
+function attemptedView(plan: KindPlan, raw: Uint8Array, at: number, pid: number): ProcessView {
+  const a = plan.attempted!;
+  const pathBytes = raw.subarray(at + a.path.offset, at + a.path.offset + a.path.size);
+  const end = pathBytes.indexOf(0);
+  const path = storableText(bytesToText(end < 0 ? pathBytes : pathBytes.subarray(0, end)));
+  const used = a.argsSize === null ? a.args.size : Math.min(a.args.size, u32(raw, at + a.argsSize.offset));
+  const argv = splitArgv(raw.subarray(at + a.args.offset, at + a.args.offset + used), used).map((x) => storableText(bytesToText(x)));
+  return ProcessView.drawn(pid, cleanDeep(attemptedProcessOf(pid, path === '' ? null : path, argv.length === 0 ? null : argv.join(' '))) as Row);
+}
+
 /** An export's id in its file names: --append adds files beside earlier exports' without a clash. */
 export function newRunId(): string {
   return randomBytes(4).toString('hex');
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+/** 2^63 less a margin far beyond a double's error there (2^11): within it, inInt64 decides exactly. */
+const NEAR_INT64 = 9223372036853727232; // 2^63 - 2^20
+
+/**
+ * True when ts (u64 as tsHi:tsLo) + off (signed ns), whose sum as a double is `approx`, fits a signed INT64
+ * (a TIMESTAMP(NANOS)). O(1): BigInt only within 2^20 ns of a limit.
+ */
+function inInt64(approx: number, tsLo: number, tsHi: number, off: bigint): boolean {
+  if (approx < NEAR_INT64 && approx > -NEAR_INT64) return true;
+  const exact = (BigInt(tsHi) << 32n) + BigInt(tsLo) + off;
+  return exact <= INT64_MAX && exact >= INT64_MIN;
 }
 
 /** Days since the epoch of wall-clock ns (hi:lo, signed), exact near midnight too. */

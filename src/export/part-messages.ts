@@ -39,6 +39,8 @@ export interface PartOutcome {
   readonly filesWritten: string[];
   /** Strings stored without deduplication (string-pool.ts, MAX_PROBES). */
   readonly unindexedStrings: number;
+  /** Rows whose wall time a TIMESTAMP(NANOS) cannot hold (parquet.ts). */
+  readonly outOfRangeTimes: number;
   /** The last part's (it read the whole stream); null for the others. */
   readonly stats: StatsReport | null;
   /** What the detections let go of: the last part's are the whole stream's. */
@@ -46,12 +48,12 @@ export interface PartOutcome {
 }
 
 /** What a part's run and writer did; `withStats`: the last part's whole-stream stats. */
-export function partOutcome(r: ExportResult, writer: { readonly rowsByClass: Map<number, number>; readonly filesWritten: string[]; readonly unindexedStrings: number },
+export function partOutcome(r: ExportResult, writer: { readonly rowsByClass: Map<number, number>; readonly filesWritten: string[]; readonly unindexedStrings: number; readonly outOfRangeTimes: number },
   withStats: boolean): PartOutcome {
   return {
     events: r.events, alerts: r.alerts, olderSchemaEvents: r.olderSchemaEvents, warmEvents: r.warmEvents, warmAlerts: r.warmAlerts,
     rangeAccepted: r.rangeAccepted, rangeRejected: r.rangeRejected,
-    rowsByClass: [...writer.rowsByClass], filesWritten: writer.filesWritten, unindexedStrings: writer.unindexedStrings, stats: withStats ? r.stats : null,
+    rowsByClass: [...writer.rowsByClass], filesWritten: writer.filesWritten, unindexedStrings: writer.unindexedStrings, outOfRangeTimes: writer.outOfRangeTimes, stats: withStats ? r.stats : null,
     limitWarnings: r.limitWarnings,
   };
 }

@@ -20,7 +20,7 @@ import { type ClassTable, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TAR
 import { type PooledStrings, StringPool } from './string-pool.js';
 import { dnsExportOfRecord } from './dns-export.js';
 import { HeaderRows } from './header-rows.js';
-import { type RowAdder, rowAdders } from './row-adders.js';
+import { type RowAdder, rowAdders, translatedAdder } from './row-adders.js';
 import { sharedWords } from './shared-memory.js';
 
 const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
@@ -37,7 +37,11 @@ const OBJECT_BYTES = 2048;
 export interface EventContext {
   /** The capture's part (one object per input file: its identity keys it). */
   capture: Row;
-  actor: ProcessView;
+  /** Null when the record names no acting process (parquet.ts: header pid 0, or a parent actor's ppid 0). */
+  actor: ProcessView | null;
+  /** The record names no actor at all (header pid 0): actor.user is null too, not the zeroed header's uid 0. */
+  noUser: boolean;
+  /** Null when there is none, or the record names none (a target pid of 0: not resolved). */
   target: ProcessView | null;
   /** Wall-clock ns as unsigned 32-bit halves; hasTime false without a clock. */
   hasTime: boolean;
@@ -218,7 +222,7 @@ export class PartitionBuilder {
     keys[KEY_CAPTURE][row] = this.thingKey(KEY_CAPTURE, e.capture);
     keys[KEY_ACTOR][row] = this.thingKey(KEY_ACTOR, e.actor);
     keys[KEY_STATUS][row] = this.thingKey(KEY_STATUS, this.statusThing);
-    keys[KEY_UID][row] = this.thingKey(KEY_UID, view.getUint32(at + UID_OFFSET, true));
+    keys[KEY_UID][row] = e.noUser ? 0 : this.thingKey(KEY_UID, view.getUint32(at + UID_OFFSET, true));
     keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (view.getUint16(at + plan.flagsOffset, true) & plan.flagMask));
     if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
     const strings = plan.strings;
@@ -246,6 +250,22 @@ export class PartitionBuilder {
       if (r < 0) keys[plan.errors[i].key][row] = this.thingKey(plan.errors[i].key, -r);
     }
     this.rows = row + 1;
+  }
+
+  /**
+   * A record of an older schema (rare): add's work with the adder of its translated plan (ocsf-table.ts
+   * translatedPlan), which leaves the fields its file lacked null. Off add's path: add itself is unchanged.
+   */
+  addTranslated(plan: KindPlan, raw: Uint8Array, at: number, e: EventContext): void {
+    const adders = this.adders;
+    const id = plan.kind.id;
+    const own = adders[id];
+    adders[id] = translatedAdder(plan, this.directs, this.header);
+    try {
+      this.add(plan, raw, at, e);
+    } finally {
+      adders[id] = own;
+    }
   }
 
   private addArgv(plan: KindPlan, raw: Uint8Array, at: number, row: number): void {

@@ -39,7 +39,8 @@ export interface ProcessFacts {
   readonly known: boolean;
   readonly ppid: number;
   /** The parent's GUID (from the table, or as a process the table has not seen). */
-  readonly parentGuid: string;
+  /** Null when the process has no parent the record names (ppid 0): no GUID is made up for pid 0. */
+  readonly parentGuid: string | null;
   /** Not recorded by this build's schema: null (issue 12 adds cwd). */
   readonly cwd: string | null;
 }
@@ -111,7 +112,7 @@ export class ProcessIdentities {
       argv, cmdLine: argv === null ? null : argv.join(' '),
       startNs: node.startNs !== null && clock !== null ? clock.realtimeNs(node.startNs) : null,
       uid: node.uid, known: node.startSeen, ppid: node.ppid, cwd: null,
-      parentGuid: node.parent !== null ? this.guid(node.parent) : this.guidOfUnseen(node.host, node.ppid),
+      parentGuid: node.parent !== null ? this.guid(node.parent) : node.ppid === 0 ? null : this.guidOfUnseen(node.host, node.ppid),
     };
     this.built.set(node, { facts, version: node.version, parent: node.parent, ppid: node.ppid, uid: node.uid, comm: node.comm, captureId: this.captureId, clock });
     return facts;

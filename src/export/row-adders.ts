@@ -45,6 +45,21 @@ export function rowAdders(table: ClassTable, directs: readonly DenseColumn[], he
   return adders;
 }
 
+const translatedAdders = new WeakMap<KindPlan, RowAdder>();
+
+/**
+ * The adder of a plan for records of an older schema (ocsf-table.ts translatedPlan), compiled on first use:
+ * `directs` and `header` as for rowAdders (the table's, the same in each of its builders).
+ */
+export function translatedAdder(plan: KindPlan, directs: readonly DenseColumn[], header: HeaderRows): RowAdder {
+  let a = translatedAdders.get(plan);
+  if (a === undefined) {
+    a = compileAdder(plan, directs, header);
+    translatedAdders.set(plan, a);
+  }
+  return a;
+}
+
 /**
  * The next value's index in `col`, its buffer grown when full (columns most rows leave null hold only their
  * values). One function every adder calls: its feedback (the growth's call) is shared, so an adder optimised

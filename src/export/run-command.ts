@@ -10,19 +10,22 @@ import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
 import { visible } from '../common/visible.js';
 import { type ExportOptions } from './command.js';
-import { clocksByHost, type ExportResult, ExportStopped, type FrameRange, prepareInputs, runExport, WHOLE_STREAM } from './driver.js';
+import { clocksByHost, type ExportInput, type ExportResult, ExportStopped, type FrameRange, prepareInputs, runExport, WHOLE_STREAM } from './driver.js';
 import { NdjsonExportWriter } from './ndjson-writer.js';
 import { newRunId, ParquetWriter } from './parquet.js';
 import { unmappedKinds } from './ocsf-map.js';
 import { frameRecordCounts, planRanges, WARM_SHARE, WORKER_START_RECORDS } from './frame-ranges.js';
 import { prepareOutDir, removeRunFiles } from './dataset-layout.js';
 import { runParallelExport } from './parallel-export.js';
+import { inputsNotInDataset, writeRunRecord } from './run-records.js';
+import { noteOnStderr } from '../replay/input.js';
 
 /** What a Parquet export wrote, for the summary line. */
 interface Written {
   readonly rowsByClass: Map<number, number>;
   readonly filesWritten: readonly string[];
   readonly unindexedStrings: number;
+  readonly outOfRangeTimes: number;
 }
 
 /** More parts than this gain nothing but catch-up work (and a thread's memory each). */
@@ -88,7 +91,15 @@ async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOn
   if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`, ExitCode.Usage);
   if (format === 'parquet' && opts.output === undefined) throw new CliError('--format parquet needs -o DIR (the dataset directory)', ExitCode.Usage);
   const threads = threadsOf(opts.threads);
-  const inputs = await prepareInputs(files);
+  let inputs = await prepareInputs(files);
+  if (format === 'parquet' && opts.append === true) {
+    // A capture the dataset holds already is not exported again (run-records.ts): its rows would be there twice.
+    inputs = inputsNotInDataset(opts.output!, inputs, opts);
+    if (inputs.length === 0) {
+      noteOnStderr(`nothing to export: every capture given is in ${opts.output!} already`);
+      return ExitCode.Ok;
+    }
+  }
   let damagePrinted = 0;
   const hooks = { onDamage: (p: string, d: Parameters<typeof describeDamage>[0]) => { if (damagePrinted++ < 20) stderr(`${p}: ${describeDamage(d)}`); } };
   const clockFor = clocksByHost(inputs);
@@ -113,6 +124,7 @@ async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOn
   if (cuts.length > 1) {
     try {
       const result = await runParallelExport(inputs, opts, cuts, { outDir, fileRows: envFileRows(), run }, hooks, stop.word);
+      recordRun(outDir, run, inputs, opts);
       return summarise(result, format, outDir, result);
     } catch (e) {
       throw stop.outcome(e, kept);
@@ -128,7 +140,18 @@ async function exportWithStop(files: string[], opts: ExportOptions, stop: StopOn
     removeRunFiles(outDir, run);
     throw stop.outcome(e, kept);
   }
+  recordRun(outDir, run, inputs, opts);
   return summarise(result, format, outDir, parquet);
+}
+
+/** The run's record, its last file (run-records.ts); if it cannot be written, none of the run's files is kept. */
+function recordRun(outDir: string, run: string, inputs: readonly ExportInput[], opts: ExportOptions): void {
+  try {
+    writeRunRecord(outDir, run, inputs, opts);
+  } catch (e) {
+    removeRunFiles(outDir, run);
+    throw e;
+  }
 }
 
 /**
@@ -191,6 +214,9 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
   if (parquet !== null && parquet.unindexedStrings > 0) {
     stderr(`warning: ${parquet.unindexedStrings} strings of the capture were stored without deduplication: their hashes crowded the export's string table, as bytes chosen to collide would (an attempt to stall the export?); every row holds its value, only their repeats take more room`);
   }
+  if (parquet !== null && parquet.outOfRangeTimes > 0) {
+    stderr(`warning: ${parquet.outOfRangeTimes} rows have a wall time a Parquet TIMESTAMP(NANOS) cannot hold (before 1677-09-21 or after 2262-04-11): their time is null and they are in day=unknown; unmapped.ts_ns keeps the record's exact monotonic ns`);
+  }
   const unmapped = unmappedKinds();
   if (unmapped.length > 0) stderr(`note: kinds without an OCSF mapping are exported as Base Event (class_uid 0): ${unmapped.join(', ')}`);
   for (const f of stats.files) {
@@ -201,7 +227,7 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks and have no row (see rg-replay audit)`);
   for (const w of r.limitWarnings) stderr(w);
   if (r.olderSchemaEvents > 0) {
-    stderr(`warning: ${r.olderSchemaEvents} events of an older schema version have no row: export writes this build's schema only (rg-replay FILE --json decodes them by their manifest; see rg-replay audit)`);
+    stderr(`note: ${r.olderSchemaEvents} events are of an older schema version: exported as rg-replay FILE --json decodes them, the fields their file did not record null (rg-replay audit FILE lists them)`);
   }
   if (stats.damaged) return ExitCode.Damaged;
   if (!stats.complete) return ExitCode.Incomplete;

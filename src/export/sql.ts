@@ -132,7 +132,7 @@ async function exportForQuery(paths: string[], dir: string, opts: SqlOptions): P
   const writer = ParquetWriter.open({ outDir: dir, append: false }, clocksByHost(inputs));
   const r = await runExport(inputs, { detect: opts.detect }, writer, {}, (t) => { writer.table = t; });
   if (r.olderSchemaEvents > 0) {
-    process.stderr.write(`rg-replay: warning: ${r.olderSchemaEvents} events of an older schema version are not in the query's tables (export writes this build's schema only; see rg-replay audit)\n`);
+    process.stderr.write(`rg-replay: note: ${r.olderSchemaEvents} events are of an older schema version: in the query's tables as rg-replay FILE --json decodes them, the fields their file did not record null (rg-replay audit FILE lists them)\n`);
   }
   if (r.stats.damaged) return ExitCode.Damaged;
   if (!r.stats.complete) return ExitCode.Incomplete;

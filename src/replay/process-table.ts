@@ -245,7 +245,9 @@ export class ProcessTable {
         const child = this.create(host, childPid, pid, true, recordTsNs(bytes, at));
         child.exe = node.exe;
         child.argv = node.argv;
-        child.comm = node.comm;
+        // The child has its parent's comm (the kernel copies it at fork): the record's, when the parent's first record
+        // is this fork (a process that started before the capture: touch() below reads it only after this).
+        child.comm = node.comm !== '' ? node.comm : bytesToText(recordComm(bytes, at));
         child.uid = uid;
         child.euid = node.euid;
         child.egid = node.egid;

@@ -65,14 +65,22 @@ describe('export --format ocsf and parquet', () => {
     expect(findings.every((f) => Number(f.severity_id) > 0)).toBe(true);
   });
 
+  /**
+   * The one departure from the schema, deliberate (docs/fleet.md, "What it cannot say"): a Process Activity whose
+   * target the kernel did not resolve (target_tgid 0: demo.rgc's failed PTRACE_SEIZE of 1073741823) has no `process`,
+   * which OCSF requires: no process, pid 0 or GUID is made up for it; unmapped.target_pid keeps the pid asked for.
+   */
+  const validateOcsfOrUnresolved = (d: Record<string, unknown>): string[] => validateOcsf(d)
+    .filter((p) => !(p === 'process_activity: required process missing' && Number((d.unmapped as Record<string, unknown>).target_tgid) === 0));
+
   it('every NDJSON document is valid OCSF', () => {
-    const problems = ndjson.flatMap((d, i) => validateOcsf(d).map((p) => `line ${i + 1}: ${p}`));
+    const problems = ndjson.flatMap((d, i) => validateOcsfOrUnresolved(d).map((p) => `line ${i + 1}: ${p}`));
     expect(problems.slice(0, 20)).toEqual([]);
   });
 
   it('every Parquet row is valid OCSF', () => {
     expect(parquetRows).toHaveLength(ndjson.length);
-    const problems = parquetRows.flatMap((d, i) => validateOcsf(d).map((p) => `row ${i}: ${p}`));
+    const problems = parquetRows.flatMap((d, i) => validateOcsfOrUnresolved(d).map((p) => `row ${i}: ${p}`));
     expect(problems.slice(0, 20)).toEqual([]);
   });
 

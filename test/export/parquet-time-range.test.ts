@@ -1,0 +1,50 @@
+/**
+ * A wall time a Parquet TIMESTAMP(NANOS) (signed INT64 ns) cannot hold: synthetic-all-kinds.rgc has a
+ * record past 2262. The NDJSON exports write its date; the Parquet row has time NULL and goes to
+ * day=unknown (never a wrapped, plausible date), its exact ns kept in unmapped.ts_ns, and stderr says so.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runReplayCli } from '../support/golden.js';
+
+const dirs: string[] = [];
+const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-pqtime-')); dirs.push(d); return d; };
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await db.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('export --format parquet: a wall time past 2262', () => {
+  for (const threads of ['1', '2']) {
+    it(`is NULL in day=unknown, not a wrapped date (--threads ${threads})`, async () => {
+      const capture = 'captures/synthetic-all-kinds.rgc';
+      const json = runReplayCli([capture, '--json']).stdout.toString().split('\n').filter((l) => l.includes('far-future'));
+      expect(json).toHaveLength(1);
+      const truth = { ts_ns: /"ts_ns":(\d+)/.exec(json[0])![1], time: (JSON.parse(json[0]) as { time: string }).time };
+      expect(truth.time.startsWith('2607-')).toBe(true);
+      const lake = join(scratch(), 'lake');
+      const r = runReplayCli(['export', capture, '-o', lake, '--threads', threads]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/warning: 1 rows have a wall time a Parquet TIMESTAMP\(NANOS\) cannot hold/);
+      const rows = await query(`SELECT day, time IS NULL AS no_time, unmapped.ts_ns::VARCHAR AS ts_ns FROM read_parquet('${lake}/*/*/class_uid=1001/*.parquet', hive_partitioning = true)
+        WHERE file.path LIKE '%far-future'`);
+      expect(rows).toEqual([{ day: 'unknown', no_time: true, ts_ns: truth.ts_ns }]);
+      // No other day than the capture's own was made up.
+      const days = readdirSync(lake, { recursive: true }).map(String).filter((f) => /day=[^/]*$/.test(f)).map((f) => f.replace(/.*day=/, ''));
+      expect(days.filter((d) => d.startsWith('2023-'))).toEqual([]);
+      const ocsf = runReplayCli(['export', capture, '--format', 'ocsf']).stdout.toString().split('\n').filter((l) => l.includes('far-future'));
+      expect((JSON.parse(ocsf[0]) as { time_dt: string }).time_dt).toBe(truth.time);
+    });
+  }
+});
