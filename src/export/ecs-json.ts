@@ -82,6 +82,17 @@ function processesOf(e: EventFacts, k: EcsSpec): { process: Record<string, unkno
   const m = e.map;
   const recordTid = e.values.get('tid') as number;
   const launch = m.ocsfClass.uid === 1007 && e.activityId === 1 && m.target !== undefined && m.target !== 'self';
+  if (e.attempted !== null) {
+    // A failed launch: the program that failed to start, in the caller's pid (exec keeps it), the caller as its parent
+    // as the record has it (its image unchanged); no entity id: no such process came to be.
+    const caller = processOf(e.actor, e.actorPid, e.actorParent, e.actorGuid);
+    const path = e.attempted.path;
+    const process = {
+      pid: e.actorPid, name: path === null ? null : basename(path), executable: path, command_line: e.attempted.cmdLine, thread: { id: recordTid },
+      parent: caller === null ? null : { pid: caller.pid, entity_id: caller.entity_id, executable: caller.executable, command_line: caller.command_line, start: caller.start },
+    };
+    return { process, target: null };
+  }
   if (m.target === 'self' || launch) {
     const process = processOf(e.target, e.targetPid, e.targetParent, e.targetGuid);
     if (process === null) return { process: null, target: null };
@@ -114,8 +125,9 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
     agent: { type: 'rand-guard', version: e.input.manifest?.tool.version ?? null },
     host: hostOf(e.input),
     process: process === null ? null : { ...process, exit_code: e.map.exitStatusField === undefined ? null : v.get('exit_code') },
-    user: { id: String(v.get('uid')) },
-    group: { id: String(v.get('gid')) },
+    // No user or group for a zeroed header (a TCP change whose owner is unknown): its 0 is not root (event-facts.ts).
+    user: e.actorUid === null ? null : { id: String(e.actorUid) },
+    group: e.actorUid === null ? null : { id: String(v.get('gid')) },
   };
   if (e.map.resultField !== undefined && (v.get(e.map.resultField) as number) < 0) doc.error = { code: v.get('error') ?? null };
   if (cls.uid === 1001) {

@@ -110,6 +110,19 @@ describe('export --format ecs: meaning per kind', () => {
     for (const d of every()) expect(allowed(d.event.category[0], d.event.type), `${d.event.action}: ${d.event.category} ${d.event.type}`).toBe(true);
   });
 
+  it('a failed exec is the program that failed to start (its path and argv, in the caller\'s pid), the caller its parent', () => {
+    const failed = docs.demo.filter((d) => d.event?.action === 'exec_failed');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const d of failed) {
+      expect(d.event.outcome).toBe('failure');
+      expect(d.process.executable).toBe(d.rand_guard.exec_failed.path);
+      expect(d.process.command_line).toBe(d.rand_guard.exec_failed.argv.join(' '));
+      expect(d.process.entity_id).toBeUndefined();
+      expect(d.process.parent.pid).toBe(d.process.pid);
+      expect(d.process.parent.executable).not.toBe(d.process.executable);
+    }
+  });
+
   it('counts only launches as process starts; changes, reads and signals are what they are', () => {
     const starts = new Set(every().filter((d) => d.event.category.includes('process') && d.event.type.includes('start')).map((d) => d.event.action));
     expect([...starts].sort()).toEqual(['exec_failed', 'process_fork', 'process_start']);
@@ -130,7 +143,9 @@ describe('export --format ecs: meaning per kind', () => {
       for (const d of all) {
         expect(d.process.pid, a).toBe(d.rand_guard.pid);
         expect(d.process.thread.id, a).toBe(d.rand_guard.tid);
-        expect(d.rand_guard.target.process.pid, a).toBe(d.rand_guard[a].target_tgid);
+        // A target the kernel did not resolve (target_tgid 0) is not made up.
+        if (d.rand_guard[a].target_tgid === 0) expect(d.rand_guard.target, a).toBeUndefined();
+        else expect(d.rand_guard.target.process.pid, a).toBe(d.rand_guard[a].target_tgid);
       }
     }
     // The demo's intruder ptraces its victim: the attacker is the process, with its own program and command line.

@@ -80,6 +80,17 @@ describe('export: processes a record does not name', () => {
     expect(JSON.stringify(docs.map((d) => ({ ...d, unmapped: null })))).not.toMatch(/"pid":0[,}]/);
   });
 
+  it('ECS NDJSON: no user or group and no process for a zeroed header; the sender stays process.* of a signal to nobody', () => {
+    const r = runReplayCli(['export', cap, '--format', 'ecs']);
+    expect(r.status, r.stderr).toBe(0);
+    const docs = r.stdout.toString().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Doc).filter((d) => d.event !== undefined);
+    const tcp = docs.filter((d) => d.event.action === 'net_tcp_state');
+    expect(tcp).toHaveLength(2);
+    for (const d of tcp) expect([d.user ?? null, d.group ?? null, d.process ?? null]).toEqual([null, null, null]);
+    const signals = docs.filter((d) => d.event.action === 'process_signal');
+    expect(signals.map((d) => [d.process.pid, d.user.id])).toEqual([[7000, '1000'], [7100, '1001'], [7000, '1000'], [7000, '1000']]);
+  });
+
   for (const threads of ['1', '2']) {
     it(`Parquet says the same (--threads ${threads})`, async () => {
       const lake = join(scratch(), 'lake');
