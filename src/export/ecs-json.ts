@@ -17,6 +17,7 @@ import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
 import { type ProcessFacts } from './process-identity.js';
+import { jsonLong } from './exact-json.js';
 import { storableText } from './text-bytes.js';
 
 export const ECS_VERSION = '9.4.0';
@@ -149,8 +150,6 @@ export function ecsEvent(e: EventFacts): Record<string, unknown> {
 }
 
 const HEADER_KEYS = new Set(['event_type', ...HEADER_FIELDS.map((f) => f.name)]);
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
 const wideFieldsByKind = new WeakMap<KindLayout, ReadonlySet<string>>();
 
 /** The kind's 64-bit integer fields (header and body): rg-replay --json prints those above 2^53 as decimal strings. */
@@ -163,17 +162,6 @@ function wideFields(kind: KindLayout): ReadonlySet<string> {
   return s;
 }
 
-/**
- * A 64-bit integer as ECS can store it: a JSON number (a bigint above 2^53,
- * written as its exact digits by ecsJson), or null when Elasticsearch's long
- * cannot hold it (above 2^63 - 1).
- */
-export function ecsLong(v: unknown): number | bigint | null {
-  if (typeof v === 'number') return v;
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return null;
-  const n = BigInt(v);
-  return n > INT64_MAX || n < INT64_MIN ? null : n;
-}
 
 /**
  * The record's fields as `rg-replay --json` has them: the header's at the top
@@ -190,7 +178,7 @@ function randGuardFields(e: EventFacts): Record<string, unknown> {
     const into = HEADER_KEYS.has(key) ? top : own;
     if (!wide.has(key) || typeof value !== 'string') into[key] = value;
     else {
-      const n = ecsLong(value);
+      const n = jsonLong(value);
       if (n === null) into[`${key}_u64`] = value;
       else into[key] = n;
     }
@@ -208,8 +196,8 @@ function networkOf(e: EventFacts): Record<string, unknown> {
   const family = v.get(dst.family) as number;
   const protocol = typeof dst.protocol === 'number' ? dst.protocol : dst.protocol === undefined ? 0 : (v.get(dst.protocol) as number);
   const remoteIp = ip(dst.addr);
-  const sent = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesOut));
-  const received = m.traffic === undefined ? null : ecsLong(v.get(m.traffic.bytesIn));
+  const sent = m.traffic === undefined ? null : jsonLong(v.get(m.traffic.bytesOut));
+  const received = m.traffic === undefined ? null : jsonLong(v.get(m.traffic.bytesIn));
   // An end whose address the record does not hold (a DNS message's unknown server, family 0) is left out, port and all.
   const remote = remoteIp === null ? null : { ip: remoteIp, address: remoteIp, port: v.get(dst.port), bytes: received };
   const localIp = m.local === undefined ? null : ip(m.local.addr);
@@ -264,27 +252,3 @@ function alertFields(a: Alert): Record<string, unknown> {
   return own;
 }
 
-/**
- * A document's JSON text: as JSON.stringify writes it, and a bigint (a 64-bit
- * integer above 2^53) as its exact digits, which Elasticsearch reads exactly
- * into a long. Only a document that holds one takes the slower path.
- */
-export function ecsJson(doc: unknown): string {
-  try {
-    return JSON.stringify(doc);
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-    return withBigints(doc);
-  }
-}
-
-function withBigints(v: unknown): string {
-  if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : withBigints(x))).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const parts: string[] = [];
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${withBigints(x)}`);
-    return `{${parts.join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}

@@ -8,7 +8,8 @@ import { type ProcessNode, type ProcessTable } from '../replay/process-table.js'
 import { describeIoError } from '../replay/input.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
-import { bulkAction, ecsAlert, ecsEvent, ecsJson } from './ecs-json.js';
+import { bulkAction, ecsAlert, ecsEvent } from './ecs-json.js';
+import { exactJson } from './exact-json.js';
 import { eventFactsOf } from './event-facts.js';
 import { ocsfEvent, ocsfFinding } from './ocsf-json.js';
 import { ProcessIdentities } from './process-identity.js';
@@ -73,7 +74,7 @@ export class NdjsonExportWriter implements ExportWriter {
   }
 
   private line(doc: Record<string, unknown>): void {
-    const text = this.format === 'ecs' ? `${this.action}${ecsJson(doc)}\n` : `${JSON.stringify(doc)}\n`;
+    const text = this.format === 'ecs' ? `${this.action}${exactJson(doc)}\n` : `${exactJson(doc)}\n`;
     const bytes = Buffer.from(text);
     if (bytes.length > MAX_LINE_BYTES) {
       // Longer than the buffer guarantees room for (long argv, two process contexts): written on its own.

@@ -9,6 +9,7 @@ import { AF_INET, AF_INET6 } from '../abi/constants.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename, compact, dirname, type EventFacts, isoNs } from './event-facts.js';
 import { type ExportInput } from './driver.js';
+import { jsonLong } from './exact-json.js';
 import { DIRECTION_NAMES, LAUNCH_TYPES, OCSF_VERSION, PRODUCT, SEVERITY_IDS, SEVERITY_NAMES, STATUS_NAMES, DETECTION_FINDING } from './ocsf-map.js';
 import { type ProcessFacts } from './process-identity.js';
 import { storableText } from './text-bytes.js';
@@ -129,7 +130,8 @@ export function networkOf(e: EventFacts): Record<string, unknown> {
       direction_id: e.directionId, direction: DIRECTION_NAMES[e.directionId], protocol_num: protocol === 0 ? null : protocol,
       protocol_name: PROTOCOL_NAMES[protocol] ?? null, protocol_ver_id: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0,
     },
-    traffic: m.traffic === undefined ? null : { bytes_out: v.get(m.traffic.bytesOut), bytes_in: v.get(m.traffic.bytesIn) },
+    // long_t: exact numbers (a string above 2^53 before); one a signed long cannot hold is left out (unmapped keeps it).
+    traffic: m.traffic === undefined ? null : { bytes_out: jsonLong(v.get(m.traffic.bytesOut)), bytes_in: jsonLong(v.get(m.traffic.bytesIn)) },
   };
 }
 

@@ -218,4 +218,12 @@ describe('export --format ecs: meaning per kind', () => {
     // No typed ECS field is ever a string of digits.
     for (const d of every()) for (const end of [d.source, d.destination]) if (end?.bytes !== undefined) expect(typeof end.bytes).toBe('number');
   });
+
+  it('OCSF NDJSON too: traffic bytes (long_t) are exact numbers, and one a long cannot hold is left out, kept in unmapped', () => {
+    const r = runReplayCli(['export', join(dir, 'crafted.rgc'), '--format', 'ocsf']);
+    expect(r.status, r.stderr).toBe(0);
+    const open = lines(r.stdout).find((l) => l.includes('"event_type":"net_tcp_state"') && l.includes('4611686018427387907'))!;
+    expect(open).toMatch(/"traffic":\{"bytes_out":4611686018427387907\}/);
+    expect(open).toMatch(/"bytes_received":"18446744073709551615"/);
+  });
 });
