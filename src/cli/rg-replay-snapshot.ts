@@ -21,7 +21,6 @@
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
-import { prestartWriterThread } from '../export/writer-prestart.js';
 import { buildSchemaItem } from '../rgc/manifest.js';
 import { main } from '../replay/main.js';
 import { addCommands } from './rg-replay-commands.js';
@@ -38,7 +37,5 @@ startupSnapshot.setDeserializeMainFunction(() => {
   if (blob === undefined) throw new Error('rg-replay snapshot: started without --snapshot-blob');
   (globalThis as Record<string, unknown>)[MODULE_URL_GLOBAL] = pathToFileURL(resolve(dirname(blob), 'rg-replay.mjs')).href;
   // argv as Node gives a script's: [node, script, ...args] (a snapshot's main has no script).
-  const argv = [process.argv[0], 'rg-replay', ...process.argv.slice(1)];
-  prestartWriterThread(argv);
-  void main(argv, addCommands);
+  void main([process.argv[0], 'rg-replay', ...process.argv.slice(1)], addCommands);
 });

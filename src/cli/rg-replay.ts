@@ -19,9 +19,7 @@
  *   (more full collections of a ~12 MB heap), unchanged on the 1.81M-event
  *   work capture and in export.
  */
-import { prestartWriterThread } from '../export/writer-prestart.js';
+import { main } from '../replay/main.js';
+import { addCommands } from './rg-replay-commands.js';
 
-// Before the program's modules load: an export's writer thread starts on the core they leave idle (writer-prestart.ts).
-prestartWriterThread(process.argv);
-const [{ main }, { addCommands }] = await Promise.all([import('../replay/main.js'), import('./rg-replay-commands.js')]);
 await main(process.argv, addCommands);

@@ -25,7 +25,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorData, errorFrom } from './part-messages.js';
 import { type GatheredRowGroup, type PartitionBuilder, SentViews } from './partition.js';
-import { takePrestartedWriter, writerThreadUrl } from './writer-prestart.js';
 
 /** Row groups handed over and not yet written: the main thread waits past this many. */
 const MAX_IN_FLIGHT = 2;
@@ -92,15 +91,8 @@ export class RowGroupThread {
     this.port = port1;
     this.replies = new Int32Array(replies);
     const job: WriterJob = { outDir, port: port2, replies };
-    // Started early by the entry point (writer-prestart.ts): it waits for its job as its first message.
-    const early = takePrestartedWriter();
-    if (early !== null) {
-      this.worker = early;
-      early.postMessage(job, [port2]);
-    } else {
-      // V8 flags are the process's already; a worker rejects the start-up snapshot's (--snapshot-blob).
-      this.worker = new Worker(writerThreadUrl(), { workerData: job, transferList: [port2], execArgv: [], stdout: false, stderr: false });
-    }
+    // V8 flags are the process's already; a worker rejects the start-up snapshot's (--snapshot-blob).
+    this.worker = new Worker(workerUrl(), { workerData: job, transferList: [port2], execArgv: [], stdout: false, stderr: false });
     // Never what keeps the process alive: finish() and abort() wait for it themselves.
     this.worker.unref();
     this.worker.on('error', (e) => { this.failure ??= new Error(`export: the writer thread failed: ${e instanceof Error ? e.message : String(e)}`); });
@@ -226,4 +218,14 @@ export class RowGroupThread {
       }
     }
   }
+}
+
+/**
+ * The worker's script beside this module: the bundle's (dist/bin/row-group-worker.mjs,
+ * this code being in dist/bin or dist/bin/chunks), else tsc's (dist/src/export/).
+ */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.mjs')) return new URL(/\/chunks\/[^/]+$/.test(here) ? '../row-group-worker.mjs' : './row-group-worker.mjs', here);
+  return new URL('./row-group-worker.js', here);
 }

@@ -10,7 +10,7 @@
  * was); every later row group is dropped, still answered, so the main
  * thread's count of row groups on their way stays true.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { datasetIoError } from './dataset-layout.js';
 import { eventTables } from './ocsf-table.js';
 import { errorData } from './part-messages.js';
@@ -19,16 +19,13 @@ import { PARQUET_CREATED_BY, ParquetFileWriter } from './parquet/file-writer.js'
 import { PageCompressor } from './parquet/zstd-pages.js';
 import { PartitionBuilder, type ReceivedViews } from './partition.js';
 import { type FromWriter, type ToWriter, type WriterJob } from './row-group-thread.js';
-import { type DeferredJob } from './writer-prestart.js';
 
-// Made before the job is known: a writer started early (writer-prestart.ts) has them ready when its job comes.
+const job = workerData as WriterJob;
+const port = job.port;
+const replies = new Int32Array(job.replies);
 const tables = eventTables();
 const enc = new ColumnEncoder();
 const compressor = new PageCompressor();
-const given = workerData as WriterJob | DeferredJob;
-const job = 'deferred' in given ? await new Promise<WriterJob>((resolve) => parentPort!.once('message', resolve)) : given;
-const port = job.port;
-const replies = new Int32Array(job.replies);
 const files = new Map<number, ParquetFileWriter>();
 const builders = new Map<number, PartitionBuilder>();
 /** The process views' parts the main thread sent (partition.ts SentViews), for every builder. */

@@ -15,17 +15,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, REPLAY_BIN } from '../support/golden.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 import { syntheticManifest, writeSynthetic } from '../support/synthetic.js';
-import { wantsWriterThread } from '../../src/export/writer-prestart.js';
 
 const dirs: string[] = [];
 const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-writer-thread-')); dirs.push(d); return d; };
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-interface Run {
-  status: number | null; stderr: string; dir: string; opens: { tid: number; path: string }[]; pid: number;
-  /** strace's lines in order: where the writer thread's script was opened (by which thread), and where the main thread first opened an input. */
-  workerScript: { tid: number; line: number }[]; firstInput: number;
-}
+interface Run { status: number | null; stderr: string; dir: string; opens: { tid: number; path: string }[]; pid: number }
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
@@ -46,13 +41,7 @@ function exportRun(args: string[], threads: string | null, env: NodeJS.ProcessEn
   });
   // The main thread's id is the process id, the one that exec-ed node.
   const pid = Number(/^(\d+)\s+execve\(/m.exec(lines.join('\n'))![1]);
-  const workerScript = lines.flatMap((l, line) => {
-    const m = /^(\d+)\s+openat\(AT_FDCWD, "[^"]*\/row-group-worker\.m?js"/.exec(l);
-    return m === null ? [] : [{ tid: Number(m[1]), line }];
-  });
-  const inputs = args.filter((a) => a.endsWith('.rgc')).map((a) => a.split('/').pop()!);
-  const firstInput = lines.findIndex((l) => l.startsWith(`${pid} `) && inputs.some((i) => l.includes(`/${i}"`)));
-  return { status: r.status, stderr: r.stderr.toString(), dir, opens, pid, workerScript, firstInput };
+  return { status: r.status, stderr: r.stderr.toString(), dir, opens, pid };
 }
 
 /** The dataset's files by path, the run's id taken out of their names, and their bytes. */
@@ -125,43 +114,12 @@ describe.skipIf(!hasStrace)('export --format parquet: the writer thread', () => 
     }
   }, 240_000);
 
-  it('is not used by a small export', () => {
+  it('is not started by a small export', () => {
     const r = exportRun(['captures/demo.rgc'], null);
     expect(r.status, r.stderr).toBe(0);
     expect(r.opens.length).toBeGreaterThan(0);
     expect(r.opens.every((o) => o.tid === r.pid)).toBe(true);
   });
-
-  it('is started early for the command lines that will use it (a guess before the parser: never one that will not)', () => {
-    const yes = [['export', 'a.rgc', '-o', 'lake'], ['export', '--format', 'parquet', 'a.rgc', '-o', 'lake'], ['export', '--format=parquet', 'a.rgc'],
-      ['export', '--format', 'ocsf', '--format', 'parquet', 'a.rgc'], ['export', 'a.rgc', '--', '--threads']];
-    const no = [[], ['a.rgc', '--json'], ['sql', 'a.rgc', 'SELECT 1'], ['report', 'a.rgc'], ['export', 'a.rgc', '--threads', '1'], ['export', '--threads=3', 'a.rgc'],
-      ['export', '--format', 'ocsf', 'a.rgc'], ['export', '--format=ecs'], ['export', '--format'], ['export', '--help'], ['export', '-h'], ['--json', 'export']];
-    for (const a of yes) expect(wantsWriterThread(a), a.join(' ')).toBe(true);
-    for (const a of no) expect(wantsWriterThread(a), a.join(' ')).toBe(false);
-  });
-
-  it('starts before the capture is opened (src/export/writer-prestart.ts), once, and only for a Parquet export on the default threads', () => {
-    const d = scratch();
-    const a = bigCapture(join(d, 'a.rgc'), 40_000);
-    const r = exportRun([a], null);
-    expect(r.status, r.stderr).toBe(0);
-    // One writer thread: its script read once (by Node's file threads, for the worker), before the main thread first opened the capture.
-    expect(r.workerScript).toHaveLength(1);
-    expect(r.firstInput).toBeGreaterThan(0);
-    expect(r.workerScript[0].line).toBeLessThan(r.firstInput);
-    // ... and one thread other than the main one writes the event files.
-    expect(r.opens.length).toBeGreaterThan(0);
-    expect(new Set(r.opens.map((o) => o.tid)).size).toBe(1);
-    expect(r.opens[0].tid).not.toBe(r.pid);
-    // No writer thread where the export has none: --threads 1, --threads 2 (parts of their own), NDJSON.
-    for (const args of [[a, '--threads', '1'], [a, '--threads=2'], [a, '--format', 'ocsf'], [a, '--format=ecs']]) {
-      const out = args.some((x) => x.includes('ocsf') || x.includes('ecs')) ? join(scratch(), 'out.ndjson') : join(scratch(), 'lake');
-      const n = exportRun(args, null, {}, out);
-      expect(n.status, `${args.join(' ')}: ${n.stderr}`).toBe(0);
-      expect(n.workerScript, args.join(' ')).toEqual([]);
-    }
-  }, 120_000);
 
   it.skipIf(process.getuid?.() !== 0)('a full disk (small tmpfs) while it writes or at the end: the one-thread line and exit code, no file of the run left', () => {
     const d = scratch();
