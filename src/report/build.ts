@@ -80,6 +80,8 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
   const clockOf = (host: string) => result.session.clockForHost(host);
   const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf, userNames(result.files));
   const proc = (id: number) => (id >= 0 && id < processes.indexOf.length ? processes.indexOf[id] : -1);
+  // An alert's process, or -2 when the budget left it out of the list (not the same as a process never known).
+  const alertProcess = (id: number) => (id >= 0 && proc(id) < 0 ? -2 : proc(id));
 
   const base = collector.baseWall;
   const alerts = sortAlerts(collector.alerts);
@@ -115,9 +117,12 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
     alerts: {
       total: collector.alertTotal,
       omitted_by_rule: [...collector.alertsOmitted].sort((a, b) => a[0].localeCompare(b[0])),
-      items: alerts.map((a) => alertItem(a, proc(a.node), -1)),
+      items: alerts.map((a) => alertItem(a, alertProcess(a.node), -1)),
     },
-    processes: { total: nodes.length, omitted: nodes.length - processes.keep.length, panel_entries_omitted: processes.panelEntriesOmitted, items: processes.records },
+    processes: {
+      total: nodes.length, omitted: nodes.length - processes.keep.length, alerting_omitted: processes.alertingOmitted,
+      panel_entries_omitted: processes.panelEntriesOmitted, alerting_panel_entries_omitted: processes.alertingPanelEntriesOmitted, items: processes.records,
+    },
     groups: collector.groups.map((g) => ({ id: g.id, label: g.label })),
     badges: BADGES.map((b) => ({ id: b.id, label: b.label, description: b.description })),
     histogram: collector.histogram.finish(),
@@ -130,7 +135,7 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
   const events = eventTable(collector, proc);
   const data: ReportData = {
     ...withoutEvents,
-    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, proc(a.node), events.rowOfOrder.get(a.order) ?? -1, events.table)) },
+    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, alertProcess(a.node), events.rowOfOrder.get(a.order) ?? -1, events.table)) },
     events: events.table,
   };
   return { data, run: result, verify };

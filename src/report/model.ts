@@ -115,7 +115,7 @@ export interface AlertItem {
   /** Relative ns of the source event; null for an alert of a correlation (decided at the end of input). */
   readonly t: number | null;
   readonly time: string | null;
-  /** Index into `processes`, or -1. */
+  /** Index into `processes`; -1 when unknown; -2 when the process is not listed (the size budget left it out). */
   readonly process: number;
   /** Row of the source event in `events`, or -1 when the table had no room for it. */
   readonly event: number;
@@ -134,10 +134,14 @@ export interface AlertItem {
  */
 export interface ProcessList {
   readonly total: number;
-  /** Processes left out (beyond the cap, no alerts, no alerting descendant). */
+  /** Processes left out (beyond the cap, no alerts, no alerting descendant; or beyond the size budget). */
   readonly omitted: number;
-  /** Panel entries left out of processes without alerts, to keep the page small (0: none). */
+  /** Of those, processes with alerts: left out only when even they, without panels, did not fit the size budget. */
+  readonly alerting_omitted: number;
+  /** Panel entries left out, to keep the page small (0: none): of processes without alerts first. */
   readonly panel_entries_omitted: number;
+  /** Of those, entries of processes with alerts. */
+  readonly alerting_panel_entries_omitted: number;
   readonly items: readonly ProcessRecord[];
 }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { publicKeySha256 } from '../../src/rgc/signing.js';
 import { runReplayCli } from '../support/golden.js';
-import { openRecord } from '../support/records.js';
+import { execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 import { reportDataOf } from './report-file.js';
 
@@ -112,4 +112,54 @@ describe('rg-replay report: output', () => {
     const one = (c: string) => reportDataOf(runReplayCli(['report', c, '-o', '-']).stdout.toString()).totals.events;
     expect(d.totals.events).toBe(one('captures/demo.rgc') + one('captures/synthetic-all-kinds.rgc'));
   });
+});
+
+describe('rg-replay report: processes with alerts past the process budget (8 MB)', () => {
+  // These captures made the report loop forever: processes with alerts kept every panel entry and were never left out.
+  const ended = (name: string) => {
+    const out = join(dir, `${name}.html`);
+    const r = runReplayCli(['report', join(dir, `${name}.rgc`), '-o', out], undefined, 90_000);
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(out);
+    expect(html.length).toBeLessThan(30 << 20);
+    return reportDataOf(html.toString());
+  };
+
+  it('30 programs from /tmp, each writing 200 files with 255-byte non-UTF-8 names: written, the panels of alerting processes trimmed and counted', () => {
+    const records: Uint8Array[] = [];
+    let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
+    for (let p = 0; p < 30; p++) {
+      const id = () => ({ ts: ts++, pid: 1000 + p, ppid: 1, comm: 'dropper' });
+      records.push(execRecord(id(), '/tmp/dropper', ['/tmp/dropper']));
+      for (let f = 0; f < 200; f++) {
+        const path = new Uint8Array(255).fill(0xff);
+        const tag = Buffer.from(`/${p}-${f}/`);
+        path.set(tag);
+        records.push(openRecord(id(), path, 0o1101, 3, 0o644));
+      }
+      records.push(exitRecord(id(), ts, 0));
+    }
+    writeFileSync(join(dir, 'budget30.rgc'), writeSynthetic({ records }));
+    const d = ended('budget30');
+    expect(d.processes.items).toHaveLength(30);
+    expect(d.processes.alerting_panel_entries_omitted).toBeGreaterThan(0);
+    expect(d.processes.panel_entries_omitted).toBe(d.processes.alerting_panel_entries_omitted);
+  }, 100_000);
+
+  it('30,000 processes with alerts: written, those that do not fit left out and counted, every alert counted', () => {
+    const records: Uint8Array[] = [];
+    let ts = SYNTHETIC_MONOTONIC_NS + 1000n;
+    records.push(execRecord({ ts: ts++, pid: 100, ppid: 1, comm: 'spawner' }, '/usr/bin/spawner', ['spawner']));
+    for (let i = 0; i < 30_000; i++) {
+      records.push(forkRecord({ ts: ts++, pid: 100, ppid: 1, comm: 'spawner' }, 1000 + i));
+      records.push(execRecord({ ts: ts++, pid: 1000 + i, ppid: 100, comm: 'worker' }, `/tmp/w${i}`, [`/tmp/w${i}`, String(i)]));
+      records.push(exitRecord({ ts: ts++, pid: 1000 + i, ppid: 100, comm: 'worker' }, ts, 0));
+    }
+    writeFileSync(join(dir, 'sib30000.rgc'), writeSynthetic({ records }));
+    const d = ended('sib30000');
+    expect(d.alerts.total).toBe(30_000);
+    expect(d.processes.alerting_omitted).toBeGreaterThan(0);
+    expect(d.processes.omitted).toBe(30_001 - d.processes.items.length);
+    for (const a of d.alerts.items) expect(a.process === -2 || d.processes.items[a.process].alerts! > 0).toBe(true);
+  }, 100_000);
 });

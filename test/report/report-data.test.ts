@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport, type BuiltReport, type PageBudget } from '../../src/report/build.js';
 import { type RowBudget } from '../../src/report/event-rows.js';
-import { renderReportHtml } from '../../src/report/html.js';
+import { embedJson, renderReportHtml } from '../../src/report/html.js';
 import { expandProcess, type ReportData } from '../../src/report/model.js';
 import { runSession } from '../../src/replay/main.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
@@ -167,6 +167,27 @@ describe('report determinism and golden data', () => {
 });
 
 describe('report budgets and caps', () => {
+  it('processes with alerts that do not fit the process budget give way too (panels, then processes), and the build ends', async () => {
+    const full = (await build([DEMO])).data;
+    for (const processBytes of [4_000, 2]) {
+      const d = (await build([DEMO], { page: { totalBytes: 28 << 20, processBytes } })).data;
+      expect(Buffer.byteLength(embedJson(d.processes.items))).toBeLessThanOrEqual(processBytes);
+      const items = d.processes.items.map(expandProcess);
+      expect(d.processes.omitted).toBe(88 - items.length);
+      expect(d.processes.alerting_omitted).toBe(24 - items.filter((p) => p.alerts > 0).length);
+      expect(d.processes.alerting_omitted).toBeGreaterThan(0);
+      // Every alert is still listed; those of a process left out say so (-2), the others point at their process.
+      expect(d.alerts.items.length).toBe(full.alerts.items.length);
+      for (const a of d.alerts.items) {
+        if (a.process >= 0) expect(items[a.process].alerts).toBeGreaterThan(0);
+        else if (full.alerts.items.find((f) => f.rule === a.rule && f.t === a.t)!.process >= 0) expect(a.process).toBe(-2);
+      }
+      for (const p of items) if (p.parent >= 0) expect(p.parent).toBeLessThan(items.length);
+    }
+    const none = (await build([DEMO], { page: { totalBytes: 28 << 20, processBytes: 2 } })).data;
+    expect(none.processes.items).toEqual([]);
+  }, 30_000);
+
   it('a small table keeps every alert\'s evidence first, then a stated sample, deterministically', async () => {
     const budget = { maxRows: 40, maxBytes: 1 << 20 };
     const a = (await build([DEMO], { budget })).data;

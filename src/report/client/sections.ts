@@ -86,7 +86,7 @@ export function renderAlerts(app: App): HTMLElement {
 
 function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
   const p = a.process >= 0 ? app.processes[a.process] : null;
-  const proc = p === null ? h('span', { class: 'dim' }, 'unknown')
+  const proc = p === null ? h('span', { class: 'dim' }, a.process === -2 ? 'not listed (size budget)' : 'unknown')
     : anchor(`proc-${a.process}`, { class: 'process-link', 'data-process': a.process }, `${p.pid} `, hostile(processLabel(app, a.process)));
   const evidence = a.event >= 0
     ? anchor('events', { class: 'event-link', 'data-row': a.event }, `${a.event_type} →`)
