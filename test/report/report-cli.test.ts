@@ -5,12 +5,13 @@
  * that says so, with the exit code `rg-replay` uses for them.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { publicKeySha256 } from '../../src/rgc/signing.js';
-import { runReplayCli } from '../support/golden.js';
+import { REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 import { reportDataOf } from './report-file.js';
@@ -162,4 +163,64 @@ describe('rg-replay report: processes with alerts past the process budget (8 MB)
     expect(d.processes.omitted).toBe(30_001 - d.processes.items.length);
     for (const a of d.alerts.items) expect(a.process === -2 || d.processes.items[a.process].alerts! > 0).toBe(true);
   }, 100_000);
+});
+
+describe('rg-replay report -o: what is already at the path', () => {
+  const root = process.getuid?.() === 0;
+  const out = mkdtempSync(join(tmpdir(), 'rg-report-out-'));
+  const demoPage = () => runReplayCli(['report', 'captures/demo.rgc', '-o', '-']).stdout;
+
+  it.skipIf(!root)('a character device (mknod c 1 3, a /dev/null) is written into, not replaced [skipped unless root: mknod needs it]', () => {
+    const dev = join(out, 'null');
+    expect(spawnSync('mknod', [dev, 'c', '1', '3']).status).toBe(0);
+    const r = runReplayCli(['report', 'captures/demo.rgc', '-o', dev]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(lstatSync(dev).isCharacterDevice()).toBe(true);
+    expect(statSync(dev).rdev).toBe(statSync('/dev/null').rdev);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.skipIf(!root)('a full device (mknod c 1 7, a /dev/full): one line, exit 3, the device stays [skipped unless root: mknod needs it]', () => {
+    const dev = join(out, 'full');
+    expect(spawnSync('mknod', [dev, 'c', '1', '7']).status).toBe(0);
+    const r = runReplayCli(['report', 'captures/demo.rgc', '-o', dev]);
+    expect(r.status).toBe(3);
+    expect(r.stderr.trim()).toBe(`rg-replay: cannot write ${dev}: no space left on device`);
+    expect(lstatSync(dev).isCharacterDevice()).toBe(true);
+  });
+
+  it('a FIFO with a reader gets the page, and stays a FIFO', async () => {
+    const fifo = join(out, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const received = join(out, 'fifo.out');
+    const reader = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', fifo, received]);
+    const done = new Promise((ok) => reader.on('exit', ok));
+    const r = runReplayCli(['report', 'captures/demo.rgc', '-o', fifo]);
+    expect(r.status, r.stderr).toBe(0);
+    await done;
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readFileSync(received).equals(demoPage())).toBe(true);
+  });
+
+  it('a symlink: its target is replaced with the page, the link stays; a link to no file yet makes that file', () => {
+    mkdirSync(join(out, 'real'));
+    writeFileSync(join(out, 'real', 'report.html'), 'old');
+    symlinkSync(join('real', 'report.html'), join(out, 'link.html'));
+    symlinkSync(join('real', 'new.html'), join(out, 'dangling.html'));
+    expect(runReplayCli(['report', 'captures/demo.rgc', '-o', join(out, 'link.html')]).status).toBe(0);
+    expect(runReplayCli(['report', 'captures/demo.rgc', '-o', join(out, 'dangling.html')]).status).toBe(0);
+    const page = demoPage();
+    for (const [link, target] of [['link.html', 'report.html'], ['dangling.html', 'new.html']]) {
+      expect(lstatSync(join(out, link)).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(join(out, link))).toBe(join('real', target));
+      expect(readFileSync(join(out, 'real', target)).equals(page)).toBe(true);
+    }
+    expect(readdirSync(join(out, 'real')).sort()).toEqual(['new.html', 'report.html']);
+  });
+
+  it('-o - to a full disk: one line, exit 3', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" dist/bin/rg-replay.mjs report captures/demo.rgc -o - > /dev/full`], { cwd: REPO_ROOT });
+    expect(r.status).toBe(3);
+    expect(r.stderr.toString().trim()).toBe('rg-replay: cannot write the report to stdout: no space left on device');
+  });
 });
