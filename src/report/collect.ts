@@ -13,7 +13,9 @@ import { type ProcessNode } from '../replay/process-table.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { RecordFacts } from '../replay/rules/facts.js';
 import { type FactSource } from '../replay/rules/model.js';
-import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
+import { type AlertLine, type EventExtra, type EventSink, type RejectedRecord } from '../output/sinks.js';
+import { dnsSummary } from '../replay/net/enrichment-output.js';
+import { type NetEnrichment } from '../replay/net/net-state.js';
 import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
 import {
   BADGES, compileExecBadges, compileGroup, type CompiledGroup, detailOf, endpointOf, type ExecBadge, firstText, GROUPS, kindGroup, type Subject,
@@ -86,6 +88,8 @@ interface Pending {
   tier: number;
   /** The row's subject when a group gave one. */
   readonly subject: Subject | null;
+  /** What replay learnt of the event from the network (DNS names in its message; the name a connect's address was resolved from). */
+  readonly net: NetFacts | null;
   /** The row's strings, built once the row can be admitted. */
   strings: { c: string; a: string; b: string } | null;
 }
@@ -155,8 +159,9 @@ export class ReportCollector implements EventSink<ProcessNode> {
     this.base = this.clockBases.get(clock) ?? null;
   }
 
-  event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
+  event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null, extra: EventExtra | null = null): void {
     this.settle();
+    const net = extra === null ? null : netFacts(extra);
     const ki = this.indexOfKind[kindId];
     const view = this.views[ki];
     const order = this.order++;
@@ -174,6 +179,10 @@ export class ReportCollector implements EventSink<ProcessNode> {
     let notable = view.role !== 'activity';
     for (const gi of this.groupsOfKind[ki]) {
       const group = this.groups[gi];
+      if (group.dnsNames === true) {
+        for (const [name, detail] of net?.names ?? []) this.addGroupValue(gi, name, detail, t, node, act);
+        continue;
+      }
       if (!group.test(facts)) continue;
       const s = group.subject(view, facts);
       if (s === null) continue;
@@ -186,7 +195,11 @@ export class ReportCollector implements EventSink<ProcessNode> {
       if (view.role === 'exec') act.execFields = execFields(eventValues(kindId, bytes, offset, this.schema).values, view, this.headerKeys);
       if (view.role === 'cred') act.badges.add('privilege_change');
     }
-    const pending: Pending = { kindId, bytes, offset, node, order, t, k: ki, tier: notable ? TIER_NOTABLE : TIER_ROUTINE, subject, strings: null };
+    if (net !== null && net.names.size > 0) {
+      notable = true;
+      subject = { value: [...net.names.keys()].join(', '), fields: [] };
+    }
+    const pending: Pending = { kindId, bytes, offset, node, order, t, k: ki, tier: notable ? TIER_NOTABLE : TIER_ROUTINE, subject, net, strings: null };
     if (this.pool.admits(rowKey(pending.tier, order))) pending.strings = this.rowStrings(pending);
     this.pending = pending;
   }
@@ -240,10 +253,12 @@ export class ReportCollector implements EventSink<ProcessNode> {
     const facts = eventValues(p.kindId, p.bytes, p.offset, this.schema).values;
     const comm = facts.get('comm');
     const subject = p.subject ?? rowSubject(view, facts);
+    const other = otherFields(facts, subject?.fields ?? [], this.headerKeys);
+    const net = p.net === null ? '' : p.net.fields;
     return {
       c: typeof comm === 'string' ? comm : '',
       a: subject?.value ?? '',
-      b: otherFields(facts, subject?.fields ?? [], this.headerKeys),
+      b: other !== '' && net !== '' ? `${other} ${net}` : other + net,
     };
   }
 
@@ -305,6 +320,36 @@ function addValue(g: GroupValues, value: string, detail: string, t: number, node
   if (t < v.t) { v.t = t; v.detail = detail; }
   if (node >= 0 && v.processes.length < INDICATOR_PROCESSES && !v.processes.includes(node)) v.processes.push(node);
 }
+
+/** What replay's network state adds to an event, read from the enrichment --json prints (same decoding, same bounds). */
+interface NetFacts {
+  /** DNS names the message asks about, in order, each with its entry detail (record type; a response's code and answers). */
+  readonly names: Map<string, string>;
+  /** ` dst_hostname=… dns=…` for the row's other fields ('' when there is nothing). */
+  readonly fields: string;
+}
+
+function netFacts(extra: EventExtra): NetFacts | null {
+  const json = Buffer.from(extra.json()).toString('utf8');
+  if (!json.startsWith(',')) return null;
+  const e = JSON.parse(`{${json.slice(1)}}`) as NetEnrichment;
+  const names = new Map<string, string>();
+  const parts: string[] = [];
+  if (e.dst_hostname !== undefined) parts.push(`dst_hostname=${quoted(e.dst_hostname)}`);
+  if (e.dns !== undefined && e.dns.length > 0) {
+    for (const m of e.dns) {
+      const answers = (m.answers ?? []).map((a) => a.data ?? a.type).join(',');
+      for (const q of m.questions ?? []) {
+        if (names.has(q.name)) continue;
+        names.set(q.name, m.response === true ? `${m.rcode ?? ''} ${q.type}${answers !== '' ? ` -> ${answers}` : ''}`.trim() : `${q.type} query`);
+      }
+    }
+    parts.push(`dns=${quoted(e.dns.map(dnsSummary).join('; '))}`);
+  }
+  return { names, fields: parts.join(' ') };
+}
+
+const quoted = (s: string) => (s === '' || /[\s"]/.test(s) ? JSON.stringify(s) : s);
 
 /** What a row is about: its first path, else its other text, else its address. */
 function rowSubject(view: KindView, facts: FactSource): Subject | null {

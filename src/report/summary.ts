@@ -39,7 +39,8 @@ export function alertItem(c: CollectedAlert, process: number, event: number, tab
   const a = c.alert as unknown as Record<string, unknown>;
   const addr = typeof a.addr === 'string' && a.addr !== '' ? (a.addr.includes(':') ? `[${a.addr}]` : a.addr) + (a.port !== undefined ? `:${String(a.port)}` : '') : null;
   const text = (k: string) => (typeof a[k] === 'string' && a[k] !== '' ? a[k] as string : null);
-  const subject = table !== null && event >= 0 ? table.strings[table.a[event]] : text('exe_path') ?? text('path') ?? text('filename') ?? addr ?? '';
+  const names = Array.isArray(a.dns_names) && a.dns_names.length > 0 ? a.dns_names.map(String).join(', ') : null;
+  const subject = table !== null && event >= 0 ? table.strings[table.a[event]] : text('exe_path') ?? text('path') ?? text('filename') ?? names ?? addr ?? '';
   return {
     rule: c.alert.rule_id, title: c.alert.title, severity: c.alert.severity, techniques: techniquesOf(a),
     t: Number.isNaN(c.t) ? null : c.t, time: c.alert.time, process, event, event_type: c.alert.source?.event_type ?? 'correlation', subject,

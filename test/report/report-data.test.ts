@@ -121,6 +121,34 @@ describe('report data of captures/demo.rgc', () => {
     expect(data.indicators.find((x) => x.group === failed)!.items.every((e) => /error=E[A-Z]+/.test(e.detail))).toBe(true);
   });
 
+  it('names what DNS messages ask about, as --json and --alerts do: in alerts, rows, panels and indicators', () => {
+    type Alert = { rule_id: string; source?: { ts_ns: string }; dns_names?: string[] };
+    const cli = runReplayCli([DEMO, '--alerts', '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Alert)
+      .filter((a) => a.rule_id.startsWith('dns.'));
+    const listed = data.alerts.items.filter((a) => a.rule.startsWith('dns.'));
+    expect(listed.map((a) => a.rule)).toEqual(cli.map((a) => a.rule_id));
+    // The alert's dns_names are lower-cased for matching; the report shows the name as the message spells it.
+    expect(listed.map((a) => a.subject.toLowerCase())).toEqual(cli.map((a) => a.dns_names!.join(', ')));
+    expect(listed.map((a) => a.subject)).toContain('pool.supportxmr.com');
+    // Every net_dns row is about the names its message asks (what --json prints as dns[].questions), the resolver among its fields.
+    const events = runReplayCli([DEMO, '--json', '--kind', 'net_dns']).stdout.toString().trim().split('\n')
+      .map((l) => JSON.parse(l) as { addr?: string; dns?: { questions?: { name: string }[] }[] });
+    const rows = data.events.k.flatMap((k, r) => (data.kinds[k].name === 'net_dns' ? [r] : []));
+    expect(rows.length).toBe(events.length);
+    rows.forEach((r, i) => {
+      const names = [...new Set(events[i].dns!.flatMap((m) => m.questions!.map((q) => q.name)))];
+      expect(data.events.strings[data.events.a[r]]).toBe(names.join(', '));
+      if (events[i].addr) expect(data.events.strings[data.events.b[r]]).toContain(`addr=${events[i].addr}`);
+      expect(data.events.strings[data.events.b[r]]).toMatch(/ dns=/);
+    });
+    const dns = data.groups.findIndex((g) => g.id === 'dns');
+    const indicator = data.indicators.find((g) => g.group === dns)!.items.map((e) => e.value);
+    expect(indicator).toEqual(expect.arrayContaining(['pool.supportxmr.com', 'c2.evil.example']));
+    expect(indicator.some((n) => n.startsWith('MZXW6YTBOI'))).toBe(true);
+    const miner = processes.findIndex((p) => p.argv?.join(' ') === 'getent ahosts pool.supportxmr.com');
+    expect(processes[miner].panels.find((g) => g.group === dns)!.items.map((e) => e.value)).toEqual(['pool.supportxmr.com']);
+  });
+
   it('states the gaps: the command followed, nothing lost; the working directory is recorded', () => {
     // The demo was recorded by a build with every kind (files and processes, network): none is missing.
     expect(data.coverage.not_recorded).toEqual([]);
