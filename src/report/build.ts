@@ -83,6 +83,7 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
   // An alert's process, or -2 when the budget left it out of the list (not the same as a process never known).
   const alertProcess = (id: number) => (id >= 0 && proc(id) < 0 ? -2 : proc(id));
 
+  const lostDamaged = result.files.reduce((n, f) => n + f.recordsLost, 0);
   const base = collector.baseWall;
   const alerts = sortAlerts(collector.alerts);
   const withoutEvents: ReportData = {
@@ -104,13 +105,14 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
       invalid_by_reason: Object.entries(result.stats.invalid.by_reason).map(([r, kinds]) => [r, Object.values(kinds).reduce((a, b) => a + b, 0)] as const),
       lost_kernel: result.stats.lost.kernel,
       lost_user: result.stats.lost.user,
+      lost_damaged: lostDamaged,
       processes_started: nodes.filter((n) => n.startSeen).length,
     },
     kinds: collector.views.map((v) => ({ name: v.eventType, color: v.color, role: v.role })),
     coverage: describeCoverage({
       manifests: result.files.map((f) => f.manifest), views: collector.views, eventsByKind: collector.total,
       processesUnknown: nodes.filter((n) => !n.startSeen).length, flagged: collector.flagged,
-      lostKernel: result.stats.lost.kernel, lostUser: result.stats.lost.user, invalid: result.stats.invalid.total,
+      lostKernel: result.stats.lost.kernel, lostUser: result.stats.lost.user, lostDamaged, invalid: result.stats.invalid.total,
       damagedFiles: result.files.filter((f) => f.summary.damaged).length,
       incompleteFiles: result.files.filter((f) => !f.summary.complete && !f.summary.damaged).length,
     }, describeDetections(detectionsOf(result, inputs.rules))),

@@ -57,6 +57,8 @@ export interface InputSummary {
   readonly bytes: number;
   readonly damage: readonly string[];
   readonly damage_count: number;
+  /** Records its damage reports say were lost (damage that cannot say, such as a frame gap, adds none). */
+  readonly records_lost: number;
 }
 
 export interface TimeSummary {
@@ -78,6 +80,8 @@ export interface Totals {
   readonly invalid_by_reason: readonly (readonly [string, number])[];
   readonly lost_kernel: number;
   readonly lost_user: number;
+  /** Records lost to damage in the files (frames or records that could not be read), by the damage reports' counts. */
+  readonly lost_damaged: number;
   /** Processes the capture saw start (the rest were already running). */
   readonly processes_started: number;
 }

@@ -58,7 +58,7 @@ export function inputSummary(f: FileReport, v: VerifyReport, s: StatsReport['fil
     tool_version: m?.tool.version ?? null, bpf_object_sha256: m?.bpf_object_sha256 ?? null,
     capture: m === null ? [] : Object.entries(m.capture).map(([k, val]) => [k, optionText(val)] as const),
     complete: s.complete, damaged: s.damaged, stop_reason: s.stop_reason, frames: s.frames, bytes: s.bytes,
-    damage: s.damage, damage_count: s.damage_count,
+    damage: s.damage, damage_count: s.damage_count, records_lost: f.recordsLost,
   };
 }
 

@@ -14,6 +14,7 @@ import { publicKeySha256 } from '../../src/rgc/signing.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
+import { listItems } from '../support/frames.js';
 import { reportDataOf } from './report-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-report-cli-'));
@@ -68,6 +69,27 @@ describe('rg-replay report: output', () => {
     const d = reportDataOf(readFileSync(out, 'utf8'));
     expect(d.totals.lost_kernel).toBe(14);
     expect(d.coverage.blind_spots.join(' ')).toMatch(/14 event\(s\) were LOST \(14 in the kernel, 0 in user space\)/);
+  });
+
+  it('a damaged capture says how many records the damage lost, and not that nothing was lost', () => {
+    const records = [];
+    for (let i = 0; i < 3000; i++) records.push(openRecord({ ts: SYNTHETIC_MONOTONIC_NS + 1000n + BigInt(i), pid: 500, ppid: 1, comm: 'w' }, `/var/log/f${i}`, 0o1101, 3, 0o644));
+    const bytes = Buffer.from(writeSynthetic({ records, frameBreaks: [999, 1999] }));
+    // A byte in the middle of the second data frame: its 1000 records cannot be read.
+    const frame = listItems(bytes).filter((i) => i.kind === 'data')[1];
+    bytes[frame.offset + Math.floor(frame.length / 2)] ^= 0xff;
+    const damaged = join(dir, 'damaged.rgc');
+    writeFileSync(damaged, bytes);
+    const out = join(dir, 'damaged.html');
+    const r = runReplayCli(['report', damaged, '-o', out]);
+    expect(r.stderr).toMatch(/\(1000 records lost\)/);
+    const d = reportDataOf(readFileSync(out, 'utf8'));
+    expect(d.totals.events).toBe(2000);
+    expect(d.totals.lost_damaged).toBe(1000);
+    expect(d.inputs[0]).toMatchObject({ damaged: true, records_lost: 1000 });
+    const text = d.coverage.blind_spots.join('\n');
+    expect(text).not.toMatch(/No events were lost/);
+    expect(text).toMatch(/1 input\(s\) are DAMAGED: at least 1000 record\(s\) were LOST/);
   });
 
   it('an altered capture: the report is written, marked ALTERED, exit 7', () => {
