@@ -93,8 +93,8 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
     time: {
       base_wall_ns: base === null ? null : base.toString(),
       wall: collector.wallClock,
-      first: base === null || !collector.wallClock ? null : isoOf(base, collector.minT),
-      last: base === null || !collector.wallClock ? null : isoOf(base, collector.maxT),
+      first: base === null || !collector.wallClock ? null : isoOf(base, collector.minX ?? collector.minT),
+      last: base === null || !collector.wallClock ? null : isoOf(base, collector.maxX ?? collector.maxT),
       first_ns: Number.isFinite(collector.minT) ? collector.minT : 0,
       last_ns: Number.isFinite(collector.maxT) ? collector.maxT : 0,
     },
@@ -128,7 +128,7 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
     groups: collector.groups.map((g) => ({ id: g.id, label: g.label })),
     badges: BADGES.map((b) => ({ id: b.id, label: b.label, description: b.description })),
     histogram: collector.histogram.finish(),
-    events: { total: 0, shown: 0, notes: [], shown_by_kind: [], strings: [], t: [], k: [], p: [], c: [], a: [], b: [] },
+    events: { total: 0, shown: 0, notes: [], shown_by_kind: [], strings: [], t: [], k: [], p: [], c: [], a: [], b: [], exact: [] },
     indicators: indicatorGroups(collector.indicators, proc),
   };
   // What is left of the page's budget goes to the event table (the rows chosen so far, trimmed by key).

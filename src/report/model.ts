@@ -8,7 +8,9 @@
  * capture options) is hostile: the page renders it as text only.
  *
  * Times are nanoseconds relative to `time.base_wall_ns` (a decimal string,
- * wall clock), so they stay exact as JS numbers for captures up to ~104 days.
+ * wall clock), exact as JS numbers up to ~104 days from the first event; a
+ * time past that also comes as an exact decimal (`exact`, `x`), which the
+ * page shows, so every time it shows is the one --json prints.
  */
 
 export const REPORT_DATA_VERSION = 1;
@@ -248,6 +250,8 @@ export interface PanelEntry {
   readonly count: number;
   /** Relative ns of the first occurrence. */
   readonly t: number;
+  /** `t` exactly (a decimal), only when the number is not (EventTable.exact). */
+  readonly x?: string;
   readonly detail: string;
 }
 
@@ -290,6 +294,11 @@ export interface EventTable {
   readonly a: readonly number[];
   /** The other fields, `name=value`. */
   readonly b: readonly number[];
+  /**
+   * [row, relative ns as a decimal] for rows whose time `t` cannot hold exactly (more than 2^53 ns, ~104 days,
+   * after the first event: captures months apart). The page shows these.
+   */
+  readonly exact: readonly (readonly [number, string])[];
 }
 
 export interface IndicatorGroup {
@@ -303,6 +312,8 @@ export interface IndicatorEntry {
   readonly value: string;
   readonly count: number;
   readonly t: number;
+  /** `t` exactly (a decimal), only when the number is not (EventTable.exact). */
+  readonly x?: string;
   readonly detail: string;
   /** Up to a few process indices that produced it. */
   readonly processes: readonly number[];

@@ -132,7 +132,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
   if (act !== undefined) {
     for (const [group, values] of [...act.groups].sort((x, y) => x[0] - y[0])) {
       for (const b of BADGES) if (b.groupPrefix !== undefined && c.groups[group].id.startsWith(b.groupPrefix)) badges.add(b.id);
-      panels.push({ group, more: values.more, items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, detail: v.detail })) });
+      panels.push({ group, more: values.more, items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, ...(v.x === undefined ? {} : { x: v.x }), detail: v.detail })) });
     }
   }
   return {

@@ -71,8 +71,8 @@ function optionText(v: unknown): string {
 
 const bigintJson = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-/** ISO-8601 UTC with nanoseconds for a relative time. */
-export function isoOf(base: bigint, rel: number): string {
+/** ISO-8601 UTC with nanoseconds for a relative time (a decimal when a number cannot hold it exactly). */
+export function isoOf(base: bigint, rel: number | string): string {
   const total = base + BigInt(rel);
   const sec = total / 1_000_000_000n;
   const ns = total % 1_000_000_000n;

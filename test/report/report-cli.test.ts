@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { publicKeySha256 } from '../../src/rgc/signing.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
 import { execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
-import { SYNTHETIC_MONOTONIC_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
+import { isoOf } from '../../src/report/summary.js';
+import { SYNTHETIC_MONOTONIC_NS, SYNTHETIC_REALTIME_NS, syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 import { listItems } from '../support/frames.js';
 import { reportDataOf } from './report-file.js';
 
@@ -244,5 +245,32 @@ describe('rg-replay report -o: what is already at the path', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" dist/bin/rg-replay.mjs report captures/demo.rgc -o - > /dev/full`], { cwd: REPO_ROOT });
     expect(r.status).toBe(3);
     expect(r.stderr.toString().trim()).toBe('rg-replay: cannot write the report to stdout: no space left on device');
+  });
+});
+
+describe('rg-replay report: captures months apart', () => {
+  it('every time the page holds is the one --json prints, to the nanosecond, 300 days after the first event', () => {
+    const paths = ['a', 'b'].map((name, n) => {
+      const clock = { source: 'CLOCK_MONOTONIC', realtime_ns: SYNTHETIC_REALTIME_NS + BigInt(n * 300) * 86_400_000_000_000n, monotonic_ns: SYNTHETIC_MONOTONIC_NS };
+      const manifest = syntheticManifest({ clock, segment: { capture_id: `cap-${name}`, index: 0, previous_sha256: null } });
+      // Odd nanoseconds: a double 300 days out holds only multiples of 4.
+      const records = [0, 1, 2].map((i) => openRecord({ ts: SYNTHETIC_MONOTONIC_NS + 123_456_789n + BigInt(i * 7 + 1), pid: 700, ppid: 1, comm: 'w' }, `/etc/cron.d/far-${name}${i}`, 0o1101, 3, 0o644));
+      const path = join(dir, `far-${name}.rgc`);
+      writeFileSync(path, writeSynthetic({ records, manifest }));
+      return path;
+    });
+    const json = runReplayCli([...paths, '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { time: string; path: string });
+    const d = reportDataOf(runReplayCli(['report', ...paths, '-o', '-']).stdout.toString());
+    const base = BigInt(d.time.base_wall_ns!);
+    const exact = new Map(d.events.exact);
+    let t = 0;
+    const rows = d.events.t.map((dt, r) => { t += dt; return [d.events.strings[d.events.a[r]], isoOf(base, exact.get(r) ?? t)]; });
+    expect(rows).toEqual(json.map((e) => [e.path, e.time]));
+    expect(exact.size).toBeGreaterThan(0);
+    expect([d.time.first, d.time.last]).toEqual([json[0].time, json[5].time]);
+    // Alerts carry their own exact time; the files-written indicator its first time.
+    expect(d.alerts.items.map((a) => a.time).sort()).toEqual(json.map((e) => e.time).sort());
+    const written = d.indicators.find((g) => d.groups[g.group].id === 'written')!.items;
+    expect(written.map((e) => [e.value, isoOf(base, e.x ?? e.t)])).toEqual(json.map((e) => [e.path, e.time]));
   });
 });

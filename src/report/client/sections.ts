@@ -99,7 +99,8 @@ function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
     : a.t === null
       ? h('span', { class: 'dim', title: 'decided at the end of input, over several events' }, 'correlation')
       : h('span', { class: 'dim', title: 'the table had no room for this event; rg-replay FILE --json has it' }, `${a.event_type} (not in table)`);
-  const when = a.t === null ? (a.time ?? '—') : a.time !== null ? app.time.clock(a.t) : app.time.offset(a.t);
+  // The alert's own time (exact, as --alerts prints it) in the table's form; an offset when the capture had no clock.
+  const when = a.t === null ? (a.time ?? '—') : a.time !== null && app.data.time.wall ? a.time.slice(11, 29) : app.time.offset(a.t);
   const row = h('tr', { id: `alert-${i}`, class: `alert sev-row-${a.severity}` },
     h('td', { class: 'time', title: a.time ?? '' }, when),
     h('td', null, h('code', { title: a.rule_file ?? '' }, a.rule), h('div', null, a.title),
@@ -153,7 +154,7 @@ function indicatorTable(app: App, items: App['data']['indicators'][number]['item
     h('tbody', null, ...items.map((e) => h('tr', null,
       hostileIn('td', { class: 'value' }, e.value),
       h('td', { class: 'num' }, count(e.count)),
-      h('td', null, app.time.clock(e.t)),
+      h('td', null, app.time.clock(e.t, e.x)),
       hostileIn('td', { class: 'dim' }, e.detail),
       h('td', null, ...e.processes.flatMap((pi, j) => {
         const link = anchor(`proc-${pi}`, { class: 'process-link', 'data-process': pi }, String(app.processes[pi].pid));

@@ -197,7 +197,7 @@ export class VirtualTable {
       const fields = rows.strings[rows.b[r]];
       const cls = `row${r === this.app.highlighted ? ' highlighted' : ''}${p >= 0 && p === this.app.selected ? ' of-selected' : ''}`;
       this.window.appendChild(h('div', { class: cls, role: 'row', 'data-row': r, id: r === this.app.highlighted ? 'highlighted-row' : undefined },
-        h('span', { class: 'time', title: time.iso(rows.t[r]) }, time.clock(rows.t[r])),
+        h('span', { class: 'time', title: time.iso(rows.t[r], rows.exact.get(r)) }, time.clock(rows.t[r], rows.exact.get(r))),
         h('span', { class: 'kind' }, swatch, kind.name),
         h('span', { class: 'pid' }, p >= 0 ? String(this.app.processes[p].pid) : '?'),
         hostileIn('span', { class: 'comm', title: rows.strings[rows.c[r]] }, rows.strings[rows.c[r]]),
