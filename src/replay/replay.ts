@@ -32,6 +32,8 @@ export interface FileReport {
   readonly totals: CaptureTotals | null;
   readonly damage: readonly Damage[];
   readonly damageCount: number;
+  /** Records the damage reports say were lost, over every report (those past the kept ones too); damage that cannot say (a frame gap) adds none. */
+  readonly recordsLost: number;
 }
 
 export interface ReplayTotals {
@@ -66,6 +68,7 @@ export class FileState {
   stats: CaptureTotals | null = null;
   readonly damage: Damage[] = [];
   damageCount = 0;
+  recordsLost = 0;
   ctx: InputContext;
   /** With --schema manifest: decodes this file's records by its own manifest's layouts. */
   translator: ManifestSchemaTranslator | null = null;
@@ -95,6 +98,7 @@ export class FileState {
 
   recordDamage = (d: Damage): void => {
     this.damageCount++;
+    this.recordsLost += d.recordsLost ?? 0;
     if (this.damage.length < MAX_DAMAGE_KEPT) this.damage.push(d);
     this.hooks.onDamage?.(this.path, d);
   };
@@ -109,7 +113,7 @@ export class FileState {
     const damaged = summary.damaged || this.damageCount > 0;
     return {
       path: this.path, manifest: this.manifest, summary: damaged === summary.damaged ? summary : { ...summary, damaged },
-      end: this.end, totals: this.stats, damage: this.damage, damageCount: this.damageCount,
+      end: this.end, totals: this.stats, damage: this.damage, damageCount: this.damageCount, recordsLost: this.recordsLost,
     };
   }
 }

@@ -80,7 +80,10 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
   const clockOf = (host: string) => result.session.clockForHost(host);
   const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf, userNames(result.files));
   const proc = (id: number) => (id >= 0 && id < processes.indexOf.length ? processes.indexOf[id] : -1);
+  // An alert's process, or -2 when the budget left it out of the list (not the same as a process never known).
+  const alertProcess = (id: number) => (id >= 0 && proc(id) < 0 ? -2 : proc(id));
 
+  const lostDamaged = result.files.reduce((n, f) => n + f.recordsLost, 0);
   const base = collector.baseWall;
   const alerts = sortAlerts(collector.alerts);
   const withoutEvents: ReportData = {
@@ -90,8 +93,8 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
     time: {
       base_wall_ns: base === null ? null : base.toString(),
       wall: collector.wallClock,
-      first: base === null || !collector.wallClock ? null : isoOf(base, collector.minT),
-      last: base === null || !collector.wallClock ? null : isoOf(base, collector.maxT),
+      first: base === null || !collector.wallClock ? null : isoOf(base, collector.minX ?? collector.minT),
+      last: base === null || !collector.wallClock ? null : isoOf(base, collector.maxX ?? collector.maxT),
       first_ns: Number.isFinite(collector.minT) ? collector.minT : 0,
       last_ns: Number.isFinite(collector.maxT) ? collector.maxT : 0,
     },
@@ -102,26 +105,30 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
       invalid_by_reason: Object.entries(result.stats.invalid.by_reason).map(([r, kinds]) => [r, Object.values(kinds).reduce((a, b) => a + b, 0)] as const),
       lost_kernel: result.stats.lost.kernel,
       lost_user: result.stats.lost.user,
+      lost_damaged: lostDamaged,
       processes_started: nodes.filter((n) => n.startSeen).length,
     },
     kinds: collector.views.map((v) => ({ name: v.eventType, color: v.color, role: v.role })),
     coverage: describeCoverage({
       manifests: result.files.map((f) => f.manifest), views: collector.views, eventsByKind: collector.total,
       processesUnknown: nodes.filter((n) => !n.startSeen).length, flagged: collector.flagged,
-      lostKernel: result.stats.lost.kernel, lostUser: result.stats.lost.user, invalid: result.stats.invalid.total,
+      lostKernel: result.stats.lost.kernel, lostUser: result.stats.lost.user, lostDamaged, invalid: result.stats.invalid.total,
       damagedFiles: result.files.filter((f) => f.summary.damaged).length,
       incompleteFiles: result.files.filter((f) => !f.summary.complete && !f.summary.damaged).length,
     }, describeDetections(detectionsOf(result, inputs.rules))),
     alerts: {
       total: collector.alertTotal,
       omitted_by_rule: [...collector.alertsOmitted].sort((a, b) => a[0].localeCompare(b[0])),
-      items: alerts.map((a) => alertItem(a, proc(a.node), -1)),
+      items: alerts.map((a) => alertItem(a, alertProcess(a.node), -1)),
     },
-    processes: { total: nodes.length, omitted: nodes.length - processes.keep.length, panel_entries_omitted: processes.panelEntriesOmitted, items: processes.records },
+    processes: {
+      total: nodes.length, omitted: nodes.length - processes.keep.length, alerting_omitted: processes.alertingOmitted,
+      panel_entries_omitted: processes.panelEntriesOmitted, alerting_panel_entries_omitted: processes.alertingPanelEntriesOmitted, items: processes.records,
+    },
     groups: collector.groups.map((g) => ({ id: g.id, label: g.label })),
     badges: BADGES.map((b) => ({ id: b.id, label: b.label, description: b.description })),
     histogram: collector.histogram.finish(),
-    events: { total: 0, shown: 0, notes: [], shown_by_kind: [], strings: [], t: [], k: [], p: [], c: [], a: [], b: [] },
+    events: { total: 0, shown: 0, notes: [], shown_by_kind: [], strings: [], t: [], k: [], p: [], c: [], a: [], b: [], exact: [] },
     indicators: indicatorGroups(collector.indicators, proc),
   };
   // What is left of the page's budget goes to the event table (the rows chosen so far, trimmed by key).
@@ -130,7 +137,7 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
   const events = eventTable(collector, proc);
   const data: ReportData = {
     ...withoutEvents,
-    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, proc(a.node), events.rowOfOrder.get(a.order) ?? -1, events.table)) },
+    alerts: { ...withoutEvents.alerts, items: alerts.map((a) => alertItem(a, alertProcess(a.node), events.rowOfOrder.get(a.order) ?? -1, events.table)) },
     events: events.table,
   };
   return { data, run: result, verify };

@@ -13,7 +13,9 @@ import { type ProcessNode } from '../replay/process-table.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { RecordFacts } from '../replay/rules/facts.js';
 import { type FactSource } from '../replay/rules/model.js';
-import { type AlertLine, type EventSink, type RejectedRecord } from '../output/sinks.js';
+import { type AlertLine, type EventExtra, type EventSink, type RejectedRecord } from '../output/sinks.js';
+import { dnsSummary } from '../replay/net/enrichment-output.js';
+import { type NetEnrichment } from '../replay/net/net-state.js';
 import { type RowBudget, RowPool, rowKey, TIER_EVIDENCE, TIER_NOTABLE, TIER_ROUTINE } from './event-rows.js';
 import {
   BADGES, compileExecBadges, compileGroup, type CompiledGroup, detailOf, endpointOf, type ExecBadge, firstText, GROUPS, kindGroup, type Subject,
@@ -41,6 +43,8 @@ export interface CollectorOptions {
 export interface ValueStats {
   count: number;
   t: number;
+  /** `t` exactly (relative ns, decimal) when the double is not: more than 2^53 ns (~104 days) from the first event. */
+  x: string | undefined;
   detail: string;
   processes: number[];
 }
@@ -68,7 +72,7 @@ export interface CollectedAlert {
   readonly order: number;
 }
 
-interface ClockBase { hi: number; lo: number; rel: number }
+interface ClockBase { hi: number; lo: number; rel: number; exact: bigint }
 
 /**
  * The latest event, its row not yet offered to the pool: the session hands a
@@ -82,10 +86,13 @@ interface Pending {
   readonly node: ProcessNode | null;
   readonly order: number;
   readonly t: number;
+  readonly x: string | undefined;
   readonly k: number;
   tier: number;
   /** The row's subject when a group gave one. */
   readonly subject: Subject | null;
+  /** What replay learnt of the event from the network (DNS names in its message; the name a connect's address was resolved from). */
+  readonly net: NetFacts | null;
   /** The row's strings, built once the row can be admitted. */
   strings: { c: string; a: string; b: string } | null;
 }
@@ -127,6 +134,11 @@ export class ReportCollector implements EventSink<ProcessNode> {
   wallClock = false;
   minT = Infinity;
   maxT = -Infinity;
+  /** minT and maxT exactly, when they are not (ValueStats.x). */
+  minX: string | undefined;
+  maxX: string | undefined;
+  /** The latest event's time exactly, when `relativeTime`'s double is not. */
+  private exactT: string | undefined;
 
   constructor(private readonly options: CollectorOptions) {
     this.schema = options.schema ?? BUILD_SCHEMA;
@@ -155,14 +167,16 @@ export class ReportCollector implements EventSink<ProcessNode> {
     this.base = this.clockBases.get(clock) ?? null;
   }
 
-  event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null): void {
+  event(kindId: number, bytes: Uint8Array, offset: number, node: ProcessNode | null, extra: EventExtra | null = null): void {
     this.settle();
+    const net = extra === null ? null : netFacts(extra);
     const ki = this.indexOfKind[kindId];
     const view = this.views[ki];
     const order = this.order++;
     const t = this.relativeTime(bytes, offset);
-    if (t < this.minT) this.minT = t;
-    if (t > this.maxT) this.maxT = t;
+    const x = this.exactT;
+    if (t < this.minT) { this.minT = t; this.minX = x; }
+    if (t > this.maxT) { this.maxT = t; this.maxX = x; }
     this.total[ki]++;
     this.histogram.add(t, ki);
     const facts = this.facts.reset(kindId, bytes, offset, node);
@@ -174,19 +188,27 @@ export class ReportCollector implements EventSink<ProcessNode> {
     let notable = view.role !== 'activity';
     for (const gi of this.groupsOfKind[ki]) {
       const group = this.groups[gi];
+      if (group.dnsNames === true) {
+        for (const [name, detail] of net?.names ?? []) this.addGroupValue(gi, name, detail, t, x, node, act);
+        continue;
+      }
       if (!group.test(facts)) continue;
       const s = group.subject(view, facts);
       if (s === null) continue;
       notable = true;
       subject ??= s;
-      this.addGroupValue(gi, s.value, entryDetail(view, group.detail, s, facts), t, node, act);
+      this.addGroupValue(gi, s.value, entryDetail(view, group.detail, s, facts), t, x, node, act);
     }
     if (act !== null) {
       for (const b of this.badgesOfKind[ki]) if (b.test(facts)) act.badges.add(b.id);
       if (view.role === 'exec') act.execFields = execFields(eventValues(kindId, bytes, offset, this.schema).values, view, this.headerKeys);
       if (view.role === 'cred') act.badges.add('privilege_change');
     }
-    const pending: Pending = { kindId, bytes, offset, node, order, t, k: ki, tier: notable ? TIER_NOTABLE : TIER_ROUTINE, subject, strings: null };
+    if (net !== null && net.names.size > 0) {
+      notable = true;
+      subject = { value: [...net.names.keys()].join(', '), fields: [] };
+    }
+    const pending: Pending = { kindId, bytes, offset, node, order, t, x, k: ki, tier: notable ? TIER_NOTABLE : TIER_ROUTINE, subject, net, strings: null };
     if (this.pool.admits(rowKey(pending.tier, order))) pending.strings = this.rowStrings(pending);
     this.pending = pending;
   }
@@ -231,7 +253,7 @@ export class ReportCollector implements EventSink<ProcessNode> {
       this.pool.dropped[p.tier]++;
       return;
     }
-    this.pool.offer({ key, order: p.order, t: p.t, k: p.k, p: p.node === null ? -1 : p.node.id, ...p.strings });
+    this.pool.offer({ key, order: p.order, t: p.t, x: p.x, k: p.k, p: p.node === null ? -1 : p.node.id, ...p.strings });
   }
 
   /** A row's comm, subject and other fields: the one place an event is decoded in full (its own fields, not its process's). */
@@ -240,14 +262,19 @@ export class ReportCollector implements EventSink<ProcessNode> {
     const facts = eventValues(p.kindId, p.bytes, p.offset, this.schema).values;
     const comm = facts.get('comm');
     const subject = p.subject ?? rowSubject(view, facts);
+    const other = otherFields(facts, subject?.fields ?? [], this.headerKeys);
+    const net = p.net === null ? '' : p.net.fields;
     return {
       c: typeof comm === 'string' ? comm : '',
       a: subject?.value ?? '',
-      b: otherFields(facts, subject?.fields ?? [], this.headerKeys),
+      b: other !== '' && net !== '' ? `${other} ${net}` : other + net,
     };
   }
 
-  /** Relative ns of an event: exact in a double while events lie within ~104 days of each other. */
+  /**
+   * Relative ns of an event: exact in a double while events lie within ~104 days (2^53 ns) of the first;
+   * past that, `exactT` holds it exactly (captures months apart), else it is undefined.
+   */
   private relativeTime(bytes: Uint8Array, at: number): number {
     const lo = recordTsNsLo(bytes, at);
     const hi = recordTsNsHi(bytes, at);
@@ -259,11 +286,15 @@ export class ReportCollector implements EventSink<ProcessNode> {
         this.baseWall = wall;
         this.wallClock = this.clock !== null;
       }
-      base = { hi, lo, rel: Number(wall - this.baseWall) };
+      base = { hi, lo, rel: Number(wall - this.baseWall), exact: wall - this.baseWall };
       this.clockBases.set(this.clock, base);
       this.base = base;
     }
-    return base.rel + (hi - base.hi) * 4294967296 + (lo - base.lo);
+    const within = (hi - base.hi) * 4294967296 + (lo - base.lo);
+    const t = base.rel + within;
+    this.exactT = Number.isSafeInteger(t) && Number.isSafeInteger(base.rel) && Number.isSafeInteger(within) ? undefined
+      : (base.exact + ((BigInt(hi) << 32n) | BigInt(lo)) - ((BigInt(base.hi) << 32n) | BigInt(base.lo))).toString();
+    return t;
   }
 
   private activityOf(node: ProcessNode, uid: number): ProcessActivity {
@@ -281,30 +312,60 @@ export class ReportCollector implements EventSink<ProcessNode> {
     for (const name of view.lossFlags) if (facts.get(name) === true) this.flagged.set(name, (this.flagged.get(name) ?? 0) + 1);
   }
 
-  private addGroupValue(group: number, value: string, detail: string, t: number, node: ProcessNode | null, act: ProcessActivity | null): void {
+  private addGroupValue(group: number, value: string, detail: string, t: number, x: string | undefined, node: ProcessNode | null, act: ProcessActivity | null): void {
     if (act !== null) {
       let g = act.groups.get(group);
       if (g === undefined) { g = { values: new Map(), more: 0 }; act.groups.set(group, g); }
-      addValue(g, value, detail, t, -1, PANEL_CAP);
+      addValue(g, value, detail, t, x, -1, PANEL_CAP);
     }
     if (!this.groups[group].indicator) return;
     let g = this.indicators.get(group);
     if (g === undefined) { g = { values: new Map(), more: 0 }; this.indicators.set(group, g); }
-    addValue(g, value, detail, t, node === null ? -1 : node.id, INDICATOR_CAP);
+    addValue(g, value, detail, t, x, node === null ? -1 : node.id, INDICATOR_CAP);
   }
 }
 
-function addValue(g: GroupValues, value: string, detail: string, t: number, node: number, cap: number): void {
+function addValue(g: GroupValues, value: string, detail: string, t: number, x: string | undefined, node: number, cap: number): void {
   const v = g.values.get(value);
   if (v === undefined) {
     if (g.values.size >= cap) { g.more++; return; }
-    g.values.set(value, { count: 1, t, detail, processes: node >= 0 ? [node] : [] });
+    g.values.set(value, { count: 1, t, x, detail, processes: node >= 0 ? [node] : [] });
     return;
   }
   v.count++;
-  if (t < v.t) { v.t = t; v.detail = detail; }
+  if (t < v.t) { v.t = t; v.x = x; v.detail = detail; }
   if (node >= 0 && v.processes.length < INDICATOR_PROCESSES && !v.processes.includes(node)) v.processes.push(node);
 }
+
+/** What replay's network state adds to an event, read from the enrichment --json prints (same decoding, same bounds). */
+interface NetFacts {
+  /** DNS names the message asks about, in order, each with its entry detail (record type; a response's code and answers). */
+  readonly names: Map<string, string>;
+  /** ` dst_hostname=… dns=…` for the row's other fields ('' when there is nothing). */
+  readonly fields: string;
+}
+
+function netFacts(extra: EventExtra): NetFacts | null {
+  const json = Buffer.from(extra.json()).toString('utf8');
+  if (!json.startsWith(',')) return null;
+  const e = JSON.parse(`{${json.slice(1)}}`) as NetEnrichment;
+  const names = new Map<string, string>();
+  const parts: string[] = [];
+  if (e.dst_hostname !== undefined) parts.push(`dst_hostname=${quoted(e.dst_hostname)}`);
+  if (e.dns !== undefined && e.dns.length > 0) {
+    for (const m of e.dns) {
+      const answers = (m.answers ?? []).map((a) => a.data ?? a.type).join(',');
+      for (const q of m.questions ?? []) {
+        if (names.has(q.name)) continue;
+        names.set(q.name, m.response === true ? `${m.rcode ?? ''} ${q.type}${answers !== '' ? ` -> ${answers}` : ''}`.trim() : `${q.type} query`);
+      }
+    }
+    parts.push(`dns=${quoted(e.dns.map(dnsSummary).join('; '))}`);
+  }
+  return { names, fields: parts.join(' ') };
+}
+
+const quoted = (s: string) => (s === '' || /[\s"]/.test(s) ? JSON.stringify(s) : s);
 
 /** What a row is about: its first path, else its other text, else its address. */
 function rowSubject(view: KindView, facts: FactSource): Subject | null {

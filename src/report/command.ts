@@ -3,10 +3,11 @@
  * self-contained HTML file. Registered by rg-replay's main with the replay
  * function it uses everywhere, so this module does not import main.
  */
-import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type Command } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
-import { writeAllSync } from '../common/fd-sink.js';
+import { BrokenPipeError, writeAllSync } from '../common/fd-sink.js';
 import { formatBytes } from '../common/format-bytes.js';
 import { loadPublicKey } from '../common/keys.js';
 import { describeIoError, requireRereadable } from '../replay/input.js';
@@ -56,8 +57,8 @@ export async function writeReport(files: string[], opts: ReportOptions, run: Run
   const rules = { detect: true, rules: opts.rules, sigma: opts.sigma, alertPort: opts.alertPort, alertCidr: opts.alertCidr };
   const built = await buildReport(run, { paths: files, rules, publicKey });
   const html = Buffer.from(renderReportHtml(built.data));
-  if (opts.output === '-') writeAllSync(1, html);
-  else writeFileAtomically(opts.output, html);
+  if (opts.output === '-') writeStdout(html);
+  else writeReportFile(opts.output, html);
   const d = built.data;
   process.stderr.write(`rg-replay: ${opts.output === '-' ? 'report' : `wrote ${opts.output}`}: ${formatBytes(html.length)}, `
     + `${d.totals.events} events (${d.events.shown} in the table), ${d.processes.total} processes, ${d.alerts.total} alert(s)\n`);
@@ -66,9 +67,64 @@ export async function writeReport(files: string[], opts: ReportOptions, run: Run
   return verifyCode === ExitCode.VerifyFailed ? verifyCode : replayCode;
 }
 
+/** The page on stdout: a full disk is one line and exit 3; a reader that went away ends quietly, as elsewhere. */
+function writeStdout(bytes: Uint8Array): void {
+  try {
+    writeAllSync(1, bytes);
+  } catch (e) {
+    if (e instanceof BrokenPipeError) throw e;
+    throw new CliError(`cannot write the report to stdout: ${outputError(e)}`, ExitCode.Io);
+  }
+}
+
+/**
+ * Writes the report where `path` leads. A regular file (or none yet) is
+ * replaced atomically; through a symlink, the file it points to is (the link
+ * stays). A device, FIFO or socket is written into as it is, never replaced:
+ * `-o /dev/null` run as root must not turn /dev/null into a file.
+ */
+function writeReportFile(path: string, bytes: Uint8Array): void {
+  let target: string;
+  let special: boolean;
+  try {
+    target = linkTarget(path);
+    const st = statSync(target, { throwIfNoEntry: false });
+    special = st !== undefined && !st.isFile() && !st.isDirectory();
+  } catch (e) {
+    throw new CliError(`cannot write ${path}: ${outputError(e)}`, ExitCode.Io);
+  }
+  if (special) writeInto(path, target, bytes);
+  else writeFileAtomically(path, target, bytes);
+}
+
+/** Symlinks followed to the path they end at (which may not exist yet: a link to a file still to be written). */
+function linkTarget(path: string): string {
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (st === undefined || !st.isSymbolicLink()) return p;
+    p = resolve(dirname(p), readlinkSync(p));
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+}
+
+/** Into a device, FIFO or socket as it is: opened for writing, neither created, truncated nor renamed over. */
+function writeInto(path: string, target: string, bytes: Uint8Array): void {
+  try {
+    const fd = openSync(target, constants.O_WRONLY);
+    try {
+      writeAllSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw new CliError(`cannot write ${path}: ${outputError(e)}`, ExitCode.Io);
+  }
+}
+
 /** Writes next to the target and renames: a reader never sees half a report. */
-function writeFileAtomically(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+function writeFileAtomically(path: string, target: string, bytes: Uint8Array): void {
+  const tmp = `${target}.${process.pid}.tmp`;
   try {
     const fd = openSync(tmp, 'w', 0o644);
     try {
@@ -76,9 +132,18 @@ function writeFileAtomically(path: string, bytes: Uint8Array): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new CliError(`cannot write ${path}: ${describeIoError(e)}`, ExitCode.Io);
+    throw new CliError(`cannot write ${path}: ${outputError(e)}`, ExitCode.Io);
   }
+}
+
+function outputError(e: unknown): string {
+  if (e instanceof BrokenPipeError) return 'the reader closed the pipe';
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'no space left on device';
+  if (code === 'ELOOP') return 'too many levels of symbolic links';
+  if (code === 'ENXIO') return 'no reader (a socket or a FIFO nobody reads)';
+  return describeIoError(e);
 }

@@ -39,6 +39,8 @@ export interface CoverageInput {
   readonly flagged: ReadonlyMap<string, number>;
   readonly lostKernel: number;
   readonly lostUser: number;
+  /** Records the damage reports say were lost. */
+  readonly lostDamaged: number;
   readonly invalid: number;
   readonly damagedFiles: number;
   readonly incompleteFiles: number;
@@ -84,11 +86,20 @@ export function describeCoverage(c: CoverageInput, detections: readonly string[]
       ? `${n} event(s) have ${flag}: the string was longer than its buffer and is cut.`
       : `${n} event(s) have ${flag}: the kernel could not read the value from the process's memory.`);
   }
-  spots.push(c.lostKernel + c.lostUser > 0
-    ? `${c.lostKernel + c.lostUser} event(s) were LOST (${c.lostKernel} in the kernel, ${c.lostUser} in user space): activity is missing from this report.`
-    : 'No events were lost (the capture counts losses in the kernel and in user space).');
+  if (c.lostKernel + c.lostUser > 0) {
+    spots.push(`${c.lostKernel + c.lostUser} event(s) were LOST (${c.lostKernel} in the kernel, ${c.lostUser} in user space): activity is missing from this report.`);
+  } else if (c.damagedFiles === 0) {
+    spots.push('No events were lost (the capture counts losses in the kernel and in user space, and no input is damaged).');
+  } else {
+    spots.push('The capture counts no loss in the kernel or in user space; what its damage lost is below.');
+  }
   if (c.invalid > 0) spots.push(`${c.invalid} record(s) failed the schema checks and are not shown (rg-replay audit lists them).`);
-  if (c.damagedFiles > 0) spots.push(`${c.damagedFiles} input(s) are damaged: frames or records were lost, or metadata was unreadable (see the inputs above).`);
+  if (c.damagedFiles > 0) {
+    // A sum of what the damage reports count: a missing frame (a gap) does not say how many records it held.
+    spots.push(c.lostDamaged > 0
+      ? `${c.damagedFiles} input(s) are DAMAGED: at least ${c.lostDamaged} record(s) were LOST (frames or records that could not be read): activity is missing from this report (see the inputs above).`
+      : `${c.damagedFiles} input(s) are DAMAGED: frames may be missing or metadata was unreadable, and the damage does not say how many records were lost (see the inputs above).`);
+  }
   if (c.incompleteFiles > 0) spots.push(`${c.incompleteFiles} input(s) have no end record (the recorder was killed or the file cut): totals cannot be checked.`);
   const recorded = c.views.filter((v, i) => c.eventsByKind[i] > 0 || !notRecorded.some((n) => n.kind === v.eventType)).map((v) => v.eventType);
   spots.push(`Only these kinds of event are recorded: ${recorded.join(', ')}. Anything else a process does (reading or writing file contents, memory, other system calls) is not in the capture.`);

@@ -17,6 +17,8 @@ export interface EventRow {
   /** Position in the replay: ties in time keep replay order. */
   readonly order: number;
   readonly t: number;
+  /** `t` exactly, when the double is not (collect.ts ValueStats.x). */
+  readonly x?: string;
   readonly k: number;
   /** Process table node id. */
   readonly p: number;
@@ -82,6 +84,8 @@ export class RowPool {
   private readonly key: Float64Array;
   private readonly order: Float64Array;
   private readonly time: Float64Array;
+  /** Slot -> exact time, for the few rows whose time a double cannot hold (EventRow.x). */
+  private readonly exact = new Map<number, string>();
   private readonly kind: Uint16Array;
   private readonly process: Int32Array;
   private readonly strs: Int32Array;
@@ -121,6 +125,7 @@ export class RowPool {
     this.key[slot] = row.key;
     this.order[slot] = row.order;
     this.time[slot] = row.t;
+    if (row.x !== undefined) this.exact.set(slot, row.x);
     this.kind[slot] = row.k;
     this.process[slot] = row.p;
     this.strs[slot * 3] = this.strings.ref(row.c);
@@ -145,7 +150,7 @@ export class RowPool {
     for (let i = 0; i < this.count; i++) {
       const s = this.heap[i];
       out.push({
-        key: this.key[s], order: this.order[s], t: this.time[s], k: this.kind[s], p: this.process[s],
+        key: this.key[s], order: this.order[s], t: this.time[s], x: this.exact.get(s), k: this.kind[s], p: this.process[s],
         c: this.strings.get(this.strs[s * 3]), a: this.strings.get(this.strs[s * 3 + 1]), b: this.strings.get(this.strs[s * 3 + 2]),
       });
     }
@@ -154,6 +159,7 @@ export class RowPool {
 
   private evict(): void {
     const slot = this.pop();
+    this.exact.delete(slot);
     this.strings.unref(this.strs[slot * 3]);
     this.strings.unref(this.strs[slot * 3 + 1]);
     this.strings.unref(this.strs[slot * 3 + 2]);

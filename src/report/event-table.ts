@@ -22,6 +22,7 @@ export function eventTable(c: ReportCollector, proc: (id: number) => number): { 
   const cc: number[] = [];
   const a: number[] = [];
   const b: number[] = [];
+  const exact: [number, string][] = [];
   const shownByKind = new Array<number>(c.views.length).fill(0);
   const rowOfOrder = new Map<number, number>();
   let previous = 0;
@@ -30,6 +31,7 @@ export function eventTable(c: ReportCollector, proc: (id: number) => number): { 
     const pi = row.p < 0 ? -1 : proc(row.p);
     if (row.p >= 0 && pi < 0) { withoutProcess++; continue; }
     rowOfOrder.set(row.order, t.length);
+    if (row.x !== undefined) exact.push([t.length, row.x]);
     t.push(row.t - previous);
     previous = row.t;
     k.push(row.k);
@@ -55,7 +57,7 @@ export function eventTable(c: ReportCollector, proc: (id: number) => number): { 
   if (withoutProcess > 0) notes.push(`${withoutProcess} rows belong to processes left out of the process list and are not shown.`);
   if (notes.length > 0) notes.push('rg-replay FILE --json gives every event.');
   return {
-    table: { total, shown: t.length, notes, shown_by_kind: shownByKind, strings, t, k, p, c: cc, a, b },
+    table: { total, shown: t.length, notes, shown_by_kind: shownByKind, strings, t, k, p, c: cc, a, b, exact },
     rowOfOrder,
   };
 }

@@ -28,6 +28,11 @@ export interface GroupDefinition {
   readonly subject: (k: KindView, facts: FactSource) => Subject | null;
   /** Facts shown beside the value when the event has them. */
   readonly detail: readonly string[];
+  /**
+   * Its values are the DNS names replay decoded from the event's message (what --json prints as `dns`), not a
+   * field: one entry per name the message asks about.
+   */
+  readonly dnsNames?: true;
 }
 
 /** What an event is about, and the fields that say it (left out of the row's other fields). */
@@ -66,6 +71,10 @@ export const GROUPS: readonly GroupDefinition[] = [
   {
     id: 'connections', label: 'Connections (remote address and port)', indicator: true,
     kinds: (k) => k.role === 'activity' && k.addrField !== null && !LISTENER.test(k.eventType), match: {}, subject: endpointOf, detail: ['error'],
+  },
+  {
+    id: 'dns', label: 'DNS names (messages naming them)', indicator: true, kinds: (k) => k.kind.net === 'dns', match: {},
+    subject: () => null, detail: [], dnsNames: true,
   },
 ];
 

@@ -8,7 +8,9 @@
  * capture options) is hostile: the page renders it as text only.
  *
  * Times are nanoseconds relative to `time.base_wall_ns` (a decimal string,
- * wall clock), so they stay exact as JS numbers for captures up to ~104 days.
+ * wall clock), exact as JS numbers up to ~104 days from the first event; a
+ * time past that also comes as an exact decimal (`exact`, `x`), which the
+ * page shows, so every time it shows is the one --json prints.
  */
 
 export const REPORT_DATA_VERSION = 1;
@@ -57,6 +59,8 @@ export interface InputSummary {
   readonly bytes: number;
   readonly damage: readonly string[];
   readonly damage_count: number;
+  /** Records its damage reports say were lost (damage that cannot say, such as a frame gap, adds none). */
+  readonly records_lost: number;
 }
 
 export interface TimeSummary {
@@ -78,6 +82,8 @@ export interface Totals {
   readonly invalid_by_reason: readonly (readonly [string, number])[];
   readonly lost_kernel: number;
   readonly lost_user: number;
+  /** Records lost to damage in the files (frames or records that could not be read), by the damage reports' counts. */
+  readonly lost_damaged: number;
   /** Processes the capture saw start (the rest were already running). */
   readonly processes_started: number;
 }
@@ -115,7 +121,7 @@ export interface AlertItem {
   /** Relative ns of the source event; null for an alert of a correlation (decided at the end of input). */
   readonly t: number | null;
   readonly time: string | null;
-  /** Index into `processes`, or -1. */
+  /** Index into `processes`; -1 when unknown; -2 when the process is not listed (the size budget left it out). */
   readonly process: number;
   /** Row of the source event in `events`, or -1 when the table had no room for it. */
   readonly event: number;
@@ -134,10 +140,14 @@ export interface AlertItem {
  */
 export interface ProcessList {
   readonly total: number;
-  /** Processes left out (beyond the cap, no alerts, no alerting descendant). */
+  /** Processes left out (beyond the cap, no alerts, no alerting descendant; or beyond the size budget). */
   readonly omitted: number;
-  /** Panel entries left out of processes without alerts, to keep the page small (0: none). */
+  /** Of those, processes with alerts: left out only when even they, without panels, did not fit the size budget. */
+  readonly alerting_omitted: number;
+  /** Panel entries left out, to keep the page small (0: none): of processes without alerts first. */
   readonly panel_entries_omitted: number;
+  /** Of those, entries of processes with alerts. */
+  readonly alerting_panel_entries_omitted: number;
   readonly items: readonly ProcessRecord[];
 }
 
@@ -240,6 +250,8 @@ export interface PanelEntry {
   readonly count: number;
   /** Relative ns of the first occurrence. */
   readonly t: number;
+  /** `t` exactly (a decimal), only when the number is not (EventTable.exact). */
+  readonly x?: string;
   readonly detail: string;
 }
 
@@ -282,6 +294,11 @@ export interface EventTable {
   readonly a: readonly number[];
   /** The other fields, `name=value`. */
   readonly b: readonly number[];
+  /**
+   * [row, relative ns as a decimal] for rows whose time `t` cannot hold exactly (more than 2^53 ns, ~104 days,
+   * after the first event: captures months apart). The page shows these.
+   */
+  readonly exact: readonly (readonly [number, string])[];
 }
 
 export interface IndicatorGroup {
@@ -295,6 +312,8 @@ export interface IndicatorEntry {
   readonly value: string;
   readonly count: number;
   readonly t: number;
+  /** `t` exactly (a decimal), only when the number is not (EventTable.exact). */
+  readonly x?: string;
   readonly detail: string;
   /** Up to a few process indices that produced it. */
   readonly processes: readonly number[];

@@ -1,7 +1,7 @@
 /**
  * The report's process list: which processes the page lists (all, up to a
- * cap; those with alerts and their ancestors always) and how much of their
- * panels, within the process list's share of the page budget.
+ * cap; those with alerts and their ancestors unless even they do not fit) and
+ * how much of their panels, within the process list's share of the page budget.
  */
 import { type WallClock } from '../output/wall-clock.js';
 import { movedFrom } from '../replay/ancestry.js';
@@ -22,66 +22,97 @@ export interface ProcessSection {
   readonly indexOf: Int32Array;
   readonly records: readonly ProcessRecord[];
   readonly panelEntriesOmitted: number;
+  /** Of those, entries of processes with alerts. */
+  readonly alertingPanelEntriesOmitted: number;
+  /** Processes with alerts left out: only when even their bare entries did not fit the budget. */
+  readonly alertingOmitted: number;
 }
 
-/** Panel entries kept per group for processes without alerts, tried in turn until the processes fit their budget. */
-const PANEL_STEPS = [Infinity, 20, 5, 1, 0];
+/**
+ * Panel entries kept per group, [processes without alerts, processes with alerts], tried in turn until the
+ * processes fit their budget: quiet processes give up their panels first.
+ */
+const PANEL_STEPS: readonly (readonly [number, number])[] = [
+  [Infinity, Infinity], [20, Infinity], [5, Infinity], [1, Infinity], [0, Infinity], [0, 20], [0, 5], [0, 1], [0, 0],
+];
 
 /**
  * The processes as the page lists them, within `maxBytes`: first by listing
- * fewer panel entries for processes without alerts, then by listing fewer
- * processes (those with alerts and their ancestors always stay).
+ * fewer panel entries (of processes without alerts, then of those with
+ * alerts), then by listing fewer processes (those without alerts first; then,
+ * when even the processes with alerts and their ancestors do not fit without
+ * panels, fewer of those too). Each round lists at most 90% of the previous
+ * round's processes, so the loop ends, after a number of rounds logarithmic in
+ * the processes (no processes at all always fit).
  */
 export function processSection(nodes: readonly ProcessNode[], c: ReportCollector, cap: number, maxBytes: number,
   clockOf: (host: string) => WallClock | null, userOf: UserNames): ProcessSection {
+  const alerting = nodes.filter((n) => (c.activity[n.id]?.alerts ?? 0) > 0).length;
+  let limit = Infinity;
   for (;;) {
-    const keep = chooseProcesses(nodes, c, cap);
+    const keep = chooseProcesses(nodes, c, cap, limit);
     const indexOf = new Int32Array(nodes.length).fill(-1);
     keep.forEach((n, i) => { indexOf[n.id] = i; });
     const proc = (id: number) => indexOf[id];
     const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, userOf, c));
+    const alertingOmitted = alerting - items.filter((p) => p.alerts > 0).length;
     let size = 0;
-    for (const step of PANEL_STEPS) {
+    let lastOmitted = -1;
+    for (const [quiet, loud] of PANEL_STEPS) {
       let omitted = 0;
+      let alertingPanelEntriesOmitted = 0;
       const records = items.map((p) => {
-        if (p.alerts > 0 || step === Infinity) return compactProcess(p);
+        const step = p.alerts > 0 ? loud : quiet;
+        if (step === Infinity) return compactProcess(p);
         const panels = p.panels.map((g) => {
-          const listed = g.items.slice(0, step);
+          if (g.items.length <= step) return g;
           const dropped = g.items.slice(step);
           omitted += dropped.length;
-          return { ...g, more: g.more + dropped.reduce((n, e) => n + e.count, 0), items: listed };
+          if (p.alerts > 0) alertingPanelEntriesOmitted += dropped.length;
+          return { ...g, more: g.more + dropped.reduce((n, e) => n + e.count, 0), items: g.items.slice(0, step) };
         });
         return compactProcess({ ...p, panels });
       });
+      // A step that leaves out nothing more gives the same page: no need to measure it again.
+      if (omitted === lastOmitted) continue;
+      lastOmitted = omitted;
       size = Buffer.byteLength(embedJson(records));
-      if (size <= maxBytes) return { keep, indexOf, records, panelEntriesOmitted: omitted };
+      if (size <= maxBytes || keep.length === 0) {
+        return { keep, indexOf, records, panelEntriesOmitted: omitted, alertingPanelEntriesOmitted, alertingOmitted };
+      }
     }
-    if (keep.length <= 1) throw new Error('report: one process does not fit the page budget');
-    cap = Math.max(1, Math.floor(keep.length * (maxBytes / size) * 0.9));
+    limit = Math.min(keep.length - 1, Math.floor(keep.length * (maxBytes / size) * 0.9));
   }
 }
 
 /**
  * Every process with alerts and its ancestors (its parents, and the processes that started it where the kernel
- * has since moved it: a daemon's double fork), then the rest in order of appearance, up to `cap`.
+ * has since moved it: a daemon's double fork), then the rest in order of appearance, up to `cap`; and never
+ * more than `limit` in all (the budget's), processes with alerts first, each with its ancestors.
  */
-function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollector, cap: number): ProcessNode[] {
-  if (nodes.length <= cap) return [...nodes];
+export function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollector, cap: number, limit = Infinity): ProcessNode[] {
+  if (nodes.length <= Math.min(cap, limit)) return [...nodes];
   const chosen = new Set<ProcessNode>();
   const stack: ProcessNode[] = [];
   for (const n of nodes) {
     if ((c.activity[n.id]?.alerts ?? 0) === 0) continue;
+    const lineage: ProcessNode[] = [];
+    const seen = new Set<ProcessNode>();
     stack.push(n);
     for (let p = stack.pop(); p !== undefined; p = stack.pop()) {
-      if (chosen.has(p)) continue;
-      chosen.add(p);
+      if (chosen.has(p) || seen.has(p)) continue;
+      seen.add(p);
+      lineage.push(p);
       if (p.parent !== null) stack.push(p.parent);
       const starter = movedFrom(p);
       if (starter !== null) stack.push(starter);
     }
+    // Whole lineages or none (the tree stays connected); past the limit the rest of the alerting processes are counted.
+    if (chosen.size + lineage.length > limit) break;
+    for (const p of lineage) chosen.add(p);
   }
   for (const n of nodes) {
-    if (chosen.size >= cap) break;
+    if (chosen.size >= Math.min(cap, limit)) break;
     // A parent comes before its children, so the tree stays connected.
     if (n.parent === null || chosen.has(n.parent)) chosen.add(n);
   }
@@ -101,7 +132,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
   if (act !== undefined) {
     for (const [group, values] of [...act.groups].sort((x, y) => x[0] - y[0])) {
       for (const b of BADGES) if (b.groupPrefix !== undefined && c.groups[group].id.startsWith(b.groupPrefix)) badges.add(b.id);
-      panels.push({ group, more: values.more, items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, detail: v.detail })) });
+      panels.push({ group, more: values.more, items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, ...(v.x === undefined ? {} : { x: v.x }), detail: v.detail })) });
     }
   }
   return {

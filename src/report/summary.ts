@@ -39,7 +39,8 @@ export function alertItem(c: CollectedAlert, process: number, event: number, tab
   const a = c.alert as unknown as Record<string, unknown>;
   const addr = typeof a.addr === 'string' && a.addr !== '' ? (a.addr.includes(':') ? `[${a.addr}]` : a.addr) + (a.port !== undefined ? `:${String(a.port)}` : '') : null;
   const text = (k: string) => (typeof a[k] === 'string' && a[k] !== '' ? a[k] as string : null);
-  const subject = table !== null && event >= 0 ? table.strings[table.a[event]] : text('exe_path') ?? text('path') ?? text('filename') ?? addr ?? '';
+  const names = Array.isArray(a.dns_names) && a.dns_names.length > 0 ? a.dns_names.map(String).join(', ') : null;
+  const subject = table !== null && event >= 0 ? table.strings[table.a[event]] : text('exe_path') ?? text('path') ?? text('filename') ?? names ?? addr ?? '';
   return {
     rule: c.alert.rule_id, title: c.alert.title, severity: c.alert.severity, techniques: techniquesOf(a),
     t: Number.isNaN(c.t) ? null : c.t, time: c.alert.time, process, event, event_type: c.alert.source?.event_type ?? 'correlation', subject,
@@ -57,7 +58,7 @@ export function inputSummary(f: FileReport, v: VerifyReport, s: StatsReport['fil
     tool_version: m?.tool.version ?? null, bpf_object_sha256: m?.bpf_object_sha256 ?? null,
     capture: m === null ? [] : Object.entries(m.capture).map(([k, val]) => [k, optionText(val)] as const),
     complete: s.complete, damaged: s.damaged, stop_reason: s.stop_reason, frames: s.frames, bytes: s.bytes,
-    damage: s.damage, damage_count: s.damage_count,
+    damage: s.damage, damage_count: s.damage_count, records_lost: f.recordsLost,
   };
 }
 
@@ -70,8 +71,8 @@ function optionText(v: unknown): string {
 
 const bigintJson = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-/** ISO-8601 UTC with nanoseconds for a relative time. */
-export function isoOf(base: bigint, rel: number): string {
+/** ISO-8601 UTC with nanoseconds for a relative time (a decimal when a number cannot hold it exactly). */
+export function isoOf(base: bigint, rel: number | string): string {
   const total = base + BigInt(rel);
   const sec = total / 1_000_000_000n;
   const ns = total % 1_000_000_000n;

@@ -10,7 +10,7 @@ export function valueList(g: GroupValues): [string, GroupValues['values'] extend
 export function indicatorGroups(groups: ReadonlyMap<number, GroupValues>, proc: (id: number) => number): IndicatorGroup[] {
   return [...groups].sort((x, y) => x[0] - y[0]).map(([group, values]) => ({
     group, more: values.more,
-    items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, detail: v.detail, processes: v.processes.map(proc).filter((i) => i >= 0) })),
+    items: valueList(values).map(([value, v]) => ({ value, count: v.count, t: v.t, ...(v.x === undefined ? {} : { x: v.x }), detail: v.detail, processes: v.processes.map(proc).filter((i) => i >= 0) })),
   }));
 }
 

@@ -79,6 +79,10 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
       'defense_evasion.io_uring',
     ]);
 
+    // DNS alerts say the name asked about, not the resolver's address.
+    const miner = page.locator('#alerts tr.alert', { has: page.locator('code', { hasText: 'dns.mining_pool' }) }).first();
+    await expect(miner.locator('td.subject').textContent()).resolves.toBe('pool.supportxmr.com');
+
     // The cron alert's evidence link: the table scrolls to the file_open that wrote the cron file.
     const cron = page.locator('#alerts tr.alert', { has: page.locator('code', { hasText: 'persistence.cron' }) }).first();
     await cron.locator('.event-link').click();
@@ -202,6 +206,12 @@ describe.skipIf(!runBrowserTests)('report of captures/demo.rgc in Chromium', () 
     expect(shown.length).toBe(byText.length);
     for (const text of shown) expect(text.toLowerCase()).toContain('cron');
     await screenshot(page, 'demo-filtered');
+    // A DNS name is found by text: the rows of the messages that ask for it.
+    await page.locator('#filter-text').fill('supportxmr');
+    const byName = await expectedRows(page, { text: 'supportxmr' });
+    expect(byName.length).toBeGreaterThan(0);
+    await waitForCount(page, byName.length, 'text supportxmr');
+    expect((await inspect(page)).visible).toEqual(byName);
     await page.locator('#filter-clear').click();
     expect((await inspect(page)).visibleCount).toBe(rows);
     await screenshot(page, 'demo-full');

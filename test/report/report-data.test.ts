@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReport, type BuiltReport, type PageBudget } from '../../src/report/build.js';
 import { type RowBudget } from '../../src/report/event-rows.js';
-import { renderReportHtml } from '../../src/report/html.js';
+import { embedJson, renderReportHtml } from '../../src/report/html.js';
 import { expandProcess, type ReportData } from '../../src/report/model.js';
 import { runSession } from '../../src/replay/main.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
@@ -121,6 +121,34 @@ describe('report data of captures/demo.rgc', () => {
     expect(data.indicators.find((x) => x.group === failed)!.items.every((e) => /error=E[A-Z]+/.test(e.detail))).toBe(true);
   });
 
+  it('names what DNS messages ask about, as --json and --alerts do: in alerts, rows, panels and indicators', () => {
+    type Alert = { rule_id: string; source?: { ts_ns: string }; dns_names?: string[] };
+    const cli = runReplayCli([DEMO, '--alerts', '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Alert)
+      .filter((a) => a.rule_id.startsWith('dns.'));
+    const listed = data.alerts.items.filter((a) => a.rule.startsWith('dns.'));
+    expect(listed.map((a) => a.rule)).toEqual(cli.map((a) => a.rule_id));
+    // The alert's dns_names are lower-cased for matching; the report shows the name as the message spells it.
+    expect(listed.map((a) => a.subject.toLowerCase())).toEqual(cli.map((a) => a.dns_names!.join(', ')));
+    expect(listed.map((a) => a.subject)).toContain('pool.supportxmr.com');
+    // Every net_dns row is about the names its message asks (what --json prints as dns[].questions), the resolver among its fields.
+    const events = runReplayCli([DEMO, '--json', '--kind', 'net_dns']).stdout.toString().trim().split('\n')
+      .map((l) => JSON.parse(l) as { addr?: string; dns?: { questions?: { name: string }[] }[] });
+    const rows = data.events.k.flatMap((k, r) => (data.kinds[k].name === 'net_dns' ? [r] : []));
+    expect(rows.length).toBe(events.length);
+    rows.forEach((r, i) => {
+      const names = [...new Set(events[i].dns!.flatMap((m) => m.questions!.map((q) => q.name)))];
+      expect(data.events.strings[data.events.a[r]]).toBe(names.join(', '));
+      if (events[i].addr) expect(data.events.strings[data.events.b[r]]).toContain(`addr=${events[i].addr}`);
+      expect(data.events.strings[data.events.b[r]]).toMatch(/ dns=/);
+    });
+    const dns = data.groups.findIndex((g) => g.id === 'dns');
+    const indicator = data.indicators.find((g) => g.group === dns)!.items.map((e) => e.value);
+    expect(indicator).toEqual(expect.arrayContaining(['pool.supportxmr.com', 'c2.evil.example']));
+    expect(indicator.some((n) => n.startsWith('MZXW6YTBOI'))).toBe(true);
+    const miner = processes.findIndex((p) => p.argv?.join(' ') === 'getent ahosts pool.supportxmr.com');
+    expect(processes[miner].panels.find((g) => g.group === dns)!.items.map((e) => e.value)).toEqual(['pool.supportxmr.com']);
+  });
+
   it('states the gaps: the command followed, nothing lost; the working directory is recorded', () => {
     // The demo was recorded by a build with every kind (files and processes, network): none is missing.
     expect(data.coverage.not_recorded).toEqual([]);
@@ -167,6 +195,27 @@ describe('report determinism and golden data', () => {
 });
 
 describe('report budgets and caps', () => {
+  it('processes with alerts that do not fit the process budget give way too (panels, then processes), and the build ends', async () => {
+    const full = (await build([DEMO])).data;
+    for (const processBytes of [4_000, 2]) {
+      const d = (await build([DEMO], { page: { totalBytes: 28 << 20, processBytes } })).data;
+      expect(Buffer.byteLength(embedJson(d.processes.items))).toBeLessThanOrEqual(processBytes);
+      const items = d.processes.items.map(expandProcess);
+      expect(d.processes.omitted).toBe(88 - items.length);
+      expect(d.processes.alerting_omitted).toBe(24 - items.filter((p) => p.alerts > 0).length);
+      expect(d.processes.alerting_omitted).toBeGreaterThan(0);
+      // Every alert is still listed; those of a process left out say so (-2), the others point at their process.
+      expect(d.alerts.items.length).toBe(full.alerts.items.length);
+      for (const a of d.alerts.items) {
+        if (a.process >= 0) expect(items[a.process].alerts).toBeGreaterThan(0);
+        else if (full.alerts.items.find((f) => f.rule === a.rule && f.t === a.t)!.process >= 0) expect(a.process).toBe(-2);
+      }
+      for (const p of items) if (p.parent >= 0) expect(p.parent).toBeLessThan(items.length);
+    }
+    const none = (await build([DEMO], { page: { totalBytes: 28 << 20, processBytes: 2 } })).data;
+    expect(none.processes.items).toEqual([]);
+  }, 30_000);
+
   it('a small table keeps every alert\'s evidence first, then a stated sample, deterministically', async () => {
     const budget = { maxRows: 40, maxBytes: 1 << 20 };
     const a = (await build([DEMO], { budget })).data;

@@ -40,8 +40,9 @@ export function exitGoldenOf(run: CliRun): ExitGolden[string] {
 
 export interface CliRun { stdout: Buffer; stderr: string; status: number | null }
 
-export function runReplayCli(args: string[], input?: Uint8Array): CliRun {
-  const r = spawnSync(process.execPath, [REPLAY_BIN, ...args], { cwd: REPO_ROOT, input, maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+/** `timeoutMs`: kill the run after this long (its status is then null), for a test that a run ends at all. */
+export function runReplayCli(args: string[], input?: Uint8Array, timeoutMs?: number): CliRun {
+  const r = spawnSync(process.execPath, [REPLAY_BIN, ...args], { cwd: REPO_ROOT, input, maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' }, timeout: timeoutMs });
   return { stdout: r.stdout, stderr: r.stderr.toString(), status: r.status };
 }
 

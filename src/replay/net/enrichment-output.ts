@@ -28,12 +28,12 @@ export function enrichmentJson(e: NetEnrichment): Uint8Array {
 export function enrichmentText(e: NetEnrichment): string {
   let text = '';
   if (e.dst_hostname !== undefined) text += ` dst_hostname=${textValue(e.dst_hostname)}`;
-  if (e.dns !== undefined) text += ` dns=${textValue(bounded(e.dns).map(summary).join('; '))}`;
+  if (e.dns !== undefined) text += ` dns=${textValue(bounded(e.dns).map(dnsSummary).join('; '))}`;
   return text;
 }
 
 /** `A c2.evil.example` for a query; `NOERROR A c2.evil.example -> 10.66.0.1,fd00:66::1` for a response. */
-function summary(m: DnsMessageJson): string {
+export function dnsSummary(m: DnsMessageJson): string {
   if (m.error !== undefined) return `unreadable: ${m.error}`;
   const asked = (m.questions ?? []).map((q) => `${q.type} ${q.name}`).join(', ');
   if (!m.response) return asked;

@@ -16,6 +16,8 @@ export interface Rows {
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly strings: readonly string[];
+  /** Row -> its time exactly (relative ns, decimal), for rows whose `t` a double cannot hold (model.ts EventTable.exact). */
+  readonly exact: ReadonlyMap<number, string>;
 }
 
 export function decodeRows(e: ReportData['events']): Rows {
@@ -25,7 +27,7 @@ export function decodeRows(e: ReportData['events']): Rows {
   for (let i = 0; i < n; i++) { at += e.t[i]; t[i] = at; }
   return {
     n, t, k: Uint16Array.from(e.k), p: Int32Array.from(e.p), c: Int32Array.from(e.c), a: Int32Array.from(e.a), b: Int32Array.from(e.b),
-    strings: e.strings,
+    strings: e.strings, exact: new Map(e.exact),
   };
 }
 

@@ -7,10 +7,13 @@ export class TimeFormat {
     this.base = time.base_wall_ns === null ? null : BigInt(time.base_wall_ns);
   }
 
-  /** `2026-11-25T08:21:32.404365670Z` (wall clock), or `+1.234567890 s` when the capture had no clock. */
-  iso(rel: number): string {
+  /**
+   * `2026-11-25T08:21:32.404365670Z` (wall clock), or `+1.234567890 s` when the capture had no clock. `exact`:
+   * the same relative time as a decimal, where the data gives one (a time a double cannot hold).
+   */
+  iso(rel: number, exact?: string): string {
     if (this.base === null || !this.time.wall) return `+${seconds(rel - this.time.first_ns)} s`;
-    const total = this.base + BigInt(Math.round(rel));
+    const total = this.base + (exact !== undefined ? BigInt(exact) : BigInt(Math.round(rel)));
     const sec = total / 1_000_000_000n;
     const ns = total % 1_000_000_000n;
     const d = new Date(Number(sec) * 1000);
@@ -19,8 +22,8 @@ export class TimeFormat {
   }
 
   /** `08:21:32.404365670` (UTC time of day) for table cells. */
-  clock(rel: number): string {
-    const iso = this.iso(rel);
+  clock(rel: number, exact?: string): string {
+    const iso = this.iso(rel, exact);
     return iso.startsWith('+') ? iso : iso.slice(11, 29);
   }
 

@@ -68,6 +68,8 @@ function start(): void {
       const pid = byId('filter-pid') as HTMLInputElement;
       const tree = byId('filter-tree') as HTMLInputElement;
       pid.value = String(processes[index].pid);
+      // This process, not every process that had its pid (the filter bar's applyPid).
+      pid.dataset.process = String(index);
       tree.checked = descendants;
       tree.dispatchEvent(new Event('change'));
       byId('events').scrollIntoView({ block: 'start' });

@@ -64,7 +64,7 @@ export class ProcessPanel {
           h('thead', null, h('tr', null, h('th', null, 'value'), h('th', null, 'times'), h('th', null, 'first'), h('th', null, 'detail'))),
           h('tbody', null, ...g.items.map((e) => h('tr', null,
             hostileIn('td', { class: 'value' }, e.value), h('td', { class: 'num' }, count(e.count)),
-            h('td', null, app.time.clock(e.t)), hostileIn('td', { class: 'dim' }, e.detail))))),
+            h('td', null, app.time.clock(e.t, e.x)), hostileIn('td', { class: 'dim' }, e.detail))))),
         g.more > 0 ? h('p', { class: 'dim' }, `and ${count(g.more)} more occurrences of other values`) : null)),
     ]);
     for (const link of this.element.querySelectorAll<HTMLElement>('a.process-link')) {

@@ -9,13 +9,18 @@ export function renderHeader(app: App): HTMLElement {
   const hosts = [...new Set(d.inputs.map((i) => i.host ?? 'unknown host'))];
   const totals = d.totals;
   const lost = totals.lost_kernel + totals.lost_user;
+  const damaged = d.inputs.filter((i) => i.damaged).length;
+  const loss = [
+    ...(lost > 0 ? [`${count(lost)} events lost`] : []),
+    ...(totals.lost_damaged > 0 ? [`${count(totals.lost_damaged)} records lost to damage`] : damaged > 0 ? [`${damaged} damaged input${damaged === 1 ? '' : 's'}`] : []),
+  ];
   return h('header', { id: 'summary' },
     h('h1', null, 'Investigation report: ', ...hosts.flatMap((host, i) => [i > 0 ? ', ' : '', hostile(host)])),
     h('p', { class: 'lead' },
       d.time.first !== null ? `${d.time.first} – ${d.time.last} (${duration(d.time.last_ns - d.time.first_ns)})` : 'no events',
       ` · ${count(totals.events)} events · ${count(d.processes.total)} processes · `,
       h('strong', { class: d.alerts.total > 0 ? 'bad' : 'good' }, `${count(d.alerts.total)} alert${d.alerts.total === 1 ? '' : 's'}`),
-      ' · ', h('strong', { class: lost > 0 ? 'bad' : 'good' }, lost > 0 ? `${count(lost)} events lost` : 'no loss'),
+      ' · ', h('strong', { class: loss.length > 0 ? 'bad' : 'good', id: 'loss' }, loss.length > 0 ? loss.join(', ') : 'no loss'),
       totals.invalid > 0 ? h('strong', { class: 'bad' }, ` · ${count(totals.invalid)} invalid records`) : null),
     h('section', { id: 'evidence' },
       h('h2', null, 'Evidence'),
@@ -38,10 +43,11 @@ function renderInput(input: InputSummary, index: number): HTMLElement {
     ['kernel', hostileIn('span', null, input.kernel ?? 'unknown')],
     ['boot id', hostileIn('code', null, input.boot_id ?? 'unknown')],
     ['recorded by', hostileIn('span', null, `rand-guard ${input.tool_version ?? 'unknown'}${input.bpf_object_sha256 ? `, BPF object ${input.bpf_object_sha256.slice(0, 16)}…` : ''}`)],
-    ['file state', `${input.damaged ? 'DAMAGED' : input.complete ? 'complete' : 'INCOMPLETE'}, ${count(input.frames)} frames, ${bytes(input.bytes)}${input.stop_reason ? `, stopped by ${input.stop_reason}` : ''}`],
+    ['file state', `${input.damaged ? `DAMAGED${input.records_lost > 0 ? ` (${count(input.records_lost)} records lost)` : ''}` : input.complete ? 'complete' : 'INCOMPLETE'}, ${count(input.frames)} frames, ${bytes(input.bytes)}${input.stop_reason ? `, stopped by ${input.stop_reason}` : ''}`],
   ];
   const problems = [...v.problems, ...(v.more_problems > 0 ? [`… ${v.more_problems} more`] : [])];
-  const damage = [...input.damage, ...(input.damage_count > input.damage.length ? [`… ${input.damage_count - input.damage.length} more`] : [])];
+  // Damage that breaks the file is also a verify problem: each line once.
+  const damage = [...input.damage.filter((x) => !v.problems.includes(x)), ...(input.damage_count > input.damage.length ? [`… ${input.damage_count - input.damage.length} more damage reports`] : [])];
   return h('div', { class: 'input' },
     h('dl', { class: 'facts' }, ...facts.flatMap(([k, val]) => [h('dt', null, k), h('dd', null, val)])),
     problems.length > 0 ? h('ul', { class: 'problems' }, ...problems.map((p) => hostileIn('li', null, p))) : null,
@@ -86,14 +92,15 @@ export function renderAlerts(app: App): HTMLElement {
 
 function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
   const p = a.process >= 0 ? app.processes[a.process] : null;
-  const proc = p === null ? h('span', { class: 'dim' }, 'unknown')
+  const proc = p === null ? h('span', { class: 'dim' }, a.process === -2 ? 'not listed (size budget)' : 'unknown')
     : anchor(`proc-${a.process}`, { class: 'process-link', 'data-process': a.process }, `${p.pid} `, hostile(processLabel(app, a.process)));
   const evidence = a.event >= 0
     ? anchor('events', { class: 'event-link', 'data-row': a.event }, `${a.event_type} →`)
     : a.t === null
       ? h('span', { class: 'dim', title: 'decided at the end of input, over several events' }, 'correlation')
       : h('span', { class: 'dim', title: 'the table had no room for this event; rg-replay FILE --json has it' }, `${a.event_type} (not in table)`);
-  const when = a.t === null ? (a.time ?? '—') : a.time !== null ? app.time.clock(a.t) : app.time.offset(a.t);
+  // The alert's own time (exact, as --alerts prints it) in the table's form; an offset when the capture had no clock.
+  const when = a.t === null ? (a.time ?? '—') : a.time !== null && app.data.time.wall ? a.time.slice(11, 29) : app.time.offset(a.t);
   const row = h('tr', { id: `alert-${i}`, class: `alert sev-row-${a.severity}` },
     h('td', { class: 'time', title: a.time ?? '' }, when),
     h('td', null, h('code', { title: a.rule_file ?? '' }, a.rule), h('div', null, a.title),
@@ -147,7 +154,7 @@ function indicatorTable(app: App, items: App['data']['indicators'][number]['item
     h('tbody', null, ...items.map((e) => h('tr', null,
       hostileIn('td', { class: 'value' }, e.value),
       h('td', { class: 'num' }, count(e.count)),
-      h('td', null, app.time.clock(e.t)),
+      h('td', null, app.time.clock(e.t, e.x)),
       hostileIn('td', { class: 'dim' }, e.detail),
       h('td', null, ...e.processes.flatMap((pi, j) => {
         const link = anchor(`proc-${pi}`, { class: 'process-link', 'data-process': pi }, String(app.processes[pi].pid));

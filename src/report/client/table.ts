@@ -48,9 +48,13 @@ function renderFilterBar(app: App): HTMLElement {
   const tree = h('input', { type: 'checkbox', id: 'filter-tree' }) as HTMLInputElement;
   const text = h('input', { type: 'search', id: 'filter-text', placeholder: 'search comm, path, address, fields', autocomplete: 'off', spellcheck: false, 'aria-label': 'text search' }) as HTMLInputElement;
   const pidError = h('span', { class: 'error', id: 'pid-error' });
+  const pidNote = h('span', { class: 'dim', id: 'pid-note' });
+  // A typed pid means every process that had it (pid reuse, several hosts); a panel's button means that one process.
   const applyPid = () => {
     const value = pid.value.trim();
     pidError.textContent = '';
+    pidNote.textContent = '';
+    const chosen = pid.dataset.process === undefined ? -1 : Number(pid.dataset.process);
     if (value === '') {
       app.filters.processes = null;
     } else if (!/^\d+$/.test(value)) {
@@ -60,8 +64,13 @@ function renderFilterBar(app: App): HTMLElement {
       const wanted = Number(value);
       const items = app.processes;
       const mask = new Uint8Array(items.length);
+      const sharing = items.reduce((n, p) => n + (p.pid === wanted ? 1 : 0), 0);
+      const exact = chosen >= 0 && chosen < items.length && items[chosen].pid === wanted;
+      if (exact && sharing > 1) {
+        pidNote.textContent = `the process chosen in its panel (${sharing} processes in the report had pid ${wanted}; type the pid to see them all)`;
+      }
       for (let i = 0; i < items.length; i++) {
-        if (items[i].pid !== wanted) continue;
+        if (exact ? i !== chosen : items[i].pid !== wanted) continue;
         if (tree.checked) {
           const sub = descendantMask(app, i);
           for (let j = 0; j < sub.length; j++) mask[j] |= sub[j];
@@ -79,7 +88,10 @@ function renderFilterBar(app: App): HTMLElement {
     window.clearTimeout(timer);
     timer = window.setTimeout(f, 120);
   };
-  pid.addEventListener('input', later(applyPid));
+  pid.addEventListener('input', () => {
+    delete pid.dataset.process;
+    later(applyPid)();
+  });
   tree.addEventListener('change', applyPid);
   text.addEventListener('input', later(() => {
     app.filters.text = text.value;
@@ -88,9 +100,11 @@ function renderFilterBar(app: App): HTMLElement {
   const reset = h('button', { type: 'button', id: 'filter-clear' }, 'Clear filters');
   reset.addEventListener('click', () => {
     pid.value = '';
+    delete pid.dataset.process;
     text.value = '';
     tree.checked = false;
     pidError.textContent = '';
+    pidNote.textContent = '';
     app.filters.kinds.fill(1);
     for (const box of document.querySelectorAll<HTMLInputElement>('.kind-toggle input')) box.checked = true;
     app.filters.processes = null;
@@ -100,13 +114,16 @@ function renderFilterBar(app: App): HTMLElement {
   });
   // Others (the process panel) set the pid filter: keep the inputs in step.
   app.listeners.push(() => {
-    if (app.filters.processes === null && document.activeElement !== pid) pid.value = '';
+    if (app.filters.processes === null && document.activeElement !== pid) {
+      pid.value = '';
+      delete pid.dataset.process;
+    }
   });
   return h('div', { class: 'filters', id: 'filters' },
     h('div', { class: 'kinds' }, ...kinds),
     h('div', { class: 'row' },
       h('label', { for: 'filter-pid' }, 'pid '), pid,
-      h('label', { class: 'inline', for: 'filter-tree' }, tree, ' and descendants'), pidError,
+      h('label', { class: 'inline', for: 'filter-tree' }, tree, ' and descendants'), pidError, pidNote,
       h('label', { for: 'filter-text', class: 'grow' }, 'text ', text), reset));
 }
 
@@ -180,7 +197,7 @@ export class VirtualTable {
       const fields = rows.strings[rows.b[r]];
       const cls = `row${r === this.app.highlighted ? ' highlighted' : ''}${p >= 0 && p === this.app.selected ? ' of-selected' : ''}`;
       this.window.appendChild(h('div', { class: cls, role: 'row', 'data-row': r, id: r === this.app.highlighted ? 'highlighted-row' : undefined },
-        h('span', { class: 'time', title: time.iso(rows.t[r]) }, time.clock(rows.t[r])),
+        h('span', { class: 'time', title: time.iso(rows.t[r], rows.exact.get(r)) }, time.clock(rows.t[r], rows.exact.get(r))),
         h('span', { class: 'kind' }, swatch, kind.name),
         h('span', { class: 'pid' }, p >= 0 ? String(this.app.processes[p].pid) : '?'),
         hostileIn('span', { class: 'comm', title: rows.strings[rows.c[r]] }, rows.strings[rows.c[r]]),

@@ -12,6 +12,7 @@
  */
 import { type App, userText } from './app.js';
 import { anchor, button, h, hostile } from './dom.js';
+import { count } from './format.js';
 
 const CHILDREN_PAGE = 200;
 /** Processes rendered open for printing, at most. */
@@ -44,13 +45,12 @@ export class ProcessTree {
     this.rootList = list;
     this.listLevels.set(list, 0);
     this.appendChildren(list, this.roots, 0);
-    const omitted = app.data.processes.omitted;
     this.element = h('div', { class: 'tree-box' },
       h('div', { class: 'row' },
         button('Expand all', () => this.expandAll(PRINT_LIMIT), { id: 'tree-expand-all' }),
         button('Collapse all', () => this.collapseAll(), { id: 'tree-collapse-all' })),
       list,
-      omitted > 0 ? h('p', { class: 'notes' }, `${omitted} of ${app.data.processes.total} processes are not listed (no alerts, beyond the report's cap).`) : null);
+      ...processNotes(app.data.processes).map((note) => h('p', { class: 'notes' }, note)));
     // Open the way to every process with alerts.
     for (let i = 0; i < items.length; i++) if (items[i].alerts > 0) this.reveal(i);
     // A small tree reads best open; a big one opens the way to its alerts and its first level.
@@ -218,4 +218,20 @@ export class ProcessTree {
     this.nodes.set(index, li);
     return li;
   }
+}
+
+/** What the process list leaves out, and why, one sentence each. */
+function processNotes(list: App['data']['processes']): string[] {
+  const notes: string[] = [];
+  if (list.omitted > 0) {
+    notes.push(list.alerting_omitted > 0
+      ? `${count(list.omitted)} of ${count(list.total)} processes are not listed, ${count(list.alerting_omitted)} of them with alerts: even without their panels the processes did not fit the report's size budget. Their alerts are counted, and a listed one says "not listed (size budget)" for its process; rg-replay tree and rg-replay FILE --json show every process.`
+      : `${count(list.omitted)} of ${count(list.total)} processes are not listed (no alerts, beyond the report's cap or size budget); rg-replay tree shows every process.`);
+  }
+  if (list.panel_entries_omitted > 0) {
+    const loud = list.alerting_panel_entries_omitted;
+    notes.push(`${count(list.panel_entries_omitted)} panel entries (values a process's panels list: programs, files, addresses) are left out to keep the page within its size budget`
+      + `${loud > 0 ? `, ${count(loud)} of them of processes with alerts` : ', none of a process with alerts'}; each panel counts the occurrences it does not list. rg-replay FILE --json has every event.`);
+  }
+  return notes;
 }
