@@ -251,7 +251,7 @@ describe('rg-replay report -o: what is already at the path', () => {
 describe('rg-replay report: captures months apart', () => {
   it('every time the page holds is the one --json prints, to the nanosecond, 300 days after the first event', () => {
     const paths = ['a', 'b'].map((name, n) => {
-      const clock = { source: 'CLOCK_MONOTONIC', realtime_ns: SYNTHETIC_REALTIME_NS + BigInt(n * 300) * 86_400_000_000_000n, monotonic_ns: SYNTHETIC_MONOTONIC_NS };
+      const clock = { source: 'CLOCK_MONOTONIC' as const, realtime_ns: SYNTHETIC_REALTIME_NS + BigInt(n * 300) * 86_400_000_000_000n, monotonic_ns: SYNTHETIC_MONOTONIC_NS };
       const manifest = syntheticManifest({ clock, segment: { capture_id: `cap-${name}`, index: 0, previous_sha256: null } });
       // Odd nanoseconds: a double 300 days out holds only multiples of 4.
       const records = [0, 1, 2].map((i) => openRecord({ ts: SYNTHETIC_MONOTONIC_NS + 123_456_789n + BigInt(i * 7 + 1), pid: 700, ppid: 1, comm: 'w' }, `/etc/cron.d/far-${name}${i}`, 0o1101, 3, 0o644));
