@@ -8,7 +8,7 @@
 import { type Alert } from '../replay/rules/alerts.js';
 import { basename } from './event-facts.js';
 import { ATTESTATION_LIST, CLASSIFICATION, DEVICE, METADATA, PROCESS } from './ocsf-table.js';
-import { cleanDeep, type ProcessView } from './ocsf-parts.js';
+import { cleanDeep, type ProcessView, timestampNs } from './ocsf-parts.js';
 import { DETECTION_FINDING, SEVERITY_IDS, SEVERITY_NAMES } from './ocsf-map.js';
 import { processOf } from './ocsf-json.js';
 import { buildSchema, group, leaf, list, type ParquetSchema } from './parquet/schema.js';
@@ -53,7 +53,7 @@ export interface FindingContext {
 export function findingRow(a: Alert, c: FindingContext): Row {
   const severityId = SEVERITY_IDS[a.severity] ?? 0;
   const path = typeof a.path === 'string' ? a.path : typeof a.filename === 'string' ? a.filename : null;
-  const proc = c.actor === null ? processOf(null, a.process.pid, null) : processOf(c.actor.facts, a.process.pid, c.actor.parent, c.actor.guid, (ns) => ns);
+  const proc = c.actor === null ? processOf(null, a.process.pid, null) : processOf(c.actor.facts, a.process.pid, c.actor.parent, c.actor.guid, timestampNs);
   const cap = c.capture as { metadata: Row; device: Row; attestation_list: Row[]; unmapped: { capture_sha256: string; capture_file: string } };
   const ruleId = a.rule_id;
   return cleanDeep({

@@ -25,7 +25,15 @@ import { type StringPool } from './string-pool.js';
 import { type DnsExport } from './dns-export.js';
 import { escapedText, isUtf8, storableText } from './text-bytes.js';
 
-const asNs = (ns: bigint | null) => ns;
+const TIMESTAMP_MAX = (1n << 63n) - 1n;
+const TIMESTAMP_MIN = -(1n << 63n);
+
+/**
+ * A wall time as a Parquet TIMESTAMP(NANOS) holds it (a signed INT64: 1677-09-21 to 2262-04-11), else null: a
+ * process's start past 2262 (a hostile start_ns) made the whole export an internal error. Its exact value stays in
+ * the record's own columns.
+ */
+export const timestampNs = (ns: bigint | null): bigint | null => (ns === null || ns > TIMESTAMP_MAX || ns < TIMESTAMP_MIN ? null : ns);
 
 /** Lone surrogates (possible in a damaged or hostile manifest's JSON) as U+FFFD, in every string of `v`: Parquet strings are UTF-8. */
 export function cleanDeep<T>(v: T): T {
@@ -70,7 +78,7 @@ export class ProcessView {
   }
 
   get ocsf(): Row | null {
-    if (this.object === undefined) this.object = processOf(this.facts, this.pid, this.parent, this.guid, asNs) as Row | null;
+    if (this.object === undefined) this.object = processOf(this.facts, this.pid, this.parent, this.guid, timestampNs) as Row | null;
     return this.object;
   }
 }

@@ -3,12 +3,14 @@
  * record past 2262. The NDJSON exports write its date; the Parquet row has time NULL and goes to
  * day=unknown (never a wrapped, plausible date), its exact ns kept in unmapped.ts_ns, and stderr says so.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runReplayCli } from '../support/golden.js';
+import { exitRecord, openRecord } from '../support/records.js';
+import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
 
 const dirs: string[] = [];
 const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-pqtime-')); dirs.push(d); return d; };
@@ -47,4 +49,21 @@ describe('export --format parquet: a wall time past 2262', () => {
       expect((JSON.parse(ocsf[0]) as { time_dt: string }).time_dt).toBe(truth.time);
     });
   }
+
+  it('a process started past 2262 (a hostile start_ns) has no created_time, and the export goes on (was an internal error)', async () => {
+    const capture = join(scratch(), 'late-start.rgc');
+    const id = { ts: SYNTHETIC_MONOTONIC_NS + 1000n, pid: 4242, ppid: 1, comm: 'late' };
+    writeFileSync(capture, writeSynthetic({ records: [
+      exitRecord(id, (1n << 64n) - 1n, 0),
+      openRecord({ ...id, ts: id.ts + 1n, pid: 4243 }, '/etc/hosts', 0, 3, 0),
+    ] }));
+    for (const threads of ['1', '2']) {
+      const lake = join(scratch(), 'lake');
+      const r = runReplayCli(['export', capture, '-o', lake, '--threads', threads, '--detect']);
+      expect(r.status, r.stderr).toBe(0);
+      const rows = await query(`SELECT actor.process.pid AS pid, actor.process.created_time IS NULL AS no_start, unmapped.start_ns::VARCHAR AS start_ns
+        FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet')`);
+      expect(rows).toEqual([{ pid: 4242, no_start: true, start_ns: '18446744073709551615' }]);
+    }
+  });
 });
