@@ -244,7 +244,7 @@ describe('rg-replay report -o: what is already at the path', () => {
   it('-o - to a full disk: one line, exit 3', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" dist/bin/rg-replay.mjs report captures/demo.rgc -o - > /dev/full`], { cwd: REPO_ROOT });
     expect(r.status).toBe(3);
-    expect(r.stderr.toString().trim()).toBe('rg-replay: cannot write the report to stdout: no space left on device');
+    expect(r.stderr.toString().trim()).toBe('rg-replay: writing standard output failed: no space left on device');
   });
 });
 
