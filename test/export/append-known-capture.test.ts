@@ -7,8 +7,8 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../support/duckdb.js';
 import { runReplayCli } from '../support/golden.js';
 
 const dirs: string[] = [];
@@ -16,18 +16,11 @@ const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-append-')); dir
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 async function counts(lake: string): Promise<{ rows: number; keys: number; captures: number }> {
-  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await db.connect();
-  try {
-    const r = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS rows,
-        count(DISTINCT (unmapped.capture_sha256, unmapped.frame_seq, unmapped.record_index, class_uid))::INTEGER AS keys,
-        count(DISTINCT unmapped.capture_sha256)::INTEGER AS captures
-      FROM read_parquet('${lake}/*/*/*/*.parquet', union_by_name = true)`);
-    return r.getRowObjectsJson()[0] as { rows: number; keys: number; captures: number };
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
+  const [r] = await duckQuery(`SELECT count(*)::INTEGER AS rows,
+      count(DISTINCT (unmapped.capture_sha256, unmapped.frame_seq, unmapped.record_index, class_uid))::INTEGER AS keys,
+      count(DISTINCT unmapped.capture_sha256)::INTEGER AS captures
+    FROM read_parquet('${lake}/*/*/*/*.parquet', union_by_name = true)`);
+  return r as { rows: number; keys: number; captures: number };
 }
 
 const A = 'captures/synthetic-files-processes.rgc';

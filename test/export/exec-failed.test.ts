@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../support/duckdb.js';
 import { runReplayCli } from '../support/golden.js';
 
 const dirs: string[] = [];
@@ -41,12 +41,8 @@ describe('export: exec_failed', () => {
     const lake = join(scratch(), 'lake');
     const r = runReplayCli(['export', 'captures/demo.rgc', '-o', lake, '--kind', 'exec_failed']);
     expect(r.status, r.stderr).toBe(0);
-    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-    const conn = await db.connect();
-    const rows = (await conn.runAndReadAll(`SELECT process.pid AS pid, process.uid AS guid, process.file.path AS path, process.cmd_line AS cmd,
-        actor.process.file.path AS actor FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet') ORDER BY unmapped.frame_seq, unmapped.record_index`)).getRowObjectsJson();
-    conn.closeSync();
-    db.closeSync();
+    const rows = await duckQuery(`SELECT process.pid AS pid, process.uid AS guid, process.file.path AS path, process.cmd_line AS cmd,
+        actor.process.file.path AS actor FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet') ORDER BY unmapped.frame_seq, unmapped.record_index`);
     expect(rows).toEqual(truth.map((t) => ({ pid: t.pid, guid: null, path: t.path, cmd: t.argv.join(' '), actor: t.process.exe })));
   });
 });

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../support/duckdb.js';
 import { runReplayCli } from '../support/golden.js';
 import { forkRecord, type Identity } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
@@ -27,11 +27,7 @@ describe('export: the child of a fork by a process already running', () => {
     expect(d.actor.process.name).toBe('bash');
     const lake = join(dir, 'lake');
     expect(runReplayCli(['export', cap, '-o', lake]).status).toBe(0);
-    const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-    const conn = await db.connect();
-    const rows = (await conn.runAndReadAll(`SELECT process.pid AS pid, process.name AS name FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet')`)).getRowObjectsJson();
-    conn.closeSync();
-    db.closeSync();
+    const rows = await duckQuery(`SELECT process.pid AS pid, process.name AS name FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet')`);
     expect(rows).toEqual([{ pid: 501, name: 'bash' }]);
   });
 });

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../support/duckdb.js';
 import { runReplayCli } from '../support/golden.js';
 
 const dirs: string[] = [];
@@ -17,17 +17,6 @@ afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const CAPTURE = 'captures/demo-v1.rgc';
 const lines = (b: Buffer) => b.toString().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Doc);
-
-async function duck(sql: string): Promise<Doc[]> {
-  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Doc[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
 
 describe('export of a capture of an older schema', () => {
   const truth = lines(runReplayCli([CAPTURE, '--json']).stdout).filter((d) => d.event_type !== undefined);
@@ -65,13 +54,13 @@ describe('export of a capture of an older schema', () => {
       const lake = join(scratch(), 'lake');
       const r = runReplayCli(['export', CAPTURE, '-o', lake, '--threads', threads]);
       expect(r.status, r.stderr).toBe(0);
-      const rows = await duck(`SELECT count(*)::INTEGER AS n FROM read_parquet('${lake}/*/*/*/*.parquet', union_by_name = true)`);
+      const rows = await duckQuery(`SELECT count(*)::INTEGER AS n FROM read_parquet('${lake}/*/*/*/*.parquet', union_by_name = true)`);
       expect(rows[0].n).toBe(truth.length);
-      const opens = await duck(`SELECT count(*)::INTEGER AS n, count(unmapped.path)::INTEGER AS path, count(unmapped.ino)::INTEGER AS ino,
+      const opens = await duckQuery(`SELECT count(*)::INTEGER AS n, count(unmapped.path)::INTEGER AS path, count(unmapped.ino)::INTEGER AS ino,
           count(file.path)::INTEGER AS file_path, count(unmapped.path_arg)::INTEGER AS path_arg, min(unmapped.version)::INTEGER AS v, max(unmapped.size)::INTEGER AS size
         FROM read_parquet('${lake}/*/*/class_uid=1001/*.parquet') WHERE unmapped.event_type = 'file_open'`);
       expect(opens).toEqual([{ n: 392, path: 0, ino: 0, file_path: 0, path_arg: 392, v: 1, size: 344 }]);
-      const byKind = await duck(`SELECT unmapped.event_type AS kind, count(*)::INTEGER AS n FROM read_parquet('${lake}/*/*/*/*.parquet', union_by_name = true) GROUP BY ALL ORDER BY ALL`);
+      const byKind = await duckQuery(`SELECT unmapped.event_type AS kind, count(*)::INTEGER AS n FROM read_parquet('${lake}/*/*/*/*.parquet', union_by_name = true) GROUP BY ALL ORDER BY ALL`);
       const counts = new Map<string, number>();
       for (const t of truth) counts.set(t.event_type, (counts.get(t.event_type) ?? 0) + 1);
       expect(byKind).toEqual([...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([kind, n]) => ({ kind, n })));

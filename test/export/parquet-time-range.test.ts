@@ -6,8 +6,8 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../support/duckdb.js';
 import { runReplayCli } from '../support/golden.js';
 import { exitRecord, openRecord } from '../support/records.js';
 import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js';
@@ -15,17 +15,6 @@ import { SYNTHETIC_MONOTONIC_NS, writeSynthetic } from '../support/synthetic.js'
 const dirs: string[] = [];
 const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-pqtime-')); dirs.push(d); return d; };
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
 
 describe('export --format parquet: a wall time past 2262', () => {
   for (const threads of ['1', '2']) {
@@ -39,7 +28,7 @@ describe('export --format parquet: a wall time past 2262', () => {
       const r = runReplayCli(['export', capture, '-o', lake, '--threads', threads]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/warning: 1 rows have a wall time a Parquet TIMESTAMP\(NANOS\) cannot hold/);
-      const rows = await query(`SELECT day, time IS NULL AS no_time, unmapped.ts_ns::VARCHAR AS ts_ns FROM read_parquet('${lake}/*/*/class_uid=1001/*.parquet', hive_partitioning = true)
+      const rows = await duckQuery(`SELECT day, time IS NULL AS no_time, unmapped.ts_ns::VARCHAR AS ts_ns FROM read_parquet('${lake}/*/*/class_uid=1001/*.parquet', hive_partitioning = true)
         WHERE file.path LIKE '%far-future'`);
       expect(rows).toEqual([{ day: 'unknown', no_time: true, ts_ns: truth.ts_ns }]);
       // No other day than the capture's own was made up.
@@ -61,7 +50,7 @@ describe('export --format parquet: a wall time past 2262', () => {
       const lake = join(scratch(), 'lake');
       const r = runReplayCli(['export', capture, '-o', lake, '--threads', threads, '--detect']);
       expect(r.status, r.stderr).toBe(0);
-      const rows = await query(`SELECT actor.process.pid AS pid, actor.process.created_time IS NULL AS no_start, unmapped.start_ns::VARCHAR AS start_ns
+      const rows = await duckQuery(`SELECT actor.process.pid AS pid, actor.process.created_time IS NULL AS no_start, unmapped.start_ns::VARCHAR AS start_ns
         FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet')`);
       expect(rows).toEqual([{ pid: 4242, no_start: true, start_ns: '18446744073709551615' }]);
     }

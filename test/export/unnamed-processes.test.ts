@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../support/duckdb.js';
 import { EventKind } from '../../src/abi/constants.js';
 import { SyscallCall } from '../../src/abi/syscalls.js';
 import { runReplayCli } from '../support/golden.js';
@@ -22,17 +22,6 @@ const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'rg-unnamed-')); di
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function duck(sql: string): Promise<Doc[]> {
-  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Doc[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
 
 const t = (us: number) => SYNTHETIC_MONOTONIC_NS + BigInt(us) * 1000n;
 const sh: Identity = { ts: 0n, pid: 7000, ppid: 1, uid: 1000, gid: 1000, auid: 1000, comm: 'sh' };
@@ -96,14 +85,14 @@ describe('export: processes a record does not name', () => {
       const lake = join(scratch(), 'lake');
       const r = runReplayCli(['export', cap, '-o', lake, '--threads', threads]);
       expect(r.status, r.stderr).toBe(0);
-      const signals = await duck(`SELECT unmapped.target_pid AS asked, process.pid AS pid, process.uid AS guid FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet')
+      const signals = await duckQuery(`SELECT unmapped.target_pid AS asked, process.pid AS pid, process.uid AS guid FROM read_parquet('${lake}/*/*/class_uid=1007/*.parquet')
         WHERE unmapped.event_type IN ('process_signal', 'process_ptrace') ORDER BY time`);
       expect(signals).toEqual([
         { asked: 99999, pid: null, guid: null }, { asked: 88888, pid: null, guid: null }, { asked: -1, pid: null, guid: null },
         { asked: 7100, pid: '7100', guid: signals[3].guid }, { asked: 1073741823, pid: null, guid: null },
       ].map((s) => ({ ...s, pid: s.pid === null ? null : Number(s.pid) })));
       expect(signals[3].guid).toMatch(/^[0-9a-f-]{36}$/);
-      const tcp = await duck(`SELECT actor.process.pid AS pid, actor.process.uid AS guid, actor.user.uid AS uid FROM read_parquet('${lake}/*/*/class_uid=4001/*.parquet')`);
+      const tcp = await duckQuery(`SELECT actor.process.pid AS pid, actor.process.uid AS guid, actor.user.uid AS uid FROM read_parquet('${lake}/*/*/class_uid=4001/*.parquet')`);
       expect(tcp).toEqual([{ pid: null, guid: null, uid: null }, { pid: null, guid: null, uid: null }]);
     });
   }

@@ -12,18 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { frame, recordStream } from '../support/craft.js';
 import { listItems } from '../support/frames.js';
 import { runReplayCli } from '../support/golden.js';
-import { connectRecord, execRecord, exitRecord, openRecord } from '../support/records.js';
+import { openRecord, shellSession } from '../support/records.js';
 import { syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-lost-records-'));
-const T0 = 1000_000000000n;
-const id = (i: number) => ({ ts: T0 + BigInt(i) * 1_000_000n, pid: 100, ppid: 1, comm: 'sh' });
-const records = [
-  execRecord(id(0), '/bin/sh', ['sh', '-c', 'x']),
-  openRecord(id(1), '/etc/passwd', 0, 3),
-  connectRecord(id(2), 2, [10, 0, 0, 1], 4444, 0),
-  exitRecord(id(3), T0, 0),
-];
+const records = shellSession();
 const good = Buffer.from(writeSynthetic({ records }));
 const items = listItems(good);
 const manifest = good.subarray(0, items[0].length);
@@ -94,7 +87,7 @@ describe('records lost inside a sound frame make the capture damaged', () => {
 
   it('in a merge with a sound capture, in a two-thread export and in the report: still damaged', () => {
     const path = write('merged.rgc', Buffer.concat([manifest, CASES['fewer records than the header counts'].frame, end]));
-    const other = write('other.rgc', writeSynthetic({ records: [openRecord(id(9), '/etc/shadow', 0, 3)], manifest: syntheticManifest({ segment: { capture_id: 'other', index: 0, previous_sha256: null } }) }));
+    const other = write('other.rgc', writeSynthetic({ records: [openRecord({ ts: 1000_000000000n + 9_000_000n, pid: 100, ppid: 1, comm: 'sh' }, '/etc/shadow', 0, 3)], manifest: syntheticManifest({ segment: { capture_id: 'other', index: 0, previous_sha256: null } }) }));
     const merged = runReplayCli([path, other, '--stats', '--json']);
     expect(merged.status, merged.stderr).toBe(5);
     const json = JSON.parse(merged.stdout.toString()) as { damaged: boolean; events: number; files: { damaged: boolean }[] };

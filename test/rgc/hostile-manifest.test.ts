@@ -24,18 +24,11 @@ import { decodeManifest, encodeCbor, type Manifest } from '../../src/rgc/manifes
 import { skippable } from '../support/craft.js';
 import { listItems } from '../support/frames.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
-import { connectRecord, execRecord, exitRecord, openRecord } from '../support/records.js';
+import { openRecord, shellSession } from '../support/records.js';
 import { syntheticManifest, writeSynthetic } from '../support/synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rg-hostile-manifest-'));
-const T0 = 1000_000000000n;
-const id = (i: number) => ({ ts: T0 + BigInt(i) * 1_000_000n, pid: 100, ppid: 1, comm: 'sh' });
-const records = [
-  execRecord(id(0), '/bin/sh', ['sh', '-c', 'x']),
-  openRecord(id(1), '/etc/passwd', 0, 3),
-  connectRecord(id(2), 2, [10, 0, 0, 1], 4444, 0),
-  exitRecord(id(3), T0, 0),
-];
+const records = shellSession();
 const sm = syntheticManifest();
 const kinds = sm.schema.kinds;
 
@@ -153,7 +146,7 @@ describe('a damaged manifest through the command line: one line, exit 5, the rec
 
   it('in a merge with a sound capture: the damaged one is named, the other keeps its host and clock', () => {
     const bad = write('merge-no-tool.rgc', captureWith(CRASHERS['no-tool'][0]));
-    const good = write('merge-good.rgc', writeSynthetic({ records: [openRecord(id(5), '/etc/shadow', 0, 3)], manifest: syntheticManifest({ segment: { capture_id: 'other', index: 0, previous_sha256: null } }) }));
+    const good = write('merge-good.rgc', writeSynthetic({ records: [openRecord({ ts: 1000_000000000n + 5_000_000n, pid: 100, ppid: 1, comm: 'sh' }, '/etc/shadow', 0, 3)], manifest: syntheticManifest({ segment: { capture_id: 'other', index: 0, previous_sha256: null } }) }));
     const r = runReplayCli([bad, good, '--stats', '--json']);
     expect(r.status, r.stderr).toBe(5);
     expect(r.stderr.trim()).toMatch(manifestLine(bad, 'tool is not a map'));

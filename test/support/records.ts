@@ -110,3 +110,14 @@ function clampPath(path: string | Uint8Array): Uint8Array {
   const bytes = typeof path === 'string' ? new TextEncoder().encode(path) : path;
   return bytes.subarray(0, PATH_LEN);
 }
+
+/** A shell's short life, one event of each common kind (exec, open, connect, exit) a millisecond apart from `t0`. */
+export function shellSession(t0 = 1000_000000000n): Uint8Array[] {
+  const id = (i: number): Identity => ({ ts: t0 + BigInt(i) * 1_000_000n, pid: 100, ppid: 1, comm: 'sh' });
+  return [
+    execRecord(id(0), '/bin/sh', ['sh', '-c', 'x']),
+    openRecord(id(1), '/etc/passwd', 0, 3),
+    connectRecord(id(2), 2, [10, 0, 0, 1], 4444, 0),
+    exitRecord(id(3), t0, 0),
+  ];
+}
