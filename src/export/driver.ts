@@ -290,7 +290,9 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
     for (const input of inputs) {
       sink.at.input = input;
       writer.beginInput(input);
-      const file = new FileState(input.path, session, hooks);
+      // A segment after the one before it on the list (inSegmentOrder) must continue it.
+      const before = totals.files.at(-1);
+      const file = new FileState(input.path, session, hooks, before === undefined ? null : { path: before.path, manifest: before.manifest, sha256: before.summary.sha256 });
       const reader = new RgcReader({
         manifest: (m) => file.onManifest(m),
         frame(h, raw) {
@@ -311,8 +313,8 @@ export async function runExport(inputs: readonly ExportInput[], opts: ExportRunO
           replayer.run(NO_LIMIT, NO_LIMIT);
           return true;
         },
-        stats(t) { file.stats = t; },
-        end(e) { file.end = e; file.stats = e; },
+        stats: file.onStats,
+        end: file.onEnd,
         damage: file.recordDamage,
       }, { source: input.path });
       sink.begin(null);

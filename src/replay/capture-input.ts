@@ -16,7 +16,7 @@ import { CompactFrame } from './compact-frame.js';
 import { FrameReplayer, NO_LIMIT } from './frame-replayer.js';
 import { FrameSource } from './frame-source.js';
 import { CHUNK_BYTES } from './input.js';
-import { FileState, type FileReport, type ReplayHooks, type TimeRange } from './replay.js';
+import { FileState, type FileReport, type PreviousSegment, type ReplayHooks, type TimeRange } from './replay.js';
 import { type ReplaySession } from './session.js';
 
 const WORD = 4294967296;
@@ -48,7 +48,7 @@ export class CaptureInput {
    */
   constructor(readonly paths: readonly string[], private readonly session: ReplaySession, private readonly hooks: ReplayHooks,
     private readonly chunk: Uint8Array = new Uint8Array(CHUNK_BYTES), private readonly shared: FrameDecompressor | null = null,
-    private readonly decompressor: FrameDecompressor | null = null) {
+    private readonly decompressor: FrameDecompressor | null = null, private readonly previous: PreviousSegment | null = null) {
     this.replayer = new FrameReplayer(session);
   }
 
@@ -95,7 +95,10 @@ export class CaptureInput {
   private openNext(): boolean {
     if (this.next >= this.paths.length) return false;
     const path = this.paths[this.next++];
-    const file = new FileState(path, this.session, this.hooks);
+    // Each file after the first continues the one before it (segments of one capture).
+    const before = this.reports.at(-1)?.report;
+    const previous = before === undefined ? this.previous : { path: before.path, manifest: before.manifest, sha256: before.summary.sha256 };
+    const file = new FileState(path, this.session, this.hooks, previous);
     this.file = file;
     this.compact ??= this.shared === null ? null : new CompactFrame();
     this.source = new FrameSource(path, file, this.chunk, this.shared ?? this.decompressor ?? undefined, this.compact);

@@ -49,8 +49,8 @@ export class FrameSource {
         this.got = true;
         return false;
       },
-      stats: (t) => { file.stats = t; },
-      end: (e) => { file.end = e; file.stats = e; },
+      stats: file.onStats,
+      end: file.onEnd,
       damage: file.recordDamage,
     }, { decompressor, source: path });
   }

@@ -6,10 +6,10 @@
  * (merge.ts). Both go through the same input and frame replayer
  * (capture-input.ts, frame-replayer.ts).
  */
-import { type Damage } from '../rgc/damage.js';
+import { type Damage, isDamage } from '../rgc/damage.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type CaptureTotals, type EndRecord } from '../rgc/meta-records.js';
-import { type ReadSummary } from '../rgc/reader.js';
+import { maxByCpu, type ReadSummary } from '../rgc/reader.js';
 import { MAX_FRAME_RAW_BYTES } from '../rgc/format.js';
 import { FrameDecompressor } from '../rgc/zstd.js';
 import { existingPlainAsciiArena } from '../output/plain-ascii.js';
@@ -28,7 +28,7 @@ export interface FileReport {
   readonly manifest: Manifest | null;
   readonly summary: ReadSummary;
   readonly end: EndRecord | null;
-  /** The latest stats or end totals the file carries. */
+  /** The latest stats or end totals the file carries, with each loss counter the largest any of them gave. */
   readonly totals: CaptureTotals | null;
   readonly damage: readonly Damage[];
   readonly damageCount: number;
@@ -61,6 +61,14 @@ export function newTotals(): ReplayTotals {
 export type TimeRange = Float64Array;
 export const MIN_HI = 0, MIN_LO = 1, MAX_HI = 2, MAX_LO = 3;
 
+/** The segment read before a file of the same input, to check that the file continues it. */
+export interface PreviousSegment {
+  readonly path: string;
+  readonly manifest: Manifest | null;
+  /** SHA-256 (hex) of its bytes, when its reader hashed them. */
+  readonly sha256: string | null;
+}
+
 /** Collects what a file says about itself while it is read. */
 export class FileState {
   manifest: Manifest | null = null;
@@ -68,6 +76,8 @@ export class FileState {
   stats: CaptureTotals | null = null;
   readonly damage: Damage[] = [];
   damageCount = 0;
+  /** Reports that make the file damaged (a cut tail only makes it incomplete: damage.ts isDamage). */
+  private damaging = 0;
   recordsLost = 0;
   ctx: InputContext;
   /** With --schema manifest: decodes this file's records by its own manifest's layouts. */
@@ -80,7 +90,8 @@ export class FileState {
   offsetHi = 0;
   offsetLo = 0;
 
-  constructor(readonly path: string, private readonly session: ReplaySession, private readonly hooks: ReplayHooks) {
+  constructor(readonly path: string, private readonly session: ReplaySession, private readonly hooks: ReplayHooks,
+    private readonly previous: PreviousSegment | null = null) {
     this.ctx = session.contextFor(path, null);
   }
 
@@ -94,10 +105,26 @@ export class FileState {
     this.translator = translatorFor(m.schema, this.session.schema, this.session.options.decodeBy);
     // The records that follow read their times by this file's clock.
     this.session.options.sink.begin(this.ctx.clock);
+    const link = segmentLinkDamage(this.previous, m);
+    if (link !== null) this.recordDamage(link);
   }
+
+  /** A stats record: loss counters are cumulative, so the largest seen is the loss (a lower later one was rewritten; the reader reports it). */
+  onStats = (t: CaptureTotals): void => {
+    const before = this.stats;
+    this.stats = before === null ? t : {
+      ...t, lost_user: Math.max(before.lost_user, t.lost_user), lost_kernel_by_cpu: maxByCpu(before.lost_kernel_by_cpu, t.lost_kernel_by_cpu),
+    };
+  };
+
+  onEnd = (e: EndRecord): void => {
+    this.end = e;
+    this.onStats(e);
+  };
 
   recordDamage = (d: Damage): void => {
     this.damageCount++;
+    if (isDamage(d)) this.damaging++;
     this.recordsLost += d.recordsLost ?? 0;
     if (this.damage.length < MAX_DAMAGE_KEPT) this.damage.push(d);
     this.hooks.onDamage?.(this.path, d);
@@ -110,12 +137,32 @@ export class FileState {
    * hold) are found by the frame replayer, and lost evidence is damage too.
    */
   report(summary: ReadSummary): FileReport {
-    const damaged = summary.damaged || this.damageCount > 0;
+    const damaged = summary.damaged || this.damaging > 0;
     return {
       path: this.path, manifest: this.manifest, summary: damaged === summary.damaged ? summary : { ...summary, damaged },
       end: this.end, totals: this.stats, damage: this.damage, damageCount: this.damageCount, recordsLost: this.recordsLost,
     };
   }
+}
+
+/**
+ * Damage when `m` is a later segment of the capture `previous` belongs to but
+ * does not continue it: segments between them are missing, or it names
+ * another file as the one before it. Null when it continues it, or is of
+ * another capture.
+ */
+export function segmentLinkDamage(previous: PreviousSegment | null, m: Manifest): Damage | null {
+  const p = previous?.manifest?.segment;
+  if (previous === null || p === undefined || p.capture_id !== m.segment.capture_id) return null;
+  const at = m.segment.index;
+  if (at > p.index + 1) {
+    const missing = at - p.index - 1 === 1 ? `segment ${p.index + 1} is` : `segments ${p.index + 1}..${at - 1} are`;
+    return { kind: 'segment_gap', offset: 0, length: 0, detail: `${missing} missing: segment ${at} follows segment ${p.index} (${previous.path}); the events recorded in between are lost` };
+  }
+  if (at === p.index + 1 && m.segment.previous_sha256 !== null && previous.sha256 !== null && m.segment.previous_sha256 !== previous.sha256) {
+    return { kind: 'segment_link', offset: 0, length: 0, detail: `segment ${at} does not continue ${previous.path}: its previous_sha256 is not that file's SHA-256 (${previous.sha256})` };
+  }
+  return null;
 }
 
 export function foldTimeRange(totals: ReplayTotals, range: TimeRange): void {
@@ -132,11 +179,11 @@ export function foldTimeRange(totals: ReplayTotals, range: TimeRange): void {
  * process has made an arena (NDJSON output does) and the region is free: the
  * encoder then copies strings with WebAssembly (src/output/plain-ascii.ts).
  */
-export function replayFile(path: string, session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}): FileReport {
+export function replayFile(path: string, session: ReplaySession, totals: ReplayTotals, hooks: ReplayHooks = {}, previous: PreviousSegment | null = null): FileReport {
   session.options.sink.begin(null);
   const arena = existingPlainAsciiArena();
   const region = arena?.lendFrames() ?? null;
-  const input = new CaptureInput([path], session, hooks, undefined, null, new FrameDecompressor(MAX_FRAME_RAW_BYTES, region));
+  const input = new CaptureInput([path], session, hooks, undefined, null, new FrameDecompressor(MAX_FRAME_RAW_BYTES, region), previous);
   try {
     input.run(UNLIMITED);
   } finally {
@@ -162,8 +209,10 @@ export function replayInputs(paths: readonly string[], session: ReplaySession, t
     chains = segmentChains(inputs.paths, inputs.manifests);
   }
   if (chains.length === 1) {
+    let previous: PreviousSegment | null = null;
     for (const path of chains[0]) {
-      replayFile(path, session, totals, hooks);
+      const report = replayFile(path, session, totals, hooks, previous);
+      previous = { path, manifest: report.manifest, sha256: report.summary.sha256 };
       hooks.onFileDone?.();
     }
     return;

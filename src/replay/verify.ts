@@ -7,7 +7,7 @@
 import { visible } from '../common/visible.js';
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { ExitCode } from '../common/exit-codes.js';
-import { describeDamage } from '../rgc/damage.js';
+import { describeDamage, isDamage } from '../rgc/damage.js';
 import { FormatError } from '../rgc/errors.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type EndRecord } from '../rgc/meta-records.js';
@@ -25,6 +25,8 @@ export interface VerifyReport {
   readonly records: number;
   readonly signature: 'valid' | 'invalid' | 'unsigned' | 'not_checked' | 'key_mismatch';
   readonly problems: string[];
+  /** Where the file was cut inside a frame (the recorder killed mid-write, or the file cut short), or null. */
+  readonly cut: string | null;
   /** Capture id and segment index from the manifest, for linking rotated segments. */
   readonly segment: { capture_id: string; index: number; previous_sha256: string | null } | null;
 }
@@ -73,6 +75,7 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
   let endSignature: Uint8Array | null = null;
   let frames = 0;
   let records = 0;
+  let cut: string | null = null;
   const reader = new RgcReader({
     bytes: (chunk, offset) => hasher.add(chunk, offset),
     manifest: (m) => { manifest = m; },
@@ -88,8 +91,9 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
       endSignature = signature;
       if (!hasher.digestBefore(offset).equals(e.chain_sha256)) problems.push(`hash chain broken at the end record (byte ${offset})`);
     },
-    damage: (d) => problems.push(describeDamage(d)),
-  });
+    // A cut tail is an incomplete file, as one cut at a frame boundary is: the chain below it still holds.
+    damage: (d) => { if (isDamage(d)) problems.push(describeDamage(d)); else cut = describeDamage(d); },
+  }, { checkChain: false });
   try {
     readInput(path, (chunk) => reader.push(chunk));
     reader.finish();
@@ -107,7 +111,7 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
   const signature = checkSignature(manifest, endBody, endSignature, publicKey, problems);
   const verdict: Verdict = problems.length > 0 ? 'altered' : e === null ? 'incomplete' : 'verified';
   const m = manifest as Manifest | null;
-  return { path, verdict, sha256, frames, records, signature, problems, segment: m?.segment ?? null };
+  return { path, verdict, sha256, frames, records, signature, problems, cut, segment: m?.segment ?? null };
 }
 
 /**
@@ -151,6 +155,7 @@ function checkSignature(manifest: Manifest | null, body: Uint8Array | null, sign
 export function formatVerifyText(r: VerifyReport): string {
   const lines = [`${r.path}: ${r.verdict.toUpperCase()}`, `  sha256    ${r.sha256}`, `  frames    ${r.frames}, records ${r.records}`, `  signature ${r.signature.replace('_', ' ')}`];
   if (r.verdict === 'incomplete') lines.push('  no end record: the chain is intact as far as it goes, but totals cannot be checked');
+  if (r.cut !== null) lines.push(`  cut       ${r.cut}`);
   for (const p of r.problems.slice(0, 50)) lines.push(`  problem   ${p}`);
   if (r.problems.length > 50) lines.push(`  ... ${r.problems.length - 50} more problems`);
   return lines.map(visible).join('\n') + '\n';

@@ -12,7 +12,11 @@ export type DamageKind =
   | 'garbage'             // bytes that belong to no frame, skipped while resynchronising
   | 'truncated'           // the file ends in the middle of a frame
   | 'after_end'           // bytes after the end record
-  | 'totals_mismatch';    // the end record's totals disagree with what was read
+  | 'totals_mismatch'     // the end record's totals disagree with what was read, or a cumulative counter went down
+  | 'chain_broken'        // a frame header's or the end record's hash chain differs from the bytes before it
+  | 'signature_missing'   // the manifest names a signing key but the end record carries no signature
+  | 'segment_gap'         // segments of the capture between two given ones are missing
+  | 'segment_link';       // a segment's previous_sha256 is not the SHA-256 of the segment given before it
 
 export interface Damage {
   readonly kind: DamageKind;
@@ -24,6 +28,15 @@ export interface Damage {
   /** Records known to be lost (from the damaged frame's header), when known. */
   readonly recordsLost?: number;
   readonly detail: string;
+}
+
+/**
+ * A file cut short (`truncated`) is incomplete, not damaged: a recorder killed
+ * or a disk filled mid-write leaves exactly that, and everything before the
+ * cut was read. Every other kind makes the capture damaged.
+ */
+export function isDamage(d: Damage): boolean {
+  return d.kind !== 'truncated';
 }
 
 export function describeDamage(d: Damage): string {

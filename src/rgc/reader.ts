@@ -10,7 +10,7 @@
  */
 import * as crypto from 'node:crypto';
 import { u32le } from '../abi/bytes.js';
-import { type Damage } from './damage.js';
+import { type Damage, isDamage } from './damage.js';
 import { FormatError } from './errors.js';
 import {
   FRAME_FIELD, FRAME_HEADER_CHECKED, FRAME_HEADER_PAYLOAD, MAX_FRAME_COMPRESSED_BYTES, MAX_FRAME_RAW_BYTES, MAX_MANIFEST_BYTES,
@@ -56,6 +56,8 @@ export interface ReadSummary {
   readonly framesRead: number;
   readonly damaged: boolean;
   readonly bytesRead: number;
+  /** SHA-256 (hex) of every byte read, when the reader checked the hash chain (null otherwise). */
+  readonly sha256: string | null;
 }
 
 /**
@@ -82,7 +84,16 @@ export interface ReaderOptions {
   readonly decompressor?: FrameDecompressor;
   /** The input's path (`-`: stdin), named by the FormatErrors this reader throws (FormatError.from). */
   readonly source?: string;
+  /**
+   * Check the hash chain at every frame header and at the end record (default
+   * true): every byte consumed goes through one running SHA-256, ~1-2% of a
+   * replay's time (README, Performance). `verify` checks it its own way.
+   */
+  readonly checkChain?: boolean;
 }
+
+/** Where the hash chain stands: checked and holding (since `chainOkAt`), broken, or no longer checked after damage. */
+type ChainState = 'holding' | 'broken' | 'unchecked';
 
 export class RgcReader {
   private buf = new Uint8Array(INITIAL_BUFFER);
@@ -101,7 +112,19 @@ export class RgcReader {
   private readonly gaps: [number, number][] = [];
   private framesRead = 0;
   private damageCount = 0;
+  /** Damage that bears on the bytes (everything but an unreadable manifest): past it, the chain cannot vouch for anything. */
+  private byteDamage = 0;
   private endSeen = false;
+  /** SHA-256 of every byte consumed, or null when the chain is not checked. */
+  private readonly chain: crypto.Hash | null;
+  private chainState: ChainState = 'holding';
+  /** The last point the chain was found to hold: the file offset and what lies there. */
+  private chainOkAt = 0;
+  private chainOkWhat = 'the start of the file';
+  /** The manifest's signing key (hex SHA-256), when it names one: the end record must then be signed. */
+  private signingKey: string | null = null;
+  /** The latest stats or end totals read: cumulative counters never go down. */
+  private lastTotals: CaptureTotals | null = null;
   private manifestSeen = false;
   private readonly decompressor: FrameDecompressor;
   private paused = false;
@@ -111,6 +134,7 @@ export class RgcReader {
   constructor(private readonly handler: RgcHandler, options: ReaderOptions = {}) {
     this.decompressor = options.decompressor ?? new FrameDecompressor(MAX_FRAME_RAW_BYTES);
     this.source = options.source ?? null;
+    this.chain = options.checkChain === false ? null : crypto.createHash('sha256');
   }
 
   /**
@@ -158,6 +182,8 @@ export class RgcReader {
     if (this.state === 'manifest') {
       throw this.named(new FormatError('not_rgc', left === 0 ? 'rgc: empty input, not a capture' : 'rgc: input ends before the manifest: not a capture'));
     }
+    // The cut tail is part of the file's bytes too (its digest), though not consumed.
+    this.chain?.update(this.buf.subarray(this.start, this.end));
     if (this.state === 'resync') this.closeGarbage(this.base + left);
     else if (this.state === 'after_end') this.closeAfterEnd(this.base + left);
     else if (this.pendingFrame !== null) {
@@ -167,7 +193,10 @@ export class RgcReader {
       this.report({ kind: 'truncated', offset: this.base, length: left, detail: 'file ends inside a frame' });
     }
     this.start = this.end;
-    return { manifestSeen: this.manifestSeen, complete: this.endSeen, framesRead: this.framesRead, damaged: this.damageCount > 0, bytesRead: this.base };
+    return {
+      manifestSeen: this.manifestSeen, complete: this.endSeen, framesRead: this.framesRead, damaged: this.damageCount > 0, bytesRead: this.base,
+      sha256: this.chain === null ? null : this.chain.digest('hex'),
+    };
   }
 
   /** Bytes the reader currently holds room for (bounded by the format's limits, whatever the input). */
@@ -199,6 +228,8 @@ export class RgcReader {
   }
 
   private consume(n: number): void {
+    // Hashing here, where every byte passes once and is still in memory, makes the chain check one SHA-256 pass over the file.
+    if (this.chain !== null && n > 0) this.chain.update(this.buf.subarray(this.start, this.start + n));
     this.start += n;
     this.base += n;
   }
@@ -265,7 +296,10 @@ export class RgcReader {
       if (!(e instanceof FormatError) || e.problem === 'unsupported_version') throw e;
       this.report({ kind: 'bad_manifest', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: `${e.message}; records replay without wall-clock times` });
     }
-    if (manifest !== null) this.handler.manifest?.(manifest);
+    if (manifest !== null) {
+      this.signingKey = manifest.signing_key_sha256 ?? null;
+      this.handler.manifest?.(manifest);
+    }
     this.manifestSeen = true;
     this.consume(SKIPPABLE_HEADER_SIZE + size);
     this.state = 'items';
@@ -318,6 +352,7 @@ export class RgcReader {
     if (header.rawSize > MAX_FRAME_RAW_BYTES || header.compressedSize > MAX_FRAME_COMPRESSED_BYTES || header.compressedSize < 8) {
       return this.badHeader(`frame ${header.seq} declares ${header.rawSize} raw / ${header.compressedSize} compressed bytes, outside the format's limits`);
     }
+    this.checkChain(header.chain, `frame ${header.seq}'s header`, header.seq);
     this.consume(SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD);
     this.pendingFrame = header;
     return true;
@@ -377,7 +412,10 @@ export class RgcReader {
     const body = this.buf.subarray(this.start + 12, this.start + SKIPPABLE_HEADER_SIZE + size);
     const totals = decodeTotals(body);
     if (totals === null) this.report({ kind: 'bad_meta', offset: this.base, length: SKIPPABLE_HEADER_SIZE + size, detail: 'stats record unreadable or malformed: its totals are not used' });
-    else this.handler.stats?.(totals);
+    else {
+      this.checkCounters(totals, 'stats record', this.base);
+      this.handler.stats?.(totals);
+    }
     this.consume(SKIPPABLE_HEADER_SIZE + size);
   }
 
@@ -393,6 +431,8 @@ export class RgcReader {
     const body = this.buf.slice(p + 8, p + 8 + bodyLength);
     const signature = this.buf.slice(p + 8 + bodyLength, p + size);
     const end = decodeEnd(body);
+    // The end record's chain covers the bytes before it: checked before they are consumed with it.
+    if (end !== null) this.checkChain(end.chain_sha256, 'the end record', undefined);
     this.consume(SKIPPABLE_HEADER_SIZE + size);
     if (end === null) {
       this.report({ kind: 'bad_meta', offset, length: SKIPPABLE_HEADER_SIZE + size, detail: 'end record unreadable or malformed: its totals are not used' });
@@ -401,10 +441,66 @@ export class RgcReader {
     if (end.frames !== this.expectedSeq) {
       this.report({ kind: 'totals_mismatch', offset, length: 0, detail: `end record counts ${end.frames} frames, the file numbers ${this.expectedSeq}` });
     }
+    this.checkCounters(end, 'end record', offset);
+    if (this.signingKey !== null && signature.length === 0) {
+      // Only the signature covers the end record's own bytes: stripped, its counters could say anything.
+      this.report({ kind: 'signature_missing', offset, length: SKIPPABLE_HEADER_SIZE + size, detail: 'the manifest names a signing key but the end record is not signed: it was stripped or rewritten' });
+    }
     this.endSeen = true;
     this.handler.end?.(end, body, signature, offset);
     this.state = 'after_end';
     this.afterEndStart = this.base;
+  }
+
+  /**
+   * Compares the chain a header or the end record carries with the SHA-256 of
+   * every byte before it. A first break is reported once: from there on every
+   * later point differs too, so nothing after it can be told apart. Damage
+   * found before (a skipped, missing or moved frame) already changed the bytes
+   * the chain covers, so the chain is not checked past it.
+   */
+  private checkChain(expected: Uint8Array, what: string, seq: number | undefined): void {
+    if (this.chain === null || this.chainState !== 'holding') return;
+    // A frame out of sequence (missing frames before it, or a repeat) is reported as such: that explains the break.
+    if (this.byteDamage > 0 || (seq !== undefined && seq !== this.expectedSeq)) {
+      this.chainState = 'unchecked';
+      return;
+    }
+    const actual = this.chain.copy().digest();
+    let same = actual.length === expected.length;
+    for (let i = 0; same && i < actual.length; i++) same = actual[i] === expected[i];
+    if (same) {
+      this.chainOkAt = this.base;
+      this.chainOkWhat = what;
+      return;
+    }
+    this.chainState = 'broken';
+    this.report({
+      kind: 'chain_broken', offset: this.chainOkAt, length: this.base - this.chainOkAt, ...(seq === undefined ? {} : { seq }),
+      detail: `hash chain broken at ${what} (byte ${this.base}): the bytes from ${this.chainOkWhat} (byte ${this.chainOkAt}) up to it are not what the recorder wrote, or ${what} was rewritten; nothing from ${this.chainOkWhat} on is vouched for`,
+    });
+  }
+
+  /** Stats and end totals are cumulative: a counter lower than an earlier record's was rewritten (loss hidden?). */
+  private checkCounters(t: CaptureTotals, what: string, offset: number): void {
+    const before = this.lastTotals;
+    this.lastTotals = t;
+    if (before === null) return;
+    const down: string[] = [];
+    if (t.frames < before.frames) down.push(`frames ${t.frames} < ${before.frames}`);
+    if (t.records < before.records) down.push(`records ${t.records} < ${before.records}`);
+    if (t.lost_user < before.lost_user) down.push(`lost_user ${t.lost_user} < ${before.lost_user}`);
+    for (let cpu = 0; cpu < before.lost_kernel_by_cpu.length; cpu++) {
+      const now = t.lost_kernel_by_cpu[cpu] ?? 0;
+      if (now < before.lost_kernel_by_cpu[cpu]) down.push(`lost_kernel_by_cpu[${cpu}] ${now} < ${before.lost_kernel_by_cpu[cpu]}`);
+    }
+    if (down.length === 0) return;
+    this.report({ kind: 'totals_mismatch', offset, length: 0, detail: `${what} counts less than an earlier stats record (${down.join(', ')}): cumulative counters never go down, so it was rewritten; the largest counts are used` });
+    // Compare what follows with the largest counts seen.
+    this.lastTotals = {
+      ...t, frames: Math.max(t.frames, before.frames), records: Math.max(t.records, before.records), lost_user: Math.max(t.lost_user, before.lost_user),
+      lost_kernel_by_cpu: maxByCpu(before.lost_kernel_by_cpu, t.lost_kernel_by_cpu),
+    };
   }
 
   private badHeader(detail: string): boolean {
@@ -451,9 +547,17 @@ export class RgcReader {
   }
 
   private report(d: Damage): void {
-    this.damageCount++;
+    if (isDamage(d)) this.damageCount++;
+    if (d.kind !== 'bad_manifest') this.byteDamage++;
     this.handler.damage?.(d);
   }
+}
+
+/** Per CPU, the larger of two cumulative loss counts. */
+export function maxByCpu(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let cpu = 0; cpu < Math.max(a.length, b.length); cpu++) out.push(Math.max(a[cpu] ?? 0, b[cpu] ?? 0));
+  return out;
 }
 
 /**

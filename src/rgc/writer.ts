@@ -155,8 +155,11 @@ export class RgcWriter {
       this.frameRecords = 0;
       return;
     }
-    const header = new Uint8Array(SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD);
-    const view = new DataView(header.buffer);
+    // Header and data in one buffer, written by one call: a recorder killed between two writes left a header
+    // without its frame, and a reader saw a cut it could not tell from damage.
+    const framed = new Uint8Array(SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD + compressed.length);
+    const header = framed.subarray(0, SKIPPABLE_HEADER_SIZE + FRAME_HEADER_PAYLOAD);
+    const view = new DataView(framed.buffer);
     view.setUint32(0, SKIPPABLE_MAGIC, true);
     view.setUint32(4, FRAME_HEADER_PAYLOAD, true);
     const p = SKIPPABLE_HEADER_SIZE;
@@ -169,8 +172,8 @@ export class RgcWriter {
     view.setBigUint64(p + FRAME_FIELD.lastTs, this.lastTs, true);
     header.set(this.chain.copy().digest(), p + FRAME_FIELD.chain);
     header.set(headerCheck(header.subarray(p, p + FRAME_HEADER_CHECKED)), p + FRAME_HEADER_CHECKED);
-    this.emit(header);
-    this.emit(compressed);
+    framed.set(compressed, header.length);
+    this.emit(framed);
     this.seq++;
     this.recordsTotal += this.frameRecords;
     this.frameUsed = 0;

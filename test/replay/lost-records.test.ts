@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { frame, recordStream } from '../support/craft.js';
+import { chained, frame, recordStream } from '../support/craft.js';
 import { listItems } from '../support/frames.js';
 import { runReplayCli } from '../support/golden.js';
 import { openRecord, shellSession } from '../support/records.js';
@@ -53,7 +53,7 @@ const damageLine = (path: string, detail: string) => new RegExp(`^rg-replay: ${p
 describe('records lost inside a sound frame make the capture damaged', () => {
   Object.entries(CASES).forEach(([name, c], n) => {
     it(`${name}: reported once, the records before it replayed, exit 5 and damaged in replay, --stats, audit, tree and export`, () => {
-      const path = write(`case${n}.rgc`, Buffer.concat([manifest, c.frame, end]));
+      const path = write(`case${n}.rgc`, chained([manifest, c.frame, end]));
       const replay = runReplayCli([path, '--json']);
       expect(replay.status, replay.stderr).toBe(5);
       expect(replay.stderr.trim()).toMatch(damageLine(path, c.detail));
@@ -77,7 +77,7 @@ describe('records lost inside a sound frame make the capture damaged', () => {
   });
 
   it('without an end record it is damaged (5), not only incomplete (6)', () => {
-    const path = write('no-end.rgc', Buffer.concat([manifest, CASES['a record length past the frame'].frame]));
+    const path = write('no-end.rgc', chained([manifest, CASES['a record length past the frame'].frame]));
     const r = runReplayCli([path, '--stats', '--json']);
     expect(r.status).toBe(5);
     const json = JSON.parse(r.stdout.toString()) as { damaged: boolean; complete: boolean };

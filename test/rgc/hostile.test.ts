@@ -12,7 +12,7 @@ import { FormatError } from '../../src/rgc/errors.js';
 import { MAX_FRAME_COMPRESSED_BYTES, SKIPPABLE_MAGIC, TAG_MANIFEST } from '../../src/rgc/format.js';
 import { decodeManifest } from '../../src/rgc/manifest.js';
 import { forEachRecord, RgcReader } from '../../src/rgc/reader.js';
-import { frame, recordStream, skippable } from '../support/craft.js';
+import { chained, frame, recordStream, skippable } from '../support/craft.js';
 import { listItems } from '../support/frames.js';
 import { writeSynthetic } from '../support/synthetic.js';
 import { allKindsRecords } from '../support/fixture-set.js';
@@ -68,7 +68,7 @@ describe('hostile captures', () => {
 
   it('record lengths of 0 and 2^32-1 inside a verified frame: the first is an invalid record, the second damage', () => {
     const raw = recordStream([record, new Uint8Array(0), record], [record.length, 0, 0xffffffff]);
-    const out = read(Buffer.concat([manifest, frame({ seq: 0, records: 3, raw })]));
+    const out = read(chained([manifest, frame({ seq: 0, records: 3, raw })]));
     expect(out.records).toBe(2);
     // (The replay layer reports the record-length damage; the reader passed the verified frame through.)
     expect(out.damage).toEqual([]);
@@ -77,7 +77,7 @@ describe('hostile captures', () => {
 
   it('a zstd bomb (4 MiB of zeros claiming 100 bytes) is refused without inflating it', () => {
     const bomb = frame({ seq: 0, records: 1, raw: new Uint8Array(4 << 20), rawSizeClaim: 100 });
-    const out = read(Buffer.concat([manifest, bomb]));
+    const out = read(chained([manifest, bomb]));
     expect(out.kinds).toEqual(['bad_data_frame']);
     expect(out.damage[0].detail).toMatch(/holds 4194304 bytes, header says 100/);
   });
@@ -89,7 +89,7 @@ describe('hostile captures', () => {
     const blockHeader = Buffer.alloc(3);
     blockHeader.writeUIntLE((payload.length << 3) | 1, 0, 3); // last block, raw
     const zframe = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58]), blockHeader, payload]);
-    const out = read(Buffer.concat([manifest, frame({ seq: 0, records: 1, raw: Buffer.alloc(0), compressed: zframe, rawSizeClaim: 64 })]));
+    const out = read(chained([manifest, frame({ seq: 0, records: 1, raw: Buffer.alloc(0), compressed: zframe, rawSizeClaim: 64 })]));
     expect(out.kinds).toEqual(['bad_data_frame']);
   });
 
@@ -97,7 +97,7 @@ describe('hostile captures', () => {
     const f0 = frame({ seq: 0, records: 1, raw: recordStream([record]) });
     const f1 = frame({ seq: 1, records: 1, raw: recordStream([record]) });
     const f2 = frame({ seq: 2, records: 1, raw: recordStream([record]) });
-    const out = read(Buffer.concat([manifest, f0, f2, f1, f2, f1, f0]));
+    const out = read(chained([manifest, f0, f2, f1, f2, f1, f0]));
     expect(out.records).toBe(3);
     expect(out.damage.map((d) => [d.kind, d.seq])).toEqual([['frame_gap', 1], ['reordered_frame', 1], ['duplicate_frame', 2], ['duplicate_frame', 1], ['duplicate_frame', 0]]);
   });
