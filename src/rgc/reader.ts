@@ -86,8 +86,10 @@ export interface ReaderOptions {
   readonly source?: string;
   /**
    * Check the hash chain at every frame header and at the end record (default
-   * true): every byte consumed goes through one running SHA-256, ~1-2% of a
-   * replay's time (README, Performance). `verify` checks it its own way.
+   * true): every byte consumed goes through one running SHA-256 while it is in
+   * memory anyway: ~16 ms for the 27 MB work capture (SHA-NI), +0.02-0.03 s
+   * CPU of --stats (0.45 s), within noise of --json (1.5 s). `verify` checks
+   * the chain its own way (every break, not the first).
    */
   readonly checkChain?: boolean;
 }
