@@ -19,6 +19,7 @@ import { RgcReader } from '../rgc/reader.js';
 import { WallClock } from '../output/wall-clock.js';
 import { describeIoError, expandInputs, noteOnStderr, requireRereadable, sha256File } from '../replay/input.js';
 import { readManifestOnly } from '../replay/manifest-peek.js';
+import { processHostKey, sharedBootNotes } from '../replay/hosts.js';
 import { type ProcessNode, type ProcessTable } from '../replay/process-table.js';
 import { FileState, newTotals, type ReplayHooks } from '../replay/replay.js';
 import { type Alert } from '../replay/rules/alerts.js';
@@ -132,7 +133,7 @@ export function clocksByHost(inputs: readonly ExportInput[]): (host: string) => 
   for (const i of inputs) {
     const m = i.manifest;
     if (m === null) continue;
-    const host = m.host.boot_id && m.host.boot_id !== 'unknown' ? m.host.boot_id : `file:${i.path}`;
+    const host = processHostKey(m, i.path);
     if (!clocks.has(host)) clocks.set(host, new WallClock(m.clock.realtime_ns, m.clock.monotonic_ns));
   }
   return (host) => clocks.get(host) ?? null;
@@ -157,6 +158,8 @@ export async function prepareInputs(paths: readonly string[]): Promise<ExportInp
     bySha.set(sha256, path);
     out.push({ index: out.length, path, fileName: basename(path), sha256, manifest: readManifestOnly(path) });
   }
+  // Captures claiming one boot id from several hosts are kept apart (hosts.ts): said, as replay says it.
+  for (const note of sharedBootNotes(out)) noteOnStderr(note);
   return inSegmentOrder(out);
 }
 

@@ -15,6 +15,14 @@ import { textValue } from './text.js';
 import { TextLineEncoder } from './text-writers.js';
 import { type WallClock } from './wall-clock.js';
 
+/** Where the events that follow come from, as merged replay labels them (replay/hosts.ts renders it once per input). */
+export interface OriginLabel {
+  /** `,"host":…,"capture":…`, appended to an NDJSON event. */
+  readonly json: Uint8Array;
+  /** ` host=…`, appended to a text line. */
+  readonly text: Uint8Array;
+}
+
 export { type RejectedRecord, writeRejectedJson } from './rejected-json.js';
 
 /** How a sink shows the process `P` an event belongs to (replay renders it: context-json.ts). */
@@ -57,6 +65,9 @@ export interface AlertLine {
   readonly target_pid?: unknown;
   readonly target_comm?: unknown;
   readonly name?: unknown;
+  /** In a merged replay: the hostname and capture id of the alert's event (replay's session adds them). */
+  readonly host?: string | null;
+  readonly capture?: string | null;
 }
 
 /** What an alert is about, for its text line: a path, a rename or link, a program, DNS names, an address, a target process. */
@@ -75,8 +86,11 @@ export function alertObjectText(a: AlertLine): string {
 }
 
 export interface EventSink<P> {
-  /** The records that follow read times by this clock (a new file, or another input of a merge). */
-  begin(clock: WallClock | null): void;
+  /**
+   * The records that follow read times by this clock (a new file, or another input of a merge) and, in a
+   * merge of several captures, carry this origin (null: unlabelled).
+   */
+  begin(clock: WallClock | null, origin?: OriginLabel | null): void;
   /** An event; `process` is its process (null when the process table is off); `extra`, what earlier events tell about it. */
   event(kindId: number, bytes: Uint8Array, offset: number, process: P | null, extra?: EventExtra | null): void;
   rejected(r: RejectedRecord): void;
@@ -112,17 +126,20 @@ export function translatedValues(kindId: number, bytes: Uint8Array, offset: numb
 export class NdjsonSink<P> implements EventSink<P> {
   private readonly encoder: NdjsonEncoder;
   private clock: WallClock | null = null;
+  private origin: OriginLabel | null = null;
   /** `processes` null: events are printed without their process (--no-context). */
   constructor(private readonly out: ByteOutput, private readonly processes: ProcessRenderer<P> | null, private readonly schema: Schema = BUILD_SCHEMA) {
     this.encoder = new NdjsonEncoder(null, schema);
   }
-  begin(clock: WallClock | null): void {
+  begin(clock: WallClock | null, origin: OriginLabel | null = null): void {
     this.clock = clock;
+    this.origin = origin;
     this.encoder.useClock(clock);
   }
   event(kindId: number, bytes: Uint8Array, offset: number, process: P | null, extra: EventExtra | null = null): void {
     const withProcess = process !== null && this.processes !== null;
-    if (!withProcess && extra === null) {
+    const origin = this.origin;
+    if (!withProcess && extra === null && origin === null) {
       this.encoder.writeEvent(this.out, kindId, bytes, offset);
       return;
     }
@@ -130,16 +147,26 @@ export class NdjsonSink<P> implements EventSink<P> {
     this.encoder.writeEventBody(this.out, kindId, bytes, offset);
     if (extra !== null) this.out.bytes(extra.json());
     if (withProcess) this.out.bytes(this.processes!.json(process!));
+    // A merged replay's host and capture: one copy of bytes rendered once per input.
+    if (origin !== null) this.out.bytes(origin.json);
     closeLine(this.out);
   }
-  rejected(r: RejectedRecord): void { writeRejectedJson(this.out, r); }
+  rejected(r: RejectedRecord): void {
+    writeRejectedJson(this.out, r);
+    if (this.origin === null) return;
+    // Before the line's closing brace and newline: a rejected record is evidence of its input too.
+    this.out.pos -= 2;
+    this.out.bytes(this.origin.json);
+    closeLine(this.out);
+  }
   alert(a: AlertLine): void {
     this.out.reserve();
     this.out.bytes(Buffer.from(terminalSafeJson(a) + '\n'));
   }
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, process: P | null, unavailable: readonly string[]): void {
     const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
-    const context = process !== null && this.processes !== null ? Buffer.from(this.processes.json(process)).toString() : '';
+    const context = (process !== null && this.processes !== null ? Buffer.from(this.processes.json(process)).toString() : '')
+      + (this.origin === null ? '' : Buffer.from(this.origin.json).toString());
     const json = terminalSafeJson(values);
     this.out.reserve();
     this.out.bytes(Buffer.from(`${json.slice(0, -1)}${context}}\n`));
@@ -156,24 +183,27 @@ function discardedOutput(): ByteOutput {
 
 export class TextSink<P> implements EventSink<P> {
   private clock: WallClock | null = null;
+  private origin: OriginLabel | null = null;
   private readonly encoder: TextLineEncoder;
   constructor(private readonly out: ByteOutput, private readonly color: boolean, private readonly processes: ProcessRenderer<P> | null, private readonly schema: Schema = BUILD_SCHEMA) {
     this.encoder = new TextLineEncoder(color, schema);
   }
-  begin(clock: WallClock | null): void {
+  begin(clock: WallClock | null, origin: OriginLabel | null = null): void {
     this.clock = clock;
+    this.origin = origin;
     this.encoder.useClock(clock);
   }
   event(kindId: number, bytes: Uint8Array, offset: number, process: P | null, extra: EventExtra | null = null): void {
     const context = process !== null && this.processes !== null ? this.processes.text(process) : null;
-    this.encoder.writeLine(this.out, kindId, bytes, offset, extra === null ? context : withExtraText(extra, context));
+    this.encoder.writeLine(this.out, kindId, bytes, offset, extra === null ? context : withExtraText(extra, context), this.origin?.text ?? null);
   }
   translatedEvent(kindId: number, bytes: Uint8Array, offset: number, _process: P | null, unavailable: readonly string[]): void {
     const values = translatedValues(kindId, bytes, offset, unavailable, this.clock, this.schema);
     const parts = Object.entries(values).filter(([k, v]) => k !== 'event_type' && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0))
       .map(([k, v]) => (v === true ? k : `${k}=${v === null ? 'unknown' : textValue(v as never)}`));
+    const origin = this.origin === null ? '' : Buffer.from(this.origin.text).toString();
     this.out.reserve();
-    this.out.bytes(Buffer.from(`${String(values.event_type)} ${parts.join(' ')}\n`));
+    this.out.bytes(Buffer.from(`${String(values.event_type)} ${parts.join(' ')}${origin}\n`));
   }
   alert(a: AlertLine): void {
     this.out.reserve();
@@ -182,12 +212,15 @@ export class TextSink<P> implements EventSink<P> {
     const attack = a.attack !== undefined ? ` [${a.attack.join(',')}]` : '';
     // Titles come from rule files (Sigma's from anywhere), the rest from the traced host: control characters are shown, never sent.
     const exe = a.process.exe === null ? 'unknown' : textToken(a.process.exe);
-    const line = `${visible(a.rule_id)}${visible(attack)}: ${visible(a.title)}: pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
+    // A merged replay's alert names its host (a pid alone is ambiguous across hosts).
+    const host = a.host === undefined ? '' : `host=${a.host === null ? 'unknown' : textToken(a.host)} `;
+    const line = `${visible(a.rule_id)}${visible(attack)}: ${visible(a.title)}: ${host}pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
     this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${line}\n`));
   }
   rejected(r: RejectedRecord): void {
+    const origin = this.origin === null ? '' : Buffer.from(this.origin.text).toString();
     this.out.reserve();
-    this.out.bytes(Buffer.from(`invalid_record reason=${r.reason} kind=${r.rawKind} length=${r.length} frame=${r.frameSeq} index=${r.index}\n`));
+    this.out.bytes(Buffer.from(`invalid_record reason=${r.reason} kind=${r.rawKind} length=${r.length} frame=${r.frameSeq} index=${r.index}${origin}\n`));
   }
   flush(): void { this.out.flush(); }
   discarding(): TextSink<P> { return new TextSink(discardedOutput(), this.color, this.processes, this.schema); }

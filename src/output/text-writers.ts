@@ -411,8 +411,8 @@ export class TextLineEncoder {
     this.clock = clock;
   }
 
-  /** One line: the event, then `context` (already rendered: ` exe=... parent=...`) when given, then a newline. */
-  writeLine(out: ByteOutput, kindId: number, src: Uint8Array, at: number, context: Uint8Array | null): void {
+  /** One line: the event, then `context` (already rendered: ` exe=... parent=...`) and `origin` (` host=...`) when given, then a newline. */
+  writeLine(out: ByteOutput, kindId: number, src: Uint8Array, at: number, context: Uint8Array | null, origin: Uint8Array | null = null): void {
     const write = this.writers[kindId] ?? this.schemaWriters.compile(kindId);
     out.reserve();
     const b = out.buf;
@@ -420,6 +420,10 @@ export class TextLineEncoder {
     if (context !== null) {
       b.set(context, p);
       p += context.length;
+    }
+    if (origin !== null) {
+      b.set(origin, p);
+      p += origin.length;
     }
     b[p] = 10;
     out.pos = p + 1;

@@ -19,6 +19,8 @@ export interface AuditReport {
   readonly lost: StatsReport['lost'];
   readonly damage: { path: string; count: number; items: string[] }[];
   readonly complete: boolean;
+  /** Captures claiming one boot id from several hosts or capture runs (replay/hosts.ts); absent when none do. */
+  readonly host_notes?: readonly string[];
 }
 
 export function buildAudit(stats: StatsReport, files: readonly FileReport[], judgedBy: 'build' | 'manifest', schema: Schema = BUILD_SCHEMA): AuditReport {
@@ -33,6 +35,7 @@ export function buildAudit(stats: StatsReport, files: readonly FileReport[], jud
     lost: stats.lost,
     damage: stats.files.map((f) => ({ path: f.path, count: f.damage_count, items: f.damage })),
     complete: stats.complete,
+    ...(stats.host_notes !== undefined ? { host_notes: stats.host_notes } : {}),
   };
 }
 
@@ -73,6 +76,7 @@ export function formatAuditText(a: AuditReport): string {
     out.push(`frames: ${d.path}: ${d.count === 0 ? 'no damage' : `${d.count} damage report(s)`}`);
     for (const item of d.items) out.push(`  ${item}`);
   }
+  for (const note of a.host_notes ?? []) out.push(`hosts: ${note}`);
   out.push(`end: ${a.complete ? 'complete (end record present)' : 'INCOMPLETE: no end record'}`);
   // Kind and field names, versions and paths come from the file's manifest: shown, never obeyed.
   return out.map(visible).join('\n') + '\n';

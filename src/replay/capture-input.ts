@@ -59,7 +59,7 @@ export class CaptureInput {
    */
   run(limHi: number, limLo = 0): boolean {
     if (this.source === null && !this.openNext()) return false;
-    this.session.options.sink.begin(this.file!.ctx.clock);
+    this.session.options.sink.begin(this.file!.ctx.clock, this.file!.ctx.origin);
     for (;;) {
       const file = this.file!;
       let hi = NO_LIMIT, lo = NO_LIMIT;

@@ -99,7 +99,9 @@ export async function runSession(paths: string[], opts: MainOptions, sinkFor: (c
   replayInputs(inputs, session, totals, hooks);
   progress?.clear();
   session.finish();
-  return { session, stats: buildStats(totals, session.counts, session.schema), files: totals.files };
+  const stats = buildStats(totals, session.counts, session.schema);
+  const notes = session.hostNotes();
+  return { session, stats: notes.length > 0 ? { ...stats, host_notes: notes } : stats, files: totals.files };
 }
 
 function parseSchemaMode(s: string | undefined): 'build' | 'manifest' {
@@ -115,6 +117,7 @@ export function reportAndExit(result: RunResult): number {
   }
   if (stats.lost.kernel + stats.lost.user > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks (reported as invalid_record)`);
+  for (const note of stats.host_notes ?? []) stderr(`note: ${note}`);
   if (session.options.alerts !== null) {
     stderr(`${session.alertCount} alert(s)`);
     for (const w of session.options.alerts.limitWarnings(session.table, session.net)) stderr(w);
@@ -225,7 +228,8 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .action(async (files: string[], opts: { json?: boolean }) => {
       const result = await runSession(files, { context: false }, () => new NullSink(), true);
       const table = result.session.table!;
-      const text = opts.json ? treeJsonText(treeJson(table, result.session.clockForHost, result.session.net)) + '\n' : treeText(table, result.session.net);
+      const s = result.session;
+      const text = opts.json ? treeJsonText(treeJson(table, s.clockForHost, s.net, s.originOfHost)) + '\n' : treeText(table, s.net, s.originOfHost);
       writeAllSync(1, Buffer.from(text));
       process.exitCode = reportAndExit(result);
     });

@@ -103,8 +103,8 @@ export class FileState {
     this.offsetHi = Number(offset >> 32n);
     this.offsetLo = Number(offset & 0xffffffffn);
     this.translator = translatorFor(m.schema, this.session.schema, this.session.options.decodeBy);
-    // The records that follow read their times by this file's clock.
-    this.session.options.sink.begin(this.ctx.clock);
+    // The records that follow read their times by this file's clock (and, merged, carry its host and capture).
+    this.session.options.sink.begin(this.ctx.clock, this.ctx.origin);
     const link = segmentLinkDamage(this.previous, m);
     if (link !== null) this.recordDamage(link);
   }
@@ -217,5 +217,7 @@ export function replayInputs(paths: readonly string[], session: ReplaySession, t
     }
     return;
   }
+  // Several captures: each event and alert says which host and capture it came from (a pid alone is ambiguous).
+  session.labelled = true;
   replayMerged(chains, session, totals, hooks);
 }

@@ -16,6 +16,7 @@ import { type AlertEngine } from './rules/alerts.js';
 import { enrichmentExtra } from './net/enrichment-output.js';
 import { NetState } from './net/net-state.js';
 import { SharedSchemas } from './shared-schemas.js';
+import { inputOrigin, type InputOrigin, processHostKey, sharedBootNotes } from './hosts.js';
 
 export interface SessionOptions {
   readonly sink: EventSink<ProcessNode>;
@@ -57,7 +58,10 @@ function sameShape(o: SessionOptions): SessionOptions {
 
 /** Per-input state: which host's process table and which clock its records use. */
 export interface InputContext {
+  /** The process table's key (hosts.ts): hostname and boot id. */
   readonly host: string;
+  /** Where its events come from, for output: set when the replay merges several captures (null otherwise). */
+  readonly origin: InputOrigin | null;
   readonly clock: WallClock | null;
   /** uid -> user name from the manifest (Sigma's User); empty for captures that predate it. */
   readonly users: ReadonlyMap<number, string>;
@@ -81,6 +85,15 @@ export class ReplaySession {
   /** Names each process resolved, its connections and listeners: learnt from every event, like the table. */
   readonly net: NetState;
   private readonly clocks = new Map<string, WallClock | null>();
+  /** Each process table key's origin (hostname, capture id), as its first input gave it: the tree labels roots by it. */
+  private readonly origins = new Map<string, InputOrigin>();
+  /** Inputs whose manifest was read, for the notes on a boot id shared across hosts or capture runs. */
+  private readonly manifests: { path: string; manifest: Manifest }[] = [];
+  /**
+   * Events and alerts carry their input's host and capture (merged replay
+   * of several captures: replay.ts sets it before the first input is read).
+   */
+  labelled = false;
   /** The inputs' manifest schemas, each distinct one kept once. */
   readonly schemas = new SharedSchemas();
   alertCount = 0;
@@ -105,21 +118,32 @@ export class ReplaySession {
   contextFor(path: string, manifest: Manifest | null): InputContext {
     const clock = manifest ? new WallClock(manifest.clock.realtime_ns, manifest.clock.monotonic_ns) : null;
     const users = new Map(manifest?.host.users ?? []);
-    // Processes are keyed by boot: pids of two boots (or hosts) never share a table entry.
-    const host = manifest?.host.boot_id && manifest.host.boot_id !== 'unknown' ? manifest.host.boot_id : `file:${path}`;
+    // Processes are keyed by host and boot: pids of two boots or two hosts never share a table entry.
+    const host = processHostKey(manifest, path);
     if (!this.clocks.has(host)) this.clocks.set(host, clock);
+    if (manifest !== null) this.manifests.push({ path, manifest });
+    const origin = this.labelled ? inputOrigin(manifest) : null;
+    if (origin !== null && manifest !== null && !this.origins.has(host)) this.origins.set(host, origin);
     const offset = manifest ? manifest.clock.realtime_ns - manifest.clock.monotonic_ns : null;
     const start = manifest?.clock.monotonic_ns ?? 0n;
     const f = this.options.filter;
     const schemaVersion = manifest?.schema.version ?? this.schema.version;
     if (offset === null && (f.since?.kind === 'wall' || f.until?.kind === 'wall')) {
       // No clock (before the manifest, or a damaged one): a wall-clock bound cannot be checked, so nothing passes it.
-      return { host, clock, users, sinceMono: NEVER, untilMono: null, schemaVersion };
+      return { host, origin, clock, users, sinceMono: NEVER, untilMono: null, schemaVersion };
     }
-    return { host, clock, users, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start), schemaVersion };
+    return { host, origin, clock, users, sinceMono: boundToMonotonic(f.since, offset, start), untilMono: boundToMonotonic(f.until, offset, start), schemaVersion };
   }
 
   clockForHost = (host: string): WallClock | null => this.clocks.get(host) ?? null;
+
+  /** A process table key's origin (hostname and capture), when the replay labels its inputs; else null. */
+  originOfHost = (host: string): InputOrigin | null => this.origins.get(host) ?? null;
+
+  /** Notes on captures claiming one boot id from several hosts or capture runs (hosts.ts). */
+  hostNotes(): string[] {
+    return sharedBootNotes(this.manifests);
+  }
 
   /** An accepted record of kind `code` at `raw[offset]`. */
   accept(ctx: InputContext, code: number, raw: Uint8Array, offset: number, unavailable: readonly string[] | null = null): void {
@@ -143,7 +167,8 @@ export class ReplaySession {
     if (!o.alertsOnly || (o.withSourceEvents && alerts.length > 0)) this.print(code, raw, offset, node, unavailable, extra);
     if (alerts.length === 0) return;
     // Indexed, not for-of: for-of over the shared frozen empty list allocated an iterator and a result per event (90 MB of 1M events).
-    for (let i = 0; i < alerts.length; i++) o.sink.alert(alerts[i]);
+    // An alert of a merged replay says where its event came from, as the event does.
+    for (let i = 0; i < alerts.length; i++) o.sink.alert(ctx.origin === null ? alerts[i] : { ...alerts[i], host: ctx.origin.host, capture: ctx.origin.capture });
     this.alertCount += alerts.length;
   }
 

@@ -27,6 +27,8 @@ export interface StatsReport {
   readonly kernel: string | null;
   /** With filters (selected-stats.ts): them, as given; events, by_kind and time_range are then what they select. */
   readonly filters?: readonly string[];
+  /** Captures claiming one boot id from several hosts or capture runs (replay/hosts.ts); absent when none do. */
+  host_notes?: readonly string[];
   /** With filters: the whole capture's events, kinds and time range. */
   readonly capture?: { events: number; by_kind: Record<string, number>; time_range: StatsReport['time_range'] };
 }
@@ -77,7 +79,10 @@ export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Sche
 
 export function formatStatsText(s: StatsReport): string {
   const lines: string[] = [];
-  lines.push(`host:      ${s.host ?? 'unknown'} (kernel ${s.kernel ?? 'unknown'})`);
+  // Several hosts merged: each is named (the first alone read as if every event were its).
+  const hosts = [...new Set(s.files.map((f) => `${f.host ?? 'unknown'} (kernel ${f.kernel ?? 'unknown'})`))];
+  lines.push(`host:      ${hosts.length > 1 ? hosts.join(', ') : `${s.host ?? 'unknown'} (kernel ${s.kernel ?? 'unknown'})`}`);
+  for (const note of s.host_notes ?? []) lines.push(`note:      ${note}`);
   if (s.filters !== undefined && s.capture !== undefined) {
     // Said first: counts that follow filters must not be read as the capture's.
     lines.push(`filters:   ${s.filters.map(shellWord).join(' ')}: time, events and kinds below are what they select; invalid, lost and files are the whole capture's`);

@@ -13,6 +13,11 @@ import { type WallClock } from '../output/wall-clock.js';
 import { movedFrom } from './ancestry.js';
 import { type ProcessImage, type ProcessNode, type ProcessTable } from './process-table.js';
 import { type NetState } from './net/net-state.js';
+import { type InputOrigin } from './hosts.js';
+
+/** A process table key's origin, when the tree is of several captures (merged replay); null otherwise. */
+export type OriginOf = (host: string) => InputOrigin | null;
+const NO_ORIGINS: OriginOf = () => null;
 
 export interface TreeImageJson { exe: string | null; argv: string[] | null; time: string | null; start_gate: boolean }
 
@@ -35,6 +40,9 @@ export interface TreeNodeJson {
    * capture, `ppid` (it is then listed at the top); absent otherwise.
    */
   started_by?: number;
+  /** A root's host and boot id, when the tree is of several captures: pids of two hosts are two trees. */
+  host?: string | null;
+  boot_id?: string | null;
   children: TreeNodeJson[];
 }
 
@@ -56,7 +64,7 @@ function currentOf(n: ProcessNode): ProcessImage | null {
  * The tree as nested objects. Built without recursion: a traced host decides how deep its tree is (a
  * chain of forks, each parent exiting, is cheap to make), and JavaScript's stack is not (~10k frames).
  */
-export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null, net: NetState | null = null): TreeNodeJson[] {
+export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null, net: NetState | null = null, originOf: OriginOf = NO_ORIGINS): TreeNodeJson[] {
   const toJson = (n: ProcessNode): TreeNodeJson => {
     const clock = clockFor(n.host);
     const activity = net?.activity(n) ?? null;
@@ -83,6 +91,14 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const [n, into] = top;
     const j = toJson(n);
+    const origin = into === roots ? originOf(n.host) : null;
+    if (origin !== null) {
+      // Before its children (the last key, as treeJsonText expects).
+      const { children, ...rest } = j;
+      into.push({ ...rest, host: origin.host, boot_id: origin.boot, children });
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i], children]);
+      continue;
+    }
     into.push(j);
     for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i], j.children]);
   }
@@ -128,7 +144,7 @@ export function treeJsonText(roots: readonly TreeNodeJson[]): string {
  */
 export const MAX_TREE_INDENT = 100;
 
-export function treeText(table: ProcessTable, net: NetState | null = null): string {
+export function treeText(table: ProcessTable, net: NetState | null = null, originOf: OriginOf = NO_ORIGINS): string {
   const lines: string[] = [];
   const line = (n: ProcessNode, prefix: string, last: boolean, root: boolean, depth: number) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
@@ -137,7 +153,10 @@ export function treeText(table: ProcessTable, net: NetState | null = null): stri
     const counts = table.schema.counted.flatMap((k, i) => (n.counts[i] > 0 ? [`${n.counts[i]} ${k.counter!.label}`] : [])).join(', ') || 'nothing recorded';
     const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
     const ids = n.euid !== null && n.euid !== n.uid ? `uid=${n.uid} euid=${n.euid}` : `uid=${n.uid}`;
-    lines.push(`${prefix}${branch}${deep}${n.pid} ${describe(n)}${attribution(n)}${known} ${ids} [${counts}]${end}`);
+    // Several captures: each root says its host (two hosts' pid 100 are two processes).
+    const origin = root ? originOf(n.host) : null;
+    const host = origin === null ? '' : `[${origin.host === null ? 'unknown host' : visible(origin.host)}] `;
+    lines.push(`${prefix}${branch}${deep}${host}${n.pid} ${describe(n)}${attribution(n)}${known} ${ids} [${counts}]${end}`);
     const childPrefix = root || depth >= MAX_TREE_INDENT ? prefix : prefix + (last ? '   ' : '│  ');
     const activity = net?.activity(n) ?? null;
     if (activity !== null) {

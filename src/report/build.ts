@@ -78,7 +78,8 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
   const page = inputs.page ?? DEFAULT_PAGE_BUDGET;
   const nodes = result.session.table!.all;
   const clockOf = (host: string) => result.session.clockForHost(host);
-  const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf, userNames(result.files));
+  const processes = processSection(nodes, collector, inputs.processCap ?? PROCESS_CAP, page.processBytes, clockOf, userNames(result.files),
+    (host) => (result.session.labelled ? result.session.originOfHost(host)?.host : undefined));
   const proc = (id: number) => (id >= 0 && id < processes.indexOf.length ? processes.indexOf[id] : -1);
   // An alert's process, or -2 when the budget left it out of the list (not the same as a process never known).
   const alertProcess = (id: number) => (id >= 0 && proc(id) < 0 ? -2 : proc(id));

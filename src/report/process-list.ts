@@ -45,8 +45,17 @@ const PANEL_STEPS: readonly (readonly [number, number])[] = [
  * round's processes, so the loop ends, after a number of rounds logarithmic in
  * the processes (no processes at all always fit).
  */
+/** A process table key's hostname, when the report is of several captures (replay's session: originOfHost); undefined otherwise. */
+export type HostOf = (host: string) => string | null | undefined;
+const NO_HOST: HostOf = () => undefined;
+
+/** Several captures: a process's panel says its host first (two hosts' pid 100 are two processes). */
+function withHost(fields: readonly (readonly [string, string])[], host: string | null | undefined): readonly (readonly [string, string])[] {
+  return host === undefined ? fields : [['host', host ?? 'unknown'], ...fields];
+}
+
 export function processSection(nodes: readonly ProcessNode[], c: ReportCollector, cap: number, maxBytes: number,
-  clockOf: (host: string) => WallClock | null, userOf: UserNames): ProcessSection {
+  clockOf: (host: string) => WallClock | null, userOf: UserNames, hostOf: HostOf = NO_HOST): ProcessSection {
   const alerting = nodes.filter((n) => (c.activity[n.id]?.alerts ?? 0) > 0).length;
   let limit = Infinity;
   for (;;) {
@@ -54,7 +63,7 @@ export function processSection(nodes: readonly ProcessNode[], c: ReportCollector
     const indexOf = new Int32Array(nodes.length).fill(-1);
     keep.forEach((n, i) => { indexOf[n.id] = i; });
     const proc = (id: number) => indexOf[id];
-    const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, userOf, c));
+    const items = keep.map((n) => processItem(n, c.activity[n.id], proc, clockOf, userOf, c, hostOf));
     const alertingOmitted = alerting - items.filter((p) => p.alerts > 0).length;
     let size = 0;
     let lastOmitted = -1;
@@ -120,7 +129,7 @@ export function chooseProcesses(nodes: readonly ProcessNode[], c: ReportCollecto
 }
 
 function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id: number) => number,
-  clockOf: (host: string) => WallClock | null, userOf: UserNames, c: ReportCollector): ProcessItem {
+  clockOf: (host: string) => WallClock | null, userOf: UserNames, c: ReportCollector, hostOf: HostOf): ProcessItem {
   const clock = clockOf(n.host);
   const parent = n.parent === null ? -1 : proc(n.parent.id);
   const starter = movedFrom(n);
@@ -140,7 +149,7 @@ function processItem(n: ProcessNode, act: ProcessActivity | undefined, proc: (id
     userNames: [...new Set([...uids, n.uid])].flatMap((uid) => { const name = userOf(n.host, uid); return name === null ? [] : [[uid, name] as const]; }),
     start: n.startNs !== null && clock !== null ? clock.format(n.startNs) : null,
     exit: n.exited ? { code: n.exitCode ?? 0, signal: n.signal ?? 0 } : null,
-    fields: act?.execFields ?? [],
+    fields: withHost(act?.execFields ?? [], hostOf(n.host)),
     badges: BADGES.map((b) => b.id).filter((id) => badges.has(id)),
     counts: act === undefined ? new Array<number>(c.views.length).fill(0) : Array.from(act.counts),
     alerts: act?.alerts ?? 0,

@@ -5,6 +5,7 @@
  * names the page shows numbers. The names are the traced host's, so hostile.
  */
 import { type Manifest } from '../rgc/manifest.js';
+import { processHostKey } from '../replay/hosts.js';
 
 const MAX_NAMES = 65_536;
 const MAX_NAME_LENGTH = 256;
@@ -17,8 +18,8 @@ export function userNames(files: readonly { path: string; manifest: Manifest | n
   for (const f of files) {
     const m = f.manifest;
     if (m === null) continue;
-    // The process table's host key (replay/session.ts): the boot id, or the file for captures without one.
-    const host = m.host.boot_id && m.host.boot_id !== 'unknown' ? m.host.boot_id : `file:${f.path}`;
+    // The process table's host key (replay/hosts.ts): hostname and boot id, or the file for captures without one.
+    const host = processHostKey(m, f.path);
     const table = nameTable((m.host as { users?: unknown }).users);
     if (table !== null && !byHost.has(host)) byHost.set(host, table);
   }

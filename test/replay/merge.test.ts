@@ -30,6 +30,8 @@ const write = (bytes: Uint8Array) => {
 };
 const NEWER = write(newerSchemaCapture());
 const LOST = `${REPO_ROOT}captures/synthetic-lost.rgc`;
+/** Lines of one input as a merge of several captures prints them: each says its host and capture. */
+const labelled = (lines: string[], host: string, capture: string) => lines.map((l) => `${l.slice(0, -1)},"host":${JSON.stringify(host)},"capture":${JSON.stringify(capture)}}`);
 const jsonLines = (args: string[]) => runReplayCli(args).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('one replay loop: what sequential replay does, merged replay does', () => {
@@ -52,7 +54,7 @@ describe('one replay loop: what sequential replay does, merged replay does', () 
     const merged = replayLines(copies, 'manifest').lines;
     expect(merged.length).toBe(17 * 6);
     expect(merged.every((l) => Array.isArray(JSON.parse(l).schema_unavailable))).toBe(true);
-    expect(merged).toEqual(stableMerge(copies.map(() => alone)));
+    expect(merged).toEqual(stableMerge(copies.map((_, i) => labelled(alone, 'synthetic-host', `capture-${i}`))));
   });
 
   it('records decoded by the manifest\'s schema count in the time range, alone and merged', () => {
@@ -128,7 +130,7 @@ describe('merged replay at any scale', () => {
         return write(writeSynthetic({ records, frameBreaks: c.frameBreaks, manifest }));
       });
       const merged = replayLines(paths).lines;
-      expect(merged).toEqual(stableMerge(paths.map((p) => replayLines([p]).lines)));
+      expect(merged).toEqual(stableMerge(paths.map((p, n) => labelled(replayLines([p]).lines, `h${n}`, 'synthetic'))));
     }), { numRuns: 60 });
   });
 
@@ -146,7 +148,7 @@ describe('merged replay at any scale', () => {
       const merged = replayLines(paths).lines;
       const events = (lines: string[]) => lines.filter((l) => JSON.parse(l).event_type !== 'invalid_record');
       // Rejected records come where their input is at that point: the events' order is the stable merge's.
-      expect(events(merged)).toEqual(stableMerge(paths.map((p) => events(replayLines([p]).lines))));
+      expect(events(merged)).toEqual(stableMerge(paths.map((p, n) => labelled(events(replayLines([p]).lines), `h${n}`, 'synthetic'))));
       expect(merged.length).toBe(paths.reduce((n, p) => n + replayLines([p]).lines.length, 0));
     }), { numRuns: 8 });
   });
