@@ -3,10 +3,23 @@
  * File opens (open, openat, openat2, creat, open_by_handle_at), from the raw
  * sys_exit program (see rg.bpf.c for the dispatch).
  *
- * Opens are recorded at sys_exit alone, with the arguments taken from the
- * task's saved user registers: no sys_enter program, so no per-thread stash,
- * and the name as passed is read after the kernel's getname() has faulted its
- * page in (at sys_enter bpf_probe_read_user() cannot fault it in and fails).
+ * Opens are recorded at sys_exit, with the arguments taken from the task's
+ * saved user registers, and the name as passed is read after the kernel's
+ * getname() has faulted its page in (at sys_enter bpf_probe_read_user() cannot
+ * fault it in and fails).
+ *
+ * openat2 alone has a sys_enter program: its flags and mode are not in a
+ * register but in the caller's struct open_how, which the kernel copies right
+ * after sys_enter and another thread can rewrite any time after that. So the
+ * struct is read at sys_enter (handle_openat2_enter, on the syscall's own
+ * tracepoint so no other syscall runs a program) and carried to sys_exit per
+ * thread (OPENAT2_HOW). At sys_exit it is checked against what is left to
+ * check: the caller's struct read again, and the opened file (an O_TRUNC open
+ * leaves a regular file empty; one without leaves an old file as it was,
+ * which an empty file cannot show). A mismatch sets EVENT_FLAG_DISPUTED; a
+ * value that could only be read at sys_exit sets EVENT_FLAG_FROM_USER_MEMORY.
+ * Between sys_enter and the kernel's copy is a window of a few hundred ns
+ * that nothing here can see into: the checks at exit are what covers it.
  *
  * What the record says was opened comes from the kernel, not from the
  * caller's memory (which another thread can rewrite while the syscall runs):
@@ -19,6 +32,107 @@
 
 #include "common.bpf.h"
 #include "paths.bpf.h"
+
+/* include/linux/fs.h: f_mode bit of a file this open created (stable since 4.19) */
+#define FMODE_CREATED (1U << 20)
+#define S_IFREG 0100000
+
+/* openat2's open_how.flags and .mode as read at sys_enter, for sys_exit. */
+struct openat2_how {
+	__u64 how;   /* the open_how pointer it was read from: the exit checks it is the same call's */
+	__u32 flags;
+	__u32 mode;
+};
+
+/*
+ * Keyed by tid: one openat2 in flight per thread. LRU: an entry whose exit
+ * was not seen (capture stopped) cannot fill the map; an evicted one makes
+ * its exit read the struct itself (FROM_USER_MEMORY). 4096 threads blocked in
+ * openat2 at once (on FIFOs) is far past what a host does.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct openat2_how);
+} OPENAT2_HOW SEC(".maps");
+
+/*
+ * openat2(dirfd, path, how, size): read how->flags and how->mode before the
+ * kernel copies them. The per-syscall tracepoint, not the raw sys_enter one:
+ * a raw sys_enter program would run at every syscall of every process (~35 ns
+ * each, rg.bpf.c); here other syscalls pay the tracepoint's bitmap test.
+ * ia32 syscalls do not reach the per-syscall tracepoints (the kernel skips
+ * compat calls there): theirs are read at exit.
+ */
+SEC("tp/syscalls/sys_enter_openat2")
+int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	const struct rg_capture_config *cfg = get_config();
+	if (!cfg || !wanted(cfg, id >> 32, RG_KIND_FILE_OPEN))
+		return 0;
+	struct openat2_how v = { .how = ctx->args[2] };
+	struct open_how how = {};
+	if (bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode), (const void *)v.how) != 0)
+		return 0; /* not resident: the exit reads it (the kernel's copy will have faulted it in) */
+	v.flags = how.flags;
+	v.mode = how.mode;
+	__u32 tid = id;
+	bpf_map_update_elem(&OPENAT2_HOW, &tid, &v, BPF_ANY);
+	return 0;
+}
+
+/*
+ * openat2's flags and mode: as read at sys_enter when that worked, else from
+ * the caller's memory now (FROM_USER_MEMORY). Read again now either way: a
+ * struct that changed during the call is DISPUTED (the kernel took one of the
+ * values, and which is not known). Returns the header flags to add.
+ */
+static __always_inline __u16 openat2_how(const struct syscall_exit *sc, __u32 *flags, __u32 *mode)
+{
+	__u64 uhow = syscall_arg(sc, 2);
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct openat2_how *entry = bpf_map_lookup_elem(&OPENAT2_HOW, &tid);
+	struct openat2_how at_entry = {};
+	bool have_entry = false;
+	if (entry) {
+		at_entry = *entry;
+		bpf_map_delete_elem(&OPENAT2_HOW, &tid);
+		have_entry = at_entry.how == uhow;
+	}
+	struct open_how how = {};
+	bool have_exit = bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode), (const void *)uhow) == 0;
+	if (have_entry) {
+		*flags = at_entry.flags;
+		*mode = at_entry.mode;
+		if (have_exit && ((__u32)how.flags != at_entry.flags || (__u32)how.mode != at_entry.mode))
+			return EVENT_FLAG_DISPUTED;
+		return 0;
+	}
+	if (!have_exit)
+		return EVENT_FLAG_USER_READ_FAILED;
+	*flags = how.flags;
+	*mode = how.mode;
+	return EVENT_FLAG_FROM_USER_MEMORY;
+}
+
+/*
+ * Does the file an openat2 opened fit its O_TRUNC? The kernel truncates an
+ * existing regular file it opens with O_TRUNC (any access mode) and keeps no
+ * trace of the flag (do_dentry_open clears it from f_flags): what is left is
+ * the size. An O_TRUNC open of a file not empty at exit, or an open without
+ * it of an old file found empty, does not fit (a write between the open and
+ * this exit, or a file that was empty already, looks the same: DISPUTED says
+ * the record cannot tell, not that it lied).
+ */
+static __always_inline bool trunc_fits(struct file *f, __u32 flags)
+{
+	if ((flags & O_PATH) || (f->f_inode->i_mode & S_IFMT) != S_IFREG || (f->f_mode & FMODE_CREATED))
+		return true;
+	bool empty = f->f_inode->i_size == 0;
+	return (flags & O_TRUNC) ? empty : !empty;
+}
 
 /*
  * Was f opened the way this call asked? The fd is read from the table at
@@ -96,15 +210,8 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 	case RG_CALL_OPENAT2: {
 		dirfd = (int)syscall_arg(sc, 0);
 		upath = (const char *)syscall_arg(sc, 1);
-		/* openat2's flags and mode are in user memory too (struct open_how) */
-		struct open_how how = {};
-		ev_flags |= EVENT_FLAG_OPENAT2;
-		if (bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode), (const void *)syscall_arg(sc, 2)) == 0) {
-			flags = how.flags;
-			mode = how.mode;
-		} else {
-			ev_flags |= EVENT_FLAG_USER_READ_FAILED;
-		}
+		/* openat2's flags and mode are in user memory too (struct open_how): read at sys_enter */
+		ev_flags |= EVENT_FLAG_OPENAT2 | openat2_how(sc, &flags, &mode);
 		break;
 	}
 	default: /* open_by_handle_at(mount_fd, handle, flags): no name; a failure names mount_fd's directory */
@@ -159,6 +266,12 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 		path_flags = opened_file_path(e->path, s, task, sc->ret, flags, &ino, &dev);
 	else
 		__builtin_memcpy(e->path, s->path.s, sizeof(e->path));
+	/* only openat2's flags can differ from what the kernel used (the others are registers) */
+	if (sc->call == RG_CALL_OPENAT2 && sc->ret >= 0 && !(path_flags & (PATH_FLAG_UNRESOLVED | PATH_FLAG_FD_REUSED))) {
+		struct file *f = file_of_fd(task, sc->ret);
+		if (f && !trunc_fits(f, flags))
+			ev_flags |= EVENT_FLAG_DISPUTED;
+	}
 	if (arg_read)
 		__builtin_memcpy(e->path_arg, s->arg.s, sizeof(e->path_arg));
 	else if (upath)

@@ -44,6 +44,7 @@
 #define EVENT_FLAG_IO_URING (1 << 12)
 #define EVENT_FLAG_FROM_USER_MEMORY (1 << 13)
 #define EVENT_FLAG_FASTOPEN (1 << 14)
+#define EVENT_FLAG_DISPUTED (1 << 15)
 
 #define PATH_FLAG_FROM_FILE (1 << 0)
 #define PATH_FLAG_DIR_CWD (1 << 1)
@@ -522,7 +523,7 @@ _Static_assert(__builtin_offsetof(struct rg_process_exit, reserved) == 84, "rg_p
 
 struct rg_file_open {
 	struct rg_event_header hdr;
-	__u32 open_flags;                      /* @72: O_* flags */
+	__u32 open_flags;                      /* @72: O_* flags (openat2: struct open_how's, read from the caller's memory at sys_enter, see open_flags_disputed) */
 	__u32 mode;                            /* @76: mode for O_CREAT/O_TMPFILE */
 	__s32 result;                          /* @80: fd on success, -errno on failure */
 	__s32 dirfd;                           /* @84: directory fd a relative path is resolved against (-100 = cwd; open_by_handle_at: mount_fd) */

@@ -59,6 +59,10 @@ export const HEADER_FLAGS: readonly HeaderFlag[] = [
     doc: "an address or payload was read from the caller's memory, the kernel holding none to read (a failed bind, a send whose packet was not seen): asked for, not verified",
   },
   { name: 'FASTOPEN', bit: 14, doc: 'a TCP connection begun by sendto/sendmsg(MSG_FASTOPEN): data rides on the SYN' },
+  {
+    name: 'DISPUTED', bit: 15,
+    doc: "a value the kernel copied from the caller's memory (openat2's open_how) does not fit what was left at exit: the caller's copy changed during the call, or the opened file does not show its effect; what the kernel used is not known",
+  },
 ];
 
 const flagMask = (name: string): number => 1 << HEADER_FLAGS.find((f) => f.name === name)!.bit;
@@ -74,6 +78,7 @@ export const EVENT_FLAG_ARG2_UNREADABLE = flagMask('ARG2_UNREADABLE');
 export const EVENT_FLAG_IO_URING = flagMask('IO_URING');
 export const EVENT_FLAG_FROM_USER_MEMORY = flagMask('FROM_USER_MEMORY');
 export const EVENT_FLAG_FASTOPEN = flagMask('FASTOPEN');
+export const EVENT_FLAG_DISPUTED = flagMask('DISPUTED');
 
 /** Every kind of this build, in registry order. Ids are reserved per issue (see PLAN.md): 6..9, 10..29, 30..49. */
 export const KIND_DEFINITIONS: readonly KindDefinition[] = [
@@ -147,16 +152,17 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     id: EventKind.FileOpen, name: 'file_open', eventType: 'file_open', cliName: 'open',
     process: { role: 'activity' },
     // The readiness canary is an open by rg-capture itself, so opens are always attached.
-    // io_uring's OPENAT/OPENAT2 are read at submission and recorded at completion (io_uring.bpf.h).
+    // io_uring's OPENAT/OPENAT2 are read at submission and recorded at completion (io_uring.bpf.h);
+    // openat2's open_how is read at its sys_enter, before the kernel copies it (files.bpf.h).
     capture: {
-      programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at', 'io_uring OPENAT/OPENAT2'],
+      programs: ['handle_sys_exit', 'handle_openat2_enter', ...IO_URING_PROGRAMS], syscalls: ['open', 'openat', 'openat2', 'creat', 'open_by_handle_at', 'io_uring OPENAT/OPENAT2'],
       canaryField: 'path',
     },
     pathFields: ['path', 'path_arg'], writes: { openFlags: 'open_flags' }, color: 'blue', counter: { key: 'opens', label: 'open' },
     // Sysmon's FileCreate: a file created or overwritten. A read, or a failed open, changed nothing.
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'path' } },
     fields: [
-      { name: 'open_flags', type: 'u32', view: 'open_flags', doc: 'O_* flags' },
+      { name: 'open_flags', type: 'u32', view: 'open_flags', doc: "O_* flags (openat2: struct open_how's, read from the caller's memory at sys_enter, see open_flags_disputed)" },
       { name: 'mode', type: 'u32', view: 'uint', doc: 'mode for O_CREAT/O_TMPFILE' },
       { name: 'result', type: 's32', view: 'result', doc: 'fd on success, -errno on failure' },
       { name: 'dirfd', type: 's32', view: 'int', doc: 'directory fd a relative path is resolved against (-100 = cwd; open_by_handle_at: mount_fd)' },
@@ -173,6 +179,10 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'OPENAT2', outputName: 'openat2' },
       { flag: 'COMPAT', outputName: 'compat' },
       { flag: 'IO_URING', outputName: 'io_uring' },
+      // openat2: open_flags and mode read from the caller's memory at sys_exit, not sys_enter (an ia32 call, a lost entry)
+      { flag: 'FROM_USER_MEMORY', outputName: 'open_flags_from_user_memory' },
+      // openat2: the open_how read at sys_enter changed by sys_exit, or the file does not fit its O_TRUNC (files.bpf.h)
+      { flag: 'DISPUTED', outputName: 'open_flags_disputed' },
     ],
     ecs: { category: 'file', type: ['access'] },
     ocsf: { classUid: 1001, activity: 14, actor: 'self', resultField: 'result', filePathField: 'path' },

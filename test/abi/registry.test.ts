@@ -159,8 +159,8 @@ describe('a kind added at run time', () => {
   it('is an rg-capture --events name, with its programs attached (and the canary\'s, always)', () => {
     expect(eventNames(schema).probe).toBe(PROBE);
     expect([...parseEvents('probe,exec', schema)]).toEqual([PROBE, EventKind.ProcessExec]);
-    // The canary's kind (file_open: its syscalls and io_uring's) is always attached.
-    const canary = ['handle_sys_exit', 'handle_io_uring_submit_req', 'handle_io_uring_complete'];
+    // The canary's kind (file_open: its syscalls, openat2's sys_enter, and io_uring's) is always attached.
+    const canary = ['handle_sys_exit', 'handle_openat2_enter', 'handle_io_uring_submit_req', 'handle_io_uring_complete'];
     expect(programsToAttach(new Set([PROBE]), false, schema)).toEqual([...canary, 'handle_test_probe']);
     expect(programsToAttach(new Set([PROBE]), true, schema)).toEqual(['handle_fork', 'handle_exit', ...canary, 'handle_test_probe']);
     expect(() => parseEvents('probe')).toThrow(/unknown event "probe"/);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ADDR_FLAG_UNVERIFIED, AF_INET, EventKind, PATH_FLAG_FD_REUSED, PATH_FLAG_FROM_FILE, PATH_FLAG_UNRESOLVED } from '../../src/abi/constants.js';
+import { EVENT_FLAG_DISPUTED, EVENT_FLAG_FROM_USER_MEMORY, EVENT_FLAG_OPENAT2 } from '../../src/abi/schema.js';
 import { program, readRecords, runCapture, text } from './capture-run.js';
 import { announceSkip, runKernelTests } from './privilege.js';
 
@@ -55,6 +56,37 @@ describe.skipIf(!runKernelTests)('races against the record (real eBPF)', () => {
       raced = figures.opened.A > 0 && figures.opened.B > 0;
     }
     expect(raced, 'the kernel opened both files in one run: the rewrite raced the opens').toBe(true);
+  }, 120_000);
+
+  it('2,000 openat2 calls racing a thread that flips O_TRUNC in the open_how: each record says O_TRUNC as the kernel truncated, or is disputed', async () => {
+    const file = join(work, 'openat2-target.log');
+    const O_TRUNC = 0o1000;
+    let raced = false;
+    for (let attempt = 1; attempt <= ATTEMPTS && !raced; attempt++) {
+      const out = join(work, `openat2-${attempt}.rgc`);
+      const run = await runCapture(['-o', out, '--follow', '--', program('openat2-flags-race'), file, '2000']);
+      expect(run.status, run.stderr).toBe(0);
+      const truth = run.stdout.trim().split('\n').map((l) => l.split(' '));
+      expect(truth).toHaveLength(2000);
+      const tid = Number(truth[0][1]);
+      const opens = readRecords(out).filter((r) => r.kind === EventKind.FileOpen && r.f.tid === tid && (r.f.flags as number) & EVENT_FLAG_OPENAT2);
+      expect(opens).toHaveLength(2000);
+      const tally: Record<string, number> = {};
+      opens.forEach((r, i) => {
+        const truncated = truth[i][3] === 'TRUNCATED';
+        expect(r.f.result, `openat2 ${i}`).toBe(Number(truth[i][2]));
+        const says = ((r.f.open_flags as number) & O_TRUNC) !== 0;
+        const flags = r.f.flags as number;
+        const disputed = (flags & EVENT_FLAG_DISPUTED) !== 0;
+        const key = `${truncated ? 'truncated' : 'kept'}, recorded ${says ? 'O_TRUNC' : 'without'}${disputed ? ', disputed' : ''}${flags & EVENT_FLAG_FROM_USER_MEMORY ? ', from user memory' : ''}`;
+        tally[key] = (tally[key] ?? 0) + 1;
+        // Never a record that says the opposite of what the kernel did without saying it cannot tell.
+        expect(says === truncated || disputed, `openat2 ${i}: ${key}`).toBe(true);
+      });
+      console.log(`openat2 O_TRUNC race, run ${attempt}: ${JSON.stringify(tally)}`);
+      raced = truth.some((t) => t[3] === 'TRUNCATED') && truth.some((t) => t[3] === 'kept');
+    }
+    expect(raced, 'the kernel both truncated and kept the file in one run: the flip raced the opens').toBe(true);
   }, 120_000);
 
   it('a blocking connect whose port is rewritten mid-call: each record is getpeername', async () => {

@@ -8,8 +8,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AF_INET, AF_INET6, EventKind } from '../../src/abi/constants.js';
+import { SyscallCall } from '../../src/abi/syscalls.js';
 import { classifyRecord } from '../../src/abi/dispatch.js';
-import { BUILD_SCHEMA, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_USER_READ_FAILED } from '../../src/abi/schema.js';
+import { BUILD_SCHEMA, EVENT_FLAG_DISPUTED, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_OPENAT2, EVENT_FLAG_USER_READ_FAILED } from '../../src/abi/schema.js';
 import { ProcessTable } from '../../src/replay/process-table.js';
 import { compileRule } from '../../src/replay/rules/evaluate.js';
 import { eventFacts } from '../../src/replay/rules/facts.js';
@@ -171,6 +172,8 @@ describe('rules compiled over record bytes', () => {
     const records: Uint8Array[] = [];
     for (const result of [-2, 0, 5]) {
       for (const flags of [0, 1, 0o1101, 0o100, 0o1000]) records.push(openRecord(id, '/var/log/new', flags, result, 0, -100, { pathArg: 'old' }));
+      // openat2 whose O_TRUNC the capture could not tell (open_flags_disputed): a wipe when opened for writing.
+      for (const flags of [0, 1, 0o1001]) records.push(openRecord({ ...id, flags: EVENT_FLAG_OPENAT2 | EVENT_FLAG_DISPUTED }, '/var/log/new', flags, result, 0, -100, { pathArg: 'old' }));
       for (const flags of [0, 1, 2, 3]) records.push(kindRecord(EventKind.FileRename, id, { result, rename_flags: flags, old_path: '/var/log/old', new_path: '/var/log/new' }));
       records.push(kindRecord(EventKind.FileLink, id, { result, target: '/var/log/old', new_path: '/var/log/new' }));
       records.push(kindRecord(EventKind.FileDelete, id, { result, path: '/var/log/new', path_arg: 'old' }));
@@ -203,6 +206,24 @@ describe('rules compiled over record bytes', () => {
       }
     }
     expect(matched).toBeGreaterThan(50);
+  });
+
+  it('count an openat2 for writing whose O_TRUNC is disputed as a wipe, and only that one', () => {
+    const id = { ts: 1n, pid: 4100, ppid: 1, comm: 'x' };
+    const rule: Rule = { id: 'r', title: 't', severity: 'high', events: [], match: { wiped_path: { prefix: '/var/log/' } }, any: [] };
+    const kind = BUILD_SCHEMA.byId[EventKind.FileOpen]!;
+    const wiped = (flags: number, openFlags: number) => {
+      const r = openRecord({ ...id, flags }, '/var/log/syslog', openFlags, 3, 0, -100, { call: SyscallCall.Openat2 });
+      const facts = eventFacts(kind.id, r, 0, null);
+      const compiled = compileKindRule(rule, kind, new RecordEpoch())!;
+      expect(compiled.test(r, 0, null)).toBe(compileRule(rule).test(facts));
+      return compileRule(rule).test(facts);
+    };
+    const O_WRONLY = 1, O_TRUNC = 0o1000;
+    expect(wiped(EVENT_FLAG_OPENAT2, O_WRONLY)).toBe(false);
+    expect(wiped(EVENT_FLAG_OPENAT2, O_WRONLY | O_TRUNC)).toBe(true);
+    expect(wiped(EVENT_FLAG_OPENAT2 | EVENT_FLAG_DISPUTED, O_WRONLY)).toBe(true);
+    expect(wiped(EVENT_FLAG_OPENAT2 | EVENT_FLAG_DISPUTED, 0)).toBe(false); // read only: not a write
   });
 
   it('derive filename_in_cwd as eventFacts does: the name as passed joined to a cwd from the kernel', () => {

@@ -147,6 +147,8 @@ export function builtinRules(ports: readonly number[], cidrs: readonly string[],
 export const FILE_FACTS = ['written_path', 'wiped_path'] as const;
 
 const O_TRUNC = 0o1000;
+/** file_open's kind flag: openat2's O_TRUNC cannot be told (files.bpf.h). */
+const OPEN_FLAGS_DISPUTED = 'open_flags_disputed';
 const RENAME_EXCHANGE = 2;
 
 /**
@@ -181,7 +183,8 @@ export function fileFact(key: (typeof FILE_FACTS)[number], get: (key: string) =>
     }
   }
   switch (type) {
-    case 'file_open': return get('write') === true && hasFlag('open_flags', 'O_TRUNC', O_TRUNC) ? path() : undefined;
+    // An openat2 whose flags are disputed (the caller raced its open_how against the kernel) may have truncated: counted.
+    case 'file_open': return get('write') === true && (hasFlag('open_flags', 'O_TRUNC', O_TRUNC) || get(OPEN_FLAGS_DISPUTED) === true) ? path() : undefined;
     case 'file_delete': return get('path');
     case 'file_truncate': return Number(get('length')) === 0 ? get('path') : undefined;
     default: return undefined;
@@ -198,8 +201,8 @@ export function fileFact(key: (typeof FILE_FACTS)[number], get: (key: string) =>
 export interface FileFactStep {
   /** opened for writing (the kind's open_flags field) */
   readonly write?: true;
-  /** this bit of this u32 field is set */
-  readonly flag?: { readonly field: string; readonly bit: number };
+  /** this bit of this u32 field is set, or (`orKindFlag`) the kind flag of this output name is */
+  readonly flag?: { readonly field: string; readonly bit: number; readonly orKindFlag?: string };
   /** this u64 field is 0 */
   readonly zero?: string;
   readonly path: string;
@@ -211,7 +214,7 @@ export interface FileFactStep {
 export const FILE_FACT_STEPS: Readonly<Record<string, { readonly written?: FileFactStep; readonly wiped?: FileFactStep }>> = {
   file_open: {
     written: { write: true, path: 'path', pathBefore2: 'path_arg' },
-    wiped: { write: true, flag: { field: 'open_flags', bit: O_TRUNC }, path: 'path', pathBefore2: 'path_arg' },
+    wiped: { write: true, flag: { field: 'open_flags', bit: O_TRUNC, orKindFlag: OPEN_FLAGS_DISPUTED }, path: 'path', pathBefore2: 'path_arg' },
   },
   file_rename: { written: { path: 'new_path', exchange: { field: 'rename_flags', bit: RENAME_EXCHANGE, other: 'old_path' } } },
   file_link: { written: { path: 'new_path' } },

@@ -346,6 +346,8 @@ class KindFacts {
       if (k === 'event_type') return kind.eventType;
       if (k === 'schema_version') return epoch.schemaVersion;
       if (k === 'write') return flags === null ? undefined : opensForWrite(u32(rec, base + flags.layout.offset));
+      const kindFlag = kind.flags.find((x) => x.outputName === k);
+      if (kindFlag !== undefined) return (recordFlags(rec, base) & kindFlag.bit) !== 0;
       const f = fields.get(k);
       if (f === undefined) return undefined;
       switch (f.type) {
@@ -403,6 +405,8 @@ class KindFacts {
     const w = step.write === true ? write!.layout.offset : -1;
     const f = flag === null ? -1 : flag.offset;
     const flagBit = step.flag?.bit ?? 0;
+    // A kind without the flag (a capture of an older build): only the bit counts.
+    const orFlagBit = step.flag?.orKindFlag === undefined ? 0 : this.kind.flags.find((x) => x.outputName === step.flag!.orKindFlag)?.bit ?? 0;
     const z = zero === null ? -1 : zero.offset;
     const x = exchange === null ? -1 : exchange.offset;
     const exchangeBit = step.exchange?.bit ?? 0;
@@ -410,7 +414,7 @@ class KindFacts {
     return (b, at) => {
       if (s32(b, at + r) < 0) return undefined;
       if (w >= 0 && !opensForWrite(u32(b, at + w))) return undefined;
-      if (f >= 0 && (u32(b, at + f) & flagBit) === 0) return undefined;
+      if (f >= 0 && (u32(b, at + f) & flagBit) === 0 && (recordFlags(b, at) & orFlagBit) === 0) return undefined;
       if (z >= 0 && (u32(b, at + z) !== 0 || u32(b, at + z + 4) !== 0)) return undefined;
       if (x >= 0 && (u32(b, at + x) & exchangeBit) !== 0) return both;
       // A capture of schema 1 recorded only the path as passed.
