@@ -262,7 +262,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .argument('<files...>', 'capture files (or directories of segments)')
     .option('--pubkey <file>', 'Ed25519 public key (PEM) that must have signed the end record')
     .option('--json', 'one JSON object per file')
-    .addHelpText('after', '\nExit codes: 0 verified, 6 incomplete (no end record, nothing altered), 7 altered, 3 unreadable.')
+    .addHelpText('after', '\nExit codes: 0 verified, 6 incomplete (no end record, nothing altered), 7 altered, 4 not a capture or an unsupported format version, 3 unreadable.')
     .action((files: string[], opts: { pubkey?: string; json?: boolean }) => {
       const key = opts.pubkey ? loadPublicKey(opts.pubkey) : null;
       const reports = expandInputs(files).map((f) => verifyFile(f, key));

@@ -98,8 +98,9 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
     readInput(path, (chunk) => reader.push(chunk));
     reader.finish();
   } catch (e) {
-    // A file whose manifest is destroyed is not what the recorder wrote.
-    if (!(e instanceof FormatError)) throw e;
+    // A file whose manifest is destroyed is not what the recorder wrote. Bytes that are no capture at all, or a
+    // capture of a format version this build does not read, are not evidence of tampering: exit 4, as replay.
+    if (!(e instanceof FormatError) || e.problem !== 'bad_manifest') throw e instanceof FormatError ? e.from(path) : e;
     problems.push(e.message);
   }
   const sha256 = hasher.final();
@@ -119,14 +120,19 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
  * SHA-256 of the file before it. Adds problems to the later file's report.
  */
 export function checkSegmentChain(reports: VerifyReport[]): void {
-  for (let i = 1; i < reports.length; i++) {
-    const prev = reports[i - 1];
-    const cur = reports[i];
-    if (prev.segment === null || cur.segment === null || prev.segment.capture_id !== cur.segment.capture_id) continue;
-    if (cur.segment.index !== prev.segment.index + 1) {
-      cur.problems.push(`segment ${cur.segment.index} follows segment ${prev.segment.index}: segments are missing`);
-    } else if (cur.segment.previous_sha256 !== prev.sha256) {
-      cur.problems.push(`segment ${cur.segment.index} does not link to ${prev.path}: its previous_sha256 differs`);
+  // In segment order, whatever the order of the command line (replay takes any order too).
+  const ordered = reports.filter((r) => r.segment !== null)
+    .sort((a, b) => (a.segment!.capture_id < b.segment!.capture_id ? -1 : a.segment!.capture_id > b.segment!.capture_id ? 1 : a.segment!.index - b.segment!.index));
+  for (let i = 1; i < ordered.length; i++) {
+    const prev = ordered[i - 1];
+    const cur = ordered[i];
+    if (prev.segment!.capture_id !== cur.segment!.capture_id) continue;
+    if (cur.segment!.index === prev.segment!.index) {
+      cur.problems.push(`segment ${cur.segment!.index} is given twice (also as ${prev.path})`);
+    } else if (cur.segment!.index !== prev.segment!.index + 1) {
+      cur.problems.push(`segment ${cur.segment!.index} follows segment ${prev.segment!.index}: segments are missing`);
+    } else if (cur.segment!.previous_sha256 !== prev.sha256) {
+      cur.problems.push(`segment ${cur.segment!.index} does not link to ${prev.path}: its previous_sha256 differs`);
     }
     if (cur.problems.length > 0) (cur as { verdict: Verdict }).verdict = 'altered';
   }
