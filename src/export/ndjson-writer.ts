@@ -9,6 +9,7 @@ import { describeIoError } from '../replay/input.js';
 import { type Alert } from '../replay/rules/alerts.js';
 import { type ExportInput, type ExportWriter, type Provenance } from './driver.js';
 import { bulkAction, ecsAlert, ecsEvent } from './ecs-json.js';
+import { terminalSafeJsonText } from '../common/visible.js';
 import { exactJson } from './exact-json.js';
 import { eventFactsOf } from './event-facts.js';
 import { ocsfEvent, ocsfFinding } from './ocsf-json.js';
@@ -74,7 +75,10 @@ export class NdjsonExportWriter implements ExportWriter {
   }
 
   private line(doc: Record<string, unknown>): void {
-    const text = this.format === 'ecs' ? `${this.action}${exactJson(doc)}\n` : `${exactJson(doc)}\n`;
+    // Bidi, invisible and separator characters as JSON \u escapes, as replay's --json writes them: the same value for a
+    // JSON reader, and NDJSON read on a terminal (`| head`) cannot be made to show another text.
+    const json = terminalSafeJsonText(exactJson(doc));
+    const text = this.format === 'ecs' ? `${this.action}${json}\n` : `${json}\n`;
     const bytes = Buffer.from(text);
     if (bytes.length > MAX_LINE_BYTES) {
       // Longer than the buffer guarantees room for (long argv, two process contexts): written on its own.

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { BrokenPipeError } from '../common/fd-sink.js';
+import { terminalSafeJson, visible } from '../common/visible.js';
 import { clocksByHost, prepareInputs, runExport } from './driver.js';
 import { type Duck, type DuckConnection, loadDuckDB, openDuckDB, sqlString } from './duckdb.js';
 import { DETECTION_FINDING, OCSF_CLASSES, type OcsfClass } from './ocsf-map.js';
@@ -184,7 +185,7 @@ async function streamQuery(duck: Duck, conn: DuckConnection, query: string, opts
       if (opts.json) {
         const obj: Record<string, unknown> = {};
         names.forEach((n, i) => { obj[n] = row[i]; });
-        write(`${JSON.stringify(obj)}\n`);
+        write(`${terminalSafeJson(obj)}\n`);
       } else if (rows.length < limit) {
         rows.push(row.map(cellText));
       }
@@ -196,15 +197,6 @@ async function streamQuery(duck: Duck, conn: DuckConnection, query: string, opts
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';
   return visible(typeof v === 'string' ? v : JSON.stringify(v));
-}
-
-/** Control characters (C0, DEL, C1, and so ESC) as visible escapes: a cell is one line and cannot drive the terminal. */
-export function visible(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const n = c.charCodeAt(0);
-    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16)}`;
-  });
 }
 
 function formatTable(names: string[], rows: string[][], total: number): string {
