@@ -157,8 +157,15 @@ export class WallClock {
    */
   format(monotonicNs: bigint): string {
     const total = monotonicNs + BigInt(this.offsetSec) * 1_000_000_000n + BigInt(this.offsetNs);
-    const sec = Number(total / 1_000_000_000n);
-    const ns = total % 1_000_000_000n;
+    // Floored: a time before the epoch (a hostile or zero clock) is the second before it plus a positive fraction,
+    // as --json's own path writes it (BigInt division truncates toward zero: `00:00:00.-499999999`).
+    let whole = total / 1_000_000_000n;
+    let ns = total % 1_000_000_000n;
+    if (ns < 0n) {
+      whole -= 1n;
+      ns += 1_000_000_000n;
+    }
+    const sec = Number(whole);
     if (sec !== this.formattedSec) {
       this.formattedSec = sec;
       this.formattedText = isoSeconds(sec);
