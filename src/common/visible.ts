@@ -137,7 +137,27 @@ const RAW_IN_JSON = new RegExp(`[${ESCAPED_CODE_POINTS.filter(([, to]) => to >= 
  * parser reads back exactly the same value.
  */
 export function terminalSafeJson(value: unknown): string {
-  return terminalSafeJsonText(JSON.stringify(value));
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (e) {
+    // A bigint (an exact count past 2^53 - 1) as its digits: only a value that holds one takes this path.
+    if (!(e instanceof TypeError)) throw e;
+    json = withBigints(value);
+  }
+  return terminalSafeJsonText(json);
+}
+
+function withBigints(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : withBigints(x))).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${withBigints(x)}`);
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** terminalSafeJson of JSON text already made (a serialiser of its own: the process tree's, which has no depth limit). */

@@ -5,6 +5,7 @@
  * replay session, writers and rules it pulls in) stays out of every other
  * command's start-up.
  */
+import { exactSum } from '../rgc/meta-records.js';
 import { setFlagsFromString } from 'node:v8';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { describeDamage } from '../rgc/damage.js';
@@ -223,7 +224,7 @@ function summarise(r: ExportResult, format: string, output: string | null, parqu
     if (f.damage_count > 20) stderr(`${f.path}: ${f.damage_count - 20} more damage reports`);
     if (!f.complete && !f.damaged) stderr(`${f.path}: incomplete: no end record; all ${f.frames} frames read were exported`);
   }
-  if (stats.lost.kernel + stats.lost.user > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
+  if (exactSum([stats.lost.kernel, stats.lost.user]) > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks and have no row (see rg-replay audit)`);
   for (const w of r.limitWarnings) stderr(w);
   if (r.olderSchemaEvents > 0) {

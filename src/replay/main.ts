@@ -3,6 +3,7 @@
  * calls the replay library, and maps every failure to one line and a
  * documented exit code.
  */
+import { exactSum } from '../rgc/meta-records.js';
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { BrokenPipeError, writeAllSync } from '../common/fd-sink.js';
@@ -115,7 +116,7 @@ export function reportAndExit(result: RunResult): number {
     if (f.damage_count > DAMAGE_LINES) stderr(`${f.path}: ${f.damage_count - DAMAGE_LINES} more damage reports (see --stats)`);
     if (!f.complete && !f.damaged) stderr(`${f.path}: incomplete: no end record (the capture was killed or the file was cut); all ${f.frames} frames read replayed`);
   }
-  if (stats.lost.kernel + stats.lost.user > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
+  if (exactSum([stats.lost.kernel, stats.lost.user]) > 0) stderr(`warning: the capture lost ${stats.lost.kernel} events in the kernel and ${stats.lost.user} in user space`);
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks (reported as invalid_record)`);
   for (const note of stats.host_notes ?? []) stderr(`note: ${note}`);
   if (session.options.alerts !== null) {

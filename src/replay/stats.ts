@@ -4,7 +4,7 @@
  */
 import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { describeDamage } from '../rgc/damage.js';
-import { sumLost } from '../rgc/meta-records.js';
+import { type ExactCount, exactSum } from '../rgc/meta-records.js';
 import { WallClock } from '../output/wall-clock.js';
 import { type DispatchCounts } from '../abi/dispatch.js';
 import { type ReplayTotals } from './replay.js';
@@ -21,7 +21,7 @@ export interface StatsReport {
   readonly events: number;
   readonly by_kind: Record<string, number>;
   readonly invalid: { total: number; by_reason: Record<string, Record<string, number>> };
-  readonly lost: { kernel: number; user: number; kernel_by_cpu: number[] };
+  readonly lost: { kernel: ExactCount; user: ExactCount; kernel_by_cpu: ExactCount[] };
   readonly time_range: { first: string | null; last: string | null; first_ts_ns: string | null; last_ts_ns: string | null };
   readonly host: string | null;
   readonly kernel: string | null;
@@ -43,14 +43,16 @@ export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Sche
       byReason[reason][kind < 0 ? 'none' : schema.byId[kind]?.eventType ?? String(kind)] = n;
     }
   }
-  const lostByCpu: number[] = [];
-  let lostUser = 0;
+  // Summed exactly (meta-records.ts exactSum): every counter is a safe integer, the totals need not be.
+  const lostByCpu: ExactCount[][] = [];
+  const lostUsers: ExactCount[] = [];
   for (const f of t.files) {
     const totals = f.totals;
     if (totals === null) continue;
-    totals.lost_kernel_by_cpu.forEach((n, cpu) => { lostByCpu[cpu] = (lostByCpu[cpu] ?? 0) + n; });
-    lostUser += totals.lost_user;
+    totals.lost_kernel_by_cpu.forEach((n, cpu) => { (lostByCpu[cpu] ??= []).push(n); });
+    lostUsers.push(totals.lost_user);
   }
+  const kernelByCpu = Array.from(lostByCpu, (ns) => exactSum(ns ?? []));
   const first = t.files.find((f) => f.manifest !== null)?.manifest ?? null;
   const clock = first ? new WallClock(first.clock.realtime_ns, first.clock.monotonic_ns) : null;
   return {
@@ -65,7 +67,7 @@ export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Sche
     events: counts.acceptedTotal,
     by_kind: byKind,
     invalid: { total: counts.rejectedTotal, by_reason: byReason },
-    lost: { kernel: sumLost(lostByCpu.map((n) => n ?? 0)), user: lostUser, kernel_by_cpu: Array.from(lostByCpu, (n) => n ?? 0) },
+    lost: { kernel: exactSum(kernelByCpu), user: exactSum(lostUsers), kernel_by_cpu: kernelByCpu },
     time_range: {
       first: t.minTs !== null && clock ? clock.format(t.minTs) : null,
       last: t.maxTs !== null && clock ? clock.format(t.maxTs) : null,

@@ -104,8 +104,9 @@ export async function buildReport(run: RunReplay, inputs: ReportInputs): Promise
       by_kind: Array.from(collector.total),
       invalid: result.stats.invalid.total,
       invalid_by_reason: Object.entries(result.stats.invalid.by_reason).map(([r, kinds]) => [r, Object.values(kinds).reduce((a, b) => a + b, 0)] as const),
-      lost_kernel: result.stats.lost.kernel,
-      lost_user: result.stats.lost.user,
+      // The page's model is plain JSON numbers: past 2^53 rounded there; the coverage text below is exact.
+      lost_kernel: Number(result.stats.lost.kernel),
+      lost_user: Number(result.stats.lost.user),
       lost_damaged: lostDamaged,
       processes_started: nodes.filter((n) => n.startSeen).length,
     },

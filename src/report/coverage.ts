@@ -7,6 +7,7 @@
  * leaves the list by itself.
  */
 import { type Manifest } from '../rgc/manifest.js';
+import { type ExactCount, exactSum } from '../rgc/meta-records.js';
 import { type KindView } from './kinds.js';
 import { type Coverage } from './model.js';
 
@@ -37,8 +38,8 @@ export interface CoverageInput {
   readonly eventsByKind: ArrayLike<number>;
   readonly processesUnknown: number;
   readonly flagged: ReadonlyMap<string, number>;
-  readonly lostKernel: number;
-  readonly lostUser: number;
+  readonly lostKernel: ExactCount;
+  readonly lostUser: ExactCount;
   /** Records the damage reports say were lost. */
   readonly lostDamaged: number;
   readonly invalid: number;
@@ -86,8 +87,9 @@ export function describeCoverage(c: CoverageInput, detections: readonly string[]
       ? `${n} event(s) have ${flag}: the string was longer than its buffer and is cut.`
       : `${n} event(s) have ${flag}: the kernel could not read the value from the process's memory.`);
   }
-  if (c.lostKernel + c.lostUser > 0) {
-    spots.push(`${c.lostKernel + c.lostUser} event(s) were LOST (${c.lostKernel} in the kernel, ${c.lostUser} in user space): activity is missing from this report.`);
+  const lost = exactSum([c.lostKernel, c.lostUser]);
+  if (lost > 0) {
+    spots.push(`${lost} event(s) were LOST (${c.lostKernel} in the kernel, ${c.lostUser} in user space): activity is missing from this report.`);
   } else if (c.damagedFiles === 0) {
     spots.push('No events were lost (the capture counts losses in the kernel and in user space, and no input is damaged).');
   } else {

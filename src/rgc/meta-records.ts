@@ -26,10 +26,21 @@ export interface EndRecord extends CaptureTotals {
   readonly chain_sha256: Uint8Array;
 }
 
-export function sumLost(byCpu: readonly number[]): number {
-  let sum = 0;
-  for (const n of byCpu) sum += n;
-  return sum;
+/**
+ * A count summed exactly: each counter is a safe integer, their sum need not
+ * be (two of 2^53 - 1 added as doubles lose the last digit). A number while
+ * it is safe, so JSON and goldens are unchanged; a bigint past 2^53 - 1.
+ */
+export type ExactCount = number | bigint;
+
+export function exactSum(counts: readonly ExactCount[]): ExactCount {
+  let sum = 0n;
+  for (const n of counts) sum += BigInt(n);
+  return sum <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(sum) : sum;
+}
+
+export function sumLost(byCpu: readonly number[]): ExactCount {
+  return exactSum(byCpu);
 }
 
 export function encodeTotals(t: CaptureTotals | EndRecord): Uint8Array {
