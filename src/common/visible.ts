@@ -143,18 +143,19 @@ export function terminalSafeJson(value: unknown): string {
   } catch (e) {
     // A bigint (an exact count past 2^53 - 1) as its digits: only a value that holds one takes this path.
     if (!(e instanceof TypeError)) throw e;
-    json = withBigints(value);
+    json = jsonWithBigints(value);
   }
   return terminalSafeJsonText(json);
 }
 
-function withBigints(v: unknown): string {
+/** JSON text of `v` with each bigint as its exact digits (JSON.stringify throws on one); toJSON objects as JSON.stringify gives them. */
+export function jsonWithBigints(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
   if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : withBigints(x))).join(',')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : jsonWithBigints(x))).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const parts: string[] = [];
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${withBigints(x)}`);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${jsonWithBigints(x)}`);
     return `{${parts.join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';

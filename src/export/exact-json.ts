@@ -4,6 +4,8 @@
  * was a number in one row and a string in the next, which an index mapped from the first rejects.
  */
 
+import { jsonWithBigints } from '../common/visible.js';
+
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
@@ -29,17 +31,6 @@ export function exactJson(doc: unknown): string {
     return JSON.stringify(doc);
   } catch (e) {
     if (!(e instanceof TypeError)) throw e;
-    return withBigints(doc);
+    return jsonWithBigints(doc);
   }
-}
-
-function withBigints(v: unknown): string {
-  if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : withBigints(x))).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const parts: string[] = [];
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${withBigints(x)}`);
-    return `{${parts.join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
