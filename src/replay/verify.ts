@@ -6,9 +6,11 @@
  */
 import { visible } from '../common/visible.js';
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ExitCode } from '../common/exit-codes.js';
 import { describeDamage, isDamage } from '../rgc/damage.js';
 import { FormatError } from '../rgc/errors.js';
+import { SKIPPABLE_MAGIC } from '../rgc/format.js';
 import { type Manifest } from '../rgc/manifest.js';
 import { type EndRecord } from '../rgc/meta-records.js';
 import { forEachRecord, RgcReader } from '../rgc/reader.js';
@@ -66,6 +68,23 @@ class PrefixHasher {
 
 
 
+/** The capture's first bytes: its skippable frame's magic (LE) at 0, and `RGCM` at 8. One bit flipped leaves one of them. */
+function beginsLikeCapture(path: string): boolean {
+  let head: Buffer;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      head = Buffer.alloc(12);
+      if (readSync(fd, head, 0, 12, 0) < 12) return false;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  return head.readUInt32LE(0) === SKIPPABLE_MAGIC || head.toString('latin1', 8, 12) === 'RGCM';
+}
+
 export function verifyFile(path: string, publicKey: KeyObject | null): VerifyReport {
   const hasher = new PrefixHasher();
   const problems: string[] = [];
@@ -100,7 +119,10 @@ export function verifyFile(path: string, publicKey: KeyObject | null): VerifyRep
   } catch (e) {
     // A file whose manifest is destroyed is not what the recorder wrote. Bytes that are no capture at all, or a
     // capture of a format version this build does not read, are not evidence of tampering: exit 4, as replay.
-    if (!(e instanceof FormatError) || e.problem !== 'bad_manifest') throw e instanceof FormatError ? e.from(path) : e;
+    // A file that begins as the recorder begins every capture (its frame magic, or the manifest's own) and then fails
+    // is a damaged capture: a bit flipped in its first bytes is ALTERED like one flipped anywhere else.
+    if (!(e instanceof FormatError)) throw e;
+    if (e.problem === 'unsupported_version' || (e.problem === 'not_rgc' && !beginsLikeCapture(path))) throw e.from(path);
     problems.push(e.message);
   }
   const sha256 = hasher.final();

@@ -84,3 +84,16 @@ describe('verify: segments in any order', () => {
     }
   });
 });
+
+describe('verify: a capture damaged in its first bytes', () => {
+  it('a bit flipped in the frame magic or in the manifest magic is ALTERED, not "not a capture"', () => {
+    const sound = Buffer.from(writeSynthetic({ records: shellSession(T0) }));
+    for (const at of [1, 10]) {
+      const bad = Buffer.from(sound);
+      bad[at] ^= 0x10;
+      const v = runReplayCli(['verify', write(`flip-${at}.rgc`, bad)]);
+      expect(v.status, `flip at ${at}`).toBe(7);
+      expect(v.stdout.toString()).toContain('ALTERED');
+    }
+  });
+});
