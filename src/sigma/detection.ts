@@ -20,7 +20,10 @@ export function compileDetection(detection: YamlValue, fields: FieldResolver): C
   const conditions = Array.isArray(condition) ? condition : condition === undefined || condition === null ? [] : [condition];
   if (conditions.length === 0) throw RuleProblem.invalid('detection has no condition');
   if (!conditions.every((c): c is string => typeof c === 'string')) throw RuleProblem.invalid('condition must be a string or a list of strings');
-  const names = Object.keys(detection).filter((k) => k !== 'condition');
+  // `timeframe` sits beside `condition` (the rule schema's detection attributes), no search identifier: taken as one,
+  // `all of them` required a keyword "30s" and `1 of them` matched any event holding it. Without an aggregation (Sigma 1's,
+  // refused by the condition parser) it bounds nothing, and pySigma leaves it out the same way.
+  const names = Object.keys(detection).filter((k) => k !== 'condition' && k !== 'timeframe');
   if (names.length === 0) throw RuleProblem.invalid('detection defines no search identifier');
   const trees = conditions.map((c) => parseCondition(c, names));
   const used = new Set<string>();

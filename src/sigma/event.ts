@@ -3,6 +3,7 @@
  * and its fields by Sigma name. The mapping from rand-guard records lives
  * elsewhere (src/replay/sigma/); this engine knows nothing of captures.
  */
+import { fold } from './fold.js';
 
 /** A field value. Lists match when any element does. */
 export type SigmaScalar = string | number | boolean;
@@ -127,7 +128,7 @@ export class FieldCursor {
       const t = this.text(slot);
       // Consecutive events often share a value (a process's Image): lowercase it once for the run of them.
       if (t !== this.lowerOf[slot] || t === null) {
-        this.lowers[slot] = t === null ? null : t.toLowerCase();
+        this.lowers[slot] = t === null ? null : fold(t);
         this.lowerOf[slot] = t;
       }
       this.lowered[slot] = this.generation;

@@ -12,6 +12,7 @@
  * (final sigma, dotted I). Under case-insensitive matching `s` is left out
  * too: RE2 folds it with U+017F (long s), which lowercases to itself.
  */
+import { fold } from './fold.js';
 
 export interface RegexHints {
   /** A lowercased ASCII literal every match contains ('' when none is known). */
@@ -58,7 +59,7 @@ export function regexHints(source: string, caseInsensitive: boolean, multiline =
   const literal = candidates.reduce((a, b) => (b.length > a.length ? b : a), '');
   // With m (the flag, or set inline anywhere), $ is also a line's end.
   const endIsText = !multiline && !/\(\?[a-zA-Z-]*m/.test(source);
-  return { literal: literal.toLowerCase(), minLength: info.min, tail: endIsText ? info.tail ?? null : null };
+  return { literal: fold(literal), minLength: info.min, tail: endIsText ? info.tail ?? null : null };
 }
 
 /**

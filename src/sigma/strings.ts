@@ -5,6 +5,7 @@
  * them: `\*` and `\?` are literal, `\\` is one backslash, and a backslash
  * before any other character (or at the end) is itself literal.
  */
+import { fold } from './fold.js';
 
 export const ANY = 0; // *
 export const ONE = 1; // ?
@@ -77,7 +78,7 @@ export interface StringTest {
 
 /** Compiles a pattern to the cheapest test that decides it: equality, prefix, suffix, substring, or a glob. */
 export function compileStringTest(parts: readonly SigmaStringPart[], cased: boolean): StringTest {
-  const norm = cased ? parts : mapLiterals(parts, (s) => s.toLowerCase());
+  const norm = cased ? parts : mapLiterals(parts, fold);
   const lits = norm.filter((p): p is string => typeof p === 'string');
   const literal = lits.reduce((a, b) => (b.length > a.length ? b : a), '');
   const needsLower = !cased;

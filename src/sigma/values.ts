@@ -16,6 +16,7 @@ import { SIGMA_LIMITS } from './limits.js';
 import { RuleProblem } from './problems.js';
 import { regexHints, type RegexTail } from './regex-hints.js';
 import { compileStringTest, hasWildcards, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, withWildcards } from './strings.js';
+import { fold } from './fold.js';
 
 export type RuleScalar = string | number | boolean | null;
 
@@ -298,22 +299,22 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
     case 'str': {
       if (v.binary) throw RuleProblem.unsupported('utf16/wide values are bytes, and only match when base64-encoded: rand-guard fields are text');
       const st = compileStringTest(v.parts, v.cased);
-      return { test: textTest(s, st), requires: st.literal.length > 0 ? [{ slot: s, literal: v.cased ? st.literal.toLowerCase() : st.literal, minLength: 0 }] : null };
+      return { test: textTest(s, st), requires: st.literal.length > 0 ? [{ slot: s, literal: v.cased ? fold(st.literal) : st.literal, minLength: 0 }] : null };
     }
     case 'num': {
       const n = v.n;
       const text = String(n);
-      return { test: (c) => anyScalar(c, s, (raw, t) => (typeof raw === 'number' ? raw === n : t.toLowerCase() === text)), requires: null };
+      return { test: (c) => anyScalar(c, s, (raw, t) => (typeof raw === 'number' ? raw === n : fold(t) === text)), requires: null };
     }
     case 'bool': {
       const text = String(v.b);
-      return { test: (c) => anyScalar(c, s, (_raw, t) => t.toLowerCase() === text), requires: null };
+      return { test: (c) => anyScalar(c, s, (_raw, t) => fold(t) === text), requires: null };
     }
     case 'null':
       return { test: (c) => { const raw = c.raw(s); return raw === null || raw === undefined; }, requires: null };
     case 'exists': {
       const want = v.b;
-      return { test: (c) => (c.raw(s) !== undefined) === want, requires: null };
+      return { test: (c) => { const raw = c.raw(s); return (raw !== undefined && raw !== null) === want; }, requires: null };
     }
     case 're': {
       const re = compileRegex(v.source, v.i, v.m, v.s);
@@ -340,7 +341,7 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
           const ref = c.lower(other);
           if (ref === null) return false;
           return anyScalar(c, s, (_raw, t) => {
-            const x = t.toLowerCase();
+            const x = fold(t);
             return starts && ends ? x.includes(ref) : starts ? x.startsWith(ref) : ends ? x.endsWith(ref) : x === ref;
           });
         },
@@ -390,7 +391,7 @@ function textTest(slot: number, st: StringTest): CursorTest {
     return (c) => {
       const t = c.lower(slot);
       if (t !== null) return test(t);
-      return anyListElement(c.raw(slot), (x) => test(x.toLowerCase()));
+      return anyListElement(c.raw(slot), (x) => test(fold(x)));
     };
   }
   return (c) => {
@@ -403,7 +404,7 @@ function textTest(slot: number, st: StringTest): CursorTest {
 function anyScalarText(c: FieldCursor, slot: number, st: StringTest): boolean {
   const t = st.needsLower ? c.lower(slot) : c.text(slot);
   if (t !== null) return st.test(t);
-  return anyListElement(c.raw(slot), st.needsLower ? (x) => st.test(x.toLowerCase()) : st.test);
+  return anyListElement(c.raw(slot), st.needsLower ? (x) => st.test(fold(x)) : st.test);
 }
 
 /** `f` over the field's scalar, or over each element of a list; absent and null values never match. */
