@@ -70,10 +70,16 @@ struct {
 	__type(value, __u64);
 } LOST SEC(".maps");
 
-/* tgids recorded when config.follow == 1; children inherit, exits remove. */
+/*
+ * tgids recorded when config.follow == 1; children inherit, exits remove. Room for every tgid the kernel
+ * can have (PID_MAX_LIMIT), allocated as used: with 16,384 preallocated entries a followed command that
+ * kept 16,384 processes alive put every later child out of scope, silently (a test does it). An insert
+ * that still fails (no memory) is counted as lost.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4 * 1024 * 1024);
 	__type(key, __u32);
 	__type(value, __u8);
 } FOLLOWED SEC(".maps");

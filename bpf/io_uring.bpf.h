@@ -33,8 +33,13 @@ struct uring_request {
 	__u8 fixed;       /* OPENAT or ACCEPT into a fixed-file slot: the result is no fd */
 };
 
+/*
+ * Requests in flight, by request. Not an LRU: 8,192 pending requests (ACCEPTs that never complete) evicted
+ * an OPENAT submitted before them, and its completion found nothing and recorded nothing, silently. Full,
+ * a new request is not kept and counted as lost at its submission; a kept one is never pushed out.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u64);
 	__type(value, struct uring_request);
@@ -125,7 +130,8 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
 	}
 	__u64 key = (__u64)req;
-	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
+	if (bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY) != 0)
+		count_lost(); /* its completion will find nothing to record: say so now */
 	return 0;
 }
 

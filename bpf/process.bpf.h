@@ -155,7 +155,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (cfg->follow == 1 &&
 	    (parent_tgid == cfg->self_tgid || bpf_map_lookup_elem(&FOLLOWED, &parent_tgid))) {
 		__u8 one = 1;
-		bpf_map_update_elem(&FOLLOWED, &child_tgid, &one, BPF_ANY);
+		if (bpf_map_update_elem(&FOLLOWED, &child_tgid, &one, BPF_ANY) != 0)
+			count_lost(); /* the child and its descendants go unrecorded: say so */
 	}
 
 	/*

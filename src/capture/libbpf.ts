@@ -256,7 +256,7 @@ export class BpfCapture {
     if (err < 0) throw new CaptureSetupError(`cannot write the UDP repeat summaries: ${errnoText(-err)}`);
   }
 
-  /** LOST (ring buffer full) per possible CPU; sum them for the total. */
+  /** LOST (ring buffer full, a followed child or an io_uring request that could not be kept) per possible CPU; sum them for the total. */
   readLostPerCpu(): bigint[] {
     const ncpu = this.lib.libbpf_num_possible_cpus();
     if (ncpu <= 0) throw new CaptureSetupError(`cannot count possible CPUs: ${errnoText(-ncpu)}`);

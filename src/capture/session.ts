@@ -205,7 +205,7 @@ class RunningCapture {
     this.report.line(`stopped (${reason.replace('_', ' ')}): ${final.records} events in ${final.frames} frames, ${formatBytes(size)}; lost ${lostKernel} in the kernel, ${final.lostUser} in user space`);
     if (reason === 'max_size' && final.lostUser > 0) this.report.line(`${final.lostUser} events arrived after the file reached --max-size and were not written`);
     else if (final.lostUser > 0) this.report.line(`WARNING: ${final.lostUser} events could not be written`);
-    if (lostKernel > 0) this.report.line(`WARNING: ${lostKernel} events were lost in the kernel (ring buffer full); a larger --ring-size may help`);
+    if (lostKernel > 0) this.report.line(`WARNING: ${lostKernel} events were lost in the kernel (the ring buffer full, or more io_uring requests in flight than the 8,192 it tracks); a larger --ring-size helps the first`);
     if (this.writeError !== null) {
       this.report.line(`${this.writeError}; the file replays up to that point`);
       return ExitCode.WriteFailed;

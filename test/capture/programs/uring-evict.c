@@ -1,0 +1,126 @@
+/*
+ * An io_uring OPENAT hidden behind a flood: the OPENAT is linked behind a
+ * READ of an empty pipe (so it waits), then N ACCEPTs that never complete are
+ * submitted, then the pipe is written and the OPENAT runs. With an LRU of
+ * 8,192 requests in the kernel program, the OPENAT's entry was evicted and
+ * its completion recorded nothing, silently. Prints "openat RES PATH" (the
+ * fd's /proc/self/fd link: the truth) and "accepts N".
+ * Usage: uring-evict N FILE
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct uring {
+	int fd;
+	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+};
+
+static int uring_init(struct uring *r, unsigned entries)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	r->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+	if (r->fd < 0)
+		return -1;
+	char *sq = mmap(0, p.sq_off.array + p.sq_entries * sizeof(unsigned), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+	char *cq = mmap(0, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_CQ_RING);
+	r->sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
+		return -1;
+	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	r->sq_array = (unsigned *)(sq + p.sq_off.array);
+	r->cq_head = (unsigned *)(cq + p.cq_off.head);
+	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	return 0;
+}
+
+/* The next SQE, zeroed, for `opcode`, counted in the tail at once (submitted by the next io_uring_enter). */
+static struct io_uring_sqe *queue(struct uring *r, int opcode)
+{
+	unsigned tail = *r->sq_tail;
+	struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = opcode;
+	r->sq_array[tail & *r->sq_mask] = tail & *r->sq_mask;
+	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return sqe;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	int flood = atoi(argv[1]);
+	struct uring r;
+	int p[2];
+	if (uring_init(&r, 4096) != 0 || pipe(p) != 0)
+		return 1;
+	int listener = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 16) != 0)
+		return 1;
+	char buf[1];
+	struct io_uring_sqe *s = queue(&r, IORING_OP_READ);
+	s->fd = p[0];
+	s->addr = (unsigned long)buf;
+	s->len = 1;
+	s->flags = IOSQE_IO_LINK;
+	s->user_data = 1;
+	s = queue(&r, IORING_OP_OPENAT);
+	s->fd = AT_FDCWD;
+	s->addr = (unsigned long)argv[2];
+	s->open_flags = O_RDONLY;
+	s->user_data = 2;
+	if (syscall(__NR_io_uring_enter, r.fd, 2, 0, 0, NULL, 0) != 2)
+		return 1;
+	int done = 0;
+	while (done < flood) {
+		int chunk = flood - done > 2048 ? 2048 : flood - done;
+		for (int i = 0; i < chunk; i++) {
+			s = queue(&r, IORING_OP_ACCEPT);
+			s->fd = listener;
+			s->user_data = 100 + done + i;
+		}
+		if (syscall(__NR_io_uring_enter, r.fd, chunk, 0, 0, NULL, 0) != chunk)
+			return 1;
+		done += chunk;
+	}
+	printf("accepts %d\n", done);
+	if (write(p[1], "x", 1) != 1)
+		return 1;
+	for (;;) {
+		syscall(__NR_io_uring_enter, r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+		unsigned head = *r.cq_head;
+		int found = 0;
+		while (head != __atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE)) {
+			struct io_uring_cqe *c = &r.cqes[head & *r.cq_mask];
+			if (c->user_data == 2) {
+				char link[64], path[512] = { 0 };
+				snprintf(link, sizeof(link), "/proc/self/fd/%d", c->res);
+				if (readlink(link, path, sizeof(path) - 1) < 0)
+					strcpy(path, "?");
+				printf("openat %d %s\n", c->res, path);
+				found = 1;
+			}
+			head++;
+		}
+		__atomic_store_n(r.cq_head, head, __ATOMIC_RELEASE);
+		if (found)
+			return 0;
+	}
+}
