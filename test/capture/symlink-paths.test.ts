@@ -21,7 +21,7 @@ import { LiveCapture, repoRoot, runJson, text } from './live-ring.js';
 
 announceSkip('symlink-paths');
 
-const KINDS = [EventKind.FileDelete, EventKind.FileRename, EventKind.FileLink, EventKind.FileChmod, EventKind.FileTruncate];
+const KINDS: number[] = [EventKind.FileDelete, EventKind.FileRename, EventKind.FileLink, EventKind.FileChmod, EventKind.FileTruncate];
 type Out = Record<string, unknown>;
 const flags = (v: unknown) => pathFlagsText(v as number).split('|');
 
