@@ -11,7 +11,11 @@
  * name as passed is kept beside it (*_arg). At sys_exit a deleted or renamed
  * name no longer leads to a file, so even a successful call's path is the
  * directory's and the name's, not a file's: a symlink in the middle of the
- * name is not followed (PATH_FLAG_DIR_* says so, never PATH_FLAG_FROM_FILE).
+ * name, or at its end for a call that follows it (chmod, truncate), is not
+ * followed (PATH_FLAG_DIR_* says so, never PATH_FLAG_FROM_FILE, and
+ * PATH_FLAG_LEXICAL when the name could hold such a symlink). A name cut at
+ * PATH_LEN - 1 bytes makes a path that is not the file's at all (a ".." past
+ * the cut goes up): PATH_FLAG_TRUNCATED.
  */
 #ifndef RG_FILE_CHANGES_BPF_H
 #define RG_FILE_CHANGES_BPF_H
@@ -21,6 +25,10 @@
 
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
+#define AT_SYMLINK_FOLLOW 0x400
+#define UMOUNT_NOFOLLOW 0x8
+#define MOVE_MOUNT_F_SYMLINKS 0x01
+#define MOVE_MOUNT_T_SYMLINKS 0x10
 #define MS_BIND 0x1000
 #define MOVE_MOUNT_F_EMPTY_PATH 0x04
 #define MOVE_MOUNT_T_EMPTY_PATH 0x40
@@ -28,12 +36,14 @@
 /*
  * The name as passed (user memory) into s->arg.s and its resolved path into
  * s->path.s of this CPU's scratch; an empty name with AT_EMPTY_PATH (or an
- * fd-only call, uname 0) is the dirfd's own file. Returns the PATH_FLAG_*
- * bits, and the read's EVENT_FLAG_FILENAME_TRUNCATED or _USER_READ_FAILED
- * shifted left by 16. A global function: the verifier checks its path walks
- * once, not once per caller (a rename resolves two names).
+ * fd-only call, uname 0) is the dirfd's own file. follows_last: the call
+ * follows a symlink that is the name's last component (chmod, truncate; not
+ * unlink, rename). Returns the PATH_FLAG_* bits, and the read's
+ * EVENT_FLAG_FILENAME_TRUNCATED or _USER_READ_FAILED shifted left by 16. A
+ * global function: the verifier checks its path walks once, not once per
+ * caller (a rename resolves two names).
  */
-__attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int empty_means_fd)
+__attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int empty_means_fd, int follows_last)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct scratch *s = get_scratch();
@@ -46,8 +56,15 @@ __attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int 
 			end_path(s->path.s, 0);
 			return PATH_FLAG_UNRESOLVED | (rf << 16);
 		}
-		if (!(empty_means_fd && s->arg.s[0] == 0))
-			return path_of_dir_and_name(s, task, dirfd) | (rf << 16);
+		if (!(empty_means_fd && s->arg.s[0] == 0)) {
+			__u16 pf = path_of_dir_and_name(s, task, dirfd);
+			if (!follows_last)
+				pf = name_last_not_followed(s, pf);
+			/* the join saw only the name's first PATH_LEN - 1 bytes: never present it as the file's path */
+			if (rf & EVENT_FLAG_FILENAME_TRUNCATED)
+				pf |= PATH_FLAG_TRUNCATED;
+			return pf | (rf << 16);
+		}
 	} else {
 		end_path(s->arg.s, 0);
 	}
@@ -60,9 +77,9 @@ __attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int 
 }
 
 /* Resolves a name (resolve_name) and adds its read flags to *ev as the caller's header bits. */
-static __always_inline __u16 resolve(long dirfd, const char *uname, bool empty_means_fd, __u16 *ev, __u16 trunc_bit, __u16 unread_bit)
+static __always_inline __u16 resolve(long dirfd, const char *uname, bool empty_means_fd, bool follows_last, __u16 *ev, __u16 trunc_bit, __u16 unread_bit)
 {
-	int r = resolve_name(dirfd, (unsigned long)uname, empty_means_fd);
+	int r = resolve_name(dirfd, (unsigned long)uname, empty_means_fd, follows_last);
 	__u16 rf = r >> 16;
 	if (rf & EVENT_FLAG_FILENAME_TRUNCATED)
 		*ev |= trunc_bit;
@@ -86,11 +103,19 @@ static __always_inline struct syscall_exit syscall_exit_of(long call, long ret, 
 	return sc;
 }
 
-/* With --watch-prefix, does this path pass? (true without a filter) */
-static __always_inline bool path_wanted(const char *path)
+/*
+ * With --watch-prefix, does this path pass? (true without a filter) A path
+ * joined past names the kernel may have followed (LEXICAL), or made from a
+ * cut name (TRUNCATED, not from a file), may be any file: it passes.
+ */
+static __always_inline bool path_wanted(const char *path, __u16 path_flags)
 {
 	const struct rg_file_filter_config *filter = active_filter();
-	return !filter || path_passes_filter(filter, path);
+	if (!filter)
+		return true;
+	if ((path_flags & PATH_FLAG_LEXICAL) || ((path_flags & PATH_FLAG_TRUNCATED) && !(path_flags & PATH_FLAG_FROM_FILE)))
+		return true;
+	return path_passes_filter(filter, path);
 }
 
 /* ---- delete: unlink, unlinkat, rmdir ----------------------------------------- */
@@ -117,8 +142,8 @@ __attribute__((noinline)) int delete_exit(long call, long ret, int compat)
 		uname = (const char *)syscall_arg(sc, 0);
 	}
 	__u16 ev = sc->compat ? EVENT_FLAG_COMPAT : 0;
-	__u16 pf = resolve(dirfd, uname, false, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
-	if (!path_wanted(s->path.s))
+	__u16 pf = resolve(dirfd, uname, false, false, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
+	if (!path_wanted(s->path.s, pf))
 		return 0;
 	struct rg_file_delete *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -182,8 +207,10 @@ __attribute__((noinline)) int chmod_exit(long call, long ret, int compat)
 		break;
 	}
 	__u16 ev = sc->compat ? EVENT_FLAG_COMPAT : 0;
-	__u16 pf = resolve(dirfd, uname, (at_flags & AT_EMPTY_PATH) != 0, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
-	if (!path_wanted(s->path.s))
+	/* chmod and fchmodat follow a symlink at the end of the name; fchmodat2 unless AT_SYMLINK_NOFOLLOW */
+	__u16 pf = resolve(dirfd, uname, (at_flags & AT_EMPTY_PATH) != 0, !(at_flags & AT_SYMLINK_NOFOLLOW), &ev,
+			   EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
+	if (!path_wanted(s->path.s, pf))
 		return 0;
 	struct rg_file_chmod *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -246,8 +273,10 @@ __attribute__((noinline)) int chown_exit(long call, long ret, int compat)
 		gid = (gid & 0xffff) == 0xffff ? 0xffffffff : gid & 0xffff;
 	}
 	__u16 ev = sc->compat ? EVENT_FLAG_COMPAT : 0;
-	__u16 pf = resolve(dirfd, uname, (at_flags & AT_EMPTY_PATH) != 0, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
-	if (!path_wanted(s->path.s))
+	/* lchown (and lchown32) and fchownat with AT_SYMLINK_NOFOLLOW change a symlink itself */
+	bool follows = !(at_flags & AT_SYMLINK_NOFOLLOW) && sc->call != RG_CALL_LCHOWN && sc->call != RG_CALL_LCHOWN32;
+	__u16 pf = resolve(dirfd, uname, (at_flags & AT_EMPTY_PATH) != 0, follows, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
+	if (!path_wanted(s->path.s, pf))
 		return 0;
 	struct rg_file_chown *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -284,8 +313,8 @@ __attribute__((noinline)) int truncate_exit(long call, long ret, int compat)
 	long fd = by_fd ? (int)syscall_arg(sc, 0) : AT_FDCWD;
 	const char *uname = by_fd ? NULL : (const char *)syscall_arg(sc, 0);
 	__u16 ev = sc->compat ? EVENT_FLAG_COMPAT : 0;
-	__u16 pf = resolve(fd, uname, false, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
-	if (!path_wanted(s->path.s))
+	__u16 pf = resolve(fd, uname, false, true, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
+	if (!path_wanted(s->path.s, pf))
 		return 0;
 	struct rg_file_truncate *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -347,12 +376,12 @@ __attribute__((noinline)) int rename_exit(long call, long ret, int compat)
 		return 0;
 	}
 	__u16 ev = sc->compat ? EVENT_FLAG_COMPAT : 0;
-	e->old_path_flags = resolve(old_dirfd, old_name, false, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
-	bool keep = path_wanted(s->path.s);
+	e->old_path_flags = resolve(old_dirfd, old_name, false, false, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
+	bool keep = path_wanted(s->path.s, e->old_path_flags);
 	__builtin_memcpy(e->old_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->old_path_arg, s->arg.s, PATH_LEN);
-	e->new_path_flags = resolve(new_dirfd, new_name, false, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
-	keep = keep || path_wanted(s->path.s);
+	e->new_path_flags = resolve(new_dirfd, new_name, false, false, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
+	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
 	if (!keep) {
@@ -423,14 +452,15 @@ __attribute__((noinline)) int link_exit(long call, long ret, int compat)
 		e->target_flags = 0;
 		keep = false; /* a symlink's text names nothing the filter can judge */
 	} else {
-		e->target_flags = resolve(old_dirfd, target, (flags & AT_EMPTY_PATH) != 0, &ev,
+		/* link() does not follow a symlink target (since Linux 2.0); linkat() with AT_SYMLINK_FOLLOW does */
+		e->target_flags = resolve(old_dirfd, target, (flags & AT_EMPTY_PATH) != 0, (flags & AT_SYMLINK_FOLLOW) != 0, &ev,
 					       EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
-		keep = path_wanted(s->path.s);
+		keep = path_wanted(s->path.s, e->target_flags);
 		__builtin_memcpy(e->target, s->path.s, PATH_LEN);
 		__builtin_memcpy(e->target_arg, s->arg.s, PATH_LEN);
 	}
-	e->new_path_flags = resolve(new_dirfd, new_name, false, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
-	keep = keep || path_wanted(s->path.s);
+	e->new_path_flags = resolve(new_dirfd, new_name, false, false, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
+	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
 	if (!keep) {
@@ -519,7 +549,7 @@ __attribute__((noinline)) int mount_exit(long call, long ret, int compat)
 		e->mount_flags = mflags;
 		const char *src = (const char *)syscall_arg(sc, 0);
 		if (mflags & MS_BIND) {
-			e->source_flags = resolve(AT_FDCWD, src, false, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
+			e->source_flags = resolve(AT_FDCWD, src, false, true, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
 			__builtin_memcpy(e->source, s->path.s, PATH_LEN);
 		} else if (src) {
 			__u16 rf = read_user_path(e->source, src);
@@ -529,14 +559,14 @@ __attribute__((noinline)) int mount_exit(long call, long ret, int compat)
 		read_mount_text(e->fstype, sizeof(e->fstype), (const char *)syscall_arg(sc, 2), &ev);
 		/* data is text for most filesystems ("size=1m,mode=755"); kept as passed, cut at MOUNT_DATA_LEN */
 		read_mount_text(e->data, sizeof(e->data), (const char *)syscall_arg(sc, 4), &ev);
-		e->target_flags = resolve(AT_FDCWD, (const char *)syscall_arg(sc, 1), false, &ev,
+		e->target_flags = resolve(AT_FDCWD, (const char *)syscall_arg(sc, 1), false, true, &ev,
 					       EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
 		break;
 	}
 	case RG_CALL_UMOUNT2:
 	case RG_CALL_UMOUNT: /* ia32's umount(name) is umount2(name, 0) */
 		e->umount_flags = sc->call == RG_CALL_UMOUNT2 ? syscall_arg(sc, 1) : 0;
-		e->target_flags = resolve(AT_FDCWD, (const char *)syscall_arg(sc, 0), false, &ev,
+		e->target_flags = resolve(AT_FDCWD, (const char *)syscall_arg(sc, 0), false, !(e->umount_flags & UMOUNT_NOFOLLOW), &ev,
 					       EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
 		break;
 	case RG_CALL_MOVE_MOUNT: {
@@ -544,14 +574,14 @@ __attribute__((noinline)) int mount_exit(long call, long ret, int compat)
 		e->move_flags = mflags;
 		long from_dfd = (int)syscall_arg(sc, 0);
 		e->source_flags = resolve(from_dfd, (const char *)syscall_arg(sc, 1), (mflags & MOVE_MOUNT_F_EMPTY_PATH) != 0,
-					       &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
+					       (mflags & MOVE_MOUNT_F_SYMLINKS) != 0, &ev, EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_ARG2_UNREADABLE);
 		__builtin_memcpy(e->source, s->path.s, PATH_LEN);
 		struct file *from = file_of_fd(task, from_dfd);
 		if (from && fstype_of_file(e->fstype, from))
 			status |= MOUNT_FSTYPE_FROM_KERNEL;
 		e->dirfd = (int)syscall_arg(sc, 2);
 		e->target_flags = resolve(e->dirfd, (const char *)syscall_arg(sc, 3), (mflags & MOVE_MOUNT_T_EMPTY_PATH) != 0,
-					       &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
+					       (mflags & MOVE_MOUNT_T_SYMLINKS) != 0, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
 		break;
 	}
 	default: { /* fsmount(fs_fd, flags, attr_flags): the filesystem context behind fs_fd */

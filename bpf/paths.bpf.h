@@ -11,6 +11,8 @@
  *   path_of_dir_and_name(s, task, dirfd, name)
  *                                       a failed call's path: the directory the kernel
  *                                       resolved the name against, joined with the name
+ *   name_last_not_followed(s, flags)    its flags for a call that does not follow the
+ *                                       name's last component (unlink, rename)
  *   path_passes_filter(filter, path)    the --watch-prefix filter
  *
  * Each returns the PATH_FLAG_* bits that say how the path was made. Paths are
@@ -276,6 +278,20 @@ struct join_state {
 	struct join_vars *v;   /* &s->join */
 };
 
+/*
+ * Two bits of the join's own state, kept in join_vars.flags above the
+ * PATH_FLAG_* bits (a map value, for the reason above) and masked off before
+ * the flags are returned: a component other than "." and ".." has been
+ * joined (a component after it was then looked up under it: were it a
+ * symlink, the kernel went where it points), and the last component joined
+ * is such a name.
+ */
+#define JOIN_SAW_NAME (1 << 15)
+#define JOIN_LAST_NAME (1 << 14)
+#define JOIN_PRIVATE (JOIN_SAW_NAME | JOIN_LAST_NAME)
+_Static_assert(PATH_FLAG_LEXICAL < JOIN_LAST_NAME && PATH_FLAG_FD_REUSED < JOIN_LAST_NAME,
+	       "PATH_FLAG_* bits reach the join's private bits");
+
 static __always_inline void join_put(struct join_state *j, struct join_vars *v, char c)
 {
 	if (v->pos < PATH_LEN - 1)
@@ -291,6 +307,7 @@ static __always_inline void join_end_component(struct join_state *j, struct join
 		return; /* "//" */
 	v->in_comp = 0;
 	if (v->all_dots && v->comp_len <= 2) {
+		v->flags &= ~JOIN_LAST_NAME;
 		v->pos = v->comp_start;
 		if (v->comp_len == 2 && v->depth > 0) {
 			v->depth--;
@@ -298,6 +315,7 @@ static __always_inline void join_end_component(struct join_state *j, struct join
 		}
 		return;
 	}
+	v->flags |= JOIN_SAW_NAME | JOIN_LAST_NAME;
 	if (v->depth < PATH_WALK_MAX)
 		j->s->starts[v->depth++ & (PATH_WALK_MAX - 1)] = v->comp_start;
 	else
@@ -313,6 +331,8 @@ static long join_step(__u64 i, struct join_state *j)
 		return c == 0;
 	}
 	if (!v->in_comp) {
+		if (v->flags & JOIN_SAW_NAME)
+			v->flags |= PATH_FLAG_LEXICAL; /* a name used as a directory, joined as text */
 		v->in_comp = 1;
 		v->comp_start = v->pos;
 		v->comp_len = 0;
@@ -330,10 +350,19 @@ static long join_step(__u64 i, struct join_state *j)
  * A failed call has no struct file, so its path is made from what the kernel
  * resolved the name against: the task's root for an absolute name, its cwd
  * for AT_FDCWD, else the dirfd's file; the name as passed (s->arg) is joined
- * to that directory lexically ("." and "//" dropped, ".." drops a component;
- * a symlink followed by ".." in the name is not resolved). The result is in
- * s->path, NUL-padded. Returns the PATH_FLAG_* bits (DIR_ROOT, DIR_CWD or
- * DIR_FD, or UNRESOLVED with an empty path when the dirfd is not open).
+ * to that directory lexically ("." and "//" dropped, ".." drops a component).
+ * Only that directory is the kernel's: the name's components are text, and a
+ * symlink among them (a/b with a -> /etc) led the kernel elsewhere. These
+ * hooks run at sys_enter/sys_exit, where the kernel's walk of the name is over
+ * and nothing it found is left to read (no nameidata, no held dentry), so such
+ * a path is flagged LEXICAL: when a component other than "." or ".." comes
+ * before another one, or is the last one (most calls follow a symlink there:
+ * open, exec, chmod, truncate; name_last_not_followed() takes that back for
+ * those that do not). A single-component name ("x", "./x") of a call that does
+ * not follow it is exactly the kernel's directory and a name in it. The result
+ * is in s->path, NUL-padded. Returns the PATH_FLAG_* bits (DIR_ROOT, DIR_CWD or
+ * DIR_FD, or UNRESOLVED with an empty path when the dirfd is not open);
+ * s->join.flags keeps what name_last_not_followed() needs.
  */
 static __always_inline __u16 path_of_dir_and_name(struct scratch *s, struct task_struct *task, long dirfd)
 {
@@ -370,7 +399,22 @@ static __always_inline __u16 path_of_dir_and_name(struct scratch *s, struct task
 	if (pos == 0)
 		out[pos++] = '/';
 	end_path(out, pos);
-	return flags | v->flags;
+	if (v->flags & JOIN_LAST_NAME)
+		flags |= PATH_FLAG_LEXICAL;
+	return flags | (v->flags & ~JOIN_PRIVATE);
+}
+
+/*
+ * The flags of the path path_of_dir_and_name() just made, for a call that
+ * does not follow the name's last component (unlink, rmdir, rename, link's
+ * names, lchown, AT_SYMLINK_NOFOLLOW): LEXICAL only if one of the name's
+ * directory components was joined as text.
+ */
+static __always_inline __u16 name_last_not_followed(const struct scratch *s, __u16 flags)
+{
+	if (!(flags & (PATH_FLAG_DIR_ROOT | PATH_FLAG_DIR_CWD | PATH_FLAG_DIR_FD)))
+		return flags;
+	return (flags & ~PATH_FLAG_LEXICAL) | (s->join.flags & PATH_FLAG_LEXICAL);
 }
 
 /* ---- the --watch-prefix filter ------------------------------------------------- */

@@ -315,6 +315,9 @@ static __always_inline int exec_failed_exit(const struct syscall_exit *sc)
 		}
 	} else {
 		path_flags = path_of_dir_and_name(s, task, dirfd);
+		/* joined from a name cut at PATH_LEN - 1 bytes: not the program's path, however it reads */
+		if (ev_flags & EVENT_FLAG_FILENAME_TRUNCATED)
+			path_flags |= PATH_FLAG_TRUNCATED;
 	}
 	struct argv_state a = { .argv = argv, .out = s->args, .compat = sc->compat };
 	bpf_loop(EXEC_FAILED_MAX_ARGS, argv_step, &a, 0);

@@ -59,7 +59,8 @@ export const ARRAY_LENGTHS: Readonly<Record<string, number>> = {
  * was made. A successful open's `path` comes from the opened file
  * (FROM_FILE); a failed call has no file, so its directory is resolved in the
  * kernel (the cwd, the dirfd's file, or the task's root for an absolute name)
- * and the name as passed is joined to it lexically (`.`, `..`, `//` folded).
+ * and the name as passed is joined to it lexically (`.`, `..`, `//` folded):
+ * LEXICAL says when that join may have passed a symlink the kernel followed.
  * The names are what output prints (`path_flags: "from_file|deleted"`).
  */
 export const PATH_FLAGS: readonly { readonly name: string; readonly bit: number; readonly doc: string }[] = [
@@ -73,6 +74,10 @@ export const PATH_FLAGS: readonly { readonly name: string; readonly bit: number;
   { name: 'pseudo', bit: 7, doc: 'a name the kernel gives an object outside any tree: pipe:[N], socket:[N], anon_inode:..., /memfd:...' },
   { name: 'unresolved', bit: 8, doc: 'no path: the fd or directory could not be found, or another thread closed the new fd before sys_exit' },
   { name: 'fd_reused', bit: 9, doc: "the file under the returned fd was not opened with this call's access mode: another thread reused the fd number before sys_exit" },
+  {
+    name: 'lexical', bit: 10,
+    doc: 'joined lexically: the name\'s directory components (or its last component, for a call that follows it) were not resolved by the kernel, so a symlink among them is not followed: the file may be elsewhere',
+  },
 ];
 const pathFlag = (name: string) => 1 << PATH_FLAGS.find((f) => f.name === name)!.bit;
 export const PATH_FLAG_FROM_FILE = pathFlag('from_file');
@@ -85,6 +90,7 @@ export const PATH_FLAG_DELETED = pathFlag('deleted');
 export const PATH_FLAG_PSEUDO = pathFlag('pseudo');
 export const PATH_FLAG_UNRESOLVED = pathFlag('unresolved');
 export const PATH_FLAG_FD_REUSED = pathFlag('fd_reused');
+export const PATH_FLAG_LEXICAL = pathFlag('lexical');
 
 /** Bits of net_connect.addr_flags (schema 2). */
 export const ADDR_FLAGS: readonly { readonly name: string; readonly bit: number; readonly doc: string }[] = [

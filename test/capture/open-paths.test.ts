@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  EVENT_FLAG_FILENAME_TRUNCATED, EventKind, PATH_FLAG_DIR_CWD, PATH_FLAG_FROM_FILE, PATH_FLAG_TRUNCATED, PATH_LEN,
+  EVENT_FLAG_FILENAME_TRUNCATED, EventKind, PATH_FLAG_DIR_CWD, PATH_FLAG_FROM_FILE, PATH_FLAG_LEXICAL, PATH_FLAG_TRUNCATED, PATH_LEN,
   classifyRecord, decodeRecord, encodeCaptureConfig, encodeFileFilterConfig,
 } from '../../src/abi/index.js';
 import { BpfCapture } from '../../src/capture/libbpf.js';
@@ -94,7 +94,7 @@ describe.skipIf(!runKernelTests)('open path strings are byte-exact at every leng
 
   const failed = (name: string): Want => {
     const joined = `${cwd}/${name.slice(0, PATH_LEN - 1)}`;
-    return { path: padded(joined), pathArg: padded(name), flags: argFlags(name), pathFlags: PATH_FLAG_DIR_CWD | (joined.length >= PATH_LEN ? PATH_FLAG_TRUNCATED : 0) };
+    return { path: padded(joined), pathArg: padded(name), flags: argFlags(name), pathFlags: PATH_FLAG_DIR_CWD | PATH_FLAG_LEXICAL | (joined.length >= PATH_LEN ? PATH_FLAG_TRUNCATED : 0) };
   };
   const opened = (file: string): Want =>
     ({ path: padded(file), pathArg: padded(file), flags: argFlags(file), pathFlags: PATH_FLAG_FROM_FILE | (file.length >= PATH_LEN ? PATH_FLAG_TRUNCATED : 0) });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AF_INET, EventKind, PATH_FLAG_DELETED, PATH_FLAG_DIR_CWD, PATH_FLAG_DIR_ROOT, PATH_FLAG_FROM_FILE, PATH_FLAG_PSEUDO,
+  AF_INET, EventKind, PATH_FLAG_DELETED, PATH_FLAG_DIR_CWD, PATH_FLAG_DIR_ROOT, PATH_FLAG_FROM_FILE, PATH_FLAG_LEXICAL, PATH_FLAG_PSEUDO,
 } from '../../src/abi/constants.js';
 import { SyscallCall } from '../../src/abi/syscalls.js';
 import { argvOf, devText, program, readRecords, runCapture, text, type Rec } from './capture-run.js';
@@ -104,7 +104,7 @@ describe.skipIf(!runKernelTests)('the record is the kernel\'s (real eBPF)', () =
     expect(hostname.map((r) => text(r.f.path_arg))).toEqual(['/etc/hostname', '//etc/hostname', '/./etc/hostname', '/tmp/../etc/hostname', 'hostname', 'etc/hostname']);
     expect(hostname.every((r) => r.f.path_flags === PATH_FLAG_FROM_FILE)).toBe(true);
     const failed = opens.filter((r) => text(r.f.path) === '/etc/rg-no-such-file');
-    expect(failed.map((r) => [text(r.f.path_arg), r.f.result, r.f.path_flags])).toEqual([['//etc/rg-no-such-file', -2, PATH_FLAG_DIR_ROOT]]);
+    expect(failed.map((r) => [text(r.f.path_arg), r.f.result, r.f.path_flags])).toEqual([['//etc/rg-no-such-file', -2, PATH_FLAG_DIR_ROOT | PATH_FLAG_LEXICAL]]);
   }, 60_000);
 
   it('creat, open_by_handle_at, failed execve and a memfd exec are recorded as the kernel saw them', async () => {
@@ -134,7 +134,7 @@ describe.skipIf(!runKernelTests)('the record is the kernel\'s (real eBPF)', () =
     expect(failedExecs.map((r) => [text(r.f.filename), text(r.f.path), r.f.result, r.f.path_flags, argvOf(r.f), r.f.call])).toEqual(
       said('execve').map(([name, result]) => [
         name, name.startsWith('./') ? join(dir, name.slice(2)) : name, Number(result),
-        name.startsWith('./') ? PATH_FLAG_DIR_CWD : PATH_FLAG_DIR_ROOT, [name, '-x', 'an argument'], SyscallCall.Execve,
+        (name.startsWith('./') ? PATH_FLAG_DIR_CWD : PATH_FLAG_DIR_ROOT) | PATH_FLAG_LEXICAL, [name, '-x', 'an argument'], SyscallCall.Execve,
       ]));
     expect(failedExecs.map((r) => r.f.result)).toEqual([-2, -13, -2]);
 

@@ -20,6 +20,7 @@ import { REPO_ROOT } from '../support/golden.js';
 import { execRecord, type Identity, openRecord } from '../support/records.js';
 import { credRecord, kindRecord, moduleRecord, processVmRecord, ptraceRecord } from '../support/intrusion-records.js';
 import { EventKind } from '../../src/abi/constants.js';
+import { EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_FILENAME_TRUNCATED } from '../../src/abi/schema.js';
 import { SyscallCall } from '../../src/abi/syscalls.js';
 
 const id: Identity = { ts: 1n, pid: 700, ppid: 1, uid: 1000, comm: 'x' };
@@ -149,5 +150,24 @@ describe('execution.download_and_run (rules/example.toml): curl and sh tied by t
     expect(run([...forks, exec(801, '/usr/bin/curl', tty, tty), exec(802, '/usr/bin/sh', tty, tty)])).toEqual([]);
     expect(run([...forks, exec(801, '/usr/bin/curl', tty, [77, FIFO]), exec(802, '/usr/bin/sh', [78, FIFO], tty)])).toEqual([]);
     expect(run([...forks, exec(801, '/usr/bin/curl', tty, [77, FIFO]), exec(802, '/usr/bin/jq', [77, FIFO], tty)])).toEqual([]);
+  });
+});
+
+describe('a file changed by a name too long to record', () => {
+  const long = '/tmp/ln/' + './'.repeat(130);
+  const rename = (flags: number, result = 0) => kindRecord(EventKind.FileRename, { ...id, flags }, {
+    call: SyscallCall.Rename, old_path_flags: 8, new_path_flags: flags === 0 ? 8 : 8 | 16, result, old_dirfd: -100, new_dirfd: -100,
+    old_path: '/tmp/ln/job', old_path_arg: '/tmp/ln/job', new_path: '/tmp/ln', new_path_arg: long.slice(0, 255),
+  });
+  it('fires on the cut new name of a rename (T1036), also from a capture whose path lacks the truncated flag', () => {
+    const [a] = alerts([rename(EVENT_FLAG_ARG2_TRUNCATED)]);
+    expect(a).toMatchObject({ rule_id: 'defense_evasion.cut_path', attack: ['T1036'], new_path: '/tmp/ln' });
+    const old = kindRecord(EventKind.FileDelete, { ...id, flags: EVENT_FLAG_FILENAME_TRUNCATED }, {
+      call: SyscallCall.Unlink, path_flags: 8, result: 0, dirfd: -100, path: '/tmp/ln', path_arg: long.slice(0, 255),
+    });
+    expect(ruleIds([old])).toEqual(['defense_evasion.cut_path']);
+  });
+  it('quiet: a refused call, a name that fit', () => {
+    expect(ruleIds([rename(EVENT_FLAG_ARG2_TRUNCATED, -2), rename(0)])).toEqual([]);
   });
 });

@@ -98,6 +98,17 @@ export function builtinRules(ports: readonly number[], cidrs: readonly string[],
       any: [{ wiped_path: { prefix: '/var/log/' } }, { wiped_path: { equals: ['/var/run/utmp', '/run/utmp'] } }],
     },
     {
+      // A name longer than the capture keeps (PATH_LEN - 1 bytes) makes a path from its cut beginning: a ".."
+      // past the cut can lead anywhere (ln/ + ./ x130 + ../../../etc/cron.d/x), so no path rule can judge it.
+      // The argument's own truncation flag, not the path's: captures before path flag `truncated` was set for it have it too.
+      id: 'defense_evasion.cut_path', title: 'File changed by a name too long to record: its real path is unknown', severity: 'medium',
+      attack: ['T1036'], events: ['file_delete', 'file_rename', 'file_link', 'file_chmod', 'file_chown', 'file_truncate'], match: { result: { gte: 0 } },
+      any: [
+        { path_arg_truncated: { equals: true } }, { old_path_arg_truncated: { equals: true } }, { new_path_arg_truncated: { equals: true } },
+        { target_arg_truncated: { equals: true }, symbolic: { equals: false } },
+      ],
+    },
+    {
       id: 'defense_evasion.history_wipe', title: 'Shell history deleted, truncated or sent to /dev/null', severity: 'high', attack: ['T1070.003'],
       events: ['file_delete', 'file_open', 'file_truncate', 'file_link', 'file_rename'], match: {},
       any: [
