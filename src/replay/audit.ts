@@ -10,6 +10,7 @@ import { ExitCode } from '../common/exit-codes.js';
 import { type FileReport } from './replay.js';
 import { auditSchema, type SchemaAudit } from './schema-audit.js';
 import { type StatsReport } from './stats.js';
+import { type PathTally, pathTallyLines } from './path-tally.js';
 
 export interface AuditReport {
   readonly judged_by: 'build' | 'manifest';
@@ -21,6 +22,8 @@ export interface AuditReport {
   readonly complete: boolean;
   /** Captures claiming one boot id from several hosts or capture runs (replay/hosts.ts); absent when none do. */
   readonly host_notes?: readonly string[];
+  /** Records whose paths the kernel did not make whole (path-tally.ts). */
+  readonly paths?: PathTally;
 }
 
 export function buildAudit(stats: StatsReport, files: readonly FileReport[], judgedBy: 'build' | 'manifest', schema: Schema = BUILD_SCHEMA): AuditReport {
@@ -36,6 +39,7 @@ export function buildAudit(stats: StatsReport, files: readonly FileReport[], jud
     damage: stats.files.map((f) => ({ path: f.path, count: f.damage_count, items: f.damage })),
     complete: stats.complete,
     ...(stats.host_notes !== undefined ? { host_notes: stats.host_notes } : {}),
+    ...(stats.paths !== undefined ? { paths: stats.paths } : {}),
   };
 }
 
@@ -77,6 +81,7 @@ export function formatAuditText(a: AuditReport): string {
     for (const item of d.items) out.push(`  ${item}`);
   }
   for (const note of a.host_notes ?? []) out.push(`hosts: ${note}`);
+  if (a.paths !== undefined) out.push(...pathTallyLines(a.paths, 'paths: '));
   out.push(`end: ${a.complete ? 'complete (end record present)' : 'INCOMPLETE: no end record'}`);
   // Kind and field names, versions and paths come from the file's manifest: shown, never obeyed.
   return out.map(visible).join('\n') + '\n';

@@ -23,6 +23,7 @@ import { type FileReport, newTotals, replayInputs, type ReplayHooks } from './re
 import { ReplaySession } from './session.js';
 import { buildStats, formatStatsText } from './stats.js';
 import { SelectionCounter, selectedStats } from './selected-stats.js';
+import { PathFlagCounter } from './path-tally.js';
 import { treeJson, treeJsonText, treeText } from './tree.js';
 import { loadPublicKey } from '../common/keys.js';
 import { checkSegmentChain, formatVerifyText, verifyExitCode, verifyFile } from './verify.js';
@@ -140,9 +141,15 @@ export async function runReplay(paths: string[], opts: MainOptions): Promise<num
     // With filters, --stats counts what they select (selected-stats.ts); without, the sink is not asked and prints nothing.
     const filters = filterArgs(opts);
     const counter = opts.stats && filters.length > 0 ? new SelectionCounter<ProcessNode>() : null;
-    const result = await runSession(paths, opts, (context) => (counter ?? (opts.stats ? new NullSink() : opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context))), false);
+    // --stats counts the paths the kernel did not make whole (path-tally.ts): of the events the filters select, as the kinds.
+    let pathCounter: PathFlagCounter<ProcessNode> | null = null;
+    const result = await runSession(paths, opts, (context) => {
+      if (opts.stats) return (pathCounter = new PathFlagCounter(counter ?? new NullSink()));
+      return opts.json ? new NdjsonSink(out, context) : new TextSink(out, useColor, context);
+    }, false);
     if (opts.stats) {
-      const stats = counter === null ? result.stats : selectedStats(result.stats, counter, filters, result.files, result.session.schema);
+      const all = { ...result.stats, paths: pathCounter!.tally(result.files) };
+      const stats = counter === null ? all : selectedStats(all, counter, filters, result.files, result.session.schema);
       const text = opts.json ? terminalSafeJson(stats) + '\n' : formatStatsText(stats);
       writeAllSync(1, Buffer.from(text));
     }
@@ -241,8 +248,9 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
     .option('--json', 'the audit as JSON')
     .option('--schema <which>', "judge records by 'build' (this build's layouts) or 'manifest' (the file's own layouts)", 'build')
     .action(async (files: string[], opts: { json?: boolean; schema: string }) => {
-      const result = await runSession(files, { context: false, schema: parseSchemaMode(opts.schema) }, () => new NullSink(), false);
-      const report = buildAudit(result.stats, result.files, opts.schema === 'manifest' ? 'manifest' : 'build');
+      const pathCounter = new PathFlagCounter<ProcessNode>(new NullSink());
+      const result = await runSession(files, { context: false, schema: parseSchemaMode(opts.schema) }, () => pathCounter, false);
+      const report = buildAudit({ ...result.stats, paths: pathCounter.tally(result.files) }, result.files, opts.schema === 'manifest' ? 'manifest' : 'build');
       writeAllSync(1, Buffer.from(opts.json ? terminalSafeJson(report) + '\n' : formatAuditText(report)));
       process.exitCode = auditExitCode(report, reportAndExit(result));
     });

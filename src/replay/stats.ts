@@ -9,6 +9,7 @@ import { WallClock } from '../output/wall-clock.js';
 import { type DispatchCounts } from '../abi/dispatch.js';
 import { type ReplayTotals } from './replay.js';
 import { visible } from '../common/visible.js';
+import { type PathTally, pathTallyLines } from './path-tally.js';
 
 export interface StatsReport {
   readonly files: readonly {
@@ -29,6 +30,8 @@ export interface StatsReport {
   readonly filters?: readonly string[];
   /** Captures claiming one boot id from several hosts or capture runs (replay/hosts.ts); absent when none do. */
   host_notes?: readonly string[];
+  /** Records whose paths the kernel did not make whole (path-tally.ts): --stats and audit count them; with filters, of the selected events. */
+  paths?: PathTally;
   /** With filters: the whole capture's events, kinds and time range. */
   readonly capture?: { events: number; by_kind: Record<string, number>; time_range: StatsReport['time_range'] };
 }
@@ -98,6 +101,7 @@ export function formatStatsText(s: StatsReport): string {
     lines.push(`  ${reason.padEnd(16)} ${Object.entries(kinds).map(([k, n]) => `${k}=${n}`).join(' ')}`);
   }
   lines.push(`lost:      ${s.lost.kernel} in kernel, ${s.lost.user} in user space`);
+  if (s.paths !== undefined) lines.push(...pathTallyLines(s.paths));
   for (const f of s.files) {
     const state = f.damaged ? 'DAMAGED' : f.complete ? 'complete' : 'INCOMPLETE (no end record)';
     lines.push(`file:      ${f.path}: ${state}, ${f.frames} frames, ${f.bytes} bytes${f.stop_reason ? `, stopped by ${f.stop_reason}` : ''}`);
