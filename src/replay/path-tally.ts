@@ -90,7 +90,7 @@ export function pathTallyLines(t: PathTally, label = 'paths:     '): string[] {
   const list = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k}=${n}`).join(' ');
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   if (sum(t.lexical) > 0) {
-    lines.push(`${label}${sum(t.lexical)} record(s) with a path flagged lexical (${list(t.lexical)}): the name's text joined to the kernel's directory; a symlink in it was not followed, so the file changed may be another, and path rules judged the spelling`);
+    lines.push(`${label}${sum(t.lexical)} record(s) with a path flagged lexical (${list(t.lexical)}): the name's text joined to the kernel's directory, a symlink in it not followed: the file the call acted on may be another, and path rules judged the path as spelled`);
   }
   if (sum(t.truncated) > 0) lines.push(`${label}${sum(t.truncated)} record(s) with a path flagged truncated (${list(t.truncated)}): cut, or made from a name cut at 255 bytes`);
   for (const f of t.lexical_unflagged_files) {

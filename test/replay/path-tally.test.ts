@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EventKind, PATH_FLAG_DIR_CWD, PATH_FLAG_DIR_ROOT, PATH_FLAG_LEXICAL, PATH_FLAG_TRUNCATED } from '../../src/abi/constants.js';
-import { NullSink } from '../../src/output/sinks.js';
+import { type EventSink, NullSink } from '../../src/output/sinks.js';
 import { PathFlagCounter, pathTallyLines } from '../../src/replay/path-tally.js';
 import { type FileReport } from '../../src/replay/replay.js';
 import { kindRecord } from '../support/intrusion-records.js';
@@ -16,7 +16,7 @@ const id = { ts: 1_000n, pid: 7, ppid: 1, comm: 'mv' };
 describe('PathFlagCounter', () => {
   it('counts a record once however many of its paths are flagged, by kind, and passes every event on', () => {
     const seen: number[] = [];
-    const inner = new (class extends NullSink<null> { event(k: number): void { seen.push(k); } })();
+    const inner: EventSink<null> = { begin() {}, event(k) { seen.push(k); }, rejected() {}, alert() {}, translatedEvent() {}, flush() {} };
     const c = new PathFlagCounter<null>(inner);
     const feed = (kind: number, fields: Record<string, number>) => { const r = kindRecord(kind, id, fields); c.event(kind, r, 0, null); };
     // mv job sw/cd/x: new name past a directory component
