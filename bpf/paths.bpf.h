@@ -288,8 +288,15 @@ struct join_state {
  */
 #define JOIN_SAW_NAME (1 << 15)
 #define JOIN_LAST_NAME (1 << 14)
-#define JOIN_PRIVATE (JOIN_SAW_NAME | JOIN_LAST_NAME)
-_Static_assert(PATH_FLAG_LEXICAL < JOIN_LAST_NAME && PATH_FLAG_FD_REUSED < JOIN_LAST_NAME,
+/*
+ * The task's root is not its mount namespace's (chroot): a ".." at that root
+ * stays there in the kernel's walk (follow_dotdot), while the join, which
+ * writes paths from the namespace root, would go up past it. Which ".." meets
+ * the root is not known here, so any ".." of a chrooted task's name is LEXICAL.
+ */
+#define JOIN_CHROOTED (1 << 13)
+#define JOIN_PRIVATE (JOIN_SAW_NAME | JOIN_LAST_NAME | JOIN_CHROOTED)
+_Static_assert(PATH_FLAG_LEXICAL < JOIN_CHROOTED && PATH_FLAG_FD_REUSED < JOIN_CHROOTED,
 	       "PATH_FLAG_* bits reach the join's private bits");
 
 static __always_inline void join_put(struct join_state *j, struct join_vars *v, char c)
@@ -309,6 +316,8 @@ static __always_inline void join_end_component(struct join_state *j, struct join
 	if (v->all_dots && v->comp_len <= 2) {
 		v->flags &= ~JOIN_LAST_NAME;
 		v->pos = v->comp_start;
+		if (v->comp_len == 2 && (v->flags & JOIN_CHROOTED))
+			v->flags |= PATH_FLAG_LEXICAL;
 		if (v->comp_len == 2 && v->depth > 0) {
 			v->depth--;
 			v->pos = j->s->starts[v->depth & (PATH_WALK_MAX - 1)];
@@ -346,6 +355,32 @@ static long join_step(__u64 i, struct join_state *j)
 	return 0;
 }
 
+/* Mounts stacked on one another at "/" (the real root over the initial rootfs, a container's pivot) that are looked through. */
+#define ROOT_MOUNTS_MAX 8
+
+/*
+ * chroot(): the task's root is not where its mount namespace's paths start,
+ * the "/" walk_path() ends at. Its root is that "/" when it is the root of a
+ * mount that sits, through mounts stacked at "/", on the namespace's root
+ * mount (whose root is where walks end). Deeper stacks than ROOT_MOUNTS_MAX
+ * count as chrooted (a ".." is then flagged: never a silent wrong path).
+ */
+static __always_inline bool task_root_is_not_namespace_root(struct fs_struct *fs)
+{
+	__u64 d = (__u64)fs->root.dentry;
+	struct mount *m = KERNEL_PTR((__u64)fs->root.mnt - bpf_core_field_offset(struct mount, mnt), struct mount);
+	for (int i = 0; i < ROOT_MOUNTS_MAX; i++) {
+		if (d != (__u64)m->mnt.mnt_root)
+			return true;
+		struct mount *up = m->mnt_parent;
+		if ((__u64)up == (__u64)m)
+			return false;
+		d = (__u64)m->mnt_mountpoint;
+		m = up;
+	}
+	return true;
+}
+
 /*
  * A failed call has no struct file, so its path is made from what the kernel
  * resolved the name against: the task's root for an absolute name, its cwd
@@ -358,7 +393,7 @@ static long join_step(__u64 i, struct join_state *j)
  * a path is flagged LEXICAL: when a component other than "." or ".." comes
  * before another one, or is the last one (most calls follow a symlink there:
  * open, exec, chmod, truncate; name_last_not_followed() takes that back for
- * those that do not). A single-component name ("x", "./x") of a call that does
+ * those that do not), and for any ".." of a chrooted task (JOIN_CHROOTED). A single-component name ("x", "./x") of a call that does
  * not follow it is exactly the kernel's directory and a name in it. The result
  * is in s->path, NUL-padded. Returns the PATH_FLAG_* bits (DIR_ROOT, DIR_CWD or
  * DIR_FD, or UNRESOLVED with an empty path when the dirfd is not open);
@@ -393,6 +428,8 @@ static __always_inline __u16 path_of_dir_and_name(struct scratch *s, struct task
 	flags |= walk_path(out, s, dentry, mnt, &pos, &depth);
 	struct join_vars *v = &s->join;
 	*v = (struct join_vars){ .pos = pos, .depth = depth };
+	if (task_root_is_not_namespace_root(fs))
+		v->flags |= JOIN_CHROOTED;
 	struct join_state j = { .out = out, .name = name, .s = s, .v = v };
 	bpf_loop(PATH_LEN, join_step, &j, 0);
 	pos = v->pos;

@@ -102,4 +102,34 @@ describe.skipIf(!runKernelTests)('paths joined past symlinks and cut names (real
       expect(f).toContain('truncated');
     }
   });
+
+  it('a chrooted task\'s "..": the kernel stops at the task\'s root, the join from the namespace root does not, so it is flagged', async () => {
+    const c = await LiveCapture.start(KINDS);
+    try {
+      const r = await runJson('python3', [join(repoRoot(), 'test/capture/intruder/chroot-dotdot.py'), join(work, 'c')]);
+      expect(r.code).toBe(0);
+      await c.barrier();
+      const mine = c.events.filter((e) => KINDS.includes(e.kind) && e.f.pid === r.pid && e.f.result === 0);
+      expect(r.out).toHaveLength(3);
+      const rec = (i: number) => {
+        const o = r.out[i];
+        const kind = o.call === 'rename' ? EventKind.FileRename : EventKind.FileDelete;
+        const field = o.call === 'rename' ? 'new_path' : 'path';
+        const found = mine.filter((e) => e.kind === kind && text(e.f[`${field}_arg`]) === o.arg);
+        expect(found, `${o.call} ${o.arg}`).toHaveLength(1);
+        return { path: text(found[0].f[field]), flags: flags(found[0].f[field === 'path' ? 'path_flags' : 'new_path_flags']) };
+      };
+      for (const i of [0, 1]) {
+        const { path, flags: f } = rec(i);
+        expect(path).toBe(r.out[i].lexical);
+        expect(path).not.toBe(r.out[i].real); // the ground truth: the file stayed in the jail
+        expect(f).toContain('lexical');
+      }
+      const exact = rec(2);
+      expect(exact.path).toBe(r.out[2].real);
+      expect(exact.flags).toEqual(['dir_cwd']);
+    } finally {
+      c.close();
+    }
+  }, 60_000);
 });
