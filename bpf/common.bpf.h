@@ -71,15 +71,18 @@ struct {
 } LOST SEC(".maps");
 
 /*
- * tgids recorded when config.follow == 1; children inherit, exits remove. Room for every tgid the kernel
- * can have (PID_MAX_LIMIT), allocated as used: with 16,384 preallocated entries a followed command that
- * kept 16,384 processes alive put every later child out of scope, silently (a test does it). An insert
- * that still fails (no memory) is counted as lost.
+ * tgids recorded when config.follow == 1; children inherit, exits remove. The loader sizes it before load:
+ * to pid_max when following, so every tgid the kernel can give has a place (a tgid is below pid_max, so
+ * not even a stale entry can crowd one out; 16,384 entries let a command that kept 16,384 processes alive
+ * put every later child out of scope, silently), and to 1 otherwise. No preallocation: an entry costs
+ * memory when a process is followed, the table only its buckets (16 bytes each: 512 KiB for pid_max 32768,
+ * 64 MiB for 4,194,304). An insert that still fails (pid_max raised during the capture, no memory) is
+ * counted as lost (handle_fork).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 4 * 1024 * 1024);
+	__uint(max_entries, 4 * 1024 * 1024); /* PID_MAX_LIMIT, if a loader does not size it */
 	__type(key, __u32);
 	__type(value, __u8);
 } FOLLOWED SEC(".maps");

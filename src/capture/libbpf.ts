@@ -7,7 +7,7 @@
  * libbpf 1.x conventions relied on: int-returning calls return -errno;
  * pointer-returning calls return NULL and set errno.
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, readFileSync, readSync } from 'node:fs';
 import koffi from 'koffi';
 import { CAPTURE_CONFIG, FILE_FILTER_CONFIG } from '../abi/schema.js';
 import { CaptureSetupError, SetupExit } from './errors.js';
@@ -21,6 +21,8 @@ export interface LoadOptions {
   objectPath: string;
   /** Ring-buffer data size in bytes: a power of two and a multiple of the page size. */
   ringBytes: number;
+  /** Places in FOLLOWED (followedCapacity): the kernel's pid_max when following, 1 when not; default pid_max. */
+  followedEntries?: number;
 }
 
 export interface AttachOptions {
@@ -52,6 +54,26 @@ interface Libbpf {
   libbpf_num_possible_cpus(): number;
   bpf_program__fd(prog: Ptr): number;
   bpf_prog_test_run_opts(fd: number, opts: Uint8Array): number;
+}
+
+/** PID_MAX_LIMIT on 64-bit kernels: no pid is ever this large. */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * Places FOLLOWED needs: one per tgid the kernel can give, i.e. its pid_max (tgids are below it), so a
+ * followed tree cannot outgrow the table however many processes it keeps alive. The table is not
+ * preallocated: it costs 16 bytes a place up front (512 KiB for 32,768) plus each followed process.
+ * Not following: 1. pid_max unreadable: PID_MAX_LIMIT (64 MiB of buckets).
+ */
+export function followedCapacity(follow: boolean, readPidMax: () => string = () => readFileSync('/proc/sys/kernel/pid_max', 'utf8')): number {
+  if (!follow) return 1;
+  let pidMax = NaN;
+  try {
+    pidMax = Number(readPidMax().trim());
+  } catch {
+    // a /proc without it: the largest the kernel allows
+  }
+  return Number.isInteger(pidMax) && pidMax > 0 && pidMax <= PID_MAX_LIMIT ? pidMax : PID_MAX_LIMIT;
 }
 
 let libbpf: Libbpf | undefined;
@@ -164,6 +186,9 @@ export class BpfCapture {
       const events = map('EVENTS');
       let err = lib.bpf_map__set_max_entries(events, rb);
       if (err < 0) throw new CaptureSetupError(`cannot size the ring buffer to ${rb} bytes: ${errnoText(-err)}`);
+      const followed = opts.followedEntries ?? followedCapacity(true);
+      err = lib.bpf_map__set_max_entries(map('FOLLOWED'), followed);
+      if (err < 0) throw new CaptureSetupError(`cannot size the followed-process table to ${followed}: ${errnoText(-err)}`);
       err = lib.bpf_object__load(obj);
       if (err < 0) throw loadError(-err);
       const fd = (name: string): number => lib.bpf_map__fd(map(name));
@@ -256,7 +281,7 @@ export class BpfCapture {
     if (err < 0) throw new CaptureSetupError(`cannot write the UDP repeat summaries: ${errnoText(-err)}`);
   }
 
-  /** LOST (ring buffer full, a followed child or an io_uring request that could not be kept) per possible CPU; sum them for the total. */
+  /** LOST (ring buffer full, or a followed child that could not be kept in scope) per possible CPU; sum them for the total. */
   readLostPerCpu(): bigint[] {
     const ncpu = this.lib.libbpf_num_possible_cpus();
     if (ncpu <= 0) throw new CaptureSetupError(`cannot count possible CPUs: ${errnoText(-ncpu)}`);

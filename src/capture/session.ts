@@ -16,7 +16,7 @@ import { type StopReason } from '../rgc/meta-records.js';
 import { spawnHeld, type HeldCommand } from './command.js';
 import { type DrainWorkerData, type FromWorker, type ToWorker } from './drain-protocol.js';
 import { runKernelChecks } from './kernel-checks.js';
-import { BpfCapture } from './libbpf.js';
+import { BpfCapture, followedCapacity } from './libbpf.js';
 import { type LiveJsonPrinter } from './live-json.js';
 import { buildManifest, newCaptureId } from './manifest-build.js';
 import { EVENT_NAMES, type CaptureOptions } from './options.js';
@@ -54,7 +54,7 @@ export async function runCapture(o: CaptureOptions, report: Reporter): Promise<n
     // RunningCapture listens to it, except a failed setup's terminate(): that must not see an unheard error.
     worker = new Worker(new URL('./drain-worker.js', import.meta.url));
     worker.on('error', () => {});
-    cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes });
+    cap = BpfCapture.open({ objectPath: o.objectPath, ringBytes: o.ringBytes, followedEntries: followedCapacity(o.follow) });
     const config = {
       selfTgid: process.pid,
       eventsMask: kindMask(o.kinds),
@@ -205,7 +205,7 @@ class RunningCapture {
     this.report.line(`stopped (${reason.replace('_', ' ')}): ${final.records} events in ${final.frames} frames, ${formatBytes(size)}; lost ${lostKernel} in the kernel, ${final.lostUser} in user space`);
     if (reason === 'max_size' && final.lostUser > 0) this.report.line(`${final.lostUser} events arrived after the file reached --max-size and were not written`);
     else if (final.lostUser > 0) this.report.line(`WARNING: ${final.lostUser} events could not be written`);
-    if (lostKernel > 0) this.report.line(`WARNING: ${lostKernel} events were lost in the kernel (the ring buffer full, or more io_uring requests in flight than the 8,192 it tracks); a larger --ring-size helps the first`);
+    if (lostKernel > 0) this.report.line(`WARNING: ${lostKernel} events were lost in the kernel (ring buffer full, or a followed process the kernel program could not keep in scope); a larger --ring-size may help`);
     if (this.writeError !== null) {
       this.report.line(`${this.writeError}; the file replays up to that point`);
       return ExitCode.WriteFailed;
