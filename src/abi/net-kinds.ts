@@ -28,6 +28,8 @@ export const UnixOp = { Bind: 1, Connect: 2, Accept: 3 } as const;
 const TCP_STATES = ['', 'established', 'syn_sent', 'syn_recv', 'fin_wait1', 'fin_wait2', 'time_wait', 'close', 'close_wait', 'last_ack', 'listen', 'closing', 'new_syn_recv', 'bound_inactive'];
 
 const ioUring: KindFlagSpec = { flag: 'IO_URING', outputName: 'io_uring' };
+/** An io_uring operation recorded from its completion alone (io_uring.bpf.h): fd -1, the caller's sockaddr read at completion. */
+const submissionUnseen: KindFlagSpec = { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' };
 const fromUser: KindFlagSpec = { flag: 'FROM_USER_MEMORY', outputName: 'from_user_memory' };
 const addrUnreadable: KindFlagSpec = { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' };
 /** An ia32 syscall (the records made at sys_exit). */
@@ -56,7 +58,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('addr', 'local address, network byte order'),
       cookie,
     ],
-    flags: [ioUring, fromUser, addrUnreadable, compat],
+    flags: [ioUring, submissionUnseen, fromUser, addrUnreadable, compat],
     // A bound socket has no remote end: dst_endpoint is its own address (what others reach it by).
     // Network Activity has no bind activity (nor Other): Unknown, event_type in unmapped.
     ecs: { category: 'network', type: ['info'] },
@@ -77,7 +79,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('addr', 'local address from the kernel socket, network byte order'),
       cookie,
     ],
-    flags: [ioUring, compat],
+    flags: [ioUring, submissionUnseen, compat],
     ecs: { category: 'network', type: ['info'] },
     ocsf: { classUid: 4001, activity: 7, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },
@@ -98,7 +100,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('peer_addr', 'peer address of the new socket, network byte order'),
       { ...cookie, doc: 'socket cookie of the new socket' },
     ],
-    flags: [ioUring, compat],
+    flags: [ioUring, submissionUnseen, compat],
     // Sysmon's inbound connection: Initiated false, the local end is the Destination. (Its SourceIp and
     // SourcePort would be the peer's, but a connect has no local address to give them: not offered.)
     sigma: { category: 'network_connection', constants: { Initiated: false }, fields: { DestinationIp: 'addr', DestinationPort: 'port', Protocol: 'protocol' } },

@@ -51,6 +51,10 @@ export const HEADER_FLAGS: readonly HeaderFlag[] = [
   { name: 'EXE_DELETED', bit: 4, doc: 'the executed file had no links left when it ran (deleted, or a memfd)' },
   { name: 'OPENAT2', bit: 5, doc: 'the open came through openat2(2) rather than openat(2)/open(2)' },
   { name: 'COMPAT', bit: 6, doc: 'a 32-bit (ia32) syscall of a 64-bit kernel: int 0x80 or a 32-bit binary (schema 2)' },
+  {
+    name: 'SUBMISSION_UNSEEN', bit: 7,
+    doc: "an io_uring operation recorded from its completion alone, its submission not kept (the table of requests in flight was full, or it was submitted before the capture): what only the submission held is not known (the name as passed is empty, a failed open has no path, a socket's fd is -1)",
+  },
   { name: 'ARG2_TRUNCATED', bit: 10, doc: "a record's second name as passed (a rename's new name, a link's, a mount's source) filled its buffer: it was cut" },
   { name: 'ARG2_UNREADABLE', bit: 11, doc: "a record's second name as passed could not be read from the caller's memory: it is empty" },
   { name: 'IO_URING', bit: 12, doc: 'the operation came through an io_uring submission queue entry, not a system call' },
@@ -73,6 +77,7 @@ export const EVENT_FLAG_USER_READ_FAILED = flagMask('USER_READ_FAILED');
 export const EVENT_FLAG_EXE_DELETED = flagMask('EXE_DELETED');
 export const EVENT_FLAG_OPENAT2 = flagMask('OPENAT2');
 export const EVENT_FLAG_COMPAT = flagMask('COMPAT');
+export const EVENT_FLAG_SUBMISSION_UNSEEN = flagMask('SUBMISSION_UNSEEN');
 export const EVENT_FLAG_ARG2_TRUNCATED = flagMask('ARG2_TRUNCATED');
 export const EVENT_FLAG_ARG2_UNREADABLE = flagMask('ARG2_UNREADABLE');
 export const EVENT_FLAG_IO_URING = flagMask('IO_URING');
@@ -179,6 +184,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'OPENAT2', outputName: 'openat2' },
       { flag: 'COMPAT', outputName: 'compat' },
       { flag: 'IO_URING', outputName: 'io_uring' },
+      { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' },
       // openat2: open_flags and mode read from the caller's memory at sys_exit, not sys_enter (an ia32 call, a lost entry)
       { flag: 'FROM_USER_MEMORY', outputName: 'open_flags_from_user_memory' },
       // openat2: the open_how read at sys_enter changed by sys_exit, or the file does not fit its O_TRUNC (files.bpf.h)
@@ -218,6 +224,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' },
       { flag: 'COMPAT', outputName: 'compat' },
       { flag: 'IO_URING', outputName: 'io_uring' },
+      { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' },
       { flag: 'FASTOPEN', outputName: 'fastopen' },
     ],
     ecs: { category: 'network', type: ['connection'], typeByActivity: { 1: ['connection', 'start'] } },
