@@ -34,9 +34,12 @@ struct uring_request {
 };
 
 /*
- * Requests in flight, by request. Not an LRU: 8,192 pending requests (ACCEPTs that never complete) evicted
- * an OPENAT submitted before them, and its completion found nothing and recorded nothing, silently. Full,
- * a new request is not kept and counted as lost at its submission; a kept one is never pushed out.
+ * Requests in flight, by request: what only the submission holds (the name as passed, freed by the kernel once
+ * the open ran; the SQE's fd, which the CQE overwrites). Not an LRU, which let 8,192 pending ACCEPTs evict an
+ * OPENAT submitted before them: a kept request is never pushed out. No size is enough (io_uring keeps no limit
+ * on requests in flight), so a request that finds the table full is not kept, and its completion is recorded
+ * from the request the kernel still holds, flagged SUBMISSION_UNSEEN (uring_request_at_completion): not lost,
+ * and not counted as lost (a pending request never completed is no missing record).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -130,9 +133,56 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
 	}
 	__u64 key = (__u64)req;
-	if (bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY) != 0)
-		count_lost(); /* its completion will find nothing to record: say so now */
+	/* Full (-E2BIG) or no memory: the completion records it without the submission (SUBMISSION_UNSEEN). */
+	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
 	return 0;
+}
+
+/*
+ * A request whose submission was not kept (the table was full, or it was submitted before the capture),
+ * rebuilt at its completion from what the kernel still holds in it: the opcode, an open's dirfd, flags,
+ * mode and fixed slot, an accept's flags and slot, a connect's sockaddr pointer, a listen's backlog. Not the
+ * name as passed (io_uring freed its copy once the open ran: path_arg is empty and a failed open has no
+ * path) nor the SQE's fd for a socket operation (the CQE's flags overwrote it: fd is -1). Returns NULL for
+ * an operation that is not recorded, or a process that is not.
+ */
+static __always_inline struct uring_request *uring_request_at_completion(struct io_kiocb *req, struct task_struct *task,
+									  const struct rg_capture_config *cfg)
+{
+	__u8 op = req->opcode;
+	__u32 kind = uring_kind(op);
+	if (kind == 0 || !wanted(cfg, task->tgid, kind))
+		return NULL;
+	__u32 zero = 0;
+	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
+	if (!r)
+		return NULL;
+	r->opcode = op;
+	r->fd = -1;
+	r->uaddr = 0;
+	r->open_flags = 0;
+	r->mode = 0;
+	r->ev_flags = EVENT_FLAG_SUBMISSION_UNSEEN;
+	r->fixed = 0;
+	__builtin_memset(r->path, 0, sizeof(r->path));
+	void *cmd = &req->cmd;
+	if (kind == RG_KIND_FILE_OPEN) {
+		struct io_open *o = cmd;
+		r->fd = BPF_CORE_READ(o, dfd);
+		r->open_flags = BPF_CORE_READ(o, how.flags);
+		r->mode = BPF_CORE_READ(o, how.mode);
+		r->ev_flags |= op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0;
+		r->fixed = BPF_CORE_READ(o, file_slot) != 0;
+	} else if (kind == RG_KIND_NET_CONNECT) {
+		r->uaddr = (__u64)BPF_CORE_READ((struct io_connect *)cmd, addr);
+	} else if (kind == RG_KIND_NET_ACCEPT) {
+		struct io_accept *a = cmd;
+		r->open_flags = BPF_CORE_READ(a, flags);
+		r->fixed = BPF_CORE_READ(a, file_slot) != 0;
+	} else if (kind == RG_KIND_NET_LISTEN) {
+		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
+	}
+	return r;
 }
 
 /* The socket a request operated on: req->file, a struct socket for socket files (untrusted pointer). */
@@ -158,8 +208,8 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 	__u32 dev = 0;
 	if (res >= 0 && !r->fixed) {
 		path_flags = opened_file_path(s->path.s, s, task, res, r->open_flags, &ino, &dev);
-	} else if (res >= 0 || (r->ev_flags & EVENT_FLAG_USER_READ_FAILED)) {
-		/* Opened into a fixed-file slot (no fd to read the file from), or the name was unreadable. */
+	} else if (res >= 0 || (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN))) {
+		/* Opened into a fixed-file slot (no fd to read the file from), or the name was unreadable or not kept. */
 		end_path(s->path.s, 0);
 		path_flags = PATH_FLAG_UNRESOLVED;
 	} else {
@@ -196,7 +246,7 @@ static __always_inline int uring_connect_done(struct task_struct *task, const st
 {
 	struct socket *sock = uring_socket(req);
 	struct sock_ends a = {};
-	__u16 type = 0, flags = EVENT_FLAG_IO_URING, addr_flags = 0;
+	__u16 type = 0, flags = EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN), addr_flags = 0;
 	if (sock) {
 		read_sock_ends(sock->sk, &a);
 		type = sock->type;
@@ -251,7 +301,7 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
 			return 0;
 		}
 		fill_header(&e->hdr, RG_KIND_NET_LISTEN, sizeof(*e), task);
-		e->hdr.flags |= EVENT_FLAG_IO_URING;
+		e->hdr.flags |= EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN);
 		e->fd = r->fd;
 		e->result = res;
 		e->backlog = r->mode;
@@ -272,7 +322,7 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
 	}
 	fill_header(&e->hdr, RG_KIND_NET_BIND, sizeof(*e), task);
 	/* A failed bind leaves the socket unbound; the address asked for sits in io_uring's own copy, not read. */
-	e->hdr.flags |= EVENT_FLAG_IO_URING | (res != 0 ? EVENT_FLAG_USER_READ_FAILED : 0);
+	e->hdr.flags |= EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN) | (res != 0 ? EVENT_FLAG_USER_READ_FAILED : 0);
 	e->fd = r->fd;
 	e->result = res;
 	e->family = a.family;
@@ -300,13 +350,16 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 	if (!req)
 		return 0; /* a CQE not tied to a request */
 	__u64 key = (__u64)req;
+	const struct rg_capture_config *cfg = get_config();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct uring_request *r = bpf_map_lookup_elem(&URING_REQUESTS, &key);
+	bool kept = r != NULL;
+	if (!kept && cfg)
+		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), task, cfg);
 	if (!r)
 		return 0;
-	const struct rg_capture_config *cfg = get_config();
 	int res = cqe->res;
 	__u32 cqe_flags = cqe->flags;
-	struct task_struct *task = bpf_get_current_task_btf();
 	if (cfg) {
 		__u8 op = r->opcode;
 		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
@@ -316,12 +369,12 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 		} else if (op == IORING_OP_ACCEPT) {
 			struct socket *sock = res >= 0 && !r->fixed ? socket_of_fd(task, res) : NULL;
 			if (sock)
-				emit_accept(task, cfg, r->fd, res, r->open_flags, sock, EVENT_FLAG_IO_URING);
+				emit_accept(task, cfg, r->fd, res, r->open_flags, sock, EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN));
 		} else {
 			uring_local_done(task, cfg, r, req, res);
 		}
 	}
-	if (!(cqe_flags & IORING_CQE_F_MORE))
+	if (kept && !(cqe_flags & IORING_CQE_F_MORE))
 		bpf_map_delete_elem(&URING_REQUESTS, &key);
 	return 0;
 }

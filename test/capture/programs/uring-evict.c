@@ -5,7 +5,10 @@
  * 8,192 requests in the kernel program, the OPENAT's entry was evicted and
  * its completion recorded nothing, silently. Prints "openat RES PATH" (the
  * fd's /proc/self/fd link: the truth) and "accepts N".
- * Usage: uring-evict N FILE
+ * With "first", the ACCEPTs are submitted before the OPENAT: the request
+ * table is full when the OPENAT is submitted, and its completion is all the
+ * kernel program sees of it.
+ * Usage: uring-evict N FILE [first]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -61,11 +64,30 @@ static struct io_uring_sqe *queue(struct uring *r, int opcode)
 	return sqe;
 }
 
+/* N ACCEPTs on a listener nobody connects to: requests that stay in flight. */
+static int submit_accepts(struct uring *r, int listener, int n)
+{
+	int done = 0;
+	while (done < n) {
+		int chunk = n - done > 2048 ? 2048 : n - done;
+		for (int i = 0; i < chunk; i++) {
+			struct io_uring_sqe *s = queue(r, IORING_OP_ACCEPT);
+			s->fd = listener;
+			s->user_data = 100 + done + i;
+		}
+		if (syscall(__NR_io_uring_enter, r->fd, chunk, 0, 0, NULL, 0) != chunk)
+			return -1;
+		done += chunk;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3)
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "first") == 0))
 		return 2;
 	int flood = atoi(argv[1]);
+	int accepts_first = argc == 4;
 	struct uring r;
 	int p[2];
 	if (uring_init(&r, 4096) != 0 || pipe(p) != 0)
@@ -75,7 +97,10 @@ int main(int argc, char **argv)
 	if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 16) != 0)
 		return 1;
 	char buf[1];
-	struct io_uring_sqe *s = queue(&r, IORING_OP_READ);
+	struct io_uring_sqe *s;
+	if (accepts_first && submit_accepts(&r, listener, flood) != 0)
+		return 1;
+	s = queue(&r, IORING_OP_READ);
 	s->fd = p[0];
 	s->addr = (unsigned long)buf;
 	s->len = 1;
@@ -88,19 +113,9 @@ int main(int argc, char **argv)
 	s->user_data = 2;
 	if (syscall(__NR_io_uring_enter, r.fd, 2, 0, 0, NULL, 0) != 2)
 		return 1;
-	int done = 0;
-	while (done < flood) {
-		int chunk = flood - done > 2048 ? 2048 : flood - done;
-		for (int i = 0; i < chunk; i++) {
-			s = queue(&r, IORING_OP_ACCEPT);
-			s->fd = listener;
-			s->user_data = 100 + done + i;
-		}
-		if (syscall(__NR_io_uring_enter, r.fd, chunk, 0, 0, NULL, 0) != chunk)
-			return 1;
-		done += chunk;
-	}
-	printf("accepts %d\n", done);
+	if (!accepts_first && submit_accepts(&r, listener, flood) != 0)
+		return 1;
+	printf("accepts %d\n", flood);
 	if (write(p[1], "x", 1) != 1)
 		return 1;
 	for (;;) {
