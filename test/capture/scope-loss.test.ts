@@ -5,8 +5,9 @@
  * the capture said "lost 0"), and an io_uring OPENAT parked behind a pipe
  * while 9,000 ACCEPTs that never complete are submitted (an LRU of 8,192
  * requests evicted it: no record, "lost 0"). Now the child's open and exec
- * are recorded, as is the OPENAT; the requests the table cannot hold are
- * counted as lost in the kernel.
+ * are recorded, as is the OPENAT; an OPENAT submitted when the table is
+ * already full is recorded from its completion, flagged submission_unseen,
+ * and ACCEPTs that never complete are not reported as lost events.
  */
 import { realpathSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
