@@ -91,6 +91,44 @@ static __always_inline __u32 uring_kind(__u8 op)
 	return 0;
 }
 
+/*
+ * A request's fields from what the kernel holds in it; the op's own data lives in req->cmd, laid out as its
+ * io_* struct (io_uring/opdef.c). At submission (`at_submission`) the name as passed is still there and
+ * req->cqe.fd is the SQE's fd. At a completion whose submission was not kept, io_uring has freed the name
+ * and the CQE's flags overwrote the fd: the path stays empty, fd -1 (an open's dirfd is still read), and the
+ * request is flagged SUBMISSION_UNSEEN.
+ */
+static __always_inline void uring_request_read(struct uring_request *r, struct io_kiocb *req, __u8 op, __u32 kind, int at_submission)
+{
+	r->opcode = op;
+	r->fd = at_submission ? req->cqe.fd : -1;
+	r->uaddr = 0;
+	r->open_flags = 0;
+	r->mode = 0;
+	r->ev_flags = at_submission ? 0 : EVENT_FLAG_SUBMISSION_UNSEEN;
+	r->fixed = 0;
+	__builtin_memset(r->path, 0, sizeof(r->path));
+	void *cmd = &req->cmd;
+	if (kind == RG_KIND_FILE_OPEN) {
+		struct io_open *o = cmd;
+		r->fd = BPF_CORE_READ(o, dfd);
+		r->open_flags = BPF_CORE_READ(o, how.flags);
+		r->mode = BPF_CORE_READ(o, how.mode);
+		r->ev_flags |= op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0;
+		if (at_submission)
+			r->ev_flags |= read_kernel_path(r->path, BPF_CORE_READ(o, filename, name));
+		r->fixed = BPF_CORE_READ(o, file_slot) != 0;
+	} else if (kind == RG_KIND_NET_CONNECT) {
+		r->uaddr = (__u64)BPF_CORE_READ((struct io_connect *)cmd, addr);
+	} else if (kind == RG_KIND_NET_ACCEPT) {
+		struct io_accept *a = cmd;
+		r->open_flags = BPF_CORE_READ(a, flags);
+		r->fixed = BPF_CORE_READ(a, file_slot) != 0;
+	} else if (kind == RG_KIND_NET_LISTEN) {
+		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
+	}
+}
+
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 {
@@ -106,32 +144,7 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
 	if (!r)
 		return 0;
-	r->opcode = op;
-	r->fd = req->cqe.fd;
-	r->uaddr = 0;
-	r->open_flags = 0;
-	r->mode = 0;
-	r->ev_flags = 0;
-	r->fixed = 0;
-	__builtin_memset(r->path, 0, sizeof(r->path));
-	/* The op's own data lives in req->cmd, laid out as its io_* struct (io_uring/opdef.c). */
-	void *cmd = &req->cmd;
-	if (kind == RG_KIND_FILE_OPEN) {
-		struct io_open *o = cmd;
-		r->fd = BPF_CORE_READ(o, dfd);
-		r->open_flags = BPF_CORE_READ(o, how.flags);
-		r->mode = BPF_CORE_READ(o, how.mode);
-		r->ev_flags = (op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0) | read_kernel_path(r->path, BPF_CORE_READ(o, filename, name));
-		r->fixed = BPF_CORE_READ(o, file_slot) != 0;
-	} else if (kind == RG_KIND_NET_CONNECT) {
-		r->uaddr = (__u64)BPF_CORE_READ((struct io_connect *)cmd, addr);
-	} else if (kind == RG_KIND_NET_ACCEPT) {
-		struct io_accept *a = cmd;
-		r->open_flags = BPF_CORE_READ(a, flags);
-		r->fixed = BPF_CORE_READ(a, file_slot) != 0;
-	} else if (kind == RG_KIND_NET_LISTEN) {
-		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
-	}
+	uring_request_read(r, req, op, kind, 1);
 	__u64 key = (__u64)req;
 	/* Full (-E2BIG) or no memory: the completion records it without the submission (SUBMISSION_UNSEEN). */
 	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
@@ -157,31 +170,7 @@ static __always_inline struct uring_request *uring_request_at_completion(struct 
 	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
 	if (!r)
 		return NULL;
-	r->opcode = op;
-	r->fd = -1;
-	r->uaddr = 0;
-	r->open_flags = 0;
-	r->mode = 0;
-	r->ev_flags = EVENT_FLAG_SUBMISSION_UNSEEN;
-	r->fixed = 0;
-	__builtin_memset(r->path, 0, sizeof(r->path));
-	void *cmd = &req->cmd;
-	if (kind == RG_KIND_FILE_OPEN) {
-		struct io_open *o = cmd;
-		r->fd = BPF_CORE_READ(o, dfd);
-		r->open_flags = BPF_CORE_READ(o, how.flags);
-		r->mode = BPF_CORE_READ(o, how.mode);
-		r->ev_flags |= op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0;
-		r->fixed = BPF_CORE_READ(o, file_slot) != 0;
-	} else if (kind == RG_KIND_NET_CONNECT) {
-		r->uaddr = (__u64)BPF_CORE_READ((struct io_connect *)cmd, addr);
-	} else if (kind == RG_KIND_NET_ACCEPT) {
-		struct io_accept *a = cmd;
-		r->open_flags = BPF_CORE_READ(a, flags);
-		r->fixed = BPF_CORE_READ(a, file_slot) != 0;
-	} else if (kind == RG_KIND_NET_LISTEN) {
-		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
-	}
+	uring_request_read(r, req, op, kind, 0);
 	return r;
 }
 
