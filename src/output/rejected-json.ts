@@ -13,8 +13,11 @@ export interface RejectedRecord {
   readonly index: number;
 }
 
-/** `{"event_type":"invalid_record","reason":...}`: rejected records are reported in the stream, never guessed at. */
-export function writeRejectedJson(out: ByteOutput, r: RejectedRecord): void {
+/**
+ * `{"event_type":"invalid_record","reason":...}`: rejected records are reported in the stream, never guessed at.
+ * `trailer`: JSON members (`,"host":...`) written before the closing brace (a merged replay's origin).
+ */
+export function writeRejectedJson(out: ByteOutput, r: RejectedRecord, trailer: Uint8Array | null = null): void {
   out.reserve();
   out.ascii('{"event_type":"invalid_record","reason":');
   writeJsString(out, r.reason);
@@ -26,5 +29,6 @@ export function writeRejectedJson(out: ByteOutput, r: RejectedRecord): void {
   writeUint(out, r.frameSeq);
   out.ascii(',"index":');
   writeUint(out, r.index);
+  if (trailer !== null) out.bytes(trailer);
   closeLine(out);
 }

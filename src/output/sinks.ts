@@ -152,12 +152,8 @@ export class NdjsonSink<P> implements EventSink<P> {
     closeLine(this.out);
   }
   rejected(r: RejectedRecord): void {
-    writeRejectedJson(this.out, r);
-    if (this.origin === null) return;
-    // Before the line's closing brace and newline: a rejected record is evidence of its input too.
-    this.out.pos -= 2;
-    this.out.bytes(this.origin.json);
-    closeLine(this.out);
+    // A rejected record is evidence of its input too: merged, it names its host and capture.
+    writeRejectedJson(this.out, r, this.origin?.json ?? null);
   }
   alert(a: AlertLine): void {
     this.out.reserve();

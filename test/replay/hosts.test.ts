@@ -108,3 +108,16 @@ describe('merged captures of several hosts', () => {
     expect(stderr).toMatch(/2 captures of host hostA have one boot id \(aaaa\): A \(.*mA\.rgc\), A2 \(.*mA2\.rgc\); their processes share one process table/);
   });
 });
+
+describe('a rejected record of a merged replay', () => {
+  it('names its host and capture, in --json and text, as events do', () => {
+    const inputs = ['captures/synthetic-all-kinds.rgc', 'captures/demo.rgc'];
+    const json = runReplayCli([...inputs, '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejected = json.filter((o) => o.event_type === 'invalid_record');
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const r of rejected) expect([r.host, r.capture]).toEqual(['synthetic-host', 'synthetic']);
+    const text = runReplayCli(inputs).stdout.toString().split('\n').filter((l) => l.startsWith('invalid_record '));
+    expect(text.length).toBe(rejected.length);
+    for (const l of text) expect(l.endsWith(' host=synthetic-host')).toBe(true);
+  });
+});
