@@ -18,7 +18,7 @@ struct uring {
 	struct io_uring_cqe *cqes;
 };
 
-static int uring_init(struct uring *r, unsigned entries)
+static inline int uring_init(struct uring *r, unsigned entries)
 {
 	struct io_uring_params p;
 	memset(&p, 0, sizeof(p));
@@ -43,7 +43,7 @@ static int uring_init(struct uring *r, unsigned entries)
 }
 
 /* A zeroed SQE for `opcode`; fill it, then uring_run() it. */
-static struct io_uring_sqe *uring_sqe(struct uring *r, int opcode)
+static inline struct io_uring_sqe *uring_sqe(struct uring *r, int opcode)
 {
 	unsigned tail = *r->sq_tail;
 	struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
@@ -54,7 +54,7 @@ static struct io_uring_sqe *uring_sqe(struct uring *r, int opcode)
 }
 
 /* Submits the SQE from uring_sqe() and waits for its completion: the result (res). */
-static int uring_run(struct uring *r)
+static inline int uring_run(struct uring *r)
 {
 	__atomic_store_n(r->sq_tail, *r->sq_tail + 1, __ATOMIC_RELEASE);
 	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)

@@ -13,54 +13,18 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+/* The ring's set-up, shared with the network lab's io_uring client (raw syscalls, no liburing). */
+#include "../../../scripts/net/uring-mini.h"
 
-struct uring {
-	int fd;
-	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-};
-
-static int uring_init(struct uring *r, unsigned entries)
-{
-	struct io_uring_params p;
-	memset(&p, 0, sizeof(p));
-	r->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
-	if (r->fd < 0)
-		return -1;
-	char *sq = mmap(0, p.sq_off.array + p.sq_entries * sizeof(unsigned), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
-	char *cq = mmap(0, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_CQ_RING);
-	r->sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
-		return -1;
-	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned *)(sq + p.sq_off.array);
-	r->cq_head = (unsigned *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* The next SQE, zeroed, for `opcode`, counted in the tail at once (submitted by the next io_uring_enter). */
+/* The next SQE for `opcode` (uring_sqe), counted in the tail at once: submitted by the next io_uring_enter. */
 static struct io_uring_sqe *queue(struct uring *r, int opcode)
 {
-	unsigned tail = *r->sq_tail;
-	struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = opcode;
-	r->sq_array[tail & *r->sq_mask] = tail & *r->sq_mask;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	struct io_uring_sqe *sqe = uring_sqe(r, opcode);
+	__atomic_store_n(r->sq_tail, *r->sq_tail + 1, __ATOMIC_RELEASE);
 	return sqe;
 }
 
