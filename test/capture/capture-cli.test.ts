@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATH_LEN } from '../../src/abi/constants.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { CAPTURE_BIN, type CaptureRun, runCapture } from './capture-run.js';
 import { announceSkip, runKernelTests } from './privilege.js';
 
-const CAPTURE_BIN = `${REPO_ROOT}dist/src/capture/cli.js`;
 announceSkip('capture-cli');
 
 type Event = Record<string, unknown> & { event_type: string; pid: number; ppid: number; uid: number };
@@ -23,19 +23,6 @@ function listen(host: string): Promise<Server> {
     const s = createServer((sock) => sock.destroy());
     s.once('error', reject);
     s.listen(0, host, () => resolve(s));
-  });
-}
-
-interface CaptureRun { status: number | null; stdout: string; stderr: string; capturePid: number }
-
-function runCapture(args: string[]): Promise<CaptureRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CAPTURE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (status) => resolve({ status, stdout, stderr, capturePid: child.pid! }));
   });
 }
 

@@ -9,30 +9,18 @@
  * `lexical` and `truncated` flags, --stats and audit count such records by
  * kind, the OCSF and ECS exports carry the flag bits.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATH_FLAG_LEXICAL, PATH_FLAG_TRUNCATED } from '../../src/abi/constants.js';
 import { REPO_ROOT, runReplayCli } from '../support/golden.js';
+import { runCapture } from './capture-run.js';
 import { announceSkip, runKernelTests } from './privilege.js';
 
-const CAPTURE_BIN = `${REPO_ROOT}dist/src/capture/cli.js`;
 announceSkip('lexical-cli');
 
 type Json = Record<string, unknown>;
-
-function capture(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CAPTURE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 const lines = (b: Buffer): Json[] => b.toString().trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Json);
 
@@ -44,7 +32,7 @@ describe.skipIf(!runKernelTests)('paths joined past symlinks, out of a capture f
   let events: Json[] = [];
 
   beforeAll(async () => {
-    const r = await capture(['-o', file, '--', 'python3', join(REPO_ROOT, 'test/capture/intruder/symlink-paths.py'), work]);
+    const r = await runCapture(['-o', file, '--', 'python3', join(REPO_ROOT, 'test/capture/intruder/symlink-paths.py'), work]);
     expect(r.status, r.stderr).toBe(0);
     truth = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Json);
     const j = runReplayCli([file, '--json', '--kind', 'file_rename,file_link,file_delete,file_truncate,file_chmod']);
