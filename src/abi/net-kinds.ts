@@ -30,6 +30,8 @@ const TCP_STATES = ['', 'established', 'syn_sent', 'syn_recv', 'fin_wait1', 'fin
 const ioUring: KindFlagSpec = { flag: 'IO_URING', outputName: 'io_uring' };
 /** An io_uring operation recorded from its completion alone (io_uring.bpf.h): fd -1, the caller's sockaddr read at completion. */
 const submissionUnseen: KindFlagSpec = { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' };
+/** An io_uring operation submitted with IOSQE_CQE_SKIP_SUCCESS, recorded at its submission: its result not known. */
+const resultUnseen: KindFlagSpec = { flag: 'RESULT_UNSEEN', outputName: 'result_unseen' };
 const fromUser: KindFlagSpec = { flag: 'FROM_USER_MEMORY', outputName: 'from_user_memory' };
 const addrUnreadable: KindFlagSpec = { flag: 'USER_READ_FAILED', outputName: 'addr_unreadable' };
 /** An ia32 syscall (the records made at sys_exit). */
@@ -58,7 +60,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('addr', 'local address, network byte order'),
       cookie,
     ],
-    flags: [ioUring, submissionUnseen, fromUser, addrUnreadable, compat],
+    flags: [ioUring, submissionUnseen, resultUnseen, fromUser, addrUnreadable, compat],
     // A bound socket has no remote end: dst_endpoint is its own address (what others reach it by).
     // Network Activity has no bind activity (nor Other): Unknown, event_type in unmapped.
     ecs: { category: 'network', type: ['info'] },
@@ -79,7 +81,7 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       addr('addr', 'local address from the kernel socket, network byte order'),
       cookie,
     ],
-    flags: [ioUring, submissionUnseen, compat],
+    flags: [ioUring, submissionUnseen, resultUnseen, compat],
     ecs: { category: 'network', type: ['info'] },
     ocsf: { classUid: 4001, activity: 7, actor: 'self', resultField: 'result', dst: { addr: 'addr', port: 'port', family: 'family', protocol: 'protocol' }, direction: 0 },
   },

@@ -40,7 +40,7 @@ export const HEADER_FIELDS: readonly SchemaField[] = [
 
 /**
  * Header flag bits (u16 `flags`). A bit's meaning is the same in every kind
- * that can set it. Reserved for this round: 6..9 issue 12, 10..11 issue 13,
+ * that can set it. Reserved for this round: 6..9 issue 12 (8 now io_uring's RESULT_UNSEEN), 10..11 issue 13,
  * 12..15 issue 14. A flag only one kind needs belongs in that kind's body.
  */
 export const HEADER_FLAGS: readonly HeaderFlag[] = [
@@ -54,6 +54,10 @@ export const HEADER_FLAGS: readonly HeaderFlag[] = [
   {
     name: 'SUBMISSION_UNSEEN', bit: 7,
     doc: "an io_uring operation recorded from its completion alone, its submission not kept (the table of requests in flight was full, or it was submitted before the capture): what only the submission held is not known (the name as passed is empty, a failed open has no path, a socket's fd is -1)",
+  },
+  {
+    name: 'RESULT_UNSEEN', bit: 8,
+    doc: "an io_uring operation submitted with IOSQE_CQE_SKIP_SUCCESS, so the kernel reports no success: recorded at its submission with what was asked (the name as passed and the directory it joins, the address asked for), its result not known (the record's result is 0 and reads as null); a failure is reported all the same, and recorded again at its completion with its error",
   },
   { name: 'ARG2_TRUNCATED', bit: 10, doc: "a record's second name as passed (a rename's new name, a link's, a mount's source) filled its buffer: it was cut" },
   { name: 'ARG2_UNREADABLE', bit: 11, doc: "a record's second name as passed could not be read from the caller's memory: it is empty" },
@@ -78,6 +82,7 @@ export const EVENT_FLAG_EXE_DELETED = flagMask('EXE_DELETED');
 export const EVENT_FLAG_OPENAT2 = flagMask('OPENAT2');
 export const EVENT_FLAG_COMPAT = flagMask('COMPAT');
 export const EVENT_FLAG_SUBMISSION_UNSEEN = flagMask('SUBMISSION_UNSEEN');
+export const EVENT_FLAG_RESULT_UNSEEN = flagMask('RESULT_UNSEEN');
 export const EVENT_FLAG_ARG2_TRUNCATED = flagMask('ARG2_TRUNCATED');
 export const EVENT_FLAG_ARG2_UNREADABLE = flagMask('ARG2_UNREADABLE');
 export const EVENT_FLAG_IO_URING = flagMask('IO_URING');
@@ -185,6 +190,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'COMPAT', outputName: 'compat' },
       { flag: 'IO_URING', outputName: 'io_uring' },
       { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' },
+      { flag: 'RESULT_UNSEEN', outputName: 'result_unseen' },
       // openat2: open_flags and mode read from the caller's memory at sys_exit, not sys_enter (an ia32 call, a lost entry)
       { flag: 'FROM_USER_MEMORY', outputName: 'open_flags_from_user_memory' },
       // openat2: the open_how read at sys_enter changed by sys_exit, or the file does not fit its O_TRUNC (files.bpf.h)
@@ -225,6 +231,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
       { flag: 'COMPAT', outputName: 'compat' },
       { flag: 'IO_URING', outputName: 'io_uring' },
       { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' },
+      { flag: 'RESULT_UNSEEN', outputName: 'result_unseen' },
       { flag: 'FASTOPEN', outputName: 'fastopen' },
     ],
     ecs: { category: 'network', type: ['connection'], typeByActivity: { 1: ['connection', 'start'] } },
