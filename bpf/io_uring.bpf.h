@@ -129,28 +129,6 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 	}
 }
 
-SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
-{
-	__u8 op = req->opcode;
-	__u32 kind = uring_kind(op);
-	if (kind == 0)
-		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
-	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !wanted(cfg, task->tgid, kind))
-		return 0;
-	__u32 zero = 0;
-	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
-	if (!r)
-		return 0;
-	uring_request_read(r, req, op, kind, 1);
-	__u64 key = (__u64)req;
-	/* Full (-E2BIG) or no memory: the completion records it without the submission (SUBMISSION_UNSEEN). */
-	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
-	return 0;
-}
-
 /*
  * A request whose submission was not kept (the table was full, or it was submitted before the capture),
  * rebuilt at its completion from what the kernel still holds in it: the opcode, an open's dirfd, flags,
@@ -181,6 +159,28 @@ static __always_inline struct socket *uring_socket(void *req)
 }
 
 /*
+ * The sockaddr a CONNECT or BIND asked for, as io_uring copied it into the kernel when it prepared the
+ * request (move_addr_to_kernel): what the kernel acts on, which the caller can no longer change. NULL when
+ * the request holds no copy (a completed CONNECT's may have been recycled).
+ *
+ * Where the copy sits depends on the kernel: io_uring kept it in an io_async_msghdr's `addr` until 2026,
+ * and since ("io_uring/net: ... use the sockaddr directly", also in stable kernels) async_data is the
+ * sockaddr_storage itself; no type tells them apart. The first two bytes do: in the newer layout they are
+ * the family, AF_INET (2) or AF_INET6 (10); in the older they are the low bits of an iovec pointer (or 0),
+ * a multiple of 8, never 2 or 10.
+ */
+static __always_inline const void *uring_asked_sockaddr(void *req)
+{
+	struct io_async_msghdr *io = BPF_CORE_READ(KERNEL_PTR(req, struct io_kiocb), async_data);
+	__u16 first = 0;
+	if (!io || bpf_probe_read_kernel(&first, sizeof(first), io) != 0)
+		return NULL;
+	if (first == AF_INET || first == AF_INET6)
+		return io;
+	return &io->addr;
+}
+
+/*
  * The open as open_exit (files.bpf.h) records one: the opened file's path
  * from the kernel, or a failure's directory joined with the name. The name
  * as passed (path_arg) is io_uring's own getname() copy, taken at
@@ -195,9 +195,11 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 	__u16 path_flags;
 	__u64 ino = 0;
 	__u32 dev = 0;
-	if (res >= 0 && !r->fixed) {
+	/* RESULT_UNSEEN: recorded at submission, nothing opened yet: the directory joined with the name. */
+	bool opened = res >= 0 && !(r->ev_flags & EVENT_FLAG_RESULT_UNSEEN);
+	if (opened && !r->fixed) {
 		path_flags = opened_file_path(s->path.s, s, task, res, r->open_flags, &ino, &dev);
-	} else if (res >= 0 || (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN))) {
+	} else if (opened || (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN))) {
 		/* Opened into a fixed-file slot (no fd to read the file from), or the name was unreadable or not kept. */
 		end_path(s->path.s, 0);
 		path_flags = PATH_FLAG_UNRESOLVED;
@@ -231,11 +233,10 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 
 /* The destination the socket holds (what the kernel connected to); else the caller's sockaddr, flagged. */
 static __always_inline int uring_connect_done(struct task_struct *task, const struct rg_capture_config *cfg,
-					      struct uring_request *r, void *req, int res)
+					      struct uring_request *r, void *req, struct socket *sock, int res)
 {
-	struct socket *sock = uring_socket(req);
 	struct sock_ends a = {};
-	__u16 type = 0, flags = EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN), addr_flags = 0;
+	__u16 type = 0, flags = EVENT_FLAG_IO_URING | (r->ev_flags & (EVENT_FLAG_SUBMISSION_UNSEEN | EVENT_FLAG_RESULT_UNSEEN)), addr_flags = 0;
 	if (sock) {
 		read_sock_ends(sock->sk, &a);
 		type = sock->type;
@@ -245,7 +246,10 @@ static __always_inline int uring_connect_done(struct task_struct *task, const st
 		__builtin_memset(&a, 0, sizeof(a));
 		a.protocol = protocol;
 		addr_flags = ADDR_FLAG_UNVERIFIED;
-		int read = read_user_inet_sockaddr((const void *)r->uaddr, &a.family, &a.peer_port, a.peer);
+		/* io_uring's own copy of the address while it holds one; else the caller's memory. */
+		const void *asked = uring_asked_sockaddr(req);
+		int read = asked ? read_inet_sockaddr(asked, 1, &a.family, &a.peer_port, a.peer)
+				 : read_user_inet_sockaddr((const void *)r->uaddr, &a.family, &a.peer_port, a.peer);
 		if (read == 0)
 			return 0; /* AF_UNIX and others: not a network connection */
 		if (read < 0)
@@ -273,9 +277,8 @@ static __always_inline int uring_connect_done(struct task_struct *task, const st
 }
 
 static __always_inline int uring_local_done(struct task_struct *task, const struct rg_capture_config *cfg,
-					    struct uring_request *r, void *req, int res)
+					    struct uring_request *r, void *req, struct socket *sock, int res)
 {
-	struct socket *sock = uring_socket(req);
 	if (!sock)
 		return 0;
 	struct sock *sk = sock->sk;
@@ -283,6 +286,7 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
 	read_sock_ends(sk, &a);
 	if (a.family != AF_INET && a.family != AF_INET6)
 		return 0;
+	__u16 unseen = r->ev_flags & (EVENT_FLAG_SUBMISSION_UNSEEN | EVENT_FLAG_RESULT_UNSEEN);
 	if (r->opcode == IORING_OP_LISTEN) {
 		struct rg_net_listen *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 		if (!e) {
@@ -290,7 +294,7 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
 			return 0;
 		}
 		fill_header(&e->hdr, RG_KIND_NET_LISTEN, sizeof(*e), task);
-		e->hdr.flags |= EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN);
+		e->hdr.flags |= EVENT_FLAG_IO_URING | unseen;
 		e->fd = r->fd;
 		e->result = res;
 		e->backlog = r->mode;
@@ -310,20 +314,80 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_NET_BIND, sizeof(*e), task);
-	/* A failed bind leaves the socket unbound; the address asked for sits in io_uring's own copy, not read. */
-	e->hdr.flags |= EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN) | (res != 0 ? EVENT_FLAG_USER_READ_FAILED : 0);
+	/*
+	 * A failed bind leaves the socket unbound; the address asked for sits in io_uring's own copy, not read.
+	 * At submission (RESULT_UNSEEN) that copy is what the record holds: the address asked for.
+	 */
+	__u16 asked_flags = 0;
+	if (unseen & EVENT_FLAG_RESULT_UNSEEN) {
+		__builtin_memset(a.local, 0, sizeof(a.local));
+		a.local_port = 0;
+		if (read_inet_sockaddr(uring_asked_sockaddr(req), 1, &a.family, &a.local_port, a.local) != 1)
+			asked_flags = EVENT_FLAG_USER_READ_FAILED;
+	} else if (res != 0) {
+		asked_flags = EVENT_FLAG_USER_READ_FAILED;
+		a.local_port = 0;
+		__builtin_memset(a.local, 0, sizeof(a.local));
+	}
+	e->hdr.flags |= EVENT_FLAG_IO_URING | unseen | asked_flags;
 	e->fd = r->fd;
 	e->result = res;
 	e->family = a.family;
-	e->port = res == 0 ? a.local_port : 0;
+	e->port = a.local_port;
 	e->protocol = a.protocol;
 	e->sock_type = sock->type;
-	if (res == 0)
-		__builtin_memcpy(e->addr, a.local, sizeof(e->addr));
-	else
-		__builtin_memset(e->addr, 0, sizeof(e->addr));
+	__builtin_memcpy(e->addr, a.local, sizeof(e->addr));
 	e->sock_cookie = assigned_cookie(sk);
 	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+/*
+ * A request submitted with IOSQE_CQE_SKIP_SUCCESS: the kernel posts no completion when it succeeds, so
+ * io_uring_complete never fires for it (the "no CQE" way to hide an open). It is recorded here, at its
+ * submission, flagged RESULT_UNSEEN: what was asked (the name as passed and the directory it joins, the
+ * address asked for from io_uring's own copy), result 0 standing for "not known". A failure still posts a
+ * completion (the kernel drops the skip when a request fails): the request is kept as any other and its
+ * completion recorded with its error. An ACCEPT so submitted is not recorded (its new socket is not known),
+ * nor a BIND or LISTEN on a fixed-file socket (no fd to read the socket from at submission).
+ */
+static __always_inline void uring_submitted_unseen(struct task_struct *task, const struct rg_capture_config *cfg,
+						   struct uring_request *r, struct io_kiocb *req)
+{
+	__u8 op = r->opcode;
+	/* The SQE's fd is a fixed-file index, not an fd, with IOSQE_FIXED_FILE. */
+	struct socket *sock = (req->flags & REQ_F_FIXED_FILE) ? NULL : socket_of_fd(task, r->fd);
+	r->ev_flags |= EVENT_FLAG_RESULT_UNSEEN;
+	if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2)
+		uring_open_done(task, cfg, r, 0);
+	else if (op == IORING_OP_CONNECT)
+		uring_connect_done(task, cfg, r, req, sock, 0);
+	else if (op == IORING_OP_BIND || op == IORING_OP_LISTEN)
+		uring_local_done(task, cfg, r, req, sock, 0);
+	r->ev_flags &= ~EVENT_FLAG_RESULT_UNSEEN;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
+{
+	__u8 op = req->opcode;
+	__u32 kind = uring_kind(op);
+	if (kind == 0)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct rg_capture_config *cfg = get_config();
+	if (!cfg || !wanted(cfg, task->tgid, kind))
+		return 0;
+	__u32 zero = 0;
+	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
+	if (!r)
+		return 0;
+	uring_request_read(r, req, op, kind, 1);
+	if (req->flags & REQ_F_CQE_SKIP)
+		uring_submitted_unseen(task, cfg, r, req);
+	__u64 key = (__u64)req;
+	/* Full (-E2BIG) or no memory: the completion records it without the submission (SUBMISSION_UNSEEN). */
+	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
 	return 0;
 }
 
@@ -354,13 +418,13 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
 			uring_open_done(task, cfg, r, res);
 		} else if (op == IORING_OP_CONNECT) {
-			uring_connect_done(task, cfg, r, req, res);
+			uring_connect_done(task, cfg, r, req, uring_socket(req), res);
 		} else if (op == IORING_OP_ACCEPT) {
 			struct socket *sock = res >= 0 && !r->fixed ? socket_of_fd(task, res) : NULL;
 			if (sock)
 				emit_accept(task, cfg, r->fd, res, r->open_flags, sock, EVENT_FLAG_IO_URING | (r->ev_flags & EVENT_FLAG_SUBMISSION_UNSEEN));
 		} else {
-			uring_local_done(task, cfg, r, req, res);
+			uring_local_done(task, cfg, r, req, uring_socket(req), res);
 		}
 	}
 	if (kept && !(cqe_flags & IORING_CQE_F_MORE))

@@ -243,23 +243,24 @@ static __always_inline __u64 assigned_cookie(const struct sock *sk)
 }
 
 /*
- * Reads an AF_INET/AF_INET6 sockaddr from user memory into family/port/addr.
+ * Reads an AF_INET/AF_INET6 sockaddr into family/port/addr: from user memory, or (kernel != 0) a copy the
+ * kernel made (io_uring's, which the caller can no longer change).
  * Returns 1 if read, 0 for another family, -1 if unreadable.
  */
-static __always_inline int read_user_inet_sockaddr(const void *uaddr, __u16 *family, __u16 *port, __u8 *addr)
+static __always_inline int read_inet_sockaddr(const void *src, int kernel, __u16 *family, __u16 *port, __u8 *addr)
 {
 	__u16 fam = 0;
-	if (!uaddr || bpf_probe_read_user(&fam, sizeof(fam), uaddr) != 0)
+	if (!src || (kernel ? bpf_probe_read_kernel(&fam, sizeof(fam), src) : bpf_probe_read_user(&fam, sizeof(fam), src)) != 0)
 		return -1;
 	if (fam == AF_INET) {
 		struct sockaddr_in sin;
-		if (bpf_probe_read_user(&sin, sizeof(sin), uaddr) != 0)
+		if ((kernel ? bpf_probe_read_kernel(&sin, sizeof(sin), src) : bpf_probe_read_user(&sin, sizeof(sin), src)) != 0)
 			return -1;
 		*port = bpf_ntohs(sin.sin_port);
 		__builtin_memcpy(addr, &sin.sin_addr, 4);
 	} else if (fam == AF_INET6) {
 		struct sockaddr_in6 sin6;
-		if (bpf_probe_read_user(&sin6, sizeof(sin6), uaddr) != 0)
+		if ((kernel ? bpf_probe_read_kernel(&sin6, sizeof(sin6), src) : bpf_probe_read_user(&sin6, sizeof(sin6), src)) != 0)
 			return -1;
 		*port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
@@ -268,6 +269,11 @@ static __always_inline int read_user_inet_sockaddr(const void *uaddr, __u16 *fam
 	}
 	*family = fam;
 	return 1;
+}
+
+static __always_inline int read_user_inet_sockaddr(const void *uaddr, __u16 *family, __u16 *port, __u8 *addr)
+{
+	return read_inet_sockaddr(uaddr, 0, family, port, addr);
 }
 
 /* ---- bind, listen, accept (sys_exit) --------------------------------------- */
