@@ -12,6 +12,7 @@ import {
   splitArgv, syscallText,
 } from './values.js';
 import { viewEntries } from './intrusion-values.js';
+import { resultUnseenMask } from './views.js';
 
 export type DisplayValue = string | number | boolean | string[];
 
@@ -35,6 +36,11 @@ export function eventValues(kindId: number, bytes: Uint8Array, offset: number, s
       case 'argv': values.set(key, splitArgv(v as Uint8Array, fields[f.sizeField!] as number).map(bytesToText)); break;
       case 'open_flags': values.set(key, openFlagsText(v as number)); break;
       case 'result':
+        // RESULT_UNSEEN: recorded at submission, the result not known (null, as in --json).
+        if ((flags & resultUnseenMask(kind)) !== 0) {
+          values.set(key, null as unknown as DisplayValue);
+          break;
+        }
         values.set(key, v as number);
         if ((v as number) < 0) values.set('error', errnoName(-(v as number)));
         break;

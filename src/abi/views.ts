@@ -31,3 +31,14 @@ export function keysDependingOn(kind: KindLayout, name: string): string[] {
   if (name === 'flags') keys.push(...kind.flags.map((f) => f.outputName));
   return keys;
 }
+
+/**
+ * The header flag that says a kind's `result` is not known (RESULT_UNSEEN: an io_uring request submitted with
+ * IOSQE_CQE_SKIP_SUCCESS, recorded at submission), or 0 when the kind, as its capture describes it, has no
+ * such flag: a record of another kind setting the bit is read as its result says. Every reader of a result
+ * (NDJSON, text, event values, rules, exports) takes it from here, so they agree.
+ */
+export function resultUnseenMask(kind: KindLayout): number {
+  const f = kind.flagSpecs.find((s) => s.flag === 'RESULT_UNSEEN');
+  return f === undefined ? 0 : kind.flags.find((k) => k.outputName === f.outputName)!.bit;
+}

@@ -104,9 +104,13 @@ export function activityOf(m: KindOcsf, result: number | null, selector: number 
   return result === -ECONNREFUSED ? 5 : 4; // Refuse : Fail
 }
 
-/** status_id from a result field: success, failure, or unknown (a non-blocking connect still in progress). */
+/**
+ * status_id from a result field: success, failure, or unknown (a non-blocking connect still in progress, or
+ * a result the record does not know: null, an io_uring request recorded at submission, RESULT_UNSEEN).
+ */
 export function statusOf(m: KindOcsf, result: number | null, selector: number | null = null): number {
-  if (m.resultField === undefined || result === null) return STATUS.Success;
+  if (m.resultField === undefined) return STATUS.Success;
+  if (result === null) return STATUS.Unknown;
   if (result >= 0) return STATUS.Success;
   return result === -EINPROGRESS && activityBy(m, selector) === 'connect_result' ? STATUS.Unknown : STATUS.Failure;
 }

@@ -18,6 +18,8 @@
  * table's layout), never from record or capture text. The rows are what the
  * plan-walking add wrote (the Parquet files are byte-identical).
  */
+import { FLAGS_OFFSET } from '../abi/header-access.js';
+import { resultUnseenMask } from '../abi/views.js';
 import { activityOf, statusOf } from './ocsf-map.js';
 import { statusKey } from './ocsf-parts.js';
 import { type ClassTable, CopyOp, type KindPlan } from './ocsf-table.js';
@@ -94,13 +96,17 @@ function statusCode(plan: KindPlan): string {
     if (fixed) return `const sk = ${JSON.stringify(statusKey(kindId, activityOf(plan.map, null, null), statusOf(plan.map, null, null), 0))};\n`;
     return `const sel = ${selector};\nconst sk = statusKey(${kindId}, activityOf(map, null, sel), statusOf(map, null, sel), 0);\n`;
   }
-  const read = `const result = view.getInt32(at + ${plan.resultOffset}, true);\n`;
+  // A kind that can say its result is not known (RESULT_UNSEEN, an io_uring request recorded at submission): null, status Unknown.
+  const unseen = resultUnseenMask(plan.kind);
+  const value = `view.getInt32(at + ${plan.resultOffset}, true)`;
+  const read = unseen === 0 ? `const result = ${value};\n` : `const result = (view.getUint16(at + ${FLAGS_OFFSET}, true) & ${unseen}) !== 0 ? null : ${value};\n`;
   if (fixed) {
     // A fixed activity: success (result >= 0) or failure with errno -result; statusOf's only other outcome needs a connect's activity.
     const ok = statusKey(kindId, activityOf(plan.map, 0, null), statusOf(plan.map, 0, null), 0) as number;
     const failBase = statusKey(kindId, activityOf(plan.map, -1, null), statusOf(plan.map, -1, null), 0) as number;
     if (typeof ok !== 'number' || typeof failBase !== 'number') throw new Error('export: a status key of errno 0 is a number');
-    return `${read}const sk = result >= 0 ? ${ok} : result > -4096 ? ${failBase} - result : statusKey(${kindId}, activityOf(map, result, null), statusOf(map, result, null), -result);\n`;
+    const unknown = unseen === 0 ? '' : `result === null ? ${JSON.stringify(statusKey(kindId, activityOf(plan.map, null, null), statusOf(plan.map, null, null), 0))} : `;
+    return `${read}const sk = ${unknown}result >= 0 ? ${ok} : result > -4096 ? ${failBase} - result : statusKey(${kindId}, activityOf(map, result, null), statusOf(map, result, null), -result);\n`;
   }
   return `${read}const sel = ${selector};\nconst sk = statusKey(${kindId}, activityOf(map, result, sel), statusOf(map, result, sel), result < 0 ? -result : 0);\n`;
 }

@@ -13,7 +13,7 @@ import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema
 import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { viewEntries } from '../abi/intrusion-values.js';
-import { outputKeys } from '../abi/views.js';
+import { outputKeys, resultUnseenMask } from '../abi/views.js';
 import { ByteOutput, byteOutputSize, copyBytes, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint, warmUpStrings } from './json-bytes.js';
@@ -105,6 +105,7 @@ function buildSteps(kind: KindLayout): Step[] {
     let arg = layout.size;
     if (op === Op.Argv) arg = offsetOf(field.sizeField);
     if (op === Op.Addr) arg = offsetOf(field.familyField);
+    if (op === Op.Result) arg = resultUnseenMask(kind);
     if (op === Op.ExitStatus) {
       steps.push({ op, key: 'exit_code', offset: layout.offset, arg: 0 });
       return;
@@ -186,7 +187,8 @@ function emitValue(s: Step): string {
     case Op.CString: return `p = putCString(b, ov, p, src, view, ${o}, ${s.arg}, sa, da);\n`;
     case Op.Argv: return `p = putArgv(b, ov, p, src, view, ${o}, Math.min(view.getUint32(at + ${s.arg}, true), ${s.arg2}), sa, da);\n`;
     case Op.OpenFlags: return `p = putPacked(ov, p, openFlagsJson.get(view.getUint32(${o}, true)));\n`;
-    case Op.Result: return `{ const r = view.getInt32(${o}, true); p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r)); }\n`;
+    // arg: the kind's RESULT_UNSEEN mask (an io_uring request recorded at submission: its result is not known, null).
+    case Op.Result: return `{ const r = view.getInt32(${o}, true); ${s.arg !== 0 ? `if ((flags & ${s.arg}) !== 0) p = putPacked(ov, p, NULL); else ` : ''}{ p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r)); } }\n`;
     case Op.Family: return `p = putPacked(ov, p, familyJson.get(view.getUint16(${o}, true)));\n`;
     case Op.PathFlags: return `p = putPacked(ov, p, pathFlagsJson.get(view.getUint16(${o}, true)));\n`;
     case Op.AddrFlags: return `p = putPacked(ov, p, addrFlagsJson.get(view.getUint16(${o}, true)));\n`;
@@ -368,6 +370,10 @@ function interpretKind(k: KindProgram, header: Writer, b: Uint8Array, ov: DataVi
       case Op.OpenFlags: p = putPacked(ov, p, openFlagsJson.get(view.getUint32(o, true))); break;
       case Op.Result: {
         const r = view.getInt32(o, true);
+        if ((flags & arg) !== 0) {
+          p = putPacked(ov, p, NULL);
+          break;
+        }
         p = putInt(ov, p, r);
         if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r));
         break;

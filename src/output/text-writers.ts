@@ -18,6 +18,7 @@ import { CPU_OFFSET, FLAGS_OFFSET, TID_OFFSET, TS_NS_OFFSET } from '../abi/heade
 import { type FieldLayout } from '../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField, type TextColor } from '../abi/schema.js';
 import { viewEntries } from '../abi/intrusion-values.js';
+import { resultUnseenMask } from '../abi/views.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { textValue } from '../common/visible.js';
 import { type ByteOutput, MAX_LINE_BYTES, type PackedBytes, putPacked } from './byte-output.js';
@@ -108,6 +109,7 @@ function buildSteps(kind: KindLayout): Step[] {
       let arg = layout.size;
       if (op === Op.Argv) arg = offsetOf(field.sizeField);
       if (op === Op.Addr) arg = offsetOf(field.familyField);
+      if (op === Op.Result) arg = resultUnseenMask(kind);
       if ((op === Op.NumberText || op === Op.Enum) && !['u8', 'u16', 'u32'].includes(layout.type)) throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u8, u16 or u32`);
       if (op === Op.U16 && layout.type !== 'u16') throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u16`);
       const names = op === Op.Enum ? new PackedTextCache((n) => enumText(field.names!, n)) : undefined;
@@ -185,7 +187,8 @@ function emitValue(s: Step): string {
     case Op.CString: return `if (src[${o}] !== 0) { ${key}p = putTextValue(b, ov, p, src, view, ${o}, ${o} + ${s.arg}, ${C_STRING}); }\n`;
     case Op.Argv: return `${key}p = putTextValue(b, ov, p, src, view, ${o}, ${o} + Math.min(view.getUint32(at + ${s.arg}, true), ${s.arg2}), ${ARGV});\n`;
     case Op.OpenFlags: return `${key}p = putPacked(ov, p, openFlagsText_.get(view.getUint32(${o}, true)));\n`;
-    case Op.Result: return `{ const r = view.getInt32(${o}, true); ${key}p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoText.get(-r)); }\n`;
+    // arg: the kind's RESULT_UNSEEN mask (an io_uring request recorded at submission: result=unseen).
+    case Op.Result: return `{ const r = view.getInt32(${o}, true); ${key}${s.arg !== 0 ? `if ((flags & ${s.arg}) !== 0) p = putPacked(ov, p, UNSEEN); else ` : ''}{ p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoText.get(-r)); } }\n`;
     case Op.Family: return `${key}p = putPacked(ov, p, familyText.get(view.getUint16(${o}, true)));\n`;
     // Unreadable (or of a family without a text form): an empty address, left out.
     case Op.Addr: return `if ((flags & ${EVENT_FLAG_USER_READ_FAILED}) === 0) p = putTextAddress(b, ov, p, view.getUint16(at + ${s.arg}, true), src, ${o}, ${JSON.stringify(s.key)});\n`;
@@ -241,7 +244,7 @@ function emitMemoLookup(s: Step, memoKeyWords: number): string {
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
     putUint, putInt, putU32At, putU64At, putPacked, putTextValue, putTextAddress, memoKeep, memoStore,
-    openFlagsText_: openFlagsTextCache, errnoText, familyText, numberTexts, ERROR_KEY, EXIT_CODE_KEY, SIGNAL_KEY, ...extra,
+    openFlagsText_: openFlagsTextCache, errnoText, familyText, numberTexts, ERROR_KEY, UNSEEN, EXIT_CODE_KEY, SIGNAL_KEY, ...extra,
   };
   const names = Object.keys(helpers);
   const factory = new Function(...names, `return function ${name}(${params}) {\n${body}};`) as (...h: unknown[]) => F;
@@ -305,6 +308,7 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
 
 const MONO = packText('mono:');
 const ERROR_KEY = keyBytes('error');
+const UNSEEN = packText('unseen');
 const EXIT_CODE_KEY = keyBytes('exit_code');
 const SIGNAL_KEY = keyBytes('signal');
 

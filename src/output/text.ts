@@ -28,6 +28,8 @@ export function formatEventText(kindId: number, bytes: Uint8Array, offset: numbe
 
 /** A display value as a token's value: argv joined by spaces, strings escaped and quoted when needed. */
 export function textValue(value: DisplayValue): string {
+  // null: a value the record does not know (a result RESULT_UNSEEN), printed as the compiled writer does.
+  if (value === null) return 'unseen';
   if (Array.isArray(value)) return textToken(value.join(' '));
   return typeof value === 'string' ? textToken(value) : String(value);
 }

@@ -45,7 +45,7 @@ const KEY_FACTS = [
   'path', 'path_arg', 'open_flags', 'old_path', 'new_path', 'target', 'mode', 'mode_text', 'call', 'request', 'signal_name', 'name',
   'target_pid', 'target_tgid', 'target_comm', 'old_uid', 'old_euid', 'new_uid', 'new_euid', 'fstype',
   'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'peer_addr', 'peer_port', 'dst_hostname',
-  'dns.names', 'io_uring', 'parent.exe',
+  'dns.names', 'io_uring', 'result_unseen', 'parent.exe',
 ];
 const KEY_NAMES: Record<string, string> = { 'parent.exe': 'parent_exe', 'dns.names': 'dns_names' };
 

@@ -175,7 +175,10 @@ const RENAME_EXCHANGE = 2;
 export function fileFact(key: (typeof FILE_FACTS)[number], get: (key: string) => FactValue | undefined): FactValue | undefined {
   const type = get('event_type');
   if (type !== 'file_open' && type !== 'file_rename' && type !== 'file_link' && type !== 'file_delete' && type !== 'file_truncate') return undefined;
-  if (!((get('result') as number) >= 0)) return undefined;
+  // A result not known (an io_uring request recorded at submission, RESULT_UNSEEN) counts as done: its failure
+  // would be a record of its own.
+  const result = get('result');
+  if (result !== undefined && result !== null && !((result as number) >= 0)) return undefined;
   const path = (): FactValue | undefined => {
     const v = get('schema_version');
     return typeof v === 'number' && v < 2 ? get('path_arg') : get('path');

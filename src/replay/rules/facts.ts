@@ -12,11 +12,13 @@ import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.
 import { Ancestry } from '../ancestry.js';
 import { type ProcessNode } from '../process-table.js';
 import { FILE_FACTS, FactsWithFileFacts, fileFact } from './builtin.js';
-import { outputKeys } from '../../abi/views.js';
+import { outputKeys, resultUnseenMask } from '../../abi/views.js';
 import { type FactSource, type Facts, type FactValue } from './model.js';
 
 export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schema: Schema = BUILD_SCHEMA): Facts {
   const { kind, values } = eventValues(kindId, bytes, at, schema);
+  // A value the record does not know (null: a result RESULT_UNSEEN) is no fact: unknown, as RecordFacts reads it.
+  for (const [key, value] of values) if (value === null) values.delete(key);
   const facts: Facts = new FactsWithFileFacts(values as Map<string, string | number | boolean | string[]>);
   // `write`: opened for writing, for any kind that records open flags.
   kind.layout.fields.forEach((f, i) => {
@@ -64,7 +66,9 @@ const otherEnds = (node: ProcessNode, ends: readonly ProcessNode[] | undefined):
 
 /** How to read one fact straight from a kind's records: a number, or text (decoded once per event). */
 type DirectFact = { readonly kind: 'u32' | 's32' | 'u16'; readonly offset: number } | { readonly kind: 'text'; readonly offset: number; readonly size: number }
-  | { readonly kind: 'write'; readonly offset: number } | { readonly kind: 'flag'; readonly bit: number };
+  | { readonly kind: 'write'; readonly offset: number } | { readonly kind: 'flag'; readonly bit: number }
+  // a result the record may say it does not know (RESULT_UNSEEN's mask): then unknown, as --json's null
+  | { readonly kind: 'result'; readonly offset: number; readonly unseen: number };
 
 /** Per kind: the facts read without decoding the whole record (numbers and strings of its fields). */
 function directFacts(kind: KindLayout): Map<string, DirectFact> {
@@ -74,6 +78,7 @@ function directFacts(kind: KindLayout): Map<string, DirectFact> {
     const key = kind.schemaFields[i].key ?? f.name;
     if (view === 'open_flags') out.set('write', { kind: 'write', offset: f.offset });
     if (view === 'string') out.set(key, { kind: 'text', offset: f.offset, size: f.size });
+    else if (view === 'result' && f.type === 's32' && resultUnseenMask(kind) !== 0) out.set(key, { kind: 'result', offset: f.offset, unseen: resultUnseenMask(kind) });
     else if ((view === 'uint' || view === 'int' || view === 'result' || view === 'port') && (f.type === 'u32' || f.type === 's32' || f.type === 'u16')) out.set(key, { kind: f.type, offset: f.offset });
   });
   for (const flag of kind.flags) out.set(flag.outputName, { kind: 'flag', bit: flag.bit });
@@ -151,6 +156,7 @@ export class RecordFacts implements FactSource {
         case 's32': return s32le(b, at + d.offset);
         case 'u16': return u16le(b, at + d.offset);
         case 'flag': return (recordFlags(b, at) & d.bit) !== 0;
+        case 'result': return (recordFlags(b, at) & d.unseen) !== 0 ? undefined : s32le(b, at + d.offset);
         case 'text': {
           let t = this.texts.get(key);
           if (t === undefined) this.texts.set(key, (t = bytesToText(cStringBytes(b, at + d.offset, d.size))));

@@ -32,7 +32,7 @@ import {
   addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, familyName, joinPathLexically, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
 } from '../../abi/values.js';
 import { viewEntries } from '../../abi/intrusion-values.js';
-import { outputKeys } from '../../abi/views.js';
+import { outputKeys, resultUnseenMask } from '../../abi/views.js';
 import { Ancestry } from '../ancestry.js';
 import { type ProcessNode } from '../process-table.js';
 import { byteStringCondition } from './byte-conditions.js';
@@ -457,9 +457,16 @@ class KindFacts {
           return { cost: Cost.Number, test: numberTest(numberOf(layout), test) };
         case 'result': {
           const read = numberOf(layout);
-          if (own === key) return { cost: Cost.Number, test: (b, at) => test(read(b, at)) };
+          // A result the record says it does not know (RESULT_UNSEEN): unknown, as in the facts and --json.
+          const unseen = resultUnseenMask(this.kind);
+          if (own === key) {
+            if (unseen === 0) return { cost: Cost.Number, test: (b, at) => test(read(b, at)) };
+            return { cost: Cost.Number, test: (b, at) => test((recordFlags(b, at) & unseen) !== 0 ? undefined : read(b, at)) };
+          }
           if (key !== 'error') continue;
-          return { cost: Cost.PerNumber, test: memoByNumber(read, (r) => test(r < 0 ? errnoName(-r) : undefined)) };
+          const error = memoByNumber(read, (r) => test(r < 0 ? errnoName(-r) : undefined));
+          if (unseen === 0) return { cost: Cost.PerNumber, test: error };
+          return { cost: Cost.PerNumber, test: (b, at, node) => ((recordFlags(b, at) & unseen) !== 0 ? test(undefined) : error(b, at, node)) };
         }
         case 'open_flags':
           if (own !== key) continue;
