@@ -1,0 +1,131 @@
+/*
+ * io_uring requests submitted with IOSQE_CQE_SKIP_SUCCESS: the kernel posts
+ * no completion when they succeed, so a tracer that records io_uring
+ * operations at their completion sees nothing (before this, rand-guard
+ * recorded no such open, and said "lost 0"). Each action submits one request
+ * with the flag, waits for the kernel to run it (a failure still posts a
+ * completion), then prints the truth as the process sees it:
+ *   open FILE [trunc]
+ *               OPENAT (O_RDONLY, or O_WRONLY|O_TRUNC): "open FD PATH" (the fd
+ *               whose /proc/self/fd link is FILE, -1 if none) and "cqe RES"
+ *               for every completion posted
+ *   connect     CONNECT to a listener of its own on 127.0.0.1: "connect FD
+ *               PEER_PORT" (getpeername) and "cqe RES" per completion
+ *   listen PORT BIND to 127.0.0.1:PORT then LISTEN, both skipped: "listen FD
+ *               PORT" (getsockname) and "cqe RES" per completion
+ * Usage: uring-skip open FILE [trunc] | connect | listen PORT
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include "../../../scripts/net/uring-mini.h"
+
+#define OP_BIND 56
+#define OP_LISTEN 57
+
+/* The next SQE for `opcode`, flagged IOSQE_CQE_SKIP_SUCCESS and counted in the tail at once. */
+static struct io_uring_sqe *queue(struct uring *r, int opcode)
+{
+	struct io_uring_sqe *sqe = uring_sqe(r, opcode);
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
+	__atomic_store_n(r->sq_tail, *r->sq_tail + 1, __ATOMIC_RELEASE);
+	return sqe;
+}
+
+/* Submits the n SQEs queued, and gives the kernel time to run them. */
+static int submit(struct uring *r, unsigned n)
+{
+	int got = syscall(__NR_io_uring_enter, r->fd, n, 0, 0, NULL, 0);
+	usleep(100000);
+	return got == (int)n ? 0 : -1;
+}
+
+/* Prints "cqe RES" for every completion the kernel posted. */
+static void completions(struct uring *r)
+{
+	unsigned head = *r->cq_head;
+	while (head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) {
+		printf("cqe %d\n", r->cqes[head & *r->cq_mask].res);
+		head++;
+	}
+	__atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+}
+
+static struct sockaddr_in loopback(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	return a;
+}
+
+int main(int argc, char **argv)
+{
+	struct uring r;
+	if (argc < 2 || uring_init(&r, 8) != 0)
+		return 2;
+	struct io_uring_sqe *s;
+	if (strcmp(argv[1], "open") == 0 && (argc == 3 || (argc == 4 && strcmp(argv[3], "trunc") == 0))) {
+		s = queue(&r, IORING_OP_OPENAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[2];
+		s->open_flags = argc == 4 ? O_WRONLY | O_TRUNC : O_RDONLY;
+		if (submit(&r, 1) != 0)
+			return 1;
+		int found = -1;
+		DIR *d = opendir("/proc/self/fd");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char link[300], path[512] = { 0 };
+			snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+			if (readlink(link, path, sizeof(path) - 1) > 0 && strcmp(path, argv[2]) == 0)
+				found = atoi(e->d_name);
+		}
+		printf("open %d %s\n", found, argv[2]);
+	} else if (strcmp(argv[1], "connect") == 0 && argc == 2) {
+		int listener = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = loopback(0);
+		socklen_t len = sizeof(a);
+		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 4) != 0 ||
+		    getsockname(listener, (struct sockaddr *)&a, &len) != 0)
+			return 1;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		s = queue(&r, IORING_OP_CONNECT);
+		s->fd = fd;
+		s->addr = (unsigned long)&a;
+		s->off = sizeof(a);
+		if (submit(&r, 1) != 0)
+			return 1;
+		struct sockaddr_in peer = { 0 };
+		len = sizeof(peer);
+		int port = getpeername(fd, (struct sockaddr *)&peer, &len) == 0 ? ntohs(peer.sin_port) : -1;
+		printf("connect %d %d\n", fd, port);
+	} else if (strcmp(argv[1], "listen") == 0 && argc == 3) {
+		struct sockaddr_in a = loopback(atoi(argv[2]));
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		s = queue(&r, OP_BIND);
+		s->fd = fd;
+		s->addr = (unsigned long)&a;
+		s->addr2 = sizeof(a);
+		s->flags |= IOSQE_IO_LINK;
+		s = queue(&r, OP_LISTEN);
+		s->fd = fd;
+		s->len = 16;
+		if (submit(&r, 2) != 0)
+			return 1;
+		struct sockaddr_in local = { 0 };
+		socklen_t len = sizeof(local);
+		int port = getsockname(fd, (struct sockaddr *)&local, &len) == 0 ? ntohs(local.sin_port) : -1;
+		int listening = 0;
+		len = sizeof(listening);
+		getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+		printf("listen %d %d %d\n", fd, port, listening);
+	} else {
+		return 2;
+	}
+	completions(&r);
+	return 0;
+}

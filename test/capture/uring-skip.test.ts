@@ -1,0 +1,114 @@
+/**
+ * io_uring requests submitted with IOSQE_CQE_SKIP_SUCCESS: the kernel posts
+ * no completion when they succeed, so io_uring_complete never fires for them.
+ * rand-guard recorded io_uring operations at their completion, so such an open
+ * of a secret file, a connect or a bind shell's listen left no record at all,
+ * and the capture said "lost 0". Now they are recorded at their submission,
+ * flagged result_unseen (result null in --json, status Unknown in OCSF), and
+ * a failure, which the kernel still reports, is recorded again with its error.
+ * Each case is checked against what the process itself saw (/proc/self/fd,
+ * getpeername, getsockname, the completions it was posted).
+ */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AF_INET, EventKind } from '../../src/abi/constants.js';
+import { EVENT_FLAG_IO_URING, EVENT_FLAG_RESULT_UNSEEN, EVENT_FLAG_SUBMISSION_UNSEEN } from '../../src/abi/schema.js';
+import { runReplayCli } from '../support/golden.js';
+import { program, readRecords, type Rec, runCapture, text } from './capture-run.js';
+import { announceSkip, runKernelTests } from './privilege.js';
+
+announceSkip('uring-skip');
+
+type Json = Record<string, unknown>;
+const lines = (out: Buffer): Json[] => out.toString().trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Json);
+const uring = (recs: Rec[], kind: number): Rec[] => recs.filter((r) => r.kind === kind && ((r.f.flags as number) & EVENT_FLAG_IO_URING) !== 0);
+const unseen = (r: Rec): boolean => ((r.f.flags as number) & EVENT_FLAG_RESULT_UNSEEN) !== 0;
+
+/** The program's output lines: "open FD PATH", "cqe RES", ... */
+async function run(out: string, args: string[]): Promise<string[][]> {
+  const r = await runCapture(['-o', out, '--follow', '--', program('uring-skip'), ...args]);
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.trim().split('\n').map((l) => l.split(' '));
+}
+
+describe.skipIf(!runKernelTests)('io_uring requests whose success the kernel does not report (IOSQE_CQE_SKIP_SUCCESS, real eBPF)', () => {
+  const work = realpathSync(mkdtempSync(join(tmpdir(), 'rg-uring-skip-')));
+  const secret = join(work, 'secret');
+  writeFileSync(secret, 'x');
+  const log = join('/var/log', `rg-uring-skip-${process.pid}.log`);
+  afterAll(() => rmSync(log, { force: true }));
+
+  it('an OPENAT that succeeds without a completion is recorded at its submission, its result unknown', async () => {
+    const out = join(work, 'open.rgc');
+    const said = await run(out, ['open', secret]);
+    // The truth: the file is open in the process, and the kernel posted no completion.
+    const fd = Number(said.find((l) => l[0] === 'open')![1]);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    expect(said.filter((l) => l[0] === 'cqe')).toEqual([]);
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((r) => [text(r.f.path), text(r.f.path_arg), r.f.result, unseen(r), ((r.f.flags as number) & EVENT_FLAG_SUBMISSION_UNSEEN) !== 0]))
+      .toEqual([[secret, secret, 0, true, false]]);
+    const json = lines(runReplayCli([out, '--json', '--kind', 'file_open']).stdout).filter((e) => e.io_uring === true);
+    expect(json.map((e) => [e.path, e.result, 'error' in e, e.result_unseen])).toEqual([[secret, null, false, true]]);
+    const txt = runReplayCli([out, '--no-color', '--kind', 'file_open']).stdout.toString().split('\n').filter((l) => l.includes(' io_uring'));
+    expect(txt).toHaveLength(1);
+    expect(txt[0]).toContain(' result=unseen ');
+    expect(txt[0]).toMatch(/ io_uring result_unseen( |$)/);
+    // OCSF: the outcome is Unknown (0), not Success; ECS likewise.
+    const ocsf = lines(runReplayCli(['export', out, '--format', 'ocsf', '--kind', 'file_open']).stdout).filter((e) => (e.unmapped as Json).io_uring === true);
+    expect(ocsf.map((e) => [e.status_id, (e.file as Json).path])).toEqual([[0, secret]]);
+    // ECS bulk lines: an action line before each document.
+    const ecs = lines(runReplayCli(['export', out, '--format', 'ecs', '--kind', 'file_open']).stdout)
+      .filter((e) => e.event !== undefined && ((e.rand_guard as Json).file_open as Json).io_uring === true);
+    expect(ecs.map((e) => [(e.event as Json).outcome, 'result' in ((e.rand_guard as Json).file_open as Json)])).toEqual([['unknown', false]]);
+  }, 60_000);
+
+  it('an OPENAT that fails still posts a completion: recorded at submission and again with its error', async () => {
+    const out = join(work, 'absent.rgc');
+    const absent = join(work, 'absent');
+    const said = await run(out, ['open', absent]);
+    expect(said.find((l) => l[0] === 'open')![1]).toBe('-1');
+    const cqes = said.filter((l) => l[0] === 'cqe').map((l) => Number(l[1]));
+    expect(cqes).toEqual([-2]);
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((r) => [text(r.f.path_arg), unseen(r), unseen(r) ? 0 : r.f.result])).toEqual([[absent, true, 0], [absent, false, cqes[0]]]);
+  }, 60_000);
+
+  it('a log truncated through a skipped OPENAT still raises defense_evasion.log_wipe', async () => {
+    writeFileSync(log, 'evidence\n');
+    const out = join(work, 'wipe.rgc');
+    const said = await run(out, ['open', log, 'trunc']);
+    expect(Number(said.find((l) => l[0] === 'open')![1])).toBeGreaterThanOrEqual(0);
+    const alerts = lines(runReplayCli([out, '--alerts', '--json']).stdout);
+    const wipe = alerts.filter((a) => a.rule_id === 'defense_evasion.log_wipe');
+    expect(wipe.map((a) => [a.path, a.io_uring, a.result_unseen, 'result' in a]), JSON.stringify(alerts)).toEqual([[log, true, true, false]]);
+  }, 60_000);
+
+  it('a CONNECT whose success is not reported is recorded with the address io_uring copied', async () => {
+    const out = join(work, 'connect.rgc');
+    const said = await run(out, ['connect']);
+    const [, fd, peerPort] = said.find((l) => l[0] === 'connect')!.map(Number);
+    expect(peerPort).toBeGreaterThan(0); // getpeername: connected
+    expect(said.filter((l) => l[0] === 'cqe')).toEqual([]);
+    const connects = uring(readRecords(out), EventKind.NetConnect);
+    expect(connects.map((r) => [r.f.fd, r.f.family, r.f.port, [...(r.f.addr as Uint8Array).subarray(0, 4)], unseen(r)]))
+      .toEqual([[fd, AF_INET, peerPort, [127, 0, 0, 1], true]]);
+    const json = lines(runReplayCli([out, '--json', '--kind', 'net_connect']).stdout).filter((e) => e.io_uring === true);
+    expect(json.map((e) => [e.result, e.result_unseen, e.port])).toEqual([[null, true, peerPort]]);
+  }, 60_000);
+
+  it('a BIND and LISTEN linked, neither reported: both recorded, the bind with the address asked for', async () => {
+    const out = join(work, 'listen.rgc');
+    const port = 20000 + (process.pid % 20000);
+    const said = await run(out, ['listen', String(port)]);
+    const [, fd, bound, listening] = said.find((l) => l[0] === 'listen')!.map(Number);
+    expect([bound, listening]).toEqual([port, 1]); // getsockname, SO_ACCEPTCONN
+    expect(said.filter((l) => l[0] === 'cqe')).toEqual([]);
+    const recs = readRecords(out);
+    expect(uring(recs, EventKind.NetBind).map((r) => [r.f.fd, r.f.port, [...(r.f.addr as Uint8Array).subarray(0, 4)], unseen(r)]))
+      .toEqual([[fd, port, [127, 0, 0, 1], true]]);
+    expect(uring(recs, EventKind.NetListen).map((r) => [r.f.fd, r.f.backlog, unseen(r)])).toEqual([[fd, 16, true]]);
+  }, 60_000);
+});
