@@ -20,7 +20,8 @@
 import {
   BPF_ATTACH_NAME_LEN, BPF_NAME_LEN, COMM_LEN, EventKind, FSTYPE_LEN, MODULE_NAME_LEN, MODULE_PARAMS_LEN, MOUNT_DATA_LEN, PATH_LEN,
 } from './constants.js';
-import { type KindDefinition, type SchemaField, type StatusBit } from './kind-types.js';
+import { type KindDefinition, type KindFlagSpec, type SchemaField, type StatusBit } from './kind-types.js';
+import { IO_URING_PROGRAMS } from './net-kinds.js';
 
 const path = (name: string, doc: string): SchemaField => ({ name, type: 'char', count: PATH_LEN, countName: 'PATH_LEN', view: 'string', doc });
 const call = (which: string): SchemaField => ({ name: 'call', type: 'u16', view: 'syscall', doc: `the syscall: ${which}` });
@@ -28,6 +29,13 @@ const pathFlags = (name: string, of: string): SchemaField => ({ name, type: 'u16
 const result = (doc: string): SchemaField => ({ name: 'result', type: 's32', view: 'result', doc });
 const reserved = (name = 'reserved', type: 'u16' | 'u32' = 'u32'): SchemaField => ({ name, type, view: 'hidden', doc: 'zero; keeps the record free of padding' });
 const status = (type: 'u16' | 'u32', bits: StatusBit[]): SchemaField => ({ name: 'status', type, view: 'status', statusBits: bits, doc: 'the kind\'s own booleans' });
+/** The file changes io_uring also makes (UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT: io_uring.bpf.h), flagged as its opens are. */
+const uringFlags: readonly KindFlagSpec[] = [
+  { flag: 'IO_URING', outputName: 'io_uring' },
+  { flag: 'SUBMISSION_UNSEEN', outputName: 'submission_unseen' },
+  { flag: 'RESULT_UNSEEN', outputName: 'result_unseen' },
+];
+
 const argFlags = [
   { flag: 'FILENAME_TRUNCATED', outputName: 'path_arg_truncated' },
   { flag: 'USER_READ_FAILED', outputName: 'path_arg_unreadable' },
@@ -65,7 +73,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
   {
     id: EventKind.FileDelete, name: 'file_delete', eventType: 'file_delete', cliName: 'delete',
     process: { role: 'activity' },
-    capture: { programs: ['handle_sys_exit'], syscalls: ['unlink', 'unlinkat', 'rmdir'] },
+    capture: { programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['unlink', 'unlinkat', 'rmdir', 'io_uring UNLINKAT'] },
     pathFields: ['path'], writes: 'always', color: 'red', counter: { key: 'deletes', label: 'delete' },
     sigma: { category: 'file_delete', fields: { TargetFilename: 'path' } },
     ecs: { category: 'file', type: ['deletion'] },
@@ -78,12 +86,12 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
       path('path', 'absolute path of what was (to be) removed: the resolved directory joined with the name'),
       path('path_arg', 'the name as passed'),
     ],
-    flags: argFlags,
+    flags: [...argFlags, ...uringFlags],
   },
   {
     id: EventKind.FileRename, name: 'file_rename', eventType: 'file_rename', cliName: 'rename',
     process: { role: 'activity' },
-    capture: { programs: ['handle_sys_exit'], syscalls: ['rename', 'renameat', 'renameat2'] },
+    capture: { programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['rename', 'renameat', 'renameat2', 'io_uring RENAMEAT'] },
     pathFields: ['old_path', 'new_path'], writes: 'always', color: 'yellow', counter: { key: 'renames', label: 'rename' },
     // A file put in place by a rename is a file created there (Sysmon's FileCreate): `mv job /etc/cron.d/` meets the cron rules.
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'new_path' } },
@@ -103,12 +111,13 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'old_path_arg_unreadable' },
       { flag: 'ARG2_TRUNCATED', outputName: 'new_path_arg_truncated' },
       { flag: 'ARG2_UNREADABLE', outputName: 'new_path_arg_unreadable' },
+      ...uringFlags,
     ],
   },
   {
     id: EventKind.FileLink, name: 'file_link', eventType: 'file_link', cliName: 'link',
     process: { role: 'activity' },
-    capture: { programs: ['handle_sys_exit'], syscalls: ['link', 'linkat', 'symlink', 'symlinkat'] },
+    capture: { programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['link', 'linkat', 'symlink', 'symlinkat', 'io_uring LINKAT', 'io_uring SYMLINKAT'] },
     pathFields: ['target', 'new_path'], writes: 'always', color: 'cyan', counter: { key: 'links', label: 'link' },
     sigma: { category: 'file_event', writesOnly: true, fields: { TargetFilename: 'new_path' } },
     ecs: { category: 'file', type: ['creation'] },
@@ -129,6 +138,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
       { flag: 'USER_READ_FAILED', outputName: 'target_arg_unreadable' },
       { flag: 'ARG2_TRUNCATED', outputName: 'new_path_arg_truncated' },
       { flag: 'ARG2_UNREADABLE', outputName: 'new_path_arg_unreadable' },
+      ...uringFlags,
     ],
   },
   {
