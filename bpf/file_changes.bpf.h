@@ -34,39 +34,29 @@
 #define MOVE_MOUNT_T_EMPTY_PATH 0x40
 
 /*
- * The name as passed (user memory) into s->arg.s and its resolved path into
- * s->path.s of this CPU's scratch; an empty name with AT_EMPTY_PATH (or an
- * fd-only call, uname 0) is the dirfd's own file. follows_last: the call
- * follows a symlink that is the name's last component (chmod, truncate; not
- * unlink, rename). Returns the PATH_FLAG_* bits, and the read's
- * EVENT_FLAG_FILENAME_TRUNCATED or _USER_READ_FAILED shifted left by 16. A
- * global function: the verifier checks its path walks once, not once per
- * caller (a rename resolves two names).
+ * The name in s->arg.s of this CPU's scratch resolved into s->path.s: joined
+ * with the directory the kernel resolves it against, or (empty_means_fd and
+ * an empty name) the dirfd's own file. follows_last: the call follows a
+ * symlink that is the name's last component (chmod, truncate; not unlink,
+ * rename). cut: the name was cut at PATH_LEN - 1 bytes. Returns the
+ * PATH_FLAG_* bits. A global function: the verifier checks its path walks
+ * once, not once per caller (a rename resolves two names; io_uring's
+ * operations resolve the names io_uring copied, io_uring.bpf.h).
  */
-__attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int empty_means_fd, int follows_last)
+__attribute__((noinline)) int resolve_copied_name(long dirfd, int empty_means_fd, int follows_last, int cut)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct scratch *s = get_scratch();
 	if (!s)
 		return PATH_FLAG_UNRESOLVED;
-	if (uname) {
-		__u16 rf = read_user_path(s->arg.s, (const char *)uname);
-		if (rf & EVENT_FLAG_USER_READ_FAILED) {
-			end_path(s->arg.s, 0);
-			end_path(s->path.s, 0);
-			return PATH_FLAG_UNRESOLVED | (rf << 16);
-		}
-		if (!(empty_means_fd && s->arg.s[0] == 0)) {
-			__u16 pf = path_of_dir_and_name(s, task, dirfd);
-			if (!follows_last)
-				pf = name_last_not_followed(s, pf);
-			/* the join saw only the name's first PATH_LEN - 1 bytes: never present it as the file's path */
-			if (rf & EVENT_FLAG_FILENAME_TRUNCATED)
-				pf |= PATH_FLAG_TRUNCATED;
-			return pf | (rf << 16);
-		}
-	} else {
-		end_path(s->arg.s, 0);
+	if (!(empty_means_fd && s->arg.s[0] == 0)) {
+		__u16 pf = path_of_dir_and_name(s, task, dirfd);
+		if (!follows_last)
+			pf = name_last_not_followed(s, pf);
+		/* the join saw only the name's first PATH_LEN - 1 bytes: never present it as the file's path */
+		if (cut)
+			pf |= PATH_FLAG_TRUNCATED;
+		return pf;
 	}
 	struct file *f = file_of_fd(task, dirfd);
 	if (!f) {
@@ -74,6 +64,32 @@ __attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int 
 		return PATH_FLAG_UNRESOLVED;
 	}
 	return path_of_file(s->path.s, s, f);
+}
+
+/*
+ * The name as passed (user memory) into s->arg.s of this CPU's scratch and
+ * its resolved path into s->path.s (resolve_copied_name); an fd-only call
+ * (uname 0) is the dirfd's own file. Returns the PATH_FLAG_* bits, and the
+ * read's EVENT_FLAG_FILENAME_TRUNCATED or _USER_READ_FAILED shifted left by 16.
+ */
+__attribute__((noinline)) int resolve_name(long dirfd, unsigned long uname, int empty_means_fd, int follows_last)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return PATH_FLAG_UNRESOLVED;
+	__u16 rf = 0;
+	if (uname) {
+		rf = read_user_path(s->arg.s, (const char *)uname);
+		if (rf & EVENT_FLAG_USER_READ_FAILED) {
+			end_path(s->arg.s, 0);
+			end_path(s->path.s, 0);
+			return PATH_FLAG_UNRESOLVED | (rf << 16);
+		}
+	} else {
+		end_path(s->arg.s, 0);
+		empty_means_fd = 1;
+	}
+	return resolve_copied_name(dirfd, empty_means_fd, follows_last, (rf & EVENT_FLAG_FILENAME_TRUNCATED) != 0) | (rf << 16);
 }
 
 /* Resolves a name (resolve_name) and adds its read flags to *ev as the caller's header bits. */

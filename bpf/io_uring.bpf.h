@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * io_uring: the operations that matter, recorded as the kinds of their
+ * io_uring: the operations that matter (OPENAT/OPENAT2, CONNECT, ACCEPT, BIND,
+ * LISTEN, UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT), recorded as the kinds of their
  * system calls with EVENT_FLAG_IO_URING. A submission queue entry never
  * passes through sys_exit (the "curing" technique), so the requests are read
  * where io_uring itself reports them: io_uring_submit_req, after the request
@@ -18,17 +19,20 @@
 #include "paths.bpf.h"
 #include "files.bpf.h"
 #include "sockets.bpf.h"
+#include "file_changes.bpf.h"
 
 #define IORING_CQE_F_MORE (1U << 1)
 
 /* What a submitted request needs at its completion. 8-byte aligned path (path_passes_filter reads words). */
 struct uring_request {
-	char path[PATH_LEN];
+	char path[PATH_LEN];  /* the name as passed: OPENAT's, UNLINKAT's; RENAMEAT's and LINKAT's old name, SYMLINKAT's text */
+	char path2[PATH_LEN]; /* RENAMEAT, LINKAT, SYMLINKAT: the new name as passed */
 	__u64 uaddr;      /* CONNECT: the caller's sockaddr (only read if the socket holds no destination) */
-	__s32 fd;         /* the SQE's fd: dirfd (OPENAT), socket (CONNECT, ACCEPT, BIND, LISTEN) */
-	__u32 open_flags; /* OPENAT: O_*; ACCEPT: accept4 flags */
+	__s32 fd;         /* the SQE's fd: dirfd (OPENAT, UNLINKAT), old dirfd (RENAMEAT, LINKAT), socket (CONNECT, ACCEPT, BIND, LISTEN) */
+	__u32 open_flags; /* OPENAT: O_*; ACCEPT: accept4 flags; UNLINKAT, RENAMEAT, LINKAT: their flags */
 	__u32 mode;       /* OPENAT: mode; LISTEN: backlog */
-	__u16 ev_flags;   /* EVENT_FLAG_* learnt at submission (path truncated or unreadable, openat2) */
+	__s32 fd2;        /* RENAMEAT, LINKAT, SYMLINKAT: the new name's dirfd */
+	__u16 ev_flags;   /* EVENT_FLAG_* learnt at submission (names truncated or unreadable, openat2) */
 	__u8 opcode;
 	__u8 fixed;       /* OPENAT or ACCEPT into a fixed-file slot: the result is no fd */
 };
@@ -73,6 +77,15 @@ static __always_inline __u16 read_kernel_path(char *dst, const char *kpath)
 	return 0;
 }
 
+/* A two-name request's names (io_uring's getname() copies) into path and path2, the second's flags as ARG2_*. */
+static __always_inline void uring_read_names(struct uring_request *r, const char *first, const char *second)
+{
+	r->ev_flags |= read_kernel_path(r->path, first);
+	__u16 f2 = read_kernel_path(r->path2, second);
+	r->ev_flags |= ((f2 & EVENT_FLAG_FILENAME_TRUNCATED) ? EVENT_FLAG_ARG2_TRUNCATED : 0) |
+		       ((f2 & EVENT_FLAG_USER_READ_FAILED) ? EVENT_FLAG_ARG2_UNREADABLE : 0);
+}
+
 static __always_inline __u32 uring_kind(__u8 op)
 {
 	switch (op) {
@@ -87,6 +100,13 @@ static __always_inline __u32 uring_kind(__u8 op)
 		return RG_KIND_NET_BIND;
 	case IORING_OP_LISTEN:
 		return RG_KIND_NET_LISTEN;
+	case IORING_OP_UNLINKAT:
+		return RG_KIND_FILE_DELETE;
+	case IORING_OP_RENAMEAT:
+		return RG_KIND_FILE_RENAME;
+	case IORING_OP_LINKAT:
+	case IORING_OP_SYMLINKAT:
+		return RG_KIND_FILE_LINK;
 	}
 	return 0;
 }
@@ -107,7 +127,9 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 	r->mode = 0;
 	r->ev_flags = at_submission ? 0 : EVENT_FLAG_SUBMISSION_UNSEEN;
 	r->fixed = 0;
+	r->fd2 = AT_FDCWD;
 	__builtin_memset(r->path, 0, sizeof(r->path));
+	__builtin_memset(r->path2, 0, sizeof(r->path2));
 	void *cmd = &req->cmd;
 	if (kind == RG_KIND_FILE_OPEN) {
 		struct io_open *o = cmd;
@@ -126,6 +148,27 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 		r->fixed = BPF_CORE_READ(a, file_slot) != 0;
 	} else if (kind == RG_KIND_NET_LISTEN) {
 		r->mode = BPF_CORE_READ((struct io_listen *)cmd, backlog);
+	} else if (kind == RG_KIND_FILE_DELETE) {
+		struct io_unlink *u = cmd;
+		r->fd = BPF_CORE_READ(u, dfd);
+		r->open_flags = BPF_CORE_READ(u, flags);
+		if (at_submission)
+			r->ev_flags |= read_kernel_path(r->path, BPF_CORE_READ(u, filename, name));
+	} else if (kind == RG_KIND_FILE_RENAME) {
+		struct io_rename *n = cmd;
+		r->fd = BPF_CORE_READ(n, old_dfd);
+		r->fd2 = BPF_CORE_READ(n, new_dfd);
+		r->open_flags = BPF_CORE_READ(n, flags);
+		if (at_submission)
+			uring_read_names(r, BPF_CORE_READ(n, oldpath, name), BPF_CORE_READ(n, newpath, name));
+	} else if (kind == RG_KIND_FILE_LINK) {
+		/* LINKAT and SYMLINKAT share io_link; a symlink's old_dfd is not set (its target is text). */
+		struct io_link *l = cmd;
+		r->fd = op == IORING_OP_SYMLINKAT ? AT_FDCWD : BPF_CORE_READ(l, old_dfd);
+		r->fd2 = BPF_CORE_READ(l, new_dfd);
+		r->open_flags = op == IORING_OP_SYMLINKAT ? 0 : BPF_CORE_READ(l, flags);
+		if (at_submission)
+			uring_read_names(r, BPF_CORE_READ(l, oldpath, name), BPF_CORE_READ(l, newpath, name));
 	}
 }
 
@@ -343,13 +386,156 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
 }
 
 /*
+ * UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT: recorded as their syscalls' records are (file_changes.bpf.h), the
+ * names from io_uring's own copies taken at submission (kernel memory, past the caller's reach) and each
+ * resolved against its dirfd at completion, in the submitter or an io-wq thread of the same process (the
+ * same fd table). A request whose submission was not kept has no names (io_uring freed them once the call
+ * ran): empty, unresolved.
+ */
+static __always_inline __u16 uring_name(struct scratch *s, const char *name, long dirfd, bool unknown, bool cut, bool empty_means_fd, bool follows_last)
+{
+	__builtin_memcpy(s->arg.s, name, PATH_LEN);
+	if (unknown) {
+		end_path(s->path.s, 0);
+		return PATH_FLAG_UNRESOLVED;
+	}
+	return resolve_copied_name(dirfd, empty_means_fd, follows_last, cut);
+}
+
+#define URING_NAME_UNKNOWN (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN)
+#define URING_NAME2_UNKNOWN (EVENT_FLAG_ARG2_UNREADABLE | EVENT_FLAG_SUBMISSION_UNSEEN)
+
+static __always_inline int uring_delete_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	__u16 ev = r->ev_flags;
+	__u16 pf = uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false);
+	if (!path_wanted(s->path.s, pf))
+		return 0;
+	struct rg_file_delete *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_DELETE, sizeof(*e), task);
+	e->hdr.flags |= EVENT_FLAG_IO_URING | ev;
+	e->call = RG_CALL_UNLINKAT; /* the syscall the operation stands for */
+	e->path_flags = pf;
+	e->result = res;
+	e->dirfd = r->fd;
+	e->at_flags = r->open_flags;
+	e->status = (r->open_flags & AT_REMOVEDIR) ? DELETE_DIRECTORY : 0;
+	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
+	__builtin_memcpy(e->path_arg, s->arg.s, PATH_LEN);
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+static __always_inline int uring_rename_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct rg_file_rename *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__u16 ev = r->ev_flags;
+	e->old_path_flags = uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false);
+	bool keep = path_wanted(s->path.s, e->old_path_flags);
+	__builtin_memcpy(e->old_path, s->path.s, PATH_LEN);
+	__builtin_memcpy(e->old_path_arg, s->arg.s, PATH_LEN);
+	e->new_path_flags = uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false);
+	keep = keep || path_wanted(s->path.s, e->new_path_flags);
+	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
+	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
+	if (!keep) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_RENAME, sizeof(*e), task);
+	e->hdr.flags |= EVENT_FLAG_IO_URING | ev;
+	e->call = RG_CALL_RENAMEAT2; /* io_uring's RENAMEAT takes renameat2's flags */
+	e->reserved = 0;
+	e->result = res;
+	e->old_dirfd = r->fd;
+	e->new_dirfd = r->fd2;
+	e->rename_flags = r->open_flags;
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+static __always_inline int uring_link_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct rg_file_link *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	__u16 ev = r->ev_flags;
+	bool symbolic = r->opcode == IORING_OP_SYMLINKAT;
+	bool keep;
+	__u32 flags = r->open_flags;
+	if (symbolic) {
+		/* a symlink's text, as passed, never resolved */
+		__builtin_memcpy(e->target_arg, r->path, PATH_LEN);
+		__builtin_memcpy(e->target, r->path, PATH_LEN);
+		e->target_flags = 0;
+		keep = false;
+	} else {
+		e->target_flags = uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED,
+					     (flags & AT_EMPTY_PATH) != 0, (flags & AT_SYMLINK_FOLLOW) != 0);
+		keep = path_wanted(s->path.s, e->target_flags);
+		__builtin_memcpy(e->target, s->path.s, PATH_LEN);
+		__builtin_memcpy(e->target_arg, s->arg.s, PATH_LEN);
+	}
+	e->new_path_flags = uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false);
+	keep = keep || path_wanted(s->path.s, e->new_path_flags);
+	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
+	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
+	if (!keep) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_LINK, sizeof(*e), task);
+	e->hdr.flags |= EVENT_FLAG_IO_URING | ev;
+	e->call = symbolic ? RG_CALL_SYMLINKAT : RG_CALL_LINKAT; /* the syscall the operation stands for */
+	e->status = symbolic ? LINK_SYMBOLIC : 0;
+	e->result = res;
+	e->old_dirfd = r->fd;
+	e->new_dirfd = r->fd2;
+	e->at_flags = flags;
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+/* An operation's record at its completion (or, RESULT_UNSEEN, at its submission), by kind. */
+static __always_inline void uring_file_change_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
+{
+	__u8 op = r->opcode;
+	if (op == IORING_OP_UNLINKAT)
+		uring_delete_done(task, cfg, r, res);
+	else if (op == IORING_OP_RENAMEAT)
+		uring_rename_done(task, cfg, r, res);
+	else
+		uring_link_done(task, cfg, r, res);
+}
+
+/*
  * A request submitted with IOSQE_CQE_SKIP_SUCCESS: the kernel posts no completion when it succeeds, so
  * io_uring_complete never fires for it (the "no CQE" way to hide an open). It is recorded here, at its
  * submission, flagged RESULT_UNSEEN: what was asked (the name as passed and the directory it joins, the
- * address asked for from io_uring's own copy), result 0 standing for "not known". A failure still posts a
- * completion (the kernel drops the skip when a request fails): the request is kept as any other and its
- * completion recorded with its error. An ACCEPT so submitted is not recorded (its new socket is not known),
- * nor a BIND or LISTEN on a fixed-file socket (no fd to read the socket from at submission).
+ * address asked for from io_uring's own copy; a file change's names joined with their directories), result 0
+ * standing for "not known". A failure still posts a completion (the kernel drops the skip when a request
+ * fails): the request is kept as any other and its completion recorded with its error. An ACCEPT so
+ * submitted is not recorded (its new socket is not known), nor a BIND or LISTEN on a fixed-file socket (no
+ * fd to read the socket from at submission).
  */
 static __always_inline void uring_submitted_unseen(struct task_struct *task, const struct rg_capture_config *cfg,
 						   struct uring_request *r, struct io_kiocb *req)
@@ -364,6 +550,8 @@ static __always_inline void uring_submitted_unseen(struct task_struct *task, con
 		uring_connect_done(task, cfg, r, req, sock, 0);
 	else if (op == IORING_OP_BIND || op == IORING_OP_LISTEN)
 		uring_local_done(task, cfg, r, req, sock, 0);
+	else if (op == IORING_OP_UNLINKAT || op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT)
+		uring_file_change_done(task, cfg, r, 0);
 	r->ev_flags &= ~EVENT_FLAG_RESULT_UNSEEN;
 }
 
@@ -419,6 +607,8 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 			uring_open_done(task, cfg, r, res);
 		} else if (op == IORING_OP_CONNECT) {
 			uring_connect_done(task, cfg, r, req, uring_socket(req), res);
+		} else if (op == IORING_OP_UNLINKAT || op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT) {
+			uring_file_change_done(task, cfg, r, res);
 		} else if (op == IORING_OP_ACCEPT) {
 			struct socket *sock = res >= 0 && !r->fixed ? socket_of_fd(task, res) : NULL;
 			if (sock)
