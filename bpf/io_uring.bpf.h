@@ -48,6 +48,7 @@ struct uring_request {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* 544 bytes a request: kernel memory as used, not 4.8 MB on every capture */
 	__type(key, __u64);
 	__type(value, struct uring_request);
 } URING_REQUESTS SEC(".maps");
