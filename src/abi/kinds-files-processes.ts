@@ -178,7 +178,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
   {
     id: EventKind.FileTruncate, name: 'file_truncate', eventType: 'file_truncate', cliName: 'truncate',
     process: { role: 'activity' },
-    capture: { programs: ['handle_sys_exit'], syscalls: ['truncate', 'ftruncate'] },
+    capture: { programs: ['handle_sys_exit', ...IO_URING_PROGRAMS], syscalls: ['truncate', 'ftruncate', 'io_uring FTRUNCATE'] },
     pathFields: ['path'], writes: 'always', color: 'yellow', counter: { key: 'truncates', label: 'truncate' },
     ecs: { category: 'file', type: ['change'] },
     ocsf: { classUid: 1001, activity: 3, actor: 'self', resultField: 'result', filePathField: 'path' },
@@ -189,7 +189,7 @@ export const FILES_PROCESSES_KINDS: readonly KindDefinition[] = [
       { name: 'length', type: 'u64', view: 'uint', doc: 'the new size, as passed' },
       path('path', 'absolute path of the file: the fd\'s, or the resolved name'), path('path_arg', 'the name as passed (empty for an fd)'),
     ],
-    flags: argFlags,
+    flags: [...argFlags, ...uringFlags],
   },
   {
     id: EventKind.FsMount, name: 'fs_mount', eventType: 'fs_mount', cliName: 'mount',
