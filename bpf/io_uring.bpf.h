@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * io_uring: the operations that matter (OPENAT/OPENAT2, CONNECT, ACCEPT, BIND,
- * LISTEN, UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT), recorded as the kinds of their
+ * LISTEN, UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT, FTRUNCATE), recorded as the kinds of their
  * system calls with EVENT_FLAG_IO_URING. A submission queue entry never
  * passes through sys_exit (the "curing" technique), so the requests are read
  * where io_uring itself reports them: io_uring_submit_req, after the request
@@ -27,7 +27,10 @@
 struct uring_request {
 	char path[PATH_LEN];  /* the name as passed: OPENAT's, UNLINKAT's; RENAMEAT's and LINKAT's old name, SYMLINKAT's text */
 	char path2[PATH_LEN]; /* RENAMEAT, LINKAT, SYMLINKAT: the new name as passed */
-	__u64 uaddr;      /* CONNECT: the caller's sockaddr (only read if the socket holds no destination) */
+	union {
+		__u64 uaddr;  /* CONNECT: the caller's sockaddr (only read if the socket holds no destination) */
+		__u64 length; /* FTRUNCATE: the new size */
+	};
 	__s32 fd;         /* the SQE's fd: dirfd (OPENAT, UNLINKAT), old dirfd (RENAMEAT, LINKAT), socket (CONNECT, ACCEPT, BIND, LISTEN) */
 	__u32 open_flags; /* OPENAT: O_*; ACCEPT: accept4 flags; UNLINKAT, RENAMEAT, LINKAT: their flags */
 	__u32 mode;       /* OPENAT: mode; LISTEN: backlog */
@@ -108,6 +111,8 @@ static __always_inline __u32 uring_kind(__u8 op)
 	case IORING_OP_LINKAT:
 	case IORING_OP_SYMLINKAT:
 		return RG_KIND_FILE_LINK;
+	case IORING_OP_FTRUNCATE:
+		return RG_KIND_FILE_TRUNCATE;
 	}
 	return 0;
 }
@@ -170,6 +175,8 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 		r->open_flags = op == IORING_OP_SYMLINKAT ? 0 : BPF_CORE_READ(l, flags);
 		if (at_submission)
 			uring_read_names(r, BPF_CORE_READ(l, oldpath, name), BPF_CORE_READ(l, newpath, name));
+	} else if (kind == RG_KIND_FILE_TRUNCATE) {
+		r->length = BPF_CORE_READ((struct io_ftrunc *)cmd, len);
 	}
 }
 
@@ -516,11 +523,78 @@ static __always_inline int uring_link_done(struct task_struct *task, const struc
 	return 0;
 }
 
+/*
+ * The path of a file the request holds (untrusted pointer, passed as a number) into s->path.s. A global
+ * function: its path walk is verified once, not inlined in each io_uring program.
+ */
+__attribute__((noinline)) int uring_path_of_file(__u64 file)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return PATH_FLAG_UNRESOLVED;
+	if (!file) {
+		end_path(s->path.s, 0);
+		return PATH_FLAG_UNRESOLVED;
+	}
+	return path_of_file(s->path.s, s, KERNEL_PTR(file, struct file));
+}
+
+/*
+ * FTRUNCATE (6.9+): the file the kernel truncated, req->file, a fixed file's too. At submission (RESULT_UNSEEN)
+ * io_uring has not looked the file up yet: the fd's, unless it is a fixed-file index (then unresolved).
+ */
+static __always_inline int uring_truncate_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r,
+					       void *req, int res)
+{
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	struct io_kiocb *k = KERNEL_PTR(req, struct io_kiocb);
+	struct file *f;
+	if (r->ev_flags & EVENT_FLAG_RESULT_UNSEEN)
+		f = (k->flags & REQ_F_FIXED_FILE) ? NULL : file_of_fd(task, r->fd);
+	else
+		f = k->file;
+	/* As a plain number: the verifier lets a global function take no kernel pointer (read back from the stack). */
+	__u64 file = 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &f);
+	__u16 pf = uring_path_of_file(file);
+	if (!path_wanted(s->path.s, pf))
+		return 0;
+	struct rg_file_truncate *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_TRUNCATE, sizeof(*e), task);
+	e->hdr.flags |= EVENT_FLAG_IO_URING | r->ev_flags;
+	e->call = RG_CALL_FTRUNCATE; /* the syscall the operation stands for */
+	e->path_flags = pf;
+	e->result = res;
+	e->fd = r->fd;
+	e->reserved = 0;
+	e->length = r->length;
+	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
+	__builtin_memset(e->path_arg, 0, PATH_LEN);
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+/* The file changes uring_file_change_done records. */
+static __always_inline bool uring_file_change(__u8 op)
+{
+	return op == IORING_OP_UNLINKAT || op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT ||
+	       op == IORING_OP_FTRUNCATE;
+}
+
 /* An operation's record at its completion (or, RESULT_UNSEEN, at its submission), by kind. */
-static __always_inline void uring_file_change_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
+static __always_inline void uring_file_change_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r,
+						   void *req, int res)
 {
 	__u8 op = r->opcode;
-	if (op == IORING_OP_UNLINKAT)
+	if (op == IORING_OP_FTRUNCATE)
+		uring_truncate_done(task, cfg, r, req, res);
+	else if (op == IORING_OP_UNLINKAT)
 		uring_delete_done(task, cfg, r, res);
 	else if (op == IORING_OP_RENAMEAT)
 		uring_rename_done(task, cfg, r, res);
@@ -551,8 +625,8 @@ static __always_inline void uring_submitted_unseen(struct task_struct *task, con
 		uring_connect_done(task, cfg, r, req, sock, 0);
 	else if (op == IORING_OP_BIND || op == IORING_OP_LISTEN)
 		uring_local_done(task, cfg, r, req, sock, 0);
-	else if (op == IORING_OP_UNLINKAT || op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT)
-		uring_file_change_done(task, cfg, r, 0);
+	else if (uring_file_change(op))
+		uring_file_change_done(task, cfg, r, req, 0);
 	r->ev_flags &= ~EVENT_FLAG_RESULT_UNSEEN;
 }
 
@@ -608,8 +682,8 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 			uring_open_done(task, cfg, r, res);
 		} else if (op == IORING_OP_CONNECT) {
 			uring_connect_done(task, cfg, r, req, uring_socket(req), res);
-		} else if (op == IORING_OP_UNLINKAT || op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT) {
-			uring_file_change_done(task, cfg, r, res);
+		} else if (uring_file_change(op)) {
+			uring_file_change_done(task, cfg, r, req, res);
 		} else if (op == IORING_OP_ACCEPT) {
 			struct socket *sock = res >= 0 && !r->fixed ? socket_of_fd(task, res) : NULL;
 			if (sock)
