@@ -1,5 +1,5 @@
 /**
- * File changes made through io_uring (UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT)
+ * File changes made through io_uring (UNLINKAT, RENAMEAT, LINKAT, SYMLINKAT, FTRUNCATE)
  * never pass through sys_exit: before this, a log deleted or a file renamed
  * that way left no record at all. Each is now recorded as its syscall's
  * record, flagged io_uring, its names from io_uring's own copies resolved
@@ -78,6 +78,23 @@ describe.skipIf(!runKernelTests)('file changes through io_uring (real eBPF)', ()
       ['file_rename', 'renameat2', 0], ['file_link', 'linkat', 0], ['file_link', 'symlinkat', 0], ['file_delete', 'unlinkat', 0],
       ['file_delete', 'unlinkat', -2], ['file_rename', 'renameat2', null],
     ]);
+  }, 60_000);
+
+  it('FTRUNCATE: the file the kernel truncated, its length, and a skipped one from its fd; a log cut to 0 raises log_wipe', async () => {
+    const dir = join(work, 't');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a'), 'hello world');
+    writeFileSync(join(dir, 'b'), 'hello world');
+    writeFileSync(log, 'evidence\n');
+    const { out, res } = await capture('truncate', dir, [['ftruncate', 'a', '5'], ['ftruncate', 'b', '3', 'skip'], ['ftruncate', log, '0']]);
+    expect(res).toEqual(['0', 'none', '0']);
+    expect([lstatSync(join(dir, 'a')).size, lstatSync(join(dir, 'b')).size, lstatSync(log).size]).toEqual([5, 3, 0]);
+    const recs = uring(readRecords(out)).filter((r) => r.kind === EventKind.FileTruncate);
+    expect(recs.map((r) => [text(r.f.path), r.f.length, r.f.result, unseen(r), (r.f.fd as number) >= 0])).toEqual([
+      [join(dir, 'a'), 5n, 0, false, true], [join(dir, 'b'), 3n, 0, true, true], [log, 0n, 0, false, true],
+    ]);
+    const alerts = runReplayCli([out, '--alerts', '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Json);
+    expect(alerts.filter((a) => a.rule_id === 'defense_evasion.log_wipe').map((a) => [a.path, a.io_uring])).toEqual([[log, true]]);
   }, 60_000);
 
   it('a log deleted through io_uring raises defense_evasion.log_wipe', async () => {

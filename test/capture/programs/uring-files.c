@@ -1,6 +1,6 @@
 /*
  * File changes through io_uring instead of syscalls: UNLINKAT, RENAMEAT,
- * LINKAT and SYMLINKAT never pass through sys_exit, so a tracer of syscalls
+ * LINKAT, SYMLINKAT and FTRUNCATE never pass through sys_exit, so a tracer of syscalls
  * misses a log deleted or a binary renamed this way. Each action runs one
  * request relative to a directory fd (DIR opened O_PATH) and prints
  * "res N", the completion's result (with "skip", IOSQE_CQE_SKIP_SUCCESS:
@@ -9,12 +9,15 @@
  *        uring-files DIR rename OLD NEW [skip]
  *        uring-files DIR link OLD NEW [skip]
  *        uring-files DIR symlink TEXT NEW [skip]
+ *        uring-files DIR ftruncate NAME LENGTH [skip]   (NAME opened O_WRONLY by openat(2) first)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "../../../scripts/net/uring-mini.h"
+
+#define OP_FTRUNCATE 55 /* 6.9+, newer than these headers */
 
 int main(int argc, char **argv)
 {
@@ -46,6 +49,13 @@ int main(int argc, char **argv)
 		s->addr = (unsigned long)argv[3];
 		s->len = dir;
 		s->addr2 = (unsigned long)argv[4];
+	} else if (strcmp(op, "ftruncate") == 0) {
+		int fd = openat(dir, argv[3], O_WRONLY);
+		if (fd < 0)
+			return 1;
+		s = uring_sqe(&r, OP_FTRUNCATE);
+		s->fd = fd;
+		s->off = strtoull(argv[4], NULL, 10);
 	} else if (strcmp(op, "symlink") == 0) {
 		s = uring_sqe(&r, IORING_OP_SYMLINKAT);
 		s->fd = dir;
