@@ -170,6 +170,22 @@ static __always_inline __u16 opened_file_path(char *out, struct scratch *s, stru
 	return path_flags;
 }
 
+/*
+ * A failed open's path (or an io_uring open's recorded at submission): its directory joined with the name in
+ * s->arg.s. With O_NOFOLLOW, or O_CREAT|O_EXCL, the kernel does not follow a symlink that is the name's last
+ * component (the open fails instead), so that component makes the path no less the kernel's (not LEXICAL); a
+ * name cut at PATH_LEN - 1 bytes makes a path that is not the file's (TRUNCATED), as for the other kinds.
+ */
+static __always_inline __u16 open_name_path(struct scratch *s, struct task_struct *task, long dirfd, __u32 flags, __u16 ev_flags)
+{
+	__u16 pf = path_of_dir_and_name(s, task, dirfd);
+	if ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		pf = name_last_not_followed(s, pf);
+	if (ev_flags & EVENT_FLAG_FILENAME_TRUNCATED)
+		pf |= PATH_FLAG_TRUNCATED;
+	return pf;
+}
+
 /* One open flavour at sys_exit: arguments, the kernel's path, filter, reserve, fill, submit. */
 static __always_inline int open_exit(const struct syscall_exit *sc)
 {
@@ -246,7 +262,7 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 				path_flags = PATH_FLAG_UNRESOLVED;
 				end_path(s->path.s, 0);
 			} else {
-				path_flags = path_of_dir_and_name(s, task, dirfd);
+				path_flags = open_name_path(s, task, dirfd, flags, ev_flags);
 			}
 		}
 		if (filter && !path_passes_filter(filter, s->path.s))

@@ -256,7 +256,7 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 		path_flags = PATH_FLAG_UNRESOLVED;
 	} else {
 		__builtin_memcpy(s->arg.s, r->path, PATH_LEN);
-		path_flags = path_of_dir_and_name(s, task, r->fd);
+		path_flags = open_name_path(s, task, r->fd, r->open_flags, r->ev_flags);
 	}
 	const struct rg_file_filter_config *filter = active_filter();
 	if (filter && !path_passes_filter(filter, s->path.s))
