@@ -19,7 +19,7 @@ import { CliError } from '../../src/common/exit-codes.js';
 import { REPO_ROOT } from '../support/golden.js';
 import { execRecord, type Identity, openRecord } from '../support/records.js';
 import { credRecord, kindRecord, moduleRecord, processVmRecord, ptraceRecord } from '../support/intrusion-records.js';
-import { EventKind } from '../../src/abi/constants.js';
+import { EventKind, PATH_FLAG_DIR_CWD, PATH_FLAG_LEXICAL } from '../../src/abi/constants.js';
 import { EVENT_FLAG_ARG2_TRUNCATED, EVENT_FLAG_FILENAME_TRUNCATED } from '../../src/abi/schema.js';
 import { SyscallCall } from '../../src/abi/syscalls.js';
 
@@ -169,5 +169,15 @@ describe('a file changed by a name too long to record', () => {
   });
   it('quiet: a refused call, a name that fit', () => {
     expect(ruleIds([rename(EVENT_FLAG_ARG2_TRUNCATED, -2), rename(0)])).toEqual([]);
+  });
+});
+
+describe('an alert names its path with the path\'s flags', () => {
+  it('a delete joined past a name the kernel may have followed: the log_wipe alert says lexical', () => {
+    const del = kindRecord(EventKind.FileDelete, id, {
+      call: SyscallCall.Unlinkat, path_flags: PATH_FLAG_DIR_CWD | PATH_FLAG_LEXICAL, result: 0, dirfd: -100, path: '/var/log/auth.log', path_arg: 'vl/../../var/log/auth.log',
+    });
+    const [a] = alerts([del]);
+    expect(a).toMatchObject({ rule_id: 'defense_evasion.log_wipe', path: '/var/log/auth.log', path_flags: 'dir_cwd|lexical' });
   });
 });

@@ -40,9 +40,13 @@ export interface Alert extends AlertLine {
   readonly [fact: string]: unknown;
 }
 
-/** Facts copied into an alert so it reads on its own, when the source event has them. */
+/**
+ * Facts copied into an alert so it reads on its own, when the source event has them. A path goes with its
+ * flags: `lexical` says it names a spelling (joined past names the kernel may have followed), `truncated`
+ * that it was made from a cut name, so not necessarily the file changed.
+ */
 const KEY_FACTS = [
-  'path', 'path_arg', 'open_flags', 'old_path', 'new_path', 'target', 'mode', 'mode_text', 'call', 'request', 'signal_name', 'name',
+  'path', 'path_flags', 'path_arg', 'open_flags', 'old_path', 'old_path_flags', 'new_path', 'new_path_flags', 'target', 'target_flags', 'mode', 'mode_text', 'call', 'request', 'signal_name', 'name',
   'target_pid', 'target_tgid', 'target_comm', 'old_uid', 'old_euid', 'new_uid', 'new_euid', 'fstype',
   'result', 'error', 'filename', 'exe_path', 'cwd', 'argv', 'addr', 'port', 'family', 'peer_addr', 'peer_port', 'dst_hostname',
   'dns.names', 'io_uring', 'result_unseen', 'parent.exe',
