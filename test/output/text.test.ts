@@ -7,7 +7,7 @@ import { bytesToText } from '../../src/abi/values.js';
 import { ESCAPED_CODE_POINTS, isEscapedCodePoint, terminalSafeJson, textValue, visible } from '../../src/common/visible.js';
 import { ByteOutput } from '../../src/output/byte-output.js';
 import { formatEventText } from '../../src/output/text.js';
-import { ARGV, C_STRING, putTextValue } from '../../src/output/text-bytes.js';
+import { ARGV, BYTES, C_STRING, putTextValue } from '../../src/output/text-bytes.js';
 import { TextLineEncoder } from '../../src/output/text-writers.js';
 import { WallClock } from '../../src/output/wall-clock.js';
 import { arbitraryRecord } from '../support/arbitrary.js';
@@ -106,6 +106,13 @@ describe('text values from record bytes (src/output/text-bytes.ts)', () => {
       if (start < raw.length) args.push(bytesToText(raw.subarray(start)));
       expect(tokenBytes(raw, ARGV).toString('utf8')).toBe(textValue(args.join(' ')));
     }), { numRuns: 3000 });
+  });
+
+  it('writes bytes whose NULs are part of the value (an abstract Unix name) as textValue of their text, each NUL a \\u0000', () => {
+    fc.assert(fc.property(hostileBytes, (raw) => {
+      expect(tokenBytes(raw, BYTES).toString('utf8')).toBe(textValue(bytesToText(raw)));
+    }), { numRuns: 3000 });
+    expect(tokenBytes(Buffer.from('/run/dbus/system_bus_socket\0c2'), BYTES).toString()).toBe('"/run/dbus/system_bus_socket\\u0000c2"');
   });
 
   it('stops a C string at its NUL and keeps plain ASCII of every length and alignment unquoted', () => {
