@@ -116,7 +116,7 @@ describe.skipIf(!runKernelTests)('network records (real eBPF, network lab)', () 
     ]);
     expect(records[1]).toMatchObject({ fd: u.fd, result: 0, from_user_memory: false, abstract: 0 });
     const a = step('unix_abstract');
-    expect(of('net_unix', (e) => e.path === a.name).map((e) => [e.op, e.abstract, e.fd])).toEqual([['bind', 1, expect.any(Number)], ['connect', 1, a.fd]]);
+    expect(of('net_unix', (e) => e.path === `@${a.name}`).map((e) => [e.op, e.abstract, e.fd])).toEqual([['bind', 1, expect.any(Number)], ['connect', 1, a.fd]]);
   });
 
   it('records glibc\'s parallel A and AAAA queries and their answers', () => {
