@@ -22,7 +22,7 @@ const MAX_KIND_ID = 255;
 
 /** Scalar types each view can print (the NDJSON writer has a step for each). */
 const VIEW_TYPES: Record<SchemaField['view'], readonly string[]> = {
-  uint: ['u8', 'u16', 'u32', 'u64'], int: ['s32'], port: ['u16'], string: ['char'], argv: ['char'], open_flags: ['u32'], result: ['s32'],
+  uint: ['u8', 'u16', 'u32', 'u64'], int: ['s32'], port: ['u16'], string: ['char'], unix_path: ['char'], argv: ['char'], open_flags: ['u32'], result: ['s32'],
   family: ['u16'], addr: ['bytes'], exit_status: ['u32'], path_flags: ['u16'], addr_flags: ['u16'], syscall: ['u16'], dev: ['u32'],
   enum: ['u8', 'u16', 'u32'], hidden: ['u8', 'u16', 'u32', 'u64', 's32', 's64', 'char', 'bytes'],
   mode: ['u32'], bits: ['u16', 'u32'], named: ['u16', 'u32'], signal: ['u32'], caps: ['u64'], hex: ['bytes'], status: ['u16', 'u32'],
@@ -94,8 +94,9 @@ function layoutKind(def: KindDefinition, base: SchemaBase): KindLayout {
     return { bit: 1 << flag.bit, outputName: spec.outputName };
   });
   const paths = def.pathFields.map((name) => {
-    expect(name, 'pathFields', 'string');
-    return field(name, 'pathFields');
+    const f = field(name, 'pathFields');
+    if (viewOf(f) !== 'string' && viewOf(f) !== 'unix_path') bad(`pathFields ${name} must be a field with view string or unix_path`);
+    return f;
   });
   const role = def.process;
   if (role.role === 'exec') {
@@ -188,6 +189,10 @@ function checkFields(where: string, layout: StructLayout, fields: readonly Schem
       if (s === undefined || s.type !== type) bad(`${what} must name a ${type} field of the same record`);
     };
     if (f.view === 'argv') sibling(f.sizeField, 'u32', 'sizeField');
+    if (f.view === 'unix_path') {
+      sibling(f.sizeField, 'u16', 'sizeField');
+      sibling(f.abstractField, 'u16', 'abstractField');
+    }
     if (f.view === 'enum' && (f.names === undefined || f.names.length === 0 || !f.names.every((n) => /^[a-z0-9_]*$/.test(n)))) bad('view enum needs names: lower_snake_case, one per value');
     if (f.view === 'addr') {
       sibling(f.familyField, 'u16', 'familyField');

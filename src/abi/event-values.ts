@@ -12,7 +12,8 @@ import {
   splitArgv, syscallText,
 } from './values.js';
 import { viewEntries } from './intrusion-values.js';
-import { resultUnseenMask } from './views.js';
+import { unixPathText, unixSizeInvalid } from './unix-path.js';
+import { resultUnseenMask, unixSizeInvalidKey } from './views.js';
 
 export type DisplayValue = string | number | boolean | string[];
 
@@ -34,6 +35,14 @@ export function eventValues(kindId: number, bytes: Uint8Array, offset: number, s
       case 'hidden': break;
       case 'string': values.set(key, bytesToText(cStringBytes(v as Uint8Array, 0, (v as Uint8Array).length))); break;
       case 'argv': values.set(key, splitArgv(v as Uint8Array, fields[f.sizeField!] as number).map(bytesToText)); break;
+      case 'unix_path': {
+        const buf = v as Uint8Array;
+        const size = fields[f.sizeField!] as number;
+        const abstract = fields[f.abstractField!] as number;
+        values.set(key, unixPathText(buf, 0, buf.length, size, abstract));
+        values.set(unixSizeInvalidKey(f), unixSizeInvalid(buf.length, size, abstract));
+        break;
+      }
       case 'open_flags': values.set(key, openFlagsText(v as number)); break;
       case 'result':
         // RESULT_UNSEEN: recorded at submission, the result not known (null, as in --json).

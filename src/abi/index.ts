@@ -10,4 +10,5 @@ export * from './encode.js';
 export * from './manifest-schema.js';
 export * from './values.js';
 export * from './views.js';
+export * from './unix-path.js';
 export * from './event-values.js';

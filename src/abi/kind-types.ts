@@ -16,6 +16,7 @@ export type FieldView =
   | 'uint' | 'int'
   | 'port'        // a TCP/UDP port (u16, host byte order), printed as a number: --port looks at these
   | 'string'      // NUL-terminated text
+  | 'unix_path'   // a sockaddr_un's sun_path (unix-path.ts): `sizeField` bytes, `@` before an abstract name (`abstractField`)
   | 'argv'        // NUL-separated strings, length in the field named by `sizeField`
   | 'open_flags'  // O_* bits
   | 'result'      // >= 0 success value, < 0 is -errno (adds an `error` key)
@@ -50,8 +51,10 @@ export interface SchemaField extends FieldSpec {
   readonly view: FieldView;
   /** Output key when it is not the field's name (`args` prints as `argv`). */
   readonly key?: string;
-  /** view 'argv': the u32 field holding how many bytes of this buffer are used. */
+  /** view 'argv': the u32 field holding how many bytes of this buffer are used; view 'unix_path': the u16 field counting the bytes of sun_path in use. */
   readonly sizeField?: string;
+  /** view 'unix_path': the u16 field that is nonzero for an abstract name (the buffer holds it without its leading NUL). */
+  readonly abstractField?: string;
   /** view 'addr': the field holding the address family. */
   readonly familyField?: string;
   /** view 'enum': the name of each value, by value ('' where a value has none). */

@@ -212,7 +212,10 @@ export const NET_KIND_DEFINITIONS: readonly KindDefinition[] = [
       { name: 'peer_pid', type: 'u32', view: 'uint', doc: 'pid the kernel recorded for the other end (SO_PEERCRED); 0 when none' },
       { name: 'path_size', type: 'u16', view: 'hidden', doc: 'bytes of sun_path in use' },
       { name: 'abstract', type: 'u16', view: 'uint', doc: '1 = an abstract name (Linux): path holds it without its leading NUL' },
-      { name: 'path', type: 'char', count: UNIX_PATH_LEN, countName: 'UNIX_PATH_LEN', view: 'string', doc: "bind: the address bound; connect: the listener's; accept: the listener's" },
+      {
+        name: 'path', type: 'char', count: UNIX_PATH_LEN, countName: 'UNIX_PATH_LEN', view: 'unix_path', sizeField: 'path_size', abstractField: 'abstract',
+        doc: "bind: the address bound; connect: the listener's; accept: the listener's",
+      },
     ],
     flags: [fromUser, compat],
     // No IP endpoints: the socket path is in unmapped.path.

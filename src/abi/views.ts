@@ -4,6 +4,11 @@
  */
 import { type KindLayout, type SchemaField } from './kind-types.js';
 
+/** The boolean a `unix_path` field prints beside its text: its size field holds a count sun_path cannot (unix-path.ts). */
+export function unixSizeInvalidKey(f: SchemaField): string {
+  return `${f.sizeField}_invalid`;
+}
+
 /** Keys a field prints, in order (none for hidden fields). */
 export function outputKeys(f: SchemaField): string[] {
   switch (f.view) {
@@ -12,6 +17,7 @@ export function outputKeys(f: SchemaField): string[] {
     case 'exit_status': return ['exit_code', 'signal'];
     case 'mode': return [f.key ?? f.name, `${f.key ?? f.name}_text`];
     case 'signal': return [f.key ?? f.name, `${f.key ?? f.name}_name`];
+    case 'unix_path': return [f.key ?? f.name, unixSizeInvalidKey(f)];
     case 'status': return (f.statusBits ?? []).map((b) => b.key);
     default: return [f.key ?? f.name];
   }
@@ -19,14 +25,15 @@ export function outputKeys(f: SchemaField): string[] {
 
 /**
  * Keys whose values depend on field `name` of `kind`: its own keys, the keys
- * of fields read with it (an argv with its size, an address with its family)
- * and, for the header's `flags`, the kind's flag booleans. When a capture
- * lacks the field (`--schema manifest`), these print as null.
+ * of fields read with it (an argv with its size, an address with its family,
+ * a Unix socket path with its size and abstract flag) and, for the header's
+ * `flags`, the kind's flag booleans. When a capture lacks the field
+ * (`--schema manifest`), these print as null.
  */
 export function keysDependingOn(kind: KindLayout, name: string): string[] {
   const keys: string[] = [];
   for (const f of kind.schemaFields) {
-    if (f.name === name || f.sizeField === name || f.familyField === name) keys.push(...outputKeys(f));
+    if (f.name === name || f.sizeField === name || f.familyField === name || f.abstractField === name) keys.push(...outputKeys(f));
   }
   if (name === 'flags') keys.push(...kind.flags.map((f) => f.outputName));
   return keys;

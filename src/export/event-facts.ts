@@ -15,7 +15,7 @@ import { type ProcessFacts, type ProcessIdentities } from './process-identity.js
 import { storableText } from './text-bytes.js';
 import { HEADER_FIELDS, type KindLayout } from '../abi/schema.js';
 import { decodeRecord } from '../abi/decode.js';
-import { keysDependingOn } from '../abi/views.js';
+import { keysDependingOn, unixSizeInvalidKey } from '../abi/views.js';
 
 /** The schema version and record size of kind `kindId` in the input's own manifest (an older schema's), or null. */
 export function olderRecordHeader(input: ExportInput, kindId: number): { version: number; size: number } | null {
@@ -83,6 +83,9 @@ export function eventFactsOf(kindId: number, raw: Uint8Array, at: number, node: 
       values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v as number);
     }
     else if (f.view === 'hidden' && !(v instanceof Uint8Array)) values.set(f.name, typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v);
+    // A Unix socket path's text, without the boolean rg-replay adds for a size sun_path cannot hold: the size itself is
+    // exported (path_size, a number), as in the Parquet export.
+    else if (f.view === 'unix_path') values.delete(unixSizeInvalidKey(f));
   }
   for (const [k, v] of values) {
     if (typeof v === 'string') values.set(k, storableText(v));

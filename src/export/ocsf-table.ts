@@ -70,8 +70,17 @@ export interface Copy { readonly from: number; readonly op: CopyOp; readonly dir
  * A string-like field interned into the string pool, and the key columns its id goes to. `slot`: where a
  * builder keeps the field's last id, the likeliest next one: its own key column's index, shared by the
  * fields of that name of every kind (a file opened, then chmod-ed and renamed: the same `path`).
+ * `how`: a C string, the buffer's bytes, or (view unix_path) a Unix socket address's text as rg-replay
+ * prints it (abi/unix-path.ts), read with its size and abstract fields (`unix`: their offsets).
  */
-export interface Interned { readonly offset: number; readonly size: number; readonly keys: readonly number[]; readonly how: 'cstring' | 'bytes'; readonly slot: number }
+export interface Interned {
+  readonly offset: number;
+  readonly size: number;
+  readonly keys: readonly number[];
+  readonly how: 'cstring' | 'bytes' | 'unix';
+  readonly slot: number;
+  readonly unix?: { readonly sizeOffset: number; readonly abstractOffset: number };
+}
 
 export interface KindPlan {
   readonly kind: KindLayout;
@@ -463,6 +472,12 @@ function kindPlan(k: KindLayout, m: KindOcsf, c: PlanColumns): KindPlan {
       const d = c.scalarDirect.get(f.name)!;
       (f.offset < HEADER_SIZE ? headerCopies : bodyCopies)
         .push({ from: f.offset, op: copyOp(f.size, f.type.startsWith('s'), WIDTH_OF[c.directs[d].value]), direct: d, maxDef: c.directs[d].path.length });
+    } else if (role === 'string' && view === 'unix_path') {
+      const s = k.schemaFields[i];
+      // Its text (a prefix of up to 2 bytes, then the name) is put together in a builder's 512-byte scratch.
+      if (f.size + 2 > 512) throw new Error(`export: kind ${k.name}'s Unix path field ${f.name} is too long`);
+      const key = c.stringKey.get(f.name)!;
+      strings.push({ offset: f.offset, size: f.size, keys: [key], how: 'unix', slot: key, unix: { sizeOffset: field(s.sizeField!).offset, abstractOffset: field(s.abstractField!).offset } });
     } else if (role === 'string') {
       const keys = [c.stringKey.get(f.name)!];
       if (m.filePathField === f.name && c.fileKey >= 0) keys.push(c.fileKey);
@@ -566,7 +581,7 @@ export function translatedPlan(plan: KindPlan, unavailable: readonly string[]): 
   return {
     ...plan, translated: true,
     bodyCopies, copies: [...plan.headerCopies, ...bodyCopies],
-    strings: plan.strings.filter((s) => !within(s.offset)),
+    strings: plan.strings.filter((s) => !within(s.offset) && (s.unix === undefined || (!within(s.unix.sizeOffset) && !within(s.unix.abstractOffset)))),
     argv: plan.argv.filter((a) => !argvGone(a)),
     addrs: plan.addrs.filter((a) => !addrGone(a)),
     errors: plan.errors.filter((e) => !within(e.offset)),

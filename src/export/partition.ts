@@ -8,6 +8,7 @@
  * keyed columns as dictionary indices in runs, direct ones as they are.
  */
 import { EVENT_FLAG_USER_READ_FAILED, HEADER } from '../abi/schema.js';
+import { UNIX_PREFIXES, unixNameEnd, unixPrefixOf } from '../abi/unix-path.js';
 import { type ColumnEncoder } from './parquet/column-encoder.js';
 import { KeyedColumn, KeyRuns, usedKeys, writeKeyedColumn } from './parquet/keyed-column.js';
 import { writeDenseColumn } from './parquet/write-dense.js';
@@ -16,7 +17,7 @@ import { type DenseArrays, DenseColumn } from './parquet/dense-column.js';
 import { type ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, shredLeaf } from './parquet/shred.js';
 import { type LeafFill, NET_HEADER, ProcessView } from './ocsf-parts.js';
-import { type ClassTable, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
+import { type ClassTable, type Interned, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_STATUS, KEY_TARGET, KEY_UID, type KindPlan, type LeafSource } from './ocsf-table.js';
 import { type PooledStrings, StringPool } from './string-pool.js';
 import { dnsExportOfRecord } from './dns-export.js';
 import { HeaderRows } from './header-rows.js';
@@ -234,7 +235,7 @@ export class PartitionBuilder {
       const from = at + st.offset;
       // Likeliest equal: the last string of the same column, of any kind (a comm, nearly always), the field before (path_arg = path).
       const id = st.how === 'cstring' ? pool.internCString(view, raw, from, from + st.size, lastIds[st.slot], prev)
-        : pool.intern(view, raw, from, from + st.size, lastIds[st.slot]);
+        : st.how === 'bytes' ? pool.intern(view, raw, from, from + st.size, lastIds[st.slot]) : this.internUnixPath(st, raw, at, lastIds[st.slot]);
       lastIds[st.slot] = id;
       prev = id;
       for (let j = 0; j < st.keys.length; j++) keys[st.keys[j]][row] = id;
@@ -266,6 +267,20 @@ export class PartitionBuilder {
     } finally {
       adders[id] = own;
     }
+  }
+
+  /** A Unix socket address's text as rg-replay prints it (`@` before an abstract name, its NULs kept: abi/unix-path.ts), put together in the scratch. */
+  private internUnixPath(st: Interned, raw: Uint8Array, at: number, likely: number): number {
+    const o = at + st.offset;
+    const size = u16(raw, at + st.unix!.sizeOffset);
+    const abstract = u16(raw, at + st.unix!.abstractOffset);
+    const end = unixNameEnd(raw, o, st.size, size, abstract);
+    const prefix = UNIX_PREFIXES[unixPrefixOf(raw, o, end, abstract)];
+    const b = this.scratch;
+    let n = 0;
+    for (; n < prefix.length; n++) b[n] = prefix.charCodeAt(n);
+    for (let i = o; i < end; i++) b[n++] = raw[i];
+    return this.pool.intern(this.scratchView, b, 0, n, likely);
   }
 
   private addArgv(plan: KindPlan, raw: Uint8Array, at: number, row: number): void {

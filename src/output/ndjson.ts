@@ -13,7 +13,8 @@ import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema
 import { elementSize, type FieldLayout } from '../abi/layout.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
 import { viewEntries } from '../abi/intrusion-values.js';
-import { outputKeys, resultUnseenMask } from '../abi/views.js';
+import { UNIX_PREFIXES, unixNameEnd, unixPrefixOf, unixSizeInvalid } from '../abi/unix-path.js';
+import { outputKeys, resultUnseenMask, unixSizeInvalidKey } from '../abi/views.js';
 import { ByteOutput, byteOutputSize, copyBytes, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { putCString, putInt, putStringBytes, putU32At, putU64At, putUint, warmUpStrings } from './json-bytes.js';
@@ -21,7 +22,7 @@ import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { arenaAddressOf } from './plain-ascii.js';
 import { type WallClock, warmUpWallClock } from './wall-clock.js';
 
-const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, Enum, Rendered, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, Ts, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, PathFlags, AddrFlags, Syscall, Dev, Enum, Rendered, UnixPath, MemoStart, MemoEnd }
 
 /**
  * The header fields from `pid` to `comm` (identity, cpu, namespace) stay the
@@ -41,10 +42,12 @@ interface Step {
   readonly op: Op;
   readonly key: string;
   readonly offset: number;
-  /** Buffer length for strings, related field offset for Argv (size) and Addr (family). */
+  /** Buffer length for strings, related field offset for Argv and UnixPath (size) and Addr (family). */
   readonly arg: number;
-  /** Argv: the buffer's length, which bounds the size field. */
+  /** Argv and UnixPath: the buffer's length, which bounds the size field. */
   readonly arg2?: number;
+  /** UnixPath: its abstract field and the texts of its second key. */
+  readonly unix?: UnixPathStep;
   /** MemoStart: per word of the record the run covers, the bits its printed fields occupy. */
   readonly masks?: Int32Array;
   /** Enum: each value's JSON text. */
@@ -74,6 +77,7 @@ function viewOf(f: SchemaField, layout: FieldLayout): Op | null {
   switch (f.view) {
     case 'hidden': return null;
     case 'string': return Op.CString;
+    case 'unix_path': return Op.UnixPath;
     case 'argv': return Op.Argv;
     case 'open_flags': return Op.OpenFlags;
     case 'result': return Op.Result;
@@ -103,9 +107,13 @@ function buildSteps(kind: KindLayout): Step[] {
     const op = viewOf(field, layout);
     if (op === null) return;
     let arg = layout.size;
-    if (op === Op.Argv) arg = offsetOf(field.sizeField);
+    if (op === Op.Argv || op === Op.UnixPath) arg = offsetOf(field.sizeField);
     if (op === Op.Addr) arg = offsetOf(field.familyField);
     if (op === Op.Result) arg = resultUnseenMask(kind);
+    if (op === Op.UnixPath) {
+      steps.push({ op, key: field.key ?? layout.name, offset: layout.offset, arg, arg2: layout.size, unix: new UnixPathStep(offsetOf(field.abstractField), unixSizeInvalidKey(field)) });
+      return;
+    }
     if (op === Op.ExitStatus) {
       steps.push({ op, key: 'exit_code', offset: layout.offset, arg: 0 });
       return;
@@ -186,6 +194,7 @@ function emitValue(s: Step): string {
     case Op.Ts: return `p = clock === null ? putPacked(ov, p, NULL) : clock.put(b, ov, p, view, ${o});\n`;
     case Op.CString: return `p = putCString(b, ov, p, src, view, ${o}, ${s.arg}, sa, da);\n`;
     case Op.Argv: return `p = putArgv(b, ov, p, src, view, ${o}, Math.min(view.getUint32(at + ${s.arg}, true), ${s.arg2}), sa, da);\n`;
+    case Op.UnixPath: return `p = putUnixPath(b, ov, p, src, view, ${o}, ${s.arg2}, view.getUint16(at + ${s.arg}, true), view.getUint16(at + ${s.unix!.abstractOffset}, true), unix_${s.offset}.invalidTexts, sa, da);\n`;
     case Op.OpenFlags: return `p = putPacked(ov, p, openFlagsJson.get(view.getUint32(${o}, true)));\n`;
     // arg: the kind's RESULT_UNSEEN mask (an io_uring request recorded at submission: its result is not known, null).
     case Op.Result: return `{ const r = view.getInt32(${o}, true); ${s.arg !== 0 ? `if ((flags & ${s.arg}) !== 0) p = putPacked(ov, p, NULL); else ` : ''}{ p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoJson.get(-r)); } }\n`;
@@ -237,7 +246,7 @@ function emitSteps(steps: readonly Step[], memoKeyWords: number): string {
 /** Compiles `body` into a function named `name` with the helpers it may call in scope. Compiled from the schema only (see Writer). */
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
-    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, memoKeep, memoStore, copyBytes,
+    putUint, putInt, putU32At, putU64At, putPacked, putCString, putArgv, putAddress, putUnixPath, memoKeep, memoStore, copyBytes,
     openFlagsJson, errnoJson, familyJson, pathFlagsJson, addrFlagsJson, syscallJson, devJson, NULL, ERROR_KEY, SIGNAL_KEY, TIME_KEY, ...extra,
   };
   const names = Object.keys(helpers);
@@ -297,20 +306,21 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   body += `if ((flags & ${flagMask}) === 0) { ${emitConstant(flagTails[0])} return p; }\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const enums = Object.fromEntries(own.filter((s) => s.op === Op.Enum).map((s) => [`enum_${s.offset}`, s.names]));
-  return compile<Writer>(`write_${kind.name}`, WRITER_PARAMS, body, { flagTails, writeHeader, renderers, ...enums });
+  const unixPaths = Object.fromEntries(own.filter((s) => s.op === Op.UnixPath).map((s) => [`unix_${s.offset}`, s.unix]));
+  return compile<Writer>(`write_${kind.name}`, WRITER_PARAMS, body, { flagTails, writeHeader, renderers, ...enums, ...unixPaths });
 }
 
 
 /**
  * A kind's steps as data for interpretKind: per step, four numbers in `ops`
- * (op, offset, arg, arg2), its key and its value table (enum texts or field
- * renderer). Rendered fields' arg says how the value is read (RENDER_*).
+ * (op, offset, arg, arg2), its key and its value table (enum texts, field
+ * renderer, or a Unix path's step). Rendered fields' arg says how the value is read (RENDER_*).
  */
 interface KindProgram {
   readonly start: PackedBytes;
   readonly ops: Int32Array;
   readonly keys: readonly PackedBytes[];
-  readonly tables: readonly (TextCache | FieldRenderer | null)[];
+  readonly tables: readonly (TextCache | FieldRenderer | UnixPathStep | null)[];
   readonly flagMask: number;
   readonly flagTails: readonly PackedBytes[];
   /** Events left before the kind gets its compiled writer. */
@@ -336,7 +346,7 @@ function kindProgram(kind: KindLayout, compileAfter: number): KindProgram {
   });
   const { mask, tails } = flagTailsOf(kind);
   return {
-    start: eventTypeBytes(kind), ops, keys: own.map((st) => keyBytes(st.key)), tables: own.map((st) => st.names ?? st.renderer ?? null),
+    start: eventTypeBytes(kind), ops, keys: own.map((st) => keyBytes(st.key)), tables: own.map((st) => st.names ?? st.renderer ?? st.unix ?? null),
     flagMask: mask, flagTails: tails, left: compileAfter,
   };
 }
@@ -367,6 +377,11 @@ function interpretKind(k: KindProgram, header: Writer, b: Uint8Array, ov: DataVi
       case Op.U64: p = putU64At(ov, p, view, o); break;
       case Op.CString: p = putCString(b, ov, p, src, view, o, arg, sa, da); break;
       case Op.Argv: p = putArgv(b, ov, p, src, view, o, Math.min(view.getUint32(at + arg, true), ops[i + 3]), sa, da); break;
+      case Op.UnixPath: {
+        const u = k.tables[s] as UnixPathStep;
+        p = putUnixPath(b, ov, p, src, view, o, ops[i + 3], view.getUint16(at + arg, true), view.getUint16(at + u.abstractOffset, true), u.invalidTexts, sa, da);
+        break;
+      }
       case Op.OpenFlags: p = putPacked(ov, p, openFlagsJson.get(view.getUint32(o, true))); break;
       case Op.Result: {
         const r = view.getInt32(o, true);
@@ -619,6 +634,8 @@ function madeUpRecords(kind: KindLayout, program: KindProgram): { bytes: Uint8Ar
     for (let i = 0; i < program.ops.length; i += 4) {
       if (program.ops[i] === Op.CString) bytes[program.ops[i + 1]] = 0;
       if (program.ops[i] === Op.Argv) bytes.fill(0, program.ops[i + 2], program.ops[i + 2] + 4);
+      // A Unix path of size 0: with all bytes 0xff, an abstract name counted 0 bytes (flagged invalid).
+      if (program.ops[i] === Op.UnixPath) bytes.fill(0, program.ops[i + 2], program.ops[i + 2] + 2);
     }
     return { bytes, view: new DataView(bytes.buffer) };
   });
@@ -782,6 +799,31 @@ function putAddress(b: Uint8Array, ov: DataView, p: number, family: number, src:
   const text = JSON.stringify(family === -1 ? '' : addressText(family, src.subarray(o, o + 16)));
   for (let i = 0; i < text.length; i++) b[p++] = text.charCodeAt(i);
   return p;
+}
+
+/** A Unix path step's abstract field, and the JSON of its `<size>_invalid` key with false (0) and true (1). */
+class UnixPathStep {
+  readonly invalidTexts: readonly PackedBytes[];
+  constructor(readonly abstractOffset: number, invalidKey: string) {
+    this.invalidTexts = [packText(`,"${invalidKey}":false`), packText(`,"${invalidKey}":true`)];
+  }
+}
+
+/**
+ * A Unix socket address (abi/unix-path.ts) in its `length`-byte buffer at
+ * `o`: `"<prefix><name>"`, its NULs as \u0000 (they are part of an abstract
+ * name), then its `<size>_invalid` key and boolean (`invalidTexts`). `size`
+ * and `abstract` are the record's; the name never reaches past the buffer.
+ */
+function putUnixPath(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, o: number, length: number, size: number, abstract: number,
+  invalidTexts: readonly PackedBytes[], srcAt: number, dstAt: number): number {
+  const end = unixNameEnd(src, o, length, size, abstract);
+  const prefix = UNIX_PREFIXES[unixPrefixOf(src, o, end, abstract)];
+  // The name's string written after the prefix's room; its opening quote is then overwritten by the prefix and a quote put before.
+  const q = putStringBytes(b, ov, p + prefix.length, src, sv, o, end, srcAt, dstAt);
+  b[p] = 34;
+  for (let i = 0; i < prefix.length; i++) b[p + 1 + i] = prefix.charCodeAt(i);
+  return putPacked(ov, q, invalidTexts[unixSizeInvalid(length, size, abstract) ? 1 : 0]);
 }
 
 /** `["arg0","arg1",...]` from the NUL-separated argv bytes at `o`, `limit` bytes used (the caller bounds it by the buffer). */

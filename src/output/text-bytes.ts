@@ -44,12 +44,15 @@ function needsTokenWork(w: number): number {
 export const C_STRING = 0;
 /** An argv buffer: each NUL but a last one separates two arguments and prints as a space. */
 export const ARGV = 1;
+/** Bytes whose NULs are part of the value (an abstract Unix socket name): each prints as `\u0000`. */
+export const BYTES = 2;
 
 /**
  * Writes the value of `src[start, end)` as a token value. `mode` C_STRING:
  * stops at a NUL; the caller has checked the string is not empty (an empty
  * string's key is left out). ARGV: `end` is the used size, a last NUL is
  * dropped and the others are spaces (splitArgv + join(' ')); empty prints `""`.
+ * BYTES: every byte is the value's, a NUL escaped like any control character.
  *
  * Written unquoted first, a word at a time while the bytes are plain ASCII;
  * at the first byte that needs quotes, what was written moves up one byte
@@ -58,7 +61,15 @@ export const ARGV = 1;
  */
 export function putTextValue(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, start: number, end: number, mode: number): number {
   if (mode === ARGV && end > start && src[end - 1] === 0) end--;
-  const open = p;
+  return putTokenFrom(b, ov, p, p, src, sv, start, end, mode);
+}
+
+/**
+ * putTextValue of the value whose first characters, `[open, p)` of the
+ * output, are written already (plain printable ASCII, such as a Unix
+ * address's `@`): they go inside the quotes if the rest needs them.
+ */
+export function putTokenFrom(b: Uint8Array, ov: DataView, open: number, p: number, src: Uint8Array, sv: DataView, start: number, end: number, mode: number): number {
   let i = start;
   while (i + 4 <= end) {
     const w = sv.getInt32(i, true);
@@ -110,7 +121,7 @@ function putQuotedRest(b: Uint8Array, ov: DataView, open: number, p: number, src
       const cls = ASCII_CLASS[c];
       if (cls === 0 || c === 0x20) {
         b[p++] = c;
-      } else if (c === 0) {
+      } else if (c === 0 && mode !== BYTES) {
         if (mode === C_STRING) break;
         b[p++] = 0x20;
       } else if (c === 0x22 || c === 0x5c) {

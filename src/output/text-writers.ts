@@ -19,13 +19,15 @@ import { type FieldLayout } from '../abi/layout.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, type Schema, type SchemaField, type TextColor } from '../abi/schema.js';
 import { viewEntries } from '../abi/intrusion-values.js';
 import { resultUnseenMask } from '../abi/views.js';
+import { UNIX_PREFIXES, UnixPrefix, unixNameEnd, unixPrefixOf, unixSizeInvalid } from '../abi/unix-path.js';
 import { addrFlagsText, addressText, devText, enumText, errnoName, familyName, openFlagsText, pathFlagsText, syscallText } from '../abi/values.js';
+import { unixSizeInvalidKey } from '../abi/views.js';
 import { textValue } from '../common/visible.js';
 import { type ByteOutput, MAX_LINE_BYTES, type PackedBytes, putPacked } from './byte-output.js';
 import { CachedFieldRenderer, packText } from './field-renderer.js';
 import { HeaderMemo, MEMO_SLOTS, memoKeep, memoStore } from './header-memo.js';
 import { putInt, putU32At, putU64At, putUint } from './json-bytes.js';
-import { ARGV, C_STRING, putTextValue } from './text-bytes.js';
+import { ARGV, BYTES, C_STRING, putTextValue, putTokenFrom } from './text-bytes.js';
 import { type WallClock } from './wall-clock.js';
 
 /** Header fields a text line leaves out: they identify the record, not what the process did (ts_ns is the line's time). */
@@ -36,7 +38,7 @@ export const COLOR_CODES: Record<TextColor, string> = {
 };
 export const COLOR_RESET = '\x1b[0m';
 
-const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, Enum, Rendered, MemoStart, MemoEnd }
+const enum Op { U8, U16, U32, S32, U64, CString, Argv, OpenFlags, Result, Family, Addr, ExitStatus, NumberText, Enum, Rendered, UnixPath, MemoStart, MemoEnd }
 
 /** As in ndjson.ts: the run of header fields whose text is remembered per thread. */
 const MEMO_FIRST = 'pid';
@@ -46,10 +48,12 @@ interface Step {
   readonly op: Op;
   readonly key: string;
   readonly offset: number;
-  /** Buffer length for strings; the size field's offset for Argv, the family field's for Addr. */
+  /** Buffer length for strings; the size field's offset for Argv and UnixPath, the family field's for Addr. */
   readonly arg: number;
-  /** Argv: the buffer's length, which bounds the size field. */
+  /** Argv and UnixPath: the buffer's length, which bounds the size field. */
   readonly arg2: number;
+  /** UnixPath: its abstract field and its keys' texts. */
+  readonly unix?: TextUnixPathStep;
   readonly masks?: Int32Array;
   /** NumberText: the view whose text of a number is printed (path_flags, addr_flags, syscall, dev). */
   readonly view?: NumberTextView;
@@ -82,6 +86,7 @@ function opOf(f: SchemaField, layout: FieldLayout): Op | null {
   switch (f.view) {
     case 'hidden': return null;
     case 'string': return Op.CString;
+    case 'unix_path': return Op.UnixPath;
     case 'argv': return Op.Argv;
     case 'open_flags': return Op.OpenFlags;
     case 'result': return Op.Result;
@@ -107,13 +112,14 @@ function buildSteps(kind: KindLayout): Step[] {
     const op = opOf(field, layout);
     if (op !== null && !TEXT_SKIPPED_KEYS.has(key)) {
       let arg = layout.size;
-      if (op === Op.Argv) arg = offsetOf(field.sizeField);
+      if (op === Op.Argv || op === Op.UnixPath) arg = offsetOf(field.sizeField);
       if (op === Op.Addr) arg = offsetOf(field.familyField);
       if (op === Op.Result) arg = resultUnseenMask(kind);
       if ((op === Op.NumberText || op === Op.Enum) && !['u8', 'u16', 'u32'].includes(layout.type)) throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u8, u16 or u32`);
       if (op === Op.U16 && layout.type !== 'u16') throw new Error(`text: ${kind.name}.${layout.name} (${field.view}) must be a u16`);
       const names = op === Op.Enum ? new PackedTextCache((n) => enumText(field.names!, n)) : undefined;
       if (op === Op.Rendered) steps.push({ op, key, offset: layout.offset, arg: 0, arg2: layout.size, renderer: new TextFieldRenderer(field), type: layout.type });
+      else if (op === Op.UnixPath) steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, unix: new TextUnixPathStep(offsetOf(field.abstractField), key, unixSizeInvalidKey(field)) });
       else steps.push({ op, key, offset: layout.offset, arg, arg2: layout.size, view: op === Op.NumberText ? field.view as NumberTextView : undefined, names });
     }
     if (layout.name === MEMO_LAST) steps.push({ op: Op.MemoEnd, key: '', offset: 0, arg: 0, arg2: 0 });
@@ -156,6 +162,8 @@ function maxStepBytes(s: Step): number {
   const key = s.key.length + 2;
   switch (s.op) {
     case Op.CString: case Op.Argv: return key + 6 * s.arg2 + 2;
+    // the prefix (`./` at most), and the size's key
+    case Op.UnixPath: return key + 6 * s.arg2 + 2 + 2 + s.unix!.invalid.length;
     case Op.Addr: return key + 64;
     case Op.ExitStatus: return 40;
     case Op.Result: return key + 24 + 64;
@@ -186,6 +194,8 @@ function emitValue(s: Step): string {
     // An empty string is left out, key and all.
     case Op.CString: return `if (src[${o}] !== 0) { ${key}p = putTextValue(b, ov, p, src, view, ${o}, ${o} + ${s.arg}, ${C_STRING}); }\n`;
     case Op.Argv: return `${key}p = putTextValue(b, ov, p, src, view, ${o}, ${o} + Math.min(view.getUint32(at + ${s.arg}, true), ${s.arg2}), ${ARGV});\n`;
+    // Its key is the step's own (an empty pathname is left out, key and all).
+    case Op.UnixPath: return `p = putTextUnixPath(b, ov, p, src, view, ${o}, ${s.arg2}, view.getUint16(at + ${s.arg}, true), view.getUint16(at + ${s.unix!.abstractOffset}, true), unix_${s.offset});\n`;
     case Op.OpenFlags: return `${key}p = putPacked(ov, p, openFlagsText_.get(view.getUint32(${o}, true)));\n`;
     // arg: the kind's RESULT_UNSEEN mask (an io_uring request recorded at submission: result=unseen).
     case Op.Result: return `{ const r = view.getInt32(${o}, true); ${key}${s.arg !== 0 ? `if ((flags & ${s.arg}) !== 0) p = putPacked(ov, p, UNSEEN); else ` : ''}{ p = putInt(ov, p, r); if (r < 0) p = putPacked(ov, putPacked(ov, p, ERROR_KEY), errnoText.get(-r)); } }\n`;
@@ -243,7 +253,7 @@ function emitMemoLookup(s: Step, memoKeyWords: number): string {
 /** Compiles `body` with the helpers in scope; the source is built from the schema only, nothing from a capture. */
 function compile<F>(name: string, params: string, body: string, extra: Record<string, unknown>): F {
   const helpers: Record<string, unknown> = {
-    putUint, putInt, putU32At, putU64At, putPacked, putTextValue, putTextAddress, memoKeep, memoStore,
+    putUint, putInt, putU32At, putU64At, putPacked, putTextValue, putTextAddress, putTextUnixPath, memoKeep, memoStore,
     openFlagsText_: openFlagsTextCache, errnoText, familyText, numberTexts, ERROR_KEY, UNSEEN, EXIT_CODE_KEY, SIGNAL_KEY, ...extra,
   };
   const names = Object.keys(helpers);
@@ -303,7 +313,8 @@ function compileWriter(kind: KindLayout, writeHeader: Writer, memoKeyWords: numb
   body += `if ((flags & ${flagMask}) === 0) return p;\n`;
   body += `return putPacked(ov, p, flagTails[flags & ${flagMask}]);\n`;
   const enums = Object.fromEntries(own.filter((s) => s.op === Op.Enum).map((s) => [`enum_${s.offset}`, s.names]));
-  return compile<Writer>(`write_text_${kind.name}`, PARAMS, body, { flagTails, writeHeader, typePlain, typeColor, MONO, renderers, ...enums });
+  const unixPaths = Object.fromEntries(own.filter((s) => s.op === Op.UnixPath).map((s) => [`unix_${s.offset}`, s.unix]));
+  return compile<Writer>(`write_text_${kind.name}`, PARAMS, body, { flagTails, writeHeader, typePlain, typeColor, MONO, renderers, ...enums, ...unixPaths });
 }
 
 const MONO = packText('mono:');
@@ -354,6 +365,36 @@ function putTextAddress(b: Uint8Array, ov: DataView, p: number, family: number, 
   const text = addressText(family, src.subarray(o, o + 16));
   for (let i = 0; i < text.length; i++) b[p++] = text.charCodeAt(i);
   return p;
+}
+
+/** A Unix path step's abstract field, its ` key=` and its ` <size>_invalid` boolean. */
+class TextUnixPathStep {
+  readonly key: PackedBytes;
+  readonly invalid: PackedBytes;
+  constructor(readonly abstractOffset: number, key: string, invalidKey: string) {
+    this.key = keyBytes(key);
+    this.invalid = packText(` ${invalidKey}`);
+  }
+}
+
+/**
+ * ` key=<prefix><name>` of a Unix socket address (abi/unix-path.ts) in its
+ * `length`-byte buffer at `o`, one token (quoted when the name holds a NUL
+ * or anything else the terminal rule escapes), then ` <size>_invalid` when
+ * the record's size is one sun_path cannot have. An empty pathname is left
+ * out, as empty strings are; an abstract name always has its `@`.
+ */
+function putTextUnixPath(b: Uint8Array, ov: DataView, p: number, src: Uint8Array, sv: DataView, o: number, length: number, size: number, abstract: number,
+  step: TextUnixPathStep): number {
+  const end = unixNameEnd(src, o, length, size, abstract);
+  const prefix = unixPrefixOf(src, o, end, abstract);
+  if (prefix !== UnixPrefix.None || end > o) {
+    p = putPacked(ov, p, step.key);
+    const text = UNIX_PREFIXES[prefix];
+    for (let i = 0; i < text.length; i++) b[p + i] = text.charCodeAt(i);
+    p = putTokenFrom(b, ov, p, p + text.length, src, sv, o, end, BYTES);
+  }
+  return unixSizeInvalid(length, size, abstract) ? putPacked(ov, p, step.invalid) : p;
 }
 
 /**

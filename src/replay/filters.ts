@@ -8,8 +8,9 @@ import { cStringEnd, cStringStartsWith, u16le, u32le } from '../abi/bytes.js';
 import { ADDR_LEN, AF_INET, AF_INET6 } from '../abi/constants.js';
 import { COMM_OFFSET, COMM_SIZE, recordComm, recordTsNsHi, recordTsNsLo, recordUid } from '../abi/header-access.js';
 import { type FieldLayout, fieldOf } from '../abi/layout.js';
+import { unixPathStartsWith } from '../abi/unix-path.js';
 import { addressText, opensForWrite } from '../abi/values.js';
-import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
+import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { CliError, ExitCode } from '../common/exit-codes.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
 import { cidrBlock } from './rules/evaluate.js';
@@ -56,6 +57,20 @@ export function kindNames(schema: Schema = BUILD_SCHEMA): string {
 /** The fields --path-prefix looks at, for help: `process_start filename, file_open path`. */
 export function pathFieldNames(schema: Schema = BUILD_SCHEMA): string {
   return schema.kinds.filter((k) => k.paths.length > 0).map((k) => `${k.eventType} ${k.pathFields.join('/')}`).join(', ');
+}
+
+/** A path field --path-prefix reads: a C string, or (view unix_path) a Unix socket address with its size and abstract fields' offsets. */
+interface PathField {
+  readonly offset: number;
+  readonly size: number;
+  readonly unix: { readonly size: number; readonly abstract: number } | null;
+}
+
+function pathField(k: KindLayout, f: FieldLayout): PathField {
+  const s = k.schemaFields[k.layout.fields.indexOf(f)];
+  if (s.view !== 'unix_path') return { offset: f.offset, size: f.size, unix: null };
+  const offsetOf = (name: string | undefined) => k.layout.fields.find((x) => x.name === name)!.offset;
+  return { offset: f.offset, size: f.size, unix: { size: offsetOf(s.sizeField), abstract: offsetOf(s.abstractField) } };
 }
 
 export function parseTimeBound(text: string, flag: string): TimeBound {
@@ -108,8 +123,8 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
   const commBytes = [...comms].map((c) => Buffer.from(c));
   const prefixes = (o.pathPrefix ?? []).map((p) => Buffer.from(p));
   // Per kind id, the fields --path-prefix looks at (the kind's pathFields); kinds without paths never match.
-  const pathsById: (readonly FieldLayout[] | undefined)[] = [];
-  for (const k of schema.kinds) pathsById[k.id] = k.paths;
+  const pathsById: (readonly PathField[] | undefined)[] = [];
+  for (const k of schema.kinds) pathsById[k.id] = k.paths.map((f) => pathField(k, f));
   const ports = new Set((o.port ?? []).map(parsePort));
   const network = networkFilter(o.addr ?? []);
   // Per kind id, its port fields and its address fields with their family field; kinds without never match.
@@ -159,7 +174,15 @@ export function compileFilter(o: FilterOptions, schema: Schema = BUILD_SCHEMA): 
     const paths = pathsById[kind];
     if (paths === undefined) return false;
     for (let f = 0; f < paths.length; f++) {
-      for (let k = 0; k < prefixes.length; k++) if (cStringStartsWith(bytes, at + paths[f].offset, paths[f].size, prefixes[k])) return true;
+      const p = paths[f];
+      if (p.unix === null) {
+        for (let k = 0; k < prefixes.length; k++) if (cStringStartsWith(bytes, at + p.offset, p.size, prefixes[k])) return true;
+        continue;
+      }
+      // A Unix socket address, as printed: `@` before an abstract name (abi/unix-path.ts).
+      const size = u16le(bytes, at + p.unix.size);
+      const abstract = u16le(bytes, at + p.unix.abstract);
+      for (let k = 0; k < prefixes.length; k++) if (unixPathStartsWith(bytes, at + p.offset, p.size, size, abstract, prefixes[k])) return true;
     }
     return false;
   };

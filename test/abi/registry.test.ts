@@ -241,11 +241,14 @@ describe('the registry refuses entries that would print or read something wrong'
     expect(bad({ cliName: 'open' })).toThrow(/--events name open is used twice/);
     expect(bad({ flags: [{ flag: 'NO_SUCH_FLAG', outputName: 'x' }] })).toThrow(/flag NO_SUCH_FLAG is not a header flag/);
     expect(bad({ flags: [{ flag: 'OPENAT2', outputName: 'value' }] })).toThrow(/output key value appears twice/);
-    expect(bad({ pathFields: ['value'] })).toThrow(/pathFields value must be a {2}field with view string/);
+    expect(bad({ pathFields: ['value'] })).toThrow(/pathFields value must be a field with view string or unix_path/);
     expect(bad({ process: { role: 'exec', exe: 'target', argv: 'target' } })).toThrow(/process argv target must be a {2}field with view argv/);
     expect(bad({ capture: { programs: [], syscalls: [] } })).toThrow(/capture.programs is empty/);
     expect(withField({ name: 'big', type: 'u64', view: 'int', doc: '' })).toThrow(/view int cannot print a u64/);
     expect(withField({ name: 'args', type: 'char', count: 8, view: 'argv', doc: '' })).toThrow(/sizeField must name a u32 field/);
+    // A Unix socket path is read with its u16 size and abstract flag.
+    expect(withField({ name: 'sun', type: 'char', count: 8, view: 'unix_path', sizeField: 'value', abstractField: 'value', doc: '' })).toThrow(/test_probe.sun: sizeField must name a u16 field/);
+    expect(withField({ name: 'sun', type: 'char', count: 8, view: 'unix_path', sizeField: 'flags', doc: '' })).toThrow(/test_probe.sun: abstractField must name a u16 field/);
     expect(withField({ name: 'comm', type: 'u32', view: 'uint', doc: '' })).toThrow(/field of rg_test_probe comm is used twice/);
     expect(withField({ name: 'odd', type: 'u16', view: 'uint', doc: '' })).toThrow(/ends at 154, not a multiple of its alignment 8/);
     expect(withField({ name: 'name', type: 'char', count: 8, countName: 'PATH_LEN', view: 'string', doc: '' })).toThrow(/countName PATH_LEN is not 8/);

@@ -116,7 +116,19 @@ describe.skipIf(!runKernelTests)('network records (real eBPF, network lab)', () 
     ]);
     expect(records[1]).toMatchObject({ fd: u.fd, result: 0, from_user_memory: false, abstract: 0 });
     const a = step('unix_abstract');
-    expect(of('net_unix', (e) => e.path === a.name).map((e) => [e.op, e.abstract, e.fd])).toEqual([['bind', 1, expect.any(Number)], ['connect', 1, a.fd]]);
+    expect(of('net_unix', (e) => e.path === `@${a.name}`).map((e) => [e.op, e.abstract, e.fd])).toEqual([['bind', 1, expect.any(Number)], ['connect', 1, a.fd]]);
+  });
+
+  it('shows an abstract name whole: one with more behind a NUL is another socket, not the name before its NUL', () => {
+    const h = step('unix_hidden');
+    expect(h.name).toBe('rg-truth-abstract\u0000c2');
+    expect(of('net_unix', (e) => e.path === `@${h.name}`).map((e) => [e.op, e.abstract, e.fd, e.path_size_invalid])).toEqual([
+      ['bind', 1, expect.any(Number), false], ['connect', 1, h.fd, false],
+    ]);
+    // Only the two records of the name without the NUL read as it.
+    expect(of('net_unix', (e) => e.path === `@${step('unix_abstract').name}`)).toHaveLength(2);
+    const text = runReplayCli([join(work, 'net.rgc'), '--kind', 'unix']).stdout.toString();
+    expect(text).toMatch(/ op=connect .* abstract=1 path="@rg-truth-abstract\\u0000c2" /);
   });
 
   it('records glibc\'s parallel A and AAAA queries and their answers', () => {

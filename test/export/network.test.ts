@@ -54,6 +54,12 @@ const records = [
   dnsRecord(at(300, 'srv'), 1, stub, Uint8Array.from([1, 2, 3])),
   unixRecord(at(300, 'srv'), 1, '/run/fake-docker.sock'),
   unixRecord(at(300, 'srv'), 2, '/run/docker.sock'),
+  // Unix socket addresses as rg-replay prints them: an abstract name with more behind a NUL, a pathname that starts with @,
+  // terminal escapes and a byte that is not UTF-8, a path_size past the buffer.
+  unixRecord(at(300, 'srv'), 2, '\0/run/dbus/system_bus_socket\0c2'),
+  unixRecord(at(300, 'srv'), 1, '@/run/dbus/system_bus_socket'),
+  unixRecord(at(300, 'srv'), 1, Buffer.from('\0\x1b]0;pwned\x07\xff', 'latin1')),
+  unixRecord(at(300, 'srv'), 2, new Uint8Array(108).fill(0x61), 0, { pathSize: 300, abstract: 1 }),
   ioUringSetupRecord(at(300, 'srv')),
 ];
 
@@ -103,6 +109,18 @@ describe('network kinds in the exports', () => {
     expect(connected.dst_endpoint).toBeUndefined();
   });
 
+  it('exports a Unix socket address as rg-replay prints it, with abstract and path_size beside it', () => {
+    const unix = byType('net_unix').map((d) => ({ path: d.unmapped.path, abstract: d.unmapped.abstract, path_size: d.unmapped.path_size, invalid: d.unmapped.path_size_invalid }));
+    expect(unix.slice(2)).toEqual([
+      { path: '@/run/dbus/system_bus_socket\u0000c2', abstract: 1, path_size: 31, invalid: undefined },
+      { path: './@/run/dbus/system_bus_socket', abstract: 0, path_size: 29, invalid: undefined },
+      // A byte that is not UTF-8 as the text \xff (text-bytes.ts storableText), as for any exported string.
+      { path: '@\u001b]0;pwned\u0007\\xff', abstract: 1, path_size: 12, invalid: undefined },
+      // The size as recorded, the name cut at the buffer: the flag rg-replay prints is path_size > UNIX_PATH_LEN here.
+      { path: `@${'a'.repeat(107)}`, abstract: 1, path_size: 300, invalid: undefined },
+    ]);
+  });
+
   it('writes DNS Activity with the query, the response code and the answers', () => {
     const [q, r, nxdomain, tcp, garbage] = byType('net_dns');
     expect(q).toMatchObject({ class_uid: 4003, activity_name: 'Query', query: { hostname: 'c2.evil.example', type: 'A', class: 'IN', packet_uid: 0x1234 }, dst_endpoint: { ip: '127.0.0.53', port: 53 } });
@@ -140,6 +158,14 @@ describe('network kinds in the exports', () => {
     const key = (d: Doc) => `${d.unmapped.frame_seq}:${d.unmapped.record_index}`;
     const byKey = new Map(rows.map((r) => [key(r), norm(r)]));
     for (const d of json) expect(byKey.get(key(d)), `${key(d)} ${d.unmapped.event_type}`).toEqual(norm(d));
+    // DuckDB reads a Unix socket address back whole: the NUL of an abstract name, and the exact bytes of one that is not UTF-8.
+    const unix = runReplayCli(['sql', lake, "SELECT unmapped.path, unmapped.path_raw FROM network_activity WHERE unmapped.event_type = 'net_unix' ORDER BY unmapped.record_index", '--json']);
+    expect(unix.status, unix.stderr).toBe(0);
+    expect(lines(unix.stdout).map((l) => JSON.parse(l) as Doc).slice(2, 5)).toEqual([
+      { path: '@/run/dbus/system_bus_socket\u0000c2', path_raw: null },
+      { path: './@/run/dbus/system_bus_socket', path_raw: null },
+      { path: '@\u001b]0;pwned\u0007\\xff', path_raw: '@\\x1B]0;pwned\\x07\\xFF' },
+    ]);
   });
 
   it('writes ECS with ECS 9.4 names: source and destination, direction, dns', () => {
@@ -160,5 +186,8 @@ describe('network kinds in the exports', () => {
     const dns = ecs.filter((d) => d.event.action === 'net_dns');
     expect(dns[0].dns).toEqual({ type: 'query', id: '4660', question: { name: 'c2.evil.example', type: 'A', class: 'IN' } });
     expect(dns[1].dns).toMatchObject({ type: 'answer', response_code: 'NOERROR', answers: [{ data: '10.66.0.1', type: 'A', class: 'IN', ttl: 300 }, { type: 'TXT' }] });
+    const unix = ecs.filter((d) => d.event.action === 'net_unix').map((d) => d.rand_guard.net_unix);
+    expect(unix[2]).toMatchObject({ abstract: 1, path: '@/run/dbus/system_bus_socket\u0000c2', path_size: 31 });
+    expect(unix[3]).toMatchObject({ abstract: 0, path: './@/run/dbus/system_bus_socket' });
   });
 });

@@ -11,6 +11,7 @@ import { BUILD_SCHEMA } from '../../src/abi/schema.js';
 import { addressText, bytesToText, openFlagsText } from '../../src/abi/values.js';
 import { WallClock } from '../../src/output/wall-clock.js';
 import { arbitraryRecord } from '../support/arbitrary.js';
+import { unixRecord } from '../support/net-records.js';
 
 function encodeLine(bytes: Uint8Array, clock: WallClock | null = null): string {
   const chunks: Buffer[] = [];
@@ -57,6 +58,36 @@ describe('NDJSON encoder', () => {
     const line = encodeLine(encodeRecord(EventKind.FileOpen, { path }));
     expect(line).toContain('"path":"/\\udcffé\\udce2\\udc82\\"\\\\\\n"');
     expect(JSON.parse(line).path).toBe(bytesToText(path));
+  });
+
+  // compileAfter 0: the kind's first record through the interpreter, the rest through its compiled writer.
+  it('writes a Unix socket address whole: an abstract name after @ with its NULs as \\u0000, the same interpreted or compiled', () => {
+    const id = { ts: 1000_000000000n, pid: 300, ppid: 1, comm: 'srv' };
+    const cases: [Uint8Array, string][] = [
+      [unixRecord(id, 2, '\0/run/dbus/system_bus_socket\0c2'), '"abstract":1,"path":"@/run/dbus/system_bus_socket\\u0000c2","path_size_invalid":false,'],
+      [unixRecord(id, 2, '\0/run/dbus/system_bus_socket'), '"abstract":1,"path":"@/run/dbus/system_bus_socket","path_size_invalid":false,'],
+      [unixRecord(id, 2, '/run/dbus/system_bus_socket'), '"abstract":0,"path":"/run/dbus/system_bus_socket","path_size_invalid":false,'],
+      [unixRecord(id, 1, '@/run/dbus/system_bus_socket'), '"abstract":0,"path":"./@/run/dbus/system_bus_socket","path_size_invalid":false,'],
+      [unixRecord(id, 1, Buffer.from('\0\x1b]0;pwned\x07\xe2\x80\xae\xff" \\', 'latin1')), '"abstract":1,"path":"@\\u001b]0;pwned\\u0007\\u202e\\udcff\\" \\\\","path_size_invalid":false,'],
+      [unixRecord(id, 2, new Uint8Array(108).fill(0x61), 0, { pathSize: 300, abstract: 1 }), `"abstract":1,"path":"@${'a'.repeat(107)}","path_size_invalid":true,`],
+      [unixRecord(id, 2, 'x', 0, { pathSize: 0, abstract: 1 }), '"abstract":1,"path":"@","path_size_invalid":true,'],
+      [unixRecord(id, 3, ''), '"abstract":0,"path":"","path_size_invalid":false,'],
+    ];
+    const print = (compileAfter: number) => {
+      const chunks: Buffer[] = [];
+      const out = new ByteOutput((b) => chunks.push(Buffer.from(b)));
+      const encoder = new NdjsonEncoder(null, BUILD_SCHEMA, compileAfter);
+      for (const [bytes] of cases) encoder.writeEvent(out, EventKind.NetUnix, bytes, 0);
+      out.flush();
+      return Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1);
+    };
+    for (const lines of [print(1e9), print(0)]) {
+      lines.forEach((line, i) => {
+        expect(line).toContain(cases[i][1]);
+        expect(JSON.parse(line).path).toBe(eventValues(EventKind.NetUnix, cases[i][0], 0).values.get('path'));
+      });
+      expect(/[\x00-\x1f\x7f\u0080-\u009f\u202e]/.test(lines.join(''))).toBe(false);
+    }
   });
 
   // Plain ASCII is copied a word at a time: specials must be caught at every position of a word.

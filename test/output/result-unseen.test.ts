@@ -78,7 +78,7 @@ describe('a result the record does not know (RESULT_UNSEEN)', () => {
   });
 
   it('a kind without the flag in its registry entry reads its result as it is, bit 8 or not', () => {
-    const del = kindRecord(EventKind.FileDelete, id(EVENT_FLAG_RESULT_UNSEEN), { result: -2, path: '/tmp/x', path_arg: '/tmp/x' });
+    const del = kindRecord(EventKind.FileChmod, id(EVENT_FLAG_RESULT_UNSEEN), { result: -2, path: '/tmp/x', path_arg: '/tmp/x' });
     const e = json(del, 1 << 30);
     expect([e.result, e.error, 'result_unseen' in e]).toEqual([-2, 'ENOENT', false]);
     expect(text(del)).toContain(' result=-2 error=ENOENT ');

@@ -7,10 +7,11 @@ import { bytesToText } from '../../src/abi/values.js';
 import { ESCAPED_CODE_POINTS, isEscapedCodePoint, terminalSafeJson, textValue, visible } from '../../src/common/visible.js';
 import { ByteOutput } from '../../src/output/byte-output.js';
 import { formatEventText } from '../../src/output/text.js';
-import { ARGV, C_STRING, putTextValue } from '../../src/output/text-bytes.js';
+import { ARGV, BYTES, C_STRING, putTextValue } from '../../src/output/text-bytes.js';
 import { TextLineEncoder } from '../../src/output/text-writers.js';
 import { WallClock } from '../../src/output/wall-clock.js';
 import { arbitraryRecord } from '../support/arbitrary.js';
+import { unixRecord } from '../support/net-records.js';
 import { execRecord, openRecord } from '../support/records.js';
 
 const CLOCK = new WallClock(1767323045_000000000n, 1000_000000000n);
@@ -108,6 +109,13 @@ describe('text values from record bytes (src/output/text-bytes.ts)', () => {
     }), { numRuns: 3000 });
   });
 
+  it('writes bytes whose NULs are part of the value (an abstract Unix name) as textValue of their text, each NUL a \\u0000', () => {
+    fc.assert(fc.property(hostileBytes, (raw) => {
+      expect(tokenBytes(raw, BYTES).toString('utf8')).toBe(textValue(bytesToText(raw)));
+    }), { numRuns: 3000 });
+    expect(tokenBytes(Buffer.from('/run/dbus/system_bus_socket\0c2'), BYTES).toString()).toBe('"/run/dbus/system_bus_socket\\u0000c2"');
+  });
+
   it('stops a C string at its NUL and keeps plain ASCII of every length and alignment unquoted', () => {
     expect(tokenBytes(Buffer.from('/etc/passwd\0junk'), C_STRING).toString()).toBe('/etc/passwd');
     for (let n = 1; n < 12; n++) {
@@ -149,6 +157,32 @@ describe('compiled text writer (src/output/text-writers.ts)', () => {
     expect(writeLines([rec], CLOCK, false, Buffer.from(' exe=/usr/bin/cat parent=1:unknown'))).toEqual([
       '2026-01-02T03:04:05.000000000Z file_open pid=7 ppid=1 uid=0 comm=cat open_flags=O_RDONLY mode=0 result=3 dirfd=-100 ino=1003 dev=254:0 path_flags=from_file call=openat path=/etc/hosts path_arg=/etc/hosts exe=/usr/bin/cat parent=1:unknown',
     ]);
+  });
+
+  it('prints a Unix socket address whole: an abstract name after @, its NULs and escapes visible, in one token', () => {
+    const id = { ts: 1000_000000000n, pid: 300, ppid: 1, comm: 'srv' };
+    const full = new Uint8Array(108).fill(0x61);
+    const records = [
+      unixRecord(id, 2, '\0/run/dbus/system_bus_socket\0c2'),
+      unixRecord(id, 2, '\0/run/dbus/system_bus_socket'),
+      unixRecord(id, 2, '/run/dbus/system_bus_socket'),
+      unixRecord(id, 1, '@/run/dbus/system_bus_socket'),
+      unixRecord(id, 1, Buffer.from('\0\x1b]0;pwned\x07\x1b[2J\xe2\x80\xae\xff" \\', 'latin1')),
+      unixRecord(id, 2, full, 0, { pathSize: 300, abstract: 1 }),
+      unixRecord(id, 3, ''),
+    ];
+    const head = '2026-01-02T03:04:05.000000000Z net_unix pid=300 ppid=1 uid=0 comm=srv';
+    expect(writeLines(records, CLOCK)).toEqual([
+      `${head} op=connect sock_type=1 fd=3 result=0 peer_pid=0 abstract=1 path="@/run/dbus/system_bus_socket\\u0000c2"`,
+      `${head} op=connect sock_type=1 fd=3 result=0 peer_pid=0 abstract=1 path=@/run/dbus/system_bus_socket`,
+      `${head} op=connect sock_type=1 fd=3 result=0 peer_pid=0 abstract=0 path=/run/dbus/system_bus_socket`,
+      `${head} op=bind sock_type=1 fd=3 result=0 peer_pid=0 abstract=0 path=./@/run/dbus/system_bus_socket`,
+      `${head} op=bind sock_type=1 fd=3 result=0 peer_pid=0 abstract=1 path="@\\u001b]0;pwned\\u0007\\u001b[2J\\u202e\\xff\\" \\\\"`,
+      `${head} op=connect sock_type=1 fd=3 result=0 peer_pid=0 abstract=1 path=@${'a'.repeat(107)} path_size_invalid`,
+      `${head} op=accept sock_type=1 fd=3 result=0 peer_pid=0 abstract=0`,
+    ]);
+    for (const r of records) expect(writeLines([r], CLOCK)[0]).toBe(formatEventText(EventKind.NetUnix, r, 0, CLOCK, false));
+    expect(/[\x00-\x1f\x7f\u0080-\u009f\u202e]/.test(writeLines(records, CLOCK).join(''))).toBe(false);
   });
 
   it('keeps a forged event inside its own line: exact bytes for a hostile exec', () => {

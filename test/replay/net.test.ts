@@ -56,6 +56,8 @@ push(dnsRecord(at(500, 'python3'), 1, stub, query('selector1-contoso-com01b.doma
 // 600: the Docker socket from curl; 601: from docker itself.
 push(execRecord(at(600, 'curl'), '/usr/bin/curl', ['curl']), unixRecord(at(600, 'curl'), 2, '/var/run/docker.sock'));
 push(execRecord(at(601, 'docker'), '/usr/bin/docker', ['docker', 'ps']), unixRecord(at(601, 'docker'), 2, '/var/run/docker.sock'));
+// 602: an abstract name spelled like the Docker socket, with more behind a NUL: another socket, not Docker's.
+push(execRecord(at(602, 'curl'), '/usr/bin/curl', ['curl']), unixRecord(at(602, 'curl'), 2, '\0/var/run/docker.sock\0c2'));
 // 700: io_uring by an unknown program; 701: by mysqld; 702: only operations seen (ring set up before the capture).
 push(execRecord(at(700, 'app'), '/opt/app/app', ['app']), ioUringSetupRecord(at(700, 'app')));
 push(execRecord(at(701, 'mysqld'), '/usr/sbin/mysqld', ['mysqld']), ioUringSetupRecord(at(701, 'mysqld')));
@@ -149,6 +151,15 @@ describe('network replay', () => {
       'Linux Crypto Mining Pool Connections@960:net_connect',
     ]);
     expect(fired.find((a) => a.engine === 'sigma' && a.process.pid === 960)).toMatchObject({ dst_hostname: 'pool.supportxmr.com', port: 3333 });
+  });
+
+  it('shows an abstract name whole after @, never as the pathname it is spelled like, and --path-prefix reads it so', () => {
+    const unix = events.filter((e) => e.event_type === 'net_unix');
+    expect(unix.map((e) => [e.pid, e.abstract, e.path])).toEqual([[600, 0, '/var/run/docker.sock'], [601, 0, '/var/run/docker.sock'], [602, 1, '@/var/run/docker.sock\u0000c2']]);
+    expect(lines(['--json', '--path-prefix', '/var/run/docker.sock']).map((e) => e.pid)).toEqual([600, 601]);
+    expect(lines(['--json', '--path-prefix', '@/var/run/']).map((e) => e.pid)).toEqual([602]);
+    const text = runReplayCli([capture, '--kind', 'unix', '--pid', '602']).stdout.toString();
+    expect(text).toContain(' abstract=1 path="@/var/run/docker.sock\\u0000c2" ');
   });
 
   it('filters by port and by network at either end', () => {

@@ -17,6 +17,7 @@ import { eventFacts } from '../../src/replay/rules/facts.js';
 import { type Condition, type Match, type Rule } from '../../src/replay/rules/model.js';
 import { compileKindRule, compileRecordRule, filePathGate, RecordEpoch } from '../../src/replay/rules/record-rules.js';
 import { kindRecord } from '../support/intrusion-records.js';
+import { unixRecord } from '../support/net-records.js';
 import { connectRecord, execRecord, exitRecord, forkRecord, openRecord } from '../support/records.js';
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
@@ -24,12 +25,14 @@ const latin1 = (s: string) => Buffer.from(s, 'latin1');
 const TEXTS = ['/etc/shadow', '/etc/cron.d/job', '/tmp/x', '/home/u/.ssh/id_rsa', '/usr/bin/curl', '/bin/sh', 'bash', 'sh', 'curl', '',
   'café', '/tmp/日本', '/tmp/\u202etxt', 'a b', '/proc/1/mem'];
 const RAW_TEXTS = [...TEXTS.map((t) => Buffer.from(t, 'utf8')), latin1('/tmp/\xff\xfe'), latin1('/etc/\xc3'), latin1('caf\xc3\xa9\xff')];
-const RULE_STRINGS = [...TEXTS, '/etc/', '/tmp/', 'id_rsa', '/mem', 'sh', '/', 'é', '日', '\udcff', '\ud800', '/tmp/\udcff\udcfe', 'O_CREAT', 'O_WRONLY', 'AF_INET', 'ENOENT', '10.0.0.1', '::1'];
+const RULE_STRINGS = [...TEXTS, '/etc/', '/tmp/', 'id_rsa', '/mem', 'sh', '/', 'é', '日', '\udcff', '\ud800', '/tmp/\udcff\udcfe', 'O_CREAT', 'O_WRONLY', 'AF_INET', 'ENOENT', '10.0.0.1', '::1',
+  // Unix socket addresses as printed: `@` before an abstract name (NULs and all), `./@` before a pathname that starts with @.
+  '@', '@/etc/shadow', '@/tmp/x\u0000bash', '\u0000', './@', './@/tmp/x', 'connect'];
 const NUMBERS = [0, 1, -2, 3, 22, 443, 4444, 1000, 4100, 4101, 4102, 0o1101, 0o100];
 const KEYS = ['path', 'filename', 'comm', 'argv', 'uid', 'pid', 'ppid', 'tid', 'result', 'error', 'open_flags', 'mode', 'dirfd', 'family', 'addr', 'port',
   'write', 'exe_deleted', 'path_truncated', 'argv_unreadable', 'addr_unreadable', 'exit_code', 'signal', 'event_type', 'ts_ns', 'cgroup_id', 'start_ns', 'child_pid',
   'process.exe', 'process.argv', 'process.known', 'parent.exe', 'parent.comm', 'ancestors.exe', 'ancestors.comm', 'nonexistent',
-  'written_path', 'wiped_path', 'filename_in_cwd', 'new_path', 'old_path', 'target', 'length', 'rename_flags'];
+  'written_path', 'wiped_path', 'filename_in_cwd', 'new_path', 'old_path', 'target', 'length', 'rename_flags', 'abstract', 'path_size_invalid', 'op'];
 
 const value = fc.oneof(fc.constantFrom(...RULE_STRINGS), fc.constantFrom(...NUMBERS), fc.boolean());
 const values = fc.oneof(value, fc.array(value, { maxLength: 3 }));
@@ -54,17 +57,22 @@ const key = fc.oneof(
 );
 const match: fc.Arbitrary<Match> = fc.dictionary(key, condition, { minKeys: 0, maxKeys: 2 });
 const rule: fc.Arbitrary<Rule> = fc.record({
-  events: fc.oneof(fc.constant([]), fc.subarray(['process_start', 'process_fork', 'process_exit', 'file_open', 'net_connect', 'file_delete', 'file_rename', 'file_link', 'file_truncate'])),
+  events: fc.oneof(fc.constant([]), fc.subarray(['process_start', 'process_fork', 'process_exit', 'file_open', 'net_connect', 'file_delete', 'file_rename', 'file_link', 'file_truncate', 'net_unix'])),
   match, any: fc.array(match, { maxLength: 2 }),
 }).map((r) => ({ id: 'r', title: 't', severity: 'high' as const, ...r }));
 
 /** One step of a stream: which kind of record and the texts and numbers it holds. */
 const step = fc.record({
-  kind: fc.constantFrom('fork', 'exec', 'open', 'open', 'connect', 'exit', 'delete', 'rename', 'link', 'truncate'),
+  kind: fc.constantFrom('fork', 'exec', 'open', 'open', 'connect', 'exit', 'delete', 'rename', 'link', 'truncate', 'unix'),
   pid: fc.constantFrom(4100, 4101, 4102), ppid: fc.constantFrom(1, 4100, 4101), uid: fc.constantFrom(0, 1000),
   text: fc.constantFrom(...RAW_TEXTS), comm: fc.constantFrom(...RAW_TEXTS), args: fc.array(fc.constantFrom(...RAW_TEXTS), { maxLength: 3 }),
   number: fc.constantFrom(...NUMBERS), flags: fc.constantFrom(0, EVENT_FLAG_EXE_DELETED, EVENT_FLAG_USER_READ_FAILED, 1),
   v6: fc.boolean(),
+  /** A Unix socket address: abstract (leading NUL), a pathname that starts with @, or plain; more behind a NUL; a hostile size or abstract flag. */
+  unix: fc.record({
+    lead: fc.constantFrom('', '\0', '@'), tail: fc.boolean(),
+    size: fc.option(fc.constantFrom(0, 1, 5, 108, 109, 300)), abstract: fc.option(fc.constantFrom(0, 1, 2)),
+  }),
   /** The version the record's capture was written with: schema 1 opens have only the path as passed. */
   schemaVersion: fc.constantFrom(1, BUILD_SCHEMA.version),
 });
@@ -82,6 +90,10 @@ function recordOf(s: Step, i: number): Uint8Array {
     case 'rename': return kindRecord(EventKind.FileRename, id, { result: s.number > 1000 ? 0 : s.number, rename_flags: s.number & 3, old_path: s.comm, new_path: s.text });
     case 'link': return kindRecord(EventKind.FileLink, id, { result: s.number > 1000 ? 0 : s.number, target: s.comm, new_path: s.text });
     case 'truncate': return kindRecord(EventKind.FileTruncate, id, { result: s.number > 1000 ? 0 : s.number, length: BigInt(s.number & 1), path: s.text });
+    case 'unix': {
+      const name = Buffer.concat([Buffer.from(s.unix.lead, 'latin1'), s.text, ...(s.unix.tail ? [Buffer.from([0]), s.comm] : [])]).subarray(0, 108);
+      return unixRecord(id, 2, name, s.number, { pathSize: s.unix.size ?? undefined, abstract: s.unix.abstract ?? undefined });
+    }
     case 'connect': return s.v6 ? connectRecord(id, AF_INET6, [...Array(15).fill(0), 1], s.number & 0xffff, s.number) : connectRecord(id, AF_INET, [10, 0, 0, 1], s.number & 0xffff, s.number);
     default: return exitRecord(id, 1000_000000000n, s.number & 0xff);
   }
@@ -139,6 +151,28 @@ describe('rules compiled over record bytes', () => {
       epoch.n++;
       const want = compileRule(rule).test(eventFacts(open.id, r, 0, null));
       expect(compileRecordRule(rule, open, epoch)!(r, 0, null)).toBe(want);
+      if (want) matched++;
+    }), { numRuns: 3000 });
+    expect(matched).toBeGreaterThan(300);
+  });
+
+  it('test a Unix socket address as it is printed (`@` and NULs of an abstract name, `./@`, a hostile size), as the reference does', () => {
+    const unix = BUILD_SCHEMA.byId[EventKind.NetUnix]!;
+    const letters = (max: number) => fc.array(fc.constantFrom('a', '/', '@', '.', '\0', 'é'), { maxLength: max }).map((xs) => xs.join(''));
+    const op = fc.constantFrom('contains', 'not_contains', 'prefix', 'suffix', 'equals', 'not_equals');
+    const condition = fc.oneof(
+      fc.tuple(op, fc.array(letters(5), { minLength: 1, maxLength: 3 })).map(([name, args]) => ({ path: { [name]: args } })),
+      fc.boolean().map((b) => ({ path_size_invalid: { equals: b } })),
+      fc.constantFrom(0, 1, 2).map((n) => ({ abstract: { equals: n } })),
+    );
+    let matched = 0;
+    fc.assert(fc.property(letters(12), fc.option(fc.integer({ min: 0, max: 300 })), fc.option(fc.constantFrom(0, 1, 2)), condition, (name, size, abstract, match) => {
+      const r = unixRecord({ ts: 1n, pid: 4100, ppid: 1, comm: 'x' }, 2, Buffer.from(name).subarray(0, 108), 0, { pathSize: size ?? undefined, abstract: abstract ?? undefined });
+      const rule: Rule = { id: 'r', title: 't', severity: 'high', events: [], match, any: [] };
+      const epoch = new RecordEpoch();
+      epoch.n++;
+      const want = compileRule(rule).test(eventFacts(unix.id, r, 0, null));
+      expect(compileRecordRule(rule, unix, epoch)!(r, 0, null)).toBe(want);
       if (want) matched++;
     }), { numRuns: 3000 });
     expect(matched).toBeGreaterThan(300);

@@ -228,6 +228,30 @@ describe('a kind added at run time gets its Sigma log source from its registry e
     expect(alerts.map((a) => [a.title, a.source.event_type, a.path])).toEqual([['module from tmp', 'test_unlink', '/tmp/rootkit.ko']]);
   });
 
+  it('a Unix socket path mapped to a Sigma field reads as printed: `@` and every byte of an abstract name, `./@` for a pathname starting with @', () => {
+    const sock: KindDefinition = {
+      ...unlink, id: UNLINK + 1, name: 'test_sock', eventType: 'test_sock', cliName: 'test-sock',
+      fields: [
+        { name: 'path_size', type: 'u16', view: 'hidden', doc: 'bytes of sun_path in use' },
+        { name: 'abstract', type: 'u16', view: 'uint', doc: '1: abstract' },
+        { name: 'result', type: 's32', view: 'result', doc: '0 or -errno' },
+        { name: 'path', type: 'char', count: 112, view: 'unix_path', sizeField: 'path_size', abstractField: 'abstract', doc: 'sun_path' },
+      ],
+    };
+    const schema2 = extendSchema(BUILD_SCHEMA, [sock]);
+    const hidden = 'title: a name behind a NUL\nlogsource:\n    product: linux\n    category: driver_load\ndetection:\n    sel:\n        ImageLoaded: "@/run/x\\0c2"\n    condition: sel\n';
+    const abstract = 'title: abstract\nlogsource:\n    product: linux\n    category: driver_load\ndetection:\n    sel:\n        ImageLoaded|startswith: "@"\n    condition: sel\n';
+    const runner = new SigmaRunner(compileRuleTexts([{ file: 'a.yml', text: hidden, problem: null }, { file: 'b.yml', text: abstract, problem: null }], sigmaLogSources(schema2)), schema2);
+    const table = new ProcessTable(false, schema2);
+    const fired = (path: string, size: number, isAbstract: number) => {
+      const rec = encodeRecord(sock.id, { ts_ns: 1_000_000_000_000n, pid: 9, tid: 9, ppid: 1, comm: 'x', path_size: size, abstract: isAbstract, path }, schema2);
+      return runner.evaluate(sock.id, rec, 0, table.apply(source.host, sock.id, rec, 0), source).map((a) => [a.title, a.path]);
+    };
+    expect(fired('/run/x\0c2', 10, 1)).toEqual([['a name behind a NUL', '@/run/x\u0000c2'], ['abstract', '@/run/x\u0000c2']]);
+    expect(fired('/run/x', 7, 1)).toEqual([['abstract', '@/run/x']]);
+    expect(fired('@/run/x', 8, 0)).toEqual([]);
+  });
+
   it('the registry refuses a Sigma mapping to a field the kind does not have', () => {
     expect(() => extendSchema(BUILD_SCHEMA, [{ ...unlink, sigma: { category: 'driver_load', fields: { ImageLoaded: 'nope' } } }])).toThrow(/sigma field ImageLoaded names no field nope/);
     const noResult = { ...unlink, fields: unlink.fields.map((f) => (f.name === 'result' ? { ...f, view: 'int' as const } : f)) };

@@ -30,11 +30,22 @@ export function arbitraryRecord(opts: { safeU64?: boolean; schema?: Schema } = {
   return fc.constantFrom(...(opts.schema ?? BUILD_SCHEMA).kinds).chain((kind) => {
     const settable = kind.layout.fields.filter((f) => !['version', 'kind', 'size'].includes(f.name));
     // A size field (of an argv) stays within its buffer, so the argv is meaningful.
-    const sizeOf = new Map(kind.schemaFields.filter((f) => f.sizeField !== undefined).map((f) => [f.sizeField!, kind.layout.fields.find((x) => x.name === f.name)!.size]));
+    const sizeOf = new Map(kind.schemaFields.filter((f) => f.view === 'argv').map((f) => [f.sizeField!, kind.layout.fields.find((x) => x.name === f.name)!.size]));
+    // A Unix socket address (view unix_path) as a hostile record may hold it: NULs anywhere in the name (an abstract
+    // name's are part of it), a leading `@`, an abstract flag of any value, and a size within, at or past its buffer.
+    const unix = kind.schemaFields.filter((f) => f.view === 'unix_path');
+    const unixArbs = new Map<string, fc.Arbitrary<FieldInput>>();
+    for (const f of unix) {
+      const size = kind.layout.fields.find((x) => x.name === f.name)!.size;
+      unixArbs.set(f.name, fc.oneof(fieldArb(kind.layout.fields.find((x) => x.name === f.name)!, false), fc.uint8Array({ maxLength: size }),
+        fc.uint8Array({ maxLength: size - 1 }).map((b) => Uint8Array.from([0x40, ...b]))));
+      unixArbs.set(f.sizeField!, fc.oneof(fc.integer({ min: 0, max: size }), fc.constantFrom(0, 1, size, size + 1), fc.integer({ min: 0, max: 0xffff })));
+      unixArbs.set(f.abstractField!, fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 0xffff })));
+    }
     const shape: Record<string, fc.Arbitrary<FieldInput>> = {};
     for (const f of settable) {
       const max = sizeOf.get(f.name);
-      shape[f.name] = max !== undefined ? fc.integer({ min: 0, max }) : fieldArb(f, opts.safeU64 ?? false);
+      shape[f.name] = unixArbs.get(f.name) ?? (max !== undefined ? fc.integer({ min: 0, max }) : fieldArb(f, opts.safeU64 ?? false));
     }
     return fc.record(shape).map((fields) => ({ kind, fields }));
   });

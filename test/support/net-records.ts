@@ -59,9 +59,21 @@ export function udpSendRecord(id: Identity, to: Addr, port: number, o: { repeats
   });
 }
 
-export function unixRecord(id: Identity, op: 1 | 2 | 3, path: string, result = 0): Uint8Array {
-  const bytes = new TextEncoder().encode(path);
-  return encodeRecord(EventKind.NetUnix, { ...header(id), op, sock_type: 1, fd: 3, result, peer_pid: 0, path_size: bytes.length + 1, path: bytes });
+/**
+ * A net_unix record of the address `sunPath` as a program passes it (a string, or its bytes): laid out as the
+ * kernel program's copy_unix_path does, an abstract name (leading NUL) without its NUL and counted whole, a
+ * pathname up to its NUL and counted with it (the kernel's length). `o` overrides what a hostile record may
+ * say instead: its path_size and abstract fields.
+ */
+export function unixRecord(id: Identity, op: 1 | 2 | 3, sunPath: string | Uint8Array, result = 0, o: { pathSize?: number; abstract?: number } = {}): Uint8Array {
+  const bytes = typeof sunPath === 'string' ? new TextEncoder().encode(sunPath) : sunPath;
+  const abstract = bytes.length > 0 && bytes[0] === 0;
+  const nul = bytes.indexOf(0);
+  const path = abstract ? bytes.subarray(1) : nul < 0 ? bytes : bytes.subarray(0, nul);
+  return encodeRecord(EventKind.NetUnix, {
+    ...header(id), op, sock_type: 1, fd: 3, result, peer_pid: 0, path_size: o.pathSize ?? (abstract ? bytes.length : path.length + 1),
+    abstract: o.abstract ?? (abstract ? 1 : 0), path,
+  });
 }
 
 export function ioUringSetupRecord(id: Identity): Uint8Array {

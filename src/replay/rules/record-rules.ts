@@ -32,7 +32,8 @@ import {
   addrFlagsText, addressText, bytesToText, devText, enumText, errnoName, familyName, joinPathLexically, openFlagsText, opensForWrite, pathFlagsText, splitArgv, syscallText,
 } from '../../abi/values.js';
 import { viewEntries } from '../../abi/intrusion-values.js';
-import { outputKeys, resultUnseenMask } from '../../abi/views.js';
+import { unixPathText, unixSizeInvalid } from '../../abi/unix-path.js';
+import { outputKeys, resultUnseenMask, unixSizeInvalidKey } from '../../abi/views.js';
 import { Ancestry } from '../ancestry.js';
 import { type ProcessNode } from '../process-table.js';
 import { byteStringCondition } from './byte-conditions.js';
@@ -510,6 +511,15 @@ class KindFacts {
           if (own !== key) continue;
           const size = this.kind.layout.fields[this.kind.schemaFields.findIndex((x) => x.name === f.sizeField)].offset;
           return { cost: Cost.PerEvent, test: (b, at) => test(splitArgv(b.subarray(at + o, at + o + layout.size), u32(b, at + size)).map(bytesToText)) };
+        }
+        case 'unix_path': {
+          // A Unix socket address as text (abi/unix-path.ts: `@` before an abstract name, whose NULs are part of it): never compared as a C string.
+          if (own !== key && unixSizeInvalidKey(f) !== key) continue;
+          const size = this.kind.layout.fields[this.kind.schemaFields.findIndex((x) => x.name === f.sizeField)].offset;
+          const abstract = this.kind.layout.fields[this.kind.schemaFields.findIndex((x) => x.name === f.abstractField)].offset;
+          const length = layout.size;
+          if (own !== key) return { cost: Cost.Number, test: (b, at) => test(unixSizeInvalid(length, u16(b, at + size), u16(b, at + abstract))) };
+          return { cost: Cost.PerEvent, test: (b, at) => test(unixPathText(b, at + o, length, u16(b, at + size), u16(b, at + abstract))) };
         }
       }
     }

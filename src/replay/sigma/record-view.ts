@@ -10,6 +10,7 @@ import { cStringBytes, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
 import { AF_INET6 } from '../../abi/constants.js';
 import { recordAuid, recordFlags, recordPid, recordPpid, recordTsNs, recordUid } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, RENAMED_FIELDS, type Schema } from '../../abi/schema.js';
+import { unixPathText } from '../../abi/unix-path.js';
 import { addressText, bytesToText, opensForWrite } from '../../abi/values.js';
 import { type WallClock } from '../../output/wall-clock.js';
 import { type ByteSpan, type SigmaEventView, type SigmaFieldValue } from '../../sigma/event.js';
@@ -83,6 +84,12 @@ function kindView(kind: KindLayout): KindView | null {
     const o = f.offset;
     switch (s.view) {
       case 'string': return (b, at) => bytesToText(cStringBytes(b, at + o, f.size));
+      // A Unix socket address as replay prints it (`@` before an abstract name, its NULs kept): never a C string (`strings`).
+      case 'unix_path': {
+        const size = layoutOf(s.sizeField!)!.f.offset;
+        const abstract = layoutOf(s.abstractField!)!.f.offset;
+        return (b, at) => unixPathText(b, at + o, f.size, u16le(b, at + size), u16le(b, at + abstract));
+      }
       case 'addr': {
         const family = layoutOf(s.familyField!)!.f.offset;
         return (b, at) => ((recordFlags(b, at) & EVENT_FLAG_USER_READ_FAILED) !== 0 ? null : addressText(u16le(b, at + family), b.subarray(at + o, at + o + f.size)));

@@ -101,6 +101,16 @@ abstract.listen(1)
 abstract_client = socket.socket(socket.AF_UNIX)
 abstract_client.connect('\0rg-truth-abstract')
 say(step='unix_abstract', fd=abstract_client.fileno(), name='rg-truth-abstract')
+# The same name with more behind a NUL: another socket (both are bound at once), which a reader that stops at the
+# first NUL would show as the one above. Its name as the kernel keeps it, from getsockname.
+hidden = socket.socket(socket.AF_UNIX)
+hidden.bind(b'\0rg-truth-abstract\0c2')
+hidden.listen(1)
+hidden_client = socket.socket(socket.AF_UNIX)
+hidden_client.connect(b'\0rg-truth-abstract\0c2')
+say(step='unix_hidden', fd=hidden_client.fileno(), name=hidden.getsockname()[1:].decode())
+hidden_client.close()
+hidden.close()
 abstract_client.close()
 abstract.close()
 
