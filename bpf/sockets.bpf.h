@@ -458,9 +458,16 @@ static __always_inline __u16 copy_unix_path(struct rg_net_unix *e, const char *s
 		if (n > 0)
 			err = user ? bpf_probe_read_user(e->path, n, sun_path + 1) : bpf_probe_read_kernel(e->path, n, sun_path + 1);
 	} else {
-		err = user ? bpf_probe_read_user_str(e->path, sizeof(e->path), sun_path)
-			   : bpf_probe_read_kernel_str(e->path, sizeof(e->path), sun_path);
-		err = err < 0 ? err : 0;
+		/*
+		 * A pathname: len bytes as they are, not a string read, which keeps room for a NUL: a name that fills
+		 * all UNIX_PATH_LEN bytes has none (the kernel adds its own past sun_path), and would lose its last
+		 * byte. Replay reads a pathname up to its NUL within path_size.
+		 */
+		__u64 n = len; /* 0 < len <= UNIX_PATH_LEN */
+		barrier_var(n);
+		if (n > UNIX_PATH_LEN)
+			n = UNIX_PATH_LEN; /* never taken; the bound the verifier needs */
+		err = user ? bpf_probe_read_user(e->path, n, sun_path) : bpf_probe_read_kernel(e->path, n, sun_path);
 	}
 	return err != 0 ? EVENT_FLAG_USER_READ_FAILED : 0;
 }
