@@ -119,19 +119,11 @@ static __always_inline struct syscall_exit syscall_exit_of(long call, long ret, 
 	return sc;
 }
 
-/*
- * With --watch-prefix, does this path pass? (true without a filter) A path
- * joined past names the kernel may have followed (LEXICAL), or made from a
- * cut name (TRUNCATED, not from a file), may be any file: it passes.
- */
+/* With --watch-prefix, does this path pass? (true without a filter; filter_keeps, paths.bpf.h) */
 static __always_inline bool path_wanted(const char *path, __u16 path_flags)
 {
 	const struct rg_file_filter_config *filter = active_filter();
-	if (!filter)
-		return true;
-	if ((path_flags & PATH_FLAG_LEXICAL) || ((path_flags & PATH_FLAG_TRUNCATED) && !(path_flags & PATH_FLAG_FROM_FILE)))
-		return true;
-	return path_passes_filter(filter, path);
+	return !filter || filter_keeps(filter, path, path_flags);
 }
 
 /* ---- delete: unlink, unlinkat, rmdir ----------------------------------------- */

@@ -265,7 +265,7 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 				path_flags = open_name_path(s, task, dirfd, flags, ev_flags);
 			}
 		}
-		if (filter && !path_passes_filter(filter, s->path.s))
+		if (filter && !filter_keeps(filter, s->path.s, path_flags))
 			return 0;
 	}
 

@@ -56,6 +56,19 @@ struct {
 	__type(value, struct uring_request);
 } URING_REQUESTS SEC(".maps");
 
+/*
+ * Requests submitted with IOSQE_CQE_SKIP_SUCCESS, recorded at submission (RESULT_UNSEEN): the kernel posts a
+ * completion only if one fails, so most never leave a table. They are kept here, apart, only to give a
+ * failure's record the names: an LRU, whose evictions lose nothing but that (the failure is then recorded
+ * from its completion, SUBMISSION_UNSEEN), and which they cannot fill for the requests in flight.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct uring_request);
+} URING_SKIPPED SEC(".maps");
+
 /* Where a request is built before it goes into URING_REQUESTS (too big for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -259,7 +272,7 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 		path_flags = open_name_path(s, task, r->fd, r->open_flags, r->ev_flags);
 	}
 	const struct rg_file_filter_config *filter = active_filter();
-	if (filter && !path_passes_filter(filter, s->path.s))
+	if (filter && !filter_keeps(filter, s->path.s, path_flags))
 		return 0;
 	struct rg_file_open *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -639,16 +652,28 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !wanted(cfg, task->tgid, kind))
+	__u64 key = (__u64)req;
+	/*
+	 * An entry at this address can be a request the tracepoint never saw complete (a skipped success, a
+	 * CQ overflow): a request of an operation we record replaces it, or, not recorded, removes it, so that
+	 * no later request is taken for it. (One we do not record is told apart at completion by its opcode.)
+	 */
+	bpf_map_delete_elem(&URING_SKIPPED, &key);
+	if (!cfg || !wanted(cfg, task->tgid, kind)) {
+		bpf_map_delete_elem(&URING_REQUESTS, &key);
 		return 0;
+	}
 	__u32 zero = 0;
 	struct uring_request *r = bpf_map_lookup_elem(&URING_SCRATCH, &zero);
 	if (!r)
 		return 0;
 	uring_request_read(r, req, op, kind, 1);
-	if (req->flags & REQ_F_CQE_SKIP)
+	if (req->flags & REQ_F_CQE_SKIP) {
 		uring_submitted_unseen(task, cfg, r, req);
-	__u64 key = (__u64)req;
+		bpf_map_delete_elem(&URING_REQUESTS, &key);
+		bpf_map_update_elem(&URING_SKIPPED, &key, r, BPF_ANY);
+		return 0;
+	}
 	/* Full (-E2BIG) or no memory: the completion records it without the submission (SUBMISSION_UNSEEN). */
 	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
 	return 0;
@@ -669,8 +694,21 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 	const struct rg_capture_config *cfg = get_config();
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct uring_request *r = bpf_map_lookup_elem(&URING_REQUESTS, &key);
-	bool kept = r != NULL;
-	if (!kept && cfg)
+	bool kept = r != NULL, skipped = false;
+	if (!kept) {
+		r = bpf_map_lookup_elem(&URING_SKIPPED, &key);
+		skipped = r != NULL;
+	}
+	/*
+	 * An entry of another opcode is stale: a request the tracepoint never saw complete, whose address an
+	 * operation we do not record now has (a NOP, a READ). It is not this request: dropped, never recorded as it.
+	 */
+	if (r && r->opcode != KERNEL_PTR(req, struct io_kiocb)->opcode) {
+		bpf_map_delete_elem(kept ? (void *)&URING_REQUESTS : (void *)&URING_SKIPPED, &key);
+		r = NULL;
+		kept = skipped = false;
+	}
+	if (!r && cfg)
 		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), task, cfg);
 	if (!r)
 		return 0;
@@ -694,6 +732,8 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 	}
 	if (kept && !(cqe_flags & IORING_CQE_F_MORE))
 		bpf_map_delete_elem(&URING_REQUESTS, &key);
+	if (skipped)
+		bpf_map_delete_elem(&URING_SKIPPED, &key);
 	return 0;
 }
 
