@@ -9,11 +9,11 @@
  * Each case is checked against what the process itself saw (/proc/self/fd,
  * getpeername, getsockname, the completions it was posted).
  */
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AF_INET, EventKind } from '../../src/abi/constants.js';
+import { AF_INET, EventKind, PATH_FLAG_LEXICAL } from '../../src/abi/constants.js';
 import { EVENT_FLAG_IO_URING, EVENT_FLAG_RESULT_UNSEEN, EVENT_FLAG_SUBMISSION_UNSEEN } from '../../src/abi/schema.js';
 import { runReplayCli } from '../support/golden.js';
 import { program, readRecords, type Rec, runCapture, text } from './capture-run.js';
@@ -84,6 +84,32 @@ describe.skipIf(!runKernelTests)('io_uring requests whose success the kernel doe
     const alerts = lines(runReplayCli([out, '--alerts', '--json']).stdout);
     const wipe = alerts.filter((a) => a.rule_id === 'defense_evasion.log_wipe');
     expect(wipe.map((a) => [a.path, a.io_uring, a.result_unseen, 'result' in a]), JSON.stringify(alerts)).toEqual([[log, true, true, false]]);
+  }, 60_000);
+
+  it('a skipped success leaves nothing a later request is taken for: 64 NOPs where the unlink was are not recorded as unlinks', async () => {
+    const victim = join(work, 'victim');
+    writeFileSync(victim, 'x');
+    const out = join(work, 'ghost.rgc');
+    const said = await run(out, ['ghost', victim]);
+    expect(said.find((l) => l[0] === 'ghost')![1]).toBe('0'); // the file is gone
+    expect(said.filter((l) => l[0] === 'cqe')).toEqual([]);
+    // One record: the unlink at its submission. The NOPs' completions (the same request addresses) are none.
+    const deletes = uring(readRecords(out), EventKind.FileDelete);
+    expect(deletes.map((r) => [text(r.f.path), unseen(r)])).toEqual([[victim, true]]);
+  }, 60_000);
+
+  it('--watch-prefix keeps a skipped open whose path was joined past a symlink (lexical: it may be under the prefix)', async () => {
+    const real = join(work, 'real');
+    mkdirSync(real, { recursive: true });
+    writeFileSync(join(real, 'job'), 'x');
+    rmSync(join(work, 'sw'), { force: true });
+    symlinkSync(real, join(work, 'sw'));
+    const out = join(work, 'prefix.rgc');
+    const r = await runCapture(['-o', out, '--watch-prefix', `${real}/`, '--follow', '--', program('uring-skip'), 'open', join(work, 'sw', 'job')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(Number(r.stdout.split('\n').find((l) => l.startsWith('open '))!.split(' ')[1])).toBeGreaterThanOrEqual(0);
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((x) => [text(x.f.path), unseen(x), ((x.f.path_flags as number) & PATH_FLAG_LEXICAL) !== 0])).toEqual([[join(work, 'sw', 'job'), true, true]]);
   }, 60_000);
 
   it('a CONNECT whose success is not reported is recorded with the address io_uring copied', async () => {

@@ -13,12 +13,16 @@
  *               PEER_PORT" (getpeername) and "cqe RES" per completion
  *   listen PORT BIND to 127.0.0.1:PORT then LISTEN, both skipped: "listen FD
  *               PORT" (getsockname) and "cqe RES" per completion
- * Usage: uring-skip open FILE [trunc] | connect | listen PORT
+ *   ghost FILE  UNLINKAT of FILE, then 64 NOPs one by one (requests the
+ *               kernel allocates where the unlink's was): "ghost RES" (0 when
+ *               FILE is gone) and "cqe RES" for every completion posted
+ * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,12 +80,15 @@ int main(int argc, char **argv)
 		if (submit(&r, 1) != 0)
 			return 1;
 		int found = -1;
+		char real[PATH_MAX] = { 0 };
+		if (!realpath(argv[2], real)) /* the file the kernel opened through any symlink in the name */
+			strcpy(real, argv[2]);
 		DIR *d = opendir("/proc/self/fd");
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
 			char link[300], path[512] = { 0 };
 			snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
-			if (readlink(link, path, sizeof(path) - 1) > 0 && strcmp(path, argv[2]) == 0)
+			if (readlink(link, path, sizeof(path) - 1) > 0 && strcmp(path, real) == 0)
 				found = atoi(e->d_name);
 		}
 		printf("open %d %s\n", found, argv[2]);
@@ -123,6 +130,19 @@ int main(int argc, char **argv)
 		len = sizeof(listening);
 		getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
 		printf("listen %d %d %d\n", fd, port, listening);
+	} else if (strcmp(argv[1], "ghost") == 0 && argc == 3) {
+		s = queue(&r, IORING_OP_UNLINKAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[2];
+		if (submit(&r, 1) != 0)
+			return 1;
+		printf("ghost %d\n", access(argv[2], F_OK) == 0 ? -1 : 0);
+		for (int i = 0; i < 64; i++) {
+			s = uring_sqe(&r, IORING_OP_NOP);
+			s->user_data = 1000 + i;
+			if (uring_run(&r) != 0)
+				return 1;
+		}
 	} else {
 		return 2;
 	}
