@@ -42,6 +42,7 @@ struct openat2_how {
 	__u64 how;   /* the open_how pointer it was read from: the exit checks it is the same call's */
 	__u32 flags;
 	__u32 mode;
+	__u64 resolve; /* RESOLVE_*: RESOLVE_IN_ROOT makes "/" and ".." the dirfd's, which a join does not */
 };
 
 /*
@@ -74,10 +75,11 @@ int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	struct openat2_how v = { .how = ctx->args[2] };
 	struct open_how how = {};
-	if (bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode), (const void *)v.how) != 0)
+	if (bpf_probe_read_user(&how, sizeof(how), (const void *)v.how) != 0)
 		return 0; /* not resident: the exit reads it (the kernel's copy will have faulted it in) */
 	v.flags = how.flags;
 	v.mode = how.mode;
+	v.resolve = how.resolve;
 	__u32 tid = id;
 	bpf_map_update_elem(&OPENAT2_HOW, &tid, &v, BPF_ANY);
 	return 0;
@@ -89,7 +91,7 @@ int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
  * struct that changed during the call is DISPUTED (the kernel took one of the
  * values, and which is not known). Returns the header flags to add.
  */
-static __always_inline __u16 openat2_how(const struct syscall_exit *sc, __u32 *flags, __u32 *mode)
+static __always_inline __u16 openat2_how(const struct syscall_exit *sc, __u32 *flags, __u32 *mode, __u64 *resolve)
 {
 	__u64 uhow = syscall_arg(sc, 2);
 	__u32 tid = bpf_get_current_pid_tgid();
@@ -102,10 +104,11 @@ static __always_inline __u16 openat2_how(const struct syscall_exit *sc, __u32 *f
 		have_entry = at_entry.how == uhow;
 	}
 	struct open_how how = {};
-	bool have_exit = bpf_probe_read_user(&how, sizeof(how.flags) + sizeof(how.mode), (const void *)uhow) == 0;
+	bool have_exit = bpf_probe_read_user(&how, sizeof(how), (const void *)uhow) == 0;
 	if (have_entry) {
 		*flags = at_entry.flags;
 		*mode = at_entry.mode;
+		*resolve = at_entry.resolve | (have_exit ? how.resolve : 0); /* either's RESOLVE_IN_ROOT counts */
 		if (have_exit && ((__u32)how.flags != at_entry.flags || (__u32)how.mode != at_entry.mode))
 			return EVENT_FLAG_DISPUTED;
 		return 0;
@@ -114,6 +117,7 @@ static __always_inline __u16 openat2_how(const struct syscall_exit *sc, __u32 *f
 		return EVENT_FLAG_USER_READ_FAILED;
 	*flags = how.flags;
 	*mode = how.mode;
+	*resolve = how.resolve;
 	return EVENT_FLAG_FROM_USER_MEMORY;
 }
 
@@ -176,11 +180,14 @@ static __always_inline __u16 opened_file_path(char *out, struct scratch *s, stru
  * component (the open fails instead), so that component makes the path no less the kernel's (not LEXICAL); a
  * name cut at PATH_LEN - 1 bytes makes a path that is not the file's (TRUNCATED), as for the other kinds.
  */
-static __always_inline __u16 open_name_path(struct scratch *s, struct task_struct *task, long dirfd, __u32 flags, __u16 ev_flags)
+static __always_inline __u16 open_name_path(struct scratch *s, struct task_struct *task, long dirfd, __u32 flags, __u16 ev_flags, __u64 resolve)
 {
 	__u16 pf = path_of_dir_and_name(s, task, dirfd);
 	if ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		pf = name_last_not_followed(s, pf);
+	/* openat2 RESOLVE_IN_ROOT: the kernel takes "/" and ".." (and absolute symlinks) as the dirfd's, the join does not */
+	if (resolve & RESOLVE_IN_ROOT)
+		pf |= PATH_FLAG_LEXICAL;
 	if (ev_flags & EVENT_FLAG_FILENAME_TRUNCATED)
 		pf |= PATH_FLAG_TRUNCATED;
 	return pf;
@@ -205,6 +212,7 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 	const char *upath = NULL;
 	long dirfd = AT_FDCWD;
 	__u32 flags = 0, mode = 0;
+	__u64 resolve = 0; /* openat2 only */
 	__u16 ev_flags = sc->compat ? EVENT_FLAG_COMPAT : 0;
 	switch (sc->call) {
 	case RG_CALL_OPEN:
@@ -227,7 +235,7 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 		dirfd = (int)syscall_arg(sc, 0);
 		upath = (const char *)syscall_arg(sc, 1);
 		/* openat2's flags and mode are in user memory too (struct open_how): read at sys_enter */
-		ev_flags |= EVENT_FLAG_OPENAT2 | openat2_how(sc, &flags, &mode);
+		ev_flags |= EVENT_FLAG_OPENAT2 | openat2_how(sc, &flags, &mode, &resolve);
 		break;
 	}
 	default: /* open_by_handle_at(mount_fd, handle, flags): no name; a failure names mount_fd's directory */
@@ -262,7 +270,7 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 				path_flags = PATH_FLAG_UNRESOLVED;
 				end_path(s->path.s, 0);
 			} else {
-				path_flags = open_name_path(s, task, dirfd, flags, ev_flags);
+				path_flags = open_name_path(s, task, dirfd, flags, ev_flags, resolve);
 			}
 		}
 		if (filter && !filter_keeps(filter, s->path.s, path_flags))

@@ -35,6 +35,7 @@ struct uring_request {
 	__u32 open_flags; /* OPENAT: O_*; ACCEPT: accept4 flags; UNLINKAT, RENAMEAT, LINKAT: their flags */
 	__u32 mode;       /* OPENAT: mode; LISTEN: backlog */
 	__s32 fd2;        /* RENAMEAT, LINKAT, SYMLINKAT: the new name's dirfd */
+	__u32 resolve;    /* OPENAT2: RESOLVE_* */
 	__u16 ev_flags;   /* EVENT_FLAG_* learnt at submission (names truncated or unreadable, openat2) */
 	__u8 opcode;
 	__u8 fixed;       /* OPENAT or ACCEPT into a fixed-file slot: the result is no fd */
@@ -147,6 +148,7 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 	r->ev_flags = at_submission ? 0 : EVENT_FLAG_SUBMISSION_UNSEEN;
 	r->fixed = 0;
 	r->fd2 = AT_FDCWD;
+	r->resolve = 0;
 	__builtin_memset(r->path, 0, sizeof(r->path));
 	__builtin_memset(r->path2, 0, sizeof(r->path2));
 	void *cmd = &req->cmd;
@@ -155,6 +157,7 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 		r->fd = BPF_CORE_READ(o, dfd);
 		r->open_flags = BPF_CORE_READ(o, how.flags);
 		r->mode = BPF_CORE_READ(o, how.mode);
+		r->resolve = BPF_CORE_READ(o, how.resolve);
 		r->ev_flags |= op == IORING_OP_OPENAT2 ? EVENT_FLAG_OPENAT2 : 0;
 		if (at_submission)
 			r->ev_flags |= read_kernel_path(r->path, BPF_CORE_READ(o, filename, name));
@@ -263,13 +266,14 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 	bool opened = res >= 0 && !(r->ev_flags & EVENT_FLAG_RESULT_UNSEEN);
 	if (opened && !r->fixed) {
 		path_flags = opened_file_path(s->path.s, s, task, res, r->open_flags, &ino, &dev);
-	} else if (opened || (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN))) {
-		/* Opened into a fixed-file slot (no fd to read the file from), or the name was unreadable or not kept. */
+	} else if (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN)) {
+		/* The name was unreadable or not kept. */
 		end_path(s->path.s, 0);
 		path_flags = PATH_FLAG_UNRESOLVED;
 	} else {
+		/* Failed, not run yet (RESULT_UNSEEN), or opened into a fixed-file slot (no fd to read the file from): the name joined. */
 		__builtin_memcpy(s->arg.s, r->path, PATH_LEN);
-		path_flags = open_name_path(s, task, r->fd, r->open_flags, r->ev_flags);
+		path_flags = open_name_path(s, task, r->fd, r->open_flags, r->ev_flags, r->resolve);
 	}
 	const struct rg_file_filter_config *filter = active_filter();
 	if (filter && !filter_keeps(filter, s->path.s, path_flags))
