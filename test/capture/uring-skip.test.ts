@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AF_INET, EventKind, PATH_FLAG_LEXICAL } from '../../src/abi/constants.js';
+import { AF_INET, EventKind, PATH_FLAG_LEXICAL, PATH_FLAG_UNRESOLVED } from '../../src/abi/constants.js';
 import { EVENT_FLAG_IO_URING, EVENT_FLAG_RESULT_UNSEEN, EVENT_FLAG_SUBMISSION_UNSEEN } from '../../src/abi/schema.js';
 import { runReplayCli } from '../support/golden.js';
 import { program, readRecords, type Rec, runCapture, text } from './capture-run.js';
@@ -110,6 +110,25 @@ describe.skipIf(!runKernelTests)('io_uring requests whose success the kernel doe
     expect(Number(r.stdout.split('\n').find((l) => l.startsWith('open '))!.split(' ')[1])).toBeGreaterThanOrEqual(0);
     const opens = uring(readRecords(out), EventKind.FileOpen);
     expect(opens.map((x) => [text(x.f.path), unseen(x), ((x.f.path_flags as number) & PATH_FLAG_LEXICAL) !== 0])).toEqual([[join(work, 'sw', 'job'), true, true]]);
+  }, 60_000);
+
+  it('an OPENAT into a fixed-file slot (no fd to read the file from) names the directory joined with the name, not nothing', async () => {
+    const out = join(work, 'fixed.rgc');
+    const said = await run(out, ['fixed', secret]);
+    expect(said.find((l) => l[0] === 'fixed')![1]).toBe('0');
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((r) => [text(r.f.path), text(r.f.path_arg), r.f.result, ((r.f.path_flags as number) & PATH_FLAG_UNRESOLVED) !== 0])).toEqual([[secret, secret, 0, false]]);
+  }, 60_000);
+
+  it('an OPENAT2 with RESOLVE_IN_ROOT: "/job" is the dirfd\'s, which the join is not, so the path says lexical (and --watch-prefix keeps it)', async () => {
+    const jail = join(work, 'jail');
+    mkdirSync(jail, { recursive: true });
+    const out = join(work, 'inroot.rgc');
+    const r = await runCapture(['-o', out, '--watch-prefix', `${jail}/`, '--follow', '--', program('uring-skip'), 'inroot', jail, '/job']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('inroot 1'); // the kernel made jail/job
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((x) => [text(x.f.path_arg), unseen(x), ((x.f.path_flags as number) & PATH_FLAG_LEXICAL) !== 0])).toEqual([['/job', true, true]]);
   }, 60_000);
 
   it('a CONNECT whose success is not reported is recorded with the address io_uring copied', async () => {

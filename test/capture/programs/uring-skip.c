@@ -16,12 +16,18 @@
  *   ghost FILE  UNLINKAT of FILE, then 64 NOPs one by one (requests the
  *               kernel allocates where the unlink's was): "ghost RES" (0 when
  *               FILE is gone) and "cqe RES" for every completion posted
- * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE
+ *   fixed FILE  OPENAT of FILE into fixed-file slot 0 (no fd; not skipped):
+ *               "fixed RES" (0: opened into the slot)
+ *   inroot DIR NAME
+ *               OPENAT2 O_CREAT of NAME with RESOLVE_IN_ROOT relative to DIR,
+ *               skipped: "inroot CREATED" (1 when DIR/NAME now exists)
+ * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE | fixed FILE | inroot DIR NAME
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -143,6 +149,31 @@ int main(int argc, char **argv)
 			if (uring_run(&r) != 0)
 				return 1;
 		}
+	} else if (strcmp(argv[1], "fixed") == 0 && argc == 3) {
+		int sparse[1] = { -1 };
+		if (syscall(__NR_io_uring_register, r.fd, IORING_REGISTER_FILES, sparse, 1) != 0)
+			return 1;
+		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[2];
+		s->open_flags = O_RDONLY;
+		s->file_index = 1; /* slot 0 */
+		printf("fixed %d\n", uring_run(&r));
+	} else if (strcmp(argv[1], "inroot") == 0 && argc == 4) {
+		struct open_how how = { .flags = O_CREAT | O_WRONLY | O_EXCL, .mode = 0600, .resolve = RESOLVE_IN_ROOT };
+		int dir = open(argv[2], O_PATH | O_DIRECTORY);
+		if (dir < 0)
+			return 1;
+		s = queue(&r, IORING_OP_OPENAT2);
+		s->fd = dir;
+		s->addr = (unsigned long)argv[3];
+		s->len = sizeof(how);
+		s->off = (unsigned long)&how;
+		if (submit(&r, 1) != 0)
+			return 1;
+		char made[PATH_MAX];
+		snprintf(made, sizeof(made), "%s/%s", argv[2], argv[3]);
+		printf("inroot %d\n", access(made, F_OK) == 0);
 	} else {
 		return 2;
 	}
