@@ -70,6 +70,25 @@ struct {
 	__type(value, struct uring_request);
 } URING_SKIPPED SEC(".maps");
 
+/*
+ * A kept request by its ring and user_data, what a CQE carries: a multishot ACCEPT's further completions come
+ * without their request (req NULL at io_uring_complete), and a completion that overflows the CQ ring reaches
+ * only io_uring_cqe_overflow, which has no request either. Two requests in flight with the same user_data on
+ * one ring: the later one is found.
+ */
+struct uring_cqe_key {
+	__u64 ring;
+	__u64 user_data;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct uring_cqe_key);
+	__type(value, __u64);
+} URING_BY_CQE SEC(".maps");
+
 /* Where a request is built before it goes into URING_REQUESTS (too big for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -679,7 +698,10 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 		return 0;
 	}
 	/* Full (-E2BIG) or no memory: the completion records it without the submission (SUBMISSION_UNSEEN). */
-	bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY);
+	if (bpf_map_update_elem(&URING_REQUESTS, &key, r, BPF_ANY) == 0) {
+		struct uring_cqe_key ck = { .ring = (__u64)req->ctx, .user_data = req->cqe.user_data };
+		bpf_map_update_elem(&URING_BY_CQE, &ck, &key, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -689,17 +711,19 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
  * the process, and shares its fd table. A multishot request (ACCEPT) keeps
  * its entry while the kernel says more completions follow.
  */
-SEC("tp_btf/io_uring_complete")
-int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+/*
+ * One completion of request req (a kernel pointer, maybe held as a number): res and the CQE's flags.
+ * by_cqe: found by ring and user_data (a multishot ACCEPT's further CQEs, an overflowed CQE): recorded only
+ * from a kept entry of the same opcode, never rebuilt from what may no longer be that request.
+ */
+static __always_inline int uring_completion(void *ring, void *req, int res, __u32 cqe_flags, __u64 user_data, bool by_cqe)
 {
-	if (!req)
-		return 0; /* a CQE not tied to a request */
 	__u64 key = (__u64)req;
 	const struct rg_capture_config *cfg = get_config();
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct uring_request *r = bpf_map_lookup_elem(&URING_REQUESTS, &key);
 	bool kept = r != NULL, skipped = false;
-	if (!kept) {
+	if (!kept && !by_cqe) {
 		r = bpf_map_lookup_elem(&URING_SKIPPED, &key);
 		skipped = r != NULL;
 	}
@@ -712,12 +736,10 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 		r = NULL;
 		kept = skipped = false;
 	}
-	if (!r && cfg)
+	if (!r && cfg && !by_cqe)
 		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), task, cfg);
 	if (!r)
 		return 0;
-	int res = cqe->res;
-	__u32 cqe_flags = cqe->flags;
 	if (cfg) {
 		__u8 op = r->opcode;
 		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
@@ -734,11 +756,55 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 			uring_local_done(task, cfg, r, req, uring_socket(req), res);
 		}
 	}
-	if (kept && !(cqe_flags & IORING_CQE_F_MORE))
+	if (kept && !(cqe_flags & IORING_CQE_F_MORE)) {
 		bpf_map_delete_elem(&URING_REQUESTS, &key);
+		struct uring_cqe_key ck = { .ring = (__u64)ring, .user_data = user_data };
+		bpf_map_delete_elem(&URING_BY_CQE, &ck);
+	}
 	if (skipped)
 		bpf_map_delete_elem(&URING_SKIPPED, &key);
 	return 0;
+}
+
+/* The kept request a CQE without one names (ring, user_data), as a number; 0 if none. */
+static __always_inline __u64 uring_request_of_cqe(void *ring, __u64 user_data)
+{
+	struct uring_cqe_key ck = { .ring = (__u64)ring, .user_data = user_data };
+	__u64 *found = bpf_map_lookup_elem(&URING_BY_CQE, &ck);
+	return found ? *found : 0;
+}
+
+/*
+ * Completions run in the submitter (inline, or its task work) or in an
+ * io-wq worker thread of the same process: either way `current` belongs to
+ * the process, and shares its fd table. A multishot request (ACCEPT) keeps
+ * its entry while the kernel says more completions follow; those come as
+ * CQEs without a request, found by ring and user_data.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	__u64 user_data = cqe->user_data;
+	if (req)
+		return uring_completion(ring, req, cqe->res, cqe->flags, user_data, false);
+	__u64 found = uring_request_of_cqe(ring, user_data);
+	if (!found)
+		return 0;
+	return uring_completion(ring, (void *)found, cqe->res, cqe->flags, user_data, true);
+}
+
+/*
+ * A completion the CQ ring had no room for goes to the overflow list, and io_uring_complete does not fire for
+ * it: without this, a process that leaves its CQ full had its opens, unlinks and connects unrecorded. Runs
+ * where the completion would have (the request still alive).
+ */
+SEC("tp_btf/io_uring_cqe_overflow")
+int BPF_PROG(handle_io_uring_cqe_overflow, void *ring, __u64 user_data, __s32 res, __u32 cflags, void *ocqe)
+{
+	__u64 found = uring_request_of_cqe(ring, user_data);
+	if (!found)
+		return 0;
+	return uring_completion(ring, (void *)found, res, cflags, user_data, true);
 }
 
 /* ---- io_uring_setup (sys_exit) -------------------------------------------- */

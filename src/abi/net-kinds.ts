@@ -9,7 +9,7 @@ import { ADDR_LEN, DNS_PAYLOAD_LEN, EventKind, UNIX_PATH_LEN } from './constants
 import { type KindDefinition, type KindFlagSpec } from './kind-types.js';
 
 /** The programs that read io_uring requests (submission) and record them (completion). */
-export const IO_URING_PROGRAMS = ['handle_io_uring_submit_req', 'handle_io_uring_complete'] as const;
+export const IO_URING_PROGRAMS = ['handle_io_uring_submit_req', 'handle_io_uring_complete', 'handle_io_uring_cqe_overflow'] as const;
 /** TCP state changes: outcomes, socket owners, and the cookies every socket record carries. */
 export const TCP_STATE_PROGRAM = 'handle_inet_sock_set_state';
 /** UDP sends and DNS queries (sock_send_length), with the datagram the kernel queued (net_dev_queue). */
