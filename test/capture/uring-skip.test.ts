@@ -157,3 +157,27 @@ describe.skipIf(!runKernelTests)('io_uring requests whose success the kernel doe
     expect(uring(recs, EventKind.NetListen).map((r) => [r.f.fd, r.f.backlog, unseen(r)])).toEqual([[fd, 16, true]]);
   }, 60_000);
 });
+
+describe.skipIf(!runKernelTests)('io_uring completions io_uring_complete does not report with their request (real eBPF)', () => {
+  const work = realpathSync(mkdtempSync(join(tmpdir(), 'rg-uring-cq-')));
+  const secret = join(work, 'secret');
+  writeFileSync(secret, 'x');
+
+  it('an OPENAT whose CQE overflows a full CQ ring is recorded (it left no record, "lost 0")', async () => {
+    const out = join(work, 'overflow.rgc');
+    const said = await run(out, ['overflow', secret]);
+    const fd = Number(said.find((l) => l[0] === 'overflow')![1]);
+    expect(fd).toBeGreaterThanOrEqual(0); // opened, its CQE in the overflow list
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((r) => [text(r.f.path), r.f.result, unseen(r)])).toEqual([[secret, fd, false]]);
+  }, 60_000);
+
+  it('a multishot ACCEPT: every connection it accepts is recorded (its CQEs after the first come without the request)', async () => {
+    const out = join(work, 'mshot.rgc');
+    const said = await run(out, ['mshot', '3']);
+    const accepted = said.filter((l) => l[0] === 'accepted').map((l) => [Number(l[1]), Number(l[2])]);
+    expect(accepted).toHaveLength(3);
+    const recs = uring(readRecords(out), EventKind.NetAccept);
+    expect(recs.map((r) => [r.f.result, r.f.peer_port])).toEqual(accepted);
+  }, 60_000);
+});

@@ -21,7 +21,14 @@
  *   inroot DIR NAME
  *               OPENAT2 O_CREAT of NAME with RESOLVE_IN_ROOT relative to DIR,
  *               skipped: "inroot CREATED" (1 when DIR/NAME now exists)
- * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE | fixed FILE | inroot DIR NAME
+ *   overflow FILE
+ *               NOPs fill the CQ ring (16 entries), unreaped; then an OPENAT of
+ *               FILE (not skipped), whose CQE overflows: "overflow FD" (FILE's
+ *               fd, from /proc/self/fd)
+ *   mshot N     one multishot ACCEPT on a listener of its own, N connects to
+ *               it: "accepted FD PEER_PORT" per CQE (its new socket's peer)
+ * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE | fixed FILE | inroot DIR NAME |
+ *        overflow FILE | mshot N
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -55,6 +62,26 @@ static int submit(struct uring *r, unsigned n)
 	return got == (int)n ? 0 : -1;
 }
 
+/* The fd whose /proc/self/fd link is path (through any symlink in it), or -1. */
+static int fd_of(const char *path)
+{
+	char real[PATH_MAX] = { 0 };
+	if (!realpath(path, real)) /* the file the kernel opened through any symlink in the name */
+		strcpy(real, path);
+	int found = -1;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char link[300], target[512] = { 0 };
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		if (readlink(link, target, sizeof(target) - 1) > 0 && strcmp(target, real) == 0)
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* Prints "cqe RES" for every completion the kernel posted. */
 static void completions(struct uring *r)
 {
@@ -85,19 +112,7 @@ int main(int argc, char **argv)
 		s->open_flags = argc == 4 ? O_WRONLY | O_TRUNC : O_RDONLY;
 		if (submit(&r, 1) != 0)
 			return 1;
-		int found = -1;
-		char real[PATH_MAX] = { 0 };
-		if (!realpath(argv[2], real)) /* the file the kernel opened through any symlink in the name */
-			strcpy(real, argv[2]);
-		DIR *d = opendir("/proc/self/fd");
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char link[300], path[512] = { 0 };
-			snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
-			if (readlink(link, path, sizeof(path) - 1) > 0 && strcmp(path, real) == 0)
-				found = atoi(e->d_name);
-		}
-		printf("open %d %s\n", found, argv[2]);
+		printf("open %d %s\n", fd_of(argv[2]), argv[2]);
 	} else if (strcmp(argv[1], "connect") == 0 && argc == 2) {
 		int listener = socket(AF_INET, SOCK_STREAM, 0);
 		struct sockaddr_in a = loopback(0);
@@ -174,6 +189,63 @@ int main(int argc, char **argv)
 		char made[PATH_MAX];
 		snprintf(made, sizeof(made), "%s/%s", argv[2], argv[3]);
 		printf("inroot %d\n", access(made, F_OK) == 0);
+	} else if (strcmp(argv[1], "overflow") == 0 && argc == 3) {
+		/* The CQ ring has twice the SQ ring's entries: NOPs in batches of 4 until it is full. */
+		for (unsigned done = 0; done < *r.cq_mask + 1; done += 4) {
+			for (int i = 0; i < 4; i++) {
+				s = uring_sqe(&r, IORING_OP_NOP);
+				__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+			}
+			if (syscall(__NR_io_uring_enter, r.fd, 4, 0, 0, NULL, 0) != 4)
+				return 1;
+		}
+		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[2];
+		s->open_flags = O_RDONLY;
+		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, r.fd, 1, 0, 0, NULL, 0) != 1)
+			return 1;
+		usleep(100000);
+		printf("overflow %d\n", fd_of(argv[2]));
+		return 0; /* the CQEs stay where they are: the ring full, the OPENAT's in the overflow list */
+	} else if (strcmp(argv[1], "mshot") == 0 && argc == 3) {
+		int n = atoi(argv[2]);
+		int listener = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = loopback(0);
+		socklen_t len = sizeof(a);
+		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 16) != 0 ||
+		    getsockname(listener, (struct sockaddr *)&a, &len) != 0)
+			return 1;
+		s = uring_sqe(&r, IORING_OP_ACCEPT);
+		s->fd = listener;
+		s->ioprio = 1; /* IORING_ACCEPT_MULTISHOT */
+		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, r.fd, 1, 0, 0, NULL, 0) != 1)
+			return 1;
+		for (int i = 0; i < n; i++) {
+			int c = socket(AF_INET, SOCK_STREAM, 0);
+			if (connect(c, (struct sockaddr *)&a, sizeof(a)) != 0)
+				return 1;
+			struct sockaddr_in local = { 0 };
+			socklen_t l = sizeof(local);
+			getsockname(c, (struct sockaddr *)&local, &l);
+			int got = 0;
+			while (!got) {
+				syscall(__NR_io_uring_enter, r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+				unsigned head = *r.cq_head;
+				while (head != __atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE)) {
+					struct io_uring_cqe *c2 = &r.cqes[head & *r.cq_mask];
+					if (c2->res >= 0) {
+						printf("accepted %d %d\n", c2->res, ntohs(local.sin_port));
+						got = 1;
+					}
+					head++;
+				}
+				__atomic_store_n(r.cq_head, head, __ATOMIC_RELEASE);
+			}
+		}
+		return 0;
 	} else {
 		return 2;
 	}
