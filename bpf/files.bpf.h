@@ -273,7 +273,8 @@ static __always_inline int open_exit(const struct syscall_exit *sc)
 				path_flags = open_name_path(s, task, dirfd, flags, ev_flags, resolve);
 			}
 		}
-		if (filter && !filter_keeps(filter, s->path.s, path_flags))
+		/* A failed open changed nothing: judged by its joined path even when lexical (most are) or cut. */
+		if (filter && !filter_keeps(filter, s->path.s, sc->ret < 0 ? path_flags & ~(PATH_FLAG_LEXICAL | PATH_FLAG_TRUNCATED) : path_flags))
 			return 0;
 	}
 

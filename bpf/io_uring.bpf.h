@@ -295,7 +295,9 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 		path_flags = open_name_path(s, task, r->fd, r->open_flags, r->ev_flags, r->resolve);
 	}
 	const struct rg_file_filter_config *filter = active_filter();
-	if (filter && !filter_keeps(filter, s->path.s, path_flags))
+	/* A failed open changed nothing: judged by its joined path even when lexical or cut; one not run yet may create. */
+	bool failed = res < 0 && !(r->ev_flags & EVENT_FLAG_RESULT_UNSEEN);
+	if (filter && !filter_keeps(filter, s->path.s, failed ? path_flags & ~(PATH_FLAG_LEXICAL | PATH_FLAG_TRUNCATED) : path_flags))
 		return 0;
 	struct rg_file_open *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
