@@ -53,6 +53,9 @@ const ERRNO_NAMES: Record<number, string> = {
   98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 100: 'ENETDOWN', 101: 'ENETUNREACH', 103: 'ECONNABORTED',
   104: 'ECONNRESET', 106: 'EISCONN', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED', 113: 'EHOSTUNREACH',
   114: 'EALREADY', 115: 'EINPROGRESS', 122: 'EDQUOT',
+  // The kernel's own restart codes: a call a signal interrupted, seen at sys_exit before the kernel restarts it
+  // (or turns it into EINTR); the process never gets them.
+  512: 'ERESTARTSYS', 513: 'ERESTARTNOINTR', 514: 'ERESTARTNOHAND', 516: 'ERESTART_RESTARTBLOCK',
 };
 
 /** An enum field's value as its name; a value without one (newer writer, damaged record) as its number, never dropped. */
