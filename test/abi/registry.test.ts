@@ -160,7 +160,7 @@ describe('a kind added at run time', () => {
     expect(eventNames(schema).probe).toBe(PROBE);
     expect([...parseEvents('probe,exec', schema)]).toEqual([PROBE, EventKind.ProcessExec]);
     // The canary's kind (file_open: its syscalls, openat2's sys_enter, and io_uring's) is always attached.
-    const canary = ['handle_sys_exit', 'handle_openat2_enter', 'handle_io_uring_submit_req', 'handle_io_uring_complete'];
+    const canary = ['handle_sys_exit', 'handle_openat2_enter', 'handle_io_uring_submit_req', 'handle_io_uring_complete', 'handle_io_uring_cqe_overflow'];
     expect(programsToAttach(new Set([PROBE]), false, schema)).toEqual([...canary, 'handle_test_probe']);
     expect(programsToAttach(new Set([PROBE]), true, schema)).toEqual(['handle_fork', 'handle_exit', ...canary, 'handle_test_probe']);
     expect(() => parseEvents('probe')).toThrow(/unknown event "probe"/);
