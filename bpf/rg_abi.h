@@ -59,6 +59,7 @@
 #define PATH_FLAG_UNRESOLVED (1 << 8)
 #define PATH_FLAG_FD_REUSED (1 << 9)
 #define PATH_FLAG_LEXICAL (1 << 10)
+#define PATH_FLAG_FD_LATE (1 << 11)
 #define ADDR_FLAG_UNVERIFIED (1 << 0)
 
 /* The syscalls the sys_exit program records: their call ids, and numbers on x86_64 (NR64_) and ia32 (NR32_). */

@@ -78,6 +78,10 @@ export const PATH_FLAGS: readonly { readonly name: string; readonly bit: number;
     name: 'lexical', bit: 10,
     doc: 'joined lexically: the name\'s directory components (or its last component, for a call that follows it) were not resolved by the kernel, so a symlink among them is not followed: the file may be elsewhere',
   },
+  {
+    name: 'fd_late', bit: 11,
+    doc: 'io_uring: the fd number (the opened fd, or the dirfd) was read at another moment than the kernel used it (a completion the ring defers, IORING_SETUP_DEFER_TASKRUN; a request recorded at submission): another file may have had the number then',
+  },
 ];
 const pathFlag = (name: string) => 1 << PATH_FLAGS.find((f) => f.name === name)!.bit;
 export const PATH_FLAG_FROM_FILE = pathFlag('from_file');
@@ -91,6 +95,7 @@ export const PATH_FLAG_PSEUDO = pathFlag('pseudo');
 export const PATH_FLAG_UNRESOLVED = pathFlag('unresolved');
 export const PATH_FLAG_FD_REUSED = pathFlag('fd_reused');
 export const PATH_FLAG_LEXICAL = pathFlag('lexical');
+export const PATH_FLAG_FD_LATE = pathFlag('fd_late');
 
 /** Bits of net_connect.addr_flags (schema 2). */
 export const ADDR_FLAGS: readonly { readonly name: string; readonly bit: number; readonly doc: string }[] = [
