@@ -22,6 +22,7 @@
 #include "file_changes.bpf.h"
 
 #define IORING_CQE_F_MORE (1U << 1)
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13) /* uapi; not in vmlinux.h (a macro) */
 
 /* What a submitted request needs at its completion. 8-byte aligned path (path_passes_filter reads words). */
 struct uring_request {
@@ -39,6 +40,7 @@ struct uring_request {
 	__u16 ev_flags;   /* EVENT_FLAG_* learnt at submission (names truncated or unreadable, openat2) */
 	__u8 opcode;
 	__u8 fixed;       /* OPENAT or ACCEPT into a fixed-file slot: the result is no fd */
+	__u8 late;        /* fd numbers read now are read late (PATH_FLAG_FD_LATE): set where the record is made */
 };
 
 /*
@@ -166,6 +168,7 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 	r->mode = 0;
 	r->ev_flags = at_submission ? 0 : EVENT_FLAG_SUBMISSION_UNSEEN;
 	r->fixed = 0;
+	r->late = 0;
 	r->fd2 = AT_FDCWD;
 	r->resolve = 0;
 	__builtin_memset(r->path, 0, sizeof(r->path));
@@ -285,6 +288,7 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 	bool opened = res >= 0 && !(r->ev_flags & EVENT_FLAG_RESULT_UNSEEN);
 	if (opened && !r->fixed) {
 		path_flags = opened_file_path(s->path.s, s, task, res, r->open_flags, &ino, &dev);
+		path_flags |= r->late ? PATH_FLAG_FD_LATE : 0;
 	} else if (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN)) {
 		/* The name was unreadable or not kept. */
 		end_path(s->path.s, 0);
@@ -293,11 +297,12 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 		/* Failed, not run yet (RESULT_UNSEEN), or opened into a fixed-file slot (no fd to read the file from): the name joined. */
 		__builtin_memcpy(s->arg.s, r->path, PATH_LEN);
 		path_flags = open_name_path(s, task, r->fd, r->open_flags, r->ev_flags, r->resolve);
+		path_flags |= r->late && (path_flags & PATH_FLAG_DIR_FD) ? PATH_FLAG_FD_LATE : 0;
 	}
 	const struct rg_file_filter_config *filter = active_filter();
 	/* A failed open changed nothing: judged by its joined path even when lexical or cut; one not run yet may create. */
 	bool failed = res < 0 && !(r->ev_flags & EVENT_FLAG_RESULT_UNSEEN);
-	if (filter && !filter_keeps(filter, s->path.s, failed ? path_flags & ~(PATH_FLAG_LEXICAL | PATH_FLAG_TRUNCATED) : path_flags))
+	if (filter && !filter_keeps(filter, s->path.s, failed ? path_flags & ~(PATH_FLAG_LEXICAL | PATH_FLAG_TRUNCATED | PATH_FLAG_FD_LATE) : path_flags))
 		return 0;
 	struct rg_file_open *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -448,6 +453,12 @@ static __always_inline __u16 uring_name(struct scratch *s, const char *name, lon
 	return resolve_copied_name(dirfd, empty_means_fd, follows_last, cut);
 }
 
+/* A file change's path flags, FD_LATE added when the dirfd was read late (r->late) and the path was made from it. */
+static __always_inline __u16 uring_late(const struct uring_request *r, __u16 pf)
+{
+	return r->late && (pf & PATH_FLAG_DIR_FD) ? pf | PATH_FLAG_FD_LATE : pf;
+}
+
 #define URING_NAME_UNKNOWN (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN)
 #define URING_NAME2_UNKNOWN (EVENT_FLAG_ARG2_UNREADABLE | EVENT_FLAG_SUBMISSION_UNSEEN)
 
@@ -457,7 +468,7 @@ static __always_inline int uring_delete_done(struct task_struct *task, const str
 	if (!s)
 		return 0;
 	__u16 ev = r->ev_flags;
-	__u16 pf = uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false);
+	__u16 pf = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
 	if (!path_wanted(s->path.s, pf))
 		return 0;
 	struct rg_file_delete *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
@@ -490,11 +501,11 @@ static __always_inline int uring_rename_done(struct task_struct *task, const str
 		return 0;
 	}
 	__u16 ev = r->ev_flags;
-	e->old_path_flags = uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false);
+	e->old_path_flags = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
 	bool keep = path_wanted(s->path.s, e->old_path_flags);
 	__builtin_memcpy(e->old_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->old_path_arg, s->arg.s, PATH_LEN);
-	e->new_path_flags = uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false);
+	e->new_path_flags = uring_late(r, uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false));
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
@@ -535,13 +546,13 @@ static __always_inline int uring_link_done(struct task_struct *task, const struc
 		e->target_flags = 0;
 		keep = false;
 	} else {
-		e->target_flags = uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED,
-					     (flags & AT_EMPTY_PATH) != 0, (flags & AT_SYMLINK_FOLLOW) != 0);
+		e->target_flags = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED,
+							   (flags & AT_EMPTY_PATH) != 0, (flags & AT_SYMLINK_FOLLOW) != 0));
 		keep = path_wanted(s->path.s, e->target_flags);
 		__builtin_memcpy(e->target, s->path.s, PATH_LEN);
 		__builtin_memcpy(e->target_arg, s->arg.s, PATH_LEN);
 	}
-	e->new_path_flags = uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false);
+	e->new_path_flags = uring_late(r, uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false));
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
@@ -597,6 +608,7 @@ static __always_inline int uring_truncate_done(struct task_struct *task, const s
 	__u64 file = 0;
 	bpf_probe_read_kernel(&file, sizeof(file), &f);
 	__u16 pf = uring_path_of_file(file);
+	pf |= (r->ev_flags & EVENT_FLAG_RESULT_UNSEEN) && !(pf & PATH_FLAG_UNRESOLVED) ? PATH_FLAG_FD_LATE : 0; /* the fd's file at submission */
 	if (!path_wanted(s->path.s, pf))
 		return 0;
 	struct rg_file_truncate *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
@@ -657,6 +669,7 @@ static __always_inline void uring_submitted_unseen(struct task_struct *task, con
 	/* The SQE's fd is a fixed-file index, not an fd, with IOSQE_FIXED_FILE. */
 	struct socket *sock = (req->flags & REQ_F_FIXED_FILE) ? NULL : socket_of_fd(task, r->fd);
 	r->ev_flags |= EVENT_FLAG_RESULT_UNSEEN;
+	r->late = 1; /* the kernel reads the dirfd when it runs the request, which may be later (linked behind another) */
 	if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2)
 		uring_open_done(task, cfg, r, 0);
 	else if (op == IORING_OP_CONNECT)
@@ -666,6 +679,7 @@ static __always_inline void uring_submitted_unseen(struct task_struct *task, con
 	else if (uring_file_change(op))
 		uring_file_change_done(task, cfg, r, req, 0);
 	r->ev_flags &= ~EVENT_FLAG_RESULT_UNSEEN;
+	r->late = 0;
 }
 
 SEC("tp_btf/io_uring_submit_req")
@@ -742,6 +756,8 @@ static __always_inline int uring_completion(void *ring, void *req, int res, __u3
 		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), task, cfg);
 	if (!r)
 		return 0;
+	/* A ring that defers its completions posts them when the process next waits: the operation ran before. */
+	r->late = (KERNEL_PTR(ring, struct io_ring_ctx)->flags & IORING_SETUP_DEFER_TASKRUN) != 0;
 	if (cfg) {
 		__u8 op = r->opcode;
 		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {

@@ -500,12 +500,13 @@ static __always_inline bool path_passes_filter(const struct rg_file_filter_confi
 
 /*
  * Does the --watch-prefix filter keep a path made with path_flags? A path joined past names the kernel may
- * have followed (LEXICAL), made from a cut name (TRUNCATED, not from a file) or not made at all
- * (UNRESOLVED: a fixed-file open, an fd closed first) may be any file: it is kept. Else its prefix decides.
+ * have followed (LEXICAL), made from a cut name (TRUNCATED, not from a file), from an fd number read at
+ * another moment than the kernel's (FD_LATE, io_uring) or not made at all (UNRESOLVED: an fd closed first)
+ * may be any file: it is kept. Else its prefix decides.
  */
 static __always_inline bool filter_keeps(const struct rg_file_filter_config *f, const char *path, __u16 path_flags)
 {
-	if (path_flags & (PATH_FLAG_LEXICAL | PATH_FLAG_UNRESOLVED))
+	if (path_flags & (PATH_FLAG_LEXICAL | PATH_FLAG_UNRESOLVED | PATH_FLAG_FD_LATE))
 		return true;
 	if ((path_flags & PATH_FLAG_TRUNCATED) && !(path_flags & PATH_FLAG_FROM_FILE))
 		return true;
