@@ -18,10 +18,12 @@ struct uring {
 	struct io_uring_cqe *cqes;
 };
 
-static inline int uring_init(struct uring *r, unsigned entries)
+/* A ring of `entries` set up with IORING_SETUP_* `flags` (0 for the default), its rings mapped. */
+static inline int uring_init_flags(struct uring *r, unsigned entries, unsigned flags)
 {
 	struct io_uring_params p;
 	memset(&p, 0, sizeof(p));
+	p.flags = flags;
 	r->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
 	if (r->fd < 0)
 		return -1;
@@ -40,6 +42,11 @@ static inline int uring_init(struct uring *r, unsigned entries)
 	r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
 	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
 	return 0;
+}
+
+static inline int uring_init(struct uring *r, unsigned entries)
+{
+	return uring_init_flags(r, entries, 0);
 }
 
 /* A zeroed SQE for `opcode`; fill it, then uring_run() it. */

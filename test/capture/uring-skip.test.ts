@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AF_INET, EventKind, PATH_FLAG_LEXICAL, PATH_FLAG_UNRESOLVED } from '../../src/abi/constants.js';
+import { AF_INET, EventKind, PATH_FLAG_FD_LATE, PATH_FLAG_LEXICAL, PATH_FLAG_UNRESOLVED } from '../../src/abi/constants.js';
 import { EVENT_FLAG_IO_URING, EVENT_FLAG_RESULT_UNSEEN, EVENT_FLAG_SUBMISSION_UNSEEN } from '../../src/abi/schema.js';
 import { runReplayCli } from '../support/golden.js';
 import { program, readRecords, type Rec, runCapture, text } from './capture-run.js';
@@ -170,6 +170,20 @@ describe.skipIf(!runKernelTests)('io_uring completions io_uring_complete does no
     expect(fd).toBeGreaterThanOrEqual(0); // opened, its CQE in the overflow list
     const opens = uring(readRecords(out), EventKind.FileOpen);
     expect(opens.map((r) => [text(r.f.path), r.f.result, unseen(r)])).toEqual([[secret, fd, false]]);
+  }, 60_000);
+
+  it('a ring that defers its completions (DEFER_TASKRUN): an fd swapped before the wait is flagged fd_late, not taken as the kernel\'s', async () => {
+    const decoy = join(work, 'decoy');
+    writeFileSync(decoy, 'd');
+    const out = join(work, 'deferred.rgc');
+    const said = await run(out, ['deferred', secret, decoy]);
+    const fd = Number(said.find((l) => l[0] === 'deferred')![1]);
+    expect(said.filter((l) => l[0] === 'cqe').map((l) => Number(l[1]))).toEqual([fd]);
+    // The record is made at the CQE, after the dup2: the fd then names the decoy, and the record says it read it late.
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((r) => [text(r.f.path_arg), r.f.result, ((r.f.path_flags as number) & PATH_FLAG_FD_LATE) !== 0])).toEqual([[secret, fd, true]]);
+    const json = runReplayCli([out, '--json', '--kind', 'file_open']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Json).filter((e) => e.io_uring === true);
+    expect((json[0].path_flags as string).split('|')).toContain('fd_late');
   }, 60_000);
 
   it('a multishot ACCEPT: every connection it accepts is recorded (its CQEs after the first come without the request)', async () => {

@@ -27,8 +27,13 @@
  *               fd, from /proc/self/fd)
  *   mshot N     one multishot ACCEPT on a listener of its own, N connects to
  *               it: "accepted FD PEER_PORT" per CQE (its new socket's peer)
+ *   deferred FILE DECOY
+ *               on a ring with IORING_SETUP_DEFER_TASKRUN, an OPENAT of FILE
+ *               (io-wq runs it at once, the CQE waits until the next wait);
+ *               then dup2 of DECOY's fd over the opened fd, then the wait:
+ *               "deferred FD" (the fd FILE was opened as)
  * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE | fixed FILE | inroot DIR NAME |
- *        overflow FILE | mshot N
+ *        overflow FILE | mshot N | deferred FILE DECOY
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -102,7 +107,9 @@ static struct sockaddr_in loopback(int port)
 int main(int argc, char **argv)
 {
 	struct uring r;
-	if (argc < 2 || uring_init(&r, 8) != 0)
+	int deferred = argc >= 2 && strcmp(argv[1], "deferred") == 0;
+	/* IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (6.1+) */
+	if (argc < 2 || uring_init_flags(&r, 8, deferred ? (1U << 12) | (1U << 13) : 0) != 0)
 		return 2;
 	struct io_uring_sqe *s;
 	if (strcmp(argv[1], "open") == 0 && (argc == 3 || (argc == 4 && strcmp(argv[3], "trunc") == 0))) {
@@ -246,6 +253,22 @@ int main(int argc, char **argv)
 			}
 		}
 		return 0;
+	} else if (deferred && argc == 4) {
+		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[2];
+		s->open_flags = O_RDONLY;
+		s->flags = IOSQE_ASYNC; /* an io-wq worker opens it now; the CQE is posted at the next wait */
+		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, r.fd, 1, 0, 0, NULL, 0) != 1)
+			return 1;
+		usleep(100000);
+		int fd = fd_of(argv[2]);
+		int decoy = open(argv[3], O_RDONLY);
+		if (fd < 0 || decoy < 0 || dup2(decoy, fd) != fd)
+			return 1;
+		syscall(__NR_io_uring_enter, r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+		printf("deferred %d\n", fd);
 	} else {
 		return 2;
 	}
