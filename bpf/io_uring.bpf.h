@@ -23,6 +23,7 @@
 
 #define IORING_CQE_F_MORE (1U << 1)
 #define IORING_SETUP_DEFER_TASKRUN (1U << 13) /* uapi; not in vmlinux.h (a macro) */
+#define NR64_IO_URING_ENTER 426 /* x86_64; io_uring_enter is not among the recorded syscalls' numbers */
 
 /* What a submitted request needs at its completion. 8-byte aligned path (path_passes_filter reads words). */
 struct uring_request {
@@ -756,8 +757,15 @@ static __always_inline int uring_completion(void *ring, void *req, int res, __u3
 		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), task, cfg);
 	if (!r)
 		return 0;
-	/* A ring that defers its completions posts them when the process next waits: the operation ran before. */
-	r->late = (KERNEL_PTR(ring, struct io_ring_ctx)->flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+	/*
+	 * Late: a ring that defers its completions posts them when the process next waits (the operation ran
+	 * before, in io-wq); a batch of SQEs run inline posts its CQEs together at its end, after the others ran
+	 * (a CLOSE and another OPENAT among them can reuse the number). In io_uring_enter with to_submit > 1.
+	 */
+	bool defers = (KERNEL_PTR(ring, struct io_ring_ctx)->flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	/* (An io-wq worker completes right after its operation; its saved registers are its creator's.) */
+	r->late = defers || (!(task->flags & PF_IO_WORKER) && syscall_nr(task, regs) == NR64_IO_URING_ENTER && regs->si > 1);
 	if (cfg) {
 		__u8 op = r->opcode;
 		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
