@@ -186,6 +186,17 @@ describe.skipIf(!runKernelTests)('io_uring completions io_uring_complete does no
     expect((json[0].path_flags as string).split('|')).toContain('fd_late');
   }, 60_000);
 
+  it('a batch whose CQEs are posted at its end: an OPENAT whose fd a CLOSE and another OPENAT of the batch reuse is flagged fd_late', async () => {
+    const decoy = join(work, 'decoy');
+    writeFileSync(decoy, 'd');
+    const out = join(work, 'batch.rgc');
+    const said = await run(out, ['batch', secret, decoy]);
+    const fd = Number(said.find((l) => l[0] === 'batch')![1]);
+    expect(said.filter((l) => l[0] === 'cqe').map((l) => Number(l[1]))).toEqual([fd, 0, fd]);
+    const opens = uring(readRecords(out), EventKind.FileOpen);
+    expect(opens.map((r) => [text(r.f.path_arg), r.f.result, ((r.f.path_flags as number) & PATH_FLAG_FD_LATE) !== 0])).toEqual([[secret, fd, true], [decoy, fd, true]]);
+  }, 60_000);
+
   it('a multishot ACCEPT: every connection it accepts is recorded (its CQEs after the first come without the request)', async () => {
     const out = join(work, 'mshot.rgc');
     const said = await run(out, ['mshot', '3']);

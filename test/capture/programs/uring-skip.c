@@ -32,8 +32,13 @@
  *               (io-wq runs it at once, the CQE waits until the next wait);
  *               then dup2 of DECOY's fd over the opened fd, then the wait:
  *               "deferred FD" (the fd FILE was opened as)
+ *   batch FILE DECOY
+ *               one io_uring_enter of three SQEs run inline: OPENAT FILE, CLOSE
+ *               of the fd it gets (the lowest free one), OPENAT DECOY (which
+ *               gets that number again); their CQEs are posted at the end:
+ *               "batch FD" and "cqe RES" for each
  * Usage: uring-skip open FILE [trunc] | connect | listen PORT | ghost FILE | fixed FILE | inroot DIR NAME |
- *        overflow FILE | mshot N | deferred FILE DECOY
+ *        overflow FILE | mshot N | deferred FILE DECOY | batch FILE DECOY
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -253,6 +258,25 @@ int main(int argc, char **argv)
 			}
 		}
 		return 0;
+	} else if (strcmp(argv[1], "batch") == 0 && argc == 4) {
+		int fd = open("/dev/null", O_RDONLY); /* the lowest free number: the first OPENAT's */
+		close(fd);
+		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[2];
+		s->open_flags = O_RDONLY;
+		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+		s = uring_sqe(&r, IORING_OP_CLOSE);
+		s->fd = fd;
+		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s->fd = AT_FDCWD;
+		s->addr = (unsigned long)argv[3];
+		s->open_flags = O_RDONLY;
+		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, r.fd, 3, 0, 0, NULL, 0) != 3)
+			return 1;
+		printf("batch %d\n", fd);
 	} else if (deferred && argc == 4) {
 		s = uring_sqe(&r, IORING_OP_OPENAT);
 		s->fd = AT_FDCWD;
