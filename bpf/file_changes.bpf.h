@@ -128,6 +128,29 @@ static __always_inline bool path_wanted(const char *path, __u16 path_flags)
 
 /* ---- delete: unlink, unlinkat, rmdir ----------------------------------------- */
 
+/* A delete's record from the path and name in scratch (s->path.s, s->arg.s); also io_uring's UNLINKAT. */
+static __always_inline int emit_delete(struct task_struct *task, const struct rg_capture_config *cfg, const struct scratch *s,
+				       __u16 call, __u16 ev, __u16 pf, int res, int dirfd, __u32 at_flags)
+{
+	struct rg_file_delete *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_DELETE, sizeof(*e), task);
+	e->hdr.flags |= ev;
+	e->call = call;
+	e->path_flags = pf;
+	e->result = res;
+	e->dirfd = dirfd;
+	e->at_flags = at_flags;
+	e->status = call == RG_CALL_RMDIR || (at_flags & AT_REMOVEDIR) ? DELETE_DIRECTORY : 0;
+	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
+	__builtin_memcpy(e->path_arg, s->arg.s, PATH_LEN);
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
 __attribute__((noinline)) int delete_exit(long call, long ret, int compat)
 {
 	struct syscall_exit exit = syscall_exit_of(call, ret, compat);
@@ -153,23 +176,7 @@ __attribute__((noinline)) int delete_exit(long call, long ret, int compat)
 	__u16 pf = resolve(dirfd, uname, false, false, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
 	if (!path_wanted(s->path.s, pf))
 		return 0;
-	struct rg_file_delete *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_DELETE, sizeof(*e), task);
-	e->hdr.flags |= ev;
-	e->call = sc->call;
-	e->path_flags = pf;
-	e->result = sc->ret;
-	e->dirfd = dirfd;
-	e->at_flags = at_flags;
-	e->status = sc->call == RG_CALL_RMDIR || (at_flags & AT_REMOVEDIR) ? DELETE_DIRECTORY : 0;
-	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
-	__builtin_memcpy(e->path_arg, s->arg.s, PATH_LEN);
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	return emit_delete(task, cfg, s, sc->call, ev, pf, sc->ret, dirfd, at_flags);
 }
 
 /* ---- mode, owner, size: chmod, chown, truncate families -------------------- */
@@ -353,6 +360,46 @@ __attribute__((noinline)) int truncate_exit(long call, long ret, int compat)
  * --watch-prefix, a record neither of whose paths passes is discarded; one
  * the full ring refused is counted lost even if the filter would have dropped it.
  */
+
+/* A rename's record, its paths already in it: discarded unless `keep` (the filter passed a path), else finished and submitted. */
+static __always_inline int submit_rename(struct rg_file_rename *e, bool keep, struct task_struct *task, const struct rg_capture_config *cfg,
+					 __u16 call, __u16 ev, int res, int old_dirfd, int new_dirfd, __u32 flags)
+{
+	if (!keep) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_RENAME, sizeof(*e), task);
+	e->hdr.flags |= ev;
+	e->call = call;
+	e->reserved = 0;
+	e->result = res;
+	e->old_dirfd = old_dirfd;
+	e->new_dirfd = new_dirfd;
+	e->rename_flags = flags;
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
+/* A link's record, its paths already in it: as submit_rename. */
+static __always_inline int submit_link(struct rg_file_link *e, bool keep, struct task_struct *task, const struct rg_capture_config *cfg,
+				       __u16 call, __u16 ev, bool symbolic, int res, int old_dirfd, int new_dirfd, __u32 flags)
+{
+	if (!keep) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_LINK, sizeof(*e), task);
+	e->hdr.flags |= ev;
+	e->call = call;
+	e->status = symbolic ? LINK_SYMBOLIC : 0;
+	e->result = res;
+	e->old_dirfd = old_dirfd;
+	e->new_dirfd = new_dirfd;
+	e->at_flags = flags;
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
 __attribute__((noinline)) int rename_exit(long call, long ret, int compat)
 {
 	struct syscall_exit exit = syscall_exit_of(call, ret, compat);
@@ -392,20 +439,7 @@ __attribute__((noinline)) int rename_exit(long call, long ret, int compat)
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
-	if (!keep) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_RENAME, sizeof(*e), task);
-	e->hdr.flags |= ev;
-	e->call = sc->call;
-	e->reserved = 0;
-	e->result = sc->ret;
-	e->old_dirfd = old_dirfd;
-	e->new_dirfd = new_dirfd;
-	e->rename_flags = flags;
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	return submit_rename(e, keep, task, cfg, sc->call, ev, sc->ret, old_dirfd, new_dirfd, flags);
 }
 
 /*
@@ -471,20 +505,7 @@ __attribute__((noinline)) int link_exit(long call, long ret, int compat)
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
-	if (!keep) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_LINK, sizeof(*e), task);
-	e->hdr.flags |= ev;
-	e->call = sc->call;
-	e->status = symbolic ? LINK_SYMBOLIC : 0;
-	e->result = sc->ret;
-	e->old_dirfd = old_dirfd;
-	e->new_dirfd = new_dirfd;
-	e->at_flags = flags;
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	return submit_link(e, keep, task, cfg, sc->call, ev, symbolic, sc->ret, old_dirfd, new_dirfd, flags);
 }
 
 /* ---- mounts ----------------------------------------------------------------- */

@@ -472,23 +472,8 @@ static __always_inline int uring_delete_done(struct task_struct *task, const str
 	__u16 pf = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
 	if (!path_wanted(s->path.s, pf))
 		return 0;
-	struct rg_file_delete *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_DELETE, sizeof(*e), task);
-	e->hdr.flags |= EVENT_FLAG_IO_URING | ev;
-	e->call = RG_CALL_UNLINKAT; /* the syscall the operation stands for */
-	e->path_flags = pf;
-	e->result = res;
-	e->dirfd = r->fd;
-	e->at_flags = r->open_flags;
-	e->status = (r->open_flags & AT_REMOVEDIR) ? DELETE_DIRECTORY : 0;
-	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
-	__builtin_memcpy(e->path_arg, s->arg.s, PATH_LEN);
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	/* call: the syscall the operation stands for */
+	return emit_delete(task, cfg, s, RG_CALL_UNLINKAT, EVENT_FLAG_IO_URING | ev, pf, res, r->fd, r->open_flags);
 }
 
 static __always_inline int uring_rename_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
@@ -510,20 +495,8 @@ static __always_inline int uring_rename_done(struct task_struct *task, const str
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
-	if (!keep) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_RENAME, sizeof(*e), task);
-	e->hdr.flags |= EVENT_FLAG_IO_URING | ev;
-	e->call = RG_CALL_RENAMEAT2; /* io_uring's RENAMEAT takes renameat2's flags */
-	e->reserved = 0;
-	e->result = res;
-	e->old_dirfd = r->fd;
-	e->new_dirfd = r->fd2;
-	e->rename_flags = r->open_flags;
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	/* io_uring's RENAMEAT takes renameat2's flags */
+	return submit_rename(e, keep, task, cfg, RG_CALL_RENAMEAT2, EVENT_FLAG_IO_URING | ev, res, r->fd, r->fd2, r->open_flags);
 }
 
 static __always_inline int uring_link_done(struct task_struct *task, const struct rg_capture_config *cfg, struct uring_request *r, int res)
@@ -557,20 +530,7 @@ static __always_inline int uring_link_done(struct task_struct *task, const struc
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
-	if (!keep) {
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_LINK, sizeof(*e), task);
-	e->hdr.flags |= EVENT_FLAG_IO_URING | ev;
-	e->call = symbolic ? RG_CALL_SYMLINKAT : RG_CALL_LINKAT; /* the syscall the operation stands for */
-	e->status = symbolic ? LINK_SYMBOLIC : 0;
-	e->result = res;
-	e->old_dirfd = r->fd;
-	e->new_dirfd = r->fd2;
-	e->at_flags = flags;
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	return submit_link(e, keep, task, cfg, symbolic ? RG_CALL_SYMLINKAT : RG_CALL_LINKAT, EVENT_FLAG_IO_URING | ev, symbolic, res, r->fd, r->fd2, flags);
 }
 
 /*
