@@ -55,12 +55,19 @@
 #define OP_BIND 56
 #define OP_LISTEN 57
 
-/* The next SQE for `opcode`, flagged IOSQE_CQE_SKIP_SUCCESS and counted in the tail at once. */
-static struct io_uring_sqe *queue(struct uring *r, int opcode)
+/* The next SQE for `opcode`, counted in the tail at once: submitted by the next io_uring_enter. */
+static struct io_uring_sqe *push(struct uring *r, int opcode)
 {
 	struct io_uring_sqe *sqe = uring_sqe(r, opcode);
-	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 	__atomic_store_n(r->sq_tail, *r->sq_tail + 1, __ATOMIC_RELEASE);
+	return sqe;
+}
+
+/* push(), flagged IOSQE_CQE_SKIP_SUCCESS. */
+static struct io_uring_sqe *queue(struct uring *r, int opcode)
+{
+	struct io_uring_sqe *sqe = push(r, opcode);
+	sqe->flags = IOSQE_CQE_SKIP_SUCCESS;
 	return sqe;
 }
 
@@ -205,17 +212,15 @@ int main(int argc, char **argv)
 		/* The CQ ring has twice the SQ ring's entries: NOPs in batches of 4 until it is full. */
 		for (unsigned done = 0; done < *r.cq_mask + 1; done += 4) {
 			for (int i = 0; i < 4; i++) {
-				s = uring_sqe(&r, IORING_OP_NOP);
-				__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
+				s = push(&r, IORING_OP_NOP);
 			}
 			if (syscall(__NR_io_uring_enter, r.fd, 4, 0, 0, NULL, 0) != 4)
 				return 1;
 		}
-		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s = push(&r, IORING_OP_OPENAT);
 		s->fd = AT_FDCWD;
 		s->addr = (unsigned long)argv[2];
 		s->open_flags = O_RDONLY;
-		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
 		if (syscall(__NR_io_uring_enter, r.fd, 1, 0, 0, NULL, 0) != 1)
 			return 1;
 		usleep(100000);
@@ -229,10 +234,9 @@ int main(int argc, char **argv)
 		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 16) != 0 ||
 		    getsockname(listener, (struct sockaddr *)&a, &len) != 0)
 			return 1;
-		s = uring_sqe(&r, IORING_OP_ACCEPT);
+		s = push(&r, IORING_OP_ACCEPT);
 		s->fd = listener;
 		s->ioprio = 1; /* IORING_ACCEPT_MULTISHOT */
-		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
 		if (syscall(__NR_io_uring_enter, r.fd, 1, 0, 0, NULL, 0) != 1)
 			return 1;
 		for (int i = 0; i < n; i++) {
@@ -261,29 +265,25 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "batch") == 0 && argc == 4) {
 		int fd = open("/dev/null", O_RDONLY); /* the lowest free number: the first OPENAT's */
 		close(fd);
-		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s = push(&r, IORING_OP_OPENAT);
 		s->fd = AT_FDCWD;
 		s->addr = (unsigned long)argv[2];
 		s->open_flags = O_RDONLY;
-		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
-		s = uring_sqe(&r, IORING_OP_CLOSE);
+		s = push(&r, IORING_OP_CLOSE);
 		s->fd = fd;
-		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
-		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s = push(&r, IORING_OP_OPENAT);
 		s->fd = AT_FDCWD;
 		s->addr = (unsigned long)argv[3];
 		s->open_flags = O_RDONLY;
-		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
 		if (syscall(__NR_io_uring_enter, r.fd, 3, 0, 0, NULL, 0) != 3)
 			return 1;
 		printf("batch %d\n", fd);
 	} else if (deferred && argc == 4) {
-		s = uring_sqe(&r, IORING_OP_OPENAT);
+		s = push(&r, IORING_OP_OPENAT);
 		s->fd = AT_FDCWD;
 		s->addr = (unsigned long)argv[2];
 		s->open_flags = O_RDONLY;
 		s->flags = IOSQE_ASYNC; /* an io-wq worker opens it now; the CQE is posted at the next wait */
-		__atomic_store_n(r.sq_tail, *r.sq_tail + 1, __ATOMIC_RELEASE);
 		if (syscall(__NR_io_uring_enter, r.fd, 1, 0, 0, NULL, 0) != 1)
 			return 1;
 		usleep(100000);
