@@ -46,6 +46,13 @@ export function keysDependingOn(kind: KindLayout, name: string): string[] {
  * (NDJSON, text, event values, rules, exports) takes it from here, so they agree.
  */
 export function resultUnseenMask(kind: KindLayout): number {
-  const f = kind.flagSpecs.find((s) => s.flag === 'RESULT_UNSEEN');
-  return f === undefined ? 0 : kind.flags.find((k) => k.outputName === f.outputName)!.bit;
+  let mask = unseenMasks.get(kind);
+  if (mask === undefined) {
+    const f = kind.flagSpecs.find((s) => s.flag === 'RESULT_UNSEEN');
+    mask = f === undefined ? 0 : kind.flags.find((k) => k.outputName === f.outputName)!.bit;
+    unseenMasks.set(kind, mask);
+  }
+  return mask;
 }
+/** Per kind, once: eventValues asks for every record it decodes (the exports' NDJSON, rules). */
+const unseenMasks = new WeakMap<KindLayout, number>();
