@@ -9,6 +9,7 @@ import { BUILD_SCHEMA, type Schema } from '../abi/schema.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { type FileReport } from './replay.js';
 import { auditSchema, type SchemaAudit } from './schema-audit.js';
+import { flagDisplayName } from './unwritten-flags.js';
 import { type StatsReport } from './stats.js';
 import { type PathTally, pathTallyLines } from './path-tally.js';
 
@@ -52,7 +53,8 @@ export function formatAuditText(a: AuditReport): string {
       out.push('  schema: unknown (manifest unreadable)');
       continue;
     }
-    out.push(`  schema: file version ${s.fileVersion}, this build ${s.buildVersion}: ${s.identical ? 'identical' : 'DIFFERENT'}`);
+    const layoutsSame = s.fileVersion === s.buildVersion && s.kinds.every((k) => k.status === 'same');
+    out.push(`  schema: file version ${s.fileVersion}, this build ${s.buildVersion}: ${s.identical ? 'identical' : layoutsSame ? 'DIFFERENT (the same layouts; flags differ, below)' : 'DIFFERENT'}`);
     for (const k of s.kinds) {
       if (k.status === 'same') {
         out.push(`    ${k.name.padEnd(14)} same (${k.buildSize} bytes)`);
@@ -70,6 +72,13 @@ export function formatAuditText(a: AuditReport): string {
         out.push(`      ${d.field}: ${text}`);
       }
     }
+    const fl = s.flags;
+    if (fl.missingInFile.length > 0) {
+      out.push(`    flags          ${fl.missingInFile.length} of this build's not in the file's schema (never set by its writer: unknown, not clear in its records):`);
+      for (const c of fl.missingInFile) out.push(`      ${c} (${flagDisplayName(c)})`);
+    }
+    if (fl.unknownToBuild.length > 0) out.push(`    flags          in the file, unknown to this build (not shown): ${fl.unknownToBuild.join(', ')}`);
+    for (const m of fl.moved) out.push(`    flags          ${m.name}: ${m.file} in the file, ${m.build} in this build (its bits are read as another flag)`);
   }
   out.push(`records (judged by the ${a.judged_by} schema): ${a.events} decoded, ${a.invalid.total} invalid`);
   for (const [reason, kinds] of Object.entries(a.invalid.by_reason)) {

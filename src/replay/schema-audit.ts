@@ -4,7 +4,7 @@
  * records by the manifest's layouts (`--schema manifest`) for the fields this
  * build knows by name and type, reporting the rest instead of guessing.
  */
-import { type SchemaDescription, type SchemaFieldDescription } from '../abi/manifest-schema.js';
+import { describeSchema, type SchemaDescription, type SchemaFieldDescription } from '../abi/manifest-schema.js';
 import { type InvalidReason } from '../abi/dispatch.js';
 import { BUILD_SCHEMA, fieldNameInVersion, type KindLayout, type Schema } from '../abi/schema.js';
 import { type FieldLayout } from '../abi/layout.js';
@@ -26,11 +26,42 @@ export interface KindAudit {
   readonly differences: FieldDifference[];
 }
 
+/**
+ * The flag bits the manifest names (its constants EVENT_FLAG_*, PATH_FLAG_*,
+ * ADDR_FLAG_*) against this build's. Flags were added within a schema version
+ * without changing any layout: a writer that did not define a flag never
+ * set it, so in its records a clear bit is not known to be clear.
+ */
+export interface FlagAudit {
+  /** This build's flags the file's writer did not define (constant names). */
+  readonly missingInFile: string[];
+  /** Flags the file defines that this build does not know (a newer writer): ignored in its records. */
+  readonly unknownToBuild: string[];
+  /** Flags both define at different bits: the build reads such bits as another flag. */
+  readonly moved: { name: string; file: number; build: number }[];
+}
+
 export interface SchemaAudit {
   readonly fileVersion: number;
   readonly buildVersion: number;
+  /** Layouts and flags alike (identical: nothing in the file is read otherwise than its writer meant, or left unknown). */
   readonly identical: boolean;
   readonly kinds: KindAudit[];
+  readonly flags: FlagAudit;
+}
+
+const FLAG_CONSTANT = /^(EVENT|PATH|ADDR)_FLAG_/;
+
+/** The file's flag constants against `schema`'s. */
+export function auditFlags(file: SchemaDescription, schema: Schema = BUILD_SCHEMA): FlagAudit {
+  const build = Object.entries(describeSchema(schema).constants).filter(([k]) => FLAG_CONSTANT.test(k));
+  const theirs = new Map(Object.entries(file.constants).filter(([k]) => FLAG_CONSTANT.test(k)));
+  const ours = new Map(build);
+  return {
+    missingInFile: build.filter(([k]) => !theirs.has(k)).map(([k]) => k),
+    unknownToBuild: [...theirs.keys()].filter((k) => !ours.has(k)),
+    moved: build.filter(([k, v]) => theirs.has(k) && theirs.get(k) !== v).map(([k, v]) => ({ name: k, file: theirs.get(k)!, build: v })),
+  };
 }
 
 const sameType = (a: SchemaFieldDescription, b: FieldLayout) => a.type === b.type && a.count === b.count;
@@ -64,8 +95,10 @@ export function auditSchema(file: SchemaDescription, schema: Schema = BUILD_SCHE
   for (const fk of file.kinds) {
     if (schema.byId[fk.id] === undefined) kinds.push({ id: fk.id, name: fk.event_type ?? fk.name, status: 'unknown_to_build', fileSize: fk.size, buildSize: null, differences: [] });
   }
-  const identical = file.version === buildVersion && kinds.every((k) => k.status === 'same');
-  return { fileVersion: file.version, buildVersion, identical, kinds };
+  const flags = auditFlags(file, schema);
+  const flagsSame = flags.missingInFile.length === 0 && flags.unknownToBuild.length === 0 && flags.moved.length === 0;
+  const identical = file.version === buildVersion && kinds.every((k) => k.status === 'same') && flagsSame;
+  return { fileVersion: file.version, buildVersion, identical, kinds, flags };
 }
 
 interface Translation {

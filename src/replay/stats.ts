@@ -10,12 +10,15 @@ import { type DispatchCounts } from '../abi/dispatch.js';
 import { type ReplayTotals } from './replay.js';
 import { visible } from '../common/visible.js';
 import { type PathTally, pathTallyLines } from './path-tally.js';
+import { flagsNotWritten, flagsNotWrittenLine } from './unwritten-flags.js';
 
 export interface StatsReport {
   readonly files: readonly {
     path: string; complete: boolean; damaged: boolean; frames: number; bytes: number;
     host: string | null; kernel: string | null; boot_id: string | null; tool_version: string | null;
     stop_reason: string | null; damage_count: number; damage: string[];
+    /** This build's flags its writer did not define, as printed (unwritten-flags.ts): in its records they read clear but are unknown. */
+    flags_not_written: string[];
   }[];
   readonly complete: boolean;
   readonly damaged: boolean;
@@ -63,7 +66,7 @@ export function buildStats(t: ReplayTotals, counts: DispatchCounts, schema: Sche
       path: f.path, complete: f.summary.complete, damaged: f.summary.damaged, frames: f.summary.framesRead, bytes: f.summary.bytesRead,
       host: f.manifest?.host.hostname ?? null, kernel: f.manifest?.host.kernel_release ?? null, boot_id: f.manifest?.host.boot_id ?? null,
       tool_version: f.manifest?.tool.version ?? null, stop_reason: f.end?.stop_reason ?? null,
-      damage_count: f.damageCount, damage: f.damage.map(describeDamage),
+      damage_count: f.damageCount, damage: f.damage.map(describeDamage), flags_not_written: flagsNotWritten(f.manifest?.schema, schema),
     })),
     complete: t.files.every((f) => f.summary.complete),
     damaged: t.files.some((f) => f.summary.damaged),
@@ -107,6 +110,7 @@ export function formatStatsText(s: StatsReport): string {
     lines.push(`file:      ${f.path}: ${state}, ${f.frames} frames, ${f.bytes} bytes${f.stop_reason ? `, stopped by ${f.stop_reason}` : ''}`);
     for (const d of f.damage) lines.push(`  damage:  ${d}`);
     if (f.damage_count > f.damage.length) lines.push(`  damage:  ... ${f.damage_count - f.damage.length} more`);
+    if (f.flags_not_written.length > 0) lines.push(`  flags:   ${flagsNotWrittenLine(f.path, f.flags_not_written)}`);
   }
   // Host name, kernel, stop reason and paths come from the file (and so from the traced host): shown, never obeyed.
   return lines.map(visible).join('\n') + '\n';
