@@ -42,6 +42,7 @@ struct uring_request {
 	__u8 opcode;
 	__u8 fixed;       /* OPENAT or ACCEPT into a fixed-file slot: the result is no fd */
 	__u8 late;        /* fd numbers read now are read late (PATH_FLAG_FD_LATE): set where the record is made */
+	__u8 foreign;     /* completed in a kernel thread, not the submitter's process: no fd or directory of its to read */
 };
 
 /*
@@ -170,6 +171,7 @@ static __always_inline void uring_request_read(struct uring_request *r, struct i
 	r->ev_flags = at_submission ? 0 : EVENT_FLAG_SUBMISSION_UNSEEN;
 	r->fixed = 0;
 	r->late = 0;
+	r->foreign = 0;
 	r->fd2 = AT_FDCWD;
 	r->resolve = 0;
 	__builtin_memset(r->path, 0, sizeof(r->path));
@@ -287,11 +289,11 @@ static __always_inline int uring_open_done(struct task_struct *task, const struc
 	__u32 dev = 0;
 	/* RESULT_UNSEEN: recorded at submission, nothing opened yet: the directory joined with the name. */
 	bool opened = res >= 0 && !(r->ev_flags & EVENT_FLAG_RESULT_UNSEEN);
-	if (opened && !r->fixed) {
+	if (opened && !r->fixed && !r->foreign) {
 		path_flags = opened_file_path(s->path.s, s, task, res, r->open_flags, &ino, &dev);
 		path_flags |= r->late ? PATH_FLAG_FD_LATE : 0;
-	} else if (r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN)) {
-		/* The name was unreadable or not kept. */
+	} else if ((r->ev_flags & (EVENT_FLAG_USER_READ_FAILED | EVENT_FLAG_SUBMISSION_UNSEEN)) || r->foreign) {
+		/* The name was unreadable or not kept; or the completion is posted by a kernel thread (uring_completion). */
 		end_path(s->path.s, 0);
 		path_flags = PATH_FLAG_UNRESOLVED;
 	} else {
@@ -444,10 +446,12 @@ static __always_inline int uring_local_done(struct task_struct *task, const stru
  * same fd table). A request whose submission was not kept has no names (io_uring freed them once the call
  * ran): empty, unresolved.
  */
-static __always_inline __u16 uring_name(struct scratch *s, const char *name, long dirfd, bool unknown, bool cut, bool empty_means_fd, bool follows_last)
+static __always_inline __u16 uring_name(struct scratch *s, const struct uring_request *r, const char *name, long dirfd, bool unknown, bool cut,
+					 bool empty_means_fd, bool follows_last)
 {
 	__builtin_memcpy(s->arg.s, name, PATH_LEN);
-	if (unknown) {
+	/* Foreign (a kernel thread posting the completion): its fd table and cwd are not the submitter's. */
+	if (unknown || r->foreign) {
 		end_path(s->path.s, 0);
 		return PATH_FLAG_UNRESOLVED;
 	}
@@ -469,7 +473,7 @@ static __always_inline int uring_delete_done(struct task_struct *task, const str
 	if (!s)
 		return 0;
 	__u16 ev = r->ev_flags;
-	__u16 pf = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
+	__u16 pf = uring_late(r, uring_name(s, r, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
 	if (!path_wanted(s->path.s, pf))
 		return 0;
 	/* call: the syscall the operation stands for */
@@ -487,11 +491,11 @@ static __always_inline int uring_rename_done(struct task_struct *task, const str
 		return 0;
 	}
 	__u16 ev = r->ev_flags;
-	e->old_path_flags = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
+	e->old_path_flags = uring_late(r, uring_name(s, r, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED, false, false));
 	bool keep = path_wanted(s->path.s, e->old_path_flags);
 	__builtin_memcpy(e->old_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->old_path_arg, s->arg.s, PATH_LEN);
-	e->new_path_flags = uring_late(r, uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false));
+	e->new_path_flags = uring_late(r, uring_name(s, r, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false));
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
@@ -520,13 +524,13 @@ static __always_inline int uring_link_done(struct task_struct *task, const struc
 		e->target_flags = 0;
 		keep = false;
 	} else {
-		e->target_flags = uring_late(r, uring_name(s, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED,
+		e->target_flags = uring_late(r, uring_name(s, r, r->path, r->fd, ev & URING_NAME_UNKNOWN, ev & EVENT_FLAG_FILENAME_TRUNCATED,
 							   (flags & AT_EMPTY_PATH) != 0, (flags & AT_SYMLINK_FOLLOW) != 0));
 		keep = path_wanted(s->path.s, e->target_flags);
 		__builtin_memcpy(e->target, s->path.s, PATH_LEN);
 		__builtin_memcpy(e->target_arg, s->arg.s, PATH_LEN);
 	}
-	e->new_path_flags = uring_late(r, uring_name(s, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false));
+	e->new_path_flags = uring_late(r, uring_name(s, r, r->path2, r->fd2, ev & URING_NAME2_UNKNOWN, ev & EVENT_FLAG_ARG2_TRUNCATED, false, false));
 	keep = keep || path_wanted(s->path.s, e->new_path_flags);
 	__builtin_memcpy(e->new_path, s->path.s, PATH_LEN);
 	__builtin_memcpy(e->new_path_arg, s->arg.s, PATH_LEN);
@@ -691,9 +695,12 @@ int BPF_PROG(handle_io_uring_submit_req, struct io_kiocb *req)
 /*
  * One completion of request req (a kernel pointer, maybe held as a number): res and the CQE's flags.
  * by_cqe: found by ring and user_data (a multishot ACCEPT's further CQEs, an overflowed CQE): recorded only
- * from a kept entry of the same opcode, never rebuilt from what may no longer be that request.
+ * from a kept entry of the same opcode, never rebuilt from what may no longer be that request. aux: a CQE
+ * the kernel posted without a request: a multishot ACCEPT's further completion, or a message another
+ * request posted into this ring (IORING_OP_MSG_RING, with any user_data and result, by any process that
+ * holds the ring): only an ACCEPT's entry can be the first; any other is left for its own completion.
  */
-static __always_inline int uring_completion(void *ring, void *req, int res, __u32 cqe_flags, __u64 user_data, bool by_cqe)
+static __always_inline int uring_completion(void *ring, void *req, int res, __u32 cqe_flags, __u64 user_data, bool by_cqe, bool aux)
 {
 	__u64 key = (__u64)req;
 	const struct rg_capture_config *cfg = get_config();
@@ -713,10 +720,26 @@ static __always_inline int uring_completion(void *ring, void *req, int res, __u3
 		r = NULL;
 		kept = skipped = false;
 	}
+	if (aux && r && r->opcode != IORING_OP_ACCEPT)
+		return 0;
+	/*
+	 * A kernel thread posts the completions of a ring torn down after its process exited (a ring that defers
+	 * them, IORING_SETUP_DEFER_TASKRUN, or requests failed once their submitter was gone): the record is the
+	 * request's task's (req->tctx->task), and its names are not resolved (the kworker's fd table and cwd are
+	 * not the submitter's, whose own are gone): unresolved, the name as passed kept.
+	 */
+	bool foreign = (task->flags & PF_KTHREAD) != 0;
+	struct task_struct *actor = task;
+	if (foreign) {
+		struct task_struct *owner = KERNEL_PTR(req, struct io_kiocb)->tctx->task;
+		if (owner)
+			actor = owner;
+	}
 	if (!r && cfg && !by_cqe)
-		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), task, cfg);
+		r = uring_request_at_completion(KERNEL_PTR(req, struct io_kiocb), actor, cfg);
 	if (!r)
 		return 0;
+	r->foreign = foreign;
 	/*
 	 * Late: a ring that defers its completions posts them when the process next waits (the operation ran
 	 * before, in io-wq); a batch of SQEs run inline posts its CQEs together at its end, after the others ran
@@ -726,6 +749,7 @@ static __always_inline int uring_completion(void *ring, void *req, int res, __u3
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	/* (An io-wq worker completes right after its operation; its saved registers are its creator's.) */
 	r->late = defers || (!(task->flags & PF_IO_WORKER) && syscall_nr(task, regs) == NR64_IO_URING_ENTER && regs->si > 1);
+	task = actor;
 	if (cfg) {
 		__u8 op = r->opcode;
 		if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
@@ -772,11 +796,11 @@ int BPF_PROG(handle_io_uring_complete, struct io_ring_ctx *ring, void *req, stru
 {
 	__u64 user_data = cqe->user_data;
 	if (req)
-		return uring_completion(ring, req, cqe->res, cqe->flags, user_data, false);
+		return uring_completion(ring, req, cqe->res, cqe->flags, user_data, false, false);
 	__u64 found = uring_request_of_cqe(ring, user_data);
 	if (!found)
 		return 0;
-	return uring_completion(ring, (void *)found, cqe->res, cqe->flags, user_data, true);
+	return uring_completion(ring, (void *)found, cqe->res, cqe->flags, user_data, true, true);
 }
 
 /*
@@ -790,7 +814,7 @@ int BPF_PROG(handle_io_uring_cqe_overflow, void *ring, __u64 user_data, __s32 re
 	__u64 found = uring_request_of_cqe(ring, user_data);
 	if (!found)
 		return 0;
-	return uring_completion(ring, (void *)found, res, cflags, user_data, true);
+	return uring_completion(ring, (void *)found, res, cflags, user_data, true, false);
 }
 
 /* ---- io_uring_setup (sys_exit) -------------------------------------------- */
