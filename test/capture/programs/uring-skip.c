@@ -116,6 +116,18 @@ static struct sockaddr_in loopback(int port)
 	return a;
 }
 
+/* A TCP listener on 127.0.0.1 at a port the kernel picks, that port's address in *a: its fd, -1 on failure. */
+static int loopback_listener(struct sockaddr_in *a, int backlog)
+{
+	int listener = socket(AF_INET, SOCK_STREAM, 0);
+	socklen_t len = sizeof(*a);
+	*a = loopback(0);
+	if (bind(listener, (struct sockaddr *)a, sizeof(*a)) != 0 || listen(listener, backlog) != 0 ||
+	    getsockname(listener, (struct sockaddr *)a, &len) != 0)
+		return -1;
+	return listener;
+}
+
 int main(int argc, char **argv)
 {
 	struct uring r;
@@ -133,11 +145,9 @@ int main(int argc, char **argv)
 			return 1;
 		printf("open %d %s\n", fd_of(argv[2]), argv[2]);
 	} else if (strcmp(argv[1], "connect") == 0 && argc == 2) {
-		int listener = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = loopback(0);
-		socklen_t len = sizeof(a);
-		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 4) != 0 ||
-		    getsockname(listener, (struct sockaddr *)&a, &len) != 0)
+		struct sockaddr_in a;
+		int listener = loopback_listener(&a, 4);
+		if (listener < 0)
 			return 1;
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		s = queue(&r, IORING_OP_CONNECT);
@@ -147,7 +157,7 @@ int main(int argc, char **argv)
 		if (submit(&r, 1) != 0)
 			return 1;
 		struct sockaddr_in peer = { 0 };
-		len = sizeof(peer);
+		socklen_t len = sizeof(peer);
 		int port = getpeername(fd, (struct sockaddr *)&peer, &len) == 0 ? ntohs(peer.sin_port) : -1;
 		printf("connect %d %d\n", fd, port);
 	} else if (strcmp(argv[1], "listen") == 0 && argc == 3) {
@@ -228,11 +238,9 @@ int main(int argc, char **argv)
 		return 0; /* the CQEs stay where they are: the ring full, the OPENAT's in the overflow list */
 	} else if (strcmp(argv[1], "mshot") == 0 && argc == 3) {
 		int n = atoi(argv[2]);
-		int listener = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = loopback(0);
-		socklen_t len = sizeof(a);
-		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(listener, 16) != 0 ||
-		    getsockname(listener, (struct sockaddr *)&a, &len) != 0)
+		struct sockaddr_in a;
+		int listener = loopback_listener(&a, 16);
+		if (listener < 0)
 			return 1;
 		s = push(&r, IORING_OP_ACCEPT);
 		s->fd = listener;
