@@ -313,6 +313,29 @@ __attribute__((noinline)) int chown_exit(long call, long ret, int compat)
 	return 0;
 }
 
+/* A truncate's record from the path and name in scratch (s->path.s, s->arg.s); also io_uring's FTRUNCATE. */
+static __always_inline int emit_truncate(struct task_struct *task, const struct rg_capture_config *cfg, const struct scratch *s,
+					 __u16 call, __u16 ev, __u16 pf, int res, int fd, __u64 length)
+{
+	struct rg_file_truncate *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return 0;
+	}
+	fill_header(&e->hdr, RG_KIND_FILE_TRUNCATE, sizeof(*e), task);
+	e->hdr.flags |= ev;
+	e->call = call;
+	e->path_flags = pf;
+	e->result = res;
+	e->fd = fd;
+	e->reserved = 0;
+	e->length = length;
+	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
+	__builtin_memcpy(e->path_arg, s->arg.s, PATH_LEN);
+	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
+	return 0;
+}
+
 __attribute__((noinline)) int truncate_exit(long call, long ret, int compat)
 {
 	struct syscall_exit exit = syscall_exit_of(call, ret, compat);
@@ -331,25 +354,10 @@ __attribute__((noinline)) int truncate_exit(long call, long ret, int compat)
 	__u16 pf = resolve(fd, uname, false, true, &ev, EVENT_FLAG_FILENAME_TRUNCATED, EVENT_FLAG_USER_READ_FAILED);
 	if (!path_wanted(s->path.s, pf))
 		return 0;
-	struct rg_file_truncate *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_TRUNCATE, sizeof(*e), task);
-	e->hdr.flags |= ev;
-	e->call = sc->call;
-	e->path_flags = pf;
-	e->result = sc->ret;
-	e->fd = by_fd ? fd : -1;
-	e->reserved = 0;
 	/* ia32's truncate64 and ftruncate64 pass the length in two registers, low half first */
 	bool split = sc->call == RG_CALL_TRUNCATE64 || sc->call == RG_CALL_FTRUNCATE64;
-	e->length = split ? (syscall_arg(sc, 1) | (__u64)syscall_arg(sc, 2) << 32) : syscall_arg(sc, 1);
-	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
-	__builtin_memcpy(e->path_arg, s->arg.s, PATH_LEN);
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	__u64 length = split ? (syscall_arg(sc, 1) | (__u64)syscall_arg(sc, 2) << 32) : syscall_arg(sc, 1);
+	return emit_truncate(task, cfg, s, sc->call, ev, pf, sc->ret, by_fd ? fd : -1, length);
 }
 
 /* ---- two names: rename, link -------------------------------------------------- */

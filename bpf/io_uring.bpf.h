@@ -576,23 +576,9 @@ static __always_inline int uring_truncate_done(struct task_struct *task, const s
 	pf |= (r->ev_flags & EVENT_FLAG_RESULT_UNSEEN) && !(pf & PATH_FLAG_UNRESOLVED) ? PATH_FLAG_FD_LATE : 0; /* the fd's file at submission */
 	if (!path_wanted(s->path.s, pf))
 		return 0;
-	struct rg_file_truncate *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
-		return 0;
-	}
-	fill_header(&e->hdr, RG_KIND_FILE_TRUNCATE, sizeof(*e), task);
-	e->hdr.flags |= EVENT_FLAG_IO_URING | r->ev_flags;
-	e->call = RG_CALL_FTRUNCATE; /* the syscall the operation stands for */
-	e->path_flags = pf;
-	e->result = res;
-	e->fd = r->fd;
-	e->reserved = 0;
-	e->length = r->length;
-	__builtin_memcpy(e->path, s->path.s, PATH_LEN);
-	__builtin_memset(e->path_arg, 0, PATH_LEN);
-	bpf_ringbuf_submit(e, submit_flags(cfg, sizeof(*e)));
-	return 0;
+	__builtin_memset(s->arg.s, 0, PATH_LEN); /* no name: the fd's (or slot's) file */
+	/* call: the syscall the operation stands for */
+	return emit_truncate(task, cfg, s, RG_CALL_FTRUNCATE, EVENT_FLAG_IO_URING | r->ev_flags, pf, res, r->fd, r->length);
 }
 
 /* The file changes uring_file_change_done records. */
