@@ -13,13 +13,21 @@ import { type SigmaRuleSet } from './load.js';
 import { LiteralIndex, NOT_ASCII } from './literal-index.js';
 import { type RegexTail } from './regex-hints.js';
 import { type RuleInfo } from './rule.js';
-import { type CursorTest, type Requirements } from './values.js';
+import { TRUE, UNKNOWN } from './strings.js';
+import { type CursorJudge, type CursorTest, type Requirements } from './values.js';
 
 export interface SigmaHit {
   readonly rule: RuleInfo;
   /** null: the event being evaluated; otherwise what an earlier event's `ref()` returned. */
   readonly eventRef: unknown;
   readonly correlation: CorrelationDetail | null;
+  /**
+   * Null: the rule matched. Otherwise the rule may have matched, and could not
+   * be judged because these fields of the event hold only the beginning of
+   * their values (the capture cut them): an undecided match, for an analyst
+   * to look at, never counted as a match (nor by correlations).
+   */
+  readonly undecided: readonly string[] | null;
 }
 
 interface Consumer { readonly runtime: CorrelationRuntime; readonly source: number; readonly chained: Consumer[]; readonly alerts: boolean }
@@ -27,12 +35,15 @@ interface Consumer { readonly runtime: CorrelationRuntime; readonly source: numb
 interface IndexedRule {
   readonly info: RuleInfo;
   readonly test: CursorTest;
+  readonly judge: CursorJudge;
   /** Literals one of which the event must contain before the test runs (null: nothing known, always run it). */
   readonly requires: Requirements;
   /** Whether a match alerts on its own (false for rules only correlations use, unless one says generate). */
   readonly alerts: boolean;
   readonly consumers: readonly Consumer[];
   matches: number;
+  /** Events it could not judge (a value it reads was cut) and that may have matched. */
+  undecided: number;
 }
 
 /**
@@ -218,6 +229,8 @@ export class SigmaEngine {
   /** Events offered to rules, and those rejected by every rule's pre-filter before any test ran. */
   events = 0;
   prefiltered = 0;
+  /** Events with a cut value, judged by every rule of their category in three values. */
+  cutEvents = 0;
 
   constructor(readonly set: SigmaRuleSet) {
     this.cursor = set.registry.cursor();
@@ -251,7 +264,7 @@ export class SigmaEngine {
     };
     for (const d of set.detections) consumersOf.set(d, consumersFor(d));
     for (const d of set.detections) {
-      const entry: IndexedRule = { info: d.info, test: d.detection.test, requires: d.detection.requires, alerts: alertsOf(d), consumers: consumersOf.get(d)!, matches: 0 };
+      const entry: IndexedRule = { info: d.info, test: d.detection.test, judge: d.detection.judge, requires: d.detection.requires, alerts: alertsOf(d), consumers: consumersOf.get(d)!, matches: 0, undecided: 0 };
       let category = this.byCategory.get(d.category);
       if (category === undefined) this.byCategory.set(d.category, (category = new CategoryRules()));
       category.rules.push(entry);
@@ -278,6 +291,7 @@ export class SigmaEngine {
     this.events++;
     const c = this.cursor;
     c.reset(view);
+    if (view.hasCut !== undefined && view.hasCut()) return this.evaluateCut(view, index);
     const g = index.markCandidates(c);
     const rules = index.rules;
     let hits: SigmaHit[] | null = null;
@@ -288,10 +302,38 @@ export class SigmaEngine {
       tested = true;
       if (!r.test(c)) continue;
       r.matches++;
-      if (r.alerts) (hits ??= []).push({ rule: r.info, eventRef: null, correlation: null });
+      if (r.alerts) (hits ??= []).push({ rule: r.info, eventRef: null, correlation: null, undecided: null });
       for (const consumer of r.consumers) this.pending.push({ consumer, rule: r });
     }
     if (!tested) this.prefiltered++;
+    if (this.pending.length > 0) hits = this.correlate(view, hits ?? []);
+    return hits ?? NO_HITS;
+  }
+
+  /**
+   * An event with a cut value: no pre-filter (a literal missing from the kept
+   * beginning may be in the cut rest), every rule judged in three values.
+   * A rule judged TRUE matches as anywhere else; UNKNOWN is an undecided
+   * match, reported as such and kept out of correlations and match counts.
+   */
+  private evaluateCut(view: SigmaEventView, index: CategoryRules): readonly SigmaHit[] {
+    this.cutEvents++;
+    const c = this.cursor;
+    const rules = index.rules;
+    let hits: SigmaHit[] | null = null;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
+      c.trackCuts();
+      const v = r.judge(c);
+      if (v === TRUE) {
+        r.matches++;
+        if (r.alerts) (hits ??= []).push({ rule: r.info, eventRef: null, correlation: null, undecided: null });
+        for (const consumer of r.consumers) this.pending.push({ consumer, rule: r });
+      } else if (v === UNKNOWN) {
+        r.undecided++;
+        if (r.alerts) (hits ??= []).push({ rule: r.info, eventRef: null, correlation: null, undecided: c.trackedCuts() });
+      }
+    }
     if (this.pending.length > 0) hits = this.correlate(view, hits ?? []);
     return hits ?? NO_HITS;
   }
@@ -300,15 +342,15 @@ export class SigmaEngine {
   finish(): SigmaHit[] {
     const out: SigmaHit[] = [];
     for (const runtime of this.runtimes) {
-      for (const f of runtime.finish()) out.push({ rule: runtime.info, eventRef: f.eventRef, correlation: f.detail });
+      for (const f of runtime.finish()) out.push({ rule: runtime.info, eventRef: f.eventRef, correlation: f.detail, undecided: null });
     }
     return out;
   }
 
   /** Matches per rule, and groups correlations had to drop to stay bounded. */
-  counts(): { rule: RuleInfo; matches: number }[] {
-    const out: { rule: RuleInfo; matches: number }[] = [];
-    for (const index of this.byCategory.values()) for (const r of index.rules) out.push({ rule: r.info, matches: r.matches });
+  counts(): { rule: RuleInfo; matches: number; undecided: number }[] {
+    const out: { rule: RuleInfo; matches: number; undecided: number }[] = [];
+    for (const index of this.byCategory.values()) for (const r of index.rules) out.push({ rule: r.info, matches: r.matches, undecided: r.undecided });
     return out;
   }
 
@@ -331,7 +373,7 @@ export class SigmaEngine {
   private deliver(consumer: Consumer, get: (f: string) => SigmaFieldValue | undefined, t: number, ref: () => unknown, eventRef: unknown, hits: SigmaHit[]): void {
     for (const f of consumer.runtime.onHit(consumer.source, get, t, ref)) {
       const at = f.eventRef ?? eventRef;
-      if (consumer.alerts) hits.push({ rule: consumer.runtime.info, eventRef: at, correlation: f.detail });
+      if (consumer.alerts) hits.push({ rule: consumer.runtime.info, eventRef: at, correlation: f.detail, undecided: null });
       if (consumer.chained.length === 0) continue;
       const values = f.values;
       const chainedGet = (field: string): GroupValue | undefined => values.get(field);

@@ -36,6 +36,16 @@ export interface SigmaEventView {
    * decoding a string.
    */
   bytesOf?(field: string, into: ByteSpan): boolean;
+  /**
+   * Optional: whether some field of this event holds only the beginning of
+   * its value (the capture cut it: a path or command line longer than its
+   * buffer). Rules are then judged in three values (`cut`), every rule of the
+   * category, since a literal missing from the kept beginning may be in the
+   * rest. Absent: no value is ever cut.
+   */
+  hasCut?(): boolean;
+  /** Whether `field`'s value is only its beginning (for a list: its last element is). */
+  cut?(field: string): boolean;
 }
 
 /** Where a view holds a field as bytes: a C string in `buf[start, end)`. */
@@ -75,6 +85,12 @@ export class FieldCursor {
   private readonly bytesSeen: Int32Array;
   private readonly byteSpans: (ByteSpan | null)[];
   private readonly spans: ByteSpan[];
+  /** cutSeen[slot] === generation: cuts[slot] is this event's answer to `cut(slot)`. */
+  private readonly cutSeen: Int32Array;
+  private readonly cuts: Uint8Array;
+  /** Cut slots asked since `trackCuts` (one rule's judging), each once. */
+  private readonly tracked: number[] = [];
+  private tracking = false;
 
   constructor(readonly names: readonly string[]) {
     this.loaded = new Int32Array(names.length);
@@ -86,17 +102,44 @@ export class FieldCursor {
     this.bytesSeen = new Int32Array(names.length);
     this.byteSpans = new Array(names.length).fill(null);
     this.spans = names.map(() => ({ buf: EMPTY_BYTES, start: 0, end: 0 }));
+    this.cutSeen = new Int32Array(names.length);
+    this.cuts = new Uint8Array(names.length);
   }
 
   /** Points the cursor at the next event (cached values of the previous one are forgotten). */
   reset(view: SigmaEventView): void {
     this.view = view;
+    this.tracking = false;
     if (++this.generation === 0x7fffffff) {
       this.generation = 1;
       this.loaded.fill(0);
       this.lowered.fill(0);
       this.bytesSeen.fill(0);
+      this.cutSeen.fill(0);
     }
+  }
+
+  /** Whether the event's value of the field is only its beginning (SigmaEventView.cut). */
+  cut(slot: number): boolean {
+    if (this.cutSeen[slot] !== this.generation) {
+      const view = this.view!;
+      this.cuts[slot] = view.cut !== undefined && view.cut(this.names[slot]) ? 1 : 0;
+      this.cutSeen[slot] = this.generation;
+    }
+    if (this.cuts[slot] === 0) return false;
+    if (this.tracking && !this.tracked.includes(slot)) this.tracked.push(slot);
+    return true;
+  }
+
+  /** From now on, remember which cut fields are asked (one rule's judging: the fields it read that were cut). */
+  trackCuts(): void {
+    this.tracking = true;
+    this.tracked.length = 0;
+  }
+
+  /** The cut fields asked since trackCuts(), by name, sorted. */
+  trackedCuts(): string[] {
+    return this.tracked.map((s) => this.names[s]).sort();
   }
 
   /** Where the view holds the field as a C string (see SigmaEventView.bytesOf), or null. Valid for this event only. */

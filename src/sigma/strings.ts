@@ -74,7 +74,19 @@ export interface StringTest {
   readonly test: (text: string) => boolean;
   /** A literal any matching (lowercased, when needsLower) text contains, for pre-filters; '' when none. */
   readonly literal: string;
+  /**
+   * The test of a text that is only the beginning of the value (the capture
+   * cut it): TRUE when every value so beginning matches, FALSE when none
+   * does, UNKNOWN otherwise. Rare (cut values), so one general glob judge.
+   */
+  readonly cut: (text: string) => Judgement;
 }
+
+/** Three-valued (Kleene) truth: what a rule says of a value the capture cut may be unknown. */
+export type Judgement = 0 | 1 | 2;
+export const FALSE = 0;
+export const TRUE = 1;
+export const UNKNOWN = 2;
 
 /** Compiles a pattern to the cheapest test that decides it: equality, prefix, suffix, substring, or a glob. */
 export function compileStringTest(parts: readonly SigmaStringPart[], cased: boolean): StringTest {
@@ -83,26 +95,72 @@ export function compileStringTest(parts: readonly SigmaStringPart[], cased: bool
   const literal = lits.reduce((a, b) => (b.length > a.length ? b : a), '');
   const needsLower = !cased;
   const n = norm.length;
-  if (n === 0) return { needsLower, literal, test: (t) => t === '' };
+  const pattern = globPattern(norm);
+  const cut = (t: string) => globJudgePrefix(pattern, t);
+  if (n === 0) return { needsLower, literal, cut, test: (t) => t === '' };
   if (n === 1 && typeof norm[0] === 'string') {
     const s = norm[0];
-    return { needsLower, literal, test: (t) => t === s };
+    return { needsLower, literal, cut, test: (t) => t === s };
   }
-  if (n === 1 && norm[0] === ANY) return { needsLower, literal, test: () => true };
+  if (n === 1 && norm[0] === ANY) return { needsLower, literal, cut, test: () => true };
   if (n === 2 && typeof norm[0] === 'string' && norm[1] === ANY) {
     const s = norm[0];
-    return { needsLower, literal, test: (t) => t.startsWith(s) };
+    return { needsLower, literal, cut, test: (t) => t.startsWith(s) };
   }
   if (n === 2 && norm[0] === ANY && typeof norm[1] === 'string') {
     const s = norm[1];
-    return { needsLower, literal, test: (t) => t.endsWith(s) };
+    return { needsLower, literal, cut, test: (t) => t.endsWith(s) };
   }
   if (n === 3 && norm[0] === ANY && typeof norm[1] === 'string' && norm[2] === ANY) {
     const s = norm[1];
-    return { needsLower, literal, test: (t) => t.includes(s) };
+    return { needsLower, literal, cut, test: (t) => t.includes(s) };
   }
-  const pattern = globPattern(norm);
-  return { needsLower, literal, test: (t) => globMatch(pattern, t) };
+  return { needsLower, literal, cut, test: (t) => globMatch(pattern, t) };
+}
+
+/**
+ * The pattern judged on `t`, the beginning of a value whose rest is not
+ * known: TRUE when the pattern ends with `*` and already matches `t` (the
+ * star takes whatever follows), FALSE when no value starting with `t` can
+ * match (no state of the pattern's automaton survives `t`), UNKNOWN
+ * otherwise. `endswith` on a cut value is never TRUE, however it ends.
+ */
+export function globJudgePrefix(p: Int32Array, t: string): Judgement {
+  if (p.length > 0 && p[p.length - 1] === -1 && globMatch(p, t)) return TRUE;
+  return globAlive(p, t) ? UNKNOWN : FALSE;
+}
+
+/** Whether some pattern position is still reachable after reading all of `t` (an NFA run: O(pattern x text)). */
+function globAlive(p: Int32Array, t: string): boolean {
+  const n = p.length;
+  let live = new Uint8Array(n + 1);
+  let next = new Uint8Array(n + 1);
+  live[0] = 1;
+  closeStars(p, live);
+  for (let si = 0; si < t.length;) {
+    const w = charWidth(t, si);
+    next.fill(0);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      if (live[i] === 0) continue;
+      const c = p[i];
+      if (c === -1) { next[i] = 1; any = true; } else if (c === -2) { next[i + 1] = 1; any = true; } else if (i + w <= n) {
+        let k = 0;
+        while (k < w && p[i + k] === t.charCodeAt(si + k)) k++;
+        if (k === w) { next[i + w] = 1; any = true; }
+      }
+    }
+    if (!any) return false;
+    closeStars(p, next);
+    [live, next] = [next, live];
+    si += w;
+  }
+  return true;
+}
+
+/** A `*` also matches nothing: the position after it is reachable wherever it is. */
+function closeStars(p: Int32Array, live: Uint8Array): void {
+  for (let i = 0; i < p.length; i++) if (live[i] === 1 && p[i] === -1) live[i + 1] = 1;
 }
 
 /** Pattern as code units, with -1 for `*` and -2 for `?`. */

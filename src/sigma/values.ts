@@ -15,7 +15,7 @@ import { type FieldCursor, type SigmaFieldValue } from './event.js';
 import { SIGMA_LIMITS } from './limits.js';
 import { RuleProblem } from './problems.js';
 import { regexHints, type RegexTail } from './regex-hints.js';
-import { compileStringTest, hasWildcards, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, withWildcards } from './strings.js';
+import { compileStringTest, FALSE, hasWildcards, type Judgement, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, TRUE, UNKNOWN, withWildcards } from './strings.js';
 import { fold } from './fold.js';
 
 export type RuleScalar = string | number | boolean | null;
@@ -35,6 +35,13 @@ type Val =
 
 /** A compiled test over the per-event field cache. */
 export type CursorTest = (c: FieldCursor) => boolean;
+/**
+ * The same test in three values (strings.ts Judgement), for events with a
+ * value the capture cut: a cut value's test may be UNKNOWN, and `and`, `or`,
+ * `not` combine as Kleene's logic does. For an event with no cut value it
+ * says what the test says.
+ */
+export type CursorJudge = (c: FieldCursor) => Judgement;
 
 /**
  * Something a matching event must have, for pre-filters: the lowercased
@@ -48,6 +55,7 @@ export type Requirements = readonly Requirement[] | null;
 
 export interface CompiledItem {
   readonly test: CursorTest;
+  readonly judge: CursorJudge;
   readonly requires: Requirements;
 }
 
@@ -96,8 +104,9 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
   const implicitContains = field === null && !modifiers.some((m) => ['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'fieldref', 'gt', 'gte', 'lt', 'lte'].includes(m));
   const leaves = vals.map((v) => compileLeaf(v, slot, fields, implicitContains));
   const test = combine(leaves.map((l) => l.test), all ? 'and' : 'or');
+  const judge = combineJudges(leaves.map((l) => l.judge), all ? 'and' : 'or');
   const requires = negated ? null : all ? best(leaves.map((l) => l.requires)) : union(leaves.map((l) => l.requires));
-  return { test: negated ? (c) => !test(c) : test, requires };
+  return { test: negated ? (c) => !test(c) : test, judge: negated ? notJudge(judge) : judge, requires };
 }
 
 function initial(v: RuleScalar, isRe: boolean): Val {
@@ -283,15 +292,65 @@ export function compileRegex(source: string, i: boolean, m: boolean, s: boolean)
   }
 }
 
-interface Leaf { readonly test: CursorTest; readonly requires: Requirements }
+interface Leaf { readonly test: CursorTest; readonly judge: CursorJudge; readonly requires: Requirements }
 
 const NEVER: CursorTest = () => false;
+const NEVER_JUDGED: CursorJudge = () => FALSE;
+
+/** A field's test, with `onCut` judging it when the event's value of the field was cut. */
+function cutAware(slot: number, test: CursorTest, onCut: CursorJudge): CursorJudge {
+  return (c) => (c.cut(slot) ? onCut(c) : test(c) ? TRUE : FALSE);
+}
+
+/** A test that no cut can change (null, exists: a cut value is there). */
+function decided(test: CursorTest): CursorJudge {
+  return (c) => (test(c) ? TRUE : FALSE);
+}
+
+/**
+ * A cut text as judged: a decoder's replacement character at its end is the
+ * remains of a character the cut split, not part of the value.
+ */
+function cutText(t: string): string {
+  return t.endsWith('\ufffd') ? t.slice(0, -1) : t;
+}
+
+/**
+ * `judgeCut` over a cut field's value: its text, or each element of a list
+ * (only the last element of a cut list was cut; the others are whole).
+ */
+function judgeCutField(c: FieldCursor, slot: number, lower: boolean, whole: (x: string) => boolean, judgeCut: (x: string) => Judgement): Judgement {
+  const t = lower ? c.lower(slot) : c.text(slot);
+  if (t !== null) return judgeCut(cutText(t));
+  const raw = c.raw(slot);
+  if (!Array.isArray(raw)) return FALSE;
+  const list = raw as readonly string[];
+  let r: Judgement = FALSE;
+  for (let i = 0; i < list.length; i++) {
+    const x = lower ? fold(list[i]) : list[i];
+    const v = i === list.length - 1 ? judgeCut(cutText(x)) : whole(x) ? TRUE : FALSE;
+    if (v === TRUE) return TRUE;
+    if (v === UNKNOWN) r = UNKNOWN;
+  }
+  return r;
+}
+
+/**
+ * A regular expression (a search) on a cut text: TRUE when it matches and
+ * the match ends before the cut (whatever follows, that match stays one:
+ * RE2 has no lookahead, and the character after the match is known), else
+ * UNKNOWN (what follows the cut may complete a match, or `$` may no longer hold).
+ */
+function judgeRegexCut(re: RE2JS, t: string): Judgement {
+  const m = re.matcher(t);
+  return m.find() && m.end() < t.length ? TRUE : UNKNOWN;
+}
 
 /** One transformed value as a test of field `slot` (or, for keywords, of every field). */
 function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implicitContains: boolean): Leaf {
   if (v.t === 'or') {
     const members = v.values.map((x) => compileLeaf(x, slot, fields, implicitContains));
-    return { test: combine(members.map((x) => x.test), 'or'), requires: union(members.map((x) => x.requires)) };
+    return { test: combine(members.map((x) => x.test), 'or'), judge: combineJudges(members.map((x) => x.judge), 'or'), requires: union(members.map((x) => x.requires)) };
   }
   if (slot === null) return compileKeywordLeaf(v, fields, implicitContains);
   const s = slot;
@@ -299,54 +358,65 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
     case 'str': {
       if (v.binary) throw RuleProblem.unsupported('utf16/wide values are bytes, and only match when base64-encoded: rand-guard fields are text');
       const st = compileStringTest(v.parts, v.cased);
-      return { test: textTest(s, st), requires: st.literal.length > 0 ? [{ slot: s, literal: v.cased ? fold(st.literal) : st.literal, minLength: 0 }] : null };
+      const test = textTest(s, st);
+      const judge = cutAware(s, test, (c) => judgeCutField(c, s, st.needsLower, st.test, st.cut));
+      return { test, judge, requires: st.literal.length > 0 ? [{ slot: s, literal: v.cased ? fold(st.literal) : st.literal, minLength: 0 }] : null };
     }
     case 'num': {
       const n = v.n;
       const text = String(n);
-      return { test: (c) => anyScalar(c, s, (raw, t) => (typeof raw === 'number' ? raw === n : fold(t) === text)), requires: null };
+      const test: CursorTest = (c) => anyScalar(c, s, (raw, t) => (typeof raw === 'number' ? raw === n : fold(t) === text));
+      return { test, judge: cutAware(s, test, (c) => judgeCutField(c, s, true, (x) => x === text, (x) => (text.startsWith(x) ? UNKNOWN : FALSE))), requires: null };
     }
     case 'bool': {
       const text = String(v.b);
-      return { test: (c) => anyScalar(c, s, (_raw, t) => fold(t) === text), requires: null };
+      const test: CursorTest = (c) => anyScalar(c, s, (_raw, t) => fold(t) === text);
+      return { test, judge: cutAware(s, test, (c) => judgeCutField(c, s, true, (x) => x === text, (x) => (text.startsWith(x) ? UNKNOWN : FALSE))), requires: null };
     }
-    case 'null':
-      return { test: (c) => { const raw = c.raw(s); return raw === null || raw === undefined; }, requires: null };
+    case 'null': {
+      const test: CursorTest = (c) => { const raw = c.raw(s); return raw === null || raw === undefined; };
+      return { test, judge: decided(test), requires: null };
+    }
     case 'exists': {
       const want = v.b;
-      return { test: (c) => { const raw = c.raw(s); return (raw !== undefined && raw !== null) === want; }, requires: null };
+      const test: CursorTest = (c) => { const raw = c.raw(s); return (raw !== undefined && raw !== null) === want; };
+      return { test, judge: decided(test), requires: null };
     }
     case 're': {
       const re = compileRegex(v.source, v.i, v.m, v.s);
       const hints = regexHints(v.source, v.i, v.m);
       const useful = hints.literal.length > 0 || hints.minLength > 0 || hints.tail !== null;
       const requirement: Requirement = hints.tail === null ? { slot: s, literal: hints.literal, minLength: hints.minLength } : { slot: s, literal: hints.literal, minLength: hints.minLength, tail: hints.tail };
-      return { test: (c) => anyScalar(c, s, (_raw, t) => re.test(t)), requires: useful ? [requirement] : null };
+      const test: CursorTest = (c) => anyScalar(c, s, (_raw, t) => re.test(t));
+      return { test, judge: cutAware(s, test, (c) => judgeCutField(c, s, false, (x) => re.test(x), (x) => judgeRegexCut(re, x))), requires: useful ? [requirement] : null };
     }
     case 'cidr': {
       const block = v.block;
-      return { test: (c) => anyScalar(c, s, (_raw, t) => inNetworks(block, t)), requires: null };
+      const test: CursorTest = (c) => anyScalar(c, s, (_raw, t) => inNetworks(block, t));
+      // An address is never cut; a cut text that is not one is not known to be none.
+      return { test, judge: cutAware(s, test, (c) => judgeCutField(c, s, false, (x) => inNetworks(block, x), () => UNKNOWN)), requires: null };
     }
     case 'cmp': {
       const { op, n } = v;
       const cmp = op === 'gt' ? (x: number) => x > n : op === 'gte' ? (x: number) => x >= n : op === 'lt' ? (x: number) => x < n : (x: number) => x <= n;
-      return { test: (c) => anyScalar(c, s, (raw, t) => { const x = typeof raw === 'number' ? raw : numeric(t); return x !== null && cmp(x); }), requires: null };
+      const test: CursorTest = (c) => anyScalar(c, s, (raw, t) => { const x = typeof raw === 'number' ? raw : numeric(t); return x !== null && cmp(x); });
+      return { test, judge: cutAware(s, test, (c) => judgeCutField(c, s, false, (x) => { const y = numeric(x); return y !== null && cmp(y); }, () => UNKNOWN)), requires: null };
     }
     case 'fieldref': {
       const other = fields.slot(v.field);
       if (other === null) throw RuleProblem.unsupported(`field reference '${v.field}' is not in this log source's events`);
       const { starts, ends } = v;
-      return {
-        test: (c) => {
-          const ref = c.lower(other);
-          if (ref === null) return false;
-          return anyScalar(c, s, (_raw, t) => {
-            const x = fold(t);
-            return starts && ends ? x.includes(ref) : starts ? x.startsWith(ref) : ends ? x.endsWith(ref) : x === ref;
-          });
-        },
-        requires: null,
+      const test: CursorTest = (c) => {
+        const ref = c.lower(other);
+        if (ref === null) return false;
+        return anyScalar(c, s, (_raw, t) => {
+          const x = fold(t);
+          return starts && ends ? x.includes(ref) : starts ? x.startsWith(ref) : ends ? x.endsWith(ref) : x === ref;
+        });
       };
+      // Two values compared, either of them cut: a match found stands only when neither end can move; not worth the cases.
+      const judge: CursorJudge = (c) => ((c.cut(s) || c.cut(other)) && c.raw(other) !== null && c.raw(other) !== undefined ? UNKNOWN : test(c) ? TRUE : FALSE);
+      return { test, judge, requires: null };
     }
   }
 }
@@ -359,22 +429,26 @@ function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implici
 function compileKeywordLeaf(v: Val, fields: FieldResolver, implicitContains: boolean): Leaf {
   const slots = fields.allSlots;
   let one: (c: FieldCursor, slot: number) => boolean;
+  let oneCut: (c: FieldCursor, slot: number) => Judgement;
   switch (v.t) {
     case 'str': {
       if (v.binary) throw RuleProblem.unsupported('utf16/wide values are bytes, and only match when base64-encoded: rand-guard fields are text');
       const st = compileStringTest(implicitContains ? withWildcards(v.parts, true, true) : v.parts, v.cased);
       one = (c, slot) => anyScalarText(c, slot, st);
+      oneCut = (c, slot) => judgeCutField(c, slot, st.needsLower, st.test, st.cut);
       break;
     }
     case 'num':
     case 'bool': {
       const st = compileStringTest(implicitContains ? withWildcards(parseSigmaString(String(v.t === 'num' ? v.n : v.b)), true, true) : parseSigmaString(String(v.t === 'num' ? v.n : v.b)), false);
       one = (c, slot) => anyScalarText(c, slot, st);
+      oneCut = (c, slot) => judgeCutField(c, slot, st.needsLower, st.test, st.cut);
       break;
     }
     case 're': {
       const re = compileRegex(v.source, v.i, v.m, v.s);
       one = (c, slot) => anyScalar(c, slot, (_raw, t) => re.test(t));
+      oneCut = (c, slot) => judgeCutField(c, slot, false, (x) => re.test(x), (x) => judgeRegexCut(re, x));
       break;
     }
     case 'null':
@@ -382,7 +456,16 @@ function compileKeywordLeaf(v: Val, fields: FieldResolver, implicitContains: boo
     default:
       throw RuleProblem.invalid(`a keyword cannot be ${describe(v)}`);
   }
-  return { test: slots.length === 0 ? NEVER : (c) => { for (const slot of slots) if (one(c, slot)) return true; return false; }, requires: null };
+  const judge: CursorJudge = (c) => {
+    let r: Judgement = FALSE;
+    for (const slot of slots) {
+      const v = c.cut(slot) ? oneCut(c, slot) : one(c, slot) ? TRUE : FALSE;
+      if (v === TRUE) return TRUE;
+      if (v === UNKNOWN) r = UNKNOWN;
+    }
+    return r;
+  };
+  return { test: slots.length === 0 ? NEVER : (c) => { for (const slot of slots) if (one(c, slot)) return true; return false; }, judge: slots.length === 0 ? NEVER_JUDGED : judge, requires: null };
 }
 
 function textTest(slot: number, st: StringTest): CursorTest {
@@ -434,6 +517,27 @@ export function combine(tests: readonly CursorTest[], op: 'and' | 'or'): CursorT
   }
   if (op === 'and') return (c) => { for (const t of tests) if (!t(c)) return false; return true; };
   return (c) => { for (const t of tests) if (t(c)) return true; return false; };
+}
+
+/** Kleene's `and` (FALSE wins, then UNKNOWN) or `or` (TRUE wins, then UNKNOWN). */
+export function combineJudges(judges: readonly CursorJudge[], op: 'and' | 'or'): CursorJudge {
+  if (judges.length === 1) return judges[0];
+  const stop = op === 'and' ? FALSE : TRUE;
+  const rest = op === 'and' ? TRUE : FALSE;
+  return (c) => {
+    let r: Judgement = rest;
+    for (let i = 0; i < judges.length; i++) {
+      const v = judges[i](c);
+      if (v === stop) return stop;
+      if (v === UNKNOWN) r = UNKNOWN;
+    }
+    return r;
+  };
+}
+
+/** Kleene's `not`: UNKNOWN stays unknown. */
+export function notJudge(j: CursorJudge): CursorJudge {
+  return (c) => { const v = j(c); return v === UNKNOWN ? UNKNOWN : v === TRUE ? FALSE : TRUE; };
 }
 
 /** Requirements of an OR: one of all its members' (unknown if any member's is unknown). */
