@@ -235,7 +235,7 @@ export function ecsAlert(a: Alert, input: ExportInput, frameSeq: number, recordI
 }
 
 /** An alert's own keys (Alert, and what a Sigma alert adds); every other key is a fact copied from its source event. */
-const ALERT_KEYS = new Set(['event_type', 'rule_id', 'severity', 'title', 'attack', 'time', 'source', 'process', 'engine', 'level', 'status', 'tags', 'author', 'rule_file', 'fields', 'correlation']);
+const ALERT_KEYS = new Set(['event_type', 'rule_id', 'severity', 'title', 'attack', 'time', 'source', 'process', 'engine', 'level', 'status', 'tags', 'author', 'rule_file', 'fields', 'correlation', 'undecided', 'rules']);
 
 /**
  * The alert as replay writes it, strings made storable, with the facts copied

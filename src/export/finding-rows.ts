@@ -26,6 +26,7 @@ export const FINDING_SCHEMA: ParquetSchema = buildSchema(group([
     ['created_time', leaf('timestamp_ns')],
   ])],
   ['is_alert', leaf('bool')],
+  ['confidence_id', I32], ['confidence', STR],
   ['actor', group([['process', PROCESS]])],
   ['evidences', list(group([
     ['process', PROCESS],
@@ -35,7 +36,7 @@ export const FINDING_SCHEMA: ParquetSchema = buildSchema(group([
   ['attestation_list', ATTESTATION_LIST],
   ['unmapped', group([
     ['rule_id', STR], ['source_event_type', STR], ['source_ts_ns', leaf('u64')], ['alert', STR], ['capture_sha256', STR], ['capture_file', STR],
-    ['frame_seq', leaf('u64')], ['record_index', leaf('u32')],
+    ['frame_seq', leaf('u64')], ['record_index', leaf('u32')], ['undecided', list(STR)],
   ])],
 ]));
 
@@ -66,6 +67,8 @@ export function findingRow(a: Alert, c: FindingContext): Row {
       analytic: { uid: ruleId, name: ruleId, type_id: 1, type: 'Rule' }, types: [a.source.event_type], created_time: c.timeNs,
     },
     is_alert: true,
+    // An undecided match (a value the rule reads was cut: the rule may have matched): Low confidence, the cut fields in unmapped.
+    confidence_id: a.undecided === undefined ? null : 1, confidence: a.undecided === undefined ? null : 'Low',
     actor: { process: proc },
     evidences: [{
       process: proc,
@@ -76,6 +79,7 @@ export function findingRow(a: Alert, c: FindingContext): Row {
     unmapped: {
       rule_id: ruleId, source_event_type: a.source.event_type, source_ts_ns: BigInt(a.source.ts_ns), alert: JSON.stringify(a),
       capture_sha256: cap.unmapped.capture_sha256, capture_file: cap.unmapped.capture_file, frame_seq: c.frameSeq, record_index: c.recordIndex,
+      undecided: a.undecided === undefined ? null : [...a.undecided],
     },
   });
 }

@@ -151,6 +151,8 @@ export function ocsfFinding(a: Alert, input: ExportInput, frameSeq: number, reco
       analytic: { uid: a.rule_id, name: a.rule_id, type_id: 1, type: 'Rule' },
     },
     is_alert: true,
+    // An undecided match (a value the rule reads was cut: the rule may have matched): Low confidence, the cut fields in unmapped.
+    confidence_id: a.undecided === undefined ? null : 1, confidence: a.undecided === undefined ? null : 'Low',
     actor: { process: proc },
     evidences: [{
       process: proc, file: path === null ? null : { name: basename(storableText(path)), path: storableText(path), type_id: 0, type: 'Unknown' },
@@ -160,6 +162,7 @@ export function ocsfFinding(a: Alert, input: ExportInput, frameSeq: number, reco
     unmapped: {
       rule_id: a.rule_id, source_event_type: a.source.event_type, source_ts_ns: a.source.ts_ns, alert: JSON.stringify(a),
       capture_sha256: input.sha256, capture_file: input.fileName, frame_seq: frameSeq, record_index: recordIndex,
+      undecided: a.undecided ?? null,
     },
   });
 }

@@ -65,6 +65,10 @@ export interface AlertLine {
   readonly target_pid?: unknown;
   readonly target_comm?: unknown;
   readonly name?: unknown;
+  /** An undecided alert: the facts or fields whose values the capture cut, so the rule may have matched (replay/rules/alerts.ts). */
+  readonly undecided?: readonly string[];
+  /** Sigma rules an event left undecided, listed in one alert (replay/sigma/runner.ts undecidedAlert): each rule's title. */
+  readonly rules?: readonly { readonly title: string }[];
   /** In a merged replay: the hostname and capture id of the alert's event (replay's session adds them). */
   readonly host?: string | null;
   readonly capture?: string | null;
@@ -210,7 +214,11 @@ export class TextSink<P> implements EventSink<P> {
     const exe = a.process.exe === null ? 'unknown' : textToken(a.process.exe);
     // A merged replay's alert names its host (a pid alone is ambiguous across hosts).
     const host = a.host === undefined ? '' : `host=${a.host === null ? 'unknown' : textToken(a.host)} `;
-    const line = `${visible(a.rule_id)}${visible(attack)}: ${visible(a.title)}: ${host}pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
+    // Undecided: the cut facts; for the Sigma rules an event left undecided, the first few titles (--json lists them all).
+    const shown = a.rules === undefined ? [] : a.rules.slice(0, 3).map((r) => visible(String(r.title)));
+    const undecided = a.rules !== undefined ? ` (${shown.join('; ')}${a.rules.length > 3 ? `; ${a.rules.length - 3} more` : ''})`
+      : a.undecided !== undefined ? ` (undecided: ${a.undecided.map(visible).join(', ')} cut)` : '';
+    const line = `${visible(a.rule_id)}${visible(attack)}: ${visible(a.title)}${undecided}: ${host}pid=${a.process.pid} exe=${exe} ${what === '' ? '' : textToken(String(what))}`;
     this.out.bytes(Buffer.from(`${a.time ?? '-'} ALERT ${sev} ${line}\n`));
   }
   rejected(r: RejectedRecord): void {

@@ -121,7 +121,8 @@ export function reportAndExit(result: RunResult): number {
   if (stats.invalid.total > 0) stderr(`warning: ${stats.invalid.total} records failed schema checks (reported as invalid_record)`);
   for (const note of stats.host_notes ?? []) stderr(`note: ${note}`);
   if (session.options.alerts !== null) {
-    stderr(`${session.alertCount} alert(s)`);
+    const undecided = session.options.alerts.undecidedCount;
+    stderr(`${session.alertCount} alert(s)${undecided > 0 ? `, ${undecided} of them undecided (a rule may have matched a value the capture cut: \`undecided\` names the fields)` : ''}`);
     for (const w of session.options.alerts.limitWarnings(session.table, session.net)) stderr(w);
   }
   if (stats.damaged) return ExitCode.Damaged;

@@ -10,6 +10,7 @@
 import { cStringBytes, u16le, u32le, u64le } from '../abi/bytes.js';
 import { COMM_OFFSET, PID_OFFSET, PPID_OFFSET, recordComm, recordPid, recordPpid, recordTsNs, recordUid } from '../abi/header-access.js';
 import { type FieldLayout, fieldOf } from '../abi/layout.js';
+import { type CutReader, stringCut } from '../abi/cut-strings.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../abi/schema.js';
 import { bytesToText, exitCodeOf, exitSignalOf, splitArgv } from '../abi/values.js';
 import { ancestryWillChange, lineageParent } from './ancestry.js';
@@ -52,6 +53,8 @@ export interface ProcessNode {
   /** Executable and argv of its latest exec seen, or inherited from the parent at fork; null when unknown. */
   exe: string | null;
   argv: string[] | null;
+  /** CUT_EXE, CUT_ARGV: its exe or argv is only the beginning (the exec's record cut it); inherited at fork like them. */
+  cut: number;
   comm: string;
   uid: number;
   /** Effective ids from its last credential record (or its parent's, at fork); null until one is seen. */
@@ -128,6 +131,10 @@ class KindRole {
   readonly exeAsPassed: FieldLayout | null = null;
   readonly argv: FieldLayout | null = null;
   readonly argvSize: FieldLayout | null = null;
+  /** Exec: whether the exe (the kernel's path, or as passed) and argv were cut (cut-strings.ts). */
+  readonly exeCut: CutReader | null = null;
+  readonly exeAsPassedCut: CutReader | null = null;
+  readonly argvCut: CutReader | null = null;
   /** Fork: the child's tgid. */
   readonly child: FieldLayout | null = null;
   /** Exec: what the new program's stdin and stdout are (inode and file type), when the kind says. */
@@ -153,6 +160,9 @@ class KindRole {
         this.exeAsPassed = p.exeAsPassed === undefined ? null : f(p.exeAsPassed);
         this.argv = f(p.argv);
         this.argvSize = f(kind.schemaFields.find((x) => x.name === p.argv)!.sizeField!);
+        this.exeCut = stringCut(kind, p.exe);
+        this.exeAsPassedCut = p.exeAsPassed === undefined ? null : stringCut(kind, p.exeAsPassed);
+        this.argvCut = stringCut(kind, p.argv);
         if (p.stdio !== undefined) {
           this.stdinIno = f(p.stdio.stdinIno);
           this.stdinType = f(p.stdio.stdinType);
@@ -171,6 +181,10 @@ class KindRole {
     }
   }
 }
+
+/** ProcessNode.cut bits. */
+export const CUT_EXE = 1;
+export const CUT_ARGV = 2;
 
 const NO_CHILDREN: ProcessNode[] = [];
 const NO_IMAGES: ProcessImage[] = [];
@@ -245,6 +259,7 @@ export class ProcessTable {
         const child = this.create(host, childPid, pid, true, recordTsNs(bytes, at));
         child.exe = node.exe;
         child.argv = node.argv;
+        child.cut = node.cut;
         // The child has its parent's comm (the kernel copies it at fork): the record's, when the parent's first record
         // is this fork (a process that started before the capture: touch() below reads it only after this).
         child.comm = node.comm !== '' ? node.comm : bytesToText(recordComm(bytes, at));
@@ -266,8 +281,11 @@ export class ProcessTable {
         if (node.exited) node = this.create(host, pid, ppid, false, null);
         const argv = r.argv!;
         // The kernel's path of the program; a capture that did not record it (an older schema) has only the path as passed.
-        const exe = bytes[at + r.exe!.offset] === 0 && r.exeAsPassed !== null ? r.exeAsPassed : r.exe!;
+        const asPassed = bytes[at + r.exe!.offset] === 0 && r.exeAsPassed !== null;
+        const exe = asPassed ? r.exeAsPassed! : r.exe!;
         const program = bytesToText(cStringBytes(bytes, at + exe.offset, exe.size));
+        const exeCut = asPassed ? r.exeAsPassedCut : r.exeCut;
+        node.cut = (exeCut !== null && exeCut(bytes, at) ? CUT_EXE : 0) | (r.argvCut !== null && r.argvCut(bytes, at) ? CUT_ARGV : 0);
         if (program !== node.exe) ancestryWillChange(node);
         node.exe = program;
         node.argv = splitArgv(bytes.subarray(at + argv.offset, at + argv.offset + argv.size), u32le(bytes, at + r.argvSize!.offset)).map(bytesToText);
@@ -536,7 +554,7 @@ export class ProcessTable {
 
   private create(host: string, pid: number, ppid: number, startSeen: boolean, startNs: bigint | null): ProcessNode {
     const node: ProcessNode = {
-      id: this.nextId++, host, pid, ppid, parent: null, creator: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null,
+      id: this.nextId++, host, pid, ppid, parent: null, creator: null, children: this.keepHistory ? [] : NO_CHILDREN, startSeen, startNs, exe: null, argv: null, cut: 0,
       comm: '', uid: 0, euid: null, egid: null, images: this.keepHistory ? [] : NO_IMAGES, forkedBy: null, stdinPipe: null, stdoutPipe: null, counts: this.zeroCounts.slice(), exited: false, exitCode: null, signal: null, version: 0, parentSearchedAt: -1, rendered: null,
       descendsEpoch: 0, descends: false, hasChildren: false, ancestryEpoch: 0, ancestry: null,
     };

@@ -128,6 +128,8 @@ export interface AlertItem {
   readonly event_type: string;
   /** The path, program or address the alert is about. */
   readonly subject: string;
+  /** An undecided match: the fields whose values the capture cut (the rule may have matched); null for a match. */
+  readonly undecided: readonly string[] | null;
   /** A Sigma rule's author(s) (its licence asks that alerts name them) and file; null for other rules. */
   readonly author: string | null;
   readonly rule_file: string | null;

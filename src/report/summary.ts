@@ -46,6 +46,7 @@ export function alertItem(c: CollectedAlert, process: number, event: number, tab
     t: Number.isNaN(c.t) ? null : c.t, time: c.alert.time, process, event, event_type: c.alert.source?.event_type ?? 'correlation', subject,
     author: typeof a.author === 'string' ? a.author : Array.isArray(a.author) ? a.author.map(String).join(', ') : null,
     rule_file: typeof a.rule_file === 'string' ? a.rule_file : null,
+    undecided: Array.isArray(a.undecided) ? a.undecided.map(String) : null,
   };
 }
 

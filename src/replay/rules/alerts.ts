@@ -7,15 +7,17 @@
  * authors and file).
  */
 import { recordTsNs } from '../../abi/header-access.js';
-import { BUILD_SCHEMA, type Schema } from '../../abi/schema.js';
+import { type CutReader } from '../../abi/cut-strings.js';
+import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { type AlertLine } from '../../output/sinks.js';
-import { PIPE_ENDS, PIPES, type ProcessNode, type ProcessTable } from '../process-table.js';
+import { CUT_ARGV, CUT_EXE, PIPE_ENDS, PIPES, type ProcessNode, type ProcessTable } from '../process-table.js';
 import { SIGMA_LIMITS } from '../../sigma/limits.js';
+import { TRUE, UNKNOWN } from '../../sigma/strings.js';
 import { NAMES_PER_PROCESS, type NetState } from '../net/net-state.js';
 import { type SigmaRunner } from '../sigma/runner.js';
 import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
-import { RecordFacts } from './facts.js';
+import { cutReaders, derivedFrom, RecordFacts } from './facts.js';
 import { type FactSource, type FactValue, type Match } from './model.js';
 import { compileKindRule, filePathGate, RecordEpoch, type RecordPredicate } from './record-rules.js';
 
@@ -37,6 +39,11 @@ export interface Alert extends AlertLine {
   readonly time: string | null;
   readonly source: { event_type: string; ts_ns: string; pid: number; tid: number };
   readonly process: { pid: number; ppid: number; uid: number; comm: string; exe: string | null; argv: string[] | null };
+  /**
+   * Present on the alert that lists rules an event left undecided (`rules`: they may have matched, and
+   * could not be judged): the fields whose values the capture cut.
+   */
+  readonly undecided?: readonly string[];
   readonly [fact: string]: unknown;
 }
 
@@ -76,11 +83,18 @@ const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 
 export class AlertEngine {
   readonly countsByRule = new Map<string, number>();
+  /** Alerts that are undecided matches (a value the rule reads was cut: `undecided`), not counted in countsByRule. */
+  undecidedCount = 0;
   private readonly facts: RecordFacts;
   /** The rules that can match each kind, compiled for its records at its first one. */
   private readonly rulesByKind: (readonly KindRule[] | undefined)[] = [];
   /** Per kind: whether a record has a written or wiped path (null: none of its rules needs one). */
   private readonly gateByKind: (((b: Uint8Array, at: number) => boolean) | null)[] = [];
+  /**
+   * Per kind: whether a record has a value some of its rules read that the capture cut (null: none can be);
+   * such a record's rules are judged in three values (evaluateCut).
+   */
+  private readonly cutByKind: (((b: Uint8Array, at: number, node: ProcessNode | null) => boolean) | null)[] = [];
   private readonly epoch = new RecordEpoch();
 
   constructor(private readonly rules: readonly CompiledRule[], readonly sigma: SigmaRunner | null = null, readonly schema: Schema = BUILD_SCHEMA) {
@@ -150,6 +164,8 @@ export class AlertEngine {
     const sigma = this.sigma !== null && this.sigma.offers(kindId) ? this.sigma : null;
     // No rule can match this kind, and no Sigma rule to offer it to: the common case of most events.
     if (rules.length === 0 && sigma === null) return NO_ALERTS;
+    const cut = this.cutByKind[kindId];
+    if (rules.length > 0 && cut !== null && cut(bytes, at, node)) return this.evaluateCut(kindId, bytes, at, node, source, schemaVersion, extra, dstHostname, sigma);
     this.epoch.n++;
     this.epoch.schemaVersion = schemaVersion;
     this.epoch.extra = extra;
@@ -178,6 +194,35 @@ export class AlertEngine {
     return own === null ? hits : [...own, ...hits];
   }
 
+  /**
+   * A record with a value its rules read that the capture cut: each rule is
+   * judged in three values over its facts. TRUE alerts as anywhere else;
+   * UNKNOWN (the answer lies in the cut rest: `suffix` on a cut path, a
+   * `contains` not in the kept beginning) is an undecided alert, naming the
+   * facts that were cut (`undecided`), not counted as the rule's.
+   */
+  private evaluateCut(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource, schemaVersion: number,
+    extra: ReadonlyMap<string, FactValue> | null, dstHostname: string | undefined, sigma: SigmaRunner | null): readonly Alert[] {
+    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname);
+    const type = this.schema.byId[kindId]!.eventType;
+    const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
+    const out: Alert[] = [];
+    for (const r of this.rules) {
+      if (!r.appliesTo(type)) continue;
+      const v = r.judge(facts);
+      if (v === TRUE) out.push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack)));
+      else if (v === UNKNOWN) {
+        const a = alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack) as Record<string, unknown>;
+        a.undecided = r.reads.filter((k) => facts.cut(k) !== 0);
+        out.push(this.count(a as unknown as Alert));
+      }
+    }
+    if (sigma === null) return out;
+    const hits = sigma.evaluate(kindId, bytes, at, node, source, facts);
+    for (const a of hits) out.push(this.count(a));
+    return out;
+  }
+
   /** The rules over facts (the reference), for records whose facts may be unknown. */
   private evaluateByFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
     schemaVersion: number, unknown: readonly string[], extra: ReadonlyMap<string, FactValue> | null, dstHostname: string | undefined): readonly Alert[] {
@@ -203,6 +248,7 @@ export class AlertEngine {
       if (compiled !== null) out.push({ rule, test: compiled.test, needsFilePath: compiled.needsFilePath });
     }
     this.gateByKind[kindId] = out.some((r) => r.needsFilePath) ? filePathGate(kind, this.epoch, this.schema) : null;
+    this.cutByKind[kindId] = cutCheck(kind, out.flatMap((r) => r.rule.reads));
     this.rulesByKind[kindId] = out;
     return out;
   }
@@ -213,7 +259,35 @@ export class AlertEngine {
   }
 
   private count(a: Alert): Alert {
-    this.countsByRule.set(a.rule_id, (this.countsByRule.get(a.rule_id) ?? 0) + 1);
+    if (a.undecided !== undefined) this.undecidedCount++;
+    else this.countsByRule.set(a.rule_id, (this.countsByRule.get(a.rule_id) ?? 0) + 1);
     return a;
   }
+}
+
+/**
+ * Whether a record of `kind` has a value one of `keys` reads that the capture
+ * cut (a string of the record, a fact made from one, the process's or
+ * parent's cut exe or argv); null when none of them can be cut.
+ */
+function cutCheck(kind: KindLayout, keys: readonly string[]): ((b: Uint8Array, at: number, node: ProcessNode | null) => boolean) | null {
+  const record = cutReaders(kind);
+  const readers = new Set<CutReader>();
+  let node = 0;
+  let parent = 0;
+  for (const key of new Set(keys)) {
+    for (const k of [key, ...derivedFrom(key, kind.eventType, 1), ...derivedFrom(key, kind.eventType, 2), ...(key === 'written_path' ? ['old_path'] : [])]) {
+      const r = record.get(k);
+      if (r !== undefined) readers.add(r);
+    }
+    if (key === 'process.exe') node |= CUT_EXE;
+    if (key === 'process.argv') node |= CUT_ARGV;
+    if (key === 'parent.exe') parent |= CUT_EXE;
+  }
+  const list = [...readers];
+  if (list.length === 0 && node === 0 && parent === 0) return null;
+  return (b, at, n) => {
+    for (let i = 0; i < list.length; i++) if (list[i](b, at)) return true;
+    return n !== null && ((n.cut & node) !== 0 || (n.parent !== null && (n.parent.cut & parent) !== 0));
+  };
 }

@@ -6,23 +6,43 @@
  */
 import { type BlockList } from 'node:net';
 import { inNetworks, networkBlock } from '../../common/networks.js';
-import { type Condition, type FactSource, type FactValue, type Match, type Rule } from './model.js';
+import { type Condition, CUT_ALL, CUT_NONE, type FactSource, type FactValue, type Match, type Rule } from './model.js';
+import { FALSE, type Judgement, TRUE, UNKNOWN } from '../../sigma/strings.js';
 import { AncestorTest, Ancestry } from '../ancestry.js';
 
 export type FactPredicate = (facts: FactSource) => boolean;
+/** The same in three values (Kleene's), for an event with a fact the capture cut (FactSource.cut). */
+export type FactJudge = (facts: FactSource) => Judgement;
 
 export interface CompiledRule {
   readonly rule: Rule;
   readonly appliesTo: (eventType: string) => boolean;
   readonly test: FactPredicate;
+  /** `test` where a fact may be cut: UNKNOWN when the answer lies in the cut rest. */
+  readonly judge: FactJudge;
+  /** The facts the rule reads. */
+  readonly reads: readonly string[];
 }
 
 export function compileRule(rule: Rule): CompiledRule {
   const all = compileMatch(rule.match);
   const alternatives = rule.any.map(compileMatch);
   const events = new Set(rule.events);
+  const judgeAll = judgeMatch(rule.match);
+  const judgeAny = rule.any.map(judgeMatch);
   return {
     rule,
+    reads: [...new Set([...Object.keys(rule.match), ...rule.any.flatMap((m) => Object.keys(m))])],
+    judge: judgeAny.length === 0 ? judgeAll : (f) => {
+      const all = judgeAll(f);
+      if (all === FALSE) return FALSE;
+      let any: Judgement = FALSE;
+      for (let i = 0; i < judgeAny.length && any !== TRUE; i++) {
+        const v = judgeAny[i](f);
+        if (v !== FALSE) any = v;
+      }
+      return any === FALSE ? FALSE : all === UNKNOWN || any === UNKNOWN ? UNKNOWN : TRUE;
+    },
     appliesTo: events.size === 0 ? () => true : (t) => events.has(t),
     test: alternatives.length === 0 ? all : (f) => {
       if (!all(f)) return false;
@@ -38,6 +58,87 @@ function compileMatch(match: Match): FactPredicate {
   return (facts) => {
     for (let i = 0; i < checks.length; i++) if (!checks[i](facts)) return false;
     return true;
+  };
+}
+
+/** A match in three values: Kleene's `and` of its conditions. */
+function judgeMatch(match: Match): FactJudge {
+  const checks = Object.entries(match).map(([field, cond]) => {
+    const judge = judgeCondition(cond);
+    return (facts: FactSource) => judge(facts.get(field), facts.cut?.(field) ?? CUT_NONE);
+  });
+  return (facts) => {
+    let r: Judgement = TRUE;
+    for (let i = 0; i < checks.length; i++) {
+      const v = checks[i](facts);
+      if (v === FALSE) return FALSE;
+      if (v === UNKNOWN) r = UNKNOWN;
+    }
+    return r;
+  };
+}
+
+/**
+ * A string operator on the beginning of a value whose rest was cut: TRUE when
+ * no rest can undo it (the prefix or text is in the kept beginning), FALSE
+ * when no rest can make it hold, else UNKNOWN. A cut string is no number, no
+ * address: those tests say what they say of any string.
+ */
+const CUT_OPERATORS: Record<string, (arg: unknown) => (kept: string) => Judgement> = {
+  equals: (arg) => { const xs = list(arg as Value | Value[]); return (v) => (xs.some((x) => typeof x === 'string' && x.startsWith(v)) ? UNKNOWN : FALSE); },
+  one_of: (arg) => CUT_OPERATORS.equals(arg),
+  prefix: (arg) => { const xs = list(arg as string | string[]); return (v) => (xs.some((x) => v.startsWith(x)) ? TRUE : xs.some((x) => x.startsWith(v)) ? UNKNOWN : FALSE); },
+  suffix: (arg) => { const xs = list(arg as string | string[]); return () => (xs.length > 0 ? UNKNOWN : FALSE); },
+  contains: (arg) => { const xs = list(arg as string | string[]); return (v) => (xs.some((x) => v.includes(x)) ? TRUE : xs.length > 0 ? UNKNOWN : FALSE); },
+  cidr: () => () => UNKNOWN,
+  gt: () => () => FALSE,
+  gte: () => () => FALSE,
+  lt: () => () => FALSE,
+  lte: () => () => FALSE,
+};
+
+/**
+ * A condition in three values. A value not cut is judged as `valueCondition`
+ * tests it; a cut string (or a list with cut elements: the last one, or
+ * CUT_ALL any) by CUT_OPERATORS, and a positive operator holds when some
+ * element's judgement does, a `not_` one when none may.
+ */
+function judgeCondition(c: Condition): (value: FactValue | undefined, cut: number) => Judgement {
+  const whole = valueCondition(c);
+  const tests: [ValueTest, (kept: string) => Judgement][] = [];
+  const negated: [ValueTest, (kept: string) => Judgement][] = [];
+  for (const [op, arg] of Object.entries(c)) {
+    if (arg === undefined) continue;
+    const negative = op.startsWith('not_');
+    const name = negative ? op.slice(4) : op;
+    (negative ? negated : tests).push([OPERATORS[name](arg), CUT_OPERATORS[name](arg)]);
+  }
+  // One operator over the value: TRUE when it holds for some element (whole, or judged where cut).
+  const some = ([t, j]: [ValueTest, (kept: string) => Judgement], value: FactValue, cut: number): Judgement => {
+    if (!Array.isArray(value)) return typeof value === 'string' ? j(value) : t(value as Value) ? TRUE : FALSE;
+    let r: Judgement = FALSE;
+    for (let i = 0; i < value.length; i++) {
+      const isCut = cut === CUT_ALL || i === value.length - 1;
+      const v = isCut ? j(value[i]) : t(value[i]) ? TRUE : FALSE;
+      if (v === TRUE) return TRUE;
+      if (v === UNKNOWN) r = UNKNOWN;
+    }
+    return r;
+  };
+  return (value, cut) => {
+    if (cut === CUT_NONE || value === undefined || value === null || value instanceof Ancestry) return whole(value) ? TRUE : FALSE;
+    let r: Judgement = TRUE;
+    for (const t of tests) {
+      const v = some(t, value, cut);
+      if (v === FALSE) return FALSE;
+      if (v === UNKNOWN) r = UNKNOWN;
+    }
+    for (const n of negated) {
+      const v = some(n, value, cut);
+      if (v === TRUE) return FALSE;
+      if (v === UNKNOWN) r = UNKNOWN;
+    }
+    return r;
   };
 }
 

@@ -10,10 +10,11 @@ import { recordFlags } from '../../abi/header-access.js';
 import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js';
 import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.js';
 import { Ancestry } from '../ancestry.js';
-import { type ProcessNode } from '../process-table.js';
+import { CUT_ARGV, CUT_EXE, type ProcessNode } from '../process-table.js';
+import { type CutReader, stringCut } from '../../abi/cut-strings.js';
 import { FILE_FACTS, FactsWithFileFacts, fileFact } from './builtin.js';
 import { outputKeys, resultUnseenMask } from '../../abi/views.js';
-import { type FactSource, type Facts, type FactValue } from './model.js';
+import { CUT_ALL, CUT_LAST, CUT_NONE, type FactSource, type Facts, type FactValue } from './model.js';
 
 export function eventFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, schema: Schema = BUILD_SCHEMA): Facts {
   const { kind, values } = eventValues(kindId, bytes, at, schema);
@@ -64,6 +65,31 @@ function nodeFact(node: ProcessNode, key: (typeof NODE_FACTS)[number]): FactValu
 
 const otherEnds = (node: ProcessNode, ends: readonly ProcessNode[] | undefined): string[] => (ends ?? []).filter((n) => n !== node && n.exe !== null).map((n) => n.exe!);
 
+/** Per kind: the facts that are strings of the record (argv too), and how to tell whether the capture cut each. */
+export function cutReaders(kind: KindLayout): Map<string, CutReader> {
+  const out = new Map<string, CutReader>();
+  for (const f of kind.schemaFields) {
+    const cut = stringCut(kind, f.name);
+    if (cut !== null) out.set(f.key ?? f.name, cut);
+  }
+  return out;
+}
+
+/**
+ * The record's facts a derived fact is made of (written_path, wiped_path,
+ * filename_in_cwd: cut when one of them is), by event type (fileFact: a
+ * file's path is `path`, schema 1's the name as passed).
+ */
+export function derivedFrom(key: string, eventType: string, schemaVersion: number): readonly string[] {
+  const path = schemaVersion < 2 ? 'path_arg' : 'path';
+  switch (key) {
+    case 'written_path': return eventType === 'file_open' ? [path] : eventType === 'file_rename' ? ['new_path'] : eventType === 'file_link' ? ['new_path'] : [];
+    case 'wiped_path': return eventType === 'file_open' || eventType === 'file_delete' || eventType === 'file_truncate' ? [path] : [];
+    case 'filename_in_cwd': return ['filename', 'cwd'];
+    default: return [];
+  }
+}
+
 /** How to read one fact straight from a kind's records: a number, or text (decoded once per event). */
 type DirectFact = { readonly kind: 'u32' | 's32' | 'u16'; readonly offset: number } | { readonly kind: 'text'; readonly offset: number; readonly size: number }
   | { readonly kind: 'write'; readonly offset: number } | { readonly kind: 'flag'; readonly bit: number }
@@ -112,6 +138,8 @@ export class RecordFacts implements FactSource {
   /** Every key eventFacts can give a record of the current kind. */
   private possible: ReadonlySet<string> = new Set();
   private readonly possibleByKind = new Map<number, ReadonlySet<string>>();
+  private cuts = new Map<string, CutReader>();
+  private readonly cutsByKind = new Map<number, Map<string, CutReader>>();
 
   constructor(private readonly schema: Schema = BUILD_SCHEMA) {
     this.schemaVersion = schema.version;
@@ -129,6 +157,9 @@ export class RecordFacts implements FactSource {
       let possible = this.possibleByKind.get(kindId);
       if (possible === undefined && this.kind !== undefined) this.possibleByKind.set(kindId, (possible = possibleFacts(this.kind)));
       this.possible = possible ?? new Set();
+      let cuts = this.cutsByKind.get(kindId);
+      if (cuts === undefined && this.kind !== undefined) this.cutsByKind.set(kindId, (cuts = cutReaders(this.kind)));
+      this.cuts = cuts ?? new Map();
     }
     this.bytes = bytes;
     this.at = at;
@@ -173,5 +204,27 @@ export class RecordFacts implements FactSource {
     if (!this.possible.has(key)) return undefined;
     this.all ??= eventFacts(this.kind!.id, b, at, this.node, this.schema);
     return this.all.get(key);
+  }
+
+  /** FactSource.cut: a string of the record the capture cut, a fact made from one, or the process's cut exe or argv. */
+  cut(key: string): number {
+    const kind = this.kind;
+    if (kind === undefined || (this.unknown !== null && this.unknown.has(key))) return CUT_NONE;
+    const reader = this.cuts.get(key);
+    if (reader !== undefined) return reader(this.bytes, this.at) ? CUT_LAST : CUT_NONE;
+    const node = this.node;
+    switch (key) {
+      case 'process.exe': return node !== null && (node.cut & CUT_EXE) !== 0 ? CUT_LAST : CUT_NONE;
+      case 'process.argv': return node !== null && (node.cut & CUT_ARGV) !== 0 ? CUT_LAST : CUT_NONE;
+      case 'parent.exe': return node?.parent != null && (node.parent.cut & CUT_EXE) !== 0 ? CUT_LAST : CUT_NONE;
+    }
+    const from = derivedFrom(key, kind.eventType, this.schemaVersion);
+    if (from.length === 0) return CUT_NONE;
+    const value = this.get(key);
+    if (value === undefined || value === null) return CUT_NONE;
+    for (const k of from) if (this.cut(k) !== CUT_NONE) return Array.isArray(value) ? CUT_ALL : CUT_LAST;
+    // RENAME_EXCHANGE writes both names: [new_path, old_path].
+    if (Array.isArray(value) && this.cut('old_path') !== CUT_NONE) return CUT_ALL;
+    return CUT_NONE;
   }
 }

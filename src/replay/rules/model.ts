@@ -79,4 +79,16 @@ export const HINDSIGHT_FACTS: ReadonlySet<string> = new Set([
   'process.tcp_connect_ago_ms', 'parent.tcp_connect_ago_ms', 'io_uring_first',
 ]);
 /** What rules read facts from: a Map of them, or a record read on demand (facts.ts). */
-export interface FactSource { get(key: string): FactValue | undefined }
+export interface FactSource {
+  get(key: string): FactValue | undefined;
+  /**
+   * Optional: whether the fact holds only the beginning of its value (the capture cut the string it
+   * comes from): CUT_NONE, CUT_LAST (a string, or a list whose last element was cut: argv), CUT_ALL (a
+   * list any element of which may be cut). Absent: nothing is cut.
+   */
+  cut?(key: string): number;
+}
+
+export const CUT_NONE = 0;
+export const CUT_LAST = 1;
+export const CUT_ALL = 2;

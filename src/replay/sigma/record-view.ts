@@ -9,12 +9,13 @@ import { createHash } from 'node:crypto';
 import { cStringBytes, s32le, u16le, u32le, u64le } from '../../abi/bytes.js';
 import { AF_INET6 } from '../../abi/constants.js';
 import { recordAuid, recordFlags, recordPid, recordPpid, recordTsNs, recordUid } from '../../abi/header-access.js';
+import { type CutReader, stringCut } from '../../abi/cut-strings.js';
 import { BUILD_SCHEMA, EVENT_FLAG_USER_READ_FAILED, type KindLayout, RENAMED_FIELDS, type Schema } from '../../abi/schema.js';
 import { unixPathText } from '../../abi/unix-path.js';
 import { addressText, bytesToText, opensForWrite } from '../../abi/values.js';
 import { type WallClock } from '../../output/wall-clock.js';
 import { type ByteSpan, type SigmaEventView, type SigmaFieldValue } from '../../sigma/event.js';
-import { type ProcessNode } from '../process-table.js';
+import { CUT_ARGV, CUT_EXE, type ProcessNode } from '../process-table.js';
 import { type FactSource } from '../rules/model.js';
 
 /** What a view needs to know about the input a record came from. */
@@ -58,7 +59,14 @@ interface KindView {
    * then is read from `read` (schema 1's file_open.path, the path as passed,
    * is this build's path_arg).
    */
-  readonly legacy: ReadonlyMap<string, { readonly read: FieldReader; readonly since: number; readonly string: StringAt | null }>;
+  readonly legacy: ReadonlyMap<string, { readonly read: FieldReader; readonly since: number; readonly string: StringAt | null; readonly cut: CutReader | null }>;
+  /** The Sigma fields of `fields` that can be cut (strings of the record), and how to tell (cut-strings.ts). */
+  readonly cuts: ReadonlyMap<string, CutReader>;
+  /** `cuts`' readers, for hasCut. */
+  readonly cutList: readonly CutReader[];
+  /** Creation kinds: whether the program path Image reads (the kernel's, or as passed) was cut. */
+  readonly exeCut: CutReader | null;
+  readonly exeAsPassedCut: CutReader | null;
   readonly constants: ReadonlyMap<string, string | number | boolean>;
   /** Sigma field -> the fact replay works out for it (dst_hostname, dns.names). */
   readonly facts: ReadonlyMap<string, string>;
@@ -108,11 +116,14 @@ function kindView(kind: KindLayout): KindView | null {
   };
   const fields = new Map<string, FieldReader>();
   const strings = new Map<string, StringAt>();
-  const legacy = new Map<string, { read: FieldReader; since: number; string: StringAt | null }>();
+  const legacy = new Map<string, { read: FieldReader; since: number; string: StringAt | null; cut: CutReader | null }>();
+  const cuts = new Map<string, CutReader>();
   for (const [sigma, name] of Object.entries(spec.fields ?? {})) {
     const read = reader(name)!;
     const renamed = RENAMED_FIELDS.find((r) => r.kind === kind.name && r.from === name);
-    if (renamed !== undefined) legacy.set(sigma, { read: reader(renamed.to)!, since: renamed.since, string: stringAt(renamed.to) });
+    if (renamed !== undefined) legacy.set(sigma, { read: reader(renamed.to)!, since: renamed.since, string: stringAt(renamed.to), cut: stringCut(kind, renamed.to) });
+    const cut = stringCut(kind, name);
+    if (cut !== null) cuts.set(sigma, cut);
     if (sigma === 'Protocol') {
       // IPPROTO_* of the socket as Sysmon names it; 0 (unknown) falls back on the socket type when the kind has it.
       const type = reader('sock_type');
@@ -145,6 +156,10 @@ function kindView(kind: KindLayout): KindView | null {
     fields,
     strings,
     legacy,
+    cuts,
+    cutList: [...cuts.values()],
+    exeCut: role.role === 'exec' ? stringCut(kind, role.exe) : null,
+    exeAsPassedCut: role.role === 'exec' && role.exeAsPassed !== undefined ? stringCut(kind, role.exeAsPassed) : null,
     constants: new Map(Object.entries(spec.constants ?? {})),
     facts: new Map(Object.entries(spec.facts ?? {})),
     when: spec.when === undefined ? null : { read: reader(spec.when.field)!, equals: spec.when.equals },
@@ -232,6 +247,55 @@ export class RecordView implements SigmaEventView {
       case 'ParentProcessGuid': return parent === null ? null : processGuid(parent);
     }
     return undefined;
+  }
+
+  /** Some field a rule can read is cut: one of the record's strings, the program path or command line (of the parent too, for a creation). */
+  hasCut(): boolean {
+    const k = this.kind;
+    if (k === null) return false;
+    const b = this.bytes;
+    const at = this.at;
+    for (let i = 0; i < k.cutList.length; i++) if (k.cutList[i](b, at)) return true;
+    const node = this.node;
+    if (!k.creation) return k.exe === null && node !== null && (node.cut & CUT_EXE) !== 0;
+    if (this.exeCut()) return true;
+    if (node !== null && (node.cut & CUT_ARGV) !== 0) return true;
+    const parent = node?.parent ?? null;
+    return parent !== null && parent.cut !== 0;
+  }
+
+  cut(field: string): boolean {
+    const k = this.kind;
+    if (k === null) return false;
+    const b = this.bytes;
+    const at = this.at;
+    const cut = k.cuts.get(field);
+    if (cut !== undefined) {
+      const old = k.legacy.get(field);
+      if (old !== undefined && (this.source.schemaVersion ?? this.schema.version) < old.since) return old.cut !== null && old.cut(b, at);
+      return cut(b, at);
+    }
+    const node = this.node;
+    switch (field) {
+      case 'Image': return k.exe === null ? node !== null && (node.cut & CUT_EXE) !== 0 : this.exeCut();
+    }
+    if (!k.creation) return false;
+    const parent = node?.parent ?? null;
+    switch (field) {
+      case 'CommandLine': return node !== null && (node.cut & CUT_ARGV) !== 0;
+      case 'ParentImage': return parent !== null && (parent.cut & CUT_EXE) !== 0;
+      case 'ParentCommandLine': return parent !== null && (parent.cut & CUT_ARGV) !== 0;
+    }
+    return false;
+  }
+
+  /** A creation's Image, read as `get` reads it: the kernel's path, else the path as passed. */
+  private exeCut(): boolean {
+    const k = this.kind!;
+    if (k.exe === null) return false;
+    // A cut kernel path is not empty, so it is the one read; the path as passed only counts when that one is empty.
+    if (k.exeCut !== null && k.exeCut(this.bytes, this.at)) return true;
+    return k.exeAsPassedCut !== null && k.exeAsPassedCut(this.bytes, this.at) && k.exe(this.bytes, this.at) === '';
   }
 
   bytesOf(field: string, into: ByteSpan): boolean {

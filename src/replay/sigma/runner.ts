@@ -31,6 +31,9 @@ export function loadReplaySigmaRules(paths: readonly string[], schema: Schema = 
 }
 
 const SEVERITY: Record<string, string> = { informational: 'info', low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+/** The rule id of the alert that lists the Sigma rules an event left undecided (undecidedAlert). */
+export const UNDECIDED_RULE_ID = 'sigma.undecided';
 
 /** Sigma's identity for a rule: its id, else its name, else where it is. */
 export function sigmaRuleId(r: RuleInfo): string {
@@ -80,7 +83,36 @@ export class SigmaRunner {
     if (this.view.set(kindId, bytes, at, node, source, facts) === null) return NO_ALERTS;
     const hits = this.engine.evaluate(this.view);
     if (hits.length === 0) return NO_ALERTS;
-    return hits.map((h) => (h.eventRef === null ? this.alert(h, kindId, bytes, at, node, source, facts) : this.fromRef(h)));
+    const out: Alert[] = [];
+    let undecided: SigmaHit[] | null = null;
+    for (const h of hits) {
+      if (h.undecided !== null) (undecided ??= []).push(h);
+      else out.push(h.eventRef === null ? this.alert(h, kindId, bytes, at, node, source, facts) : this.fromRef(h));
+    }
+    if (undecided !== null) out.push(this.undecidedAlert(undecided, kindId, bytes, at, node, source, facts));
+    return out;
+  }
+
+  /**
+   * The rules an event left undecided (a value they read was cut), as one
+   * alert: a cut command line leaves every rule that looks only at it
+   * undecided (16 of SigmaHQ's on each of the demo's long scripts), and one
+   * line per rule would bury the alerts that were decided. It names each rule
+   * (`rules`) and the cut fields (`undecided`); its severity is the highest of
+   * theirs, so that a possible critical match is not ranked below a low one.
+   */
+  private undecidedAlert(hits: readonly SigmaHit[], kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource, live: FactSource | null): Alert {
+    const facts = live ?? eventFacts(kindId, bytes, at, node, this.schema);
+    const time = source.clock !== null ? source.clock.format(recordTsNs(bytes, at)) : null;
+    const levels = hits.map((h) => SEVERITY[h.rule.level ?? 'medium']);
+    const severity = SEVERITY_ORDER.find((s) => levels.includes(s)) ?? 'medium';
+    const fields = [...new Set(hits.flatMap((h) => h.undecided ?? []))].sort();
+    const n = hits.length;
+    const alert = alertFromFacts(UNDECIDED_RULE_ID, severity, `${n} Sigma rule${n === 1 ? '' : 's'} could not be judged: ${fields.join(', ')} cut by the capture`, facts, time) as Record<string, unknown>;
+    alert.engine = 'sigma';
+    alert.undecided = fields;
+    alert.rules = hits.map((h) => ({ rule_id: sigmaRuleId(h.rule), title: h.rule.title, level: h.rule.level, rule_file: h.rule.file, undecided: h.undecided }));
+    return alert as unknown as Alert;
   }
 
   /** Correlation windows still open at the end of the input. */

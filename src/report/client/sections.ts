@@ -104,6 +104,9 @@ function renderAlert(app: App, a: AlertItem, i: number): HTMLElement {
   const row = h('tr', { id: `alert-${i}`, class: `alert sev-row-${a.severity}` },
     h('td', { class: 'time', title: a.time ?? '' }, when),
     h('td', null, h('code', { title: a.rule_file ?? '' }, a.rule), h('div', null, a.title),
+      a.undecided !== null
+        ? hostileIn('div', { class: 'undecided', title: 'the rule may have matched: its answer lies in the part of these values the capture cut' }, `undecided: ${a.undecided.join(', ')} cut`)
+        : null,
       a.author !== null ? h('div', { class: 'dim author' }, `by ${a.author}`) : null),
     h('td', null, a.techniques.length > 0 ? a.techniques.join(', ') : h('span', { class: 'dim', title: 'the rule carries no ATT&CK tag' }, '—')),
     hostileIn('td', { class: 'subject' }, a.subject),
