@@ -63,6 +63,22 @@ describe('export --format ocsf and parquet', () => {
     expect(findings.length).toBeGreaterThan(0);
     for (const f of findings) expect(validateOcsf(f)).toEqual([]);
     expect(findings.every((f) => Number(f.severity_id) > 0)).toBe(true);
+    // The demo's linker runs have command lines longer than an exec keeps: the rules they leave undecided are one finding
+    // each, of Low confidence, naming the cut field; decided findings say no confidence.
+    const undecided = findings.filter((f) => (f.unmapped as Record<string, unknown>).rule_id === 'sigma.undecided');
+    expect(undecided.length).toBeGreaterThan(0);
+    for (const f of undecided) expect([f.confidence_id, f.confidence, (f.unmapped as Record<string, unknown>).undecided]).toEqual([1, 'Low', ['CommandLine']]);
+    expect(findings.filter((f) => f.confidence_id !== undefined)).toEqual(undecided);
+  });
+
+  it('a Parquet Detection Finding of an undecided match reads back from DuckDB with its confidence and cut fields', () => {
+    const lake = join(dir, 'sigma-lake');
+    const p = runReplayCli(['export', 'captures/demo.rgc', '--format', 'parquet', '--sigma', 'rules/sigma', '--kind', 'process_start', '-o', lake]);
+    expect(p.status, p.stderr).toBe(0);
+    const q = runReplayCli(['sql', lake, "SELECT confidence_id, confidence, unmapped.undecided AS cut, count(*) AS n FROM detection_finding GROUP BY ALL ORDER BY ALL", '--json']);
+    expect(q.status, q.stderr).toBe(0);
+    const rows = lines(q.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => [r.confidence_id, r.confidence, r.cut])).toEqual([[1, 'Low', ['CommandLine']], [null, null, null]]);
   });
 
   /**
