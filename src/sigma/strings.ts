@@ -96,26 +96,26 @@ export function compileStringTest(parts: readonly SigmaStringPart[], cased: bool
   const needsLower = !cased;
   const n = norm.length;
   const pattern = globPattern(norm);
-  const cut = (t: string) => globJudgePrefix(pattern, t);
-  if (n === 0) return { needsLower, literal, cut, test: (t) => t === '' };
+  // The common shapes judge a cut text directly (globJudgePrefix's general run says the same, slower).
+  if (n === 0) return { needsLower, literal, cut: (t) => (t === '' ? UNKNOWN : FALSE), test: (t) => t === '' };
   if (n === 1 && typeof norm[0] === 'string') {
     const s = norm[0];
-    return { needsLower, literal, cut, test: (t) => t === s };
+    return { needsLower, literal, cut: (t) => (s.startsWith(t) ? UNKNOWN : FALSE), test: (t) => t === s };
   }
-  if (n === 1 && norm[0] === ANY) return { needsLower, literal, cut, test: () => true };
+  if (n === 1 && norm[0] === ANY) return { needsLower, literal, cut: () => TRUE, test: () => true };
   if (n === 2 && typeof norm[0] === 'string' && norm[1] === ANY) {
     const s = norm[0];
-    return { needsLower, literal, cut, test: (t) => t.startsWith(s) };
+    return { needsLower, literal, cut: (t) => (t.startsWith(s) ? TRUE : s.startsWith(t) ? UNKNOWN : FALSE), test: (t) => t.startsWith(s) };
   }
   if (n === 2 && norm[0] === ANY && typeof norm[1] === 'string') {
     const s = norm[1];
-    return { needsLower, literal, cut, test: (t) => t.endsWith(s) };
+    return { needsLower, literal, cut: () => UNKNOWN, test: (t) => t.endsWith(s) };
   }
   if (n === 3 && norm[0] === ANY && typeof norm[1] === 'string' && norm[2] === ANY) {
     const s = norm[1];
-    return { needsLower, literal, cut, test: (t) => t.includes(s) };
+    return { needsLower, literal, cut: (t) => (t.includes(s) ? TRUE : UNKNOWN), test: (t) => t.includes(s) };
   }
-  return { needsLower, literal, cut, test: (t) => globMatch(pattern, t) };
+  return { needsLower, literal, cut: (t) => globJudgePrefix(pattern, t), test: (t) => globMatch(pattern, t) };
 }
 
 /**
@@ -127,7 +127,8 @@ export function compileStringTest(parts: readonly SigmaStringPart[], cased: bool
  */
 export function globJudgePrefix(p: Int32Array, t: string): Judgement {
   if (p.length > 0 && p[p.length - 1] === -1 && globMatch(p, t)) return TRUE;
-  return globAlive(p, t) ? UNKNOWN : FALSE;
+  // A leading `*` stays alive whatever is read.
+  return (p.length > 0 && p[0] === -1) || globAlive(p, t) ? UNKNOWN : FALSE;
 }
 
 /** Whether some pattern position is still reachable after reading all of `t` (an NFA run: O(pattern x text)). */

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type SigmaEventView } from '../../src/sigma/event.js';
-import { globJudgePrefix, FALSE, TRUE, UNKNOWN } from '../../src/sigma/strings.js';
+import { compileStringTest, globJudgePrefix, FALSE, parseSigmaString, TRUE, UNKNOWN } from '../../src/sigma/strings.js';
 import { engineFor, type Fields, ruleText, view } from './support.js';
 
 /** An event whose fields in `cut` hold only the beginning of their values. */
@@ -118,5 +118,13 @@ describe('globJudgePrefix', () => {
     expect(globJudgePrefix(p(['a', -2, 'c']), 'a\u{1F600}')).toBe(UNKNOWN); // ? takes a whole character
     expect(globJudgePrefix(p([]), 'a')).toBe(FALSE);
     expect(globJudgePrefix(p([]), '')).toBe(UNKNOWN);
+  });
+
+  it('the direct judges of the common shapes say what the general run says', () => {
+    const codes = (pattern: string) => Int32Array.from([...pattern].map((c) => (c === '*' ? -1 : c === '?' ? -2 : c.charCodeAt(0))));
+    for (const pattern of ['', 'abc', 'ab*', '*bc', '*b*', '*', 'a*c', 'a?c*']) {
+      const st = compileStringTest(parseSigmaString(pattern), true);
+      for (const t of ['', 'a', 'ab', 'abc', 'abcd', 'xbc', 'b', 'xab']) expect(st.cut(t), `${pattern} on ${t}`).toBe(globJudgePrefix(codes(pattern), t));
+    }
   });
 });
