@@ -165,7 +165,7 @@ export class AlertEngine {
     // No rule can match this kind, and no Sigma rule to offer it to: the common case of most events.
     if (rules.length === 0 && sigma === null) return NO_ALERTS;
     const cut = this.cutByKind[kindId];
-    if (rules.length > 0 && cut !== null && cut(bytes, at, node)) return this.evaluateCut(kindId, bytes, at, node, source, schemaVersion, extra, dstHostname, sigma);
+    if (rules.length > 0 && cut !== null && cut(bytes, at, node)) return this.evaluateByFacts(kindId, bytes, at, node, source, schemaVersion, null, extra, dstHostname);
     this.epoch.n++;
     this.epoch.schemaVersion = schemaVersion;
     this.epoch.extra = extra;
@@ -195,44 +195,26 @@ export class AlertEngine {
   }
 
   /**
-   * A record with a value its rules read that the capture cut: each rule is
-   * judged in three values over its facts. TRUE alerts as anywhere else;
+   * The rules over facts (the reference), judged in three values: for records
+   * whose facts may be unknown (`unknown`: rebuilt from another schema
+   * version) or cut (a value a rule reads that the capture cut). TRUE alerts;
    * UNKNOWN (the answer lies in the cut rest: `suffix` on a cut path, a
-   * `contains` not in the kept beginning) is an undecided alert, naming the
+   * `contains` not in the kept beginning) is an undecided alert naming the
    * facts that were cut (`undecided`), not counted as the rule's.
    */
-  private evaluateCut(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource, schemaVersion: number,
-    extra: ReadonlyMap<string, FactValue> | null, dstHostname: string | undefined, sigma: SigmaRunner | null): readonly Alert[] {
-    const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, null, extra, dstHostname);
-    const type = this.schema.byId[kindId]!.eventType;
-    const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
-    const out: Alert[] = [];
-    for (const r of this.rules) {
-      if (!r.appliesTo(type)) continue;
-      const v = r.judge(facts);
-      if (v === TRUE) out.push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack)));
-      else if (v === UNKNOWN) {
-        const a = alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack) as Record<string, unknown>;
-        a.undecided = r.reads.filter((k) => facts.cut(k) !== 0);
-        out.push(this.count(a as unknown as Alert));
-      }
-    }
-    if (sigma === null) return out;
-    const hits = sigma.evaluate(kindId, bytes, at, node, source, facts);
-    for (const a of hits) out.push(this.count(a));
-    return out;
-  }
-
-  /** The rules over facts (the reference), for records whose facts may be unknown. */
   private evaluateByFacts(kindId: number, bytes: Uint8Array, at: number, node: ProcessNode | null, source: RecordSource,
-    schemaVersion: number, unknown: readonly string[], extra: ReadonlyMap<string, FactValue> | null, dstHostname: string | undefined): readonly Alert[] {
+    schemaVersion: number, unknown: readonly string[] | null, extra: ReadonlyMap<string, FactValue> | null, dstHostname: string | undefined): readonly Alert[] {
     const facts = this.facts.reset(kindId, bytes, at, node, schemaVersion, unknown, extra, dstHostname);
     const type = this.schema.byId[kindId]!.eventType;
     let own: Alert[] | null = null;
     for (const r of this.rules) {
-      if (!r.appliesTo(type) || !r.test(facts)) continue;
+      if (!r.appliesTo(type)) continue;
+      const v = r.judge(facts);
+      if (v !== TRUE && v !== UNKNOWN) continue;
       const time = source.clock === null ? null : source.clock.format(recordTsNs(bytes, at));
-      (own ??= []).push(this.count(alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack)));
+      const a = alertFromFacts(r.rule.id, r.rule.severity, r.rule.title, facts, time, r.rule.attack) as Record<string, unknown>;
+      if (v === UNKNOWN) a.undecided = r.reads.filter((k) => facts.cut(k) !== 0);
+      (own ??= []).push(this.count(a as unknown as Alert));
     }
     if (this.sigma === null) return own ?? NO_ALERTS;
     const sigma = this.sigma.evaluate(kindId, bytes, at, node, source, facts);
