@@ -43,6 +43,8 @@ export interface MeasureOptions {
   timeoutMs?: number;
   /** may the command exit non-zero (rg-replay --alerts exits 0 either way; verify may not)? */
   allowFailure?: boolean;
+  /** exit codes that are a verdict, not a failure (rg-replay audit: 8, the capture's schema differs from this build's) */
+  okExitCodes?: readonly number[];
 }
 
 /** No single measured run on this machine should take this long; a hung one is killed. */
@@ -73,7 +75,7 @@ export function measureProcess(cmd: string, args: string[], o: MeasureOptions = 
     throw new Error(`measured run of ${cmd} ${args.join(' ')} failed (${r.status ?? r.signal ?? r.error?.message}): ${r.stderr?.slice(-500)}`);
   }
   const m = JSON.parse(report) as RunMeasure;
-  if ((m.exit_code !== 0 || m.signal !== 0) && !o.allowFailure) {
+  if ((m.exit_code !== 0 || m.signal !== 0) && !o.allowFailure && !(m.signal === 0 && (o.okExitCodes ?? []).includes(m.exit_code))) {
     throw new Error(`${cmd} ${args.join(' ')} exited with ${m.signal ? `signal ${m.signal}` : m.exit_code}: ${r.stderr?.trim().slice(-500)}`);
   }
   return m;
