@@ -17,7 +17,8 @@ import { NAMES_PER_PROCESS, type NetState } from '../net/net-state.js';
 import { type SigmaRunner } from '../sigma/runner.js';
 import { type RecordSource } from '../sigma/record-view.js';
 import { type CompiledRule } from './evaluate.js';
-import { cutReaders, derivedFrom, RecordFacts } from './facts.js';
+import { derivedFrom } from './builtin.js';
+import { cutReaders, RecordFacts } from './facts.js';
 import { type FactSource, type FactValue, type Match } from './model.js';
 import { compileKindRule, filePathGate, RecordEpoch, type RecordPredicate } from './record-rules.js';
 

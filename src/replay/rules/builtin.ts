@@ -163,6 +163,21 @@ const OPEN_FLAGS_DISPUTED = 'open_flags_disputed';
 const RENAME_EXCHANGE = 2;
 
 /**
+ * The record's facts a derived fact is made of (written_path, wiped_path,
+ * filename_in_cwd: cut when one of them is), by event type (fileFact: a
+ * file's path is `path`, schema 1's the name as passed).
+ */
+export function derivedFrom(key: string, eventType: string, schemaVersion: number): readonly string[] {
+  const path = schemaVersion < 2 ? 'path_arg' : 'path';
+  switch (key) {
+    case 'written_path': return eventType === 'file_open' ? [path] : eventType === 'file_rename' ? ['new_path'] : eventType === 'file_link' ? ['new_path'] : [];
+    case 'wiped_path': return eventType === 'file_open' || eventType === 'file_delete' || eventType === 'file_truncate' ? [path] : [];
+    case 'filename_in_cwd': return ['filename', 'cwd'];
+    default: return [];
+  }
+}
+
+/**
  * Facts these detections derive (content, like the rules above) about what
  * an event did to file contents, whichever call did it, so one rule covers
  * every door: `written_path` (content created or replaced: a write open, the

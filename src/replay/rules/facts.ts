@@ -12,7 +12,7 @@ import { bytesToText, joinPathLexically, opensForWrite } from '../../abi/values.
 import { Ancestry } from '../ancestry.js';
 import { CUT_ARGV, CUT_EXE, type ProcessNode } from '../process-table.js';
 import { type CutReader, stringCut } from '../../abi/cut-strings.js';
-import { FILE_FACTS, FactsWithFileFacts, fileFact } from './builtin.js';
+import { derivedFrom, FILE_FACTS, FactsWithFileFacts, fileFact } from './builtin.js';
 import { outputKeys, resultUnseenMask } from '../../abi/views.js';
 import { CUT_ALL, CUT_LAST, CUT_NONE, type FactSource, type Facts, type FactValue } from './model.js';
 
@@ -73,21 +73,6 @@ export function cutReaders(kind: KindLayout): Map<string, CutReader> {
     if (cut !== null) out.set(f.key ?? f.name, cut);
   }
   return out;
-}
-
-/**
- * The record's facts a derived fact is made of (written_path, wiped_path,
- * filename_in_cwd: cut when one of them is), by event type (fileFact: a
- * file's path is `path`, schema 1's the name as passed).
- */
-export function derivedFrom(key: string, eventType: string, schemaVersion: number): readonly string[] {
-  const path = schemaVersion < 2 ? 'path_arg' : 'path';
-  switch (key) {
-    case 'written_path': return eventType === 'file_open' ? [path] : eventType === 'file_rename' ? ['new_path'] : eventType === 'file_link' ? ['new_path'] : [];
-    case 'wiped_path': return eventType === 'file_open' || eventType === 'file_delete' || eventType === 'file_truncate' ? [path] : [];
-    case 'filename_in_cwd': return ['filename', 'cwd'];
-    default: return [];
-  }
 }
 
 /** How to read one fact straight from a kind's records: a number, or text (decoded once per event). */
