@@ -6,7 +6,8 @@
  */
 import { parseCondition, type ConditionNode } from './condition.js';
 import { RuleProblem } from './problems.js';
-import { best, combine, combineJudges, compileItem, type CompiledItem, type FieldResolver, notJudge, type RuleScalar, union } from './values.js';
+import { kleene, kleeneNot } from '../common/kleene.js';
+import { best, combine, compileItem, type CompiledItem, type FieldResolver, type RuleScalar, union } from './values.js';
 import { type YamlMap, type YamlValue } from './yaml-load.js';
 
 export type CompiledDetection = CompiledItem;
@@ -39,7 +40,7 @@ export function compileDetection(detection: YamlValue, fields: FieldResolver): C
     }
   }
   const parts = trees.map((t) => compileNode(t, compiled));
-  return parts.length === 1 ? parts[0] : { test: combine(parts.map((p) => p.test), 'or'), judge: combineJudges(parts.map((p) => p.judge), 'or'), requires: union(parts.map((p) => p.requires)) };
+  return parts.length === 1 ? parts[0] : { test: combine(parts.map((p) => p.test), 'or'), judge: kleene(parts.map((p) => p.judge), 'or'), requires: union(parts.map((p) => p.requires)) };
 }
 
 function collectIds(n: ConditionNode, into: Set<string>): void {
@@ -54,15 +55,15 @@ function compileNode(n: ConditionNode, ids: ReadonlyMap<string, CompiledItem>): 
     case 'not': {
       const inner = compileNode(n.arg, ids);
       const test = inner.test;
-      return { test: (c) => !test(c), judge: notJudge(inner.judge), requires: null };
+      return { test: (c) => !test(c), judge: kleeneNot(inner.judge), requires: null };
     }
     case 'and': {
       const args = n.args.map((a) => compileNode(a, ids));
-      return { test: combine(args.map((a) => a.test), 'and'), judge: combineJudges(args.map((a) => a.judge), 'and'), requires: best(args.map((a) => a.requires)) };
+      return { test: combine(args.map((a) => a.test), 'and'), judge: kleene(args.map((a) => a.judge), 'and'), requires: best(args.map((a) => a.requires)) };
     }
     case 'or': {
       const args = n.args.map((a) => compileNode(a, ids));
-      return { test: combine(args.map((a) => a.test), 'or'), judge: combineJudges(args.map((a) => a.judge), 'or'), requires: union(args.map((a) => a.requires)) };
+      return { test: combine(args.map((a) => a.test), 'or'), judge: kleene(args.map((a) => a.judge), 'or'), requires: union(args.map((a) => a.requires)) };
     }
   }
 }
@@ -86,13 +87,13 @@ function compileIdentifier(def: YamlValue, fields: FieldResolver): CompiledItem 
       }
       return compileItem(field === '' ? null : field, modifiers, values, fields);
     });
-    return { test: combine(items.map((i) => i.test), 'and'), judge: combineJudges(items.map((i) => i.judge), 'and'), requires: best(items.map((i) => i.requires)) };
+    return { test: combine(items.map((i) => i.test), 'and'), judge: kleene(items.map((i) => i.judge), 'and'), requires: best(items.map((i) => i.requires)) };
   }
   if (Array.isArray(def)) {
     if (def.length === 0) throw RuleProblem.invalid('is an empty list');
     if (def.every(isScalar)) return compileItem(null, [], def as RuleScalar[], fields);
     const members = def.map((d) => compileIdentifier(d, fields));
-    return { test: combine(members.map((m) => m.test), 'or'), judge: combineJudges(members.map((m) => m.judge), 'or'), requires: union(members.map((m) => m.requires)) };
+    return { test: combine(members.map((m) => m.test), 'or'), judge: kleene(members.map((m) => m.judge), 'or'), requires: union(members.map((m) => m.requires)) };
   }
   return compileItem(null, [], [def], fields);
 }

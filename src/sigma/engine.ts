@@ -13,7 +13,7 @@ import { type SigmaRuleSet } from './load.js';
 import { LiteralIndex, NOT_ASCII } from './literal-index.js';
 import { type RegexTail } from './regex-hints.js';
 import { type RuleInfo } from './rule.js';
-import { TRUE, UNKNOWN } from './strings.js';
+import { TRUE, UNKNOWN } from '../common/kleene.js';
 import { type CursorJudge, type CursorTest, type Requirements } from './values.js';
 
 export interface SigmaHit {

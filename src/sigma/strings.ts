@@ -5,6 +5,7 @@
  * them: `\*` and `\?` are literal, `\\` is one backslash, and a backslash
  * before any other character (or at the end) is itself literal.
  */
+import { FALSE, type Judgement, TRUE, UNKNOWN } from '../common/kleene.js';
 import { fold } from './fold.js';
 
 export const ANY = 0; // *
@@ -82,11 +83,7 @@ export interface StringTest {
   readonly cut: (text: string) => Judgement;
 }
 
-/** Three-valued (Kleene) truth: what a rule says of a value the capture cut may be unknown. */
-export type Judgement = 0 | 1 | 2;
-export const FALSE = 0;
-export const TRUE = 1;
-export const UNKNOWN = 2;
+
 
 /** Compiles a pattern to the cheapest test that decides it: equality, prefix, suffix, substring, or a glob. */
 export function compileStringTest(parts: readonly SigmaStringPart[], cased: boolean): StringTest {

@@ -15,7 +15,8 @@ import { type FieldCursor, type SigmaFieldValue } from './event.js';
 import { SIGMA_LIMITS } from './limits.js';
 import { RuleProblem } from './problems.js';
 import { regexHints, type RegexTail } from './regex-hints.js';
-import { compileStringTest, FALSE, hasWildcards, type Judgement, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, TRUE, UNKNOWN, withWildcards } from './strings.js';
+import { FALSE, type Judgement, kleene, kleeneNot, TRUE, UNKNOWN } from '../common/kleene.js';
+import { compileStringTest, hasWildcards, mapLiterals, parseSigmaString, plainText, type SigmaStringPart, type StringTest, withWildcards } from './strings.js';
 import { fold } from './fold.js';
 
 export type RuleScalar = string | number | boolean | null;
@@ -104,9 +105,9 @@ export function compileItem(field: string | null, modifiers: readonly string[], 
   const implicitContains = field === null && !modifiers.some((m) => ['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'fieldref', 'gt', 'gte', 'lt', 'lte'].includes(m));
   const leaves = vals.map((v) => compileLeaf(v, slot, fields, implicitContains));
   const test = combine(leaves.map((l) => l.test), all ? 'and' : 'or');
-  const judge = combineJudges(leaves.map((l) => l.judge), all ? 'and' : 'or');
+  const judge = kleene(leaves.map((l) => l.judge), all ? 'and' : 'or');
   const requires = negated ? null : all ? best(leaves.map((l) => l.requires)) : union(leaves.map((l) => l.requires));
-  return { test: negated ? (c) => !test(c) : test, judge: negated ? notJudge(judge) : judge, requires };
+  return { test: negated ? (c) => !test(c) : test, judge: negated ? kleeneNot(judge) : judge, requires };
 }
 
 function initial(v: RuleScalar, isRe: boolean): Val {
@@ -350,7 +351,7 @@ function judgeRegexCut(re: RE2JS, t: string): Judgement {
 function compileLeaf(v: Val, slot: number | null, fields: FieldResolver, implicitContains: boolean): Leaf {
   if (v.t === 'or') {
     const members = v.values.map((x) => compileLeaf(x, slot, fields, implicitContains));
-    return { test: combine(members.map((x) => x.test), 'or'), judge: combineJudges(members.map((x) => x.judge), 'or'), requires: union(members.map((x) => x.requires)) };
+    return { test: combine(members.map((x) => x.test), 'or'), judge: kleene(members.map((x) => x.judge), 'or'), requires: union(members.map((x) => x.requires)) };
   }
   if (slot === null) return compileKeywordLeaf(v, fields, implicitContains);
   const s = slot;
@@ -517,27 +518,6 @@ export function combine(tests: readonly CursorTest[], op: 'and' | 'or'): CursorT
   }
   if (op === 'and') return (c) => { for (const t of tests) if (!t(c)) return false; return true; };
   return (c) => { for (const t of tests) if (t(c)) return true; return false; };
-}
-
-/** Kleene's `and` (FALSE wins, then UNKNOWN) or `or` (TRUE wins, then UNKNOWN). */
-export function combineJudges(judges: readonly CursorJudge[], op: 'and' | 'or'): CursorJudge {
-  if (judges.length === 1) return judges[0];
-  const stop = op === 'and' ? FALSE : TRUE;
-  const rest = op === 'and' ? TRUE : FALSE;
-  return (c) => {
-    let r: Judgement = rest;
-    for (let i = 0; i < judges.length; i++) {
-      const v = judges[i](c);
-      if (v === stop) return stop;
-      if (v === UNKNOWN) r = UNKNOWN;
-    }
-    return r;
-  };
-}
-
-/** Kleene's `not`: UNKNOWN stays unknown. */
-export function notJudge(j: CursorJudge): CursorJudge {
-  return (c) => { const v = j(c); return v === UNKNOWN ? UNKNOWN : v === TRUE ? FALSE : TRUE; };
 }
 
 /** Requirements of an OR: one of all its members' (unknown if any member's is unknown). */

@@ -15,7 +15,7 @@ import { builtinRules, DEFAULT_ALERT_PORTS } from '../../src/replay/rules/builti
 import { compileRule } from '../../src/replay/rules/evaluate.js';
 import { parseRuleDocument } from '../../src/replay/rules/load.js';
 import { CUT_ALL, CUT_LAST, CUT_NONE, type FactValue } from '../../src/replay/rules/model.js';
-import { FALSE, TRUE, UNKNOWN } from '../../src/sigma/strings.js';
+import { FALSE, TRUE, UNKNOWN } from '../../src/common/kleene.js';
 import { execRecord, type Identity, openRecord } from '../support/records.js';
 
 const SOURCE = { host: 'h', clock: null, users: new Map<number, string>() };

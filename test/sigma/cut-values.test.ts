@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type SigmaEventView } from '../../src/sigma/event.js';
-import { compileStringTest, globJudgePrefix, FALSE, parseSigmaString, TRUE, UNKNOWN } from '../../src/sigma/strings.js';
+import { FALSE, TRUE, UNKNOWN } from '../../src/common/kleene.js';
+import { compileStringTest, globJudgePrefix, parseSigmaString } from '../../src/sigma/strings.js';
 import { engineFor, type Fields, ruleText, view } from './support.js';
 
 /** An event whose fields in `cut` hold only the beginning of their values. */

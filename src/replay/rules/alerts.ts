@@ -12,7 +12,7 @@ import { BUILD_SCHEMA, type KindLayout, type Schema } from '../../abi/schema.js'
 import { type AlertLine } from '../../output/sinks.js';
 import { CUT_ARGV, CUT_EXE, PIPE_ENDS, PIPES, type ProcessNode, type ProcessTable } from '../process-table.js';
 import { SIGMA_LIMITS } from '../../sigma/limits.js';
-import { TRUE, UNKNOWN } from '../../sigma/strings.js';
+import { TRUE, UNKNOWN } from '../../common/kleene.js';
 import { NAMES_PER_PROCESS, type NetState } from '../net/net-state.js';
 import { type SigmaRunner } from '../sigma/runner.js';
 import { type RecordSource } from '../sigma/record-view.js';

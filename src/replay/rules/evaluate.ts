@@ -7,7 +7,7 @@
 import { type BlockList } from 'node:net';
 import { inNetworks, networkBlock } from '../../common/networks.js';
 import { type Condition, CUT_ALL, CUT_NONE, type FactSource, type FactValue, type Match, type Rule } from './model.js';
-import { FALSE, type Judgement, TRUE, UNKNOWN } from '../../sigma/strings.js';
+import { FALSE, type Judgement, kleene, TRUE, UNKNOWN } from '../../common/kleene.js';
 import { AncestorTest, Ancestry } from '../ancestry.js';
 
 export type FactPredicate = (facts: FactSource) => boolean;
@@ -33,16 +33,7 @@ export function compileRule(rule: Rule): CompiledRule {
   return {
     rule,
     reads: [...new Set([...Object.keys(rule.match), ...rule.any.flatMap((m) => Object.keys(m))])],
-    judge: judgeAny.length === 0 ? judgeAll : (f) => {
-      const all = judgeAll(f);
-      if (all === FALSE) return FALSE;
-      let any: Judgement = FALSE;
-      for (let i = 0; i < judgeAny.length && any !== TRUE; i++) {
-        const v = judgeAny[i](f);
-        if (v !== FALSE) any = v;
-      }
-      return any === FALSE ? FALSE : all === UNKNOWN || any === UNKNOWN ? UNKNOWN : TRUE;
-    },
+    judge: judgeAny.length === 0 ? judgeAll : kleene([judgeAll, kleene(judgeAny, 'or')], 'and'),
     appliesTo: events.size === 0 ? () => true : (t) => events.has(t),
     test: alternatives.length === 0 ? all : (f) => {
       if (!all(f)) return false;
@@ -63,19 +54,11 @@ function compileMatch(match: Match): FactPredicate {
 
 /** A match in three values: Kleene's `and` of its conditions. */
 function judgeMatch(match: Match): FactJudge {
-  const checks = Object.entries(match).map(([field, cond]) => {
+  const checks = Object.entries(match).map(([field, cond]): FactJudge => {
     const judge = judgeCondition(cond);
-    return (facts: FactSource) => judge(facts.get(field), facts.cut?.(field) ?? CUT_NONE);
+    return (facts) => judge(facts.get(field), facts.cut?.(field) ?? CUT_NONE);
   });
-  return (facts) => {
-    let r: Judgement = TRUE;
-    for (let i = 0; i < checks.length; i++) {
-      const v = checks[i](facts);
-      if (v === FALSE) return FALSE;
-      if (v === UNKNOWN) r = UNKNOWN;
-    }
-    return r;
-  };
+  return checks.length === 0 ? () => TRUE : kleene(checks, 'and');
 }
 
 /**
