@@ -51,6 +51,7 @@ interface Libbpf {
   bpf_iter_create(linkFd: number): number;
   bpf_map_update_elem(fd: number, key: Uint8Array, value: Uint8Array, flags: number): number;
   bpf_map_lookup_elem(fd: number, key: Uint8Array, value: Uint8Array): number;
+  bpf_map_get_next_key(fd: number, key: Uint8Array | null, next: Uint8Array): number;
   libbpf_num_possible_cpus(): number;
   bpf_program__fd(prog: Ptr): number;
   bpf_prog_test_run_opts(fd: number, opts: Uint8Array): number;
@@ -103,6 +104,7 @@ function loadLibbpf(): Libbpf {
     bpf_iter_create: lib.func('int bpf_iter_create(int link_fd)'),
     bpf_map_update_elem: lib.func('int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)'),
     bpf_map_lookup_elem: lib.func('int bpf_map_lookup_elem(int fd, const void *key, void *value)'),
+    bpf_map_get_next_key: lib.func('int bpf_map_get_next_key(int fd, const void *key, void *next_key)'),
     libbpf_num_possible_cpus: lib.func('int libbpf_num_possible_cpus()'),
     bpf_program__fd: lib.func('int bpf_program__fd(void *prog)'),
     bpf_prog_test_run_opts: lib.func('int bpf_prog_test_run_opts(int fd, void *opts)'),
@@ -159,7 +161,7 @@ export class BpfCapture {
     readonly ringFd: number,
     /** Data size of EVENTS in bytes. */
     readonly ringBytes: number,
-    private readonly fds: { config: number; fileFilter: number; lost: number; followed: number },
+    private readonly fds: { config: number; fileFilter: number; lost: number; followed: number; uringRequests: number },
   ) {}
 
   /** Opens the object, sizes EVENTS to ringBytes and loads every program (nothing is attached yet). */
@@ -194,6 +196,7 @@ export class BpfCapture {
       const fd = (name: string): number => lib.bpf_map__fd(map(name));
       return new BpfCapture(lib, obj, fd('EVENTS'), rb, {
         config: fd('CONFIG'), fileFilter: fd('FILE_FILTER'), lost: fd('LOST'), followed: fd('FOLLOWED'),
+        uringRequests: fd('URING_REQUESTS'),
       });
     } catch (e) {
       lib.bpf_object__close(obj);
@@ -279,6 +282,23 @@ export class BpfCapture {
     new DataView(opts.buffer).setBigUint64(0, 80n, true);
     const err = this.lib.bpf_prog_test_run_opts(this.lib.bpf_program__fd(prog), opts);
     if (err < 0) throw new CaptureSetupError(`cannot write the UDP repeat summaries: ${errnoText(-err)}`);
+  }
+
+  /**
+   * How many io_uring requests the kernel program holds between their submission and their completion
+   * (URING_REQUESTS), counting no further than `limit`: 0 when none is in flight.
+   */
+  uringRequestsInFlight(limit: number): number {
+    const a = new Uint8Array(8);
+    const b = new Uint8Array(8);
+    let prev: Uint8Array | null = null;
+    let n = 0;
+    for (let next = a; n < limit; next = next === a ? b : a) {
+      if (this.lib.bpf_map_get_next_key(this.fds.uringRequests, prev, next) !== 0) break;
+      prev = next;
+      n++;
+    }
+    return n;
   }
 
   /** LOST (ring buffer full, or a followed child that could not be kept in scope) per possible CPU; sum them for the total. */

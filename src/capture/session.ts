@@ -28,6 +28,10 @@ import { publicKeySha256 } from '../rgc/signing.js';
 const READY_TIMEOUT_MS = 5000;
 const CANARY_INTERVAL_MS = 5;
 const STATS_INTERVAL_MS = 5000;
+/** How long a capture that ends with its command waits for io_uring requests still in flight (awaitUringInFlight). */
+const URING_SETTLE_MS = 1000;
+const URING_SETTLE_STEP_MS = 5;
+const URING_COUNT_LIMIT = 8192;
 /** Wake the drain worker once this much is unconsumed (bounded by a quarter of the ring). */
 const WAKEUP_BYTES = 256 << 10;
 
@@ -181,6 +185,7 @@ class RunningCapture {
     this.report.line(`ready: recording ${o.output === '-' ? 'to stdout' : `to ${o.output}`}${command ? `; started ${o.command[0]} (pid ${command.pid})` : '; stop with Ctrl-C'}`);
     command?.release();
     const reason = await stopped;
+    if (reason === 'command_exit') await this.awaitUringInFlight();
     for (const t of timers) clearInterval(t);
     this.status?.clear();
     // Detach first so nothing new arrives, then the worker drains what is left and writes the end.
@@ -215,6 +220,26 @@ class RunningCapture {
       return commandStatus ?? (await command.exited);
     }
     return ExitCode.Ok;
+  }
+
+  /**
+   * The command exited, but the kernel may still complete what it left in flight on an io_uring: a ring
+   * torn down after its process exited has its completions posted by a kernel worker, a moment later,
+   * and they are the command's (io_uring.bpf.h records them as the submitter's). Keep recording until no
+   * request is held between submission and completion, for at most URING_SETTLE_MS (a request that never
+   * completes, or another process's when not following, must not hold the capture open), and say so.
+   */
+  private async awaitUringInFlight(): Promise<void> {
+    const deadline = Date.now() + URING_SETTLE_MS;
+    let pending = this.cap.uringRequestsInFlight(URING_COUNT_LIMIT);
+    while (pending > 0 && Date.now() < deadline) {
+      await sleep(URING_SETTLE_STEP_MS);
+      pending = this.cap.uringRequestsInFlight(URING_COUNT_LIMIT);
+    }
+    if (pending > 0) {
+      const n = pending >= URING_COUNT_LIMIT ? `${URING_COUNT_LIMIT} or more` : String(pending);
+      this.report.line(`${n} io_uring request(s) still in flight ${URING_SETTLE_MS} ms after ${this.o.command[0]} exited: their completions, if any come, are not in the capture`);
+    }
   }
 
   private post(m: ToWorker): void {

@@ -50,6 +50,8 @@ describe.skipIf(!runKernelTests)('io_uring completions not posted by the request
       const out = join(work, `defer-${watch}.rgc`);
       const run = await runCapture(['-o', out, ...(watch ? ['--watch-prefix', `${dir}/`] : []), '--follow', '--', program('uring-foreign'), 'defer', dir, 'victim']);
       expect(run.status, run.stderr).toBe(0);
+      // The capture waited for those completions (a kworker posts them after the exit), and none was left.
+      expect(run.stderr).not.toContain('still in flight');
       const pid = Number(/^pid (\d+)$/m.exec(run.stdout)?.[1]);
       expect(pid).toBeGreaterThan(0);
       // io-wq ran both: the file is gone, the new one exists.
@@ -67,5 +69,13 @@ describe.skipIf(!runKernelTests)('io_uring completions not posted by the request
         expect(text(r.f.path)).not.toBe('/victim');
       }
     }
+  });
+
+  it('a request that outlives the command (a child keeps the ring) holds the capture open 1 s at most, and is said to be in flight', async () => {
+    const out = join(work, 'linger.rgc');
+    const run = await runCapture(['-o', out, '--events', 'connect,accept', '--follow', '--', program('uring-foreign'), 'linger']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^child \d+$/m);
+    expect(run.stderr).toMatch(/rg-capture: 1 io_uring request\(s\) still in flight 1000 ms after \S*uring-foreign exited: their completions, if any come, are not in the capture/);
   });
 });

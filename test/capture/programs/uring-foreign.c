@@ -15,11 +15,17 @@
  *                    worker posts the CQEs when the ring is torn down. Prints
  *                    "pid PID". Before the fix they were recorded as the
  *                    kworker's, the name joined to the kworker's cwd (/NAME).
- * Usage: uring-foreign forge DIR NAME | defer DIR NAME
+ *   linger           submits an ACCEPT on a listening socket no one connects
+ *                    to, forks a child that keeps the ring (and the ACCEPT in
+ *                    flight) for 3 s, prints "child PID" and exits at once:
+ *                    the request outlives the command.
+ * Usage: uring-foreign forge DIR NAME | defer DIR NAME | linger
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include "../../../scripts/net/uring-mini.h"
 
@@ -109,6 +115,30 @@ static int defer(const char *dir, const char *name)
 	return 0;
 }
 
+static int linger(void)
+{
+	struct uring r;
+	if (uring_init(&r, 16) != 0)
+		return 2;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 1) != 0)
+		return 2;
+	struct io_uring_sqe *q = push(&r, IORING_OP_ACCEPT, 5);
+	q->fd = s;
+	if (enter(&r, 1, 0) != 1)
+		return 3;
+	pid_t child = fork();
+	if (child < 0)
+		return 2;
+	if (child == 0) {
+		sleep(3);
+		_exit(0);
+	}
+	printf("child %d\n", child);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -116,6 +146,8 @@ int main(int argc, char **argv)
 		return forge(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "defer") == 0)
 		return defer(argv[2], argv[3]);
-	fprintf(stderr, "usage: uring-foreign forge DIR NAME | defer DIR NAME\n");
+	if (argc == 2 && strcmp(argv[1], "linger") == 0)
+		return linger();
+	fprintf(stderr, "usage: uring-foreign forge DIR NAME | defer DIR NAME | linger\n");
 	return 2;
 }
