@@ -77,7 +77,8 @@ struct sock_state {
 	__u8 dns;                         /* 1: sent to port 53; its responses are recorded */
 	__u8 fastopen;                    /* 1: a sendto(MSG_FASTOPEN) began this connection, not yet recorded */
 	__u16 local_port;                 /* the bound port: the kernel releases it (inet_num = 0) before the close is traced */
-	__u16 reserved;
+	__u8 followed;                    /* 1: owner_hdr's process was followed (--follow) when it was learnt */
+	__u8 reserved;
 };
 
 struct {
@@ -99,7 +100,7 @@ struct tx_packet {
 	__u32 payload_size;   /* bytes of payload[] copied (DNS only) */
 	__u16 family;
 	__u16 port;
-	__u32 reserved;
+	__s32 nr;             /* the system call it was queued in (syscall_nr): paired only with a send in the same */
 	__u8 addr[ADDR_LEN];
 	__u8 payload[DNS_PAYLOAD_LEN];
 };
@@ -170,6 +171,8 @@ __u32 fastopen_pending = 0;
 
 /* x86_64 THREAD_SIZE (16 KiB; a KASAN kernel's 32 KiB stacks only make more changes look interrupt-made). */
 #define TASK_STACK_SIZE 16384
+/* Above every x86_64 system call number (463 in 6.18). */
+#define RG_MAX_SYSCALL_NR 1024
 
 /*
  * in_task(), without the preempt count (a per-CPU variable this kernel's
@@ -177,10 +180,12 @@ __u32 fastopen_pending = 0;
  * running on current's own kernel stack? `ctx`, a tp_btf program's argument
  * array, is a local of the kernel's __bpf_trace_run() and so lies on the stack
  * the tracepoint fired on (the program's own frame may not: the JIT can give
- * a program a private per-CPU stack). Interrupts, softirqs (x86_64 runs them
- * on the per-CPU irq stack, from irq exit and local_bh_enable alike) and NMIs
- * run on other stacks; ksoftirqd runs softirqs on its own stack but is a
- * kernel thread. Reading the address needs CAP_PERFMON (pointer leaks
+ * a program a private per-CPU stack). Interrupts that find the task in the
+ * kernel, their softirqs, local_bh_enable's softirqs and NMIs run on other
+ * stacks (x86_64's per-CPU irq stack); ksoftirqd runs softirqs on its own
+ * stack but is a kernel thread. An interrupt that finds the task in user
+ * mode, and its softirqs, run on the task's stack: told apart by the entry's
+ * pt_regs (below). Reading the address needs CAP_PERFMON (pointer leaks
  * allowed), which rg-capture needs anyway. Measured on loopback connects: the
  * listener side's SYN_RECV and ESTABLISHED changes (softirq, in the client's
  * context) read as interrupt, the client's own as task.
@@ -188,9 +193,23 @@ __u32 fastopen_pending = 0;
 static __always_inline bool in_task_context(struct task_struct *task, void *ctx)
 {
 	__u64 base = (__u64)task->stack;
-	return (__u64)ctx - base < TASK_STACK_SIZE && !(task->flags & PF_KTHREAD);
+	if ((__u64)ctx - base >= TASK_STACK_SIZE || (task->flags & PF_KTHREAD))
+		return false;
+	if (task->flags & PF_IO_WORKER)
+		return true; /* never in user mode: an interrupt finds it in the kernel, and runs on the irq stack */
+	/*
+	 * An interrupt that finds the task in user mode runs on the task's own stack, and so do the softirqs
+	 * at its exit (measured: a loopback FIN_WAIT2 -> CLOSE of another process's socket read as made by the
+	 * node or chromium process it interrupted, in 2 runs of 10; 0 of 30 with this check). The entry's
+	 * pt_regs tell: a system call (and the work at its return: a close's deferred fput) leaves its number
+	 * in orig_ax; a system interrupt -1 (the timer, IPIs); a device interrupt its vector, sign-extended
+	 * from one byte. A device interrupt with a vector from 32 to 127 still reads as a system call: that
+	 * case is left (no per-CPU preempt count to read here).
+	 */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = regs->orig_ax;
+	return nr >= 0 && nr < RG_MAX_SYSCALL_NR;
 }
-
 
 /* The struct socket behind fd of task, or NULL: an untrusted pointer, read with plain loads. */
 static __always_inline struct socket *socket_of_fd(struct task_struct *task, long fd)
@@ -605,6 +624,10 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 	if (task_ctx) {
 		fill_header(&st->owner_hdr, 0, 0, task);
 		st->owner = newstate == TCP_LISTEN ? RG_OWNER_LISTENER : RG_OWNER_LAST_TASK;
+		if (cfg->follow == 1) {
+			__u32 tgid = task->tgid;
+			st->followed = bpf_map_lookup_elem(&FOLLOWED, &tgid) != NULL;
+		}
 		if (newstate == TCP_SYN_SENT) {
 			long nr = syscall_nr(task, (struct pt_regs *)bpf_task_pt_regs(task));
 			if ((nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) && !st->fastopen) {
@@ -631,8 +654,17 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 	__u64 established = st->established_ns;
 	if (outcome == 1 || outcome == 3)
 		st->established_ns = bpf_ktime_get_ns();
-	if (!wanted(cfg, owner_tgid, RG_KIND_NET_TCP_STATE))
+	/*
+	 * Followed by what the owner was when it was learnt, not by what it is now: a connection keeps closing
+	 * after its process exited (FIN_WAIT2 to TIME_WAIT in softirq), and the exit took the process out of
+	 * FOLLOWED, which dropped the `closed` record.
+	 */
+	if (!task_ctx && owner != RG_OWNER_UNKNOWN && st->followed) {
+		if (owner_tgid == cfg->self_tgid || !(cfg->events_mask & (1ULL << RG_KIND_NET_TCP_STATE)))
+			return 0;
+	} else if (!wanted(cfg, owner_tgid, RG_KIND_NET_TCP_STATE)) {
 		return 0;
+	}
 
 	struct rg_net_tcp_state *e = bpf_ringbuf_reserve(&EVENTS, sizeof(*e), 0);
 	if (!e) {
@@ -683,15 +715,42 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 
 /* ---- the datagram a send queued (net_dev_queue) ---------------------------- */
 
+#define IP_OFFSET_MASK 0x1FFF   /* IPv4 frag_off: the fragment's offset, in 8-byte units */
+#define IP6_OFFSET_MASK 0xFFF8  /* IPv6 fragment header frag_off: the offset, in 8-byte units, shifted by 3 */
+#define NEXTHDR_HOP 0
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_DEST 60
+/* IPv6 extension headers walked before the UDP header; a packet with more is not paired (its send falls back). */
+#define IP6_EXT_HEADERS 4
+
+/* Forgets the task's queued datagram, if it has one: what it holds is not this send's. */
+static __always_inline int tx_packet_forget(struct task_struct *task)
+{
+	struct tx_packet *pkt = bpf_task_storage_get(&TX_PACKET, task, 0, 0);
+	if (pkt)
+		pkt->sk = 0;
+	return 0;
+}
+
 /*
  * Runs for every packet queued to a device, in the sender's context for a
  * UDP send (udp_sendmsg -> ip_send_skb -> dev_queue_xmit): the destination
  * and payload the kernel really put on the wire, which the sender's memory
- * (racy, rewritable by another thread) is not. Kept per task for the send's
- * sock_send_length, which follows on the same task. Other packets return
- * after two loads. A datagram held for neighbour resolution is queued later
- * from softirq (skipped: `current` is not its sender): its send falls back to
- * the socket or the caller's memory.
+ * (racy, rewritable by another thread) is not. Kept per task, with the
+ * system call it was queued in, for the send's sock_send_length, which follows
+ * on the same task in the same call. Other packets return after two loads.
+ *
+ * Only a datagram's first IP fragment is the datagram's: the UDP header (the
+ * port, the size) is in it, and a later fragment's first bytes are the
+ * sender's payload, which could be written to look like a header to port 53.
+ * The offset is read from the IP header the kernel built (for IPv6, from the
+ * fragment header behind at most IP6_EXT_HEADERS extension headers). A
+ * connected socket's datagram to its own peer is left to sock_send_length,
+ * which reads the socket; one to any other address (sendto on a connected
+ * socket, which UDP allows) is kept. A datagram held for neighbour resolution
+ * is queued later from softirq (skipped: `current` is not its sender): its
+ * send falls back to the socket or the caller's memory.
  */
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
@@ -702,9 +761,6 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	__u16 protocol = sk->sk_protocol;
 	if (protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE)
 		return 0;
-	/* A connected socket's destination is its own (sock_send_length reads it); only a DNS query's bytes are wanted. */
-	if (sk->__sk_common.skc_state == TCP_ESTABLISHED && sk->__sk_common.skc_dport != bpf_htons(DNS_PORT))
-		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	/* Queued from softirq (after neighbour resolution): `current` is not the sender; its storage is left alone. */
 	if (!in_task_context(task, ctx))
@@ -712,14 +768,9 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	const struct rg_capture_config *cfg = get_config();
 	if (!cfg || !(wanted(cfg, task->tgid, RG_KIND_NET_UDP_SEND) || wanted(cfg, task->tgid, RG_KIND_NET_DNS)))
 		return 0;
-	struct tx_packet *pkt = bpf_task_storage_get(&TX_PACKET, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!pkt)
-		return 0;
-	pkt->sk = 0; /* not valid until filled */
 	unsigned char *head = skb->head;
-	__u32 nh = skb->network_header;
-	__u32 th = skb->transport_header;
-	__u32 tail = skb->tail;
+	__u64 nh = skb->network_header;
+	__u64 tail = skb->tail;
 	/* One read for the IP header and, where it follows at once (no options), the UDP header: ~15 ns a read. */
 	union {
 		struct iphdr v4;
@@ -727,30 +778,78 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 		__u8 bytes[sizeof(struct ipv6hdr) + sizeof(struct udphdr)];
 	} hdrs;
 	if (bpf_probe_read_kernel(&hdrs, sizeof(hdrs), head + nh) != 0)
-		return 0;
+		return tx_packet_forget(task);
 	__u8 version = hdrs.bytes[0] >> 4;
+	__u64 th; /* where the UDP header is, from the IP headers (not skb->transport_header: a later fragment's points at payload) */
+	__u8 next;
+	if (version == 4) {
+		if (hdrs.v4.frag_off & bpf_htons(IP_OFFSET_MASK))
+			return 0; /* a later fragment: the first one's header is kept */
+		th = nh + hdrs.v4.ihl * 4;
+		next = hdrs.v4.protocol;
+	} else if (version == 6) {
+		th = nh + sizeof(struct ipv6hdr);
+		next = hdrs.v6.nexthdr;
+		for (int i = 0; i < IP6_EXT_HEADERS; i++) {
+			if (next == IPPROTO_UDP || next == IPPROTO_UDPLITE)
+				break;
+			if (next == NEXTHDR_FRAGMENT) {
+				struct frag_hdr fh;
+				if (bpf_probe_read_kernel(&fh, sizeof(fh), head + th) != 0)
+					return tx_packet_forget(task);
+				if (fh.frag_off & bpf_htons(IP6_OFFSET_MASK))
+					return 0; /* a later fragment */
+				next = fh.nexthdr;
+				th += sizeof(fh);
+			} else if (next == NEXTHDR_HOP || next == NEXTHDR_ROUTING || next == NEXTHDR_DEST) {
+				struct ipv6_opt_hdr oh;
+				if (bpf_probe_read_kernel(&oh, sizeof(oh), head + th) != 0)
+					return tx_packet_forget(task);
+				next = oh.nexthdr;
+				th += (oh.hdrlen + 1) * 8;
+			} else {
+				break;
+			}
+		}
+	} else {
+		return tx_packet_forget(task);
+	}
+	if (next != IPPROTO_UDP && next != IPPROTO_UDPLITE)
+		return tx_packet_forget(task); /* not a UDP header where the walk ended: this packet says nothing sure */
 	struct udphdr uh;
 	__u32 ip_len = version == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	if (th == nh + ip_len) {
 		__builtin_memcpy(&uh, hdrs.bytes + (version == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)), sizeof(uh));
 	} else if (bpf_probe_read_kernel(&uh, sizeof(uh), head + th) != 0) {
-		return 0;
+		return tx_packet_forget(task);
 	}
+	/* A connected socket's datagram to its peer (not DNS, whose bytes are wanted): sock_send_length reads the socket. */
+	if (sk->__sk_common.skc_state == TCP_ESTABLISHED && uh.dest == sk->__sk_common.skc_dport && uh.dest != bpf_htons(DNS_PORT)) {
+		if (version == 4 && hdrs.v4.daddr == sk->__sk_common.skc_daddr)
+			return 0;
+		if (version == 6) {
+			struct in6_addr peer = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+			const __u64 *a = (const __u64 *)&peer, *b = (const __u64 *)&hdrs.v6.daddr;
+			if (a[0] == b[0] && a[1] == b[1])
+				return 0;
+		}
+	}
+	struct tx_packet *pkt = bpf_task_storage_get(&TX_PACKET, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!pkt)
+		return 0;
 	__builtin_memset(pkt->addr, 0, sizeof(pkt->addr));
 	if (version == 4) {
 		pkt->family = AF_INET;
 		__builtin_memcpy(pkt->addr, &hdrs.v4.daddr, 4);
-	} else if (version == 6) {
+	} else {
 		pkt->family = AF_INET6;
 		__builtin_memcpy(pkt->addr, &hdrs.v6.daddr, 16);
-	} else {
-		return 0;
 	}
 	pkt->port = bpf_ntohs(uh.dest);
 	__u32 ulen = bpf_ntohs(uh.len);
 	pkt->size = ulen > sizeof(uh) ? ulen - sizeof(uh) : 0;
 	pkt->payload_size = 0;
-	pkt->reserved = 0;
+	pkt->nr = syscall_nr(task, (struct pt_regs *)bpf_task_pt_regs(task));
 	if (pkt->port == DNS_PORT) {
 		/* Only the linear part: a small datagram is built there whole. 64-bit arithmetic throughout, or
 		 * the compiler's 32-bit zero-extensions hide the clamp from the verifier. */
@@ -943,16 +1042,33 @@ static __noinline int udp_send(struct sock *sk, int ret)
 	d.direction = 1;
 	bool connected = sk->__sk_common.skc_state == TCP_ESTABLISHED;
 
-	/* The destination: the packet this send queued, else the connected peer, else the caller's memory. */
+	/*
+	 * The destination: the packet this send queued, else the connected peer (unless the call named another
+	 * address), else the caller's memory. The packet is this send's only if it was queued on this socket in
+	 * this same system call: one queued elsewhere (setsockopt(UDP_CORK, 0) sends what was corked) is not
+	 * this send's, whose own packet may be held for neighbour resolution.
+	 */
 	struct tx_packet *pkt = bpf_task_storage_get(&TX_PACKET, task, 0, 0);
-	if (pkt && pkt->sk == (__u64)sk) {
+	const void *uaddr = NULL;
+	bool named = false;
+	if (!(pkt && pkt->sk == (__u64)sk && pkt->nr == nr) && !io_uring) {
+		if (nr == NR_sendto) {
+			uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
+		} else if (nr == NR_sendmsg) {
+			struct user_msghdr msg;
+			if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs)) == 0)
+				uaddr = msg.msg_name;
+		}
+		named = uaddr != NULL;
+	}
+	if (pkt && pkt->sk == (__u64)sk && pkt->nr == nr) {
 		pkt->sk = 0; /* one send, one packet: never paired twice */
 		d.family = pkt->family;
 		d.port = pkt->port;
 		d.message_size = pkt->size;
 		__builtin_memcpy(d.addr, pkt->addr, sizeof(d.addr));
 		d.pkt = pkt;
-	} else if (connected) {
+	} else if (connected && !named) {
 		struct sock_ends a = {};
 		read_sock_ends(sk, &a);
 		d.family = a.family;
@@ -960,14 +1076,6 @@ static __noinline int udp_send(struct sock *sk, int ret)
 		__builtin_memcpy(d.addr, a.peer, sizeof(d.addr));
 		d.message_size = ret > 0 ? ret : 0;
 	} else {
-		const void *uaddr = NULL;
-		if (!io_uring && nr == NR_sendto) {
-			uaddr = (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs);
-		} else if (!io_uring && nr == NR_sendmsg) {
-			struct user_msghdr msg;
-			if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs)) == 0)
-				uaddr = msg.msg_name;
-		}
 		d.flags |= EVENT_FLAG_FROM_USER_MEMORY;
 		if (read_user_inet_sockaddr(uaddr, &d.family, &d.port, d.addr) != 1)
 			d.flags |= EVENT_FLAG_USER_READ_FAILED;
