@@ -32,6 +32,25 @@ struct connect_info {
 	__u16 sock_type;
 };
 
+/*
+ * The TCP connect a task's connect() began, from the socket that began it
+ * (its SYN_SENT change, inet_sock_set_state, in the call): while a blocking
+ * connect() waits, another thread can dup2() another socket over its fd, and
+ * the fd's socket at exit is then that one. Taken (cookie zeroed) at the
+ * call's exit.
+ */
+struct connecting {
+	__u64 cookie; /* the socket's cookie; 0: none */
+	struct connect_info c;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct connecting);
+} CONNECTING SEC(".maps");
+
 /* The struct socket behind f, or NULL if f is not a socket (private_data is a socket only for socket inodes). */
 static __always_inline struct socket *socket_of_file(struct file *f)
 {
@@ -122,6 +141,17 @@ static __always_inline int connect_exit(const struct syscall_exit *sc)
 	long ret = sc->ret;
 	bool accepted = ret == 0 || ret == -EINPROGRESS || ret == -EALREADY || ret == -EISCONN;
 	bool from_kernel = false;
+	struct connecting *began = bpf_task_storage_get(&CONNECTING, task, 0, 0);
+	if (began && began->cookie) {
+		__u64 cookie = began->cookie;
+		began->cookie = 0;
+		if (!sock || sock->sk->__sk_common.skc_cookie.counter != cookie) {
+			/* The fd names another socket than the one this call connected: that one's destination. */
+			c = began->c;
+			from_kernel = true;
+			sock = NULL;
+		}
+	}
 	if (sock) {
 		from_kernel = sock_destination(&c, sock) && accepted;
 		if (c.family != AF_INET && c.family != AF_INET6)

@@ -40,6 +40,7 @@
 #define NR_write 1
 #define NR_readv 19
 #define NR_writev 20
+#define NR_connect 42
 #define NR_sendto 44
 #define NR_recvfrom 45
 #define NR_sendmsg 46
@@ -630,6 +631,22 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 		}
 		if (newstate == TCP_SYN_SENT) {
 			long nr = syscall_nr(task, (struct pt_regs *)bpf_task_pt_regs(task));
+			if (nr == NR_connect && wanted(cfg, task->tgid, RG_KIND_NET_CONNECT)) {
+				/* What connect_exit records if the fd names another socket by then (net.bpf.h). */
+				struct connecting *cn = bpf_task_storage_get(&CONNECTING, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+				if (cn) {
+					__builtin_memset(&cn->c, 0, sizeof(cn->c));
+					cn->c.family = sk->__sk_common.skc_family;
+					cn->c.port = bpf_ntohs(sk->__sk_common.skc_dport);
+					cn->c.protocol = IPPROTO_TCP;
+					cn->c.sock_type = sk->sk_type;
+					if (cn->c.family == AF_INET)
+						__builtin_memcpy(cn->c.addr, &sk->__sk_common.skc_daddr, 4);
+					else
+						__builtin_memcpy(cn->c.addr, &sk->__sk_common.skc_v6_daddr, 16);
+					cn->cookie = cookie;
+				}
+			}
 			if ((nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) && !st->fastopen) {
 				st->fastopen = 1; /* recorded as a connect when the send returns (sock_send_length) */
 				__sync_fetch_and_add(&fastopen_pending, 1);

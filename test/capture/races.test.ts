@@ -135,6 +135,18 @@ describe.skipIf(!runKernelTests)('races against the record (real eBPF)', () => {
     expect(raced, 'the kernel saw both families in one run').toBe(true);
   }, 120_000);
 
+  it('a blocking connect whose fd another thread dup2()s a decoy over: the record names the socket the call connected', async () => {
+    const out = join(work, 'connect-dup2.rgc');
+    const run = await runCapture(['-o', out, '--follow', '--', '/usr/bin/unshare', '--net', '/bin/sh', '-c', `ip link set lo up && exec ${program('connect-dup2')}`]);
+    expect(run.status, run.stderr).toBe(0);
+    const m = /^fd (\d+) result (-?\d+) peer (\d+) decoy (\d+)$/m.exec(run.stdout);
+    expect(m, run.stdout).not.toBeNull();
+    const [fd, result, peer, decoyPeer] = m!.slice(1).map(Number);
+    expect([result, peer, decoyPeer]).toEqual([0, 4444, 8053]);
+    const conns = readRecords(out).filter((r) => r.kind === EventKind.NetConnect && r.f.fd === fd);
+    expect(conns.map((r) => [r.f.result, r.f.family, r.f.port, r.f.addr_flags, r.f.sock_type])).toEqual([[0, AF_INET, 4444, 0, 1]]);
+  });
+
   it('the fd-number race: a thread that swaps the new fd before sys_exit is caught by the access-mode check', async () => {
     const dir = join(work, 'reuse');
     const out = join(work, 'reuse.rgc');
