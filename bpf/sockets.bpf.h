@@ -76,7 +76,7 @@ struct sock_state {
 	__u64 established_ns;
 	__u16 owner;                      /* RG_OWNER_*: how owner_hdr was learnt; 0 = not yet */
 	__u8 dns;                         /* 1: sent to port 53; its responses are recorded */
-	__u8 fastopen;                    /* 1: a sendto(MSG_FASTOPEN) began this connection, not yet recorded */
+	__u8 fastopen;                    /* 1: a send (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT's first, io_uring's) began this connection, not yet recorded */
 	__u16 local_port;                 /* the bound port: the kernel releases it (inet_num = 0) before the close is traced */
 	__u8 followed;                    /* 1: owner_hdr's process was followed (--follow) when it was learnt */
 	__u8 reserved;
@@ -647,7 +647,13 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 					cn->cookie = cookie;
 				}
 			}
-			if ((nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) && !st->fastopen) {
+			/*
+			 * Begun by a send, not a connect: the kernel holds the send's data in fastopen_req while the
+			 * send connects (tcp_sendmsg_fastopen), whether sendto/sendmsg or io_uring's SEND/SENDMSG
+			 * made it (whose system call number is io_uring_enter's, or none in its worker).
+			 */
+			struct tcp_sock *tp = bpf_skc_to_tcp_sock(s);
+			if (tp && tp->fastopen_req && !st->fastopen) {
 				st->fastopen = 1; /* recorded as a connect when the send returns (sock_send_length) */
 				__sync_fetch_and_add(&fastopen_pending, 1);
 			}
@@ -1230,8 +1236,9 @@ static __always_inline int emit_fastopen_connect(struct task_struct *task, const
 		return 0;
 	}
 	fill_header(&e->hdr, RG_KIND_NET_CONNECT, sizeof(*e), task);
-	e->hdr.flags |= EVENT_FLAG_FASTOPEN;
-	e->fd = send_syscall(nr) ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1;
+	bool io_uring = io_uring_context(task, nr);
+	e->hdr.flags |= EVENT_FLAG_FASTOPEN | (io_uring ? EVENT_FLAG_IO_URING : 0);
+	e->fd = !io_uring && send_syscall(nr) ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1;
 	e->result = ret < 0 ? ret : 0; /* the bytes sent are not the connect's result */
 	e->family = a.family;
 	e->port = a.peer_port;

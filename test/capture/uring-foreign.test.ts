@@ -7,13 +7,15 @@
  * after its process exited were recorded as the kworker's, their names joined
  * to the kworker's cwd (an unlink in the test's directory recorded as `/NAME`),
  * and dropped by --watch-prefix. Checked against the filesystem and the CQEs.
+ * Also: a ring whose requests outlive the command, and a TCP Fast Open made by
+ * IORING_OP_SENDMSG (no connect() and no sendto() to see it by).
  */
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventKind } from '../../src/abi/constants.js';
-import { EVENT_FLAG_IO_URING } from '../../src/abi/schema.js';
+import { EVENT_FLAG_FASTOPEN, EVENT_FLAG_IO_URING } from '../../src/abi/schema.js';
 import { program, readRecords, type Rec, runCapture, text } from './capture-run.js';
 import { announceSkip, runKernelTests } from './privilege.js';
 
@@ -77,5 +79,19 @@ describe.skipIf(!runKernelTests)('io_uring completions not posted by the request
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^child \d+$/m);
     expect(run.stderr).toMatch(/rg-capture: 1 io_uring request\(s\) still in flight 1000 ms after \S*uring-foreign exited: their completions, if any come, are not in the capture/);
+  });
+
+  it('a TCP Fast Open made by IORING_OP_SENDMSG is recorded as the connect it is: the socket\'s destination, fastopen and io_uring', async () => {
+    const out = join(work, 'fastopen.rgc');
+    const run = await runCapture(['-o', out, '--follow', '--', program('uring-fastopen')]);
+    expect(run.status, run.stderr).toBe(0);
+    const m = /^fd (\d+) res (-?\d+) peer (\d+) listener (\d+)$/m.exec(run.stdout);
+    expect(m, run.stdout).not.toBeNull();
+    const [, res, peer, listener] = m!.slice(1).map(Number);
+    expect(peer).toBe(listener);
+    const conns = readRecords(out).filter((r) => r.kind === EventKind.NetConnect);
+    expect(conns.map((r) => [r.f.fd, r.f.result, r.f.port, Buffer.from(r.f.addr as Uint8Array).subarray(0, 4).toString('hex'),
+      ((r.f.flags as number) & (EVENT_FLAG_FASTOPEN | EVENT_FLAG_IO_URING)) === (EVENT_FLAG_FASTOPEN | EVENT_FLAG_IO_URING)]))
+      .toEqual([[-1, res, listener, '7f000001', true]]);
   });
 });
