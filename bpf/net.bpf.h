@@ -82,16 +82,23 @@ static __always_inline bool sock_destination(struct connect_info *c, struct sock
 	return true;
 }
 
+#define AF_UNSPEC 0
+
 /*
  * Reads family, port and address of an AF_INET/AF_INET6 sockaddr in user
- * memory into c. Returns 1 if read, 0 for other families, -1 if the memory
- * could not be read (c's address fields are then left zero).
+ * memory into c. Returns 1 if read, 2 for AF_UNSPEC (connect's "dissolve the
+ * association": c->family 0), 0 for other families, -1 if the memory could
+ * not be read (c's address fields are then left zero).
  */
 static __always_inline int read_user_sockaddr(struct connect_info *c, const void *uaddr)
 {
 	__u16 family = 0;
 	if (bpf_probe_read_user(&family, sizeof(family), uaddr) != 0)
 		return -1;
+	if (family == AF_UNSPEC) {
+		c->family = AF_UNSPEC;
+		return 2;
+	}
 	if (family == AF_INET) {
 		struct sockaddr_in sin;
 		if (bpf_probe_read_user(&sin, sizeof(sin), uaddr) != 0)
@@ -161,12 +168,13 @@ static __always_inline int connect_exit(const struct syscall_exit *sc)
 		/* The kernel stored nothing (or refused it): the caller's sockaddr, unverified. */
 		struct connect_info user = { .protocol = c.protocol, .sock_type = c.sock_type };
 		int read = read_user_sockaddr(&user, uaddr);
-		if (read == 0 && !sock)
+		if ((read == 0 || read == 2) && !sock)
 			return 0; /* not a socket and not an IPv4/IPv6 address: nothing network about it */
 		if (read < 0)
 			ev_flags |= EVENT_FLAG_USER_READ_FAILED; /* the address is unknown: recorded, never guessed */
 		if (read <= 0 && sock)
 			user.family = c.family; /* the socket's own family; the caller's address was not IPv4/IPv6 or unreadable */
+		/* read == 2: AF_UNSPEC, a disconnect (UDP) or abort (TCP), recorded as family 0, not as 0.0.0.0:0 */
 		c = user;
 		addr_flags = ADDR_FLAG_UNVERIFIED;
 	}

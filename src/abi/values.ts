@@ -120,6 +120,7 @@ export function errnoName(errno: number): string {
 }
 
 export function familyName(family: number): string {
+  if (family === 0) return 'AF_UNSPEC';
   if (family === AF_INET) return 'AF_INET';
   if (family === AF_INET6) return 'AF_INET6';
   return `AF_${family}`;

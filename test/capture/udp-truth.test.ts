@@ -64,6 +64,14 @@ describe.skipIf(!runKernelTests)('UDP destinations and TCP closes as the kernel 
     expect(mine.map((e) => [e.addr, e.port, e.connected, e.from_user_memory])).toEqual([['10.9.0.3', 4444, 1, true]]);
   });
 
+  it('connect(AF_UNSPEC) is recorded as the disconnect it is: family AF_UNSPEC, no address, from the caller\'s memory', () => {
+    const t = step('unspec');
+    expect([t.result, t.connected_after]).toEqual([0, false]);
+    const conns = events.filter((e) => e.event_type === 'net_connect' && e.pid === step('connected').pid && e.fd === t.fd);
+    const last = conns.at(-1);
+    expect([last?.result, last?.family, last?.addr, last?.port, last?.addr_flags]).toEqual([0, 'AF_UNSPEC', '', 0, 'unverified']);
+  });
+
   it('a datagram larger than the MTU: recorded from its first fragment (port 4444, its whole size), its payload never read as a DNS query', () => {
     for (const [name, addr] of [['frag4', '127.0.0.1'], ['frag6', '::1']] as const) {
       const t = step(name);

@@ -11,6 +11,8 @@ a veth pair.
   frag4/6    one datagram larger than the MTU whose second IP fragment starts
              with bytes shaped as a UDP header to port 53 and a DNS query:
              recorded from that last fragment (a forged net_dns) before.
+  unspec     connect(AF_UNSPEC) on a connected UDP socket (a disconnect):
+             read as a connect to 0.0.0.0:0 before.
   cork       a DNS query corked on a socket is sent by setsockopt(UDP_CORK, 0),
              then the socket sends to an address whose neighbour is not yet
              resolved (held for ARP): the second send was paired with the
@@ -19,6 +21,7 @@ a veth pair.
              end 0.2 s later, so the child's socket reaches CLOSE after the
              child exited: that `closed` record was dropped under --follow.
 """
+import ctypes
 import json
 import os
 import socket
@@ -83,6 +86,20 @@ s = udp()
 s.connect(a2.getsockname())
 n = s.sendto(b'held-for-arp', ('10.9.0.3', 4444))
 say(step='connected-arp', cookie=cookie(s), sent=n, a_got=len(got(a2) or b''))
+s.close()
+
+# unspec: connect(AF_UNSPEC) dissolves a UDP socket's association (a disconnect, not a connect to 0.0.0.0:0).
+s = udp()
+s.connect(a.getsockname())
+libc = ctypes.CDLL(None, use_errno=True)
+unspec = ctypes.create_string_buffer(16)  # sa_family 0 (AF_UNSPEC), the rest zero
+r = libc.connect(s.fileno(), unspec, 16)
+try:
+    s.getpeername()
+    peer_after = True
+except OSError:
+    peer_after = False
+say(step='unspec', cookie=cookie(s), fd=s.fileno(), result=r, connected_after=peer_after)
 s.close()
 
 # frag4, frag6: the forged header starts the second fragment exactly.
