@@ -785,12 +785,6 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	if (protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	/* Queued from softirq (after neighbour resolution): `current` is not the sender; its storage is left alone. */
-	if (!in_task_context(task, ctx))
-		return 0;
-	const struct rg_capture_config *cfg = get_config();
-	if (!cfg || !(wanted(cfg, task->tgid, RG_KIND_NET_UDP_SEND) || wanted(cfg, task->tgid, RG_KIND_NET_DNS)))
-		return 0;
 	unsigned char *head = skb->head;
 	__u64 nh = skb->network_header;
 	__u64 tail = skb->tail;
@@ -801,7 +795,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 		__u8 bytes[sizeof(struct ipv6hdr) + sizeof(struct udphdr)];
 	} hdrs;
 	if (bpf_probe_read_kernel(&hdrs, sizeof(hdrs), head + nh) != 0)
-		return tx_packet_forget(task);
+		goto forget;
 	__u8 version = hdrs.bytes[0] >> 4;
 	__u64 th; /* where the UDP header is, from the IP headers (not skb->transport_header: a later fragment's points at payload) */
 	__u8 next;
@@ -819,7 +813,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 			if (next == NEXTHDR_FRAGMENT) {
 				struct frag_hdr fh;
 				if (bpf_probe_read_kernel(&fh, sizeof(fh), head + th) != 0)
-					return tx_packet_forget(task);
+					goto forget;
 				if (fh.frag_off & bpf_htons(IP6_OFFSET_MASK))
 					return 0; /* a later fragment */
 				next = fh.nexthdr;
@@ -827,7 +821,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 			} else if (next == NEXTHDR_HOP || next == NEXTHDR_ROUTING || next == NEXTHDR_DEST) {
 				struct ipv6_opt_hdr oh;
 				if (bpf_probe_read_kernel(&oh, sizeof(oh), head + th) != 0)
-					return tx_packet_forget(task);
+					goto forget;
 				next = oh.nexthdr;
 				th += (oh.hdrlen + 1) * 8;
 			} else {
@@ -835,16 +829,16 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 			}
 		}
 	} else {
-		return tx_packet_forget(task);
+		goto forget;
 	}
 	if (next != IPPROTO_UDP && next != IPPROTO_UDPLITE)
-		return tx_packet_forget(task); /* not a UDP header where the walk ended: this packet says nothing sure */
+		goto forget; /* not a UDP header where the walk ended: this packet says nothing sure */
 	struct udphdr uh;
 	__u32 ip_len = version == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 	if (th == nh + ip_len) {
 		__builtin_memcpy(&uh, hdrs.bytes + (version == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)), sizeof(uh));
 	} else if (bpf_probe_read_kernel(&uh, sizeof(uh), head + th) != 0) {
-		return tx_packet_forget(task);
+		goto forget;
 	}
 	/* A connected socket's datagram to its peer (not DNS, whose bytes are wanted): sock_send_length reads the socket. */
 	if (sk->__sk_common.skc_state == TCP_ESTABLISHED && uh.dest == sk->__sk_common.skc_dport && uh.dest != bpf_htons(DNS_PORT)) {
@@ -857,6 +851,12 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 				return 0;
 		}
 	}
+	/* Queued from softirq (after neighbour resolution): `current` is not the sender; its storage is left alone. */
+	if (!in_task_context(task, ctx))
+		return 0;
+	const struct rg_capture_config *cfg = get_config();
+	if (!cfg || !(wanted(cfg, task->tgid, RG_KIND_NET_UDP_SEND) || wanted(cfg, task->tgid, RG_KIND_NET_DNS)))
+		return 0;
 	struct tx_packet *pkt = bpf_task_storage_get(&TX_PACKET, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!pkt)
 		return 0;
@@ -887,6 +887,11 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 			pkt->payload_size = n;
 	}
 	pkt->sk = (__u64)sk;
+	return 0;
+forget:
+	/* This packet says nothing sure: the sender's kept one, if any, is not this send's either. */
+	if (in_task_context(task, ctx))
+		tx_packet_forget(task);
 	return 0;
 }
 
