@@ -1,6 +1,6 @@
 /**
  * What network capture costs, through the CLI with default settings (all
- * events): a UDP sendto loop and a localhost TCP request/response loop (one
+ * events): a UDP sendto loop (and send() on a connected socket) and a localhost TCP request/response loop (one
  * keep-alive connection, 64 bytes each way), each with and without
  * `rg-capture -o FILE -- ./loop`, interleaved, overhead = median over rounds
  * of traced/untraced; and a DNS-heavy load (10k queries and answers) that
@@ -22,6 +22,10 @@ export interface NetBench {
   udp_ns_traced: number;
   udp_overhead: number;
   udp_overhead_cpu: number;
+  /** the same for send() on a connected socket (its datagrams to its own peer) */
+  udp_connected_ns_base: number;
+  udp_connected_ns_traced: number;
+  udp_connected_overhead: number;
   /** request/response round trips per second, untraced and traced; the loss of rate (target <= 0.15) */
   tcp_rps_base: number;
   tcp_rps_traced: number;
@@ -32,7 +36,7 @@ export interface NetBench {
   dns_queries: number;
   dns_records: number;
   dns_lost: number;
-  raw: { udp_base: LoopResult[]; udp_traced: LoopResult[]; tcp_base: LoopResult[]; tcp_traced: LoopResult[] };
+  raw: { udp_base: LoopResult[]; udp_traced: LoopResult[]; udp_connected_base: LoopResult[]; udp_connected_traced: LoopResult[]; tcp_base: LoopResult[]; tcp_traced: LoopResult[] };
 }
 
 const UDP_SENDS = 300_000; // ~0.6 s untraced
@@ -50,10 +54,12 @@ export async function benchNet(runs = Number(process.env.BENCH_RUNS ?? 5)): Prom
   const tmp = mkdtempSync(join(tmpdir(), 'rg-bench-net-'));
   try {
     const capture = join(tmp, 'net.rgc');
-    const ub: LoopResult[] = [], ut: LoopResult[] = [], tb: LoopResult[] = [], tt: LoopResult[] = [];
+    const ub: LoopResult[] = [], ut: LoopResult[] = [], cb: LoopResult[] = [], ct: LoopResult[] = [], tb: LoopResult[] = [], tt: LoopResult[] = [];
     for (let i = 0; i < runs; i++) {
       ub.push(run([udp, String(UDP_SENDS)]));
       ut.push(runTraced([udp, String(UDP_SENDS)], capture).loop);
+      cb.push(run([udp, String(UDP_SENDS), 'connected']));
+      ct.push(runTraced([udp, String(UDP_SENDS), 'connected'], capture).loop);
       tb.push(run([tcp, String(TCP_REQUESTS)]));
       tt.push(runTraced([tcp, String(TCP_REQUESTS)], capture).loop);
     }
@@ -67,6 +73,9 @@ export async function benchNet(runs = Number(process.env.BENCH_RUNS ?? 5)): Prom
       udp_ns_traced: median(ut.map(wall)),
       udp_overhead: ratio(ut, ub, wall) - 1,
       udp_overhead_cpu: ratio(ut, ub, cpu) - 1,
+      udp_connected_ns_base: median(cb.map(wall)),
+      udp_connected_ns_traced: median(ct.map(wall)),
+      udp_connected_overhead: ratio(ct, cb, wall) - 1,
       tcp_rps_base: rps(tb),
       tcp_rps_traced: rps(tt),
       tcp_rate_loss: 1 - 1 / ratio(tt, tb, wall),
@@ -74,7 +83,7 @@ export async function benchNet(runs = Number(process.env.BENCH_RUNS ?? 5)): Prom
       dns_queries: dnsRun.loop.count,
       dns_records: dnsRun.dnsRecords,
       dns_lost: dnsRun.lost,
-      raw: { udp_base: ub, udp_traced: ut, tcp_base: tb, tcp_traced: tt },
+      raw: { udp_base: ub, udp_traced: ut, udp_connected_base: cb, udp_connected_traced: ct, tcp_base: tb, tcp_traced: tt },
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -89,6 +98,12 @@ export function netRows(n: NetBench): { what: string; measured: string; target: 
       what: 'overhead: UDP sendto loop',
       measured: `${pct(n.udp_overhead)} (${n.udp_ns_base.toFixed(0)} -> ${n.udp_ns_traced.toFixed(0)} ns/send; by CPU ${pct(n.udp_overhead_cpu)})`,
       target: '<= +30%', pass: n.udp_overhead <= 0.3,
+    },
+    {
+      what: 'overhead: UDP send() loop on a connected socket',
+      measured: n.udp_connected_ns_base === undefined ? 'not measured in this run'
+        : `${pct(n.udp_connected_overhead)} (${n.udp_connected_ns_base.toFixed(0)} -> ${n.udp_connected_ns_traced.toFixed(0)} ns/send)`,
+      target: '', pass: null,
     },
     {
       what: 'overhead: TCP localhost requests/s',

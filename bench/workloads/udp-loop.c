@@ -3,11 +3,15 @@
  * UDP socket to a local receiver that never reads (the kernel drops what does
  * not fit); prints "<sends> <elapsed_ns> <cpu_ns>". Under capture, the first
  * send is recorded and the rest are counted as repeats in the kernel: this
- * measures what every send pays for that. Usage: udp-loop COUNT
+ * measures what every send pays for that. With "connected", the socket is
+ * connected to the receiver and sends with send(): the path a connected
+ * socket's datagram to its own peer takes (QUIC, DNS clients that connect).
+ * Usage: udp-loop COUNT [connected]
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "loop-clock.h"
@@ -23,11 +27,17 @@ int main(int argc, char **argv)
 		perror("udp-loop: socket");
 		return 1;
 	}
+	int connected = argc > 2 && strcmp(argv[2], "connected") == 0;
+	if (connected && connect(tx, (struct sockaddr *)&to, len) != 0) {
+		perror("udp-loop: connect");
+		return 1;
+	}
 	char payload[32] = "udp-loop";
 	long long c0 = cpu_ns();
 	long long t0 = now_ns();
 	for (long i = 0; i < count; i++) {
-		if (sendto(tx, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to)) != sizeof(payload)) {
+		ssize_t n = connected ? send(tx, payload, sizeof(payload), 0) : sendto(tx, payload, sizeof(payload), 0, (struct sockaddr *)&to, sizeof(to));
+		if (n != sizeof(payload)) {
 			perror("udp-loop: sendto");
 			return 1;
 		}
