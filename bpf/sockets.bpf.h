@@ -747,6 +747,59 @@ int BPF_PROG(handle_inet_sock_set_state, const struct sock *sk, const int oldsta
 /* IPv6 extension headers walked before the UDP header; a packet with more is not paired (its send falls back). */
 #define IP6_EXT_HEADERS 4
 
+#define IPOPT_END 0
+#define IPOPT_NOOP 1
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+#define IPV4_OPTIONS_MAX 40
+
+/* The walk over IPv4 options (bpf_loop: the verifier checks one step, not every path through 40). */
+struct ipv4_opts_walk {
+	__u8 o[64];
+	__u32 off;
+	__u32 len;
+	__u32 daddr;
+};
+
+static long ipv4_opts_step(__u64 i, struct ipv4_opts_walk *w)
+{
+	__u32 off = w->off;
+	if (off >= w->len || off >= IPV4_OPTIONS_MAX)
+		return 1;
+	__u8 type = w->o[off & 63];
+	if (type == IPOPT_END)
+		return 1;
+	if (type == IPOPT_NOOP) {
+		w->off = off + 1;
+		return 0;
+	}
+	__u32 olen = w->o[(off + 1) & 63];
+	if (olen < 2 || off + olen > w->len)
+		return 1;
+	if ((type == IPOPT_LSRR || type == IPOPT_SSRR) && olen >= 7) {
+		__u32 at = off + olen - 4;
+		w->daddr = (__u32)w->o[at & 63] | (__u32)w->o[(at + 1) & 63] << 8 | (__u32)w->o[(at + 2) & 63] << 16 |
+			   (__u32)w->o[(at + 3) & 63] << 24;
+		return 1;
+	}
+	w->off = off + olen;
+	return 0;
+}
+
+/*
+ * The datagram's destination when its IPv4 header carries a source route (IP_OPTIONS with LSRR or SSRR): the
+ * header's daddr is then the first hop, and the kernel writes the real destination into the option's last
+ * address (ip_options_build). `options`: the `len` bytes of options after the fixed header.
+ */
+static __noinline __u32 ipv4_final_destination(const unsigned char *options, __u32 len, __u32 daddr)
+{
+	struct ipv4_opts_walk w = { .len = len, .daddr = daddr };
+	if (len > IPV4_OPTIONS_MAX || bpf_probe_read_kernel(w.o, IPV4_OPTIONS_MAX, options) != 0)
+		return daddr;
+	bpf_loop(IPV4_OPTIONS_MAX, ipv4_opts_step, &w, 0);
+	return w.daddr;
+}
+
 /* Forgets the task's queued datagram, if it has one: what it holds is not this send's. */
 static __always_inline int tx_packet_forget(struct task_struct *task)
 {
@@ -799,11 +852,14 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	__u8 version = hdrs.bytes[0] >> 4;
 	__u64 th; /* where the UDP header is, from the IP headers (not skb->transport_header: a later fragment's points at payload) */
 	__u8 next;
+	__u32 daddr4 = hdrs.v4.daddr;
 	if (version == 4) {
 		if (hdrs.v4.frag_off & bpf_htons(IP_OFFSET_MASK))
 			return 0; /* a later fragment: the first one's header is kept */
 		th = nh + hdrs.v4.ihl * 4;
 		next = hdrs.v4.protocol;
+		if (hdrs.v4.ihl > 5)
+			daddr4 = ipv4_final_destination(head + nh + sizeof(struct iphdr), (hdrs.v4.ihl - 5) * 4, daddr4);
 	} else if (version == 6) {
 		th = nh + sizeof(struct ipv6hdr);
 		next = hdrs.v6.nexthdr;
@@ -842,7 +898,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	}
 	/* A connected socket's datagram to its peer (not DNS, whose bytes are wanted): sock_send_length reads the socket. */
 	if (sk->__sk_common.skc_state == TCP_ESTABLISHED && uh.dest == sk->__sk_common.skc_dport && uh.dest != bpf_htons(DNS_PORT)) {
-		if (version == 4 && hdrs.v4.daddr == sk->__sk_common.skc_daddr)
+		if (version == 4 && daddr4 == sk->__sk_common.skc_daddr)
 			return 0;
 		if (version == 6) {
 			struct in6_addr peer = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
@@ -863,7 +919,7 @@ int BPF_PROG(handle_net_dev_queue, struct sk_buff *skb)
 	__builtin_memset(pkt->addr, 0, sizeof(pkt->addr));
 	if (version == 4) {
 		pkt->family = AF_INET;
-		__builtin_memcpy(pkt->addr, &hdrs.v4.daddr, 4);
+		__builtin_memcpy(pkt->addr, &daddr4, 4);
 	} else {
 		pkt->family = AF_INET6;
 		__builtin_memcpy(pkt->addr, &hdrs.v6.daddr, 16);

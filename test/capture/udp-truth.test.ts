@@ -72,6 +72,14 @@ describe.skipIf(!runKernelTests)('UDP destinations and TCP closes as the kernel 
     expect([last?.result, last?.family, last?.addr, last?.port, last?.addr_flags]).toEqual([0, 'AF_UNSPEC', '', 0, 'unverified']);
   });
 
+  it('a datagram with a loose source route: to the destination the route ends at, not its first hop', () => {
+    const t = step('lsrr');
+    // On the wire (an AF_PACKET socket on lo): the header names the first hop, the route ends at the destination.
+    expect([t.sent, t.header_daddr, t.route_end]).toEqual([8, '10.77.0.1', '10.66.0.1']);
+    const mine = sends().filter((e) => e.sock_cookie === t.cookie);
+    expect(mine.map((e) => [e.addr, e.port, e.datagram_size, e.from_user_memory])).toEqual([['10.66.0.1', 4445, 8, false]]);
+  });
+
   it('a datagram larger than the MTU: recorded from its first fragment (port 4444, its whole size), its payload never read as a DNS query', () => {
     for (const [name, addr] of [['frag4', '127.0.0.1'], ['frag6', '::1']] as const) {
       const t = step(name);

@@ -13,6 +13,8 @@ a veth pair.
              recorded from that last fragment (a forged net_dns) before.
   unspec     connect(AF_UNSPEC) on a connected UDP socket (a disconnect):
              read as a connect to 0.0.0.0:0 before.
+  lsrr       a datagram with a loose source route to 10.66.0.1 via 10.77.0.1:
+             recorded as sent to the first hop before.
   cork       a DNS query corked on a socket is sent by setsockopt(UDP_CORK, 0),
              then the socket sends to an address whose neighbour is not yet
              resolved (held for ARP): the second send was paired with the
@@ -101,6 +103,25 @@ except OSError:
     peer_after = False
 say(step='unspec', cookie=cookie(s), fd=s.fileno(), result=r, connected_after=peer_after)
 s.close()
+
+# lsrr: a loose source route (IP_OPTIONS): the IP header's daddr is the first hop, the destination is last in the option.
+sh('ip addr add 10.66.0.1/32 dev lo && ip addr add 10.77.0.1/32 dev lo && sysctl -qw net.ipv4.conf.all.accept_source_route=1 net.ipv4.conf.lo.accept_source_route=1')
+sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))  # what lo carries, from the IP header on
+sniff.bind(('lo', 0))
+sniff.settimeout(1)
+s = udp()
+s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, bytes([131, 7, 4]) + socket.inet_aton('10.77.0.1') + b'\x01')
+n = s.sendto(b'via-lsrr', ('10.66.0.1', 4445))
+wire = None
+while wire is None:
+    ip = sniff.recv(2048)
+    ihl = (ip[0] & 15) * 4
+    if ip[9] == 17 and struct.unpack('>H', ip[ihl + 2:ihl + 4])[0] == 4445:
+        # the header's destination, and the source route's last address (option type 131 right after the header)
+        wire = {'header_daddr': socket.inet_ntoa(ip[16:20]), 'route_end': socket.inet_ntoa(ip[20 + ip[21] - 4:20 + ip[21]])}
+say(step='lsrr', cookie=cookie(s), sent=n, **wire)
+s.close()
+sniff.close()
 
 # frag4, frag6: the forged header starts the second fragment exactly.
 for step, family, host, header in (('frag4', socket.AF_INET, '127.0.0.1', 20), ('frag6', socket.AF_INET6, '::1', 48)):
