@@ -112,6 +112,8 @@ function captureOptionsRecord(o: CaptureOptions): Record<string, unknown> {
     command: [...o.command], duration_ms: o.durationMs, compression_level: o.compressionLevel,
     started_at: new Date().toISOString(), max_bytes: o.maxBytes, rotate_bytes: o.rotateBytes, rotate_ms: o.rotateMs, keep: o.keep,
     signed: o.signKeyPath !== null,
+    // Who recorded: replay names this process (and its start gate's shell) by pid, not by a command line anyone can copy.
+    recorder_pid: process.pid,
   };
 }
 

@@ -238,7 +238,7 @@ Exit codes: 0 ok, 2 usage, 3 input unreadable, 4 not a capture / unsupported ver
       const result = await runSession(files, { context: false }, () => new NullSink(), true);
       const table = result.session.table!;
       const s = result.session;
-      const text = opts.json ? treeJsonText(treeJson(table, s.clockForHost, s.net, s.originOfHost)) + '\n' : treeText(table, s.net, s.originOfHost);
+      const text = opts.json ? treeJsonText(treeJson(table, s.clockForHost, s.net, s.originOfHost, s.recordersOfHost)) + '\n' : treeText(table, s.net, s.originOfHost, s.recordersOfHost);
       writeAllSync(1, Buffer.from(text));
       process.exitCode = reportAndExit(result);
     });

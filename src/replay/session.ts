@@ -87,6 +87,8 @@ export class ReplaySession {
   private readonly clocks = new Map<string, WallClock | null>();
   /** Each process table key's origin (hostname, capture id), as its first input gave it: the tree labels roots by it. */
   private readonly origins = new Map<string, InputOrigin>();
+  /** Each process table key's recorder pids (recordersOfHost); null: a capture of it names none. */
+  private readonly recorders = new Map<string, Set<number> | null>();
   /** Inputs whose manifest was read, for the notes on a boot id shared across hosts or capture runs. */
   private readonly manifests: { path: string; manifest: Manifest }[] = [];
   /**
@@ -124,6 +126,7 @@ export class ReplaySession {
     if (manifest !== null) this.manifests.push({ path, manifest });
     const origin = this.labelled ? inputOrigin(manifest) : null;
     if (origin !== null && manifest !== null && !this.origins.has(host)) this.origins.set(host, origin);
+    this.noteRecorder(host, manifest);
     const offset = manifest ? manifest.clock.realtime_ns - manifest.clock.monotonic_ns : null;
     const start = manifest?.clock.monotonic_ns ?? 0n;
     const f = this.options.filter;
@@ -136,6 +139,22 @@ export class ReplaySession {
   }
 
   clockForHost = (host: string): WallClock | null => this.clocks.get(host) ?? null;
+
+  /**
+   * The recorders' pids on a host (tree.ts's RecordersOf): null once any of its captures does not name its
+   * recorder (an older build's, or a manifest that could not be read).
+   */
+  recordersOfHost = (host: string): ReadonlySet<number> | null => this.recorders.get(host) ?? null;
+
+  private noteRecorder(host: string, manifest: Manifest | null): void {
+    const pid = manifest?.capture.recorder_pid;
+    const known = this.recorders.get(host);
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) {
+      this.recorders.set(host, null);
+    } else if (known !== null) {
+      this.recorders.set(host, new Set([...(known ?? []), pid]));
+    }
+  }
 
   /** A process table key's origin (hostname and capture), when the replay labels its inputs; else null. */
   originOfHost = (host: string): InputOrigin | null => this.origins.get(host) ?? null;

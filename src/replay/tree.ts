@@ -51,9 +51,26 @@ function chain(n: ProcessNode): ProcessImage[] {
   return n.images.filter((img, i) => i > 0 || img.exe !== null || img.execNs !== null);
 }
 
-/** rg-capture: a process that forked its start gate. */
-function isRecorder(n: ProcessNode): boolean {
+/**
+ * The pids of the captures' recorders (rg-capture itself) on a host, from the manifests (`capture.recorder_pid`), or
+ * null when a capture of that host does not name it (written by an older build): then the recorder is told by its
+ * start gate's command line alone, which any process can copy.
+ */
+export type RecordersOf = (host: string) => ReadonlySet<number> | null;
+const BY_COMMAND_LINE: RecordersOf = () => null;
+
+/** rg-capture: the process the manifest names, or (older captures) a process that forked its start gate. */
+function isRecorder(n: ProcessNode, recorders: RecordersOf): boolean {
+  const pids = recorders(n.host);
+  if (pids !== null) return pids.has(n.pid) && n.images.every((img) => img.execNs === null);
   return n.children.some((c) => c.forkedBy === currentOf(n) && c.images.some((img) => isStartGate(img.argv)));
+}
+
+/** An image that is rg-capture's start gate: its command line, in a child of the recorder where the manifest names it. */
+function isGate(n: ProcessNode, img: ProcessImage, recorders: RecordersOf): boolean {
+  if (!isStartGate(img.argv)) return false;
+  const pids = recorders(n.host);
+  return pids === null || pids.has(n.ppid);
 }
 
 function currentOf(n: ProcessNode): ProcessImage | null {
@@ -64,7 +81,8 @@ function currentOf(n: ProcessNode): ProcessImage | null {
  * The tree as nested objects. Built without recursion: a traced host decides how deep its tree is (a
  * chain of forks, each parent exiting, is cheap to make), and JavaScript's stack is not (~10k frames).
  */
-export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null, net: NetState | null = null, originOf: OriginOf = NO_ORIGINS): TreeNodeJson[] {
+export function treeJson(table: ProcessTable, clockFor: (host: string) => WallClock | null, net: NetState | null = null, originOf: OriginOf = NO_ORIGINS,
+  recorders: RecordersOf = BY_COMMAND_LINE): TreeNodeJson[] {
   const toJson = (n: ProcessNode): TreeNodeJson => {
     const clock = clockFor(n.host);
     const activity = net?.activity(n) ?? null;
@@ -75,9 +93,9 @@ export function treeJson(table: ProcessTable, clockFor: (host: string) => WallCl
     return {
       pid: n.pid, ppid: n.ppid, known: n.startSeen, exe: n.exe, argv: n.argv, comm: n.comm, uid: n.uid, euid: n.euid,
       start: time(n.startNs),
-      images: chain(n).map((img) => ({ exe: img.exe, argv: img.argv, time: time(img.execNs), start_gate: isStartGate(img.argv) })),
+      images: chain(n).map((img) => ({ exe: img.exe, argv: img.argv, time: time(img.execNs), start_gate: isGate(n, img, recorders) })),
       forked_by_image: forkedBy < 0 ? null : chain(n.parent!).indexOf(n.forkedBy!),
-      recorder: isRecorder(n),
+      recorder: isRecorder(n, recorders),
       ...table.countsOf(n),
       exit_code: n.exited ? n.exitCode : null, signal: n.exited ? n.signal : null,
       ...(activity !== null ? { listeners: activity.listeners, connections: activity.connections } : {}),
@@ -144,7 +162,7 @@ export function treeJsonText(roots: readonly TreeNodeJson[]): string {
  */
 export const MAX_TREE_INDENT = 100;
 
-export function treeText(table: ProcessTable, net: NetState | null = null, originOf: OriginOf = NO_ORIGINS): string {
+export function treeText(table: ProcessTable, net: NetState | null = null, originOf: OriginOf = NO_ORIGINS, recorders: RecordersOf = BY_COMMAND_LINE): string {
   const lines: string[] = [];
   const line = (n: ProcessNode, prefix: string, last: boolean, root: boolean, depth: number) => {
     const branch = root ? '' : last ? '└─ ' : '├─ ';
@@ -156,7 +174,7 @@ export function treeText(table: ProcessTable, net: NetState | null = null, origi
     // Several captures: each root says its host (two hosts' pid 100 are two processes).
     const origin = root ? originOf(n.host) : null;
     const host = origin === null ? '' : `[${origin.host === null ? 'unknown host' : visible(origin.host)}] `;
-    lines.push(`${prefix}${branch}${deep}${host}${n.pid} ${describe(n)}${attribution(n)}${known} ${ids} [${counts}]${end}`);
+    lines.push(`${prefix}${branch}${deep}${host}${n.pid} ${describe(n, recorders)}${attribution(n, recorders)}${known} ${ids} [${counts}]${end}`);
     const childPrefix = root || depth >= MAX_TREE_INDENT ? prefix : prefix + (last ? '   ' : '│  ');
     const activity = net?.activity(n) ?? null;
     if (activity !== null) {
@@ -181,19 +199,20 @@ export function treeText(table: ProcessTable, net: NetState | null = null, origi
  * `bash -> make -> /usr/bin/cc -c a.c`: earlier programs by name, the last with its arguments.
  * Programs, arguments and comms are the traced host's: shown with controls escaped (cut first, so no escape is cut in half).
  */
-function describe(n: ProcessNode): string {
-  if (isRecorder(n) && n.images.every((img) => img.execNs === null)) return 'rg-capture (the recorder)';
+function describe(n: ProcessNode, recorders: RecordersOf): string {
+  if (isRecorder(n, recorders) && n.images.every((img) => img.execNs === null)) return 'rg-capture (the recorder)';
   const images = chain(n);
   if (images.length === 0) return n.exe !== null ? visible(n.exe) : `[${visible(n.comm || '?')}]`;
   const lastImage = images[images.length - 1];
-  const earlier = images.slice(0, -1).map(shortName);
-  const args = lastImage.argv && lastImage.argv.length > 1 && !isStartGate(lastImage.argv) ? ` ${lastImage.argv.slice(1).join(' ')}` : '';
-  const lastName = isStartGate(lastImage.argv) ? "rg-capture's start gate" : lastImage.exe !== null ? visible(lastImage.exe) : `[${visible(n.comm || '?')}]`;
+  const earlier = images.slice(0, -1).map((img) => shortName(n, img, recorders));
+  const gate = isGate(n, lastImage, recorders);
+  const args = lastImage.argv && lastImage.argv.length > 1 && !gate ? ` ${lastImage.argv.slice(1).join(' ')}` : '';
+  const lastName = gate ? "rg-capture's start gate" : lastImage.exe !== null ? visible(lastImage.exe) : `[${visible(n.comm || '?')}]`;
   return [...earlier, `${lastName}${visible(truncate(args, 80))}`].join(' -> ');
 }
 
-function shortName(img: ProcessImage): string {
-  if (isStartGate(img.argv)) return "rg-capture's start gate";
+function shortName(n: ProcessNode, img: ProcessImage, recorders: RecordersOf): string {
+  if (isGate(n, img, recorders)) return "rg-capture's start gate";
   if (img.exe === null) return '?';
   const slash = img.exe.lastIndexOf('/');
   return visible(slash >= 0 && slash < img.exe.length - 1 ? img.exe.slice(slash + 1) : img.exe);
@@ -205,12 +224,12 @@ function shortName(img: ProcessImage): string {
  * this one when that one exited (a daemon's double fork): who started it is evidence too. `given to 1, not
  * seen` when the new parent is not in the capture (the process is then listed at the top).
  */
-function attribution(n: ProcessNode): string {
+function attribution(n: ProcessNode, recorders: RecordersOf): string {
   const p = n.parent;
   const c = movedFrom(n);
-  if (c !== null) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(n.forkedBy)}` : ''}, given to ${p === null ? `${n.ppid}, not seen` : 'this parent'})`;
+  if (c !== null) return ` (started by ${c.pid}${n.forkedBy !== null ? ` ${shortName(c, n.forkedBy, recorders)}` : ''}, given to ${p === null ? `${n.ppid}, not seen` : 'this parent'})`;
   if (p === null || n.forkedBy === null || n.forkedBy === currentOf(p)) return '';
-  return ` (forked by ${shortName(n.forkedBy)})`;
+  return ` (forked by ${shortName(p, n.forkedBy, recorders)})`;
 }
 
 function truncate(s: string, n: number): string {
