@@ -97,6 +97,10 @@ describe('covering tracks: shell history', () => {
       .toMatchObject({ rule_id: 'defense_evasion.history_wipe', attack: ['T1070.003'], new_path: HISTORY });
     // A truncating open by another program: cp /dev/null ~/.bash_history.
     expect(ruleIds([...as(804, '/usr/bin/cp'), openRecord(at(804, 'cp'), HISTORY, O_WRONLY_CREAT_TRUNC, 3)])).toEqual(['defense_evasion.history_wipe']);
+    // A wiper named like a shell, outside the system's directories, is no shell saving its history.
+    expect(ruleIds([...as(808, '/root/rgtest/bash'), openRecord(at(808, 'bash'), HISTORY, O_WRONLY_CREAT_TRUNC, 3)])).toEqual(['defense_evasion.history_wipe']);
+    expect(ruleIds([...as(809, '/home/u/bin/zsh'), kindRecord(EventKind.FileRename, at(809, 'zsh'), {
+      call: SyscallCall.Rename, result: 0, old_path: '/tmp/empty', new_path: '/home/u/.zsh_history' })])).toEqual(['defense_evasion.history_wipe']);
   });
 
   it('quiet: a shell saving its own history (bash truncates and rewrites it, zsh renames a new copy over it); a refused delete', () => {

@@ -26,7 +26,12 @@ const LOG_TOOLS = ['/usr/sbin/logrotate', '/usr/lib/systemd/systemd-journald', '
 const BIN_DIRS = ['/bin/', '/sbin/', '/usr/bin/', '/usr/sbin/', '/usr/local/bin/', '/usr/local/sbin/'];
 const LIB_DIRS = ['/lib/', '/lib32/', '/lib64/', '/libx32/', '/usr/lib/', '/usr/lib32/', '/usr/lib64/', '/usr/libx32/', '/usr/local/lib/'];
 /** Shells, which save their own history files (matched by the program's path suffix). */
-const SHELLS = ['/bash', '/zsh', '/sh', '/dash', '/ksh', '/mksh', '/fish', '/ash', '/busybox'];
+/**
+ * Shells installed where only root writes, by exact path: a program is not a shell because its name ends like one
+ * (a copy of a wiper named `bash` in a home directory was exempt while the name matched).
+ */
+const SYSTEM_SHELLS = ['/usr/bin', '/bin', '/usr/local/bin', '/usr/sbin', '/sbin'].flatMap((dir) =>
+  ['bash', 'zsh', 'sh', 'dash', 'ksh', 'mksh', 'fish', 'ash', 'busybox'].map((name) => `${dir}/${name}`));
 const HISTORY_FILES = ['/.bash_history', '/.zsh_history', '/.sh_history', '/.ash_history', '/.history', '/.mysql_history', '/.psql_history', '/.python_history'];
 /** /proc/<pid>: pids never start with 0, and nothing else in /proc starts with a digit. */
 const PROC_PID_DIRS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `/proc/${d}`);
@@ -115,8 +120,8 @@ export function builtinRules(ports: readonly number[], cidrs: readonly string[],
         { event_type: { one_of: ['file_delete', 'file_truncate'] }, wiped_path: { suffix: HISTORY_FILES } },
         // A shell saving its own history truncates the file and writes it again (bash) or renames a new copy over it
         // (zsh): from a shell, neither is told from a wipe, so only other programs' are alerted (README: a gap).
-        { event_type: { equals: 'file_open' }, wiped_path: { suffix: HISTORY_FILES }, 'process.exe': { not_suffix: SHELLS } },
-        { event_type: { equals: 'file_rename' }, new_path: { suffix: HISTORY_FILES }, result: { equals: 0 }, 'process.exe': { not_suffix: SHELLS } },
+        { event_type: { equals: 'file_open' }, wiped_path: { suffix: HISTORY_FILES }, 'process.exe': { not_equals: SYSTEM_SHELLS } },
+        { event_type: { equals: 'file_rename' }, new_path: { suffix: HISTORY_FILES }, result: { equals: 0 }, 'process.exe': { not_equals: SYSTEM_SHELLS } },
         // ln -s /dev/null ~/.bash_history (ln -sf renames a new link onto it: from ln, not a shell)
         { event_type: { equals: 'file_link' }, new_path: { suffix: HISTORY_FILES }, target: { equals: '/dev/null' }, result: { equals: 0 } },
       ],
