@@ -24,6 +24,8 @@ const capture = join(dir, 'detect.rgc');
 writeFileSync(capture, writeSynthetic({
   records: [
     exec('/var/tmp/dropper'), exec('/run/shm/x'), exec('memfd:payload'), exec('/dev/fd/5'),
+    // fexecve of a file on disk: the kernel names the file; neither deleted nor in memory.
+    execRecord(who(), '/dev/fd/3', ['tp'], 0n, { exePath: '/usr/local/bin/tp' }),
     // Look-alikes: none of these may alert.
     exec('/usr/bin/true'), exec('/var/tmpfs/x'), exec('/run/shmem/x'), exec('/usr/share/memfd:doc'),
     connect([10, 0, 0, 5], 4444), connect([10, 0, 0, 5], 8443), connect([198, 51, 100, 7], 443), connect([192, 0, 2, 1], 443),

@@ -32,6 +32,8 @@ const LIB_DIRS = ['/lib/', '/lib32/', '/lib64/', '/libx32/', '/usr/lib/', '/usr/
  */
 const SYSTEM_SHELLS = ['/usr/bin', '/bin', '/usr/local/bin', '/usr/sbin', '/sbin'].flatMap((dir) =>
   ['bash', 'zsh', 'sh', 'dash', 'ksh', 'mksh', 'fish', 'ash', 'busybox'].map((name) => `${dir}/${name}`));
+/** The names an exec through an fd is made by (fexecve's /proc/self/fd/N, execveat's /dev/fd/N). */
+const FD_EXEC_NAMES = ['/dev/fd/', '/proc/self/fd/', 'memfd:'];
 const HISTORY_FILES = ['/.bash_history', '/.zsh_history', '/.sh_history', '/.ash_history', '/.history', '/.mysql_history', '/.psql_history', '/.python_history'];
 /** /proc/<pid>: pids never start with 0, and nothing else in /proc starts with a digit. */
 const PROC_PID_DIRS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `/proc/${d}`);
@@ -94,7 +96,10 @@ export function builtinRules(ports: readonly number[], cidrs: readonly string[],
         { exe_deleted: { equals: true } },
         { exe_path: { prefix: '/memfd:' } },
         { exe_path_flags: { contains: 'deleted' } },
-        { filename: { prefix: ['/dev/fd/', '/proc/self/fd/', 'memfd:'] } },
+        // Run through an fd (fexecve, execveat): memory-only unless the kernel named a file for it (a file on disk
+        // so run is neither deleted nor in memory: its exe_path says which file, and it alerts as any program does).
+        { filename: { prefix: FD_EXEC_NAMES }, exe_path: { not_prefix: '/' } },
+        { filename: { prefix: FD_EXEC_NAMES }, exe_path: { prefix: ['/dev/fd/', '/proc/'] } },
       ],
     },
     {
