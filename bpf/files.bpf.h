@@ -194,7 +194,7 @@ static __always_inline __u16 open_name_path(struct scratch *s, struct task_struc
 }
 
 /* One open flavour at sys_exit: arguments, the kernel's path, filter, reserve, fill, submit. */
-static __always_inline int open_exit(const struct syscall_exit *sc)
+static __noinline int open_exit(const struct syscall_exit *sc)
 {
 	struct task_struct *task = sc->task;
 	__u32 tgid = task->tgid;

@@ -118,7 +118,7 @@ static __always_inline int read_user_sockaddr(struct connect_info *c, const void
 	return 1;
 }
 
-static __always_inline int connect_exit(const struct syscall_exit *sc)
+static __noinline int connect_exit(const struct syscall_exit *sc)
 {
 	struct task_struct *task = sc->task;
 	const struct rg_capture_config *cfg = get_config();

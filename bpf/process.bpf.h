@@ -274,7 +274,7 @@ static long argv_step(__u64 i, struct argv_state *a)
  * caller's memory at exit. A successful exec returns 0 here, in the new
  * program: handle_exec recorded it.
  */
-static __always_inline int exec_failed_exit(const struct syscall_exit *sc)
+static __noinline int exec_failed_exit(const struct syscall_exit *sc)
 {
 	if (sc->ret >= 0)
 		return 0;
