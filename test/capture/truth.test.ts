@@ -57,10 +57,13 @@ describe.skipIf(!runKernelTests)('the record is the kernel\'s (real eBPF)', () =
     expect(fork).toHaveLength(1);
     const child = fork[0].f.child_pid;
     expect(of(recs, EventKind.FileOpen, (r) => r.f.pid === child && text(r.f.path) === marker)).toHaveLength(1);
-    // One process_exit, the last record of the process, with the status wait(2) saw.
+    // One process_exit, with the status wait(2) saw, and nothing the process did after it. Only its connection may
+    // still be closing then: the peer's ACK of the FIN sent at exit changes its state later, in softirq (kept under
+    // --follow, as the kernel's closing of the process's socket).
     const exits = of(mine, EventKind.ProcessExit);
     expect(exits.map((r) => r.f.exit_status)).toEqual([3 << 8]);
-    expect(mine[mine.length - 1]).toBe(exits[0]);
+    const after = mine.slice(mine.indexOf(exits[0]) + 1);
+    expect(after.filter((r) => r.kind !== EventKind.NetTcpState || r.f.peer_port !== port)).toEqual([]);
   }, 60_000);
 
   it('execve from a non-main thread keeps the process: the same pid goes on as the new program, its children followed', async () => {
