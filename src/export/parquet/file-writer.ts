@@ -134,14 +134,23 @@ export class ParquetFileWriter {
     c.encodings.add(Encoding.PLAIN);
   }
 
-  /** A data page (v1): `body` holds repetition levels, definition levels and values; `numValues` counts level entries. */
-  dataPage(body: Uint8Array, numValues: number, encoding: number): void {
+  /**
+   * A data page (v1): `body` holds repetition levels, definition levels and values; `numValues` counts level entries.
+   * Returns the page's compressed body (a view, valid until the next page), for compressedDataPage.
+   */
+  dataPage(body: Uint8Array, numValues: number, encoding: number): Uint8Array {
+    const z = this.compressor.compress(body);
+    this.compressedDataPage(body.length, z, numValues, encoding);
+    return z;
+  }
+
+  /** A data page whose body of `uncompressed` bytes was compressed to `z` before (dataPage gave it for an equal body). */
+  compressedDataPage(uncompressed: number, z: Uint8Array, numValues: number, encoding: number): void {
     const c = this.open();
     if (c.dataOffset === null) c.dataOffset = this.position;
-    const z = this.compressor.compress(body);
     this.header.reset();
-    writeDataPageHeader(this.header, body.length, z.length, numValues, encoding);
-    this.emitPage(c, body.length, z);
+    writeDataPageHeader(this.header, uncompressed, z.length, numValues, encoding);
+    this.emitPage(c, uncompressed, z);
     c.numValues += numValues;
     c.encodings.add(encoding);
     c.encodings.add(Encoding.RLE);

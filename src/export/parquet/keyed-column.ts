@@ -24,9 +24,12 @@ export class KeyRuns {
   count = 0;
   keys: Int32Array = new Int32Array(256);
   lens: Int32Array = new Int32Array(256);
+  /** Data pages written from these runs (writeKeyLevels), for leaves whose keys give the same levels and values. */
+  readonly pages = new LevelPages();
 
   /** Runs of `rowKeys[0, rows)`. */
   scan(rowKeys: Int32Array, rows: number): void {
+    this.pages.clear();
     let n = 0;
     let i = 0;
     while (i < rows) {
@@ -50,6 +53,86 @@ export class KeyRuns {
     this.keys = keys;
     this.lens = lens;
   }
+}
+
+/**
+ * Runs at least this many: a leaf's data page is looked up among the pages of the same runs before it is
+ * encoded (fewer runs cost less to encode than to look up and keep).
+ */
+export const LEVEL_PAGE_RUNS = 64;
+/** Pages kept per key column and row group, and their bytes (pages, levels and values copied) at most. */
+const LEVEL_PAGES_MAX = 64;
+const LEVEL_PAGES_BYTES = 4 << 20;
+
+/** A data page written from a key column's runs, and what it was written from. */
+interface LevelPage {
+  readonly hash: number;
+  readonly maxDef: number;
+  readonly maxRep: number;
+  /** The dictionary indices' bit width, -1 without a dictionary (booleans PLAIN, or no value). */
+  readonly width: number;
+  readonly defOf: Uint8Array;
+  readonly valueOf: Int32Array;
+  readonly page: Uint8Array;
+  readonly uncompressed: number;
+  readonly encoding: number;
+  /** What the emitter returned (rows with a value, booleans seen): the chunk's statistics come from it. */
+  readonly seen: number;
+}
+
+/**
+ * The data pages a row group's leaves of one key column wrote (writeKeyLevels). A leaf's page is a function of
+ * the runs and, per key, its level and value number (dictionary index, in order of first use), its leaf's
+ * maximum levels and the index width: a later leaf whose keys give the same (a process's pid, its start time,
+ * its GUID: one value per process, so one index per key) has the same page, byte for byte, and is given the
+ * page kept instead of walking the runs and compressing again. Keys no run uses have level and value 0 (their
+ * callers' scratch), so only what the rows use is compared. Emptied by every scan.
+ */
+export class LevelPages {
+  private pages: LevelPage[] = [];
+  private bytes = 0;
+
+  clear(): void {
+    if (this.pages.length > 0) this.pages = [];
+    this.bytes = 0;
+  }
+
+  /** A page written for these levels and values before, or null. */
+  find(hash: number, maxDef: number, maxRep: number, width: number, defOf: Uint8Array, valueOf: Int32Array, keys: number): LevelPage | null {
+    for (const p of this.pages) {
+      if (p.hash !== hash || p.maxDef !== maxDef || p.maxRep !== maxRep || p.width !== width || p.defOf.length !== keys) continue;
+      if (sameLevels(p, defOf, valueOf, keys)) return p;
+    }
+    return null;
+  }
+
+  /** Keeps a page just written (`page` copied), while there is room. */
+  keep(hash: number, maxDef: number, maxRep: number, width: number, defOf: Uint8Array, valueOf: Int32Array, keys: number,
+    page: Uint8Array, uncompressed: number, encoding: number, seen: number): void {
+    const cost = page.length + 5 * keys;
+    if (this.pages.length >= LEVEL_PAGES_MAX || this.bytes + cost > LEVEL_PAGES_BYTES) return;
+    this.bytes += cost;
+    this.pages.push({
+      hash, maxDef, maxRep, width, defOf: defOf.slice(0, keys), valueOf: valueOf.slice(0, keys), page: page.slice(), uncompressed, encoding, seen,
+    });
+  }
+}
+
+function sameLevels(p: LevelPage, defOf: Uint8Array, valueOf: Int32Array, keys: number): boolean {
+  const d = p.defOf;
+  const v = p.valueOf;
+  for (let k = 0; k < keys; k++) if (d[k] !== defOf[k] || v[k] !== valueOf[k]) return false;
+  return true;
+}
+
+/** A hash of each key's level and value number (LevelPages looks pages up by it). */
+export function levelsHash(defOf: Uint8Array, valueOf: Int32Array, keys: number): number {
+  let h = keys;
+  for (let k = 0; k < keys; k++) h = (Math.imul(h, 0x9e3779b1) + ((valueOf[k] << 4) ^ defOf[k])) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h;
 }
 
 /**
@@ -306,12 +389,13 @@ function writeSingle(file: ParquetFileWriter, enc: ColumnEncoder, col: KeyedColu
   for (let k = 0; k < col.keys; k++) {
     const at = col.start[k];
     const d = col.def[at];
-    defOf[k] = d;
+    // A key no row uses: level 0 (LevelPages compares only what the rows use).
+    defOf[k] = used[k] === 0 ? 0 : d;
     // A key no row uses may hold a stale index (its entry was never given a value): never read.
     valueOf[k] = used[k] === 0 || d !== leaf.maxDef ? 0 : dict !== null ? index[at] : col.values[at] ? 1 : 0;
     if (used[k] !== 0 && d !== leaf.maxDef) allDefined = false;
   }
-  return writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined);
+  return writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined, col.keys);
 }
 
 /** Per-key scratch for writeKeyLevels, at least `keys` long (kept between chunks). */
@@ -325,13 +409,28 @@ export function keyScratch(keys: number): { defOf: Uint8Array; valueOf: Int32Arr
 
 /**
  * The chunk of a leaf with one entry per key, from each key's level and
- * value number (`defOf`, `valueOf`: dictionary index, or the boolean; 0
- * for a key no run uses) and the chunk's dictionary. `allDefined`: every
- * key the runs use is at maxDef.
+ * value number (`defOf`, `valueOf`: dictionary index, or the boolean; 0,
+ * both, for a key no run uses) and the chunk's dictionary. `allDefined`:
+ * every key the runs use is at maxDef. `keys`: the key column's keys
+ * (defOf and valueOf hold at least as many). The data page is one an
+ * earlier leaf of these runs wrote, when it was written from the same
+ * (LevelPages).
  */
 export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf: Leaf, runs: KeyRuns, rows: number, dict: ValueDictionary | null,
-  defOf: Uint8Array, valueOf: Int32Array, allDefined: boolean): RecordedChunk | null {
+  defOf: Uint8Array, valueOf: Int32Array, allDefined: boolean, keys: number): RecordedChunk | null {
   if (dict !== null) file.dictionaryPage(dict.plain.written(), dict.count);
+  const width = dict !== null ? indexWidth(dict.count) : -1;
+  const encoding = dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
+  const pages = runs.count >= LEVEL_PAGE_RUNS ? runs.pages : null;
+  let hash = 0;
+  if (pages !== null) {
+    hash = levelsHash(defOf, valueOf, keys);
+    const p = pages.find(hash, leaf.maxDef, leaf.maxRep, width, defOf, valueOf, keys);
+    if (p !== null) {
+      file.compressedDataPage(p.uncompressed, p.page, rows, encoding);
+      return endKeyLevels(file, leaf, rows, dict, p.seen);
+    }
+  }
   const body = enc.body;
   body.reset();
   // Outside lists every entry starts a row; a list leaf with one element per key still has repetition levels, all 0.
@@ -339,8 +438,8 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
   const values = enc.values;
   values.reset();
   if (dict !== null) {
-    values.u8(indexWidth(dict.count));
-    enc.valueRle.start(values, indexWidth(dict.count));
+    values.u8(width);
+    enc.valueRle.start(values, width);
   } else {
     enc.bits.start(values);
   }
@@ -362,7 +461,13 @@ export function writeKeyLevels(file: ParquetFileWriter, enc: ColumnEncoder, leaf
   if (dict !== null) enc.valueRle.finish();
   else enc.bits.finish();
   body.append(values.written());
-  file.dataPage(body.written(), rows, dict !== null ? Encoding.RLE_DICTIONARY : Encoding.PLAIN);
+  const page = file.dataPage(body.written(), rows, encoding);
+  pages?.keep(hash, leaf.maxDef, leaf.maxRep, width, defOf, valueOf, keys, page, body.length, encoding, seen);
+  return endKeyLevels(file, leaf, rows, dict, seen);
+}
+
+/** Closes a writeKeyLevels chunk: its statistics from the dictionary, or for booleans from what the emitter `seen`. */
+function endKeyLevels(file: ParquetFileWriter, leaf: Leaf, rows: number, dict: ValueDictionary | null, seen: number): RecordedChunk | null {
   const nulls = rows - (seen & 0x3fffffff);
   if (dict !== null) return file.endColumn(statistics(leaf, nulls, dict.min, dict.max));
   // Booleans: which of false (bit 30) and true (bit 31 as the sign) were seen.

@@ -54,7 +54,7 @@ export function writePooledColumn(file: ParquetFileWriter, enc: ColumnEncoder, l
   if (parts === NO_VALUE) dict = null;
   const allDefined = parts === ALL_DEFINED;
   file.beginColumn(leaf);
-  writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined);
+  writeKeyLevels(file, enc, leaf, runs, rows, dict, defOf, valueOf, allDefined, keys);
   return true;
 }
 
