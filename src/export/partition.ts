@@ -519,6 +519,8 @@ export class PartitionBuilder {
       writeKeyedColumn(file, enc, col, this.runs[k], rows, u);
     }
     file.endRowGroup(rows);
+    // The data pages kept for the row group's leaves (keyed-column.ts LevelPages): not held until the next.
+    for (const r of this.runs) r.pages.clear();
   }
 
   /**

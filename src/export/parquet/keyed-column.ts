@@ -27,7 +27,7 @@ export class KeyRuns {
   /** Data pages written from these runs (writeKeyLevels), for leaves whose keys give the same levels and values. */
   readonly pages = new LevelPages();
 
-  /** Runs of `rowKeys[0, rows)`. */
+  /** Runs of `rowKeys[0, rows)` (the pages kept for the runs before are let go). */
   scan(rowKeys: Int32Array, rows: number): void {
     this.pages.clear();
     let n = 0;
@@ -60,9 +60,13 @@ export class KeyRuns {
  * encoded (fewer runs cost less to encode than to look up and keep).
  */
 export const LEVEL_PAGE_RUNS = 64;
-/** Pages kept per key column and row group, and their bytes (pages, levels and values copied) at most. */
+/**
+ * Pages kept per key column and row group, and their bytes (pages, levels and values copied) at most. The
+ * pages given again are a process column's (few keys, small pages); a path column's pages (a key per path)
+ * are seldom another leaf's, and are not all kept.
+ */
 const LEVEL_PAGES_MAX = 64;
-const LEVEL_PAGES_BYTES = 4 << 20;
+const LEVEL_PAGES_BYTES = 512 << 10;
 
 /** A data page written from a key column's runs, and what it was written from. */
 interface LevelPage {
