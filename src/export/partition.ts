@@ -21,7 +21,7 @@ import { type ClassTable, type Interned, KEY_ACTOR, KEY_CAPTURE, KEY_FLAGS, KEY_
 import { type PooledStrings, StringPool } from './string-pool.js';
 import { dnsExportOfRecord } from './dns-export.js';
 import { HeaderRows } from './header-rows.js';
-import { type RowAdder, rowAdders, translatedAdder } from './row-adders.js';
+import { type RowAdder, rowAdders, type StringAdder, stringAdders, translatedAdder, translatedStringAdder } from './row-adders.js';
 import { sharedWords } from './shared-memory.js';
 
 const UID_OFFSET = HEADER.fields.find((f) => f.name === 'uid')!.offset;
@@ -145,8 +145,9 @@ export class PartitionBuilder {
   private readonly lastStringIds: Int32Array;
   /** The row's status key (ocsf-parts.ts statusKey), set by its row adder. */
   statusThing: number | string = 0;
-  /** By kind id: its row adder. */
+  /** By kind id: its row adder, and its string adder. */
   private readonly adders: RowAdder[];
+  private readonly stringAdders: StringAdder[];
   private readonly scratch = new Uint8Array(512);
   private readonly scratchView = new DataView(this.scratch.buffer);
   /** The record buffer last seen, and a DataView over it (records of a frame share one buffer). */
@@ -185,6 +186,7 @@ export class PartitionBuilder {
     this.poolIdsOf = Array.from({ length: nKeys }, () => new Int32Array(1024));
     this.lastStringIds = new Int32Array(table.stringSlots);
     this.adders = rowAdders(table, this.directs, this.header);
+    this.stringAdders = stringAdders(table).slice();
     this.grow();
   }
 
@@ -226,20 +228,7 @@ export class PartitionBuilder {
     keys[KEY_UID][row] = e.noUser ? 0 : this.thingKey(KEY_UID, view.getUint32(at + UID_OFFSET, true));
     keys[KEY_FLAGS][row] = this.thingKey(KEY_FLAGS, plan.kind.id * 65536 + (view.getUint16(at + plan.flagsOffset, true) & plan.flagMask));
     if (plan.target !== 'none') keys[KEY_TARGET][row] = this.thingKey(KEY_TARGET, e.target);
-    const strings = plan.strings;
-    const lastIds = this.lastStringIds;
-    const pool = this.pool;
-    let prev = 0;
-    for (let i = 0; i < strings.length; i++) {
-      const st = strings[i];
-      const from = at + st.offset;
-      // Likeliest equal: the last string of the same column, of any kind (a comm, nearly always), the field before (path_arg = path).
-      const id = st.how === 'cstring' ? pool.internCString(view, raw, from, from + st.size, lastIds[st.slot], prev)
-        : st.how === 'bytes' ? pool.intern(view, raw, from, from + st.size, lastIds[st.slot]) : this.internUnixPath(st, raw, at, lastIds[st.slot]);
-      lastIds[st.slot] = id;
-      prev = id;
-      for (let j = 0; j < st.keys.length; j++) keys[st.keys[j]][row] = id;
-    }
+    this.stringAdders[plan.kind.id](this, this.pool, raw, at, view, row, keys, this.lastStringIds);
     if (plan.argv.length > 0) this.addArgv(plan, raw, at, row);
     if (plan.addrs.length > 0 || plan.net !== null) this.addAddresses(plan, raw, at, row, e.hostname);
     if (plan.dnsKey >= 0) {
@@ -259,18 +248,25 @@ export class PartitionBuilder {
    */
   addTranslated(plan: KindPlan, raw: Uint8Array, at: number, e: EventContext): void {
     const adders = this.adders;
+    const strings = this.stringAdders;
     const id = plan.kind.id;
     const own = adders[id];
+    const ownStrings = strings[id];
     adders[id] = translatedAdder(plan, this.directs, this.header);
+    strings[id] = translatedStringAdder(plan);
     try {
       this.add(plan, raw, at, e);
     } finally {
       adders[id] = own;
+      strings[id] = ownStrings;
     }
   }
 
-  /** A Unix socket address's text as rg-replay prints it (`@` before an abstract name, its NULs kept: abi/unix-path.ts), put together in the scratch. */
-  private internUnixPath(st: Interned, raw: Uint8Array, at: number, likely: number): number {
+  /**
+   * A Unix socket address's text as rg-replay prints it (`@` before an abstract name, its NULs kept: abi/unix-path.ts), put together in the
+   * scratch (called by the string adders: row-adders.ts).
+   */
+  internUnixPath(st: Interned, raw: Uint8Array, at: number, likely: number): number {
     const o = at + st.offset;
     const size = u16(raw, at + st.unix!.sizeOffset);
     const abstract = u16(raw, at + st.unix!.abstractOffset);

@@ -26,9 +26,18 @@ import { type ClassTable, CopyOp, type KindPlan } from './ocsf-table.js';
 import { type DenseColumn } from './parquet/dense-column.js';
 import { type HeaderRows } from './header-rows.js';
 import { type EventContext, type PartitionBuilder } from './partition.js';
+import { type StringPool } from './string-pool.js';
 
 /** Row `row`'s part of the add (the builder has room for it; `view` is over `raw`); its status key into b.statusThing. */
 export type RowAdder = (b: PartitionBuilder, raw: Uint8Array, at: number, e: EventContext, view: DataView, row: number) => void;
+
+/**
+ * Row `row`'s strings (plan.strings) into the builder's pool, each string's id into its key columns' rows
+ * (`keys`) and into `lastIds` by its slot. Compiled per kind as the row adders are (offsets, sizes, slots and
+ * key columns literals): the loop over the plan's strings, and each one's loop over its key columns, were a
+ * sixth of PartitionBuilder.add's own time. The pool's calls are not inlined (see above).
+ */
+export type StringAdder = (b: PartitionBuilder, pool: StringPool, raw: Uint8Array, at: number, view: DataView, row: number, keys: Int32Array[], lastIds: Int32Array) => void;
 
 /** The row adders of a table, by kind id (compiled once per table: its builders share them). */
 const compiled = new WeakMap<ClassTable, RowAdder[]>();
@@ -48,6 +57,53 @@ export function rowAdders(table: ClassTable, directs: readonly DenseColumn[], he
 }
 
 const translatedAdders = new WeakMap<KindPlan, RowAdder>();
+const compiledStrings = new WeakMap<ClassTable, StringAdder[]>();
+const translatedStrings = new WeakMap<KindPlan, StringAdder>();
+
+/** `table`'s string adders by kind id (compiled once per table, as rowAdders). */
+export function stringAdders(table: ClassTable): StringAdder[] {
+  let adders = compiledStrings.get(table);
+  if (adders === undefined) {
+    adders = [];
+    for (const plan of table.plans) if (plan !== undefined) adders[plan.kind.id] = compileStrings(plan);
+    compiledStrings.set(table, adders);
+  }
+  return adders;
+}
+
+/** The string adder of a plan for records of an older schema (its strings less the fields its file lacked), compiled on first use. */
+export function translatedStringAdder(plan: KindPlan): StringAdder {
+  let a = translatedStrings.get(plan);
+  if (a === undefined) {
+    a = compileStrings(plan);
+    translatedStrings.set(plan, a);
+  }
+  return a;
+}
+
+/**
+ * The likeliest equal string of each (tried before the pool's table): the last string of the same slot, of any
+ * kind (a comm, nearly always), and for a NUL-terminated one also the field before (path_arg = path). The
+ * kind's first string (the header's comm) is compared with its slot's last before it is hashed, and a
+ * NUL-terminated one after another with that one (StringPool.internCStringAs).
+ */
+function compileStrings(plan: KindPlan): StringAdder {
+  let body = 'let prev = 0;\nlet id = 0;\n';
+  plan.strings.forEach((st, i) => {
+    const from = `at + ${st.offset}`;
+    if (st.how === 'cstring' && i === 0) body += `id = pool.internCStringAs(view, raw, ${from}, ${from} + ${st.size}, lastIds[${st.slot}], 0);`;
+    else if (st.how === 'cstring' && plan.strings[i - 1].how === 'cstring') body += `id = pool.internCStringAs(view, raw, ${from}, ${from} + ${st.size}, prev, lastIds[${st.slot}]);`;
+    else if (st.how === 'cstring') body += `id = pool.internCString(view, raw, ${from}, ${from} + ${st.size}, lastIds[${st.slot}], prev);`;
+    else if (st.how === 'bytes') body += `id = pool.intern(view, raw, ${from}, ${from} + ${st.size}, lastIds[${st.slot}]);`;
+    else body += `id = b.internUnixPath(strings[${i}], raw, at, lastIds[${st.slot}]);`;
+    body += ` lastIds[${st.slot}] = id; prev = id;`;
+    for (const k of st.keys) body += ` keys[${k}][row] = id;`;
+    body += '\n';
+  });
+  const name = `strings_${plan.kind.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const factory = new Function('strings', `return function ${name}(b, pool, raw, at, view, row, keys, lastIds) {\n${body}};`) as (strings: KindPlan['strings']) => StringAdder;
+  return factory(plan.strings);
+}
 
 /**
  * The adder of a plan for records of an older schema (ocsf-table.ts translatedPlan), compiled on first use:

@@ -193,6 +193,37 @@ export class StringPool {
     return this.insert(view, src, from, i, h);
   }
 
+  /**
+   * As internCString, trying `same` (an id, 0: none) by its bytes before any hashing: for a string that is
+   * nearly always `same` (a comm: the last event's) or, when not, differs from it in its length (path_arg
+   * against path: relative against absolute), which is told by one byte. `likely` as internCString's.
+   */
+  internCStringAs(view: DataView, src: Uint8Array, from: number, limit: number, same: number, likely: number): number {
+    if (same !== 0 && this.isCString(same, view, src, from, limit)) return same;
+    return this.internCString(view, src, from, limit, likely);
+  }
+
+  /** True when the NUL-terminated string at src[from, ...) (at most up to `limit`) is string `id`'s bytes. */
+  private isCString(id: number, view: DataView, src: Uint8Array, from: number, limit: number): boolean {
+    const len = this.meta[4 * id + 1];
+    // The terminator first: a string of another length is told by one byte.
+    if (len > limit - from || (from + len < limit && src[from + len] !== 0)) return false;
+    const a = this.arenaView;
+    const s = this.meta[4 * id];
+    let i = 0;
+    // Equal words, none with a zero byte (string `id` may hold NULs, if another field interned it: then it is not this C string).
+    for (; i + 4 <= len; i += 4) {
+      const w = view.getInt32(from + i, true);
+      if (w !== a.getInt32(s + i, true) || ((w - 0x01010101) & ~w & 0x80808080) !== 0) return false;
+    }
+    const arena = this.arena;
+    for (; i < len; i++) {
+      const b = src[from + i];
+      if (b === 0 || b !== arena[s + i]) return false;
+    }
+    return true;
+  }
+
   /** The id of `src[from, to)` (`view` over the same bytes), added when new; `likely` as internCString's. */
   intern(view: DataView, src: Uint8Array, from: number, to: number, likely = 0): number {
     let h = 0;

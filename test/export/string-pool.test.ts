@@ -83,6 +83,40 @@ describe('StringPool', () => {
     expect(pool.count).toBe(5);
   });
 
+  it('takes the id compared first (internCStringAs) only when it is the C string: not a prefix, not a longer one, not one holding a NUL', () => {
+    const pool = new StringPool();
+    const as = (s: Uint8Array | string, same: number, fill = 0, size = 64) => {
+      const f = field(s, size, fill);
+      return pool.internCStringAs(f.v, f.b, f.from, f.limit, same, 0);
+    };
+    const long = as('/work/a/bc', 0);
+    expect(as('/work/a/bc', long)).toBe(long);
+    // A prefix of it, a string it is a prefix of (stale bytes after the NUL: "c"), one of the same length.
+    const short = as('/work/a/b', long, 0x63);
+    expect(short).not.toBe(long);
+    expect(text(pool, short)).toBe('/work/a/b');
+    const longer = as('/work/a/bcd', long);
+    expect(new Set([long, short, longer]).size).toBe(3);
+    const same = as('/work/a/bd', long);
+    expect(same).not.toBe(long);
+    expect(as('/work/a/bd', short)).toBe(same);
+    // Bytes interned with a NUL inside ("ab\0cd", a Unix socket's abstract name): the C string "ab" is not them.
+    const withNul = pool.internBytes(Uint8Array.of(0x61, 0x62, 0, 0x63, 0x64));
+    const ab = as(Uint8Array.of(0x61, 0x62, 0, 0x63, 0x64), withNul);
+    expect(ab).not.toBe(withNul);
+    expect(text(pool, ab)).toBe('ab');
+    const nul4 = pool.internBytes(Uint8Array.of(0x61, 0x62, 0x63, 0, 0x65, 0x66, 0x67, 0x68));
+    const abc = as(Uint8Array.of(0x61, 0x62, 0x63, 0, 0x65, 0x66, 0x67, 0x68), nul4);
+    expect(abc).not.toBe(nul4);
+    expect(text(pool, abc)).toBe('abc');
+    // A field its string fills, no NUL before the limit: equal to the same bytes, not to a longer string.
+    const full = as('0123456789abcdef', 0, 0, 16);
+    expect(as('0123456789abcdef', full, 0, 16)).toBe(full);
+    expect(as('0123456789abcde', full, 0, 15)).not.toBe(full);
+    expect(as('', full)).not.toBe(full);
+    expect(pool.count).toBe(11);
+  });
+
   it('keeps colliding strings apart, found again through the table or as a likely id', () => {
     const pool = new StringPool();
     const pairs = Array.from({ length: 40 }, (_, i) => collidingPair(i));
