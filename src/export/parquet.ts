@@ -29,6 +29,7 @@ import { ColumnEncoder } from './parquet/column-encoder.js';
 import { PARQUET_CREATED_BY, ParquetFileWriter } from './parquet/file-writer.js';
 import { type Row, RowShredder } from './parquet/shred.js';
 import { PageCompressor } from './parquet/zstd-pages.js';
+import { sameAsBytes } from './parquet/keyed-column.js';
 import { type EventContext, PartitionBuilder } from './partition.js';
 import { ProcessIdentities } from './process-identity.js';
 import { RowGroupThread, type ThreadFile } from './row-group-thread.js';
@@ -514,24 +515,18 @@ class AttemptedViews {
     const pathFrom = at + a.path.offset;
     const path = clean(storableText(bytesToText(raw.subarray(pathFrom, cStringEnd(raw, pathFrom, a.path.size)))));
     const used = a.argsSize === null ? a.args.size : Math.min(a.args.size, u32(raw, at + a.argsSize.offset));
-    return ProcessView.drawn(pid, attemptedProcessOf(pid, path === '' ? null : path, this.cmdLine(raw.subarray(at + a.args.offset, at + a.args.offset + used))) as Row);
+    return ProcessView.drawn(pid, attemptedProcessOf(pid, path === '' ? null : path, this.cmdLine(raw, at + a.args.offset, at + a.args.offset + used)) as Row);
   }
 
-  /** The command line of argv bytes (NUL-separated), null for none. */
-  private cmdLine(args: Uint8Array): string | null {
-    if (!sameBytes(args, this.lastArgs)) {
-      const argv = splitArgv(args, args.length);
+  /** The command line of the argv bytes raw[from, to) (NUL-separated), null for none. */
+  private cmdLine(raw: Uint8Array, from: number, to: number): string | null {
+    if (!sameAsBytes(raw, from, to, this.lastArgs)) {
+      const argv = splitArgv(raw.subarray(from, to), to - from);
       this.lastCmdLine = argv.length === 0 ? null : clean(argv.map((x) => storableText(bytesToText(x))).join(' '));
-      this.lastArgs = args.slice();
+      this.lastArgs = raw.slice(from, to);
     }
     return this.lastCmdLine;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** An export's id in its file names: --append adds files beside earlier exports' without a clash. */

@@ -186,7 +186,7 @@ export class PartitionBuilder {
     this.poolIdsOf = Array.from({ length: nKeys }, () => new Int32Array(1024));
     this.lastStringIds = new Int32Array(table.stringSlots);
     this.adders = rowAdders(table, this.directs, this.header);
-    this.stringAdders = stringAdders(table).slice();
+    this.stringAdders = stringAdders(table);
     this.grow();
   }
 

@@ -280,7 +280,8 @@ class RecordedRange {
   constructor(readonly marker: CellValue, readonly bytes: Uint8Array) {}
 }
 
-function sameAsBytes(src: Uint8Array, from: number, to: number, b: Uint8Array): boolean {
+/** True when src[from, to) holds `b`'s bytes. */
+export function sameAsBytes(src: Uint8Array, from: number, to: number, b: Uint8Array): boolean {
   if (to - from !== b.length) return false;
   for (let i = 0; i < b.length; i++) if (src[from + i] !== b[i]) return false;
   return true;
