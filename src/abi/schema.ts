@@ -244,7 +244,7 @@ export const KIND_DEFINITIONS: readonly KindDefinition[] = [
     id: EventKind.ExecFailed, name: 'exec_failed', eventType: 'exec_failed', cliName: 'exec-failed',
     process: { role: 'activity' },
     capture: { programs: ['handle_sys_exit'], syscalls: ['execve', 'execveat'] },
-    pathFields: ['path', 'filename'], color: 'yellow', counter: null,
+    pathFields: ['path', 'filename'], color: 'yellow', counter: { key: 'failed_execs', label: 'failed exec' },
     fields: [
       { name: 'result', type: 's32', view: 'result', doc: '-errno of the failed execve/execveat' },
       { name: 'dirfd', type: 's32', view: 'int', doc: 'execveat dirfd (-100 = cwd, and for execve)' },

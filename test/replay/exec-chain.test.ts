@@ -13,7 +13,7 @@ import { compileFilter } from '../../src/replay/filters.js';
 import { ProcessTable } from '../../src/replay/process-table.js';
 import { treeJson, treeText } from '../../src/replay/tree.js';
 import { credRecord, kindRecord } from '../support/intrusion-records.js';
-import { execRecord, forkRecord, openRecord, type Identity } from '../support/records.js';
+import { execFailedRecord, execRecord, exitRecord, forkRecord, openRecord, type Identity } from '../support/records.js';
 
 const sh: Identity = { ts: 1n, pid: 100, ppid: 1, comm: 'bash' };
 const apply = (t: ProcessTable, rec: Uint8Array) => t.apply('host', classifyRecord(rec, 0, rec.length), rec, 0);
@@ -49,6 +49,25 @@ describe('exec chains and fork attribution', () => {
       [101, 0, ['/usr/bin/bash', '/usr/bin/make']],
       [103, 1, ['/root/app']],
     ]);
+  });
+
+  it('a child whose only records are failed execs shows them: a command not found is not "nothing recorded"', () => {
+    // bash forks 104, which looks for `nosuch` along PATH (each try ENOENT) and exits 127, as a shell's child does.
+    const t = new ProcessTable(true);
+    apply(t, execRecord(sh, '/usr/bin/bash', ['bash']));
+    apply(t, forkRecord({ ...sh, ts: 2n }, 104));
+    const child: Identity = { ts: 3n, pid: 104, ppid: 100, comm: 'bash' };
+    ['/usr/local/bin', '/usr/bin', '/bin'].forEach((dir, i) => {
+      apply(t, execFailedRecord({ ...child, ts: 3n + BigInt(i) }, `${dir}/nosuch`, `${dir}/nosuch`, ['nosuch', '-v'], -2));
+    });
+    apply(t, exitRecord({ ...child, ts: 9n }, 3n, 127));
+    expect(treeText(t)).toBe([
+      '100 /usr/bin/bash (started before capture) uid=0 [1 exec, 1 fork]',
+      '└─ 104 /usr/bin/bash uid=0 [3 failed exec] exit 127',
+      '',
+    ].join('\n'));
+    const [root] = treeJson(t, () => null);
+    expect([root.failed_execs, root.children[0].failed_execs, root.children[0].execs]).toEqual([0, 3, 0]);
   });
 
   it('names rg-capture and its start gate instead of [node]', () => {
