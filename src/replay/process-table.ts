@@ -70,7 +70,7 @@ export interface ProcessNode {
   /** The pipes its last exec found as its stdin and stdout (null: not a pipe, or not seen). */
   stdinPipe: PipeEnds | null;
   stdoutPipe: PipeEnds | null;
-  /** Events of each counted kind (Schema.counted order): execs, opens, ..., forks. */
+  /** Events of each counted kind (Schema.counted order): execs, opens, ..., forks; then those of the activity kinds without a counter (ProcessTable.otherSlot). */
   readonly counts: number[];
   exited: boolean;
   exitCode: number | null;
@@ -212,6 +212,11 @@ export class ProcessTable {
   private readonly roles: (KindRole | undefined)[] = [];
   /** The counters' keys, in ProcessNode.counts order. */
   readonly counterKeys: readonly string[];
+  /**
+   * ProcessNode.counts' last slot, after the counters': records of activity kinds with no counter, so that a
+   * process that did only those does not read as having done nothing (`other_records` in the tree's JSON).
+   */
+  readonly otherSlot: number;
   /** A new node's counts, copied (a packed array of small integers: cheap to copy and to increment). */
   private readonly zeroCounts: number[];
   private readonly live = new Map<string, Map<number, ProcessNode>>();
@@ -237,9 +242,14 @@ export class ProcessTable {
    * processes alive at once, not the length of the capture.
    */
   constructor(private readonly keepHistory = false, readonly schema: Schema = BUILD_SCHEMA) {
-    for (const k of schema.kinds) this.roles[k.id] = new KindRole(k, schema.counted.indexOf(k));
+    this.otherSlot = schema.counted.length;
+    for (const k of schema.kinds) {
+      const counter = schema.counted.indexOf(k);
+      // An activity without a counter of its own (a bind, a TCP state change, ...) is still something the process did.
+      this.roles[k.id] = new KindRole(k, counter < 0 && k.process.role === 'activity' ? this.otherSlot : counter);
+    }
     this.counterKeys = schema.counted.map((k) => k.counter!.key);
-    this.zeroCounts = this.counterKeys.map(() => 0);
+    this.zeroCounts = [...this.counterKeys.map(() => 0), 0];
   }
 
   /** Applies one accepted record and returns the node of the process that produced it. */
@@ -416,9 +426,9 @@ export class ProcessTable {
     }
   }
 
-  /** The node's counts by counter key (`execs`, `opens`, ...), in tree order. */
+  /** The node's counts by counter key (`execs`, `opens`, ...), in tree order, then `other_records` (otherSlot). */
   countsOf(node: ProcessNode): Record<string, number> {
-    return Object.fromEntries(this.counterKeys.map((key, i) => [key, node.counts[i]]));
+    return { ...Object.fromEntries(this.counterKeys.map((key, i) => [key, node.counts[i]])), other_records: node.counts[this.otherSlot] };
   }
 
   /** Keeps uid, comm and parent current; only identity changes bump the version. */

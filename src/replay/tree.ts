@@ -168,7 +168,9 @@ export function treeText(table: ProcessTable, net: NetState | null = null, origi
     const branch = root ? '' : last ? '└─ ' : '├─ ';
     const deep = depth > MAX_TREE_INDENT ? `[depth ${depth}] ` : '';
     const known = n.startSeen ? '' : ' (started before capture)';
-    const counts = table.schema.counted.flatMap((k, i) => (n.counts[i] > 0 ? [`${n.counts[i]} ${k.counter!.label}`] : [])).join(', ') || 'nothing recorded';
+    const counted = table.schema.counted.flatMap((k, i) => (n.counts[i] > 0 ? [`${n.counts[i]} ${k.counter!.label}`] : []));
+    const other = n.counts[table.otherSlot];
+    const counts = (other > 0 ? [...counted, `${other} other`] : counted).join(', ') || 'nothing recorded';
     const end = n.exited ? (n.signal ? ` killed by signal ${n.signal}` : ` exit ${n.exitCode}`) : '';
     const ids = n.euid !== null && n.euid !== n.uid ? `uid=${n.uid} euid=${n.euid}` : `uid=${n.uid}`;
     // Several captures: each root says its host (two hosts' pid 100 are two processes).

@@ -70,6 +70,20 @@ describe('exec chains and fork attribution', () => {
     expect([root.failed_execs, root.children[0].failed_execs, root.children[0].execs]).toEqual([0, 3, 0]);
   });
 
+  it('records of a kind with no counter of its own count as "other": a process that only bound a socket did something', () => {
+    const t = new ProcessTable(true);
+    apply(t, execRecord(sh, '/usr/bin/bash', ['bash']));
+    apply(t, forkRecord({ ...sh, ts: 2n }, 105));
+    const child: Identity = { ts: 3n, pid: 105, ppid: 100, comm: 'bash' };
+    apply(t, kindRecord(EventKind.NetBind, child, { family: 2, port: 4444 }));
+    apply(t, kindRecord(EventKind.IoUringSetup, { ...child, ts: 4n }, {}));
+    apply(t, exitRecord({ ...child, ts: 5n }, 3n, 0));
+    expect(treeText(t).split('\n')[1]).toBe('└─ 105 /usr/bin/bash uid=0 [2 other] exit 0');
+    const [root] = treeJson(t, () => null);
+    // The exit is no "other" record: the tree says it as `exit 0`.
+    expect([root.other_records, root.children[0].other_records]).toEqual([0, 2]);
+  });
+
   it('names rg-capture and its start gate instead of [node]', () => {
     const t = new ProcessTable(true);
     const node: Identity = { ts: 1n, pid: 50, ppid: 1, comm: 'node' };
